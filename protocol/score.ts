@@ -1,0 +1,112 @@
+// The scoring rule every node applies to every solution: the total surplus users get over their
+// limits, valued in one numeraire. A solution that breaks any rule is invalid (an error naming
+// the trade), never "worth zero", so nodes can prove misbehaviour instead of merely ranking it.
+//
+// Surplus amounts come from the solution's own clearing prices (clearing.ts, the contract's
+// formulas). They are converted to the numeraire with the auction's reference prices, not the
+// solution's: clearing prices are only meaningful as ratios, and a solver could otherwise inflate
+// its score by scaling its whole price vector.
+import type { Address, Hex } from 'viem';
+import { limitHolds, tradeAmounts, tradeSurplus } from './clearing.ts';
+import type { Intent } from './intent.ts';
+import { fail, ok, type Result } from './result.ts';
+import type { Solution } from './solution.ts';
+
+export const PRICE_SCALE = 10n ** 18n;
+
+export type AuctionIntent = {
+  id: Hex;
+  intent: Intent;
+  /** Already filled on chain, in the intent's kind token (partially fillable swaps only). */
+  filled?: bigint;
+};
+
+export type Auction = {
+  id: bigint;
+  intents: ReadonlyMap<Hex, AuctionIntent>;
+  /** Numeraire value of 1e18 base units of each token (CoW's "native price"). */
+  referencePrices: ReadonlyMap<Address, bigint>;
+  /** The clearing house collateral token: position surplus is paid in it. */
+  collateralToken?: Address;
+};
+
+export type TradeScore = { intentId: Hex; surplus: bigint; value: bigint };
+export type SolutionScore = { score: bigint; trades: TradeScore[] };
+
+const lower = (a: Address): Address => a.toLowerCase() as Address;
+
+function referencePrice(auction: Auction, token: Address): bigint | undefined {
+  return auction.referencePrices.get(lower(token)) ?? auction.referencePrices.get(token);
+}
+
+/** Scores a solution for an auction; see the module comment for the rule. */
+export function scoreSolution(solution: Solution, auction: Auction): Result<SolutionScore> {
+  if (solution.auctionId !== auction.id) {
+    return fail('invalid_solution', 'auctionId', `solution is for auction ${solution.auctionId}, not ${auction.id}`);
+  }
+  const prices = new Map<Address, bigint>();
+  for (const p of solution.prices) prices.set(lower(p.token), p.price);
+  const marketPrices = new Map<number, bigint>();
+  for (const m of solution.marketPrices) marketPrices.set(m.market, m.price);
+
+  const trades: TradeScore[] = [];
+  const seen = new Set<Hex>();
+  let score = 0n;
+  for (const [k, trade] of solution.trades.entries()) {
+    const field = `trades[${k}]`;
+    const id = trade.intentId.toLowerCase() as Hex;
+    if (seen.has(id)) return fail('invalid_solution', field, 'intent traded twice');
+    seen.add(id);
+    const entry = auction.intents.get(id);
+    if (!entry) return fail('invalid_solution', field, `intent ${id} is not in the auction`);
+    if (trade.executed === 0n) return fail('invalid_solution', field, 'executed amount is zero');
+
+    let surplusValue: bigint;
+    let surplus: bigint;
+    if (entry.intent.type === 'swap') {
+      const i = entry.intent.intent;
+      const sellPrice = prices.get(lower(i.sellToken));
+      const buyPrice = prices.get(lower(i.buyToken));
+      if (!sellPrice || !buyPrice) return fail('invalid_solution', field, 'no positive clearing price for a traded token');
+      const full = i.kind === 0 ? i.sellAmount : i.buyAmount;
+      const remaining = full - (entry.filled ?? 0n);
+      if (i.partiallyFillable ? trade.executed > remaining : trade.executed !== full || (entry.filled ?? 0n) !== 0n) {
+        return fail('invalid_solution', field, i.partiallyFillable ? `executes ${trade.executed}, only ${remaining} left` : 'fill-or-kill intent not filled exactly');
+      }
+      if (!limitHolds(i, sellPrice, buyPrice)) return fail('invalid_solution', field, 'clearing prices violate the limit price');
+      const s = tradeSurplus(i, tradeAmounts(i, trade.executed, sellPrice, buyPrice));
+      const ref = referencePrice(auction, s.token === 'buy' ? i.buyToken : i.sellToken);
+      if (ref === undefined) return fail('invalid_solution', field, 'the auction has no reference price for the surplus token');
+      surplus = s.amount;
+      surplusValue = (s.amount * ref) / PRICE_SCALE;
+    } else {
+      const p = entry.intent.intent;
+      const price = marketPrices.get(p.market);
+      if (!price) return fail('invalid_solution', field, `no positive clearing price for market ${p.market}`);
+      const size = p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta;
+      // Position intents are fill-or-kill: the signed type has no partial-fill flag.
+      if (trade.executed !== size) return fail('invalid_solution', field, 'position intent not filled exactly');
+      const isBuy = p.sizeDelta > 0n;
+      if (isBuy ? price > p.limitPrice : price < p.limitPrice) {
+        return fail('invalid_solution', field, `market price ${price} is beyond the limit ${p.limitPrice}`);
+      }
+      const collateral = auction.collateralToken;
+      const ref = collateral === undefined ? undefined : referencePrice(auction, collateral);
+      if (ref === undefined) return fail('invalid_solution', field, 'the auction has no reference price for collateral');
+      surplus = (size * (isBuy ? p.limitPrice - price : price - p.limitPrice)) / PRICE_SCALE;
+      surplusValue = (surplus * ref) / PRICE_SCALE;
+    }
+    trades.push({ intentId: id, surplus, value: surplusValue });
+    score += surplusValue;
+  }
+  return ok({ score, trades });
+}
+
+/**
+ * Deterministic ranking all honest nodes agree on when they saw the same solutions: highest
+ * score first, ties broken by the lower solution hash.
+ */
+export function compareScored(a: { score: bigint; hash: Hex }, b: { score: bigint; hash: Hex }): number {
+  if (a.score !== b.score) return a.score > b.score ? -1 : 1;
+  return a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0;
+}

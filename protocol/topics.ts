@@ -1,0 +1,6 @@
+// Gossip topic names: versioned (a codec change gets a new topic, so old and new nodes never
+// misread each other) and chain-scoped (intents for one chain never reach another's mesh).
+export const PROTOCOL_VERSION = 1;
+
+export const intentsTopic = (chainId: number): string => `/intents/${PROTOCOL_VERSION}/${chainId}`;
+export const solutionsTopic = (chainId: number): string => `/solutions/${PROTOCOL_VERSION}/${chainId}`;
