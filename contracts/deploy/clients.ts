@@ -1,0 +1,96 @@
+// viem clients for a devnet, plus the two helpers every deploy function uses: deploy a contract
+// from a generated artifact, and wait for a transaction while treating a revert as an error.
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  getAddress,
+  http,
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type ContractConstructorArgs,
+  type Hash,
+  type Hex,
+  type HttpTransport,
+  type LocalAccount,
+  type PublicClient,
+  type TransactionReceipt,
+  type WalletClient,
+} from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
+
+/** anvil's default mnemonic: its dev accounts are funded with ether at genesis. */
+export const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
+
+export type DevnetPublicClient = PublicClient<HttpTransport, Chain>;
+export type DevnetWalletClient = WalletClient<HttpTransport, Chain, Account>;
+
+export type DevnetClients = {
+  chain: Chain;
+  publicClient: DevnetPublicClient;
+  /** anvil's funded dev accounts (local keys, so they can also sign EIP-712 intents). */
+  accounts: LocalAccount[];
+  /** Sends transactions as `accounts[0]`; it deploys everything. */
+  deployer: DevnetWalletClient;
+  /** A wallet client for any account (a dev account, or a fresh `privateKeyToAccount`). */
+  walletFor: (account: Account) => DevnetWalletClient;
+};
+
+export function devnetClients(
+  rpcUrl: string,
+  chainId: number,
+  options: { mnemonic?: string; accountCount?: number } = {},
+): DevnetClients {
+  const chain = defineChain({
+    id: chainId,
+    name: `anvil-${chainId}`,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+  // anvil automines: a receipt exists as soon as the send returns, so poll fast instead of
+  // viem's 4 s default, which would make every deploy step take seconds.
+  const transport = http(rpcUrl, { batch: false, retryCount: 0 });
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: 10 });
+  const count = options.accountCount ?? 10;
+  const accounts = Array.from({ length: count }, (_, i) =>
+    mnemonicToAccount(options.mnemonic ?? ANVIL_MNEMONIC, { addressIndex: i }),
+  );
+  const walletFor = (account: Account): DevnetWalletClient =>
+    createWalletClient({ chain, transport, account, pollingInterval: 10 });
+  return { chain, publicClient, accounts, deployer: walletFor(accounts[0]!), walletFor };
+}
+
+export class TransactionRevertedError extends Error {
+  readonly receipt: TransactionReceipt;
+  constructor(receipt: TransactionReceipt) {
+    super(`transaction ${receipt.transactionHash} reverted (gas used ${receipt.gasUsed})`);
+    this.name = 'TransactionRevertedError';
+    this.receipt = receipt;
+  }
+}
+
+/** Waits for a sent transaction and throws if it reverted: a silently failed setup step is a bug. */
+export async function confirm(publicClient: DevnetPublicClient, sent: Hash | Promise<Hash>): Promise<TransactionReceipt> {
+  const hash = await sent;
+  const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 10 });
+  if (receipt.status !== 'success') throw new TransactionRevertedError(receipt);
+  return receipt;
+}
+
+/** Deploys a contract from a generated artifact (`<name>Abi`, `<name>Bytecode`) and returns its address. */
+export async function deploy<const abi extends Abi>(
+  clients: Pick<DevnetClients, 'publicClient' | 'deployer'>,
+  abi: abi,
+  bytecode: Hex,
+  args: ContractConstructorArgs<abi>,
+  wallet: DevnetWalletClient = clients.deployer,
+): Promise<Address> {
+  // deployContract's own parameter type needs the abi's literal type to decide whether `args`
+  // is required; our signature already enforces the constructor arguments, so pass through.
+  const hash = await wallet.deployContract({ abi, bytecode, args } as Parameters<DevnetWalletClient['deployContract']>[0]);
+  const receipt = await confirm(clients.publicClient, hash);
+  if (!receipt.contractAddress) throw new Error(`deployment ${hash} created no contract`);
+  return getAddress(receipt.contractAddress);
+}
