@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {SolverRegistry} from "./SolverRegistry.sol";
+import {Vault} from "./Vault.sol";
+import {TokenTransfer} from "./libraries/TokenTransfer.sol";
+import {IntentHashing, SwapIntent, PositionIntent} from "./libraries/IntentHashing.sol";
+import {SignatureChecker} from "./libraries/SignatureChecker.sol";
+import {IUniswapV3SwapCallback, IUniswapV3PoolTokens} from "./interfaces/IUniswapV3SwapCallback.sol";
+
+/// @title Settlement
+/// @notice Settles batches of signed swap intents at uniform clearing prices. A bonded solver calls
+/// `settle` with the batch; for every trade the contract checks the owner's EIP-712 (or EIP-1271)
+/// authorisation, expiry, nonce / fill state and the limit price, pulls the sell amount through the
+/// Vault, runs the solver's interactions (AMM swaps and the like), pays every receiver, and finally
+/// checks that it holds at least as much of every batch token (and of ETH) as before.
+///
+/// Clearing-price maths (the TypeScript scoring in `protocol/clearing.ts` uses the same formulas):
+/// amounts exchange as `amountA * price[A] == amountB * price[B]`. With pS = clearingPrices[sell
+/// token] and pB = clearingPrices[buy token], both non-zero:
+///   - limit:  `sellAmount * pS >= buyAmount * pB` (exact cross-multiplication, no division);
+///   - SELL executing x (sell units): the user pays x and receives `ceil(x * pS / pB)`;
+///   - BUY  executing y (buy units):  the user receives y and pays `floor(y * pB / pS)`.
+/// Every rounding therefore goes the user's way: a SELL fill of x never buys less than
+/// `x * buyAmount / sellAmount`, and a BUY fill of y never sells more than `y * sellAmount / buyAmount`.
+/// The contract's buffers absorb the rounding; the end-of-batch balance check makes the solver pay
+/// for it if the buffers do not cover it.
+///
+/// Replay protection: unordered bitmap nonces per owner (word = nonce >> 8, bit = nonce & 0xff).
+/// A fill-or-kill intent sets its bit when filled. A partially fillable intent accumulates
+/// `filledAmount[digest]` (in sell units for SELL, buy units for BUY) up to its amount; for it, a set
+/// bit means cancelled. Because an active user's nonce word is already non-zero, a fill costs a
+/// non-zero -> non-zero SSTORE (about 5k gas) rather than a fresh zero -> non-zero slot (about 22k).
+contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
+    using TokenTransfer for address;
+
+    // ------------------------------------------------------------------ batch format
+
+    /// @notice One signed swap intent being (partly) filled. The signed SwapIntent is rebuilt from
+    /// these fields plus `tokens[sellTokenIndex]`, `tokens[buyTokenIndex]` and the flags, so nothing
+    /// derivable is sent twice.
+    /// @param owner Intent owner (signer, or EIP-1271 wallet). Pays the sell token.
+    /// @param receiver As signed: who gets the buy token; address(0) means the owner.
+    /// @param sellAmount As signed.
+    /// @param buyAmount As signed.
+    /// @param nonce As signed (bitmap nonce, see contract docs).
+    /// @param appData As signed; never interpreted here.
+    /// @param executedAmount Partially fillable intents only: the amount filled in this batch, in sell
+    /// units for SELL and buy units for BUY; must be > 0. Ignored for fill-or-kill (pass 0: zero
+    /// calldata bytes are cheaper).
+    /// @param validTo As signed: last timestamp (inclusive) at which the intent may be filled.
+    /// @param sellTokenIndex Index of the sell token in `Batch.tokens`.
+    /// @param buyTokenIndex Index of the buy token in `Batch.tokens`.
+    /// @param flags bit 0: kind (0 = SELL, 1 = BUY); bit 1: partiallyFillable; bit 2: signature
+    /// scheme (0 = EOA 65-byte r‖s‖v, 1 = EIP-1271). Other bits must be zero.
+    /// @param signature 65 bytes r‖s‖v for EOAs; opaque bytes handed to `owner.isValidSignature` for EIP-1271.
+    struct Trade {
+        address owner;
+        address receiver;
+        uint256 sellAmount;
+        uint256 buyAmount;
+        uint256 nonce;
+        bytes32 appData;
+        uint256 executedAmount;
+        uint32 validTo;
+        uint8 sellTokenIndex;
+        uint8 buyTokenIndex;
+        uint8 flags;
+        bytes signature;
+    }
+
+    /// @notice A call the settlement makes on the solver's behalf, after all pulls and before payouts.
+    struct Interaction {
+        address target;
+        uint256 value;
+        bytes callData;
+    }
+
+    /// @param auctionId The auction this batch won; only logged (in `Settled`).
+    /// @param tokens Every token traded, strictly ascending by address (so each has exactly one price).
+    /// @param clearingPrices One non-zero price per token, same order as `tokens`.
+    /// @param trades Swap intents to fill.
+    /// @param interactions Calls to liquidity sources, run in order between pulls and payouts.
+    /// @param positions Reserved for the cross-margin clearing house (ABI-encoded position trades and
+    /// per-market prices); must be empty until that extension lands. Keeping it an opaque field keeps
+    /// settle's selector and the spot layout stable when it does.
+    struct Batch {
+        uint256 auctionId;
+        address[] tokens;
+        uint256[] clearingPrices;
+        Trade[] trades;
+        Interaction[] interactions;
+        bytes positions;
+    }
+
+    uint256 internal constant FLAG_BUY = 1;
+    uint256 internal constant FLAG_PARTIALLY_FILLABLE = 2;
+    uint256 internal constant FLAG_EIP1271 = 4;
+    uint256 internal constant FLAGS_MASK = 7;
+
+    /// @dev `transferFrom(address,address,uint256)` (ERC20 and ERC721) and Permit2's
+    /// `transferFrom(address,address,uint160,address)`: the calls that spend an allowance granted to
+    /// msg.sender. Settlement never legitimately holds one, so interactions may not make them: if a
+    /// user mistakenly approved Settlement instead of the Vault, a solver still cannot take the funds.
+    bytes4 internal constant ERC20_TRANSFER_FROM = 0x23b872dd;
+    bytes4 internal constant PERMIT2_TRANSFER_FROM = 0x36c78516;
+
+    // ------------------------------------------------------------------ errors
+
+    error Reentrancy();
+    error PositionsNotSupported();
+    error PriceCountMismatch(uint256 tokens, uint256 prices);
+    /// @notice tokens[index] is not strictly greater than tokens[index - 1] (unsorted or duplicated).
+    error TokensNotSorted(uint256 index);
+    error ZeroClearingPrice(uint256 index);
+    error InvalidTradeFlags(uint256 trade, uint256 flags);
+    error TokenIndexOutOfRange(uint256 trade);
+    error IntentExpired(uint256 trade, uint256 validTo);
+    /// @notice sellAmount * sellPrice < buyAmount * buyPrice.
+    error LimitPriceNotMet(uint256 trade);
+    /// @notice The fill-or-kill intent's nonce is already used (filled before, or cancelled).
+    error NonceAlreadyUsed(address owner, uint256 nonce);
+    /// @notice The partially fillable intent's nonce bit is set: the owner cancelled it.
+    error IntentCancelled(address owner, uint256 nonce);
+    error ZeroExecutedAmount(uint256 trade);
+    error FillExceedsAmount(bytes32 digest, uint256 filled, uint256 executed, uint256 amount);
+    error ForbiddenInteractionTarget(uint256 interaction, address target);
+    error ForbiddenInteractionSelector(uint256 interaction, bytes4 selector);
+    error TokenBalanceDecreased(address token, uint256 before, uint256 afterwards);
+    error EthBalanceDecreased(uint256 before, uint256 afterwards);
+    error UnauthorizedCallback(address caller);
+    error NothingOwed();
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice One per filled trade. `digest` identifies the intent (EIP-712 digest).
+    event TradeSettled(
+        address indexed owner,
+        bytes32 digest,
+        address sellToken,
+        address buyToken,
+        uint256 executedSellAmount,
+        uint256 executedBuyAmount
+    );
+    /// @notice One per settle call.
+    event Settled(address indexed solver, uint256 indexed auctionId);
+    /// @notice The owner set bits `mask` of nonce word `wordPos` (cancelling those nonces).
+    event NoncesInvalidated(address indexed owner, uint256 wordPos, uint256 mask);
+
+    // ------------------------------------------------------------------ state
+
+    /// @notice The only contract users approve; pulls exclusively for this Settlement.
+    Vault public immutable vault;
+    bytes32 private immutable _cachedDomainSeparator;
+    uint256 private immutable _cachedChainId;
+
+    /// @notice owner => word position => 256 nonce bits.
+    mapping(address owner => mapping(uint256 wordPos => uint256 bits)) public nonceBitmap;
+    /// @notice Partially fillable intents: digest => cumulative executed amount (kind units).
+    mapping(bytes32 digest => uint256 amount) public filledAmount;
+
+    /// @dev Set while `settle` runs.
+    bool private transient _settling;
+    /// @dev The target of the interaction being executed; the only address whose Uniswap V3
+    /// callback is paid, once.
+    address private transient _callbackPool;
+
+    constructor(address owner_, uint256 minBond_, uint256 unbondingDelay_)
+        SolverRegistry(owner_, minBond_, unbondingDelay_)
+    {
+        vault = new Vault();
+        _cachedChainId = block.chainid;
+        _cachedDomainSeparator = IntentHashing.domainSeparator(block.chainid, address(this));
+    }
+
+    /// @notice Accepts ETH, e.g. from unwrapping WETH inside an interaction.
+    receive() external payable {}
+
+    // ------------------------------------------------------------------ settle
+
+    /// @notice Settles `batch`. Only an active (bonded, not exiting) solver may call.
+    function settle(Batch calldata batch) external {
+        if (_settling) revert Reentrancy();
+        _settling = true;
+        _authorizeSolver(msg.sender);
+        if (batch.positions.length != 0) revert PositionsNotSupported();
+
+        address[] calldata tokens = batch.tokens;
+        uint256[] memory balancesBefore = _snapshotBalances(tokens, batch.clearingPrices);
+        uint256 ethBefore = address(this).balance;
+
+        Trade[] calldata trades = batch.trades;
+        uint256 n = trades.length;
+        uint256[] memory buyAmounts = new uint256[](n);
+        bytes32 separator = _domainSeparator();
+        for (uint256 i; i < n;) {
+            buyAmounts[i] = _executeTrade(trades[i], i, batch, separator);
+            unchecked {
+                ++i;
+            }
+        }
+
+        _interact(batch.interactions);
+
+        for (uint256 i; i < n;) {
+            _payOut(trades[i], tokens, buyAmounts[i]);
+            unchecked {
+                ++i;
+            }
+        }
+
+        _checkBalances(tokens, balancesBefore);
+        if (address(this).balance < ethBefore) revert EthBalanceDecreased(ethBefore, address(this).balance);
+        emit Settled(msg.sender, batch.auctionId);
+        _settling = false;
+    }
+
+    /// @dev Validates the token list and prices; records this contract's balance of every token.
+    function _snapshotBalances(address[] calldata tokens, uint256[] calldata prices)
+        private
+        view
+        returns (uint256[] memory balances)
+    {
+        uint256 n = tokens.length;
+        if (prices.length != n) revert PriceCountMismatch(n, prices.length);
+        balances = new uint256[](n);
+        address previous;
+        for (uint256 i; i < n;) {
+            address token = tokens[i];
+            if (token <= previous) revert TokensNotSorted(i);
+            if (prices[i] == 0) revert ZeroClearingPrice(i);
+            balances[i] = token.balanceOf(address(this));
+            previous = token;
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    /// @dev All checks for one trade, fill accounting, the pull, and the event. Returns the buy
+    /// amount owed to the receiver.
+    function _executeTrade(Trade calldata t, uint256 index, Batch calldata batch, bytes32 separator)
+        private
+        returns (uint256 executedBuy)
+    {
+        (uint256 flags, uint256 sellIndex, uint256 buyIndex) = _tradeHeader(t, index, batch.tokens.length);
+        address sellToken = batch.tokens[sellIndex];
+        address buyToken = batch.tokens[buyIndex];
+        bytes32 digest = _authenticate(t, sellToken, buyToken, flags, separator);
+        uint256 executedSell;
+        (executedSell, executedBuy) =
+            _fill(t, index, digest, flags, batch.clearingPrices[sellIndex], batch.clearingPrices[buyIndex]);
+        if (executedSell != 0) _pull(sellToken, t.owner, executedSell);
+        emit TradeSettled(t.owner, digest, sellToken, buyToken, executedSell, executedBuy);
+    }
+
+    /// @dev Cheap structural checks first, so a stale or malformed trade fails before ecrecover.
+    function _tradeHeader(Trade calldata t, uint256 index, uint256 tokenCount)
+        private
+        view
+        returns (uint256 flags, uint256 sellIndex, uint256 buyIndex)
+    {
+        flags = t.flags;
+        if (flags > FLAGS_MASK) revert InvalidTradeFlags(index, flags);
+        uint256 validTo = t.validTo;
+        if (validTo < block.timestamp) revert IntentExpired(index, validTo);
+        sellIndex = t.sellTokenIndex;
+        buyIndex = t.buyTokenIndex;
+        if (sellIndex >= tokenCount || buyIndex >= tokenCount) revert TokenIndexOutOfRange(index);
+    }
+
+    /// @dev Rebuilds the signed SwapIntent's digest and verifies the owner's authorisation of it.
+    function _authenticate(Trade calldata t, address sellToken, address buyToken, uint256 flags, bytes32 separator)
+        private
+        view
+        returns (bytes32 digest)
+    {
+        address user = t.owner;
+        digest = _tradeDigest(t, user, sellToken, buyToken, flags, separator);
+        if (flags & FLAG_EIP1271 == 0) {
+            SignatureChecker.verifyEoa(digest, user, t.signature);
+        } else {
+            SignatureChecker.verifyEip1271(digest, user, t.signature);
+        }
+    }
+
+    /// @dev Limit check, nonce / fill accounting, and the executed amounts at clearing prices.
+    function _fill(Trade calldata t, uint256 index, bytes32 digest, uint256 flags, uint256 sellPrice, uint256 buyPrice)
+        private
+        returns (uint256 executedSell, uint256 executedBuy)
+    {
+        uint256 sellAmount = t.sellAmount;
+        uint256 buyAmount = t.buyAmount;
+        // Checked multiplications: a product that overflows reverts (Panic 0x11) instead of wrapping.
+        if (sellAmount * sellPrice < buyAmount * buyPrice) revert LimitPriceNotMet(index);
+
+        uint256 executed = flags & FLAG_PARTIALLY_FILLABLE == 0
+            ? _consumeNonce(t.owner, t.nonce, flags, sellAmount, buyAmount)
+            : _fillPartially(t, index, digest, flags);
+
+        // Safe: executed <= sellAmount (SELL) or <= buyAmount (BUY), and the limit check above
+        // already computed sellAmount * sellPrice and buyAmount * buyPrice without overflow.
+        unchecked {
+            if (flags & FLAG_BUY == 0) {
+                executedSell = executed;
+                uint256 num = executed * sellPrice;
+                executedBuy = num == 0 ? 0 : (num - 1) / buyPrice + 1; // ceil
+            } else {
+                executedBuy = executed;
+                executedSell = (executed * buyPrice) / sellPrice; // floor
+            }
+        }
+    }
+
+    /// @dev Fill-or-kill: consumes the nonce bit and returns the full amount in kind units.
+    function _consumeNonce(address user, uint256 nonce, uint256 flags, uint256 sellAmount, uint256 buyAmount)
+        private
+        returns (uint256 executed)
+    {
+        mapping(uint256 => uint256) storage words = nonceBitmap[user];
+        uint256 wordPos = nonce >> 8;
+        uint256 word = words[wordPos];
+        uint256 bit = 1 << (nonce & 0xff);
+        if (word & bit != 0) revert NonceAlreadyUsed(user, nonce);
+        words[wordPos] = word | bit;
+        executed = flags & FLAG_BUY == 0 ? sellAmount : buyAmount;
+    }
+
+    /// @dev Partially fillable: the nonce bit must be clear (set = cancelled); accumulates the fill.
+    function _fillPartially(Trade calldata t, uint256 index, bytes32 digest, uint256 flags)
+        private
+        returns (uint256 executed)
+    {
+        address user = t.owner;
+        uint256 nonce = t.nonce;
+        if (nonceBitmap[user][nonce >> 8] & (1 << (nonce & 0xff)) != 0) revert IntentCancelled(user, nonce);
+        executed = t.executedAmount;
+        if (executed == 0) revert ZeroExecutedAmount(index);
+        uint256 amount = flags & FLAG_BUY == 0 ? t.sellAmount : t.buyAmount;
+        uint256 filled = filledAmount[digest];
+        // filled <= amount always holds (it is only ever written below), so no underflow.
+        unchecked {
+            if (executed > amount - filled) revert FillExceedsAmount(digest, filled, executed, amount);
+            filledAmount[digest] = filled + executed;
+        }
+    }
+
+    /// @dev EIP-712 digest of the SwapIntent the trade claims to fill, hashed in scratch memory
+    /// beyond the free memory pointer (nothing is allocated). `owner` and `validTo` were read (and so
+    /// ABI-validated: a dirty word reverts) by the callers; `receiver` is validated when paid, which
+    /// reverts the whole batch if it was dirty; the other fields are full 32-byte words.
+    function _tradeDigest(
+        Trade calldata t,
+        address user,
+        address sellToken,
+        address buyToken,
+        uint256 flags,
+        bytes32 separator
+    ) private pure returns (bytes32 digest) {
+        bytes32 typeHash = IntentHashing.SWAP_INTENT_TYPEHASH;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, typeHash)
+            mstore(add(m, 0x20), user)
+            mstore(add(m, 0x40), sellToken)
+            mstore(add(m, 0x60), buyToken)
+            mstore(add(m, 0x80), calldataload(add(t, 0x20))) // receiver
+            mstore(add(m, 0xa0), calldataload(add(t, 0x40))) // sellAmount
+            mstore(add(m, 0xc0), calldataload(add(t, 0x60))) // buyAmount
+            mstore(add(m, 0xe0), calldataload(add(t, 0xe0))) // validTo
+            mstore(add(m, 0x100), calldataload(add(t, 0x80))) // nonce
+            mstore(add(m, 0x120), and(flags, 1)) // kind
+            mstore(add(m, 0x140), and(shr(1, flags), 1)) // partiallyFillable
+            mstore(add(m, 0x160), calldataload(add(t, 0xa0))) // appData
+            let structHash := keccak256(m, 0x180)
+            mstore(m, shl(240, 0x1901))
+            mstore(add(m, 0x02), separator)
+            mstore(add(m, 0x22), structHash)
+            digest := keccak256(m, 0x42)
+        }
+    }
+
+    /// @dev `vault.pull(token, from, amount)` without Solidity's extcodesize pre-check; bubbles the
+    /// vault's revert (e.g. TokenTransfer.TransferFromFailed) unchanged.
+    function _pull(address token, address from, uint256 amount) private {
+        address v = address(vault);
+        bytes4 selector = Vault.pull.selector;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 0x04), token)
+            mstore(add(m, 0x24), from)
+            mstore(add(m, 0x44), amount)
+            if iszero(call(gas(), v, 0, m, 0x64, 0, 0)) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+        }
+    }
+
+    function _payOut(Trade calldata t, address[] calldata tokens, uint256 amount) private {
+        if (amount == 0) return;
+        address receiver = t.receiver;
+        if (receiver == address(0)) receiver = t.owner;
+        tokens[t.buyTokenIndex].safeTransfer(receiver, amount);
+    }
+
+    /// @dev Runs the interactions. None may target the Vault or this contract, or spend an
+    /// allowance (transferFrom). While one runs, its target is the only address whose Uniswap V3
+    /// swap callback gets paid.
+    function _interact(Interaction[] calldata interactions) private {
+        address forbidden = address(vault);
+        uint256 n = interactions.length;
+        for (uint256 i; i < n;) {
+            Interaction calldata it = interactions[i];
+            address target = it.target;
+            if (target == forbidden || target == address(this)) revert ForbiddenInteractionTarget(i, target);
+            bytes calldata data = it.callData;
+            if (data.length >= 4) {
+                bytes4 selector = bytes4(data[:4]);
+                if (selector == ERC20_TRANSFER_FROM || selector == PERMIT2_TRANSFER_FROM) {
+                    revert ForbiddenInteractionSelector(i, selector);
+                }
+            }
+            uint256 value = it.value;
+            _callbackPool = target;
+            assembly ("memory-safe") {
+                let m := mload(0x40)
+                calldatacopy(m, data.offset, data.length)
+                if iszero(call(gas(), target, value, m, data.length, 0, 0)) {
+                    returndatacopy(m, 0, returndatasize())
+                    revert(m, returndatasize())
+                }
+            }
+            _callbackPool = address(0);
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    function _checkBalances(address[] calldata tokens, uint256[] memory balancesBefore) private view {
+        uint256 n = tokens.length;
+        for (uint256 i; i < n;) {
+            address token = tokens[i];
+            uint256 balance = token.balanceOf(address(this));
+            if (balance < balancesBefore[i]) revert TokenBalanceDecreased(token, balancesBefore[i], balance);
+            unchecked {
+                ++i;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ Uniswap V3
+
+    /// @notice Pays a Uniswap V3 pool that an interaction is calling `swap` on directly (no router,
+    /// no approval). Only the current interaction's target is paid, only once, and only the token
+    /// it reports as owed: its own token0 for a positive amount0Delta, token1 for amount1Delta.
+    /// `data` is ignored. A fake "pool" gains nothing it could not take with a plain transfer
+    /// interaction, and the end-of-batch balance check still applies.
+    function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata) external {
+        address pool = _callbackPool;
+        if (pool == address(0) || msg.sender != pool) revert UnauthorizedCallback(msg.sender);
+        _callbackPool = address(0);
+        if (amount0Delta > 0) {
+            IUniswapV3PoolTokens(pool).token0().safeTransfer(pool, uint256(amount0Delta));
+        } else if (amount1Delta > 0) {
+            IUniswapV3PoolTokens(pool).token1().safeTransfer(pool, uint256(amount1Delta));
+        } else {
+            revert NothingOwed();
+        }
+    }
+
+    // ------------------------------------------------------------------ users
+
+    /// @notice Sets bits `mask` in the caller's nonce word `wordPos`: cancels fill-or-kill intents
+    /// with those nonces and partially fillable ones (whatever part is still unfilled).
+    function invalidateNonces(uint256 wordPos, uint256 mask) external {
+        nonceBitmap[msg.sender][wordPos] |= mask;
+        emit NoncesInvalidated(msg.sender, wordPos, mask);
+    }
+
+    /// @notice Whether `owner_`'s nonce bit for `nonce` is set (used or cancelled).
+    function isNonceUsed(address owner_, uint256 nonce) external view returns (bool) {
+        return nonceBitmap[owner_][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+    }
+
+    // ------------------------------------------------------------------ EIP-712 views
+
+    /// @notice The EIP-712 domain separator for this chain and contract (recomputed after a fork).
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparator();
+    }
+
+    /// @notice EIP-712 digest a wallet signs for `intent` on this deployment.
+    function hashSwapIntent(SwapIntent calldata intent) external view returns (bytes32) {
+        return IntentHashing.digest(_domainSeparator(), IntentHashing.swapStructHash(intent));
+    }
+
+    /// @notice EIP-712 digest a wallet signs for `intent` on this deployment.
+    function hashPositionIntent(PositionIntent calldata intent) external view returns (bytes32) {
+        return IntentHashing.digest(_domainSeparator(), IntentHashing.positionStructHash(intent));
+    }
+
+    function _domainSeparator() private view returns (bytes32) {
+        return block.chainid == _cachedChainId
+            ? _cachedDomainSeparator
+            : IntentHashing.domainSeparator(block.chainid, address(this));
+    }
+}
