@@ -22,7 +22,7 @@ library SignatureChecker {
     bytes4 internal constant EIP1271_MAGIC = 0x1626ba7e;
 
     /// @notice Reverts unless `signature` is `owner`'s EOA signature of `digest`.
-    function verifyEoa(bytes32 digest, address owner, bytes calldata signature) internal view {
+    function verifyEoa(bytes32 digest, address owner, bytes calldata signature) internal pure {
         if (signature.length != 65) revert InvalidSignatureLength(signature.length);
         bytes32 r;
         uint256 s;
