@@ -1,0 +1,194 @@
+// The libp2p host: TCP + noise + yamux + identify + gossipsub, with peer scoring tuned for our
+// two topics, asynchronous validation (the node reports accept / ignore / reject for every
+// message after its own queued validation), a persistent identity, bootstrap peers, and a ban
+// list: a peer whose gossipsub score falls below the graylist threshold is disconnected and
+// refused at the connection gater for `banMs`.
+import { gossipsub, type GossipsubEvents } from '@chainsafe/libp2p-gossipsub';
+import type { GossipSub } from '@chainsafe/libp2p-gossipsub';
+import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from '@chainsafe/libp2p-gossipsub/score';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { bootstrap } from '@libp2p/bootstrap';
+import { identify } from '@libp2p/identify';
+import type { Libp2p, PeerId, PrivateKey, PubSub } from '@libp2p/interface';
+import { prometheusMetrics } from '@libp2p/prometheus-metrics';
+import { tcp } from '@libp2p/tcp';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createHash } from 'node:crypto';
+import { createLibp2p } from 'libp2p';
+import type { Registry } from 'prom-client';
+import type { Logger } from './log.ts';
+
+export const SCORE_THRESHOLDS: PeerScoreThresholds = {
+  gossipThreshold: -10,
+  publishThreshold: -50,
+  graylistThreshold: -80,
+  acceptPXThreshold: 100,
+  opportunisticGraftThreshold: 5,
+};
+
+/**
+ * Per-topic scoring. Mesh-delivery penalties are off: intent traffic is bursty and a quiet
+ * period must not punish honest peers. Invalid messages dominate: each is -20 (squared count),
+ * so the third invalid message takes a peer from 0 to -180, past the graylist threshold (-80),
+ * and the penalty decays with a half-life of about a minute.
+ */
+function topicParams(weight: number): TopicScoreParams {
+  return {
+    topicWeight: weight,
+    timeInMeshWeight: 0.01,
+    timeInMeshQuantum: 1000,
+    timeInMeshCap: 100,
+    firstMessageDeliveriesWeight: 0.5,
+    firstMessageDeliveriesDecay: 0.9,
+    firstMessageDeliveriesCap: 20,
+    meshMessageDeliveriesWeight: 0,
+    meshMessageDeliveriesDecay: 0.9,
+    meshMessageDeliveriesCap: 10,
+    meshMessageDeliveriesThreshold: 1,
+    meshMessageDeliveriesWindow: 10,
+    meshMessageDeliveriesActivation: 5000,
+    meshFailurePenaltyWeight: 0,
+    meshFailurePenaltyDecay: 0.9,
+    invalidMessageDeliveriesWeight: -20,
+    invalidMessageDeliveriesDecay: 0.99,
+  };
+}
+
+export function scoreParams(topics: string[], ipColocationPenalty: boolean): Partial<PeerScoreParams> {
+  return {
+    topics: Object.fromEntries(topics.map((t) => [t, topicParams(1)])),
+    topicScoreCap: 20,
+    appSpecificScore: () => 0,
+    appSpecificWeight: 1,
+    IPColocationFactorWeight: ipColocationPenalty ? -5 : 0,
+    IPColocationFactorThreshold: 8,
+    behaviourPenaltyWeight: -10,
+    behaviourPenaltyThreshold: 6,
+    behaviourPenaltyDecay: 0.9,
+    decayInterval: 1000,
+    decayToZero: 0.01,
+    retainScore: 3600_000,
+  };
+}
+
+export type HostOptions = {
+  privateKey: PrivateKey;
+  listen: string[];
+  bootstrap: string[];
+  topics: string[];
+  ipColocationPenalty: boolean;
+  /** The spec'd message id per topic (intent digest for intents); raw bytes hash otherwise. */
+  msgId: (topic: string, data: Uint8Array) => Uint8Array;
+  /** Largest message data accepted from the wire. */
+  maxMessageBytes: number;
+  registry?: Registry;
+  banMs?: number;
+  log: Logger;
+};
+
+export type Host = {
+  libp2p: Libp2p<{ pubsub: PubSub<GossipsubEvents> }>;
+  pubsub: GossipSub;
+  /** Disconnects and bans a peer if its score is below the graylist threshold; true when banned. */
+  enforceScore(peer: string): boolean;
+  isBanned(peer: string): boolean;
+  stop(): Promise<void>;
+};
+
+const sha256 = (b: Uint8Array): Uint8Array => createHash('sha256').update(b).digest();
+export const hexId = (b: Uint8Array): string => `0x${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')}`;
+
+export async function createHost(opts: HostOptions): Promise<Host> {
+  const banned = new Map<string, number>();
+  const banMs = opts.banMs ?? 10 * 60_000;
+  const isBanned = (peer: string): boolean => {
+    const until = banned.get(peer);
+    if (until === undefined) return false;
+    if (until < Date.now()) {
+      banned.delete(peer);
+      return false;
+    }
+    return true;
+  };
+  const deny = (peerId: PeerId): boolean => isBanned(peerId.toString());
+
+  const libp2p = await createLibp2p({
+    privateKey: opts.privateKey,
+    addresses: { listen: opts.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: opts.bootstrap.length > 0 ? [bootstrap({ list: opts.bootstrap, timeout: 10 })] : [],
+    connectionGater: {
+      // Loopback and private addresses are where test nets and LAN operators live.
+      denyDialMultiaddr: () => false,
+      denyDialPeer: deny,
+      denyInboundEncryptedConnection: deny,
+      denyOutboundEncryptedConnection: deny,
+    },
+    connectionManager: { maxConnections: 200 },
+    ...(opts.registry ? { metrics: prometheusMetrics({ registry: opts.registry, collectDefaultMetrics: false, preserveExistingMetrics: true }) } : {}),
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        globalSignaturePolicy: 'StrictNoSign',
+        asyncValidation: true,
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        emitSelf: false,
+        allowedTopics: opts.topics,
+        maxInboundDataLength: opts.maxMessageBytes,
+        fastMsgIdFn: (msg) => hexId(sha256(msg.data ?? new Uint8Array())),
+        msgIdFn: (msg) => opts.msgId(msg.topic, msg.data),
+        msgIdToStrFn: hexId,
+        scoreParams: scoreParams(opts.topics, opts.ipColocationPenalty),
+        scoreThresholds: SCORE_THRESHOLDS,
+        // Score-driven pruning only; we publish full messages promptly to every mesh peer.
+        floodPublish: true,
+      }),
+    },
+  });
+  const pubsub = libp2p.services.pubsub as unknown as GossipSub;
+
+  const enforceScore = (peer: string): boolean => {
+    if (isBanned(peer)) return true;
+    const score = pubsub.getScore(peer);
+    if (score >= SCORE_THRESHOLDS.graylistThreshold) return false;
+    banned.set(peer, Date.now() + banMs);
+    opts.log.warn({ event: 'peer_banned', peer, score, banMs }, 'peer graylisted: disconnecting and banning');
+    const pid = libp2p.getPeers().find((p) => p.toString() === peer);
+    if (pid) void libp2p.hangUp(pid).catch(() => undefined);
+    return true;
+  };
+
+  // Sweep every heartbeat: scores also fall for behaviour penalties (broken promises, graft floods).
+  pubsub.addEventListener('gossipsub:heartbeat', () => {
+    for (const p of libp2p.getPeers()) enforceScore(p.toString());
+  });
+
+  // Bootstrap redial: @libp2p/bootstrap dials once; keep trying peers that are down.
+  const bootstrapAddrs = opts.bootstrap.map((a) => multiaddr(a));
+  const redial = setInterval(() => {
+    for (const ma of bootstrapAddrs) {
+      const id = ma.getPeerId();
+      if (id && libp2p.getPeers().some((p) => p.toString() === id)) continue;
+      if (id && isBanned(id)) continue;
+      void libp2p.dial(ma).catch((err: Error) => opts.log.debug({ event: 'bootstrap_dial_failed', addr: ma.toString(), err: err.message }));
+    }
+  }, 2000);
+  redial.unref();
+
+  for (const t of opts.topics) pubsub.subscribe(t);
+
+  return {
+    libp2p: libp2p as unknown as Host['libp2p'],
+    pubsub,
+    enforceScore,
+    isBanned,
+    async stop() {
+      clearInterval(redial);
+      await libp2p.stop();
+    },
+  };
+}

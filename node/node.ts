@@ -1,0 +1,194 @@
+// One running node: libp2p host + validation queue + durable pool + HTTP API (+ auctions).
+// Ordering guarantees: an intent is acknowledged (API) or relayed (gossip ACCEPT) only after
+// the pool's fsync'd write of it has completed.
+import { TopicValidatorResult } from '@libp2p/interface';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import type { Hex } from 'viem';
+import { encodeSignedIntent } from '../protocol/codec.ts';
+import type { SignedIntent } from '../protocol/intent.ts';
+import { nativeRecoverer } from '../protocol/recover-native.ts';
+import { nobleRecoverer, type Recoverer } from '../protocol/signature.ts';
+import { intentsTopic, solutionsTopic } from '../protocol/topics.ts';
+import type { ChainChecker } from './chain.ts';
+import type { NodeConfig } from './config.ts';
+import { createHost, hexId, type Host } from './host.ts';
+import type { Logger } from './log.ts';
+import { createMetrics, type NodeMetrics } from './metrics.ts';
+import { loadOrCreatePeerKey } from './peer-key.ts';
+import { IntentPool } from './pool.ts';
+import { FairQueue } from './queue.ts';
+import { IntentValidator, type Outcome } from './validate.ts';
+import { createHash } from 'node:crypto';
+
+export type NodeDeps = {
+  log: Logger;
+  /** Signature recovery; default native libsecp256k1 when it loads, else @noble/curves. */
+  recoverer?: Recoverer;
+  chain?: ChainChecker;
+  /** Unix-seconds clock (tests). */
+  now?: () => number;
+  /** Observe every gossip verdict (tests, benches). */
+  onGossipVerdict?: (topic: string, peer: string, outcome: { verdict: string; code: string; digest?: Hex }) => void;
+};
+
+const VERDICT: Record<Outcome['verdict'], TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  ignore: TopicValidatorResult.Ignore,
+  reject: TopicValidatorResult.Reject,
+};
+
+export class IntentNode {
+  readonly config: NodeConfig;
+  readonly log: Logger;
+  readonly metrics: NodeMetrics;
+  readonly pool: IntentPool;
+  readonly queue: FairQueue;
+  readonly intentsTopic: string;
+  readonly solutionsTopic: string;
+  validator!: IntentValidator;
+  host!: Host;
+  private readonly deps: NodeDeps;
+  private timers: NodeJS.Timeout[] = [];
+  /** Extra handlers per topic (auctions register the solutions handler). */
+  readonly topicHandlers = new Map<string, (data: Uint8Array, peer: string) => Promise<{ verdict: Outcome['verdict']; code: string }>>();
+
+  constructor(config: NodeConfig, deps: NodeDeps) {
+    this.config = config;
+    this.deps = deps;
+    this.log = deps.log;
+    this.metrics = createMetrics(new Registry());
+    this.pool = new IntentPool(join(config.dataDir, 'pool'));
+    this.queue = new FairQueue({
+      maxPerSource: config.validationQueuePerPeer,
+      maxTotal: config.validationQueueTotal,
+      concurrency: config.validationConcurrency,
+    });
+    this.intentsTopic = intentsTopic(config.chainId);
+    this.solutionsTopic = solutionsTopic(config.chainId);
+  }
+
+  get peerId(): string {
+    return this.host.libp2p.peerId.toString();
+  }
+
+  get multiaddrs(): string[] {
+    return this.host.libp2p.getMultiaddrs().map((m) => m.toString());
+  }
+
+  async start(): Promise<void> {
+    const { key, created } = await loadOrCreatePeerKey(this.config.dataDir);
+    await this.pool.open();
+    this.metrics.poolLive.set(this.pool.size);
+    const recoverer = this.deps.recoverer ?? nativeRecoverer() ?? nobleRecoverer;
+    this.validator = new IntentValidator({
+      chainId: this.config.chainId,
+      settlement: this.config.settlement,
+      pool: this.pool,
+      maxOpenPerOwner: this.config.maxOpenPerOwner,
+      maxLifetimeSec: this.config.maxLifetimeSec,
+      maxMessageBytes: this.config.maxMessageBytes,
+      recoverer,
+      metrics: this.metrics,
+      log: this.log,
+      ...(this.deps.chain ? { chain: this.deps.chain } : {}),
+      ...(this.deps.now ? { now: this.deps.now } : {}),
+    });
+    this.host = await createHost({
+      privateKey: key,
+      listen: this.config.listen,
+      bootstrap: this.config.bootstrap,
+      topics: [this.intentsTopic, this.solutionsTopic],
+      ipColocationPenalty: this.config.ipColocationPenalty,
+      maxMessageBytes: Math.max(this.config.maxMessageBytes, 1 << 20),
+      msgId: (topic, data) => (topic === this.intentsTopic ? this.validator.messageId(data) : sha256(data)),
+      registry: this.metrics.registry,
+      log: this.log,
+    });
+    this.host.pubsub.addEventListener('gossipsub:message', (evt) => {
+      const { msg, msgId, propagationSource } = evt.detail;
+      const peer = propagationSource.toString();
+      const report = (verdict: Outcome['verdict']): void => {
+        this.host.pubsub.reportMessageValidationResult(msgId, peer, VERDICT[verdict]);
+      };
+      if (this.host.isBanned(peer)) return report('ignore');
+      const handler = msg.topic === this.intentsTopic ? undefined : this.topicHandlers.get(msg.topic);
+      const queued = this.queue.push(peer, async () => {
+        const out = handler ? await handler(msg.data, peer) : await this.validator.ingestBytes(msg.data, 'gossip');
+        report(out.verdict);
+        this.deps.onGossipVerdict?.(msg.topic, peer, { verdict: out.verdict, code: out.code, digest: 'digest' in out ? (out.digest as Hex | undefined) : undefined });
+        if (out.verdict === 'reject') {
+          this.log.debug({ event: 'gossip_reject', topic: msg.topic, peer, code: out.code });
+          if (this.host.enforceScore(peer)) {
+            this.metrics.bans.inc();
+            this.queue.drain(peer);
+          }
+        }
+      });
+      if (!queued) {
+        this.metrics.queueDropped.inc();
+        report('ignore');
+      }
+      this.metrics.queueDepth.set(this.queue.depth);
+    });
+    this.host.libp2p.addEventListener('peer:connect', () => this.metrics.peers.set(this.host.libp2p.getPeers().length));
+    this.host.libp2p.addEventListener('peer:disconnect', () => this.metrics.peers.set(this.host.libp2p.getPeers().length));
+    // Expiry sweep.
+    const sweep = setInterval(() => {
+      const now = this.deps.now?.() ?? Math.floor(Date.now() / 1000);
+      void this.pool
+        .expire(now)
+        .then((ds) => {
+          if (ds.length > 0) {
+            this.metrics.poolStates.inc({ state: 'expired' }, ds.length);
+            this.metrics.poolLive.set(this.pool.size);
+            this.log.info({ event: 'intents_expired', count: ds.length });
+          }
+        })
+        .catch((err: Error) => this.log.error({ event: 'expiry_sweep_failed', err: err.message }));
+    }, 1000);
+    sweep.unref();
+    this.timers.push(sweep);
+    this.log.info({ event: 'node_started', peerId: this.peerId, listen: this.multiaddrs, newKey: created, poolLive: this.pool.size, topics: [this.intentsTopic, this.solutionsTopic] }, 'p2p host listening');
+  }
+
+  /**
+   * Submits a signed intent from the API: validated through the 'api' lane of the queue, stored
+   * durably, then published. Resolves with the outcome once stored (or refused).
+   */
+  submit(signed: SignedIntent): Promise<Outcome | { verdict: 'ignore'; code: 'busy'; reason: string }> {
+    return new Promise((resolve, reject) => {
+      let bytes: Uint8Array;
+      try {
+        bytes = encodeSignedIntent(signed);
+      } catch (err) {
+        resolve({ verdict: 'ignore', code: 'busy', reason: `could not encode: ${(err as Error).message}` });
+        return;
+      }
+      const queued = this.queue.push('api', async () => {
+        try {
+          const out = await this.validator.ingest(signed, bytes, 'api');
+          if (out.verdict === 'accept') this.publish(this.intentsTopic, bytes);
+          resolve(out);
+        } catch (err) {
+          reject(err);
+        }
+      });
+      if (!queued) resolve({ verdict: 'ignore', code: 'busy', reason: 'validation queue is full; retry shortly' });
+    });
+  }
+
+  publish(topic: string, data: Uint8Array): void {
+    this.host.pubsub.publish(topic, data).catch((err: Error) => this.log.warn({ event: 'publish_failed', topic, err: err.message }));
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.host?.stop();
+    await this.pool.close();
+    this.log.info({ event: 'node_stopped' });
+  }
+}
+
+const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
+export { hexId };

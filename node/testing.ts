@@ -1,0 +1,71 @@
+// Helpers for tests and benches: signed intents from private keys, temp data dirs, node configs.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Address, Hex } from 'viem';
+import { intentDomain } from '../protocol/eip712.ts';
+import { domainSeparator, intentDigestBytes } from '../protocol/hash.ts';
+import type { SignedIntent, SwapIntent } from '../protocol/intent.ts';
+import { privateKeyToAddress, signDigest } from '../protocol/signature.ts';
+import { resolveConfig, type NodeConfig } from './config.ts';
+import { hexId } from './host.ts';
+
+export const TEST_CHAIN_ID = 31337;
+export const TEST_SETTLEMENT: Address = '0x5e77e5e77e5e77e5e77e5e77e5e77e5e77e5e77e';
+
+/** Deterministic private key number `i` (1-based, never zero). */
+export const testKey = (i: number): Hex => `0x${(BigInt(i) + 0x1000n).toString(16).padStart(64, '0')}`;
+
+export type IntentFactory = {
+  owner: Address;
+  swap(over?: Partial<SwapIntent>): SignedIntent;
+  digestOf(s: SignedIntent): Hex;
+};
+
+export function intentFactory(key: Hex, chainId = TEST_CHAIN_ID, settlement: Address = TEST_SETTLEMENT): IntentFactory {
+  const owner = privateKeyToAddress(key).toLowerCase() as Address;
+  const sep = domainSeparator(intentDomain(chainId, settlement));
+  let nonce = 0n;
+  const digestOf = (s: SignedIntent): Hex => hexId(intentDigestBytes(s, sep)) as Hex;
+  return {
+    owner,
+    digestOf,
+    swap(over = {}) {
+      const intent: SwapIntent = {
+        owner,
+        sellToken: '0x1111111111111111111111111111111111111111',
+        buyToken: '0x2222222222222222222222222222222222222222',
+        receiver: '0x0000000000000000000000000000000000000000',
+        sellAmount: 10n ** 18n,
+        buyAmount: 2000n * 10n ** 6n,
+        validTo: Math.floor(Date.now() / 1000) + 3600,
+        nonce: nonce++,
+        kind: 0,
+        partiallyFillable: false,
+        appData: '0x0000000000000000000000000000000000000000000000000000000000000000',
+        ...over,
+      };
+      const unsigned = { type: 'swap' as const, intent };
+      const data = signDigest(intentDigestBytes(unsigned, sep), key);
+      return { ...unsigned, signature: { scheme: 'eoa', data } };
+    },
+  };
+}
+
+export function tempDir(prefix = 'node-test-'): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export function testConfig(dataDir: string, over: Partial<NodeConfig> = {}): NodeConfig {
+  return resolveConfig({
+    chainId: TEST_CHAIN_ID,
+    settlement: TEST_SETTLEMENT,
+    dataDir,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    apiPort: 0,
+    ipColocationPenalty: false,
+    logLevel: 'silent',
+    ...over,
+  });
+}

@@ -1,0 +1,148 @@
+// The validation pipeline for one signed intent, from the API or from gossip:
+//   size -> decode (strict codec) -> duplicate / replay (by digest, before any signature work)
+//   -> field rules + expiry + signature under this chain's domain -> optional chain check
+//   -> per-owner quota + durable write (pool.add resolves after fsync).
+// Verdicts follow gossipsub: ACCEPT (stored; relay), IGNORE (not the sender's fault or not
+// provable: duplicates, expiry races, quota, full queues; no penalty), REJECT (provably invalid:
+// the sender should have checked; penalises its score).
+import { createHash } from 'node:crypto';
+import type { Address, Hex } from 'viem';
+import { decodeSignedIntent } from '../protocol/codec.ts';
+import { intentDomain } from '../protocol/eip712.ts';
+import { domainSeparator, intentDigestBytes } from '../protocol/hash.ts';
+import type { SignedIntent } from '../protocol/intent.ts';
+import { describeError } from '../protocol/result.ts';
+import { nobleRecoverer, type Recoverer } from '../protocol/signature.ts';
+import { intentOwner, verifySignedIntent } from '../protocol/verify.ts';
+import type { ChainChecker } from './chain.ts';
+import { hexId } from './host.ts';
+import type { Logger } from './log.ts';
+import type { NodeMetrics } from './metrics.ts';
+import { isFinal, type IntentPool, type PoolRecord } from './pool.ts';
+
+export type Verdict = 'accept' | 'ignore' | 'reject';
+
+export type Outcome =
+  | { verdict: 'accept'; code: 'accepted'; digest: Hex; record: PoolRecord }
+  | { verdict: 'ignore' | 'reject'; code: string; reason: string; digest?: Hex; record?: PoolRecord };
+
+export type ValidatorOptions = {
+  chainId: number;
+  settlement: Address;
+  pool: IntentPool;
+  maxOpenPerOwner: number;
+  maxLifetimeSec: number;
+  maxMessageBytes: number;
+  recoverer?: Recoverer;
+  chain?: ChainChecker;
+  metrics?: NodeMetrics;
+  log: Logger;
+  /** Clock in unix seconds (tests move it). */
+  now?: () => number;
+};
+
+export class IntentValidator {
+  readonly separator: Uint8Array;
+  private readonly o: ValidatorOptions;
+  private readonly recoverer: Recoverer;
+  private readonly now: () => number;
+
+  constructor(o: ValidatorOptions) {
+    this.o = o;
+    this.separator = domainSeparator(intentDomain(o.chainId, o.settlement));
+    this.recoverer = o.recoverer ?? nobleRecoverer;
+    this.now = o.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  /** The gossip message id of intent bytes: the digest when they decode, else a hash of the bytes. */
+  messageId(data: Uint8Array): Uint8Array {
+    if (data.length <= this.o.maxMessageBytes) {
+      const d = decodeSignedIntent(data);
+      if (d.ok) return intentDigestBytes(d.value, this.separator);
+    }
+    return sha256(data);
+  }
+
+  async ingestBytes(bytes: Uint8Array, source: 'api' | 'gossip'): Promise<Outcome> {
+    const out = await this.run(bytes, undefined, source);
+    this.o.metrics?.intents.inc({ source, verdict: out.verdict, code: out.code });
+    return out;
+  }
+
+  async ingest(signed: SignedIntent, bytes: Uint8Array, source: 'api' | 'gossip'): Promise<Outcome> {
+    const out = await this.run(bytes, signed, source);
+    this.o.metrics?.intents.inc({ source, verdict: out.verdict, code: out.code });
+    return out;
+  }
+
+  private async run(bytes: Uint8Array, parsed: SignedIntent | undefined, source: 'api' | 'gossip'): Promise<Outcome> {
+    const started = performance.now();
+    try {
+      if (bytes.length > this.o.maxMessageBytes) {
+        return { verdict: 'reject', code: 'oversized', reason: `${bytes.length} bytes is above the ${this.o.maxMessageBytes}-byte limit` };
+      }
+      let signed = parsed;
+      if (!signed) {
+        const d = decodeSignedIntent(bytes);
+        if (!d.ok) return { verdict: 'reject', code: d.error.code, reason: describeError(d.error) };
+        signed = d.value;
+      }
+      const digest = hexId(intentDigestBytes(signed, this.separator)) as Hex;
+      const known = await this.o.pool.get(digest);
+      if (known) {
+        if (isFinal(known.state)) {
+          return { verdict: 'ignore', code: `replay_${known.state}`, reason: `intent ${digest} is already ${known.state}`, digest, record: known };
+        }
+        return { verdict: 'ignore', code: 'duplicate', reason: `intent ${digest} is already in the pool`, digest, record: known };
+      }
+      const now = this.now();
+      const v = verifySignedIntent(signed, {
+        now,
+        maxValiditySeconds: this.o.maxLifetimeSec,
+        domainSeparator: this.separator,
+        recoverer: this.recoverer,
+      });
+      if (!v.ok) {
+        // Expiry is a race an honest relay can lose (clock skew, slow hop): no penalty.
+        const verdict: Verdict = v.error.code === 'expired' ? 'ignore' : 'reject';
+        return { verdict, code: v.error.code, reason: describeError(v.error), digest };
+      }
+      const owner = intentOwner(signed).toLowerCase() as Address;
+      if (this.o.chain) {
+        const c = await this.o.chain.check(signed, digest, v.value.needsChainCheck);
+        if (c.status === 'invalid') return { verdict: 'reject', code: c.code, reason: c.reason, digest };
+        if (c.status === 'unavailable' && v.value.needsChainCheck) {
+          // An EIP-1271 signature is unverifiable without the chain: do not store or relay it.
+          return { verdict: 'ignore', code: 'chain_unavailable', reason: 'contract-wallet signature needs an on-chain check and the RPC endpoint is unavailable', digest };
+        }
+      } else if (v.value.needsChainCheck) {
+        return { verdict: 'ignore', code: 'chain_unavailable', reason: 'contract-wallet (EIP-1271) signatures need an RPC endpoint, and this node has none', digest };
+      }
+      const added = await this.o.pool.add(
+        {
+          digest,
+          owner,
+          type: signed.type,
+          validTo: signed.intent.validTo,
+          bytes: hexId(bytes) as Hex,
+          source,
+          receivedAt: Date.now(),
+          needsChainCheck: v.value.needsChainCheck,
+        },
+        this.o.maxOpenPerOwner,
+      );
+      if (added.status === 'over_quota') {
+        return { verdict: 'ignore', code: 'over_quota', reason: `owner ${owner} already has ${added.open} open intents (limit ${this.o.maxOpenPerOwner})`, digest };
+      }
+      if (added.status === 'duplicate') {
+        return { verdict: 'ignore', code: 'duplicate', reason: `intent ${digest} is already in the pool`, digest, record: added.record };
+      }
+      this.o.metrics?.poolLive.set(this.o.pool.size);
+      return { verdict: 'accept', code: 'accepted', digest, record: added.record };
+    } finally {
+      this.o.metrics?.validationSeconds.observe((performance.now() - started) / 1000);
+    }
+  }
+}
+
+const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());

@@ -1,0 +1,52 @@
+// Multi-node gossip over real TCP sockets on 127.0.0.1 with real level pools.
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeSignedIntent } from '../../protocol/codec.ts';
+import { silentLogger } from '../../node/log.ts';
+import { IntentNode } from '../../node/node.ts';
+import { intentFactory, tempDir, testConfig, testKey } from '../../node/testing.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function startNode(over: Parameters<typeof testConfig>[1] = {}): Promise<IntentNode> {
+  const dir = tempDir();
+  const node = new IntentNode(testConfig(dir.path, over), { log: silentLogger() });
+  await node.start();
+  cleanups.push(dir.cleanup, () => node.stop());
+  return node;
+}
+
+async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('timed out');
+}
+
+/** Waits until `a` sees `b` in its topic mesh (subscriptions exchanged). */
+async function meshed(a: IntentNode, b: IntentNode): Promise<void> {
+  await waitFor(() => a.host.pubsub.getSubscribers(a.intentsTopic).some((p) => p.toString() === b.peerId));
+}
+
+describe('gossip between nodes', () => {
+  it('relays an API-submitted intent through a line of three nodes, stored at each', async () => {
+    const a = await startNode();
+    const b = await startNode({ bootstrap: [a.multiaddrs[0]!] });
+    const c = await startNode({ bootstrap: [b.multiaddrs[0]!] });
+    await meshed(b, a);
+    await meshed(c, b);
+    await meshed(b, c);
+    const f = intentFactory(testKey(1));
+    const signed = f.swap();
+    const out = await a.submit(signed);
+    expect(out.verdict).toBe('accept');
+    const digest = f.digestOf(signed);
+    await waitFor(async () => (await c.pool.get(digest))?.state === 'open');
+    expect((await b.pool.get(digest))?.source).toBe('gossip');
+    expect((await c.pool.get(digest))?.bytes).toBe(`0x${Buffer.from(encodeSignedIntent(signed)).toString('hex')}`);
+  });
+});
