@@ -26,21 +26,21 @@ export function isHex(value: unknown, bytes?: number): value is Hex {
   return HEX_BODY.test(value.slice(2));
 }
 
-/** Writes `value` as a 32-byte big-endian word at `offset` (caller ensures 0 <= value < 2^256). */
+/**
+ * Writes `value` as a 32-byte big-endian word at `offset` (caller ensures 0 <= value < 2^256).
+ * Goes through a hex string: one native toString beats 32 BigInt shifts by several times.
+ */
 export function writeUint256(out: Uint8Array, offset: number, value: bigint): void {
-  let v = value;
-  for (let i = offset + 31; i >= offset; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
+  if (value === 0n) {
+    out.fill(0, offset, offset + 32);
+    return;
   }
+  out.set(nobleHexToBytes(value.toString(16).padStart(64, '0')), offset);
 }
 
 /** Reads a 32-byte big-endian word. */
-export function readUint256(src: Uint8Array, offset: number): bigint {
-  let v = 0n;
-  for (let i = offset; i < offset + 32; i++) v = (v << 8n) | BigInt(src[i]!);
-  return v;
-}
+export const readUint256 = (src: Uint8Array, offset: number): bigint =>
+  BigInt(`0x${nobleBytesToHex(src.subarray(offset, offset + 32))}`);
 
 /** Two's complement of a signed 256-bit integer, as the EVM stores int256. */
 export const int256ToWord = (value: bigint): bigint => (value < 0n ? (1n << 256n) + value : value);
