@@ -53,7 +53,8 @@ library TokenTransfer {
         assembly ("memory-safe") {
             mstore(0x00, 0x70a08231) // balanceOf(address)
             mstore(0x20, account)
-            ok := and(staticcall(gas(), token, 0x1c, 0x24, 0x00, 0x20), gt(returndatasize(), 0x1f))
+            ok := staticcall(gas(), token, 0x1c, 0x24, 0x00, 0x20)
+            ok := and(ok, gt(returndatasize(), 0x1f)) // separate statement: Yul evaluates arguments right to left
             amount := mload(0x00)
         }
         if (!ok) revert BalanceQueryFailed(token);
