@@ -34,6 +34,11 @@ function sqrt(value: bigint): bigint {
   return x;
 }
 
+/** Liquidity L that, over the full range at the current price, holds about `amount0` and `amount1` (L = sqrt(x * y)). */
+export function fullRangeLiquidity(amount0: bigint, amount1: bigint): bigint {
+  return sqrt(amount0 * amount1);
+}
+
 /**
  * sqrt(price) in Q64.96 where price = token1 per token0 in raw units: the pool's initial price
  * when `amount1` of token1 is worth `amount0` of token0.
