@@ -19,6 +19,8 @@ import { loadOrCreatePeerKey } from './peer-key.ts';
 import { IntentPool } from './pool.ts';
 import { FairQueue } from './queue.ts';
 import { IntentValidator, type Outcome } from './validate.ts';
+import { createApi, listen, type AuctionView } from './api.ts';
+import type { Server } from 'node:http';
 import { createHash } from 'node:crypto';
 
 export type NodeDeps = {
@@ -50,6 +52,11 @@ export class IntentNode {
   host!: Host;
   private readonly deps: NodeDeps;
   private timers: NodeJS.Timeout[] = [];
+  api?: Server;
+  /** Base URL of the HTTP API once started. */
+  apiUrl = '';
+  /** Set by the auction clock before start() so the API can serve it. */
+  auctions?: AuctionView;
   /** Extra handlers per topic (auctions register the solutions handler). */
   readonly topicHandlers = new Map<string, (data: Uint8Array, peer: string) => Promise<{ verdict: Outcome['verdict']; code: string }>>();
 
@@ -149,6 +156,9 @@ export class IntentNode {
     }, 1000);
     sweep.unref();
     this.timers.push(sweep);
+    this.api = createApi(this, this.auctions);
+    this.apiUrl = await listen(this.api, this.config.apiPort, this.config.apiHost);
+    this.log.info({ event: 'api_listening', url: this.apiUrl }, 'HTTP API listening');
     this.log.info({ event: 'node_started', peerId: this.peerId, listen: this.multiaddrs, newKey: created, poolLive: this.pool.size, topics: [this.intentsTopic, this.solutionsTopic] }, 'p2p host listening');
   }
 
@@ -182,8 +192,23 @@ export class IntentNode {
     this.host.pubsub.publish(topic, data).catch((err: Error) => this.log.warn({ event: 'publish_failed', topic, err: err.message }));
   }
 
+  /** Cancels an intent in the pool (signature already checked by the caller). */
+  async cancel(digest: Hex): Promise<import('./pool.ts').PoolRecord | undefined> {
+    const rec = await this.pool.update(digest, 'cancelled');
+    if (rec) {
+      this.metrics.poolStates.inc({ state: 'cancelled' });
+      this.metrics.poolLive.set(this.pool.size);
+      this.log.info({ event: 'intent_cancelled', id: digest, owner: rec.owner });
+    }
+    return rec;
+  }
+
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    if (this.api) {
+      this.api.closeAllConnections();
+      await new Promise<void>((r) => this.api!.close(() => r()));
+    }
     await this.host?.stop();
     await this.pool.close();
     this.log.info({ event: 'node_stopped' });

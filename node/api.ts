@@ -1,0 +1,243 @@
+// The wallet-facing HTTP API on node:http (no framework: eight routes, strict JSON, bounded
+// bodies). Every error is JSON: { "error": { "code": "<machine code>", "message": "<sentence>" } }.
+// The OpenAPI document (node/openapi.json) describes exactly these routes and is served at
+// GET /openapi.json.
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Address, Hex } from 'viem';
+import { decodeSignedIntent } from '../protocol/codec.ts';
+import { signedIntentToJson } from '../protocol/json.ts';
+import { parseSignedIntentJson } from '../protocol/json.ts';
+import { fromHex } from '../protocol/bytes.ts';
+import { describeError } from '../protocol/result.ts';
+import { recoverCanceller } from './cancel.ts';
+import type { IntentNode } from './node.ts';
+import { isFinal, type PoolRecord } from './pool.ts';
+
+const MAX_BODY = 64 * 1024;
+const OPENAPI = readFileSync(new URL('./openapi.json', import.meta.url), 'utf8');
+
+export type AuctionView = { current(): unknown; byId(id: number): unknown };
+
+class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = type === 'application/json' ? JSON.stringify(body) : String(body);
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const ct = req.headers['content-type'] ?? '';
+  if (!ct.startsWith('application/json')) throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new HttpError(413, 'body_too_large', `request bodies are limited to ${MAX_BODY} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError(400, 'malformed_json', 'the request body is not valid JSON');
+  }
+}
+
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/** The public view of a pool record: the signed intent as JSON plus its state. */
+export function recordView(rec: PoolRecord): Record<string, unknown> {
+  const decoded = decodeSignedIntent(fromHex(rec.bytes));
+  return {
+    id: rec.digest,
+    state: rec.state,
+    owner: rec.owner,
+    validTo: rec.validTo,
+    receivedAt: new Date(rec.receivedAt).toISOString(),
+    updatedAt: new Date(rec.updatedAt).toISOString(),
+    source: rec.source,
+    ...(rec.filled !== undefined ? { filled: rec.filled } : {}),
+    settlement: rec.txHash ? { txHash: rec.txHash, blockNumber: rec.blockNumber, blockHash: rec.blockHash } : null,
+    signedIntent: decoded.ok ? signedIntentToJson(decoded.value) : null,
+  };
+}
+
+/** HTTP status for a refused submission. */
+function statusFor(code: string): number {
+  if (code === 'duplicate') return 200;
+  if (code.startsWith('replay_')) return 409;
+  if (code === 'over_quota') return 429;
+  if (code === 'busy') return 503;
+  if (code === 'chain_unavailable') return 503;
+  return 400;
+}
+
+export function createApi(node: IntentNode, auctions?: AuctionView): Server {
+  const started = Date.now();
+  const routes: { method: string; pattern: RegExp; name: string; handle: (req: IncomingMessage, res: ServerResponse, m: RegExpMatchArray) => Promise<void> }[] = [
+    {
+      method: 'POST',
+      pattern: /^\/v1\/intents$/,
+      name: 'submit',
+      async handle(req, res) {
+        const body = await readJson(req);
+        const parsed = parseSignedIntentJson(body);
+        if (!parsed.ok) throw new HttpError(400, parsed.error.code, describeError(parsed.error));
+        const out = await node.submit(parsed.value);
+        if (out.verdict === 'accept') return send(res, 201, { id: out.digest, state: 'open' });
+        if (out.code === 'duplicate' && 'record' in out && out.record) return send(res, 200, { id: out.record.digest, state: out.record.state, duplicate: true });
+        throw new HttpError(statusFor(out.code), out.code, out.reason);
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/intents\/(0x[0-9a-fA-F]{64})$/,
+      name: 'status',
+      async handle(_req, res, m) {
+        const rec = await node.pool.get(m[1]!.toLowerCase() as Hex);
+        if (!rec) throw new HttpError(404, 'not_found', `no intent ${m[1]} in this node's pool`);
+        send(res, 200, recordView(rec));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/intents\/(0x[0-9a-fA-F]{64})\/cancel$/,
+      name: 'cancel',
+      async handle(req, res, m) {
+        const id = m[1]!.toLowerCase() as Hex;
+        const body = (await readJson(req)) as { signature?: unknown } | null;
+        const rec = await node.pool.get(id);
+        if (!rec) throw new HttpError(404, 'not_found', `no intent ${id} in this node's pool`);
+        const signer = recoverCanceller(id, body?.signature, node.validator.separator);
+        if (!signer.ok) throw new HttpError(400, signer.error.code, describeError(signer.error));
+        if (signer.value !== rec.owner) throw new HttpError(403, 'wrong_signer', `the cancel is signed by ${signer.value}, not the owner ${rec.owner}`);
+        if (isFinal(rec.state)) throw new HttpError(409, `already_${rec.state}`, `intent ${id} is already ${rec.state}`);
+        const next = await node.cancel(id);
+        send(res, 200, { id, state: next?.state ?? 'cancelled' });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/owners\/(0x[0-9a-fA-F]{40})\/intents$/,
+      name: 'by_owner',
+      async handle(req, res, m) {
+        const owner = m[1]!.toLowerCase() as Address;
+        const url = new URL(req.url ?? '/', 'http://x');
+        const state = url.searchParams.get('state') ?? 'open';
+        if (state !== 'open' && state !== 'all') throw new HttpError(400, 'bad_query', 'state must be "open" or "all"');
+        const recs = state === 'open' ? node.pool.liveByOwner(owner).sort((a, b) => b.receivedAt - a.receivedAt) : await node.pool.byOwner(owner);
+        send(res, 200, { owner, intents: recs.map(recordView) });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/auction$/,
+      name: 'auction',
+      async handle(_req, res) {
+        if (!auctions) throw new HttpError(503, 'auctions_disabled', 'this node runs no auction clock');
+        send(res, 200, auctions.current());
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/auctions\/(\d{1,15})$/,
+      name: 'auction_by_id',
+      async handle(_req, res, m) {
+        if (!auctions) throw new HttpError(503, 'auctions_disabled', 'this node runs no auction clock');
+        const a = auctions.byId(Number(m[1]));
+        if (!a) throw new HttpError(404, 'not_found', `auction ${m[1]} is unknown to this node`);
+        send(res, 200, a);
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/health$/,
+      name: 'health',
+      async handle(_req, res) {
+        send(res, 200, {
+          status: 'ok',
+          peerId: node.peerId,
+          listen: node.multiaddrs,
+          peers: node.host.libp2p.getPeers().length,
+          poolLive: node.pool.size,
+          queueDepth: node.queue.depth,
+          chainId: node.config.chainId,
+          settlement: node.config.settlement,
+          uptimeSec: Math.floor((Date.now() - started) / 1000),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/metrics$/,
+      name: 'metrics',
+      async handle(_req, res) {
+        node.metrics.queueDepth.set(node.queue.depth);
+        node.metrics.peers.set(node.host.libp2p.getPeers().length);
+        send(res, 200, await node.metrics.registry.metrics(), node.metrics.registry.contentType);
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/openapi\.json$/,
+      name: 'openapi',
+      async handle(_req, res) {
+        send(res, 200, OPENAPI, 'application/json');
+      },
+    },
+  ];
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route = routes.find((r) => r.pattern.test(path) && r.method === req.method);
+    const name = route?.name ?? 'unknown';
+    const finish = (status: number): void => {
+      node.metrics.http.inc({ route: name, status: String(status) });
+    };
+    if (!route) {
+      const other = routes.some((r) => r.pattern.test(path));
+      const status = other ? 405 : 404;
+      send(res, status, { error: { code: other ? 'method_not_allowed' : 'not_found', message: other ? `${req.method} is not allowed on ${path}` : `no route ${path}` } });
+      return finish(status);
+    }
+    route
+      .handle(req, res, path.match(route.pattern)!)
+      .then(() => finish(res.statusCode))
+      .catch((err: unknown) => {
+        const e = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error');
+        if (!(err instanceof HttpError)) node.log.error({ event: 'api_error', route: name, err: (err as Error).message });
+        if (!res.headersSent) send(res, e.status, { error: { code: e.code, message: e.message } });
+        else res.end();
+        finish(e.status);
+      });
+  });
+  server.keepAliveTimeout = 5000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  return server;
+}
+
+export async function listen(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as AddressInfo;
+  return `http://${a.address}:${a.port}`;
+}
+
+export { HEX32, ADDRESS };
