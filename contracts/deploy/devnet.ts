@@ -1,11 +1,12 @@
 // The whole devnet in one call: tokens, WETH, Uniswap V2 and V3 with liquidity, the third
-// liquidity source, and our Settlement + Vault with a bonded solver. Tests, benchmarks and the
+// liquidity source (StableSwap), and our Settlement + Vault with a bonded solver. Tests, benchmarks and the
 // local devnet all start from here so they exercise the same deployment.
 import { getContract, parseEther, parseUnits, type Address, type LocalAccount } from 'viem';
 import { testTokenAbi } from '../artifacts/TestToken.ts';
 import { startAnvil, type Anvil, type AnvilOptions } from './anvil.ts';
 import { confirm, devnetClients, type DevnetClients } from './clients.ts';
 import { bondSolver, deploySettlement, settlementContract, type SettlementDeployment, type SettlementOptions } from './settlement.ts';
+import { addStableLiquidity, deployStableSwapPool } from './stableSwap.ts';
 import { approveMax, deployTestToken, deployWeth, mint } from './tokens.ts';
 import { addV2Liquidity, deployUniswapV2, type UniswapV2 } from './uniswapV2.ts';
 import { createV3Pool, deployUniswapV3, fullRangeLiquidity, sortTokens, type UniswapV3 } from './uniswapV3.ts';
@@ -21,6 +22,8 @@ export type Devnet = {
   tokens: DevnetTokens;
   uniswapV2: UniswapV2 & { pairs: { daiUsdc: Address; wbtcUsdc: Address } };
   uniswapV3: UniswapV3 & { pools: { daiUsdc: Address; wbtcUsdc: Address }; fees: { daiUsdc: number; wbtcUsdc: number } };
+  /** The third liquidity source (ILiquiditySource): a Curve-style StableSwap DAI/USDC pool. */
+  stableSwap: { pools: { daiUsdc: Address } };
   settlement: SettlementDeployment;
 };
 
@@ -53,6 +56,22 @@ export async function deployDevnet(clients: DevnetClients, options: DevnetOption
   const v3DaiUsdc = await v3Pool(dai, parseUnits('1000000', 18), usdc, parseUnits('1000000', 6), fees.daiUsdc);
   const v3WbtcUsdc = await v3Pool(wbtc, parseUnits('10', 8), usdc, parseUnits('1000000', 6), fees.wbtcUsdc);
 
+  const [stable0, stable1] = sortTokens(dai, usdc);
+  const stableDaiUsdc = await deployStableSwapPool(clients, {
+    token0: stable0,
+    token1: stable1,
+    decimals0: stable0 === dai ? 18 : 6,
+    decimals1: stable1 === dai ? 18 : 6,
+    amplification: 200n,
+    fee: 4_000_000n,
+  });
+  await addStableLiquidity(
+    clients,
+    stableDaiUsdc,
+    stable0 === dai ? parseUnits('1000000', 18) : parseUnits('1000000', 6),
+    stable1 === dai ? parseUnits('1000000', 18) : parseUnits('1000000', 6),
+  );
+
   const settlement = await deploySettlement(clients, options.settlement);
   await bondSolver(clients, settlement.settlement, clients.walletFor(solver), options.solverBond ?? parseEther('1'));
 
@@ -63,6 +82,7 @@ export async function deployDevnet(clients: DevnetClients, options: DevnetOption
     tokens: { dai, usdc, wbtc, weth },
     uniswapV2: { ...v2, pairs: { daiUsdc: v2DaiUsdc, wbtcUsdc: v2WbtcUsdc } },
     uniswapV3: { ...v3, pools: { daiUsdc: v3DaiUsdc, wbtcUsdc: v3WbtcUsdc }, fees },
+    stableSwap: { pools: { daiUsdc: stableDaiUsdc } },
     settlement,
   };
 }

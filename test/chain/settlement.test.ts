@@ -28,6 +28,7 @@ import { uniswapV3PoolAbi } from '../../contracts/artifacts/UniswapV3Pool.ts';
 import { TransactionRevertedError, confirm } from '../../contracts/deploy/clients.ts';
 import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
 import { encodeTrade, signSwapIntent, sortAddresses, spotBatch, type SettleBatch, type SettleInteraction } from '../../contracts/deploy/settlement.ts';
+import { liquiditySourceInteractions, quoteLiquiditySource } from '../../contracts/deploy/stableSwap.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
 import { v2AmountOut, v2Reserves } from '../../contracts/deploy/uniswapV2.ts';
 import { quoteV3ExactInput, sortTokens } from '../../contracts/deploy/uniswapV3.ts';
@@ -104,6 +105,7 @@ describe('devnet deployment', () => {
       devnet.uniswapV3.swapRouter,
       devnet.uniswapV3.quoter,
       ...Object.values(devnet.uniswapV3.pools),
+      ...Object.values(devnet.stableSwap.pools),
       devnet.settlement.settlement,
       devnet.settlement.vault,
     ];
@@ -265,6 +267,32 @@ describe('settle', () => {
     const after = await balances([bob.address, devnet.settlement.settlement, pool], [usdc, dai]);
     const [event] = tradeEvents(receipt.logs);
     expect(event!.args.executedSellAmount).toBe(sellAmount);
+    expect(event!.args.executedBuyAmount).toBe(out);
+    expect(after[0]! - before[0]!).toBe(-sellAmount);
+    expect(after[1]! - before[1]!).toBe(out);
+    expect(after[2]).toBe(before[2]);
+    expect(after[3]).toBe(before[3]);
+    expect(after[4]! - before[4]!).toBe(sellAmount);
+    expect(after[5]! - before[5]!).toBe(-out);
+  });
+
+  it('routes an intent through the third source (StableSwap behind ILiquiditySource: transfer + swap)', async () => {
+    const { clients, devnet } = running;
+    const { dai, usdc } = devnet.tokens;
+    const pool = devnet.stableSwap.pools.daiUsdc;
+    const tokens = sortAddresses([dai, usdc]);
+    const sellAmount = DAI('20000');
+    const intent = swapIntent(alice, { sellToken: dai, buyToken: usdc, sellAmount, buyAmount: USDC('19900') });
+    const out = await quoteLiquiditySource(clients, pool, dai, usdc, sellAmount);
+    // Near the peg a StableSwap pool gives far better than constant product for the same depth.
+    const [rIn, rOut] = await v2Reserves(clients, devnet.uniswapV2.pairs.daiUsdc, dai);
+    expect(out).toBeGreaterThan(v2AmountOut(sellAmount, rIn, rOut));
+    const interactions = liquiditySourceInteractions(pool, dai, usdc, sellAmount, out, devnet.settlement.settlement);
+    const price: Record<Address, bigint> = { [dai]: out, [usdc]: sellAmount };
+    const before = await balances([alice.address, devnet.settlement.settlement, pool], [dai, usdc]);
+    const receipt = await settle(spotBatch({ auctionId: 7n, tokens, clearingPrices: tokens.map((t) => price[t]!), trades: [await trade(tokens, alice, intent)], interactions }));
+    const after = await balances([alice.address, devnet.settlement.settlement, pool], [dai, usdc]);
+    const [event] = tradeEvents(receipt.logs);
     expect(event!.args.executedBuyAmount).toBe(out);
     expect(after[0]! - before[0]!).toBe(-sellAmount);
     expect(after[1]! - before[1]!).toBe(out);
