@@ -11,7 +11,12 @@
 // through a Uniswap V2 pair (transfer + pair.swap interactions, for both); (c) one intent routed
 // through a Uniswap V3 pool (CoW: SwapRouter.exactInputSingle after an approve made in a warm-up,
 // as a CoW solver does, since GPv2Settlement has no V3 callback; ours: pool.swap directly, paid by
-// Settlement's uniswapV3SwapCallback); plus an empty settle for both.
+// Settlement's uniswapV3SwapCallback); (d) one intent through the StableSwap pool behind
+// ILiquiditySource (transfer + swap, the same interactions for both); plus an empty settle.
+//
+// Every block advances the clock by 12 s (anvil_setBlockTimestampInterval), as on mainnet: pools
+// that update price oracles once per block (V2 cumulative prices, V3 observations) then do so on
+// every measured swap, for both contracts alike, instead of depending on wall-clock timing.
 //
 // Output: a table on stdout and test/bench/results/gas.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -55,6 +60,7 @@ import {
 } from '../../contracts/deploy/settlement.ts';
 import { approveMax, balanceOf, deployTestToken, deployWeth, mint } from '../../contracts/deploy/tokens.ts';
 import { addV2Liquidity, deployUniswapV2, v2AmountOut, v2Reserves } from '../../contracts/deploy/uniswapV2.ts';
+import { addStableLiquidity, deployStableSwapPool, liquiditySourceInteractions, quoteLiquiditySource } from '../../contracts/deploy/stableSwap.ts';
 import { createV3Pool, deployUniswapV3, quoteV3ExactInput, sortTokens, type UniswapV3 } from '../../contracts/deploy/uniswapV3.ts';
 
 const USERS = 20;
@@ -74,6 +80,7 @@ type Env = {
   tokens: Address[];
   pair: Address;
   pool: Address;
+  stablePool: Address;
   v3: UniswapV3;
   cow: CowDeployment;
   ours: SettlementDeployment;
@@ -98,6 +105,10 @@ async function setup(clients: DevnetClients, chainId: number): Promise<Env> {
     price: { amount0: 1n, amount1: 1n },
     liquidity: parseEther('1000000'),
   });
+
+  const [stable0, stable1] = sortTokens(tokenA, tokenB);
+  const stablePool = await deployStableSwapPool(clients, { token0: stable0, token1: stable1, decimals0: 18, decimals1: 18, amplification: 200n, fee: 4_000_000n });
+  await addStableLiquidity(clients, stablePool, parseEther('1000000'), parseEther('1000000'));
 
   const cow = await deployCow(clients, { solvers: [solver.account.address] });
   const ours = await deploySettlement(clients);
@@ -132,6 +143,7 @@ async function setup(clients: DevnetClients, chainId: number): Promise<Env> {
     tokens: sortAddresses([tokenA, tokenB]),
     pair,
     pool,
+    stablePool,
     v3,
     cow,
     ours,
@@ -378,6 +390,29 @@ async function benchV3(env: Env): Promise<Row> {
   return row('Uniswap V3 pool', 1, measured!.cow, measured!.ours);
 }
 
+async function benchStableSwap(env: Env): Promise<Row> {
+  const { tokenA, tokenB, stablePool } = env;
+  let measured: { cow: TransactionReceipt; ours: TransactionReceipt } | undefined;
+  for (const phase of ['warm-up', 'measured'] as const) {
+    const r = ++round;
+    const sellAmount = parseEther('100');
+    const swaps: Swap[] = [{ user: env.users[0]!, sellToken: tokenA, buyToken: tokenB, sellAmount, buyAmount: parseEther('90'), round: r }];
+    const route = async (settlement: Address) => {
+      const out = await quoteLiquiditySource(env.clients, stablePool, tokenA, tokenB, sellAmount);
+      return {
+        interactions: liquiditySourceInteractions(stablePool, tokenA, tokenB, sellAmount, out, settlement),
+        prices: priceVector(env, { [tokenA]: out, [tokenB]: sellAmount }),
+      };
+    };
+    const cowRoute = await route(env.cow.settlement);
+    const cow = await settleCow(env, await cowTrades(env, swaps), cowRoute.prices, cowRoute.interactions);
+    const ourRoute = await route(env.ours.settlement);
+    const ours = await settleOurs(env, await ourTrades(env, swaps), ourRoute.prices, ourRoute.interactions, BigInt(r));
+    if (phase === 'measured') measured = { cow, ours };
+  }
+  return row('StableSwap source', 1, measured!.cow, measured!.ours);
+}
+
 async function benchEmpty(env: Env): Promise<Row> {
   let measured: { cow: TransactionReceipt; ours: TransactionReceipt } | undefined;
   for (const phase of ['warm-up', 'measured'] as const) {
@@ -452,6 +487,7 @@ async function main(): Promise<void> {
   const anvil = await startAnvil({ chainId: 31337, accounts: 4 });
   try {
     const clients = devnetClients(anvil.rpcUrl, anvil.chainId, { accountCount: 4 });
+    await clients.publicClient.request({ method: 'anvil_setBlockTimestampInterval' as 'eth_chainId', params: [12] as never });
     const env = await setup(clients, anvil.chainId);
     const rows: Row[] = [];
     const empty = await benchEmpty(env);
@@ -464,6 +500,7 @@ async function main(): Promise<void> {
     }
     rows.push(await benchV2(env));
     rows.push(await benchV3(env));
+    rows.push(await benchStableSwap(env));
 
     // Marginal cost of one more matched trade: the per-trade gas with the fixed cost removed.
     const marginal = (Number(matched[20]!.gasUsed) - Number(matched[10]!.gasUsed)) / 10;
