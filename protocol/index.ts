@@ -13,3 +13,4 @@ export * from './signature.ts';
 export * from './solution.ts';
 export * from './topics.ts';
 export * from './verify.ts';
+export * from './margin.ts';
