@@ -1,0 +1,76 @@
+// The anvil helper owns its process: stop() ends it, and a process that exits without calling
+// stop() takes its anvil with it (no orphan holding a port).
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { startAnvil } from '../../contracts/deploy/anvil.ts';
+
+/**
+ * Whether `pid` is a running process. A killed process whose parent already exited stays a zombie
+ * until PID 1 reaps it (some container inits never do), and kill(pid, 0) still succeeds on a
+ * zombie, so on Linux read its state from /proc.
+ */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+async function chainIdOf(rpcUrl: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+    });
+    return ((await res.json()) as { result: string }).result;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('startAnvil', () => {
+  it('answers on a loopback port with the requested chain id, and stop() ends the process', async () => {
+    const anvil = await startAnvil({ chainId: 4242, accounts: 2 });
+    expect(anvil.rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await chainIdOf(anvil.rpcUrl)).toBe('0x1092');
+    expect(alive(anvil.pid)).toBe(true);
+    await anvil.stop();
+    expect(alive(anvil.pid)).toBe(false);
+    expect(await chainIdOf(anvil.rpcUrl)).toBeUndefined();
+    await anvil.stop(); // idempotent
+  });
+
+  it('two anvils get different ports', async () => {
+    const [a, b] = await Promise.all([startAnvil(), startAnvil()]);
+    try {
+      expect(a.rpcUrl).not.toBe(b.rpcUrl);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('kills its anvil when the owning process exits without stop()', async () => {
+    // A child Node process starts anvil, prints its pid and exits at once.
+    const script = `import { startAnvil } from ${JSON.stringify(new URL('../../contracts/deploy/anvil.ts', import.meta.url).href)};
+const a = await startAnvil(); console.log(a.pid); process.exit(0);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    const pid = Number(out.trim());
+    expect(pid).toBeGreaterThan(0);
+    // SIGKILL is sent synchronously in the exit hook; give the kernel a moment to deliver it.
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(alive(pid)).toBe(false);
+  });
+});
