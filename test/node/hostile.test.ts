@@ -1,0 +1,143 @@
+// Hostile peers over real sockets on 127.0.0.1: each kind of bad gossip gets the right verdict,
+// and a peer flooding invalid messages is graylisted, disconnected and banned while an honest
+// peer's intents keep arriving.
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import type { PrivateKey } from '@libp2p/interface';
+import { createHash, randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeSignedIntent } from '../../protocol/codec.ts';
+import { intentsTopic } from '../../protocol/topics.ts';
+import { createHost, type Host } from '../../node/host.ts';
+import { silentLogger } from '../../node/log.ts';
+import { IntentNode } from '../../node/node.ts';
+import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../node/testing.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+type Verdicts = { topic: string; peer: string; verdict: string; code: string }[];
+
+async function startNode(over: Parameters<typeof testConfig>[1] = {}): Promise<{ node: IntentNode; verdicts: Verdicts }> {
+  const dir = tempDir();
+  const verdicts: Verdicts = [];
+  const node = new IntentNode(testConfig(dir.path, over), {
+    log: silentLogger(),
+    onGossipVerdict: (topic, peer, o) => verdicts.push({ topic, peer, verdict: o.verdict, code: o.code }),
+  });
+  await node.start();
+  cleanups.push(dir.cleanup, () => node.stop());
+  return { node, verdicts };
+}
+
+/** A bare gossipsub peer that publishes whatever bytes it is given and validates nothing. */
+async function startAttacker(): Promise<Host> {
+  const host = await createHost({
+    privateKey: (await generateKeyPair('Ed25519')) as unknown as PrivateKey,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: [],
+    topics: [intentsTopic(TEST_CHAIN_ID)],
+    ipColocationPenalty: false,
+    maxMessageBytes: 1 << 20,
+    msgId: (_t, d) => new Uint8Array(createHash('sha256').update(d).digest()),
+    log: silentLogger(),
+  });
+  host.pubsub.addEventListener('gossipsub:message', (e) => host.pubsub.reportMessageValidationResult(e.detail.msgId, e.detail.propagationSource.toString(), 'accept' as never));
+  cleanups.push(() => host.stop());
+  return host;
+}
+
+async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('timed out');
+}
+
+const subscribed = (h: Host, topic: string, peer: string): boolean => h.pubsub.getSubscribers(topic).some((p) => p.toString() === peer);
+
+describe('hostile gossip', () => {
+  it('gives each kind of bad message its verdict: reject invalid, ignore expired, dedupe by digest', async () => {
+    const { node, verdicts } = await startNode();
+    const attacker = await startAttacker();
+    await attacker.libp2p.dial(node.host.libp2p.getMultiaddrs()[0]!);
+    await waitFor(() => subscribed(attacker, node.intentsTopic, node.peerId));
+    const me = attacker.libp2p.peerId.toString();
+    const f = intentFactory(testKey(30));
+    const good = f.swap();
+    const cases: [string, Uint8Array][] = [
+      ['valid', encodeSignedIntent(good)],
+      // Same intent, other signature bytes (made for chain 1): same digest, so same message id, deduplicated unvalidated.
+      ['same digest, other bytes', encodeSignedIntent({ ...good, signature: intentFactory(testKey(30), 1, TEST_SETTLEMENT).swap({ ...good.intent }).signature })],
+      ['expired', encodeSignedIntent(f.swap({ validTo: Math.floor(Date.now() / 1000) - 60 }))],
+      ['malformed', Uint8Array.from([1, 1, 2, 3])],
+      ['oversized', new Uint8Array(5000).fill(1)],
+      ['wrong chain', encodeSignedIntent(intentFactory(testKey(30), 1, TEST_SETTLEMENT).swap({ nonce: 99n }))],
+    ];
+    for (const [, bytes] of cases) await attacker.pubsub.publish(node.intentsTopic, bytes).catch(() => undefined);
+    await waitFor(() => verdicts.length >= 5);
+    expect(verdicts).toHaveLength(5); // the same-digest copy never reached validation
+    const by = (code: string) => verdicts.filter((v) => v.peer === me && v.code === code);
+    expect(by('accepted')).toHaveLength(1);
+    expect(by('expired')[0]?.verdict).toBe('ignore');
+    expect(by('truncated')[0]?.verdict).toBe('reject');
+    expect(by('oversized')[0]?.verdict).toBe('reject');
+    expect(by('wrong_signer')[0]?.verdict).toBe('reject');
+    expect((await node.pool.get(f.digestOf(good)))?.state).toBe('open');
+    // After three rejections the attacker is below the graylist threshold: banned.
+    await waitFor(() => node.host.isBanned(me));
+  });
+
+  it('graylists and bans a peer flooding thousands of invalid messages; honest intents keep flowing', async () => {
+    const { node: victim, verdicts } = await startNode();
+    const { node: honest } = await startNode({ bootstrap: [victim.multiaddrs[0]!] });
+    await waitFor(() => subscribed(honest.host, honest.intentsTopic, victim.peerId) && subscribed(victim.host, victim.intentsTopic, honest.peerId));
+    const attacker = await startAttacker();
+    await attacker.libp2p.dial(victim.host.libp2p.getMultiaddrs()[0]!);
+    await waitFor(() => subscribed(attacker, victim.intentsTopic, victim.peerId));
+    const me = attacker.libp2p.peerId.toString();
+
+    const f = intentFactory(testKey(31));
+    let sent = 0;
+    const started = Date.now();
+    const flood = (async () => {
+      while (Date.now() - started < 1500) {
+        for (let k = 0; k < 200; k++) {
+          // Garbage that decodes far enough to look like an intent: version 1, swap tag, random body.
+          const b = randomBytes(2 + 213 + 66);
+          b[0] = 1;
+          b[1] = 1;
+          b[2 + 213] = 0;
+          void attacker.pubsub.publish(victim.intentsTopic, b).catch(() => undefined);
+          sent++;
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    // While the flood runs, an honest peer submits intents; each must reach the victim.
+    const honestIds: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      const s = f.swap();
+      honestIds.push(f.digestOf(s));
+      expect((await honest.submit(s)).verdict).toBe('accept');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await flood;
+    await waitFor(async () => (await Promise.all(honestIds.map((id) => victim.pool.get(id as `0x${string}`)))).every((r) => r?.state === 'open'), 5000);
+    expect(victim.host.isBanned(me)).toBe(true);
+    expect(victim.host.libp2p.getPeers().map(String)).not.toContain(me);
+    expect(victim.host.libp2p.getPeers().map(String)).toContain(honest.peerId);
+    const rejectedFromAttacker = verdicts.filter((v) => v.peer === me && v.verdict === 'reject').length;
+    // Graylisting stops the work: only a handful of the flood was ever validated.
+    expect(sent).toBeGreaterThan(1000);
+    expect(rejectedFromAttacker).toBeLessThan(sent / 4);
+    expect(victim.queue.depth).toBeLessThanOrEqual(victim.config.validationQueuePerPeer * 2);
+    // Reconnecting is refused at the victim's connection gater (after the noise handshake).
+    await attacker.libp2p.dial(victim.host.libp2p.getMultiaddrs()[0]!).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(victim.host.libp2p.getPeers().map(String)).not.toContain(me);
+  });
+});
