@@ -3,6 +3,7 @@
 import { ConfigError, parseCli } from './config.ts';
 import { createLogger } from './log.ts';
 import { IntentNode } from './node.ts';
+import { AuctionClock } from './auction.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel, name: 'node' });
   const node = new IntentNode(config, { log });
+  const clock = new AuctionClock(node, { intervalMs: config.auctionIntervalMs, ...(config.referencePrices ? { referencePrices: config.referencePrices } : {}), ...(config.solvers ? { solvers: config.solvers } : {}) });
   await node.start();
+  clock.start();
   // The ready line (peer id, addresses) is printed whatever the configured level (unless silent).
   const banner = config.logLevel === 'silent' ? log : log.child({}, { level: 'info' });
   banner.info({ event: 'ready', peerId: node.peerId, listen: node.multiaddrs, api: node.apiUrl, chainId: config.chainId, settlement: config.settlement, dataDir: config.dataDir }, `node ${node.peerId} ready`);
@@ -26,6 +29,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ event: 'shutdown', signal });
+    clock.stop();
     node.stop().then(
       () => process.exit(0),
       (err: Error) => {

@@ -30,6 +30,10 @@ export type NodeConfig = {
   validationConcurrency: number;
   /** Loopback testnets put every peer on one IP: disable gossipsub's IP colocation penalty there. */
   ipColocationPenalty: boolean;
+  /** Auction reference prices (numeraire value of 1e18 base units per token, decimal strings); config file only. */
+  referencePrices?: Record<string, string>;
+  /** Bonded solvers whose solutions are ranked (empty = anyone); config file only. */
+  solvers?: Address[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 };
 

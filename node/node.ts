@@ -121,7 +121,12 @@ export class IntentNode {
       if (this.host.isBanned(peer)) return report('ignore');
       const handler = msg.topic === this.intentsTopic ? undefined : this.topicHandlers.get(msg.topic);
       const queued = this.queue.push(peer, async () => {
-        const out = handler ? await handler(msg.data, peer) : await this.validator.ingestBytes(msg.data, 'gossip');
+        const out =
+          msg.topic === this.intentsTopic
+            ? await this.validator.ingestBytes(msg.data, 'gossip')
+            : handler
+              ? await handler(msg.data, peer)
+              : { verdict: 'ignore' as const, code: 'no_handler' };
         report(out.verdict);
         this.deps.onGossipVerdict?.(msg.topic, peer, { verdict: out.verdict, code: out.code, digest: 'digest' in out ? (out.digest as Hex | undefined) : undefined });
         if (out.verdict === 'reject') {

@@ -1,0 +1,266 @@
+// Auctions. Numbering is by wall clock, so every node agrees on it without talking:
+// auction k collects intents until (k+1)·interval, then closes; its open intents (sorted by id)
+// are offered to solvers over GET /v1/auction (the intents themselves are on the gossip topic).
+// Solvers gossip signed solutions on /solutions/1/<chainId> until the solve deadline
+// (close + solveWindow). Each solution is checked (strict decode, auction in its window,
+// signature by the named solver, protocol's scoring rule: every limit, fill and price) and
+// either ranked or rejected with the solver's record marked. At the deadline the ranking is
+// final: highest score first, ties by lower solution hash (protocol compareScored), the same at
+// every honest node that saw the same solutions. The winner may settle until
+// deadline + settleWindow; after that rank r may settle in the r-th following window.
+// Rankings and solver records are written to the node's level database.
+import type { Address, Hex } from 'viem';
+import { fromHex, toHex } from '../protocol/bytes.ts';
+import { decodeSignedIntent } from '../protocol/codec.ts';
+import type { Intent, SignedIntent } from '../protocol/intent.ts';
+import { signedIntentToJson } from '../protocol/json.ts';
+import { describeError } from '../protocol/result.ts';
+import { compareScored, PRICE_SCALE, scoreSolution, type Auction, type AuctionIntent } from '../protocol/score.ts';
+import { recoverSigner } from '../protocol/signature.ts';
+import { decodeSignedSolution, solutionDigest, solutionHash } from '../protocol/solution.ts';
+import type { IntentNode } from './node.ts';
+
+export type AuctionOptions = {
+  intervalMs: number;
+  /** Time solvers get after the close; default one interval. */
+  solveWindowMs?: number;
+  /** Time the winner has to settle; then the next-best may. Default 3 intervals. */
+  settleWindowMs?: number;
+  /** Numeraire value of 1e18 base units per token; tokens without one are valued at 1e18 (1:1). */
+  referencePrices?: Record<string, string>;
+  collateralToken?: Address;
+  /** Solutions kept per solver per auction (more are ignored). */
+  maxSolutionsPerSolver?: number;
+  /** Only these solvers' solutions are ranked (the bonded set); empty = anyone. */
+  solvers?: Address[];
+  now?: () => number;
+};
+
+export type RankedSolution = { rank: number; solver: Address; hash: Hex; score: string; settleFrom: string; settleUntil: string };
+export type SolverRecord = { solver: Address; submitted: number; valid: number; invalid: number; wins: number; lastInvalid?: { auctionId: number; hash: Hex; code: string; reason: string } };
+
+type OpenAuction = {
+  id: number;
+  closedAt: number;
+  deadline: number;
+  intentIds: Hex[];
+  auction: Auction;
+  solutions: Map<Hex, { solver: Address; score: bigint; hash: Hex }>;
+  perSolver: Map<string, number>;
+  finalized: boolean;
+  ranking?: RankedSolution[];
+};
+
+const pad = (n: number): string => n.toString().padStart(15, '0');
+
+export class AuctionClock {
+  private readonly node: IntentNode;
+  private readonly o: Required<Omit<AuctionOptions, 'collateralToken' | 'referencePrices'>> & Pick<AuctionOptions, 'collateralToken' | 'referencePrices'>;
+  private readonly auctions = new Map<number, OpenAuction>();
+  private timer?: NodeJS.Timeout;
+  private readonly refPrices = new Map<Address, bigint>();
+  private readonly solverSet: Set<string>;
+
+  constructor(node: IntentNode, o: AuctionOptions) {
+    this.node = node;
+    this.o = {
+      solveWindowMs: o.intervalMs,
+      settleWindowMs: 3 * o.intervalMs,
+      maxSolutionsPerSolver: 4,
+      solvers: [],
+      now: () => Date.now(),
+      ...o,
+    };
+    for (const [t, p] of Object.entries(o.referencePrices ?? {})) this.refPrices.set(t.toLowerCase() as Address, BigInt(p));
+    this.solverSet = new Set(this.o.solvers.map((s) => s.toLowerCase()));
+    node.auctions = { current: () => this.currentView(), byId: (id) => this.view(id) };
+    node.topicHandlers.set(node.solutionsTopic, (data, peer) => this.onSolution(data, peer));
+  }
+
+  /** The auction with id = floor(now / interval) is collecting; the last closed one is being solved. */
+  idAt(ms: number): number {
+    return Math.floor(ms / this.o.intervalMs);
+  }
+
+  start(): void {
+    const tick = (): void => {
+      const now = this.o.now();
+      const next = (this.idAt(now) + 1) * this.o.intervalMs;
+      this.timer = setTimeout(() => {
+        void this.tick().finally(tick);
+      }, Math.max(1, next - now + 1));
+      this.timer.unref?.();
+    };
+    tick();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Closes the auction that just ended and finalizes those past their deadline. Public for tests. */
+  async tick(): Promise<void> {
+    const now = this.o.now();
+    const closing = this.idAt(now) - 1;
+    if (closing >= 0 && !this.auctions.has(closing)) this.close(closing, now);
+    for (const a of this.auctions.values()) {
+      if (!a.finalized && now >= a.deadline) await this.finalize(a);
+    }
+    // Keep a bounded history in memory; rankings stay in level.
+    for (const id of this.auctions.keys()) if (id < closing - 64) this.auctions.delete(id);
+  }
+
+  close(id: number, now = this.o.now()): OpenAuction {
+    const closeAt = (id + 1) * this.o.intervalMs;
+    const intents = new Map<Hex, AuctionIntent>();
+    const records = this.node.pool.liveRecords().filter((r) => r.receivedAt < closeAt && r.validTo * 1000 > closeAt);
+    records.sort((a, b) => (a.digest < b.digest ? -1 : 1));
+    for (const r of records) {
+      const d = decodeSignedIntent(fromHex(r.bytes));
+      if (!d.ok) continue;
+      intents.set(r.digest, { id: r.digest, intent: d.value as Intent, ...(r.filled ? { filled: BigInt(r.filled) } : {}) });
+    }
+    const referencePrices = new Map<Address, bigint>(this.refPrices);
+    for (const { intent } of intents.values()) {
+      if (intent.type !== 'swap') continue;
+      for (const t of [intent.intent.sellToken, intent.intent.buyToken]) {
+        const k = t.toLowerCase() as Address;
+        if (!referencePrices.has(k)) referencePrices.set(k, PRICE_SCALE);
+      }
+    }
+    if (this.o.collateralToken && !referencePrices.has(this.o.collateralToken.toLowerCase() as Address)) {
+      referencePrices.set(this.o.collateralToken.toLowerCase() as Address, PRICE_SCALE);
+    }
+    const a: OpenAuction = {
+      id,
+      closedAt: closeAt,
+      deadline: closeAt + this.o.solveWindowMs,
+      intentIds: [...intents.keys()],
+      auction: {
+        id: BigInt(id),
+        intents,
+        referencePrices,
+        ...(this.o.collateralToken ? { collateralToken: this.o.collateralToken.toLowerCase() as Address } : {}),
+      },
+      solutions: new Map(),
+      perSolver: new Map(),
+      finalized: false,
+    };
+    this.auctions.set(id, a);
+    this.node.metrics.auctions.inc();
+    this.node.log.info({ event: 'auction_closed', auctionId: id, intents: a.intentIds.length, lateBy: now - closeAt });
+    return a;
+  }
+
+  private async onSolution(data: Uint8Array, peer: string): Promise<{ verdict: 'accept' | 'ignore' | 'reject'; code: string }> {
+    const out = await this.ingestSolution(data);
+    this.node.metrics.solutions.inc({ verdict: out.verdict, code: out.code });
+    if (out.verdict !== 'accept') this.node.log.info({ event: 'solution_refused', peer, ...out });
+    return out;
+  }
+
+  /** Checks and ranks one signed solution (gossip or tests). */
+  async ingestSolution(data: Uint8Array): Promise<{ verdict: 'accept' | 'ignore' | 'reject'; code: string; reason?: string; hash?: Hex; score?: string }> {
+    const d = decodeSignedSolution(data);
+    if (!d.ok) return { verdict: 'reject', code: d.error.code, reason: describeError(d.error) };
+    const s = d.value;
+    const hash = solutionHash(data);
+    const id = Number(s.auctionId);
+    const a = this.auctions.get(id);
+    if (!a) return { verdict: 'ignore', code: 'unknown_auction', reason: `auction ${id} is not open for solutions here`, hash };
+    if (a.finalized || this.o.now() >= a.deadline) return { verdict: 'ignore', code: 'too_late', reason: `auction ${id} closed for solutions`, hash };
+    if (a.solutions.has(hash)) return { verdict: 'ignore', code: 'duplicate', hash };
+    const signer = recoverSigner(solutionDigest(d.value.body, this.node.config.chainId, this.node.config.settlement), fromHex(s.signature));
+    if (!signer.ok) return { verdict: 'reject', code: signer.error.code, reason: describeError(signer.error), hash };
+    const solver = s.solver.toLowerCase() as Address;
+    if (signer.value !== solver) return { verdict: 'reject', code: 'wrong_signer', reason: `signed by ${signer.value}, not the solver ${solver}`, hash };
+    if (this.solverSet.size > 0 && !this.solverSet.has(solver)) return { verdict: 'ignore', code: 'unknown_solver', reason: `${solver} is not a bonded solver`, hash };
+    const n = a.perSolver.get(solver) ?? 0;
+    if (n >= this.o.maxSolutionsPerSolver) return { verdict: 'ignore', code: 'solver_quota', hash };
+    // Intents that reached this node after the close but were live then (gossip lag) still count.
+    for (const t of s.trades) {
+      const tid = t.intentId.toLowerCase() as Hex;
+      if (a.auction.intents.has(tid)) continue;
+      const rec = await this.node.pool.get(tid);
+      const dec = rec && rec.receivedAt < a.closedAt + this.o.solveWindowMs && rec.validTo * 1000 > a.closedAt ? decodeSignedIntent(fromHex(rec.bytes)) : undefined;
+      if (dec?.ok) (a.auction.intents as Map<Hex, AuctionIntent>).set(tid, { id: tid, intent: dec.value });
+    }
+    const scored = scoreSolution(s, a.auction);
+    await this.recordSolver(solver, (r) => {
+      r.submitted++;
+      if (scored.ok) r.valid++;
+      else {
+        r.invalid++;
+        r.lastInvalid = { auctionId: id, hash, code: scored.error.code, reason: describeError(scored.error) };
+      }
+    });
+    if (!scored.ok) return { verdict: 'reject', code: scored.error.code, reason: describeError(scored.error), hash };
+    a.perSolver.set(solver, n + 1);
+    a.solutions.set(hash, { solver, score: scored.value.score, hash });
+    return { verdict: 'accept', code: 'ranked', hash, score: scored.value.score.toString() };
+  }
+
+  private async finalize(a: OpenAuction): Promise<void> {
+    a.finalized = true;
+    const sorted = [...a.solutions.values()].sort(compareScored);
+    const w = this.o.settleWindowMs;
+    a.ranking = sorted.map((s, rank) => ({
+      rank,
+      solver: s.solver,
+      hash: s.hash,
+      score: s.score.toString(),
+      settleFrom: new Date(a.deadline + rank * w).toISOString(),
+      settleUntil: new Date(a.deadline + (rank + 1) * w).toISOString(),
+    }));
+    if (sorted[0]) await this.recordSolver(sorted[0].solver, (r) => void r.wins++);
+    await this.node.pool.db.put(`a:${pad(a.id)}`, JSON.stringify({ id: a.id, closedAt: a.closedAt, deadline: a.deadline, intents: a.intentIds, ranking: a.ranking }));
+    this.node.log.info({ event: 'auction_ranked', auctionId: a.id, solutions: sorted.length, winner: sorted[0]?.solver ?? null, score: sorted[0]?.score.toString() ?? null });
+  }
+
+  private async recordSolver(solver: Address, f: (r: SolverRecord) => void): Promise<void> {
+    const key = `s:${solver}`;
+    const raw = await this.node.pool.db.get(key);
+    const r: SolverRecord = raw ? (JSON.parse(raw) as SolverRecord) : { solver, submitted: 0, valid: 0, invalid: 0, wins: 0 };
+    f(r);
+    await this.node.pool.db.put(key, JSON.stringify(r));
+  }
+
+  async solverRecord(solver: Address): Promise<SolverRecord | undefined> {
+    const raw = await this.node.pool.db.get(`s:${solver.toLowerCase()}`);
+    return raw ? (JSON.parse(raw) as SolverRecord) : undefined;
+  }
+
+  ranking(id: number): RankedSolution[] | undefined {
+    return this.auctions.get(id)?.ranking;
+  }
+
+  private view(id: number): Record<string, unknown> | undefined {
+    const a = this.auctions.get(id);
+    if (!a) return undefined;
+    return {
+      id: a.id,
+      chainId: this.node.config.chainId,
+      closedAt: new Date(a.closedAt).toISOString(),
+      solveDeadline: new Date(a.deadline).toISOString(),
+      referencePrices: Object.fromEntries([...a.auction.referencePrices].map(([t, p]) => [t, p.toString()])),
+      ...(a.auction.collateralToken ? { collateralToken: a.auction.collateralToken } : {}),
+      intents: a.intentIds.map((iid) => {
+        const e = a.auction.intents.get(iid)!;
+        return { id: iid, ...(e.filled !== undefined ? { filled: e.filled.toString() } : {}), signedIntent: signedIntentToJson(e.intent as SignedIntent) };
+      }),
+      solutions: a.solutions.size,
+      ranking: a.ranking ?? null,
+    };
+  }
+
+  /** The auction solvers should work on: the latest closed one still accepting solutions. */
+  private currentView(): Record<string, unknown> {
+    const now = this.o.now();
+    const candidates = [...this.auctions.values()].filter((a) => now < a.deadline).sort((x, y) => y.id - x.id);
+    const a = candidates[0];
+    if (!a) return { id: null, nextCloseAt: new Date((this.idAt(now) + 1) * this.o.intervalMs).toISOString(), intents: [] };
+    return this.view(a.id)!;
+  }
+}
+
+export { toHex };
