@@ -61,6 +61,7 @@ describe('auctions', () => {
     const ids = [alice.digestOf(i1), bob.digestOf(i2)];
     await waitFor(async () => (await Promise.all(ids.map((id) => b.pool.get(id)))).every(Boolean));
 
+    now = Date.now(); // the auction collecting now holds both intents
     const auctionId = clocks[0]!.idAt(now);
     for (const c of clocks) c.close(auctionId);
     const trades = [

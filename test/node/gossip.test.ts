@@ -27,9 +27,12 @@ async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_000): Pro
   throw new Error('timed out');
 }
 
-/** Waits until `a` sees `b` in its topic mesh (subscriptions exchanged). */
+/**
+ * Waits until `a` has `b` in its topic mesh. Knowing the subscription is not enough: a relay
+ * forwards only to mesh peers, and a peer grafted after the forward never gets an IHAVE for it.
+ */
 async function meshed(a: IntentNode, b: IntentNode): Promise<void> {
-  await waitFor(() => a.host.pubsub.getSubscribers(a.intentsTopic).some((p) => p.toString() === b.peerId));
+  await waitFor(() => a.host.pubsub.getMeshPeers(a.intentsTopic).includes(b.peerId));
 }
 
 describe('gossip between nodes', () => {
@@ -37,6 +40,7 @@ describe('gossip between nodes', () => {
     const a = await startNode();
     const b = await startNode({ bootstrap: [a.multiaddrs[0]!] });
     const c = await startNode({ bootstrap: [b.multiaddrs[0]!] });
+    await meshed(a, b);
     await meshed(b, a);
     await meshed(c, b);
     await meshed(b, c);
