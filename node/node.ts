@@ -20,6 +20,7 @@ import { IntentPool } from './pool.ts';
 import { FairQueue } from './queue.ts';
 import { IntentValidator, type Outcome } from './validate.ts';
 import { createApi, listen, type AuctionView } from './api.ts';
+import { installSync } from './sync.ts';
 import type { Server } from 'node:http';
 import { createHash } from 'node:crypto';
 
@@ -143,6 +144,7 @@ export class IntentNode {
       }
       this.metrics.queueDepth.set(this.queue.depth);
     });
+    await installSync(this);
     this.host.libp2p.addEventListener('peer:connect', () => this.metrics.peers.set(this.host.libp2p.getPeers().length));
     this.host.libp2p.addEventListener('peer:disconnect', () => this.metrics.peers.set(this.host.libp2p.getPeers().length));
     // Expiry sweep.

@@ -54,3 +54,20 @@ describe('gossip between nodes', () => {
     expect((await c.pool.get(digest))?.bytes).toBe(`0x${Buffer.from(encodeSignedIntent(signed)).toString('hex')}`);
   });
 });
+
+describe('pool resync', () => {
+  it('a node that joins late (or restarts) pulls the live intents it missed from its peers', async () => {
+    const a = await startNode({ maxOpenPerOwner: 1000 });
+    const f = intentFactory(testKey(2));
+    const digests: string[] = [];
+    for (let k = 0; k < 150; k++) {
+      const s = f.swap();
+      expect((await a.submit(s)).verdict).toBe('accept');
+      digests.push(f.digestOf(s));
+    }
+    // Published to nobody: a had no peers. b learns them only through the sync protocol.
+    const b = await startNode({ bootstrap: [a.multiaddrs[0]!], maxOpenPerOwner: 1000 });
+    await waitFor(() => b.pool.size === 150);
+    for (const d of digests.slice(0, 5)) expect((await b.pool.get(d as `0x${string}`))?.source).toBe('gossip');
+  });
+});
