@@ -135,13 +135,13 @@ contract StableSwapPool is ILiquiditySource {
         uint256 r0 = reserve0;
         uint256 r1 = reserve1;
         uint256 supply = totalSupply;
+        if (supply == 0 && (amount0 == 0 || amount1 == 0)) revert InitialDepositMustBeBalanced();
         if (amount0 != 0) token0.safeTransferFrom(msg.sender, address(this), amount0);
         if (amount1 != 0) token1.safeTransferFrom(msg.sender, address(this), amount1);
         uint256 n0 = r0 + amount0;
         uint256 n1 = r1 + amount1;
         uint256 d1 = _getD(n0 * _rate0, n1 * _rate1);
         if (supply == 0) {
-            if (amount0 == 0 || amount1 == 0) revert InitialDepositMustBeBalanced();
             minted = d1;
         } else {
             uint256 d0 = _getD(r0 * _rate0, r1 * _rate1);
