@@ -74,7 +74,8 @@ export class TransactionRevertedError extends Error {
 /** Waits for a sent transaction and throws if it reverted: a silently failed setup step is a bug. */
 export async function confirm(publicClient: DevnetPublicClient, sent: Hash | Promise<Hash>): Promise<TransactionReceipt> {
   const hash = await sent;
-  const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 10 });
+  // anvil mines at once; a receipt missing after 30 s means the node is stuck, so fail rather than hang.
+  const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 10, timeout: 30_000 });
   if (receipt.status !== 'success') throw new TransactionRevertedError(receipt);
   return receipt;
 }
