@@ -21,6 +21,7 @@ import { FairQueue } from './queue.ts';
 import { IntentValidator, type Outcome } from './validate.ts';
 import { createApi, listen, type AuctionView } from './api.ts';
 import { installSync } from './sync.ts';
+import { WorkerVerifier } from './verify-workers.ts';
 import type { Server } from 'node:http';
 import { createHash } from 'node:crypto';
 
@@ -54,6 +55,7 @@ export class IntentNode {
   private readonly deps: NodeDeps;
   private timers: NodeJS.Timeout[] = [];
   api?: Server;
+  private workers?: WorkerVerifier;
   /** Base URL of the HTTP API once started. */
   apiUrl = '';
   /** Set by the auction clock before start() so the API can serve it. */
@@ -97,6 +99,7 @@ export class IntentNode {
       maxLifetimeSec: this.config.maxLifetimeSec,
       maxMessageBytes: this.config.maxMessageBytes,
       recoverer,
+      ...(this.config.verifyWorkers > 0 ? { workers: (this.workers = new WorkerVerifier(this.config.verifyWorkers)) } : {}),
       metrics: this.metrics,
       log: this.log,
       ...(this.deps.chain ? { chain: this.deps.chain } : {}),
@@ -218,6 +221,7 @@ export class IntentNode {
     }
     await this.host?.stop();
     await this.pool.close();
+    await this.workers?.close();
     this.log.info({ event: 'node_stopped' });
   }
 }

@@ -55,6 +55,11 @@ export class IntentPool {
   private readonly openByOwner = new Map<string, Set<string>>();
   /** Live intents (open or partially filled), digest -> record. */
   private readonly live = new Map<string, PoolRecord>();
+  /**
+   * Every digest stored (any state), so the hot path answers "never seen" without a disk read.
+   * About 100 bytes per intent; a pruner for old final records would bound it (not written yet).
+   */
+  private readonly known = new Set<string>();
   /** Digests being written right now: keeps concurrent adds of one intent (API + gossip) from both winning. */
   private readonly inflight = new Map<string, Promise<AddResult>>();
   private pending: { ops: Op[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
@@ -69,7 +74,8 @@ export class IntentPool {
 
   async open(): Promise<void> {
     await this.db.open();
-    for await (const [, value] of this.db.iterator({ gte: 'i:', lt: 'i;' })) {
+    for await (const [key, value] of this.db.iterator({ gte: 'i:', lt: 'i;' })) {
+      this.known.add(key.slice(2));
       const rec = JSON.parse(value) as PoolRecord;
       if (isLive(rec.state)) this.trackLive(rec);
     }
@@ -102,13 +108,17 @@ export class IntentPool {
 
   async get(digest: Hex): Promise<PoolRecord | undefined> {
     const d = digest.toLowerCase();
+    const live = this.live.get(d);
+    if (live) return live;
+    if (!this.known.has(d)) return undefined;
     const v = await this.db.get(recordKey(d));
     return v === undefined ? undefined : (JSON.parse(v) as PoolRecord);
   }
 
   /** Whether a digest is already known (any state) without touching disk for live ones. */
-  async has(digest: Hex): Promise<boolean> {
-    return this.live.has(digest) || this.inflight.has(digest) || (await this.get(digest)) !== undefined;
+  has(digest: Hex): boolean {
+    const d = digest.toLowerCase();
+    return this.known.has(d) || this.inflight.has(d);
   }
 
   /**
@@ -149,6 +159,7 @@ export class IntentPool {
       if (n === 0) this.reservedOwners.delete(rec.owner);
       else this.reservedOwners.set(rec.owner, n);
     }
+    this.known.add(full.digest);
     this.trackLive(full);
     return { status: 'added', record: full };
   }

@@ -12,9 +12,11 @@ import { intentDomain } from '../protocol/eip712.ts';
 import { domainSeparator, intentDigestBytes } from '../protocol/hash.ts';
 import type { SignedIntent } from '../protocol/intent.ts';
 import { describeError } from '../protocol/result.ts';
-import { nobleRecoverer, type Recoverer } from '../protocol/signature.ts';
-import { intentOwner, verifySignedIntent } from '../protocol/verify.ts';
+import { nobleRecoverer, recoverSigner, type Recoverer } from '../protocol/signature.ts';
+import { fromHex } from '../protocol/bytes.ts';
+import { checkIntentFields, intentOwner } from '../protocol/verify.ts';
 import type { ChainChecker } from './chain.ts';
+import type { WorkerVerifier } from './verify-workers.ts';
 import { hexId } from './host.ts';
 import type { Logger } from './log.ts';
 import type { NodeMetrics } from './metrics.ts';
@@ -35,6 +37,8 @@ export type ValidatorOptions = {
   maxMessageBytes: number;
   recoverer?: Recoverer;
   chain?: ChainChecker;
+  /** Verify signatures on worker threads (decode + digest stay on the main thread for the duplicate check). */
+  workers?: WorkerVerifier;
   metrics?: NodeMetrics;
   log: Logger;
   /** Clock in unix seconds (tests move it). */
@@ -87,7 +91,10 @@ export class IntentValidator {
         if (!d.ok) return { verdict: 'reject', code: d.error.code, reason: describeError(d.error) };
         signed = d.value;
       }
-      const digest = hexId(intentDigestBytes(signed, this.separator)) as Hex;
+      // The digest is computed once here and reused for the duplicate check and the signature
+      // (protocol's verifySignedIntent would hash again: the same steps, inlined).
+      const digestBytes = intentDigestBytes(signed, this.separator);
+      const digest = hexId(digestBytes) as Hex;
       const known = await this.o.pool.get(digest);
       if (known) {
         if (isFinal(known.state)) {
@@ -96,17 +103,23 @@ export class IntentValidator {
         return { verdict: 'ignore', code: 'duplicate', reason: `intent ${digest} is already in the pool`, digest, record: known };
       }
       const now = this.now();
-      const v = verifySignedIntent(signed, {
-        now,
-        maxValiditySeconds: this.o.maxLifetimeSec,
-        domainSeparator: this.separator,
-        recoverer: this.recoverer,
-      });
-      if (!v.ok) {
+      const fields = checkIntentFields(signed, { now, maxValiditySeconds: this.o.maxLifetimeSec });
+      if (!fields.ok) {
         // Expiry is a race an honest relay can lose (clock skew, slow hop): no penalty.
-        const verdict: Verdict = v.error.code === 'expired' ? 'ignore' : 'reject';
-        return { verdict, code: v.error.code, reason: describeError(v.error), digest };
+        const verdict: Verdict = fields.error.code === 'expired' ? 'ignore' : 'reject';
+        return { verdict, code: fields.error.code, reason: describeError(fields.error), digest };
       }
+      const ownerAddr = intentOwner(signed).toLowerCase() as Address;
+      const needsChainCheck = signed.signature.scheme === 'eip1271';
+      if (!needsChainCheck) {
+        const sig = fromHex(signed.signature.data);
+        const signer = this.o.workers ? await this.o.workers.recover(digestBytes, sig) : recoverSigner(digestBytes, sig, this.recoverer);
+        if (!signer.ok) return { verdict: 'reject', code: signer.error.code, reason: describeError(signer.error), digest };
+        if (signer.value !== ownerAddr) {
+          return { verdict: 'reject', code: 'wrong_signer', reason: `signed by ${signer.value}, not the owner ${ownerAddr}, under this chain's domain`, digest };
+        }
+      }
+      const v = { value: { needsChainCheck } };
       const owner = intentOwner(signed).toLowerCase() as Address;
       if (this.o.chain) {
         const c = await this.o.chain.check(signed, digest, v.value.needsChainCheck);
