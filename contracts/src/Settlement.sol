@@ -263,6 +263,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
         flags = t.flags;
         if (flags > FLAGS_MASK) revert InvalidTradeFlags(index, flags);
         uint256 validTo = t.validTo;
+        // forge-lint: disable-next-line(block-timestamp) -- expiry is defined against block time; a validator can only shift it by seconds
         if (validTo < block.timestamp) revert IntentExpired(index, validTo);
         sellIndex = t.sellTokenIndex;
         buyIndex = t.buyTokenIndex;
@@ -320,6 +321,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
         mapping(uint256 => uint256) storage words = nonceBitmap[user];
         uint256 wordPos = nonce >> 8;
         uint256 word = words[wordPos];
+        // forge-lint: disable-next-line(incorrect-shift) -- 1 << bit is the intended mask for nonce bit (nonce & 0xff)
         uint256 bit = 1 << (nonce & 0xff);
         if (word & bit != 0) revert NonceAlreadyUsed(user, nonce);
         words[wordPos] = word | bit;
@@ -333,6 +335,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
     {
         address user = t.owner;
         uint256 nonce = t.nonce;
+        // forge-lint: disable-next-line(incorrect-shift) -- 1 << bit is the intended mask for nonce bit (nonce & 0xff)
         if (nonceBitmap[user][nonce >> 8] & (1 << (nonce & 0xff)) != 0) revert IntentCancelled(user, nonce);
         executed = t.executedAmount;
         if (executed == 0) revert ZeroExecutedAmount(index);
@@ -463,8 +466,10 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
         if (pool == address(0) || msg.sender != pool) revert UnauthorizedCallback(msg.sender);
         _callbackPool = address(0);
         if (amount0Delta > 0) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- amount0Delta > 0 was just checked
             IUniswapV3PoolTokens(pool).token0().safeTransfer(pool, uint256(amount0Delta));
         } else if (amount1Delta > 0) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- amount1Delta > 0 was just checked
             IUniswapV3PoolTokens(pool).token1().safeTransfer(pool, uint256(amount1Delta));
         } else {
             revert NothingOwed();
@@ -482,6 +487,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
 
     /// @notice Whether `owner_`'s nonce bit for `nonce` is set (used or cancelled).
     function isNonceUsed(address owner_, uint256 nonce) external view returns (bool) {
+        // forge-lint: disable-next-line(incorrect-shift) -- 1 << bit is the intended mask for nonce bit (nonce & 0xff)
         return nonceBitmap[owner_][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
     }
 

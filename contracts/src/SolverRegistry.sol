@@ -33,6 +33,8 @@ abstract contract SolverRegistry {
     error UnbondingNotElapsed(uint256 exitableAt, uint256 timestamp);
     error SlashExceedsBond(uint256 amount, uint256 bond);
     error EthTransferFailed(address to, uint256 amount);
+    /// @notice The unbonding delay must fit in 32 bits (136 years), so exit times fit their 64-bit slot.
+    error UnbondingDelayTooLong(uint256 delay);
 
     event SolverBonded(address indexed solver, uint256 amount, uint256 total);
     event SolverExitRequested(address indexed solver, uint256 exitableAt);
@@ -54,6 +56,7 @@ abstract contract SolverRegistry {
 
     constructor(address owner_, uint256 minBond_, uint256 unbondingDelay_) {
         if (owner_ == address(0)) revert ZeroAddress();
+        if (unbondingDelay_ > type(uint32).max) revert UnbondingDelayTooLong(unbondingDelay_);
         owner = owner_;
         minBond = minBond_;
         unbondingDelay = unbondingDelay_;
@@ -72,6 +75,7 @@ abstract contract SolverRegistry {
         uint256 total = uint256(b.amount) + msg.value;
         if (total > type(uint128).max) revert BondOverflow();
         if (total < minBond) revert BondBelowMinimum(total, minBond);
+        // forge-lint: disable-next-line(unsafe-typecast) -- total <= type(uint128).max was just checked
         _bonds[msg.sender].amount = uint128(total);
         emit SolverBonded(msg.sender, msg.value, total);
     }
@@ -82,6 +86,7 @@ abstract contract SolverRegistry {
         if (b.amount == 0) revert NotSolver(msg.sender);
         if (b.exitableAt != 0) revert SolverExiting(msg.sender, b.exitableAt);
         uint256 exitableAt = block.timestamp + unbondingDelay;
+        // forge-lint: disable-next-line(unsafe-typecast) -- unbondingDelay <= type(uint32).max (constructor), so the sum fits in 64 bits for ~500 billion years
         _bonds[msg.sender].exitableAt = uint64(exitableAt);
         emit SolverExitRequested(msg.sender, exitableAt);
     }
@@ -90,6 +95,7 @@ abstract contract SolverRegistry {
     function withdrawBond() external {
         Bond memory b = _bonds[msg.sender];
         if (b.exitableAt == 0) revert ExitNotRequested(msg.sender);
+        // forge-lint: disable-next-line(block-timestamp) -- the unbonding delay is measured in block time; seconds of skew do not matter
         if (block.timestamp < b.exitableAt) revert UnbondingNotElapsed(b.exitableAt, block.timestamp);
         delete _bonds[msg.sender];
         emit SolverWithdrawn(msg.sender, b.amount);
@@ -104,6 +110,7 @@ abstract contract SolverRegistry {
         uint256 current = _bonds[solver].amount;
         if (amount > current) revert SlashExceedsBond(amount, current);
         unchecked {
+            // forge-lint: disable-next-line(unsafe-typecast) -- amount <= current, and current came from a uint128
             _bonds[solver].amount = uint128(current - amount);
         }
         emit SolverSlashed(solver, amount, beneficiary);

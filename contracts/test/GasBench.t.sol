@@ -225,7 +225,9 @@ contract GasBenchTest is SettlementTestBase {
     }
 
     function uniswapV3SwapCallback(int256 d0, int256 d1, bytes calldata) external {
+        // forge-lint: disable-next-line(unsafe-typecast) -- positive delta
         if (d0 > 0) MintableERC20(v3pool.token0()).mint(msg.sender, uint256(d0));
+        // forge-lint: disable-next-line(unsafe-typecast) -- positive delta
         if (d1 > 0) MintableERC20(v3pool.token1()).mint(msg.sender, uint256(d1));
     }
 
@@ -237,6 +239,7 @@ contract GasBenchTest is SettlementTestBase {
             (
                 address(settlement),
                 aIsV3Token0,
+                // forge-lint: disable-next-line(unsafe-typecast) -- test amount fits
                 int256(AMOUNT_IN),
                 aIsV3Token0 ? UniswapDeployer.MIN_SQRT_RATIO + 1 : UniswapDeployer.MAX_SQRT_RATIO - 1,
                 ""
@@ -250,6 +253,7 @@ contract GasBenchTest is SettlementTestBase {
         (int256 d0, int256 d1) = v3pool.swap(
             address(this),
             aIsV3Token0,
+            // forge-lint: disable-next-line(unsafe-typecast) -- negative output delta, negated
             int256(AMOUNT_IN),
             aIsV3Token0 ? UniswapDeployer.MIN_SQRT_RATIO + 1 : UniswapDeployer.MAX_SQRT_RATIO - 1,
             ""

@@ -157,6 +157,7 @@ contract SettlementHandler is Test {
         Partial storage p = partials[bound(index, 0, partials.length - 1)];
         uint256 nonce = p.trade.nonce;
         vm.prank(p.trade.owner);
+        // forge-lint: disable-next-line(incorrect-shift) -- nonce bit mask
         settlement.invalidateNonces(nonce >> 8, 1 << (nonce & 0xff));
         p.cancelled = true;
     }

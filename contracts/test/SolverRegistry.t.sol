@@ -29,6 +29,12 @@ contract SolverRegistryTest is Test {
         new Settlement(address(0), MIN_BOND, DELAY);
     }
 
+    function test_constructorRejectsHugeDelay() public {
+        uint256 delay = uint256(type(uint32).max) + 1;
+        vm.expectRevert(abi.encodeWithSelector(SolverRegistry.UnbondingDelayTooLong.selector, delay));
+        new Settlement(gov, MIN_BOND, delay);
+    }
+
     function test_bondTopUpExitWithdraw() public {
         vm.expectEmit(address(s));
         emit SolverRegistry.SolverBonded(solver, MIN_BOND, MIN_BOND);

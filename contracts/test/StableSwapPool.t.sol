@@ -55,6 +55,7 @@ contract StableSwapPoolTest is Test {
     function _swap18for6(uint256 amountIn, uint256 minOut) internal returns (uint256 out) {
         usd18.mint(trader, amountIn);
         vm.startPrank(trader);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer) -- test token reverts on failure
         usd18.transfer(address(pool), amountIn);
         out = pool.swap(address(usd18), address(usd6), amountIn, minOut, trader);
         vm.stopPrank();
@@ -86,6 +87,7 @@ contract StableSwapPoolTest is Test {
         uint256 q = pool.quote(address(usd6), address(usd18), 500e6);
         usd6.mint(trader, 500e6);
         vm.startPrank(trader);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer) -- test token reverts on failure
         usd6.transfer(address(pool), 500e6);
         uint256 out = pool.swap(address(usd6), address(usd18), 500e6, 0, trader);
         vm.stopPrank();
@@ -96,6 +98,7 @@ contract StableSwapPoolTest is Test {
     function test_excessPreTransferIsDonationNotCredit() public {
         usd18.mint(trader, 3e18);
         vm.startPrank(trader);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer) -- test token reverts on failure
         usd18.transfer(address(pool), 3e18);
         pool.swap(address(usd18), address(usd6), 1e18, 0, trader);
         vm.stopPrank();
@@ -125,16 +128,20 @@ contract StableSwapPoolTest is Test {
 
     function test_lpTokenTransfers() public {
         vm.prank(lp);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer) -- test token reverts on failure
         pool.transfer(trader, 10);
         assertEq(pool.balanceOf(trader), 10);
         vm.prank(trader);
         pool.approve(address(this), 5);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer) -- test token reverts on failure
         pool.transferFrom(trader, lp, 5);
         assertEq(pool.allowance(trader, address(this)), 0);
         vm.expectRevert(abi.encodeWithSelector(StableSwapPool.InsufficientAllowance.selector, 0, 1));
+        // forge-lint: disable-next-line(erc20-unchecked-transfer) -- test token reverts on failure
         pool.transferFrom(trader, lp, 1);
         vm.expectRevert(abi.encodeWithSelector(StableSwapPool.InsufficientBalance.selector, 5, 6));
         vm.prank(trader);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer) -- test token reverts on failure
         pool.transfer(lp, 6);
     }
 
@@ -240,6 +247,7 @@ contract StableSwapPoolTest is Test {
         assertGe(pool.getD(), d0, "D decreased");
         if (out == 0) return;
         vm.startPrank(trader);
+        // forge-lint: disable-next-line(erc20-unchecked-transfer) -- test token reverts on failure
         usd6.transfer(address(pool), out);
         uint256 back = pool.swap(address(usd6), address(usd18), out, 0, trader);
         vm.stopPrank();

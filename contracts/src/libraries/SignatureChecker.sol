@@ -45,6 +45,7 @@ library SignatureChecker {
     function verifyEip1271(bytes32 digest, address owner, bytes calldata signature) internal view {
         (bool ok, bytes memory ret) =
             owner.staticcall(abi.encodeWithSelector(EIP1271_MAGIC, digest, signature));
+        // forge-lint: disable-next-line(unsafe-typecast) -- uint256 -> bytes32 is a same-size reinterpretation
         if (!ok || ret.length < 32 || bytes32(ret) != bytes32(EIP1271_MAGIC)) revert InvalidEip1271Signature(owner);
     }
 }

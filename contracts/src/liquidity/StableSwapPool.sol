@@ -278,7 +278,9 @@ contract StableSwapPool is ILiquiditySource {
 
     function _setReserves(uint256 r0, uint256 r1) private {
         if (r0 > type(uint128).max || r1 > type(uint128).max) revert BalanceOverflow();
+        // forge-lint: disable-next-line(unsafe-typecast) -- both reserves were just checked to fit in 128 bits
         reserve0 = uint128(r0);
+        // forge-lint: disable-next-line(unsafe-typecast) -- both reserves were just checked to fit in 128 bits
         reserve1 = uint128(r1);
     }
 

@@ -100,6 +100,7 @@ abstract contract SettlementTestBase is Test {
 
     function _indexOf(address[] memory tokens, address token) internal pure returns (uint8) {
         for (uint256 k; k < tokens.length; ++k) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- flags are 0..7
             if (tokens[k] == token) return uint8(k);
         }
         revert("token not in batch");
