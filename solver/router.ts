@@ -1,0 +1,403 @@
+// Optimal routing over constant-function market makers by dual decomposition (Angeris, Chitra,
+// Evans, Boyd: "Optimal Routing for Constant Function Market Makers", 2022).
+//
+// Primal, for "sell x of src, receive as much dst as possible":
+//     maximise Ψ_dst  s.t.  Ψ = Σ_i A_i Δ_i,  Δ_i feasible for pool i,  Ψ_src >= -x,  Ψ_j >= 0 otherwise.
+// Dual, over token prices ν >= 0 with ν_dst = 1 (ν_j = marginal value of token j in dst units):
+//     g(ν) = x·ν_src + Σ_i arb_i(ν),
+// where arb_i is the profit of the optimal arbitrage of pool i against prices ν, which every
+// adapter gives in closed form (LiquidityAdapter.arb; piecewise per tick range for V3). The
+// gradient of g is the net flow of each token (x + what the pools pay), and its Hessian is a
+// weighted graph Laplacian, so a damped Newton method on log prices converges in a few iterations;
+// at the optimum every used pool's marginal price equals the price ratio of its tokens (marginal
+// prices equalise across splits and hops) and the flows balance at every intermediate token.
+//
+// Everything here is float. Final amounts are computed exactly by `executePlan` on bigint state.
+import type { Address } from 'viem';
+import type { LiquidityAdapter } from './liquidity/types.ts';
+
+export type RouteResult = {
+  /** Float output of dst. */
+  out: number;
+  /** Marginal rate at the optimum: d(out)/d(x) = ν_src. */
+  marginal: number;
+  /** Dual prices (ν_dst = 1), for warm starts. */
+  nu: Float64Array;
+  /** Per pool: token0 and token1 received from the pool (negative: paid in). */
+  flows: Float64Array;
+  iterations: number;
+  converged: boolean;
+};
+
+export type PlanLeg = { pool: number; zeroForOne: boolean; tokenIn: number; tokenOut: number; amountIn: number };
+/** Legs in execution order; each token's inflow is split over its legs by `amountIn` share. */
+export type Plan = { src: number; dst: number; legs: PlanLeg[]; out: number; gas: number };
+
+export type RouteOptions = {
+  /** Cost of one unit of gas in dst base units (gasPrice × value of a wei in dst); 0 ignores gas. */
+  gasCostInDst?: number;
+  /** Pools the router may not use. */
+  excluded?: Uint8Array;
+  warm?: Float64Array;
+  maxIterations?: number;
+};
+
+const ARB = new Float64Array(3);
+
+export class Router {
+  readonly tokens: Address[];
+  readonly tokenIndex: Map<Address, number>;
+  readonly pools: LiquidityAdapter[];
+  readonly t0: Int32Array;
+  readonly t1: Int32Array;
+  /** Pools by token, for path enumeration. */
+  readonly byToken: number[][];
+  private readonly n: number;
+  private readonly W: Float64Array;
+  private readonly grad: Float64Array;
+  private readonly nu: Float64Array;
+  private readonly trialNu: Float64Array;
+  private readonly u: Float64Array;
+  private readonly G: Float64Array;
+  private readonly M: Float64Array;
+  private readonly delta: Float64Array;
+
+  constructor(pools: LiquidityAdapter[]) {
+    const index = new Map<Address, number>();
+    const tokens: Address[] = [];
+    const id = (a: Address): number => {
+      let k = index.get(a);
+      if (k === undefined) {
+        k = tokens.length;
+        index.set(a, k);
+        tokens.push(a);
+      }
+      return k;
+    };
+    this.pools = pools;
+    this.t0 = new Int32Array(pools.length);
+    this.t1 = new Int32Array(pools.length);
+    pools.forEach((p, i) => {
+      this.t0[i] = id(p.token0);
+      this.t1[i] = id(p.token1);
+    });
+    this.tokens = tokens;
+    this.tokenIndex = index;
+    const n = tokens.length;
+    this.n = n;
+    this.byToken = Array.from({ length: n }, () => []);
+    pools.forEach((_, i) => {
+      this.byToken[this.t0[i]!]!.push(i);
+      this.byToken[this.t1[i]!]!.push(i);
+    });
+    this.W = new Float64Array(n * n);
+    this.M = new Float64Array(n * n);
+    this.grad = new Float64Array(n);
+    this.nu = new Float64Array(n);
+    this.trialNu = new Float64Array(n);
+    this.u = new Float64Array(n);
+    this.G = new Float64Array(n);
+    this.delta = new Float64Array(n);
+  }
+
+  /** Spot-price guess of ν (value in dst units) by breadth-first search from dst over the deepest pools. */
+  spotPrices(dst: number): Float64Array {
+    const nu = new Float64Array(this.n).fill(NaN);
+    nu[dst] = 1;
+    const queue = [dst];
+    while (queue.length) {
+      const k = queue.shift()!;
+      for (const i of this.byToken[k]!) {
+        const other = this.t0[i] === k ? this.t1[i]! : this.t0[i]!;
+        if (!Number.isNaN(nu[other]!)) continue;
+        const p = this.pools[i]!.spotPrice(); // token1 per token0
+        nu[other] = this.t0[i] === k ? nu[k]! / p : nu[k]! * p;
+        queue.push(other);
+      }
+    }
+    for (let j = 0; j < this.n; j++) if (!(nu[j]! > 0) || !Number.isFinite(nu[j]!)) nu[j] = 1;
+    return nu;
+  }
+
+  /** g(ν), its gradient (net flows) and the Laplacian weights in log-price space. */
+  private evaluate(nu: Float64Array, src: number, x: number, excluded: Uint8Array | undefined, withHessian: boolean): number {
+    const n = this.n;
+    const grad = this.grad;
+    grad.fill(0);
+    const W = this.W;
+    if (withHessian) W.fill(0);
+    let g = x * nu[src]!;
+    const pools = this.pools;
+    for (let i = 0; i < pools.length; i++) {
+      if (excluded !== undefined && excluded[i]) continue;
+      const a = this.t0[i]!;
+      const b = this.t1[i]!;
+      const na = nu[a]!;
+      const nb = nu[b]!;
+      const r = na / nb;
+      pools[i]!.arb(r, ARB);
+      const d0 = ARB[0]!;
+      const d1 = ARB[1]!;
+      if (d0 === 0 && d1 === 0) continue;
+      g += na * d0 + nb * d1;
+      grad[a] = grad[a]! + d0;
+      grad[b] = grad[b]! + d1;
+      if (withHessian) {
+        const w = ARB[2]! * r * na;
+        W[a * n + a] = W[a * n + a]! + w;
+        W[b * n + b] = W[b * n + b]! + w;
+        W[a * n + b] = W[a * n + b]! - w;
+        W[b * n + a] = W[b * n + a]! - w;
+      }
+    }
+    grad[src] = grad[src]! + x;
+    return g;
+  }
+
+  /** Maximises dst received for x of src (floats). */
+  route(src: number, dst: number, x: number, opts: RouteOptions = {}): RouteResult {
+    const n = this.n;
+    const nu = this.nu;
+    if (opts.warm && opts.warm.length === n) nu.set(opts.warm);
+    else nu.set(this.spotPrices(dst));
+    nu[dst] = 1;
+    const u = this.u;
+    for (let j = 0; j < n; j++) u[j] = Math.log(nu[j]!);
+    const excluded = opts.excluded;
+    const maxIt = opts.maxIterations ?? 100;
+    let g = this.evaluate(nu, src, x, excluded, true);
+    const scale = Math.max(x * nu[src]!, 1e-300);
+    let it = 0;
+    let converged = false;
+    const G = this.G;
+    const M = this.M;
+    const delta = this.delta;
+    const trial = this.trialNu;
+    for (; it < maxIt; it++) {
+      let gmax = 0;
+      for (let j = 0; j < n; j++) {
+        G[j] = j === dst ? 0 : nu[j]! * this.grad[j]!;
+        gmax = Math.max(gmax, Math.abs(G[j]!));
+      }
+      if (gmax <= 1e-11 * scale) {
+        converged = true;
+        break;
+      }
+      // M = W + diag(max(G, 0)) + εI over the free variables (dst row/column pinned).
+      let diagMax = 0;
+      for (let j = 0; j < n; j++) diagMax = Math.max(diagMax, this.W[j * n + j]!);
+      const eps = 1e-12 * scale + 1e-10 * diagMax;
+      for (let a = 0; a < n; a++) {
+        for (let b = 0; b < n; b++) {
+          M[a * n + b] = a === dst || b === dst ? (a === b ? 1 : 0) : this.W[a * n + b]!;
+        }
+        if (a !== dst) M[a * n + a] = M[a * n + a]! + Math.max(G[a]!, 0) + eps;
+        delta[a] = -G[a]!;
+      }
+      if (!choleskySolve(M, delta, n)) break;
+      let dmax = 0;
+      for (let j = 0; j < n; j++) dmax = Math.max(dmax, Math.abs(delta[j]!));
+      const cap = dmax > 2 ? 2 / dmax : 1;
+      let slope = 0;
+      for (let j = 0; j < n; j++) slope += G[j]! * delta[j]! * cap;
+      let t = cap;
+      let accepted = false;
+      for (let ls = 0; ls < 60; ls++) {
+        for (let j = 0; j < n; j++) trial[j] = j === dst ? 1 : Math.exp(u[j]! + t * delta[j]!);
+        const gt = this.evaluate(trial, src, x, excluded, true);
+        if (gt <= g + 1e-4 * (t / cap) * slope || gt <= g - 1e-14 * Math.abs(g)) {
+          for (let j = 0; j < n; j++) u[j] = Math.log(trial[j]!);
+          nu.set(trial);
+          g = gt;
+          accepted = true;
+          break;
+        }
+        t *= 0.5;
+      }
+      if (!accepted) {
+        // No decrease representable in floats: we are at the optimum to machine precision.
+        this.evaluate(nu, src, x, excluded, true);
+        converged = true;
+        break;
+      }
+    }
+    const flows = new Float64Array(this.pools.length * 2);
+    let out = 0;
+    for (let i = 0; i < this.pools.length; i++) {
+      if (excluded !== undefined && excluded[i]) continue;
+      const a = this.t0[i]!;
+      const b = this.t1[i]!;
+      this.pools[i]!.arb(nu[a]! / nu[b]!, ARB);
+      flows[2 * i] = ARB[0]!;
+      flows[2 * i + 1] = ARB[1]!;
+      if (a === dst) out += ARB[0]!;
+      if (b === dst) out += ARB[1]!;
+    }
+    return { out, marginal: nu[src]!, nu: Float64Array.from(nu), flows, iterations: it, converged };
+  }
+
+  /**
+   * The optimal plan: route, then make it executable and worth its gas: break flow cycles (drop the
+   * smallest edge of a cycle and re-solve) and drop every pool whose contribution at the optimal
+   * prices (its arbitrage profit, which bounds the output lost without it) is below its gas cost.
+   */
+  plan(src: number, dst: number, x: number, opts: RouteOptions = {}): Plan & { result: RouteResult } {
+    const excluded = opts.excluded ? Uint8Array.from(opts.excluded) : new Uint8Array(this.pools.length);
+    let warm = opts.warm;
+    const gasCost = opts.gasCostInDst ?? 0;
+    for (let round = 0; ; round++) {
+      const res = this.route(src, dst, x, { ...opts, excluded, ...(warm ? { warm } : {}) });
+      warm = res.nu;
+      const legs = this.legsOf(res, src, x);
+      let changed = false;
+      if (gasCost > 0 && round < 20) {
+        for (const leg of legs) {
+          const i = leg.pool;
+          const profit = res.nu[this.t0[i]!]! * res.flows[2 * i]! + res.nu[this.t1[i]!]! * res.flows[2 * i + 1]!;
+          if (profit < this.pools[i]!.gas * gasCost) {
+            excluded[i] = 1;
+            changed = true;
+          }
+        }
+        // Never prune everything: keep the single most profitable pool if all fail the test.
+        if (changed && legs.every((l) => excluded[l.pool])) {
+          const best = legs.reduce((a, b) => (b.amountIn * res.nu[b.tokenIn]! > a.amountIn * res.nu[a.tokenIn]! ? b : a));
+          excluded[best.pool] = 0;
+          changed = legs.length > 1;
+          if (changed) for (const l of legs) if (l !== best) excluded[l.pool] = 1;
+        }
+        if (changed) continue;
+      }
+      const order = this.topoOrder(legs, src, dst);
+      if (order.ok) {
+        const gas = order.legs.reduce((s, l) => s + this.pools[l.pool]!.gas, 0);
+        return { src, dst, legs: order.legs, out: res.out, gas, result: res };
+      }
+      excluded[order.drop] = 1;
+      if (round > 50) return { src, dst, legs: [], out: 0, gas: 0, result: res };
+    }
+  }
+
+  private legsOf(res: RouteResult, src: number, x: number): PlanLeg[] {
+    const legs: PlanLeg[] = [];
+    const minValue = 1e-9 * x * res.nu[src]!;
+    for (let i = 0; i < this.pools.length; i++) {
+      const d0 = res.flows[2 * i]!;
+      const d1 = res.flows[2 * i + 1]!;
+      if (d0 === 0 && d1 === 0) continue;
+      const zeroForOne = d0 < 0;
+      const tokenIn = zeroForOne ? this.t0[i]! : this.t1[i]!;
+      const tokenOut = zeroForOne ? this.t1[i]! : this.t0[i]!;
+      const amountIn = zeroForOne ? -d0 : -d1;
+      if (!(amountIn > 0) || amountIn * res.nu[tokenIn]! < minValue) continue;
+      legs.push({ pool: i, zeroForOne, tokenIn, tokenOut, amountIn });
+    }
+    return legs;
+  }
+
+  /** Legs sorted so every token is fully received before it is spent; or a pool to drop on a cycle. */
+  private topoOrder(legs: PlanLeg[], src: number, dst: number): { ok: true; legs: PlanLeg[] } | { ok: false; drop: number } {
+    const indeg = new Map<number, number>();
+    const out = new Map<number, PlanLeg[]>();
+    for (const l of legs) {
+      indeg.set(l.tokenOut, (indeg.get(l.tokenOut) ?? 0) + 1);
+      if (!indeg.has(l.tokenIn)) indeg.set(l.tokenIn, 0);
+      const list = out.get(l.tokenIn) ?? [];
+      list.push(l);
+      out.set(l.tokenIn, list);
+    }
+    // src must be a pure source and dst a pure sink.
+    const bad = legs.filter((l) => l.tokenOut === src || l.tokenIn === dst);
+    if (bad.length) return { ok: false, drop: smallest(bad).pool };
+    const ready = [...indeg].filter(([, d]) => d === 0).map(([t]) => t);
+    const ordered: PlanLeg[] = [];
+    while (ready.length) {
+      const t = ready.pop()!;
+      const ls = (out.get(t) ?? []).sort((a, b) => b.amountIn - a.amountIn);
+      for (const l of ls) {
+        ordered.push(l);
+        const d = indeg.get(l.tokenOut)! - 1;
+        indeg.set(l.tokenOut, d);
+        if (d === 0) ready.push(l.tokenOut);
+      }
+    }
+    if (ordered.length === legs.length) {
+      // A token other than src with no inflow would be spent from nothing: drop its legs.
+      const fed = new Set<number>([src]);
+      for (const l of ordered) fed.add(l.tokenOut);
+      const orphan = ordered.filter((l) => !fed.has(l.tokenIn));
+      if (orphan.length) return { ok: false, drop: smallest(orphan).pool };
+      return { ok: true, legs: ordered };
+    }
+    const cyclic = legs.filter((l) => !ordered.includes(l));
+    return { ok: false, drop: smallest(cyclic).pool };
+  }
+}
+
+const smallest = (legs: PlanLeg[]): PlanLeg => legs.reduce((a, b) => (b.amountIn < a.amountIn ? b : a));
+
+/** In-place Cholesky solve of M z = b (M symmetric positive definite, n×n row-major); b becomes z. */
+function choleskySolve(M: Float64Array, b: Float64Array, n: number): boolean {
+  for (let j = 0; j < n; j++) {
+    let d = M[j * n + j]!;
+    for (let k = 0; k < j; k++) d -= M[j * n + k]! * M[j * n + k]!;
+    if (!(d > 0)) return false;
+    const l = Math.sqrt(d);
+    M[j * n + j] = l;
+    for (let i = j + 1; i < n; i++) {
+      let s = M[i * n + j]!;
+      for (let k = 0; k < j; k++) s -= M[i * n + k]! * M[j * n + k]!;
+      M[i * n + j] = s / l;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    let s = b[i]!;
+    for (let k = 0; k < i; k++) s -= M[i * n + k]! * b[k]!;
+    b[i] = s / M[i * n + i]!;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i]!;
+    for (let k = i + 1; k < n; k++) s -= M[k * n + i]! * b[k]!;
+    b[i] = s / M[i * n + i]!;
+  }
+  return true;
+}
+
+export type ExecutedLeg = { pool: LiquidityAdapter; zeroForOne: boolean; amountIn: bigint; amountOut: bigint };
+
+/**
+ * Executes a plan exactly on the adapters' bigint state (mutating it, in order): `amountIn` of src
+ * is split over src's legs by the plan's shares, every intermediate token's whole exact inflow is
+ * forwarded the same way, and the exact dst received is returned.
+ */
+export function executePlan(router: Router, plan: Plan, amountIn: bigint): { amountOut: bigint; legs: ExecutedLeg[] } {
+  const available = new Map<number, bigint>([[plan.src, amountIn]]);
+  const totals = new Map<number, number>();
+  const remainingLegs = new Map<number, number>();
+  for (const l of plan.legs) {
+    totals.set(l.tokenIn, (totals.get(l.tokenIn) ?? 0) + l.amountIn);
+    remainingLegs.set(l.tokenIn, (remainingLegs.get(l.tokenIn) ?? 0) + 1);
+  }
+  const budget = new Map<number, bigint>();
+  const executed: ExecutedLeg[] = [];
+  for (const l of plan.legs) {
+    if (!budget.has(l.tokenIn)) budget.set(l.tokenIn, available.get(l.tokenIn) ?? 0n);
+    const left = remainingLegs.get(l.tokenIn)! - 1;
+    remainingLegs.set(l.tokenIn, left);
+    const pot = budget.get(l.tokenIn)!;
+    const avail = available.get(l.tokenIn) ?? 0n;
+    const share = l.amountIn / totals.get(l.tokenIn)!;
+    const amt = left === 0 ? avail : min((pot * BigInt(Math.floor(share * 2 ** 52))) >> 52n, avail);
+    if (amt <= 0n) continue;
+    const pool = router.pools[l.pool]!;
+    const out = pool.quote(l.zeroForOne, amt);
+    if (out <= 0n) continue;
+    pool.swap(l.zeroForOne, amt);
+    available.set(l.tokenIn, avail - amt);
+    available.set(l.tokenOut, (available.get(l.tokenOut) ?? 0n) + out);
+    executed.push({ pool, zeroForOne: l.zeroForOne, amountIn: amt, amountOut: out });
+  }
+  return { amountOut: available.get(plan.dst) ?? 0n, legs: executed };
+}
+
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
