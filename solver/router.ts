@@ -169,6 +169,7 @@ export class Router {
     const scale = Math.max(x * nu[src]!, 1e-300);
     let it = 0;
     let converged = false;
+    let stalled = 0;
     const G = this.G;
     const M = this.M;
     const delta = this.delta;
@@ -208,11 +209,18 @@ export class Router {
         if (gt <= g + 1e-4 * (t / cap) * slope || gt <= g - 1e-14 * Math.abs(g)) {
           for (let j = 0; j < n; j++) u[j] = Math.log(trial[j]!);
           nu.set(trial);
+          stalled = g - gt <= 1e-13 * Math.abs(g) ? stalled + 1 : 0;
           g = gt;
           accepted = true;
           break;
         }
         t *= 0.5;
+      }
+      if (stalled >= 2) {
+        // Progress below float resolution (typically a price sitting on a pool's fee-band kink):
+        // the objective is optimal to ~1e-13 relative even if a flow residual remains.
+        converged = gmax <= 1e-5 * scale;
+        break;
       }
       if (!accepted) {
         // No decrease representable in floats: we are at the optimum to machine precision.

@@ -347,12 +347,15 @@ export class Solver {
   private planPair(a: Address, b: Address, entries: Entry[], prices: PriceGraph): PairPlan | undefined {
     let live = entries.slice();
     const forced = prices.ratio(a, b);
-    for (let round = 0; round < 12 && live.length; round++) {
+    for (let round = 0; round < entries.length + 4 && live.length; round++) {
       const pi = forced ? ratioToFloat(forced[0], forced[1]) : this.pairRate(live, a, b);
       if (pi === undefined || !(pi > 0)) return undefined;
-      const ok = live.filter((e) => limitOk(e, pi));
-      if (ok.length !== live.length) {
-        live = ok;
+      const bad = live.filter((e) => !limitOk(e, pi));
+      if (bad.length) {
+        // drop the violator that moves the rate most (largest value), then re-solve
+        const worth = (e: Entry) => Number(e.intent.sellAmount) * this.ref(lower(e.intent.sellToken));
+        const worst = bad.reduce((x, y) => (worth(y) > worth(x) ? y : x));
+        live = live.filter((e) => e !== worst);
         continue;
       }
       // exact check (the pools keep the swaps if it passes), shading the rate towards feasibility

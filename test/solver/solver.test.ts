@@ -1,0 +1,110 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { scoreSolution } from '../../protocol/score.ts';
+import { tradeAmounts } from '../../protocol/clearing.ts';
+import type { Address } from 'viem';
+import { getAmountOut } from '../../solver/math/v2.ts';
+import { getSqrtRatioAtTick, getTickAtSqrtRatio, MAX_TICK, MIN_TICK } from '../../solver/math/v3.ts';
+import { executePlan, Router } from '../../solver/router.ts';
+import { solve } from '../../solver/solve.ts';
+import { makeInstance } from './instances.ts';
+import { UniswapV2Pool } from '../../solver/liquidity/uniswapV2.ts';
+
+const SETTLEMENT = '0x00000000000000000000000000000000000000ee' as Address;
+const SOLVER = '0x00000000000000000000000000000000000000ff' as Address;
+
+describe('v3 tick maths', () => {
+  it('getSqrtRatioAtTick matches known values and getTickAtSqrtRatio inverts it', () => {
+    expect(getSqrtRatioAtTick(0)).toBe(1n << 96n);
+    expect(getSqrtRatioAtTick(MIN_TICK)).toBe(4295128739n);
+    expect(getSqrtRatioAtTick(MAX_TICK)).toBe(1461446703485210103287273052203988822378723970342n);
+    fc.assert(
+      fc.property(fc.integer({ min: MIN_TICK, max: MAX_TICK - 1 }), (t) => {
+        expect(getTickAtSqrtRatio(getSqrtRatioAtTick(t))).toBe(t);
+        expect(getTickAtSqrtRatio(getSqrtRatioAtTick(t + 1) - 1n)).toBe(t);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('v2 adapter', () => {
+  it('float arbitrage agrees with exact getAmountOut', () => {
+    const p = new UniswapV2Pool({ address: '0x0000000000000000000000000000000000000101', token0: '0x000000000000000000000000000000000000000a', token1: '0x000000000000000000000000000000000000000b', reserve0: 10n ** 24n, reserve1: 2n * 10n ** 24n });
+    const out = new Float64Array(3);
+    p.arb(1.5, out); // sell token0 until γ·price = 1.5
+    const exact = getAmountOut(BigInt(Math.round(-out[0]!)), 10n ** 24n, 2n * 10n ** 24n);
+    expect(Math.abs(Number(exact) - out[1]!) / out[1]!).toBeLessThan(1e-9);
+  });
+});
+
+/** Independent reference for parallel pools: bisection on the common marginal price. */
+function bisectionReference(router: Router, x: number): number {
+  const buf = new Float64Array(3);
+  const inputAt = (r: number) => {
+    let total = 0;
+    let out = 0;
+    for (const p of router.pools) {
+      p.arb(r, buf);
+      total += Math.max(0, -buf[0]!);
+      out += Math.max(0, buf[1]!);
+    }
+    return { total, out };
+  };
+  let lo = 1e-30;
+  let hi = 1e30;
+  for (let k = 0; k < 200; k++) {
+    const mid = Math.sqrt(lo * hi);
+    if (inputAt(mid).total > x) lo = mid;
+    else hi = mid;
+  }
+  return inputAt(Math.sqrt(lo * hi)).out;
+}
+
+describe('router', () => {
+  it('matches the bisection optimum on parallel pools and executes exactly', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const inst = makeInstance({ seed, tokens: 2, pools: 20, intents: 0, singlePair: true });
+      const router = new Router(inst.pools.map((p) => p.clone()));
+      const src = router.tokenIndex.get(router.pools[0]!.token0)!;
+      const x = Number(inst.pools.reduce((s, p) => s + (p.kind === 'uniswapV2' ? (p as UniswapV2Pool).reserve0 : 0n), 0n)) * 0.05 + 1e6;
+      const plan = router.plan(src, 1 - src, x);
+      const ref = bisectionReference(router, x);
+      expect(plan.out / ref).toBeGreaterThan(0.999999);
+      const exact = executePlan(router, plan, BigInt(Math.floor(x)));
+      expect(Math.abs(Number(exact.amountOut) - plan.out) / plan.out).toBeLessThan(1e-6);
+    }
+  });
+});
+
+describe('solver', () => {
+  it('solutions never break a limit, score valid, and conserve every token', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 2, max: 8 }), (seed, tokens) => {
+        const inst = makeInstance({ seed, tokens, pools: tokens * 4, intents: 12 });
+        for (const strategy of ['optimal', 'baseline'] as const) {
+          const res = solve(inst.auction, inst.pools, { strategy, settlement: SETTLEMENT, solver: SOLVER });
+          const score = scoreSolution(res.solution, inst.auction);
+          expect(score.ok).toBe(true);
+          // token conservation: pulled + pool outputs >= paid + pool inputs
+          const prices = new Map(res.solution.prices.map((p) => [p.token, p.price]));
+          const bal = new Map<string, bigint>();
+          const add = (t: string, v: bigint) => bal.set(t, (bal.get(t) ?? 0n) + v);
+          for (const t of res.solution.trades) {
+            const i = inst.auction.intents.get(t.intentId)!.intent;
+            if (i.type !== 'swap') continue;
+            const a = tradeAmounts(i.intent, t.executed, prices.get(i.intent.sellToken)!, prices.get(i.intent.buyToken)!);
+            add(i.intent.sellToken, a.sell);
+            add(i.intent.buyToken, -a.buy);
+          }
+          for (const l of res.legs) {
+            add(l.zeroForOne ? l.pool.token0 : l.pool.token1, -l.amountIn);
+            add(l.zeroForOne ? l.pool.token1 : l.pool.token0, l.amountOut);
+          }
+          for (const v of bal.values()) expect(v >= 0n).toBe(true);
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
