@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {TokenTransfer} from "../libraries/TokenTransfer.sol";
+import {AggregatorV3Interface} from "./AggregatorV3Interface.sol";
+import {OracleAdapter} from "./OracleAdapter.sol";
+import {PerpMath, Position} from "./PerpMath.sol";
+
+/// @title ClearingHouse
+/// @notice Cross-margined perpetual futures cleared in the Settlement's batches.
+///
+/// Accounts hold one collateral token (a stablecoin); one account's collateral backs all of its
+/// positions. The maths is `protocol/margin.ts`, reproduced to the wei by `PerpMath`:
+///   equity      = collateral + sum(size * mark - openNotional) - sum(pending funding)
+///   initial     = sum(ceil(ceil(|size| * mark) * IMF))      maintenance: same with MMF
+/// where mark is the market's oracle price (`OracleAdapter`).
+///
+/// Trading: only the Settlement (which verified every position intent's signature, expiry, nonce
+/// and limit at the batch's uniform price) calls `settlePositions` with, per market, one clearing
+/// price and the fills. Per market the fills net to zero (every long has a short; no liquidity-source
+/// account takes the remainder). Each fill settles the account's pending funding in that market,
+/// honours reduce-only, pays the taker fee on its notional to the insurance fund and moves realised
+/// PnL into collateral. After all fills, each market's long open interest must be within its cap,
+/// its funding rate is re-set from the premium of the clearing price over the oracle, and every
+/// touched account must meet its initial margin, or the whole batch reverts naming the account.
+///
+/// Funding: `fundingPerSecond = clamp((clearingPrice - oracle) / fundingPeriod, ±maxFundingRate *
+/// oracle / fundingPeriod)` (collateral per 1e18 size per second), accrued into the market's index
+/// lazily when the market is next touched; a position pays `ceil(size * (index - its index))`.
+/// Longs pay when the index rises (perp trading above the oracle), shorts receive.
+///
+/// Solvency bookkeeping: realised PnL and funding are paid through `pnlFloat` (the cash that open
+/// positions' unrealised PnL and pending funding are owed from, plus rounding dust, which always
+/// favours the system); fees and penalties go to `insuranceFund`, which pays bad debt. So
+/// `token balance == sum(collateral) + insuranceFund + pnlFloat` holds exactly at all times (tests
+/// assert it). A negative insurance fund is bad debt nobody has absorbed.
+///
+/// Liquidation: anyone may liquidate an account whose equity is below maintenance (strict oracle
+/// reads). The liquidator takes over the smallest fraction `liquidationFraction` of every position
+/// that restores maintenance (all of it when none does) at the oracle mark, and the account pays a
+/// penalty on the closed notional, split between the liquidator and the insurance fund. A fully
+/// closed account left with negative collateral is reset to zero and the insurance fund pays the
+/// difference. The liquidator must meet initial margin afterwards.
+contract ClearingHouse {
+    using TokenTransfer for address;
+    using PerpMath for Position;
+
+    int256 internal constant WAD = 1e18;
+    /// @notice An account may hold positions in at most this many markets (bounds margin-check gas).
+    uint256 public constant MAX_ACCOUNT_MARKETS = 8;
+    /// @notice Clearing and oracle prices above this are rejected (keeps every product far from overflow).
+    uint256 public constant MAX_PRICE = 1e36;
+    /// @notice |sizeDelta| above this is rejected.
+    uint256 public constant MAX_SIZE = 1e36;
+    /// @notice Largest single deposit / withdrawal / insurance top-up.
+    uint256 public constant MAX_AMOUNT = 1e36;
+
+    // ------------------------------------------------------------------ types
+
+    /// @notice Risk parameters of a market. Fractions are 1e18 fixed point.
+    struct MarketConfig {
+        AggregatorV3Interface feed;
+        /// @dev Seconds after `updatedAt` for which the feed's answer counts as fresh.
+        uint32 heartbeat;
+        /// @dev Seconds over which the premium is paid as funding (e.g. 8 hours).
+        uint32 fundingPeriod;
+        uint64 initialMarginFraction;
+        uint64 maintenanceMarginFraction;
+        uint64 feeFraction;
+        /// @dev Risk-increasing fills need |clearing - oracle| <= maxPriceDeviation * oracle.
+        uint64 maxPriceDeviation;
+        /// @dev Cap on |premium| used for funding, as a fraction of the oracle price per period.
+        uint64 maxFundingRate;
+        /// @dev Cap on long open interest (== short open interest), in size units.
+        uint256 maxOpenInterest;
+    }
+
+    struct Market {
+        MarketConfig config;
+        OracleAdapter.Feed oracle;
+        int256 fundingIndex;
+        int256 fundingPerSecond;
+        uint64 lastFundingTime;
+        bool listed;
+        uint256 openInterest;
+    }
+
+    /// @notice A position fill of one batch, already authorised and limit-checked by Settlement.
+    /// @param marketIndex Index into the batch's market list.
+    struct Fill {
+        address account;
+        int256 sizeDelta;
+        uint8 marketIndex;
+        bool reduceOnly;
+    }
+
+    /// @dev Per-market scratch state of one batch.
+    struct BatchMarket {
+        Market market;
+        uint32 id;
+        int256 price;
+        int256 mark;
+        bool fresh;
+        int256 net;
+    }
+
+    // ------------------------------------------------------------------ errors
+
+    error NotOwner(address caller);
+    error OnlySettlement(address caller);
+    error ZeroAmount();
+    error AmountTooLarge(uint256 amount);
+    error MarketAlreadyListed(uint32 market);
+    error UnknownMarket(uint32 market);
+    error InvalidMarketConfig(uint32 market);
+    error PriceCountMismatch(uint256 markets, uint256 prices);
+    /// @notice market ids in a batch must be strictly ascending (one price per market).
+    error MarketsNotSorted(uint256 index);
+    error PriceOutOfRange(uint32 market, uint256 price);
+    error MarketIndexOutOfRange(uint256 fill);
+    error ZeroSizeDelta(uint256 fill);
+    error SizeOutOfRange(uint256 fill);
+    /// @notice A reduce-only fill would grow or flip the position.
+    error ReduceOnlyViolated(uint256 fill, int256 size, int256 sizeDelta);
+    /// @notice A risk-increasing fill while the market's oracle is stale.
+    error OracleStale(uint32 market);
+    /// @notice A risk-increasing fill at a clearing price too far from the oracle.
+    error PriceDeviation(uint32 market, uint256 clearingPrice, uint256 oraclePrice);
+    /// @notice Longs and shorts of a market did not net to zero.
+    error MarketNotBalanced(uint32 market, int256 net);
+    error OpenInterestCapExceeded(uint32 market, uint256 openInterest, uint256 cap);
+    error TooManyMarkets(address account);
+    /// @notice The account ends below its initial margin requirement.
+    error InsufficientMargin(address account, int256 equity, int256 requirement);
+    error NotLiquidatable(address account, int256 equity, int256 maintenance);
+    error SelfLiquidation();
+    error UnpricedMarket(uint32 market);
+
+    // ------------------------------------------------------------------ events
+
+    event Deposited(address indexed account, address indexed from, uint256 amount);
+    event Withdrawn(address indexed account, address indexed to, uint256 amount);
+    event InsuranceFunded(address indexed from, uint256 amount);
+    event MarketListed(uint32 indexed market, MarketConfig config);
+    event MarketConfigured(uint32 indexed market, MarketConfig config);
+    /// @notice One per fill (trade or liquidation transfer). `fee` and `realisedPnl` in collateral units.
+    event PositionChanged(
+        address indexed account,
+        uint32 indexed market,
+        int256 sizeDelta,
+        uint256 price,
+        int256 size,
+        int256 openNotional,
+        int256 realisedPnl,
+        int256 fee
+    );
+    /// @notice One per market per batch.
+    event MarketCleared(
+        uint32 indexed market, uint256 price, uint256 oraclePrice, int256 fundingIndex, int256 fundingPerSecond
+    );
+    event Liquidated(
+        address indexed account,
+        address indexed liquidator,
+        uint256 fraction,
+        int256 penalty,
+        int256 liquidatorReward,
+        int256 badDebt
+    );
+    event OwnerChanged(address indexed owner);
+
+    // ------------------------------------------------------------------ state
+
+    address public immutable settlement;
+    address public immutable collateralToken;
+    uint8 public immutable collateralDecimals;
+    /// @notice Penalty on liquidated notional (1e18 fraction).
+    int256 public immutable liquidationPenalty;
+    /// @notice Liquidator's share of the penalty (1e18 fraction); the rest goes to the insurance fund.
+    int256 public immutable liquidatorShare;
+
+    address public owner;
+    /// @notice Fees, penalties, rounding dust and funding float; pays bad debt. Negative = unabsorbed bad debt.
+    int256 public insuranceFund;
+    /// @notice Cash owed to open positions: minus the realised PnL and plus the funding paid so far.
+    int256 public pnlFloat;
+    /// @notice Cumulative bad debt covered by the insurance fund.
+    uint256 public badDebtCovered;
+    /// @notice Cumulative bad debt that exceeded the insurance fund (drove it negative).
+    uint256 public badDebtUncovered;
+
+    mapping(uint32 id => Market) internal _markets;
+    uint32[] public marketIds;
+    mapping(address account => int256) public collateral;
+    mapping(address account => mapping(uint32 market => Position)) internal _positions;
+    mapping(address account => uint32[]) internal _accountMarkets;
+
+    /// @dev Transient-storage seed for "account already in this batch's touched list".
+    uint256 private constant TOUCHED_SEED = 0x7c0e0b5d;
+
+    constructor(
+        address owner_,
+        address settlement_,
+        address collateralToken_,
+        uint8 collateralDecimals_,
+        int256 liquidationPenalty_,
+        int256 liquidatorShare_
+    ) {
+        if (liquidationPenalty_ < 0 || liquidationPenalty_ >= WAD || liquidatorShare_ < 0 || liquidatorShare_ > WAD) {
+            revert InvalidMarketConfig(0);
+        }
+        owner = owner_;
+        settlement = settlement_;
+        collateralToken = collateralToken_;
+        collateralDecimals = collateralDecimals_;
+        liquidationPenalty = liquidationPenalty_;
+        liquidatorShare = liquidatorShare_;
+    }
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert NotOwner(msg.sender);
+        _;
+    }
+
+    // ------------------------------------------------------------------ governance
+
+    function setOwner(address owner_) external onlyOwner {
+        owner = owner_;
+        emit OwnerChanged(owner_);
+    }
+
+    /// @notice Lists market `id` with `config`; the feed's decimals fix the price normalisation.
+    function listMarket(uint32 id, MarketConfig calldata config) external onlyOwner {
+        Market storage m = _markets[id];
+        if (m.listed) revert MarketAlreadyListed(id);
+        _checkConfig(id, config);
+        m.listed = true;
+        m.lastFundingTime = uint64(block.timestamp);
+        m.config = config;
+        m.oracle = _feed(config);
+        marketIds.push(id);
+        emit MarketListed(id, config);
+    }
+
+    /// @notice Changes a listed market's parameters (funding accrued so far is kept).
+    function configureMarket(uint32 id, MarketConfig calldata config) external onlyOwner {
+        Market storage m = _markets[id];
+        if (!m.listed) revert UnknownMarket(id);
+        _checkConfig(id, config);
+        _accrue(m);
+        m.config = config;
+        m.oracle = _feed(config);
+        emit MarketConfigured(id, config);
+    }
+
+    function _checkConfig(uint32 id, MarketConfig calldata c) private pure {
+        if (
+            address(c.feed) == address(0) || c.heartbeat == 0 || c.fundingPeriod == 0
+                || c.maintenanceMarginFraction == 0 || c.maintenanceMarginFraction > c.initialMarginFraction
+                || c.initialMarginFraction > uint64(uint256(WAD)) || c.feeFraction >= uint64(uint256(WAD))
+        ) revert InvalidMarketConfig(id);
+    }
+
+    function _feed(MarketConfig calldata c) private view returns (OracleAdapter.Feed memory f) {
+        uint8 feedDecimals = c.feed.decimals();
+        f.feed = c.feed;
+        f.heartbeat = c.heartbeat;
+        if (collateralDecimals >= feedDecimals) {
+            f.multiplier = uint96(10 ** (collateralDecimals - feedDecimals));
+            f.divisor = 1;
+        } else {
+            f.multiplier = 1;
+            f.divisor = uint96(10 ** (feedDecimals - collateralDecimals));
+        }
+    }
+
+    // ------------------------------------------------------------------ collateral
+
+    /// @notice Credits `amount` of the collateral token, pulled from the caller, to `account`.
+    function deposit(address account, uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        if (amount > MAX_AMOUNT) revert AmountTooLarge(amount);
+        collateralToken.safeTransferFrom(msg.sender, address(this), amount);
+        collateral[account] += int256(amount);
+        emit Deposited(account, msg.sender, amount);
+    }
+
+    /// @notice Withdraws `amount` to `to`. Reverts `InsufficientMargin` if the account would end
+    /// below its initial margin requirement (strict oracle reads when it holds positions).
+    function withdraw(uint256 amount, address to) external {
+        if (amount == 0) revert ZeroAmount();
+        if (amount > MAX_AMOUNT) revert AmountTooLarge(amount);
+        collateral[msg.sender] -= int256(amount);
+        _requireInitialMargin(msg.sender, true);
+        collateralToken.safeTransfer(to, amount);
+        emit Withdrawn(msg.sender, to, amount);
+    }
+
+    /// @notice Adds `amount` to the insurance fund (pulled from the caller).
+    function fundInsurance(uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        if (amount > MAX_AMOUNT) revert AmountTooLarge(amount);
+        collateralToken.safeTransferFrom(msg.sender, address(this), amount);
+        insuranceFund += int256(amount);
+        emit InsuranceFunded(msg.sender, amount);
+    }
+
+    // ------------------------------------------------------------------ batch clearing
+
+    /// @notice Applies one batch's position fills (Settlement only). `ids` strictly ascending,
+    /// `prices[i]` the uniform clearing price of market `ids[i]`.
+    function settlePositions(uint32[] calldata ids, uint256[] calldata prices, Fill[] calldata fills) external {
+        if (msg.sender != settlement) revert OnlySettlement(msg.sender);
+        uint256 m = ids.length;
+        if (prices.length != m) revert PriceCountMismatch(m, prices.length);
+        BatchMarket[] memory bms = new BatchMarket[](m);
+        uint32 previous;
+        for (uint256 i; i < m; ++i) {
+            uint32 id = ids[i];
+            if (i != 0 && id <= previous) revert MarketsNotSorted(i);
+            previous = id;
+            Market storage mk = _markets[id];
+            if (!mk.listed) revert UnknownMarket(id);
+            uint256 price = prices[i];
+            if (price == 0 || price > MAX_PRICE) revert PriceOutOfRange(id, price);
+            _accrue(mk);
+            (uint256 mark, bool fresh,) = OracleAdapter.read(mk.oracle);
+            BatchMarket memory b = bms[i];
+            b.market = mk;
+            b.id = id;
+            b.price = int256(price);
+            b.mark = int256(mark);
+            b.fresh = fresh && mark <= MAX_PRICE;
+        }
+
+        int256 floatDelta;
+        int256 fees;
+        address[] memory touched = new address[](fills.length);
+        uint256 touchedCount;
+        for (uint256 j; j < fills.length; ++j) {
+            Fill calldata f = fills[j];
+            if (f.marketIndex >= m) revert MarketIndexOutOfRange(j);
+            BatchMarket memory b = bms[f.marketIndex];
+            (int256 fl, int256 fee) = _applyTradeFill(f, j, b);
+            floatDelta += fl;
+            fees += fee;
+            if (_markTouched(f.account)) touched[touchedCount++] = f.account;
+        }
+
+        for (uint256 i; i < m; ++i) {
+            BatchMarket memory b = bms[i];
+            if (b.net != 0) revert MarketNotBalanced(b.id, b.net);
+            Market storage mk = _markets[b.id];
+            uint256 oi = b.market.openInterest;
+            if (oi > b.market.config.maxOpenInterest) {
+                revert OpenInterestCapExceeded(b.id, oi, b.market.config.maxOpenInterest);
+            }
+            mk.openInterest = oi;
+            int256 rate = _fundingRate(b);
+            mk.fundingPerSecond = rate;
+            // forge-lint: disable-next-line(unsafe-typecast) -- both are positive and <= MAX_PRICE
+            emit MarketCleared(b.id, uint256(b.price), uint256(b.mark), b.market.fundingIndex, rate);
+        }
+        insuranceFund += fees;
+        pnlFloat += floatDelta;
+
+        for (uint256 k; k < touchedCount; ++k) {
+            address account = touched[k];
+            _clearTouched(account);
+            _requireInitialMargin(account, false);
+        }
+    }
+
+    /// @dev One trade fill: funding, reduce-only, oracle guards, the fill, fee. Returns what the
+    /// PnL float gains (funding paid - realised PnL) and the fee.
+    function _applyTradeFill(Fill calldata f, uint256 j, BatchMarket memory b)
+        private
+        returns (int256 floatDelta, int256 fee)
+    {
+        int256 delta = f.sizeDelta;
+        if (delta == 0) revert ZeroSizeDelta(j);
+        if (PerpMath.abs(delta) > int256(MAX_SIZE)) revert SizeOutOfRange(j);
+        address account = f.account;
+        Position storage p = _positions[account][b.id];
+        floatDelta = _settleFunding(account, p, b.market.fundingIndex);
+        int256 size = p.size;
+        bool reduces = size != 0 && (size > 0) != (delta > 0) && PerpMath.abs(delta) <= PerpMath.abs(size);
+        if (f.reduceOnly && !reduces) revert ReduceOnlyViolated(j, size, delta);
+        if (!reduces) {
+            if (!b.fresh) revert OracleStale(b.id);
+            int256 gap = PerpMath.abs(b.price - b.mark);
+            if (gap * WAD > int256(uint256(b.market.config.maxPriceDeviation)) * b.mark) {
+                // forge-lint: disable-next-line(unsafe-typecast) -- both positive and bounded
+                revert PriceDeviation(b.id, uint256(b.price), uint256(b.mark));
+            }
+        }
+        fee = PerpMath.tradeFee(delta, b.price, int256(uint256(b.market.config.feeFraction)));
+        int256 realised = _fill(account, b.id, p, delta, b.price, b.market);
+        collateral[account] += realised - fee;
+        b.net += delta;
+        floatDelta -= realised;
+        // forge-lint: disable-next-line(unsafe-typecast) -- price > 0
+        emit PositionChanged(account, b.id, delta, uint256(b.price), p.size, p.openNotional, realised, fee);
+    }
+
+    /// @dev Applies a fill to a funding-settled position, keeps the account's market list and the
+    /// market's long open interest (in `mk`, written back by the caller) current.
+    function _fill(address account, uint32 id, Position storage p, int256 delta, int256 price, Market memory mk)
+        private
+        returns (int256 realised)
+    {
+        int256 size = p.size;
+        (int256 newSize, int256 newOpen, int256 r) = PerpMath.applyFill(size, p.openNotional, delta, price);
+        realised = r;
+        p.size = newSize;
+        p.openNotional = newOpen;
+        // forge-lint: disable-next-line(unsafe-typecast) -- sizes are bounded by MAX_SIZE sums
+        mk.openInterest = mk.openInterest + (newSize > 0 ? uint256(newSize) : 0) - (size > 0 ? uint256(size) : 0);
+        if (size == 0) {
+            uint32[] storage list = _accountMarkets[account];
+            if (list.length >= MAX_ACCOUNT_MARKETS) revert TooManyMarkets(account);
+            list.push(id);
+        } else if (newSize == 0) {
+            _removeMarket(account, id);
+        }
+    }
+
+    /// @dev Moves the position's pending funding from collateral to the insurance fund (the
+    /// funding float); returns the amount paid.
+    function _settleFunding(address account, Position storage p, int256 index) private returns (int256 paid) {
+        int256 last = p.fundingIndex;
+        if (last == index) return 0;
+        p.fundingIndex = index;
+        if (p.size == 0) return 0;
+        paid = PerpMath.mulDivCeil(p.size, index - last, WAD);
+        collateral[account] -= paid;
+    }
+
+    function _fundingRate(BatchMarket memory b) private pure returns (int256 rate) {
+        int256 period = int256(uint256(b.market.config.fundingPeriod));
+        if (b.mark == 0) return 0;
+        rate = (b.price - b.mark) / period;
+        int256 cap = b.mark * int256(uint256(b.market.config.maxFundingRate)) / WAD / period;
+        if (rate > cap) rate = cap;
+        if (rate < -cap) rate = -cap;
+    }
+
+    /// @dev Accrues the market's funding index to now.
+    function _accrue(Market storage mk) private {
+        uint64 last = mk.lastFundingTime;
+        if (last == block.timestamp) return;
+        mk.fundingIndex = _indexNow(mk);
+        mk.lastFundingTime = uint64(block.timestamp);
+    }
+
+    function _indexNow(Market storage mk) private view returns (int256) {
+        return mk.fundingIndex + mk.fundingPerSecond * int256(block.timestamp - mk.lastFundingTime);
+    }
+
+    function _markTouched(address account) private returns (bool isNew) {
+        uint256 slot = uint256(keccak256(abi.encode(account, TOUCHED_SEED)));
+        assembly ("memory-safe") {
+            isNew := iszero(tload(slot))
+            if isNew { tstore(slot, 1) }
+        }
+    }
+
+    function _clearTouched(address account) private {
+        uint256 slot = uint256(keccak256(abi.encode(account, TOUCHED_SEED)));
+        assembly ("memory-safe") {
+            tstore(slot, 0)
+        }
+    }
+
+    function _removeMarket(address account, uint32 id) private {
+        uint32[] storage list = _accountMarkets[account];
+        uint256 n = list.length;
+        for (uint256 i; i < n; ++i) {
+            if (list[i] == id) {
+                list[i] = list[n - 1];
+                list.pop();
+                return;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ margin
+
+    /// @notice Equity and requirements of `account` now (protocol/margin.ts `accountHealth`),
+    /// at loose oracle marks and the funding index accrued to this block.
+    function accountHealth(address account)
+        public
+        view
+        returns (int256 equity, int256 initialRequirement, int256 maintenanceRequirement)
+    {
+        (equity, initialRequirement, maintenanceRequirement,) = _health(account, false);
+    }
+
+    /// @dev Sums over the account's markets. `strict` reverts on a stale oracle.
+    function _health(address account, bool strict)
+        private
+        view
+        returns (int256 equity, int256 initial, int256 maintenance, int256 totalNotional)
+    {
+        equity = collateral[account];
+        uint32[] storage list = _accountMarkets[account];
+        uint256 n = list.length;
+        for (uint256 i; i < n; ++i) {
+            uint32 id = list[i];
+            Market storage mk = _markets[id];
+            int256 mark = _mark(id, mk, strict);
+            Position memory p = _positions[account][id];
+            equity += p.unrealisedPnl(mark) - p.pendingFunding(_indexNow(mk));
+            int256 notionalValue = PerpMath.notional(p.size, mark);
+            totalNotional += notionalValue;
+            initial += PerpMath.mulDivCeil(notionalValue, int256(uint256(mk.config.initialMarginFraction)), WAD);
+            maintenance += PerpMath.mulDivCeil(notionalValue, int256(uint256(mk.config.maintenanceMarginFraction)), WAD);
+        }
+    }
+
+    function _mark(uint32 id, Market storage mk, bool strict) private view returns (int256) {
+        (uint256 price, bool fresh, uint256 updatedAt) = OracleAdapter.read(mk.oracle);
+        if (strict && !fresh) revert OracleAdapter.OracleStale(address(mk.oracle.feed), updatedAt);
+        if (price == 0 || price > MAX_PRICE) revert UnpricedMarket(id);
+        return int256(price);
+    }
+
+    function _requireInitialMargin(address account, bool strict) private view {
+        (int256 equity, int256 initial,,) = _health(account, strict);
+        if (equity < initial) revert InsufficientMargin(account, equity, initial);
+    }
+
+    // ------------------------------------------------------------------ liquidation
+
+    /// @notice Liquidates `account` if its equity is below maintenance: the caller takes over the
+    /// fraction `liquidationFraction` of every position at the oracle mark (strict reads), the
+    /// account pays the penalty (liquidator share to the caller, the rest to the insurance fund),
+    /// and a fully closed account's negative collateral is paid by the insurance fund. The caller
+    /// must meet initial margin afterwards. Returns the fraction closed (1e18 = all).
+    function liquidate(address account) external returns (uint256 fraction) {
+        if (msg.sender == account) revert SelfLiquidation();
+        int256 f = _liquidationFractionOf(account);
+        // forge-lint: disable-next-line(unsafe-typecast) -- 0 < f <= WAD
+        fraction = uint256(f);
+        (int256 penalty, int256 reward, int256 badDebt) = _liquidatePositions(account, msg.sender, f);
+        _requireInitialMargin(msg.sender, true);
+        emit Liquidated(account, msg.sender, fraction, penalty, reward, badDebt);
+    }
+
+    /// @dev Accrues the account's markets, reverts `NotLiquidatable` unless equity < maintenance
+    /// (strict marks), and returns the fraction to close.
+    function _liquidationFractionOf(address account) private returns (int256) {
+        uint32[] storage ids = _accountMarkets[account];
+        uint256 n = ids.length;
+        for (uint256 i; i < n; ++i) {
+            _accrue(_markets[ids[i]]);
+        }
+        (int256 equity,, int256 maintenance, int256 totalNotional) = _health(account, true);
+        if (equity >= maintenance) revert NotLiquidatable(account, equity, maintenance);
+        return PerpMath.liquidationFraction(equity, maintenance, totalNotional, liquidationPenalty);
+    }
+
+    /// @dev Transfers the fraction f of every position, charges the penalty, absorbs bad debt.
+    function _liquidatePositions(address account, address liquidator, int256 f)
+        private
+        returns (int256 penalty, int256 reward, int256 badDebt)
+    {
+        uint32[] memory ids = _accountMarkets[account];
+        int256 floatDelta;
+        for (uint256 i; i < ids.length; ++i) {
+            (int256 pen, int256 fl) = _liquidateMarket(account, liquidator, ids[i], f);
+            penalty += pen;
+            floatDelta += fl;
+        }
+        pnlFloat += floatDelta;
+
+        int256 remaining = collateral[account];
+        bool closedAll = _accountMarkets[account].length == 0;
+        // A partial liquidation leaves equity above the penalty by construction of the fraction; a
+        // full one takes what collateral is left, up to the penalty.
+        if (closedAll && penalty > remaining) penalty = remaining > 0 ? remaining : int256(0);
+        reward = PerpMath.mulDivFloor(penalty, liquidatorShare, WAD);
+        remaining -= penalty;
+        collateral[liquidator] += reward;
+        int256 insuranceDelta = penalty - reward;
+
+        if (closedAll && remaining < 0) {
+            badDebt = -remaining;
+            remaining = 0;
+            _recordBadDebt(badDebt, insuranceFund + insuranceDelta);
+            insuranceDelta -= badDebt;
+        }
+        collateral[account] = remaining;
+        insuranceFund += insuranceDelta;
+    }
+
+    /// @dev Books `badDebt` as covered up to what the insurance fund held (`available`), the rest uncovered.
+    function _recordBadDebt(int256 badDebt, int256 available) private {
+        // forge-lint: disable-next-line(unsafe-typecast) -- badDebt > 0
+        uint256 bad = uint256(badDebt);
+        if (available >= badDebt) {
+            badDebtCovered += bad;
+        } else {
+            // forge-lint: disable-next-line(unsafe-typecast) -- available < badDebt, the difference is > 0
+            uint256 uncovered = available > 0 ? uint256(badDebt - available) : bad;
+            badDebtUncovered += uncovered;
+            badDebtCovered += bad - uncovered;
+        }
+    }
+
+    /// @dev Transfers the fraction f of `account`'s position in market `id` to the liquidator at
+    /// the strict oracle mark. Returns the penalty on the closed notional and the insurance fund's
+    /// PnL float's gain (funding paid minus realised PnL).
+    function _liquidateMarket(address account, address liquidator, uint32 id, int256 f)
+        private
+        returns (int256 penalty, int256 floatDelta)
+    {
+        Market storage mk = _markets[id];
+        int256 mark = _mark(id, mk, true);
+        Position storage p = _positions[account][id];
+        Position storage q = _positions[liquidator][id];
+        floatDelta = _settleFunding(account, p, mk.fundingIndex) + _settleFunding(liquidator, q, mk.fundingIndex);
+        int256 closeSize = f == WAD ? p.size : _scaleUp(p.size, f);
+        Market memory mm = mk;
+        floatDelta -= _transferFill(account, id, p, -closeSize, mark, mm);
+        floatDelta -= _transferFill(liquidator, id, q, closeSize, mark, mm);
+        mk.openInterest = mm.openInterest;
+        penalty = PerpMath.mulDivCeil(PerpMath.notional(closeSize, mark), liquidationPenalty, WAD);
+    }
+
+    /// @dev A liquidation leg: fill at mark without fee, realised PnL to collateral, event.
+    function _transferFill(address account, uint32 id, Position storage p, int256 delta, int256 mark, Market memory mm)
+        private
+        returns (int256 realised)
+    {
+        realised = _fill(account, id, p, delta, mark, mm);
+        collateral[account] += realised;
+        // forge-lint: disable-next-line(unsafe-typecast) -- mark > 0
+        emit PositionChanged(account, id, delta, uint256(mark), p.size, p.openNotional, realised, 0);
+    }
+
+    /// @dev ceil(|size| * f) with size's sign, capped at |size|.
+    function _scaleUp(int256 size, int256 f) private pure returns (int256) {
+        int256 a = PerpMath.mulDivCeil(PerpMath.abs(size), f, WAD);
+        int256 absSize = PerpMath.abs(size);
+        if (a > absSize) a = absSize;
+        return size > 0 ? a : -a;
+    }
+
+    // ------------------------------------------------------------------ views
+
+    function position(address account, uint32 id) external view returns (Position memory) {
+        return _positions[account][id];
+    }
+
+    function accountMarkets(address account) external view returns (uint32[] memory) {
+        return _accountMarkets[account];
+    }
+
+    function marketConfig(uint32 id) external view returns (MarketConfig memory) {
+        return _markets[id].config;
+    }
+
+    /// @notice Market state: funding index accrued to now, stored funding rate, long open interest, listed.
+    function marketState(uint32 id)
+        external
+        view
+        returns (int256 fundingIndex, int256 fundingPerSecond, uint256 openInterest, bool listed)
+    {
+        Market storage mk = _markets[id];
+        return (_indexNow(mk), mk.fundingPerSecond, mk.openInterest, mk.listed);
+    }
+
+    /// @notice The oracle mark of market `id` (loose read) and whether it is fresh.
+    function markPrice(uint32 id) external view returns (uint256 price, bool fresh) {
+        (price, fresh,) = OracleAdapter.read(_markets[id].oracle);
+    }
+
+    function marketCount() external view returns (uint256) {
+        return marketIds.length;
+    }
+
+    /// @notice Whether `account` is below maintenance now (loose marks).
+    function isLiquidatable(address account) external view returns (bool) {
+        (int256 equity,, int256 maintenance,) = _health(account, false);
+        return equity < maintenance;
+    }
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @notice One account's position in one market, as in `protocol/margin.ts`.
+/// @param size Signed size, 1e18 fixed point (negative = short).
+/// @param openNotional Signed cost basis in collateral base units (size * entry price).
+/// @param fundingIndex The market's cumulative funding index when the position was last settled.
+struct Position {
+    int256 size;
+    int256 openNotional;
+    int256 fundingIndex;
+}
+
+/// @title PerpMath
+/// @notice The cross-margin maths of `protocol/margin.ts`, line for line, so the contract and the
+/// TypeScript give the same numbers to the wei. Units: collateral base units; sizes and prices
+/// 1e18 fixed point (price = collateral base units per 1e18 of size); fractions 1e18 fixed point.
+/// Rounding always goes against the account: losses and requirements up, gains down.
+/// All arithmetic is checked: an overflowing product reverts rather than wraps.
+library PerpMath {
+    int256 internal constant WAD = 1e18;
+    uint256 internal constant UWAD = 1e18;
+
+    /// @notice floor(a * b / d) toward negative infinity, d > 0.
+    function mulDivFloor(int256 a, int256 b, int256 d) internal pure returns (int256 q) {
+        int256 p = a * b;
+        q = p / d;
+        if (p % d != 0 && p < 0) q -= 1;
+    }
+
+    /// @notice ceil(a * b / d) toward positive infinity, d > 0.
+    function mulDivCeil(int256 a, int256 b, int256 d) internal pure returns (int256 q) {
+        int256 p = a * b;
+        q = p / d;
+        if (p % d != 0 && p > 0) q += 1;
+    }
+
+    function abs(int256 x) internal pure returns (int256) {
+        return x < 0 ? -x : x;
+    }
+
+    /// @notice Funding a position owes since it was last touched (positive = pays).
+    function pendingFunding(Position memory p, int256 marketIndex) internal pure returns (int256) {
+        return mulDivCeil(p.size, marketIndex - p.fundingIndex, WAD);
+    }
+
+    /// @notice Unrealised PnL at `mark`, rounded down.
+    function unrealisedPnl(Position memory p, int256 mark) internal pure returns (int256) {
+        return mulDivFloor(p.size, mark, WAD) - p.openNotional;
+    }
+
+    /// @notice |size| * price, rounded up.
+    function notional(int256 size, int256 price) internal pure returns (int256) {
+        return mulDivCeil(abs(size), price, WAD);
+    }
+
+    /// @notice Taker fee for trading `sizeDelta` at `price`, rounded up.
+    function tradeFee(int256 sizeDelta, int256 price, int256 feeFraction) internal pure returns (int256) {
+        return mulDivCeil(notional(sizeDelta, price), feeFraction, WAD);
+    }
+
+    /// @notice Applies a fill of `sizeDelta` at `price` to a position whose funding is settled.
+    /// Returns the new size and open notional and the realised PnL (see margin.ts `applyFill`).
+    function applyFill(int256 size, int256 openNotional, int256 sizeDelta, int256 price)
+        internal
+        pure
+        returns (int256 newSize, int256 newOpenNotional, int256 realisedPnl)
+    {
+        if (sizeDelta == 0) return (size, openNotional, 0);
+        if (size == 0 || (size > 0) == (sizeDelta > 0)) {
+            return (size + sizeDelta, openNotional + mulDivCeil(sizeDelta, price, WAD), 0);
+        }
+        int256 closing = abs(sizeDelta) >= abs(size) ? -size : sizeDelta;
+        int256 released = (openNotional * -closing) / size; // truncates toward zero, like BigInt
+        realisedPnl = mulDivFloor(-closing, price, WAD) - released;
+        newSize = size + closing;
+        newOpenNotional = openNotional - released;
+        int256 opening = sizeDelta - closing;
+        if (opening != 0) {
+            newSize = opening;
+            newOpenNotional = mulDivCeil(opening, price, WAD);
+        }
+    }
+
+    /// @notice The smallest fraction of every position to close at mark that restores maintenance
+    /// given a penalty on closed notional; WAD when nothing partial does (see margin.ts).
+    function liquidationFraction(int256 equity, int256 maintenance, int256 totalNotional, int256 penaltyFraction)
+        internal
+        pure
+        returns (int256)
+    {
+        if (equity >= maintenance) return 0;
+        int256 penaltyAll = mulDivCeil(totalNotional, penaltyFraction, WAD);
+        int256 denominator = maintenance - penaltyAll;
+        if (equity <= 0 || denominator <= 0) return WAD;
+        int256 f = mulDivCeil(maintenance - equity, WAD, denominator);
+        return f >= WAD ? WAD : f;
+    }
+}

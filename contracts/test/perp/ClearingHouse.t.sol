@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
+import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
+import {OracleAdapter} from "../../src/perp/OracleAdapter.sol";
+import {PerpMath, Position} from "../../src/perp/PerpMath.sol";
+import {PerpTestBase} from "./PerpTestBase.sol";
+
+contract ClearingHouseTest is PerpTestBase {
+    function _accounts() internal view returns (address[] memory a) {
+        a = new address[](4);
+        a[0] = alice;
+        a[1] = bob;
+        a[2] = carol;
+        a[3] = keeper;
+    }
+
+    // ---------------------------------------------------------------- collateral
+
+    function test_depositAndWithdraw() public {
+        _deposit(alice, 1000e18);
+        assertEq(ch.collateral(alice), 1000e18);
+        vm.prank(alice);
+        ch.withdraw(400e18, alice);
+        assertEq(ch.collateral(alice), 600e18);
+        assertEq(usd.balanceOf(alice), 400e18);
+        _assertConserved(_accounts());
+    }
+
+    function test_depositZero_reverts() public {
+        vm.expectRevert(ClearingHouse.ZeroAmount.selector);
+        ch.deposit(alice, 0);
+    }
+
+    function test_withdrawMoreThanCollateral_reverts() public {
+        _deposit(alice, 100e18);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.InsufficientMargin.selector, alice, int256(-1), int256(0)));
+        ch.withdraw(100e18 + 1, alice);
+    }
+
+    function test_withdrawBelowInitialMargin_reverts() public {
+        _deposit(alice, 1000e18);
+        _deposit(bob, 1000e18);
+        _trade(ETH, 3000e18, alice, bob, 2e18); // fee 6, IM 600
+        assertEq(ch.collateral(alice), 994e18);
+        vm.startPrank(alice);
+        ch.withdraw(394e18, alice); // exactly at IM
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.InsufficientMargin.selector, alice, int256(600e18 - 1), int256(600e18)));
+        ch.withdraw(1, alice);
+        vm.stopPrank();
+    }
+
+    function test_withdrawWithPositionsAndStaleOracle_reverts() public {
+        _deposit(alice, 1000e18);
+        _deposit(bob, 1000e18);
+        _trade(ETH, 3000e18, alice, bob, 1e18);
+        vm.warp(block.timestamp + HEARTBEAT + 1);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(OracleAdapter.OracleStale.selector, address(ethFeed), block.timestamp - HEARTBEAT - 1));
+        ch.withdraw(1e18, alice);
+    }
+
+    function test_fundInsurance() public {
+        usd.mint(address(this), 5e18);
+        usd.approve(address(ch), 5e18);
+        ch.fundInsurance(5e18);
+        assertEq(ch.insuranceFund(), 5e18);
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    function test_listMarket_onlyOwner() public {
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.NotOwner.selector, address(this)));
+        ch.listMarket(3, _config(ethFeed));
+    }
+
+    function test_listMarket_twice_reverts() public {
+        vm.prank(governance);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.MarketAlreadyListed.selector, ETH));
+        ch.listMarket(ETH, _config(ethFeed));
+    }
+
+    function test_listMarket_badConfig_reverts() public {
+        ClearingHouse.MarketConfig memory c = _config(ethFeed);
+        c.maintenanceMarginFraction = 0.2e18; // above initial
+        vm.prank(governance);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.InvalidMarketConfig.selector, uint32(3)));
+        ch.listMarket(3, c);
+    }
+
+    function test_configureUnknownMarket_reverts() public {
+        vm.prank(governance);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.UnknownMarket.selector, uint32(9)));
+        ch.configureMarket(9, _config(ethFeed));
+    }
+
+    function test_markPrice_normalisesFeedDecimals() public view {
+        (uint256 price, bool fresh) = ch.markPrice(ETH);
+        assertEq(price, 3000e18);
+        assertTrue(fresh);
+    }
+
+    // ---------------------------------------------------------------- trading
+
+    function test_trade_opensPositions_feesToInsurance() public {
+        _deposit(alice, 1000e18);
+        _deposit(bob, 1000e18);
+        _trade(ETH, 3000e18, alice, bob, 2e18);
+        Position memory a = _pos(alice, ETH);
+        Position memory b = _pos(bob, ETH);
+        assertEq(a.size, 2e18);
+        assertEq(a.openNotional, 6000e18);
+        assertEq(b.size, -2e18);
+        assertEq(b.openNotional, -6000e18);
+        assertEq(ch.collateral(alice), 994e18);
+        assertEq(ch.collateral(bob), 994e18);
+        assertEq(ch.insuranceFund(), 12e18);
+        (,, uint256 oi,) = ch.marketState(ETH);
+        assertEq(oi, 2e18);
+        _assertConserved(_accounts());
+    }
+
+    function test_workedExample_matchesProtocolMargin() public {
+        // protocol/margin.test.ts: 2 ETH long at 3,000 with 1,000 collateral, then a drop to 2,600.
+        _deposit(alice, 1006e18); // 1,000 after the 6 fee
+        _deposit(bob, 10_000e18);
+        _trade(ETH, 3000e18, alice, bob, 2e18);
+        (int256 e, int256 im, int256 mm) = ch.accountHealth(alice);
+        assertEq(e, 1000e18);
+        assertEq(im, 600e18);
+        assertEq(mm, 300e18);
+        _setPrice(ethFeed, 2600e8);
+        (e, im, mm) = ch.accountHealth(alice);
+        assertEq(e, 200e18);
+        assertEq(im, 520e18);
+        assertEq(mm, 260e18);
+        assertTrue(ch.isLiquidatable(alice));
+    }
+
+    function test_closeRealisesPnl() public {
+        _deposit(alice, 1000e18);
+        _deposit(bob, 1000e18);
+        _trade(ETH, 3000e18, alice, bob, 1e18);
+        _setPrice(ethFeed, 3100e8);
+        _trade(ETH, 3100e18, bob, alice, 1e18); // alice sells back: +100
+        assertEq(_pos(alice, ETH).size, 0);
+        assertEq(ch.accountMarkets(alice).length, 0);
+        // fees 3 + 3.1
+        assertEq(ch.collateral(alice), 1000e18 + 100e18 - 3e18 - 3.1e18);
+        assertEq(ch.collateral(bob), 1000e18 - 100e18 - 3e18 - 3.1e18);
+        (,, uint256 oi,) = ch.marketState(ETH);
+        assertEq(oi, 0);
+        _assertConserved(_accounts());
+    }
+
+    function test_flip_closesThenOpens() public {
+        _deposit(alice, 10_000e18);
+        _deposit(bob, 10_000e18);
+        _deposit(carol, 10_000e18);
+        _trade(ETH, 3000e18, alice, bob, 2e18);
+        _trade(ETH, 3000e18, carol, alice, 5e18); // alice: +2 -> -3
+        Position memory a = _pos(alice, ETH);
+        assertEq(a.size, -3e18);
+        assertEq(a.openNotional, -9000e18);
+        (,, uint256 oi,) = ch.marketState(ETH);
+        assertEq(oi, 5e18);
+    }
+
+    function test_crossMargin_gainOffsetsLoss() public {
+        // Alice long ETH and short BTC; ETH falls 10%, BTC falls 10%: the BTC gain covers the ETH loss.
+        _deposit(alice, 2000e18);
+        _deposit(bob, 100_000e18);
+        uint32[] memory ids = new uint32[](2);
+        uint256[] memory prices = new uint256[](2);
+        (ids[0], ids[1], prices[0], prices[1]) = (ETH, BTC, 3000e18, 60_000e18);
+        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](4);
+        fills[0] = _fill(alice, 2e18, 0, false);
+        fills[1] = _fill(bob, -2e18, 0, false);
+        fills[2] = _fill(alice, -0.1e18, 1, false);
+        fills[3] = _fill(bob, 0.1e18, 1, false);
+        ch.settlePositions(ids, prices, fills);
+        _setPrice(ethFeed, 2700e8); // -600
+        _setPrice(btcFeed, 54_000e8); // +600
+        (int256 e, int256 im,) = ch.accountHealth(alice);
+        assertEq(e, 2000e18 - 12e18); // only the fees (6 + 6)
+        assertEq(im, 540e18 + 540e18);
+        assertFalse(ch.isLiquidatable(alice));
+    }
+
+    function test_insufficientInitialMargin_revertsNamingAccount() public {
+        _deposit(alice, 500e18);
+        _deposit(bob, 10_000e18);
+        (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
+        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        fills[0] = _fill(bob, -2e18, 0, false);
+        fills[1] = _fill(alice, 2e18, 0, false);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.InsufficientMargin.selector, alice, int256(494e18), int256(600e18)));
+        ch.settlePositions(ids, prices, fills);
+    }
+
+    function test_onlySettlement() public {
+        (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.OnlySettlement.selector, alice));
+        ch.settlePositions(ids, prices, new ClearingHouse.Fill[](0));
+    }
+
+    function test_priceCountMismatch() public {
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.PriceCountMismatch.selector, 1, 0));
+        ch.settlePositions(new uint32[](1), new uint256[](0), new ClearingHouse.Fill[](0));
+    }
+
+    function test_marketsNotSorted() public {
+        uint32[] memory ids = new uint32[](2);
+        uint256[] memory prices = new uint256[](2);
+        (ids[0], ids[1], prices[0], prices[1]) = (BTC, ETH, 60_000e18, 3000e18);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.MarketsNotSorted.selector, 1));
+        ch.settlePositions(ids, prices, new ClearingHouse.Fill[](0));
+    }
+
+    function test_unknownMarket() public {
+        (uint32[] memory ids, uint256[] memory prices) = _one(7, 3000e18);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.UnknownMarket.selector, uint32(7)));
+        ch.settlePositions(ids, prices, new ClearingHouse.Fill[](0));
+    }
+
+    function test_zeroPrice() public {
+        (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 0);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.PriceOutOfRange.selector, ETH, 0));
+        ch.settlePositions(ids, prices, new ClearingHouse.Fill[](0));
+    }
+
+    function test_marketIndexOutOfRange() public {
+        (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
+        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](1);
+        fills[0] = _fill(alice, 1e18, 1, false);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.MarketIndexOutOfRange.selector, 0));
+        ch.settlePositions(ids, prices, fills);
+    }
+
+    function test_zeroSizeDelta() public {
+        (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
+        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](1);
+        fills[0] = _fill(alice, 0, 0, false);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.ZeroSizeDelta.selector, 0));
+        ch.settlePositions(ids, prices, fills);
+    }
+
+    function test_notBalanced() public {
+        _deposit(alice, 10_000e18);
+        _deposit(bob, 10_000e18);
+        (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
+        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        fills[0] = _fill(alice, 2e18, 0, false);
+        fills[1] = _fill(bob, -1e18, 0, false);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.MarketNotBalanced.selector, ETH, int256(1e18)));
+        ch.settlePositions(ids, prices, fills);
+    }
+
+    function test_reduceOnly_honoured() public {
+        _deposit(alice, 10_000e18);
+        _deposit(bob, 10_000e18);
+        _deposit(carol, 10_000e18);
+        _trade(ETH, 3000e18, alice, bob, 1e18);
+        (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
+        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        // growing a long with reduce-only
+        fills[0] = _fill(alice, 1e18, 0, true);
+        fills[1] = _fill(carol, -1e18, 0, false);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.ReduceOnlyViolated.selector, 0, int256(1e18), int256(1e18)));
+        ch.settlePositions(ids, prices, fills);
+        // flipping with reduce-only
+        fills[0] = _fill(alice, -2e18, 0, true);
+        fills[1] = _fill(carol, 2e18, 0, false);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.ReduceOnlyViolated.selector, 0, int256(1e18), int256(-2e18)));
+        ch.settlePositions(ids, prices, fills);
+        // from flat with reduce-only
+        fills[0] = _fill(carol, 1e18, 0, true);
+        fills[1] = _fill(alice, -1e18, 0, false);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.ReduceOnlyViolated.selector, 0, int256(0), int256(1e18)));
+        ch.settlePositions(ids, prices, fills);
+        // a true reduction passes
+        fills[0] = _fill(alice, -1e18, 0, true);
+        fills[1] = _fill(carol, 1e18, 0, false);
+        ch.settlePositions(ids, prices, fills);
+        assertEq(_pos(alice, ETH).size, 0);
+    }
+
+    function test_staleOracle_blocksRiskIncreasing_allowsReducing() public {
+        _deposit(alice, 10_000e18);
+        _deposit(bob, 10_000e18);
+        _deposit(carol, 10_000e18);
+        _trade(ETH, 3000e18, alice, bob, 1e18);
+        vm.warp(block.timestamp + HEARTBEAT + 1);
+        (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
+        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        fills[0] = _fill(alice, -1e18, 0, false); // reduces
+        fills[1] = _fill(carol, 1e18, 0, false); // opens: blocked
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.OracleStale.selector, ETH));
+        ch.settlePositions(ids, prices, fills);
+        // both sides reducing: allowed on a stale oracle
+        fills[0] = _fill(alice, -1e18, 0, false);
+        fills[1] = _fill(bob, 1e18, 0, false);
+        ch.settlePositions(ids, prices, fills);
+        assertEq(_pos(alice, ETH).size, 0);
+        assertEq(_pos(bob, ETH).size, 0);
+    }
+
+    function test_deviatingPrice_blocksRiskIncreasing() public {
+        _deposit(alice, 10_000e18);
+        _deposit(bob, 10_000e18);
+        (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3150e18 + 1); // 5% + 1 wei above
+        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        fills[0] = _fill(alice, 1e18, 0, false);
+        fills[1] = _fill(bob, -1e18, 0, false);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.PriceDeviation.selector, ETH, 3150e18 + 1, 3000e18));
+        ch.settlePositions(ids, prices, fills);
+        prices[0] = 3150e18; // exactly 5%: allowed
+        ch.settlePositions(ids, prices, fills);
+    }
+
+    function test_openInterestCap() public {
+        ClearingHouse.MarketConfig memory c = _config(ethFeed);
+        c.maxOpenInterest = 1e18;
+        vm.prank(governance);
+        ch.configureMarket(ETH, c);
+        _deposit(alice, 10_000e18);
+        _deposit(bob, 10_000e18);
+        _trade(ETH, 3000e18, alice, bob, 1e18);
+        (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
+        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        fills[0] = _fill(alice, 1, 0, false);
+        fills[1] = _fill(bob, -1, 0, false);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.OpenInterestCapExceeded.selector, ETH, 1e18 + 1, 1e18));
+        ch.settlePositions(ids, prices, fills);
+    }
+
+    function test_tooManyMarkets() public {
+        vm.startPrank(governance);
+        for (uint32 id = 3; id <= 9; ++id) {
+            ch.listMarket(id, _config(ethFeed));
+        }
+        vm.stopPrank();
+        _deposit(alice, 1_000_000e18);
+        _deposit(bob, 1_000_000e18);
+        for (uint32 id = 1; id <= 8; ++id) {
+            _trade(id, id == BTC ? 60_000e18 : 3000e18, alice, bob, 1e18);
+        }
+        vm.prank(governance);
+        ch.listMarket(10, _config(ethFeed));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.TooManyMarkets.selector, alice));
+        _trade(10, 3000e18, alice, bob, 1e18);
+    }
+
+    // ---------------------------------------------------------------- funding
+
+    function test_funding_premiumAccruesAndSettlesOnTouch() public {
+        _deposit(alice, 10_000e18);
+        _deposit(bob, 10_000e18);
+        // Clearing 1% above the oracle: longs pay (3030 - 3000) / 8h per second per unit.
+        _trade(ETH, 3030e18, alice, bob, 1e18);
+        (int256 index, int256 rate,,) = ch.marketState(ETH);
+        assertEq(index, 0);
+        assertEq(rate, int256(30e18) / 8 hours);
+        vm.warp(block.timestamp + 8 hours);
+        _setPrice(ethFeed, 3000e8);
+        (index,,,) = ch.marketState(ETH);
+        assertEq(index, rate * 8 hours);
+        int256 aliceBefore = _equity(alice);
+        int256 bobBefore = _equity(bob);
+        // Touch alice (and carol): funding moves from her collateral to the insurance float.
+        _deposit(carol, 10_000e18);
+        int256 collateralBefore = ch.collateral(alice);
+        _trade(ETH, 3000e18, carol, alice, 0.5e18);
+        int256 paid = PerpMath.mulDivCeil(1e18, index, WAD);
+        assertApproxEqAbs(paid, 30e18, 1e6);
+        // paid funding, realised 0.5 * 3000 - 1515 = -15, fee 1.5
+        assertEq(ch.collateral(alice), collateralBefore - paid - 15e18 - 1.5e18);
+        assertEq(_pos(alice, ETH).fundingIndex, index);
+        // Bob (untouched) still shows the receivable in his equity.
+        assertEq(_equity(bob), bobBefore); // mark unchanged, funding receivable already in equity
+        assertEq(aliceBefore - _equity(alice), 1.5e18, "only the fee leaves her equity");
+        _assertConserved(_accounts());
+    }
+
+    // ---------------------------------------------------------------- liquidation
+
+    function _liquidationSetup() internal {
+        _deposit(alice, 1006e18);
+        _deposit(bob, 100_000e18);
+        _deposit(keeper, 100_000e18);
+        _trade(ETH, 3000e18, alice, bob, 2e18);
+    }
+
+    function test_notLiquidatable_reverts() public {
+        _liquidationSetup();
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.NotLiquidatable.selector, alice, int256(1000e18), int256(300e18)));
+        ch.liquidate(alice);
+    }
+
+    function test_selfLiquidation_reverts() public {
+        _liquidationSetup();
+        vm.prank(alice);
+        vm.expectRevert(ClearingHouse.SelfLiquidation.selector);
+        ch.liquidate(alice);
+    }
+
+    function test_liquidation_strictOracle() public {
+        _liquidationSetup();
+        _setPrice(ethFeed, 2600e8);
+        vm.warp(block.timestamp + HEARTBEAT + 1);
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(OracleAdapter.OracleStale.selector, address(ethFeed), block.timestamp - HEARTBEAT - 1));
+        ch.liquidate(alice);
+    }
+
+    function test_partialLiquidation_restoresMaintenance() public {
+        _liquidationSetup();
+        _setPrice(ethFeed, 2600e8);
+        // f = ceil(60 / 208) (margin.test.ts worked example)
+        int256 f = PerpMath.liquidationFraction(200e18, 260e18, 5200e18, PENALTY);
+        assertEq(f, PerpMath.mulDivCeil(60e18, WAD, 208e18));
+        vm.prank(keeper);
+        uint256 fraction = ch.liquidate(alice);
+        assertEq(fraction, uint256(f));
+        int256 closed = PerpMath.mulDivCeil(2e18, f, WAD);
+        assertEq(_pos(alice, ETH).size, 2e18 - closed);
+        assertEq(_pos(keeper, ETH).size, closed);
+        (int256 e,, int256 mm) = ch.accountHealth(alice);
+        assertGe(e, mm, "maintenance restored");
+        int256 penalty = PerpMath.mulDivCeil(PerpMath.notional(closed, 2600e18), PENALTY, WAD);
+        int256 reward = penalty / 2;
+        assertEq(ch.collateral(keeper), 100_000e18 + reward);
+        assertEq(ch.insuranceFund(), 12e18 + penalty - reward);
+        address[] memory a = _accounts();
+        _assertConserved(a);
+    }
+
+    function test_fullLiquidation_badDebtCoveredByInsurance() public {
+        _liquidationSetup();
+        usd.mint(address(this), 1000e18);
+        usd.approve(address(ch), 1000e18);
+        ch.fundInsurance(1000e18);
+        _setPrice(ethFeed, 2400e8); // loss 1200 > 1000 collateral: bankrupt
+        vm.prank(keeper);
+        uint256 fraction = ch.liquidate(alice);
+        assertEq(fraction, 1e18);
+        assertEq(_pos(alice, ETH).size, 0);
+        assertEq(_pos(keeper, ETH).size, 2e18);
+        assertEq(_pos(keeper, ETH).openNotional, 4800e18);
+        assertEq(ch.collateral(alice), 0);
+        assertEq(ch.badDebtCovered(), 200e18);
+        assertEq(ch.badDebtUncovered(), 0);
+        assertEq(ch.insuranceFund(), 1000e18 + 12e18 - 200e18);
+        _assertConserved(_accounts());
+    }
+
+    function test_badDebtBeyondInsurance_isRecordedUncovered() public {
+        _liquidationSetup();
+        _setPrice(ethFeed, 2400e8);
+        vm.prank(keeper);
+        ch.liquidate(alice);
+        assertEq(ch.badDebtCovered(), 12e18);
+        assertEq(ch.badDebtUncovered(), 188e18);
+        assertEq(ch.insuranceFund(), -188e18);
+        _assertConserved(_accounts());
+    }
+
+    function test_liquidatorMustMeetInitialMargin() public {
+        _liquidationSetup();
+        _setPrice(ethFeed, 2600e8);
+        _deposit(carol, 1e18);
+        vm.prank(carol);
+        vm.expectPartialRevert(ClearingHouse.InsufficientMargin.selector);
+        ch.liquidate(alice);
+    }
+}
