@@ -186,28 +186,12 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
         if (batch.positions.length != 0) revert PositionsNotSupported();
 
         address[] calldata tokens = batch.tokens;
-        uint256[] memory balancesBefore = _snapshotBalances(tokens, batch.clearingPrices);
+        (uint256[] memory balancesBefore, uint256 ctx) = _snapshotBalances(tokens, batch.clearingPrices);
         uint256 ethBefore = address(this).balance;
 
-        Trade[] calldata trades = batch.trades;
-        uint256 n = trades.length;
-        uint256[] memory buyAmounts = new uint256[](n);
-        bytes32 separator = _domainSeparator();
-        for (uint256 i; i < n;) {
-            buyAmounts[i] = _executeTrade(trades[i], i, batch, separator);
-            unchecked {
-                ++i;
-            }
-        }
-
+        uint256[] memory buyAmounts = _executeTrades(batch.trades, ctx);
         _interact(batch.interactions);
-
-        for (uint256 i; i < n;) {
-            _payOut(trades[i], tokens, buyAmounts[i]);
-            unchecked {
-                ++i;
-            }
-        }
+        _payOut(batch.trades, ctx, buyAmounts);
 
         _checkBalances(tokens, balancesBefore);
         if (address(this).balance < ethBefore) revert EthBalanceDecreased(ethBefore, address(this).balance);
@@ -216,10 +200,15 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
     }
 
     /// @dev Validates the token list and prices; records this contract's balance of every token.
+    /// Also packs the calldata positions of `tokens` and `prices` and their common length into one
+    /// word `ctx` (each < 2^64: calldata offsets and lengths the ABI decoder already bounded), so
+    /// trades look tokens and prices up by index with one CALLDATALOAD (`_tokenAt`, `_priceAt`)
+    /// instead of re-decoding `batch.tokens[i]` (about 350 gas per access, six per trade). Every token
+    /// is ABI-validated here, and `_tradeHeader` bounds-checks each index before it is used.
     function _snapshotBalances(address[] calldata tokens, uint256[] calldata prices)
         private
         view
-        returns (uint256[] memory balances)
+        returns (uint256[] memory balances, uint256 ctx)
     {
         uint256 n = tokens.length;
         if (prices.length != n) revert PriceCountMismatch(n, prices.length);
@@ -235,23 +224,49 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
                 ++i;
             }
         }
+        assembly ("memory-safe") {
+            ctx := or(or(tokens.offset, shl(64, prices.offset)), shl(128, n))
+        }
+    }
+
+    function _tokenAt(uint256 ctx, uint256 index) private pure returns (address token) {
+        assembly ("memory-safe") {
+            token := calldataload(add(and(ctx, 0xffffffffffffffff), shl(5, index)))
+        }
+    }
+
+    function _priceAt(uint256 ctx, uint256 index) private pure returns (uint256 price) {
+        assembly ("memory-safe") {
+            price := calldataload(add(and(shr(64, ctx), 0xffffffffffffffff), shl(5, index)))
+        }
+    }
+
+    /// @dev Executes every trade (checks, fill accounting, pull, event); returns what each receiver is owed.
+    function _executeTrades(Trade[] calldata trades, uint256 ctx) private returns (uint256[] memory buyAmounts) {
+        uint256 n = trades.length;
+        buyAmounts = new uint256[](n);
+        bytes32 separator = _domainSeparator();
+        for (uint256 i; i < n;) {
+            buyAmounts[i] = _executeTrade(trades[i], i, ctx, separator);
+            unchecked {
+                ++i;
+            }
+        }
     }
 
     /// @dev All checks for one trade, fill accounting, the pull, and the event. Returns the buy
     /// amount owed to the receiver.
-    function _executeTrade(Trade calldata t, uint256 index, Batch calldata batch, bytes32 separator)
+    function _executeTrade(Trade calldata t, uint256 index, uint256 ctx, bytes32 separator)
         private
         returns (uint256 executedBuy)
     {
-        (uint256 flags, uint256 sellIndex, uint256 buyIndex) = _tradeHeader(t, index, batch.tokens.length);
-        address sellToken = batch.tokens[sellIndex];
-        address buyToken = batch.tokens[buyIndex];
-        bytes32 digest = _authenticate(t, sellToken, buyToken, flags, separator);
+        (uint256 flags, uint256 sellIndex, uint256 buyIndex) = _tradeHeader(t, index, ctx >> 128);
+        bytes32 digest = _authenticate(t, _tokenAt(ctx, sellIndex), _tokenAt(ctx, buyIndex), flags, separator);
         uint256 executedSell;
-        (executedSell, executedBuy) =
-            _fill(t, index, digest, flags, batch.clearingPrices[sellIndex], batch.clearingPrices[buyIndex]);
+        (executedSell, executedBuy) = _fill(t, index, digest, flags, _priceAt(ctx, sellIndex), _priceAt(ctx, buyIndex));
+        address sellToken = _tokenAt(ctx, sellIndex);
         if (executedSell != 0) _pull(sellToken, t.owner, executedSell);
-        emit TradeSettled(t.owner, digest, sellToken, buyToken, executedSell, executedBuy);
+        emit TradeSettled(t.owner, digest, sellToken, _tokenAt(ctx, buyIndex), executedSell, executedBuy);
     }
 
     /// @dev Cheap structural checks first, so a stale or malformed trade fails before ecrecover.
@@ -401,11 +416,22 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
         }
     }
 
-    function _payOut(Trade calldata t, address[] calldata tokens, uint256 amount) private {
-        if (amount == 0) return;
-        address receiver = t.receiver;
-        if (receiver == address(0)) receiver = t.owner;
-        tokens[t.buyTokenIndex].safeTransfer(receiver, amount);
+    /// @dev Pays every receiver (the owner when the signed receiver is zero). Each `buyTokenIndex`
+    /// was bounds-checked when its trade executed.
+    function _payOut(Trade[] calldata trades, uint256 ctx, uint256[] memory buyAmounts) private {
+        uint256 n = trades.length;
+        for (uint256 i; i < n;) {
+            uint256 amount = buyAmounts[i];
+            if (amount != 0) {
+                Trade calldata t = trades[i];
+                address receiver = t.receiver;
+                if (receiver == address(0)) receiver = t.owner;
+                _tokenAt(ctx, t.buyTokenIndex).safeTransfer(receiver, amount);
+            }
+            unchecked {
+                ++i;
+            }
+        }
     }
 
     /// @dev Runs the interactions. None may target the Vault or this contract, or spend an
