@@ -31,6 +31,18 @@ import {IUniswapV3SwapCallback, IUniswapV3PoolTokens} from "./interfaces/IUniswa
 /// `filledAmount[digest]` (in sell units for SELL, buy units for BUY) up to its amount; for it, a set
 /// bit means cancelled. Because an active user's nonce word is already non-zero, a fill costs a
 /// non-zero -> non-zero SSTORE (about 5k gas) rather than a fresh zero -> non-zero slot (about 22k).
+///
+/// Trust model. A solver chooses which signed intents to include, the clearing prices and the
+/// interactions. It cannot: make a user pay more than the signed sell amount or receive less than
+/// the signed limit (pro rata); fill an intent twice, past its amount, after validTo or after the
+/// owner cancelled it; replay a signature on another chain or deployment; spend any allowance (only
+/// the Vault holds user approvals, it pulls only for verified trades, and interactions may not call
+/// the Vault, this contract, or `transferFrom`); end a batch with less of a listed token, or of ETH
+/// (solver bonds), than Settlement held before it. It can: pick any prices within the users'
+/// limits (how surplus is shared); borrow Settlement's buffers during a batch; and, because only
+/// tokens listed in the batch are balance-checked, move buffer tokens that it does not list, or
+/// leave allowances from Settlement to third parties. Those last powers touch protocol buffers
+/// only, never user funds, and are what the bond and `slash` answer for (as with CoW's solvers).
 contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
     using TokenTransfer for address;
 

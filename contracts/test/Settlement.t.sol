@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {SettlementTestBase} from "./utils/SettlementTestBase.sol";
+import {stdError} from "forge-std/StdError.sol";
 import {MintableERC20, NoReturnERC20, FalseReturningERC20} from "./utils/Tokens.sol";
 import {SmartWallet} from "./utils/SmartWallet.sol";
 import {Settlement} from "../src/Settlement.sol";
@@ -343,6 +344,13 @@ contract SettlementTest is SettlementTestBase {
         vm.expectRevert(abi.encodeWithSelector(Settlement.LimitPriceNotMet.selector, 0));
         // A is worth slightly less than B: 10 * 999 < 10 * 1000.
         _settle(_batch(_pair(), _prices(999, 1000), _one(t), _mintInto(tokenB, 10e18)));
+    }
+
+    function test_revert_limitProductOverflowPanics() public {
+        SwapIntent memory i = _intent(alice, address(tokenA), address(tokenB), 1e30, 1, SELL, false, 1);
+        Settlement.Trade memory t = _trade(i, _pair(), _sign(aliceKey, i), 0);
+        vm.expectRevert(stdError.arithmeticError);
+        _settle(_batch(_pair(), _prices(type(uint256).max / 1e29, 1), _one(t), _noInteractions()));
     }
 
     function test_revert_nonceAlreadyUsed() public {
