@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
+import {PositionSettlement} from "../../src/perp/PositionSettlement.sol";
+import {IntentHashing, PositionIntent} from "../../src/libraries/IntentHashing.sol";
+
+/// @notice Runs PositionSettlement the way Settlement does (own nonce bitmap and EIP-712 domain),
+/// so the position path is tested on its own.
+contract PositionSettlementHarness {
+    mapping(address => mapping(uint256 => uint256)) public nonceBitmap;
+    ClearingHouse public clearingHouse;
+
+    function setClearingHouse(ClearingHouse ch) external {
+        clearingHouse = ch;
+    }
+
+    function settlePositions(bytes calldata positions) external {
+        PositionSettlement.settle(positions, nonceBitmap, _separator(), clearingHouse);
+    }
+
+    function invalidateNonces(uint256 wordPos, uint256 mask) external {
+        nonceBitmap[msg.sender][wordPos] |= mask;
+    }
+
+    function hashPositionIntent(PositionIntent calldata intent) external view returns (bytes32) {
+        return IntentHashing.digest(_separator(), IntentHashing.positionStructHash(intent));
+    }
+
+    function _separator() private view returns (bytes32) {
+        return IntentHashing.domainSeparator(block.chainid, address(this));
+    }
+}
