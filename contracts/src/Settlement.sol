@@ -81,7 +81,14 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
         bytes signature;
     }
 
-    /// @notice A call the settlement makes on the solver's behalf, after all pulls and before payouts.
+    /// @notice A call the settlement makes on the solver's behalf, after all pulls and before payouts:
+    /// `target.call{value: value}(callData)`; a revert bubbles up and reverts the batch. Encodings:
+    ///   - Uniswap V2 pair: `(tokenIn, 0, transfer(pair, amountIn))`, then
+    ///     `(pair, 0, swap(amount0Out, amount1Out, settlement, ""))`.
+    ///   - Uniswap V3 pool, called directly: `(pool, 0, swap(settlement, zeroForOne, amountSpecified,
+    ///     sqrtPriceLimitX96, ""))`; the pool's callback is paid by `uniswapV3SwapCallback`.
+    ///   - ILiquiditySource: `(tokenIn, 0, transfer(source, amountIn))`, then
+    ///     `(source, 0, swap(tokenIn, tokenOut, amountIn, minAmountOut, settlement))`.
     struct Interaction {
         address target;
         uint256 value;
