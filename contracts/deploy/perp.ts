@@ -1,0 +1,182 @@
+// The cross-margin clearing house on the devnet: Chainlink-shaped price feeds the devnet price
+// feeder moves (DevnetPriceFeed), the ClearingHouse with its markets, and the solver/user helpers
+// for position intents: sign a PositionIntent, encode `Batch.positions`, deposit collateral.
+import { encodeAbiParameters, getContract, type Address, type Hex, type LocalAccount } from 'viem';
+import { intentDomain, positionIntentTypes } from '../../protocol/eip712.ts';
+import type { PositionIntent } from '../../protocol/intent.ts';
+import { clearingHouseAbi, clearingHouseBytecode } from '../artifacts/ClearingHouse.ts';
+import { devnetPriceFeedAbi, devnetPriceFeedBytecode } from '../artifacts/DevnetPriceFeed.ts';
+import { confirm, deploy, type DevnetClients, type DevnetWalletClient } from './clients.ts';
+import { approveMax } from './tokens.ts';
+
+export const WAD = 10n ** 18n;
+
+/** ClearingHouse.MarketConfig, fractions in 1e18 fixed point. */
+export type MarketConfig = {
+  feed: Address;
+  heartbeat: number;
+  fundingPeriod: number;
+  initialMarginFraction: bigint;
+  maintenanceMarginFraction: bigint;
+  feeFraction: bigint;
+  maxPriceDeviation: bigint;
+  maxFundingRate: bigint;
+  maxOpenInterest: bigint;
+};
+
+export type PerpMarketSpec = {
+  id: number;
+  /** e.g. 'ETH / USD' */
+  description: string;
+  /** Feed answer with `feedDecimals` decimals (USD per unit). */
+  answer: bigint;
+  feedDecimals?: number;
+  config?: Partial<Omit<MarketConfig, 'feed'>>;
+};
+
+export type PerpOptions = {
+  /** Who may call settlePositions: the Settlement (or, in isolated tests, any account). */
+  settlement: Address;
+  collateral: Address;
+  collateralDecimals: number;
+  markets: readonly PerpMarketSpec[];
+  /** Owner of the clearing house (lists markets). Default: the deployer. */
+  owner?: Address;
+  /** Publishes prices. Default: the deployer. */
+  feeder?: Address;
+  liquidationPenalty?: bigint;
+  liquidatorShare?: bigint;
+};
+
+export type PerpDeployment = { clearingHouse: Address; feeds: Record<number, Address> };
+
+/** IMF 10%, MMF 5%, fee 0.05%, 5% deviation guard, 8 h funding capped at 1% per period, 1 hour heartbeat. */
+export const defaultMarketConfig: Omit<MarketConfig, 'feed'> = {
+  heartbeat: 3600,
+  fundingPeriod: 8 * 3600,
+  initialMarginFraction: WAD / 10n,
+  maintenanceMarginFraction: WAD / 20n,
+  feeFraction: WAD / 2000n,
+  maxPriceDeviation: WAD / 20n,
+  maxFundingRate: WAD / 100n,
+  maxOpenInterest: 10n ** 9n * WAD,
+};
+
+export async function deployPriceFeed(
+  clients: DevnetClients,
+  spec: { owner: Address; decimals: number; description: string; answer: bigint },
+): Promise<Address> {
+  return deploy(clients, devnetPriceFeedAbi, devnetPriceFeedBytecode, [spec.owner, spec.decimals, spec.description, spec.answer]);
+}
+
+/** Publishes a new round on a devnet feed (as its owner, the price feeder). */
+export async function setFeedPrice(clients: DevnetClients, feed: Address, answer: bigint, feeder: DevnetWalletClient = clients.deployer): Promise<void> {
+  await confirm(clients.publicClient, feeder.writeContract({ address: feed, abi: devnetPriceFeedAbi, functionName: 'submit', args: [answer] }));
+}
+
+/** Feeds, ClearingHouse and its markets. */
+export async function deployPerp(clients: DevnetClients, options: PerpOptions): Promise<PerpDeployment> {
+  const deployer = clients.deployer.account.address;
+  const clearingHouse = await deploy(clients, clearingHouseAbi, clearingHouseBytecode, [
+    options.owner ?? deployer,
+    options.settlement,
+    options.collateral,
+    options.collateralDecimals,
+    options.liquidationPenalty ?? WAD / 100n,
+    options.liquidatorShare ?? WAD / 2n,
+  ]);
+  const feeds: Record<number, Address> = {};
+  for (const m of options.markets) {
+    const feed = await deployPriceFeed(clients, {
+      owner: options.feeder ?? deployer,
+      decimals: m.feedDecimals ?? 8,
+      description: m.description,
+      answer: m.answer,
+    });
+    feeds[m.id] = feed;
+    const config = { ...defaultMarketConfig, ...m.config, feed };
+    await confirm(
+      clients.publicClient,
+      clients.deployer.writeContract({ address: clearingHouse, abi: clearingHouseAbi, functionName: 'listMarket', args: [m.id, config] }),
+    );
+  }
+  return { clearingHouse, feeds };
+}
+
+export function clearingHouseContract(clients: DevnetClients, address: Address, wallet: DevnetWalletClient = clients.deployer) {
+  return getContract({ address, abi: clearingHouseAbi, client: { public: clients.publicClient, wallet } });
+}
+
+/** Approves the clearing house and deposits `amount` of collateral for `account` (who must hold it). */
+export async function depositCollateral(clients: DevnetClients, clearingHouse: Address, collateral: Address, account: LocalAccount, amount: bigint): Promise<void> {
+  const wallet = clients.walletFor(account);
+  await approveMax(clients, wallet, collateral, clearingHouse);
+  await confirm(
+    clients.publicClient,
+    wallet.writeContract({ address: clearingHouse, abi: clearingHouseAbi, functionName: 'deposit', args: [account.address, amount] }),
+  );
+}
+
+/** EIP-712 signature over a PositionIntent (same domain as swaps: Settlement is verifyingContract). */
+export async function signPositionIntent(account: LocalAccount, chainId: number, settlement: Address, intent: PositionIntent): Promise<Hex> {
+  return account.signTypedData({ domain: intentDomain(chainId, settlement), types: positionIntentTypes, primaryType: 'PositionIntent', message: intent });
+}
+
+/** PositionSettlement.PositionTrade. flags: bit 0 reduceOnly, bit 1 EIP-1271. */
+export type PositionTrade = {
+  account: Address;
+  sizeDelta: bigint;
+  limitPrice: bigint;
+  nonce: bigint;
+  validTo: number;
+  marketIndex: number;
+  flags: number;
+  signature: Hex;
+};
+
+export type PositionBatch = { markets: readonly number[]; prices: readonly bigint[]; trades: readonly PositionTrade[] };
+
+const positionBatchAbi = [
+  {
+    type: 'tuple',
+    components: [
+      { name: 'markets', type: 'uint32[]' },
+      { name: 'prices', type: 'uint256[]' },
+      {
+        name: 'trades',
+        type: 'tuple[]',
+        components: [
+          { name: 'account', type: 'address' },
+          { name: 'sizeDelta', type: 'int256' },
+          { name: 'limitPrice', type: 'uint256' },
+          { name: 'nonce', type: 'uint256' },
+          { name: 'validTo', type: 'uint32' },
+          { name: 'marketIndex', type: 'uint8' },
+          { name: 'flags', type: 'uint8' },
+          { name: 'signature', type: 'bytes' },
+        ],
+      },
+    ],
+  },
+] as const;
+
+/** `Batch.positions`: abi.encode(PositionBatch). Markets must be strictly ascending. */
+export function encodePositionBatch(batch: PositionBatch): Hex {
+  return encodeAbiParameters(positionBatchAbi, [batch]);
+}
+
+/** A signed position intent as a PositionTrade of a batch whose market list is `markets`. */
+export function encodePositionTrade(markets: readonly number[], intent: PositionIntent, signature: Hex, options: { eip1271?: boolean } = {}): PositionTrade {
+  const marketIndex = markets.indexOf(intent.market);
+  if (marketIndex < 0) throw new Error(`market ${intent.market} is not in the batch's market list`);
+  return {
+    account: intent.account,
+    sizeDelta: intent.sizeDelta,
+    limitPrice: intent.limitPrice,
+    nonce: intent.nonce,
+    validTo: intent.validTo,
+    marketIndex,
+    flags: (intent.reduceOnly ? 1 : 0) | (options.eip1271 ? 2 : 0),
+    signature,
+  };
+}
