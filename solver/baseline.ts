@@ -11,6 +11,7 @@ const ARB = new Float64Array(3);
 /** Float output of one pool for an exact-in amount, from its arbitrage curve (bisection on price). */
 export function floatQuote(router: Router, pool: number, zeroForOne: boolean, amountIn: number): number {
   const p = router.pools[pool]!;
+  if (p.quoteFloat) return p.quoteFloat(zeroForOne, amountIn);
   const spot = p.spotPrice();
   // zeroForOne: sell token0, price falls: find r in (0, spot] with -d0(r) = amountIn.
   let lo = Math.log(spot) - 60;

@@ -29,6 +29,17 @@ export type RouteResult = {
   converged: boolean;
 };
 
+export type DualResult = {
+  /** Token values at the optimum (pinned ones as given). */
+  nu: Float64Array;
+  /** Per pool: token0 and token1 received from the pool (negative: paid in). */
+  flows: Float64Array;
+  iterations: number;
+  converged: boolean;
+  /** g(ν) at the optimum: the pinned value obtainable from the supply. */
+  value: number;
+};
+
 export type PlanLeg = { pool: number; zeroForOne: boolean; tokenIn: number; tokenOut: number; amountIn: number };
 /** Legs in execution order; each token's inflow is split over its legs by `amountIn` share. */
 export type Plan = { src: number; dst: number; legs: PlanLeg[]; out: number; gas: number };
@@ -119,19 +130,24 @@ export class Router {
     return nu;
   }
 
-  /** g(ν), its gradient (net flows) and the Laplacian weights in log-price space. */
-  private evaluate(nu: Float64Array, src: number, x: number, excluded: Uint8Array | undefined, withHessian: boolean): number {
+  /** g(ν) = ν·supply + Σ arb_i(ν), its gradient (net flows) and the Laplacian weights in log-price space. */
+  private evaluate(nu: Float64Array, supply: Float64Array, excluded: Uint8Array | undefined, withHessian: boolean): number {
     const n = this.n;
     const grad = this.grad;
-    grad.fill(0);
     const W = this.W;
     if (withHessian) W.fill(0);
-    let g = x * nu[src]!;
+    let g = 0;
+    for (let j = 0; j < n; j++) {
+      grad[j] = supply[j]!;
+      g += supply[j]! * nu[j]!;
+    }
     const pools = this.pools;
+    const t0 = this.t0;
+    const t1 = this.t1;
     for (let i = 0; i < pools.length; i++) {
       if (excluded !== undefined && excluded[i]) continue;
-      const a = this.t0[i]!;
-      const b = this.t1[i]!;
+      const a = t0[i]!;
+      const b = t1[i]!;
       const na = nu[a]!;
       const nb = nu[b]!;
       const r = na / nb;
@@ -150,23 +166,51 @@ export class Router {
         W[b * n + a] = W[b * n + a]! - w;
       }
     }
-    grad[src] = grad[src]! + x;
     return g;
   }
 
   /** Maximises dst received for x of src (floats). */
   route(src: number, dst: number, x: number, opts: RouteOptions = {}): RouteResult {
+    const supply = new Float64Array(this.n);
+    supply[src] = x;
+    const pinned = new Float64Array(this.n).fill(NaN);
+    pinned[dst] = 1;
+    const warm = opts.warm && opts.warm.length === this.n ? opts.warm : this.spotPrices(dst);
+    const res = this.solveDual(supply, pinned, warm, opts.excluded, opts.maxIterations);
+    let out = 0;
+    for (let i = 0; i < this.pools.length; i++) {
+      if (this.t0[i] === dst) out += res.flows[2 * i]!;
+      if (this.t1[i] === dst) out += res.flows[2 * i + 1]!;
+    }
+    return { out, marginal: res.nu[src]!, nu: res.nu, flows: res.flows, iterations: res.iterations, converged: res.converged };
+  }
+
+  /**
+   * The general dual problem: tokens `supply` (>= 0) are to be converted by the pools into the
+   * pinned tokens (pinned[j] = their fixed value; NaN = free), maximising the pinned value received:
+   *     minimise over free ν >= 0:  g(ν) = ν·supply + Σ_i arb_i(ν).
+   * At the optimum every free token balances (supply + pool flows = 0; intermediate tokens net to
+   * zero) and the pools' marginal prices equal ν. `route` is the case of one supplied and one
+   * pinned token. Damped Newton on log ν, warm-started from `warm`.
+   */
+  solveDual(supply: Float64Array, pinned: Float64Array, warm: Float64Array, excluded?: Uint8Array, maxIterations = 100): DualResult {
     const n = this.n;
     const nu = this.nu;
-    if (opts.warm && opts.warm.length === n) nu.set(opts.warm);
-    else nu.set(this.spotPrices(dst));
-    nu[dst] = 1;
+    nu.set(warm);
+    let anyPinned = false;
+    for (let j = 0; j < n; j++) {
+      if (!Number.isNaN(pinned[j]!)) {
+        nu[j] = pinned[j]!;
+        anyPinned = true;
+      } else if (!(nu[j]! > 0) || !Number.isFinite(nu[j]!)) nu[j] = 1;
+    }
+    if (!anyPinned) throw new Error('solveDual needs at least one pinned token');
     const u = this.u;
     for (let j = 0; j < n; j++) u[j] = Math.log(nu[j]!);
-    const excluded = opts.excluded;
-    const maxIt = opts.maxIterations ?? 100;
-    let g = this.evaluate(nu, src, x, excluded, true);
-    const scale = Math.max(x * nu[src]!, 1e-300);
+    let g = this.evaluate(nu, supply, excluded, true);
+    let scale = 0;
+    for (let j = 0; j < n; j++) scale += supply[j]! * nu[j]!;
+    scale = Math.max(scale, 1e-300);
     let it = 0;
     let converged = false;
     let stalled = 0;
@@ -174,25 +218,27 @@ export class Router {
     const M = this.M;
     const delta = this.delta;
     const trial = this.trialNu;
-    for (; it < maxIt; it++) {
+    const W = this.W;
+    for (; it < maxIterations; it++) {
       let gmax = 0;
       for (let j = 0; j < n; j++) {
-        G[j] = j === dst ? 0 : nu[j]! * this.grad[j]!;
+        G[j] = Number.isNaN(pinned[j]!) ? nu[j]! * this.grad[j]! : 0;
         gmax = Math.max(gmax, Math.abs(G[j]!));
       }
       if (gmax <= 1e-11 * scale) {
         converged = true;
         break;
       }
-      // M = W + diag(max(G, 0)) + εI over the free variables (dst row/column pinned).
+      // M = W + diag(max(G, 0)) + εI over the free variables (pinned rows/columns are identity).
       let diagMax = 0;
-      for (let j = 0; j < n; j++) diagMax = Math.max(diagMax, this.W[j * n + j]!);
+      for (let j = 0; j < n; j++) diagMax = Math.max(diagMax, W[j * n + j]!);
       const eps = 1e-12 * scale + 1e-10 * diagMax;
       for (let a = 0; a < n; a++) {
+        const pa = !Number.isNaN(pinned[a]!);
         for (let b = 0; b < n; b++) {
-          M[a * n + b] = a === dst || b === dst ? (a === b ? 1 : 0) : this.W[a * n + b]!;
+          M[a * n + b] = pa || !Number.isNaN(pinned[b]!) ? (a === b ? 1 : 0) : W[a * n + b]!;
         }
-        if (a !== dst) M[a * n + a] = M[a * n + a]! + Math.max(G[a]!, 0) + eps;
+        if (!pa) M[a * n + a] = M[a * n + a]! + Math.max(G[a]!, 0) + eps;
         delta[a] = -G[a]!;
       }
       if (!choleskySolve(M, delta, n)) break;
@@ -204,8 +250,8 @@ export class Router {
       let t = cap;
       let accepted = false;
       for (let ls = 0; ls < 60; ls++) {
-        for (let j = 0; j < n; j++) trial[j] = j === dst ? 1 : Math.exp(u[j]! + t * delta[j]!);
-        const gt = this.evaluate(trial, src, x, excluded, true);
+        for (let j = 0; j < n; j++) trial[j] = Number.isNaN(pinned[j]!) ? Math.exp(u[j]! + t * delta[j]!) : pinned[j]!;
+        const gt = this.evaluate(trial, supply, excluded, true);
         if (gt <= g + 1e-4 * (t / cap) * slope || gt <= g - 1e-14 * Math.abs(g)) {
           for (let j = 0; j < n; j++) u[j] = Math.log(trial[j]!);
           nu.set(trial);
@@ -224,24 +270,19 @@ export class Router {
       }
       if (!accepted) {
         // No decrease representable in floats: we are at the optimum to machine precision.
-        this.evaluate(nu, src, x, excluded, true);
+        this.evaluate(nu, supply, excluded, true);
         converged = true;
         break;
       }
     }
     const flows = new Float64Array(this.pools.length * 2);
-    let out = 0;
     for (let i = 0; i < this.pools.length; i++) {
       if (excluded !== undefined && excluded[i]) continue;
-      const a = this.t0[i]!;
-      const b = this.t1[i]!;
-      this.pools[i]!.arb(nu[a]! / nu[b]!, ARB);
+      this.pools[i]!.arb(nu[this.t0[i]!]! / nu[this.t1[i]!]!, ARB);
       flows[2 * i] = ARB[0]!;
       flows[2 * i + 1] = ARB[1]!;
-      if (a === dst) out += ARB[0]!;
-      if (b === dst) out += ARB[1]!;
     }
-    return { out, marginal: nu[src]!, nu: Float64Array.from(nu), flows, iterations: it, converged };
+    return { nu: Float64Array.from(nu), flows, iterations: it, converged, value: g };
   }
 
   /**

@@ -43,6 +43,11 @@ export interface LiquidityAdapter {
    * This single function is all the dual-decomposition router needs (Angeris et al.).
    */
   arb(r: number, out: ArbBuffer): void;
+  /**
+   * Optional (added later; adapters without it still work): float output of selling `amountIn`,
+   * the closed form of `quote` in the router's model. Callers fall back to a search on `arb`.
+   */
+  quoteFloat?(zeroForOne: boolean, amountIn: number): number;
 }
 
 export const lower = (a: string): Address => a.toLowerCase() as Address;

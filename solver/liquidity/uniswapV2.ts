@@ -94,6 +94,13 @@ export class UniswapV2Pool implements LiquidityAdapter {
     return this.x1 / this.x0;
   }
 
+  quoteFloat(zeroForOne: boolean, amountIn: number): number {
+    if (!(amountIn > 0)) return 0;
+    const [rin, rout] = zeroForOne ? [this.x0, this.x1] : [this.x1, this.x0];
+    const a = GAMMA * amountIn;
+    return (a * rout) / (rin + a);
+  }
+
   arb(r: number, out: ArbBuffer): void {
     const x0 = this.x0;
     const x1 = this.x1;

@@ -181,6 +181,34 @@ export class UniswapV3Pool implements LiquidityAdapter {
     return this.sf * this.sf;
   }
 
+  quoteFloat(zeroForOne: boolean, amountIn: number): number {
+    if (!(amountIn > 0)) return 0;
+    const net = amountIn * this.gamma;
+    // selling token0 walks the price down (cumulative token0 in, c0), token1 the other way
+    const side = zeroForOne ? this.down : this.up;
+    const cin = zeroForOne ? side.c0 : side.c1;
+    const cout = zeroForOne ? side.c1 : side.c0;
+    let lo = 0;
+    let hi = cin.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cin[mid]! < net) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === cin.length) return cout[cin.length - 1]!;
+    const prev = lo > 0 ? side.s[lo - 1]! : this.sf;
+    const L = side.l[lo]!;
+    const bin = lo > 0 ? cin[lo - 1]! : 0;
+    const bout = lo > 0 ? cout[lo - 1]! : 0;
+    if (!(L > 0)) return bout;
+    if (zeroForOne) {
+      const st = 1 / (1 / prev + (net - bin) / L);
+      return bout + L * (prev - st);
+    }
+    const st = prev + (net - bin) / L;
+    return bout + L * (1 / prev - 1 / st);
+  }
+
   arb(r: number, out: ArbBuffer): void {
     const s = this.sf;
     const g = this.gamma;
