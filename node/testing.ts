@@ -52,8 +52,8 @@ export function intentFactory(key: Hex, chainId = TEST_CHAIN_ID, settlement: Add
   };
 }
 
-export function tempDir(prefix = 'node-test-'): { path: string; cleanup: () => void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
+export function tempDir(prefix = 'node-test-', base = tmpdir()): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(base, prefix));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
 
