@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Test, console2} from "forge-std/Test.sol";
+import {StdInvariant} from "forge-std/StdInvariant.sol";
+import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
+import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
+import {MintableERC20} from "../utils/Tokens.sol";
+
+/// @notice Random trading, price moves (jumps included), time, deposits, withdrawals and
+/// liquidations. The handler is the clearing house's "settlement". It records in ghost flags any
+/// breach of the per-action rules; the invariants read the flags and the global books.
+contract PerpHandler is Test {
+    ClearingHouse public ch;
+    MintableERC20 public usd;
+    DevnetPriceFeed[2] public feeds;
+    address public feeder;
+    address public keeper;
+    address[] public actors;
+    int256[2] public answers;
+
+    bool public touchedBelowInitial;
+    bool public withdrawalBelowInitial;
+    bool public liquidationFailed;
+    bytes public liquidationError;
+    uint256 public trades;
+    uint256 public liquidations;
+
+    constructor(MintableERC20 usd_, DevnetPriceFeed eth, DevnetPriceFeed btc, address feeder_) {
+        usd = usd_;
+        feeds[0] = eth;
+        feeds[1] = btc;
+        answers[0] = 3000e8;
+        answers[1] = 60_000e8;
+        feeder = feeder_;
+    }
+
+    function init(ClearingHouse ch_, address keeper_, address[] memory actors_) external {
+        require(address(ch) == address(0), "once");
+        ch = ch_;
+        keeper = keeper_;
+        actors = actors_;
+    }
+
+    function actorCount() external view returns (uint256) {
+        return actors.length;
+    }
+
+    function _meetsInitial(address a) internal view returns (bool) {
+        (int256 e, int256 im,) = ch.accountHealth(a);
+        return e >= im;
+    }
+
+    function trade(uint256 seedA, uint256 seedB, int256 size, uint256 priceBps, uint256 marketSeed) external {
+        address a = actors[seedA % actors.length];
+        address b = actors[seedB % actors.length];
+        if (a == b) return;
+        uint256 m = marketSeed % 2;
+        (uint256 mark,) = ch.markPrice(uint32(m + 1));
+        int256 unit = int256(1e36 / mark); // ~1 USD of size per unit
+        size = bound(size, -95_000, 95_000) * unit + (size % 1000);
+        if (size == 0) return;
+        uint256 price = mark * bound(priceBps, 9_900, 10_100) / 10_000;
+        uint32[] memory ids = new uint32[](1);
+        uint256[] memory prices = new uint256[](1);
+        ids[0] = uint32(m + 1);
+        prices[0] = price;
+        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        fills[0] = ClearingHouse.Fill(a, size, 0, false);
+        fills[1] = ClearingHouse.Fill(b, -size, 0, false);
+        try ch.settlePositions(ids, prices, fills) {
+            trades++;
+            if (!_meetsInitial(a) || !_meetsInitial(b)) touchedBelowInitial = true;
+        } catch {}
+    }
+
+    function movePrice(uint256 marketSeed, int256 bps) external {
+        uint256 m = marketSeed % 2;
+        bps = bound(bps, -1500, 1500); // jumps up to 15%
+        int256 next = answers[m] * (10_000 + bps) / 10_000;
+        if (next < 1e8) next = 1e8;
+        answers[m] = next;
+        vm.prank(feeder);
+        feeds[m].submit(next);
+        _liquidateAll(); // keepers react to every price move
+    }
+
+    function passTime(uint256 secs) external {
+        vm.warp(block.timestamp + bound(secs, 1, 30 minutes));
+        for (uint256 m; m < 2; ++m) {
+            vm.prank(feeder);
+            feeds[m].submit(answers[m]);
+        }
+    }
+
+    function deposit(uint256 seed, uint256 amount) external {
+        address a = actors[seed % actors.length];
+        amount = bound(amount, 1, 50_000e18);
+        usd.mint(a, amount);
+        vm.startPrank(a);
+        usd.approve(address(ch), amount);
+        ch.deposit(a, amount);
+        vm.stopPrank();
+    }
+
+    function withdraw(uint256 seed, uint256 amount) external {
+        address a = actors[seed % actors.length];
+        amount = bound(amount, 1, 100_000e18);
+        vm.prank(a);
+        try ch.withdraw(amount, a) {
+            if (!_meetsInitial(a)) withdrawalBelowInitial = true;
+        } catch {}
+    }
+
+    /// Every account below maintenance is liquidated by the (well capitalised) keeper; a failure is a breach.
+    function liquidateAll() external {
+        _liquidateAll();
+    }
+
+    function _liquidateAll() internal {
+        for (uint256 i; i < actors.length; ++i) {
+            address a = actors[i];
+            if (!ch.isLiquidatable(a)) continue;
+            vm.prank(keeper);
+            try ch.liquidate(a) {
+                liquidations++;
+            } catch (bytes memory err) {
+                liquidationFailed = true;
+                liquidationError = err;
+            }
+        }
+    }
+}
+
+contract ClearingHouseInvariantTest is StdInvariant, Test {
+    ClearingHouse internal ch;
+    MintableERC20 internal usd;
+    PerpHandler internal handler;
+    address[] internal everyone;
+
+    function setUp() public {
+        vm.warp(1_700_000_000);
+        usd = new MintableERC20("USD", "USD", 18);
+        address feeder = makeAddr("feeder");
+        DevnetPriceFeed eth = new DevnetPriceFeed(feeder, 8, "ETH / USD", 3000e8);
+        DevnetPriceFeed btc = new DevnetPriceFeed(feeder, 8, "BTC / USD", 60_000e8);
+        handler = new PerpHandler(usd, eth, btc, feeder);
+        ch = new ClearingHouse(address(this), address(handler), address(usd), 18, 0.01e18, 0.5e18);
+        ClearingHouse.MarketConfig memory c;
+        c.heartbeat = 1 hours;
+        c.fundingPeriod = 8 hours;
+        c.initialMarginFraction = 0.1e18;
+        c.maintenanceMarginFraction = 0.05e18;
+        c.feeFraction = 0.001e18;
+        c.maxPriceDeviation = 0.05e18;
+        c.maxFundingRate = 0.01e18;
+        c.maxOpenInterest = 1e30;
+        c.feed = eth;
+        ch.listMarket(1, c);
+        c.feed = btc;
+        ch.listMarket(2, c);
+
+        address keeper = makeAddr("keeper");
+        usd.mint(keeper, 1e30);
+        vm.startPrank(keeper);
+        usd.approve(address(ch), 1e30);
+        ch.deposit(keeper, 1e30);
+        vm.stopPrank();
+        address[] memory actors = new address[](5);
+        for (uint256 i; i < 5; ++i) {
+            actors[i] = makeAddr(string.concat("trader", vm.toString(i)));
+            usd.mint(actors[i], 10_000e18);
+            vm.startPrank(actors[i]);
+            usd.approve(address(ch), 10_000e18);
+            ch.deposit(actors[i], 10_000e18);
+            vm.stopPrank();
+            everyone.push(actors[i]);
+        }
+        everyone.push(keeper);
+        handler.init(ch, keeper, actors);
+        targetContract(address(handler));
+        bytes4[] memory selectors = new bytes4[](7);
+        selectors[0] = PerpHandler.trade.selector;
+        selectors[1] = PerpHandler.trade.selector; // trading twice as often
+        selectors[2] = PerpHandler.movePrice.selector;
+        selectors[3] = PerpHandler.passTime.selector;
+        selectors[4] = PerpHandler.deposit.selector;
+        selectors[5] = PerpHandler.withdraw.selector;
+        selectors[6] = PerpHandler.liquidateAll.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+    }
+
+    /// Money is conserved: every unit the contract holds is someone's collateral, the insurance
+    /// fund, or the PnL float (trading, funding, fees and liquidations only move it between them).
+    function invariant_conservation() public view {
+        int256 sum = ch.insuranceFund() + ch.pnlFloat();
+        for (uint256 i; i < everyone.length; ++i) {
+            sum += ch.collateral(everyone[i]);
+        }
+        assertEq(sum, int256(usd.balanceOf(address(ch))));
+    }
+
+    /// Trading is zero-sum except fees, and rounding never favours accounts: the equity the system
+    /// books for everybody plus the insurance fund never exceeds what it holds.
+    function invariant_neverOwesMoreThanItHolds() public view {
+        int256 booked = ch.insuranceFund();
+        for (uint256 i; i < everyone.length; ++i) {
+            (int256 e,,) = ch.accountHealth(everyone[i]);
+            booked += e;
+        }
+        assertLe(booked, int256(usd.balanceOf(address(ch))));
+    }
+
+    function invariant_touchedAccountsMeetInitialMargin() public view {
+        assertFalse(handler.touchedBelowInitial());
+    }
+
+    function invariant_withdrawalsNeverBelowInitialMargin() public view {
+        assertFalse(handler.withdrawalBelowInitial());
+    }
+
+    function invariant_belowMaintenanceCanAlwaysBeLiquidated() public view {
+        assertFalse(handler.liquidationFailed(), string(handler.liquidationError()));
+    }
+
+    function test_handlerTrades() public {
+        handler.trade(0, 1, 5000, 10_000, 0);
+        assertEq(handler.trades(), 1);
+    }
+
+    function test_handlerLiquidates() public {
+        handler.trade(0, 1, 80_000, 10_000, 0); // ~$80k long ETH on $10k
+        handler.movePrice(0, -1000); // -10%
+        handler.liquidateAll();
+        assertEq(handler.liquidations(), 1);
+        assertFalse(handler.liquidationFailed());
+    }
+
+    function afterInvariant() external view {
+        console2.log("trades", handler.trades(), "liquidations", handler.liquidations());
+    }
+
+    /// Long and short open interest are equal (every market nets to zero) and match the positions.
+    function invariant_openInterestMatchesPositions() public view {
+        for (uint32 id = 1; id <= 2; ++id) {
+            int256 net;
+            uint256 longs;
+            for (uint256 i; i < everyone.length; ++i) {
+                int256 s = ch.position(everyone[i], id).size;
+                net += s;
+                if (s > 0) longs += uint256(s);
+            }
+            (,, uint256 oi,) = ch.marketState(id);
+            assertEq(net, 0);
+            assertEq(oi, longs);
+        }
+    }
+}
