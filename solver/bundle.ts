@@ -1,0 +1,287 @@
+// Bundles: a protocol Solution plus the signed intents it fills -> Settlement.settle(batch)
+// calldata; simulation (eth_call at the latest block) with the custom error decoded; gas estimate;
+// submission as the bonded solver with our own nonce, fee replacement when a transaction is stuck,
+// and a lost race (another solver filled these intents first) detected and dropped cleanly.
+//
+// Users' limits are never touched: every trade carries the signed fields unchanged, the clearing
+// prices are the solution's, and a trade whose limit fails at those prices is refused here (the
+// contract would refuse it too) rather than "adjusted".
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  decodeErrorResult,
+  encodeFunctionData,
+  parseEventLogs,
+  type Account,
+  type Address,
+  type Chain,
+  type Hash,
+  type Hex,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+} from 'viem';
+import type { Logger } from 'pino';
+import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
+import { encodeTrade, sortAddresses, spotBatch, type SettleBatch } from '../contracts/deploy/settlement.ts';
+import { limitHolds } from '../protocol/clearing.ts';
+import type { SignedIntent, SwapIntent, IntentSignature } from '../protocol/intent.ts';
+import type { Solution } from '../protocol/solution.ts';
+
+export type SignedSwap = { intent: SwapIntent; signature: IntentSignature };
+
+/** Custom errors that mean "someone else already filled (or the owner cancelled) this": a lost race. */
+export const LOST_RACE_ERRORS = new Set(['NonceAlreadyUsed', 'IntentCancelled', 'FillExceedsAmount']);
+
+export class BundleError extends Error {
+  override name = 'BundleError';
+}
+
+/** Builds settle's Batch for a solution. `intents` maps intent id (lower-case digest) -> signed intent. */
+export function buildBatch(solution: Solution, intents: ReadonlyMap<Hex, SignedSwap | SignedIntent>): SettleBatch {
+  if (solution.marketPrices.length) throw new BundleError('position trades are not supported by settle yet');
+  const tokens = sortAddresses(solution.prices.map((p) => p.token));
+  if (tokens.length !== solution.prices.length) throw new BundleError('duplicate token in clearing prices');
+  const priceOf = new Map(solution.prices.map((p) => [p.token.toLowerCase(), p.price]));
+  const clearingPrices = tokens.map((t) => priceOf.get(t.toLowerCase())!);
+  if (clearingPrices.some((p) => p <= 0n)) throw new BundleError('clearing prices must be positive');
+  const trades = solution.trades.map((t, k) => {
+    const signed = intents.get(t.intentId.toLowerCase() as Hex);
+    if (!signed) throw new BundleError(`trade ${k}: intent ${t.intentId} is not among the signed intents`);
+    if ('type' in signed && signed.type !== 'swap') throw new BundleError(`trade ${k}: position intents are not supported`);
+    const intent = signed.intent as SwapIntent;
+    const pS = priceOf.get(intent.sellToken.toLowerCase());
+    const pB = priceOf.get(intent.buyToken.toLowerCase());
+    if (!pS || !pB) throw new BundleError(`trade ${k}: no clearing price for its tokens`);
+    if (!limitHolds(intent, pS, pB)) throw new BundleError(`trade ${k}: the clearing prices violate the signed limit`);
+    const full = intent.kind === 0 ? intent.sellAmount : intent.buyAmount;
+    if (!intent.partiallyFillable && t.executed !== full) throw new BundleError(`trade ${k}: fill-or-kill intent must execute its full amount`);
+    if (t.executed <= 0n || t.executed > full) throw new BundleError(`trade ${k}: executed amount out of range`);
+    return encodeTrade(tokens, intent, signed.signature.data, {
+      ...(intent.partiallyFillable ? { executedAmount: t.executed } : {}),
+      eip1271: signed.signature.scheme === 'eip1271',
+    });
+  });
+  return spotBatch({
+    auctionId: solution.auctionId,
+    tokens,
+    clearingPrices,
+    trades,
+    interactions: solution.interactions.map((i) => ({ target: i.target, value: i.value, callData: i.callData })),
+  });
+}
+
+export const settleCalldata = (batch: SettleBatch): Hex => encodeFunctionData({ abi: settlementAbi, functionName: 'settle', args: [batch] });
+
+export type DecodedRevert = { errorName: string; args: readonly unknown[]; message: string };
+
+/** Decodes Settlement's (or a pool's bubbled) custom error from a viem error, if there is one. */
+export function decodeRevert(error: unknown): DecodedRevert {
+  if (error instanceof BaseError) {
+    const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (revert instanceof ContractFunctionRevertedError) {
+      if (revert.data?.errorName) return { errorName: revert.data.errorName, args: revert.data.args ?? [], message: revert.shortMessage };
+      if (revert.reason) return { errorName: 'Error', args: [revert.reason], message: revert.shortMessage };
+      if (revert.raw) {
+        try {
+          const d = decodeErrorResult({ abi: settlementAbi, data: revert.raw });
+          return { errorName: d.errorName, args: d.args ?? [], message: revert.shortMessage };
+        } catch {
+          return { errorName: 'Unknown', args: [revert.raw], message: revert.shortMessage };
+        }
+      }
+    }
+    // Raw RPC error carrying revert data
+    const withData = error.walk((e) => typeof (e as { data?: unknown }).data === 'string') as { data?: Hex } | null;
+    if (withData?.data && withData.data.length >= 10) {
+      try {
+        const d = decodeErrorResult({ abi: settlementAbi, data: withData.data });
+        return { errorName: d.errorName, args: d.args ?? [], message: error.shortMessage };
+      } catch {
+        /* fall through */
+      }
+    }
+    return { errorName: 'Unknown', args: [], message: error.shortMessage };
+  }
+  return { errorName: 'Unknown', args: [], message: (error as Error)?.message ?? String(error) };
+}
+
+export type SimulationResult = { ok: true; gas: bigint } | { ok: false; revert: DecodedRevert; lostRace: boolean };
+
+export type SubmitOutcome =
+  | { status: 'settled'; hash: Hash; receipt: TransactionReceipt; gasUsed: bigint; replacements: number }
+  | { status: 'lost_race'; reason: string; hash?: Hash }
+  | { status: 'reverted'; revert: DecodedRevert; hash?: Hash }
+  | { status: 'failed'; reason: string };
+
+export type SubmitterOptions = {
+  publicClient: PublicClient;
+  wallet: WalletClient<Transport, Chain, Account>;
+  settlement: Address;
+  log?: Logger;
+  /** A transaction not mined after this long is replaced with higher fees. Default 12 s (one slot). */
+  stuckAfterMs?: number;
+  /** Fee increase per replacement, percent (nodes require >= 10). Default 15. */
+  bumpPercent?: number;
+  /** Replacements before giving up. Default 4. */
+  maxReplacements?: number;
+  /** Gas limit = estimate * (100 + margin) / 100. Default 20. */
+  gasMarginPercent?: number;
+  pollMs?: number;
+  /** Gas limit used when eth_estimateGas fails but the eth_call succeeds. Default 3,000,000. */
+  fallbackGas?: bigint;
+};
+
+/**
+ * Submits settle transactions as one bonded solver. Nonces are tracked locally (initialised from
+ * the pending count, so a restart picks up where the chain is) and serialised: one bundle in
+ * flight at a time.
+ */
+export class BundleSubmitter {
+  private readonly o: Required<Omit<SubmitterOptions, 'log'>> & { log: Logger | undefined };
+  private nonce: number | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(o: SubmitterOptions) {
+    this.o = { stuckAfterMs: 12_000, bumpPercent: 15, maxReplacements: 4, gasMarginPercent: 20, pollMs: 50, fallbackGas: 3_000_000n, ...o, log: o.log };
+  }
+
+  get account(): Address {
+    return this.o.wallet.account.address;
+  }
+
+  /**
+   * eth_call of settle at the latest mined block as this solver, then eth_estimateGas at the same
+   * block. The block is pinned by number: some nodes (anvil without automine) answer "latest" and
+   * especially a missing block tag from the pending state, where our own pending bundle would make
+   * the bundle look already filled.
+   */
+  async simulate(batch: SettleBatch, options: { estimate?: boolean } = {}): Promise<SimulationResult> {
+    const { publicClient, settlement } = this.o;
+    try {
+      const blockNumber = await publicClient.getBlockNumber({ cacheTime: 0 });
+      const call = { account: this.o.wallet.account, address: settlement, abi: settlementAbi, functionName: 'settle' as const, args: [batch] as const, blockNumber };
+      await publicClient.simulateContract(call);
+      if (options.estimate === false) return { ok: true, gas: 0n };
+      // anvil answers eth_estimateGas from the pending state whatever the block parameter says: a
+      // competitor's pending bundle (or our own) can make it fail although the call at the latest
+      // block succeeds. The eth_call is authoritative; fall back to a fixed limit then.
+      let gas: bigint;
+      try {
+        gas = await publicClient.estimateContractGas(call);
+      } catch (e) {
+        this.o.log?.info({ event: 'bundle_estimate_failed', error: decodeRevert(e).errorName, fallbackGas: this.o.fallbackGas.toString() });
+        gas = this.o.fallbackGas;
+      }
+      return { ok: true, gas };
+    } catch (e) {
+      const revert = decodeRevert(e);
+      return { ok: false, revert, lostRace: LOST_RACE_ERRORS.has(revert.errorName) };
+    }
+  }
+
+  /** Simulates, then sends; serialised with any other submission of this submitter. */
+  submit(batch: SettleBatch): Promise<SubmitOutcome> {
+    const run = this.queue.then(() => this.submitNow(batch));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const f = await this.o.publicClient.estimateFeesPerGas();
+    return { maxFeePerGas: f.maxFeePerGas!, maxPriorityFeePerGas: f.maxPriorityFeePerGas! };
+  }
+
+  private async submitNow(batch: SettleBatch): Promise<SubmitOutcome> {
+    const { publicClient, wallet, settlement } = this.o;
+    const log = this.o.log;
+    const sim = await this.simulate(batch);
+    if (!sim.ok) {
+      log?.[sim.lostRace ? 'info' : 'warn']({ event: sim.lostRace ? 'bundle_lost_race' : 'bundle_simulation_reverted', auctionId: batch.auctionId.toString(), error: sim.revert.errorName, args: sim.revert.args.map(String) });
+      return sim.lostRace ? { status: 'lost_race', reason: `${sim.revert.errorName} in simulation` } : { status: 'reverted', revert: sim.revert };
+    }
+    const gas = (sim.gas * BigInt(100 + this.o.gasMarginPercent)) / 100n;
+    const data = settleCalldata(batch);
+    if (this.nonce === undefined) this.nonce = await publicClient.getTransactionCount({ address: this.account, blockTag: 'pending' });
+    const nonce = this.nonce;
+    let fees = await this.fees();
+    const hashes: Hash[] = [];
+    let cancelled = false;
+    const send = async (to: Address, payload: Hex, gasLimit: bigint): Promise<Hash> => {
+      const hash = await wallet.sendTransaction({ to, data: payload, gas: gasLimit, nonce, ...fees, chain: wallet.chain, account: wallet.account });
+      hashes.push(hash);
+      return hash;
+    };
+    try {
+      const first = await send(settlement, data, gas);
+      log?.info({ event: 'bundle_sent', auctionId: batch.auctionId.toString(), hash: first, nonce, gas: gas.toString(), trades: batch.trades.length });
+    } catch (e) {
+      // the nonce may have been taken by a transaction we do not know about: resync next time
+      this.nonce = undefined;
+      return { status: 'failed', reason: `send failed: ${(e as Error).message.split('\n')[0]}` };
+    }
+    this.nonce = nonce + 1;
+    for (let attempt = 0; ; attempt++) {
+      const receipt = await this.waitAny(hashes, this.o.stuckAfterMs);
+      if (receipt) {
+        if (cancelled || receipt.to?.toLowerCase() !== settlement.toLowerCase()) {
+          log?.info({ event: 'bundle_dropped', hash: receipt.transactionHash, reason: 'replaced by a cancel after a lost race' });
+          return { status: 'lost_race', reason: 'cancelled a stuck bundle whose intents were filled by another solver', hash: receipt.transactionHash };
+        }
+        if (receipt.status === 'success') {
+          const settled = parseEventLogs({ abi: settlementAbi, logs: receipt.logs, eventName: 'Settled' });
+          log?.info({ event: 'bundle_settled', hash: receipt.transactionHash, gasUsed: receipt.gasUsed.toString(), replacements: hashes.length - 1, settled: settled.length });
+          return { status: 'settled', hash: receipt.transactionHash, receipt, gasUsed: receipt.gasUsed, replacements: hashes.length - 1 };
+        }
+        // mined but reverted: find out why by replaying the call at the parent block state
+        const again = await this.simulate(batch, { estimate: false });
+        const revert = again.ok ? { errorName: 'Unknown', args: [], message: 'reverted on chain but simulates fine now' } : again.revert;
+        const lost = !again.ok && again.lostRace;
+        log?.warn({ event: lost ? 'bundle_lost_race' : 'bundle_reverted', hash: receipt.transactionHash, error: revert.errorName });
+        return lost ? { status: 'lost_race', reason: `${revert.errorName} on chain`, hash: receipt.transactionHash } : { status: 'reverted', revert, hash: receipt.transactionHash };
+      }
+      if (attempt >= this.o.maxReplacements) {
+        log?.warn({ event: 'bundle_stuck', hashes, nonce });
+        return { status: 'failed', reason: `not mined after ${hashes.length} attempts` };
+      }
+      // Stuck. Before paying more, check the bundle is still worth sending.
+      const check = await this.simulate(batch, { estimate: false });
+      const bump = (x: bigint) => (x * BigInt(100 + this.o.bumpPercent)) / 100n + 1n;
+      const current = await this.fees();
+      fees = {
+        maxFeePerGas: [bump(fees.maxFeePerGas), current.maxFeePerGas].reduce((a, b) => (a > b ? a : b)),
+        maxPriorityFeePerGas: [bump(fees.maxPriorityFeePerGas), current.maxPriorityFeePerGas].reduce((a, b) => (a > b ? a : b)),
+      };
+      if (fees.maxPriorityFeePerGas > fees.maxFeePerGas) fees.maxFeePerGas = fees.maxPriorityFeePerGas;
+      try {
+        if (!check.ok && check.lostRace) {
+          // Someone else settled: replace our pending bundle with a 0-value self-transfer (cheap cancel).
+          cancelled = true;
+          const h = await send(this.account, '0x', 21_000n);
+          log?.info({ event: 'bundle_cancel_sent', hash: h, nonce, error: check.revert.errorName, args: check.revert.args.map(String) });
+        } else {
+          const h = await send(settlement, data, gas);
+          log?.info({ event: 'bundle_fee_bumped', hash: h, nonce, maxFeePerGas: fees.maxFeePerGas.toString(), maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString() });
+        }
+      } catch (e) {
+        const msg = (e as Error).message;
+        // "nonce too low": one of our earlier transactions was mined in the meantime; the loop picks it up.
+        log?.info({ event: 'bundle_replacement_refused', error: msg.split('\n')[0] });
+      }
+    }
+  }
+
+  /** Waits up to `ms` for any of the hashes to be mined; returns its receipt. */
+  private async waitAny(hashes: Hash[], ms: number): Promise<TransactionReceipt | undefined> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      for (const hash of hashes) {
+        const r = await this.o.publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
+        if (r) return r;
+      }
+      if (Date.now() >= deadline) return undefined;
+      await new Promise((res) => setTimeout(res, this.o.pollMs));
+    }
+  }
+}
