@@ -209,7 +209,7 @@ export class Router {
     for (let j = 0; j < n; j++) u[j] = Math.log(nu[j]!);
     let g = this.evaluate(nu, supply, excluded, true);
     let scale = 0;
-    for (let j = 0; j < n; j++) scale += supply[j]! * nu[j]!;
+    for (let j = 0; j < n; j++) scale += Math.abs(supply[j]!) * nu[j]!;
     scale = Math.max(scale, 1e-300);
     let it = 0;
     let converged = false;

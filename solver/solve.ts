@@ -1,28 +1,36 @@
-// The solver: coincidence-of-wants matching and optimal routing at uniform clearing prices.
+// The optimal strategy: the whole batch solved jointly, one price vector for all tokens.
 //
-// A batch is solved pair by pair (intents grouped by unordered token pair, largest value first):
-//   1. Uniform rate per pair. Side 1 gives A for B, side 2 gives B for A. At a rate π (B per A)
-//      the users' net excess of A is N_A(π) = (a1 - b2) + (b1 - a2)/π (a: SELL amounts, b: BUY
-//      amounts). Opposite intents cancel inside the batch (coincidence of wants); only the net
-//      excess goes to the pools. Feasible rates form an interval whose ends are the pure-CoW rate
-//      (N_A = 0) and the rate at which the pools' average price for the excess equals π. Total
-//      surplus is convex in π, so the optimum is at an end: both are evaluated at reference prices.
-//   2. Routing of the excess: the dual-decomposition optimum over all pools (router.ts), pruned
-//      for gas, then executed exactly (bigint) on a copy of the pool state.
-//   3. Prices across pairs are one vector: a pair whose tokens are already linked by earlier pairs
-//      must clear at the implied rate (it is filled only if its route achieves it).
-//   4. Limits: intents whose limit fails at the rate are dropped and the rate re-solved.
-// Finally every amount is recomputed from the integer price vector exactly as the contract does
-// (protocol/clearing.ts), and a pair whose exact token balance would not hold is removed.
+// Every intent trades at the batch's uniform prices p (amountA·p_A = amountB·p_B). At prices p the
+// users' net flow of each token is e_j(p) = (what users pay in) − (what users take out): opposite
+// intents cancel inside the batch (coincidence of wants, across any number of tokens: rings
+// included), and only the net excess meets the pools. Tokens with e_j > 0 are supplied to the
+// pools, tokens with e_j < 0 must be delivered by them. The pools' part is one convex problem over
+// all pools at once (Angeris et al., dual decomposition; Router.solveDual): convert the supply into
+// the demanded tokens, maximising their value at p. The prices then move until the pools deliver
+// exactly what the users take (a fixed point, like the single-pair rate π = out(n)/n): demanded
+// tokens whose delivery falls short get dearer, those over-delivered cheaper. The total surplus of
+// a clearing batch is (value the users put in) − (what the pools cost) − (limits), so at the fixed
+// point the only choices left are which intents fill (limits at p; partially fillable intents are
+// filled up to where the pools' marginal price reaches their limit) and the routing, which is the
+// convex optimum for the net flows.
+//
+// The search is float; the final amounts are exact: integer prices, the contract's rounding
+// (protocol/clearing.ts), every swap executed on bigint pool state, and a token balance check per
+// token (a tiny shading of the demanded tokens' prices covers float error and rounding).
+//
+// As a safety net the baseline's plan is also built and the higher score (protocol/score.ts) is
+// returned; `stats.source` says which one won.
 import type { Address, Hex } from 'viem';
 import { limitHolds, tradeAmounts } from '../protocol/clearing.ts';
 import type { SwapIntent } from '../protocol/intent.ts';
 import { SwapKind } from '../protocol/intent.ts';
-import type { Auction } from '../protocol/score.ts';
+import { scoreSolution, type Auction } from '../protocol/score.ts';
 import type { Interaction, Solution } from '../protocol/solution.ts';
+import { solveBaseline } from './baseline.ts';
 import { lower, type LiquidityAdapter } from './liquidity/types.ts';
-import { executePlan, Router, type ExecutedLeg, type Plan } from './router.ts';
-import { bestSinglePath } from './baseline.ts';
+import { Router, type ExecutedLeg, type PlanLeg } from './router.ts';
+
+export { floatRatio, ratioToFloat } from './baseline.ts';
 
 export type Strategy = 'optimal' | 'baseline';
 
@@ -38,269 +46,114 @@ export type SolveOptions = {
   nativePrice?: bigint;
   /** Settlement's own balances, usable to absorb rounding (wei per token); default none. */
   buffers?: ReadonlyMap<Address, bigint>;
-  /** Disable coincidence-of-wants (for comparisons). */
-  noMatching?: boolean;
+  /** Optimal strategy only: skip the baseline safety net (for measurements). */
+  noFallback?: boolean;
 };
 
 export type SolveStats = {
   intents: number;
   filled: number;
-  /** Filled intents that traded (at least partly) against an opposite intent of the batch. */
+  /** Filled intents whose sell or buy token was (partly) netted against other users' flows. */
   matched: number;
-  /** Share of the filled sell volume (reference value) settled against opposite intents. */
+  /** Share of the users' paid-in value (reference prices) netted against other users instead of routed. */
   matchedVolumeShare: number;
   interactions: number;
   gasEstimate: number;
   ms: number;
+  /** Which plan the optimal strategy returned: its joint solve, or the baseline's (safety net). */
+  source?: 'joint' | 'baseline';
+  /** Score (numeraire, 1e18 units) of each candidate the optimal strategy evaluated. */
+  candidates?: { joint?: bigint; baseline?: bigint };
 };
 
 export type SolveResult = { solution: Solution; stats: SolveStats; legs: ExecutedLeg[] };
 
-type Entry = { id: Hex; intent: SwapIntent; amount: bigint; side: 1 | 2 };
-
-type PairPlan = {
-  a: Address;
-  b: Address;
-  entries: Entry[];
-  /** Clearing rate as an exact ratio: p_A / p_B = pa / pb. */
-  pa: bigint;
-  pb: bigint;
-};
-
 const TRADE_GAS = 75_000;
 const SETTLE_GAS = 45_000;
 
-/** A positive float as an exact ratio of bigints. */
-export function floatRatio(x: number): [bigint, bigint] {
-  if (!(x > 0) || !Number.isFinite(x)) throw new Error(`not a positive finite rate: ${x}`);
-  let e = Math.floor(Math.log2(x)) - 52;
-  let m = x / 2 ** e;
-  while (!Number.isInteger(m)) {
-    m *= 2;
-    e -= 1;
-  }
-  const mb = BigInt(m);
-  return e >= 0 ? [mb << BigInt(e), 1n] : [mb, 1n << BigInt(-e)];
-}
-
-const gcd = (a: bigint, b: bigint): bigint => {
-  while (b) [a, b] = [b, a % b];
-  return a;
-};
-const reduce = (n: bigint, d: bigint): [bigint, bigint] => {
-  const g = gcd(n, d);
-  return g > 1n ? [n / g, d / g] : [n, d];
+type Entry = {
+  id: Hex;
+  intent: SwapIntent;
+  /** Remaining amount in the kind token. */
+  amount: bigint;
+  x: number;
+  s: number;
+  t: number;
+  sell: boolean;
+  partial: boolean;
+  /** Limit as a price ratio: filled iff p_s / p_t >= lim. */
+  lim: number;
+  /** Fill fraction (float search); 0 = not filled. */
+  f: number;
 };
 
-/** Token prices as exact rationals relative to a component root (union-find over traded pairs). */
-class PriceGraph {
-  private pot = new Map<Address, [bigint, bigint]>();
-  private comp = new Map<Address, number>();
-  private next = 0;
-
-  ratio(a: Address, b: Address): [bigint, bigint] | undefined {
-    const ca = this.comp.get(a);
-    if (ca === undefined || ca !== this.comp.get(b)) return undefined;
-    const [na, da] = this.pot.get(a)!;
-    const [nb, db] = this.pot.get(b)!;
-    return reduce(na * db, da * nb);
-  }
-
-  link(a: Address, b: Address, pa: bigint, pb: bigint): void {
-    const ca = this.comp.get(a);
-    const cb = this.comp.get(b);
-    if (ca === undefined && cb === undefined) {
-      const c = this.next++;
-      this.pot.set(a, [1n, 1n]);
-      this.pot.set(b, reduce(pb, pa));
-      this.comp.set(a, c);
-      this.comp.set(b, c);
-    } else if (cb === undefined) {
-      const [n, d] = this.pot.get(a)!;
-      this.pot.set(b, reduce(n * pb, d * pa));
-      this.comp.set(b, ca!);
-    } else if (ca === undefined) {
-      const [n, d] = this.pot.get(b)!;
-      this.pot.set(a, reduce(n * pa, d * pb));
-      this.comp.set(a, cb);
-    } else if (ca !== cb) {
-      // scale b's component by f = pot[a]·pb / (pa·pot[b])
-      const [na, da] = this.pot.get(a)!;
-      const [nb, db] = this.pot.get(b)!;
-      const fn = na * pb * db;
-      const fd = da * pa * nb;
-      for (const [t, c] of this.comp) {
-        if (c !== cb) continue;
-        const [n, d] = this.pot.get(t)!;
-        this.pot.set(t, reduce(n * fn, d * fd));
-        this.comp.set(t, ca);
-      }
+/** Pools that can matter: drop dead ends (a non-batch token reached by a single pool), repeatedly. */
+export function prunePools(pools: LiquidityAdapter[], batchTokens: Set<Address>): LiquidityAdapter[] {
+  let live = pools.slice();
+  for (;;) {
+    const degree = new Map<Address, number>();
+    for (const p of live) {
+      degree.set(p.token0, (degree.get(p.token0) ?? 0) + 1);
+      degree.set(p.token1, (degree.get(p.token1) ?? 0) + 1);
     }
+    const next = live.filter((p) => (batchTokens.has(p.token0) || degree.get(p.token0)! > 1) && (batchTokens.has(p.token1) || degree.get(p.token1)! > 1));
+    if (next.length === live.length) break;
+    live = next;
   }
-
-  /** Integer prices: each component scaled so its cheapest token is priced about 1e24. */
-  integerPrices(): Map<Address, bigint> {
-    const out = new Map<Address, bigint>();
-    const comps = new Map<number, Address[]>();
-    for (const [t, c] of this.comp) comps.set(c, [...(comps.get(c) ?? []), t]);
-    for (const tokens of comps.values()) {
-      let min: [bigint, bigint] | undefined;
-      for (const t of tokens) {
-        const p = this.pot.get(t)!;
-        if (!min || p[0] * min[1] < min[0] * p[1]) min = p;
-      }
-      const scaleN = 10n ** 24n * min![1];
-      const scaleD = min![0];
-      for (const t of tokens) {
-        const [n, d] = this.pot.get(t)!;
-        out.set(t, (scaleN * n) / (scaleD * d));
-      }
-    }
-    return out;
+  // keep only components that hold a batch token
+  const parent = new Map<Address, Address>();
+  const find = (a: Address): Address => {
+    let r = a;
+    while (parent.get(r) !== undefined && parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(a, r);
+    return r;
+  };
+  for (const p of live) {
+    if (!parent.has(p.token0)) parent.set(p.token0, p.token0);
+    if (!parent.has(p.token1)) parent.set(p.token1, p.token1);
+    parent.set(find(p.token0), find(p.token1));
   }
+  const useful = new Set<Address>();
+  for (const t of batchTokens) if (parent.has(t)) useful.add(find(t));
+  return live.filter((p) => useful.has(find(p.token0)));
 }
 
-/** Float view of a pair's sides: a = SELL amounts, b = BUY amounts. */
-function sideSums(entries: Entry[]): { a1: number; b1: number; a2: number; b2: number } {
-  let a1 = 0, b1 = 0, a2 = 0, b2 = 0;
-  for (const e of entries) {
-    const x = Number(e.amount);
-    if (e.side === 1) e.intent.kind === SwapKind.SELL ? (a1 += x) : (b1 += x);
-    else e.intent.kind === SwapKind.SELL ? (a2 += x) : (b2 += x);
-  }
-  return { a1, b1, a2, b2 };
-}
+type JointPlan = {
+  p: Float64Array;
+  nu: Float64Array;
+  flows: Float64Array;
+  /** Users' net flow per token (> 0 supplied to the pools, < 0 delivered by them). */
+  supply: Float64Array;
+  /** The pinned (residual) token, -1 if no pool is needed. */
+  k: number;
+  excluded: Uint8Array;
+};
 
-/** Limit at π (B per A): side 1 needs π >= buy/sell, side 2 needs π <= sell/buy. */
-const limitOk = (e: Entry, pi: number): boolean =>
-  e.side === 1 ? pi * Number(e.intent.sellAmount) >= Number(e.intent.buyAmount) * (1 - 1e-12) : pi * Number(e.intent.buyAmount) <= Number(e.intent.sellAmount) * (1 + 1e-12);
-
-export class Solver {
-  private readonly router: Router;
-  private readonly original: LiquidityAdapter[];
-  private readonly opts: SolveOptions;
+export class JointSolver {
   private readonly auction: Auction;
+  private readonly opts: SolveOptions;
+  private readonly original: LiquidityAdapter[];
+  private router!: Router;
+  private entries: Entry[] = [];
+  private intents = 0;
 
   constructor(auction: Auction, pools: LiquidityAdapter[], opts: SolveOptions) {
     this.auction = auction;
     this.original = pools;
     this.opts = opts;
-    this.router = new Router(pools.map((p) => p.clone()));
   }
 
   private ref(token: Address): number {
     return Number(this.auction.referencePrices.get(token) ?? this.auction.referencePrices.get(lower(token)) ?? 0n) / 1e18;
   }
 
-  private gasCostIn(token: Address): number {
-    const gp = Number(this.opts.gasPrice ?? 0n);
-    if (gp === 0) return 0;
-    const native = Number(this.opts.nativePrice ?? 10n ** 18n) / 1e18;
-    const ref = this.ref(token);
-    return ref > 0 ? (gp * native) / ref : 0;
-  }
-
-  private idx(t: Address): number | undefined {
-    return this.router.tokenIndex.get(t);
-  }
-
-  /** Float output of routing x of src to dst, with the marginal rate; warm-started per direction. */
-  private warm = new Map<string, Float64Array>();
-  private routeFloat(src: Address, dst: Address, x: number): { out: number; marginal: number; plan: Plan | undefined } {
-    const s = this.idx(src);
-    const d = this.idx(dst);
-    if (s === undefined || d === undefined || !(x > 0)) return { out: 0, marginal: 0, plan: undefined };
-    if (this.opts.strategy === 'baseline') {
-      const p = bestSinglePath(this.router, s, d, x);
-      return p ? { out: p.out, marginal: p.out / x, plan: p } : { out: 0, marginal: 0, plan: undefined };
-    }
-    const key = `${s}:${d}`;
-    const warm = this.warm.get(key);
-    const plan = this.router.plan(s, d, x, { gasCostInDst: this.gasCostIn(dst), ...(warm ? { warm } : {}) });
-    this.warm.set(key, plan.result.nu);
-    return { out: plan.legs.length ? plan.out : 0, marginal: plan.result.marginal, plan: plan.legs.length ? plan : undefined };
-  }
-
-  /** Marginal rate (dst per src) of an infinitesimal trade. */
-  private bid(src: Address, dst: Address, scale: number): number {
-    const r = this.routeFloat(src, dst, Math.max(scale * 1e-9, 1));
-    return r.marginal > 0 ? r.marginal : r.out / Math.max(scale * 1e-9, 1);
-  }
-
-  /** Highest rate π (B per A) at which side 1's net excess of A routed to B pays side 1. */
-  private highEnd(s: { a1: number; b1: number; a2: number; b2: number }, a: Address, b: Address, start: number): number | undefined {
-    const N = (pi: number) => s.a1 - s.b2 + (s.b1 - s.a2) / pi;
-    let pi = start;
-    for (let k = 0; k < 60; k++) {
-      const n = N(pi);
-      if (!(n > 0)) return undefined;
-      const r = this.routeFloat(a, b, n);
-      if (!(r.out > 0)) return undefined;
-      const next = r.out / n;
-      if (Math.abs(next - pi) <= 1e-13 * pi) return Math.min(next, pi);
-      pi = next;
-    }
-    return pi;
-  }
-
-  /** Float clearing rate for a pair (free rate), or undefined if nothing clears. */
-  private pairRate(entries: Entry[], a: Address, b: Address): number | undefined {
-    const s = sideSums(entries);
-    const has1 = s.a1 + s.b1 > 0;
-    const has2 = s.a2 + s.b2 > 0;
-    const refA = this.ref(a);
-    const refB = this.ref(b);
-    const value = (pi: number): number => {
-      let v = 0;
-      for (const e of entries) {
-        const i = e.intent;
-        const x = Number(e.amount);
-        const sell = Number(i.sellAmount);
-        const buy = Number(i.buyAmount);
-        if (e.side === 1) {
-          // receives B: SELL x gets xπ vs x·buy/sell; BUY y pays y/π vs y·sell/buy (A)
-          v += i.kind === SwapKind.SELL ? (x * pi - (x * buy) / sell) * refB : ((x * sell) / buy - x / pi) * refA;
-        } else {
-          v += i.kind === SwapKind.SELL ? (x / pi - (x * buy) / sell) * refA : ((x * sell) / buy - x * pi) * refB;
-        }
-      }
-      return v;
-    };
-    const candidates: number[] = [];
-    const scaleA = s.a1 + s.b2 + 1;
-    const scaleB = s.a2 + s.b1 + 1;
-    const bid = this.bid(a, b, scaleA);
-    const askInv = this.bid(b, a, scaleB); // A per B
-    const ask = askInv > 0 ? 1 / askInv : Infinity;
-    const den = s.a1 - s.b2;
-    const num = s.a2 - s.b1;
-    const piC = has1 && has2 && den !== 0 && num / den > 0 ? num / den : undefined;
-    if (piC !== undefined) candidates.push(piC);
-    // No CoW rate: the users' net excess keeps one sign for every π (one side, or mixed kinds).
-    const alwaysA = piC === undefined && den >= 0 && -num >= 0 && den - num > 0;
-    const alwaysB = piC === undefined && den <= 0 && -num <= 0 && den - num < 0;
-    if (bid > 0 && (piC !== undefined ? piC < bid : alwaysA)) {
-      const hi = this.highEnd(s, a, b, bid);
-      if (hi !== undefined) candidates.push(hi);
-    }
-    if (ask < Infinity && (piC !== undefined ? piC > ask : alwaysB)) {
-      const flipped = { a1: s.a2, b1: s.b2, a2: s.a1, b2: s.b1 };
-      const lo = this.highEnd(flipped, b, a, askInv);
-      if (lo !== undefined) candidates.push(1 / lo);
-    }
-    let best: number | undefined;
-    for (const c of candidates) if (c > 0 && Number.isFinite(c) && (best === undefined || value(c) > value(best))) best = c;
-    return best;
-  }
-
-  solve(): SolveResult {
-    const t0 = performance.now();
+  private collect(): Set<Address> {
     const now = this.opts.now ?? 0;
-    const groups = new Map<string, { a: Address; b: Address; entries: Entry[]; value: number }>();
-    let intents = 0;
+    const tokens = new Set<Address>();
+    const raw: { id: Hex; intent: SwapIntent; amount: bigint }[] = [];
     for (const [id, entry] of this.auction.intents) {
       if (entry.intent.type !== 'swap') continue;
-      intents++;
+      this.intents++;
       const i = entry.intent.intent;
       if (i.validTo < now) continue;
       const full = i.kind === SwapKind.SELL ? i.sellAmount : i.buyAmount;
@@ -309,224 +162,409 @@ export class Solver {
       const st = lower(i.sellToken);
       const bt = lower(i.buyToken);
       if (st === bt) continue;
-      const [a, b] = st < bt ? [st, bt] : [bt, st];
-      const key = `${a}${b}`;
-      const g = groups.get(key) ?? { a, b, entries: [], value: 0 };
-      g.entries.push({ id: lower(id) as Hex, intent: i, amount, side: st === a ? 1 : 2 });
-      g.value += Number(i.sellAmount) * this.ref(st);
-      groups.set(key, g);
+      tokens.add(st);
+      tokens.add(bt);
+      raw.push({ id: lower(id) as Hex, intent: i, amount });
     }
-    // The baseline has no batch view: every intent is its own group, in arrival order.
-    const order =
-      this.opts.strategy === 'baseline'
-        ? [...groups.values()].flatMap((g) => g.entries.map((e) => ({ ...g, entries: [e] })))
-        : [...groups.values()].sort((x, y) => y.value - x.value);
+    this.router = new Router(prunePools(this.original, tokens).map((p) => p.clone()));
+    for (const r of raw) {
+      const s = this.router.tokenIndex.get(lower(r.intent.sellToken));
+      const t = this.router.tokenIndex.get(lower(r.intent.buyToken));
+      if (s === undefined || t === undefined) continue; // no liquidity at all for this token
+      this.entries.push({
+        id: r.id,
+        intent: r.intent,
+        amount: r.amount,
+        x: Number(r.amount),
+        s,
+        t,
+        sell: r.intent.kind === SwapKind.SELL,
+        partial: r.intent.partiallyFillable,
+        lim: Number(r.intent.buyAmount) / Number(r.intent.sellAmount),
+        f: 1,
+      });
+    }
+    return tokens;
+  }
 
-    const prices = new PriceGraph();
-    const plans: PairPlan[] = [];
-    for (const g of order) {
-      const plan = this.planPair(g.a, g.b, g.entries, prices);
-      if (plan) {
-        prices.link(plan.a, plan.b, plan.pa, plan.pb);
-        plans.push(plan);
+  /** Users' net float flows at p: e_j > 0 paid in, < 0 taken out. */
+  private userFlows(p: Float64Array, e: Float64Array, gross?: Float64Array): void {
+    e.fill(0);
+    gross?.fill(0);
+    for (const en of this.entries) {
+      if (en.f <= 0) continue;
+      const amt = en.f * en.x;
+      const rate = p[en.s]! / p[en.t]!;
+      const paid = en.sell ? amt : amt / rate;
+      const got = en.sell ? amt * rate : amt;
+      e[en.s] = e[en.s]! + paid;
+      e[en.t] = e[en.t]! - got;
+      if (gross) {
+        gross[en.s] = gross[en.s]! + paid;
+        gross[en.t] = gross[en.t]! + got;
       }
-    }
-    // Exact pass at the final integer prices; drop failing pairs until everything balances.
-    let active = plans;
-    for (;;) {
-      const graph = new PriceGraph();
-      for (const p of active) graph.link(p.a, p.b, p.pa, p.pb);
-      const intPrices = graph.integerPrices();
-      const exact = this.exactPass(active, intPrices);
-      if (exact.failed === undefined) return this.finish(active, intPrices, exact, intents, t0);
-      active = active.filter((p) => p !== exact.failed);
     }
   }
 
-  /** Chooses the pair's intents and rate (float search, then an exact feasibility check). */
-  private planPair(a: Address, b: Address, entries: Entry[], prices: PriceGraph): PairPlan | undefined {
-    let live = entries.slice();
-    const forced = prices.ratio(a, b);
-    for (let round = 0; round < entries.length + 4 && live.length; round++) {
-      const pi = forced ? ratioToFloat(forced[0], forced[1]) : this.pairRate(live, a, b);
-      if (pi === undefined || !(pi > 0)) return undefined;
-      const bad = live.filter((e) => !limitOk(e, pi));
-      if (bad.length) {
-        // drop the violator that moves the rate most (largest value), then re-solve
-        const worth = (e: Entry) => Number(e.intent.sellAmount) * this.ref(lower(e.intent.sellToken));
-        const worst = bad.reduce((x, y) => (worth(y) > worth(x) ? y : x));
-        live = live.filter((e) => e !== worst);
+  /**
+   * Fixed point of prices for the current fills (see the module comment). The pools' problem
+   * pins one demanded token k and asks for every other token's net user flow exactly (supplied
+   * tokens are spent, demanded ones delivered), so the pools' marginal prices ν follow; the users'
+   * prices are ν with every demanded token marked down by one common factor (1 − λ), and λ moves
+   * until token k is delivered exactly too (λ > 0 hands the gap between the pools' average and
+   * marginal prices back to the users).
+   */
+  private clear(p: Float64Array, excluded: Uint8Array, warm: { nu: Float64Array; lambda: number }, maxIt = 100): JointPlan | undefined {
+    const n = this.router.tokens.length;
+    const e = new Float64Array(n);
+    const gross = new Float64Array(n);
+    const supply = new Float64Array(n);
+    const pinned = new Float64Array(n);
+    const out = new Float64Array(n);
+    const t0 = this.router.t0;
+    const t1 = this.router.t1;
+    let last: JointPlan | undefined;
+    let k = -1;
+    let prev: { lambda: number; resid: number } | undefined;
+    for (let it = 0; it < maxIt; it++) {
+      this.userFlows(p, e, gross);
+      let best = 0;
+      for (let j = 0; j < n; j++) {
+        const tol = 1e-12 * gross[j]!;
+        supply[j] = Math.abs(e[j]!) > tol ? e[j]! : 0;
+        if (supply[j]! < 0 && -supply[j]! * p[j]! > best * 1.5) best = -supply[j]! * p[j]!;
+      }
+      if (k < 0 || !(supply[k]! < 0) || -supply[k]! * p[k]! * 1.5 < best) {
+        k = -1;
+        for (let j = 0; j < n; j++) if (supply[j]! < 0 && (k < 0 || -supply[j]! * p[j]! > -supply[k]! * p[k]!)) k = j;
+      }
+      if (k < 0) {
+        // everything nets out among the users: no pool is needed
+        return { p: Float64Array.from(p), nu: Float64Array.from(p), flows: new Float64Array(this.router.pools.length * 2), supply: Float64Array.from(supply), k, excluded };
+      }
+      const lambda = warm.lambda;
+      pinned.fill(NaN);
+      pinned[k] = p[k]! / (1 - lambda);
+      const Dk = -supply[k]!;
+      supply[k] = 0; // k takes whatever the pools deliver
+      const warmNu = warm.nu;
+      for (let j = 0; j < n; j++) if (!(warmNu[j]! > 0) || !Number.isFinite(warmNu[j]!)) warmNu[j] = p[j]!;
+      const res = this.router.solveDual(supply, pinned, warmNu, excluded);
+      warm.nu = res.nu;
+      supply[k] = -Dk;
+      out.fill(0);
+      for (let i = 0; i < this.router.pools.length; i++) {
+        out[t0[i]!] = out[t0[i]!]! + res.flows[2 * i]!;
+        out[t1[i]!] = out[t1[i]!]! + res.flows[2 * i + 1]!;
+      }
+      last = { p: Float64Array.from(p), nu: res.nu, flows: res.flows, supply: Float64Array.from(supply), k, excluded };
+      let demandValue = 0;
+      for (let j = 0; j < n; j++) if (supply[j]! < 0) demandValue -= supply[j]! * res.nu[j]!;
+      const resid = ((out[k]! - Dk) * res.nu[k]!) / demandValue;
+      // secant on λ (the residual's slope in λ is about −1 before the prices follow; measured after)
+      let slope = -1;
+      if (prev && Math.abs(lambda - prev.lambda) > 1e-15) {
+        const sl = (resid - prev.resid) / (lambda - prev.lambda);
+        if (sl < -0.05 && sl > -50) slope = sl;
+      }
+      prev = { lambda, resid };
+      warm.lambda = Math.max(-0.5, Math.min(0.5, lambda - resid / slope));
+      let move = 0;
+      for (let j = 0; j < n; j++) {
+        const target = res.nu[j]! * (supply[j]! < 0 ? 1 - warm.lambda : 1);
+        move = Math.max(move, Math.abs(Math.log(target / p[j]!)));
+        p[j] = target;
+      }
+      // partially fillable intents: fill up to where the pools' marginal price meets the limit
+      let fillsMoved = false;
+      for (const en of this.entries) {
+        if (!en.partial || en.f <= 0) continue;
+        const marginal = res.nu[en.s]! / res.nu[en.t]! / en.lim;
+        if (marginal < 1 - 1e-9 || en.f < 1) {
+          const f = Math.min(1, en.f * Math.pow(marginal, 20));
+          if (Math.abs(f - en.f) > 1e-9 * en.f) fillsMoved = true;
+          en.f = f < 1e-6 ? 0 : f;
+        }
+      }
+      if (Math.abs(resid) < 1e-12 && move < 1e-12 && !fillsMoved) return last;
+    }
+    return last;
+  }
+
+  /** Legs of a dual solution (pool flows), in an order where every token is received before it is spent; or a pool to drop. */
+  private legs(plan: JointPlan): { ok: true; legs: PlanLeg[] } | { ok: false; drop: number } {
+    const r = this.router;
+    const legs: PlanLeg[] = [];
+    let total = 0;
+    for (let j = 0; j < plan.supply.length; j++) total += Math.abs(plan.supply[j]!) * plan.nu[j]!;
+    const minValue = 1e-12 * total;
+    for (let i = 0; i < r.pools.length; i++) {
+      const d0 = plan.flows[2 * i]!;
+      const d1 = plan.flows[2 * i + 1]!;
+      if (d0 === 0 && d1 === 0) continue;
+      const zeroForOne = d0 < 0;
+      const tokenIn = zeroForOne ? r.t0[i]! : r.t1[i]!;
+      const tokenOut = zeroForOne ? r.t1[i]! : r.t0[i]!;
+      const amountIn = zeroForOne ? -d0 : -d1;
+      if (!(amountIn > 0) || amountIn * plan.nu[tokenIn]! < minValue) continue;
+      legs.push({ pool: i, zeroForOne, tokenIn, tokenOut, amountIn });
+    }
+    // Kahn's algorithm over tokens
+    const indeg = new Map<number, number>();
+    const outs = new Map<number, PlanLeg[]>();
+    for (const l of legs) {
+      indeg.set(l.tokenOut, (indeg.get(l.tokenOut) ?? 0) + 1);
+      if (!indeg.has(l.tokenIn)) indeg.set(l.tokenIn, 0);
+      outs.set(l.tokenIn, [...(outs.get(l.tokenIn) ?? []), l]);
+    }
+    const ready = [...indeg].filter(([, d]) => d === 0).map(([t]) => t);
+    const ordered: PlanLeg[] = [];
+    while (ready.length) {
+      const t = ready.pop()!;
+      for (const l of (outs.get(t) ?? []).sort((a, b) => b.amountIn - a.amountIn)) {
+        ordered.push(l);
+        const d = indeg.get(l.tokenOut)! - 1;
+        indeg.set(l.tokenOut, d);
+        if (d === 0) ready.push(l.tokenOut);
+      }
+    }
+    if (ordered.length === legs.length) return { ok: true, legs: ordered };
+    const cyclic = legs.filter((l) => !ordered.includes(l));
+    const smallest = cyclic.reduce((a, b) => (b.amountIn * plan.nu[b.tokenIn]! < a.amountIn * plan.nu[a.tokenIn]! ? b : a));
+    return { ok: false, drop: smallest.pool };
+  }
+
+  /** Float search: fills, prices and routes; undefined if nothing fills. */
+  private search(): { plan: JointPlan; legs: PlanLeg[] } | undefined {
+    const r = this.router;
+    const n = r.tokens.length;
+    if (!this.entries.length || !r.pools.length) return undefined;
+    // start from the pools' own prices, expressed in numeraire per base unit
+    let anchor = 0;
+    let anchorRef = 0;
+    for (let j = 0; j < n; j++) {
+      const v = this.ref(r.tokens[j]!);
+      if (v > 0 && r.byToken[j]!.length > r.byToken[anchor]!.length) [anchor, anchorRef] = [j, v];
+    }
+    if (!(anchorRef > 0)) anchorRef = this.ref(r.tokens[anchor]!) || 1;
+    const spot = r.spotPrices(anchor);
+    const p = new Float64Array(n);
+    for (let j = 0; j < n; j++) p[j] = spot[j]! * anchorRef;
+    for (const en of this.entries) en.f = en.partial || p[en.s]! / p[en.t]! >= en.lim * (1 - 0.2) ? 1 : 0;
+    const excluded = new Uint8Array(r.pools.length);
+    const warm = { nu: Float64Array.from(p), lambda: 0 };
+    const gasUnit = (Number(this.opts.gasPrice ?? 0n) * Number(this.opts.nativePrice ?? 10n ** 18n)) / 1e18 / 1e18;
+    let plan: JointPlan | undefined;
+    for (let round = 0; round < 40; round++) {
+      plan = this.clear(p, excluded, warm);
+      if (!plan) return undefined;
+      p.set(plan.p);
+      // fill-or-kill limits at the uniform prices (with room for the final shading)
+      const bad = this.entries.filter((en) => en.f > 0 && !en.partial && p[en.s]! / p[en.t]! < en.lim * (1 + 1e-9));
+      const badPartial = this.entries.filter((en) => en.f > 0 && en.partial && p[en.s]! / p[en.t]! < en.lim * (1 + 1e-9));
+      if (bad.length || badPartial.length) {
+        for (const en of bad) en.f = 0;
+        for (const en of badPartial) en.f *= 0.5;
         continue;
       }
-      // exact check (the pools keep the swaps if it passes), shading the rate towards feasibility
-      let violators: Entry[] = [];
-      const sign = this.excessSign(live, pi);
-      for (let k = 0; k < (forced ? 1 : 8) && !violators.length; k++) {
-        const shaded = pi * (1 - sign * (k === 0 ? 0 : 1e-13 * 10 ** k));
-        const [pa, pb] = forced ?? floatRatio(shaded);
-        const check = this.settlePair({ a, b, entries: live, pa, pb }, 'plan');
-        if (check.ok) return { a, b, entries: live, pa, pb };
-        violators = check.violators;
+      // gas: a pool whose arbitrage profit at the optimum is below its gas cost is not worth using
+      if (gasUnit > 0) {
+        let dropped = false;
+        for (let i = 0; i < r.pools.length; i++) {
+          if (excluded[i]) continue;
+          const d0 = plan.flows[2 * i]!;
+          const d1 = plan.flows[2 * i + 1]!;
+          if (d0 === 0 && d1 === 0) continue;
+          const profit = plan.nu[r.t0[i]!]! * d0 + plan.nu[r.t1[i]!]! * d1;
+          if (profit < r.pools[i]!.gas * gasUnit) {
+            excluded[i] = 1;
+            dropped = true;
+          }
+        }
+        if (dropped) continue;
       }
-      if (violators.length) {
-        live = live.filter((e) => !violators.includes(e));
-        continue;
-      }
-      // infeasible as a whole: drop the side of smaller value and re-solve
-      if (live.some((e) => e.side === 1) && live.some((e) => e.side === 2)) {
-        const s = sideSums(live);
-        const side1Value = (s.a1 + s.b1 / pi) * this.ref(a);
-        const side2Value = (s.a2 + s.b2 * pi) * this.ref(b);
-        const dropSide = side1Value < side2Value ? 1 : 2;
-        live = live.filter((e) => e.side !== dropSide);
-        continue;
-      }
-      return undefined;
+      const ordered = this.legs(plan);
+      if (ordered.ok) return { plan, legs: ordered.legs };
+      excluded[ordered.drop] = 1;
     }
     return undefined;
   }
 
-  /** +1 if the users' net excess at π is in A (routed A→B; lowering π helps), -1 if in B. */
-  private excessSign(entries: Entry[], pi: number): number {
-    const s = sideSums(entries);
-    return s.a1 - s.b2 + (s.b1 - s.a2) / pi >= 0 ? 1 : -1;
+  solve(): SolveResult | undefined {
+    const t0 = performance.now();
+    this.collect();
+    const found = this.search();
+    if (!found) return undefined;
+    const { plan, legs } = found;
+    const r = this.router;
+    const n = r.tokens.length;
+    // integer prices: the cheapest traded token at ~2^80
+    let pmin = Infinity;
+    for (const en of this.entries) if (en.f > 0) pmin = Math.min(pmin, plan.p[en.s]!, plan.p[en.t]!);
+    const demanded = new Uint8Array(n);
+    for (let j = 0; j < n; j++) demanded[j] = plan.supply[j]! < 0 ? 1 : 0;
+    // Prices to integers; a token left short by float error or rounding gets dearer (its buyers
+    // receive a little less) until every token balances exactly.
+    const mult = new Float64Array(n).fill(1);
+    for (let j = 0; j < n; j++) if (demanded[j]) mult[j] = 1 + 1e-12;
+    for (let round = 0; round < 12; round++) {
+      const P: bigint[] = [];
+      for (let j = 0; j < n; j++) P.push(BigInt(Math.round((plan.p[j]! / pmin) * 2 ** 80 * mult[j]!)));
+      const res = this.exact(plan, legs, P);
+      if ('solution' in res) {
+        res.stats.ms = performance.now() - t0;
+        return res;
+      }
+      for (let j = 0; j < n; j++) {
+        if (res.short[j]! > 0n) mult[j] = mult[j]! * (1 + (2 * Number(res.short[j]!)) / Math.max(1, Number(res.recv[j]!)) + 1e-12 * 4 ** round);
+        else if (demanded[j]) mult[j] = mult[j]! * (1 + 1e-12 * 10 ** round);
+      }
+    }
+    return undefined;
   }
 
-  /**
-   * Exact accounting of one pair at prices pa:pb (p_A/p_B). Routes the exact net excess, and checks
-   * that the other token's payouts are covered with a safety margin (for the final price rounding)
-   * or, for a pure CoW, by the settlement's buffers ('plan'); exact non-negativity ('final'). The
-   * pools keep the executed swaps only if the pair settles.
-   */
-  private settlePair(p: PairPlan, mode: 'plan' | 'final'): { ok: boolean; violators: Entry[]; legs: ExecutedLeg[]; executed: Map<Hex, bigint>; net: Map<Address, bigint> } {
-    const violators = p.entries.filter((e) => (e.side === 1 ? !limitHolds(e.intent, p.pa, p.pb) : !limitHolds(e.intent, p.pb, p.pa)));
-    if (violators.length) return { ok: false, violators, legs: [], executed: new Map(), net: new Map() };
-    let inA = 0n, outA = 0n, inB = 0n, outB = 0n;
-    const executed = new Map<Hex, bigint>();
-    for (const e of p.entries) {
-      const [sp, bp] = e.side === 1 ? [p.pa, p.pb] : [p.pb, p.pa];
-      const t = tradeAmounts(e.intent, e.amount, sp, bp);
-      if (e.side === 1) {
-        inA += t.sell;
-        outB += t.buy;
-      } else {
-        inB += t.sell;
-        outA += t.buy;
-      }
-      executed.set(e.id, e.amount);
+  /** Exact amounts at integer prices P on fresh pool state; undefined if some token would be short. */
+  private exact(plan: JointPlan, legs: PlanLeg[], P: bigint[]): SolveResult | { short: bigint[]; recv: bigint[] } {
+    const r = this.router;
+    const n = r.tokens.length;
+    const bal: bigint[] = new Array(n).fill(0n);
+    const paid: bigint[] = new Array(n).fill(0n);
+    const recv: bigint[] = new Array(n).fill(0n);
+    const trades: { intentId: Hex; executed: bigint }[] = [];
+    const filled: Entry[] = [];
+    for (const en of this.entries) {
+      if (en.f <= 0) continue;
+      const executed = en.partial && en.f < 1 ? BigInt(Math.floor(en.f * en.x)) : en.amount;
+      if (executed <= 0n) continue;
+      const executedClamped = executed > en.amount ? en.amount : executed;
+      if (!limitHolds(en.intent, P[en.s]!, P[en.t]!)) continue; // (drops only on shading)
+      const a = tradeAmounts(en.intent, executedClamped, P[en.s]!, P[en.t]!);
+      bal[en.s] = bal[en.s]! + a.sell;
+      bal[en.t] = bal[en.t]! - a.buy;
+      paid[en.s] = paid[en.s]! + a.sell;
+      recv[en.t] = recv[en.t]! + a.buy;
+      trades.push({ intentId: en.id, executed: executedClamped });
+      filled.push(en);
     }
-    let netA = inA - outA;
-    let netB = inB - outB;
-    let legs: ExecutedLeg[] = [];
-    const saved = new Map<number, LiquidityAdapter>();
-    const route = (src: Address, dst: Address, amount: bigint): bigint => {
-      const r = this.routeFloat(src, dst, Number(amount));
-      if (!r.plan) return 0n;
-      for (const l of r.plan.legs) if (!saved.has(l.pool)) saved.set(l.pool, this.router.pools[l.pool]!.clone());
-      const ex = executePlan(this.router, r.plan, amount);
-      legs = ex.legs;
-      return ex.amountOut;
+    if (!trades.length) return { short: new Array(n).fill(0n), recv };
+    // pool legs, exactly, on copies of the original state
+    const pools = new Map<number, LiquidityAdapter>();
+    const poolOf = (i: number): LiquidityAdapter => {
+      let p = pools.get(i);
+      if (!p) {
+        p = r.pools[i]!.clone();
+        pools.set(i, p);
+      }
+      return p;
     };
-    let receiver: Address | undefined;
-    if (netA > 0n && netB < 0n) {
-      netB += route(p.a, p.b, netA);
-      netA = 0n;
-      receiver = p.b;
-    } else if (netB > 0n && netA < 0n) {
-      netA += route(p.b, p.a, netB);
-      netB = 0n;
-      receiver = p.a;
+    const planIn = new Float64Array(n);
+    const planOut = new Float64Array(n);
+    for (let j = 0; j < n; j++) planIn[j] = Math.max(0, plan.supply[j]!);
+    for (const l of legs) {
+      const f = plan.flows;
+      planIn[l.tokenOut] = planIn[l.tokenOut]! + (l.zeroForOne ? f[2 * l.pool + 1]! : f[2 * l.pool]!);
+      planOut[l.tokenIn] = planOut[l.tokenIn]! + l.amountIn;
     }
-    const margin = (paid: bigint) => paid / 10n ** 15n + BigInt(p.entries.length) + 2n;
-    const buf = (t: Address) => this.opts.buffers?.get(t) ?? 0n;
-    const strict = mode === 'plan' && legs.length > 0;
-    const okA = netA >= (strict && receiver === p.a ? margin(outA) : -buf(p.a));
-    const okB = netB >= (strict && receiver === p.b ? margin(outB) : -buf(p.b));
-    const ok = okA && okB;
-    if (!ok) for (const [i, pool] of saved) this.router.pools[i] = pool;
-    return { ok, violators, legs, executed, net: new Map([[p.a, netA], [p.b, netB]]) };
-  }
-
-  /** Recomputes every pair exactly at the final integer prices on fresh pool state. */
-  private exactPass(plans: PairPlan[], prices: Map<Address, bigint>) {
-    this.router.pools.splice(0, this.router.pools.length, ...this.original.map((p) => p.clone()));
-    const legs: ExecutedLeg[] = [];
-    const executed = new Map<Hex, bigint>();
-    const bufferUse = new Map<Address, bigint>();
-    for (const p of plans) {
-      const q = { ...p, pa: prices.get(p.a)!, pb: prices.get(p.b)! };
-      const r = this.settlePair(q, 'final');
-      if (!r.ok) return { failed: p, legs, executed };
-      for (const [t, n] of r.net) {
-        if (n < 0n) {
-          const used = (bufferUse.get(t) ?? 0n) - n;
-          if (used > (this.opts.buffers?.get(t) ?? 0n)) return { failed: p, legs, executed };
-          bufferUse.set(t, used);
-        }
-      }
-      legs.push(...r.legs);
-      for (const [id, x] of r.executed) executed.set(id, x);
+    const actualIn: bigint[] = bal.map((b) => (b > 0n ? b : 0n));
+    const spent: bigint[] = new Array(n).fill(0n);
+    const spentPlan = new Float64Array(n);
+    const executed: ExecutedLeg[] = [];
+    for (const l of legs) {
+      const j = l.tokenIn;
+      spentPlan[j] = spentPlan[j]! + l.amountIn;
+      const free = plan.supply[j]! >= 0;
+      const lastOfToken = free && spentPlan[j]! >= planOut[j]! * (1 - 1e-12) && legs.filter((m) => m.tokenIn === j).at(-1) === l;
+      const share = l.amountIn / Math.max(planIn[j]!, planOut[j]!);
+      let amt = lastOfToken ? actualIn[j]! - spent[j]! : (actualIn[j]! * BigInt(Math.floor(share * 2 ** 52))) >> 52n;
+      if (amt > actualIn[j]! - spent[j]!) amt = actualIn[j]! - spent[j]!;
+      if (amt <= 0n) continue;
+      const pool = poolOf(l.pool);
+      const out = pool.quote(l.zeroForOne, amt);
+      if (out <= 0n) continue;
+      pool.swap(l.zeroForOne, amt);
+      spent[j] = spent[j]! + amt;
+      actualIn[l.tokenOut] = actualIn[l.tokenOut]! + out;
+      bal[j] = bal[j]! - amt;
+      bal[l.tokenOut] = bal[l.tokenOut]! + out;
+      executed.push({ pool: r.pools[l.pool]!, zeroForOne: l.zeroForOne, amountIn: amt, amountOut: out });
     }
-    return { failed: undefined, legs, executed };
-  }
-
-  private finish(plans: PairPlan[], prices: Map<Address, bigint>, exact: { legs: ExecutedLeg[]; executed: Map<Hex, bigint> }, intents: number, t0: number): SolveResult {
-    const tokens = new Set<Address>();
-    for (const p of plans) {
-      tokens.add(p.a);
-      tokens.add(p.b);
+    const short = bal.map((b, j) => {
+      const d = -(b + (this.opts.buffers?.get(r.tokens[j]!) ?? 0n));
+      return d > 0n ? d : 0n;
+    });
+    if (short.some((d) => d > 0n)) return { short, recv };
+    // report the legs against the caller's adapters (their state is the pre-batch state)
+    const byAddress = new Map(this.original.map((p) => [p.address, p]));
+    for (const l of executed) l.pool = byAddress.get(l.pool.address) ?? l.pool;
+    const traded = new Set<number>();
+    for (const en of filled) {
+      traded.add(en.s);
+      traded.add(en.t);
     }
-    const sorted = [...tokens].sort();
+    const prices = [...traded].map((j) => ({ token: r.tokens[j]!, price: P[j]! })).sort((a, b) => (a.token < b.token ? -1 : 1));
     const interactions: Interaction[] = [];
-    for (const l of exact.legs) interactions.push(...l.pool.encodeSwap(l.zeroForOne, l.amountIn, l.amountOut, this.opts.settlement));
-    const trades = [...exact.executed].map(([intentId, executed]) => ({ intentId, executed }));
-    let matched = 0;
+    for (const l of executed) interactions.push(...l.pool.encodeSwap(l.zeroForOne, l.amountIn, l.amountOut, this.opts.settlement));
     let matchedValue = 0;
     let totalValue = 0;
-    for (const p of plans) {
-      const has1 = p.entries.some((e) => e.side === 1);
-      const has2 = p.entries.some((e) => e.side === 2);
-      const s = sideSums(p.entries);
-      const pi = ratioToFloat(p.pa, p.pb);
-      const v1 = (s.a1 + s.b1 / pi) * this.ref(p.a);
-      const v2 = (s.a2 + s.b2 * pi) * this.ref(p.b);
-      totalValue += v1 + v2;
-      if (has1 && has2) {
-        matched += p.entries.length;
-        matchedValue += 2 * Math.min(v1, v2);
-      }
+    for (let j = 0; j < n; j++) {
+      const v = this.ref(r.tokens[j]!);
+      const m = paid[j]! < recv[j]! ? paid[j]! : recv[j]!;
+      matchedValue += Number(m) * v;
+      totalValue += Number(paid[j]!) * v;
     }
-    const gasEstimate = SETTLE_GAS + trades.length * TRADE_GAS + exact.legs.reduce((s, l) => s + l.pool.gas, 0);
+    const matched = filled.filter((en) => recv[en.s]! > 0n || paid[en.t]! > 0n).length;
     return {
-      solution: {
-        auctionId: this.auction.id,
-        solver: this.opts.solver,
-        prices: sorted.map((token) => ({ token, price: prices.get(token)! })),
-        marketPrices: [],
-        trades,
-        interactions,
-      },
-      legs: exact.legs,
+      solution: { auctionId: this.auction.id, solver: this.opts.solver, prices, marketPrices: [], trades, interactions },
+      legs: executed,
       stats: {
-        intents,
+        intents: this.intents,
         filled: trades.length,
         matched,
         matchedVolumeShare: totalValue > 0 ? matchedValue / totalValue : 0,
         interactions: interactions.length,
-        gasEstimate,
-        ms: performance.now() - t0,
+        gasEstimate: SETTLE_GAS + trades.length * TRADE_GAS + executed.reduce((s, l) => s + l.pool.gas, 0),
+        ms: 0,
       },
     };
   }
 }
 
-export function ratioToFloat(n: bigint, d: bigint): number {
-  const sn = Math.max(0, n.toString(2).length - 64);
-  const sd = Math.max(0, d.toString(2).length - 64);
-  return (Number(n >> BigInt(sn)) / Number(d >> BigInt(sd))) * 2 ** (sn - sd);
-}
+const emptyResult = (auction: Auction, opts: SolveOptions, intents: number, ms: number): SolveResult => ({
+  solution: { auctionId: auction.id, solver: opts.solver, prices: [], marketPrices: [], trades: [], interactions: [] },
+  legs: [],
+  stats: { intents, filled: 0, matched: 0, matchedVolumeShare: 0, interactions: 0, gasEstimate: 0, ms },
+});
 
 /** Solves an auction against the given pool states (not mutated). */
 export function solve(auction: Auction, pools: LiquidityAdapter[], opts: SolveOptions): SolveResult {
-  return new Solver(auction, pools, opts).solve();
+  if (opts.strategy === 'baseline') return solveBaseline(auction, pools, opts);
+  const t0 = performance.now();
+  const joint = new JointSolver(auction, pools, opts).solve();
+  const scoreOf = (r: SolveResult | undefined): bigint | undefined => {
+    if (!r || !r.solution.trades.length) return undefined;
+    const s = scoreSolution(r.solution, auction);
+    return s.ok ? s.value.score : undefined;
+  };
+  const jointScore = scoreOf(joint);
+  let best = jointScore !== undefined ? joint : undefined;
+  let source: 'joint' | 'baseline' = 'joint';
+  const candidates: { joint?: bigint; baseline?: bigint } = {};
+  if (jointScore !== undefined) candidates.joint = jointScore;
+  if (!opts.noFallback) {
+    const base = solveBaseline(auction, pools, opts);
+    const baseScore = scoreOf(base);
+    if (baseScore !== undefined) {
+      candidates.baseline = baseScore;
+      if (jointScore === undefined || baseScore > jointScore) {
+        best = base;
+        source = 'baseline';
+      }
+    }
+  }
+  const intents = [...auction.intents.values()].filter((e) => e.intent.type === 'swap').length;
+  const out = best ?? emptyResult(auction, opts, intents, 0);
+  out.stats.ms = performance.now() - t0;
+  out.stats.source = source;
+  out.stats.candidates = candidates;
+  return out;
 }
