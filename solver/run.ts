@@ -1,0 +1,199 @@
+// The solver process: attach to a node's HTTP API, and for each auction: fetch its open intents,
+// refresh pool state from the chain, solve, sign the solution with the protocol codec, publish it,
+// and submit the bundle on chain only if the node network ranked it first.
+//
+// Node API used (node/openapi.json): GET /health (chainId, settlement), GET /v1/auction (the
+// auction to solve: id, solveDeadline, referencePrices, intents[].signedIntent),
+// GET /v1/auctions/{id} (its ranking once final). The node receives solutions only on the gossip
+// topic /solutions/1/<chainId>; it has no HTTP route for them. `publish` therefore tries
+// POST /v1/solutions (for when the node adds one) and otherwise hands the signed bytes to an
+// optional gossip publisher; without either the solution cannot reach the ranking (logged).
+import type { Address, Chain, Hex, PublicClient, Transport, WalletClient, Account } from 'viem';
+import type { Logger } from 'pino';
+import { parseSignedIntentJson } from '../protocol/json.ts';
+import { intentDigest } from '../protocol/hash.ts';
+import { intentDomain } from '../protocol/eip712.ts';
+import type { SignedIntent } from '../protocol/intent.ts';
+import type { Auction, AuctionIntent } from '../protocol/score.ts';
+import { signDigest } from '../protocol/signature.ts';
+import { encodeSignedSolution, encodeSolutionBody, solutionDigest, solutionHash, type Solution } from '../protocol/solution.ts';
+import { toHex } from '../protocol/bytes.ts';
+import { BundleSubmitter, buildBatch, type SubmitOutcome } from './bundle.ts';
+import { ChainLiquidity, multicallAt, type PoolSpec } from './chain/state.ts';
+import { solve, type Strategy } from './solve.ts';
+import { parseAbi } from 'viem';
+
+const balanceOfAbi = parseAbi(['function balanceOf(address) view returns (uint256)']);
+
+export type SolverOptions = {
+  strategy: Strategy;
+  privateKey: Hex;
+  nodeUrl: string;
+  publicClient: PublicClient;
+  wallet: WalletClient<Transport, Chain, Account>;
+  pools: PoolSpec[];
+  log: Logger;
+  pollMs?: number;
+  /** Gossip publisher for the signed solution bytes (the node takes solutions only over gossip). */
+  gossip?: (bytes: Uint8Array) => Promise<void>;
+  /** Gas price for the router's gas accounting; default: the chain's current gas price. */
+  gasPrice?: bigint;
+};
+
+type AuctionJson = {
+  id: number | null;
+  chainId?: number;
+  solveDeadline?: string;
+  referencePrices?: Record<string, string>;
+  intents: { id: Hex; filled?: string; signedIntent: unknown }[];
+  ranking?: { rank: number; solver: Address; hash: Hex }[] | null;
+};
+
+export type AuctionOutcome =
+  | { auctionId: number; status: 'no_solution' | 'not_published' | 'not_winner' | 'no_ranking' }
+  | { auctionId: number; status: 'submitted'; result: SubmitOutcome };
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { headers: { accept: 'application/json' } });
+  const body = (await res.json()) as T & { error?: { code: string; message: string } };
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${body.error?.code ?? ''} ${body.error?.message ?? ''}`);
+  return body;
+}
+
+/** Decodes the node's auction view into the protocol Auction plus the signed intents by id. */
+export function parseAuction(a: AuctionJson, chainId: number, settlement: Address): { auction: Auction; signed: Map<Hex, SignedIntent> } {
+  const intents = new Map<Hex, AuctionIntent>();
+  const signed = new Map<Hex, SignedIntent>();
+  const domain = intentDomain(chainId, settlement);
+  for (const e of a.intents) {
+    const parsed = parseSignedIntentJson(e.signedIntent);
+    if (!parsed.ok) continue;
+    const id = e.id.toLowerCase() as Hex;
+    // never trust the id blindly: it must be the intent's digest under our domain
+    if (intentDigest(parsed.value, domain).toLowerCase() !== id) continue;
+    signed.set(id, parsed.value);
+    intents.set(id, { id, intent: parsed.value, ...(e.filled ? { filled: BigInt(e.filled) } : {}) });
+  }
+  const referencePrices = new Map<Address, bigint>(Object.entries(a.referencePrices ?? {}).map(([t, p]) => [t.toLowerCase() as Address, BigInt(p)]));
+  return { auction: { id: BigInt(a.id ?? 0), intents, referencePrices }, signed };
+}
+
+export function signSolution(solution: Solution, privateKey: Hex, chainId: number, settlement: Address): { bytes: Uint8Array; hash: Hex } {
+  const body = encodeSolutionBody(solution);
+  const signature = signDigest(solutionDigest(body, chainId, settlement), privateKey);
+  const bytes = encodeSignedSolution({ ...solution, signature });
+  return { bytes, hash: solutionHash(bytes) };
+}
+
+export class SolverProcess {
+  private readonly o: SolverOptions;
+  private chain?: ChainLiquidity;
+  private submitter?: BundleSubmitter;
+  private chainId = 0;
+  private settlement: Address = '0x0000000000000000000000000000000000000000';
+  private lastAuction = -1;
+  private stopped = false;
+
+  constructor(o: SolverOptions) {
+    this.o = o;
+  }
+
+  get address(): Address {
+    return this.o.wallet.account.address;
+  }
+
+  async init(): Promise<void> {
+    const health = await getJson<{ chainId: number; settlement: Address; peerId: string }>(`${this.o.nodeUrl}/health`);
+    this.chainId = health.chainId;
+    this.settlement = health.settlement;
+    const rpcChain = await this.o.publicClient.getChainId();
+    if (rpcChain !== health.chainId) throw new Error(`RPC is chain ${rpcChain}, the node is on ${health.chainId}`);
+    this.chain = await ChainLiquidity.load(this.o.publicClient, this.o.pools);
+    this.submitter = new BundleSubmitter({ publicClient: this.o.publicClient, wallet: this.o.wallet, settlement: this.settlement, log: this.o.log });
+    this.o.log.info({ event: 'solver_attached', node: this.o.nodeUrl, peerId: health.peerId, chainId: this.chainId, settlement: this.settlement, solver: this.address, strategy: this.o.strategy, pools: this.o.pools.length, block: this.chain.block.toString() });
+  }
+
+  /** Publishes the signed solution: the node's HTTP route if it has one, else the gossip publisher. */
+  private async publish(bytes: Uint8Array): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.o.nodeUrl}/v1/solutions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ solution: toHex(bytes) }) });
+      if (res.ok) return true;
+      if (res.status !== 404 && res.status !== 405) this.o.log.warn({ event: 'solution_refused', status: res.status, body: await res.text() });
+    } catch (e) {
+      this.o.log.warn({ event: 'solution_post_failed', error: (e as Error).message });
+    }
+    if (this.o.gossip) {
+      await this.o.gossip(bytes);
+      return true;
+    }
+    this.o.log.warn({ event: 'solution_not_published', reason: 'the node accepts solutions only over gossip (/solutions topic) and no gossip publisher is configured' });
+    return false;
+  }
+
+  /** Handles one auction end to end; returns what happened. */
+  async runAuction(a: AuctionJson): Promise<AuctionOutcome> {
+    const auctionId = a.id!;
+    const { auction, signed } = parseAuction(a, this.chainId, this.settlement);
+    await this.chain!.refresh();
+    const block = await this.o.publicClient.getBlock();
+    const tokens = new Set<Address>();
+    for (const { intent } of auction.intents.values()) if (intent.type === 'swap') for (const t of [intent.intent.sellToken, intent.intent.buyToken]) tokens.add(t.toLowerCase() as Address);
+    const list = [...tokens];
+    const balances = list.length
+      ? ((await multicallAt(this.o.publicClient, list.map((t) => ({ address: t, abi: balanceOfAbi, functionName: 'balanceOf', args: [this.settlement] })), block.number)) as bigint[])
+      : [];
+    const buffers = new Map(list.map((t, k) => [t, balances[k]!]));
+    const gasPrice = this.o.gasPrice ?? (await this.o.publicClient.getGasPrice());
+    const { solution, stats } = solve(auction, this.chain!.snapshot(), { strategy: this.o.strategy, settlement: this.settlement, solver: this.address, now: Number(block.timestamp), buffers, gasPrice });
+    this.o.log.info({ event: 'auction_solved', auctionId, ...stats });
+    if (!solution.trades.length) return { auctionId, status: 'no_solution' };
+    const batch = buildBatch(solution, signed as Map<Hex, SignedIntent>);
+    const sim = await this.submitter!.simulate(batch);
+    if (!sim.ok) {
+      this.o.log.warn({ event: 'solution_dropped', auctionId, reason: 'simulation reverted', error: sim.revert.errorName });
+      return { auctionId, status: 'no_solution' };
+    }
+    const { bytes, hash } = signSolution(solution, this.o.privateKey, this.chainId, this.settlement);
+    if (!(await this.publish(bytes))) return { auctionId, status: 'not_published' };
+    this.o.log.info({ event: 'solution_published', auctionId, hash, trades: solution.trades.length });
+    // wait for the ranking (final at the solve deadline)
+    const deadline = a.solveDeadline ? Date.parse(a.solveDeadline) : Date.now();
+    for (;;) {
+      const view = await getJson<AuctionJson>(`${this.o.nodeUrl}/v1/auctions/${auctionId}`).catch(() => undefined);
+      if (view?.ranking) {
+        const winner = view.ranking[0];
+        if (winner?.hash.toLowerCase() !== hash.toLowerCase()) {
+          this.o.log.info({ event: 'not_winner', auctionId, winner: winner?.solver ?? null });
+          return { auctionId, status: 'not_winner' };
+        }
+        const result = await this.submitter!.submit(batch);
+        return { auctionId, status: 'submitted', result };
+      }
+      if (Date.now() > deadline + 30_000) return { auctionId, status: 'no_ranking' };
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Polls the node for auctions until stop(). */
+  async run(): Promise<void> {
+    if (!this.chain) await this.init();
+    while (!this.stopped) {
+      try {
+        const a = await getJson<AuctionJson>(`${this.o.nodeUrl}/v1/auction`);
+        if (a.id !== null && a.id !== this.lastAuction) {
+          this.lastAuction = a.id;
+          const out = await this.runAuction(a);
+          this.o.log.info({ event: 'auction_done', ...out, ...(out.status === 'submitted' ? { result: out.result.status } : {}) });
+        }
+      } catch (e) {
+        // a bad auction or a flaky RPC never kills the solver
+        this.o.log.error({ event: 'auction_failed', error: (e as Error).message });
+      }
+      await new Promise((r) => setTimeout(r, this.o.pollMs ?? 500));
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+}
