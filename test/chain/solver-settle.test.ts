@@ -21,6 +21,15 @@ import { scoreSolution } from '../../protocol/score.ts';
 import { BundleSubmitter, buildBatch, type SignedSwap } from '../../solver/bundle.ts';
 import { ChainLiquidity } from '../../solver/chain/state.ts';
 import { solve } from '../../solver/solve.ts';
+import { signSolution } from '../../solver/run.ts';
+import { decodeSignedSolution, solutionDigest } from '../../protocol/solution.ts';
+import { recoverSigner } from '../../protocol/signature.ts';
+import { fromHex } from '../../protocol/bytes.ts';
+import { mnemonicToAccount } from 'viem/accounts';
+import { ANVIL_MNEMONIC } from '../../contracts/deploy/clients.ts';
+
+// anvil account 1, the devnet's bonded solver
+const SOLVER_KEY = toHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 1 }).getHdKey().privateKey!);
 
 const DAI = (n: string): bigint => parseUnits(n, 18);
 const USDC = (n: string): bigint => parseUnits(n, 6);
@@ -144,6 +153,15 @@ describe('solve -> bundle -> settle on anvil', () => {
     // how much the solver fills is the router's business (test/solver); here: what it fills settles
     expect(r.stats.filled).toBeGreaterThanOrEqual(2);
     expect(r.stats.matched).toBeGreaterThanOrEqual(2);
+    // the signed solution (protocol codec) decodes strictly and recovers to the solver, as nodes check it
+    const { devnet } = running;
+    const { bytes } = signSolution(r.solution, SOLVER_KEY, devnet.chainId, devnet.settlement.settlement);
+    const decoded = decodeSignedSolution(bytes);
+    expect(decoded.ok).toBe(true);
+    if (decoded.ok) {
+      const signer = recoverSigner(solutionDigest(decoded.value.body, devnet.chainId, devnet.settlement.settlement), fromHex(decoded.value.signature));
+      expect(signer.ok && signer.value).toBe(devnet.solver.address.toLowerCase());
+    }
     kindsUsed.push(...r.legs.map((l) => l.pool.kind));
     auction = r.auction;
     firstBatch = r.batch;
