@@ -6,6 +6,8 @@ import {Vault} from "./Vault.sol";
 import {TokenTransfer} from "./libraries/TokenTransfer.sol";
 import {IntentHashing, SwapIntent, PositionIntent} from "./libraries/IntentHashing.sol";
 import {SignatureChecker} from "./libraries/SignatureChecker.sol";
+import {ClearingHouse} from "./perp/ClearingHouse.sol";
+import {PositionSettlement} from "./perp/PositionSettlement.sol";
 import {IUniswapV3SwapCallback, IUniswapV3PoolTokens} from "./interfaces/IUniswapV3SwapCallback.sol";
 
 /// @title Settlement
@@ -100,9 +102,11 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
     /// @param clearingPrices One non-zero price per token, same order as `tokens`.
     /// @param trades Swap intents to fill.
     /// @param interactions Calls to liquidity sources, run in order between pulls and payouts.
-    /// @param positions Reserved for the cross-margin clearing house (ABI-encoded position trades and
-    /// per-market prices); must be empty until that extension lands. Keeping it an opaque field keeps
-    /// settle's selector and the spot layout stable when it does.
+    /// @param positions Position leg for the cross-margin clearing house: empty, or
+    /// `abi.encode(PositionSettlement.PositionBatch)` (market ids, one uniform clearing price per
+    /// market, signed position trades; see `perp/PositionSettlement.sol`). Non-empty reverts
+    /// `PositionsNotSupported` while no clearing house is set. An opaque field, so settle's selector
+    /// and the spot layout do not depend on the position format.
     struct Batch {
         uint256 auctionId;
         address[] tokens;
@@ -127,7 +131,9 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
     // ------------------------------------------------------------------ errors
 
     error Reentrancy();
+    /// @notice The batch carries positions but no clearing house is set.
     error PositionsNotSupported();
+    error ClearingHouseAlreadySet();
     error PriceCountMismatch(uint256 tokens, uint256 prices);
     /// @notice tokens[index] is not strictly greater than tokens[index - 1] (unsorted or duplicated).
     error TokensNotSorted(uint256 index);
@@ -163,6 +169,8 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
     );
     /// @notice One per settle call.
     event Settled(address indexed solver, uint256 indexed auctionId);
+    /// @notice The owner connected the cross-margin clearing house.
+    event ClearingHouseSet(address clearingHouse);
     /// @notice The owner set bits `mask` of nonce word `wordPos` (cancelling those nonces).
     event NoncesInvalidated(address indexed owner, uint256 wordPos, uint256 mask);
 
@@ -177,6 +185,9 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
     mapping(address owner => mapping(uint256 wordPos => uint256 bits)) public nonceBitmap;
     /// @notice Partially fillable intents: digest => cumulative executed amount (kind units).
     mapping(bytes32 digest => uint256 amount) public filledAmount;
+    /// @notice The cross-margin clearing house that `Batch.positions` settles into; set once by the
+    /// owner (the clearing house is deployed after Settlement, with Settlement as its only caller).
+    ClearingHouse public clearingHouse;
 
     /// @dev Set while `settle` runs.
     bool private transient _settling;
@@ -202,7 +213,6 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
         if (_settling) revert Reentrancy();
         _settling = true;
         _authorizeSolver(msg.sender);
-        if (batch.positions.length != 0) revert PositionsNotSupported();
 
         address[] calldata tokens = batch.tokens;
         (uint256[] memory balancesBefore, uint256 ctx) = _snapshotBalances(tokens, batch.clearingPrices);
@@ -214,6 +224,9 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
 
         _checkBalances(tokens, balancesBefore);
         if (address(this).balance < ethBefore) revert EthBalanceDecreased(ethBefore, address(this).balance);
+        // Position leg (cross-margin clearing house): only when the batch carries one, so a spot
+        // batch pays just this length check.
+        if (batch.positions.length != 0) _settlePositions(batch.positions);
         emit Settled(msg.sender, batch.auctionId);
         _settling = false;
     }
@@ -522,6 +535,22 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
     }
 
     // ------------------------------------------------------------------ users
+
+    /// @notice Connects the clearing house (owner, once).
+    function setClearingHouse(ClearingHouse clearingHouse_) external onlyOwner {
+        if (address(clearingHouse) != address(0)) revert ClearingHouseAlreadySet();
+        clearingHouse = clearingHouse_;
+        emit ClearingHouseSet(address(clearingHouse_));
+    }
+
+    /// @dev Verifies the position intents (signatures, expiry, nonces from the same bitmap as swaps,
+    /// limits at each market's uniform price) and applies them in one ClearingHouse call, which
+    /// enforces netting, reduce-only, oracle guards, open-interest caps and the cross-margin check.
+    function _settlePositions(bytes calldata positions) private {
+        ClearingHouse ch = clearingHouse;
+        if (address(ch) == address(0)) revert PositionsNotSupported();
+        PositionSettlement.settle(positions, nonceBitmap, _domainSeparator(), ch);
+    }
 
     /// @notice Sets bits `mask` in the caller's nonce word `wordPos`: cancels fill-or-kill intents
     /// with those nonces and partially fillable ones (whatever part is still unfilled).
