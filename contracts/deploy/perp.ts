@@ -6,6 +6,7 @@ import { intentDomain, positionIntentTypes } from '../../protocol/eip712.ts';
 import type { PositionIntent } from '../../protocol/intent.ts';
 import { clearingHouseAbi, clearingHouseBytecode } from '../artifacts/ClearingHouse.ts';
 import { devnetPriceFeedAbi, devnetPriceFeedBytecode } from '../artifacts/DevnetPriceFeed.ts';
+import { settlementAbi } from '../artifacts/Settlement.ts';
 import { confirm, deploy, type DevnetClients, type DevnetWalletClient } from './clients.ts';
 import { approveMax } from './tokens.ts';
 
@@ -179,4 +180,40 @@ export function encodePositionTrade(markets: readonly number[], intent: Position
     flags: (intent.reduceOnly ? 1 : 0) | (options.eip1271 ? 2 : 0),
     signature,
   };
+}
+
+/** The devnet's three perpetual markets (ids 1-3), feeds with 8 decimals like Chainlink's USD feeds. */
+export const DEVNET_PERP_MARKETS: readonly PerpMarketSpec[] = [
+  { id: 1, description: 'ETH / USD', answer: 3000n * 10n ** 8n },
+  { id: 2, description: 'BTC / USD', answer: 100_000n * 10n ** 8n },
+  { id: 3, description: 'SOL / USD', answer: 150n * 10n ** 8n },
+];
+
+/**
+ * Adds the clearing house to a deployed devnet: DAI (18 decimals) as collateral, the three markets,
+ * the deployer as feeder and owner, and connects it to the Settlement (`setClearingHouse`, as the
+ * Settlement owner, which deployDevnet makes the deployer).
+ */
+export async function deployDevnetPerp(
+  clients: DevnetClients,
+  devnet: { settlement: { settlement: Address }; tokens: { dai: Address } },
+  options: Partial<Omit<PerpOptions, 'settlement' | 'collateral' | 'collateralDecimals'>> = {},
+): Promise<PerpDeployment> {
+  const perp = await deployPerp(clients, {
+    markets: DEVNET_PERP_MARKETS,
+    ...options,
+    settlement: devnet.settlement.settlement,
+    collateral: devnet.tokens.dai,
+    collateralDecimals: 18,
+  });
+  await confirm(
+    clients.publicClient,
+    clients.deployer.writeContract({
+      address: devnet.settlement.settlement,
+      abi: settlementAbi,
+      functionName: 'setClearingHouse',
+      args: [perp.clearingHouse],
+    }),
+  );
+  return perp;
 }
