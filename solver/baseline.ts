@@ -515,36 +515,72 @@ export function floatQuote(router: Router, pool: number, zeroForOne: boolean, am
   return out > 0 ? out : 0;
 }
 
-/** Best path of at most 3 hops from src to dst for x (float search). */
-export function bestSinglePath(router: Router, src: number, dst: number, x: number): Plan | undefined {
-  let best: { out: number; legs: PlanLeg[] } | undefined;
-  const used = new Set<number>();
-  const visit = (token: number, amount: number, legs: PlanLeg[], visited: Set<number>): void => {
-    if (token === dst) {
-      if (!best || amount > best.out) best = { out: amount, legs: legs.slice() };
-      return;
+const pairIndex = new WeakMap<Router, Map<number, number[]>>();
+
+/** Pools between two tokens, by the key min·n + max (built once per router). */
+function poolsBetween(router: Router, a: number, b: number): number[] {
+  let idx = pairIndex.get(router);
+  const n = router.tokens.length;
+  if (!idx) {
+    idx = new Map();
+    for (let i = 0; i < router.pools.length; i++) {
+      const x = router.t0[i]!;
+      const y = router.t1[i]!;
+      const key = Math.min(x, y) * n + Math.max(x, y);
+      const list = idx.get(key);
+      if (list) list.push(i);
+      else idx.set(key, [i]);
     }
-    if (legs.length === MAX_HOPS) return;
-    for (const i of router.byToken[token]!) {
-      if (used.has(i)) continue;
-      const zeroForOne = router.t0[i] === token;
-      const next = zeroForOne ? router.t1[i]! : router.t0[i]!;
-      if (visited.has(next)) continue;
-      // prune: with hops left, the next token must still reach dst
-      if (legs.length === MAX_HOPS - 1 && next !== dst) continue;
-      const out = floatQuote(router, i, zeroForOne, amount);
-      if (!(out > 0)) continue;
-      used.add(i);
-      visited.add(next);
-      legs.push({ pool: i, zeroForOne, tokenIn: token, tokenOut: next, amountIn: amount });
-      visit(next, out, legs, visited);
-      legs.pop();
-      visited.delete(next);
-      used.delete(i);
+    pairIndex.set(router, idx);
+  }
+  return idx.get(Math.min(a, b) * n + Math.max(a, b)) ?? [];
+}
+
+/**
+ * Best path of at most 3 hops over distinct tokens from src to dst for x (float search). The last
+ * hop only looks at pools into dst (a pair index), so a search costs O(deg(src)·deg(t1)) quotes.
+ */
+export function bestSinglePath(router: Router, src: number, dst: number, x: number): Plan | undefined {
+  let bestOut = 0;
+  let bestLegs: PlanLeg[] | undefined;
+  const leg = (pool: number, tokenIn: number, amountIn: number): PlanLeg => {
+    const zeroForOne = router.t0[pool] === tokenIn;
+    return { pool, zeroForOne, tokenIn, tokenOut: zeroForOne ? router.t1[pool]! : router.t0[pool]!, amountIn };
+  };
+  const quote = (pool: number, tokenIn: number, amountIn: number): number => floatQuote(router, pool, router.t0[pool] === tokenIn, amountIn);
+  const consider = (out: number, legs: () => PlanLeg[]): void => {
+    if (out > bestOut) {
+      bestOut = out;
+      bestLegs = legs();
     }
   };
-  visit(src, x, [], new Set([src]));
-  if (!best) return undefined;
-  const b = best as { out: number; legs: PlanLeg[] };
-  return { src, dst, legs: b.legs, out: b.out, gas: b.legs.reduce((s, l) => s + router.pools[l.pool]!.gas, 0) };
+  for (const i of router.byToken[src]!) {
+    const t1 = router.t0[i] === src ? router.t1[i]! : router.t0[i]!;
+    const o1 = quote(i, src, x);
+    if (!(o1 > 0)) continue;
+    if (t1 === dst) {
+      consider(o1, () => [leg(i, src, x)]);
+      continue;
+    }
+    if (MAX_HOPS < 2) continue;
+    for (const k of router.byToken[t1]!) {
+      if (k === i) continue;
+      const t2 = router.t0[k] === t1 ? router.t1[k]! : router.t0[k]!;
+      if (t2 === src) continue;
+      if (t2 !== dst && MAX_HOPS < 3) continue;
+      if (t2 !== dst && poolsBetween(router, t2, dst).length === 0) continue;
+      const o2 = quote(k, t1, o1);
+      if (!(o2 > 0)) continue;
+      if (t2 === dst) {
+        consider(o2, () => [leg(i, src, x), leg(k, t1, o1)]);
+        continue;
+      }
+      for (const m of poolsBetween(router, t2, dst)) {
+        const o3 = quote(m, t2, o2);
+        if (o3 > bestOut) consider(o3, () => [leg(i, src, x), leg(k, t1, o1), leg(m, t2, o2)]);
+      }
+    }
+  }
+  if (!bestLegs) return undefined;
+  return { src, dst, legs: bestLegs, out: bestOut, gas: bestLegs.reduce((s, l) => s + router.pools[l.pool]!.gas, 0) };
 }

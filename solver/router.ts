@@ -38,6 +38,8 @@ export type DualResult = {
   converged: boolean;
   /** g(ν) at the optimum: the pinned value obtainable from the supply. */
   value: number;
+  /** Largest flow imbalance of a free token (value, relative to the supply's value). */
+  residual: number;
 };
 
 export type PlanLeg = { pool: number; zeroForOne: boolean; tokenIn: number; tokenOut: number; amountIn: number };
@@ -282,7 +284,9 @@ export class Router {
       flows[2 * i] = ARB[0]!;
       flows[2 * i + 1] = ARB[1]!;
     }
-    return { nu: Float64Array.from(nu), flows, iterations: it, converged, value: g };
+    let resid = 0;
+    for (let j = 0; j < n; j++) if (Number.isNaN(pinned[j]!)) resid = Math.max(resid, Math.abs(nu[j]! * this.grad[j]!));
+    return { nu: Float64Array.from(nu), flows, iterations: it, converged, value: g, residual: resid / scale };
   }
 
   /**

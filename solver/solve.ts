@@ -85,6 +85,8 @@ type Entry = {
   lim: number;
   /** Fill fraction (float search); 0 = not filled. */
   f: number;
+  /** A partial fill cut back for its limit at the uniform prices: no longer follows the marginal price. */
+  frozen?: boolean;
 };
 
 /** Pools that can matter: drop dead ends (a non-batch token reached by a single pool), repeatedly. */
@@ -126,6 +128,8 @@ type JointPlan = {
   supply: Float64Array;
   /** The pinned (residual) token, -1 if no pool is needed. */
   k: number;
+  /** Fill fraction of each entry that these flows assume. */
+  fills: Float64Array;
   excluded: Uint8Array;
 };
 
@@ -187,6 +191,10 @@ export class JointSolver {
     return tokens;
   }
 
+  private fills(): Float64Array {
+    return Float64Array.from(this.entries, (en) => en.f);
+  }
+
   /** Users' net float flows at p: e_j > 0 paid in, < 0 taken out. */
   private userFlows(p: Float64Array, e: Float64Array, gross?: Float64Array): void {
     e.fill(0);
@@ -214,7 +222,7 @@ export class JointSolver {
    * until token k is delivered exactly too (λ > 0 hands the gap between the pools' average and
    * marginal prices back to the users).
    */
-  private clear(p: Float64Array, excluded: Uint8Array, warm: { nu: Float64Array; lambda: number }, maxIt = 100): JointPlan | undefined {
+  private clear(p: Float64Array, excluded: Uint8Array, warm: { nu: Float64Array; lambda: number }, margin: number, maxIt = 120, fillIterations = 40): JointPlan | undefined {
     const n = this.router.tokens.length;
     const e = new Float64Array(n);
     const gross = new Float64Array(n);
@@ -240,24 +248,29 @@ export class JointSolver {
       }
       if (k < 0) {
         // everything nets out among the users: no pool is needed
-        return { p: Float64Array.from(p), nu: Float64Array.from(p), flows: new Float64Array(this.router.pools.length * 2), supply: Float64Array.from(supply), k, excluded };
+        return { p: Float64Array.from(p), nu: Float64Array.from(p), flows: new Float64Array(this.router.pools.length * 2), supply: Float64Array.from(supply), k, excluded, fills: this.fills() };
       }
       const lambda = warm.lambda;
       pinned.fill(NaN);
       pinned[k] = p[k]! / (1 - lambda);
-      const Dk = -supply[k]!;
+      // every demanded token is asked for with a small margin (float error) plus the rounding
+      // allowance of the legs that deliver it (see `roundingAllowance`)
+      const extra = this.extra;
+      const Dk = -supply[k]! * (1 + margin) + (extra ? extra[k]! : 0);
+      for (let j = 0; j < n; j++) if (supply[j]! < 0) supply[j] = supply[j]! * (1 + margin) - (extra ? extra[j]! : 0);
       supply[k] = 0; // k takes whatever the pools deliver
       const warmNu = warm.nu;
       for (let j = 0; j < n; j++) if (!(warmNu[j]! > 0) || !Number.isFinite(warmNu[j]!)) warmNu[j] = p[j]!;
       const res = this.router.solveDual(supply, pinned, warmNu, excluded);
       warm.nu = res.nu;
       supply[k] = -Dk;
+      for (let j = 0; j < n; j++) if (supply[j]! < 0) supply[j] = (supply[j]! + (extra ? extra[j]! : 0)) / (1 + margin);
       out.fill(0);
       for (let i = 0; i < this.router.pools.length; i++) {
         out[t0[i]!] = out[t0[i]!]! + res.flows[2 * i]!;
         out[t1[i]!] = out[t1[i]!]! + res.flows[2 * i + 1]!;
       }
-      last = { p: Float64Array.from(p), nu: res.nu, flows: res.flows, supply: Float64Array.from(supply), k, excluded };
+      last = { p: Float64Array.from(p), nu: res.nu, flows: res.flows, supply: Float64Array.from(supply), k, excluded, fills: this.fills() };
       let demandValue = 0;
       for (let j = 0; j < n; j++) if (supply[j]! < 0) demandValue -= supply[j]! * res.nu[j]!;
       const resid = ((out[k]! - Dk) * res.nu[k]!) / demandValue;
@@ -275,18 +288,22 @@ export class JointSolver {
         move = Math.max(move, Math.abs(Math.log(target / p[j]!)));
         p[j] = target;
       }
-      // partially fillable intents: fill up to where the pools' marginal price meets the limit
+      // partially fillable intents: filled up to where the pools' marginal price meets the limit
+      // (a steep continuous response, so the fixed point converges: fully filled while the
+      // marginal price clears the limit, nothing once it is 0.1% short)
+      // (after `fillIterations` the fills stay put and only the prices converge)
       let fillsMoved = false;
       for (const en of this.entries) {
-        if (!en.partial || en.f <= 0) continue;
-        const marginal = res.nu[en.s]! / res.nu[en.t]! / en.lim;
-        if (marginal < 1 - 1e-9 || en.f < 1) {
-          const f = Math.min(1, en.f * Math.pow(marginal, 20));
-          if (Math.abs(f - en.f) > 1e-9 * en.f) fillsMoved = true;
-          en.f = f < 1e-6 ? 0 : f;
-        }
+        if (!en.partial || en.f <= 0 || en.frozen || it >= fillIterations) continue;
+        const m = res.nu[en.s]! / res.nu[en.t]! / en.lim;
+        const f = Math.max(0, Math.min(1, 1 + (m - 1) / 1e-3));
+        const next = 0.5 * en.f + 0.5 * f;
+        if (Math.abs(next - en.f) > 1e-10) fillsMoved = true;
+        en.f = next < 1e-9 ? 0 : next;
       }
-      if (Math.abs(resid) < 1e-12 && move < 1e-12 && !fillsMoved) return last;
+      // (the routing itself is exact only to its residual when Newton stalls on a fee-band kink)
+      const tol = Math.max(1e-12, 4 * res.residual);
+      if (Math.abs(resid) < tol && move < Math.max(1e-11, 4 * tol) && !fillsMoved) return last;
     }
     return last;
   }
@@ -335,10 +352,13 @@ export class JointSolver {
   }
 
   /** Float search: fills, prices and routes; undefined if nothing fills. */
-  private search(): { plan: JointPlan; legs: PlanLeg[] } | undefined {
+  private state: { p: Float64Array; excluded: Uint8Array; warm: { nu: Float64Array; lambda: number } } | undefined;
+
+  private search(margin: number): { plan: JointPlan; legs: PlanLeg[] } | undefined {
     const r = this.router;
     const n = r.tokens.length;
     if (!this.entries.length || !r.pools.length) return undefined;
+    if (this.state) return this.searchFrom(this.state.p, this.state.excluded, this.state.warm, margin);
     // start from the pools' own prices, expressed in numeraire per base unit
     let anchor = 0;
     let anchorRef = 0;
@@ -353,18 +373,28 @@ export class JointSolver {
     for (const en of this.entries) en.f = en.partial || p[en.s]! / p[en.t]! >= en.lim * (1 - 0.2) ? 1 : 0;
     const excluded = new Uint8Array(r.pools.length);
     const warm = { nu: Float64Array.from(p), lambda: 0 };
+    this.state = { p, excluded, warm };
+    return this.searchFrom(p, excluded, warm, margin);
+  }
+
+  private searchFrom(p: Float64Array, excluded: Uint8Array, warm: { nu: Float64Array; lambda: number }, margin: number): { plan: JointPlan; legs: PlanLeg[] } | undefined {
+    const r = this.router;
     const gasUnit = (Number(this.opts.gasPrice ?? 0n) * Number(this.opts.nativePrice ?? 10n ** 18n)) / 1e18 / 1e18;
     let plan: JointPlan | undefined;
     for (let round = 0; round < 40; round++) {
-      plan = this.clear(p, excluded, warm);
+      plan = this.clear(p, excluded, warm, margin);
       if (!plan) return undefined;
       p.set(plan.p);
       // fill-or-kill limits at the uniform prices (with room for the final shading)
-      const bad = this.entries.filter((en) => en.f > 0 && !en.partial && p[en.s]! / p[en.t]! < en.lim * (1 + 1e-9));
-      const badPartial = this.entries.filter((en) => en.f > 0 && en.partial && p[en.s]! / p[en.t]! < en.lim * (1 + 1e-9));
+      const bad = this.entries.filter((en, idx) => plan!.fills[idx]! > 0 && !en.partial && p[en.s]! / p[en.t]! < en.lim * (1 + 1e-9));
+      const badPartial = this.entries.filter((en, idx) => plan!.fills[idx]! > 0 && en.partial && p[en.s]! / p[en.t]! < en.lim * (1 + 1e-9));
       if (bad.length || badPartial.length) {
         for (const en of bad) en.f = 0;
-        for (const en of badPartial) en.f *= 0.5;
+        for (const en of badPartial) {
+          // cut back once (its own price impact may be the cause), then give up on it
+          en.f = en.frozen ? 0 : plan.fills[this.entries.indexOf(en)]! * 0.5;
+          en.frozen = true;
+        }
         continue;
       }
       // gas: a pool whose arbitrage profit at the optimum is below its gas cost is not worth using
@@ -390,63 +420,103 @@ export class JointSolver {
     return undefined;
   }
 
+  /** Extra demand (base units) per token: what integer rounding of the legs' inputs can cost it. */
+  private extra: Float64Array | undefined;
+
+  /**
+   * Each leg's exact input is rounded to whole base units (and split shares round again), which
+   * can cost up to ~2 input units of output per leg; for coarse tokens (few base units per dollar)
+   * that is far above float error. The loss is carried along the legs (through intermediate
+   * tokens, by flow share) to the demanded tokens, which are then asked for that much more.
+   */
+  private roundingAllowance(plan: JointPlan, legs: PlanLeg[]): Float64Array {
+    const n = this.router.tokens.length;
+    const loss = new Float64Array(n); // value
+    const inflow = new Float64Array(n);
+    for (const l of legs) inflow[l.tokenIn] = inflow[l.tokenIn]! + l.amountIn;
+    const extra = new Float64Array(n);
+    for (const l of legs) {
+      const share = inflow[l.tokenIn]! > 0 ? l.amountIn / inflow[l.tokenIn]! : 0;
+      const carried = plan.supply[l.tokenIn]! < 0 ? 0 : loss[l.tokenIn]! * share;
+      loss[l.tokenOut] = loss[l.tokenOut]! + carried + 3 * plan.nu[l.tokenIn]!;
+    }
+    for (let j = 0; j < n; j++) if (plan.supply[j]! < 0) extra[j] = (loss[j]! / plan.nu[j]!) + 2;
+    return extra;
+  }
+
   solve(): SolveResult | undefined {
     const t0 = performance.now();
     this.collect();
-    const found = this.search();
-    if (!found) return undefined;
-    const { plan, legs } = found;
+    // The float plan asks for every demanded token with a margin; if the exact pass still finds a
+    // token short (float model error, rounding), the margin grows and the plan is re-solved warm.
+    let found = this.search(1e-9);
+    for (const margin of [1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4]) {
+      if (!found) return undefined;
+      this.extra = this.roundingAllowance(found.plan, found.legs);
+      found = this.search(margin);
+      if (!found) return undefined;
+      const res = this.toExact(found.plan, found.legs);
+      if (res) {
+        res.stats.ms = performance.now() - t0;
+        return res;
+      }
+    }
+    return undefined;
+  }
+
+  private toExact(plan: JointPlan, legs: PlanLeg[]): SolveResult | undefined {
     const r = this.router;
     const n = r.tokens.length;
     // integer prices: the cheapest traded token at ~2^80
     let pmin = Infinity;
-    for (const en of this.entries) if (en.f > 0) pmin = Math.min(pmin, plan.p[en.s]!, plan.p[en.t]!);
-    const demanded = new Uint8Array(n);
-    for (let j = 0; j < n; j++) demanded[j] = plan.supply[j]! < 0 ? 1 : 0;
-    // Prices to integers; a token left short by float error or rounding gets dearer (its buyers
-    // receive a little less) until every token balances exactly.
+    for (const [idx, en] of this.entries.entries()) if (plan.fills[idx]! > 0) pmin = Math.min(pmin, plan.p[en.s]!, plan.p[en.t]!);
+    // A token left short by a few wei of rounding (netted among users, no pool margin) gets a
+    // little dearer (its buyers receive a little less), a few rounds at most.
     const mult = new Float64Array(n).fill(1);
-    for (let j = 0; j < n; j++) if (demanded[j]) mult[j] = 1 + 1e-12;
-    for (let round = 0; round < 12; round++) {
+    for (let round = 0; round < 8; round++) {
       const P: bigint[] = [];
       for (let j = 0; j < n; j++) P.push(BigInt(Math.round((plan.p[j]! / pmin) * 2 ** 80 * mult[j]!)));
       const res = this.exact(plan, legs, P);
-      if ('solution' in res) {
-        res.stats.ms = performance.now() - t0;
-        return res;
-      }
+      if ('solution' in res) return res;
       for (let j = 0; j < n; j++) {
-        if (res.short[j]! > 0n) mult[j] = mult[j]! * (1 + (2 * Number(res.short[j]!)) / Math.max(1, Number(res.recv[j]!)) + 1e-12 * 4 ** round);
-        else if (demanded[j]) mult[j] = mult[j]! * (1 + 1e-12 * 10 ** round);
+        if (res.short[j]! > 0n && res.sens[j]! > 0) mult[j] = mult[j]! * (1 + (1.5 * Number(res.short[j]!) + 1) / res.sens[j]! + 1e-15);
       }
     }
     return undefined;
   }
 
   /** Exact amounts at integer prices P on fresh pool state; undefined if some token would be short. */
-  private exact(plan: JointPlan, legs: PlanLeg[], P: bigint[]): SolveResult | { short: bigint[]; recv: bigint[] } {
+  private exact(plan: JointPlan, legs: PlanLeg[], P: bigint[]): SolveResult | { short: bigint[]; sens: Float64Array } {
     const r = this.router;
     const n = r.tokens.length;
     const bal: bigint[] = new Array(n).fill(0n);
     const paid: bigint[] = new Array(n).fill(0n);
     const recv: bigint[] = new Array(n).fill(0n);
+    const sens = new Float64Array(n);
     const trades: { intentId: Hex; executed: bigint }[] = [];
     const filled: Entry[] = [];
-    for (const en of this.entries) {
-      if (en.f <= 0) continue;
-      const executed = en.partial && en.f < 1 ? BigInt(Math.floor(en.f * en.x)) : en.amount;
+    for (const [idx, en] of this.entries.entries()) {
+      const f = plan.fills[idx]!;
+      if (f <= 0) continue;
+      const executed = en.partial && f < 1 ? BigInt(Math.floor(f * en.x)) : en.amount;
       if (executed <= 0n) continue;
       const executedClamped = executed > en.amount ? en.amount : executed;
-      if (!limitHolds(en.intent, P[en.s]!, P[en.t]!)) continue; // (drops only on shading)
+      if (!limitHolds(en.intent, P[en.s]!, P[en.t]!)) {
+        continue;
+      }
       const a = tradeAmounts(en.intent, executedClamped, P[en.s]!, P[en.t]!);
       bal[en.s] = bal[en.s]! + a.sell;
       bal[en.t] = bal[en.t]! - a.buy;
+      // how this token's balance moves when its price rises: SELL buyers get less of it, BUY
+      // sellers pay less of it
+      if (en.sell) sens[en.t] = sens[en.t]! + Number(a.buy);
+      else sens[en.s] = sens[en.s]! - Number(a.sell);
       paid[en.s] = paid[en.s]! + a.sell;
       recv[en.t] = recv[en.t]! + a.buy;
       trades.push({ intentId: en.id, executed: executedClamped });
       filled.push(en);
     }
-    if (!trades.length) return { short: new Array(n).fill(0n), recv };
+    if (!trades.length) return { short: new Array(n).fill(0n), sens };
     // pool legs, exactly, on copies of the original state
     const pools = new Map<number, LiquidityAdapter>();
     const poolOf = (i: number): LiquidityAdapter => {
@@ -492,7 +562,7 @@ export class JointSolver {
       const d = -(b + (this.opts.buffers?.get(r.tokens[j]!) ?? 0n));
       return d > 0n ? d : 0n;
     });
-    if (short.some((d) => d > 0n)) return { short, recv };
+    if (short.some((d) => d > 0n)) return { short, sens };
     // report the legs against the caller's adapters (their state is the pre-batch state)
     const byAddress = new Map(this.original.map((p) => [p.address, p]));
     for (const l of executed) l.pool = byAddress.get(l.pool.address) ?? l.pool;
