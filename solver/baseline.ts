@@ -164,12 +164,22 @@ class PairwiseSolver {
 
   /** Float output of routing x of src to dst, with the marginal rate; warm-started per direction. */
   private warm = new Map<string, Float64Array>();
+  private paths = new Map<string, PlanLeg[][]>();
   private routeFloat(src: Address, dst: Address, x: number): { out: number; marginal: number; plan: Plan | undefined } {
     const s = this.idx(src);
     const d = this.idx(dst);
     if (s === undefined || d === undefined || !(x > 0)) return { out: 0, marginal: 0, plan: undefined };
     if (this.opts.strategy === 'baseline') {
-      const p = bestSinglePath(this.router, s, d, x);
+      // full path search once per direction and size (within a factor 2), then only its best
+      // few paths are re-quoted
+      const key = `${s}:${d}:${Math.round(Math.log2(x))}`;
+      let paths = this.paths.get(key);
+      let p: Plan | undefined;
+      if (!paths) {
+        paths = [];
+        p = bestSinglePath(this.router, s, d, x, paths);
+        this.paths.set(key, paths);
+      } else p = bestOfPaths(this.router, s, d, x, paths);
       return p ? { out: p.out, marginal: p.out / x, plan: p } : { out: 0, marginal: 0, plan: undefined };
     }
     const key = `${s}:${d}`;
@@ -540,15 +550,21 @@ function poolsBetween(router: Router, a: number, b: number): number[] {
  * Best path of at most 3 hops over distinct tokens from src to dst for x (float search). The last
  * hop only looks at pools into dst (a pair index), so a search costs O(deg(src)·deg(t1)) quotes.
  */
-export function bestSinglePath(router: Router, src: number, dst: number, x: number): Plan | undefined {
+export function bestSinglePath(router: Router, src: number, dst: number, x: number, candidates?: PlanLeg[][]): Plan | undefined {
   let bestOut = 0;
   let bestLegs: PlanLeg[] | undefined;
+  const ranked: { out: number; legs: PlanLeg[] }[] = [];
   const leg = (pool: number, tokenIn: number, amountIn: number): PlanLeg => {
     const zeroForOne = router.t0[pool] === tokenIn;
     return { pool, zeroForOne, tokenIn, tokenOut: zeroForOne ? router.t1[pool]! : router.t0[pool]!, amountIn };
   };
   const quote = (pool: number, tokenIn: number, amountIn: number): number => floatQuote(router, pool, router.t0[pool] === tokenIn, amountIn);
   const consider = (out: number, legs: () => PlanLeg[]): void => {
+    if (candidates && (ranked.length < CANDIDATES || out > ranked[ranked.length - 1]!.out)) {
+      ranked.push({ out, legs: legs() });
+      ranked.sort((a, b) => b.out - a.out);
+      if (ranked.length > CANDIDATES) ranked.pop();
+    }
     if (out > bestOut) {
       bestOut = out;
       bestLegs = legs();
@@ -581,6 +597,27 @@ export function bestSinglePath(router: Router, src: number, dst: number, x: numb
       }
     }
   }
+  if (candidates) candidates.push(...ranked.map((r) => r.legs));
   if (!bestLegs) return undefined;
   return { src, dst, legs: bestLegs, out: bestOut, gas: bestLegs.reduce((s, l) => s + router.pools[l.pool]!.gas, 0) };
+}
+
+/** Paths kept per token pair after the first full search (the baseline re-quotes only these). */
+export const CANDIDATES = 8;
+
+/** The best of known paths for x at the pools' current state (float quotes along each path). */
+export function bestOfPaths(router: Router, src: number, dst: number, x: number, paths: PlanLeg[][]): Plan | undefined {
+  let best: Plan | undefined;
+  for (const path of paths) {
+    let amount = x;
+    const legs: PlanLeg[] = [];
+    for (const l of path) {
+      const out = floatQuote(router, l.pool, l.zeroForOne, amount);
+      legs.push({ ...l, amountIn: amount });
+      amount = out;
+      if (!(out > 0)) break;
+    }
+    if (amount > 0 && (!best || amount > best.out)) best = { src, dst, legs, out: amount, gas: legs.reduce((s, l) => s + router.pools[l.pool]!.gas, 0) };
+  }
+  return best;
 }

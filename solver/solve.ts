@@ -87,6 +87,8 @@ type Entry = {
   f: number;
   /** A partial fill cut back for its limit at the uniform prices: no longer follows the marginal price. */
   frozen?: boolean;
+  /** Times this fill-or-kill intent was dropped for its limit. */
+  dropped?: number;
 };
 
 /** Pools that can matter: drop dead ends (a non-batch token reached by a single pool), repeatedly. */
@@ -370,7 +372,10 @@ export class JointSolver {
     const spot = r.spotPrices(anchor);
     const p = new Float64Array(n);
     for (let j = 0; j < n; j++) p[j] = spot[j]! * anchorRef;
-    for (const en of this.entries) en.f = en.partial || p[en.s]! / p[en.t]! >= en.lim * (1 - 0.2) ? 1 : 0;
+    for (const en of this.entries) {
+      en.f = en.partial || p[en.s]! / p[en.t]! >= en.lim * (1 - 0.2) ? 1 : 0;
+      if (en.f === 0) en.dropped = 1;
+    }
     const excluded = new Uint8Array(r.pools.length);
     const warm = { nu: Float64Array.from(p), lambda: 0 };
     this.state = { p, excluded, warm };
@@ -381,20 +386,33 @@ export class JointSolver {
     const r = this.router;
     const gasUnit = (Number(this.opts.gasPrice ?? 0n) * Number(this.opts.nativePrice ?? 10n ** 18n)) / 1e18 / 1e18;
     let plan: JointPlan | undefined;
-    for (let round = 0; round < 40; round++) {
+    for (let round = 0; round < 200; round++) {
       plan = this.clear(p, excluded, warm, margin);
       if (!plan) return undefined;
       p.set(plan.p);
-      // fill-or-kill limits at the uniform prices (with room for the final shading)
-      const bad = this.entries.filter((en, idx) => plan!.fills[idx]! > 0 && !en.partial && p[en.s]! / p[en.t]! < en.lim * (1 + 1e-9));
-      const badPartial = this.entries.filter((en, idx) => plan!.fills[idx]! > 0 && en.partial && p[en.s]! / p[en.t]! < en.lim * (1 + 1e-9));
+      // fill-or-kill limits at the uniform prices (with room for the final shading): far
+      // violators leave at once, near ones one at a time (the prices move as each one leaves)
+      const ratio = (en: Entry): number => p[en.s]! / p[en.t]! / en.lim;
+      const bad = this.entries.filter((en, idx) => plan!.fills[idx]! > 0 && !en.partial && ratio(en) < 1 + 1e-9);
+      const badPartial = this.entries.filter((en, idx) => plan!.fills[idx]! > 0 && en.partial && ratio(en) < 1 + 1e-9);
       if (bad.length || badPartial.length) {
-        for (const en of bad) en.f = 0;
+        const far = bad.filter((en) => ratio(en) < 0.99);
+        const drop = far.length ? far : bad.length ? [bad.reduce((a, b) => (ratio(b) < ratio(a) ? b : a))] : [];
+        for (const en of drop) {
+          en.f = 0;
+          en.dropped = (en.dropped ?? 0) + 1;
+        }
         for (const en of badPartial) {
           // cut back once (its own price impact may be the cause), then give up on it
           en.f = en.frozen ? 0 : plan.fills[this.entries.indexOf(en)]! * 0.5;
           en.frozen = true;
         }
+        continue;
+      }
+      // dropped fill-or-kill intents whose limit now holds comfortably come back (twice at most)
+      const back = this.entries.filter((en) => !en.partial && en.f === 0 && (en.dropped ?? 0) < 3 && ratio(en) > 1 + 1e-3);
+      if (back.length) {
+        for (const en of back) en.f = 1;
         continue;
       }
       // gas: a pool whose arbitrage profit at the optimum is below its gas cost is not worth using
