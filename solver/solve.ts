@@ -87,6 +87,9 @@ type Entry = {
   f: number;
   /** A partial fill cut back for its limit at the uniform prices: no longer follows the marginal price. */
   frozen?: boolean;
+  /** Bracket of the fill's bisection (partially fillable intents). */
+  lo?: number;
+  hi?: number;
   /** Times this fill-or-kill intent was dropped for its limit. */
   dropped?: number;
 };
@@ -291,17 +294,22 @@ export class JointSolver {
         p[j] = target;
       }
       // partially fillable intents: filled up to where the pools' marginal price meets the limit
-      // (a steep continuous response, so the fixed point converges: fully filled while the
-      // marginal price clears the limit, nothing once it is 0.1% short)
-      // (after `fillIterations` the fills stay put and only the prices converge)
+      // (where one more unit would earn less than its limit asks), by bisection on the fill; after
+      // `fillIterations` the fills stay put and only the prices converge
       let fillsMoved = false;
       for (const en of this.entries) {
-        if (!en.partial || en.f <= 0 || en.frozen || it >= fillIterations) continue;
+        if (!en.partial || en.frozen || it >= fillIterations) continue;
+        const lo = en.lo ?? 0;
+        const hi = en.hi ?? 1;
+        if (hi - lo < 1e-6) continue;
         const m = res.nu[en.s]! / res.nu[en.t]! / en.lim;
-        const f = Math.max(0, Math.min(1, 1 + (m - 1) / 1e-3));
-        const next = 0.5 * en.f + 0.5 * f;
-        if (Math.abs(next - en.f) > 1e-10) fillsMoved = true;
-        en.f = next < 1e-9 ? 0 : next;
+        if (m >= 1) en.lo = en.f;
+        else en.hi = en.f;
+        const next = en.lo !== undefined && en.lo >= (en.hi ?? 1) ? en.lo : 0.5 * ((en.lo ?? 0) + (en.hi ?? 1));
+        const settled = (en.hi ?? 1) - (en.lo ?? 0) < 1e-6;
+        const f = settled ? (en.lo ?? 0) : next;
+        if (f !== en.f) fillsMoved = true;
+        en.f = f;
       }
       // (the routing itself is exact only to its residual when Newton stalls on a fee-band kink)
       const tol = Math.max(1e-12, 4 * res.residual);
@@ -406,6 +414,7 @@ export class JointSolver {
           // cut back once (its own price impact may be the cause), then give up on it
           en.f = en.frozen ? 0 : plan.fills[this.entries.indexOf(en)]! * 0.5;
           en.frozen = true;
+          en.hi = en.f;
         }
         continue;
       }
