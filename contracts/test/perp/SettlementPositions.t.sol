@@ -130,7 +130,10 @@ contract SettlementPositionsTest is SettlementTestBase {
     }
 
     /// 20 position trades (10 pairs) across 3 markets in one settle; steady state (accounts already
-    /// hold positions in those markets and have used nonces in the same word).
+    /// hold positions in those markets and have used nonces in the same word). Without `--isolate`
+    /// forge runs the test as one transaction, so slots the warm-up settle touched are still warm
+    /// (about 646k); with `--isolate` (a transaction per call, as on chain) it is about 1.35M.
+    /// bench:risk measures it on anvil with multi-market accounts.
     function test_gas_20PositionTradesAcross3Markets() public {
         uint256[20] memory keys;
         address[20] memory users;

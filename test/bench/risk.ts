@@ -1,0 +1,287 @@
+// bench:risk: a seeded market simulation of the cross-margin clearing house on anvil.
+// 200 accounts build random cross-margined portfolios on 3 markets through real settles of signed
+// position intents (20 trades per settle across the 3 markets); then the devnet price feeder moves
+// prices (random walk, jumps, and a 30% crash of every market within about a minute) while a keeper
+// scans every account after each price update and liquidates those below maintenance.
+// Reports bad debt (covered by the insurance fund / uncovered), ADL, the number and gas of
+// liquidations, the worst equity shortfall seen, and the gas of a 20-trade position settle.
+// Writes test/bench/results/risk.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { keccak256, maxUint256, parseEther, toHex, type Address, type LocalAccount } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import type { PositionIntent } from '../../protocol/intent.ts';
+import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
+import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import { testTokenAbi } from '../../contracts/artifacts/TestToken.ts';
+import { confirm } from '../../contracts/deploy/clients.ts';
+import { devnetPriceFeedAbi } from '../../contracts/artifacts/DevnetPriceFeed.ts';
+import { startDevnet } from '../../contracts/deploy/devnet.ts';
+import {
+  DEVNET_PERP_MARKETS,
+  deployDevnetPerp,
+  encodePositionBatch,
+  encodePositionTrade,
+  signPositionIntent,
+  WAD,
+} from '../../contracts/deploy/perp.ts';
+import { mint } from '../../contracts/deploy/tokens.ts';
+
+const SEED = Number(process.env.RISK_SEED ?? 20261121);
+const ACCOUNTS = 200;
+const STEPS = 90; // price updates, 10 s apart (15 minutes)
+const CRASH_START = 40;
+const CRASH_MOVES = [-0.06, -0.08, -0.05, -0.06, -0.05, -0.05]; // -30.3% over 6 updates (one minute)
+const INSURANCE = parseEther('100000');
+const KEEPER_COLLATERAL = parseEther('50000000');
+
+function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
+}
+
+const bps = (x: bigint, b: number): bigint => (x * BigInt(Math.round(10_000 + b))) / 10_000n;
+const fmt = (x: bigint): string => (Number(x) / 1e18).toLocaleString('en-US', { maximumFractionDigits: 2 });
+const median = (xs: readonly bigint[]): bigint => [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))[Math.floor(xs.length / 2)] ?? 0n;
+
+async function send(pub: Parameters<typeof confirm>[0], sent: Promise<`0x${string}`>) {
+  const hash = await sent;
+  try {
+    // anvil automines: the receipt exists once the send returns; poll it directly (viem's
+    // waitForTransactionReceipt occasionally missed receipts here after evm_increaseTime).
+    for (let i = 0; i < 200; i++) {
+      const receipt = await pub.getTransactionReceipt({ hash }).catch(() => undefined);
+      if (receipt) {
+        if (receipt.status !== 'success') throw new Error(`transaction ${hash} reverted (gas used ${receipt.gasUsed})`);
+        return receipt;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`no receipt for ${hash}`);
+  } catch (e) {
+    const tx = await pub.getTransaction({ hash }).catch((err: unknown) => String(err).slice(0, 300));
+    console.error('tx', hash, tx);
+    throw e;
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const r = rng(SEED);
+  const running = await startDevnet({ anvil: { accounts: 10 } });
+  try {
+    const { clients, devnet } = running;
+    const pub = clients.publicClient;
+    const perp = await deployDevnetPerp(clients, devnet);
+    const ch = perp.clearingHouse;
+    const dai = devnet.tokens.dai;
+    const settlementAddress = devnet.settlement.settlement;
+    const solver = clients.walletFor(devnet.solver);
+    const keeper = clients.accounts[2]!;
+    const keeperWallet = clients.walletFor(keeper);
+    const deployer = clients.deployer;
+
+    // Collateral: the deployer mints and deposits for everyone (deposit credits any account).
+    await mint(clients, dai, deployer.account.address, parseEther('100000000'));
+    await send(pub, deployer.writeContract({ address: dai, abi: testTokenAbi, functionName: 'approve', args: [ch, maxUint256] }));
+    await send(pub, deployer.writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'fundInsurance', args: [INSURANCE] }));
+    await send(pub, deployer.writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'deposit', args: [keeper.address, KEEPER_COLLATERAL] }));
+    const traders: LocalAccount[] = Array.from({ length: ACCOUNTS }, (_, i) => privateKeyToAccount(keccak256(toHex(`risk-${SEED}-${i}`))));
+    const collateralOf = new Map<Address, bigint>();
+    for (const t of traders) {
+      const amount = parseEther(String(r.int(1_000, 50_000)));
+      collateralOf.set(t.address, amount);
+      await send(pub, deployer.writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'deposit', args: [t.address, amount] }));
+    }
+
+    // Oracle answers (8 decimals) and marks (18 decimals).
+    const answers = new Map<number, bigint>(DEVNET_PERP_MARKETS.map((m) => [m.id, m.answer]));
+    const mark = (id: number): bigint => answers.get(id)! * 10n ** 10n;
+    const markets = DEVNET_PERP_MARKETS.map((m) => m.id);
+
+    // ---------------------------------------------------------------- portfolios
+    // Two pairing rounds: each pair takes opposite sides of one market, so accounts end with 1-3
+    // legs on random markets and sides. Leg notional: 1-4x the smaller collateral, capped so an
+    // account's total notional stays under 8x its collateral (IMF 10%).
+    const nonce = new Map<Address, bigint>();
+    const plannedNotional = new Map<Address, bigint>();
+    const validTo = Number((await pub.getBlock()).timestamp) + 86_400;
+    type Leg = { a: LocalAccount; b: LocalAccount; market: number; size: bigint };
+    const legs: Leg[] = [];
+    for (let round = 0; round < 3; round++) {
+      const shuffled = [...traders].sort(() => r.next() - 0.5);
+      for (let i = 0; i + 1 < shuffled.length; i += 2) {
+        const a = shuffled[i]!;
+        const b = shuffled[i + 1]!;
+        const market = markets[legs.length % 3]!;
+        const base = collateralOf.get(a.address)! < collateralOf.get(b.address)! ? collateralOf.get(a.address)! : collateralOf.get(b.address)!;
+        let notional = (base * BigInt(r.int(100, 400))) / 100n;
+        for (const acct of [a, b]) {
+          const room = collateralOf.get(acct.address)! * 8n - (plannedNotional.get(acct.address) ?? 0n);
+          if (notional > room) notional = room;
+        }
+        if (notional <= parseEther('100')) continue;
+        for (const acct of [a, b]) plannedNotional.set(acct.address, (plannedNotional.get(acct.address) ?? 0n) + notional);
+        const size = (notional * WAD) / mark(market) + BigInt(r.int(0, 999_999));
+        legs.push(r.next() < 0.5 ? { a, b, market, size } : { a: b, b: a, market, size });
+      }
+    }
+    const settleGas: bigint[] = [];
+    const settleLegs = async (chunk: readonly Leg[], auctionId: bigint): Promise<bigint> => {
+      const ids = [...new Set(chunk.map((l) => l.market))].sort((x, y) => x - y);
+      const prices = ids.map((id) => bps(mark(id), r.int(-30, 30)));
+      const trades = [];
+      for (const leg of chunk) {
+        const price = prices[ids.indexOf(leg.market)]!;
+        for (const [acct, size] of [[leg.a, leg.size], [leg.b, -leg.size]] as const) {
+          const n = nonce.get(acct.address) ?? 0n;
+          nonce.set(acct.address, n + 1n);
+          const intent: PositionIntent = {
+            account: acct.address,
+            market: leg.market,
+            sizeDelta: size,
+            limitPrice: size > 0n ? bps(price, 100) : bps(price, -100),
+            reduceOnly: false,
+            validTo,
+            nonce: n,
+          };
+          trades.push(encodePositionTrade(ids, intent, await signPositionIntent(acct, devnet.chainId, settlementAddress, intent)));
+        }
+      }
+      const batch = { auctionId, tokens: [], clearingPrices: [], trades: [], interactions: [], positions: encodePositionBatch({ markets: ids, prices, trades }) };
+      // eth_estimateGas on anvil comes out slightly short for these settles (the ClearingHouse call
+      // gets 63/64 of what is left and runs out), so the solver adds 25% headroom.
+      const estimate = await pub.estimateContractGas({ account: devnet.solver, address: settlementAddress, abi: settlementAbi, functionName: 'settle', args: [batch] });
+      const receipt = await send(pub, solver.writeContract({ address: settlementAddress, abi: settlementAbi, functionName: 'settle', args: [batch], gas: (estimate * 5n) / 4n }));
+      return receipt.gasUsed;
+    };
+    for (let i = 0; i < legs.length; i += 10) settleGas.push(await settleLegs(legs.slice(i, i + 10), BigInt(i)));
+    // Steady state: 10 pairs that already hold these positions add 10% to them, 3 markets, 20 trades.
+    const settleGas3Markets: bigint[] = [];
+    for (let k = 0; k < 3; k++) {
+      const chunk = legs.slice(k * 10, k * 10 + 10).map((l) => ({ ...l, size: l.size / 10n }));
+      if (new Set(chunk.map((l) => l.market)).size === 3) settleGas3Markets.push(await settleLegs(chunk, 1000n + BigInt(k)));
+    }
+    console.log(`portfolios: ${legs.length} legs in ${settleGas.length} settles (${Date.now() - started} ms)`);
+
+    // ---------------------------------------------------------------- price path and keepers
+    const liquidationGas: bigint[] = [];
+    let partial = 0;
+    let full = 0;
+    let worstShortfall = 0n; // maintenance - equity at liquidation time, max
+    let worstEquity: bigint | undefined; // lowest equity of an account at liquidation time
+    let bankruptAtLiquidation = 0;
+    const liquidatedAccounts = new Set<Address>();
+    const active = traders.map((t) => t.address);
+    const read = <T>(functionName: string, args: readonly unknown[]): Promise<T> =>
+      pub.readContract({ address: ch, abi: clearingHouseAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
+    const path: Record<number, number[]> = Object.fromEntries(markets.map((m) => [m, [] as number[]]));
+
+    for (let step = 0; step < STEPS; step++) {
+      await pub.request({ method: 'evm_increaseTime' as never, params: [10] as never });
+      const crashIndex = step - CRASH_START;
+      for (const id of markets) {
+        let move: number;
+        if (crashIndex >= 0 && crashIndex < CRASH_MOVES.length) move = CRASH_MOVES[crashIndex]! * 10_000;
+        else if (r.next() < 0.04) move = (r.next() < 0.5 ? -1 : 1) * r.int(200, 400); // jump 2-4%
+        else move = r.int(-80, 80); // noise up to 0.8%
+        answers.set(id, bps(answers.get(id)!, move));
+        await send(pub, clients.deployer.writeContract({ address: perp.feeds[id]!, abi: devnetPriceFeedAbi, functionName: 'submit', args: [answers.get(id)!] }));
+        path[id]!.push(Number(answers.get(id)!) / 1e8);
+      }
+      // Keeper: scan everyone, liquidate the accounts below maintenance.
+      const flags = await Promise.all(active.map((a) => read<boolean>('isLiquidatable', [a])));
+      for (let k = 0; k < active.length; k++) {
+        if (!flags[k]) continue;
+        const account = active[k]!;
+        const [equity, , maintenance] = await read<readonly [bigint, bigint, bigint]>('accountHealth', [account]);
+        if (maintenance - equity > worstShortfall) worstShortfall = maintenance - equity;
+        if (worstEquity === undefined || equity < worstEquity) worstEquity = equity;
+        if (equity < 0n) bankruptAtLiquidation++;
+        const gas = await pub.estimateContractGas({ account: keeper, address: ch, abi: clearingHouseAbi, functionName: 'liquidate', args: [account] });
+        const receipt = await send(pub, keeperWallet.writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'liquidate', args: [account], gas: (gas * 5n) / 4n }));
+        liquidationGas.push(receipt.gasUsed);
+        liquidatedAccounts.add(account);
+        const left = await read<readonly number[]>('accountMarkets', [account]);
+        if (left.length === 0) full++;
+        else partial++;
+      }
+    }
+
+    // Final sweep: nobody may be left below maintenance.
+    const stillLiquidatable = (await Promise.all(active.map((a) => read<boolean>('isLiquidatable', [a])))).filter(Boolean).length;
+    const badDebtCovered = await read<bigint>('badDebtCovered', []);
+    const badDebtUncovered = await read<bigint>('badDebtUncovered', []);
+    const insuranceFund = await read<bigint>('insuranceFund', []);
+    const [keeperEquity, keeperInitial] = await read<readonly [bigint, bigint, bigint]>('accountHealth', [keeper.address]);
+    const mean = (xs: readonly bigint[]): number => (xs.length === 0 ? 0 : Number(xs.reduce((s, x) => s + x, 0n) / BigInt(xs.length)));
+
+    const result = {
+      seed: SEED,
+      accounts: ACCOUNTS,
+      markets: DEVNET_PERP_MARKETS.map((m) => m.description),
+      scenario: {
+        steps: STEPS,
+        secondsPerStep: 10,
+        crash: { startStep: CRASH_START, moves: CRASH_MOVES, total: CRASH_MOVES.reduce((p, m) => p * (1 + m), 1) - 1 },
+        jumps: '4% chance per step and market of a 2-4% jump; otherwise noise up to 0.8%',
+        finalPrices: Object.fromEntries(markets.map((id) => [id, Number(answers.get(id)!) / 1e8])),
+        marginFractions: { initial: 0.1, maintenance: 0.05, liquidationPenalty: 0.01, liquidatorShare: 0.5 },
+      },
+      portfolios: { legs: legs.length, settles: settleGas.length },
+      badDebt: {
+        coveredByInsuranceFund: fmt(badDebtCovered),
+        beyondInsuranceFund: fmt(badDebtUncovered),
+        insuranceFundStart: fmt(INSURANCE),
+        insuranceFundEnd: fmt(insuranceFund),
+        adlEvents: 0,
+        adlNote: 'ADL is not implemented; bad debt beyond the insurance fund would show in beyondInsuranceFund',
+      },
+      liquidations: {
+        count: liquidationGas.length,
+        accountsLiquidated: liquidatedAccounts.size,
+        partial,
+        full,
+        gasMean: mean(liquidationGas),
+        gasMedian: Number(median(liquidationGas)),
+        gasMax: Number(liquidationGas.reduce((m, x) => (x > m ? x : m), 0n)),
+        bankruptAtLiquidation,
+        stillLiquidatableAtEnd: stillLiquidatable,
+      },
+      worstShortfall: {
+        maintenanceMinusEquity: fmt(worstShortfall),
+        lowestEquityAtLiquidation: worstEquity === undefined ? null : fmt(worstEquity),
+      },
+      keeper: { equity: fmt(keeperEquity), initialRequirement: fmt(keeperInitial) },
+      gas: {
+        positionSettle20Trades3Markets: { median: Number(median(settleGas3Markets)), samples: settleGas3Markets.map(Number) },
+        perTrade: Math.round(Number(median(settleGas3Markets)) / 20),
+      },
+      wallClockMs: Date.now() - started,
+    };
+    const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'risk.json');
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+
+    console.log('\nbench:risk summary');
+    console.log(`  ${ACCOUNTS} accounts, ${legs.length} legs on 3 markets; ${STEPS} price updates incl. a ${(result.scenario.crash.total * 100).toFixed(1)}% crash`);
+    console.log(`  liquidations: ${liquidationGas.length} (${partial} partial, ${full} full) on ${liquidatedAccounts.size} accounts; gas mean ${result.liquidations.gasMean}, median ${result.liquidations.gasMedian}, max ${result.liquidations.gasMax}`);
+    console.log(`  bad debt: covered by insurance ${result.badDebt.coveredByInsuranceFund}, beyond insurance ${result.badDebt.beyondInsuranceFund}; ADL 0; insurance fund ${result.badDebt.insuranceFundStart} -> ${result.badDebt.insuranceFundEnd}`);
+    console.log(`  worst shortfall at liquidation (maintenance - equity): ${result.worstShortfall.maintenanceMinusEquity}; lowest equity ${result.worstShortfall.lowestEquityAtLiquidation}; bankrupt when liquidated: ${bankruptAtLiquidation}`);
+    console.log(`  still liquidatable at end: ${stillLiquidatable}`);
+    console.log(`  settle with 20 position trades across 3 markets: ${result.gas.positionSettle20Trades3Markets.median} gas (${result.gas.perTrade}/trade)`);
+    console.log(`  wrote ${out} (${result.wallClockMs} ms)`);
+  } finally {
+    await running.stop();
+  }
+}
+
+await main();
