@@ -75,6 +75,29 @@ export class Router {
   private readonly M: Float64Array;
   private readonly delta: Float64Array;
 
+  /**
+   * Fee bands of pools whose state is frozen for this router's lifetime (see `freezeBands`):
+   * inside [bandLo, bandHi] a pool trades nothing and `evaluate` skips it.
+   */
+  private bandLo: Float64Array | undefined;
+  private bandHi: Float64Array | undefined;
+
+  /** Promise that the pools' state will not change (no swaps on them): lets `evaluate` skip idle pools. */
+  freezeBands(): void {
+    const lo = new Float64Array(this.pools.length).fill(Infinity);
+    const hi = new Float64Array(this.pools.length).fill(-Infinity);
+    this.pools.forEach((p, i) => {
+      const band = p.noTradeBand?.();
+      if (band) {
+        // a hair inside the band, so rounding never skips a pool that would trade
+        lo[i] = band[0] * (1 + 1e-12);
+        hi[i] = band[1] * (1 - 1e-12);
+      }
+    });
+    this.bandLo = lo;
+    this.bandHi = hi;
+  }
+
   constructor(pools: LiquidityAdapter[]) {
     const index = new Map<Address, number>();
     const tokens: Address[] = [];
@@ -146,6 +169,8 @@ export class Router {
     const pools = this.pools;
     const t0 = this.t0;
     const t1 = this.t1;
+    const bandLo = this.bandLo;
+    const bandHi = this.bandHi;
     for (let i = 0; i < pools.length; i++) {
       if (excluded !== undefined && excluded[i]) continue;
       const a = t0[i]!;
@@ -153,6 +178,7 @@ export class Router {
       const na = nu[a]!;
       const nb = nu[b]!;
       const r = na / nb;
+      if (bandLo !== undefined && r > bandLo[i]! && r < bandHi![i]!) continue;
       pools[i]!.arb(r, ARB);
       const d0 = ARB[0]!;
       const d1 = ARB[1]!;

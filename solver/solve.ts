@@ -176,6 +176,7 @@ export class JointSolver {
       raw.push({ id: lower(id) as Hex, intent: i, amount });
     }
     this.router = new Router(prunePools(this.original, tokens).map((p) => p.clone()));
+    this.router.freezeBands(); // the joint solve never swaps on these copies
     for (const r of raw) {
       const s = this.router.tokenIndex.get(lower(r.intent.sellToken));
       const t = this.router.tokenIndex.get(lower(r.intent.buyToken));
@@ -476,8 +477,8 @@ export class JointSolver {
     this.collect();
     // The float plan asks for every demanded token with a margin; if the exact pass still finds a
     // token short (float model error, rounding), the margin grows and the plan is re-solved warm.
-    let found = this.search(1e-9);
-    for (const margin of [1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4]) {
+    let found = this.search(1e-8);
+    for (const margin of [1e-8, 1e-7, 1e-6, 1e-5, 1e-4]) {
       if (!found) return undefined;
       this.extra = this.roundingAllowance(found.plan, found.legs);
       found = this.search(margin);
@@ -500,7 +501,7 @@ export class JointSolver {
     // A token left short by a few wei of rounding (netted among users, no pool margin) gets a
     // little dearer (its buyers receive a little less), a few rounds at most.
     const mult = new Float64Array(n).fill(1);
-    for (let round = 0; round < 8; round++) {
+    for (let round = 0; round < 4; round++) {
       const P: bigint[] = [];
       for (let j = 0; j < n; j++) P.push(BigInt(Math.round((plan.p[j]! / pmin) * 2 ** 80 * mult[j]!)));
       const res = this.exact(plan, legs, P);
@@ -562,6 +563,8 @@ export class JointSolver {
       planIn[l.tokenOut] = planIn[l.tokenOut]! + (l.zeroForOne ? f[2 * l.pool + 1]! : f[2 * l.pool]!);
       planOut[l.tokenIn] = planOut[l.tokenIn]! + l.amountIn;
     }
+    const lastLeg = new Map<number, PlanLeg>();
+    for (const l of legs) lastLeg.set(l.tokenIn, l);
     const actualIn: bigint[] = bal.map((b) => (b > 0n ? b : 0n));
     const spent: bigint[] = new Array(n).fill(0n);
     const spentPlan = new Float64Array(n);
@@ -570,15 +573,19 @@ export class JointSolver {
       const j = l.tokenIn;
       spentPlan[j] = spentPlan[j]! + l.amountIn;
       const free = plan.supply[j]! >= 0;
-      const lastOfToken = free && spentPlan[j]! >= planOut[j]! * (1 - 1e-12) && legs.filter((m) => m.tokenIn === j).at(-1) === l;
+      const lastOfToken = free && lastLeg.get(j) === l;
       const share = l.amountIn / Math.max(planIn[j]!, planOut[j]!);
       let amt = lastOfToken ? actualIn[j]! - spent[j]! : (actualIn[j]! * BigInt(Math.floor(share * 2 ** 52))) >> 52n;
       if (amt > actualIn[j]! - spent[j]!) amt = actualIn[j]! - spent[j]!;
       if (amt <= 0n) continue;
       const pool = poolOf(l.pool);
-      const out = pool.quote(l.zeroForOne, amt);
+      let out: bigint;
+      try {
+        out = pool.swap(l.zeroForOne, amt);
+      } catch {
+        continue; // the pool would revert: the leg is skipped and the balance check decides
+      }
       if (out <= 0n) continue;
-      pool.swap(l.zeroForOne, amt);
       spent[j] = spent[j]! + amt;
       actualIn[l.tokenOut] = actualIn[l.tokenOut]! + out;
       bal[j] = bal[j]! - amt;

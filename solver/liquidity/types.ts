@@ -48,6 +48,11 @@ export interface LiquidityAdapter {
    * the closed form of `quote` in the router's model. Callers fall back to a search on `arb`.
    */
   quoteFloat?(zeroForOne: boolean, amountIn: number): number;
+  /**
+   * Optional (added later): the open interval of outside prices r for which `arb` trades nothing
+   * (the fee band around the spot price), so callers can skip the call. Absent: always call `arb`.
+   */
+  noTradeBand?(): [number, number];
 }
 
 export const lower = (a: string): Address => a.toLowerCase() as Address;

@@ -101,6 +101,11 @@ export class UniswapV2Pool implements LiquidityAdapter {
     return (a * rout) / (rin + a);
   }
 
+  noTradeBand(): [number, number] {
+    const p = this.x1 / this.x0;
+    return [p * GAMMA, p / GAMMA];
+  }
+
   arb(r: number, out: ArbBuffer): void {
     const x0 = this.x0;
     const x1 = this.x1;

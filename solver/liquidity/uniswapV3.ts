@@ -77,7 +77,16 @@ export class UniswapV3Pool implements LiquidityAdapter {
   }
 
   /** Rebuilds the float model from the exact state. */
+  /** The float model is rebuilt lazily: exact swaps in a row (the solver's exact pass) skip it. */
+  private dirty = true;
+
   private rebuild(): void {
+    this.dirty = true;
+  }
+
+  private model(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
     const s = Number(this.sqrtPriceX96) / Q96;
     this.sf = s;
     const above = this.ticks.filter((t) => t.index > this.tick);
@@ -178,11 +187,13 @@ export class UniswapV3Pool implements LiquidityAdapter {
   }
 
   spotPrice(): number {
+    this.model();
     return this.sf * this.sf;
   }
 
   quoteFloat(zeroForOne: boolean, amountIn: number): number {
     if (!(amountIn > 0)) return 0;
+    this.model();
     const net = amountIn * this.gamma;
     // selling token0 walks the price down (cumulative token0 in, c0), token1 the other way
     const side = zeroForOne ? this.down : this.up;
@@ -209,7 +220,14 @@ export class UniswapV3Pool implements LiquidityAdapter {
     return bout + L * (1 / prev - 1 / st);
   }
 
+  noTradeBand(): [number, number] {
+    this.model();
+    const p = this.sf * this.sf;
+    return [p * this.gamma, p / this.gamma];
+  }
+
   arb(r: number, out: ArbBuffer): void {
+    if (this.dirty) this.model();
     const s = this.sf;
     const g = this.gamma;
     if (r > (s * s) / g) {
