@@ -28,6 +28,8 @@ export type NodeConfig = {
   validationQueuePerPeer: number;
   validationQueueTotal: number;
   validationConcurrency: number;
+  /** Gossipsub mesh degree D (default 6). */
+  meshDegree: number;
   /** Worker threads for signature recovery (0 = recover on the main thread). */
   verifyWorkers: number;
   /** Loopback testnets put every peer on one IP: disable gossipsub's IP colocation penalty there. */
@@ -52,6 +54,7 @@ export const defaultConfig: Omit<NodeConfig, 'chainId' | 'settlement' | 'dataDir
   validationQueueTotal: 8192,
   validationConcurrency: 64,
   verifyWorkers: 0,
+  meshDegree: 6,
   ipColocationPenalty: true,
   logLevel: 'info',
 };
@@ -71,6 +74,7 @@ const USAGE = `usage: node node/cli.ts [--config file.json] [flags]
   --api-host <host>           HTTP API bind address (default 127.0.0.1)
   --auction-interval-ms <n>   auction window (default 5000)
   --max-open-per-owner <n>    anti-spam quota (default 64)
+  --mesh-degree <n>           gossipsub mesh degree D (default 6)
   --verify-workers <n>        worker threads for signature recovery (default 0: main thread)
   --no-ip-colocation          disable the IP colocation score penalty (loopback testnets)
   --log-level <level>         pino level (default info)`;
@@ -94,6 +98,7 @@ export function parseCli(argv: string[]): NodeConfig {
       'max-open-per-owner': { type: 'string' },
       'no-ip-colocation': { type: 'boolean' },
       'verify-workers': { type: 'string' },
+      'mesh-degree': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -119,6 +124,7 @@ export function parseCli(argv: string[]): NodeConfig {
   if (values['api-host']) merged.apiHost = values['api-host'];
   if (values['auction-interval-ms']) merged.auctionIntervalMs = int('auction-interval-ms', values['auction-interval-ms']);
   if (values['max-open-per-owner']) merged.maxOpenPerOwner = int('max-open-per-owner', values['max-open-per-owner']);
+  if (values['mesh-degree']) merged.meshDegree = int('mesh-degree', values['mesh-degree']);
   if (values['verify-workers']) merged.verifyWorkers = int('verify-workers', values['verify-workers']);
   if (values['no-ip-colocation']) merged.ipColocationPenalty = false;
   if (values['log-level']) merged.logLevel = values['log-level'] as NodeConfig['logLevel'];

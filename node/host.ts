@@ -72,6 +72,12 @@ export function scoreParams(topics: string[], ipColocationPenalty: boolean): Par
   };
 }
 
+/** Mesh sizes from D, keeping gossipsub's default proportions (D=6: Dlo 4, Dhi 12, Dout 2, Dlazy 6). */
+export function meshParams(D: number): { D: number; Dlo: number; Dhi: number; Dout: number; Dscore: number; Dlazy: number } {
+  const Dlo = Math.max(1, Math.round((D * 2) / 3));
+  return { D, Dlo, Dhi: 2 * D, Dout: Math.max(0, Math.min(Dlo - 1, Math.floor(D / 3))), Dscore: Math.max(1, Math.round((D * 2) / 3)), Dlazy: D };
+}
+
 export type HostOptions = {
   privateKey: PrivateKey;
   listen: string[];
@@ -84,6 +90,8 @@ export type HostOptions = {
   maxMessageBytes: number;
   registry?: Registry;
   banMs?: number;
+  /** Gossipsub mesh degree D (default 6, the spec's); the other sizes follow (meshParams). */
+  meshDegree?: number;
   log: Logger;
 };
 
@@ -146,6 +154,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
         scoreThresholds: SCORE_THRESHOLDS,
         // Score-driven pruning only; we publish full messages promptly to every mesh peer.
         floodPublish: true,
+        ...meshParams(opts.meshDegree ?? 6),
       }),
     },
   });

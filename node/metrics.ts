@@ -19,6 +19,12 @@ export function createMetrics(registry = new Registry()) {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
+    queueWaitSeconds: new Histogram({
+      name: 'node_validation_queue_wait_seconds',
+      help: 'Time a gossiped message waited in the validation queue',
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: [registry],
+    }),
     queueDepth: new Gauge({ name: 'node_validation_queue_depth', help: 'Messages waiting for validation', registers: [registry] }),
     queueDropped: new Counter({ name: 'node_validation_queue_dropped_total', help: 'Messages ignored because a queue was full', registers: [registry] }),
     poolLive: new Gauge({ name: 'node_pool_live_intents', help: 'Open or partially filled intents in the pool', registers: [registry] }),

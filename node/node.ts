@@ -114,6 +114,7 @@ export class IntentNode {
       maxMessageBytes: Math.max(this.config.maxMessageBytes, 1 << 20),
       msgId: (topic, data) => (topic === this.intentsTopic ? this.validator.messageId(data) : sha256(data)),
       registry: this.metrics.registry,
+      meshDegree: this.config.meshDegree,
       log: this.log,
     });
     this.host.pubsub.addEventListener('gossipsub:message', (evt) => {
@@ -124,7 +125,9 @@ export class IntentNode {
       };
       if (this.host.isBanned(peer)) return report('ignore');
       const handler = msg.topic === this.intentsTopic ? undefined : this.topicHandlers.get(msg.topic);
+      const enqueued = performance.now();
       const queued = this.queue.push(peer, async () => {
+        this.metrics.queueWaitSeconds.observe((performance.now() - enqueued) / 1000);
         const out =
           msg.topic === this.intentsTopic
             ? await this.validator.ingestBytes(msg.data, 'gossip')

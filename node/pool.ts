@@ -66,7 +66,7 @@ export class IntentPool {
   private flushing = false;
   private closed = false;
   /** Number of fsync'd batches and records written (metrics, benches). */
-  stats = { batches: 0, writes: 0 };
+  stats = { batches: 0, writes: 0, flushMs: 0, maxFlushMs: 0 };
 
   constructor(path: string) {
     this.db = new Level<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
@@ -238,10 +238,14 @@ export class IntentPool {
         const group = this.pending;
         this.pending = [];
         try {
+          const t = performance.now();
           await this.db.batch(
             group.flatMap((g) => g.ops),
             { sync: true },
           );
+          const ms = performance.now() - t;
+          this.stats.flushMs += ms;
+          if (ms > this.stats.maxFlushMs) this.stats.maxFlushMs = ms;
           this.stats.batches++;
           this.stats.writes += group.length;
           for (const g of group) g.resolve();

@@ -58,11 +58,22 @@ export class IntentValidator {
     this.now = o.now ?? (() => Math.floor(Date.now() / 1000));
   }
 
+  /**
+   * Decoded intents and digests computed for gossip message ids, keyed by the message's data
+   * buffer (gossipsub hands the same object to msgIdFn and then to the validation event), so
+   * validation does not decode and hash the same bytes a second time.
+   */
+  private readonly decoded = new WeakMap<Uint8Array, { signed: SignedIntent; digestBytes: Uint8Array }>();
+
   /** The gossip message id of intent bytes: the digest when they decode, else a hash of the bytes. */
   messageId(data: Uint8Array): Uint8Array {
     if (data.length <= this.o.maxMessageBytes) {
       const d = decodeSignedIntent(data);
-      if (d.ok) return intentDigestBytes(d.value, this.separator);
+      if (d.ok) {
+        const digestBytes = intentDigestBytes(d.value, this.separator);
+        this.decoded.set(data, { signed: d.value, digestBytes });
+        return digestBytes;
+      }
     }
     return sha256(data);
   }
@@ -86,14 +97,18 @@ export class IntentValidator {
         return { verdict: 'reject', code: 'oversized', reason: `${bytes.length} bytes is above the ${this.o.maxMessageBytes}-byte limit` };
       }
       let signed = parsed;
+      const cached = parsed ? undefined : this.decoded.get(bytes);
       if (!signed) {
-        const d = decodeSignedIntent(bytes);
-        if (!d.ok) return { verdict: 'reject', code: d.error.code, reason: describeError(d.error) };
-        signed = d.value;
+        if (cached) signed = cached.signed;
+        else {
+          const d = decodeSignedIntent(bytes);
+          if (!d.ok) return { verdict: 'reject', code: d.error.code, reason: describeError(d.error) };
+          signed = d.value;
+        }
       }
-      // The digest is computed once here and reused for the duplicate check and the signature
+      // The digest is computed once and reused for the duplicate check and the signature
       // (protocol's verifySignedIntent would hash again: the same steps, inlined).
-      const digestBytes = intentDigestBytes(signed, this.separator);
+      const digestBytes = cached?.digestBytes ?? intentDigestBytes(signed, this.separator);
       const digest = hexId(digestBytes) as Hex;
       const known = await this.o.pool.get(digest);
       if (known) {

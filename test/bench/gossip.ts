@@ -1,12 +1,13 @@
-// npm run bench:gossip — 20 nodes on loopback in a random mesh, one OS process per node (the
-// kernel shares this machine's cores among them; each child reports the CPU time it used).
+// npm run bench:gossip — 20 nodes on loopback in a random mesh, hosted by BENCH_PROCESSES OS
+// processes (default 4; BENCH_PROCESSES=20 gives each node its own). Each process reports the
+// CPU time it used.
 // Every node runs the full pipeline on every intent (decode, digest, signature recovery,
 // durable fsync'd write) before relaying it. Publishers at several nodes submit intents at
 // increasing total rates; for each rate we report p50/p99 of (arrival at a node - publish) over
 // every (intent, node) pair, the delivery ratio, and CPU per node. The knee is the highest rate
 // with 100% delivery and p99 < 250 ms. Writes test/bench/results/gossip.json.
 //
-// The same file is the child (run with --child): one IntentNode driven over IPC.
+// The same file is the child (run with --child): the IntentNodes of one process, driven over IPC.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,13 @@ import { tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '..
 const NODES = Number(process.env.BENCH_NODES ?? 20);
 const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 4);
 const DEGREE = 4;
+const MESH_D = Number(process.env.BENCH_MESH_D ?? 6);
+/**
+ * OS processes hosting the nodes (node i lives in process i mod PROCESSES). Default 4 (two per
+ * core here): measured on this 2-core machine, 2 processes cap the nodes at the two event loops,
+ * and 20 (one per node) spends the cores on context switches and 20 heaps.
+ */
+const PROCESSES = Math.min(NODES, Number(process.env.BENCH_PROCESSES ?? 4));
 const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 5);
 const RATES = (process.env.BENCH_RATES ?? '25,50,100,150,200,300,400').split(',').map(Number);
 const now = (): number => performance.timeOrigin + performance.now();
@@ -37,15 +45,17 @@ const DATA_BASE = process.env.BENCH_ON_DISK ? tmpdir() : existsSync('/dev/shm') 
 
 type ToChild =
   | { kind: 'start'; index: number; bootstrap: string[] }
-  | { kind: 'status' }
-  | { kind: 'publish'; step: number; rate: number; seconds: number; seed: number }
-  | { kind: 'flush' }
+  | { kind: 'status'; index: number }
+  | { kind: 'prepare'; index: number; step: number; rate: number; seconds: number; seed: number }
+  | { kind: 'publish'; index: number; step: number }
+  | { kind: 'flush'; index: number }
   | { kind: 'stop' };
 type FromChild =
   | { kind: 'started'; addr: string; peerId: string }
   | { kind: 'status'; mesh: number; peers: number }
+  | { kind: 'prepared'; step: number }
   | { kind: 'published'; step: number; sent: [Hex, number][] }
-  | { kind: 'arrivals'; list: [Hex, number][] }
+  | { kind: 'arrivals'; index: number; list: [Hex, number][] }
   | { kind: 'flushed'; cpuMs: number; poolLive: number }
   | { kind: 'stopped' };
 
@@ -54,16 +64,36 @@ async function child(): Promise<void> {
   const send = (m: FromChild): void => void process.send!(m);
   const native = createRequire(import.meta.url)('secp256k1') as { ecdsaSign(m: Uint8Array, k: Uint8Array): { signature: Uint8Array; recid: number } };
   const sep = domainSeparator(intentDomain(TEST_CHAIN_ID, TEST_SETTLEMENT));
-  let node: IntentNode | undefined;
-  let dir: { path: string; cleanup: () => void } | undefined;
-  let arrivals: [Hex, number][] = [];
+  const nodes = new Map<number, IntentNode>();
+  const dirs: { path: string; cleanup: () => void }[] = [];
+  const arrivals = new Map<number, [Hex, number][]>();
+  const flushArrivals = (index: number): void => {
+    const list = arrivals.get(index);
+    if (list && list.length > 0) send({ kind: 'arrivals', index, list: list.splice(0) });
+  };
   setInterval(() => {
-    if (arrivals.length > 0) {
-      send({ kind: 'arrivals', list: arrivals });
-      arrivals = [];
-    }
+    for (const i of arrivals.keys()) flushArrivals(i);
   }, 100).unref();
+  const probe = { n: 0, sum: 0, max: 0, loopMax: 0 };
+  if (process.env.BENCH_DEBUG) {
+    const { stat } = await import('node:fs/promises');
+    const { monitorEventLoopDelay } = await import('node:perf_hooks');
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    setInterval(() => {
+      const t = performance.now();
+      void stat('/').then(() => {
+        const ms = performance.now() - t;
+        probe.n++;
+        probe.sum += ms;
+        probe.max = Math.max(probe.max, ms);
+        probe.loopMax = h.max / 1e6;
+      });
+    }, 50).unref();
+  }
 
+  const owners = new Map<string, Address>();
+  const prepared = new Map<string, { intents: SignedIntent[]; rate: number }>();
   const makeIntents = (count: number, seed: number): SignedIntent[] => {
     const out: SignedIntent[] = [];
     const validTo = Math.floor(Date.now() / 1000) + 3600;
@@ -71,7 +101,7 @@ async function child(): Promise<void> {
       const keyHex = testKey(1 + ((seed * 7919 + k) % 5000));
       const key = Buffer.from(keyHex.slice(2), 'hex');
       const intent: SwapIntent = {
-        owner: privateKeyToAddress(keyHex).toLowerCase() as Address,
+        owner: owners.get(keyHex) ?? (owners.set(keyHex, privateKeyToAddress(keyHex).toLowerCase() as Address), owners.get(keyHex)!),
         sellToken: '0x1111111111111111111111111111111111111111', buyToken: '0x2222222222222222222222222222222222222222',
         receiver: '0x0000000000000000000000000000000000000000', sellAmount: 10n ** 18n, buyAmount: 2_000_000_000n,
         validTo, nonce: BigInt(seed) * 1_000_000n + BigInt(k), kind: 0, partiallyFillable: false, appData: `0x${'00'.repeat(32)}`,
@@ -87,23 +117,40 @@ async function child(): Promise<void> {
   };
 
   process.on('message', async (m: ToChild) => {
+    const node = 'index' in m ? nodes.get(m.index) : undefined;
     if (m.kind === 'start') {
-      dir = tempDir(`bench-gossip-${m.index}-`, DATA_BASE);
-      node = new IntentNode(testConfig(dir.path, { bootstrap: m.bootstrap, maxOpenPerOwner: 1_000_000, validationQueuePerPeer: 4096, validationQueueTotal: 65536 }), {
+      const dir = tempDir(`bench-gossip-${m.index}-`, DATA_BASE);
+      dirs.push(dir);
+      const list: [Hex, number][] = [];
+      const seen = new Set<string>();
+      arrivals.set(m.index, list);
+      const node = new IntentNode(testConfig(dir.path, { bootstrap: m.bootstrap, maxOpenPerOwner: 1_000_000, validationQueuePerPeer: 4096, validationQueueTotal: 65536, meshDegree: MESH_D }), {
         log: silentLogger(),
         onGossipVerdict: (_t, _p, o) => {
-          if (o.verdict === 'accept' && o.digest) arrivals.push([o.digest, now()]);
+          // Arrival = first verdict for the digest that is not a refusal: accept, or a duplicate
+          // of a copy that came in first through the pool-sync protocol.
+          if (o.digest && (o.verdict === 'accept' || o.code === 'duplicate') && !seen.has(o.digest)) {
+            seen.add(o.digest);
+            list.push([o.digest, now()]);
+          }
         },
       });
       await node.start();
+      nodes.set(m.index, node);
       send({ kind: 'started', addr: node.multiaddrs[0]!, peerId: node.peerId });
     } else if (m.kind === 'status') {
       send({ kind: 'status', mesh: node!.host.pubsub.getMeshPeers(node!.intentsTopic).length, peers: node!.host.libp2p.getPeers().length });
+    } else if (m.kind === 'prepare') {
+      // Signing happens before the clock starts: it would block this process's event loop (and the nodes it hosts).
+      prepared.set(`${m.index}:${m.step}`, { intents: makeIntents(Math.round(m.rate * m.seconds), m.seed), rate: m.rate });
+      send({ kind: 'prepared', step: m.step });
     } else if (m.kind === 'publish') {
-      const n = Math.round(m.rate * m.seconds);
-      const intents = makeIntents(n, m.seed);
+      const { intents, rate } = prepared.get(`${m.index}:${m.step}`)!;
+      prepared.delete(`${m.index}:${m.step}`);
+      const n = intents.length;
+      const step = m.step;
       const sent: [Hex, number][] = [];
-      const gap = 1000 / m.rate;
+      const gap = 1000 / rate;
       const t0 = now();
       const pending: Promise<unknown>[] = [];
       for (let k = 0; k < n; k++) {
@@ -119,17 +166,26 @@ async function child(): Promise<void> {
         );
       }
       await Promise.all(pending);
-      send({ kind: 'published', step: m.step, sent });
+      send({ kind: 'published', step, sent });
     } else if (m.kind === 'flush') {
       const u = process.cpuUsage();
-      if (arrivals.length > 0) {
-        send({ kind: 'arrivals', list: arrivals });
-        arrivals = [];
+      if (process.env.BENCH_DEBUG) {
+        const metrics = await node!.metrics.registry.getMetricsAsJSON();
+        const pick = (name: string) => metrics.find((x) => x.name === name) as unknown as { values: { value: number; labels: Record<string, unknown>; metricName?: string }[] } | undefined;
+        const sumCount = (name: string) => {
+          const v = pick(name)?.values ?? [];
+          const sum = v.find((x) => x.metricName?.endsWith('_sum'))?.value ?? 0;
+          const count = v.find((x) => x.metricName?.endsWith('_count'))?.value ?? 0;
+          return `${count} obs, mean ${((sum / Math.max(1, count)) * 1000).toFixed(2)} ms`;
+        };
+        process.stderr.write(`threadpool probe mean ${(probe.sum / Math.max(1, probe.n)).toFixed(1)} ms max ${probe.max.toFixed(1)} ms, loop delay max ${probe.loopMax.toFixed(1)} ms; `);
+        process.stderr.write(`node ${node!.peerId.slice(-6)} peers ${node!.host.libp2p.getPeers().length}: queue wait ${sumCount('node_validation_queue_wait_seconds')}, validation ${sumCount('node_intent_validation_seconds')}, pool batches ${node!.pool.stats.batches}/${node!.pool.stats.writes} flush mean ${(node!.pool.stats.flushMs / Math.max(1, node!.pool.stats.batches)).toFixed(1)} ms max ${node!.pool.stats.maxFlushMs.toFixed(1)}\n`);
       }
+      flushArrivals(m.index);
       send({ kind: 'flushed', cpuMs: (u.user + u.system) / 1000, poolLive: node!.pool.size });
     } else if (m.kind === 'stop') {
-      await node?.stop();
-      dir?.cleanup();
+      for (const n of nodes.values()) await n.stop();
+      for (const d of dirs) d.cleanup();
       send({ kind: 'stopped' });
       process.exit(0);
     }
@@ -137,20 +193,20 @@ async function child(): Promise<void> {
 }
 
 // ---------------------------------------------------------------- parent
-type Kid = { proc: ChildProcess; addr: string; peerId: string; next: (kind: FromChild['kind']) => Promise<FromChild> };
+type Proc = { proc: ChildProcess; next: (kind: FromChild['kind']) => Promise<FromChild> };
+type Kid = { index: number; host: Proc; addr: string; peerId: string; proc: { send: (m: ToChild) => void }; next: (kind: FromChild['kind']) => Promise<FromChild> };
 
-function spawnKid(index: number, onArrivals: (index: number, list: [Hex, number][]) => void): Kid {
-  const proc = fork(new URL(import.meta.url).pathname, ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function spawnProc(index: number, onArrivals: (index: number, list: [Hex, number][]) => void): Proc {
+  const profile = process.env.BENCH_PROFILE === String(index) ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? tmpdir()}`] : [];
+  const proc = fork(new URL(import.meta.url).pathname, ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...profile] });
   const waiters = new Map<string, ((m: FromChild) => void)[]>();
   proc.on('message', (m: FromChild) => {
-    if (m.kind === 'arrivals') return onArrivals(index, m.list);
+    if (m.kind === 'arrivals') return onArrivals(m.index, m.list);
     const w = waiters.get(m.kind)?.shift();
     w?.(m);
   });
   return {
     proc,
-    addr: '',
-    peerId: '',
     next: (kind) =>
       new Promise((resolve) => {
         const list = waiters.get(kind) ?? [];
@@ -183,8 +239,10 @@ async function parent(): Promise<void> {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return (seed >>> 16) % n;
   };
+  const procs = Array.from({ length: PROCESSES }, (_, p) => spawnProc(p, onArrivals));
   for (let i = 0; i < NODES; i++) {
-    const kid = spawnKid(i, onArrivals);
+    const host = procs[i % PROCESSES]!;
+    const kid: Kid = { index: i, host, addr: '', peerId: '', proc: { send: (m) => void host.proc.send(m) }, next: host.next };
     const targets = new Set<number>();
     while (i > 0 && targets.size < Math.min(DEGREE, i)) targets.add(rand(i));
     kid.proc.send({ kind: 'start', index: i, bootstrap: [...targets].map((t) => kids[t]!.addr) } satisfies ToChild);
@@ -198,7 +256,7 @@ async function parent(): Promise<void> {
   for (let tries = 0; tries < 60; tries++) {
     await new Promise((r) => setTimeout(r, 500));
     const st = await Promise.all(kids.map(async (k) => {
-      k.proc.send({ kind: 'status' } satisfies ToChild);
+      k.proc.send({ kind: 'status', index: k.index } satisfies ToChild);
       return (await k.next('status')) as Extract<FromChild, { kind: 'status' }>;
     }));
     if (process.env.BENCH_DEBUG) process.stdout.write(`mesh sizes ${st.map((s) => s.mesh).join(',')}\n`);
@@ -214,9 +272,14 @@ async function parent(): Promise<void> {
   for (const rate of RATES) {
     stepNo++;
     const per = rate / PUBLISHERS;
+    for (const [j, p] of publishers.entries()) {
+      kids[p]!.proc.send({ kind: 'prepare', index: p, step: stepNo, rate: per, seconds: STEP_SECONDS, seed: stepNo * 100 + j } satisfies ToChild);
+      await kids[p]!.next('prepared');
+    }
+    await new Promise((r) => setTimeout(r, 500));
     const t0 = Date.now();
-    const published = await Promise.all(publishers.map(async (p, j) => {
-      kids[p]!.proc.send({ kind: 'publish', step: stepNo, rate: per, seconds: STEP_SECONDS, seed: stepNo * 100 + j } satisfies ToChild);
+    const published = await Promise.all(publishers.map(async (p) => {
+      kids[p]!.proc.send({ kind: 'publish', index: p, step: stepNo } satisfies ToChild);
       const r = (await kids[p]!.next('published')) as Extract<FromChild, { kind: 'published' }>;
       return r.sent.map(([d, t]) => ({ d, t, origin: p }));
     }));
@@ -243,9 +306,23 @@ async function parent(): Promise<void> {
       for (const l of lat) hist.set(Math.floor(l / 100) * 100, (hist.get(Math.floor(l / 100) * 100) ?? 0) + 1);
       process.stdout.write(`latency histogram (100 ms buckets): ${[...hist].sort((a, b) => a[0] - b[0]).map(([b, c]) => `${b}:${c}`).join(' ')}\n`);
       const byNode = Array.from({ length: NODES }, (_, i) => pct(sent.map((x) => (arrivals.get(x.d)?.get(i) ?? NaN) - x.t).filter((v) => !Number.isNaN(v)), 50));
+      const bySend = [...sent].sort((x, y) => x.t - y.t);
+      const q = Math.ceil(bySend.length / 4);
+      const quarters = [0, 1, 2, 3].map((k) => pct(bySend.slice(k * q, (k + 1) * q).flatMap((x) => [...(arrivals.get(x.d)?.values() ?? [])].map((t) => t - x.t)), 50));
+      process.stdout.write(`p50 by send-time quarter: ${quarters.map((v) => v.toFixed(0)).join(',')}\n`);
+      const byOrigin = publishers.map((p) => pct(sent.filter((x) => x.origin === p).flatMap((x) => [...(arrivals.get(x.d)?.values() ?? [])].map((t) => t - x.t)), 50));
+      process.stdout.write(`p50 by publisher: ${byOrigin.map((v) => v.toFixed(0)).join(',')}\n`);
+      const missing = Array.from({ length: NODES }, (_, i) => sent.filter((x) => x.origin !== i && !arrivals.get(x.d)?.has(i)).length);
+      process.stdout.write(`missing by node: ${missing.join(',')}\n`);
       process.stdout.write(`p50 by node: ${byNode.map((v) => v.toFixed(0)).join(',')}\n`);
     }
-    const cpuPerNode = kids.map((_, i) => (cpuAfter[i]! - cpuBefore[i]!) / 1000 / (wall + 2));
+    // Process CPU over the step, split evenly among the nodes it hosts.
+    const perProc = procs.map((_, p) => {
+      const i = kids.findIndex((k) => k.index % PROCESSES === p);
+      return (cpuAfter[i]! - cpuBefore[i]!) / 1000 / (wall + 2);
+    });
+    const hosted = procs.map((_, p) => kids.filter((k) => k.index % PROCESSES === p).length);
+    const cpuPerNode = kids.map((k) => perProc[k.index % PROCESSES]! / hosted[k.index % PROCESSES]!);
     cpuBefore = cpuAfter;
     const step = {
       offeredRate: rate,
@@ -259,7 +336,8 @@ async function parent(): Promise<void> {
       p99ms: pct(lat, 99),
       maxms: lat.length ? Math.max(...lat) : NaN,
       cpuCoresPerNode: { mean: cpuPerNode.reduce((a, b) => a + b, 0) / NODES, max: Math.max(...cpuPerNode), min: Math.min(...cpuPerNode) },
-      cpuCoresTotal: cpuPerNode.reduce((a, b) => a + b, 0),
+      cpuCoresTotal: perProc.reduce((a, b) => a + b, 0),
+      cpuCoresPerProcess: perProc,
     };
     steps.push(step);
     process.stdout.write(
@@ -270,9 +348,9 @@ async function parent(): Promise<void> {
   }
   const good = steps.filter((s) => (s.deliveryRatio as number) === 1 && (s.p99ms as number) < 250);
   const knee = good.length ? Math.max(...good.map((s) => s.offeredRate as number)) : null;
-  await Promise.all(kids.map(async (k) => {
-    k.proc.send({ kind: 'stop' } satisfies ToChild);
-    await k.next('stopped');
+  await Promise.all(procs.map(async (p) => {
+    p.proc.send({ kind: 'stop' } satisfies ToChild);
+    await p.next('stopped');
   }));
   const result = {
     date: new Date().toISOString(),
@@ -280,9 +358,9 @@ async function parent(): Promise<void> {
     cpus: cpus().length,
     loadAverageAtEnd: loadavg(),
     cpuModel: cpus()[0]?.model,
-    topology: { nodes: NODES, processes: NODES, dialsPerNode: DEGREE, publishers: publishers.length, meshReadySeconds },
+    topology: { meshDegree: MESH_D, nodes: NODES, processes: PROCESSES, dialsPerNode: DEGREE, publishers: publishers.length, meshReadySeconds },
     poolStorage: DATA_BASE === '/dev/shm' ? 'tmpfs (/dev/shm): fsync is free, see DATA_BASE comment' : `disk (${DATA_BASE})`,
-    sharing: `one OS process per node; ${NODES} processes share ${cpus().length} cores through the kernel scheduler (no pinning); cpuCores = CPU seconds used per wall second`,
+    sharing: `${NODES} nodes in ${PROCESSES} OS processes (node i in process i mod ${PROCESSES}, ~${Math.ceil(NODES / PROCESSES)} per process, sharing its event loop); the processes share ${cpus().length} cores through the kernel scheduler (no pinning); cpuCores = CPU seconds per wall second; a node's figure is its process's divided by the nodes it hosts`,
     stepSeconds: STEP_SECONDS,
     steps,
     kneeIntentsPerSecond: knee,
@@ -296,11 +374,14 @@ async function parent(): Promise<void> {
   process.stdout.write(`knee: ${knee ?? 'none'} intents/s (100% delivery, p99 < 250 ms) — goal 100/s ${result.goalMet ? 'met' : 'NOT met'}\nwrote ${out}\n`);
 }
 
+/** CPU milliseconds used so far by each process (the nodes of one process share its figure). */
 async function cpuAll(kids: Kid[]): Promise<number[]> {
-  return Promise.all(kids.map(async (k) => {
-    k.proc.send({ kind: 'flush' } satisfies ToChild);
-    return ((await k.next('flushed')) as Extract<FromChild, { kind: 'flushed' }>).cpuMs;
-  }));
+  const out: number[] = [];
+  for (const k of kids) {
+    k.proc.send({ kind: 'flush', index: k.index } satisfies ToChild);
+    out.push(((await k.next('flushed')) as Extract<FromChild, { kind: 'flushed' }>).cpuMs);
+  }
+  return out;
 }
 
 if (process.argv.includes('--child')) await child();
