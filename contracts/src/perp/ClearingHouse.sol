@@ -256,7 +256,7 @@ contract ClearingHouse {
         if (
             address(c.feed) == address(0) || c.heartbeat == 0 || c.fundingPeriod == 0
                 || c.maintenanceMarginFraction == 0 || c.maintenanceMarginFraction > c.initialMarginFraction
-                || c.initialMarginFraction > uint64(uint256(WAD)) || c.feeFraction >= uint64(uint256(WAD))
+                || c.initialMarginFraction > 1e18 || c.feeFraction >= 1e18
         ) revert InvalidMarketConfig(id);
     }
 
@@ -280,6 +280,7 @@ contract ClearingHouse {
         if (amount == 0) revert ZeroAmount();
         if (amount > MAX_AMOUNT) revert AmountTooLarge(amount);
         collateralToken.safeTransferFrom(msg.sender, address(this), amount);
+        // forge-lint: disable-next-line(unsafe-typecast) -- amount <= MAX_AMOUNT = 1e36 < 2^255
         collateral[account] += int256(amount);
         emit Deposited(account, msg.sender, amount);
     }
@@ -289,6 +290,7 @@ contract ClearingHouse {
     function withdraw(uint256 amount, address to) external {
         if (amount == 0) revert ZeroAmount();
         if (amount > MAX_AMOUNT) revert AmountTooLarge(amount);
+        // forge-lint: disable-next-line(unsafe-typecast) -- amount <= MAX_AMOUNT = 1e36 < 2^255
         collateral[msg.sender] -= int256(amount);
         _requireInitialMargin(msg.sender, true);
         collateralToken.safeTransfer(to, amount);
@@ -300,6 +302,7 @@ contract ClearingHouse {
         if (amount == 0) revert ZeroAmount();
         if (amount > MAX_AMOUNT) revert AmountTooLarge(amount);
         collateralToken.safeTransferFrom(msg.sender, address(this), amount);
+        // forge-lint: disable-next-line(unsafe-typecast) -- amount <= MAX_AMOUNT = 1e36 < 2^255
         insuranceFund += int256(amount);
         emit InsuranceFunded(msg.sender, amount);
     }
@@ -327,7 +330,9 @@ contract ClearingHouse {
             BatchMarket memory b = bms[i];
             b.market = mk;
             b.id = id;
+            // forge-lint: disable-next-line(unsafe-typecast) -- 0 < price <= MAX_PRICE = 1e36
             b.price = int256(price);
+            // forge-lint: disable-next-line(unsafe-typecast) -- the feed answer is positive and scaled by a power of ten; fresh requires <= MAX_PRICE
             b.mark = int256(mark);
             b.fresh = fresh && mark <= MAX_PRICE;
         }
@@ -378,6 +383,7 @@ contract ClearingHouse {
     {
         int256 delta = f.sizeDelta;
         if (delta == 0) revert ZeroSizeDelta(j);
+        // forge-lint: disable-next-line(unsafe-typecast) -- MAX_SIZE = 1e36 < 2^255
         if (PerpMath.abs(delta) > int256(MAX_SIZE)) revert SizeOutOfRange(j);
         address account = f.account;
         Position storage p = _positions[account][b.id];
@@ -447,6 +453,7 @@ contract ClearingHouse {
     /// @dev Accrues the market's funding index to now.
     function _accrue(Market storage mk) private {
         uint64 last = mk.lastFundingTime;
+        // forge-lint: disable-next-line(block-timestamp) -- funding accrues per second of block time
         if (last == block.timestamp) return;
         mk.fundingIndex = _indexNow(mk);
         mk.lastFundingTime = uint64(block.timestamp);
@@ -521,6 +528,7 @@ contract ClearingHouse {
         (uint256 price, bool fresh, uint256 updatedAt) = OracleAdapter.read(mk.oracle);
         if (strict && !fresh) revert OracleAdapter.OracleStale(address(mk.oracle.feed), updatedAt);
         if (price == 0 || price > MAX_PRICE) revert UnpricedMarket(id);
+        // forge-lint: disable-next-line(unsafe-typecast) -- 0 < price <= MAX_PRICE = 1e36 was just checked
         return int256(price);
     }
 

@@ -38,8 +38,8 @@ library OracleAdapter {
             price = uint256(answer) * f.multiplier / f.divisor;
             updatedAt = updated;
             // forge-lint: disable-next-line(block-timestamp) -- staleness is defined against block time
-            fresh = price != 0 && updated != 0 && answeredIn >= roundId && updated <= block.timestamp
-                && block.timestamp - updated <= f.heartbeat;
+            bool timely = updated <= block.timestamp && block.timestamp - updated <= f.heartbeat;
+            fresh = price != 0 && updated != 0 && answeredIn >= roundId && timely;
         } catch {
             return (0, false, 0);
         }

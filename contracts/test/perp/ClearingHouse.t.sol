@@ -425,6 +425,7 @@ contract ClearingHouseTest is PerpTestBase {
         assertEq(f, PerpMath.mulDivCeil(60e18, WAD, 208e18));
         vm.prank(keeper);
         uint256 fraction = ch.liquidate(alice);
+        // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
         assertEq(fraction, uint256(f));
         int256 closed = PerpMath.mulDivCeil(2e18, f, WAD);
         assertEq(_pos(alice, ETH).size, 2e18 - closed);

@@ -68,6 +68,7 @@ contract ClearingHouseFuzzTest is PerpTestBase {
             (int256 equity, int256 initial,) = ch.accountHealth(alice);
             assertGe(equity, initial);
         } catch (bytes memory err) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
             assertEq(bytes4(err), ClearingHouse.InsufficientMargin.selector);
         }
     }

@@ -56,13 +56,16 @@ contract PerpHandler is Test {
         address b = actors[seedB % actors.length];
         if (a == b) return;
         uint256 m = marketSeed % 2;
+        // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
         (uint256 mark,) = ch.markPrice(uint32(m + 1));
+        // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
         int256 unit = int256(1e36 / mark); // ~1 USD of size per unit
         size = bound(size, -95_000, 95_000) * unit + (size % 1000);
         if (size == 0) return;
         uint256 price = mark * bound(priceBps, 9_900, 10_100) / 10_000;
         uint32[] memory ids = new uint32[](1);
         uint256[] memory prices = new uint256[](1);
+        // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
         ids[0] = uint32(m + 1);
         prices[0] = price;
         ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
@@ -248,6 +251,7 @@ contract ClearingHouseInvariantTest is StdInvariant, Test {
             for (uint256 i; i < everyone.length; ++i) {
                 int256 s = ch.position(everyone[i], id).size;
                 net += s;
+                // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
                 if (s > 0) longs += uint256(s);
             }
             (,, uint256 oi,) = ch.marketState(id);

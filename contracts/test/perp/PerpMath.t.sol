@@ -52,6 +52,7 @@ contract PerpMathTest is Test {
     function testFuzz_partialReduce_matchesWhole(int256 s, uint256 p0, uint256 p1, uint256 part) public pure {
         s = _size(s);
         int256 price1 = _price(p1);
+        // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
         int256 fraction = int256(bound(part, 1, uint256(WAD) - 1));
         (int256 size, int256 open,) = PerpMath.applyFill(0, 0, s, _price(p0));
         (,, int256 whole) = PerpMath.applyFill(size, open, -s, price1);
@@ -88,7 +89,9 @@ contract PerpMathTest is Test {
 
     function testFuzz_liquidationFraction_bounds(uint256 e, uint256 m, uint256 n, uint256 pen) public pure {
         int256 maintenance = int256(bound(m, 1, 1e30));
+        // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
         int256 equity = int256(bound(e, 0, uint256(maintenance))) - 1e18;
+        // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
         int256 totalNotional = int256(bound(n, uint256(maintenance), 1e32));
         int256 penalty = int256(bound(pen, 0, 0.05e18));
         int256 f = PerpMath.liquidationFraction(equity, maintenance, totalNotional, penalty);

@@ -215,6 +215,7 @@ contract PositionSettlementTest is PerpTestBase {
             harness.settlePositions(b);
         } else {
             harness.settlePositions(b);
+            // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
             assertEq(_pos(alice, ETH).openNotional, int256(price));
         }
     }

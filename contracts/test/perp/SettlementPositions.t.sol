@@ -35,6 +35,7 @@ contract SettlementPositionsTest is SettlementTestBase {
             c.maxPriceDeviation = 0.05e18;
             c.maxFundingRate = 0.01e18;
             c.maxOpenInterest = 1e30;
+            // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
             ch.listMarket(uint32(m + 1), c);
         }
         settlement.setClearingHouse(ch);
