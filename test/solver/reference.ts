@@ -21,10 +21,10 @@ import type { LiquidityAdapter } from '../../solver/liquidity/types.ts';
 
 type Term = { s: number; t: number; sell: boolean; x: number; b: number };
 
-export type ReferenceResult = { bound: number; sweeps: number };
+export type ReferenceResult = { bound: number; sweeps: number; nu: Map<Address, number> };
 
 /** Upper bound on the score (numeraire units, i.e. score / 1e18) of any solution. */
-export function referenceOptimum(auction: Auction, pools: LiquidityAdapter[], opts: { sweeps?: number } = {}): ReferenceResult {
+export function referenceOptimum(auction: Auction, pools: LiquidityAdapter[], opts: { sweeps?: number; perStage?: number } = {}): ReferenceResult {
   const index = new Map<Address, number>();
   const id = (a: Address): number => {
     const k = a.toLowerCase() as Address;
@@ -144,7 +144,7 @@ export function referenceOptimum(auction: Auction, pools: LiquidityAdapter[], op
   let sweeps = 0;
   const maxSweeps = opts.sweeps ?? 400;
   for (const tauRel of [1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 1e-7, 0]) {
-    for (let sweep = 0; sweep < 40 && sweeps < maxSweeps; sweep++, sweeps++) {
+    for (let sweep = 0; sweep < (opts.perStage ?? 40) && sweeps < maxSweeps; sweep++, sweeps++) {
       let moved = 0;
       const before = Float64Array.from(nu);
       for (let j = 0; j < n; j++) {
@@ -186,5 +186,7 @@ export function referenceOptimum(auction: Auction, pools: LiquidityAdapter[], op
       if (moved < 1e-12) break;
     }
   }
-  return { bound: best / 1e18, sweeps };
+  const nuOut = new Map<Address, number>();
+  for (const [a, k] of index) nuOut.set(a, bestNu[k]!);
+  return { bound: best / 1e18, sweeps, nu: nuOut };
 }
