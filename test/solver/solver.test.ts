@@ -206,7 +206,7 @@ describe('optimal strategy (joint batch solve)', () => {
     const ms = performance.now() - t;
     expect(opt.res.stats.source).toBe('joint');
     expect(opt.score).toBeGreaterThan(scoreOf(inst, 'baseline').score);
-    expect(ms).toBeLessThan(5000); // cold JIT inside vitest; the bench measures ~0.9 s warm
+    expect(ms).toBeLessThan(5000); // cold JIT inside vitest, joint solve plus the baseline safety net (bench: ~0.5 s warm)
   });
 });
 
