@@ -80,6 +80,7 @@ function statusFor(code: string): number {
   if (code === 'over_quota') return 429;
   if (code === 'busy') return 503;
   if (code === 'chain_unavailable') return 503;
+  if (code === 'nonce_used') return 409;
   return 400;
 }
 

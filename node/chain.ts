@@ -1,16 +1,132 @@
 // The chain-facing parts of the node, behind interfaces so validation and the pool run without
-// an RPC endpoint. A viem implementation (balance, allowance to the vault, nonce bit, EIP-1271
-// isValidSignature, cached per block) plugs in here once the Settlement contract lands.
-import type { Hex } from 'viem';
+// an RPC endpoint. ViemChainChecker: balance and allowance to the vault, nonce bit, EIP-1271
+// isValidSignature, cached per block; every call has a timeout, and when the endpoint fails the
+// checker says `unavailable` (validation degrades to off-chain checks), logs the transition once,
+// sets node_chain_check_degraded, and recovers on the next successful call.
+import { createPublicClient, erc20Abi, http, type Address, type Hex, type PublicClient } from 'viem';
+import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
 import type { SignedIntent } from '../protocol/intent.ts';
+import type { Logger } from './log.ts';
+import type { NodeMetrics } from './metrics.ts';
 
 export type ChainCheck =
   | { status: 'ok' }
-  | { status: 'invalid'; code: string; reason: string }
+  /** `penalize`: provably invalid whatever the block (bad EIP-1271 signature) vs state that may differ between honest nodes (balance, nonce). */
+  | { status: 'invalid'; code: string; reason: string; penalize: boolean }
   /** The RPC endpoint failed or timed out: validation degrades to off-chain checks. */
   | { status: 'unavailable'; reason: string };
 
 export interface ChainChecker {
   /** `needsSignatureCheck`: the signature is EIP-1271 and only the owner contract can accept it. */
   check(signed: SignedIntent, digest: Hex, needsSignatureCheck: boolean): Promise<ChainCheck>;
+}
+
+const eip1271Abi = [
+  {
+    type: 'function',
+    name: 'isValidSignature',
+    stateMutability: 'view',
+    inputs: [
+      { name: 'hash', type: 'bytes32' },
+      { name: 'signature', type: 'bytes' },
+    ],
+    outputs: [{ name: '', type: 'bytes4' }],
+  },
+] as const;
+const EIP1271_MAGIC = '0x1626ba7e';
+
+export type ViemCheckerOptions = {
+  rpcUrl: string;
+  settlement: Address;
+  timeoutMs?: number;
+  log: Logger;
+  metrics?: NodeMetrics;
+};
+
+export class ViemChainChecker implements ChainChecker {
+  readonly client: PublicClient;
+  private readonly o: ViemCheckerOptions;
+  private vault?: Address;
+  private block?: { number: bigint; at: number };
+  private readonly cache = new Map<string, Promise<unknown>>();
+  private degraded = false;
+
+  constructor(o: ViemCheckerOptions) {
+    this.o = o;
+    this.client = createPublicClient({ transport: http(o.rpcUrl, { timeout: o.timeoutMs ?? 2000, retryCount: 0 }) });
+  }
+
+  get isDegraded(): boolean {
+    return this.degraded;
+  }
+
+  /** The latest block number, asked at most every 500 ms; the per-block cache is keyed by it. */
+  private async blockNumber(): Promise<bigint> {
+    if (this.block && Date.now() - this.block.at < 500) return this.block.number;
+    const n = await this.client.getBlockNumber({ cacheTime: 0 });
+    if (this.block?.number !== n) this.cache.clear();
+    this.block = { number: n, at: Date.now() };
+    return n;
+  }
+
+  private cached<T>(key: string, f: () => Promise<T>): Promise<T> {
+    let p = this.cache.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = f();
+      this.cache.set(key, p);
+      p.catch(() => this.cache.delete(key));
+    }
+    return p;
+  }
+
+  private setDegraded(on: boolean, reason?: string): void {
+    if (on === this.degraded) return;
+    this.degraded = on;
+    this.o.metrics?.chainCheckDegraded.set(on ? 1 : 0);
+    if (on) this.o.log.warn({ event: 'chain_check_degraded', reason }, 'RPC endpoint failing: validating with off-chain checks only');
+    else this.o.log.info({ event: 'chain_check_recovered' }, 'RPC endpoint answering again: on-chain checks resumed');
+  }
+
+  async check(signed: SignedIntent, digest: Hex, needsSignatureCheck: boolean): Promise<ChainCheck> {
+    try {
+      const block = await this.blockNumber();
+      const owner = (signed.type === 'swap' ? signed.intent.owner : signed.intent.account).toLowerCase() as Address;
+      const nonce = signed.intent.nonce;
+      const settlement = this.o.settlement;
+      this.vault ??= await this.client.readContract({ address: settlement, abi: settlementAbi, functionName: 'vault' });
+      const vault = this.vault;
+      const used = await this.cached(`${block}:nonce:${owner}:${nonce}`, () =>
+        this.client.readContract({ address: settlement, abi: settlementAbi, functionName: 'isNonceUsed', args: [owner, nonce], blockNumber: block }),
+      );
+      if (used) return this.done({ status: 'invalid', code: 'nonce_used', reason: `nonce ${nonce} of ${owner} is already used or cancelled on chain`, penalize: false });
+      if (needsSignatureCheck) {
+        const magic = await this.client
+          .readContract({ address: owner, abi: eip1271Abi, functionName: 'isValidSignature', args: [digest, signed.signature.data], blockNumber: block })
+          .catch((err: Error) => (/timed? ?out|fetch failed|ECONNREFUSED|HTTP request failed/i.test(err.message) ? Promise.reject(err) : '0x'));
+        if (magic !== EIP1271_MAGIC) return this.done({ status: 'invalid', code: 'bad_eip1271_signature', reason: `${owner}.isValidSignature did not accept the signature`, penalize: true });
+      }
+      if (signed.type === 'swap') {
+        const i = signed.intent;
+        const token = i.sellToken.toLowerCase() as Address;
+        const [balance, allowance] = await Promise.all([
+          this.cached(`${block}:bal:${token}:${owner}`, () => this.client.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [owner], blockNumber: block })),
+          this.cached(`${block}:alw:${token}:${owner}`, () => this.client.readContract({ address: token, abi: erc20Abi, functionName: 'allowance', args: [owner, vault], blockNumber: block })),
+        ]);
+        // Partially fillable intents need only some balance; fill-or-kill ones the whole limit amount.
+        const need = i.partiallyFillable ? 1n : i.sellAmount;
+        if (balance < need) return this.done({ status: 'invalid', code: 'insufficient_balance', reason: `${owner} holds ${balance} of ${token}, needs ${need}`, penalize: false });
+        if (allowance < need) return this.done({ status: 'invalid', code: 'insufficient_allowance', reason: `${owner} allows the vault ${allowance} of ${token}, needs ${need}`, penalize: false });
+      }
+      return this.done({ status: 'ok' });
+    } catch (err) {
+      const reason = (err as Error).message.split('\n')[0] ?? 'RPC error';
+      this.setDegraded(true, reason);
+      return { status: 'unavailable', reason };
+    }
+  }
+
+  private done(c: ChainCheck): ChainCheck {
+    this.setDegraded(false);
+    return c;
+  }
 }

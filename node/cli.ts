@@ -4,6 +4,7 @@ import { ConfigError, parseCli } from './config.ts';
 import { createLogger } from './log.ts';
 import { IntentNode } from './node.ts';
 import { AuctionClock } from './auction.ts';
+import { ChainWatcher } from './watcher.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
   const clock = new AuctionClock(node, { intervalMs: config.auctionIntervalMs, ...(config.referencePrices ? { referencePrices: config.referencePrices } : {}), ...(config.solvers ? { solvers: config.solvers } : {}) });
   await node.start();
   clock.start();
+  const watcher = config.rpcUrl ? new ChainWatcher(node, { rpcUrl: config.rpcUrl, settlement: config.settlement, timeoutMs: config.rpcTimeoutMs }) : undefined;
+  watcher?.start();
   // The ready line (peer id, addresses) is printed whatever the configured level (unless silent).
   const banner = config.logLevel === 'silent' ? log : log.child({}, { level: 'info' });
   banner.info({ event: 'ready', peerId: node.peerId, listen: node.multiaddrs, api: node.apiUrl, chainId: config.chainId, settlement: config.settlement, dataDir: config.dataDir }, `node ${node.peerId} ready`);
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ event: 'shutdown', signal });
     clock.stop();
+    watcher?.stop();
     node.stop().then(
       () => process.exit(0),
       (err: Error) => {

@@ -12,6 +12,8 @@ export type NodeConfig = {
   settlement: Address;
   /** JSON-RPC URL for on-chain checks and the chain watcher; absent = off-chain checks only. */
   rpcUrl?: string;
+  /** Timeout of one RPC call; past it validation degrades to off-chain checks. */
+  rpcTimeoutMs: number;
   dataDir: string;
   /** HTTP API port (0 = any free port). */
   apiPort: number;
@@ -54,6 +56,7 @@ export const defaultConfig: Omit<NodeConfig, 'chainId' | 'settlement' | 'dataDir
   validationQueueTotal: 8192,
   validationConcurrency: 64,
   verifyWorkers: 0,
+  rpcTimeoutMs: 2000,
   meshDegree: 6,
   ipColocationPenalty: true,
   logLevel: 'info',

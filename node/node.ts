@@ -10,7 +10,7 @@ import type { SignedIntent } from '../protocol/intent.ts';
 import { nativeRecoverer } from '../protocol/recover-native.ts';
 import { nobleRecoverer, type Recoverer } from '../protocol/signature.ts';
 import { intentsTopic, solutionsTopic } from '../protocol/topics.ts';
-import type { ChainChecker } from './chain.ts';
+import { ViemChainChecker, type ChainChecker } from './chain.ts';
 import type { NodeConfig } from './config.ts';
 import { createHost, hexId, type Host } from './host.ts';
 import type { Logger } from './log.ts';
@@ -56,6 +56,7 @@ export class IntentNode {
   private timers: NodeJS.Timeout[] = [];
   api?: Server;
   private workers?: WorkerVerifier;
+  chain?: ChainChecker;
   /** Base URL of the HTTP API once started. */
   apiUrl = '';
   /** Set by the auction clock before start() so the API can serve it. */
@@ -91,6 +92,12 @@ export class IntentNode {
     await this.pool.open();
     this.metrics.poolLive.set(this.pool.size);
     const recoverer = this.deps.recoverer ?? nativeRecoverer() ?? nobleRecoverer;
+    const chain =
+      this.deps.chain ??
+      (this.config.rpcUrl
+        ? new ViemChainChecker({ rpcUrl: this.config.rpcUrl, settlement: this.config.settlement, timeoutMs: this.config.rpcTimeoutMs, log: this.log, metrics: this.metrics })
+        : undefined);
+    this.chain = chain;
     this.validator = new IntentValidator({
       chainId: this.config.chainId,
       settlement: this.config.settlement,
@@ -102,7 +109,7 @@ export class IntentNode {
       ...(this.config.verifyWorkers > 0 ? { workers: (this.workers = new WorkerVerifier(this.config.verifyWorkers)) } : {}),
       metrics: this.metrics,
       log: this.log,
-      ...(this.deps.chain ? { chain: this.deps.chain } : {}),
+      ...(chain ? { chain } : {}),
       ...(this.deps.now ? { now: this.deps.now } : {}),
     });
     this.host = await createHost({

@@ -184,6 +184,16 @@ export class IntentPool {
     return next;
   }
 
+  /** Writes a record back exactly as it was (chain watcher reorg rollback). */
+  async restore(rec: PoolRecord): Promise<void> {
+    const ops: Op[] = [{ type: 'put', key: recordKey(rec.digest), value: JSON.stringify(rec) }];
+    if (isLive(rec.state)) ops.push({ type: 'put', key: expiryKey(rec.validTo, rec.digest), value: '' });
+    else ops.push({ type: 'del', key: expiryKey(rec.validTo, rec.digest) });
+    await this.write(ops);
+    if (isLive(rec.state)) this.trackLive(rec);
+    else this.untrackLive(rec);
+  }
+
   /** Marks every live intent whose validTo is before `nowSec` as expired; returns their digests. */
   async expire(nowSec: number): Promise<Hex[]> {
     const due: Hex[] = [];

@@ -138,7 +138,7 @@ export class IntentValidator {
       const owner = intentOwner(signed).toLowerCase() as Address;
       if (this.o.chain) {
         const c = await this.o.chain.check(signed, digest, v.value.needsChainCheck);
-        if (c.status === 'invalid') return { verdict: 'reject', code: c.code, reason: c.reason, digest };
+        if (c.status === 'invalid') return { verdict: c.penalize ? 'reject' : 'ignore', code: c.code, reason: c.reason, digest };
         if (c.status === 'unavailable' && v.value.needsChainCheck) {
           // An EIP-1271 signature is unverifiable without the chain: do not store or relay it.
           return { verdict: 'ignore', code: 'chain_unavailable', reason: 'contract-wallet signature needs an on-chain check and the RPC endpoint is unavailable', digest };

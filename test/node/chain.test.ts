@@ -1,0 +1,142 @@
+// The node against a real anvil with the real Settlement contract: on-chain checks (balance,
+// allowance, nonce) per block, an RPC endpoint that hangs (validation degrades to off-chain
+// checks, says so in logs and metrics, and recovers), and the chain watcher following
+// NoncesInvalidated through a reorg (evm_revert + new blocks) by block hash.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseUnits, type Address, type LocalAccount } from 'viem';
+import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import { startAnvil, type Anvil } from '../../contracts/deploy/anvil.ts';
+import { confirm, devnetClients, type DevnetClients } from '../../contracts/deploy/clients.ts';
+import { deploySettlement, signSwapIntent } from '../../contracts/deploy/settlement.ts';
+import { approveMax, deployTestToken, mint } from '../../contracts/deploy/tokens.ts';
+import { signedIntentToJson } from '../../protocol/json.ts';
+import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
+import { pino } from 'pino';
+import { IntentNode } from '../../node/node.ts';
+import { tempDir, testConfig } from '../../node/testing.ts';
+import { ChainWatcher } from '../../node/watcher.ts';
+
+let anvil: Anvil;
+let clients: DevnetClients;
+let settlement: Address;
+let vault: Address;
+let dai: Address;
+let usdc: Address;
+let proxy: Server;
+let mode: 'forward' | 'hang' = 'forward';
+let node: IntentNode;
+let watcher: ChainWatcher;
+const logs: { event?: string }[] = [];
+const dir = tempDir('node-chain-');
+
+beforeAll(async () => {
+  anvil = await startAnvil();
+  clients = devnetClients(anvil.rpcUrl, anvil.chainId);
+  ({ settlement, vault } = await deploySettlement(clients));
+  dai = await deployTestToken(clients, { name: 'Dai', symbol: 'DAI', decimals: 18 });
+  usdc = await deployTestToken(clients, { name: 'USDC', symbol: 'USDC', decimals: 6 });
+  const alice = clients.accounts[2]!;
+  await mint(clients, dai, alice.address, parseUnits('1000', 18));
+  await approveMax(clients, clients.walletFor(alice), dai, vault);
+  // An RPC proxy the test can make hang.
+  proxy = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (mode === 'hang') return; // never answers
+    const r = await fetch(anvil.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
+    res.writeHead(r.status, { 'content-type': 'application/json' });
+    res.end(Buffer.from(await r.arrayBuffer()));
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const rpcUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as { event?: string }) });
+  node = new IntentNode(testConfig(dir.path, { chainId: anvil.chainId, settlement, rpcUrl, rpcTimeoutMs: 400 }), { log });
+  await node.start();
+  watcher = new ChainWatcher(node, { rpcUrl: anvil.rpcUrl, settlement, pollMs: 50 });
+}, 60_000);
+
+afterAll(async () => {
+  watcher?.stop();
+  proxy?.closeAllConnections();
+  proxy?.close();
+  await node?.stop();
+  await anvil?.stop();
+  dir.cleanup();
+});
+
+let nonce = 0n;
+async function signed(owner: LocalAccount, over: Partial<SwapIntent> = {}): Promise<SignedIntent> {
+  const intent: SwapIntent = {
+    owner: owner.address.toLowerCase() as Address, sellToken: dai, buyToken: usdc, receiver: '0x0000000000000000000000000000000000000000',
+    sellAmount: parseUnits('100', 18), buyAmount: parseUnits('99', 6), validTo: Math.floor(Date.now() / 1000) + 3600,
+    nonce: nonce++, kind: 0, partiallyFillable: false, appData: `0x${'00'.repeat(32)}`, ...over,
+  };
+  const data = await signSwapIntent(owner, anvil.chainId, settlement, intent);
+  return { type: 'swap', intent, signature: { scheme: 'eoa', data } };
+}
+const submit = async (s: SignedIntent): Promise<{ status: number; body: { id?: string; error?: { code: string } } }> => {
+  const res = await fetch(`${node.apiUrl}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signedIntentToJson(s)) });
+  return { status: res.status, body: (await res.json()) as { id?: string; error?: { code: string } } };
+};
+const degradedGauge = async (): Promise<number> => Number((await node.metrics.chainCheckDegraded.get()).values[0]?.value ?? 0);
+
+describe('node on a real chain', () => {
+  it('checks balance, allowance and nonce on chain', async () => {
+    const alice = clients.accounts[2]!;
+    const bob = clients.accounts[3]!; // holds no DAI
+    expect((await submit(await signed(alice))).status).toBe(201);
+    const r = await submit(await signed(bob));
+    expect(r).toMatchObject({ status: 400, body: { error: { code: 'insufficient_balance' } } });
+    const tooMuch = await submit(await signed(alice, { sellAmount: parseUnits('5000', 18) }));
+    expect(tooMuch.body.error?.code).toBe('insufficient_balance');
+    // A nonce already invalidated on chain is refused.
+    await confirm(clients.publicClient, clients.walletFor(alice).writeContract({ address: settlement, abi: settlementAbi, functionName: 'invalidateNonces', args: [0n, 1n << 200n] }));
+    await new Promise((r) => setTimeout(r, 600)); // the checker reads the head at most every 500 ms, then caches per block
+    const used = await submit(await signed(alice, { nonce: 200n }));
+    expect(used).toMatchObject({ status: 409, body: { error: { code: 'nonce_used' } } });
+  });
+
+  it('degrades to off-chain checks when the RPC endpoint hangs, says so, and recovers', async () => {
+    const alice = clients.accounts[2]!;
+    mode = 'hang';
+    const t = Date.now();
+    expect((await submit(await signed(alice))).status).toBe(201);
+    expect(Date.now() - t).toBeLessThan(3000);
+    expect(await degradedGauge()).toBe(1);
+    expect(logs.some((l) => l.event === 'chain_check_degraded')).toBe(true);
+    // Off-chain checks still run: a bad signature is refused while degraded.
+    const s = await signed(alice);
+    const bad = { ...s, intent: { ...s.intent, buyAmount: 1n } } as SignedIntent;
+    expect((await submit(bad)).body.error?.code).toBe('wrong_signer');
+    mode = 'forward';
+    expect((await submit(await signed(alice))).status).toBe(201);
+    expect(await degradedGauge()).toBe(0);
+    expect(logs.some((l) => l.event === 'chain_check_recovered')).toBe(true);
+    const metrics = await (await fetch(`${node.apiUrl}/metrics`)).text();
+    expect(metrics).toMatch(/node_chain_check_degraded 0/);
+  });
+
+  it('follows NoncesInvalidated to cancel an intent, and undoes it when a reorg drops the block', async () => {
+    const alice = clients.accounts[2]!;
+    await watcher.poll(); // cursor at the current head
+    const s = await signed(alice, { nonce: 300n });
+    const { body } = await submit(s);
+    const id = body.id as `0x${string}`;
+    const snapshot = (await clients.publicClient.request({ method: 'evm_snapshot' as never })) as string;
+    await confirm(clients.publicClient, clients.walletFor(alice).writeContract({ address: settlement, abi: settlementAbi, functionName: 'invalidateNonces', args: [1n, 1n << 44n] }));
+    await watcher.poll();
+    const cancelled = await node.pool.get(id);
+    expect(cancelled).toMatchObject({ state: 'cancelled' });
+    expect(cancelled!.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    // Reorg: back to before the invalidation, then a longer chain without it.
+    await clients.publicClient.request({ method: 'evm_revert' as never, params: [snapshot] as never });
+    await clients.publicClient.request({ method: 'anvil_mine' as never, params: ['0x3'] as never });
+    await watcher.poll();
+    expect(watcher.reorgs).toBeGreaterThan(0);
+    expect((await node.pool.get(id))?.state).toBe('open');
+    const status = (await (await fetch(`${node.apiUrl}/v1/intents/${id}`)).json()) as { state: string; settlement: unknown };
+    expect(status).toMatchObject({ state: 'open', settlement: null });
+  });
+});
