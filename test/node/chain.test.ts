@@ -5,11 +5,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseUnits, type Address, type LocalAccount } from 'viem';
+import { parseEther, parseUnits, type Address, type LocalAccount } from 'viem';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { startAnvil, type Anvil } from '../../contracts/deploy/anvil.ts';
 import { confirm, devnetClients, type DevnetClients } from '../../contracts/deploy/clients.ts';
-import { deploySettlement, signSwapIntent } from '../../contracts/deploy/settlement.ts';
+import { bondSolver, deploySettlement, encodeTrade, signSwapIntent, sortAddresses, spotBatch } from '../../contracts/deploy/settlement.ts';
 import { approveMax, deployTestToken, mint } from '../../contracts/deploy/tokens.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
@@ -40,6 +40,10 @@ beforeAll(async () => {
   const alice = clients.accounts[2]!;
   await mint(clients, dai, alice.address, parseUnits('1000', 18));
   await approveMax(clients, clients.walletFor(alice), dai, vault);
+  const carol = clients.accounts[4]!;
+  await mint(clients, usdc, carol.address, parseUnits('1000', 6));
+  await approveMax(clients, clients.walletFor(carol), usdc, vault);
+  await bondSolver(clients, settlement, clients.walletFor(clients.accounts[1]!), parseEther('1'));
   // An RPC proxy the test can make hang.
   proxy = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -138,5 +142,34 @@ describe('node on a real chain', () => {
     expect((await node.pool.get(id))?.state).toBe('open');
     const status = (await (await fetch(`${node.apiUrl}/v1/intents/${id}`)).json()) as { state: string; settlement: unknown };
     expect(status).toMatchObject({ state: 'open', settlement: null });
+  });
+
+  it('follows TradeSettled: both intents of a settled batch become filled, with the settlement tx', async () => {
+    const alice = clients.accounts[2]!;
+    const carol = clients.accounts[4]!;
+    await watcher.poll();
+    const a = await signed(alice, { sellToken: dai, buyToken: usdc, sellAmount: parseUnits('100', 18), buyAmount: parseUnits('99', 6), nonce: 500n });
+    const c = await signed(carol, { sellToken: usdc, buyToken: dai, sellAmount: parseUnits('100', 6), buyAmount: parseUnits('99', 18), nonce: 501n });
+    const ids = [];
+    for (const s of [a, c]) {
+      const r = await submit(s);
+      expect(r.status).toBe(201);
+      ids.push(r.body.id as `0x${string}`);
+    }
+    const tokens = sortAddresses([dai, usdc]);
+    const price: Record<string, bigint> = { [dai.toLowerCase()]: 1n, [usdc.toLowerCase()]: 10n ** 12n };
+    const trades = [a, c].map((s) => encodeTrade(tokens, s.intent as SwapIntent, s.signature.data));
+    const batch = spotBatch({ auctionId: 7n, tokens, clearingPrices: tokens.map((t) => price[t.toLowerCase()]!), trades, interactions: [] });
+    const receipt = await confirm(clients.publicClient, clients.walletFor(clients.accounts[1]!).writeContract({ address: settlement, abi: settlementAbi, functionName: 'settle', args: [batch] }));
+    await watcher.poll();
+    for (const id of ids) {
+      const st = (await (await fetch(`${node.apiUrl}/v1/intents/${id}`)).json()) as { state: string; filled: string; settlement: { txHash: string; blockNumber: number } };
+      expect(st.state).toBe('filled');
+      expect(st.settlement.txHash).toBe(receipt.transactionHash);
+      expect(st.settlement.blockNumber).toBe(Number(receipt.blockNumber));
+    }
+    expect(node.pool.liveByOwner(carol.address)).toEqual([]);
+    // A filled intent is never re-admitted.
+    expect((await submit(c)).status).toBe(409);
   });
 });
