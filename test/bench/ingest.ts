@@ -5,7 +5,7 @@
 // measured in the same run. Prints a summary and writes test/bench/results/ingest.json.
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Address, Hex } from 'viem';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
@@ -106,11 +106,28 @@ async function pipelineRate(bytes: Uint8Array[], mode: 'native' | 'noble' | 'wor
 const genStart = performance.now();
 const { bytes, digests, sigs } = makeIntents(N);
 const genSeconds = (performance.now() - genStart) / 1000;
-const rawNative = rawRecoveryRate(nativeRecoverer()!, digests, sigs, Math.min(N, 5000));
-const rawNoble = process.env.BENCH_ONLY ? 0 : rawRecoveryRate(nobleRecoverer, digests, sigs, 300);
-const nativeRun = await pipelineRate(bytes, 'native');
-if (process.env.BENCH_ONLY === 'native') process.exit(0);
-const workersRun = await pipelineRate(bytes, 'workers');
+if (process.env.BENCH_ONLY) {
+  const run = await pipelineRate(bytes, process.env.BENCH_ONLY === 'workers' ? 'workers' : 'native');
+  process.stdout.write(`pipeline ${Math.round(run.perSecond)}/s\n`);
+  process.exit(0);
+}
+// This machine is shared: measure raw recovery and each pipeline mode in interleaved rounds and
+// keep the best of each (the round least disturbed by other load), so the ratio compares like with like.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+let rawNative = 0;
+let nativeRun = { perSecond: 0, batches: 0, accepted: 0, seconds: 0 };
+let workersRun = { ...nativeRun };
+const rounds: { rawNative: number; nativeMainThread: number; nativeWorkers: number; loadAverage1m: number }[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  const raw = rawRecoveryRate(nativeRecoverer()!, digests, sigs, Math.min(N, 5000));
+  const nat = await pipelineRate(bytes, 'native');
+  const wrk = await pipelineRate(bytes, 'workers');
+  rounds.push({ rawNative: raw, nativeMainThread: nat.perSecond, nativeWorkers: wrk.perSecond, loadAverage1m: loadavg()[0]! });
+  rawNative = Math.max(rawNative, raw);
+  if (nat.perSecond > nativeRun.perSecond) nativeRun = nat;
+  if (wrk.perSecond > workersRun.perSecond) workersRun = wrk;
+}
+const rawNoble = rawRecoveryRate(nobleRecoverer, digests, sigs, 300);
 const nobleRun = await pipelineRate(bytes.slice(0, 1000), 'noble');
 const best = Math.max(nativeRun.perSecond, workersRun.perSecond);
 const result = {
@@ -124,6 +141,8 @@ const result = {
   pipelinePerSecond: { nativeMainThread: nativeRun.perSecond, nativeWorkers: workersRun.perSecond, nobleMainThread: nobleRun.perSecond },
   fsyncBatches: { nativeMainThread: nativeRun.batches, nativeWorkers: workersRun.batches },
   bestOverRawNative: best / rawNative,
+  rounds,
+  method: 'best of interleaved rounds (raw native recovery, pipeline on the main thread, pipeline with verify workers); each pipeline round ingests all intents into a fresh pool through the fair queue from 8 sources',
   goal: 'pipeline >= 0.5x raw native recovery',
   goalMet: best / rawNative >= 0.5,
 };
