@@ -27,9 +27,19 @@ function frame(bytes: Uint8Array): Uint8Array {
 export async function installSync(node: IntentNode): Promise<void> {
   const protocol = syncProtocol(node.config.chainId);
   const libp2p = node.host.libp2p;
+  const served = new Map<string, number>();
   await libp2p.handle(
     protocol,
-    ({ stream }) => {
+    ({ stream, connection }) => {
+      // One full dump per peer per minute: asking again is not an amplification lever.
+      const peer = connection.remotePeer.toString();
+      const last = served.get(peer);
+      if ((last !== undefined && Date.now() - last < 60_000) || node.host.isBanned(peer)) {
+        stream.abort(new Error('sync rate limited'));
+        return;
+      }
+      served.set(peer, Date.now());
+      if (served.size > 10_000) served.clear();
       const records = node.pool.liveRecords().slice(0, MAX_FRAMES);
       void stream
         .sink(
