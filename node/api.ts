@@ -156,7 +156,7 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
       name: 'auction_by_id',
       async handle(_req, res, m) {
         if (!auctions) throw new HttpError(503, 'auctions_disabled', 'this node runs no auction clock');
-        const a = auctions.byId(Number(m[1]));
+        const a = await auctions.byId(Number(m[1]));
         if (!a) throw new HttpError(404, 'not_found', `auction ${m[1]} is unknown to this node`);
         send(res, 200, a);
       },

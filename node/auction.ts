@@ -73,7 +73,14 @@ export class AuctionClock {
     };
     for (const [t, p] of Object.entries(o.referencePrices ?? {})) this.refPrices.set(t.toLowerCase() as Address, BigInt(p));
     this.solverSet = new Set(this.o.solvers.map((s) => s.toLowerCase()));
-    node.auctions = { current: () => this.currentView(), byId: (id) => this.view(id) };
+    node.auctions = {
+      current: () => this.currentView(),
+      // Recent auctions from memory, older ones from their ranking record; with the on-chain settlement if seen.
+      byId: async (id) => {
+        const v = this.view(id) ?? (await this.stored(id));
+        return v ? { ...v, settlement: (await this.settlement(id)) ?? null } : undefined;
+      },
+    };
     node.topicHandlers.set(node.solutionsTopic, (data, peer) => this.onSolution(data, peer));
   }
 
@@ -232,6 +239,19 @@ export class AuctionClock {
 
   ranking(id: number): RankedSolution[] | undefined {
     return this.auctions.get(id)?.ranking;
+  }
+
+  private async stored(id: number): Promise<Record<string, unknown> | undefined> {
+    const raw = await this.node.pool.db.get(`a:${pad(id)}`);
+    if (!raw) return undefined;
+    const r = JSON.parse(raw) as { id: number; closedAt: number; deadline: number; intents: Hex[]; ranking: RankedSolution[] };
+    return { id: r.id, chainId: this.node.config.chainId, closedAt: new Date(r.closedAt).toISOString(), solveDeadline: new Date(r.deadline).toISOString(), intentIds: r.intents, ranking: r.ranking };
+  }
+
+  /** The on-chain settlement of an auction as the chain watcher recorded it. */
+  async settlement(id: number): Promise<{ solver: Address; txHash: Hex; blockNumber: number } | undefined> {
+    const raw = await this.node.pool.db.get(`a:settled:${id}`);
+    return raw ? (JSON.parse(raw) as { solver: Address; txHash: Hex; blockNumber: number }) : undefined;
   }
 
   private view(id: number): Record<string, unknown> | undefined {

@@ -109,6 +109,12 @@ export class ChainWatcher {
         await this.node.pool.update(digest, filled >= full ? 'filled' : 'partially_filled', { filled: filled.toString(), txHash: ev.transactionHash, blockNumber: n, blockHash: hash });
         this.node.metrics.poolStates.inc({ state: filled >= full ? 'filled' : 'partially_filled' });
         this.node.log.info({ event: 'intent_filled', id: digest, filled: filled.toString(), tx: ev.transactionHash, block: n });
+      } else if (ev.eventName === 'Settled') {
+        // Which solver settled which auction: the auction view shows it beside the ranking, so
+        // anyone can tell whether the winner settled in its window or a runner-up stepped in.
+        const auctionId = Number(ev.args.auctionId as bigint);
+        await this.db.put(`a:settled:${auctionId}`, JSON.stringify({ solver: (ev.args.solver as Address).toLowerCase(), txHash: ev.transactionHash, blockNumber: n, blockHash: hash }));
+        this.node.log.info({ event: 'auction_settled', auctionId, solver: ev.args.solver, tx: ev.transactionHash, block: n });
       } else if (ev.eventName === 'NoncesInvalidated') {
         const owner = (ev.args.owner as Address).toLowerCase() as Address;
         const word = ev.args.wordPos as bigint;

@@ -104,6 +104,7 @@ describe('auctions', () => {
     const view = (await (await fetch(`${b.apiUrl}/v1/auctions/${auctionId}`)).json()) as { intents: { id: string }[]; ranking: unknown[] };
     expect(view.intents.map((i) => i.id).sort()).toEqual([...ids].sort());
     expect(view.ranking).toHaveLength(3);
+    expect((view as unknown as { settlement: unknown }).settlement).toBeNull();
     // Late solutions are ignored.
     expect((await clocks[1]!.ingestSolution(good1)).code).toBe('too_late');
   });

@@ -169,6 +169,7 @@ describe('node on a real chain', () => {
       expect(st.settlement.blockNumber).toBe(Number(receipt.blockNumber));
     }
     expect(node.pool.liveByOwner(carol.address)).toEqual([]);
+    expect(await node.pool.db.get('a:settled:7')).toContain(receipt.transactionHash);
     // A filled intent is never re-admitted.
     expect((await submit(c)).status).toBe(409);
   });
