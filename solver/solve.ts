@@ -90,6 +90,8 @@ type Entry = {
   /** Bracket of the fill's bisection (partially fillable intents). */
   lo?: number;
   hi?: number;
+  /** Times this partially fillable intent's fill broke its limit at the uniform prices. */
+  violations?: number;
   /** Times this fill-or-kill intent was dropped for its limit. */
   dropped?: number;
 };
@@ -411,11 +413,20 @@ export class JointSolver {
           en.f = 0;
           en.dropped = (en.dropped ?? 0) + 1;
         }
-        for (const en of badPartial) {
-          // cut back once (its own price impact may be the cause), then give up on it
-          en.f = en.frozen ? 0 : plan.fills[this.entries.indexOf(en)]! * 0.5;
-          en.frozen = true;
-          en.hi = en.f;
+        // fill-or-kill violators leave first (the prices move as they go); partial fills are
+        // cut only once no fill-or-kill limit is broken
+        for (const en of bad.length ? [] : badPartial) {
+          // the fill is too large for its limit at the uniform prices (its own price impact, or
+          // the other fills'): the fill's bisection continues below it (the lower bracket reopens
+          // if it was not below), and gives up on the intent after many cuts
+          const f = plan.fills[this.entries.indexOf(en)]!;
+          en.violations = (en.violations ?? 0) + 1;
+          en.hi = f;
+          if ((en.lo ?? 0) >= f) en.lo = 0;
+          if (en.violations > 24 || f < 1e-6) {
+            en.f = 0;
+            en.frozen = true;
+          } else en.f = 0.5 * ((en.lo ?? 0) + f);
         }
         continue;
       }

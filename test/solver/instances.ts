@@ -30,7 +30,16 @@ export type Instance = {
   intents: { id: Hex; intent: SwapIntent }[];
 };
 
-export type InstanceSpec = { seed: number; tokens: number; pools: number; intents: number; oppositeShare?: number; singlePair?: boolean };
+export type InstanceSpec = {
+  seed: number;
+  tokens: number;
+  pools: number;
+  intents: number;
+  oppositeShare?: number;
+  singlePair?: boolean;
+  /** The convex variant: the same instance (same draws) with every intent partially fillable. */
+  allPartial?: boolean;
+};
 
 const toUnits = (usd: number, t: Token): bigint => BigInt(Math.floor((usd / t.usd) * 10 ** t.decimals));
 
@@ -133,7 +142,7 @@ export function makeInstance(spec: InstanceSpec): Instance {
         validTo: 2_000_000_000,
         nonce: BigInt(k),
         kind,
-        partiallyFillable: r() < 0.3,
+        partiallyFillable: r() < 0.3 || spec.allPartial === true,
         appData: hex32(0),
       },
     });
