@@ -478,4 +478,77 @@ contract ClearingHouseTest is PerpTestBase {
         vm.expectPartialRevert(ClearingHouse.InsufficientMargin.selector);
         ch.liquidate(alice);
     }
+
+    // ---------------------------------------------------------------- auto-deleveraging
+
+    function _adlSetup(uint256 carolPrice) internal {
+        _deposit(alice, 1006e18);
+        _deposit(bob, 10_000e18);
+        _deposit(carol, 10_000e18);
+        _trade(ETH, 3000e18, alice, bob, 1e18);
+        _trade(ETH, carolPrice, alice, carol, 1e18);
+    }
+
+    function test_adl_notNeededWhileSolventOrInsured() public {
+        _adlSetup(3000e18);
+        address[] memory cps = new address[](2);
+        (cps[0], cps[1]) = (bob, carol);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.AdlNotNeeded.selector, alice, int256(1000e18), int256(12e18)));
+        ch.autoDeleverage(alice, cps);
+        // bankrupt by 200, but the insurance fund can pay it: liquidation, not ADL
+        usd.mint(address(this), 1000e18);
+        usd.approve(address(ch), 1000e18);
+        ch.fundInsurance(1000e18);
+        _setPrice(ethFeed, 2400e8);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.AdlNotNeeded.selector, alice, int256(-200e18), int256(1012e18)));
+        ch.autoDeleverage(alice, cps);
+    }
+
+    function test_adl_closesAgainstProfitableOppositePositions_chargesBeyondInsurance() public {
+        _adlSetup(3000e18);
+        _deposit(keeper, 10_000e18);
+        _trade(ETH, 3000e18, keeper, bob, 1e18); // keeper long: same side as alice, must be skipped
+        _setPrice(ethFeed, 2400e8); // alice: 1,000 - 1,200 = -200; insurance 18 (fees)
+        address[] memory cps = new address[](3);
+        (cps[0], cps[1], cps[2]) = (keeper, carol, bob);
+        // carol (short 1, +600 on 2,400: score 0.25) ranks before bob (short 2, +1,200: score 0.25) - equal is fine
+        ch.autoDeleverage(alice, cps);
+        assertEq(ch.accountMarkets(alice).length, 0);
+        assertEq(ch.collateral(alice), 0);
+        assertEq(_pos(carol, ETH).size, 0, "carol took 1");
+        assertEq(_pos(bob, ETH).size, -1e18, "bob took the other 1 of his 2");
+        assertEq(_pos(keeper, ETH).size, 1e18, "same-side keeper untouched");
+        // loss 200: insurance pays its 18, the 182 left is split by notional taken (1:1), capped by profit
+        assertEq(ch.insuranceFund(), 0);
+        assertEq(ch.badDebtCovered(), 18e18);
+        assertEq(ch.badDebtSocialised(), 182e18);
+        assertEq(ch.badDebtUncovered(), 0);
+        int256 half = int256(91e18);
+        assertEq(ch.collateral(carol), 10_000e18 - 3e18 + 600e18 - half);
+        (,, uint256 oi,) = ch.marketState(ETH);
+        assertEq(oi, 1e18);
+        _assertConserved(_accounts());
+    }
+
+    function test_adl_needsEnoughCounterparties() public {
+        _adlSetup(3000e18);
+        _setPrice(ethFeed, 2400e8);
+        address[] memory cps = new address[](1);
+        cps[0] = bob;
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.AdlInsufficientCounterparties.selector, ETH));
+        ch.autoDeleverage(alice, cps);
+    }
+
+    function test_adl_mostProfitableFirst() public {
+        _adlSetup(3100e18); // carol shorted higher: more profitable per notional than bob
+        _setPrice(ethFeed, 2400e8);
+        address[] memory cps = new address[](2);
+        (cps[0], cps[1]) = (bob, carol);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.AdlNotRanked.selector, ETH, carol));
+        ch.autoDeleverage(alice, cps);
+        (cps[0], cps[1]) = (carol, bob);
+        ch.autoDeleverage(alice, cps);
+        assertEq(ch.badDebtUncovered(), 0);
+        _assertConserved(_accounts());
+    }
 }

@@ -6,6 +6,7 @@ import {StdInvariant} from "forge-std/StdInvariant.sol";
 import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {MintableERC20} from "../utils/Tokens.sol";
+import {PerpMath, Position} from "../../src/perp/PerpMath.sol";
 
 /// @notice Random trading, price moves (jumps included), time, deposits, withdrawals and
 /// liquidations. The handler is the clearing house's "settlement". It records in ghost flags any
@@ -120,9 +121,50 @@ contract PerpHandler is Test {
         _liquidateAll();
     }
 
+    uint256 public deleverages;
+
+    /// Bankrupt beyond the insurance fund: auto-deleverage against every other actor, ranked by
+    /// uPnL per notional in each market the account holds (the handler ranks on the first market).
+    function _tryAdl(address a) internal {
+        (int256 e,,) = ch.accountHealth(a);
+        int256 fund = ch.insuranceFund();
+        if (e >= 0 || -e <= (fund > 0 ? fund : int256(0))) return;
+        uint32[] memory ms = ch.accountMarkets(a);
+        if (ms.length != 1) return; // ranking across several markets is an off-chain job; skip here
+        (uint256 mark,) = ch.markPrice(ms[0]);
+        address[] memory cps = new address[](actors.length);
+        int256[] memory scores = new int256[](actors.length);
+        uint256 n;
+        for (uint256 i; i < actors.length; ++i) {
+            if (actors[i] == a) continue;
+            Position memory q = ch.position(actors[i], ms[0]);
+            if (q.size == 0) continue;
+            // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
+            int256 m = int256(mark);
+            int256 upnl = PerpMath.unrealisedPnl(q, m);
+            int256 score = upnl <= 0 ? type(int256).min : PerpMath.mulDivFloor(upnl, 1e18, PerpMath.notional(q.size, m));
+            uint256 k = n++;
+            while (k > 0 && scores[k - 1] < score) {
+                cps[k] = cps[k - 1];
+                scores[k] = scores[k - 1];
+                --k;
+            }
+            cps[k] = actors[i];
+            scores[k] = score;
+        }
+        assembly ("memory-safe") {
+            mstore(cps, n)
+        }
+        try ch.autoDeleverage(a, cps) {
+            deleverages++;
+        } catch {}
+    }
+
     function _liquidateAll() internal {
         for (uint256 i; i < actors.length; ++i) {
             address a = actors[i];
+            if (!ch.isLiquidatable(a)) continue;
+            _tryAdl(a);
             if (!ch.isLiquidatable(a)) continue;
             vm.prank(keeper);
             try ch.liquidate(a) {
@@ -241,6 +283,7 @@ contract ClearingHouseInvariantTest is StdInvariant, Test {
 
     function afterInvariant() external view {
         console2.log("trades", handler.trades(), "liquidations", handler.liquidations());
+        console2.log("deleverages", handler.deleverages());
     }
 
     /// Long and short open interest are equal (every market nets to zero) and match the positions.
