@@ -243,7 +243,8 @@ async function main(): Promise<void> {
         insuranceFundStart: fmt(INSURANCE),
         insuranceFundEnd: fmt(insuranceFund),
         adlEvents: 0,
-        adlNote: 'ADL is not implemented; bad debt beyond the insurance fund would show in beyondInsuranceFund',
+        socialisedByAdl: fmt(await read<bigint>('badDebtSocialised', [])),
+        adlNote: 'the keeper liquidates; ClearingHouse.autoDeleverage is only for accounts bankrupt beyond the insurance fund, which this run never had',
       },
       liquidations: {
         count: liquidationGas.length,
