@@ -7,8 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Address, Hex } from 'viem';
 import { decodeSignedIntent } from '../protocol/codec.ts';
-import { signedIntentToJson } from '../protocol/json.ts';
-import { parseSignedIntentJson } from '../protocol/json.ts';
+import { parseSignedIntentJson, signedIntentToJson } from '../protocol/json.ts';
 import { fromHex } from '../protocol/bytes.ts';
 import { describeError } from '../protocol/result.ts';
 import { recoverCanceller } from './cancel.ts';
@@ -53,8 +52,6 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-const HEX32 = /^0x[0-9a-fA-F]{64}$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /** The public view of a pool record: the signed intent as JSON plus its state. */
 export function recordView(rec: PoolRecord): Record<string, unknown> {
@@ -241,4 +238,3 @@ export async function listen(server: Server, port: number, host: string): Promis
   return `http://${a.address}:${a.port}`;
 }
 
-export { HEX32, ADDRESS };

@@ -10,7 +10,7 @@
 // deadline + settleWindow; after that rank r may settle in the r-th following window.
 // Rankings and solver records are written to the node's level database.
 import type { Address, Hex } from 'viem';
-import { fromHex, toHex } from '../protocol/bytes.ts';
+import { fromHex } from '../protocol/bytes.ts';
 import { decodeSignedIntent } from '../protocol/codec.ts';
 import type { Intent, SignedIntent } from '../protocol/intent.ts';
 import { signedIntentToJson } from '../protocol/json.ts';
@@ -283,4 +283,3 @@ export class AuctionClock {
   }
 }
 
-export { toHex };

@@ -6,7 +6,7 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Address, Hex } from 'viem';
-import { fromHex, isHex, toHex } from '../protocol/bytes.ts';
+import { fromHex, isHex } from '../protocol/bytes.ts';
 import { typedDataDigest } from '../protocol/hash.ts';
 import { fail, type Result } from '../protocol/result.ts';
 import { recoverSigner, signDigest, type Recoverer } from '../protocol/signature.ts';
@@ -29,4 +29,3 @@ export function recoverCanceller(intentId: Hex, signature: unknown, separator: U
   return recoverSigner(cancelDigest(intentId, separator), fromHex(signature), recoverer);
 }
 
-export { toHex };

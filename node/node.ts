@@ -237,4 +237,3 @@ export class IntentNode {
 }
 
 const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
-export { hexId };

@@ -134,16 +134,15 @@ export class IntentValidator {
           return { verdict: 'reject', code: 'wrong_signer', reason: `signed by ${signer.value}, not the owner ${ownerAddr}, under this chain's domain`, digest };
         }
       }
-      const v = { value: { needsChainCheck } };
-      const owner = intentOwner(signed).toLowerCase() as Address;
+      const owner = ownerAddr;
       if (this.o.chain) {
-        const c = await this.o.chain.check(signed, digest, v.value.needsChainCheck);
+        const c = await this.o.chain.check(signed, digest, needsChainCheck);
         if (c.status === 'invalid') return { verdict: c.penalize ? 'reject' : 'ignore', code: c.code, reason: c.reason, digest };
-        if (c.status === 'unavailable' && v.value.needsChainCheck) {
+        if (c.status === 'unavailable' && needsChainCheck) {
           // An EIP-1271 signature is unverifiable without the chain: do not store or relay it.
           return { verdict: 'ignore', code: 'chain_unavailable', reason: 'contract-wallet signature needs an on-chain check and the RPC endpoint is unavailable', digest };
         }
-      } else if (v.value.needsChainCheck) {
+      } else if (needsChainCheck) {
         return { verdict: 'ignore', code: 'chain_unavailable', reason: 'contract-wallet (EIP-1271) signatures need an RPC endpoint, and this node has none', digest };
       }
       const added = await this.o.pool.add(
@@ -155,7 +154,7 @@ export class IntentValidator {
           bytes: hexId(bytes) as Hex,
           source,
           receivedAt: Date.now(),
-          needsChainCheck: v.value.needsChainCheck,
+          needsChainCheck,
         },
         this.o.maxOpenPerOwner,
       );

@@ -11,7 +11,7 @@ import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
 import { fromHex } from '../protocol/bytes.ts';
 import { decodeSignedIntent } from '../protocol/codec.ts';
 import type { IntentNode } from './node.ts';
-import { isLive, type PoolRecord } from './pool.ts';
+import type { PoolRecord } from './pool.ts';
 
 type Cursor = { number: number; hash: Hex };
 type Undo = { hash: Hex; parentHash: Hex; before: PoolRecord[] };
@@ -158,4 +158,3 @@ export class ChainWatcher {
   }
 }
 
-export { isLive };
