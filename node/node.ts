@@ -12,7 +12,7 @@ import { nobleRecoverer, type Recoverer } from '../protocol/signature.ts';
 import { intentsTopic, solutionsTopic } from '../protocol/topics.ts';
 import { ViemChainChecker, type ChainChecker } from './chain.ts';
 import type { NodeConfig } from './config.ts';
-import { createHost, hexId, type Host } from './host.ts';
+import { createHost, type Host } from './host.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type NodeMetrics } from './metrics.ts';
 import { loadOrCreatePeerKey } from './peer-key.ts';
