@@ -10,6 +10,7 @@ import { solve } from '../../solver/solve.ts';
 import { makeInstance } from './instances.ts';
 import { UniswapV2Pool } from '../../solver/liquidity/uniswapV2.ts';
 import { referenceOptimum } from './reference.ts';
+import { UniformReference } from './uniform.ts';
 
 const SETTLEMENT = '0x00000000000000000000000000000000000000ee' as Address;
 const SOLVER = '0x00000000000000000000000000000000000000ff' as Address;
@@ -165,6 +166,20 @@ describe('optimal strategy (joint batch solve)', () => {
       const bound = referenceOptimum(inst.auction, inst.pools).bound;
       expect(opt.score).toBeLessThanOrEqual(bound * (1 + 1e-9) + 1e-9);
     }
+  });
+
+  it('on the convex variant of "10 tokens, 100 pools, 50 intents" reaches the best surplus at its own prices (was 1.5% short: frozen partial fills)', () => {
+    const inst = makeInstance({ seed: 22, tokens: 10, pools: 100, intents: 50, allPartial: true });
+    const { res, score } = scoreOf(inst, 'optimal');
+    const u = new UniformReference(inst.auction, inst.pools);
+    const p = u.spotValues();
+    const given = res.solution.prices.map((x) => [u.index.get(x.token)!, Number(x.price)] as const);
+    const scale = Math.exp(given.reduce((a, [k, v]) => a + Math.log(p[k]! / v), 0) / given.length);
+    for (const [k, v] of given) p[k] = v * scale;
+    const atOwnPrices = u.evaluate(p, { cold: true }).value / 1e18; // an upper bound of V(p)
+    expect(score).toBeLessThanOrEqual(atOwnPrices * (1 + 1e-9));
+    expect(score).toBeGreaterThan(atOwnPrices * 0.998);
+    expect(atOwnPrices).toBeLessThanOrEqual(referenceOptimum(inst.auction, inst.pools).bound * (1 + 1e-9));
   });
 
   it('fills a partially fillable intent partly where a full fill would break its limit', () => {
