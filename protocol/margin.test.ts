@@ -43,9 +43,10 @@ describe('margin maths', () => {
     // loss 800 -> equity 200 < maintenance 260: liquidatable
     expect(at2600).toEqual({ equity: 200n * WAD, initialRequirement: 520n * WAD, maintenanceRequirement: 260n * WAD });
     expect(isLiquidatable(at2600)).toBe(true);
-    // with a 1% penalty: f >= (260 - 200) / (260 - 52) = 0.2884…
+    // target halfway between maintenance and initial: 390; with a 1% penalty on 5,200 notional:
+    // f >= (390 - 200) / (390 - 52) = 0.5621…
     const f = liquidationFraction(at2600, 5200n * WAD, WAD / 100n);
-    expect(f).toBe(mulDivCeil(60n * WAD, WAD, 208n * WAD));
+    expect(f).toBe(mulDivCeil(190n * WAD, WAD, 338n * WAD));
   });
 
   it('opening and closing at one price never realises a gain from rounding', () => {
@@ -108,7 +109,7 @@ describe('margin maths', () => {
     expect(notional(-2n * WAD, 3n)).toBe(6n);
   });
 
-  it('partial liquidation at the computed fraction restores maintenance', () => {
+  it('partial liquidation at the computed fraction restores the target, above maintenance', () => {
     fc.assert(
       fc.property(size, price, fc.bigInt({ min: 1n, max: 99n }), fc.bigInt({ min: 1n, max: 3n }), (s, entry, dropPct, penPct) => {
         const pen = (penPct * WAD) / 100n;
@@ -127,7 +128,11 @@ describe('margin maths', () => {
         const fill = applyFill(position, closeSize, mark);
         const penalty = mulDivCeil(notional(closeSize, mark), pen, WAD);
         const after = accountHealth({ collateral: collateral + fill.realisedPnl - penalty, positions: new Map([[1, fill.position]]) }, new Map([[1, m]]));
-        if (f < WAD) expect(after.equity + 2n >= after.maintenanceRequirement).toBe(true);
+        if (f < WAD) {
+          const target = after.maintenanceRequirement + (after.initialRequirement - after.maintenanceRequirement) / 2n;
+          expect(after.equity + 2n >= target).toBe(true);
+          expect(isLiquidatable(after)).toBe(false);
+        }
       }),
       { numRuns: 300 },
     );

@@ -123,17 +123,27 @@ export const meetsInitialMargin = (h: AccountHealth): boolean => h.equity >= h.i
 export const isLiquidatable = (h: AccountHealth): boolean => h.equity < h.maintenanceRequirement;
 
 /**
+ * The requirement a liquidation restores the account to: halfway between maintenance and initial
+ * margin. Restoring exactly maintenance would leave the account one tick or one second of funding
+ * from the next liquidation; the buffer makes one liquidation enough in ordinary moves.
+ */
+export const liquidationTarget = (h: AccountHealth): bigint =>
+  h.maintenanceRequirement + (h.initialRequirement - h.maintenanceRequirement) / 2n;
+
+/**
  * The smallest fraction f (1e18 fixed point) of every position to close at mark so that the
- * account is back above maintenance, given a liquidation penalty on closed notional:
- * closing at mark keeps equity but for the penalty, and scales the requirement by (1 - f), so
- * we need E - f*pen*N >= (1 - f)*M, i.e. f >= (M - E) / (M - pen*N). Returns WAD (close all)
- * when no partial close restores maintenance (including an account already underwater).
+ * account is back at the liquidation target T (see liquidationTarget), given a liquidation penalty
+ * on closed notional: closing at mark keeps equity but for the penalty, and scales the
+ * requirement by (1 - f), so we need E - f*pen*N >= (1 - f)*T, i.e. f >= (T - E) / (T - pen*N).
+ * Returns 0 above maintenance, and WAD (close all) when no partial close reaches the target
+ * (including an account already underwater).
  */
 export function liquidationFraction(h: AccountHealth, totalNotional: bigint, penaltyFraction: bigint): bigint {
   if (h.equity >= h.maintenanceRequirement) return 0n;
+  const target = liquidationTarget(h);
   const penaltyAll = mulDivCeil(totalNotional, penaltyFraction, WAD);
-  const denominator = h.maintenanceRequirement - penaltyAll;
+  const denominator = target - penaltyAll;
   if (h.equity <= 0n || denominator <= 0n) return WAD;
-  const f = mulDivCeil(h.maintenanceRequirement - h.equity, WAD, denominator);
+  const f = mulDivCeil(target - h.equity, WAD, denominator);
   return f >= WAD ? WAD : f;
 }

@@ -572,9 +572,9 @@ contract ClearingHouse {
         for (uint256 i; i < n; ++i) {
             _accrue(_markets[ids[i]]);
         }
-        (int256 equity,, int256 maintenance, int256 totalNotional) = _health(account, true);
+        (int256 equity, int256 initial, int256 maintenance, int256 totalNotional) = _health(account, true);
         if (equity >= maintenance) revert NotLiquidatable(account, equity, maintenance);
-        return PerpMath.liquidationFraction(equity, maintenance, totalNotional, liquidationPenalty);
+        return PerpMath.liquidationFraction(equity, maintenance, initial, totalNotional, liquidationPenalty);
     }
 
     /// @dev Transfers the fraction f of every position, charges the penalty, absorbs bad debt.

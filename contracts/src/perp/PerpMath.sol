@@ -82,18 +82,23 @@ library PerpMath {
         }
     }
 
-    /// @notice The smallest fraction of every position to close at mark that restores maintenance
-    /// given a penalty on closed notional; WAD when nothing partial does (see margin.ts).
-    function liquidationFraction(int256 equity, int256 maintenance, int256 totalNotional, int256 penaltyFraction)
-        internal
-        pure
-        returns (int256)
-    {
+    /// @notice The smallest fraction of every position to close at mark that brings the account
+    /// back to the liquidation target, halfway between maintenance and initial margin (so one
+    /// liquidation is enough in ordinary moves), given a penalty on closed notional; 0 above
+    /// maintenance; WAD when nothing partial reaches the target (see margin.ts).
+    function liquidationFraction(
+        int256 equity,
+        int256 maintenance,
+        int256 initial,
+        int256 totalNotional,
+        int256 penaltyFraction
+    ) internal pure returns (int256) {
         if (equity >= maintenance) return 0;
+        int256 target = maintenance + (initial - maintenance) / 2;
         int256 penaltyAll = mulDivCeil(totalNotional, penaltyFraction, WAD);
-        int256 denominator = maintenance - penaltyAll;
+        int256 denominator = target - penaltyAll;
         if (equity <= 0 || denominator <= 0) return WAD;
-        int256 f = mulDivCeil(maintenance - equity, WAD, denominator);
+        int256 f = mulDivCeil(target - equity, WAD, denominator);
         return f >= WAD ? WAD : f;
     }
 }

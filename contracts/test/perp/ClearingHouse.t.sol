@@ -417,12 +417,12 @@ contract ClearingHouseTest is PerpTestBase {
         ch.liquidate(alice);
     }
 
-    function test_partialLiquidation_restoresMaintenance() public {
+    function test_partialLiquidation_restoresTarget() public {
         _liquidationSetup();
         _setPrice(ethFeed, 2600e8);
-        // f = ceil(60 / 208) (margin.test.ts worked example)
-        int256 f = PerpMath.liquidationFraction(200e18, 260e18, 5200e18, PENALTY);
-        assertEq(f, PerpMath.mulDivCeil(60e18, WAD, 208e18));
+        // target 390 (halfway to initial 520): f = ceil(190 / 338) (margin.test.ts worked example)
+        int256 f = PerpMath.liquidationFraction(200e18, 260e18, 520e18, 5200e18, PENALTY);
+        assertEq(f, PerpMath.mulDivCeil(190e18, WAD, 338e18));
         vm.prank(keeper);
         uint256 fraction = ch.liquidate(alice);
         // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
@@ -430,8 +430,9 @@ contract ClearingHouseTest is PerpTestBase {
         int256 closed = PerpMath.mulDivCeil(2e18, f, WAD);
         assertEq(_pos(alice, ETH).size, 2e18 - closed);
         assertEq(_pos(keeper, ETH).size, closed);
-        (int256 e,, int256 mm) = ch.accountHealth(alice);
-        assertGe(e, mm, "maintenance restored");
+        (int256 e, int256 im, int256 mm) = ch.accountHealth(alice);
+        assertGe(e, mm + (im - mm) / 2, "halfway between maintenance and initial restored");
+        assertFalse(ch.isLiquidatable(alice));
         int256 penalty = PerpMath.mulDivCeil(PerpMath.notional(closed, 2600e18), PENALTY, WAD);
         int256 reward = penalty / 2;
         assertEq(ch.collateral(keeper), 100_000e18 + reward);

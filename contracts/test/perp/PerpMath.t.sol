@@ -94,7 +94,9 @@ contract PerpMathTest is Test {
         // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
         int256 totalNotional = int256(bound(n, uint256(maintenance), 1e32));
         int256 penalty = int256(bound(pen, 0, 0.05e18));
-        int256 f = PerpMath.liquidationFraction(equity, maintenance, totalNotional, penalty);
+        int256 initial = maintenance * 2; // IMF = 2 x MMF, as on the devnet markets
+        int256 target = maintenance + (initial - maintenance) / 2;
+        int256 f = PerpMath.liquidationFraction(equity, maintenance, initial, totalNotional, penalty);
         if (equity >= maintenance) {
             assertEq(f, 0);
             return;
@@ -102,9 +104,9 @@ contract PerpMathTest is Test {
         assertGt(f, 0);
         assertLe(f, WAD);
         if (f < WAD) {
-            // E - f*pen*N >= (1 - f) * M, with the rounding the contract uses on both sides
+            // E - f*pen*N >= (1 - f) * T, with the rounding the contract uses on both sides
             int256 penaltyAll = PerpMath.mulDivCeil(totalNotional, penalty, WAD);
-            assertGe(equity * WAD - f * penaltyAll, (WAD - f) * maintenance);
+            assertGe(equity * WAD - f * penaltyAll, (WAD - f) * target);
         }
     }
 }
