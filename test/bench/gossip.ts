@@ -368,7 +368,7 @@ async function parent(): Promise<void> {
     goal: 'knee >= 100 intents/s',
     goalMet: knee !== null && knee >= 100,
   };
-  const out = join(dirname(new URL(import.meta.url).pathname), 'results', 'gossip.json');
+  const out = join(dirname(new URL(import.meta.url).pathname), 'results', process.env.BENCH_ON_DISK ? 'gossip-disk.json' : 'gossip.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`knee: ${knee ?? 'none'} intents/s (100% delivery, p99 < 250 ms) — goal 100/s ${result.goalMet ? 'met' : 'NOT met'}\nwrote ${out}\n`);
