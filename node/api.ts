@@ -121,7 +121,7 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
         if (!signer.ok) throw new HttpError(400, signer.error.code, describeError(signer.error));
         if (signer.value !== rec.owner) throw new HttpError(403, 'wrong_signer', `the cancel is signed by ${signer.value}, not the owner ${rec.owner}`);
         if (isFinal(rec.state)) throw new HttpError(409, `already_${rec.state}`, `intent ${id} is already ${rec.state}`);
-        const next = await node.cancel(id);
+        const next = await node.cancel(id, body?.signature as Hex);
         send(res, 200, { id, state: next?.state ?? 'cancelled' });
       },
     },

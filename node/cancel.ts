@@ -29,3 +29,20 @@ export function recoverCanceller(intentId: Hex, signature: unknown, separator: U
   return recoverSigner(cancelDigest(intentId, separator), fromHex(signature), recoverer);
 }
 
+
+/** Gossip topic for signed cancels (node-defined; belongs in protocol/topics.ts). */
+export const cancelsTopic = (chainId: number): string => `/cancels/1/${chainId}`;
+
+/** Wire form of a signed cancel: intentId 32 ‖ signature 65 (r ‖ s ‖ v). */
+export function encodeCancel(intentId: Hex, signature: Hex): Uint8Array {
+  const out = new Uint8Array(97);
+  out.set(fromHex(intentId), 0);
+  out.set(fromHex(signature), 32);
+  return out;
+}
+
+export function decodeCancel(bytes: Uint8Array): Result<{ intentId: Hex; signature: Hex }> {
+  if (bytes.length !== 97) return fail('malformed', 'cancel', `a cancel is 97 bytes (id 32, signature 65), got ${bytes.length}`);
+  const hex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`;
+  return { ok: true, value: { intentId: hex(bytes.subarray(0, 32)), signature: hex(bytes.subarray(32)) } };
+}

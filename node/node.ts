@@ -21,6 +21,9 @@ import { FairQueue } from './queue.ts';
 import { IntentValidator, type Outcome } from './validate.ts';
 import { createApi, listen, type AuctionView } from './api.ts';
 import { installSync } from './sync.ts';
+import { cancelsTopic, decodeCancel, encodeCancel, recoverCanceller } from './cancel.ts';
+import { describeError } from '../protocol/result.ts';
+import { isFinal } from './pool.ts';
 import { WorkerVerifier } from './verify-workers.ts';
 import type { Server } from 'node:http';
 import { createHash } from 'node:crypto';
@@ -50,6 +53,7 @@ export class IntentNode {
   readonly queue: FairQueue;
   readonly intentsTopic: string;
   readonly solutionsTopic: string;
+  readonly cancelsTopic: string;
   validator!: IntentValidator;
   host!: Host;
   private readonly deps: NodeDeps;
@@ -77,6 +81,8 @@ export class IntentNode {
     });
     this.intentsTopic = intentsTopic(config.chainId);
     this.solutionsTopic = solutionsTopic(config.chainId);
+    this.cancelsTopic = cancelsTopic(config.chainId);
+    this.topicHandlers.set(this.cancelsTopic, (data) => this.onCancel(data));
   }
 
   get peerId(): string {
@@ -116,7 +122,7 @@ export class IntentNode {
       privateKey: key,
       listen: this.config.listen,
       bootstrap: this.config.bootstrap,
-      topics: [this.intentsTopic, this.solutionsTopic],
+      topics: [this.intentsTopic, this.solutionsTopic, this.cancelsTopic],
       ipColocationPenalty: this.config.ipColocationPenalty,
       maxMessageBytes: Math.max(this.config.maxMessageBytes, 1 << 20),
       msgId: (topic, data) => (topic === this.intentsTopic ? this.validator.messageId(data) : sha256(data)),
@@ -213,14 +219,35 @@ export class IntentNode {
   }
 
   /** Cancels an intent in the pool (signature already checked by the caller). */
-  async cancel(digest: Hex): Promise<import('./pool.ts').PoolRecord | undefined> {
+  async cancel(digest: Hex, signature?: Hex): Promise<import('./pool.ts').PoolRecord | undefined> {
     const rec = await this.pool.update(digest, 'cancelled');
+    // Tell the network (after the durable write), so other pools drop it from their auctions too.
+    if (rec && signature) this.publish(this.cancelsTopic, encodeCancel(digest, signature));
     if (rec) {
       this.metrics.poolStates.inc({ state: 'cancelled' });
       this.metrics.poolLive.set(this.pool.size);
       this.log.info({ event: 'intent_cancelled', id: digest, owner: rec.owner });
     }
     return rec;
+  }
+
+  /** A gossiped cancel: the owner's signature over CancelIntent(intentId), for an intent we hold. */
+  private async onCancel(data: Uint8Array): Promise<{ verdict: Outcome['verdict']; code: string }> {
+    const c = decodeCancel(data);
+    if (!c.ok) return { verdict: 'reject', code: c.error.code };
+    const id = c.value.intentId.toLowerCase() as Hex;
+    const signer = recoverCanceller(id, c.value.signature, this.validator.separator);
+    if (!signer.ok) {
+      this.log.debug({ event: 'cancel_refused', id, reason: describeError(signer.error) });
+      return { verdict: 'reject', code: signer.error.code };
+    }
+    const rec = await this.pool.get(id);
+    // Unknown intent: we cannot tell who owns it, so neither store nor relay (no penalty).
+    if (!rec) return { verdict: 'ignore', code: 'unknown_intent' };
+    if (signer.value !== rec.owner) return { verdict: 'reject', code: 'wrong_signer' };
+    if (isFinal(rec.state)) return { verdict: 'ignore', code: `already_${rec.state}` };
+    await this.cancel(id);
+    return { verdict: 'accept', code: 'cancelled' };
   }
 
   async stop(): Promise<void> {

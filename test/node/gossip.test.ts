@@ -1,6 +1,7 @@
 // Multi-node gossip over real TCP sockets on 127.0.0.1 with real level pools.
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
+import { encodeCancel, signCancel } from '../../node/cancel.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey } from '../../node/testing.ts';
@@ -69,5 +70,29 @@ describe('pool resync', () => {
     const b = await startNode({ bootstrap: [a.multiaddrs[0]!], maxOpenPerOwner: 1000 });
     await waitFor(() => b.pool.size === 150);
     for (const d of digests.slice(0, 5)) expect((await b.pool.get(d as `0x${string}`))?.source).toBe('gossip');
+  });
+});
+
+describe('cancel gossip', () => {
+  it('a signed cancel at one node cancels the intent at its peers; a forged one is rejected', async () => {
+    const a = await startNode();
+    const b = await startNode({ bootstrap: [a.multiaddrs[0]!] });
+    await meshed(a, b);
+    await meshed(b, a);
+    await waitFor(() => a.host.pubsub.getMeshPeers(a.cancelsTopic).includes(b.peerId));
+    const f = intentFactory(testKey(5));
+    const s = f.swap();
+    const id = f.digestOf(s);
+    expect((await a.submit(s)).verdict).toBe('accept');
+    await waitFor(async () => (await b.pool.get(id))?.state === 'open');
+    // Forged: signed by someone else. B refuses it (and A's API refuses it before that).
+    const forged = signCancel(id, a.validator.separator, testKey(6));
+    a.publish(a.cancelsTopic, encodeCancel(id, forged));
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await b.pool.get(id))?.state).toBe('open');
+    const res = await fetch(`${a.apiUrl}/v1/intents/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signature: signCancel(id, a.validator.separator, testKey(5)) }) });
+    expect(res.status).toBe(200);
+    await waitFor(async () => (await b.pool.get(id))?.state === 'cancelled');
+    expect(b.pool.liveByOwner(f.owner)).toEqual([]);
   });
 });
