@@ -182,6 +182,15 @@ export class IntentNode {
     }, 1000);
     sweep.unref();
     this.timers.push(sweep);
+    const prune = setInterval(() => {
+      const now = this.deps.now?.() ?? Math.floor(Date.now() / 1000);
+      void this.pool
+        .prune(now)
+        .then((n) => n > 0 && this.log.info({ event: 'pool_pruned', records: n }))
+        .catch((err: Error) => this.log.error({ event: 'prune_failed', err: err.message }));
+    }, 60_000);
+    prune.unref();
+    this.timers.push(prune);
     this.api = createApi(this, this.auctions);
     this.apiUrl = await listen(this.api, this.config.apiPort, this.config.apiHost);
     this.log.info({ event: 'api_listening', url: this.apiUrl }, 'HTTP API listening');

@@ -204,6 +204,27 @@ export class IntentPool {
     return due;
   }
 
+  /**
+   * Deletes records that can never matter again: final (filled / cancelled / expired) and past
+   * their validTo by `graceSec`. Safe against replays: a pruned intent re-sent later fails the
+   * expiry check before the pool is asked. Bounds the disk and the in-memory digest set.
+   */
+  async prune(nowSec: number, graceSec = 3600, limit = 10_000): Promise<number> {
+    const ops: Op[] = [];
+    const gone: string[] = [];
+    for await (const [key, value] of this.db.iterator({ gte: 'i:', lt: 'i;' })) {
+      const rec = JSON.parse(value) as PoolRecord;
+      if (!isFinal(rec.state) || rec.validTo + graceSec >= nowSec) continue;
+      ops.push({ type: 'del', key }, { type: 'del', key: ownerKey(rec.owner, rec.digest) }, { type: 'del', key: expiryKey(rec.validTo, rec.digest) });
+      gone.push(rec.digest);
+      if (gone.length >= limit) break;
+    }
+    if (ops.length === 0) return 0;
+    await this.write(ops);
+    for (const d of gone) this.known.delete(d);
+    return gone.length;
+  }
+
   /** All records of an owner (any state), newest first. */
   async byOwner(owner: Address, limit = 100): Promise<PoolRecord[]> {
     const o = owner.toLowerCase();
