@@ -33,6 +33,8 @@ export type AuctionOptions = {
   maxSolutionsPerSolver?: number;
   /** Only these solvers' solutions are ranked (the bonded set); empty = anyone. */
   solvers?: Address[];
+  /** On-chain bond check (Settlement.isSolver); undefined answer (RPC down) lets the solution through, logged. */
+  isSolver?: (solver: Address) => Promise<boolean | undefined>;
   now?: () => number;
 };
 
@@ -55,7 +57,7 @@ const pad = (n: number): string => n.toString().padStart(15, '0');
 
 export class AuctionClock {
   private readonly node: IntentNode;
-  private readonly o: Required<Omit<AuctionOptions, 'collateralToken' | 'referencePrices'>> & Pick<AuctionOptions, 'collateralToken' | 'referencePrices'>;
+  private readonly o: Required<Omit<AuctionOptions, 'collateralToken' | 'referencePrices' | 'isSolver'>> & Pick<AuctionOptions, 'collateralToken' | 'referencePrices' | 'isSolver'>;
   private readonly auctions = new Map<number, OpenAuction>();
   private timer?: NodeJS.Timeout;
   private readonly refPrices = new Map<Address, bigint>();
@@ -182,6 +184,11 @@ export class AuctionClock {
     const solver = s.solver.toLowerCase() as Address;
     if (signer.value !== solver) return { verdict: 'reject', code: 'wrong_signer', reason: `signed by ${signer.value}, not the solver ${solver}`, hash };
     if (this.solverSet.size > 0 && !this.solverSet.has(solver)) return { verdict: 'ignore', code: 'unknown_solver', reason: `${solver} is not a bonded solver`, hash };
+    if (this.o.isSolver) {
+      const bonded = await this.o.isSolver(solver);
+      if (bonded === false) return { verdict: 'ignore', code: 'unknown_solver', reason: `${solver} has no bond at the settlement contract`, hash };
+      if (bonded === undefined) this.node.log.warn({ event: 'solver_check_skipped', solver, reason: 'RPC unavailable' });
+    }
     const n = a.perSolver.get(solver) ?? 0;
     if (n >= this.o.maxSolutionsPerSolver) return { verdict: 'ignore', code: 'solver_quota', hash };
     // Intents that reached this node after the close but were live then (gossip lag) still count.

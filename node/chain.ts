@@ -125,6 +125,21 @@ export class ViemChainChecker implements ChainChecker {
     }
   }
 
+  /** Whether `solver` is bonded (Settlement.isSolver) at the latest block; undefined when the RPC fails. */
+  async isSolver(solver: Address): Promise<boolean | undefined> {
+    try {
+      const block = await this.blockNumber();
+      const ok = await this.cached(`${block}:solver:${solver.toLowerCase()}`, () =>
+        this.client.readContract({ address: this.o.settlement, abi: settlementAbi, functionName: 'isSolver', args: [solver], blockNumber: block }),
+      );
+      this.setDegraded(false);
+      return ok;
+    } catch (err) {
+      this.setDegraded(true, (err as Error).message.split('\n')[0]);
+      return undefined;
+    }
+  }
+
   private done(c: ChainCheck): ChainCheck {
     this.setDegraded(false);
     return c;

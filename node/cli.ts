@@ -19,7 +19,13 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel, name: 'node' });
   const node = new IntentNode(config, { log });
-  const clock = new AuctionClock(node, { intervalMs: config.auctionIntervalMs, ...(config.referencePrices ? { referencePrices: config.referencePrices } : {}), ...(config.solvers ? { solvers: config.solvers } : {}) });
+  const clock = new AuctionClock(node, {
+    intervalMs: config.auctionIntervalMs,
+    ...(config.referencePrices ? { referencePrices: config.referencePrices } : {}),
+    ...(config.solvers ? { solvers: config.solvers } : {}),
+    // With an RPC endpoint, only bonded solvers (Settlement.isSolver) are ranked.
+    ...(config.rpcUrl ? { isSolver: (s: `0x${string}`) => node.chain?.isSolver?.(s) ?? Promise.resolve(undefined) } : {}),
+  });
   await node.start();
   clock.start();
   const watcher = config.rpcUrl ? new ChainWatcher(node, { rpcUrl: config.rpcUrl, settlement: config.settlement, timeoutMs: config.rpcTimeoutMs }) : undefined;

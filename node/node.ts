@@ -4,7 +4,7 @@
 import { TopicValidatorResult } from '@libp2p/interface';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import type { Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { encodeSignedIntent } from '../protocol/codec.ts';
 import type { SignedIntent } from '../protocol/intent.ts';
 import { nativeRecoverer } from '../protocol/recover-native.ts';
@@ -32,7 +32,7 @@ export type NodeDeps = {
   log: Logger;
   /** Signature recovery; default native libsecp256k1 when it loads, else @noble/curves. */
   recoverer?: Recoverer;
-  chain?: ChainChecker;
+  chain?: ChainChecker & { isSolver?: (solver: Address) => Promise<boolean | undefined> };
   /** Unix-seconds clock (tests). */
   now?: () => number;
   /** Observe every gossip verdict (tests, benches). */
@@ -60,7 +60,7 @@ export class IntentNode {
   private timers: NodeJS.Timeout[] = [];
   api?: Server;
   private workers?: WorkerVerifier;
-  chain?: ChainChecker;
+  chain?: ChainChecker & { isSolver?: (solver: Address) => Promise<boolean | undefined> };
   /** Base URL of the HTTP API once started. */
   apiUrl = '';
   /** Set by the auction clock before start() so the API can serve it. */

@@ -170,6 +170,9 @@ describe('node on a real chain', () => {
     }
     expect(node.pool.liveByOwner(carol.address)).toEqual([]);
     expect(await node.pool.db.get('a:settled:7')).toContain(receipt.transactionHash);
+    // The auction's bond check reads the same contract: the solver that settled is bonded, carol is not.
+    expect(await node.chain!.isSolver!(clients.accounts[1]!.address)).toBe(true);
+    expect(await node.chain!.isSolver!(carol.address)).toBe(false);
     // A filled intent is never re-admitted.
     expect((await submit(c)).status).toBe(409);
   });
