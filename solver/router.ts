@@ -42,6 +42,10 @@ export type DualResult = {
   residual: number;
 };
 
+/** Intents that may fill fractionally at fixed prices (see `Router.solveFills`). */
+export type HingeTerms = { s: Int32Array; t: Int32Array; c: Float64Array; al: Float64Array; be: Float64Array; scale: Float64Array; on: Uint8Array };
+export type FillSolution = { nu: Float64Array; fills: Float64Array; flows: Float64Array; value: number; converged: boolean; iterations: number };
+
 export type PlanLeg = { pool: number; zeroForOne: boolean; tokenIn: number; tokenOut: number; amountIn: number };
 /** Legs in execution order; each token's inflow is split over its legs by `amountIn` share. */
 export type Plan = { src: number; dst: number; legs: PlanLeg[]; out: number; gas: number };
@@ -68,6 +72,8 @@ export class Router {
   private readonly n: number;
   private readonly W: Float64Array;
   private readonly grad: Float64Array;
+  /** Gross flow of each token at the last `evaluate` (convergence scale of `solveFills`). */
+  private readonly gross: Float64Array;
   private readonly nu: Float64Array;
   private readonly trialNu: Float64Array;
   private readonly u: Float64Array;
@@ -129,6 +135,7 @@ export class Router {
     this.W = new Float64Array(n * n);
     this.M = new Float64Array(n * n);
     this.grad = new Float64Array(n);
+    this.gross = new Float64Array(n);
     this.nu = new Float64Array(n);
     this.trialNu = new Float64Array(n);
     this.u = new Float64Array(n);
@@ -162,8 +169,10 @@ export class Router {
     const W = this.W;
     if (withHessian) W.fill(0);
     let g = 0;
+    const gross = this.gross;
     for (let j = 0; j < n; j++) {
       grad[j] = supply[j]!;
+      gross[j] = Math.abs(supply[j]!);
       g += supply[j]! * nu[j]!;
     }
     const pools = this.pools;
@@ -186,6 +195,8 @@ export class Router {
       g += na * d0 + nb * d1;
       grad[a] = grad[a]! + d0;
       grad[b] = grad[b]! + d1;
+      gross[a] = gross[a]! + Math.abs(d0);
+      gross[b] = gross[b]! + Math.abs(d1);
       if (withHessian) {
         const w = ARB[2]! * r * na;
         W[a * n + a] = W[a * n + a]! + w;
@@ -313,6 +324,148 @@ export class Router {
     let resid = 0;
     for (let j = 0; j < n; j++) if (Number.isNaN(pinned[j]!)) resid = Math.max(resid, Math.abs(nu[j]! * this.grad[j]!));
     return { nu: Float64Array.from(nu), flows, iterations: it, converged, value: g, residual: resid / scale };
+  }
+
+  /**
+   * The best fills at FIXED user prices (the batch's surplus for a given price vector), by its
+   * Lagrange dual over token values ν >= 0 (in the numeraire):
+   *     minimise  D(ν) = ν·supply + Σ_pools arb_i(ν) + Σ_terms max(0, c_k + α_k ν_s − β_k ν_t),
+   * where term k is an intent that may fill fractionally (c_k its surplus at full fill, α_k what it
+   * pays in of s, β_k what it takes out of t) and `supply` carries fixed flows (intents that must
+   * fill, extra demand). The hinges are smoothed (softplus at temperature τ·scale_k, τ decreasing
+   * over `stages`) and D is minimised by damped Newton on log ν (pools: the Laplacian as in
+   * `solveDual`; hinges: rank-one terms). The fills are the hinges' slopes; at the optimum the
+   * flows balance at every token whose value is above `floor` (tokens left over are worth nothing).
+   */
+  solveFills(terms: HingeTerms, supply: Float64Array, warm: Float64Array, floor: Float64Array, excluded?: Uint8Array, stages: readonly number[] = [1e-4, 1e-6, 1e-8], maxIterations = 40): FillSolution {
+    const n = this.n;
+    const m = terms.s.length;
+    const nu = Float64Array.from(warm);
+    const u = new Float64Array(n);
+    const logFloor = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      if (!(nu[j]! > floor[j]!) || !Number.isFinite(nu[j]!)) nu[j] = Math.max(floor[j]!, 1e-300) * 1e6;
+      u[j] = Math.log(nu[j]!);
+      logFloor[j] = Math.log(Math.max(floor[j]!, 1e-300));
+    }
+    const fills = new Float64Array(m);
+    const trial = new Float64Array(n);
+    const G = this.G;
+    const M = this.M;
+    const W = this.W;
+    const delta = this.delta;
+    let tau = stages[0]!;
+    const evalAll = (v: Float64Array, hessian: boolean): number => {
+      let g = this.evaluate(v, supply, excluded, hessian);
+      const grad = this.grad;
+      for (let k = 0; k < m; k++) {
+        if (!terms.on[k]) {
+          fills[k] = 0;
+          continue;
+        }
+        const s = terms.s[k]!;
+        const t = terms.t[k]!;
+        const al = terms.al[k]!;
+        const be = terms.be[k]!;
+        const z = terms.c[k]! + al * v[s]! - be * v[t]!;
+        const T = tau * terms.scale[k]!;
+        const e = Math.exp(-Math.abs(z) / T);
+        g += z > 0 ? z + T * Math.log1p(e) : T * Math.log1p(e);
+        const w = z > 0 ? 1 / (1 + e) : e / (1 + e);
+        fills[k] = w;
+        grad[s] = grad[s]! + w * al;
+        grad[t] = grad[t]! - w * be;
+        this.gross[s] = this.gross[s]! + w * al;
+        this.gross[t] = this.gross[t]! + w * be;
+        if (hessian) {
+          const h = (w * (1 - w)) / T;
+          if (h > 0) {
+            const as = al * v[s]!;
+            const at = -be * v[t]!;
+            W[s * n + s] = W[s * n + s]! + h * as * as;
+            W[t * n + t] = W[t * n + t]! + h * at * at;
+            W[s * n + t] = W[s * n + t]! + h * as * at;
+            W[t * n + s] = W[t * n + s]! + h * as * at;
+          }
+        }
+      }
+      return g;
+    };
+    let g = 0;
+    let converged = false;
+    let iterations = 0;
+    for (const stage of stages) {
+      tau = stage;
+      g = evalAll(nu, true);
+      converged = false;
+      for (let it = 0; it < maxIterations; it++, iterations++) {
+        // converged when every token balances to 1e-11 of its gross flow (ν-scale free), a
+        // token at its floor that would fall further being settled (left over, worth ~nothing)
+        let worst = 0;
+        for (let j = 0; j < n; j++) {
+          G[j] = nu[j]! * this.grad[j]!;
+          if (u[j]! <= logFloor[j]! + 1e-12 && G[j]! > 0) continue;
+          worst = Math.max(worst, Math.abs(this.grad[j]!) / (this.gross[j]! + 1e-300));
+        }
+        if (worst <= 1e-11) {
+          converged = true;
+          break;
+        }
+        let diagMax = 0;
+        let gsum = 0;
+        for (let j = 0; j < n; j++) {
+          diagMax = Math.max(diagMax, W[j * n + j]!);
+          gsum += Math.abs(G[j]!);
+        }
+        const eps = 1e-10 * diagMax + 1e-14 * gsum + 1e-300;
+        for (let a = 0; a < n; a++) {
+          for (let b = 0; b < n; b++) M[a * n + b] = W[a * n + b]!;
+          M[a * n + a] = M[a * n + a]! + Math.max(G[a]!, 0) + eps;
+          delta[a] = -G[a]!;
+        }
+        if (!choleskySolve(M, delta, n)) break;
+        let dmax = 0;
+        for (let j = 0; j < n; j++) dmax = Math.max(dmax, Math.abs(delta[j]!));
+        const cap = dmax > 2 ? 2 / dmax : 1;
+        let t = cap;
+        let accepted = false;
+        for (let ls = 0; ls < 50; ls++) {
+          let slope = 0;
+          for (let j = 0; j < n; j++) {
+            const uj = Math.max(logFloor[j]!, u[j]! + t * delta[j]!);
+            slope += G[j]! * (uj - u[j]!);
+            trial[j] = Math.exp(uj);
+          }
+          const gt = evalAll(trial, true);
+          if (gt <= g + 1e-4 * Math.min(slope, 0) || (gt < g && ls > 0)) {
+            for (let j = 0; j < n; j++) u[j] = Math.log(trial[j]!);
+            nu.set(trial);
+            const progress = g - gt;
+            g = gt;
+            accepted = true;
+            if (progress <= 1e-15 * Math.abs(g)) it = maxIterations; // below float resolution
+            break;
+          }
+          t *= 0.5;
+        }
+        if (!accepted) {
+          g = evalAll(nu, true);
+          converged = true;
+          break;
+        }
+      }
+    }
+    g = evalAll(nu, false);
+    const flows = new Float64Array(this.pools.length * 2);
+    for (let i = 0; i < this.pools.length; i++) {
+      if (excluded !== undefined && excluded[i]) continue;
+      const r = nu[this.t0[i]!]! / nu[this.t1[i]!]!;
+      if (this.bandLo !== undefined && r > this.bandLo[i]! && r < this.bandHi![i]!) continue;
+      this.pools[i]!.arb(r, ARB);
+      flows[2 * i] = ARB[0]!;
+      flows[2 * i + 1] = ARB[1]!;
+    }
+    return { nu, fills: Float64Array.from(fills), flows, value: g, converged, iterations };
   }
 
   /**
