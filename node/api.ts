@@ -17,7 +17,7 @@ import { isFinal, type PoolRecord } from './pool.ts';
 const MAX_BODY = 64 * 1024;
 const OPENAPI = readFileSync(new URL('./openapi.json', import.meta.url), 'utf8');
 
-export type AuctionView = { current(): unknown; byId(id: number): unknown };
+export type AuctionView = { current(): unknown; byId(id: number): unknown; solver(address: Address): Promise<unknown> };
 
 class HttpError extends Error {
   readonly status: number;
@@ -156,6 +156,17 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
         const a = await auctions.byId(Number(m[1]));
         if (!a) throw new HttpError(404, 'not_found', `auction ${m[1]} is unknown to this node`);
         send(res, 200, a);
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/solvers\/(0x[0-9a-fA-F]{40})$/,
+      name: 'solver',
+      async handle(_req, res, m) {
+        if (!auctions) throw new HttpError(503, 'auctions_disabled', 'this node runs no auction clock');
+        const r = await auctions.solver(m[1]!.toLowerCase() as Address);
+        if (!r) throw new HttpError(404, 'not_found', `no solution from ${m[1]} seen by this node`);
+        send(res, 200, r);
       },
     },
     {

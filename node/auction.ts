@@ -78,6 +78,7 @@ export class AuctionClock {
     node.auctions = {
       current: () => this.currentView(),
       // Recent auctions from memory, older ones from their ranking record; with the on-chain settlement if seen.
+      solver: (address) => this.solverRecord(address),
       byId: async (id) => {
         const v = this.view(id) ?? (await this.stored(id));
         return v ? { ...v, settlement: (await this.settlement(id)) ?? null } : undefined;

@@ -105,6 +105,8 @@ describe('auctions', () => {
     expect(view.intents.map((i) => i.id).sort()).toEqual([...ids].sort());
     expect(view.ranking).toHaveLength(3);
     expect((view as unknown as { settlement: unknown }).settlement).toBeNull();
+    const rec = (await (await fetch(`${a.apiUrl}/v1/solvers/${privateKeyToAddress(testKey(63))}`)).json()) as { invalid: number; lastInvalid: { code: string } };
+    expect(rec).toMatchObject({ invalid: 1, lastInvalid: { code: 'invalid_solution' } });
     // Late solutions are ignored.
     expect((await clocks[1]!.ingestSolution(good1)).code).toBe('too_late');
   });
