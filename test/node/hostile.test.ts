@@ -140,4 +140,18 @@ describe('hostile gossip', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(victim.host.libp2p.getPeers().map(String)).not.toContain(me);
   });
+
+  it('keeps chains apart: a node for another chain id shares no topic, so its intents never arrive', async () => {
+    const { node: mainnet, verdicts } = await startNode();
+    const { node: other } = await startNode({ chainId: 1, bootstrap: [mainnet.multiaddrs[0]!] });
+    await waitFor(() => mainnet.host.libp2p.getPeers().length > 0);
+    expect(other.intentsTopic).toBe('/intents/1/1');
+    expect(mainnet.host.pubsub.getSubscribers(other.intentsTopic)).toEqual([]);
+    const s = intentFactory(testKey(32), 1, TEST_SETTLEMENT).swap();
+    expect((await other.submit(s)).verdict).toBe('accept');
+    // Nor does the pool sync protocol carry it: its id is chain-scoped too (/intent-sync/1/<chainId>).
+    await new Promise((r) => setTimeout(r, 500));
+    expect(verdicts).toEqual([]);
+    expect(mainnet.pool.size).toBe(0);
+  });
 });
