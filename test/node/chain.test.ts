@@ -176,4 +176,26 @@ describe('node on a real chain', () => {
     // A filled intent is never re-admitted.
     expect((await submit(c)).status).toBe(409);
   });
+
+  it('follows a partial fill: the partially fillable intent stays live with its filled amount', async () => {
+    const alice = clients.accounts[2]!;
+    const carol = clients.accounts[4]!;
+    await watcher.poll();
+    const a = await signed(alice, { sellToken: dai, buyToken: usdc, sellAmount: parseUnits('100', 18), buyAmount: parseUnits('99', 6), nonce: 600n, partiallyFillable: true });
+    const c = await signed(carol, { sellToken: usdc, buyToken: dai, sellAmount: parseUnits('50', 6), buyAmount: parseUnits('49', 18), nonce: 601n });
+    const ids: `0x${string}`[] = [];
+    for (const s of [a, c]) ids.push((await submit(s)).body.id as `0x${string}`);
+    const tokens = sortAddresses([dai, usdc]);
+    const price: Record<string, bigint> = { [dai.toLowerCase()]: 1n, [usdc.toLowerCase()]: 10n ** 12n };
+    const trades = [
+      encodeTrade(tokens, a.intent as SwapIntent, a.signature.data, { executedAmount: parseUnits('50', 18) }),
+      encodeTrade(tokens, c.intent as SwapIntent, c.signature.data),
+    ];
+    const batch = spotBatch({ auctionId: 8n, tokens, clearingPrices: tokens.map((t) => price[t.toLowerCase()]!), trades, interactions: [] });
+    await confirm(clients.publicClient, clients.walletFor(clients.accounts[1]!).writeContract({ address: settlement, abi: settlementAbi, functionName: 'settle', args: [batch] }));
+    await watcher.poll();
+    expect(await node.pool.get(ids[0]!)).toMatchObject({ state: 'partially_filled', filled: parseUnits('50', 18).toString() });
+    expect(await node.pool.get(ids[1]!)).toMatchObject({ state: 'filled' });
+    expect(node.pool.liveByOwner(alice.address).map((r) => r.digest)).toContain(ids[0]!);
+  });
 });
