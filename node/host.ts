@@ -100,6 +100,8 @@ export type Host = {
   pubsub: GossipSub;
   /** Disconnects and bans a peer if its score is below the graylist threshold; true when banned. */
   enforceScore(peer: string): boolean;
+  /** Disconnects and bans a peer now (the node's own evidence, e.g. a burst of rejects). */
+  ban(peer: string, reason: string): void;
   isBanned(peer: string): boolean;
   stop(): Promise<void>;
 };
@@ -160,14 +162,18 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   });
   const pubsub = libp2p.services.pubsub as unknown as GossipSub;
 
+  const ban = (peer: string, reason: string, score?: number): void => {
+    if (isBanned(peer)) return;
+    banned.set(peer, Date.now() + banMs);
+    opts.log.warn({ event: 'peer_banned', peer, reason, score, banMs }, 'disconnecting and banning peer');
+    const pid = libp2p.getPeers().find((p) => p.toString() === peer);
+    if (pid) void libp2p.hangUp(pid).catch(() => undefined);
+  };
   const enforceScore = (peer: string): boolean => {
     if (isBanned(peer)) return true;
     const score = pubsub.getScore(peer);
     if (score >= SCORE_THRESHOLDS.graylistThreshold) return false;
-    banned.set(peer, Date.now() + banMs);
-    opts.log.warn({ event: 'peer_banned', peer, score, banMs }, 'peer graylisted: disconnecting and banning');
-    const pid = libp2p.getPeers().find((p) => p.toString() === peer);
-    if (pid) void libp2p.hangUp(pid).catch(() => undefined);
+    ban(peer, 'graylisted score', score);
     return true;
   };
 
@@ -194,6 +200,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     libp2p: libp2p as unknown as Host['libp2p'],
     pubsub,
     enforceScore,
+    ban: (peer, reason) => ban(peer, reason),
     isBanned,
     async stop() {
       clearInterval(redial);

@@ -39,6 +39,10 @@ export type NodeDeps = {
   onGossipVerdict?: (topic: string, peer: string, outcome: { verdict: string; code: string; digest?: Hex }) => void;
 };
 
+/** A peer sending this many provably invalid messages within the window is banned without waiting for its score. */
+const REJECT_BAN_COUNT = 10;
+const REJECT_WINDOW_MS = 10_000;
+
 const VERDICT: Record<Outcome['verdict'], TopicValidatorResult> = {
   accept: TopicValidatorResult.Accept,
   ignore: TopicValidatorResult.Ignore,
@@ -65,6 +69,8 @@ export class IntentNode {
   apiUrl = '';
   /** Set by the auction clock before start() so the API can serve it. */
   auctions?: AuctionView;
+  /** Recent rejects per peer (count within REJECT_WINDOW_MS). */
+  private readonly rejects = new Map<string, { count: number; since: number }>();
   /** Extra handlers per topic (auctions register the solutions handler). */
   readonly topicHandlers = new Map<string, (data: Uint8Array, peer: string) => Promise<{ verdict: Outcome['verdict']; code: string }>>();
 
@@ -151,9 +157,17 @@ export class IntentNode {
         this.deps.onGossipVerdict?.(msg.topic, peer, { verdict: out.verdict, code: out.code, digest: 'digest' in out ? (out.digest as Hex | undefined) : undefined });
         if (out.verdict === 'reject') {
           this.log.debug({ event: 'gossip_reject', topic: msg.topic, peer, code: out.code });
+          // gossipsub's score is cached for up to a heartbeat; our own count bans a flooder at once.
+          const now = Date.now();
+          const r = this.rejects.get(peer);
+          const count = r && now - r.since < REJECT_WINDOW_MS ? r.count + 1 : 1;
+          if (this.rejects.size > 10_000) this.rejects.clear();
+          this.rejects.set(peer, { count, since: r && count > 1 ? r.since : now });
+          if (count >= REJECT_BAN_COUNT && !this.host.isBanned(peer)) this.host.ban(peer, `${count} invalid messages within ${REJECT_WINDOW_MS / 1000} s`);
           if (this.host.enforceScore(peer)) {
             this.metrics.bans.inc();
             this.queue.drain(peer);
+            this.rejects.delete(peer);
           }
         }
       });
