@@ -24,9 +24,10 @@ import {
 } from 'viem';
 import type { Logger } from 'pino';
 import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
+import { encodePositionBatch, encodePositionTrade } from '../contracts/deploy/perp.ts';
 import { encodeTrade, sortAddresses, spotBatch, type SettleBatch } from '../contracts/deploy/settlement.ts';
 import { limitHolds } from '../protocol/clearing.ts';
-import type { SignedIntent, SwapIntent, IntentSignature } from '../protocol/intent.ts';
+import type { PositionIntent, SignedIntent, SwapIntent, IntentSignature } from '../protocol/intent.ts';
 import type { Solution } from '../protocol/solution.ts';
 
 export type SignedSwap = { intent: SwapIntent; signature: IntentSignature };
@@ -40,13 +41,35 @@ export class BundleError extends Error {
 
 /** Builds settle's Batch for a solution. `intents` maps intent id (lower-case digest) -> signed intent. */
 export function buildBatch(solution: Solution, intents: ReadonlyMap<Hex, SignedSwap | SignedIntent>): SettleBatch {
-  if (solution.marketPrices.length) throw new BundleError('position trades are not supported by settle yet');
+  // Position trades go to Batch.positions (one uniform price per market, markets ascending).
+  const isPosition = (t: { intentId: Hex }): boolean => {
+    const s = intents.get(t.intentId.toLowerCase() as Hex);
+    return !!s && 'type' in s && s.type === 'position';
+  };
+  const positionTrades = solution.trades.filter(isPosition);
+  const swapTrades = solution.trades.filter((t) => !isPosition(t));
+  let positions: Hex = '0x';
+  if (positionTrades.length) {
+    const markets = solution.marketPrices.map((m) => m.market);
+    if (markets.some((m, k) => k > 0 && m <= markets[k - 1]!)) throw new BundleError('markets must be strictly ascending');
+    const trades = positionTrades.map((t, k) => {
+      const signed = intents.get(t.intentId.toLowerCase() as Hex) as SignedIntent & { type: 'position' };
+      const p: PositionIntent = signed.intent;
+      const price = solution.marketPrices.find((m) => m.market === p.market)?.price;
+      if (!price) throw new BundleError(`position trade ${k}: no clearing price for market ${p.market}`);
+      if (p.sizeDelta > 0n ? price > p.limitPrice : price < p.limitPrice) throw new BundleError(`position trade ${k}: the market price violates the signed limit`);
+      const size = p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta;
+      if (t.executed !== size) throw new BundleError(`position trade ${k}: position intents are fill-or-kill`);
+      return encodePositionTrade(markets, p, signed.signature.data, { eip1271: signed.signature.scheme === 'eip1271' });
+    });
+    positions = encodePositionBatch({ markets, prices: solution.marketPrices.map((m) => m.price), trades });
+  } else if (solution.marketPrices.length) throw new BundleError('market prices without position trades');
   const tokens = sortAddresses(solution.prices.map((p) => p.token));
   if (tokens.length !== solution.prices.length) throw new BundleError('duplicate token in clearing prices');
   const priceOf = new Map(solution.prices.map((p) => [p.token.toLowerCase(), p.price]));
   const clearingPrices = tokens.map((t) => priceOf.get(t.toLowerCase())!);
   if (clearingPrices.some((p) => p <= 0n)) throw new BundleError('clearing prices must be positive');
-  const trades = solution.trades.map((t, k) => {
+  const trades = swapTrades.map((t, k) => {
     const signed = intents.get(t.intentId.toLowerCase() as Hex);
     if (!signed) throw new BundleError(`trade ${k}: intent ${t.intentId} is not among the signed intents`);
     if ('type' in signed && signed.type !== 'swap') throw new BundleError(`trade ${k}: position intents are not supported`);
@@ -63,13 +86,16 @@ export function buildBatch(solution: Solution, intents: ReadonlyMap<Hex, SignedS
       eip1271: signed.signature.scheme === 'eip1271',
     });
   });
-  return spotBatch({
-    auctionId: solution.auctionId,
-    tokens,
-    clearingPrices,
-    trades,
-    interactions: solution.interactions.map((i) => ({ target: i.target, value: i.value, callData: i.callData })),
-  });
+  return {
+    ...spotBatch({
+      auctionId: solution.auctionId,
+      tokens,
+      clearingPrices,
+      trades,
+      interactions: solution.interactions.map((i) => ({ target: i.target, value: i.value, callData: i.callData })),
+    }),
+    positions,
+  };
 }
 
 export const settleCalldata = (batch: SettleBatch): Hex => encodeFunctionData({ abi: settlementAbi, functionName: 'settle', args: [batch] });

@@ -1,6 +1,7 @@
 // Solver CLI:
 //   npm run solver -- --strategy optimal --node http://127.0.0.1:8080 --rpc http://127.0.0.1:8545 \
-//     --pools pools.json [--key 0x… | SOLVER_KEY=0x…] [--poll-ms 500]
+//     --pools pools.json [--key 0x… | SOLVER_KEY=0x…] [--poll-ms 500] [--bond]
+// --bond: bond Settlement.minBond from the key first when it is not a bonded solver yet.
 // pools.json: [{ "kind": "uniswapV2" | "uniswapV3" | "stableSwap", "address": "0x…" }, …]
 // (or repeat --pool kind:0xaddress). The key must be a bonded solver of the node's Settlement.
 import { readFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import type { PoolKind, PoolSpec } from './chain/state.ts';
 import { SolverProcess } from './run.ts';
 import type { Strategy } from './solve.ts';
 
-const USAGE = `usage: solver --strategy baseline|optimal --node <node API URL> --rpc <RPC URL> (--pools <file.json> | --pool kind:0xaddr ...) [--key 0x... | env SOLVER_KEY] [--poll-ms N]`;
+const USAGE = `usage: solver --strategy baseline|optimal --node <node API URL> --rpc <RPC URL> (--pools <file.json> | --pool kind:0xaddr ...) [--key 0x... | env SOLVER_KEY] [--poll-ms N] [--bond]`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       pools: { type: 'string' },
       pool: { type: 'string', multiple: true },
       'poll-ms': { type: 'string', default: '500' },
+      bond: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
   const chain = defineChain({ id: chainId, name: `chain-${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [values.rpc] } } });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 });
   const wallet = createWalletClient({ chain, transport, account: privateKeyToAccount(key) });
-  const solver = new SolverProcess({ strategy, privateKey: key, nodeUrl: values.node.replace(/\/$/, ''), publicClient, wallet, pools, log, pollMs: Number(values['poll-ms']) });
+  const solver = new SolverProcess({ strategy, privateKey: key, nodeUrl: values.node.replace(/\/$/, ''), publicClient, wallet, pools, log, pollMs: Number(values['poll-ms']), bond: values.bond });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => solver.stop());
   await solver.run();
 }

@@ -21,7 +21,10 @@ import { toHex } from '../protocol/bytes.ts';
 import { BundleSubmitter, buildBatch, type SubmitOutcome } from './bundle.ts';
 import { ChainLiquidity, multicallAt, type PoolSpec } from './chain/state.ts';
 import { solve, type Strategy } from './solve.ts';
-import { parseAbi } from 'viem';
+import { matchPositions } from './positions.ts';
+import { parseAbi, zeroAddress } from 'viem';
+import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
+import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
 
 const balanceOfAbi = parseAbi(['function balanceOf(address) view returns (uint256)']);
 
@@ -38,6 +41,8 @@ export type SolverOptions = {
   gossip?: (bytes: Uint8Array) => Promise<void>;
   /** Gas price for the router's gas accounting; default: the chain's current gas price. */
   gasPrice?: bigint;
+  /** Bond `minBond` at start when the key is not a bonded solver yet. */
+  bond?: boolean;
 };
 
 type AuctionJson = {
@@ -93,6 +98,7 @@ export class SolverProcess {
   private settlement: Address = '0x0000000000000000000000000000000000000000';
   private lastAuction = -1;
   private stopped = false;
+  private clearingHouse: Address = zeroAddress;
 
   constructor(o: SolverOptions) {
     this.o = o;
@@ -108,9 +114,35 @@ export class SolverProcess {
     this.settlement = health.settlement;
     const rpcChain = await this.o.publicClient.getChainId();
     if (rpcChain !== health.chainId) throw new Error(`RPC is chain ${rpcChain}, the node is on ${health.chainId}`);
+    if (this.o.bond) await this.ensureBond();
+    this.clearingHouse = await this.o.publicClient.readContract({ address: this.settlement, abi: settlementAbi, functionName: 'clearingHouse' }).catch(() => zeroAddress);
     this.chain = await ChainLiquidity.load(this.o.publicClient, this.o.pools);
     this.submitter = new BundleSubmitter({ publicClient: this.o.publicClient, wallet: this.o.wallet, settlement: this.settlement, log: this.o.log });
     this.o.log.info({ event: 'solver_attached', node: this.o.nodeUrl, peerId: health.peerId, chainId: this.chainId, settlement: this.settlement, solver: this.address, strategy: this.o.strategy, pools: this.o.pools.length, block: this.chain.block.toString() });
+  }
+
+  /** Bonds Settlement.minBond when this key is not an active solver. */
+  private async ensureBond(): Promise<void> {
+    const pc = this.o.publicClient;
+    if (await pc.readContract({ address: this.settlement, abi: settlementAbi, functionName: 'isSolver', args: [this.address] })) return;
+    const minBond = await pc.readContract({ address: this.settlement, abi: settlementAbi, functionName: 'minBond' });
+    const hash = await this.o.wallet.writeContract({ address: this.settlement, abi: settlementAbi, functionName: 'bond', value: minBond, chain: this.o.wallet.chain, account: this.o.wallet.account });
+    const receipt = await pc.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success') throw new Error(`bond transaction ${hash} reverted`);
+    this.o.log.info({ event: 'solver_bonded', solver: this.address, bond: minBond.toString(), tx: hash });
+  }
+
+  /** Oracle marks of the markets the auction's position intents trade (empty without a clearing house). */
+  private async marks(auction: Auction, blockNumber: bigint): Promise<Map<number, bigint>> {
+    const out = new Map<number, bigint>();
+    if (this.clearingHouse === zeroAddress) return out;
+    const markets = new Set<number>();
+    for (const { intent } of auction.intents.values()) if (intent.type === 'position') markets.add(intent.intent.market);
+    for (const m of markets) {
+      const [price, fresh] = await this.o.publicClient.readContract({ address: this.clearingHouse, abi: clearingHouseAbi, functionName: 'markPrice', args: [m], blockNumber });
+      if (fresh && price > 0n) out.set(m, price);
+    }
+    return out;
   }
 
   /** Publishes the signed solution: the node's HTTP route if it has one, else the gossip publisher. */
@@ -136,6 +168,18 @@ export class SolverProcess {
     const { auction, signed } = parseAuction(a, this.chainId, this.settlement);
     await this.chain!.refresh();
     const block = await this.o.publicClient.getBlock();
+    // Intents already filled (or cancelled) on chain but still open at the node (its watcher lags a
+    // block or two) would make the whole bundle revert: leave out every fill-or-kill intent whose
+    // nonce bit is set at this block.
+    const fok = [...auction.intents.values()].filter((e) => e.intent.type === 'position' || !e.intent.intent.partiallyFillable);
+    if (fok.length) {
+      const used = (await multicallAt(
+        this.o.publicClient,
+        fok.map((e) => ({ address: this.settlement, abi: settlementAbi, functionName: 'isNonceUsed', args: [e.intent.type === 'swap' ? e.intent.intent.owner : e.intent.intent.account, e.intent.intent.nonce] })),
+        block.number,
+      )) as boolean[];
+      fok.forEach((e, k) => used[k] && (auction.intents as Map<Hex, AuctionIntent>).delete(e.id));
+    }
     const tokens = new Set<Address>();
     for (const { intent } of auction.intents.values()) if (intent.type === 'swap') for (const t of [intent.intent.sellToken, intent.intent.buyToken]) tokens.add(t.toLowerCase() as Address);
     const list = [...tokens];
@@ -144,13 +188,25 @@ export class SolverProcess {
       : [];
     const buffers = new Map(list.map((t, k) => [t, balances[k]!]));
     const gasPrice = this.o.gasPrice ?? (await this.o.publicClient.getGasPrice());
-    const { solution, stats } = solve(auction, this.chain!.snapshot(), { strategy: this.o.strategy, settlement: this.settlement, solver: this.address, now: Number(block.timestamp), buffers, gasPrice });
-    this.o.log.info({ event: 'auction_solved', auctionId, ...stats });
+    const solved = solve(auction, this.chain!.snapshot(), { strategy: this.o.strategy, settlement: this.settlement, solver: this.address, now: Number(block.timestamp), buffers, gasPrice });
+    const stats = solved.stats;
+    const spot = solved.solution;
+    // Position intents: opposite pairs per market at the oracle mark, in the same batch as the swaps.
+    const pos = matchPositions(auction, await this.marks(auction, block.number), { now: Number(block.timestamp) });
+    let solution: Solution = { ...spot, marketPrices: pos.marketPrices, trades: [...spot.trades, ...pos.trades] };
+    this.o.log.info({ event: 'auction_solved', auctionId, ...stats, positionTrades: pos.trades.length });
     if (!solution.trades.length) return { auctionId, status: 'no_solution' };
-    const batch = buildBatch(solution, signed as Map<Hex, SignedIntent>);
-    const sim = await this.submitter!.simulate(batch);
+    let batch = buildBatch(solution, signed as Map<Hex, SignedIntent>);
+    let sim = await this.submitter!.simulate(batch);
+    if (!sim.ok && pos.trades.length && spot.trades.length) {
+      // e.g. an account short of margin: keep the swaps, drop the position leg
+      this.o.log.warn({ event: 'position_leg_dropped', auctionId, error: sim.revert.errorName, args: sim.revert.args.map(String) });
+      solution = spot;
+      batch = buildBatch(solution, signed as Map<Hex, SignedIntent>);
+      sim = await this.submitter!.simulate(batch);
+    }
     if (!sim.ok) {
-      this.o.log.warn({ event: 'solution_dropped', auctionId, reason: 'simulation reverted', error: sim.revert.errorName });
+      this.o.log.warn({ event: 'solution_dropped', auctionId, reason: 'simulation reverted', error: sim.revert.errorName, args: sim.revert.args.map(String) });
       return { auctionId, status: 'no_solution' };
     }
     const { bytes, hash } = signSolution(solution, this.o.privateKey, this.chainId, this.settlement);
