@@ -186,7 +186,12 @@ export class SolverProcess {
     const balances = list.length
       ? ((await multicallAt(this.o.publicClient, list.map((t) => ({ address: t, abi: balanceOfAbi, functionName: 'balanceOf', args: [this.settlement] })), block.number)) as bigint[])
       : [];
-    const buffers = new Map(list.map((t, k) => [t, balances[k]!]));
+    // Settle reverts TokenBalanceDecreased on any net outflow of a batch token, so the Settlement's
+    // own balances cannot absorb a shortfall: plan with none (they stay a dust buffer for rounding
+    // inside the pools' exact outputs, never spent). Passing them let the optimal strategy plan
+    // batches that reverted in simulation on the devnet (short by a few thousand base units).
+    void balances;
+    const buffers = new Map<Address, bigint>();
     const gasPrice = this.o.gasPrice ?? (await this.o.publicClient.getGasPrice());
     const solved = solve(auction, this.chain!.snapshot(), { strategy: this.o.strategy, settlement: this.settlement, solver: this.address, now: Number(block.timestamp), buffers, gasPrice });
     const stats = solved.stats;
