@@ -28,6 +28,7 @@ type Route = { method: string; pattern: RegExp; name: string; handle: (req: Inco
 
 const STATIC: Record<string, string> = { 'index.html': 'text/html; charset=utf-8', 'app.js': 'text/javascript; charset=utf-8', 'style.css': 'text/css; charset=utf-8' };
 const erc20Abi = parseAbi(['function symbol() view returns (string)', 'function decimals() view returns (uint8)']);
+const feedAbi = parseAbi(['function description() view returns (string)']);
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -80,10 +81,10 @@ export type AccountMargin = {
   /** equity / notional (compare with the markets' maintenance and initial fractions); null without positions. */
   marginRatio: number | null;
   liquidatable: boolean;
-  positions: { market: number; size: string; openNotional: string; mark: string; unrealisedPnl: string }[];
+  positions: { market: number; name: string; size: string; openNotional: string; mark: string; unrealisedPnl: string }[];
 };
 
-type PositionFill = { kind: 'position'; account: Address; market: number; sizeDelta: string; price: string; fee: string; txHash: Hex; blockNumber: number };
+type PositionFill = { kind: 'position'; account: Address; market: number; name: string; sizeDelta: string; price: string; fee: string; txHash: Hex; blockNumber: number };
 
 /** Chain-side reads for the dashboard (ClearingHouse via the Settlement, token metadata, events). */
 class ChainView {
@@ -95,6 +96,7 @@ class ChainView {
   private readonly accounts = new Set<Address>();
   readonly fills: PositionFill[] = [];
   private readonly tokens = new Map<string, Promise<{ symbol: string; decimals: number } | null>>();
+  private readonly marketNames = new Map<number, Promise<string>>();
 
   constructor(rpcUrl: string, settlement: Address, timeoutMs: number) {
     this.client = createPublicClient({ transport: http(rpcUrl, { timeout: timeoutMs, retryCount: 0 }) });
@@ -129,6 +131,23 @@ class ChainView {
     return p;
   }
 
+  /** The market's oracle feed description ("ETH / USD"), else "market <id>". */
+  marketName(house: Address, id: number): Promise<string> {
+    let p = this.marketNames.get(id);
+    if (!p) {
+      const fallback = `market ${id}`;
+      p = (async () => {
+        const config = (await this.client.readContract({ address: house, abi: clearingHouseAbi, functionName: 'marketConfig', args: [id] })) as { feed: Address };
+        return (await this.client.readContract({ address: config.feed, abi: feedAbi, functionName: 'description' })) || fallback;
+      })().catch(() => {
+        this.marketNames.delete(id);
+        return fallback;
+      });
+      this.marketNames.set(id, p);
+    }
+    return p;
+  }
+
   /** Follows Deposited / PositionChanged events to learn accounts and position fills. */
   async scan(): Promise<void> {
     const house = await this.house();
@@ -142,7 +161,7 @@ class ChainView {
       if (ev.eventName === 'PositionChanged') {
         const a = ev.args as { account: Address; market: number; sizeDelta: bigint; price: bigint; fee: bigint };
         this.accounts.add(a.account.toLowerCase() as Address);
-        this.fills.push({ kind: 'position', account: a.account.toLowerCase() as Address, market: Number(a.market), sizeDelta: a.sizeDelta.toString(), price: a.price.toString(), fee: a.fee.toString(), txHash: ev.transactionHash!, blockNumber: Number(ev.blockNumber) });
+        this.fills.push({ kind: 'position', account: a.account.toLowerCase() as Address, market: Number(a.market), name: await this.marketName(house, Number(a.market)), sizeDelta: a.sizeDelta.toString(), price: a.price.toString(), fee: a.fee.toString(), txHash: ev.transactionHash!, blockNumber: Number(ev.blockNumber) });
       }
     }
     if (this.fills.length > 500) this.fills.splice(0, this.fills.length - 500);
@@ -166,11 +185,11 @@ class ChainView {
     const positions: AccountMargin['positions'] = [];
     let notional = 0n;
     for (const m of markets) {
-      const [p, [mark]] = await Promise.all([read<{ size: bigint; openNotional: bigint }>('position', [account, m]), read<readonly [bigint, boolean]>('markPrice', [m])]);
+      const [p, [mark], name] = await Promise.all([read<{ size: bigint; openNotional: bigint }>('position', [account, m]), read<readonly [bigint, boolean]>('markPrice', [m]), this.marketName(house, Number(m))]);
       if (p.size === 0n) continue;
       const value = (p.size * mark) / 10n ** 18n;
       notional += value < 0n ? -value : value;
-      positions.push({ market: Number(m), size: p.size.toString(), openNotional: p.openNotional.toString(), mark: mark.toString(), unrealisedPnl: (value - p.openNotional).toString() });
+      positions.push({ market: Number(m), name, size: p.size.toString(), openNotional: p.openNotional.toString(), mark: mark.toString(), unrealisedPnl: (value - p.openNotional).toString() });
     }
     const ratio = (a: bigint, b: bigint): number | null => (b > 0n ? Number((a * 10_000n) / b) / 10_000 : null);
     return {
@@ -315,7 +334,14 @@ export function dashboardRoutes(node: IntentNode, auctions?: AuctionView): Route
     const [recent, board, tradeList, margin] = await Promise.all([recentAuctions(), leaderboard(), trades(30), accounts()]);
     const current = auctions?.current() as { id: number | null; solveDeadline?: string; nextCloseAt?: string; intents?: unknown[]; solutions?: number } | undefined;
     const addrs: string[] = [];
-    for (const i of [...open.intents, ...tradeList] as { sellToken?: string; buyToken?: string }[]) if (i.sellToken && i.buyToken) addrs.push(i.sellToken, i.buyToken);
+    const marketIds = new Set<number>();
+    for (const i of [...open.intents, ...tradeList] as { sellToken?: string; buyToken?: string; market?: number }[]) {
+      if (i.sellToken && i.buyToken) addrs.push(i.sellToken, i.buyToken);
+      if (i.market !== undefined) marketIds.add(i.market);
+    }
+    const house = margin.available ? (margin as { clearingHouse: Address }).clearingHouse : undefined;
+    const markets: Record<number, string> = {};
+    if (chain && house) for (const id of marketIds) markets[id] = await chain.marketName(house, id);
     return {
       node: {
         peerId: node.peerId,
@@ -334,6 +360,7 @@ export function dashboardRoutes(node: IntentNode, auctions?: AuctionView): Route
       trades: tradeList,
       margin,
       tokens: await tokens(addrs),
+      markets,
     };
   });
 

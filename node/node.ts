@@ -21,6 +21,7 @@ import { FairQueue } from './queue.ts';
 import { IntentValidator, type Outcome } from './validate.ts';
 import { createApi, listen, type AuctionView } from './api.ts';
 import { installSync } from './sync.ts';
+import { fastRecoverer } from './fast-hash.ts';
 import { cancelsTopic, decodeCancel, encodeCancel, recoverCanceller } from './cancel.ts';
 import { describeError } from '../protocol/result.ts';
 import { isFinal } from './pool.ts';
@@ -103,7 +104,7 @@ export class IntentNode {
     const { key, created } = await loadOrCreatePeerKey(this.config.dataDir);
     await this.pool.open();
     this.metrics.poolLive.set(this.pool.size);
-    const recoverer = this.deps.recoverer ?? nativeRecoverer() ?? nobleRecoverer;
+    const recoverer = this.deps.recoverer ?? fastRecoverer() ?? nativeRecoverer() ?? nobleRecoverer;
     const chain =
       this.deps.chain ??
       (this.config.rpcUrl

@@ -141,7 +141,7 @@ export class IntentPool {
   private async addInner(rec: Omit<PoolRecord, 'state' | 'updatedAt'>, maxOpen: number): Promise<AddResult> {
     const live = this.live.get(rec.digest);
     if (live) return { status: 'duplicate', record: live };
-    const existing = await this.get(rec.digest);
+    const existing = this.known.has(rec.digest) ? await this.get(rec.digest) : undefined;
     if (existing) return { status: 'duplicate', record: existing };
     // Count in-flight adds of this owner too, so a burst cannot overshoot the quota.
     const open = this.openCount(rec.owner) + this.inflightFor(rec.owner);

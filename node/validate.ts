@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import type { Address, Hex } from 'viem';
 import { decodeSignedIntent } from '../protocol/codec.ts';
 import { intentDomain } from '../protocol/eip712.ts';
-import { domainSeparator, intentDigestBytes } from '../protocol/hash.ts';
+import { domainSeparator } from '../protocol/hash.ts';
+import { intentDigestFromBytes } from './fast-hash.ts';
 import type { SignedIntent } from '../protocol/intent.ts';
 import { describeError } from '../protocol/result.ts';
 import { nobleRecoverer, recoverSigner, type Recoverer } from '../protocol/signature.ts';
@@ -70,7 +71,7 @@ export class IntentValidator {
     if (data.length <= this.o.maxMessageBytes) {
       const d = decodeSignedIntent(data);
       if (d.ok) {
-        const digestBytes = intentDigestBytes(d.value, this.separator);
+        const digestBytes = intentDigestFromBytes(data, this.separator);
         this.decoded.set(data, { signed: d.value, digestBytes });
         return digestBytes;
       }
@@ -108,9 +109,11 @@ export class IntentValidator {
       }
       // The digest is computed once and reused for the duplicate check and the signature
       // (protocol's verifySignedIntent would hash again: the same steps, inlined).
-      const digestBytes = cached?.digestBytes ?? intentDigestBytes(signed, this.separator);
+      // From the canonical bytes (valid: decoded above, or encoded from the parsed API form).
+      const digestBytes = cached?.digestBytes ?? intentDigestFromBytes(bytes, this.separator);
       const digest = hexId(digestBytes) as Hex;
-      const known = await this.o.pool.get(digest);
+      // Synchronous answer for never-seen digests (the common case): no disk read, no await.
+      const known = this.o.pool.has(digest) ? await this.o.pool.get(digest) : undefined;
       if (known) {
         if (isFinal(known.state)) {
           return { verdict: 'ignore', code: `replay_${known.state}`, reason: `intent ${digest} is already ${known.state}`, digest, record: known };

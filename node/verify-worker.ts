@@ -3,13 +3,14 @@
 // (it needs it anyway for the message id and the duplicate check) and the owner comparison.
 import { parentPort } from 'node:worker_threads';
 import { nativeRecoverer } from '../protocol/recover-native.ts';
+import { fastRecoverer } from './fast-hash.ts';
 import { nobleRecoverer, recoverSigner } from '../protocol/signature.ts';
 
 /** Flat batch: n × (32-byte digest ‖ 65-byte signature). */
 export type RecoverBatch = { ids: number[]; data: Uint8Array };
 export type RecoverReply = { ids: number[]; results: ({ ok: true; value: `0x${string}` } | { ok: false; error: { code: string; field: string; reason: string } })[] };
 
-const recoverer = nativeRecoverer() ?? nobleRecoverer;
+const recoverer = fastRecoverer() ?? nativeRecoverer() ?? nobleRecoverer;
 
 parentPort!.on('message', (batch: RecoverBatch) => {
   const results: RecoverReply['results'] = [];

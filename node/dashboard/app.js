@@ -5,6 +5,7 @@
 const POLL_MS = 1000;
 const SVG = 'http://www.w3.org/2000/svg';
 let tokens = {};
+let markets = {};
 let failures = 0;
 
 const $ = (sel) => document.querySelector(sel);
@@ -114,6 +115,7 @@ function marginChart(margin) {
 
 function render(s) {
   tokens = s.tokens || {};
+  markets = s.markets || {};
   const st = $('#status');
   st.className = 'status live';
   st.textContent = `live · chain ${s.node.chainId} · node ${short(s.node.peerId)} · updated ${new Date(s.node.now).toLocaleTimeString()}`;
@@ -144,7 +146,7 @@ function render(s) {
       const what =
         i.type === 'swap'
           ? `sell ${amount(i.sellToken, i.sellAmount)} → ≥ ${amount(i.buyToken, i.buyAmount)}`
-          : `<span class="${BigInt(i.sizeDelta) > 0n ? 'long' : 'short'}">${BigInt(i.sizeDelta) > 0n ? '+' : ''}${units(i.sizeDelta, 18, 3)}</span> market ${i.market} @ ≤ ${units(i.limitPrice, 18, 0)}`;
+          : `<span class="${BigInt(i.sizeDelta) > 0n ? 'long' : 'short'}">${BigInt(i.sizeDelta) > 0n ? '+' : ''}${units(i.sizeDelta, 18, 3)}</span> ${esc(markets[i.market] || 'market ' + i.market)} @ ≤ ${units(i.limitPrice, 18, 0)}`;
       return `<tr data-intent="${i.id}"><td class="mono">${short(i.id)}</td><td class="mono">${short(i.owner)}</td><td>${what}</td><td><span class="pill ${i.state}">${i.state.replace('_', ' ')}</span></td><td>${Math.max(0, Math.round((i.validTo * 1000 - Date.now()) / 60000))} min</td></tr>`;
     }),
     5,
@@ -166,7 +168,7 @@ function render(s) {
         return `<tr><td>${t.blockNumber}</td><td>swap</td><td class="mono">${short(t.owner)}</td><td>${what}</td><td>${txLink(t.txHash)}</td></tr>`;
       }
       const long = BigInt(t.sizeDelta) > 0n;
-      return `<tr><td>${t.blockNumber}</td><td>position</td><td class="mono">${short(t.account)}</td><td><span class="${long ? 'long' : 'short'}">${long ? 'long +' : 'short '}${units(t.sizeDelta, 18, 3)}</span> market ${t.market} @ ${units(t.price, 18, 2)}</td><td>${txLink(t.txHash)}</td></tr>`;
+      return `<tr><td>${t.blockNumber}</td><td>position</td><td class="mono">${short(t.account)}</td><td><span class="${long ? 'long' : 'short'}">${long ? 'long +' : 'short '}${units(t.sizeDelta, 18, 3)}</span> ${esc(t.name)} @ ${units(t.price, 18, 2)}</td><td>${txLink(t.txHash)}</td></tr>`;
     }),
     5,
     'no settled trade yet',
@@ -178,7 +180,7 @@ function render(s) {
     $('#accounts tbody'),
     m.accounts.slice(0, 12).map((a) => {
       const cls = a.liquidatable ? 'bad' : BigInt(a.equity) < BigInt(a.initialRequirement) ? 'warn' : 'ok';
-      const pos = a.positions.map((p) => `<span class="${BigInt(p.size) > 0n ? 'long' : 'short'}">${units(p.size, 18, 3)}</span> m${p.market} @ ${units(p.mark, 18, 0)} (uPnL ${units(p.unrealisedPnl, 18, 2)})`).join('<br>') || '–';
+      const pos = a.positions.map((p) => `<span class="${BigInt(p.size) > 0n ? 'long' : 'short'}">${units(p.size, 18, 3)}</span> ${esc(p.name)} @ ${units(p.mark, 18, 0)} (uPnL ${units(p.unrealisedPnl, 18, 2)})`).join('<br>') || '–';
       return `<tr><td class="mono">${short(a.account)}</td><td>${units(a.collateral)}</td><td>${units(a.equity)}</td><td>${units(a.initialRequirement)}</td><td>${units(a.maintenanceRequirement)}</td><td class="${cls}">${a.health === null ? '–' : a.health.toFixed(2) + '×'}${a.liquidatable ? ' liquidatable' : ''}</td><td>${a.marginRatio === null ? '–' : (a.marginRatio * 100).toFixed(1) + '%'}</td><td class="wrap">${pos}</td></tr>`;
     }),
     8,

@@ -21,6 +21,7 @@ import { FairQueue } from '../../node/queue.ts';
 import { tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../node/testing.ts';
 import { IntentValidator } from '../../node/validate.ts';
 import { WorkerVerifier } from '../../node/verify-workers.ts';
+import { fastRecoverer } from '../../node/fast-hash.ts';
 
 const N = Number(process.env.BENCH_INTENTS ?? 20_000);
 const OWNERS = 200;
@@ -78,7 +79,7 @@ async function pipelineRate(bytes: Uint8Array[], mode: 'native' | 'noble' | 'wor
   const workers = mode === 'workers' ? new WorkerVerifier(Math.max(1, cpus().length)) : undefined;
   const validator = new IntentValidator({
     chainId: TEST_CHAIN_ID, settlement: TEST_SETTLEMENT, pool, maxOpenPerOwner: 1_000_000, maxLifetimeSec: 30 * 86400,
-    maxMessageBytes: 4096, recoverer: mode === 'noble' ? nobleRecoverer : nativeRecoverer()!, log: silentLogger(),
+    maxMessageBytes: 4096, recoverer: mode === 'noble' ? nobleRecoverer : fastRecoverer()!, log: silentLogger(),
     ...(workers ? { workers } : {}),
   });
   const queue = new FairQueue({ maxPerSource: 1 << 20, maxTotal: 1 << 22, concurrency: 256 });

@@ -1,0 +1,71 @@
+// The devnet's contracts as one JSON-able record: deploy everything on a chain (tokens, Uniswap V2
+// and V3 pools with liquidity, the StableSwap pool, Vault + Settlement, the clearing house with its
+// oracle feeds, dust buffers), or load a record written earlier to reuse an existing deployment.
+import { readFileSync } from 'node:fs';
+import { parseUnits, type Address, type LocalAccount } from 'viem';
+import type { DevnetClients } from '../../contracts/deploy/clients.ts';
+import { deployDevnet } from '../../contracts/deploy/devnet.ts';
+import { DEVNET_PERP_MARKETS, deployDevnetPerp } from '../../contracts/deploy/perp.ts';
+import { devnetPoolSpecs, seedSettlementBuffer } from '../../contracts/deploy/solverFixtures.ts';
+
+export type PoolSpecJson = { kind: 'uniswapV2' | 'uniswapV3' | 'stableSwap'; address: Address };
+
+export type Deployment = {
+  chainId: number;
+  tokens: { dai: Address; usdc: Address; wbtc: Address; weth: Address };
+  decimals: { dai: number; usdc: number; wbtc: number; weth: number };
+  settlement: Address;
+  vault: Address;
+  clearingHouse: Address;
+  /** market id -> DevnetPriceFeed */
+  feeds: Record<string, Address>;
+  markets: { id: number; symbol: string; feedDecimals: number }[];
+  pools: PoolSpecJson[];
+  /** The V2 pairs the traffic generator reads prices from. */
+  pairs: { daiUsdc: Address; wbtcUsdc: Address };
+  /** Numeraire (USD, 18 decimals) value of 1e18 base units of each token: the auctions' reference prices. */
+  referencePrices: Record<string, string>;
+  /** Who publishes oracle rounds (the price feeder's account). */
+  feeder: Address;
+};
+
+/** USD per whole token at the devnet's pool prices. */
+export const USD_PER_TOKEN = { dai: 1n, usdc: 1n, wbtc: 100_000n, weth: 3_000n } as const;
+
+export function referencePricesFor(tokens: Deployment['tokens'], decimals: Deployment['decimals']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['dai', 'usdc', 'wbtc', 'weth'] as const) {
+    // value of 1e18 base units in USD with 18 decimals: usd * 1e18 * 1e18 / 10^decimals
+    out[tokens[k].toLowerCase()] = ((USD_PER_TOKEN[k] * 10n ** 36n) / 10n ** BigInt(decimals[k])).toString();
+  }
+  return out;
+}
+
+/** Deploys the whole devnet on the chain `clients` points at. `feeder` publishes oracle rounds. */
+export async function deployAll(clients: DevnetClients, feeder: LocalAccount): Promise<Deployment> {
+  const devnet = await deployDevnet(clients);
+  const perp = await deployDevnetPerp(clients, devnet, { feeder: feeder.address });
+  // dust buffers: pure matches round in the users' favour, the Settlement pays the wei
+  await seedSettlementBuffer(clients, devnet, { dai: parseUnits('1000', 18), usdc: parseUnits('1000', 6), wbtc: parseUnits('0.01', 8) });
+  const decimals = { dai: 18, usdc: 6, wbtc: 8, weth: 18 };
+  return {
+    chainId: devnet.chainId,
+    tokens: devnet.tokens,
+    decimals,
+    settlement: devnet.settlement.settlement,
+    vault: devnet.settlement.vault,
+    clearingHouse: perp.clearingHouse,
+    feeds: Object.fromEntries(Object.entries(perp.feeds).map(([k, v]) => [k, v])),
+    markets: DEVNET_PERP_MARKETS.map((m) => ({ id: m.id, symbol: m.description.split(' ')[0]!, feedDecimals: m.feedDecimals ?? 8 })),
+    pools: devnetPoolSpecs(devnet),
+    pairs: { daiUsdc: devnet.uniswapV2.pairs.daiUsdc, wbtcUsdc: devnet.uniswapV2.pairs.wbtcUsdc },
+    referencePrices: referencePricesFor(devnet.tokens, decimals),
+    feeder: feeder.address,
+  };
+}
+
+export function loadDeployment(path: string): Deployment {
+  const d = JSON.parse(readFileSync(path, 'utf8')) as Deployment;
+  for (const k of ['settlement', 'vault', 'clearingHouse'] as const) if (!/^0x[0-9a-fA-F]{40}$/.test(d[k])) throw new Error(`${path}: ${k} is not an address`);
+  return d;
+}

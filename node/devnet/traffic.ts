@@ -1,0 +1,207 @@
+// Wallets and their intents: fresh keys funded from the devnet deployer (ether, DAI, USDC, WBTC,
+// one approval of the Vault per token, DAI margin deposited in the clearing house), and signed swap
+// and position intents with limits a little worse than the current price, submitted to a node's
+// HTTP API as wallets do (EIP-712 signature, JSON form).
+import { keccak256, maxUint256, parseEther, parseUnits, toHex, zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
+import { testTokenAbi } from '../../contracts/artifacts/TestToken.ts';
+import { confirm, type DevnetClients } from '../../contracts/deploy/clients.ts';
+import { signPositionIntent } from '../../contracts/deploy/perp.ts';
+import { signSwapIntent } from '../../contracts/deploy/settlement.ts';
+import { v2Reserves } from '../../contracts/deploy/uniswapV2.ts';
+import { signedIntentToJson } from '../../protocol/json.ts';
+import type { PositionIntent, SignedIntent, SwapIntent } from '../../protocol/intent.ts';
+import { intentDigest } from '../../protocol/hash.ts';
+import { intentDomain } from '../../protocol/eip712.ts';
+import type { Deployment } from './deployment.ts';
+
+export type Wallet = { account: LocalAccount; nextNonce: bigint };
+
+export function makeWallets(seed: string, n: number): Wallet[] {
+  return Array.from({ length: n }, (_, k) => ({ account: privateKeyToAccount(keccak256(toHex(`${seed}/${k}`))), nextNonce: 0n }));
+}
+
+export const FUNDING = { dai: parseUnits('1000000', 18), usdc: parseUnits('1000000', 6), wbtc: parseUnits('20', 8), margin: parseUnits('200000', 18) };
+
+/** Ether, tokens, Vault approvals and DAI margin for each wallet. The deployer's transactions go one by one (one nonce sequence); the wallets' own in parallel. */
+export async function fundWallets(clients: DevnetClients, d: Deployment, wallets: Wallet[]): Promise<void> {
+  const { publicClient, deployer } = clients;
+  for (const w of wallets) {
+    const a = w.account.address;
+    await confirm(publicClient, deployer.sendTransaction({ to: a, value: parseEther('1') }));
+    for (const [token, amount] of [
+      [d.tokens.dai, FUNDING.dai + FUNDING.margin],
+      [d.tokens.usdc, FUNDING.usdc],
+      [d.tokens.wbtc, FUNDING.wbtc],
+    ] as const) {
+      await confirm(publicClient, deployer.writeContract({ address: token, abi: testTokenAbi, functionName: 'mint', args: [a, amount] }));
+    }
+  }
+  await Promise.all(
+    wallets.map(async (w) => {
+      const wallet = clients.walletFor(w.account);
+      for (const token of [d.tokens.dai, d.tokens.usdc, d.tokens.wbtc]) {
+        await confirm(publicClient, wallet.writeContract({ address: token, abi: testTokenAbi, functionName: 'approve', args: [d.vault, maxUint256] }));
+      }
+      await confirm(publicClient, wallet.writeContract({ address: d.tokens.dai, abi: testTokenAbi, functionName: 'approve', args: [d.clearingHouse, maxUint256] }));
+      await confirm(publicClient, wallet.writeContract({ address: d.clearingHouse, abi: clearingHouseAbi, functionName: 'deposit', args: [w.account.address, FUNDING.margin] }));
+    }),
+  );
+}
+
+export type Prices = {
+  /** USDC base units per 1e18 DAI base units, as a float ratio of base units */
+  daiUsdc: number;
+  /** USDC base units per WBTC base unit */
+  wbtcUsdc: number;
+  /** market id -> oracle mark (collateral base units per 1e18 size) */
+  marks: Map<number, bigint>;
+};
+
+export async function readPrices(clients: Pick<DevnetClients, 'publicClient'>, d: Deployment): Promise<Prices> {
+  const [rDai, rUsdc1] = await v2Reserves(clients, d.pairs.daiUsdc, d.tokens.dai);
+  const [rWbtc, rUsdc2] = await v2Reserves(clients, d.pairs.wbtcUsdc, d.tokens.wbtc);
+  const marks = new Map<number, bigint>();
+  for (const m of d.markets) {
+    const [price] = await clients.publicClient.readContract({ address: d.clearingHouse, abi: clearingHouseAbi, functionName: 'markPrice', args: [m.id] });
+    marks.set(m.id, price);
+  }
+  return { daiUsdc: Number(rUsdc1) / Number(rDai), wbtcUsdc: Number(rUsdc2) / Number(rWbtc), marks };
+}
+
+export type Made = { signed: SignedIntent; id: Hex; json: unknown; kind: 'swap' | 'position' };
+
+function finish(d: Deployment, signed: SignedIntent): Made {
+  const id = intentDigest(signed, intentDomain(d.chainId, d.settlement)).toLowerCase() as Hex;
+  return { signed, id, json: signedIntentToJson(signed), kind: signed.type };
+}
+
+const floorBig = (x: number): bigint => BigInt(Math.floor(x));
+
+/**
+ * A swap: sell `amountUsd` worth of one token for another at a limit `slippage` below the current
+ * pool price (fill-or-kill SELL, or partially fillable when `partial`).
+ */
+export async function makeSwap(
+  d: Deployment,
+  w: Wallet,
+  prices: Prices,
+  o: { pair: 'daiUsdc' | 'wbtcUsdc'; sellBase: boolean; amountUsd: number; slippage: number; validTo: number; partial?: boolean },
+): Promise<Made> {
+  const base = o.pair === 'daiUsdc' ? d.tokens.dai : d.tokens.wbtc;
+  const baseDec = o.pair === 'daiUsdc' ? 18 : 8;
+  const px = o.pair === 'daiUsdc' ? prices.daiUsdc : prices.wbtcUsdc; // usdc units per base unit
+  const usdPerBaseToken = o.pair === 'daiUsdc' ? 1 : 100_000;
+  const baseAmount = floorBig((o.amountUsd / usdPerBaseToken) * 10 ** baseDec);
+  let sellToken: Address, buyToken: Address, sellAmount: bigint, buyAmount: bigint;
+  if (o.sellBase) {
+    sellToken = base;
+    buyToken = d.tokens.usdc;
+    sellAmount = baseAmount;
+    buyAmount = floorBig(Number(baseAmount) * px * (1 - o.slippage));
+  } else {
+    sellToken = d.tokens.usdc;
+    buyToken = base;
+    sellAmount = floorBig(Number(baseAmount) * px);
+    buyAmount = floorBig((Number(sellAmount) / px) * (1 - o.slippage));
+  }
+  const intent: SwapIntent = {
+    owner: w.account.address,
+    sellToken,
+    buyToken,
+    receiver: zeroAddress,
+    sellAmount,
+    buyAmount,
+    validTo: o.validTo,
+    nonce: w.nextNonce++,
+    kind: 0,
+    partiallyFillable: !!o.partial,
+    appData: `0x${'00'.repeat(32)}`,
+  };
+  const data = await signSwapIntent(w.account, d.chainId, d.settlement, intent);
+  return finish(d, { type: 'swap', intent, signature: { scheme: 'eoa', data } });
+}
+
+/** A position change of `size` (1e18 units, signed) at a limit `slippage` beyond the mark. */
+export async function makePosition(d: Deployment, w: Wallet, prices: Prices, o: { market: number; size: bigint; slippage: number; validTo: number }): Promise<Made> {
+  const mark = prices.marks.get(o.market)!;
+  const bps = BigInt(Math.round(o.slippage * 10_000));
+  const limitPrice = o.size > 0n ? (mark * (10_000n + bps)) / 10_000n : (mark * (10_000n - bps)) / 10_000n;
+  const intent: PositionIntent = { account: w.account.address, market: o.market, sizeDelta: o.size, limitPrice, reduceOnly: false, validTo: o.validTo, nonce: w.nextNonce++ };
+  const data = await signPositionIntent(w.account, d.chainId, d.settlement, intent);
+  return finish(d, { type: 'position', intent, signature: { scheme: 'eoa', data } });
+}
+
+/** Sizes per market (1e18 units): small enough for the margin, few enough that opposite ones meet. */
+export const POSITION_SIZES: Record<number, bigint[]> = {
+  1: [parseUnits('0.5', 18), parseUnits('1', 18)],
+  2: [parseUnits('0.02', 18), parseUnits('0.05', 18)],
+  3: [parseUnits('10', 18), parseUnits('20', 18)],
+};
+
+export type SubmitResult = { status: number; id?: Hex; state?: string; code?: string };
+
+export async function submit(apiUrl: string, m: Made): Promise<SubmitResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(`${apiUrl}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(m.json) });
+      const body = (await res.json()) as { id?: Hex; state?: string; error?: { code: string } };
+      // 503 busy: back off and retry, like a wallet would
+      if (res.status === 503 && attempt < 5) {
+        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+        continue;
+      }
+      return { status: res.status, ...(body.id ? { id: body.id } : {}), ...(body.state ? { state: body.state } : {}), ...(body.error ? { code: body.error.code } : {}) };
+    } catch (e) {
+      if (attempt >= 3) return { status: 0, code: (e as Error).message };
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** Deterministic PRNG (mulberry32) so a run's traffic can be reproduced from its seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A mixed batch: `n` intents, about `positionShare` of them position intents generated in opposite
+ * pairs (a long and a short of one size, different wallets), the rest swaps in both directions.
+ */
+export async function makeMix(d: Deployment, wallets: Wallet[], prices: Prices, o: { n: number; positionShare: number; validTo: number; random: () => number }): Promise<Made[]> {
+  const out: Made[] = [];
+  const pick = (): Wallet => wallets[Math.floor(o.random() * wallets.length)]!;
+  while (out.length < o.n) {
+    if (o.n - out.length >= 2 && o.random() < o.positionShare) {
+      const market = d.markets[Math.floor(o.random() * d.markets.length)]!.id;
+      const sizes = POSITION_SIZES[market] ?? [parseUnits('1', 18)];
+      const size = sizes[Math.floor(o.random() * sizes.length)]!;
+      const a = pick();
+      let b = pick();
+      while (b === a && wallets.length > 1) b = pick();
+      out.push(await makePosition(d, a, prices, { market, size, slippage: 0.02, validTo: o.validTo }));
+      out.push(await makePosition(d, b, prices, { market, size: -size, slippage: 0.02, validTo: o.validTo }));
+    } else {
+      const pair = o.random() < 0.6 ? 'daiUsdc' : 'wbtcUsdc';
+      out.push(
+        await makeSwap(d, pick(), prices, {
+          pair,
+          sellBase: o.random() < 0.5,
+          amountUsd: 100 + Math.floor(o.random() * 4900),
+          slippage: pair === 'daiUsdc' ? 0.01 : 0.03,
+          validTo: o.validTo,
+          partial: o.random() < 0.15,
+        }),
+      );
+    }
+  }
+  return out;
+}
