@@ -148,14 +148,21 @@ export class IntentNode {
       const enqueued = performance.now();
       const queued = this.queue.push(peer, async () => {
         this.metrics.queueWaitSeconds.observe((performance.now() - enqueued) / 1000);
-        const out =
-          msg.topic === this.intentsTopic
-            ? await this.validator.ingestBytes(msg.data, 'gossip')
-            : handler
-              ? await handler(msg.data, peer)
-              : { verdict: 'ignore' as const, code: 'no_handler' };
+        let out: { verdict: Outcome['verdict']; code: string; digest?: Hex };
+        try {
+          out =
+            msg.topic === this.intentsTopic
+              ? await this.validator.ingestBytes(msg.data, 'gossip')
+              : handler
+                ? await handler(msg.data, peer)
+                : { verdict: 'ignore' as const, code: 'no_handler' };
+        } catch (err) {
+          // Our failure (e.g. the pool could not write), not the peer's: ignore, never relay.
+          this.log.error({ event: 'validation_failed', topic: msg.topic, peer, err: (err as Error).message });
+          out = { verdict: 'ignore', code: 'internal_error' };
+        }
         report(out.verdict);
-        this.deps.onGossipVerdict?.(msg.topic, peer, { verdict: out.verdict, code: out.code, digest: 'digest' in out ? (out.digest as Hex | undefined) : undefined });
+        this.deps.onGossipVerdict?.(msg.topic, peer, { verdict: out.verdict, code: out.code, digest: out.digest });
         if (out.verdict === 'reject') {
           this.log.debug({ event: 'gossip_reject', topic: msg.topic, peer, code: out.code });
           // gossipsub's score is cached for up to a heartbeat; our own count bans a flooder at once.
