@@ -17,7 +17,14 @@ import { isFinal, type PoolRecord } from './pool.ts';
 const MAX_BODY = 64 * 1024;
 const OPENAPI = readFileSync(new URL('./openapi.json', import.meta.url), 'utf8');
 
-export type AuctionView = { current(): unknown; byId(id: number): unknown; solver(address: Address): Promise<unknown> };
+export type SolutionOutcome = { verdict: 'accept' | 'ignore' | 'reject'; code: string; reason?: string; hash?: Hex; score?: string };
+export type AuctionView = {
+  current(): unknown;
+  byId(id: number): unknown;
+  solver(address: Address): Promise<unknown>;
+  /** Checks, ranks and gossips a signed solution (protocol/solution.ts bytes). */
+  submitSolution?(bytes: Uint8Array): Promise<SolutionOutcome>;
+};
 
 class HttpError extends Error {
   readonly status: number;
@@ -156,6 +163,22 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
         const a = await auctions.byId(Number(m[1]));
         if (!a) throw new HttpError(404, 'not_found', `auction ${m[1]} is unknown to this node`);
         send(res, 200, a);
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/solutions$/,
+      name: 'submit_solution',
+      async handle(req, res) {
+        if (!auctions?.submitSolution) throw new HttpError(503, 'auctions_disabled', 'this node runs no auction clock');
+        const body = (await readJson(req)) as { solution?: unknown } | null;
+        const hex = body?.solution;
+        if (typeof hex !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(hex)) throw new HttpError(400, 'malformed', 'send { "solution": "0x<signed solution bytes, protocol/solution.ts codec>" }');
+        const out = await auctions.submitSolution(fromHex(hex as Hex));
+        if (out.verdict === 'accept') return send(res, 202, { hash: out.hash, state: 'ranked', score: out.score });
+        if (out.code === 'duplicate') return send(res, 200, { hash: out.hash, state: 'ranked', duplicate: true });
+        const status = out.verdict === 'reject' ? 422 : out.code === 'unknown_solver' ? 403 : 409;
+        throw new HttpError(status, out.code, out.reason ?? out.code);
       },
     },
     {

@@ -77,6 +77,7 @@ export class AuctionClock {
     this.solverSet = new Set(this.o.solvers.map((s) => s.toLowerCase()));
     node.auctions = {
       current: () => this.currentView(),
+      submitSolution: (bytes) => this.submitSolution(bytes),
       // Recent auctions from memory, older ones from their ranking record; with the on-chain settlement if seen.
       solver: (address) => this.solverRecord(address),
       byId: async (id) => {
@@ -166,6 +167,18 @@ export class AuctionClock {
     const out = await this.ingestSolution(data);
     this.node.metrics.solutions.inc({ verdict: out.verdict, code: out.code });
     if (out.verdict !== 'accept') this.node.log.info({ event: 'solution_refused', peer, ...out });
+    return out;
+  }
+
+  /**
+   * A solution posted to this node's HTTP API: checked and ranked exactly like a gossiped one, and
+   * once accepted published on the solutions topic, so every node ranks the same set.
+   */
+  async submitSolution(data: Uint8Array): Promise<{ verdict: 'accept' | 'ignore' | 'reject'; code: string; reason?: string; hash?: Hex; score?: string }> {
+    const out = await this.ingestSolution(data);
+    this.node.metrics.solutions.inc({ verdict: out.verdict, code: out.code });
+    if (out.verdict === 'accept') this.node.publish(this.node.solutionsTopic, data);
+    else this.node.log.info({ event: 'solution_refused', peer: 'api', ...out });
     return out;
   }
 

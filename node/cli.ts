@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     intervalMs: config.auctionIntervalMs,
     ...(config.referencePrices ? { referencePrices: config.referencePrices } : {}),
     ...(config.solvers ? { solvers: config.solvers } : {}),
+    ...(config.collateralToken ? { collateralToken: config.collateralToken } : {}),
     // With an RPC endpoint, only bonded solvers (Settlement.isSolver) are ranked.
     ...(config.rpcUrl ? { isSolver: (s: `0x${string}`) => node.chain?.isSolver?.(s) ?? Promise.resolve(undefined) } : {}),
   });

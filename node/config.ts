@@ -40,6 +40,8 @@ export type NodeConfig = {
   referencePrices?: Record<string, string>;
   /** Bonded solvers whose solutions are ranked (empty = anyone); config file only. */
   solvers?: Address[];
+  /** The clearing house's collateral token (position surplus is scored in it); config file only. */
+  collateralToken?: Address;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 };
 

@@ -109,6 +109,16 @@ export class ChainWatcher {
         await this.node.pool.update(digest, filled >= full ? 'filled' : 'partially_filled', { filled: filled.toString(), txHash: ev.transactionHash, blockNumber: n, blockHash: hash });
         this.node.metrics.poolStates.inc({ state: filled >= full ? 'filled' : 'partially_filled' });
         this.node.log.info({ event: 'intent_filled', id: digest, filled: filled.toString(), tx: ev.transactionHash, block: n });
+      } else if (ev.eventName === 'PositionTradeSettled') {
+        // Position intents are fill-or-kill: one event fills the whole |sizeDelta|.
+        const digest = (ev.args.digest as Hex).toLowerCase() as Hex;
+        const rec = await this.node.pool.get(digest);
+        if (!rec) continue;
+        const size = ev.args.sizeDelta as bigint;
+        await touch(rec);
+        await this.node.pool.update(digest, 'filled', { filled: (size < 0n ? -size : size).toString(), txHash: ev.transactionHash, blockNumber: n, blockHash: hash });
+        this.node.metrics.poolStates.inc({ state: 'filled' });
+        this.node.log.info({ event: 'intent_filled', id: digest, kind: 'position', market: Number(ev.args.market), price: (ev.args.price as bigint).toString(), tx: ev.transactionHash, block: n });
       } else if (ev.eventName === 'Settled') {
         // Which solver settled which auction: the auction view shows it beside the ranking, so
         // anyone can tell whether the winner settled in its window or a runner-up stepped in.
