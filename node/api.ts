@@ -11,6 +11,7 @@ import { parseSignedIntentJson, signedIntentToJson } from '../protocol/json.ts';
 import { fromHex } from '../protocol/bytes.ts';
 import { describeError } from '../protocol/result.ts';
 import { recoverCanceller } from './cancel.ts';
+import { dashboardRoutes } from './dashboard.ts';
 import type { IntentNode } from './node.ts';
 import { isFinal, type PoolRecord } from './pool.ts';
 
@@ -228,6 +229,7 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
         send(res, 200, OPENAPI, 'application/json');
       },
     },
+    ...dashboardRoutes(node, auctions),
   ];
 
   const server = createServer((req, res) => {

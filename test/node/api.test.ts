@@ -60,7 +60,7 @@ describe('HTTP API', () => {
     await expectError(res, 415, 'unsupported_media_type');
     await expectError(await post('/v1/intents', 'x'.repeat(70_000), true), 413, 'body_too_large');
     await expectError(await fetch(`${node.apiUrl}/v1/nothing`), 404, 'not_found');
-    await expectError(await fetch(`${node.apiUrl}/v1/intents`), 405, 'method_not_allowed');
+    await expectError(await fetch(`${node.apiUrl}/v1/intents`, { method: 'DELETE' }), 405, 'method_not_allowed');
   });
 
   it('refuses bad, foreign-chain, malleated and tampered signatures, and expired intents', async () => {
@@ -115,7 +115,9 @@ describe('HTTP API', () => {
     const doc = (await (await fetch(`${node.apiUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/health', '/metrics', '/openapi.json', '/v1/auction', '/v1/auctions/{id}', '/v1/solvers/{address}', '/v1/intents', '/v1/intents/{id}', '/v1/intents/{id}/cancel', '/v1/owners/{owner}/intents', '/v1/solutions'].sort(),
+      ['/health', '/metrics', '/openapi.json', '/v1/auction', '/v1/auctions/{id}', '/v1/solvers/{address}', '/v1/intents', '/v1/intents/{id}', '/v1/intents/{id}/cancel', '/v1/owners/{owner}/intents', '/v1/solutions',
+        // the dashboard (node/dashboard.ts)
+        '/', '/dashboard', '/v1/dashboard/summary', '/v1/auctions', '/v1/trades', '/v1/leaderboard', '/v1/accounts', '/v1/accounts/{address}/margin'].sort(),
     );
   });
 });

@@ -1,0 +1,87 @@
+// The dashboard's page and JSON endpoints on a real node without a chain (no --rpc-url): the
+// static files are served, the lists work from the pool and the auction clock alone, and the
+// chain-backed parts say why they are unavailable instead of failing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signedIntentToJson } from '../../protocol/json.ts';
+import { AuctionClock } from '../../node/auction.ts';
+import { silentLogger } from '../../node/log.ts';
+import { IntentNode } from '../../node/node.ts';
+import { intentFactory, tempDir, testConfig, testKey } from '../../node/testing.ts';
+
+const dir = tempDir('dashboard-api-');
+let node: IntentNode;
+let clock: AuctionClock;
+
+beforeAll(async () => {
+  node = new IntentNode(testConfig(dir.path, { auctionIntervalMs: 500 }), { log: silentLogger() });
+  clock = new AuctionClock(node, { intervalMs: 500 });
+  await node.start();
+  clock.start();
+});
+afterAll(async () => {
+  clock.stop();
+  await node.stop();
+  dir.cleanup();
+});
+
+const get = (path: string): Promise<Response> => fetch(`${node.apiUrl}${path}`);
+
+describe('dashboard endpoints', () => {
+  it('serves the page at / and /dashboard, its script and style, and nothing else from its folder', async () => {
+    for (const path of ['/', '/dashboard', '/dashboard/']) {
+      const res = await get(path);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/html');
+      expect(await res.text()).toContain('<script src="/dashboard/app.js">');
+    }
+    expect((await get('/dashboard/app.js')).headers.get('content-type')).toContain('javascript');
+    expect((await get('/dashboard/style.css')).headers.get('content-type')).toContain('text/css');
+    expect((await get('/dashboard/index.html')).status).toBe(404);
+    expect((await get('/dashboard/../api.ts')).status).toBe(404);
+    expect((await get('/dashboard/%2e%2e/api.ts')).status).toBe(404);
+  });
+
+  it('lists open intents newest first, and the summary carries them with the node and auction state', async () => {
+    const f = intentFactory(testKey(41));
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = f.swap({ sellAmount: BigInt(i + 1) * 10n ** 18n });
+      const res = await fetch(`${node.apiUrl}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signedIntentToJson(s)) });
+      expect(res.status).toBe(201);
+      ids.push(f.digestOf(s));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const list = (await (await get('/v1/intents?limit=2')).json()) as { total: number; intents: { id: string; owner: string; sellAmount: string; kind: string }[] };
+    expect(list.total).toBe(3);
+    expect(list.intents.map((i) => i.id)).toEqual([ids[2], ids[1]]);
+    expect(list.intents[0]).toMatchObject({ owner: f.owner, sellAmount: (3n * 10n ** 18n).toString(), kind: 'sell' });
+
+    const summary = (await (await get('/v1/dashboard/summary')).json()) as Record<string, any>;
+    expect(summary.node).toMatchObject({ peerId: node.peerId, chainId: node.config.chainId, rpc: false, poolLive: 3 });
+    expect(summary.openIntents.total).toBe(3);
+    expect(summary.trades).toEqual([]);
+    expect(summary.leaderboard).toEqual([]);
+    expect(summary.margin).toMatchObject({ available: false, accounts: [] });
+    expect(summary.margin.reason).toContain('--rpc-url');
+  });
+
+  it('auctions with intents show up once ranked (no solutions: no winner, zero surplus)', async () => {
+    const deadline = Date.now() + 10_000;
+    let auctions: { id: number; intents: number; winner: string | null; surplus: string; solutions: unknown[]; settlement: unknown }[] = [];
+    while (Date.now() < deadline) {
+      auctions = ((await (await get('/v1/auctions')).json()) as { auctions: typeof auctions }).auctions;
+      if (auctions.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(auctions[0]).toMatchObject({ intents: 3, winner: null, surplus: '0', solutions: [], settlement: null });
+  });
+
+  it('chain-backed endpoints explain that the node has no RPC', async () => {
+    expect(await (await get('/v1/accounts')).json()).toMatchObject({ available: false, accounts: [] });
+    const res = await get('/v1/accounts/0x70997970c51812dc3a010c7d01b50e0d17dc79c8/margin');
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('chain_unavailable');
+    expect(await (await get('/v1/leaderboard')).json()).toEqual({ solvers: [] });
+    expect(await (await get('/v1/trades')).json()).toEqual({ trades: [] });
+  });
+});

@@ -1,0 +1,308 @@
+// The dashboard in a real headless Chromium against a real node on a real devnet:
+// anvil + the devnet (pools, Settlement, ClearingHouse); positions opened by a settle on chain and
+// the oracle moved so accounts have different margin health; a node (libp2p host, pool, HTTP API,
+// auction clock, chain watcher, as node/cli.ts wires them) with two competing solver processes
+// (optimal and baseline, bonded) that solve its auctions, publish signed solutions and settle when
+// they win. Wallets submit swap intents over HTTP; the page must show the auctions with both
+// solvers' scores, the settled trades with their transaction, the leaderboard, the accounts'
+// margin, both charts, and an intent submitted while the page is open.
+// Browser: the Chromium inside the @sparticuz/chromium npm package, driven by playwright-core
+// (CHROMIUM_PATH overrides it, e.g. /usr/bin/chromium); Playwright gives each launch a fresh
+// temporary profile.
+// The screenshot goes to a temp file; UPDATE_SCREENSHOT=1 writes test/dashboard/screenshot.png
+// (the one the README embeds), which is checked to be a real image of the expected size.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keccak256, parseEther, parseUnits, toHex, zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
+import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
+import pino from 'pino';
+import type { Browser } from 'playwright-core';
+import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import { ANVIL_MNEMONIC, confirm } from '../../contracts/deploy/clients.ts';
+import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
+import { depositCollateral, deployDevnetPerp, encodePositionBatch, encodePositionTrade, setFeedPrice, signPositionIntent, type PerpDeployment } from '../../contracts/deploy/perp.ts';
+import { bondSolver, signSwapIntent } from '../../contracts/deploy/settlement.ts';
+import { devnetPoolSpecs } from '../../contracts/deploy/solverFixtures.ts';
+import type { PositionIntent, SwapIntent } from '../../protocol/intent.ts';
+import { signedIntentToJson } from '../../protocol/json.ts';
+import { AuctionClock } from '../../node/auction.ts';
+import { createLogger } from '../../node/log.ts';
+import { IntentNode } from '../../node/node.ts';
+import { tempDir, testConfig } from '../../node/testing.ts';
+import { ChainWatcher } from '../../node/watcher.ts';
+import { SolverProcess } from '../../solver/run.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SCREENSHOT = join(ROOT, 'test', 'dashboard', 'screenshot.png');
+const VIEWPORT = { width: 1280, height: 1100 };
+const INTERVAL_MS = 1500;
+const DAI = (n: string): bigint => parseUnits(n, 18);
+const USDC = (n: string): bigint => parseUnits(n, 6);
+const WBTC = (n: string): bigint => parseUnits(n, 8);
+const hdKey = (i: number): Hex => toHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).getHdKey().privateKey!);
+
+/** Width and height from a PNG's IHDR chunk (throws if the bytes are not a PNG). */
+export function pngSize(b: Buffer): { width: number; height: number } {
+  if (b.subarray(0, 8).toString('hex') !== '89504e470d0a1a0a' || b.subarray(12, 16).toString('ascii') !== 'IHDR') throw new Error('not a PNG');
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
+
+async function launchBrowser(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  let executablePath = process.env.CHROMIUM_PATH;
+  let args: string[] = [];
+  if (!executablePath) {
+    const sparticuz = (await import('@sparticuz/chromium')).default;
+    executablePath = await sparticuz.executablePath();
+    args = sparticuz.args;
+  }
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      ...args,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+let running: RunningDevnet;
+let perp: PerpDeployment;
+let node: IntentNode;
+let clock: AuctionClock;
+let watcher: ChainWatcher;
+let solvers: SolverProcess[] = [];
+let dir: { path: string; cleanup: () => void };
+let browser: Browser | undefined;
+let runs: Promise<void>[] = [];
+let api = '';
+let validTo = 0;
+const users: Record<string, LocalAccount> = {};
+const nonces = new Map<string, bigint>();
+
+async function submitSwap(owner: LocalAccount, spec: Pick<SwapIntent, 'sellToken' | 'buyToken' | 'sellAmount' | 'buyAmount'>): Promise<Hex> {
+  const { devnet } = running;
+  const nonce = nonces.get(owner.address) ?? 100n;
+  nonces.set(owner.address, nonce + 1n);
+  const intent: SwapIntent = { owner: owner.address, receiver: zeroAddress, validTo, nonce, kind: 0, partiallyFillable: false, appData: keccak256(toHex('dashboard')), ...spec };
+  const data = await signSwapIntent(owner, devnet.chainId, devnet.settlement.settlement, intent);
+  const res = await fetch(`${api}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signedIntentToJson({ type: 'swap', intent, signature: { scheme: 'eoa', data } })) });
+  const body = (await res.json()) as { id: Hex; error?: unknown };
+  if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${JSON.stringify(body)}`);
+  return body.id;
+}
+
+async function waitFor<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+type Trade = { kind: 'swap' | 'position'; id?: Hex; txHash: Hex };
+const getJson = async <T>(path: string): Promise<T> => (await fetch(`${api}${path}`)).json() as Promise<T>;
+
+beforeAll(async () => {
+  const started = Date.now();
+  running = await startDevnet();
+  const { clients, devnet } = running;
+  perp = await deployDevnetPerp(clients, devnet);
+  await bondSolver(clients, devnet.settlement.settlement, clients.walletFor(clients.accounts[2]!), parseEther('1'));
+  for (const n of ['alice', 'bob', 'carol']) users[n] = privateKeyToAccount(keccak256(toHex(`dashboard-${n}`)));
+  for (const u of Object.values(users)) await fundUser(clients, devnet, u, { dai: DAI('20000'), usdc: USDC('20000'), wbtc: WBTC('1') });
+  validTo = Number((await clients.publicClient.getBlock()).timestamp) + 3600;
+
+  // Positions, settled directly on chain: alice +2 and carol +3 ETH long, bob -5 short at 3,000;
+  // then the ETH oracle drops to 2,850 so the three accounts show different margin health.
+  const deposits = { alice: DAI('1000'), bob: DAI('3000'), carol: DAI('1200') };
+  for (const [n, amount] of Object.entries(deposits)) await depositCollateral(clients, perp.clearingHouse, devnet.tokens.dai, users[n]!, amount);
+  const markets = [1];
+  const legs: [string, bigint, bigint][] = [
+    ['alice', DAI('2'), DAI('3010')],
+    ['carol', DAI('3'), DAI('3010')],
+    ['bob', -DAI('5'), DAI('2990')],
+  ];
+  const trades = [];
+  for (const [n, sizeDelta, limitPrice] of legs) {
+    const intent: PositionIntent = { account: users[n]!.address, market: 1, sizeDelta, limitPrice, reduceOnly: false, validTo, nonce: 1n };
+    trades.push(encodePositionTrade(markets, intent, await signPositionIntent(users[n]!, devnet.chainId, devnet.settlement.settlement, intent)));
+  }
+  await confirm(
+    clients.publicClient,
+    clients.walletFor(devnet.solver).writeContract({
+      address: devnet.settlement.settlement,
+      abi: settlementAbi,
+      functionName: 'settle',
+      args: [{ auctionId: 1n, tokens: [], clearingPrices: [], trades: [], interactions: [], positions: encodePositionBatch({ markets, prices: [DAI('3000')], trades }) }],
+    }),
+  );
+  await setFeedPrice(clients, perp.feeds[1]!, 2850n * 10n ** 8n);
+
+  // The node, wired as node/cli.ts does, with fast auctions.
+  dir = tempDir('dashboard-test-');
+  const t = devnet.tokens;
+  const config = testConfig(dir.path, { chainId: devnet.chainId, settlement: devnet.settlement.settlement, rpcUrl: running.anvil.rpcUrl, auctionIntervalMs: INTERVAL_MS });
+  node = new IntentNode(config, { log: createLogger({ level: 'silent', name: 'node' }) });
+  clock = new AuctionClock(node, {
+    intervalMs: INTERVAL_MS,
+    referencePrices: { [t.dai.toLowerCase()]: (10n ** 18n).toString(), [t.usdc.toLowerCase()]: (10n ** 30n).toString(), [t.wbtc.toLowerCase()]: (10n ** 33n).toString() },
+    collateralToken: t.dai,
+    isSolver: (s) => node.chain?.isSolver?.(s) ?? Promise.resolve(undefined),
+  });
+  await node.start();
+  clock.start();
+  watcher = new ChainWatcher(node, { rpcUrl: running.anvil.rpcUrl, settlement: devnet.settlement.settlement, pollMs: 250 });
+  watcher.start();
+  api = node.apiUrl;
+
+  // Two competing solvers (anvil accounts 1 and 2, both bonded); solutions reach the node's ranking
+  // through the gossip hook (or POST /v1/solutions where the node has it).
+  const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+  solvers = (
+    [
+      ['optimal', 1],
+      ['baseline', 2],
+    ] as const
+  ).map(
+    ([strategy, i]) =>
+      new SolverProcess({
+        strategy,
+        privateKey: hdKey(i),
+        nodeUrl: api,
+        publicClient: clients.publicClient,
+        wallet: clients.walletFor(clients.accounts[i]!),
+        pools: devnetPoolSpecs(devnet),
+        log,
+        pollMs: 200,
+        gossip: async (bytes) => void (await clock.ingestSolution(bytes)),
+      }),
+  );
+  runs = solvers.map((s) => s.run());
+  browser = await launchBrowser();
+  console.log(`dashboard test setup: ${Date.now() - started} ms`);
+});
+
+afterAll(async () => {
+  for (const s of solvers) s.stop();
+  // let the solver loops finish their current auction before the chain goes away
+  await Promise.race([Promise.allSettled(runs), new Promise((r) => setTimeout(r, 10_000))]);
+  await browser?.close();
+  clock?.stop();
+  watcher?.stop();
+  await node?.stop();
+  await running?.stop();
+  dir?.cleanup();
+});
+
+describe('dashboard in headless Chromium', () => {
+  it('shows live auctions with both solvers scored, settled trades, leaderboard, margin health and a new open intent', async () => {
+    const { devnet } = running;
+    const t = devnet.tokens;
+    const { alice, bob, carol } = users as Record<'alice' | 'bob' | 'carol', LocalAccount>;
+
+    // Two waves of opposite DAI/USDC intents, each solved, ranked and settled in its own auction.
+    const wave1 = [
+      await submitSwap(alice, { sellToken: t.dai, buyToken: t.usdc, sellAmount: DAI('1500'), buyAmount: USDC('1480') }),
+      await submitSwap(bob, { sellToken: t.usdc, buyToken: t.dai, sellAmount: USDC('1200'), buyAmount: DAI('1185') }),
+    ];
+    await waitFor('wave 1 settled', async () => {
+      const { trades } = await getJson<{ trades: Trade[] }>('/v1/trades');
+      return wave1.every((id) => trades.some((x) => x.id === id && x.txHash));
+    });
+    const wave2 = [
+      await submitSwap(carol, { sellToken: t.usdc, buyToken: t.dai, sellAmount: USDC('3000'), buyAmount: DAI('2950') }),
+      await submitSwap(alice, { sellToken: t.dai, buyToken: t.usdc, sellAmount: DAI('800'), buyAmount: USDC('790') }),
+    ];
+    await waitFor('wave 2 settled', async () => {
+      const { trades } = await getJson<{ trades: Trade[] }>('/v1/trades');
+      return wave2.every((id) => trades.some((x) => x.id === id && x.txHash));
+    });
+
+    // The JSON behind the page.
+    const { auctions } = await getJson<{ auctions: { id: number; solutions: { solver: Address; score: string }[]; settlement: { txHash: Hex } | null }[] }>('/v1/auctions');
+    const settled = auctions.filter((a) => a.settlement);
+    expect(settled.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...auctions.map((a) => a.solutions.length))).toBe(2);
+    const { solvers: board } = await getJson<{ solvers: { solver: Address; wins: number }[] }>('/v1/leaderboard');
+    expect(board).toHaveLength(2);
+    expect(board.reduce((n, r) => n + r.wins, 0)).toBeGreaterThanOrEqual(2);
+    const carolMargin = await getJson<{ positions: { size: string }[]; health: number; liquidatable: boolean }>(`/v1/accounts/${carol.address}/margin`);
+    expect(carolMargin.positions[0]!.size).toBe(DAI('3').toString());
+    expect(carolMargin.health).toBeGreaterThan(1);
+    expect(carolMargin.health).toBeLessThan(2);
+
+    // The page.
+    const page = await browser!.newPage({ viewport: VIEWPORT });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${api}/dashboard`);
+    await page.waitForSelector('#status.live');
+    const shown = settled.find((a) => a.solutions.length === 2) ?? settled[0]!;
+    const row = page.locator(`#auctions tr[data-auction="${shown.id}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain(`#${shown.id}`);
+    expect(await row.locator('.sol').count()).toBe(shown.solutions.length);
+    expect(await row.locator('.winner').count()).toBe(1);
+    expect(await row.locator('.tx').getAttribute('title')).toBe(shown.settlement!.txHash);
+    expect(await page.locator('#trades tbody').textContent()).toContain('DAI');
+    expect(await page.locator('#trades tbody tr').count()).toBeGreaterThanOrEqual(4 + 3);
+    expect(await page.locator('#leaderboard tbody tr').count()).toBe(2);
+    expect(await page.locator('#accounts tbody tr').count()).toBeGreaterThanOrEqual(3);
+    expect(await page.locator('#accounts tbody').textContent()).toContain('1.7');
+    // Charts: one bar per ranked auction, one bar per account with a position.
+    expect(await page.locator('#surplus-chart rect.bar').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('#margin-chart rect.hbar').count()).toBe(3);
+
+    // Live: an intent submitted now (a WBTC sale far above the market: nobody fills it) appears.
+    const open = await submitSwap(carol, { sellToken: t.wbtc, buyToken: t.usdc, sellAmount: WBTC('0.5'), buyAmount: USDC('5000000') });
+    await page.locator(`#open-intents tr[data-intent="${open}"]`).waitFor({ timeout: 10_000 });
+    expect(await page.locator(`#open-intents tr[data-intent="${open}"]`).textContent()).toContain('WBTC');
+    expect(errors).toEqual([]);
+
+    // Screenshot: a real, non-blank image of the viewport's width.
+    const png = await page.screenshot({ fullPage: true });
+    const size = pngSize(png);
+    expect(size.width).toBe(VIEWPORT.width);
+    expect(size.height).toBeGreaterThanOrEqual(VIEWPORT.height);
+    // Distinct colours in a sample of the screenshot's pixels, decoded by the browser itself.
+    const colours = (await page.evaluate(`(async () => {
+      const img = new Image();
+      img.src = 'data:image/png;base64,${png.toString('base64')}';
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set();
+      for (let i = 0; i < d.length; i += 4 * 7) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      return seen.size;
+    })()`)) as number;
+    expect(colours).toBeGreaterThan(50);
+    const out = process.env.UPDATE_SCREENSHOT ? SCREENSHOT : join(mkdtempSync(join(tmpdir(), 'dashboard-shot-')), 'screenshot.png');
+    writeFileSync(out, png);
+    console.log(`dashboard screenshot: ${out} (${size.width}x${size.height}, ${png.length} bytes, ${colours} colours sampled)`);
+    await page.close();
+  }, 120_000);
+
+  it('the screenshot checked in for the README is a real image of the dashboard size', () => {
+    const png = readFileSync(SCREENSHOT);
+    const size = pngSize(png);
+    expect(size.width).toBe(VIEWPORT.width);
+    expect(size.height).toBeGreaterThanOrEqual(VIEWPORT.height);
+    expect(png.length).toBeGreaterThan(50_000);
+  });
+});
+
