@@ -99,6 +99,9 @@ export class SolverProcess {
   private lastAuction = -1;
   private stopped = false;
   private clearingHouse: Address = zeroAddress;
+  private lock: Promise<void> = Promise.resolve();
+  /** Intent id -> our solutions holding it that are not finished yet. */
+  private readonly pending = new Map<Hex, number>();
 
   constructor(o: SolverOptions) {
     this.o = o;
@@ -165,7 +168,12 @@ export class SolverProcess {
   /** Handles one auction end to end; returns what happened. */
   async runAuction(a: AuctionJson): Promise<AuctionOutcome> {
     const auctionId = a.id!;
+    // Solving is one at a time (pool state, nonce); waiting for the ranking and settling is not,
+    // so the solver takes part in every auction while an earlier bundle is still pending.
+    const prep = await this.exclusive(async (): Promise<AuctionOutcome | { batch: ReturnType<typeof buildBatch>; hash: Hex; ids: Hex[] }> => {
     const { auction, signed } = parseAuction(a, this.chainId, this.settlement);
+    // intents in our own solutions still waiting for a ranking or a receipt belong to those
+    for (const id of this.pending.keys()) (auction.intents as Map<Hex, AuctionIntent>).delete(id);
     await this.chain!.refresh();
     const block = await this.o.publicClient.getBlock();
     // Intents already filled (or cancelled) on chain but still open at the node (its watcher lags a
@@ -217,6 +225,33 @@ export class SolverProcess {
     const { bytes, hash } = signSolution(solution, this.o.privateKey, this.chainId, this.settlement);
     if (!(await this.publish(bytes))) return { auctionId, status: 'not_published' };
     this.o.log.info({ event: 'solution_published', auctionId, hash, trades: solution.trades.length });
+    const ids = solution.trades.map((t) => t.intentId.toLowerCase() as Hex);
+    for (const id of ids) this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
+    return { batch, hash, ids };
+    });
+    if ('status' in prep) return prep;
+    const { batch, hash, ids } = prep;
+    try {
+      return await this.awaitRanking(a, auctionId, batch, hash);
+    } finally {
+      for (const id of ids) {
+        const n = (this.pending.get(id) ?? 1) - 1;
+        if (n > 0) this.pending.set(id, n);
+        else this.pending.delete(id);
+      }
+    }
+  }
+
+  private async exclusive<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(f);
+    this.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async awaitRanking(a: AuctionJson, auctionId: number, batch: ReturnType<typeof buildBatch>, hash: Hex): Promise<AuctionOutcome> {
     // wait for the ranking (final at the solve deadline)
     const deadline = a.solveDeadline ? Date.parse(a.solveDeadline) : Date.now();
     for (;;) {
@@ -243,8 +278,10 @@ export class SolverProcess {
         const a = await getJson<AuctionJson>(`${this.o.nodeUrl}/v1/auction`);
         if (a.id !== null && a.id !== this.lastAuction) {
           this.lastAuction = a.id;
-          const out = await this.runAuction(a);
-          this.o.log.info({ event: 'auction_done', ...out, ...(out.status === 'submitted' ? { result: out.result.status } : {}) });
+          void this.runAuction(a).then(
+            (out) => this.o.log.info({ event: 'auction_done', ...out, ...(out.status === 'submitted' ? { result: out.result.status } : {}) }),
+            (e: Error) => this.o.log.error({ event: 'auction_failed', auctionId: a.id, error: e.message }),
+          );
         }
       } catch (e) {
         // a bad auction or a flaky RPC never kills the solver
