@@ -47,7 +47,7 @@ type OpenAuction = {
   deadline: number;
   intentIds: Hex[];
   auction: Auction;
-  solutions: Map<Hex, { solver: Address; score: bigint; hash: Hex }>;
+  solutions: Map<Hex, { solver: Address; score: bigint; hash: Hex; intents: Hex[] }>;
   perSolver: Map<string, number>;
   finalized: boolean;
   ranking?: RankedSolution[];
@@ -62,6 +62,12 @@ export class AuctionClock {
   private timer?: NodeJS.Timeout;
   private readonly refPrices = new Map<Address, bigint>();
   private readonly solverSet: Set<string>;
+  /**
+   * Intents in a ranked winner's solution, until the end of its settle window: later auctions leave
+   * them out, so a solver cannot win the next auction with intents the previous winner is settling
+   * (its bundle would revert and the new intents in it would wait another round).
+   */
+  private readonly reserved = new Map<Hex, number>();
 
   constructor(node: IntentNode, o: AuctionOptions) {
     this.node = node;
@@ -113,10 +119,11 @@ export class AuctionClock {
   async tick(): Promise<void> {
     const now = this.o.now();
     const closing = this.idAt(now) - 1;
-    if (closing >= 0 && !this.auctions.has(closing)) this.close(closing, now);
+    // Finalize first: auction k's deadline is auction k+1's close, and k's winner reserves its intents.
     for (const a of this.auctions.values()) {
       if (!a.finalized && now >= a.deadline) await this.finalize(a);
     }
+    if (closing >= 0 && !this.auctions.has(closing)) this.close(closing, now);
     // Keep a bounded history in memory; rankings stay in level.
     for (const id of this.auctions.keys()) if (id < closing - 64) this.auctions.delete(id);
   }
@@ -124,7 +131,8 @@ export class AuctionClock {
   close(id: number, now = this.o.now()): OpenAuction {
     const closeAt = (id + 1) * this.o.intervalMs;
     const intents = new Map<Hex, AuctionIntent>();
-    const records = this.node.pool.liveRecords().filter((r) => r.receivedAt < closeAt && r.validTo * 1000 > closeAt);
+    for (const [iid, until] of this.reserved) if (until <= closeAt) this.reserved.delete(iid);
+    const records = this.node.pool.liveRecords().filter((r) => r.receivedAt < closeAt && r.validTo * 1000 > closeAt && !this.reserved.has(r.digest));
     records.sort((a, b) => (a.digest < b.digest ? -1 : 1));
     for (const r of records) {
       const d = decodeSignedIntent(fromHex(r.bytes));
@@ -224,7 +232,7 @@ export class AuctionClock {
     });
     if (!scored.ok) return { verdict: 'reject', code: scored.error.code, reason: describeError(scored.error), hash };
     a.perSolver.set(solver, n + 1);
-    a.solutions.set(hash, { solver, score: scored.value.score, hash });
+    a.solutions.set(hash, { solver, score: scored.value.score, hash, intents: s.trades.map((t) => t.intentId.toLowerCase() as Hex) });
     return { verdict: 'accept', code: 'ranked', hash, score: scored.value.score.toString() };
   }
 
@@ -241,6 +249,7 @@ export class AuctionClock {
       settleUntil: new Date(a.deadline + (rank + 1) * w).toISOString(),
     }));
     if (sorted[0]) await this.recordSolver(sorted[0].solver, (r) => void r.wins++);
+    if (sorted[0]) for (const iid of sorted[0].intents) this.reserved.set(iid, a.deadline + w);
     await this.node.pool.db.put(`a:${pad(a.id)}`, JSON.stringify({ id: a.id, closedAt: a.closedAt, deadline: a.deadline, intents: a.intentIds, ranking: a.ranking }));
     this.node.log.info({ event: 'auction_ranked', auctionId: a.id, solutions: sorted.length, winner: sorted[0]?.solver ?? null, score: sorted[0]?.score.toString() ?? null });
   }
