@@ -11,7 +11,7 @@
 // temporary profile.
 // The screenshot goes to a temp file; UPDATE_SCREENSHOT=1 writes test/dashboard/screenshot.png
 // (the one the README embeds), which is checked to be a real image of the expected size.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,7 +100,7 @@ async function submitSwap(owner: LocalAccount, spec: Pick<SwapIntent, 'sellToken
   return body.id;
 }
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await f().catch(() => undefined);
@@ -156,6 +156,8 @@ beforeAll(async () => {
   node = new IntentNode(config, { log: createLogger({ level: 'silent', name: 'node' }) });
   clock = new AuctionClock(node, {
     intervalMs: INTERVAL_MS,
+    // solvers get 3 s (a loaded 2-core machine solves and simulates slower than one interval)
+    solveWindowMs: 3000,
     referencePrices: { [t.dai.toLowerCase()]: (10n ** 18n).toString(), [t.usdc.toLowerCase()]: (10n ** 30n).toString(), [t.wbtc.toLowerCase()]: (10n ** 33n).toString() },
     collateralToken: t.dai,
     isSolver: (s) => node.chain?.isSolver?.(s) ?? Promise.resolve(undefined),
@@ -291,7 +293,7 @@ describe('dashboard in headless Chromium', () => {
       return seen.size;
     })()`)) as number;
     expect(colours).toBeGreaterThan(50);
-    const out = process.env.UPDATE_SCREENSHOT ? SCREENSHOT : join(mkdtempSync(join(tmpdir(), 'dashboard-shot-')), 'screenshot.png');
+    const out = process.env.UPDATE_SCREENSHOT ? SCREENSHOT : join(tmpdir(), 'dashboard-screenshot.png');
     writeFileSync(out, png);
     console.log(`dashboard screenshot: ${out} (${size.width}x${size.height}, ${png.length} bytes, ${colours} colours sampled)`);
     await page.close();
