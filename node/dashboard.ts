@@ -299,7 +299,7 @@ export function dashboardRoutes(node: IntentNode, auctions?: AuctionView): Route
     await chain?.scan().catch((e: unknown) => node.log.debug({ event: 'dashboard_scan_failed', err: (e as Error).message }));
     const swaps = (await swapTrades()).map((rec) => ({ ...intentView(rec), kind: 'swap' as const, txHash: rec.txHash!, blockNumber: rec.blockNumber ?? 0, settledAt: new Date(rec.updatedAt).toISOString() }));
     const all: { blockNumber: number }[] = [...swaps, ...(chain?.fills ?? [])];
-    return all.sort((a, b) => b.blockNumber - a.blockNumber).slice(0, limit);
+    return Object.assign(all.sort((a, b) => b.blockNumber - a.blockNumber).slice(0, limit), { total: all.length });
   };
 
   const accounts = cached(1500, async () => {
@@ -358,6 +358,7 @@ export function dashboardRoutes(node: IntentNode, auctions?: AuctionView): Route
       auctions: recent.slice(0, 30),
       leaderboard: board,
       trades: tradeList,
+      tradesTotal: tradeList.total,
       margin,
       tokens: await tokens(addrs),
       markets,

@@ -123,7 +123,7 @@ function render(s) {
   const cur = s.current && s.current.id !== null ? s.current : null;
   $('#stat-auction').textContent = cur ? `${cur.intents} intent${cur.intents === 1 ? '' : 's'}, ${cur.solutions} sol.` : 'collecting';
   $('#stat-auction-id').textContent = cur ? `#${cur.id}` : '';
-  $('#stat-trades').textContent = s.trades.length;
+  $('#stat-trades').textContent = s.tradesTotal ?? s.trades.length;
   $('#stat-surplus').textContent = compact(s.auctions.reduce((t, a) => t + num(a.surplus), 0));
   $('#stat-peers').textContent = s.node.peers;
   $('#open-count').textContent = `${s.openIntents.total} live in the pool`;
