@@ -102,6 +102,8 @@ export class SolverProcess {
   private lock: Promise<void> = Promise.resolve();
   /** Intent id -> our solutions holding it that are not finished yet. */
   private readonly pending = new Map<Hex, number>();
+  /** Our published solutions not yet ranked-and-settled: auction id -> ranking due (ms). */
+  private readonly unresolved = new Map<number, number>();
 
   constructor(o: SolverOptions) {
     this.o = o;
@@ -171,11 +173,18 @@ export class SolverProcess {
     // Solving is one at a time (pool state, nonce); waiting for the ranking and settling is not,
     // so the solver takes part in every auction while an earlier bundle is still pending.
     const prep = await this.exclusive(async (): Promise<AuctionOutcome | { batch: ReturnType<typeof buildBatch>; hash: Hex; ids: Hex[] }> => {
+    // Our solution for an earlier auction whose ranking is due now may win and change pool state:
+    // solving on the state before that bundle would plan exact pool outputs that revert
+    // (UniswapV2: K). Wait (bounded) until those are ranked and, if won, mined.
+    const waitUntil = Date.now() + 5000;
+    while ([...this.unresolved.values()].some((d) => d <= Date.now() + 100) && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 25));
     const { auction, signed } = parseAuction(a, this.chainId, this.settlement);
     // intents in our own solutions still waiting for a ranking or a receipt belong to those
     for (const id of this.pending.keys()) (auction.intents as Map<Hex, AuctionIntent>).delete(id);
-    await this.chain!.refresh();
+    // pool state and every other read at one block (the client's cached block number can lag
+    // behind a bundle mined a moment ago, and exact pool outputs planned on stale reserves revert)
     const block = await this.o.publicClient.getBlock();
+    await this.chain!.refresh(block.number);
     // Intents already filled (or cancelled) on chain but still open at the node (its watcher lags a
     // block or two) would make the whole bundle revert: leave out every fill-or-kill intent whose
     // nonce bit is set at this block.
@@ -231,9 +240,11 @@ export class SolverProcess {
     });
     if ('status' in prep) return prep;
     const { batch, hash, ids } = prep;
+    this.unresolved.set(auctionId, a.solveDeadline ? Date.parse(a.solveDeadline) : Date.now());
     try {
       return await this.awaitRanking(a, auctionId, batch, hash);
     } finally {
+      this.unresolved.delete(auctionId);
       for (const id of ids) {
         const n = (this.pending.get(id) ?? 1) - 1;
         if (n > 0) this.pending.set(id, n);

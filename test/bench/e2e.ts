@@ -24,6 +24,7 @@ const { values } = parseArgs({
     'interval-ms': { type: 'string', default: '2000' },
     wallets: { type: 'string', default: '40' },
     lifetime: { type: 'string', default: '60' },
+    'keep-logs': { type: 'boolean', default: false },
   },
 });
 const rates = values.rates.split(',').map(Number);
@@ -40,7 +41,7 @@ const pct = (xs: number[], p: number): number | null => {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
   const say = (s: string): void => void process.stdout.write(`${s}\n`);
-  const net = await startNetwork({ dataDir: dir, log: pino({ level: 'silent' }), auctionIntervalMs: interval, feederMs: 3000, feederStep: 0.001, nodeLogLevel: 'warn', onStep: (m) => say(`  ${m}`) });
+  const net = await startNetwork({ dataDir: dir, log: pino({ level: 'silent' }), auctionIntervalMs: interval, feederMs: 3000, feederStep: 0.001, nodeLogLevel: values['keep-logs'] ? 'info' : 'warn', onStep: (m) => say(`  ${m}`) });
   const results: Record<string, unknown>[] = [];
   try {
     const d = net.deployment;
@@ -123,6 +124,12 @@ async function main(): Promise<void> {
         lostSample: lost.slice(0, 5),
         settledPerSec: filled.length ? Number((filled.length / ((lastFill - t0) / 1000)).toFixed(2)) : 0,
         latencyMs: { p50: pct(lat, 50), p99: pct(lat, 99), max: lat.length ? Math.max(...lat) : null },
+        latencyByKindMs: Object.fromEntries(
+          (['swap', 'position'] as const).map((kind) => {
+            const xs = filled.filter((t) => t.made.kind === kind).map((t) => net.tracker.settledAt(t)! - t.submittedAt);
+            return [kind, { p50: pct(xs, 50), p99: pct(xs, 99) }];
+          }),
+        ),
         p99WithinTwoIntervals: (pct(lat, 99) ?? Infinity) <= 2 * interval,
         batches: net.tracker.settled.length - batchStart,
         loadavg: loadavg().map((x) => Number(x.toFixed(2))),
@@ -135,7 +142,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await net.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (values['keep-logs']) say(`logs kept in ${join(dir, 'logs')}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
   const out = {
     bench: 'e2e',
