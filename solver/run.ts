@@ -4,10 +4,10 @@
 //
 // Node API used (node/openapi.json): GET /health (chainId, settlement), GET /v1/auction (the
 // auction to solve: id, solveDeadline, referencePrices, intents[].signedIntent),
-// GET /v1/auctions/{id} (its ranking once final). The node receives solutions only on the gossip
-// topic /solutions/1/<chainId>; it has no HTTP route for them. `publish` therefore tries
-// POST /v1/solutions (for when the node adds one) and otherwise hands the signed bytes to an
-// optional gossip publisher; without either the solution cannot reach the ranking (logged).
+// GET /v1/auctions/{id} (its ranking once final), POST /v1/solutions (the signed solution bytes as
+// hex: the node checks and ranks it like a gossiped one and gossips it on /solutions/1/<chainId>).
+// An optional gossip publisher is the fallback for a node without that route.
+// Position intents are matched per market (positions.ts) and settled in the same batch.
 import type { Address, Chain, Hex, PublicClient, Transport, WalletClient, Account } from 'viem';
 import type { Logger } from 'pino';
 import { parseSignedIntentJson } from '../protocol/json.ts';
