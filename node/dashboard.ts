@@ -7,8 +7,8 @@
 //   auctions          ranking records `a:<id>` the auction clock writes at each solve deadline,
 //                     plus `a:settled:<id>` (the chain watcher's Settled events)
 //   leaderboard       solver records `s:<address>` plus winning scores summed over recent rankings
-//   trades            pool records the watcher marked filled (swap: TradeSettled, with tx hash)
-//                     and the ClearingHouse's PositionChanged events (position fills)
+//   trades            the Settlement's TradeSettled events (executed amounts; the intent's limits
+//                     from the pool) and the ClearingHouse's PositionChanged events
 //   accounts          ClearingHouse views accountHealth / accountMarkets / position / markPrice
 //                     for every account seen in Deposited / PositionChanged events
 // The chain parts need the node's --rpc-url; without it they are reported as unavailable.
@@ -84,6 +84,7 @@ export type AccountMargin = {
   positions: { market: number; name: string; size: string; openNotional: string; mark: string; unrealisedPnl: string }[];
 };
 
+type SwapFill = { kind: 'swap'; id: Hex; owner: Address; sellToken: Address; buyToken: Address; executedSellAmount: string; executedBuyAmount: string; txHash: Hex; blockNumber: number };
 type PositionFill = { kind: 'position'; account: Address; market: number; name: string; sizeDelta: string; price: string; fee: string; txHash: Hex; blockNumber: number };
 
 /** Chain-side reads for the dashboard (ClearingHouse via the Settlement, token metadata, events). */
@@ -92,9 +93,12 @@ class ChainView {
   private readonly settlement: Address;
   private clearingHouse?: Address;
   private clearingHouseCheckedAt = 0;
-  private scannedTo = -1n;
+  private settlementScannedTo = -1n;
+  private houseScannedTo = -1n;
+  private scanning?: Promise<void>;
   private readonly accounts = new Set<Address>();
   readonly fills: PositionFill[] = [];
+  readonly swaps: SwapFill[] = [];
   private readonly tokens = new Map<string, Promise<{ symbol: string; decimals: number } | null>>();
   private readonly marketNames = new Map<number, Promise<string>>();
 
@@ -148,24 +152,50 @@ class ChainView {
     return p;
   }
 
-  /** Follows Deposited / PositionChanged events to learn accounts and position fills. */
-  async scan(): Promise<void> {
-    const house = await this.house();
-    if (!house) return;
+  /** Follows the Settlement's TradeSettled and the ClearingHouse's Deposited / PositionChanged events (one scan at a time). */
+  scan(): Promise<void> {
+    this.scanning ??= this.scanOnce().finally(() => {
+      this.scanning = undefined;
+    });
+    return this.scanning;
+  }
+
+  private async scanOnce(): Promise<void> {
     const head = await this.client.getBlockNumber({ cacheTime: 0 });
-    if (head <= this.scannedTo) return;
-    const from = this.scannedTo + 1n;
-    const logs = await this.client.getLogs({ address: house, fromBlock: from, toBlock: head });
-    for (const ev of parseEventLogs({ abi: clearingHouseAbi, logs, strict: false })) {
-      if (ev.eventName === 'Deposited') this.accounts.add((ev.args.account as Address).toLowerCase() as Address);
-      if (ev.eventName === 'PositionChanged') {
-        const a = ev.args as { account: Address; market: number; sizeDelta: bigint; price: bigint; fee: bigint };
-        this.accounts.add(a.account.toLowerCase() as Address);
-        this.fills.push({ kind: 'position', account: a.account.toLowerCase() as Address, market: Number(a.market), name: await this.marketName(house, Number(a.market)), sizeDelta: a.sizeDelta.toString(), price: a.price.toString(), fee: a.fee.toString(), txHash: ev.transactionHash!, blockNumber: Number(ev.blockNumber) });
+    if (head > this.settlementScannedTo) {
+      const logs = await this.client.getLogs({ address: this.settlement, fromBlock: this.settlementScannedTo + 1n, toBlock: head });
+      for (const ev of parseEventLogs({ abi: settlementAbi, logs, strict: false })) {
+        if (ev.eventName !== 'TradeSettled') continue;
+        const a = ev.args as { owner: Address; digest: Hex; sellToken: Address; buyToken: Address; executedSellAmount: bigint; executedBuyAmount: bigint };
+        this.swaps.push({
+          kind: 'swap',
+          id: a.digest.toLowerCase() as Hex,
+          owner: a.owner.toLowerCase() as Address,
+          sellToken: a.sellToken.toLowerCase() as Address,
+          buyToken: a.buyToken.toLowerCase() as Address,
+          executedSellAmount: a.executedSellAmount.toString(),
+          executedBuyAmount: a.executedBuyAmount.toString(),
+          txHash: ev.transactionHash!,
+          blockNumber: Number(ev.blockNumber),
+        });
       }
+      if (this.swaps.length > 1000) this.swaps.splice(0, this.swaps.length - 1000);
+      this.settlementScannedTo = head;
     }
-    if (this.fills.length > 500) this.fills.splice(0, this.fills.length - 500);
-    this.scannedTo = head;
+    const house = await this.house();
+    if (house && head > this.houseScannedTo) {
+      const logs = await this.client.getLogs({ address: house, fromBlock: this.houseScannedTo + 1n, toBlock: head });
+      for (const ev of parseEventLogs({ abi: clearingHouseAbi, logs, strict: false })) {
+        if (ev.eventName === 'Deposited') this.accounts.add((ev.args.account as Address).toLowerCase() as Address);
+        if (ev.eventName === 'PositionChanged') {
+          const a = ev.args as { account: Address; market: number; sizeDelta: bigint; price: bigint; fee: bigint };
+          this.accounts.add(a.account.toLowerCase() as Address);
+          this.fills.push({ kind: 'position', account: a.account.toLowerCase() as Address, market: Number(a.market), name: await this.marketName(house, Number(a.market)), sizeDelta: a.sizeDelta.toString(), price: a.price.toString(), fee: a.fee.toString(), txHash: ev.transactionHash!, blockNumber: Number(ev.blockNumber) });
+        }
+      }
+      if (this.fills.length > 1000) this.fills.splice(0, this.fills.length - 1000);
+      this.houseScannedTo = head;
+    }
   }
 
   knownAccounts(): Address[] {
@@ -286,20 +316,20 @@ export function dashboardRoutes(node: IntentNode, auctions?: AuctionView): Route
       }));
   });
 
-  const swapTrades = cached(1000, async () => {
-    const out: PoolRecord[] = [];
-    for await (const [, value] of db.iterator({ gte: 'i:', lt: 'i;' })) {
-      const rec = JSON.parse(value) as PoolRecord;
-      if (rec.txHash && (rec.state === 'filled' || rec.state === 'partially_filled')) out.push(rec);
-    }
-    return out;
-  });
-
+  /** Settled trades, newest block first: swaps (TradeSettled, executed amounts, with the intent's limits when the pool has it) and position fills. */
   const trades = async (limit: number) => {
-    await chain?.scan().catch((e: unknown) => node.log.debug({ event: 'dashboard_scan_failed', err: (e as Error).message }));
-    const swaps = (await swapTrades()).map((rec) => ({ ...intentView(rec), kind: 'swap' as const, txHash: rec.txHash!, blockNumber: rec.blockNumber ?? 0, settledAt: new Date(rec.updatedAt).toISOString() }));
-    const all: { blockNumber: number }[] = [...swaps, ...(chain?.fills ?? [])];
-    return Object.assign(all.sort((a, b) => b.blockNumber - a.blockNumber).slice(0, limit), { total: all.length });
+    if (!chain) return Object.assign([] as Record<string, unknown>[], { total: 0 });
+    await chain.scan().catch((e: unknown) => node.log.debug({ event: 'dashboard_scan_failed', err: (e as Error).message }));
+    const all: (SwapFill | PositionFill)[] = [...chain.swaps, ...chain.fills].sort((a, b) => b.blockNumber - a.blockNumber);
+    const page = await Promise.all(
+      all.slice(0, limit).map(async (t) => {
+        if (t.kind !== 'swap') return t;
+        const rec = await node.pool.get(t.id);
+        const v = rec ? intentView(rec) : undefined;
+        return { ...t, ...(v ? { state: v.state, sellAmount: v.sellAmount, buyAmount: v.buyAmount, kindOfSwap: v.kind } : {}) };
+      }),
+    );
+    return Object.assign(page as Record<string, unknown>[], { total: all.length });
   };
 
   const accounts = cached(1500, async () => {

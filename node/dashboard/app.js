@@ -124,7 +124,7 @@ function render(s) {
   $('#stat-auction').textContent = cur ? `${cur.intents} intent${cur.intents === 1 ? '' : 's'}, ${cur.solutions} sol.` : 'collecting';
   $('#stat-auction-id').textContent = cur ? `#${cur.id}` : '';
   $('#stat-trades').textContent = s.tradesTotal ?? s.trades.length;
-  $('#stat-surplus').textContent = compact(s.auctions.reduce((t, a) => t + num(a.surplus), 0));
+  $('#stat-surplus').textContent = compact(s.auctions.filter((a) => a.settlement).reduce((t, a) => t + num(a.surplus), 0));
   $('#stat-peers').textContent = s.node.peers;
   $('#open-count').textContent = `${s.openIntents.total} live in the pool`;
 
@@ -164,7 +164,8 @@ function render(s) {
     $('#trades tbody'),
     s.trades.slice(0, 12).map((t) => {
       if (t.kind === 'swap') {
-        const what = `${amount(t.sellToken, t.sellAmount)} → ${amount(t.buyToken, t.buyAmount)}${t.state === 'partially_filled' ? ' (partial)' : ''}`;
+        const limit = t.buyAmount && t.kindOfSwap === 'sell' ? ` <span class="hint">limit ≥ ${amount(t.buyToken, t.buyAmount)}</span>` : '';
+        const what = `${amount(t.sellToken, t.executedSellAmount)} → ${amount(t.buyToken, t.executedBuyAmount)}${limit}${t.state === 'partially_filled' ? ' (partial)' : ''}`;
         return `<tr><td>${t.blockNumber}</td><td>swap</td><td class="mono">${short(t.owner)}</td><td>${what}</td><td>${txLink(t.txHash)}</td></tr>`;
       }
       const long = BigInt(t.sizeDelta) > 0n;
