@@ -173,70 +173,70 @@ export class SolverProcess {
     // Solving is one at a time (pool state, nonce); waiting for the ranking and settling is not,
     // so the solver takes part in every auction while an earlier bundle is still pending.
     const prep = await this.exclusive(async (): Promise<AuctionOutcome | { batch: ReturnType<typeof buildBatch>; hash: Hex; ids: Hex[] }> => {
-    // Our solution for an earlier auction whose ranking is due now may win and change pool state:
-    // solving on the state before that bundle would plan exact pool outputs that revert
-    // (UniswapV2: K). Wait (bounded) until those are ranked and, if won, mined.
-    const waitUntil = Date.now() + 5000;
-    while ([...this.unresolved.values()].some((d) => d <= Date.now() + 100) && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 25));
-    const { auction, signed } = parseAuction(a, this.chainId, this.settlement);
-    // intents in our own solutions still waiting for a ranking or a receipt belong to those
-    for (const id of this.pending.keys()) (auction.intents as Map<Hex, AuctionIntent>).delete(id);
-    // pool state and every other read at one block (the client's cached block number can lag
-    // behind a bundle mined a moment ago, and exact pool outputs planned on stale reserves revert)
-    const block = await this.o.publicClient.getBlock();
-    await this.chain!.refresh(block.number);
-    // Intents already filled (or cancelled) on chain but still open at the node (its watcher lags a
-    // block or two) would make the whole bundle revert: leave out every fill-or-kill intent whose
-    // nonce bit is set at this block.
-    const fok = [...auction.intents.values()].filter((e) => e.intent.type === 'position' || !e.intent.intent.partiallyFillable);
-    if (fok.length) {
-      const used = (await multicallAt(
-        this.o.publicClient,
-        fok.map((e) => ({ address: this.settlement, abi: settlementAbi, functionName: 'isNonceUsed', args: [e.intent.type === 'swap' ? e.intent.intent.owner : e.intent.intent.account, e.intent.intent.nonce] })),
-        block.number,
-      )) as boolean[];
-      fok.forEach((e, k) => used[k] && (auction.intents as Map<Hex, AuctionIntent>).delete(e.id));
-    }
-    const tokens = new Set<Address>();
-    for (const { intent } of auction.intents.values()) if (intent.type === 'swap') for (const t of [intent.intent.sellToken, intent.intent.buyToken]) tokens.add(t.toLowerCase() as Address);
-    const list = [...tokens];
-    const balances = list.length
-      ? ((await multicallAt(this.o.publicClient, list.map((t) => ({ address: t, abi: balanceOfAbi, functionName: 'balanceOf', args: [this.settlement] })), block.number)) as bigint[])
-      : [];
-    // Settle reverts TokenBalanceDecreased on any net outflow of a batch token, so the Settlement's
-    // own balances cannot absorb a shortfall: plan with none (they stay a dust buffer for rounding
-    // inside the pools' exact outputs, never spent). Passing them let the optimal strategy plan
-    // batches that reverted in simulation on the devnet (short by a few thousand base units).
-    void balances;
-    const buffers = new Map<Address, bigint>();
-    const gasPrice = this.o.gasPrice ?? (await this.o.publicClient.getGasPrice());
-    const solved = solve(auction, this.chain!.snapshot(), { strategy: this.o.strategy, settlement: this.settlement, solver: this.address, now: Number(block.timestamp), buffers, gasPrice });
-    const stats = solved.stats;
-    const spot = solved.solution;
-    // Position intents: opposite pairs per market at the oracle mark, in the same batch as the swaps.
-    const pos = matchPositions(auction, await this.marks(auction, block.number), { now: Number(block.timestamp) });
-    let solution: Solution = { ...spot, marketPrices: pos.marketPrices, trades: [...spot.trades, ...pos.trades] };
-    this.o.log.info({ event: 'auction_solved', auctionId, ...stats, positionTrades: pos.trades.length });
-    if (!solution.trades.length) return { auctionId, status: 'no_solution' };
-    let batch = buildBatch(solution, signed as Map<Hex, SignedIntent>);
-    let sim = await this.submitter!.simulate(batch);
-    if (!sim.ok && pos.trades.length && spot.trades.length) {
-      // e.g. an account short of margin: keep the swaps, drop the position leg
-      this.o.log.warn({ event: 'position_leg_dropped', auctionId, error: sim.revert.errorName, args: sim.revert.args.map(String) });
-      solution = spot;
-      batch = buildBatch(solution, signed as Map<Hex, SignedIntent>);
-      sim = await this.submitter!.simulate(batch);
-    }
-    if (!sim.ok) {
-      this.o.log.warn({ event: 'solution_dropped', auctionId, reason: 'simulation reverted', error: sim.revert.errorName, args: sim.revert.args.map(String) });
-      return { auctionId, status: 'no_solution' };
-    }
-    const { bytes, hash } = signSolution(solution, this.o.privateKey, this.chainId, this.settlement);
-    if (!(await this.publish(bytes))) return { auctionId, status: 'not_published' };
-    this.o.log.info({ event: 'solution_published', auctionId, hash, trades: solution.trades.length });
-    const ids = solution.trades.map((t) => t.intentId.toLowerCase() as Hex);
-    for (const id of ids) this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
-    return { batch, hash, ids };
+      // Our solution for an earlier auction whose ranking is due now may win and change pool state:
+      // solving on the state before that bundle would plan exact pool outputs that revert
+      // (UniswapV2: K). Wait (bounded) until those are ranked and, if won, mined.
+      const waitUntil = Date.now() + 5000;
+      while ([...this.unresolved.values()].some((d) => d <= Date.now() + 100) && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 25));
+      const { auction, signed } = parseAuction(a, this.chainId, this.settlement);
+      // intents in our own solutions still waiting for a ranking or a receipt belong to those
+      for (const id of this.pending.keys()) (auction.intents as Map<Hex, AuctionIntent>).delete(id);
+      // pool state and every other read at one block (the client's cached block number can lag
+      // behind a bundle mined a moment ago, and exact pool outputs planned on stale reserves revert)
+      const block = await this.o.publicClient.getBlock();
+      await this.chain!.refresh(block.number);
+      // Intents already filled (or cancelled) on chain but still open at the node (its watcher lags a
+      // block or two) would make the whole bundle revert: leave out every fill-or-kill intent whose
+      // nonce bit is set at this block.
+      const fok = [...auction.intents.values()].filter((e) => e.intent.type === 'position' || !e.intent.intent.partiallyFillable);
+      if (fok.length) {
+        const used = (await multicallAt(
+          this.o.publicClient,
+          fok.map((e) => ({ address: this.settlement, abi: settlementAbi, functionName: 'isNonceUsed', args: [e.intent.type === 'swap' ? e.intent.intent.owner : e.intent.intent.account, e.intent.intent.nonce] })),
+          block.number,
+        )) as boolean[];
+        fok.forEach((e, k) => used[k] && (auction.intents as Map<Hex, AuctionIntent>).delete(e.id));
+      }
+      const tokens = new Set<Address>();
+      for (const { intent } of auction.intents.values()) if (intent.type === 'swap') for (const t of [intent.intent.sellToken, intent.intent.buyToken]) tokens.add(t.toLowerCase() as Address);
+      const list = [...tokens];
+      const balances = list.length
+        ? ((await multicallAt(this.o.publicClient, list.map((t) => ({ address: t, abi: balanceOfAbi, functionName: 'balanceOf', args: [this.settlement] })), block.number)) as bigint[])
+        : [];
+      // Settle reverts TokenBalanceDecreased on any net outflow of a batch token, so the Settlement's
+      // own balances cannot absorb a shortfall: plan with none (they stay a dust buffer for rounding
+      // inside the pools' exact outputs, never spent). Passing them let the optimal strategy plan
+      // batches that reverted in simulation on the devnet (short by a few thousand base units).
+      void balances;
+      const buffers = new Map<Address, bigint>();
+      const gasPrice = this.o.gasPrice ?? (await this.o.publicClient.getGasPrice());
+      const solved = solve(auction, this.chain!.snapshot(), { strategy: this.o.strategy, settlement: this.settlement, solver: this.address, now: Number(block.timestamp), buffers, gasPrice });
+      const stats = solved.stats;
+      const spot = solved.solution;
+      // Position intents: opposite pairs per market at the oracle mark, in the same batch as the swaps.
+      const pos = matchPositions(auction, await this.marks(auction, block.number), { now: Number(block.timestamp) });
+      let solution: Solution = { ...spot, marketPrices: pos.marketPrices, trades: [...spot.trades, ...pos.trades] };
+      this.o.log.info({ event: 'auction_solved', auctionId, ...stats, positionTrades: pos.trades.length });
+      if (!solution.trades.length) return { auctionId, status: 'no_solution' };
+      let batch = buildBatch(solution, signed as Map<Hex, SignedIntent>);
+      let sim = await this.submitter!.simulate(batch);
+      if (!sim.ok && pos.trades.length && spot.trades.length) {
+        // e.g. an account short of margin: keep the swaps, drop the position leg
+        this.o.log.warn({ event: 'position_leg_dropped', auctionId, error: sim.revert.errorName, args: sim.revert.args.map(String) });
+        solution = spot;
+        batch = buildBatch(solution, signed as Map<Hex, SignedIntent>);
+        sim = await this.submitter!.simulate(batch);
+      }
+      if (!sim.ok) {
+        this.o.log.warn({ event: 'solution_dropped', auctionId, reason: 'simulation reverted', error: sim.revert.errorName, args: sim.revert.args.map(String) });
+        return { auctionId, status: 'no_solution' };
+      }
+      const { bytes, hash } = signSolution(solution, this.o.privateKey, this.chainId, this.settlement);
+      if (!(await this.publish(bytes))) return { auctionId, status: 'not_published' };
+      this.o.log.info({ event: 'solution_published', auctionId, hash, trades: solution.trades.length });
+      const ids = solution.trades.map((t) => t.intentId.toLowerCase() as Hex);
+      for (const id of ids) this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
+      return { batch, hash, ids };
     });
     if ('status' in prep) return prep;
     const { batch, hash, ids } = prep;
