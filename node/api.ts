@@ -10,7 +10,7 @@ import { decodeSignedIntent } from '../protocol/codec.ts';
 import { parseSignedIntentJson, signedIntentToJson } from '../protocol/json.ts';
 import { fromHex } from '../protocol/bytes.ts';
 import { describeError } from '../protocol/result.ts';
-import { recoverCanceller } from './cancel.ts';
+import { recoverCanceller } from '../protocol/cancel.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import type { IntentNode } from './node.ts';
 import { isFinal, type PoolRecord } from './pool.ts';

@@ -8,9 +8,9 @@
 import type { Connection, Stream } from '@libp2p/interface';
 import type { Hex } from 'viem';
 import { fromHex } from '../protocol/bytes.ts';
+import { intentSyncProtocol } from '../protocol/topics.ts';
 import type { IntentNode } from './node.ts';
 
-export const syncProtocol = (chainId: number): string => `/intent-sync/1/${chainId}`;
 
 const MAX_FRAMES = 100_000;
 const CHUNK = 64;
@@ -25,7 +25,7 @@ function frame(bytes: Uint8Array): Uint8Array {
 }
 
 export async function installSync(node: IntentNode): Promise<void> {
-  const protocol = syncProtocol(node.config.chainId);
+  const protocol = intentSyncProtocol(node.config.chainId);
   const libp2p = node.host.libp2p;
   const served = new Map<string, number>();
   await libp2p.handle(

@@ -1,6 +1,7 @@
 // protocol/: the shared language of wallets, nodes, solvers and the settlement contract.
 // Pure functions, no I/O; imports no other folder of this repository.
 export * from './bytes.ts';
+export * from './cancel.ts';
 export * from './clearing.ts';
 export * from './codec.ts';
 export * from './eip712.ts';

@@ -4,3 +4,7 @@ export const PROTOCOL_VERSION = 1;
 
 export const intentsTopic = (chainId: number): string => `/intents/${PROTOCOL_VERSION}/${chainId}`;
 export const solutionsTopic = (chainId: number): string => `/solutions/${PROTOCOL_VERSION}/${chainId}`;
+export const cancelsTopic = (chainId: number): string => `/cancels/${PROTOCOL_VERSION}/${chainId}`;
+
+/** libp2p stream protocol a node uses to pull a peer's live intents when it (re)joins. */
+export const intentSyncProtocol = (chainId: number): string => `/intent-sync/${PROTOCOL_VERSION}/${chainId}`;

@@ -4,7 +4,7 @@ import { intentDomain } from '../../protocol/eip712.ts';
 import { domainSeparator } from '../../protocol/hash.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { malleate } from '../../protocol/signature.ts';
-import { signCancel } from '../../node/cancel.ts';
+import { signCancel } from '../../protocol/cancel.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../node/testing.ts';

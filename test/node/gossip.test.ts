@@ -1,7 +1,7 @@
 // Multi-node gossip over real TCP sockets on 127.0.0.1 with real level pools.
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
-import { encodeCancel, signCancel } from '../../node/cancel.ts';
+import { encodeCancel, signCancel } from '../../protocol/cancel.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey } from '../../node/testing.ts';

@@ -1,15 +1,15 @@
 // Off-chain cancellation, signed by the intent's owner as EIP-712 typed data in the intents'
 // own domain: CancelIntent(bytes32 intentId). Wallets sign it with eth_signTypedData_v4 /
 // viem signTypedData({ domain, types: cancelIntentTypes, primaryType: 'CancelIntent', message }).
-// It removes the intent from this node's pool (and so from auctions); only an on-chain nonce
-// invalidation stops a solver that already holds the intent. (Belongs in protocol/: the lead may move it.)
+// A node that accepts it removes the intent from its pool (and so from auctions); only an on-chain
+// nonce invalidation stops a solver that already holds the intent.
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Address, Hex } from 'viem';
-import { fromHex, isHex } from '../protocol/bytes.ts';
-import { typedDataDigest } from '../protocol/hash.ts';
-import { fail, type Result } from '../protocol/result.ts';
-import { recoverSigner, signDigest, type Recoverer } from '../protocol/signature.ts';
+import { fromHex, isHex, toHex } from './bytes.ts';
+import { typedDataDigest } from './hash.ts';
+import { fail, ok, type Result } from './result.ts';
+import { recoverSigner, signDigest, type Recoverer } from './signature.ts';
 
 export const CANCEL_INTENT_TYPE = 'CancelIntent(bytes32 intentId)';
 export const cancelIntentTypes = { CancelIntent: [{ name: 'intentId', type: 'bytes32' }] } as const;
@@ -30,9 +30,6 @@ export function recoverCanceller(intentId: Hex, signature: unknown, separator: U
 }
 
 
-/** Gossip topic for signed cancels (node-defined; belongs in protocol/topics.ts). */
-export const cancelsTopic = (chainId: number): string => `/cancels/1/${chainId}`;
-
 /** Wire form of a signed cancel: intentId 32 ‖ signature 65 (r ‖ s ‖ v). */
 export function encodeCancel(intentId: Hex, signature: Hex): Uint8Array {
   const out = new Uint8Array(97);
@@ -43,6 +40,5 @@ export function encodeCancel(intentId: Hex, signature: Hex): Uint8Array {
 
 export function decodeCancel(bytes: Uint8Array): Result<{ intentId: Hex; signature: Hex }> {
   if (bytes.length !== 97) return fail('malformed', 'cancel', `a cancel is 97 bytes (id 32, signature 65), got ${bytes.length}`);
-  const hex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`;
-  return { ok: true, value: { intentId: hex(bytes.subarray(0, 32)), signature: hex(bytes.subarray(32)) } };
+  return ok({ intentId: toHex(bytes.subarray(0, 32)), signature: toHex(bytes.subarray(32)) });
 }
