@@ -8,6 +8,17 @@ import { SwapKind } from './intent.ts';
 
 export const ceilDiv = (a: bigint, b: bigint): bigint => (a === 0n ? 0n : (a - 1n) / b + 1n);
 
+/**
+ * What a solution may still execute of a swap intent, in its kind token (sell amount for SELL,
+ * buy amount for BUY), given what is already filled on chain: the rest of a partially fillable
+ * intent; all of a fill-or-kill one, or nothing once it has been filled.
+ */
+export function fillableAmount(i: SwapIntent, filled = 0n): bigint {
+  const full = i.kind === SwapKind.SELL ? i.sellAmount : i.buyAmount;
+  if (i.partiallyFillable) return full > filled ? full - filled : 0n;
+  return filled === 0n ? full : 0n;
+}
+
 /** The intent's limit holds at these prices: sellAmount * sellPrice >= buyAmount * buyPrice. */
 export const limitHolds = (i: SwapIntent, sellPrice: bigint, buyPrice: bigint): boolean =>
   i.sellAmount * sellPrice >= i.buyAmount * buyPrice;

@@ -7,7 +7,7 @@
 // solution's: clearing prices are only meaningful as ratios, and a solver could otherwise inflate
 // its score by scaling its whole price vector.
 import type { Address, Hex } from 'viem';
-import { limitHolds, tradeAmounts, tradeSurplus } from './clearing.ts';
+import { fillableAmount, limitHolds, tradeAmounts, tradeSurplus } from './clearing.ts';
 import type { Intent } from './intent.ts';
 import { fail, ok, type Result } from './result.ts';
 import type { Solution } from './solution.ts';
@@ -68,10 +68,9 @@ export function scoreSolution(solution: Solution, auction: Auction): Result<Solu
       const sellPrice = prices.get(lower(i.sellToken));
       const buyPrice = prices.get(lower(i.buyToken));
       if (!sellPrice || !buyPrice) return fail('invalid_solution', field, 'no positive clearing price for a traded token');
-      const full = i.kind === 0 ? i.sellAmount : i.buyAmount;
-      const remaining = full - (entry.filled ?? 0n);
-      if (i.partiallyFillable ? trade.executed > remaining : trade.executed !== full || (entry.filled ?? 0n) !== 0n) {
-        return fail('invalid_solution', field, i.partiallyFillable ? `executes ${trade.executed}, only ${remaining} left` : 'fill-or-kill intent not filled exactly');
+      const fillable = fillableAmount(i, entry.filled);
+      if (i.partiallyFillable ? trade.executed > fillable : trade.executed !== fillable) {
+        return fail('invalid_solution', field, i.partiallyFillable ? `executes ${trade.executed}, only ${fillable} left` : 'fill-or-kill intent not filled exactly (or already filled)');
       }
       if (!limitHolds(i, sellPrice, buyPrice)) return fail('invalid_solution', field, 'clearing prices violate the limit price');
       const s = tradeSurplus(i, tradeAmounts(i, trade.executed, sellPrice, buyPrice));

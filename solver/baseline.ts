@@ -5,7 +5,7 @@
 // joins one price vector (a later intent between tokens already linked must clear at the implied
 // rate), as a router without a batch view would settle them in one uniform-price batch.
 import type { Address, Hex } from 'viem';
-import { limitHolds, tradeAmounts } from '../protocol/clearing.ts';
+import { fillableAmount, limitHolds, tradeAmounts } from '../protocol/clearing.ts';
 import type { SwapIntent } from '../protocol/intent.ts';
 import { SwapKind } from '../protocol/intent.ts';
 import type { Auction } from '../protocol/score.ts';
@@ -271,8 +271,7 @@ class PairwiseSolver {
       intents++;
       const i = entry.intent.intent;
       if (i.validTo < now) continue;
-      const full = i.kind === SwapKind.SELL ? i.sellAmount : i.buyAmount;
-      const amount = i.partiallyFillable ? full - (entry.filled ?? 0n) : (entry.filled ?? 0n) === 0n ? full : 0n;
+      const amount = fillableAmount(i, entry.filled);
       if (amount <= 0n || i.sellAmount <= 0n || i.buyAmount <= 0n) continue;
       const st = lower(i.sellToken);
       const bt = lower(i.buyToken);

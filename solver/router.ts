@@ -15,6 +15,7 @@
 // Everything here is float. Final amounts are computed exactly by `executePlan` on bigint state.
 import type { Address } from 'viem';
 import type { LiquidityAdapter } from './liquidity/types.ts';
+import { choleskySolve } from './math/linalg.ts';
 
 export type RouteResult = {
   /** Float output of dst. */
@@ -568,32 +569,6 @@ export class Router {
 
 const smallest = (legs: PlanLeg[]): PlanLeg => legs.reduce((a, b) => (b.amountIn < a.amountIn ? b : a));
 
-/** In-place Cholesky solve of M z = b (M symmetric positive definite, n×n row-major); b becomes z. */
-function choleskySolve(M: Float64Array, b: Float64Array, n: number): boolean {
-  for (let j = 0; j < n; j++) {
-    let d = M[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= M[j * n + k]! * M[j * n + k]!;
-    if (!(d > 0)) return false;
-    const l = Math.sqrt(d);
-    M[j * n + j] = l;
-    for (let i = j + 1; i < n; i++) {
-      let s = M[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= M[i * n + k]! * M[j * n + k]!;
-      M[i * n + j] = s / l;
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= M[i * n + k]! * b[k]!;
-    b[i] = s / M[i * n + i]!;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = b[i]!;
-    for (let k = i + 1; k < n; k++) s -= M[k * n + i]! * b[k]!;
-    b[i] = s / M[i * n + i]!;
-  }
-  return true;
-}
 
 export type ExecutedLeg = { pool: LiquidityAdapter; zeroForOne: boolean; amountIn: bigint; amountOut: bigint };
 

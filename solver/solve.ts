@@ -21,7 +21,7 @@
 // As a safety net the baseline's plan is also built and the higher score (protocol/score.ts) is
 // returned; `stats.source` says which one won.
 import type { Address, Hex } from 'viem';
-import { limitHolds, tradeAmounts } from '../protocol/clearing.ts';
+import { fillableAmount, limitHolds, tradeAmounts } from '../protocol/clearing.ts';
 import type { SwapIntent } from '../protocol/intent.ts';
 import { SwapKind } from '../protocol/intent.ts';
 import { scoreSolution, type Auction } from '../protocol/score.ts';
@@ -167,8 +167,7 @@ export class JointSolver {
       this.intents++;
       const i = entry.intent.intent;
       if (i.validTo < now) continue;
-      const full = i.kind === SwapKind.SELL ? i.sellAmount : i.buyAmount;
-      const amount = i.partiallyFillable ? full - (entry.filled ?? 0n) : (entry.filled ?? 0n) === 0n ? full : 0n;
+      const amount = fillableAmount(i, entry.filled);
       if (amount <= 0n || i.sellAmount <= 0n || i.buyAmount <= 0n) continue;
       const st = lower(i.sellToken);
       const bt = lower(i.buyToken);

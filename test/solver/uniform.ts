@@ -23,6 +23,7 @@
 import type { Address } from 'viem';
 import type { Auction } from '../../protocol/score.ts';
 import type { LiquidityAdapter } from '../../solver/liquidity/types.ts';
+import { choleskySolve } from '../../solver/math/linalg.ts';
 
 type Intent = { s: number; t: number; sell: boolean; amount: number; lim: number; partial: boolean };
 
@@ -280,7 +281,7 @@ export class UniformReference {
       const eps = 1e-10 * diagMax + 1e-14 * gsum + 1e-300;
       const d = Float64Array.from(G, (g) => -g);
       for (let j = 0; j < n; j++) H[j * n + j] = H[j * n + j]! + Math.max(G[j]!, 0) + eps;
-      if (!cholesky(H, d, n)) return false;
+      if (!choleskySolve(H, d, n)) return false;
       let dmax = 0;
       for (let j = 0; j < n; j++) dmax = Math.max(dmax, Math.abs(d[j]!));
       let t = dmax > 2 ? 2 / dmax : 1;
@@ -459,29 +460,3 @@ export function uniformOptimum(auction: Auction, pools: LiquidityAdapter[], star
   return { value: best ? best.value / 1e18 : 0, prices, fills: best ? [...best.fills] : [], evaluations: u.evaluations };
 }
 
-/** In-place Cholesky solve of M z = b (M symmetric positive definite, n×n row-major); b becomes z. */
-function cholesky(M: Float64Array, b: Float64Array, n: number): boolean {
-  for (let j = 0; j < n; j++) {
-    let d = M[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= M[j * n + k]! * M[j * n + k]!;
-    if (!(d > 0)) return false;
-    const l = Math.sqrt(d);
-    M[j * n + j] = l;
-    for (let i = j + 1; i < n; i++) {
-      let s = M[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= M[i * n + k]! * M[j * n + k]!;
-      M[i * n + j] = s / l;
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= M[i * n + k]! * b[k]!;
-    b[i] = s / M[i * n + i]!;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = b[i]!;
-    for (let k = i + 1; k < n; k++) s -= M[k * n + i]! * b[k]!;
-    b[i] = s / M[i * n + i]!;
-  }
-  return true;
-}
