@@ -6,6 +6,7 @@ import type { Address, Hex } from 'viem';
 import { intentDomain } from '../protocol/eip712.ts';
 import { domainSeparator, intentDigestBytes } from '../protocol/hash.ts';
 import type { SignedIntent, SwapIntent } from '../protocol/intent.ts';
+import { encodeSignedSolution, encodeSolutionBody, solutionDigest, type Solution } from '../protocol/solution.ts';
 import { privateKeyToAddress, signDigest } from '../protocol/signature.ts';
 import { resolveConfig, type NodeConfig } from './config.ts';
 import { hexId } from './host.ts';
@@ -68,4 +69,21 @@ export function testConfig(dataDir: string, over: Partial<NodeConfig> = {}): Nod
     logLevel: 'silent',
     ...over,
   });
+}
+
+/** Polls `cond` every 20 ms until it holds; throws after `ms` (generous: the machine is shared). */
+export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('timed out');
+}
+
+/** A solution signed by `key` for the test chain and settlement, in its wire encoding. */
+export function signTestSolution(s: Omit<Solution, 'solver'>, key: Hex): Uint8Array {
+  const full: Solution = { ...s, solver: privateKeyToAddress(key).toLowerCase() as Address };
+  const signature = signDigest(solutionDigest(encodeSolutionBody(full), TEST_CHAIN_ID, TEST_SETTLEMENT), key);
+  return encodeSignedSolution({ ...full, signature });
 }

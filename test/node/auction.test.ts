@@ -7,30 +7,17 @@ import { encodeSignedSolution, encodeSolutionBody, solutionDigest, solutionHash,
 import { AuctionClock } from '../../node/auction.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../node/testing.ts';
+import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor, signTestSolution } from '../../node/testing.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('timed out');
-}
 
 const X: Address = '0x1111111111111111111111111111111111111111';
 const Y: Address = '0x2222222222222222222222222222222222222222';
 
-function signSolution(s: Omit<Solution, 'solver'>, key: Hex): Uint8Array {
-  const full: Solution = { ...s, solver: privateKeyToAddress(key).toLowerCase() as Address };
-  const signature = signDigest(solutionDigest(encodeSolutionBody(full), TEST_CHAIN_ID, TEST_SETTLEMENT), key);
-  return encodeSignedSolution({ ...full, signature });
-}
 
 describe('auctions', () => {
   it('two nodes agree on the ranking of gossiped solutions; a limit-violating one is rejected and recorded', async () => {
@@ -70,10 +57,10 @@ describe('auctions', () => {
     ].sort((p, q) => (p.intentId < q.intentId ? -1 : 1));
     const prices = (px: bigint) => [{ token: X, price: px }, { token: Y, price: 10n ** 18n }];
     const base = { auctionId: BigInt(auctionId), marketPrices: [], trades, interactions: [] };
-    const good1 = signSolution({ ...base, prices: prices(2050n * 10n ** 6n) }, testKey(60));
-    const good2 = signSolution({ ...base, prices: prices(2050n * 10n ** 6n) }, testKey(61)); // same score: tie on hash
-    const lesser = signSolution({ ...base, prices: prices(2090n * 10n ** 6n) }, testKey(62));
-    const broken = signSolution({ ...base, prices: prices(1900n * 10n ** 6n) }, testKey(63)); // alice's limit fails
+    const good1 = signTestSolution({ ...base, prices: prices(2050n * 10n ** 6n) }, testKey(60));
+    const good2 = signTestSolution({ ...base, prices: prices(2050n * 10n ** 6n) }, testKey(61)); // same score: tie on hash
+    const lesser = signTestSolution({ ...base, prices: prices(2090n * 10n ** 6n) }, testKey(62));
+    const broken = signTestSolution({ ...base, prices: prices(1900n * 10n ** 6n) }, testKey(63)); // alice's limit fails
     const results = [];
     for (const s of [good1, good2, lesser, broken]) {
       results.push(await clocks[0]!.ingestSolution(s));

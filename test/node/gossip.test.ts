@@ -4,7 +4,7 @@ import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { encodeCancel, signCancel } from '../../protocol/cancel.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { intentFactory, tempDir, testConfig, testKey } from '../../node/testing.ts';
+import { intentFactory, tempDir, testConfig, testKey, waitFor } from '../../node/testing.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -17,15 +17,6 @@ async function startNode(over: Parameters<typeof testConfig>[1] = {}): Promise<I
   await node.start();
   cleanups.push(dir.cleanup, () => node.stop());
   return node;
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('timed out');
 }
 
 /**

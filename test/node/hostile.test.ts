@@ -10,7 +10,7 @@ import { intentsTopic } from '../../protocol/topics.ts';
 import { createHost, type Host } from '../../node/host.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../node/testing.ts';
+import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor } from '../../node/testing.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -48,14 +48,6 @@ async function startAttacker(): Promise<Host> {
   return host;
 }
 
-async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('timed out');
-}
 
 const subscribed = (h: Host, topic: string, peer: string): boolean => h.pubsub.getSubscribers(topic).some((p) => p.toString() === peer);
 

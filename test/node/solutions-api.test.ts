@@ -10,30 +10,17 @@ import { encodeSignedSolution, encodeSolutionBody, solutionDigest, solutionHash,
 import { AuctionClock } from '../../node/auction.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../node/testing.ts';
+import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor, signTestSolution } from '../../node/testing.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function waitFor(cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('timed out');
-}
 
 const X: Address = '0x1111111111111111111111111111111111111111';
 const Y: Address = '0x2222222222222222222222222222222222222222';
 
-function signSolution(s: Omit<Solution, 'solver'>, key: Hex): Uint8Array {
-  const full: Solution = { ...s, solver: privateKeyToAddress(key).toLowerCase() as Address };
-  const signature = signDigest(solutionDigest(encodeSolutionBody(full), TEST_CHAIN_ID, TEST_SETTLEMENT), key);
-  return encodeSignedSolution({ ...full, signature });
-}
 
 const post = (api: string, body: unknown): Promise<Response> =>
   fetch(`${api}/v1/solutions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -52,7 +39,7 @@ describe('POST /v1/solutions', () => {
       nodes.push(node);
     }
     const [a, b] = nodes as [IntentNode, IntentNode];
-    await waitFor(() => a.host.pubsub.getSubscribers(a.solutionsTopic).length > 0 && b.host.pubsub.getSubscribers(b.solutionsTopic).length > 0);
+    await waitFor(() => a.host.pubsub.getSubscribers(a.solutionsTopic).length > 0 && b.host.pubsub.getSubscribers(b.solutionsTopic).length > 0, 15_000);
 
     const alice = intentFactory(testKey(70));
     const bob = intentFactory(testKey(71));
@@ -60,7 +47,7 @@ describe('POST /v1/solutions', () => {
     const i2 = bob.swap({ sellToken: Y, buyToken: X, sellAmount: 2100n * 10n ** 6n, buyAmount: 10n ** 18n });
     for (const s of [i1, i2]) expect((await a.submit(s)).verdict).toBe('accept');
     const ids = [alice.digestOf(i1), bob.digestOf(i2)];
-    await waitFor(async () => (await Promise.all(ids.map((id) => b.pool.get(id)))).every(Boolean));
+    await waitFor(async () => (await Promise.all(ids.map((id) => b.pool.get(id)))).every(Boolean), 15_000);
 
     now = Date.now();
     const auctionId = clocks[0]!.idAt(now);
@@ -71,9 +58,9 @@ describe('POST /v1/solutions', () => {
     ].sort((p, q) => (p.intentId < q.intentId ? -1 : 1));
     const prices = (px: bigint) => [{ token: X, price: px }, { token: Y, price: 10n ** 18n }];
     const base = { auctionId: BigInt(auctionId), marketPrices: [], trades, interactions: [] };
-    const good = signSolution({ ...base, prices: prices(2050n * 10n ** 6n) }, testKey(80));
-    const broken = signSolution({ ...base, prices: prices(1900n * 10n ** 6n) }, testKey(81)); // alice's limit fails
-    const elsewhere = signSolution({ ...base, auctionId: BigInt(auctionId + 1000), prices: prices(2050n * 10n ** 6n) }, testKey(82));
+    const good = signTestSolution({ ...base, prices: prices(2050n * 10n ** 6n) }, testKey(80));
+    const broken = signTestSolution({ ...base, prices: prices(1900n * 10n ** 6n) }, testKey(81)); // alice's limit fails
+    const elsewhere = signTestSolution({ ...base, auctionId: BigInt(auctionId + 1000), prices: prices(2050n * 10n ** 6n) }, testKey(82));
 
     const res = await post(a.apiUrl, { solution: toHex(good) });
     expect(res.status).toBe(202);
@@ -81,7 +68,7 @@ describe('POST /v1/solutions', () => {
     expect(body).toMatchObject({ hash: solutionHash(good), state: 'ranked' });
     expect(BigInt(body.score)).toBeGreaterThan(0n);
     // the other node got it over gossip and ranks the same set
-    await waitFor(async () => ((await b.auctions!.byId(auctionId)) as { solutions: number }).solutions === 1);
+    await waitFor(async () => ((await b.auctions!.byId(auctionId)) as { solutions: number }).solutions === 1, 15_000);
 
     const dup = await post(a.apiUrl, { solution: toHex(good) });
     expect(dup.status).toBe(200);
