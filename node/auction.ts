@@ -53,6 +53,9 @@ type OpenAuction = {
   ranking?: RankedSolution[];
 };
 
+/** Ranked solutions whose intents are held back from later auctions during their settle windows. */
+const RESERVED_RANKS = 3;
+
 const pad = (n: number): string => n.toString().padStart(15, '0');
 
 export class AuctionClock {
@@ -68,6 +71,8 @@ export class AuctionClock {
    * (its bundle would revert and the new intents in it would wait another round).
    */
   private readonly reserved = new Map<Hex, number>();
+  /** Auctions whose ranked solutions hold reservations (until the last window ends), to release early once settled. */
+  private readonly reservingAuctions = new Map<number, { until: number; intents: Set<Hex> }>();
 
   constructor(node: IntentNode, o: AuctionOptions) {
     this.node = node;
@@ -88,7 +93,13 @@ export class AuctionClock {
       solver: (address) => this.solverRecord(address),
       byId: async (id) => {
         const v = this.view(id) ?? (await this.stored(id));
-        return v ? { ...v, settlement: (await this.settlement(id)) ?? null } : undefined;
+        if (!v) return undefined;
+        const settled = await this.settlement(id);
+        if (!settled) return { ...v, settlement: null };
+        // who settled, by rank: the winner in its window, or a runner-up after the better ones passed
+        const ranking = (v.ranking ?? []) as RankedSolution[];
+        const rank = ranking.find((r) => r.solver.toLowerCase() === settled.solver.toLowerCase())?.rank ?? null;
+        return { ...v, settlement: { ...settled, rank } };
       },
     };
     node.topicHandlers.set(node.solutionsTopic, (data, peer) => this.onSolution(data, peer));
@@ -123,6 +134,7 @@ export class AuctionClock {
     for (const a of this.auctions.values()) {
       if (!a.finalized && now >= a.deadline) await this.finalize(a);
     }
+    await this.releaseSettled(now);
     if (closing >= 0 && !this.auctions.has(closing)) this.close(closing, now);
     // Keep a bounded history in memory; rankings stay in level.
     for (const id of this.auctions.keys()) if (id < closing - 64) this.auctions.delete(id);
@@ -249,9 +261,39 @@ export class AuctionClock {
       settleUntil: new Date(a.deadline + (rank + 1) * w).toISOString(),
     }));
     if (sorted[0]) await this.recordSolver(sorted[0].solver, (r) => void r.wins++);
-    if (sorted[0]) for (const iid of sorted[0].intents) this.reserved.set(iid, a.deadline + w);
+    // Each ranked solution may settle in its own window (a runner-up once the better ones let theirs
+    // pass): its intents stay out of later auctions until that window ends, or until the auction is
+    // seen settled on chain (releaseSettled). Bounded to the first RESERVED_RANKS solutions.
+    const held = new Set<Hex>();
+    sorted.slice(0, RESERVED_RANKS).forEach((s, rank) => {
+      const until = a.deadline + (rank + 1) * w;
+      for (const iid of s.intents) {
+        if ((this.reserved.get(iid) ?? 0) < until) this.reserved.set(iid, until);
+        held.add(iid);
+      }
+    });
+    if (held.size) this.reservingAuctions.set(a.id, { until: a.deadline + Math.min(sorted.length, RESERVED_RANKS) * w, intents: held });
     await this.node.pool.db.put(`a:${pad(a.id)}`, JSON.stringify({ id: a.id, closedAt: a.closedAt, deadline: a.deadline, intents: a.intentIds, ranking: a.ranking }));
     this.node.log.info({ event: 'auction_ranked', auctionId: a.id, solutions: sorted.length, winner: sorted[0]?.solver ?? null, score: sorted[0]?.score.toString() ?? null });
+  }
+
+  /**
+   * Once the chain watcher has seen an auction settled (by its winner or a runner-up), the other
+   * ranked solutions will not settle it: their intents that are still live go back to auctions.
+   */
+  private async releaseSettled(now: number): Promise<void> {
+    for (const [id, r] of this.reservingAuctions) {
+      if (r.until <= now) {
+        this.reservingAuctions.delete(id);
+        continue;
+      }
+      if (!(await this.settlement(id))) continue;
+      this.reservingAuctions.delete(id);
+      for (const iid of r.intents) {
+        const heldElsewhere = [...this.reservingAuctions.values()].some((o) => o.intents.has(iid));
+        if (!heldElsewhere) this.reserved.delete(iid);
+      }
+    }
   }
 
   private async recordSolver(solver: Address, f: (r: SolverRecord) => void): Promise<void> {

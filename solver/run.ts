@@ -1,6 +1,8 @@
 // The solver process: attach to a node's HTTP API, and for each auction: fetch its open intents,
 // refresh pool state from the chain, solve, sign the solution with the protocol codec, publish it,
-// and submit the bundle on chain only if the node network ranked it first.
+// and submit the bundle on chain if the node network ranked it first — or, ranked lower, once its
+// own settle window opens with the auction still unsettled (the intents still open at the node and
+// unused on chain, and the bundle of what is left simulating cleanly at the latest block).
 //
 // Node API used (node/openapi.json): GET /health (chainId, settlement), GET /v1/auction (the
 // auction to solve: id, solveDeadline, referencePrices, intents[].signedIntent),
@@ -51,12 +53,16 @@ type AuctionJson = {
   solveDeadline?: string;
   referencePrices?: Record<string, string>;
   intents: { id: Hex; filled?: string; signedIntent: unknown }[];
-  ranking?: { rank: number; solver: Address; hash: Hex }[] | null;
+  ranking?: { rank: number; solver: Address; hash: Hex; settleFrom?: string; settleUntil?: string }[] | null;
+  /** The on-chain settlement as the node's chain watcher saw it (GET /v1/auctions/{id}). */
+  settlement?: { solver: Address; txHash: Hex } | null;
 };
 
 export type AuctionOutcome =
   | { auctionId: number; status: 'no_solution' | 'not_published' | 'not_winner' | 'no_ranking' }
-  | { auctionId: number; status: 'submitted'; result: SubmitOutcome };
+  /** Ranked k > 1: someone settled the auction before our window opened, or nothing of ours was left to settle. */
+  | { auctionId: number; status: 'settled_by_other' | 'runner_up_skipped'; rank: number; reason: string }
+  | { auctionId: number; status: 'submitted'; result: SubmitOutcome; rank?: number };
 
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { headers: { accept: 'application/json' } });
@@ -172,7 +178,7 @@ export class SolverProcess {
     const auctionId = a.id!;
     // Solving is one at a time (pool state, nonce); waiting for the ranking and settling is not,
     // so the solver takes part in every auction while an earlier bundle is still pending.
-    const prep = await this.exclusive(async (): Promise<AuctionOutcome | { batch: ReturnType<typeof buildBatch>; hash: Hex; ids: Hex[] }> => {
+    const prep = await this.exclusive(async (): Promise<AuctionOutcome | { batch: ReturnType<typeof buildBatch>; hash: Hex; ids: Hex[]; solution: Solution; signed: Map<Hex, SignedIntent> }> => {
       // Our solution for an earlier auction whose ranking is due now may win and change pool state:
       // solving on the state before that bundle would plan exact pool outputs that revert
       // (UniswapV2: K). Wait (bounded) until those are ranked and, if won, mined.
@@ -236,13 +242,13 @@ export class SolverProcess {
       this.o.log.info({ event: 'solution_published', auctionId, hash, trades: solution.trades.length });
       const ids = solution.trades.map((t) => t.intentId.toLowerCase() as Hex);
       for (const id of ids) this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
-      return { batch, hash, ids };
+      return { batch, hash, ids, solution, signed };
     });
     if ('status' in prep) return prep;
-    const { batch, hash, ids } = prep;
+    const { batch, hash, ids, solution, signed } = prep;
     this.unresolved.set(auctionId, a.solveDeadline ? Date.parse(a.solveDeadline) : Date.now());
     try {
-      return await this.awaitRanking(a, auctionId, batch, hash);
+      return await this.awaitRanking(a, auctionId, batch, hash, solution, signed);
     } finally {
       this.unresolved.delete(auctionId);
       for (const id of ids) {
@@ -262,23 +268,96 @@ export class SolverProcess {
     return run;
   }
 
-  private async awaitRanking(a: AuctionJson, auctionId: number, batch: ReturnType<typeof buildBatch>, hash: Hex): Promise<AuctionOutcome> {
+  private async awaitRanking(a: AuctionJson, auctionId: number, batch: ReturnType<typeof buildBatch>, hash: Hex, solution: Solution, signed: Map<Hex, SignedIntent>): Promise<AuctionOutcome> {
     // wait for the ranking (final at the solve deadline)
     const deadline = a.solveDeadline ? Date.parse(a.solveDeadline) : Date.now();
     for (;;) {
       const view = await getJson<AuctionJson>(`${this.o.nodeUrl}/v1/auctions/${auctionId}`).catch(() => undefined);
       if (view?.ranking) {
-        const winner = view.ranking[0];
-        if (winner?.hash.toLowerCase() !== hash.toLowerCase()) {
-          this.o.log.info({ event: 'not_winner', auctionId, winner: winner?.solver ?? null });
+        const mine = view.ranking.find((r) => r.hash.toLowerCase() === hash.toLowerCase());
+        if (!mine) {
+          this.o.log.info({ event: 'not_winner', auctionId, winner: view.ranking[0]?.solver ?? null });
           return { auctionId, status: 'not_winner' };
         }
-        const result = await this.submitter!.submit(batch);
-        return { auctionId, status: 'submitted', result };
+        if (mine.rank === 0) {
+          const result = await this.submitter!.submit(batch);
+          return { auctionId, status: 'submitted', result };
+        }
+        return await this.settleAsRunnerUp(auctionId, mine, solution, signed);
       }
       if (Date.now() > deadline + 30_000) return { auctionId, status: 'no_ranking' };
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /**
+   * Ranked k > 1 (rank index k-1 at the node): the solution may settle in its own window, after
+   * every better-ranked one's window passed unsettled. Waits for the window (giving up as soon as the
+   * node's watcher sees the auction settled), then keeps only trades whose intents are still open at
+   * the node and unused on chain, simulates that bundle at the latest block, and submits it only if
+   * the simulation succeeds.
+   */
+  private async settleAsRunnerUp(auctionId: number, mine: NonNullable<AuctionJson['ranking']>[number], solution: Solution, signed: Map<Hex, SignedIntent>): Promise<AuctionOutcome> {
+    const rank = mine.rank;
+    const from = mine.settleFrom ? Date.parse(mine.settleFrom) : NaN;
+    const until = mine.settleUntil ? Date.parse(mine.settleUntil) : NaN;
+    if (!Number.isFinite(from) || !Number.isFinite(until)) return { auctionId, status: 'runner_up_skipped', rank, reason: 'the node gave no settle window' };
+    // other auctions' solving waits for this one around the time it may change pool state
+    this.unresolved.set(auctionId, from);
+    this.o.log.info({ event: 'runner_up_waiting', auctionId, rank, settleFrom: mine.settleFrom, settleUntil: mine.settleUntil });
+    const settledBy = async (): Promise<AuctionJson['settlement']> => (await getJson<AuctionJson>(`${this.o.nodeUrl}/v1/auctions/${auctionId}`).catch(() => undefined))?.settlement ?? null;
+    for (;;) {
+      const s = await settledBy();
+      if (s) {
+        this.o.log.info({ event: 'runner_up_stands_down', auctionId, rank, settledBy: s.solver, tx: s.txHash });
+        return { auctionId, status: 'settled_by_other', rank, reason: `settled by ${s.solver} in ${s.txHash}` };
+      }
+      const now = Date.now();
+      if (now >= from) break;
+      await new Promise((r) => setTimeout(r, Math.min(200, from - now)));
+    }
+    if (Date.now() >= until) return { auctionId, status: 'runner_up_skipped', rank, reason: 'the settle window passed' };
+    // Intents still unfilled: open at the node, and (fill-or-kill, positions) nonce unused on chain.
+    const states = await Promise.all(
+      solution.trades.map((t) =>
+        getJson<{ state: string }>(`${this.o.nodeUrl}/v1/intents/${t.intentId}`)
+          .then((r) => r.state)
+          .catch(() => 'unknown'),
+      ),
+    );
+    let trades = solution.trades.filter((_, k) => states[k] === 'open');
+    if (trades.length) {
+      const block = await this.o.publicClient.getBlockNumber({ cacheTime: 0 });
+      const used = (await multicallAt(
+        this.o.publicClient,
+        trades.map((t) => {
+          const s = signed.get(t.intentId.toLowerCase() as Hex)!;
+          return { address: this.settlement, abi: settlementAbi, functionName: 'isNonceUsed', args: [s.type === 'swap' ? s.intent.owner : s.intent.account, s.intent.nonce] };
+        }),
+        block,
+      )) as boolean[];
+      trades = trades.filter((_, k) => !used[k]);
+    }
+    const dropped = solution.trades.length - trades.length;
+    if (!trades.length) {
+      this.o.log.info({ event: 'runner_up_stands_down', auctionId, rank, reason: 'every intent already filled or cancelled' });
+      return { auctionId, status: 'runner_up_skipped', rank, reason: 'every intent of the solution is already filled or cancelled' };
+    }
+    let batch: ReturnType<typeof buildBatch>;
+    try {
+      batch = buildBatch({ ...solution, trades }, signed);
+    } catch (e) {
+      return { auctionId, status: 'runner_up_skipped', rank, reason: (e as Error).message };
+    }
+    // never submit something that would revert
+    const sim = await this.submitter!.simulate(batch, { estimate: false });
+    if (!sim.ok) {
+      this.o.log.info({ event: 'runner_up_stands_down', auctionId, rank, dropped, error: sim.revert.errorName });
+      return { auctionId, status: 'runner_up_skipped', rank, reason: `simulation reverted: ${sim.revert.errorName}` };
+    }
+    this.o.log.info({ event: 'runner_up_settling', auctionId, rank, trades: trades.length, dropped });
+    const result = await this.submitter!.submit(batch);
+    return { auctionId, status: 'submitted', result, rank };
   }
 
   /** Polls the node for auctions until stop(). */
