@@ -40,6 +40,9 @@ export type NodeDeps = {
   onGossipVerdict?: (topic: string, peer: string, outcome: { verdict: string; code: string; digest?: Hex }) => void;
 };
 
+/** Level key prefix of stored signed cancels: `c:<digest>` -> 65-byte signature hex. */
+export const CANCEL_KEY = 'c:';
+
 /** A peer sending this many provably invalid messages within the window is banned without waiting for its score. */
 const REJECT_BAN_COUNT = 10;
 const REJECT_WINDOW_MS = 10_000;
@@ -249,11 +252,16 @@ export class IntentNode {
     this.host.pubsub.publish(topic, data).catch((err: Error) => this.log.warn({ event: 'publish_failed', topic, err: err.message }));
   }
 
-  /** Cancels an intent in the pool (signature already checked by the caller). */
-  async cancel(digest: Hex, signature?: Hex): Promise<import('./pool.ts').PoolRecord | undefined> {
+  /**
+   * Cancels an intent in the pool (signature already checked by the caller). The owner's signed
+   * cancel is kept (`c:<digest>`) so the intent-sync responder can hand it to peers that missed the
+   * gossip; `publish` (default when signed) tells the network.
+   */
+  async cancel(digest: Hex, signature?: Hex, o: { publish?: boolean } = {}): Promise<import('./pool.ts').PoolRecord | undefined> {
     const rec = await this.pool.update(digest, 'cancelled');
+    if (rec && signature) await this.pool.db.put(`${CANCEL_KEY}${digest.toLowerCase()}`, signature);
     // Tell the network (after the durable write), so other pools drop it from their auctions too.
-    if (rec && signature) this.publish(this.cancelsTopic, encodeCancel(digest, signature));
+    if (rec && signature && o.publish !== false) this.publish(this.cancelsTopic, encodeCancel(digest, signature));
     if (rec) {
       this.metrics.poolStates.inc({ state: 'cancelled' });
       this.metrics.poolLive.set(this.pool.size);
@@ -277,7 +285,8 @@ export class IntentNode {
     if (!rec) return { verdict: 'ignore', code: 'unknown_intent' };
     if (signer.value !== rec.owner) return { verdict: 'reject', code: 'wrong_signer' };
     if (isFinal(rec.state)) return { verdict: 'ignore', code: `already_${rec.state}` };
-    await this.cancel(id);
+    // gossipsub relays the accepted message itself: store the signed cancel, do not publish again
+    await this.cancel(id, c.value.signature, { publish: false });
     return { verdict: 'accept', code: 'cancelled' };
   }
 

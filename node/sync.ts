@@ -5,17 +5,58 @@
 // frame through the full pipeline (same rules as gossip), in chunks so the pool's group commit
 // batches the writes. A peer that sends an oversized frame or any provably invalid intent is
 // cut off (stream aborted) and reported to the caller; a sync is bounded in frames and bytes.
+//
+// Off-chain cancels travel in the same stream, after the live intents: for every intent the
+// responder holds as cancelled with the owner's signed cancel (and not yet expired), a frame
+// `0xCC ‖ cancel (intentId 32 ‖ signature 65, protocol/cancel.ts) ‖ encoded signed intent`. The
+// requester validates the intent like any other, checks the intent id is its digest and the cancel
+// is signed by its owner, and cancels it (publishing the cancel on the cancels topic, so a peer that
+// had missed it hears it too). So a node that joins late gets the cancel from any peer that saw it,
+// whichever peer it pulls the intent from first; and the requester never revives an intent it has
+// recorded as cancelled (replay_cancelled). (A signed intent starts with its codec version, 1, so
+// the 0xCC tag cannot be an intent frame.)
 import type { Connection, Stream } from '@libp2p/interface';
 import type { Hex } from 'viem';
 import { fromHex } from '../protocol/bytes.ts';
+import { decodeCancel, recoverCanceller } from '../protocol/cancel.ts';
+import { describeError } from '../protocol/result.ts';
 import { intentSyncProtocol } from '../protocol/topics.ts';
-import type { IntentNode } from './node.ts';
+import { CANCEL_KEY, type IntentNode } from './node.ts';
+import { isLive } from './pool.ts';
+
+/** First byte of a cancel frame. */
+export const CANCEL_FRAME_TAG = 0xcc;
+const CANCEL_BYTES = 97;
 
 
 const MAX_FRAMES = 100_000;
 const CHUNK = 64;
 
-export type SyncResult = { peer: string; frames: number; accepted: number; ignored: number; rejected: number; aborted?: string };
+export type SyncResult = { peer: string; frames: number; accepted: number; ignored: number; rejected: number; cancelled: number; aborted?: string };
+
+/** The cancel frames a responder serves: signed cancels of intents it holds cancelled and not expired. */
+async function* cancelFrames(node: IntentNode, limit: number): AsyncGenerator<Uint8Array> {
+  const now = Math.floor(Date.now() / 1000);
+  let n = 0;
+  for await (const [key, signature] of node.pool.db.iterator({ gte: CANCEL_KEY, lt: `${CANCEL_KEY.slice(0, -1)};` })) {
+    const digest = key.slice(CANCEL_KEY.length) as Hex;
+    const rec = await node.pool.get(digest);
+    if (!rec) {
+      // pruned from the pool: the cancel has nothing left to protect
+      await node.pool.db.del(key).catch(() => undefined);
+      continue;
+    }
+    if (rec.state !== 'cancelled' || rec.validTo <= now) continue;
+    const intent = fromHex(rec.bytes);
+    const out = new Uint8Array(1 + CANCEL_BYTES + intent.length);
+    out[0] = CANCEL_FRAME_TAG;
+    out.set(fromHex(digest), 1);
+    out.set(fromHex(signature as Hex), 33);
+    out.set(intent, 1 + CANCEL_BYTES);
+    yield out;
+    if (++n >= limit) return;
+  }
+}
 
 function frame(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + bytes.length);
@@ -45,6 +86,7 @@ export async function installSync(node: IntentNode): Promise<void> {
         .sink(
           (async function* () {
             for (const r of records) yield frame(fromHex(r.bytes as Hex));
+            for await (const c of cancelFrames(node, MAX_FRAMES - records.length)) yield frame(c);
           })(),
         )
         .catch(() => undefined);
@@ -69,8 +111,8 @@ export async function installSync(node: IntentNode): Promise<void> {
 export async function syncFrom(node: IntentNode, connection: Connection, protocol: string): Promise<SyncResult> {
   const peer = connection.remotePeer.toString();
   const stream: Stream = await connection.newStream(protocol, { runOnLimitedConnection: false });
-  const res: SyncResult = { peer, frames: 0, accepted: 0, ignored: 0, rejected: 0 };
-  const max = node.config.maxMessageBytes;
+  const res: SyncResult = { peer, frames: 0, accepted: 0, ignored: 0, rejected: 0, cancelled: 0 };
+  const max = node.config.maxMessageBytes + 1 + CANCEL_BYTES;
   let buf = new Uint8Array(0);
   let batch: Uint8Array[] = [];
   const flush = async (): Promise<void> => {
@@ -78,6 +120,35 @@ export async function syncFrom(node: IntentNode, connection: Connection, protoco
     batch = [];
     for (const o of outs) res[o.verdict === 'accept' ? 'accepted' : o.verdict === 'ignore' ? 'ignored' : 'rejected']++;
     if (res.rejected > 0) throw new Error('peer sent an invalid intent');
+  };
+  /** A cancel frame: the intent through the pipeline, then the owner's cancel applied. */
+  const applyCancel = async (f: Uint8Array): Promise<void> => {
+    await flush(); // keep the stream's order
+    if (f.length <= 1 + CANCEL_BYTES) throw new Error('cancel frame without its intent');
+    const c = decodeCancel(f.subarray(1, 1 + CANCEL_BYTES));
+    if (!c.ok) throw new Error(`malformed cancel: ${describeError(c.error)}`);
+    const out = await node.validator.ingestBytes(f.slice(1 + CANCEL_BYTES), 'gossip');
+    if (out.verdict === 'reject') {
+      res.rejected++;
+      throw new Error('peer sent an invalid intent with a cancel');
+    }
+    const id = c.value.intentId.toLowerCase() as Hex;
+    if (out.digest && out.digest.toLowerCase() !== id) {
+      res.rejected++;
+      throw new Error('cancel frame: the intent id is not the digest of the intent sent with it');
+    }
+    const rec = await node.pool.get(id);
+    // expired, over quota, ... : nothing stored, nothing to cancel
+    if (!rec) return void res.ignored++;
+    const signer = recoverCanceller(id, c.value.signature, node.validator.separator);
+    if (!signer.ok || signer.value !== rec.owner) {
+      res.rejected++;
+      throw new Error(`cancel frame for ${id} not signed by its owner`);
+    }
+    if (!isLive(rec.state)) return void res.ignored++;
+    await node.cancel(id, c.value.signature);
+    res.cancelled++;
+    node.log.info({ event: 'intent_cancelled_by_sync', id, peer });
   };
   try {
     for await (const chunk of stream.source) {
@@ -90,10 +161,14 @@ export async function syncFrom(node: IntentNode, connection: Connection, protoco
         const len = new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0);
         if (len > max) throw new Error(`frame of ${len} bytes is above ${max}`);
         if (buf.length < 4 + len) break;
-        batch.push(buf.slice(4, 4 + len));
+        const f = buf.slice(4, 4 + len);
         buf = buf.subarray(4 + len);
         if (++res.frames > MAX_FRAMES) throw new Error('too many frames');
-        if (batch.length >= CHUNK) await flush();
+        if (f[0] === CANCEL_FRAME_TAG) await applyCancel(f);
+        else {
+          batch.push(f);
+          if (batch.length >= CHUNK) await flush();
+        }
       }
     }
     if (buf.length > 0) throw new Error('stream ended inside a frame');
