@@ -1,6 +1,6 @@
 // Pool resynchronisation between peers: gossip only carries what is published while a node is
 // listening, so a node that restarts or joins late asks each new peer for its live intents.
-// Protocol `/intent-sync/1/<chainId>`: the responder writes frames `length u32 BE ‖ encoded
+// Protocol `/intent-sync/2/<chainId>`: the responder writes frames `length u32 BE ‖ encoded
 // signed intent` for every live intent it holds, then closes. The requester validates every
 // frame through the full pipeline (same rules as gossip), in chunks so the pool's group commit
 // batches the writes. A peer that sends an oversized frame or any provably invalid intent is

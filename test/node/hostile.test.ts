@@ -143,7 +143,7 @@ describe('hostile gossip', () => {
     expect(mainnet.host.pubsub.getSubscribers(other.intentsTopic)).toEqual([]);
     const s = intentFactory(testKey(32), 1, TEST_SETTLEMENT).swap();
     expect((await other.submit(s)).verdict).toBe('accept');
-    // Nor does the pool sync protocol carry it: its id is chain-scoped too (/intent-sync/1/<chainId>).
+    // Nor does the pool sync protocol carry it: its id is chain-scoped too (/intent-sync/2/<chainId>).
     await new Promise((r) => setTimeout(r, 500));
     expect(verdicts).toEqual([]);
     expect(mainnet.pool.size).toBe(0);

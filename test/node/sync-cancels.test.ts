@@ -1,4 +1,4 @@
-// Off-chain cancels survive pool resynchronisation (/intent-sync/1/<chainId>), over real TCP on
+// Off-chain cancels survive pool resynchronisation (/intent-sync/2/<chainId>), over real TCP on
 // 127.0.0.1 with real level pools. A node that missed a cancel while it was down, and a node that
 // joins late and pulls the intent from such a stale peer, both end with the intent cancelled: the
 // responder serves only live intents plus the signed cancels it holds, and the requester never
