@@ -6,11 +6,22 @@ import {AggregatorV3Interface} from "./AggregatorV3Interface.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
 import {PerpMath, Position} from "./PerpMath.sol";
 
+/// @notice The extra-collateral side of margin accounts (`CollateralVault`).
+interface ICollateralVault {
+    function value(address account, bool strict) external view returns (int256);
+    function seize(address account, int256 need) external returns (int256 bought);
+}
+
 /// @title ClearingHouse
 /// @notice Cross-margined perpetual futures cleared in the Settlement's batches.
 ///
-/// Accounts hold one collateral token (a stablecoin); one account's collateral backs all of its
-/// positions. The maths is `protocol/margin.ts`, reproduced to the wei by `PerpMath`:
+/// Accounts hold the settlement stablecoin (`collateralToken`) here and, optionally, extra
+/// collateral tokens with haircuts in the `CollateralVault` (a separate contract only for the
+/// EIP-170 size limit); one account's collateral backs all of its positions. The stablecoin is the
+/// settlement currency: realised PnL, fees, funding and penalties move only its balance
+/// (`collateral`, which may go negative). Equity adds the vault's haircut value of the account's
+/// extra collateral (zero for a stale feed in batch checks; strict reads in withdrawals and
+/// liquidations). The maths is `protocol/margin.ts`, reproduced to the wei by `PerpMath`:
 ///   equity      = collateral + sum(size * mark - openNotional) - sum(pending funding)
 ///   initial     = sum(ceil(ceil(|size| * mark) * IMF))      maintenance: same with MMF
 /// where mark is the market's oracle price (`OracleAdapter`).
@@ -135,6 +146,7 @@ contract ClearingHouse {
     error NotLiquidatable(address account, int256 equity, int256 maintenance);
     error SelfLiquidation();
     error UnpricedMarket(uint32 market);
+    error CollateralVaultAlreadySet();
     /// @notice ADL only runs for a bankrupt account (equity < 0) whose loss exceeds the insurance fund.
     error AdlNotNeeded(address account, int256 equity, int256 insuranceFund);
     /// @notice The counterparties given cannot take over the account's whole position in `market`.
@@ -173,6 +185,7 @@ contract ClearingHouse {
         int256 badDebt
     );
     event OwnerChanged(address indexed owner);
+    event CollateralVaultSet(address indexed vault);
     /// @notice ADL: `counterparty` took over `size` of the bankrupt `account`'s position and paid `charge` of its loss.
     event Deleveraged(address indexed account, address indexed counterparty, uint32 indexed market, int256 size, int256 charge);
 
@@ -203,6 +216,8 @@ contract ClearingHouse {
     mapping(address account => int256) public collateral;
     mapping(address account => mapping(uint32 market => Position)) internal _positions;
     mapping(address account => uint32[]) internal _accountMarkets;
+    /// @notice Holds extra collateral tokens with haircuts (zero: stablecoin only).
+    ICollateralVault public collateralVault;
 
     /// @dev Transient-storage seed for "account already in this batch's touched list".
     uint256 private constant TOUCHED_SEED = 0x7c0e0b5d;
@@ -236,6 +251,13 @@ contract ClearingHouse {
     function setOwner(address owner_) external onlyOwner {
         owner = owner_;
         emit OwnerChanged(owner_);
+    }
+
+    /// @notice Connects the extra-collateral vault (once: balances live there).
+    function setCollateralVault(ICollateralVault vault) external onlyOwner {
+        if (address(collateralVault) != address(0)) revert CollateralVaultAlreadySet();
+        collateralVault = vault;
+        emit CollateralVaultSet(address(vault));
     }
 
     /// @notice Lists market `id` with `config`; the feed's decimals fix the price normalisation.
@@ -302,7 +324,7 @@ contract ClearingHouse {
         if (amount > MAX_AMOUNT) revert AmountTooLarge(amount);
         // forge-lint: disable-next-line(unsafe-typecast) -- amount <= MAX_AMOUNT = 1e36 < 2^255
         collateral[msg.sender] -= int256(amount);
-        _requireInitialMargin(msg.sender, true);
+        requireWithdrawable(msg.sender);
         collateralToken.safeTransfer(to, amount);
         emit Withdrawn(msg.sender, to, amount);
     }
@@ -519,6 +541,8 @@ contract ClearingHouse {
         returns (int256 equity, int256 initial, int256 maintenance, int256 totalNotional)
     {
         equity = collateral[account];
+        ICollateralVault vault = collateralVault;
+        if (address(vault) != address(0)) equity += vault.value(account, strict);
         uint32[] storage list = _accountMarkets[account];
         uint256 n = list.length;
         for (uint256 i; i < n; ++i) {
@@ -540,6 +564,14 @@ contract ClearingHouse {
         if (price == 0 || price > MAX_PRICE) revert UnpricedMarket(id);
         // forge-lint: disable-next-line(unsafe-typecast) -- 0 < price <= MAX_PRICE = 1e36 was just checked
         return int256(price);
+    }
+
+    /// @notice The withdrawal check (also for the vault's withdrawals): reverts `InsufficientMargin`
+    /// unless `account` meets initial margin at strict reads. Nothing to price (no positions and a
+    /// non-negative stablecoin balance) always passes, without reading a feed.
+    function requireWithdrawable(address account) public view {
+        if (_accountMarkets[account].length == 0 && collateral[account] >= 0) return;
+        _requireInitialMargin(account, true);
     }
 
     function _requireInitialMargin(address account, bool strict) private view {
@@ -593,13 +625,21 @@ contract ClearingHouse {
 
         int256 remaining = collateral[account];
         bool closedAll = _accountMarkets[account].length == 0;
+        int256 insuranceDelta;
+        // A fully closed account whose stablecoin does not cover the penalty sells its extra
+        // collateral to the insurance fund at the strict haircut price, as much as needed.
+        if (closedAll && remaining < penalty) {
+            int256 bought = _seize(account, penalty - remaining);
+            remaining += bought;
+            insuranceDelta = -bought;
+        }
         // A partial liquidation leaves equity above the penalty by construction of the fraction; a
         // full one takes what collateral is left, up to the penalty.
         if (closedAll && penalty > remaining) penalty = remaining > 0 ? remaining : int256(0);
         reward = PerpMath.mulDivFloor(penalty, liquidatorShare, WAD);
         remaining -= penalty;
         collateral[liquidator] += reward;
-        int256 insuranceDelta = penalty - reward;
+        insuranceDelta += penalty - reward;
 
         if (closedAll && remaining < 0) {
             badDebt = -remaining;
@@ -609,6 +649,13 @@ contract ClearingHouse {
         }
         collateral[account] = remaining;
         insuranceFund += insuranceDelta;
+    }
+
+    /// @dev The vault's `seize` (0 without a vault): the stablecoin value of the extra collateral
+    /// sold to the insurance fund; the caller credits the account and debits the fund.
+    function _seize(address account, int256 need) private returns (int256) {
+        ICollateralVault vault = collateralVault;
+        return address(vault) == address(0) ? int256(0) : vault.seize(account, need);
     }
 
     /// @dev Books `badDebt` as covered up to what the insurance fund held (`available`), the rest uncovered.
@@ -675,8 +722,15 @@ contract ClearingHouse {
         for (uint256 i; i < ids.length; ++i) {
             totalTaken += _adlMarket(account, ids[i], counterparties, taken, profit, i * n);
         }
-        // The account is flat now; its collateral is what is left (negative: the loss to cover).
+        // The account is flat now; its collateral is what is left (negative: the loss to cover). Its
+        // extra collateral is sold to the insurance fund first (strict haircut price), as in `liquidate`.
         int256 loss = -collateral[account];
+        if (loss > 0) {
+            int256 bought = _seize(account, loss);
+            loss -= bought;
+            insuranceFund -= bought;
+            fund = insuranceFund;
+        }
         collateral[account] = 0;
         if (loss <= 0) {
             insuranceFund -= loss; // nothing left to cover (rounding): the dust goes to the fund

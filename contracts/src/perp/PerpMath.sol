@@ -82,6 +82,29 @@ library PerpMath {
         }
     }
 
+    /// @notice The oracle price less the haircut, rounded down: floor(price * (1 - haircut)).
+    function haircutPrice(uint256 price, uint256 haircut) internal pure returns (uint256) {
+        return price * (UWAD - haircut) / UWAD;
+    }
+
+    /// @notice What `amount` (base units of a `decimals`-decimal token) of extra collateral counts
+    /// in equity: floor(amount * haircutPrice / 10^decimals), price = stablecoin base units per whole
+    /// token, rounded down twice (against the account). amount, price <= 1e36 keep it in range.
+    function collateralValue(uint256 amount, uint256 price, uint8 decimals, uint256 haircut)
+        internal
+        pure
+        returns (int256)
+    {
+        // forge-lint: disable-next-line(unsafe-typecast) -- <= 1e36 * 1e36 < 2^255
+        return int256(amount * haircutPrice(price, haircut) / 10 ** decimals);
+    }
+
+    /// @notice The smallest amount of extra collateral whose value (`collateralValue`) is at least
+    /// `value` > 0, given a haircut price > 0: ceil(value * 10^decimals / haircutPrice).
+    function collateralForValue(uint256 value, uint256 hcPrice, uint8 decimals) internal pure returns (uint256) {
+        return (value * 10 ** decimals + hcPrice - 1) / hcPrice;
+    }
+
     /// @notice The smallest fraction of every position to close at mark that brings the account
     /// back to the liquidation target, halfway between maintenance and initial margin (so one
     /// liquidation is enough in ordinary moves), given a penalty on closed notional; 0 above
