@@ -1,10 +1,13 @@
 // The chain-facing parts of the node, behind interfaces so validation and the pool run without
 // an RPC endpoint. ViemChainChecker: balance and allowance to the vault, nonce bit, EIP-1271
-// isValidSignature, cached per block; every call has a timeout, and when the endpoint fails the
+// isValidSignature, and for position intents the clearing house's view of the account (a listed
+// market, a margin account, a reduce-only intent that reduces, plausible margin), cached per block; every call has a timeout, and when the endpoint fails the
 // checker says `unavailable` (validation degrades to off-chain checks), logs the transition once,
 // sets node_chain_check_degraded, and recovers on the next successful call.
 import { createPublicClient, erc20Abi, http, type Address, type Hex, type PublicClient } from 'viem';
+import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
 import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
+import { mulDivCeil, notional, WAD } from '../protocol/margin.ts';
 import type { SignedIntent } from '../protocol/intent.ts';
 import type { Logger } from './log.ts';
 import type { NodeMetrics } from './metrics.ts';
@@ -47,6 +50,7 @@ export class ViemChainChecker implements ChainChecker {
   readonly client: PublicClient;
   private readonly o: ViemCheckerOptions;
   private vault?: Address;
+  private clearingHouse?: Address;
   private block?: { number: bigint; at: number };
   private readonly cache = new Map<string, Promise<unknown>>();
   private degraded = false;
@@ -116,6 +120,9 @@ export class ViemChainChecker implements ChainChecker {
         const need = i.partiallyFillable ? 1n : i.sellAmount;
         if (balance < need) return this.done({ status: 'invalid', code: 'insufficient_balance', reason: `${owner} holds ${balance} of ${token}, needs ${need}`, penalize: false });
         if (allowance < need) return this.done({ status: 'invalid', code: 'insufficient_allowance', reason: `${owner} allows the vault ${allowance} of ${token}, needs ${need}`, penalize: false });
+      } else {
+        const verdict = await this.checkPosition(signed.intent, owner, block);
+        if (verdict) return this.done(verdict);
       }
       return this.done({ status: 'ok' });
     } catch (err) {
@@ -123,6 +130,49 @@ export class ViemChainChecker implements ChainChecker {
       this.setDegraded(true, reason);
       return { status: 'unavailable', reason };
     }
+  }
+
+  /**
+   * A position intent is plausible when its market is listed, the account has a margin account
+   * (collateral or positions), a reduce-only intent really reduces, and, for anything that adds
+   * exposure, the account's equity covers its current initial requirement plus the new size's
+   * (at the oracle mark, plus the taker fee). The batch's own margin check on chain stays the rule:
+   * this only keeps intents that cannot settle out of the pool and auctions. Not penalised: the
+   * account's state may differ between honest nodes by a block.
+   */
+  private async checkPosition(
+    p: Extract<SignedIntent, { type: 'position' }>['intent'],
+    account: Address,
+    block: bigint,
+  ): Promise<ChainCheck | undefined> {
+    const invalid = (code: string, reason: string): ChainCheck => ({ status: 'invalid', code, reason, penalize: false });
+    this.clearingHouse ??= await this.client.readContract({ address: this.o.settlement, abi: settlementAbi, functionName: 'clearingHouse' });
+    const ch = this.clearingHouse;
+    if (/^0x0{40}$/i.test(ch)) return invalid('no_clearing_house', 'this settlement has no clearing house: position intents cannot settle');
+    const read = <T>(key: string, f: () => Promise<T>): Promise<T> => this.cached(`${block}:${key}`, f);
+    // Listed first: an unlisted market has no oracle, and reading its mark would revert.
+    const [, , , listed] = await read(`mstate:${p.market}`, () =>
+      this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'marketState', args: [p.market], blockNumber: block }),
+    );
+    if (!listed) return invalid('unknown_market', `market ${p.market} is not listed`);
+    const [config, [mark], [equity, initial], collateral, current] = await Promise.all([
+      read(`mconf:${p.market}`, () => this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'marketConfig', args: [p.market], blockNumber: block })),
+      read(`mark:${p.market}`, () => this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'markPrice', args: [p.market], blockNumber: block })),
+      read(`health:${account}`, () => this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'accountHealth', args: [account], blockNumber: block })),
+      read(`coll:${account}`, () => this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'collateral', args: [account], blockNumber: block })),
+      read(`pos:${account}:${p.market}`, () => this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'position', args: [account, p.market], blockNumber: block })),
+    ]);
+    if (collateral === 0n && current.size === 0n && equity <= 0n) return invalid('no_margin_account', `${account} has no collateral in the clearing house`);
+    const reduces = current.size !== 0n && (current.size > 0n) !== (p.sizeDelta > 0n) && (p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta) <= (current.size < 0n ? -current.size : current.size);
+    if (p.reduceOnly && !reduces) return invalid('not_reducing', `reduce-only intent would not reduce ${account}'s position of ${current.size} in market ${p.market}`);
+    if (reduces) return undefined;
+    // Requirements are taken at the mark (as the clearing house does after the batch).
+    const added = mulDivCeil(notional(p.sizeDelta, mark), BigInt(config.initialMarginFraction), WAD);
+    const fee = mulDivCeil(notional(p.sizeDelta, mark), BigInt(config.feeFraction), WAD);
+    if (equity - fee < initial + added) {
+      return invalid('insufficient_margin', `${account} has equity ${equity}; initial margin after this intent would be ${initial + added} (+ fee ${fee})`);
+    }
+    return undefined;
   }
 
   /** Whether `solver` is bonded (Settlement.isSolver) at the latest block; undefined when the RPC fails. */
