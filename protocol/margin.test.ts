@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   accountHealth,
   applyFill,
+  collateralForValue,
+  collateralValue,
+  haircutPrice,
   emptyPosition,
   isLiquidatable,
   liquidationFraction,
@@ -134,6 +137,52 @@ describe('margin maths', () => {
           expect(isLiquidatable(after)).toBe(false);
         }
       }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('extra collateral: worked example, WETH at 3,000 with a 10% haircut backs 2 ETH long', () => {
+    // Alice deposits 1 WETH and no stablecoin; the fee of 6 takes her stablecoin to -6.
+    const weth = { amount: WAD, price: 3000n * WAD, decimals: 18, haircut: WAD / 10n };
+    expect(collateralValue(weth.amount, weth.price, weth.decimals, weth.haircut)).toBe(2700n * WAD);
+    const { position } = applyFill(emptyPosition(), 2n * WAD, 3000n * WAD);
+    const account = { collateral: -6n * WAD, positions: new Map([[1, position]]), extraCollateral: [weth] };
+    expect(accountHealth(account, new Map([[1, market(3000n * WAD)]]))).toEqual({
+      equity: 2694n * WAD, initialRequirement: 600n * WAD, maintenanceRequirement: 300n * WAD,
+    });
+    // A stale feed is passed as price 0: the WETH counts nothing.
+    expect(accountHealth({ ...account, extraCollateral: [{ ...weth, price: 0n }] }, new Map([[1, market(3000n * WAD)]])).equity).toBe(-6n * WAD);
+    // Backward compatible: no extraCollateral field is the stablecoin alone.
+    expect(accountHealth({ collateral: 5n, positions: new Map() }, new Map()).equity).toBe(5n);
+  });
+
+  it('collateralValue rounds down (8-decimal WBTC, odd prices) and never exceeds amount * price * (1 - haircut)', () => {
+    expect(collateralValue(1n, 60_000n * WAD, 8, WAD / 5n)).toBe(480n * 10n ** 12n); // one satoshi
+    expect(haircutPrice(3000n * WAD + 1n, WAD / 10n)).toBe(2700n * WAD);
+    expect(collateralValue(3n, 3000n * WAD + 1n, 18, WAD / 10n)).toBe(8100n);
+    expect(() => collateralValue(1n, 1n, 18, WAD)).toThrow();
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 30n }),
+        fc.bigInt({ min: 0n, max: 10n ** 30n }),
+        fc.integer({ min: 0, max: 18 }),
+        fc.bigInt({ min: 0n, max: WAD - 1n }),
+        (amount, p, decimals, haircut) => {
+          const v = collateralValue(amount, p, decimals, haircut);
+          const scale = 10n ** BigInt(decimals) * WAD;
+          const exact = amount * p * (WAD - haircut);
+          expect(v >= 0n).toBe(true);
+          expect(v * scale <= exact).toBe(true);
+          expect((v + 1n) * scale + amount * WAD > exact).toBe(true);
+          if (v > 0n) {
+            const hp = haircutPrice(p, haircut);
+            const need = collateralForValue(v, hp, decimals);
+            expect(need <= amount).toBe(true);
+            expect(collateralValue(need, hp, decimals, 0n) >= v).toBe(true);
+            expect(collateralValue(need - 1n, hp, decimals, 0n) < v).toBe(true);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -8,9 +8,11 @@
 // Each position keeps a signed `openNotional` (what it cost: size * entry price) and the market's
 // cumulative funding index when last touched. Then
 //   unrealised PnL  = size * mark / 1e18 - openNotional
-//   equity          = collateral + sum(unrealised PnL) - sum(pending funding)
+//   equity          = collateral + sum(extra collateral value) + sum(unrealised PnL) - sum(pending funding)
 //   initial req.    = sum(|size| * mark / 1e18 * initialMarginFraction / 1e18)
 //   maintenance req = the same with maintenanceMarginFraction
+// `collateral` is the settlement stablecoin (it carries PnL, fees and funding and may go negative);
+// extra collateral tokens count at their oracle price less a haircut (collateralValue).
 // Rounding always goes against the account (losses and requirements round up, gains down), so
 // the system never books more equity than exists: that is what keeps it solvent.
 
@@ -89,9 +91,33 @@ export function applyFill(p: Position, sizeDelta: bigint, price: bigint): { posi
   };
 }
 
+/** floor(price * (1 - haircut)): the oracle price of one whole extra-collateral token less its haircut. */
+export const haircutPrice = (price: bigint, haircut: bigint): bigint => (price * (WAD - haircut)) / WAD;
+
+/**
+ * What `amount` base units of a `decimals`-decimal extra collateral token count in equity, in
+ * stablecoin base units: floor(amount * haircutPrice(price, haircut) / 10^decimals), where `price`
+ * is one whole token in stablecoin base units (a stale feed: pass 0) and `haircut` a 1e18 fraction.
+ * Both floors go against the account. Same as the contracts' PerpMath.collateralValue.
+ */
+export function collateralValue(amount: bigint, price: bigint, decimals: number, haircut: bigint): bigint {
+  if (amount < 0n || price < 0n || haircut < 0n || haircut >= WAD) throw new Error('collateralValue: out of range');
+  return (amount * haircutPrice(price, haircut)) / 10n ** BigInt(decimals);
+}
+
+/** The smallest amount whose collateralValue (at haircut price `hcPrice` > 0, no further haircut) is at least `value` > 0. */
+export const collateralForValue = (value: bigint, hcPrice: bigint, decimals: number): bigint =>
+  (value * 10n ** BigInt(decimals) + hcPrice - 1n) / hcPrice;
+
+/** An extra collateral holding: amount in token base units, price of one whole token in stablecoin base units (0 if stale). */
+export type CollateralHolding = { amount: bigint; price: bigint; decimals: number; haircut: bigint };
+
 export type AccountState = {
+  /** The settlement stablecoin balance (may be negative). */
   collateral: bigint;
   positions: ReadonlyMap<number, Position>;
+  /** Extra collateral tokens, valued with collateralValue. */
+  extraCollateral?: readonly CollateralHolding[];
 };
 
 export type MarketState = MarketParams & { mark: bigint; fundingIndex: bigint };
@@ -105,6 +131,7 @@ export type AccountHealth = {
 /** Equity and requirements of an account across every market it holds a position in. */
 export function accountHealth(account: AccountState, markets: ReadonlyMap<number, MarketState>): AccountHealth {
   let equity = account.collateral;
+  for (const c of account.extraCollateral ?? []) equity += collateralValue(c.amount, c.price, c.decimals, c.haircut);
   let initialRequirement = 0n;
   let maintenanceRequirement = 0n;
   for (const [id, p] of account.positions) {

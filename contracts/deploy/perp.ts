@@ -1,10 +1,12 @@
 // The cross-margin clearing house on the devnet: Chainlink-shaped price feeds the devnet price
 // feeder moves (DevnetPriceFeed), the ClearingHouse with its markets, and the solver/user helpers
-// for position intents: sign a PositionIntent, encode `Batch.positions`, deposit collateral.
+// for position intents: sign a PositionIntent, encode `Batch.positions`, deposit collateral. The
+// CollateralVault (extra collateral tokens with haircuts) is deployed and connected with it.
 import { encodeAbiParameters, getContract, type Address, type Hex, type LocalAccount } from 'viem';
 import { intentDomain, positionIntentTypes } from '../../protocol/eip712.ts';
 import type { PositionIntent } from '../../protocol/intent.ts';
 import { clearingHouseAbi, clearingHouseBytecode } from '../artifacts/ClearingHouse.ts';
+import { collateralVaultAbi, collateralVaultBytecode } from '../artifacts/CollateralVault.ts';
 import { devnetPriceFeedAbi, devnetPriceFeedBytecode } from '../artifacts/DevnetPriceFeed.ts';
 import { settlementAbi } from '../artifacts/Settlement.ts';
 import { confirm, deploy, type DevnetClients, type DevnetWalletClient } from './clients.ts';
@@ -35,6 +37,22 @@ export type PerpMarketSpec = {
   config?: Partial<Omit<MarketConfig, 'feed'>>;
 };
 
+/** An extra collateral token for the CollateralVault (CollateralVault.CollateralConfig plus its feed). */
+export type ExtraCollateralSpec = {
+  token: Address;
+  /** An existing feed pricing one whole token in the stablecoin (e.g. a market's), else one is deployed. */
+  feed?: Address;
+  /** For a deployed feed: description, answer and decimals. */
+  description?: string;
+  answer?: bigint;
+  feedDecimals?: number;
+  heartbeat?: number;
+  /** 1e18 fraction: WAD / 10n = 10%. */
+  haircut: bigint;
+  /** In the token's base units. */
+  depositCap: bigint;
+};
+
 export type PerpOptions = {
   /** Who may call settlePositions: the Settlement (or, in isolated tests, any account). */
   settlement: Address;
@@ -47,9 +65,18 @@ export type PerpOptions = {
   feeder?: Address;
   liquidationPenalty?: bigint;
   liquidatorShare?: bigint;
+  /** Extra collateral tokens listed in the vault (the owner must be the deployer to list them here). */
+  extraCollateral?: readonly ExtraCollateralSpec[];
 };
 
-export type PerpDeployment = { clearingHouse: Address; feeds: Record<number, Address> };
+export type PerpDeployment = {
+  clearingHouse: Address;
+  feeds: Record<number, Address>;
+  /** Holds extra collateral tokens (connected to the clearing house). */
+  collateralVault: Address;
+  /** Feed of each listed extra collateral token. */
+  collateralFeeds: Record<Address, Address>;
+};
 
 /** IMF 10%, MMF 5%, fee 0.05%, 5% deviation guard, 8 h funding capped at 1% per period, 1 hour heartbeat. */
 export const defaultMarketConfig: Omit<MarketConfig, 'feed'> = {
@@ -101,7 +128,36 @@ export async function deployPerp(clients: DevnetClients, options: PerpOptions): 
       clients.deployer.writeContract({ address: clearingHouse, abi: clearingHouseAbi, functionName: 'listMarket', args: [m.id, config] }),
     );
   }
-  return { clearingHouse, feeds };
+  const collateralVault = await deploy(clients, collateralVaultAbi, collateralVaultBytecode, [clearingHouse]);
+  await confirm(
+    clients.publicClient,
+    clients.deployer.writeContract({ address: clearingHouse, abi: clearingHouseAbi, functionName: 'setCollateralVault', args: [collateralVault] }),
+  );
+  const collateralFeeds: Record<Address, Address> = {};
+  for (const c of options.extraCollateral ?? []) {
+    collateralFeeds[c.token] = await listExtraCollateral(clients, collateralVault, c, options.feeder ?? deployer);
+  }
+  return { clearingHouse, feeds, collateralVault, collateralFeeds };
+}
+
+/** Lists (or re-configures) an extra collateral token in the vault, deploying its feed if none is given. Returns the feed. */
+export async function listExtraCollateral(clients: DevnetClients, vault: Address, c: ExtraCollateralSpec, feeder: Address = clients.deployer.account.address): Promise<Address> {
+  const feed =
+    c.feed ??
+    (await deployPriceFeed(clients, { owner: feeder, decimals: c.feedDecimals ?? 8, description: c.description ?? 'COLLATERAL / USD', answer: c.answer ?? 10n ** 8n }));
+  const config = { feed, heartbeat: c.heartbeat ?? defaultMarketConfig.heartbeat, haircut: c.haircut, depositCap: c.depositCap };
+  await confirm(clients.publicClient, clients.deployer.writeContract({ address: vault, abi: collateralVaultAbi, functionName: 'setCollateral', args: [c.token, config] }));
+  return feed;
+}
+
+/** Approves the vault and deposits `amount` of extra collateral `token` for `account` (who must hold it). */
+export async function depositExtraCollateral(clients: DevnetClients, vault: Address, token: Address, account: LocalAccount, amount: bigint): Promise<void> {
+  const wallet = clients.walletFor(account);
+  await approveMax(clients, wallet, token, vault);
+  await confirm(
+    clients.publicClient,
+    wallet.writeContract({ address: vault, abi: collateralVaultAbi, functionName: 'depositCollateral', args: [account.address, token, amount] }),
+  );
 }
 
 export function clearingHouseContract(clients: DevnetClients, address: Address, wallet: DevnetWalletClient = clients.deployer) {
@@ -189,23 +245,35 @@ export const DEVNET_PERP_MARKETS: readonly PerpMarketSpec[] = [
   { id: 3, description: 'SOL / USD', answer: 150n * 10n ** 8n },
 ];
 
+/** WBTC as devnet extra collateral: 10% haircut, at most 1,000 WBTC in total, priced by the BTC market's feed. */
+export const DEVNET_WBTC_HAIRCUT = WAD / 10n;
+export const DEVNET_WBTC_DEPOSIT_CAP = 1000n * 10n ** 8n;
+
 /**
  * Adds the clearing house to a deployed devnet: DAI (18 decimals) as collateral, the three markets,
  * the deployer as feeder and owner, and connects it to the Settlement (`setClearingHouse`, as the
- * Settlement owner, which deployDevnet makes the deployer).
+ * Settlement owner, which deployDevnet makes the deployer). With `tokens.wbtc`, WBTC is listed as
+ * extra collateral in the vault, priced by the BTC / USD market feed (the price feeder moves it),
+ * with a 10% haircut and a 1,000 WBTC deposit cap.
  */
 export async function deployDevnetPerp(
   clients: DevnetClients,
-  devnet: { settlement: { settlement: Address }; tokens: { dai: Address } },
+  devnet: { settlement: { settlement: Address }; tokens: { dai: Address; wbtc?: Address } },
   options: Partial<Omit<PerpOptions, 'settlement' | 'collateral' | 'collateralDecimals'>> = {},
 ): Promise<PerpDeployment> {
-  const perp = await deployPerp(clients, {
+  let perp = await deployPerp(clients, {
     markets: DEVNET_PERP_MARKETS,
     ...options,
     settlement: devnet.settlement.settlement,
     collateral: devnet.tokens.dai,
     collateralDecimals: 18,
   });
+  const btcFeed = perp.feeds[2];
+  if (devnet.tokens.wbtc !== undefined && btcFeed !== undefined && options.extraCollateral === undefined) {
+    const spec = { token: devnet.tokens.wbtc, feed: btcFeed, haircut: DEVNET_WBTC_HAIRCUT, depositCap: DEVNET_WBTC_DEPOSIT_CAP };
+    const feed = await listExtraCollateral(clients, perp.collateralVault, spec);
+    perp = { ...perp, collateralFeeds: { ...perp.collateralFeeds, [devnet.tokens.wbtc]: feed } };
+  }
   await confirm(
     clients.publicClient,
     clients.deployer.writeContract({

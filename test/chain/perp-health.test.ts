@@ -2,6 +2,9 @@
 // matched batches on 3 markets, random oracle moves and time (funding), and after every batch the
 // contract's positions, collateral and accountHealth equal a TypeScript mirror that applies the
 // same fills with protocol/margin.ts (applyFill, tradeFee, pendingFunding, accountHealth), to the wei.
+// Half the traders also hold extra collateral in the CollateralVault (WETH 18 decimals with a 10%
+// haircut, WBTC 8 decimals with 20%, feeds moving like the markets) and little stablecoin, so their
+// stablecoin goes negative and their equity leans on collateralValue.
 // Here an anvil account plays the Settlement (calls settlePositions directly); the settle path
 // through Settlement is covered by perp-settle.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,13 +16,23 @@ import {
   mulDivCeil,
   tradeFee,
   type AccountState,
+  type CollateralHolding,
   type MarketState,
   type Position,
 } from '../../protocol/margin.ts';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
+import { collateralVaultAbi } from '../../contracts/artifacts/CollateralVault.ts';
 import { startAnvil, type Anvil } from '../../contracts/deploy/anvil.ts';
 import { confirm, devnetClients, type DevnetClients } from '../../contracts/deploy/clients.ts';
-import { defaultMarketConfig, deployPerp, depositCollateral, setFeedPrice, WAD, type PerpDeployment } from '../../contracts/deploy/perp.ts';
+import {
+  defaultMarketConfig,
+  deployPerp,
+  depositCollateral,
+  depositExtraCollateral,
+  setFeedPrice,
+  WAD,
+  type PerpDeployment,
+} from '../../contracts/deploy/perp.ts';
 import { deployTestToken, mint } from '../../contracts/deploy/tokens.ts';
 
 const MARKETS = [
@@ -48,6 +61,8 @@ let perp: PerpDeployment;
 let settler: LocalAccount;
 let traders: LocalAccount[];
 let collateral: Address;
+/** Extra collateral: token, decimals, haircut, feed answer (8 decimals). */
+let extras: { token: Address; decimals: number; haircut: bigint; answer: bigint }[];
 
 beforeAll(async () => {
   anvil = await startAnvil();
@@ -55,19 +70,41 @@ beforeAll(async () => {
   settler = clients.accounts[2]!;
   traders = clients.accounts.slice(3, 9);
   collateral = await deployTestToken(clients, { name: 'Dai Stablecoin', symbol: 'DAI', decimals: 18 });
-  perp = await deployPerp(clients, { settlement: settler.address, collateral, collateralDecimals: 18, markets: MARKETS });
+  const weth = await deployTestToken(clients, { name: 'Wrapped Ether', symbol: 'WETH', decimals: 18 });
+  const wbtc = await deployTestToken(clients, { name: 'Wrapped BTC', symbol: 'WBTC', decimals: 8 });
+  extras = [
+    { token: weth, decimals: 18, haircut: WAD / 10n, answer: 3000n * 10n ** 8n },
+    { token: wbtc, decimals: 8, haircut: WAD / 5n, answer: 60_000n * 10n ** 8n },
+  ];
+  perp = await deployPerp(clients, {
+    settlement: settler.address,
+    collateral,
+    collateralDecimals: 18,
+    markets: MARKETS,
+    extraCollateral: extras.map((e) => ({ token: e.token, answer: e.answer, description: 'X / USD', haircut: e.haircut, depositCap: 10n ** 30n })),
+  });
 });
 
 afterAll(async () => {
   await anvil?.stop();
 });
 
-type Mirror = { collateral: bigint; positions: Map<number, Position> };
+type Mirror = { collateral: bigint; positions: Map<number, Position>; extra: Map<Address, bigint> };
 
 async function read<T>(functionName: string, args: readonly unknown[], blockNumber: bigint): Promise<T> {
   return (await clients.publicClient.readContract({
     address: perp.clearingHouse,
     abi: clearingHouseAbi,
+    functionName: functionName as never,
+    args: args as never,
+    blockNumber,
+  })) as T;
+}
+
+async function readVault<T>(functionName: string, args: readonly unknown[], blockNumber: bigint): Promise<T> {
+  return (await clients.publicClient.readContract({
+    address: perp.collateralVault,
+    abi: collateralVaultAbi,
     functionName: functionName as never,
     args: args as never,
     blockNumber,
@@ -94,12 +131,24 @@ describe('clearing house vs protocol/margin.ts', () => {
   it('agrees to the wei on random portfolios, prices and funding', async () => {
     const r = rng(20261121);
     const mirror = new Map<Address, Mirror>();
-    for (const t of traders) {
-      const amount = parseUnits(String(r.int(20_000, 200_000)), 18);
+    for (const [k, t] of traders.entries()) {
+      const mixed = k % 2 === 0;
+      const amount = parseUnits(String(mixed ? r.int(100, 2000) : r.int(20_000, 200_000)), 18);
       await mint(clients, collateral, t.address, amount);
       await depositCollateral(clients, perp.clearingHouse, collateral, t, amount);
-      mirror.set(t.address, { collateral: amount, positions: new Map() });
+      const extra = new Map<Address, bigint>();
+      if (mixed) {
+        for (const e of extras) {
+          // odd amounts worth roughly $10k-$100k
+          const a = (parseUnits(String(r.int(10_000, 100_000)), e.decimals) * 10n ** 8n) / e.answer + BigInt(r.int(1, 999));
+          await mint(clients, e.token, t.address, a);
+          await depositExtraCollateral(clients, perp.collateralVault, e.token, t, a);
+          extra.set(e.token, a);
+        }
+      }
+      mirror.set(t.address, { collateral: amount, positions: new Map(), extra });
     }
+    const extraAnswers = new Map<Address, bigint>(extras.map((e) => [e.token, e.answer]));
     const settle = clients.walletFor(settler);
     const answers = new Map<number, bigint>(MARKETS.map((m) => [m.id, m.answer]));
     let settled = 0;
@@ -114,6 +163,11 @@ describe('clearing house vs protocol/margin.ts', () => {
         const moved = (a * BigInt(10_000 + r.int(-300, 300))) / 10_000n;
         answers.set(m.id, moved);
         await setFeedPrice(clients, perp.feeds[m.id]!, moved);
+      }
+      for (const e of extras) {
+        const moved = (extraAnswers.get(e.token)! * BigInt(10_000 + r.int(-300, 300))) / 10_000n + BigInt(r.int(0, 99));
+        extraAnswers.set(e.token, moved);
+        await setFeedPrice(clients, perp.collateralFeeds[e.token]!, moved);
       }
       // One batch: 1-3 markets, in each 2-4 traders whose deltas net to zero, a clearing price within 2% of the oracle.
       const ids = MARKETS.filter(() => r.next() < 0.7).map((m) => m.id);
@@ -184,7 +238,15 @@ describe('clearing house vs protocol/margin.ts', () => {
           expect(onChain.openNotional).toBe(mine?.openNotional ?? 0n);
           if (mine) expect(onChain.fundingIndex).toBe(mine.fundingIndex);
         }
-        const state: AccountState = { collateral: acc.collateral, positions: acc.positions };
+        const extraCollateral: CollateralHolding[] = [];
+        for (const e of extras) {
+          const amount = acc.extra.get(e.token) ?? 0n;
+          expect(await readVault<bigint>('balanceOf', [t.address, e.token], block)).toBe(amount);
+          const [price, fresh] = await readVault<readonly [bigint, boolean]>('collateralPrice', [e.token], block);
+          expect(price).toBe(extraAnswers.get(e.token)! * 10n ** 10n);
+          if (amount > 0n) extraCollateral.push({ amount, price: fresh ? price : 0n, decimals: e.decimals, haircut: e.haircut });
+        }
+        const state: AccountState = { collateral: acc.collateral, positions: acc.positions, extraCollateral };
         const expected = accountHealth(state, markets);
         const [equity, initialRequirement, maintenanceRequirement] = await read<readonly [bigint, bigint, bigint]>('accountHealth', [t.address], block);
         expect({ equity, initialRequirement, maintenanceRequirement }).toEqual(expected);
@@ -193,6 +255,8 @@ describe('clearing house vs protocol/margin.ts', () => {
       }
     }
     expect(settled).toBeGreaterThan(15);
+    // the mixed-collateral traders really leaned on their extra collateral: some stablecoin went negative
+    expect([...mirror.values()].some((m) => m.extra.size > 0 && m.collateral < 0n)).toBe(true);
     expect(rejected).toBeGreaterThanOrEqual(0);
     // funding really ran (non-zero indices), so pendingFunding was part of the comparison
     expect([...lastMarkets.values()].some((m) => m.fundingIndex !== 0n)).toBe(true);
