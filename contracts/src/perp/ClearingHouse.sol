@@ -50,8 +50,9 @@ interface ICollateralVault {
 /// reads). The liquidator takes over the smallest fraction `liquidationFraction` of every position
 /// that restores maintenance (all of it when none does) at the oracle mark, and the account pays a
 /// penalty on the closed notional, split between the liquidator and the insurance fund. A fully
-/// closed account left with negative collateral is reset to zero and the insurance fund pays the
-/// difference. The liquidator must meet initial margin afterwards.
+/// closed account whose stablecoin does not cover the penalty first sells its extra collateral to
+/// the insurance fund at the strict haircut price (`CollateralVault.seize`); if its stablecoin is
+/// still negative it is reset to zero and the insurance fund pays the difference. The liquidator must meet initial margin afterwards.
 contract ClearingHouse {
     using TokenTransfer for address;
     using PerpMath for Position;

@@ -267,6 +267,31 @@ contract CollateralVaultTest is CollateralTestBase {
         _assertTokenConserved(weth, _accounts());
     }
 
+    /// ADL: alice (1,000 stablecoin + 0.1 WETH = 270) is long 2 ETH at 3,000; ETH falls to 2,200:
+    /// equity 994 + 270 - 1,600 = -336, beyond the insurance fund's 12 of fees. Her position closes
+    /// against bob's short, her WETH is sold to the fund for 270 first, and the remaining 336 is
+    /// charged to bob (the fund's stablecoin has nothing left: it is -258 against 0.1 WETH held).
+    function test_adl_seizesExtraCollateralFirst() public {
+        _deposit(alice, 1000e18);
+        _depositToken(weth, alice, 0.1e18);
+        _deposit(bob, 10_000e18);
+        _trade(ETH, 3000e18, alice, bob, 2e18);
+        _setPrice(ethFeed, 2200e8);
+        assertEq(_equity(alice), -336e18);
+        address[] memory cps = new address[](1);
+        cps[0] = bob;
+        ch.autoDeleverage(alice, cps);
+        assertEq(ch.collateral(alice), 0);
+        assertEq(vault.balanceOf(alice, address(weth)), 0);
+        assertEq(vault.insuranceCollateral(address(weth)), 0.1e18);
+        assertEq(ch.insuranceFund(), 12e18 - 270e18);
+        assertEq(ch.badDebtSocialised(), 336e18);
+        assertEq(ch.badDebtCovered(), 0);
+        assertEq(ch.collateral(bob), 10_000e18 - 6e18 + 1600e18 - 336e18);
+        _assertConserved(_accounts());
+        _assertTokenConserved(weth, _accounts());
+    }
+
     function test_seize_onlyClearingHouse() public {
         vm.expectRevert(abi.encodeWithSelector(CollateralVault.OnlyClearingHouse.selector, address(this)));
         vault.seize(alice, 1);
