@@ -8,6 +8,7 @@ import { v3LiquidityHelperAbi } from '../artifacts/V3LiquidityHelper.ts';
 import { confirm, type DevnetClients } from './clients.ts';
 import type { Devnet } from './devnet.ts';
 import { mint } from './tokens.ts';
+import { V3_MINT_GAS } from './uniswapV3.ts';
 
 /** The deployer adds `liquidity` to `pool` on [tickLower, tickUpper) (ticks multiples of the spacing). */
 export async function addV3Position(clients: DevnetClients, devnet: Devnet, pool: Address, tickLower: number, tickUpper: number, liquidity: bigint): Promise<void> {
@@ -20,7 +21,7 @@ export async function addV3Position(clients: DevnetClients, devnet: Devnet, pool
       await confirm(publicClient, deployer.writeContract({ address: token, abi: testTokenAbi, functionName: 'approve', args: [helper, maxUint256] }));
     }
   }
-  await confirm(publicClient, deployer.writeContract({ address: helper, abi: v3LiquidityHelperAbi, functionName: 'mint', args: [pool, tickLower, tickUpper, liquidity] }));
+  await confirm(publicClient, deployer.writeContract({ address: helper, abi: v3LiquidityHelperAbi, functionName: 'mint', args: [pool, tickLower, tickUpper, liquidity], gas: V3_MINT_GAS }));
 }
 
 /**

@@ -62,6 +62,14 @@ export type V3PoolSpec = {
   liquidity: bigint;
 };
 
+/**
+ * Gas limit for minting V3 liquidity. Not estimated: the pool's oracle does more work when a mint
+ * lands in a later second than the last observation, so an estimate taken in the same second as
+ * `initialize` can fall short when the block is mined a second later (seen on a loaded machine:
+ * the mint reverted out of gas at 349k).
+ */
+export const V3_MINT_GAS = 1_500_000n;
+
 /** Creates and initialises a pool (if it does not exist), adds full-range liquidity, returns the pool address. */
 export async function createV3Pool(clients: DevnetClients, v3: UniswapV3, spec: V3PoolSpec): Promise<Address> {
   const { publicClient, deployer } = clients;
@@ -81,7 +89,7 @@ export async function createV3Pool(clients: DevnetClients, v3: UniswapV3, spec: 
   const upper = Math.floor(MAX_TICK / spacing) * spacing;
   await confirm(
     publicClient,
-    deployer.writeContract({ address: v3.liquidityHelper, abi: v3LiquidityHelperAbi, functionName: 'mint', args: [pool, -upper, upper, spec.liquidity] }),
+    deployer.writeContract({ address: v3.liquidityHelper, abi: v3LiquidityHelperAbi, functionName: 'mint', args: [pool, -upper, upper, spec.liquidity], gas: V3_MINT_GAS }),
   );
   return getAddress(pool);
 }

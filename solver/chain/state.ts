@@ -177,7 +177,7 @@ export class ChainLiquidity {
 
   static async load(client: PublicClient, specs: readonly PoolSpec[], blockNumber?: bigint): Promise<ChainLiquidity> {
     const c = new ChainLiquidity(client, specs);
-    await c.reload(blockNumber ?? (await client.getBlockNumber()));
+    await c.reload(blockNumber ?? (await client.getBlockNumber({ cacheTime: 0 })));
     return c;
   }
 
@@ -191,7 +191,9 @@ export class ChainLiquidity {
 
   /** Applies every pool event in (block, toBlock] in log order. */
   async refresh(toBlock?: bigint): Promise<RefreshStats> {
-    const head = toBlock ?? (await this.client.getBlockNumber());
+    // cacheTime 0: viem caches the block number for a polling interval, and a head even one block
+    // stale misses the swap that was just mined.
+    const head = toBlock ?? (await this.client.getBlockNumber({ cacheTime: 0 }));
     const fromBlock = this.block + 1n;
     const known = await this.client.getBlock({ blockNumber: this.block }).catch(() => undefined);
     if (!known || known.hash !== this.blockHash) {
