@@ -23,7 +23,7 @@ import type { Address } from 'viem';
 import { scoreSolution } from '../../protocol/score.ts';
 import { solve, type Strategy } from '../../solver/solve.ts';
 import { makeInstance, type InstanceSpec } from '../solver/instances.ts';
-import { referenceOptimum } from '../solver/reference.ts';
+import { bisectionReference, referenceOptimum } from '../solver/reference.ts';
 import { uniformOptimum } from '../solver/uniform.ts';
 
 const SETTLEMENT = '0x00000000000000000000000000000000000000ee' as Address;
@@ -39,35 +39,6 @@ const specs: InstanceSpec[] = [
   { seed: 23, tokens: 20, pools: 300, intents: 100 },
   { seed: 24, tokens: 50, pools: 1000, intents: 200 },
 ];
-
-/** Bisection on the common marginal price: one SELL intent over parallel pools. */
-function bisectionReference(inst: ReturnType<typeof makeInstance>): number {
-  const i = inst.intents[0]!.intent;
-  const zeroForOne = i.sellToken === inst.pools[0]!.token0;
-  const x = Number(i.sellAmount);
-  const buf = new Float64Array(3);
-  const at = (r: number) => {
-    let input = 0;
-    let out = 0;
-    for (const p of inst.pools) {
-      p.arb(r, buf);
-      input += Math.max(0, zeroForOne ? -buf[0]! : -buf[1]!);
-      out += Math.max(0, zeroForOne ? buf[1]! : buf[0]!);
-    }
-    return { input, out };
-  };
-  let lo = 1e-30;
-  let hi = 1e30;
-  for (let k = 0; k < 200; k++) {
-    const mid = Math.sqrt(lo * hi);
-    const tooMuch = at(mid).input > x;
-    if (zeroForOne ? tooMuch : !tooMuch) lo = mid;
-    else hi = mid;
-  }
-  const out = at(Math.sqrt(lo * hi)).out;
-  const ref = Number(inst.auction.referencePrices.get(i.buyToken)!) / 1e18;
-  return (Math.max(0, out - Number(i.buyAmount)) * ref) / 1e18;
-}
 
 const rows = [];
 const fmt = (x: number | null, d = 2) => (x === null ? '-' : x.toFixed(d));

@@ -16,6 +16,7 @@
 // on the hinge smoothed by a softplus (which stays an upper bound of the hinge) with a temperature
 // that decreases stage by stage; the bound reported is the exact (unsmoothed) D at the best ν.
 import type { Address } from 'viem';
+import type { SwapIntent } from '../../protocol/intent.ts';
 import type { Auction } from '../../protocol/score.ts';
 import type { LiquidityAdapter } from '../../solver/liquidity/types.ts';
 
@@ -189,4 +190,40 @@ export function referenceOptimum(auction: Auction, pools: LiquidityAdapter[], op
   const nuOut = new Map<Address, number>();
   for (const [a, k] of index) nuOut.set(a, bestNu[k]!);
   return { bound: best / 1e18, sweeps, nu: nuOut };
+}
+
+/**
+ * Output of the best split of `amountIn` over parallel pools of one pair, found independently of
+ * the router: bisection on the common marginal price r until the pools together take exactly
+ * `amountIn` (float model, `arb`).
+ */
+export function parallelPoolsOutput(pools: readonly LiquidityAdapter[], zeroForOne: boolean, amountIn: number): number {
+  const buf = new Float64Array(3);
+  const at = (r: number) => {
+    let input = 0;
+    let out = 0;
+    for (const p of pools) {
+      p.arb(r, buf);
+      input += Math.max(0, zeroForOne ? -buf[0]! : -buf[1]!);
+      out += Math.max(0, zeroForOne ? buf[1]! : buf[0]!);
+    }
+    return { input, out };
+  };
+  let lo = 1e-30;
+  let hi = 1e30;
+  for (let k = 0; k < 200; k++) {
+    const mid = Math.sqrt(lo * hi);
+    const tooMuch = at(mid).input > amountIn;
+    if (zeroForOne ? tooMuch : !tooMuch) lo = mid;
+    else hi = mid;
+  }
+  return at(Math.sqrt(lo * hi)).out;
+}
+
+/** The optimum of a single-pair, single-sell-intent instance: its surplus over the limit in the numeraire. */
+export function bisectionReference(inst: { intents: { intent: SwapIntent }[]; pools: LiquidityAdapter[]; auction: Auction }): number {
+  const i = inst.intents[0]!.intent;
+  const out = parallelPoolsOutput(inst.pools, i.sellToken === inst.pools[0]!.token0, Number(i.sellAmount));
+  const ref = Number(inst.auction.referencePrices.get(i.buyToken)!) / 1e18;
+  return (Math.max(0, out - Number(i.buyAmount)) * ref) / 1e18;
 }

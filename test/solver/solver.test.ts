@@ -9,7 +9,7 @@ import { executePlan, Router } from '../../solver/router.ts';
 import { solve } from '../../solver/solve.ts';
 import { makeInstance } from './instances.ts';
 import { UniswapV2Pool } from '../../solver/liquidity/uniswapV2.ts';
-import { referenceOptimum } from './reference.ts';
+import { bisectionReference, parallelPoolsOutput, referenceOptimum } from './reference.ts';
 import { UniformReference } from './uniform.ts';
 
 const SETTLEMENT = '0x00000000000000000000000000000000000000ee' as Address;
@@ -40,29 +40,6 @@ describe('v2 adapter', () => {
   });
 });
 
-/** Independent reference for parallel pools: bisection on the common marginal price. */
-function bisectionReference(router: Router, x: number): number {
-  const buf = new Float64Array(3);
-  const inputAt = (r: number) => {
-    let total = 0;
-    let out = 0;
-    for (const p of router.pools) {
-      p.arb(r, buf);
-      total += Math.max(0, -buf[0]!);
-      out += Math.max(0, buf[1]!);
-    }
-    return { total, out };
-  };
-  let lo = 1e-30;
-  let hi = 1e30;
-  for (let k = 0; k < 200; k++) {
-    const mid = Math.sqrt(lo * hi);
-    if (inputAt(mid).total > x) lo = mid;
-    else hi = mid;
-  }
-  return inputAt(Math.sqrt(lo * hi)).out;
-}
-
 describe('router', () => {
   it('matches the bisection optimum on parallel pools and executes exactly', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
@@ -71,7 +48,7 @@ describe('router', () => {
       const src = router.tokenIndex.get(router.pools[0]!.token0)!;
       const x = Number(inst.pools.reduce((s, p) => s + (p.kind === 'uniswapV2' ? (p as UniswapV2Pool).reserve0 : 0n), 0n)) * 0.05 + 1e6;
       const plan = router.plan(src, 1 - src, x);
-      const ref = bisectionReference(router, x);
+      const ref = parallelPoolsOutput(router.pools, true, x);
       expect(plan.out / ref).toBeGreaterThan(0.999999);
       const exact = executePlan(router, plan, BigInt(Math.floor(x)));
       expect(Math.abs(Number(exact.amountOut) - plan.out) / plan.out).toBeLessThan(1e-6);
@@ -229,29 +206,7 @@ describe('reference optimum (test/solver/reference.ts)', () => {
   it('equals the bisection optimum on single-pair single-intent instances', () => {
     for (const seed of [11, 12, 13]) {
       const inst = makeInstance({ seed, tokens: 2, pools: 10 + seed, intents: 1, singlePair: true, oppositeShare: 0 });
-      const i = inst.intents[0]!.intent;
-      const router = new Router(inst.pools.map((p) => p.clone()));
-      const zeroForOne = i.sellToken === router.pools[0]!.token0;
-      const buf = new Float64Array(3);
-      const at = (r: number) => {
-        let input = 0;
-        let out = 0;
-        for (const p of router.pools) {
-          p.arb(r, buf);
-          input += Math.max(0, zeroForOne ? -buf[0]! : -buf[1]!);
-          out += Math.max(0, zeroForOne ? buf[1]! : buf[0]!);
-        }
-        return { input, out };
-      };
-      let lo = 1e-30;
-      let hi = 1e30;
-      for (let k = 0; k < 200; k++) {
-        const mid = Math.sqrt(lo * hi);
-        const tooMuch = at(mid).input > Number(i.sellAmount);
-        if (zeroForOne ? tooMuch : !tooMuch) lo = mid;
-        else hi = mid;
-      }
-      const ref = (Math.max(0, at(Math.sqrt(lo * hi)).out - Number(i.buyAmount)) * Number(inst.auction.referencePrices.get(i.buyToken)!)) / 1e36;
+      const ref = bisectionReference(inst);
       const bound = referenceOptimum(inst.auction, inst.pools).bound;
       expect(Math.abs(bound - ref)).toBeLessThanOrEqual(1e-6 * ref + 1e-9);
     }
