@@ -250,6 +250,14 @@ export const DEVNET_WBTC_HAIRCUT = WAD / 10n;
 export const DEVNET_WBTC_DEPOSIT_CAP = 1000n * 10n ** 8n;
 
 /**
+ * Gas limit for transactions that move positions (settle with positions, settlePositions,
+ * liquidate) sent without their own estimate. Not estimated: funding accrues per second on touch,
+ * so a call estimated in the second of the last touch skips work it does when mined a second
+ * later, and the estimate falls short (seen as an out-of-gas revert at 591k on a loaded machine).
+ */
+export const POSITION_TX_GAS = 6_000_000n;
+
+/**
  * Adds the clearing house to a deployed devnet: DAI (18 decimals) as collateral, the three markets,
  * the deployer as feeder and owner, and connects it to the Settlement (`setClearingHouse`, as the
  * Settlement owner, which deployDevnet makes the deployer). With `tokens.wbtc`, WBTC is listed as

@@ -29,6 +29,7 @@ import {
   deployPerp,
   depositCollateral,
   depositExtraCollateral,
+  POSITION_TX_GAS,
   setFeedPrice,
   WAD,
   type PerpDeployment,
@@ -206,7 +207,7 @@ describe('clearing house vs protocol/margin.ts', () => {
       }
       const receipt = await confirm(
         clients.publicClient,
-        settle.writeContract({ address: perp.clearingHouse, abi: clearingHouseAbi, functionName: 'settlePositions', args: [ids, prices, fills] }),
+        settle.writeContract({ address: perp.clearingHouse, abi: clearingHouseAbi, functionName: 'settlePositions', args: [ids, prices, fills], gas: POSITION_TX_GAS }),
       );
       settled++;
       const block = receipt.blockNumber;

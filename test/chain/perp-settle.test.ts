@@ -14,6 +14,7 @@ import {
   deployDevnetPerp,
   encodePositionBatch,
   encodePositionTrade,
+  POSITION_TX_GAS,
   signPositionIntent,
   type PerpDeployment,
 } from '../../contracts/deploy/perp.ts';
@@ -82,7 +83,7 @@ describe('settle: swaps and positions in one batch', () => {
     const solver = clients.walletFor(devnet.solver);
     const receipt = await confirm(
       clients.publicClient,
-      solver.writeContract({ address: settlementAddress, abi: settlementAbi, functionName: 'settle', args: [batch] }),
+      solver.writeContract({ address: settlementAddress, abi: settlementAbi, functionName: 'settle', args: [batch], gas: POSITION_TX_GAS }),
     );
     expect((await balanceOf(clients, usdc, alice.address)) - usdcBefore).toBe(USDC('1000'));
     const ch = clearingHouseContract(clients, perp.clearingHouse);

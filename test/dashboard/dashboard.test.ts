@@ -22,7 +22,7 @@ import type { Browser } from 'playwright-core';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { ANVIL_MNEMONIC, confirm } from '../../contracts/deploy/clients.ts';
 import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
-import { depositCollateral, deployDevnetPerp, encodePositionBatch, encodePositionTrade, setFeedPrice, signPositionIntent, type PerpDeployment } from '../../contracts/deploy/perp.ts';
+import { depositCollateral, deployDevnetPerp, encodePositionBatch, encodePositionTrade, POSITION_TX_GAS, setFeedPrice, signPositionIntent, type PerpDeployment } from '../../contracts/deploy/perp.ts';
 import { bondSolver, signSwapIntent } from '../../contracts/deploy/settlement.ts';
 import { devnetPoolSpecs } from '../../contracts/deploy/solverFixtures.ts';
 import type { PositionIntent, SwapIntent } from '../../protocol/intent.ts';
@@ -145,6 +145,7 @@ beforeAll(async () => {
       abi: settlementAbi,
       functionName: 'settle',
       args: [{ auctionId: 1n, tokens: [], clearingPrices: [], trades: [], interactions: [], positions: encodePositionBatch({ markets, prices: [DAI('3000')], trades }) }],
+      gas: POSITION_TX_GAS,
     }),
   );
   await setFeedPrice(clients, perp.feeds[1]!, 2850n * 10n ** 8n);
