@@ -38,6 +38,24 @@ export type DevnetClients = {
   walletFor: (account: Account) => DevnetWalletClient;
 };
 
+/**
+ * fetch for the devnet transport that adds 25% to every eth_estimateGas answer. anvil stamps
+ * automined blocks with the wall clock, and several contracts do more work when a call lands in a
+ * later second than the state it was estimated on (Uniswap V2/V3 price oracles, perpetual funding
+ * accrual), so an exact estimate can run out of gas when the block is mined a second later. Seen
+ * as rare out-of-gas reverts in tests on a loaded machine. Unused gas is refunded.
+ */
+async function withGasHeadroom(input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<Response> {
+  const response = await fetch(input, init);
+  const body = typeof init?.body === 'string' ? init.body : '';
+  if (!body.includes('"eth_estimateGas"')) return response;
+  const json = (await response.json()) as { result?: string };
+  if (typeof json.result === 'string') json.result = `0x${((BigInt(json.result) * 5n) / 4n).toString(16)}`;
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  return new Response(JSON.stringify(json), { status: response.status, headers });
+}
+
 export function devnetClients(
   rpcUrl: string,
   chainId: number,
@@ -51,7 +69,7 @@ export function devnetClients(
   });
   // anvil automines: a receipt exists as soon as the send returns, so poll fast instead of
   // viem's 4 s default, which would make every deploy step take seconds.
-  const transport = http(rpcUrl, { batch: false, retryCount: 0 });
+  const transport = http(rpcUrl, { batch: false, retryCount: 0, fetchFn: withGasHeadroom });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 10 });
   const count = options.accountCount ?? 10;
   const accounts = Array.from({ length: count }, (_, i) =>

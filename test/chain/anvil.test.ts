@@ -4,6 +4,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startAnvil } from '../../contracts/deploy/anvil.ts';
+import { createPublicClient, http } from 'viem';
+import { confirm, devnetClients } from '../../contracts/deploy/clients.ts';
 
 /**
  * Whether `pid` is a running process. A killed process whose parent already exited stays a zombie
@@ -72,5 +74,22 @@ const a = await startAnvil(); console.log(a.pid); process.exit(0);`;
     // SIGKILL is sent synchronously in the exit hook; give the kernel a moment to deliver it.
     for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
     expect(alive(pid)).toBe(false);
+  });
+});
+
+describe('devnetClients', () => {
+  it('adds 25% headroom to gas estimates (mined-a-second-later work), and the transaction still runs', async () => {
+    const anvil = await startAnvil();
+    try {
+      const clients = devnetClients(anvil.rpcUrl, anvil.chainId);
+      const request = { account: clients.accounts[0]!.address, to: clients.accounts[1]!.address, value: 1n } as const;
+      const raw = await createPublicClient({ transport: http(anvil.rpcUrl) }).estimateGas(request);
+      expect(raw).toBe(21_000n);
+      expect(await clients.publicClient.estimateGas(request)).toBe((raw * 5n) / 4n);
+      const receipt = await confirm(clients.publicClient, clients.deployer.sendTransaction({ to: request.to, value: 1n }));
+      expect(receipt.gasUsed).toBe(21_000n);
+    } finally {
+      await anvil.stop();
+    }
   });
 });
