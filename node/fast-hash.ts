@@ -1,14 +1,11 @@
 // Native keccak-256 for the node's hot path (the `keccak` package's N-API KeccakState, about 4x
 // @noble/hashes on an intent struct), with @noble/hashes as the fallback when the addon does not
-// load. intentDigestFast is protocol/hash.ts's intentDigestBytes with this hasher: the same
-// buffer layouts, pinned to it by a property test (fast-hash.test.ts). It belongs in protocol/
-// as a pluggable hasher next to the pluggable recoverer; until then it lives here.
+// load; the intent digest straight from the wire bytes; and protocol's native recoverer using
+// this keccak for the address. All pinned to protocol/ by property tests (fast-hash.test.ts).
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { int256ToWord, writeHex, writeUint256 } from '../protocol/bytes.ts';
 import { POSITION_INTENT_TYPEHASH, SWAP_INTENT_TYPEHASH } from '../protocol/hash.ts';
-import type { Intent } from '../protocol/intent.ts';
 import { nativeRecoverer } from '../protocol/recover-native.ts';
 import type { Recoverer } from '../protocol/signature.ts';
 
@@ -41,47 +38,8 @@ const digestBuf = new Uint8Array(66);
 digestBuf[0] = 0x19;
 digestBuf[1] = 0x01;
 
-/** EIP-712 digest of an intent under a domain separator (same result as protocol's intentDigestBytes). */
-export function intentDigestFast(i: Intent, separator: Uint8Array): Uint8Array {
-  let struct: Uint8Array;
-  if (i.type === 'swap') {
-    const s = i.intent;
-    const b = swapBuf;
-    b.fill(0);
-    b.set(SWAP_INTENT_TYPEHASH, 0);
-    writeHex(b, 32, s.owner, 32);
-    writeHex(b, 64, s.sellToken, 32);
-    writeHex(b, 96, s.buyToken, 32);
-    writeHex(b, 128, s.receiver, 32);
-    writeUint256(b, 160, s.sellAmount);
-    writeUint256(b, 192, s.buyAmount);
-    writeUint256(b, 224, BigInt(s.validTo));
-    writeUint256(b, 256, s.nonce);
-    b[319] = s.kind;
-    b[351] = s.partiallyFillable ? 1 : 0;
-    writeHex(b, 352, s.appData, 32);
-    struct = keccak256Fast(b);
-  } else {
-    const p = i.intent;
-    const b = posBuf;
-    b.fill(0);
-    b.set(POSITION_INTENT_TYPEHASH, 0);
-    writeHex(b, 32, p.account, 32);
-    writeUint256(b, 64, BigInt(p.market));
-    writeUint256(b, 96, int256ToWord(p.sizeDelta));
-    writeUint256(b, 128, p.limitPrice);
-    b[191] = p.reduceOnly ? 1 : 0;
-    writeUint256(b, 192, BigInt(p.validTo));
-    writeUint256(b, 224, p.nonce);
-    struct = keccak256Fast(b);
-  }
-  digestBuf.set(separator, 2);
-  digestBuf.set(struct, 34);
-  return keccak256Fast(digestBuf);
-}
-
 /**
- * The same digest straight from the canonical encoding (protocol/codec.ts: fixed-width fields in
+ * The intent's EIP-712 digest (protocol's intentDigestBytes) straight from the canonical encoding (protocol/codec.ts: fixed-width fields in
  * EIP-712 order), with no hex or bigint round trips: each field is copied into its 32-byte word.
  * `bytes` must be a valid encoding (decodeSignedIntent succeeded on it).
  */
@@ -122,23 +80,5 @@ export function intentDigestFromBytes(bytes: Uint8Array, separator: Uint8Array):
   return keccak256Fast(digestBuf);
 }
 
-type NativeSecp = { ecdsaRecover(sig: Uint8Array, recid: number, msg32: Uint8Array, compressed: boolean): Uint8Array };
-
-/** Native libsecp256k1 recovery with the native keccak for the address; protocol's native recoverer otherwise. */
-export function fastRecoverer(): Recoverer | undefined {
-  if (!native) return nativeRecoverer();
-  let secp: NativeSecp;
-  try {
-    secp = createRequire(import.meta.url)('secp256k1/bindings') as NativeSecp;
-  } catch {
-    return nativeRecoverer();
-  }
-  return (digest, sig) => {
-    try {
-      const pub = secp.ecdsaRecover(sig.compact, sig.recovery, digest, false);
-      return keccak256Fast(pub.subarray(1)).subarray(12);
-    } catch {
-      return undefined;
-    }
-  };
-}
+/** protocol's native libsecp256k1 recoverer, hashing the public key with the native keccak. */
+export const fastRecoverer = (): Recoverer | undefined => nativeRecoverer(keccak256Fast);
