@@ -152,6 +152,10 @@ describe('margin maths', () => {
     });
     // A stale feed is passed as price 0: the WETH counts nothing.
     expect(accountHealth({ ...account, extraCollateral: [{ ...weth, price: 0n }] }, new Map([[1, market(3000n * WAD)]])).equity).toBe(-6n * WAD);
+    // A stale market: its profit counts nothing, its loss counts in full (ClearingHouse._health).
+    expect(accountHealth(account, new Map([[1, { ...market(3500n * WAD), fresh: false }]])).equity).toBe(2694n * WAD);
+    expect(accountHealth(account, new Map([[1, { ...market(2500n * WAD), fresh: false }]])).equity).toBe(1694n * WAD);
+    expect(accountHealth(account, new Map([[1, market(3500n * WAD)]])).equity).toBe(3694n * WAD);
     // Backward compatible: no extraCollateral field is the stablecoin alone.
     expect(accountHealth({ collateral: 5n, positions: new Map() }, new Map()).equity).toBe(5n);
   });

@@ -120,7 +120,12 @@ export type AccountState = {
   extraCollateral?: readonly CollateralHolding[];
 };
 
-export type MarketState = MarketParams & { mark: bigint; fundingIndex: bigint };
+/**
+ * A market as a margin check sees it. `fresh: false` marks a mark price from a stale oracle: its
+ * unrealised PnL then counts at most zero (the clearing house's batch checks and liquidations do
+ * the same), so profit nobody can currently check never backs new risk.
+ */
+export type MarketState = MarketParams & { mark: bigint; fundingIndex: bigint; fresh?: boolean };
 
 export type AccountHealth = {
   equity: bigint;
@@ -138,7 +143,8 @@ export function accountHealth(account: AccountState, markets: ReadonlyMap<number
     if (p.size === 0n && p.openNotional === 0n) continue;
     const m = markets.get(id);
     if (!m) throw new Error(`accountHealth: no state for market ${id}`);
-    equity += unrealisedPnl(p, m.mark) - pendingFunding(p, m.fundingIndex);
+    const upnl = unrealisedPnl(p, m.mark);
+    equity += (m.fresh === false && upnl > 0n ? 0n : upnl) - pendingFunding(p, m.fundingIndex);
     const n = notional(p.size, m.mark);
     initialRequirement += mulDivCeil(n, m.initialMarginFraction, WAD);
     maintenanceRequirement += mulDivCeil(n, m.maintenanceMarginFraction, WAD);

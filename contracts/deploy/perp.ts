@@ -156,7 +156,7 @@ export async function depositExtraCollateral(clients: DevnetClients, vault: Addr
   await approveMax(clients, wallet, token, vault);
   await confirm(
     clients.publicClient,
-    wallet.writeContract({ address: vault, abi: collateralVaultAbi, functionName: 'depositCollateral', args: [account.address, token, amount] }),
+    wallet.writeContract({ address: vault, abi: collateralVaultAbi, functionName: 'depositCollateral', args: [token, amount] }),
   );
 }
 

@@ -9,6 +9,7 @@ import {SignatureChecker} from "./libraries/SignatureChecker.sol";
 import {ClearingHouse} from "./perp/ClearingHouse.sol";
 import {PositionSettlement} from "./perp/PositionSettlement.sol";
 import {IUniswapV3SwapCallback, IUniswapV3PoolTokens} from "./interfaces/IUniswapV3SwapCallback.sol";
+import {ITrustedCaller} from "./interfaces/ITrustedCaller.sol";
 
 /// @title Settlement
 /// @notice Settles batches of signed swap intents at uniform clearing prices. A bonded solver calls
@@ -37,15 +38,19 @@ import {IUniswapV3SwapCallback, IUniswapV3PoolTokens} from "./interfaces/IUniswa
 /// Trust model. A solver chooses which signed intents to include, the clearing prices and the
 /// interactions. It cannot: make a user pay more than the signed sell amount or receive less than
 /// the signed limit (pro rata); fill an intent twice, past its amount, after validTo or after the
-/// owner cancelled it; replay a signature on another chain or deployment; spend any allowance (only
-/// the Vault holds user approvals, it pulls only for verified trades, and interactions may not call
-/// the Vault, this contract, or `transferFrom`); end a batch with less of a listed token, or of ETH
-/// (solver bonds), than Settlement held before it. It can: pick any prices within the users'
-/// limits (how surplus is shared); borrow Settlement's buffers during a batch; and, because only
-/// tokens listed in the batch are balance-checked, move buffer tokens that it does not list, or
-/// leave allowances from Settlement to third parties. Those last powers touch protocol buffers
-/// only, never user funds, and are what the bond and `slash` answer for (as with CoW's solvers).
-contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
+/// owner cancelled it; replay a signature on another chain or deployment; spend an allowance given
+/// to the Vault (the Vault pulls only while Settlement names it `trustedCallee`, which is never the
+/// case while interactions run); apply a position trade nobody signed (the clearing house checks
+/// `trustedCallee` the same way); move a bond (the registry refuses every call while a settle runs,
+/// and the batch must end with at least the ETH it started with); end a batch with less of a listed
+/// token than Settlement held before it. It can: pick any prices within the users' limits (how
+/// surplus is shared); borrow Settlement's buffers during a batch; and, because only tokens listed
+/// in the batch are balance-checked, move buffer tokens that it does not list, or leave allowances
+/// from Settlement to third parties. Those powers touch protocol buffers only, and are what the
+/// bond and `slash` answer for (as with CoW's solvers). An approval a user gives to Settlement
+/// itself (instead of the Vault) is not protected: interactions run as Settlement, so treat such
+/// an approval like tokens sent to Settlement, a buffer any solver can take.
+contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
     using TokenTransfer for address;
 
     // ------------------------------------------------------------------ batch format
@@ -122,9 +127,13 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
     uint256 internal constant FLAGS_MASK = 7;
 
     /// @dev `transferFrom(address,address,uint256)` (ERC20 and ERC721) and Permit2's
-    /// `transferFrom(address,address,uint160,address)`: the calls that spend an allowance granted to
-    /// msg.sender. Settlement never legitimately holds one, so interactions may not make them: if a
-    /// user mistakenly approved Settlement instead of the Vault, a solver still cannot take the funds.
+    /// `transferFrom(address,address,uint160,address)`. Settlement holds no user approvals by
+    /// design (users approve the Vault; nothing in this project asks for an approval to
+    /// Settlement), so interactions never need these two selectors and they are refused. This is a
+    /// courtesy for the commonest mistake, not a guarantee: other ways to spend an allowance (DAI's
+    /// `move`/`pull`, Permit2's batch transfer, ERC-721 `safeTransferFrom`, a token's own extension)
+    /// are not filtered and no list could be complete, so an approval given to Settlement itself is
+    /// as exposed as tokens sent to it (see the trust model above).
     bytes4 internal constant ERC20_TRANSFER_FROM = 0x23b872dd;
     bytes4 internal constant PERMIT2_TRANSFER_FROM = 0x36c78516;
 
@@ -189,8 +198,10 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
     /// owner (the clearing house is deployed after Settlement, with Settlement as its only caller).
     ClearingHouse public clearingHouse;
 
-    /// @dev Set while `settle` runs.
-    bool private transient _settling;
+    /// @dev The one contract that may act on a privileged call from Settlement right now: the
+    /// Vault while trades pull, the clearing house while the position leg applies, address(0)
+    /// otherwise (in particular while interactions run). See `trustedCallee`.
+    address private transient _trustedCallee;
     /// @dev The target of the interaction being executed; the only address whose Uniswap V3
     /// callback is paid, once.
     address private transient _callbackPool;
@@ -218,7 +229,10 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
         (uint256[] memory balancesBefore, uint256 ctx) = _snapshotBalances(tokens, batch.clearingPrices);
         uint256 ethBefore = address(this).balance;
 
+        // Between these two writes Settlement makes only Vault pulls and EIP-1271 staticcalls.
+        _trustedCallee = address(vault);
         uint256[] memory buyAmounts = _executeTrades(batch.trades, ctx);
+        _trustedCallee = address(0);
         _interact(batch.interactions);
         _payOut(batch.trades, ctx, buyAmounts);
 
@@ -466,9 +480,11 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
         }
     }
 
-    /// @dev Runs the interactions. None may target the Vault or this contract, or spend an
-    /// allowance (transferFrom). While one runs, its target is the only address whose Uniswap V3
-    /// swap callback gets paid.
+    /// @dev Runs the interactions, always with `trustedCallee` zero, so no contract that trusts
+    /// Settlement acts on them. None may target this contract (Settlement never calls itself) or use
+    /// the two plain transferFrom selectors (see ERC20_TRANSFER_FROM). The Vault is refused here too,
+    /// which makes a misrouted pull fail with a clear error rather than the vault's own. While an
+    /// interaction runs, its target is the only address whose Uniswap V3 swap callback gets paid.
     function _interact(Interaction[] calldata interactions) private {
         address forbidden = address(vault);
         uint256 n = interactions.length;
@@ -549,7 +565,22 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback {
     function _settlePositions(bytes calldata positions) private {
         ClearingHouse ch = clearingHouse;
         if (address(ch) == address(0)) revert PositionsNotSupported();
+        // Until the clearing house call returns, Settlement makes only EIP-1271 staticcalls and that call.
+        _trustedCallee = address(ch);
         PositionSettlement.settle(positions, nonceBitmap, _domainSeparator(), ch);
+        _trustedCallee = address(0);
+    }
+
+    /// @notice The contract that Settlement is calling on its own behalf right now (the Vault while
+    /// trades pull, the clearing house while the position leg applies), address(0) at any other
+    /// time. A contract that grants Settlement a privilege must check
+    /// `msg.sender == settlement && Settlement(settlement).trustedCallee() == address(this)`:
+    /// a solver's interaction is also a call from Settlement, but it always runs while this is
+    /// address(0), so the same calldata sent as an interaction is refused. This is what keeps every
+    /// contract that trusts Settlement out of the interactions' reach, without a list of forbidden
+    /// targets that a new contract could be missing from.
+    function trustedCallee() external view returns (address) {
+        return _trustedCallee;
     }
 
     /// @notice Sets bits `mask` in the caller's nonce word `wordPos`: cancels fill-or-kill intents

@@ -8,8 +8,11 @@ pragma solidity ^0.8.28;
 /// what the delay is for (misbehaviour is judged off chain and may take a while to prove).
 /// @dev Lives inside Settlement (inherited) rather than in a separate contract: authorising a
 /// settle is then one cold SLOAD (2.1k) instead of a cold external call (2.6k + 2.1k + call overhead).
-/// Bonds are ETH held by Settlement; Settlement's settle checks that a batch never ends with less
-/// ETH than it started with, so interactions cannot touch bonds.
+/// Bonds are ETH held by Settlement, alongside whatever ETH a batch handles. Two rules keep a batch
+/// from touching them: settle checks that a batch never ends with less ETH than it started with,
+/// and every entry point here reverts `SettlementInProgress` while a settle runs. Without the
+/// second, an interaction could send bonded ETH to a helper that calls `bond{value}` back: the
+/// balance check passes (the ETH came back) and the helper owns a bond backed by others' ETH.
 abstract contract SolverRegistry {
     /// @notice One storage slot per solver.
     /// @param amount Bonded wei.
@@ -35,6 +38,8 @@ abstract contract SolverRegistry {
     error EthTransferFailed(address to, uint256 amount);
     /// @notice The unbonding delay must fit in 32 bits (136 years), so exit times fit their 64-bit slot.
     error UnbondingDelayTooLong(uint256 delay);
+    /// @notice A registry call made while a settle runs (only a batch's interaction can do that).
+    error SettlementInProgress();
 
     event SolverBonded(address indexed solver, uint256 amount, uint256 total);
     event SolverExitRequested(address indexed solver, uint256 exitableAt);
@@ -54,6 +59,9 @@ abstract contract SolverRegistry {
 
     mapping(address solver => Bond) internal _bonds;
 
+    /// @dev Set while Settlement's `settle` runs (its reentrancy lock, shared with the registry).
+    bool internal transient _settling;
+
     constructor(address owner_, uint256 minBond_, uint256 unbondingDelay_) {
         if (owner_ == address(0)) revert ZeroAddress();
         if (unbondingDelay_ > type(uint32).max) revert UnbondingDelayTooLong(unbondingDelay_);
@@ -68,8 +76,14 @@ abstract contract SolverRegistry {
         _;
     }
 
+    /// @dev Bonds and ownership never move during a batch (see the contract notes).
+    modifier notSettling() {
+        if (_settling) revert SettlementInProgress();
+        _;
+    }
+
     /// @notice Bonds `msg.value` more wei for the caller; the total must reach `minBond`.
-    function bond() external payable {
+    function bond() external payable notSettling {
         Bond memory b = _bonds[msg.sender];
         if (b.exitableAt != 0) revert SolverExiting(msg.sender, b.exitableAt);
         uint256 total = uint256(b.amount) + msg.value;
@@ -81,7 +95,7 @@ abstract contract SolverRegistry {
     }
 
     /// @notice Starts unbonding: from now on the caller cannot settle.
-    function requestExit() external {
+    function requestExit() external notSettling {
         Bond memory b = _bonds[msg.sender];
         if (b.amount == 0) revert NotSolver(msg.sender);
         if (b.exitableAt != 0) revert SolverExiting(msg.sender, b.exitableAt);
@@ -92,7 +106,7 @@ abstract contract SolverRegistry {
     }
 
     /// @notice Withdraws the whole (possibly slashed) bond once the unbonding delay has passed.
-    function withdrawBond() external {
+    function withdrawBond() external notSettling {
         Bond memory b = _bonds[msg.sender];
         if (b.exitableAt == 0) revert ExitNotRequested(msg.sender);
         // forge-lint: disable-next-line(block-timestamp) -- the unbonding delay is measured in block time; seconds of skew do not matter
@@ -105,7 +119,7 @@ abstract contract SolverRegistry {
     /// @notice Takes `amount` from `solver`'s bond and sends it to `beneficiary` (e.g. harmed users
     /// or an insurance fund). Works on exiting solvers too. A solver left below `minBond` cannot
     /// settle until it tops up.
-    function slash(address solver, uint256 amount, address beneficiary) external onlyOwner {
+    function slash(address solver, uint256 amount, address beneficiary) external onlyOwner notSettling {
         if (beneficiary == address(0)) revert ZeroAddress();
         uint256 current = _bonds[solver].amount;
         if (amount > current) revert SlashExceedsBond(amount, current);
@@ -118,12 +132,12 @@ abstract contract SolverRegistry {
     }
 
     /// @notice Step one of an ownership transfer; `newOwner` must call `acceptOwnership`.
-    function transferOwnership(address newOwner) external onlyOwner {
+    function transferOwnership(address newOwner) external onlyOwner notSettling {
         pendingOwner = newOwner;
         emit OwnershipTransferStarted(msg.sender, newOwner);
     }
 
-    function acceptOwnership() external {
+    function acceptOwnership() external notSettling {
         if (msg.sender != pendingOwner) revert NotPendingOwner(msg.sender);
         emit OwnershipTransferred(owner, msg.sender);
         owner = msg.sender;

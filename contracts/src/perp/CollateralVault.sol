@@ -25,10 +25,11 @@ interface IClearingHouseMargin {
 /// and a deposit cap. A balance counts in the account's equity at
 ///   value = floor(amount * floor(price * (1e18 - haircut) / 1e18) / 10^decimals)
 /// (protocol/margin.ts `collateralValue`). Loose reads (batch margin checks, views) value a stale
-/// or unpriced feed at zero, conservatively; strict reads (withdrawals, liquidations) revert
+/// or unpriced feed at zero, conservatively; strict reads (withdrawals) revert
 /// `OracleStale`. A withdrawal asks the clearing house to check initial margin afterwards. A
 /// liquidation of a fully closed account whose stablecoin balance is below what it owes sells its
-/// extra collateral to the insurance fund at the strict haircut price (`seize`): the tokens move to
+/// extra collateral to the insurance fund at the haircut price of fresh feeds (`seize`; a token
+/// whose feed is stale is not sold and stays with the account): the tokens move to
 /// `insuranceCollateral`, the clearing house credits their value to the account and debits it from
 /// the insurance fund. Books, per token: `balanceOf(vault) == sum(balances) + insuranceCollateral`.
 contract CollateralVault {
@@ -40,6 +41,9 @@ contract CollateralVault {
     /// @notice Prices above this and amounts above MAX_AMOUNT are rejected (keeps products in range).
     uint256 public constant MAX_PRICE = 1e36;
     uint256 public constant MAX_AMOUNT = 1e36;
+    /// @notice Haircut bounds (1e18 fractions).
+    uint256 public constant MIN_HAIRCUT = 0.01e18;
+    uint256 public constant MAX_HAIRCUT = 0.9e18;
 
     /// @notice An extra collateral token's parameters.
     struct CollateralConfig {
@@ -106,10 +110,14 @@ contract CollateralVault {
 
     /// @notice Lists `token`, or changes a listed token's feed, haircut or cap (a lower cap only
     /// blocks new deposits; a higher haircut applies at once). The clearing house's owner only.
+    /// Bounds (they hold whoever proposes the change; governance goes through a timelock): a
+    /// heartbeat of 1 minute to 1 day, a haircut of 1% to 90% (no collateral counts at its full
+    /// oracle price), a deposit cap of at most MAX_AMOUNT.
     function setCollateral(address token, CollateralConfig calldata config) external onlyOwner {
         if (
             token == address(0) || token == clearingHouse.collateralToken() || address(config.feed) == address(0)
-                || config.heartbeat == 0 || config.haircut >= WAD || config.depositCap > MAX_AMOUNT
+                || config.heartbeat < 1 minutes || config.heartbeat > 1 days || config.haircut < MIN_HAIRCUT
+                || config.haircut > MAX_HAIRCUT || config.depositCap > MAX_AMOUNT
         ) revert InvalidCollateralConfig(token);
         Collateral storage c = _collaterals[token];
         if (!c.listed) {
@@ -147,8 +155,12 @@ contract CollateralVault {
 
     // ------------------------------------------------------------------ accounts
 
-    /// @notice Credits `amount` of listed `token`, pulled from the caller, to `account`.
-    function depositCollateral(address account, address token, uint256 amount) external {
+    /// @notice Credits `amount` of listed `token`, pulled from the caller, to the caller's own
+    /// account. Only the account itself attaches collateral: a third party could otherwise attach
+    /// a token whose feed lags to someone else's account (and, before liquidations learnt to value
+    /// stale collateral at zero, block its liquidation).
+    function depositCollateral(address token, uint256 amount) external {
+        address account = msg.sender;
         if (amount == 0) revert ZeroAmount();
         if (amount > MAX_AMOUNT) revert AmountTooLarge(amount);
         Collateral storage c = _collaterals[token];
@@ -163,7 +175,7 @@ contract CollateralVault {
         emit CollateralDeposited(account, token, msg.sender, amount);
     }
 
-    /// @notice Withdraws `amount` of `token` to `to`. Reverts `ClearingHouse.InsufficientMargin` if
+    /// @notice Withdraws `amount` of `token` to `to`. Reverts `ClearingHouseBase.InsufficientMargin` if
     /// the account would end below its initial margin (strict oracle reads of its markets and extra
     /// collateral when it holds positions or a negative stablecoin balance).
     function withdrawCollateral(address token, uint256 amount, address to) external {
@@ -208,7 +220,7 @@ contract CollateralVault {
         }
     }
 
-    /// @notice Sells the account's extra collateral to the insurance fund at the strict haircut
+    /// @notice Sells the account's extra collateral to the insurance fund at the fresh haircut
     /// price until it raised `need` (> 0) stablecoin or none is left (clearing house only): per
     /// token, last listed first, the smallest amount worth at least what is still needed
     /// (`collateralForValue`), else all of it. Returns the stablecoin value raised; the clearing
@@ -219,7 +231,9 @@ contract CollateralVault {
         for (uint256 i = list.length; i > 0 && bought < need; --i) {
             address token = list[i - 1];
             Collateral storage c = _collaterals[token];
-            uint256 hp = PerpMath.haircutPrice(_price(c, true), c.config.haircut);
+            // A stale feed prices the token at zero: it is skipped (it stays with the account),
+            // never blocking the liquidation that called this.
+            uint256 hp = PerpMath.haircutPrice(_price(c, false), c.config.haircut);
             if (hp == 0) continue;
             uint256 balance = balanceOf[account][token];
             int256 worth = PerpMath.collateralValue(balance, hp, c.decimals, 0);

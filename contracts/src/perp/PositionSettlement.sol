@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IntentHashing} from "../libraries/IntentHashing.sol";
 import {SignatureChecker} from "../libraries/SignatureChecker.sol";
-import {ClearingHouse} from "./ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase} from "./ClearingHouse.sol";
 
 /// @title PositionSettlement
 /// @notice The position half of `Settlement.settle`: decodes `Batch.positions`, verifies every
@@ -73,7 +73,7 @@ library PositionSettlement {
         if (address(clearingHouse) == address(0)) revert ClearingHouseNotSet();
         PositionBatch calldata batch = decode(encoded);
         uint256 n = batch.trades.length;
-        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](n);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](n);
         for (uint256 i; i < n; ++i) {
             fills[i] = _verify(batch, i, nonceBitmap, separator);
         }
@@ -100,7 +100,7 @@ library PositionSettlement {
         uint256 i,
         mapping(address => mapping(uint256 => uint256)) storage nonceBitmap,
         bytes32 separator
-    ) private returns (ClearingHouse.Fill memory fill) {
+    ) private returns (ClearingHouseBase.Fill memory fill) {
         PositionTrade calldata t = batch.trades[i];
         uint256 flags = t.flags;
         if (flags > FLAGS_MASK) revert InvalidPositionFlags(i, flags);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {OracleAdapter} from "../../src/perp/OracleAdapter.sol";
 import {PerpMath, Position} from "../../src/perp/PerpMath.sol";
@@ -29,14 +29,14 @@ contract ClearingHouseTest is PerpTestBase {
     }
 
     function test_depositZero_reverts() public {
-        vm.expectRevert(ClearingHouse.ZeroAmount.selector);
+        vm.expectRevert(ClearingHouseBase.ZeroAmount.selector);
         ch.deposit(alice, 0);
     }
 
     function test_withdrawMoreThanCollateral_reverts() public {
         _deposit(alice, 100e18);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.InsufficientMargin.selector, alice, int256(-1), int256(0)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.InsufficientMargin.selector, alice, int256(-1), int256(0)));
         ch.withdraw(100e18 + 1, alice);
     }
 
@@ -47,7 +47,7 @@ contract ClearingHouseTest is PerpTestBase {
         assertEq(ch.collateral(alice), 994e18);
         vm.startPrank(alice);
         ch.withdraw(394e18, alice); // exactly at IM
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.InsufficientMargin.selector, alice, int256(600e18 - 1), int256(600e18)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.InsufficientMargin.selector, alice, int256(600e18 - 1), int256(600e18)));
         ch.withdraw(1, alice);
         vm.stopPrank();
     }
@@ -72,27 +72,27 @@ contract ClearingHouseTest is PerpTestBase {
     // ---------------------------------------------------------------- governance
 
     function test_listMarket_onlyOwner() public {
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.NotOwner.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.NotOwner.selector, address(this)));
         ch.listMarket(3, _config(ethFeed));
     }
 
     function test_listMarket_twice_reverts() public {
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.MarketAlreadyListed.selector, ETH));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.MarketAlreadyListed.selector, ETH));
         ch.listMarket(ETH, _config(ethFeed));
     }
 
     function test_listMarket_badConfig_reverts() public {
-        ClearingHouse.MarketConfig memory c = _config(ethFeed);
+        ClearingHouseBase.MarketConfig memory c = _config(ethFeed);
         c.maintenanceMarginFraction = 0.2e18; // above initial
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.InvalidMarketConfig.selector, uint32(3)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.InvalidMarketConfig.selector, uint32(3)));
         ch.listMarket(3, c);
     }
 
     function test_configureUnknownMarket_reverts() public {
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.UnknownMarket.selector, uint32(9)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.UnknownMarket.selector, uint32(9)));
         ch.configureMarket(9, _config(ethFeed));
     }
 
@@ -175,7 +175,7 @@ contract ClearingHouseTest is PerpTestBase {
         uint32[] memory ids = new uint32[](2);
         uint256[] memory prices = new uint256[](2);
         (ids[0], ids[1], prices[0], prices[1]) = (ETH, BTC, 3000e18, 60_000e18);
-        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](4);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](4);
         fills[0] = _fill(alice, 2e18, 0, false);
         fills[1] = _fill(bob, -2e18, 0, false);
         fills[2] = _fill(alice, -0.1e18, 1, false);
@@ -193,58 +193,58 @@ contract ClearingHouseTest is PerpTestBase {
         _deposit(alice, 500e18);
         _deposit(bob, 10_000e18);
         (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
-        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](2);
         fills[0] = _fill(bob, -2e18, 0, false);
         fills[1] = _fill(alice, 2e18, 0, false);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.InsufficientMargin.selector, alice, int256(494e18), int256(600e18)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.InsufficientMargin.selector, alice, int256(494e18), int256(600e18)));
         ch.settlePositions(ids, prices, fills);
     }
 
     function test_onlySettlement() public {
         (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.OnlySettlement.selector, alice));
-        ch.settlePositions(ids, prices, new ClearingHouse.Fill[](0));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.OnlySettlement.selector, alice));
+        ch.settlePositions(ids, prices, new ClearingHouseBase.Fill[](0));
     }
 
     function test_priceCountMismatch() public {
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.PriceCountMismatch.selector, 1, 0));
-        ch.settlePositions(new uint32[](1), new uint256[](0), new ClearingHouse.Fill[](0));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.PriceCountMismatch.selector, 1, 0));
+        ch.settlePositions(new uint32[](1), new uint256[](0), new ClearingHouseBase.Fill[](0));
     }
 
     function test_marketsNotSorted() public {
         uint32[] memory ids = new uint32[](2);
         uint256[] memory prices = new uint256[](2);
         (ids[0], ids[1], prices[0], prices[1]) = (BTC, ETH, 60_000e18, 3000e18);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.MarketsNotSorted.selector, 1));
-        ch.settlePositions(ids, prices, new ClearingHouse.Fill[](0));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.MarketsNotSorted.selector, 1));
+        ch.settlePositions(ids, prices, new ClearingHouseBase.Fill[](0));
     }
 
     function test_unknownMarket() public {
         (uint32[] memory ids, uint256[] memory prices) = _one(7, 3000e18);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.UnknownMarket.selector, uint32(7)));
-        ch.settlePositions(ids, prices, new ClearingHouse.Fill[](0));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.UnknownMarket.selector, uint32(7)));
+        ch.settlePositions(ids, prices, new ClearingHouseBase.Fill[](0));
     }
 
     function test_zeroPrice() public {
         (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 0);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.PriceOutOfRange.selector, ETH, 0));
-        ch.settlePositions(ids, prices, new ClearingHouse.Fill[](0));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.PriceOutOfRange.selector, ETH, 0));
+        ch.settlePositions(ids, prices, new ClearingHouseBase.Fill[](0));
     }
 
     function test_marketIndexOutOfRange() public {
         (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
-        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](1);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](1);
         fills[0] = _fill(alice, 1e18, 1, false);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.MarketIndexOutOfRange.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.MarketIndexOutOfRange.selector, 0));
         ch.settlePositions(ids, prices, fills);
     }
 
     function test_zeroSizeDelta() public {
         (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
-        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](1);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](1);
         fills[0] = _fill(alice, 0, 0, false);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.ZeroSizeDelta.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.ZeroSizeDelta.selector, 0));
         ch.settlePositions(ids, prices, fills);
     }
 
@@ -252,10 +252,10 @@ contract ClearingHouseTest is PerpTestBase {
         _deposit(alice, 10_000e18);
         _deposit(bob, 10_000e18);
         (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
-        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](2);
         fills[0] = _fill(alice, 2e18, 0, false);
         fills[1] = _fill(bob, -1e18, 0, false);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.MarketNotBalanced.selector, ETH, int256(1e18)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.MarketNotBalanced.selector, ETH, int256(1e18)));
         ch.settlePositions(ids, prices, fills);
     }
 
@@ -265,21 +265,21 @@ contract ClearingHouseTest is PerpTestBase {
         _deposit(carol, 10_000e18);
         _trade(ETH, 3000e18, alice, bob, 1e18);
         (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
-        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](2);
         // growing a long with reduce-only
         fills[0] = _fill(alice, 1e18, 0, true);
         fills[1] = _fill(carol, -1e18, 0, false);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.ReduceOnlyViolated.selector, 0, int256(1e18), int256(1e18)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.ReduceOnlyViolated.selector, 0, int256(1e18), int256(1e18)));
         ch.settlePositions(ids, prices, fills);
         // flipping with reduce-only
         fills[0] = _fill(alice, -2e18, 0, true);
         fills[1] = _fill(carol, 2e18, 0, false);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.ReduceOnlyViolated.selector, 0, int256(1e18), int256(-2e18)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.ReduceOnlyViolated.selector, 0, int256(1e18), int256(-2e18)));
         ch.settlePositions(ids, prices, fills);
         // from flat with reduce-only
         fills[0] = _fill(carol, 1e18, 0, true);
         fills[1] = _fill(alice, -1e18, 0, false);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.ReduceOnlyViolated.selector, 0, int256(0), int256(1e18)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.ReduceOnlyViolated.selector, 0, int256(0), int256(1e18)));
         ch.settlePositions(ids, prices, fills);
         // a true reduction passes
         fills[0] = _fill(alice, -1e18, 0, true);
@@ -295,10 +295,10 @@ contract ClearingHouseTest is PerpTestBase {
         _trade(ETH, 3000e18, alice, bob, 1e18);
         vm.warp(block.timestamp + HEARTBEAT + 1);
         (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
-        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](2);
         fills[0] = _fill(alice, -1e18, 0, false); // reduces
         fills[1] = _fill(carol, 1e18, 0, false); // opens: blocked
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.OracleStale.selector, ETH));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.OracleStale.selector, ETH));
         ch.settlePositions(ids, prices, fills);
         // both sides reducing: allowed on a stale oracle
         fills[0] = _fill(alice, -1e18, 0, false);
@@ -312,17 +312,17 @@ contract ClearingHouseTest is PerpTestBase {
         _deposit(alice, 10_000e18);
         _deposit(bob, 10_000e18);
         (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3150e18 + 1); // 5% + 1 wei above
-        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](2);
         fills[0] = _fill(alice, 1e18, 0, false);
         fills[1] = _fill(bob, -1e18, 0, false);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.PriceDeviation.selector, ETH, 3150e18 + 1, 3000e18));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.PriceDeviation.selector, ETH, 3150e18 + 1, 3000e18));
         ch.settlePositions(ids, prices, fills);
         prices[0] = 3150e18; // exactly 5%: allowed
         ch.settlePositions(ids, prices, fills);
     }
 
     function test_openInterestCap() public {
-        ClearingHouse.MarketConfig memory c = _config(ethFeed);
+        ClearingHouseBase.MarketConfig memory c = _config(ethFeed);
         c.maxOpenInterest = 1e18;
         vm.prank(governance);
         ch.configureMarket(ETH, c);
@@ -330,10 +330,10 @@ contract ClearingHouseTest is PerpTestBase {
         _deposit(bob, 10_000e18);
         _trade(ETH, 3000e18, alice, bob, 1e18);
         (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
-        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](2);
         fills[0] = _fill(alice, 1, 0, false);
         fills[1] = _fill(bob, -1, 0, false);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.OpenInterestCapExceeded.selector, ETH, 1e18 + 1, 1e18));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.OpenInterestCapExceeded.selector, ETH, 1e18 + 1, 1e18));
         ch.settlePositions(ids, prices, fills);
     }
 
@@ -350,7 +350,7 @@ contract ClearingHouseTest is PerpTestBase {
         }
         vm.prank(governance);
         ch.listMarket(10, _config(ethFeed));
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.TooManyMarkets.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.TooManyMarkets.selector, alice));
         _trade(10, 3000e18, alice, bob, 1e18);
     }
 
@@ -359,7 +359,10 @@ contract ClearingHouseTest is PerpTestBase {
     function test_funding_premiumAccruesAndSettlesOnTouch() public {
         _deposit(alice, 10_000e18);
         _deposit(bob, 10_000e18);
-        // Clearing 1% above the oracle: longs pay (3030 - 3000) / 8h per second per unit.
+        // A funding period after listing, a trade of the whole open interest carries full weight:
+        // clearing 1% above the oracle, longs pay (3030 - 3000) / 8h per second per unit.
+        vm.warp(block.timestamp + 8 hours);
+        _setPrice(ethFeed, 3000e8);
         _trade(ETH, 3030e18, alice, bob, 1e18);
         (int256 index, int256 rate,,) = ch.marketState(ETH);
         assertEq(index, 0);
@@ -397,23 +400,23 @@ contract ClearingHouseTest is PerpTestBase {
     function test_notLiquidatable_reverts() public {
         _liquidationSetup();
         vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.NotLiquidatable.selector, alice, int256(1000e18), int256(300e18)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.NotLiquidatable.selector, alice, int256(1000e18), int256(300e18)));
         ch.liquidate(alice);
     }
 
     function test_selfLiquidation_reverts() public {
         _liquidationSetup();
         vm.prank(alice);
-        vm.expectRevert(ClearingHouse.SelfLiquidation.selector);
+        vm.expectRevert(ClearingHouseBase.SelfLiquidation.selector);
         ch.liquidate(alice);
     }
 
-    function test_liquidation_strictOracle() public {
+    function test_liquidation_nothingFreshToClose_reverts() public {
         _liquidationSetup();
         _setPrice(ethFeed, 2600e8);
         vm.warp(block.timestamp + HEARTBEAT + 1);
         vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(OracleAdapter.OracleStale.selector, address(ethFeed), block.timestamp - HEARTBEAT - 1));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.OracleStale.selector, ETH));
         ch.liquidate(alice);
     }
 
@@ -456,7 +459,10 @@ contract ClearingHouseTest is PerpTestBase {
         assertEq(ch.collateral(alice), 0);
         assertEq(ch.badDebtCovered(), 200e18);
         assertEq(ch.badDebtUncovered(), 0);
-        assertEq(ch.insuranceFund(), 1000e18 + 12e18 - 200e18);
+        // The bankrupt account pays no penalty; the fund pays the liquidator its share of the
+        // penalty on the closed notional (1% of 4,800, half of it) and the 200 of bad debt.
+        assertEq(ch.collateral(keeper), 100_000e18 + 24e18);
+        assertEq(ch.insuranceFund(), 1000e18 + 12e18 - 24e18 - 200e18);
         _assertConserved(_accounts());
     }
 
@@ -465,9 +471,12 @@ contract ClearingHouseTest is PerpTestBase {
         _setPrice(ethFeed, 2400e8);
         vm.prank(keeper);
         ch.liquidate(alice);
-        assertEq(ch.badDebtCovered(), 12e18);
-        assertEq(ch.badDebtUncovered(), 188e18);
-        assertEq(ch.insuranceFund(), -188e18);
+        // The fund's 12 of fees pays the liquidator's reward (it would be 24, the fund holds 12),
+        // so none is left for the 200 of bad debt.
+        assertEq(ch.collateral(keeper), 100_000e18 + 12e18);
+        assertEq(ch.badDebtCovered(), 0);
+        assertEq(ch.badDebtUncovered(), 200e18);
+        assertEq(ch.insuranceFund(), -200e18);
         _assertConserved(_accounts());
     }
 
@@ -476,7 +485,7 @@ contract ClearingHouseTest is PerpTestBase {
         _setPrice(ethFeed, 2600e8);
         _deposit(carol, 1e18);
         vm.prank(carol);
-        vm.expectPartialRevert(ClearingHouse.InsufficientMargin.selector);
+        vm.expectPartialRevert(ClearingHouseBase.InsufficientMargin.selector);
         ch.liquidate(alice);
     }
 
@@ -494,14 +503,14 @@ contract ClearingHouseTest is PerpTestBase {
         _adlSetup(3000e18);
         address[] memory cps = new address[](2);
         (cps[0], cps[1]) = (bob, carol);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.AdlNotNeeded.selector, alice, int256(1000e18), int256(12e18)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.AdlNotNeeded.selector, alice, int256(1000e18), int256(12e18)));
         ch.autoDeleverage(alice, cps);
         // bankrupt by 200, but the insurance fund can pay it: liquidation, not ADL
         usd.mint(address(this), 1000e18);
         usd.approve(address(ch), 1000e18);
         ch.fundInsurance(1000e18);
         _setPrice(ethFeed, 2400e8);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.AdlNotNeeded.selector, alice, int256(-200e18), int256(1012e18)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.AdlNotNeeded.selector, alice, int256(-200e18), int256(1012e18)));
         ch.autoDeleverage(alice, cps);
     }
 
@@ -536,7 +545,7 @@ contract ClearingHouseTest is PerpTestBase {
         _setPrice(ethFeed, 2400e8);
         address[] memory cps = new address[](1);
         cps[0] = bob;
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.AdlInsufficientCounterparties.selector, ETH));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.AdlInsufficientCounterparties.selector, ETH));
         ch.autoDeleverage(alice, cps);
     }
 
@@ -545,7 +554,7 @@ contract ClearingHouseTest is PerpTestBase {
         _setPrice(ethFeed, 2400e8);
         address[] memory cps = new address[](2);
         (cps[0], cps[1]) = (bob, carol);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.AdlNotRanked.selector, ETH, carol));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.AdlNotRanked.selector, ETH, carol));
         ch.autoDeleverage(alice, cps);
         (cps[0], cps[1]) = (carol, bob);
         ch.autoDeleverage(alice, cps);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
 import {PerpTestBase} from "./PerpTestBase.sol";
 
 contract ClearingHouseFuzzTest is PerpTestBase {
@@ -38,7 +38,7 @@ contract ClearingHouseFuzzTest is PerpTestBase {
         _setPrice(btcFeed, 60_000e8 * (10_000 + bm) / 10_000);
         if (!ch.isLiquidatable(alice)) {
             vm.prank(keeper);
-            vm.expectPartialRevert(ClearingHouse.NotLiquidatable.selector);
+            vm.expectPartialRevert(ClearingHouseBase.NotLiquidatable.selector);
             ch.liquidate(alice);
             return;
         }
@@ -69,7 +69,7 @@ contract ClearingHouseFuzzTest is PerpTestBase {
             assertGe(equity, initial);
         } catch (bytes memory err) {
             // forge-lint: disable-next-line(unsafe-typecast) -- bounded test values
-            assertEq(bytes4(err), ClearingHouse.InsufficientMargin.selector);
+            assertEq(bytes4(err), ClearingHouseBase.InsufficientMargin.selector);
         }
     }
 

@@ -47,7 +47,7 @@ abstract contract CollateralTestBase is PerpTestBase {
         token.mint(account, amount);
         vm.startPrank(account);
         token.approve(address(vault), type(uint256).max);
-        vault.depositCollateral(account, address(token), amount);
+        vault.depositCollateral(address(token), amount);
         vm.stopPrank();
     }
 

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {console2} from "forge-std/Test.sol";
-import {ClearingHouse, ICollateralVault} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase, ICollateralVault} from "../../src/perp/ClearingHouse.sol";
 import {CollateralVault} from "../../src/perp/CollateralVault.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {OracleAdapter} from "../../src/perp/OracleAdapter.sol";
@@ -73,17 +73,17 @@ contract CollateralVaultTest is CollateralTestBase {
     function test_deposit_unlisted_reverts() public {
         MintableERC20 other = new MintableERC20("X", "X", 18);
         vm.expectRevert(abi.encodeWithSelector(CollateralVault.CollateralNotListed.selector, address(other)));
-        vault.depositCollateral(alice, address(other), 1);
+        vault.depositCollateral(address(other), 1);
     }
 
     function test_deposit_zero_reverts() public {
         vm.expectRevert(CollateralVault.ZeroAmount.selector);
-        vault.depositCollateral(alice, address(weth), 0);
+        vault.depositCollateral(address(weth), 0);
     }
 
     function test_deposit_tooLarge_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(CollateralVault.AmountTooLarge.selector, uint256(1e36 + 1)));
-        vault.depositCollateral(alice, address(weth), 1e36 + 1);
+        vault.depositCollateral(address(weth), 1e36 + 1);
     }
 
     function test_deposit_aboveCap_reverts() public {
@@ -93,7 +93,7 @@ contract CollateralVaultTest is CollateralTestBase {
         vm.startPrank(carol);
         weth.approve(address(vault), 1);
         vm.expectRevert(abi.encodeWithSelector(CollateralVault.DepositCapExceeded.selector, address(weth), 1000e18 + 1, 1000e18));
-        vault.depositCollateral(carol, address(weth), 1);
+        vault.depositCollateral(address(weth), 1);
         vm.stopPrank();
     }
 
@@ -122,7 +122,7 @@ contract CollateralVaultTest is CollateralTestBase {
         _wethBackedLong();
         vm.startPrank(alice);
         // 0.2 WETH left = 540: equity 534 < 600
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.InsufficientMargin.selector, alice, int256(534e18), int256(600e18)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.InsufficientMargin.selector, alice, int256(534e18), int256(600e18)));
         vault.withdrawCollateral(address(weth), 0.8e18, alice);
         vault.withdrawCollateral(address(weth), 0.7e18, alice); // 0.3 WETH left = 810: equity 804 >= 600
         vm.stopPrank();
@@ -135,7 +135,7 @@ contract CollateralVaultTest is CollateralTestBase {
         _deposit(bob, 10_000e18);
         _depositToken(weth, alice, 1e18); // 2,700
         vm.startPrank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.InsufficientMargin.selector, alice, int256(-1), int256(0)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.InsufficientMargin.selector, alice, int256(-1), int256(0)));
         ch.withdraw(2700e18 + 1, alice);
         ch.withdraw(2700e18, alice);
         vm.stopPrank();
@@ -175,21 +175,33 @@ contract CollateralVaultTest is CollateralTestBase {
         assertEq(equity, -6e18, "stale WETH counts zero in loose reads");
         assertTrue(ch.isLiquidatable(alice));
         // Any batch touching alice must leave her at initial margin, which the WETH no longer gives.
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.InsufficientMargin.selector, alice, int256(-6.3e18), int256(630e18)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.InsufficientMargin.selector, alice, int256(-6.3e18), int256(630e18)));
         _trade(ETH, 3000e18, alice, bob, 0.1e18);
         // A fresh round restores it.
         _setPrice(wethFeed, 3000e8);
         _trade(ETH, 3000e18, alice, bob, 0.1e18);
     }
 
-    function test_liquidation_staleCollateralFeed_reverts() public {
+    /// Audit finding 7: a lagging collateral feed used to revert the whole liquidation
+    /// (`OracleStale`), so an account could shield itself by holding a token whose feed lags. Now
+    /// the stale WETH counts zero: alice (equity -6) is closed out, the WETH is not sold (it cannot
+    /// be priced) and stays hers, and the fund's 12 of fees goes to the liquidator's reward, so the
+    /// 6 of bad debt is left uncovered.
+    function test_liquidation_staleCollateralFeed_valuesItAtZero() public {
         _wethBackedLong();
-        uint256 updatedAt = block.timestamp;
         _deposit(keeper, 100_000e18);
         _staleWeth();
         vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(OracleAdapter.OracleStale.selector, address(wethFeed), updatedAt));
-        ch.liquidate(alice);
+        uint256 fraction = ch.liquidate(alice);
+        assertEq(fraction, 1e18);
+        assertEq(_pos(alice, ETH).size, 0);
+        assertEq(_pos(keeper, ETH).size, 2e18);
+        assertEq(ch.collateral(alice), 0);
+        assertEq(vault.balanceOf(alice, address(weth)), 1e18, "stale collateral is not seized");
+        assertEq(ch.collateral(keeper), 100_000e18 + 12e18);
+        assertEq(ch.badDebtUncovered(), 6e18);
+        _assertConserved(_accounts());
+        _assertTokenConserved(weth, _accounts());
     }
 
     // ---------------------------------------------------------------- liquidation
@@ -197,7 +209,8 @@ contract CollateralVaultTest is CollateralTestBase {
     /// 1 WETH (2,700) backs 8 ETH long at 3,000 (IM 2,400, fee 24). Both prices fall to 2,600:
     /// uPnL -3,200, WETH 2,340, equity -884. Full liquidation: the stablecoin balance is -3,224 after
     /// the close, below the penalty 208, so all the WETH is sold to the insurance fund for 2,340;
-    /// -884 remains, the penalty is waived and the fund pays the 884 of bad debt.
+    /// -884 remains, the penalty is waived, and the fund pays the 884 of bad debt and the liquidator's
+    /// 104 (its half of the penalty the account could not pay).
     function test_fullLiquidation_seizesExtraCollateralBeforeInsurance() public {
         _depositToken(weth, alice, 1e18);
         _deposit(bob, 100_000e18);
@@ -211,7 +224,7 @@ contract CollateralVaultTest is CollateralTestBase {
         vm.expectEmit(true, true, false, true, address(vault));
         emit CollateralVault.CollateralSeized(alice, address(weth), 1e18, 2340e18);
         vm.expectEmit(true, true, false, true, address(ch));
-        emit ClearingHouse.Liquidated(alice, keeper, 1e18, 0, 0, 884e18);
+        emit ClearingHouseBase.Liquidated(alice, keeper, 1e18, 0, 104e18, 884e18);
         vm.prank(keeper);
         uint256 g = gasleft();
         ch.liquidate(alice);
@@ -222,7 +235,9 @@ contract CollateralVaultTest is CollateralTestBase {
         assertEq(vault.insuranceCollateral(address(weth)), 1e18);
         assertEq(ch.badDebtCovered(), 884e18);
         assertEq(ch.badDebtUncovered(), 0);
-        assertEq(ch.insuranceFund(), 10_000e18 + 48e18 - 2340e18 - 884e18);
+        // The fund also pays the liquidator's share of the penalty the bankrupt account cannot (104).
+        assertEq(ch.collateral(keeper), 100_000e18 + 104e18);
+        assertEq(ch.insuranceFund(), 10_000e18 + 48e18 - 2340e18 - 104e18 - 884e18);
         _assertConserved(_accounts());
         _assertTokenConserved(weth, _accounts());
         (,, uint256 total) = _state(address(weth));
@@ -311,7 +326,7 @@ contract CollateralVaultTest is CollateralTestBase {
 
     function test_setCollateral_onlyOwner() public {
         vm.expectRevert(abi.encodeWithSelector(CollateralVault.NotOwner.selector, address(this)));
-        vault.setCollateral(address(weth), _collateralConfig(wethFeed, 0, 1));
+        vault.setCollateral(address(weth), _collateralConfig(wethFeed, 0.01e18, 1));
     }
 
     function test_setCollateral_invalid_reverts() public {
@@ -319,27 +334,27 @@ contract CollateralVaultTest is CollateralTestBase {
         vm.expectRevert(abi.encodeWithSelector(CollateralVault.InvalidCollateralConfig.selector, address(weth)));
         vault.setCollateral(address(weth), _collateralConfig(wethFeed, 1e18, 1));
         vm.expectRevert(abi.encodeWithSelector(CollateralVault.InvalidCollateralConfig.selector, address(usd)));
-        vault.setCollateral(address(usd), _collateralConfig(wethFeed, 0, 1));
+        vault.setCollateral(address(usd), _collateralConfig(wethFeed, 0.01e18, 1));
         vm.expectRevert(abi.encodeWithSelector(CollateralVault.InvalidCollateralConfig.selector, address(weth)));
         vault.setCollateral(address(weth), _collateralConfig(DevnetPriceFeed(address(0)), 0, 1));
         vm.expectRevert(abi.encodeWithSelector(CollateralVault.InvalidCollateralConfig.selector, address(weth)));
         vault.setCollateral(address(weth), _collateralConfig(wethFeed, 0, 1e36 + 1));
-        CollateralVault.CollateralConfig memory c = _collateralConfig(wethFeed, 0, 1);
+        CollateralVault.CollateralConfig memory c = _collateralConfig(wethFeed, 0.01e18, 1);
         c.heartbeat = 0;
         vm.expectRevert(abi.encodeWithSelector(CollateralVault.InvalidCollateralConfig.selector, address(weth)));
         vault.setCollateral(address(weth), c);
         vm.expectRevert(abi.encodeWithSelector(CollateralVault.InvalidCollateralConfig.selector, address(ch)));
-        vault.setCollateral(address(ch), _collateralConfig(wethFeed, 0, 1)); // no decimals()
+        vault.setCollateral(address(ch), _collateralConfig(wethFeed, 0.01e18, 1)); // no decimals()
         vm.stopPrank();
     }
 
     function test_setCollateral_atMostFourTokens() public {
         vm.startPrank(governance);
-        vault.setCollateral(address(new MintableERC20("A", "A", 6)), _collateralConfig(wethFeed, 0, 1));
-        vault.setCollateral(address(new MintableERC20("B", "B", 6)), _collateralConfig(wethFeed, 0, 1));
+        vault.setCollateral(address(new MintableERC20("A", "A", 6)), _collateralConfig(wethFeed, 0.01e18, 1));
+        vault.setCollateral(address(new MintableERC20("B", "B", 6)), _collateralConfig(wethFeed, 0.01e18, 1));
         address fifth = address(new MintableERC20("C", "C", 6));
         vm.expectRevert(CollateralVault.TooManyCollateralTokens.selector);
-        vault.setCollateral(fifth, _collateralConfig(wethFeed, 0, 1));
+        vault.setCollateral(fifth, _collateralConfig(wethFeed, 0.01e18, 1));
         vm.stopPrank();
         assertEq(vault.tokenCount(), 4);
     }
@@ -353,10 +368,10 @@ contract CollateralVaultTest is CollateralTestBase {
     }
 
     function test_setCollateralVault_onceAndOnlyOwner() public {
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.NotOwner.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.NotOwner.selector, address(this)));
         ch.setCollateralVault(ICollateralVault(address(1)));
         vm.prank(governance);
-        vm.expectRevert(ClearingHouse.CollateralVaultAlreadySet.selector);
+        vm.expectRevert(ClearingHouseBase.CollateralVaultAlreadySet.selector);
         ch.setCollateralVault(ICollateralVault(address(1)));
     }
 
@@ -367,7 +382,7 @@ contract CollateralVaultTest is CollateralTestBase {
         vm.startPrank(alice);
         weth.approve(address(vault), type(uint256).max);
         uint256 g = gasleft();
-        vault.depositCollateral(alice, address(weth), 2e18);
+        vault.depositCollateral(address(weth), 2e18);
         console2.log("gas: first WETH deposit", g - gasleft());
         vm.stopPrank();
         _deposit(bob, 100_000e18);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
 import {CollateralVault} from "../../src/perp/CollateralVault.sol";
 import {PerpMath} from "../../src/perp/PerpMath.sol";
 import {CollateralTestBase} from "./CollateralTestBase.sol";
@@ -94,7 +94,7 @@ contract CollateralVaultFuzzTest is CollateralTestBase {
         } else {
             bytes4 sel = bytes4(err);
             assertTrue(
-                sel == ClearingHouse.InsufficientMargin.selector || sel == CollateralVault.InsufficientCollateral.selector,
+                sel == ClearingHouseBase.InsufficientMargin.selector || sel == CollateralVault.InsufficientCollateral.selector,
                 "unexpected revert"
             );
         }

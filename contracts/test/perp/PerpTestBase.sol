@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Test} from "forge-std/Test.sol";
-import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {Position} from "../../src/perp/PerpMath.sol";
 import {MintableERC20} from "../utils/Tokens.sol";
@@ -37,11 +37,18 @@ abstract contract PerpTestBase is Test {
         vm.startPrank(governance);
         ch.listMarket(ETH, _config(ethFeed));
         ch.listMarket(BTC, _config(btcFeed));
+        // The ADL tests call autoDeleverage from this contract, the appointed deleverager.
+        ch.setDeleverager(address(this));
         vm.stopPrank();
     }
 
+    /// @dev This test contract plays the Settlement: it names the clearing house as the callee of its own calls.
+    function trustedCallee() external view returns (address) {
+        return address(ch);
+    }
+
     /// IMF 10%, MMF 5%, fee 0.1%, deviation 5%, funding over 8h capped at 1%/period, OI cap 1,000,000.
-    function _config(DevnetPriceFeed feed) internal pure returns (ClearingHouse.MarketConfig memory c) {
+    function _config(DevnetPriceFeed feed) internal pure returns (ClearingHouseBase.MarketConfig memory c) {
         c.feed = feed;
         c.heartbeat = HEARTBEAT;
         c.fundingPeriod = 8 hours;
@@ -69,9 +76,9 @@ abstract contract PerpTestBase is Test {
     function _fill(address account, int256 delta, uint8 marketIndex, bool reduceOnly)
         internal
         pure
-        returns (ClearingHouse.Fill memory f)
+        returns (ClearingHouseBase.Fill memory f)
     {
-        f = ClearingHouse.Fill({account: account, sizeDelta: delta, marketIndex: marketIndex, reduceOnly: reduceOnly});
+        f = ClearingHouseBase.Fill({account: account, sizeDelta: delta, marketIndex: marketIndex, reduceOnly: reduceOnly});
     }
 
     function _one(uint32 id, uint256 price) internal pure returns (uint32[] memory ids, uint256[] memory prices) {
@@ -84,7 +91,7 @@ abstract contract PerpTestBase is Test {
     /// @dev `long` buys `size` from `short` in market `id` at `price`.
     function _trade(uint32 id, uint256 price, address long, address short, int256 size) internal {
         (uint32[] memory ids, uint256[] memory prices) = _one(id, price);
-        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](2);
         fills[0] = _fill(long, size, 0, false);
         fills[1] = _fill(short, -size, 0, false);
         ch.settlePositions(ids, prices, fills);

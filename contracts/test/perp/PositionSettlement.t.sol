@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
 import {PositionSettlement} from "../../src/perp/PositionSettlement.sol";
 import {PositionIntent} from "../../src/libraries/IntentHashing.sol";
 import {SignatureChecker} from "../../src/libraries/SignatureChecker.sol";
@@ -201,7 +201,7 @@ contract PositionSettlementTest is PerpTestBase {
         PositionSettlement.PositionTrade memory a = _trade(_intent(alice, ETH, 40e18, 3010e18, 1), aliceKey, 0);
         PositionSettlement.PositionTrade memory b = _trade(_intent(bob, ETH, -40e18, 0, 1), bobKey, 0);
         bytes memory encoded = _batch(3000e18, a, b);
-        vm.expectPartialRevert(ClearingHouse.InsufficientMargin.selector);
+        vm.expectPartialRevert(ClearingHouseBase.InsufficientMargin.selector);
         harness.settlePositions(encoded);
     }
 

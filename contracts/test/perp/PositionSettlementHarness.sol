@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
 import {PositionSettlement} from "../../src/perp/PositionSettlement.sol";
 import {IntentHashing, PositionIntent} from "../../src/libraries/IntentHashing.sol";
 
@@ -15,8 +15,17 @@ contract PositionSettlementHarness {
         clearingHouse = ch;
     }
 
+    /// @dev Marks its own clearing-house call the way Settlement does (see ITrustedCaller).
+    address private transient _trustedCallee;
+
+    function trustedCallee() external view returns (address) {
+        return _trustedCallee;
+    }
+
     function settlePositions(bytes calldata positions) external {
+        _trustedCallee = address(clearingHouse);
         PositionSettlement.settle(positions, nonceBitmap, _separator(), clearingHouse);
+        _trustedCallee = address(0);
     }
 
     function invalidateNonces(uint256 wordPos, uint256 mask) external {

@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Settlement} from "../../src/Settlement.sol";
 import {SolverRegistry} from "../../src/SolverRegistry.sol";
-import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {PositionSettlement} from "../../src/perp/PositionSettlement.sol";
 import {PositionIntent, SwapIntent} from "../../src/libraries/IntentHashing.sol";
@@ -25,7 +25,7 @@ contract SettlementPositionsTest is SettlementTestBase {
         vm.startPrank(governance);
         for (uint256 m; m < 3; ++m) {
             feeds[m] = new DevnetPriceFeed(feeder, 8, "feed", answers[m]);
-            ClearingHouse.MarketConfig memory c;
+            ClearingHouseBase.MarketConfig memory c;
             c.feed = feeds[m];
             c.heartbeat = 1 hours;
             c.fundingPeriod = 8 hours;
