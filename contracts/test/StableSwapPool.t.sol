@@ -63,7 +63,8 @@ contract StableSwapPoolTest is Test {
 
     function test_initialDepositMintsD() public view {
         assertEq(pool.totalSupply(), 2_000_000e18);
-        assertEq(pool.balanceOf(lp), 2_000_000e18);
+        assertEq(pool.balanceOf(lp), 2_000_000e18 - pool.MINIMUM_LIQUIDITY(), "D minus the locked minimum");
+        assertEq(pool.balanceOf(address(0)), pool.MINIMUM_LIQUIDITY());
         assertEq(pool.getD(), 2_000_000e18);
         assertEq(pool.reserve0(), 1_000_000e18);
         assertEq(pool.reserve1(), 1_000_000e6);
@@ -108,7 +109,7 @@ contract StableSwapPoolTest is Test {
     }
 
     function test_removeLiquidityProportional() public {
-        uint256 half = pool.balanceOf(lp) / 2;
+        uint256 half = pool.totalSupply() / 2;
         vm.prank(lp);
         (uint256 a0, uint256 a1) = pool.removeLiquidity(half, 500_000e18, 500_000e6, lp);
         assertEq(a0, 500_000e18);
@@ -187,13 +188,42 @@ contract StableSwapPoolTest is Test {
         empty.addLiquidity(1e18, 0, 0, address(this));
     }
 
+    function test_revert_firstDepositNotAboveMinimumLiquidity() public {
+        MintableERC20 other18 = new MintableERC20("O18", "O18", 18);
+        StableSwapPool empty = new StableSwapPool(address(usd18), address(other18), 18, 18, 100, 0);
+        usd18.mint(address(this), 1001);
+        other18.mint(address(this), 1001);
+        usd18.approve(address(empty), 1001);
+        other18.approve(address(empty), 1001);
+        vm.expectRevert(StableSwapPool.InsufficientLiquidity.selector);
+        empty.addLiquidity(500, 500, 0, address(this)); // D = 1000 = MINIMUM_LIQUIDITY
+        assertEq(empty.addLiquidity(501, 501, 0, address(this)), 2, "D = 1002, 1000 of it locked");
+        assertEq(empty.totalSupply(), 1002);
+    }
+
+    function test_lockedLiquidityOutlivesEveryLp() public {
+        vm.startPrank(lp);
+        pool.removeLiquidity(pool.balanceOf(lp), 0, 0, lp);
+        vm.stopPrank();
+        assertEq(pool.totalSupply(), pool.MINIMUM_LIQUIDITY());
+        assertEq(pool.balanceOf(address(0)), pool.MINIMUM_LIQUIDITY());
+        assertGt(pool.reserve0(), 0, "the locked shares keep a floor of both reserves");
+        assertGt(pool.reserve1(), 0);
+        // The pool stays live on that (dust) floor: a new LP mints against it and gets its deposit back.
+        uint256 minted = _provide(trader, 1_000e18, 1_000e6);
+        vm.prank(trader);
+        (uint256 a0, uint256 a1) = pool.removeLiquidity(minted, 0, 0, trader);
+        assertApproxEqRel(a0 + a1 * 1e12, 2_000e18, 0.001e18);
+    }
+
     function test_revert_slippage() public {
         usd18.mint(address(this), 1e18);
         usd6.mint(address(this), 1e6);
         usd18.approve(address(pool), 1e18);
         usd6.approve(address(pool), 1e6);
-        vm.expectRevert(abi.encodeWithSelector(StableSwapPool.SlippageExceeded.selector, 2e18, 2e18 + 1));
-        pool.addLiquidity(1e18, 1e6, 2e18 + 1, address(this));
+        // ΔD = 2e18; the mint rounds D's growth down by one unit.
+        vm.expectRevert(abi.encodeWithSelector(StableSwapPool.SlippageExceeded.selector, 2e18 - 1, 2e18));
+        pool.addLiquidity(1e18, 1e6, 2e18, address(this));
         vm.expectRevert(abi.encodeWithSelector(StableSwapPool.SlippageExceeded.selector, 1e18, 1e18 + 1));
         vm.prank(lp);
         pool.removeLiquidity(2e18, 1e18 + 1, 0, lp);

@@ -18,6 +18,10 @@ import {TokenTransfer} from "../libraries/TokenTransfer.sol";
 /// Swaps are approve-free (ILiquiditySource's pre-transfer model): transfer `amountIn` to the pool,
 /// then call `swap`. Liquidity providers use `addLiquidity` (transferFrom, so they approve the pool)
 /// and `removeLiquidity` (proportional); the pool itself is the ERC20 LP token.
+///
+/// Share inflation: the first deposit locks `MINIMUM_LIQUIDITY` shares for good (Uniswap V2's
+/// defence), so nobody can own the whole supply and inflate the share price against a later
+/// depositor. Every rounding in `addLiquidity`/`removeLiquidity` is down, in the pool's favour.
 contract StableSwapPool is ILiquiditySource {
     using TokenTransfer for address;
 
@@ -45,6 +49,15 @@ contract StableSwapPool is ILiquiditySource {
     event Approval(address indexed owner, address indexed spender, uint256 value);
 
     uint256 public constant FEE_DENOMINATOR = 1e10;
+    /// @notice LP shares the first deposit mints to address(0), where nobody can ever transfer or
+    /// redeem them, so `totalSupply` never falls below this once the pool is live. Without it the
+    /// first depositor could burn down to a 1-wei supply, donate (a pre-transfer that `swap` books
+    /// as reserve) until one share is worth more than the next deposit, and take that deposit when
+    /// its mint rounds down to nothing. With it, value donated per share also accrues to these
+    /// locked shares: making a share worth X costs the donor at least MINIMUM_LIQUIDITY·X, while a
+    /// later depositor loses at most the one share's worth its mint rounds off. Shares are in D
+    /// units (18 decimals), so the lock is 1e-15 of a pegged token: negligible for the first LP.
+    uint256 public constant MINIMUM_LIQUIDITY = 1000;
     uint256 private constant N = 2;
 
     address public immutable token0;
@@ -126,6 +139,9 @@ contract StableSwapPool is ILiquiditySource {
     /// @notice Deposits `amount0`/`amount1` (pulled with transferFrom: approve the pool first) and
     /// mints LP tokens to `recipient`. An imbalanced deposit pays the swap fee on its imbalance (as
     /// Curve does), so "add one side, remove proportionally" is not a fee-free swap.
+    /// The first deposit (both tokens) mints its D minus `MINIMUM_LIQUIDITY`, which is locked, and
+    /// reverts with `InsufficientLiquidity` if D does not exceed it. Later deposits mint
+    /// `totalSupply·(ΔD - 1)/D` rounded down, and revert with `ZeroAmount` rather than mint nothing.
     function addLiquidity(uint256 amount0, uint256 amount1, uint256 minMinted, address recipient)
         external
         lock
@@ -142,7 +158,8 @@ contract StableSwapPool is ILiquiditySource {
         uint256 n1 = r1 + amount1;
         uint256 d1 = _getD(n0 * _rate0, n1 * _rate1);
         if (supply == 0) {
-            minted = d1;
+            if (d1 <= MINIMUM_LIQUIDITY) revert InsufficientLiquidity();
+            minted = d1 - MINIMUM_LIQUIDITY;
         } else {
             uint256 d0 = _getD(r0 * _rate0, r1 * _rate1);
             // Imbalance fee: each side pays fee/2 (n/(4(n-1)) of the swap fee for n = 2) on its
@@ -153,16 +170,21 @@ contract StableSwapPool is ILiquiditySource {
             uint256 fee0 = f * (ideal0 > n0 ? ideal0 - n0 : n0 - ideal0) / FEE_DENOMINATOR;
             uint256 fee1 = f * (ideal1 > n1 ? ideal1 - n1 : n1 - ideal1) / FEE_DENOMINATOR;
             uint256 d2 = _getD((n0 - fee0) * _rate0, (n1 - fee1) * _rate1);
-            if (d2 <= d0) revert ZeroAmount();
-            minted = supply * (d2 - d0) / d0;
+            // -1: D is Newton's estimate, good to about a unit either way; round its growth down so
+            // a mint never outruns the deposit (as _getAmountOut rounds a swap's output down).
+            if (d2 <= d0 + 1) revert ZeroAmount();
+            minted = supply * (d2 - d0 - 1) / d0;
+            if (minted == 0) revert ZeroAmount();
         }
         if (minted < minMinted) revert SlippageExceeded(minted, minMinted);
         _setReserves(n0, n1);
+        if (supply == 0) _mint(address(0), MINIMUM_LIQUIDITY);
         _mint(recipient, minted);
         emit AddLiquidity(msg.sender, amount0, amount1, minted, recipient);
     }
 
-    /// @notice Burns `lpAmount` of the caller's LP tokens for the proportional share of both reserves.
+    /// @notice Burns `lpAmount` of the caller's LP tokens for the proportional share of both reserves,
+    /// each rounded down.
     function removeLiquidity(uint256 lpAmount, uint256 min0, uint256 min1, address recipient)
         external
         lock
