@@ -22,7 +22,10 @@ export async function deployStableSwapPool(clients: DevnetClients, spec: StableS
   return deploy(clients, stableSwapPoolAbi, stableSwapPoolBytecode, [spec.token0, spec.token1, spec.decimals0, spec.decimals1, spec.amplification, spec.fee]);
 }
 
-/** The deployer deposits `amount0`/`amount1` (the pool pulls them, so it approves the pool first). */
+/**
+ * The deployer deposits `amount0`/`amount1` (the pool pulls them, so it approves the pool first). On
+ * a fresh pool it receives D minus the pool's MINIMUM_LIQUIDITY (1000 shares locked at address(0)).
+ */
 export async function addStableLiquidity(clients: DevnetClients, pool: Address, amount0: bigint, amount1: bigint): Promise<void> {
   const { publicClient, deployer } = clients;
   for (const functionName of ['token0', 'token1'] as const) {

@@ -129,7 +129,11 @@ contract StableSwapInflationTest is Test {
     function _assertNoTheft(Outcome memory o) internal pure {
         assertLe(o.attackerProfit, int256(SWAP_DUST), "attacker profited");
         int256 attackerLoss = o.attackerProfit < 0 ? -o.attackerProfit : int256(0);
-        assertLe(o.victimLoss * int256(GRIEF_RATIO), attackerLoss + int256(SWAP_DUST * GRIEF_RATIO), "victim lost more than dust");
+        assertLe(
+            o.victimLoss * int256(GRIEF_RATIO),
+            attackerLoss + int256(SWAP_DUST * GRIEF_RATIO),
+            "victim lost more than dust"
+        );
     }
 
     // ---------------------------------------------------------------- the attack
@@ -154,9 +158,12 @@ contract StableSwapInflationTest is Test {
         _assertNoTheft(o);
     }
 
-    function testFuzz_firstDepositorInflation(uint256 seed, uint256 victimAmount, uint256 donationTarget, bool victimMin)
-        public
-    {
+    function testFuzz_firstDepositorInflation(
+        uint256 seed,
+        uint256 victimAmount,
+        uint256 donationTarget,
+        bool victimMin
+    ) public {
         seed = bound(seed, 1000, 1e21);
         victimAmount = bound(victimAmount, 1e3, 1e27);
         donationTarget = bound(donationTarget, 0, 2 * victimAmount);
