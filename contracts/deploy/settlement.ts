@@ -20,15 +20,22 @@ export type SettlementOptions = {
   owner?: Address;
   /** Minimum solver bond in wei. Default 1 ether. */
   minBond?: bigint;
-  /** Seconds between requestExit and withdrawBond. Default one day. */
+  /** Seconds between requestExit and withdrawBond. Default DEVNET_UNBONDING_DELAY (seven days). */
   unbondingDelay?: bigint;
 };
+
+/**
+ * The devnet's unbonding delay: seven days, well above the timelock delay (two days) plus a day to
+ * react, so a solver that requests exit when it misbehaves is still bonded when a slash scheduled
+ * through the timelock executes (deployDevnetGovernance checks this on chain).
+ */
+export const DEVNET_UNBONDING_DELAY = 7n * 86_400n;
 
 export async function deploySettlement(clients: DevnetClients, options: SettlementOptions = {}): Promise<SettlementDeployment> {
   const settlement = await deploy(clients, settlementAbi, settlementBytecode, [
     options.owner ?? clients.deployer.account.address,
     options.minBond ?? parseEther('1'),
-    options.unbondingDelay ?? 86_400n,
+    options.unbondingDelay ?? DEVNET_UNBONDING_DELAY,
   ]);
   const vault = await clients.publicClient.readContract({ address: settlement, abi: settlementAbi, functionName: 'vault' });
   return { settlement, vault: getAddress(vault) };

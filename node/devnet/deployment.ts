@@ -1,12 +1,14 @@
 // The devnet's contracts as one JSON-able record: deploy everything on a chain (tokens, Uniswap V2
 // and V3 pools with liquidity, the StableSwap pool, Vault + Settlement, the clearing house with its
-// oracle feeds, dust buffers), or load a record written earlier to reuse an existing deployment.
+// oracle feeds, dust buffers) and hand its owner powers to the governance timelock, or load a
+// record written earlier to reuse an existing deployment.
 import { readFileSync } from 'node:fs';
 import { parseUnits, type Address, type LocalAccount } from 'viem';
 import type { DevnetClients } from '../../contracts/deploy/clients.ts';
 import { deployDevnet } from '../../contracts/deploy/devnet.ts';
 import { DEVNET_PERP_MARKETS, deployDevnetPerp } from '../../contracts/deploy/perp.ts';
 import { devnetPoolSpecs, seedSettlementBuffer } from '../../contracts/deploy/solverFixtures.ts';
+import { deployDevnetGovernance } from '../../contracts/deploy/timelock.ts';
 
 export type PoolSpecJson = { kind: 'uniswapV2' | 'uniswapV3' | 'stableSwap'; address: Address };
 
@@ -27,6 +29,14 @@ export type Deployment = {
   referencePrices: Record<string, string>;
   /** Who publishes oracle rounds (the price feeder's account). */
   feeder: Address;
+  /**
+   * Owns Settlement and ClearingHouse (so the CollateralVault too): every owner call is scheduled by
+   * `governanceAdmin` and runs `timelockDelay` seconds later. Absent in records written before the timelock.
+   */
+  timelock?: Address;
+  governanceAdmin?: Address;
+  /** Seconds, as a decimal string. */
+  timelockDelay?: string;
 };
 
 /** USD per whole token at the devnet's pool prices. */
@@ -47,6 +57,9 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
   const perp = await deployDevnetPerp(clients, devnet, { feeder: feeder.address });
   // dust buffers: pure matches round in the users' favour, the Settlement pays the wei
   await seedSettlementBuffer(clients, devnet, { dai: parseUnits('1000', 18), usdc: parseUnits('1000', 6), wbtc: parseUnits('0.01', 8) });
+  // Last: the deployer bootstrapped markets, collateral and the Settlement/ClearingHouse link as
+  // owner; now the timelock takes over, and every later owner call waits out its delay.
+  const governance = await deployDevnetGovernance(clients, { settlement: devnet.settlement.settlement, clearingHouse: perp.clearingHouse });
   const decimals = { dai: 18, usdc: 6, wbtc: 8, weth: 18 };
   return {
     chainId: devnet.chainId,
@@ -61,6 +74,9 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     pairs: { daiUsdc: devnet.uniswapV2.pairs.daiUsdc, wbtcUsdc: devnet.uniswapV2.pairs.wbtcUsdc },
     referencePrices: referencePricesFor(devnet.tokens, decimals),
     feeder: feeder.address,
+    timelock: governance.timelock,
+    governanceAdmin: governance.admin,
+    timelockDelay: governance.delay.toString(),
   };
 }
 
