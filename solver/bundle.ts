@@ -24,6 +24,10 @@ import {
 } from 'viem';
 import type { Logger } from 'pino';
 import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
+import { vaultAbi } from '../contracts/artifacts/Vault.ts';
+import { tokenTransferAbi } from '../contracts/artifacts/TokenTransfer.ts';
+import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
+import { collateralVaultAbi } from '../contracts/artifacts/CollateralVault.ts';
 import { encodePositionBatch, encodePositionTrade } from '../contracts/deploy/perp.ts';
 import { encodeTrade, sortAddresses, spotBatch, type SettleBatch } from '../contracts/deploy/settlement.ts';
 import { limitHolds } from '../protocol/clearing.ts';
@@ -102,6 +106,14 @@ export const settleCalldata = (batch: SettleBatch): Hex => encodeFunctionData({ 
 
 export type DecodedRevert = { errorName: string; args: readonly unknown[]; message: string };
 
+/**
+ * Every custom error a settle can revert with: Settlement's own, and those its callees bubble up
+ * unchanged (the Vault's pull: TokenTransfer.TransferFromFailed naming the owner; the clearing
+ * house and its collateral vault: InsufficientMargin naming the account). Without them a revert
+ * that names the intent at fault decodes as Unknown and nobody can be held responsible for it.
+ */
+const revertAbi = [...settlementAbi, ...vaultAbi, ...tokenTransferAbi, ...clearingHouseAbi, ...collateralVaultAbi].filter((e) => e.type === 'error');
+
 /** Decodes Settlement's (or a pool's bubbled) custom error from a viem error, if there is one. */
 export function decodeRevert(error: unknown): DecodedRevert {
   if (error instanceof BaseError) {
@@ -111,7 +123,7 @@ export function decodeRevert(error: unknown): DecodedRevert {
       if (revert.reason) return { errorName: 'Error', args: [revert.reason], message: revert.shortMessage };
       if (revert.raw) {
         try {
-          const d = decodeErrorResult({ abi: settlementAbi, data: revert.raw });
+          const d = decodeErrorResult({ abi: revertAbi, data: revert.raw });
           return { errorName: d.errorName, args: d.args ?? [], message: revert.shortMessage };
         } catch {
           return { errorName: 'Unknown', args: [revert.raw], message: revert.shortMessage };
@@ -122,7 +134,7 @@ export function decodeRevert(error: unknown): DecodedRevert {
     const withData = error.walk((e) => typeof (e as { data?: unknown }).data === 'string') as { data?: Hex } | null;
     if (withData?.data && withData.data.length >= 10) {
       try {
-        const d = decodeErrorResult({ abi: settlementAbi, data: withData.data });
+        const d = decodeErrorResult({ abi: revertAbi, data: withData.data });
         return { errorName: d.errorName, args: d.args ?? [], message: error.shortMessage };
       } catch {
         /* fall through */
