@@ -10,6 +10,9 @@
 // hex: the node checks and ranks it like a gossiped one and gossips it on /solutions/1/<chainId>).
 // An optional gossip publisher is the fallback for a node without that route.
 // Position intents are matched per market (positions.ts) and settled in the same batch.
+// A batch that reverts in simulation goes through isolate.ts: the intents at fault (named by the
+// revert, or found by bisection) are dropped and the rest re-solved, so one bad intent never blocks
+// the others.
 import type { Address, Chain, Hex, PublicClient, Transport, WalletClient, Account } from 'viem';
 import type { Logger } from 'pino';
 import { parseSignedIntentJson } from '../protocol/json.ts';
@@ -22,7 +25,8 @@ import { encodeSignedSolution, encodeSolutionBody, solutionDigest, solutionHash,
 import { toHex } from '../protocol/bytes.ts';
 import { BundleSubmitter, buildBatch, type SubmitOutcome } from './bundle.ts';
 import { ChainLiquidity, multicallAt, type PoolSpec } from './chain/state.ts';
-import { solve, type Strategy } from './solve.ts';
+import { solve, type SolveStats, type Strategy } from './solve.ts';
+import { isolate, type IsolationResult } from './isolate.ts';
 import { matchPositions } from './positions.ts';
 import { parseAbi, zeroAddress } from 'viem';
 import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
@@ -45,6 +49,8 @@ export type SolverOptions = {
   gasPrice?: bigint;
   /** Bond `minBond` at start when the key is not a bonded solver yet. */
   bond?: boolean;
+  /** Settle simulations per auction spent finding the intents that make a batch revert (isolate.ts). Default 12. */
+  maxSimulations?: number;
 };
 
 type AuctionJson = {
@@ -94,6 +100,11 @@ export function signSolution(solution: Solution, privateKey: Hex, chainId: numbe
   const signature = signDigest(solutionDigest(body, chainId, settlement), privateKey);
   const bytes = encodeSignedSolution({ ...solution, signature });
   return { bytes, hash: solutionHash(bytes) };
+}
+
+/** Log fields for a failed isolation: why, the last revert, and what it cost. */
+function isolationSummary(r: IsolationResult & { ok: false }): Record<string, unknown> {
+  return { reason: r.reason, ...(r.revert ? { error: r.revert.errorName, args: r.revert.args.map(String) } : {}), isolated: r.isolated.length, simulations: r.simulations };
 }
 
 export class SolverProcess {
@@ -216,30 +227,37 @@ export class SolverProcess {
       void balances;
       const buffers = new Map<Address, bigint>();
       const gasPrice = this.o.gasPrice ?? (await this.o.publicClient.getGasPrice());
-      const solved = solve(auction, this.chain!.snapshot(), { strategy: this.o.strategy, settlement: this.settlement, solver: this.address, now: Number(block.timestamp), buffers, gasPrice });
-      const stats = solved.stats;
-      const spot = solved.solution;
-      // Position intents: opposite pairs per market at the oracle mark, in the same batch as the swaps.
-      const pos = matchPositions(auction, await this.marks(auction, block.number), { now: Number(block.timestamp) });
-      let solution: Solution = { ...spot, marketPrices: pos.marketPrices, trades: [...spot.trades, ...pos.trades] };
-      this.o.log.info({ event: 'auction_solved', auctionId, ...stats, positionTrades: pos.trades.length });
-      if (!solution.trades.length) return { auctionId, status: 'no_solution' };
-      let batch = buildBatch(solution, signed as Map<Hex, SignedIntent>);
-      let sim = await this.submitter!.simulate(batch);
-      if (!sim.ok && pos.trades.length && spot.trades.length) {
-        // e.g. an account short of margin: keep the swaps, drop the position leg
-        this.o.log.warn({ event: 'position_leg_dropped', auctionId, error: sim.revert.errorName, args: sim.revert.args.map(String) });
-        solution = spot;
-        batch = buildBatch(solution, signed as Map<Hex, SignedIntent>);
-        sim = await this.submitter!.simulate(batch);
-      }
-      if (!sim.ok) {
-        this.o.log.warn({ event: 'solution_dropped', auctionId, reason: 'simulation reverted', error: sim.revert.errorName, args: sim.revert.args.map(String) });
+      const now = Number(block.timestamp);
+      const marks = await this.marks(auction, block.number);
+      let solved = false;
+      // The whole solve, re-run without the intents isolation drops: prices, routing and the
+      // position pairs all change when an intent leaves the batch.
+      const solveWithout = (excluded: ReadonlySet<Hex>): Solution => {
+        const sub: Auction = excluded.size ? { ...auction, intents: new Map([...auction.intents].filter(([id]) => !excluded.has(id))) } : auction;
+        const { solution: spot, stats }: { solution: Solution; stats: SolveStats } = solve(sub, this.chain!.snapshot(), { strategy: this.o.strategy, settlement: this.settlement, solver: this.address, now, buffers, gasPrice });
+        // Position intents: opposite pairs per market at the oracle mark, in the same batch as the swaps.
+        const pos = matchPositions(sub, marks, { now });
+        if (!solved) this.o.log.info({ event: 'auction_solved', auctionId, ...stats, positionTrades: pos.trades.length });
+        solved = true;
+        return { ...spot, marketPrices: pos.marketPrices, trades: [...spot.trades, ...pos.trades] };
+      };
+      const found = await isolate({
+        auctionId,
+        solve: solveWithout,
+        signed,
+        // the submitter estimates gas itself when it sends; probes only need the eth_call
+        simulate: (b) => this.submitter!.simulate(b, { estimate: false }),
+        log: this.o.log,
+        ...(this.o.maxSimulations !== undefined ? { maxSimulations: this.o.maxSimulations } : {}),
+      });
+      if (!found.ok) {
+        if (found.reason !== 'nothing_to_settle') this.o.log.warn({ event: 'solution_dropped', auctionId, ...isolationSummary(found) });
         return { auctionId, status: 'no_solution' };
       }
+      const { solution, batch } = found;
       const { bytes, hash } = signSolution(solution, this.o.privateKey, this.chainId, this.settlement);
       if (!(await this.publish(bytes))) return { auctionId, status: 'not_published' };
-      this.o.log.info({ event: 'solution_published', auctionId, hash, trades: solution.trades.length });
+      this.o.log.info({ event: 'solution_published', auctionId, hash, trades: solution.trades.length, isolated: found.isolated.length, simulations: found.simulations });
       const ids = solution.trades.map((t) => t.intentId.toLowerCase() as Hex);
       for (const id of ids) this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
       return { batch, hash, ids, solution, signed };
@@ -343,19 +361,30 @@ export class SolverProcess {
       this.o.log.info({ event: 'runner_up_stands_down', auctionId, rank, reason: 'every intent already filled or cancelled' });
       return { auctionId, status: 'runner_up_skipped', rank, reason: 'every intent of the solution is already filled or cancelled' };
     }
-    let batch: ReturnType<typeof buildBatch>;
+    // Never submit something that would revert. The published solution's prices and interactions
+    // stay as ranked, so isolation here can only leave trades out (no re-solve): it helps when the
+    // bad intent's flows do not carry the rest (e.g. a matched pair), and costs a bounded number of
+    // simulations when they do.
+    const open = trades;
+    let found: IsolationResult;
     try {
-      batch = buildBatch({ ...solution, trades }, signed);
+      found = await isolate({
+        auctionId,
+        solve: (excluded) => ({ ...solution, trades: open.filter((t) => !excluded.has(t.intentId.toLowerCase() as Hex)) }),
+        signed,
+        simulate: (b) => this.submitter!.simulate(b, { estimate: false }),
+        log: this.o.log,
+        ...(this.o.maxSimulations !== undefined ? { maxSimulations: this.o.maxSimulations } : {}),
+      });
     } catch (e) {
       return { auctionId, status: 'runner_up_skipped', rank, reason: (e as Error).message };
     }
-    // never submit something that would revert
-    const sim = await this.submitter!.simulate(batch, { estimate: false });
-    if (!sim.ok) {
-      this.o.log.info({ event: 'runner_up_stands_down', auctionId, rank, dropped, error: sim.revert.errorName });
-      return { auctionId, status: 'runner_up_skipped', rank, reason: `simulation reverted: ${sim.revert.errorName}` };
+    if (!found.ok) {
+      this.o.log.info({ event: 'runner_up_stands_down', auctionId, rank, dropped, ...isolationSummary(found) });
+      return { auctionId, status: 'runner_up_skipped', rank, reason: found.revert ? `simulation reverted: ${found.revert.errorName}` : `no settleable subset: ${found.reason}` };
     }
-    this.o.log.info({ event: 'runner_up_settling', auctionId, rank, trades: trades.length, dropped });
+    const batch = found.batch;
+    this.o.log.info({ event: 'runner_up_settling', auctionId, rank, trades: found.solution.trades.length, dropped: dropped + found.isolated.length });
     const result = await this.submitter!.submit(batch);
     return { auctionId, status: 'submitted', result, rank };
   }
