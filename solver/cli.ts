@@ -1,7 +1,8 @@
 // Solver CLI:
 //   npm run solver -- --strategy optimal --node http://127.0.0.1:8080 --rpc http://127.0.0.1:8545 \
-//     --pools pools.json [--key 0x… | SOLVER_KEY=0x…] [--poll-ms 500] [--bond]
+//     --pools pools.json [--key 0x… | SOLVER_KEY=0x…] [--poll-ms 500] [--bond] [--max-simulations 12]
 // --bond: bond Settlement.minBond from the key first when it is not a bonded solver yet.
+// --max-simulations: settle simulations per auction spent isolating intents that make it revert.
 // pools.json: [{ "kind": "uniswapV2" | "uniswapV3" | "stableSwap", "address": "0x…" }, …]
 // (or repeat --pool kind:0xaddress). The key must be a bonded solver of the node's Settlement.
 import { readFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import type { PoolKind, PoolSpec } from './chain/state.ts';
 import { SolverProcess } from './run.ts';
 import type { Strategy } from './solve.ts';
 
-const USAGE = `usage: solver --strategy baseline|optimal --node <node API URL> --rpc <RPC URL> (--pools <file.json> | --pool kind:0xaddr ...) [--key 0x... | env SOLVER_KEY] [--poll-ms N] [--bond]`;
+const USAGE = `usage: solver --strategy baseline|optimal --node <node API URL> --rpc <RPC URL> (--pools <file.json> | --pool kind:0xaddr ...) [--key 0x... | env SOLVER_KEY] [--poll-ms N] [--bond] [--max-simulations N]`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
       pool: { type: 'string', multiple: true },
       'poll-ms': { type: 'string', default: '500' },
       bond: { type: 'boolean', default: false },
+      'max-simulations': { type: 'string', default: '12' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -35,7 +37,8 @@ async function main(): Promise<void> {
   }
   const strategy = values.strategy as Strategy;
   const key = (values.key ?? process.env.SOLVER_KEY) as Hex | undefined;
-  if ((strategy !== 'baseline' && strategy !== 'optimal') || !key || !values.node || !values.rpc) throw new Error(USAGE);
+  const maxSimulations = Number(values['max-simulations']);
+  if ((strategy !== 'baseline' && strategy !== 'optimal') || !key || !values.node || !values.rpc || !Number.isInteger(maxSimulations) || maxSimulations < 1) throw new Error(USAGE);
   const pools: PoolSpec[] = [];
   if (values.pools) pools.push(...(JSON.parse(readFileSync(values.pools, 'utf8')) as PoolSpec[]));
   for (const p of values.pool ?? []) {
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
   const chain = defineChain({ id: chainId, name: `chain-${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [values.rpc] } } });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 });
   const wallet = createWalletClient({ chain, transport, account: privateKeyToAccount(key) });
-  const solver = new SolverProcess({ strategy, privateKey: key, nodeUrl: values.node.replace(/\/$/, ''), publicClient, wallet, pools, log, pollMs: Number(values['poll-ms']), bond: values.bond });
+  const solver = new SolverProcess({ strategy, privateKey: key, nodeUrl: values.node.replace(/\/$/, ''), publicClient, wallet, pools, log, pollMs: Number(values['poll-ms']), bond: values.bond, maxSimulations });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => solver.stop());
   await solver.run();
 }
