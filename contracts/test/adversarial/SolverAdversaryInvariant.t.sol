@@ -132,10 +132,10 @@ contract SolverAdversaryInvariantTest is AdversarialBase {
             handler.directCall(k);
         }
         handler.settleBatch(K_PAIR(), 0, 0, 1, 1); // own position leg + a pool swap
-        handler.settleBatch(0, 0, 0, 0, 1); // own position leg alone
-        handler.settleBatch(0, 0, 0, 0, 1 << 2); // forged victim position trade
-        handler.settleBatch(0, 0, 0, 0, 2 << 2); // replay of the victim's setUp position intent
-        handler.settleBatch(0, 0, 0, 0, 3 << 2); // forged victim swap intent
+        handler.settleBatch(0, 0, 0, 7, 1); // own position leg alone
+        handler.settleBatch(0, 0, 0, 7, 1 << 2); // forged victim position trade
+        handler.settleBatch(0, 0, 0, 7, 2 << 2); // replay of the victim's setUp position intent
+        handler.settleBatch(0, 0, 0, 7, 3 << 2); // forged victim swap intent
         handler.keeperTick(1, 0);
         handler.helperCashOut(0);
         handler.helperCashOut(0);
