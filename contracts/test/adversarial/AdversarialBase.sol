@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {Test} from "forge-std/Test.sol";
 import {Settlement} from "../../src/Settlement.sol";
 import {Vault} from "../../src/Vault.sol";
-import {ClearingHouse, ICollateralVault} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase, ICollateralVault} from "../../src/perp/ClearingHouse.sol";
 import {CollateralVault, IClearingHouseMargin} from "../../src/perp/CollateralVault.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {PositionSettlement} from "../../src/perp/PositionSettlement.sol";
@@ -160,7 +160,7 @@ abstract contract AdversarialBase is Test {
         s.ethFeed = new DevnetPriceFeed(s.feeder, 8, "ETH / USD", ETH_ANSWER);
         s.wethFeed = new DevnetPriceFeed(s.feeder, 8, "WETH / USD", ETH_ANSWER);
         s.cv = new CollateralVault(IClearingHouseMargin(address(s.ch)));
-        ClearingHouse.MarketConfig memory c;
+        ClearingHouseBase.MarketConfig memory c;
         c.feed = s.ethFeed;
         c.heartbeat = 1 hours;
         c.fundingPeriod = FUNDING_PERIOD;
@@ -247,7 +247,7 @@ abstract contract AdversarialBase is Test {
             s.weth.mint(v, VICTIM_EXTRA);
             vm.startPrank(v);
             s.weth.approve(address(s.cv), VICTIM_EXTRA);
-            s.cv.depositCollateral(v, address(s.weth), VICTIM_EXTRA);
+            s.cv.depositCollateral(address(s.weth), VICTIM_EXTRA);
             vm.stopPrank();
         }
     }

@@ -5,7 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {Settlement} from "../../src/Settlement.sol";
 import {SolverRegistry} from "../../src/SolverRegistry.sol";
 import {Vault} from "../../src/Vault.sol";
-import {ClearingHouse, ICollateralVault} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase, ICollateralVault} from "../../src/perp/ClearingHouse.sol";
 import {CollateralVault} from "../../src/perp/CollateralVault.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {PositionSettlement} from "../../src/perp/PositionSettlement.sol";
@@ -381,7 +381,7 @@ contract SolverAdversaryHandler is Test {
             its[0] = _call(
                 address(s.cv),
                 0,
-                abi.encodeCall(CollateralVault.depositCollateral, (_mine(seed), address(s.weth), 1 + _w(seed, 2) % 5e18))
+                abi.encodeCall(CollateralVault.depositCollateral, (address(s.weth), 1 + _w(seed, 2) % 5e18))
             );
         } else if (kind == K_CV_WITHDRAW) {
             its[0] = _call(
@@ -480,15 +480,15 @@ contract SolverAdversaryHandler is Test {
         uint256[] memory prices = new uint256[](1);
         ids[0] = 1;
         prices[0] = price;
-        ClearingHouse.Fill[] memory fills = new ClearingHouse.Fill[](2);
-        fills[0] = ClearingHouse.Fill(v, d, 0, reduceOnly);
-        fills[1] = ClearingHouse.Fill(cp, -d, 0, reduceOnly);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](2);
+        fills[0] = ClearingHouseBase.Fill(v, d, 0, reduceOnly);
+        fills[1] = ClearingHouseBase.Fill(cp, -d, 0, reduceOnly);
         return abi.encodeCall(ClearingHouse.settlePositions, (ids, prices, fills));
     }
 
     function _chAdmin(uint256 seed) internal view returns (bytes memory) {
         uint256 op = _w(seed, 1) % 4;
-        ClearingHouse.MarketConfig memory c = s.ch.marketConfig(1);
+        ClearingHouseBase.MarketConfig memory c = s.ch.marketConfig(1);
         c.maxPriceDeviation = 1e18;
         if (op == 0) return abi.encodeCall(ClearingHouse.setOwner, (s.attacker));
         if (op == 1) return abi.encodeCall(ClearingHouse.configureMarket, (1, c));

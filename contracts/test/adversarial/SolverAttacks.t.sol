@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Settlement} from "../../src/Settlement.sol";
 import {SolverRegistry} from "../../src/SolverRegistry.sol";
-import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
 import {Position} from "../../src/perp/PerpMath.sol";
 import {AdversarialBase} from "./AdversarialBase.sol";
 import {AttackerHelper} from "./AdversaryMocks.sol";
@@ -29,11 +29,11 @@ contract SolverAttacksTest is AdversarialBase {
     function _pairFills(address a, address b, int256 d, bool reduceOnly)
         internal
         pure
-        returns (ClearingHouse.Fill[] memory fills)
+        returns (ClearingHouseBase.Fill[] memory fills)
     {
-        fills = new ClearingHouse.Fill[](2);
-        fills[0] = ClearingHouse.Fill(a, d, 0, reduceOnly);
-        fills[1] = ClearingHouse.Fill(b, -d, 0, reduceOnly);
+        fills = new ClearingHouseBase.Fill[](2);
+        fills[0] = ClearingHouseBase.Fill(a, d, 0, reduceOnly);
+        fills[1] = ClearingHouseBase.Fill(b, -d, 0, reduceOnly);
     }
 
     /// @notice Finding 1: an interaction calling `ClearingHouse.settlePositions` directly (msg.sender

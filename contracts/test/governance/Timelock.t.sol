@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Test} from "forge-std/Test.sol";
 import {Timelock} from "../../src/governance/Timelock.sol";
-import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
 import {CollateralVault} from "../../src/perp/CollateralVault.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {Settlement} from "../../src/Settlement.sol";
@@ -324,12 +324,12 @@ contract TimelockTest is CollateralTestBase {
         assertEq(ch.owner(), address(timelock));
 
         DevnetPriceFeed solFeed = new DevnetPriceFeed(feeder, 8, "SOL / USD", 150e8);
-        ClearingHouse.MarketConfig memory config = _config(solFeed);
+        ClearingHouseBase.MarketConfig memory config = _config(solFeed);
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.NotOwner.selector, governance));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.NotOwner.selector, governance));
         ch.listMarket(3, config);
         vm.prank(admin); // the admin is no owner either: only the timelock is
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouse.NotOwner.selector, admin));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.NotOwner.selector, admin));
         ch.listMarket(3, config);
 
         bytes memory data = abi.encodeCall(ClearingHouse.listMarket, (3, config));
