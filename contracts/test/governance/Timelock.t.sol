@@ -347,7 +347,7 @@ contract TimelockTest is CollateralTestBase {
 
         // the vault follows the clearing house's owner
         MintableERC20 fake = new MintableERC20("Fake", "FAKE", 18);
-        CollateralVault.CollateralConfig memory cc = _collateralConfig(solFeed, 0, 1e30);
+        CollateralVault.CollateralConfig memory cc = _collateralConfig(solFeed, 0.2e18, 1e30);
         vm.prank(governance);
         vm.expectRevert(abi.encodeWithSelector(CollateralVault.NotOwner.selector, governance));
         vault.setCollateral(address(fake), cc);
