@@ -39,9 +39,9 @@ import {ITrustedCaller} from "./interfaces/ITrustedCaller.sol";
 /// interactions. It cannot: make a user pay more than the signed sell amount or receive less than
 /// the signed limit (pro rata); fill an intent twice, past its amount, after validTo or after the
 /// owner cancelled it; replay a signature on another chain or deployment; spend an allowance given
-/// to the Vault (the Vault pulls only while Settlement names it `trustedCallee`, which is never the
-/// case while interactions run); apply a position trade nobody signed (the clearing house checks
-/// `trustedCallee` the same way); move a bond (the registry refuses every call while a settle runs,
+/// to the Vault (the Vault pulls only during Settlement's trade step, when Settlement names it
+/// `trustedCallee`, and is disarmed before interactions run); apply a position trade nobody signed
+/// (the clearing house checks `trustedCallee` the same way); move a bond (the registry refuses every call while a settle runs,
 /// and the batch must end with at least the ETH it started with); end a batch with less of a listed
 /// token than Settlement held before it. It can: pick any prices within the users' limits (how
 /// surplus is shared); borrow Settlement's buffers during a batch; and, because only tokens listed
@@ -199,8 +199,8 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
     ClearingHouse public clearingHouse;
 
     /// @dev The one contract that may act on a privileged call from Settlement right now: the
-    /// Vault while trades pull, the clearing house while the position leg applies, address(0)
-    /// otherwise (in particular while interactions run). See `trustedCallee`.
+    /// Vault during the trade step, the clearing house while the position leg applies,
+    /// address(0) otherwise (in particular while interactions run). See `trustedCallee`.
     address private transient _trustedCallee;
     /// @dev The target of the interaction being executed; the only address whose Uniswap V3
     /// callback is paid, once.
@@ -229,10 +229,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         (uint256[] memory balancesBefore, uint256 ctx) = _snapshotBalances(tokens, batch.clearingPrices);
         uint256 ethBefore = address(this).balance;
 
-        // Between these two writes Settlement makes only Vault pulls and EIP-1271 staticcalls.
-        _trustedCallee = address(vault);
         uint256[] memory buyAmounts = _executeTrades(batch.trades, ctx);
-        _trustedCallee = address(0);
         _interact(batch.interactions);
         _payOut(batch.trades, ctx, buyAmounts);
 
@@ -287,10 +284,14 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         }
     }
 
-    /// @dev Executes every trade (checks, fill accounting, pull, event); returns what each receiver is owed.
+    /// @dev Executes every trade (checks, fill accounting, pull, event); returns what each receiver
+    /// is owed. The Vault may pull during this step only: Settlement names it `trustedCallee`
+    /// meanwhile (and makes only pulls and EIP-1271 staticcalls).
     function _executeTrades(Trade[] calldata trades, uint256 ctx) private returns (uint256[] memory buyAmounts) {
         uint256 n = trades.length;
         buyAmounts = new uint256[](n);
+        if (n == 0) return buyAmounts;
+        _trustedCallee = address(vault);
         bytes32 separator = _domainSeparator();
         for (uint256 i; i < n;) {
             buyAmounts[i] = _executeTrade(trades[i], i, ctx, separator);
@@ -298,6 +299,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
                 ++i;
             }
         }
+        _trustedCallee = address(0);
     }
 
     /// @dev All checks for one trade, fill accounting, the pull, and the event. Returns the buy
@@ -571,8 +573,8 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         _trustedCallee = address(0);
     }
 
-    /// @notice The contract that Settlement is calling on its own behalf right now (the Vault while
-    /// trades pull, the clearing house while the position leg applies), address(0) at any other
+    /// @notice The contract that Settlement is calling on its own behalf right now (the Vault during
+    /// the trade step, the clearing house while the position leg applies), address(0) at any other
     /// time. A contract that grants Settlement a privilege must check
     /// `msg.sender == settlement && Settlement(settlement).trustedCallee() == address(this)`:
     /// a solver's interaction is also a call from Settlement, but it always runs while this is

@@ -615,4 +615,23 @@ contract SettlementTest is SettlementTestBase {
         vm.expectRevert(abi.encodeWithSelector(Vault.OnlySettlement.selector, address(this)));
         vault.pull(address(tokenA), alice, 1);
     }
+
+    /// A call from Settlement's address outside its trade step (which is what a solver's interaction
+    /// is) cannot make the vault pull: the structural guarantee behind the interaction target
+    /// check, which would otherwise stop such a call first.
+    function test_revert_vaultRefusesSettlementOutsideItsTradeStep() public {
+        assertEq(settlement.trustedCallee(), address(0));
+        vm.prank(address(settlement));
+        vm.expectRevert(abi.encodeWithSelector(Vault.OnlySettlement.selector, address(settlement)));
+        vault.pull(address(tokenA), alice, 1);
+    }
+
+    /// After a settled batch Settlement names nobody again (transient storage lasts the whole test
+    /// here, so a marker left set would show).
+    function test_vaultRefusesSettlementAfterSettle() public {
+        test_matchedTrades();
+        vm.prank(address(settlement));
+        vm.expectRevert(abi.encodeWithSelector(Vault.OnlySettlement.selector, address(settlement)));
+        vault.pull(address(tokenA), alice, 1);
+    }
 }
