@@ -34,8 +34,18 @@ export type NodeConfig = {
   meshDegree: number;
   /** Worker threads for signature recovery (0 = recover on the main thread). */
   verifyWorkers: number;
-  /** Loopback testnets put every peer on one IP: disable gossipsub's IP colocation penalty there. */
+  /**
+   * Gossipsub's IP colocation score penalty (off by default): peers behind one NAT or on one host
+   * would otherwise push each other's scores down until an honest one is banned. The per-IP
+   * connection cap bounds what one address can open instead.
+   */
   ipColocationPenalty: boolean;
+  /** Inbound connections accepted from one IP address; more are refused at the gater. */
+  maxConnectionsPerIp: number;
+  /** Gossip messages per second one peer may have validated (burst: twice this); more are ignored and cost it score. */
+  peerMessageRate: number;
+  /** Ignored messages (expired, over quota, unverifiable, ...) one peer may send per 10 s for free; each past it costs score. */
+  peerIgnoreBudget: number;
   /** Auction reference prices (numeraire value of 1e18 base units per token, decimal strings); config file only. */
   referencePrices?: Record<string, string>;
   /** Bonded solvers whose solutions are ranked (empty = anyone); config file only. */
@@ -60,7 +70,10 @@ export const defaultConfig: Omit<NodeConfig, 'chainId' | 'settlement' | 'dataDir
   verifyWorkers: 0,
   rpcTimeoutMs: 2000,
   meshDegree: 6,
-  ipColocationPenalty: true,
+  ipColocationPenalty: false,
+  maxConnectionsPerIp: 32,
+  peerMessageRate: 200,
+  peerIgnoreBudget: 200,
   logLevel: 'info',
 };
 
@@ -81,7 +94,11 @@ const USAGE = `usage: node node/cli.ts [--config file.json] [flags]
   --max-open-per-owner <n>    anti-spam quota (default 64)
   --mesh-degree <n>           gossipsub mesh degree D (default 6)
   --verify-workers <n>        worker threads for signature recovery (default 0: main thread)
-  --no-ip-colocation          disable the IP colocation score penalty (loopback testnets)
+  --ip-colocation             enable gossipsub's IP colocation score penalty (off by default)
+  --no-ip-colocation          disable it (the default; kept for old scripts)
+  --max-connections-per-ip <n> inbound connections from one IP (default 32)
+  --peer-message-rate <n>     gossip messages per second per peer before it pays (default 200)
+  --peer-ignore-budget <n>    ignored messages per peer per 10 s before it pays (default 200)
   --log-level <level>         pino level (default info)`;
 
 export class ConfigError extends Error {}
@@ -102,6 +119,10 @@ export function parseCli(argv: string[]): NodeConfig {
       'auction-interval-ms': { type: 'string' },
       'max-open-per-owner': { type: 'string' },
       'no-ip-colocation': { type: 'boolean' },
+      'ip-colocation': { type: 'boolean' },
+      'max-connections-per-ip': { type: 'string' },
+      'peer-message-rate': { type: 'string' },
+      'peer-ignore-budget': { type: 'string' },
       'verify-workers': { type: 'string' },
       'mesh-degree': { type: 'string' },
       'log-level': { type: 'string' },
@@ -131,7 +152,11 @@ export function parseCli(argv: string[]): NodeConfig {
   if (values['max-open-per-owner']) merged.maxOpenPerOwner = int('max-open-per-owner', values['max-open-per-owner']);
   if (values['mesh-degree']) merged.meshDegree = int('mesh-degree', values['mesh-degree']);
   if (values['verify-workers']) merged.verifyWorkers = int('verify-workers', values['verify-workers']);
+  if (values['ip-colocation']) merged.ipColocationPenalty = true;
   if (values['no-ip-colocation']) merged.ipColocationPenalty = false;
+  if (values['max-connections-per-ip']) merged.maxConnectionsPerIp = int('max-connections-per-ip', values['max-connections-per-ip']);
+  if (values['peer-message-rate']) merged.peerMessageRate = int('peer-message-rate', values['peer-message-rate']);
+  if (values['peer-ignore-budget']) merged.peerIgnoreBudget = int('peer-ignore-budget', values['peer-ignore-budget']);
   if (values['log-level']) merged.logLevel = values['log-level'] as NodeConfig['logLevel'];
   if (merged.chainId === undefined) throw new ConfigError(`--chain-id is required\n${USAGE}`);
   if (!merged.settlement || !/^0x[0-9a-fA-F]{40}$/.test(merged.settlement)) throw new ConfigError(`--settlement must be a 20-byte hex address\n${USAGE}`);

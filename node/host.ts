@@ -1,8 +1,15 @@
 // The libp2p host: TCP + noise + yamux + identify + gossipsub, with peer scoring tuned for our
-// two topics, asynchronous validation (the node reports accept / ignore / reject for every
-// message after its own queued validation), a persistent identity, bootstrap peers, and a ban
-// list: a peer whose gossipsub score falls below the graylist threshold is disconnected and
-// refused at the connection gater for `banMs`.
+// topics, asynchronous validation (the node reports accept / ignore / reject for every message
+// after its own queued validation), a persistent identity, bootstrap peers, and a ban list: a
+// peer whose gossipsub score falls below the graylist threshold is disconnected and refused at the
+// connection gater for `banMs`.
+//
+// The message id of every topic is sha256 of the message's bytes. An intent's EIP-712 digest would
+// not do: it leaves the signature out, so a malformed twin (the same intent with a high-s or
+// otherwise invalid signature) gossiped first would be rejected, its id remembered as invalid, and
+// the genuine intent with the same id then dropped unvalidated everywhere, and every honest node
+// relaying it charged with an invalid delivery. With byte ids a twin is just another message; the
+// pool still deduplicates intents by digest.
 import { gossipsub, type GossipsubEvents } from '@chainsafe/libp2p-gossipsub';
 import type { GossipSub } from '@chainsafe/libp2p-gossipsub';
 import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from '@chainsafe/libp2p-gossipsub/score';
@@ -13,7 +20,7 @@ import { identify } from '@libp2p/identify';
 import type { Libp2p, PeerId, PrivateKey, PubSub } from '@libp2p/interface';
 import { prometheusMetrics } from '@libp2p/prometheus-metrics';
 import { tcp } from '@libp2p/tcp';
-import { multiaddr } from '@multiformats/multiaddr';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createHash } from 'node:crypto';
 import { createLibp2p } from 'libp2p';
 import type { Registry } from 'prom-client';
@@ -55,11 +62,12 @@ function topicParams(weight: number): TopicScoreParams {
   };
 }
 
-export function scoreParams(topics: string[], ipColocationPenalty: boolean): Partial<PeerScoreParams> {
+export function scoreParams(topics: string[], ipColocationPenalty: boolean, appScore: (peer: string) => number = () => 0): Partial<PeerScoreParams> {
   return {
     topics: Object.fromEntries(topics.map((t) => [t, topicParams(1)])),
     topicScoreCap: 20,
-    appSpecificScore: () => 0,
+    // The node's own accounting of what a peer cost it beyond invalid messages (PeerBudget).
+    appSpecificScore: appScore,
     appSpecificWeight: 1,
     IPColocationFactorWeight: ipColocationPenalty ? -5 : 0,
     IPColocationFactorThreshold: 8,
@@ -84,8 +92,12 @@ export type HostOptions = {
   bootstrap: string[];
   topics: string[];
   ipColocationPenalty: boolean;
-  /** The spec'd message id per topic (intent digest for intents); raw bytes hash otherwise. */
-  msgId: (topic: string, data: Uint8Array) => Uint8Array;
+  /** Inbound connections accepted from one IP address (default unlimited). */
+  maxConnectionsPerIp?: number;
+  /** The application part of each peer's score (default 0). */
+  appScore?: (peer: string) => number;
+  /** Called once per ban (metrics). */
+  onBan?: (peer: string, reason: string) => void;
   /** Largest message data accepted from the wire. */
   maxMessageBytes: number;
   registry?: Registry;
@@ -122,6 +134,15 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     return true;
   };
   const deny = (peerId: PeerId): boolean => isBanned(peerId.toString());
+  // Counted from the live connections when one arrives: nothing to keep in step.
+  const ipOf = (ma: Multiaddr): string | undefined => {
+    try {
+      return ma.nodeAddress().address;
+    } catch {
+      return undefined;
+    }
+  };
+  let overIpCap = (_ma: Multiaddr): boolean => false;
 
   const libp2p = await createLibp2p({
     privateKey: opts.privateKey,
@@ -134,6 +155,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       // Loopback and private addresses are where test nets and LAN operators live.
       denyDialMultiaddr: () => false,
       denyDialPeer: deny,
+      denyInboundConnection: (maConn) => overIpCap(maConn.remoteAddr),
       denyInboundEncryptedConnection: deny,
       denyOutboundEncryptedConnection: deny,
     },
@@ -150,9 +172,9 @@ export async function createHost(opts: HostOptions): Promise<Host> {
         allowedTopics: opts.topics,
         maxInboundDataLength: opts.maxMessageBytes,
         fastMsgIdFn: (msg) => hexId(sha256(msg.data ?? new Uint8Array())),
-        msgIdFn: (msg) => opts.msgId(msg.topic, msg.data),
+        msgIdFn: (msg) => sha256(msg.data),
         msgIdToStrFn: hexId,
-        scoreParams: scoreParams(opts.topics, opts.ipColocationPenalty),
+        scoreParams: scoreParams(opts.topics, opts.ipColocationPenalty, opts.appScore),
         scoreThresholds: SCORE_THRESHOLDS,
         // Score-driven pruning only; we publish full messages promptly to every mesh peer.
         floodPublish: true,
@@ -161,11 +183,22 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     },
   });
   const pubsub = libp2p.services.pubsub as unknown as GossipSub;
+  const cap = opts.maxConnectionsPerIp;
+  if (cap !== undefined) {
+    overIpCap = (ma) => {
+      const ip = ipOf(ma);
+      if (ip === undefined) return false;
+      let n = 0;
+      for (const c of libp2p.getConnections()) if (ipOf(c.remoteAddr) === ip && ++n >= cap) return true;
+      return false;
+    };
+  }
 
   const ban = (peer: string, reason: string, score?: number): void => {
     if (isBanned(peer)) return;
     banned.set(peer, Date.now() + banMs);
     opts.log.warn({ event: 'peer_banned', peer, reason, score, banMs }, 'disconnecting and banning peer');
+    opts.onBan?.(peer, reason);
     const pid = libp2p.getPeers().find((p) => p.toString() === peer);
     if (pid) void libp2p.hangUp(pid).catch(() => undefined);
   };

@@ -26,8 +26,8 @@ import { decodeCancel, encodeCancel, recoverCanceller } from '../protocol/cancel
 import { describeError } from '../protocol/result.ts';
 import { isFinal } from './pool.ts';
 import { WorkerVerifier } from './verify-workers.ts';
+import { PeerBudget } from './peer-budget.ts';
 import type { Server } from 'node:http';
-import { createHash } from 'node:crypto';
 
 export type NodeDeps = {
   log: Logger;
@@ -75,6 +75,8 @@ export class IntentNode {
   auctions?: AuctionView;
   /** Recent rejects per peer (count within REJECT_WINDOW_MS). */
   private readonly rejects = new Map<string, { count: number; since: number }>();
+  /** What each peer may cost before it pays in score (rate, ignored messages, bad sync frames). */
+  readonly budget: PeerBudget;
   /** Extra handlers per topic (auctions register the solutions handler). */
   readonly topicHandlers = new Map<string, (data: Uint8Array, peer: string) => Promise<{ verdict: Outcome['verdict']; code: string }>>();
 
@@ -89,6 +91,7 @@ export class IntentNode {
       maxTotal: config.validationQueueTotal,
       concurrency: config.validationConcurrency,
     });
+    this.budget = new PeerBudget({ ratePerSec: config.peerMessageRate, burst: 2 * config.peerMessageRate, ignoreBudget: config.peerIgnoreBudget });
     this.intentsTopic = intentsTopic(config.chainId);
     this.solutionsTopic = solutionsTopic(config.chainId);
     this.cancelsTopic = cancelsTopic(config.chainId);
@@ -134,8 +137,17 @@ export class IntentNode {
       bootstrap: this.config.bootstrap,
       topics: [this.intentsTopic, this.solutionsTopic, this.cancelsTopic],
       ipColocationPenalty: this.config.ipColocationPenalty,
-      maxMessageBytes: Math.max(this.config.maxMessageBytes, 1 << 20),
-      msgId: (topic, data) => (topic === this.intentsTopic ? this.validator.messageId(data) : sha256(data)),
+      maxConnectionsPerIp: this.config.maxConnectionsPerIp,
+      appScore: (peer) => this.budget.score(peer),
+      onBan: (peer) => {
+        this.metrics.bans.inc();
+        this.queue.drain(peer);
+        this.rejects.delete(peer);
+        this.budget.forget(peer);
+      },
+      // Far above any valid message, so an oversized one reaches validation and is rejected (the
+      // sender pays) instead of breaking the stream it came on.
+      maxMessageBytes: Math.max(this.config.maxMessageBytes, 4 << 20),
       registry: this.metrics.registry,
       meshDegree: this.config.meshDegree,
       log: this.log,
@@ -147,6 +159,11 @@ export class IntentNode {
         this.host.pubsub.reportMessageValidationResult(msgId, peer, VERDICT[verdict]);
       };
       if (this.host.isBanned(peer)) return report('ignore');
+      // Over its rate: not validated at all (and it costs the peer score).
+      if (!this.budget.admit(peer)) {
+        this.metrics.queueDropped.inc();
+        return report('ignore');
+      }
       const handler = msg.topic === this.intentsTopic ? undefined : this.topicHandlers.get(msg.topic);
       const enqueued = performance.now();
       const queued = this.queue.push(peer, async () => {
@@ -166,6 +183,8 @@ export class IntentNode {
         }
         report(out.verdict);
         this.deps.onGossipVerdict?.(msg.topic, peer, { verdict: out.verdict, code: out.code, digest: out.digest });
+        // Work that brought nothing counts against the peer's ignore budget (our own failures do not).
+        if (out.verdict === 'ignore' && out.code !== 'internal_error') this.budget.ignored(peer);
         if (out.verdict === 'reject') {
           this.log.debug({ event: 'gossip_reject', topic: msg.topic, peer, code: out.code });
           // gossipsub's score is cached for up to a heartbeat; our own count bans a flooder at once.
@@ -175,11 +194,7 @@ export class IntentNode {
           if (this.rejects.size > 10_000) this.rejects.clear();
           this.rejects.set(peer, { count, since: r && count > 1 ? r.since : now });
           if (count >= REJECT_BAN_COUNT && !this.host.isBanned(peer)) this.host.ban(peer, `${count} invalid messages within ${REJECT_WINDOW_MS / 1000} s`);
-          if (this.host.enforceScore(peer)) {
-            this.metrics.bans.inc();
-            this.queue.drain(peer);
-            this.rejects.delete(peer);
-          }
+          this.host.enforceScore(peer);
         }
       });
       if (!queued) {
@@ -248,6 +263,32 @@ export class IntentNode {
     });
   }
 
+  /**
+   * Validates intent bytes that `peer` sent outside gossip (a sync stream) in that peer's lane of
+   * the fair queue, so they take their turn like its gossip and never crowd out other peers or the
+   * API. Waits while the lane is full; undefined when it stays full until `deadline` (ms).
+   */
+  async validateFrom(peer: string, bytes: Uint8Array, deadline: number): Promise<Outcome | undefined> {
+    for (;;) {
+      const out = await new Promise<Outcome | undefined>((resolve, reject) => {
+        const queued = this.queue.push(peer, async () => {
+          try {
+            resolve(await this.validator.ingestBytes(bytes, 'gossip'));
+          } catch (err) {
+            reject(err);
+          }
+        });
+        if (!queued) resolve(undefined);
+      });
+      if (out !== undefined) {
+        if (out.verdict === 'ignore') this.budget.ignored(peer);
+        return out;
+      }
+      if (Date.now() >= deadline) return undefined;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   publish(topic: string, data: Uint8Array): void {
     this.host.pubsub.publish(topic, data).catch((err: Error) => this.log.warn({ event: 'publish_failed', topic, err: err.message }));
   }
@@ -303,4 +344,3 @@ export class IntentNode {
   }
 }
 
-const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());

@@ -2,9 +2,14 @@
 // listening, so a node that restarts or joins late asks each new peer for its live intents.
 // Protocol `/intent-sync/2/<chainId>`: the responder writes frames `length u32 BE ‖ encoded
 // signed intent` for every live intent it holds, then closes. The requester validates every
-// frame through the full pipeline (same rules as gossip), in chunks so the pool's group commit
-// batches the writes. A peer that sends an oversized frame or any provably invalid intent is
-// cut off (stream aborted) and reported to the caller; a sync is bounded in frames and bytes.
+// frame through the full pipeline (same rules as gossip) in the responder's lane of the fair
+// validation queue, so a long or hostile stream waits its turn like that peer's gossip and never
+// crowds out other peers or the API; chunks let the pool's group commit batch the writes. A
+// responder that sends an oversized frame or any provably invalid intent is cut off (stream
+// aborted) and pays in score like a gossip reject; frames the pool does not want (an owner at its
+// quota, expired, duplicates) count against its ignore budget, and once its score is graylisted
+// the sync stops. A sync is bounded in frames and bytes, and a stream that goes silent for
+// SYNC_IDLE_MS, or runs past SYNC_DEADLINE_MS, is aborted.
 //
 // Off-chain cancels travel in the same stream, after the live intents: for every intent the
 // responder holds as cancelled with the owner's signed cancel (and not yet expired), a frame
@@ -31,6 +36,13 @@ const CANCEL_BYTES = 97;
 
 const MAX_FRAMES = 100_000;
 const CHUNK = 64;
+export const SYNC_IDLE_MS = 10_000;
+export const SYNC_DEADLINE_MS = 120_000;
+/** Score a responder pays for a frame that aborts the sync (a gossip reject costs about as much). */
+const BAD_FRAME_POINTS = 40;
+
+/** An abort the responder is to blame for. */
+class BadFrame extends Error {}
 
 export type SyncResult = { peer: string; frames: number; accepted: number; ignored: number; rejected: number; cancelled: number; aborted?: string };
 
@@ -115,27 +127,34 @@ export async function syncFrom(node: IntentNode, connection: Connection, protoco
   const max = node.config.maxMessageBytes + 1 + CANCEL_BYTES;
   let buf = new Uint8Array(0);
   let batch: Uint8Array[] = [];
+  const deadline = Date.now() + SYNC_DEADLINE_MS;
+  const validate = async (b: Uint8Array) => {
+    const out = await node.validateFrom(peer, b, deadline);
+    if (!out) throw new Error('validation queue full past the sync deadline');
+    return out;
+  };
   const flush = async (): Promise<void> => {
-    const outs = await Promise.all(batch.map((b) => node.validator.ingestBytes(b, 'gossip')));
+    const outs = await Promise.all(batch.map(validate));
     batch = [];
     for (const o of outs) res[o.verdict === 'accept' ? 'accepted' : o.verdict === 'ignore' ? 'ignored' : 'rejected']++;
-    if (res.rejected > 0) throw new Error('peer sent an invalid intent');
+    if (res.rejected > 0) throw new BadFrame('peer sent an invalid intent');
+    if (node.host.enforceScore(peer)) throw new Error('responder graylisted');
   };
   /** A cancel frame: the intent through the pipeline, then the owner's cancel applied. */
   const applyCancel = async (f: Uint8Array): Promise<void> => {
     await flush(); // keep the stream's order
-    if (f.length <= 1 + CANCEL_BYTES) throw new Error('cancel frame without its intent');
+    if (f.length <= 1 + CANCEL_BYTES) throw new BadFrame('cancel frame without its intent');
     const c = decodeCancel(f.subarray(1, 1 + CANCEL_BYTES));
-    if (!c.ok) throw new Error(`malformed cancel: ${describeError(c.error)}`);
-    const out = await node.validator.ingestBytes(f.slice(1 + CANCEL_BYTES), 'gossip');
+    if (!c.ok) throw new BadFrame(`malformed cancel: ${describeError(c.error)}`);
+    const out = await validate(f.slice(1 + CANCEL_BYTES));
     if (out.verdict === 'reject') {
       res.rejected++;
-      throw new Error('peer sent an invalid intent with a cancel');
+      throw new BadFrame('peer sent an invalid intent with a cancel');
     }
     const id = c.value.intentId.toLowerCase() as Hex;
     if (out.digest && out.digest.toLowerCase() !== id) {
       res.rejected++;
-      throw new Error('cancel frame: the intent id is not the digest of the intent sent with it');
+      throw new BadFrame('cancel frame: the intent id is not the digest of the intent sent with it');
     }
     const rec = await node.pool.get(id);
     // expired, over quota, ... : nothing stored, nothing to cancel
@@ -143,15 +162,24 @@ export async function syncFrom(node: IntentNode, connection: Connection, protoco
     const signer = recoverCanceller(id, c.value.signature, node.validator.separator);
     if (!signer.ok || signer.value !== rec.owner) {
       res.rejected++;
-      throw new Error(`cancel frame for ${id} not signed by its owner`);
+      throw new BadFrame(`cancel frame for ${id} not signed by its owner`);
     }
     if (!isLive(rec.state)) return void res.ignored++;
     await node.cancel(id, c.value.signature);
     res.cancelled++;
     node.log.info({ event: 'intent_cancelled_by_sync', id, peer });
   };
+  // A responder that stops sending (but keeps the stream open) would hold this sync forever.
+  let idle: NodeJS.Timeout | undefined;
+  const armIdle = (): void => {
+    clearTimeout(idle);
+    idle = setTimeout(() => stream.abort(new Error(`sync stream idle for ${SYNC_IDLE_MS} ms`)), SYNC_IDLE_MS);
+  };
+  const overall = setTimeout(() => stream.abort(new Error(`sync past its ${SYNC_DEADLINE_MS} ms deadline`)), SYNC_DEADLINE_MS);
+  armIdle();
   try {
     for await (const chunk of stream.source) {
+      armIdle();
       const bytes = chunk.subarray();
       const joined = new Uint8Array(buf.length + bytes.length);
       joined.set(buf, 0);
@@ -159,11 +187,11 @@ export async function syncFrom(node: IntentNode, connection: Connection, protoco
       buf = joined;
       while (buf.length >= 4) {
         const len = new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0);
-        if (len > max) throw new Error(`frame of ${len} bytes is above ${max}`);
+        if (len > max) throw new BadFrame(`frame of ${len} bytes is above ${max}`);
         if (buf.length < 4 + len) break;
         const f = buf.slice(4, 4 + len);
         buf = buf.subarray(4 + len);
-        if (++res.frames > MAX_FRAMES) throw new Error('too many frames');
+        if (++res.frames > MAX_FRAMES) throw new BadFrame('too many frames');
         if (f[0] === CANCEL_FRAME_TAG) await applyCancel(f);
         else {
           batch.push(f);
@@ -171,12 +199,19 @@ export async function syncFrom(node: IntentNode, connection: Connection, protoco
         }
       }
     }
-    if (buf.length > 0) throw new Error('stream ended inside a frame');
+    if (buf.length > 0) throw new BadFrame('stream ended inside a frame');
     await flush();
     await stream.close().catch(() => undefined);
   } catch (err) {
     res.aborted = (err as Error).message;
     stream.abort(err as Error);
+    if (err instanceof BadFrame) {
+      node.budget.charge(peer, BAD_FRAME_POINTS);
+      node.host.enforceScore(peer);
+    }
+  } finally {
+    clearTimeout(idle);
+    clearTimeout(overall);
   }
   return res;
 }

@@ -5,7 +5,6 @@
 // Verdicts follow gossipsub: ACCEPT (stored; relay), IGNORE (not the sender's fault or not
 // provable: duplicates, expiry races, quota, full queues; no penalty), REJECT (provably invalid:
 // the sender should have checked; penalises its score).
-import { createHash } from 'node:crypto';
 import type { Address, Hex } from 'viem';
 import { decodeSignedIntent } from '../protocol/codec.ts';
 import { intentDomain } from '../protocol/eip712.ts';
@@ -59,26 +58,6 @@ export class IntentValidator {
     this.now = o.now ?? (() => Math.floor(Date.now() / 1000));
   }
 
-  /**
-   * Decoded intents and digests computed for gossip message ids, keyed by the message's data
-   * buffer (gossipsub hands the same object to msgIdFn and then to the validation event), so
-   * validation does not decode and hash the same bytes a second time.
-   */
-  private readonly decoded = new WeakMap<Uint8Array, { signed: SignedIntent; digestBytes: Uint8Array }>();
-
-  /** The gossip message id of intent bytes: the digest when they decode, else a hash of the bytes. */
-  messageId(data: Uint8Array): Uint8Array {
-    if (data.length <= this.o.maxMessageBytes) {
-      const d = decodeSignedIntent(data);
-      if (d.ok) {
-        const digestBytes = intentDigestFromBytes(data, this.separator);
-        this.decoded.set(data, { signed: d.value, digestBytes });
-        return digestBytes;
-      }
-    }
-    return sha256(data);
-  }
-
   async ingestBytes(bytes: Uint8Array, source: 'api' | 'gossip'): Promise<Outcome> {
     const out = await this.run(bytes, undefined, source);
     this.o.metrics?.intents.inc({ source, verdict: out.verdict, code: out.code });
@@ -98,19 +77,15 @@ export class IntentValidator {
         return { verdict: 'reject', code: 'oversized', reason: `${bytes.length} bytes is above the ${this.o.maxMessageBytes}-byte limit` };
       }
       let signed = parsed;
-      const cached = parsed ? undefined : this.decoded.get(bytes);
       if (!signed) {
-        if (cached) signed = cached.signed;
-        else {
-          const d = decodeSignedIntent(bytes);
-          if (!d.ok) return { verdict: 'reject', code: d.error.code, reason: describeError(d.error) };
-          signed = d.value;
-        }
+        const d = decodeSignedIntent(bytes);
+        if (!d.ok) return { verdict: 'reject', code: d.error.code, reason: describeError(d.error) };
+        signed = d.value;
       }
       // The digest is computed once and reused for the duplicate check and the signature
       // (protocol's verifySignedIntent would hash again: the same steps, inlined).
       // From the canonical bytes (valid: decoded above, or encoded from the parsed API form).
-      const digestBytes = cached?.digestBytes ?? intentDigestFromBytes(bytes, this.separator);
+      const digestBytes = intentDigestFromBytes(bytes, this.separator);
       const digest = hexId(digestBytes) as Hex;
       // Synchronous answer for never-seen digests (the common case): no disk read, no await.
       const known = this.o.pool.has(digest) ? await this.o.pool.get(digest) : undefined;
@@ -128,6 +103,12 @@ export class IntentValidator {
         return { verdict, code: fields.error.code, reason: describeError(fields.error), digest };
       }
       const ownerAddr = intentOwner(signed).toLowerCase() as Address;
+      // An owner at its quota gets nothing stored whatever the signature says: answer before the
+      // signature work, so a stream of such intents (gossip or sync) costs a lookup, not a recovery.
+      // pool.add checks again under its lock.
+      if (this.o.pool.openCount(ownerAddr) >= this.o.maxOpenPerOwner) {
+        return { verdict: 'ignore', code: 'over_quota', reason: `owner ${ownerAddr} already has ${this.o.pool.openCount(ownerAddr)} open intents (limit ${this.o.maxOpenPerOwner})`, digest };
+      }
       const needsChainCheck = signed.signature.scheme === 'eip1271';
       if (!needsChainCheck) {
         const sig = fromHex(signed.signature.data);
@@ -175,4 +156,3 @@ export class IntentValidator {
   }
 }
 
-const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());

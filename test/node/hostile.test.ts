@@ -3,7 +3,7 @@
 // peer's intents keep arriving.
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { PrivateKey } from '@libp2p/interface';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { intentsTopic } from '../../protocol/topics.ts';
@@ -40,7 +40,6 @@ async function startAttacker(): Promise<Host> {
     topics: [intentsTopic(TEST_CHAIN_ID)],
     ipColocationPenalty: false,
     maxMessageBytes: 1 << 20,
-    msgId: (_t, d) => new Uint8Array(createHash('sha256').update(d).digest()),
     log: silentLogger(),
   });
   host.pubsub.addEventListener('gossipsub:message', (e) => host.pubsub.reportMessageValidationResult(e.detail.msgId, e.detail.propagationSource.toString(), 'accept' as never));
@@ -51,8 +50,17 @@ async function startAttacker(): Promise<Host> {
 
 const subscribed = (h: Host, topic: string, peer: string): boolean => h.pubsub.getSubscribers(topic).some((p) => p.toString() === peer);
 
+/** The high-s twin of a 65-byte r ‖ s ‖ v signature: s -> n - s and v flipped (the same point, malleated). */
+function highSTwin(sig: `0x${string}`): `0x${string}` {
+  const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+  const r = sig.slice(2, 66);
+  const s = BigInt(`0x${sig.slice(66, 130)}`);
+  const v = Number.parseInt(sig.slice(130, 132), 16);
+  return `0x${r}${(n - s).toString(16).padStart(64, '0')}${(v === 27 ? 28 : 27).toString(16)}`;
+}
+
 describe('hostile gossip', () => {
-  it('gives each kind of bad message its verdict: reject invalid, ignore expired, dedupe by digest', async () => {
+  it('gives each kind of bad message its verdict: reject invalid, ignore expired, dedupe by digest in the pool', async () => {
     const { node, verdicts } = await startNode();
     const attacker = await startAttacker();
     await attacker.libp2p.dial(node.host.libp2p.getMultiaddrs()[0]!);
@@ -62,7 +70,9 @@ describe('hostile gossip', () => {
     const good = f.swap();
     const cases: [string, Uint8Array][] = [
       ['valid', encodeSignedIntent(good)],
-      // Same intent, other signature bytes (made for chain 1): same digest, so same message id, deduplicated unvalidated.
+      // Same intent, other signature bytes (made for chain 1): another message id (ids hash the
+      // bytes), so it is validated: a duplicate if the genuine one is stored by then, else a
+      // wrong signer (it was signed for another chain).
       ['same digest, other bytes', encodeSignedIntent({ ...good, signature: intentFactory(testKey(30), 1, TEST_SETTLEMENT).swap({ ...good.intent }).signature })],
       ['expired', encodeSignedIntent(f.swap({ validTo: Math.floor(Date.now() / 1000) - 60 }))],
       ['malformed', Uint8Array.from([1, 1, 2, 3])],
@@ -70,10 +80,12 @@ describe('hostile gossip', () => {
       ['wrong chain', encodeSignedIntent(intentFactory(testKey(30), 1, TEST_SETTLEMENT).swap({ nonce: 99n }))],
     ];
     for (const [, bytes] of cases) await attacker.pubsub.publish(node.intentsTopic, bytes).catch(() => undefined);
-    await waitFor(() => verdicts.length >= 5);
-    expect(verdicts).toHaveLength(5); // the same-digest copy never reached validation
+    await waitFor(() => verdicts.length >= 6);
+    expect(verdicts).toHaveLength(6);
     const by = (code: string) => verdicts.filter((v) => v.peer === me && v.code === code);
     expect(by('accepted')).toHaveLength(1);
+    expect(by('duplicate').length + by('wrong_signer').length).toBe(2);
+    expect(by('duplicate').every((v) => v.verdict === 'ignore')).toBe(true);
     expect(by('expired')[0]?.verdict).toBe('ignore');
     expect(by('truncated')[0]?.verdict).toBe('reject');
     expect(by('oversized')[0]?.verdict).toBe('reject');
@@ -133,6 +145,29 @@ describe('hostile gossip', () => {
     await attacker.libp2p.dial(victim.host.libp2p.getMultiaddrs()[0]!).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
     expect(victim.host.libp2p.getPeers().map(String)).not.toContain(me);
+  });
+
+  it('a rejected high-s twin gossiped first never shadows the genuine intent, and no honest relayer pays for it', async () => {
+    const { node: victim, verdicts } = await startNode();
+    const { node: honest } = await startNode({ bootstrap: [victim.multiaddrs[0]!] });
+    await waitFor(() => subscribed(honest.host, honest.intentsTopic, victim.peerId) && subscribed(victim.host, victim.intentsTopic, honest.peerId));
+    const attacker = await startAttacker();
+    await attacker.libp2p.dial(victim.host.libp2p.getMultiaddrs()[0]!);
+    await waitFor(() => subscribed(attacker, victim.intentsTopic, victim.peerId));
+    const me = attacker.libp2p.peerId.toString();
+    const f = intentFactory(testKey(33));
+    for (let k = 0; k < 3; k++) {
+      const genuine = f.swap();
+      const id = f.digestOf(genuine);
+      await attacker.pubsub.publish(victim.intentsTopic, encodeSignedIntent({ ...genuine, signature: { ...genuine.signature, data: highSTwin(genuine.signature.data) } }));
+      await waitFor(() => verdicts.some((v) => v.peer === me && v.code === 'high_s' && v.verdict === 'reject' && verdicts.filter((w) => w.code === 'high_s').length === k + 1));
+      expect((await honest.submit(genuine)).verdict).toBe('accept');
+      await waitFor(async () => (await victim.pool.get(id as `0x${string}`))?.state === 'open');
+    }
+    expect(verdicts.filter((v) => v.peer === honest.peerId && v.verdict === 'reject')).toEqual([]);
+    expect(victim.host.isBanned(honest.peerId)).toBe(false);
+    expect(victim.host.pubsub.getScore(honest.peerId)).toBeGreaterThanOrEqual(0);
+    expect(victim.host.libp2p.getPeers().map(String)).toContain(honest.peerId);
   });
 
   it('keeps chains apart: a node for another chain id shares no topic, so its intents never arrive', async () => {
