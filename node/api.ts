@@ -20,7 +20,7 @@ const OPENAPI = readFileSync(new URL('./openapi.json', import.meta.url), 'utf8')
 
 export type SolutionOutcome = { verdict: 'accept' | 'ignore' | 'reject'; code: string; reason?: string; hash?: Hex; score?: string };
 export type AuctionView = {
-  current(): unknown;
+  current(): Promise<unknown>;
   byId(id: number): unknown;
   solver(address: Address): Promise<unknown>;
   /** Checks, ranks and gossips a signed solution (protocol/solution.ts bytes). */
@@ -152,7 +152,7 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
       name: 'auction',
       async handle(_req, res) {
         if (!auctions) throw new HttpError(503, 'auctions_disabled', 'this node runs no auction clock');
-        send(res, 200, auctions.current());
+        send(res, 200, await auctions.current());
       },
     },
     {

@@ -4,21 +4,30 @@
 // Solvers gossip signed solutions on /solutions/1/<chainId> until the solve deadline
 // (close + solveWindow). Each solution is checked (strict decode, auction in its window,
 // signature by the named solver, protocol's scoring rule: every limit, fill and price) and
-// either ranked or rejected with the solver's record marked. At the deadline the ranking is
+// either ranked or rejected with the solver's record marked. A solution naming an intent this
+// node has not seen (pools differ between honest nodes) is not provably bad: it is ignored (not
+// relayed, no penalty, solver not marked), kept aside, and ranked at the deadline if the intent
+// arrived in time. At the deadline the ranking is
 // final: highest score first, ties by lower solution hash (protocol compareScored), the same at
 // every honest node that saw the same solutions. The winner may settle until
 // deadline + settleWindow; after that rank r may settle in the r-th following window.
 // Rankings and solver records are written to the node's level database.
+//
+// Memory: an auction holds the ids of its intents (sorted digests), never decoded copies. Decoded
+// intents come from one LRU cache keyed by digest (decodedCacheSize entries), shared by every
+// auction, refilled from the pool on demand; at most retainAuctions finalized auctions stay in
+// memory (older ones are served from their level record).
 import type { Address, Hex } from 'viem';
 import { fromHex } from '../protocol/bytes.ts';
 import { decodeSignedIntent } from '../protocol/codec.ts';
-import type { Intent, SignedIntent } from '../protocol/intent.ts';
+import type { SignedIntent } from '../protocol/intent.ts';
 import { signedIntentToJson } from '../protocol/json.ts';
-import { describeError } from '../protocol/result.ts';
+import { describeError, type ProtocolError } from '../protocol/result.ts';
 import { compareScored, PRICE_SCALE, scoreSolution, type Auction, type AuctionIntent } from '../protocol/score.ts';
 import { recoverSigner } from '../protocol/signature.ts';
-import { decodeSignedSolution, solutionDigest, solutionHash } from '../protocol/solution.ts';
+import { decodeSignedSolution, solutionDigest, solutionHash, type SignedSolution } from '../protocol/solution.ts';
 import type { IntentNode } from './node.ts';
+import type { IntentPool, PoolRecord } from './pool.ts';
 
 export type AuctionOptions = {
   intervalMs: number;
@@ -35,23 +44,101 @@ export type AuctionOptions = {
   solvers?: Address[];
   /** On-chain bond check (Settlement.isSolver); undefined answer (RPC down) lets the solution through, logged. */
   isSolver?: (solver: Address) => Promise<boolean | undefined>;
+  /** Finalized auctions kept in memory (older ones are read back from level). Default 64. */
+  retainAuctions?: number;
+  /** Decoded intents cached, shared by all auctions (LRU by digest; misses decode from the pool). Default 8192. */
+  decodedCacheSize?: number;
+  /** Solutions per auction kept aside because they name intents this node has not seen. Default 64. */
+  maxParkedSolutions?: number;
   now?: () => number;
 };
 
 export type RankedSolution = { rank: number; solver: Address; hash: Hex; score: string; settleFrom: string; settleUntil: string };
-export type SolverRecord = { solver: Address; submitted: number; valid: number; invalid: number; wins: number; lastInvalid?: { auctionId: number; hash: Hex; code: string; reason: string } };
+export type SolverRecord = {
+  solver: Address;
+  submitted: number;
+  valid: number;
+  invalid: number;
+  wins: number;
+  lastInvalid?: { auctionId: number; hash: Hex; code: string; reason: string };
+  /** Solutions refused because the solver has no bond (solver set or Settlement.isSolver). */
+  unbonded?: number;
+  lastUnbonded?: { auctionId: number; hash: Hex; at: string; reason: string };
+};
 
 type OpenAuction = {
   id: number;
   closedAt: number;
   deadline: number;
+  /** Digests of the intents live at the close, sorted: the snapshot, by reference. */
   intentIds: Hex[];
-  auction: Auction;
+  /** Filled amounts at the close, for the partially filled intents of the snapshot. */
+  filled: Map<Hex, bigint>;
+  /** Intents admitted after the close: live then, received before the deadline (gossip lag). */
+  late: Set<Hex>;
   solutions: Map<Hex, { solver: Address; score: bigint; hash: Hex; intents: Hex[] }>;
   perSolver: Map<string, number>;
+  /** Signature-checked solutions naming intents this node had not seen; retried at the deadline. */
+  parked: Map<Hex, { solver: Address; solution: SignedSolution }>;
   finalized: boolean;
   ranking?: RankedSolution[];
 };
+
+type Outcome = { verdict: 'accept' | 'ignore' | 'reject'; code: string; reason?: string; hash?: Hex; score?: string };
+
+/** Solvers without a bond and without a level record, remembered in memory only (anyone can make keys). */
+const UNBONDED_REMEMBERED = 1024;
+
+/** Decoded signed intents by digest, least recently used first; one per clock, shared by its auctions. */
+class DecodedIntents {
+  private readonly m = new Map<Hex, SignedIntent>();
+  private readonly capacity: number;
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  get size(): number {
+    return this.m.size;
+  }
+
+  async get(id: Hex, pool: IntentPool): Promise<SignedIntent | undefined> {
+    const hit = this.m.get(id);
+    if (hit) {
+      this.m.delete(id);
+      this.m.set(id, hit);
+      return hit;
+    }
+    const rec = await pool.get(id);
+    return rec ? this.fromRecord(rec) : undefined;
+  }
+
+  fromRecord(rec: PoolRecord): SignedIntent | undefined {
+    const id = rec.digest;
+    const hit = this.m.get(id);
+    if (hit) return hit;
+    const d = decodeSignedIntent(fromHex(rec.bytes));
+    if (!d.ok) return undefined;
+    if (this.capacity > 0) {
+      this.m.set(id, d.value);
+      while (this.m.size > this.capacity) this.m.delete(this.m.keys().next().value!);
+    }
+    return d.value;
+  }
+}
+
+/** Whether `id` is in the sorted digest list. */
+function inSorted(ids: Hex[], id: Hex): boolean {
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = ids[mid]!;
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
 
 /** Ranked solutions whose intents are held back from later auctions during their settle windows. */
 const RESERVED_RANKS = 3;
@@ -62,6 +149,8 @@ export class AuctionClock {
   private readonly node: IntentNode;
   private readonly o: Required<Omit<AuctionOptions, 'collateralToken' | 'referencePrices' | 'isSolver'>> & Pick<AuctionOptions, 'collateralToken' | 'referencePrices' | 'isSolver'>;
   private readonly auctions = new Map<number, OpenAuction>();
+  private readonly decoded: DecodedIntents;
+  private readonly unbondedSeen = new Map<Address, Pick<SolverRecord, 'unbonded' | 'lastUnbonded'>>();
   private timer?: NodeJS.Timeout;
   private readonly refPrices = new Map<Address, bigint>();
   private readonly solverSet: Set<string>;
@@ -81,9 +170,13 @@ export class AuctionClock {
       settleWindowMs: 3 * o.intervalMs,
       maxSolutionsPerSolver: 4,
       solvers: [],
+      retainAuctions: 64,
+      decodedCacheSize: 8192,
+      maxParkedSolutions: 64,
       now: () => Date.now(),
       ...o,
     };
+    this.decoded = new DecodedIntents(this.o.decodedCacheSize);
     for (const [t, p] of Object.entries(o.referencePrices ?? {})) this.refPrices.set(t.toLowerCase() as Address, BigInt(p));
     this.solverSet = new Set(this.o.solvers.map((s) => s.toLowerCase()));
     node.auctions = {
@@ -92,7 +185,7 @@ export class AuctionClock {
       // Recent auctions from memory, older ones from their ranking record; with the on-chain settlement if seen.
       solver: (address) => this.solverRecord(address),
       byId: async (id) => {
-        const v = this.view(id) ?? (await this.stored(id));
+        const v = (await this.view(id)) ?? (await this.stored(id));
         if (!v) return undefined;
         const settled = await this.settlement(id);
         if (!settled) return { ...v, settlement: null };
@@ -136,51 +229,112 @@ export class AuctionClock {
     }
     await this.releaseSettled(now);
     if (closing >= 0 && !this.auctions.has(closing)) this.close(closing, now);
-    // Keep a bounded history in memory; rankings stay in level.
-    for (const id of this.auctions.keys()) if (id < closing - 64) this.auctions.delete(id);
+    // Keep a bounded history in memory, by count; rankings stay in level.
+    const done = [...this.auctions.values()].filter((a) => a.finalized).sort((x, y) => x.id - y.id);
+    for (const a of done.slice(0, Math.max(0, done.length - this.o.retainAuctions))) this.auctions.delete(a.id);
+  }
+
+  /** What the clock holds in memory (tests, benches, operators). */
+  stats(): { auctions: number; decoded: number; decodedCapacity: number; parked: number; lastIntents: number } {
+    let last: OpenAuction | undefined;
+    let parked = 0;
+    for (const a of this.auctions.values()) {
+      if (!last || a.id > last.id) last = a;
+      parked += a.parked.size;
+    }
+    return { auctions: this.auctions.size, decoded: this.decoded.size, decodedCapacity: this.o.decodedCacheSize, parked, lastIntents: last?.intentIds.length ?? 0 };
   }
 
   close(id: number, now = this.o.now()): OpenAuction {
     const closeAt = (id + 1) * this.o.intervalMs;
-    const intents = new Map<Hex, AuctionIntent>();
     for (const [iid, until] of this.reserved) if (until <= closeAt) this.reserved.delete(iid);
     const records = this.node.pool.liveRecords().filter((r) => r.receivedAt < closeAt && r.validTo * 1000 > closeAt && !this.reserved.has(r.digest));
     records.sort((a, b) => (a.digest < b.digest ? -1 : 1));
-    for (const r of records) {
-      const d = decodeSignedIntent(fromHex(r.bytes));
-      if (!d.ok) continue;
-      intents.set(r.digest, { id: r.digest, intent: d.value as Intent, ...(r.filled ? { filled: BigInt(r.filled) } : {}) });
-    }
-    const referencePrices = new Map<Address, bigint>(this.refPrices);
-    for (const { intent } of intents.values()) {
-      if (intent.type !== 'swap') continue;
-      for (const t of [intent.intent.sellToken, intent.intent.buyToken]) {
-        const k = t.toLowerCase() as Address;
-        if (!referencePrices.has(k)) referencePrices.set(k, PRICE_SCALE);
-      }
-    }
-    if (this.o.collateralToken && !referencePrices.has(this.o.collateralToken.toLowerCase() as Address)) {
-      referencePrices.set(this.o.collateralToken.toLowerCase() as Address, PRICE_SCALE);
-    }
+    const filled = new Map<Hex, bigint>();
+    for (const r of records) if (r.filled) filled.set(r.digest, BigInt(r.filled));
     const a: OpenAuction = {
       id,
       closedAt: closeAt,
       deadline: closeAt + this.o.solveWindowMs,
-      intentIds: [...intents.keys()],
-      auction: {
-        id: BigInt(id),
-        intents,
-        referencePrices,
-        ...(this.o.collateralToken ? { collateralToken: this.o.collateralToken.toLowerCase() as Address } : {}),
-      },
+      intentIds: records.map((r) => r.digest),
+      filled,
+      late: new Set(),
       solutions: new Map(),
       perSolver: new Map(),
+      parked: new Map(),
       finalized: false,
     };
     this.auctions.set(id, a);
     this.node.metrics.auctions.inc();
     this.node.log.info({ event: 'auction_closed', auctionId: id, intents: a.intentIds.length, lateBy: now - closeAt });
     return a;
+  }
+
+  /**
+   * Reference prices for scoring or showing `intents`: the configured ones, 1e18 (1:1) for every
+   * other token they trade and for the collateral token.
+   */
+  private referencePrices(intents: Iterable<SignedIntent>): Map<Address, bigint> {
+    const prices = new Map<Address, bigint>(this.refPrices);
+    for (const intent of intents) {
+      if (intent.type !== 'swap') continue;
+      for (const t of [intent.intent.sellToken, intent.intent.buyToken]) {
+        const k = t.toLowerCase() as Address;
+        if (!prices.has(k)) prices.set(k, PRICE_SCALE);
+      }
+    }
+    const c = this.o.collateralToken?.toLowerCase() as Address | undefined;
+    if (c && !prices.has(c)) prices.set(c, PRICE_SCALE);
+    return prices;
+  }
+
+  /** The auction as the scoring rule sees it, restricted to the given entries. */
+  private scoringAuction(a: OpenAuction, entries: Map<Hex, AuctionIntent>): Auction {
+    return {
+      id: BigInt(a.id),
+      intents: entries,
+      referencePrices: this.referencePrices([...entries.values()].map((e) => e.intent as SignedIntent)),
+      ...(this.o.collateralToken ? { collateralToken: this.o.collateralToken.toLowerCase() as Address } : {}),
+    };
+  }
+
+  /**
+   * One intent of auction `a`, decoded: from the snapshot, or admitted late (it reached this node
+   * after the close but before the deadline, and was live at the close). Undefined when this node
+   * cannot place it in the auction; `expiredAtClose` when its own signed validTo proves no honest
+   * node could have had it there.
+   */
+  private async entry(a: OpenAuction, id: Hex): Promise<AuctionIntent | 'expiredAtClose' | undefined> {
+    if (inSorted(a.intentIds, id) || a.late.has(id)) {
+      const intent = await this.decoded.get(id, this.node.pool);
+      if (!intent) return undefined;
+      const filled = a.filled.get(id);
+      return { id, intent, ...(filled !== undefined ? { filled } : {}) };
+    }
+    const rec = await this.node.pool.get(id);
+    if (!rec) return undefined;
+    if (rec.validTo * 1000 <= a.closedAt) return 'expiredAtClose';
+    if (rec.receivedAt >= a.deadline) return undefined;
+    const intent = this.decoded.fromRecord(rec);
+    if (!intent) return undefined;
+    a.late.add(id);
+    return { id, intent };
+  }
+
+  /** Resolves a solution's trades against auction `a`: the entries this node can place, and the ids it cannot. */
+  private async resolve(a: OpenAuction, s: SignedSolution): Promise<{ entries: Map<Hex, AuctionIntent>; missing: Hex[]; expired: Hex[] }> {
+    const entries = new Map<Hex, AuctionIntent>();
+    const missing: Hex[] = [];
+    const expired: Hex[] = [];
+    for (const t of s.trades) {
+      const tid = t.intentId.toLowerCase() as Hex;
+      if (entries.has(tid) || missing.includes(tid) || expired.includes(tid)) continue;
+      const e = await this.entry(a, tid);
+      if (e === 'expiredAtClose') expired.push(tid);
+      else if (e) entries.set(tid, e);
+      else missing.push(tid);
+    }
+    return { entries, missing, expired };
   }
 
   private async onSolution(data: Uint8Array, peer: string): Promise<{ verdict: 'accept' | 'ignore' | 'reject'; code: string }> {
@@ -202,8 +356,12 @@ export class AuctionClock {
     return out;
   }
 
-  /** Checks and ranks one signed solution (gossip or tests). */
-  async ingestSolution(data: Uint8Array): Promise<{ verdict: 'accept' | 'ignore' | 'reject'; code: string; reason?: string; hash?: Hex; score?: string }> {
+  /**
+   * Checks and ranks one signed solution (gossip or tests). REJECT only for what is provably bad
+   * from the message and the intents this node holds; a solution naming intents this node cannot
+   * place in the auction is IGNOREd (kept aside for the deadline), costing neither relayer nor solver.
+   */
+  async ingestSolution(data: Uint8Array): Promise<Outcome> {
     const d = decodeSignedSolution(data);
     if (!d.ok) return { verdict: 'reject', code: d.error.code, reason: describeError(d.error) };
     const s = d.value;
@@ -212,44 +370,130 @@ export class AuctionClock {
     const a = this.auctions.get(id);
     if (!a) return { verdict: 'ignore', code: 'unknown_auction', reason: `auction ${id} is not open for solutions here`, hash };
     if (a.finalized || this.o.now() >= a.deadline) return { verdict: 'ignore', code: 'too_late', reason: `auction ${id} closed for solutions`, hash };
-    if (a.solutions.has(hash)) return { verdict: 'ignore', code: 'duplicate', hash };
+    if (a.solutions.has(hash) || a.parked.has(hash)) return { verdict: 'ignore', code: 'duplicate', hash };
     const signer = recoverSigner(solutionDigest(d.value.body, this.node.config.chainId, this.node.config.settlement), fromHex(s.signature));
     if (!signer.ok) return { verdict: 'reject', code: signer.error.code, reason: describeError(signer.error), hash };
     const solver = s.solver.toLowerCase() as Address;
     if (signer.value !== solver) return { verdict: 'reject', code: 'wrong_signer', reason: `signed by ${signer.value}, not the solver ${solver}`, hash };
-    if (this.solverSet.size > 0 && !this.solverSet.has(solver)) return { verdict: 'ignore', code: 'unknown_solver', reason: `${solver} is not a bonded solver`, hash };
+    if (this.solverSet.size > 0 && !this.solverSet.has(solver)) return this.unbonded(solver, id, hash, `${solver} is not in this node's solver set`);
     if (this.o.isSolver) {
       const bonded = await this.o.isSolver(solver);
-      if (bonded === false) return { verdict: 'ignore', code: 'unknown_solver', reason: `${solver} has no bond at the settlement contract`, hash };
+      if (bonded === false) return this.unbonded(solver, id, hash, `${solver} has no bond at the settlement contract`);
       if (bonded === undefined) this.node.log.warn({ event: 'solver_check_skipped', solver, reason: 'RPC unavailable' });
     }
-    const n = a.perSolver.get(solver) ?? 0;
-    if (n >= this.o.maxSolutionsPerSolver) return { verdict: 'ignore', code: 'solver_quota', hash };
-    // Intents that reached this node after the close but were live then (gossip lag) still count.
-    for (const t of s.trades) {
-      const tid = t.intentId.toLowerCase() as Hex;
-      if (a.auction.intents.has(tid)) continue;
-      const rec = await this.node.pool.get(tid);
-      const dec = rec && rec.receivedAt < a.closedAt + this.o.solveWindowMs && rec.validTo * 1000 > a.closedAt ? decodeSignedIntent(fromHex(rec.bytes)) : undefined;
-      if (dec?.ok) (a.auction.intents as Map<Hex, AuctionIntent>).set(tid, { id: tid, intent: dec.value });
+    let parkedBySolver = 0;
+    for (const p of a.parked.values()) if (p.solver === solver) parkedBySolver++;
+    if ((a.perSolver.get(solver) ?? 0) + parkedBySolver >= this.o.maxSolutionsPerSolver) return { verdict: 'ignore', code: 'solver_quota', hash };
+    const { entries, missing, expired } = await this.resolve(a, s);
+    if (expired.length > 0) {
+      const reason = `intent ${expired[0]} expired before auction ${id} closed`;
+      await this.recordSolver(solver, (r) => {
+        r.submitted++;
+        r.invalid++;
+        r.lastInvalid = { auctionId: id, hash, code: 'invalid_solution', reason };
+      });
+      return { verdict: 'reject', code: 'invalid_solution', reason, hash };
     }
-    const scored = scoreSolution(s, a.auction);
+    if (missing.length > 0) {
+      // What this node can check (the trades of intents it holds, the solution's own fields) must
+      // hold; the rest waits for the deadline.
+      const known = this.check(a, { ...s, trades: s.trades.filter((t) => entries.has(t.intentId.toLowerCase() as Hex)) }, entries);
+      if (known.kind === 'fillView') return this.fillView(hash);
+      if (known.kind === 'invalid') {
+        const { error } = known;
+        await this.recordSolver(solver, (r) => {
+          r.submitted++;
+          r.invalid++;
+          r.lastInvalid = { auctionId: id, hash, code: error.code, reason: describeError(error) };
+        });
+        return { verdict: 'reject', code: error.code, reason: describeError(error), hash };
+      }
+      const kept = a.parked.size < this.o.maxParkedSolutions;
+      if (kept) a.parked.set(hash, { solver, solution: s });
+      return {
+        verdict: 'ignore',
+        code: 'unknown_intent',
+        reason: `${missing.length} intent(s) of this solution are not in this node's auction ${id} (first ${missing[0]}); ${kept ? 'kept for the solve deadline' : 'not kept (too many waiting)'}`,
+        hash,
+      };
+    }
+    return this.score(a, s, hash, solver, entries);
+  }
+
+  /**
+   * The scoring rule against this node's entries. A failure that disappears when the fills this
+   * node saw on chain are not counted depends on this node's view of the chain (another node's
+   * watcher may lag), so it is not provable: `fillView`.
+   */
+  private check(a: OpenAuction, s: SignedSolution, entries: Map<Hex, AuctionIntent>): { kind: 'ok'; score: bigint } | { kind: 'invalid'; error: ProtocolError } | { kind: 'fillView' } {
+    const scored = scoreSolution(s, this.scoringAuction(a, entries));
+    if (scored.ok) return { kind: 'ok', score: scored.value.score };
+    if ([...entries.values()].some((e) => e.filled !== undefined)) {
+      const unfilled = new Map([...entries].map(([k, e]) => [k, { id: e.id, intent: e.intent }]));
+      if (scoreSolution(s, this.scoringAuction(a, unfilled)).ok) return { kind: 'fillView' };
+    }
+    return { kind: 'invalid', error: scored.error };
+  }
+
+  private fillView(hash: Hex): Outcome {
+    return { verdict: 'ignore', code: 'fill_view', reason: 'valid unless counting fills this node saw on chain, which another node may not have seen yet', hash };
+  }
+
+  /** Scores a solution whose intents this node holds; records the solver; ranks it if valid. */
+  private async score(a: OpenAuction, s: SignedSolution, hash: Hex, solver: Address, entries: Map<Hex, AuctionIntent>): Promise<Outcome> {
+    const scored = this.check(a, s, entries);
+    if (scored.kind === 'fillView') return this.fillView(hash);
     await this.recordSolver(solver, (r) => {
       r.submitted++;
-      if (scored.ok) r.valid++;
+      if (scored.kind === 'ok') r.valid++;
       else {
         r.invalid++;
-        r.lastInvalid = { auctionId: id, hash, code: scored.error.code, reason: describeError(scored.error) };
+        r.lastInvalid = { auctionId: a.id, hash, code: scored.error.code, reason: describeError(scored.error) };
       }
     });
-    if (!scored.ok) return { verdict: 'reject', code: scored.error.code, reason: describeError(scored.error), hash };
-    a.perSolver.set(solver, n + 1);
-    a.solutions.set(hash, { solver, score: scored.value.score, hash, intents: s.trades.map((t) => t.intentId.toLowerCase() as Hex) });
-    return { verdict: 'accept', code: 'ranked', hash, score: scored.value.score.toString() };
+    if (scored.kind === 'invalid') return { verdict: 'reject', code: scored.error.code, reason: describeError(scored.error), hash };
+    a.perSolver.set(solver, (a.perSolver.get(solver) ?? 0) + 1);
+    a.solutions.set(hash, { solver, score: scored.score, hash, intents: s.trades.map((t) => t.intentId.toLowerCase() as Hex) });
+    return { verdict: 'accept', code: 'ranked', hash, score: scored.score.toString() };
+  }
+
+  /**
+   * A correctly signed solution from a solver without a bond: not ranked, but visible to the
+   * operator (log line, metric, solver record). A level record is only updated for a solver that
+   * already has one (e.g. its bond lapsed); others are remembered in memory, bounded, since anyone
+   * can make new keys.
+   */
+  private async unbonded(solver: Address, auctionId: number, hash: Hex, reason: string): Promise<Outcome> {
+    this.node.metrics.solutionsUnbonded.inc();
+    this.node.log.info({ event: 'solution_unbonded', solver, auctionId, hash, reason });
+    const last = { auctionId, hash, at: new Date(this.o.now()).toISOString(), reason };
+    if (await this.node.pool.db.get(`s:${solver}`)) {
+      await this.recordSolver(solver, (r) => {
+        r.unbonded = (r.unbonded ?? 0) + 1;
+        r.lastUnbonded = last;
+      });
+    } else {
+      const prev = this.unbondedSeen.get(solver);
+      this.unbondedSeen.delete(solver);
+      this.unbondedSeen.set(solver, { unbonded: (prev?.unbonded ?? 0) + 1, lastUnbonded: last });
+      if (this.unbondedSeen.size > UNBONDED_REMEMBERED) this.unbondedSeen.delete(this.unbondedSeen.keys().next().value!);
+    }
+    return { verdict: 'ignore', code: 'unknown_solver', reason, hash };
   }
 
   private async finalize(a: OpenAuction): Promise<void> {
     a.finalized = true;
+    // Solutions kept aside for intents this node lacked: ranked now if those intents arrived in time.
+    for (const [hash, p] of a.parked) {
+      const { entries, missing, expired } = await this.resolve(a, p.solution);
+      if (missing.length > 0 || expired.length > 0 || (a.perSolver.get(p.solver) ?? 0) >= this.o.maxSolutionsPerSolver) {
+        this.node.log.info({ event: 'parked_solution_dropped', auctionId: a.id, hash, solver: p.solver, missing: missing.length });
+        continue;
+      }
+      const out = await this.score(a, p.solution, hash, p.solver, entries);
+      this.node.log.info({ event: 'parked_solution_checked', auctionId: a.id, hash, solver: p.solver, verdict: out.verdict, code: out.code });
+    }
+    a.parked.clear();
     const sorted = [...a.solutions.values()].sort(compareScored);
     const w = this.o.settleWindowMs;
     a.ranking = sorted.map((s, rank) => ({
@@ -305,8 +549,11 @@ export class AuctionClock {
   }
 
   async solverRecord(solver: Address): Promise<SolverRecord | undefined> {
-    const raw = await this.node.pool.db.get(`s:${solver.toLowerCase()}`);
-    return raw ? (JSON.parse(raw) as SolverRecord) : undefined;
+    const k = solver.toLowerCase() as Address;
+    const raw = await this.node.pool.db.get(`s:${k}`);
+    if (raw) return JSON.parse(raw) as SolverRecord;
+    const u = this.unbondedSeen.get(k);
+    return u ? { solver: k, submitted: 0, valid: 0, invalid: 0, wins: 0, ...u } : undefined;
   }
 
   ranking(id: number): RankedSolution[] | undefined {
@@ -326,32 +573,43 @@ export class AuctionClock {
     return raw ? (JSON.parse(raw) as { solver: Address; txHash: Hex; blockNumber: number }) : undefined;
   }
 
-  private view(id: number): Record<string, unknown> | undefined {
+  /** An auction held in memory, with its intents decoded on demand. */
+  async view(id: number): Promise<Record<string, unknown> | undefined> {
     const a = this.auctions.get(id);
     if (!a) return undefined;
+    const intents: Record<string, unknown>[] = [];
+    const decoded: SignedIntent[] = [];
+    for (const iid of a.intentIds) {
+      const e = await this.decoded.get(iid, this.node.pool);
+      if (!e) continue;
+      decoded.push(e);
+      const filled = a.filled.get(iid);
+      intents.push({ id: iid, ...(filled !== undefined ? { filled: filled.toString() } : {}), signedIntent: signedIntentToJson(e) });
+    }
+    for (const iid of a.late) {
+      const e = await this.decoded.get(iid, this.node.pool);
+      if (e) decoded.push(e);
+    }
     return {
       id: a.id,
       chainId: this.node.config.chainId,
       closedAt: new Date(a.closedAt).toISOString(),
       solveDeadline: new Date(a.deadline).toISOString(),
-      referencePrices: Object.fromEntries([...a.auction.referencePrices].map(([t, p]) => [t, p.toString()])),
-      ...(a.auction.collateralToken ? { collateralToken: a.auction.collateralToken } : {}),
-      intents: a.intentIds.map((iid) => {
-        const e = a.auction.intents.get(iid)!;
-        return { id: iid, ...(e.filled !== undefined ? { filled: e.filled.toString() } : {}), signedIntent: signedIntentToJson(e.intent as SignedIntent) };
-      }),
+      referencePrices: Object.fromEntries([...this.referencePrices(decoded)].map(([t, p]) => [t, p.toString()])),
+      ...(this.o.collateralToken ? { collateralToken: this.o.collateralToken.toLowerCase() } : {}),
+      intents,
       solutions: a.solutions.size,
       ranking: a.ranking ?? null,
     };
   }
 
   /** The auction solvers should work on: the latest closed one still accepting solutions. */
-  private currentView(): Record<string, unknown> {
+  private async currentView(): Promise<Record<string, unknown>> {
     const now = this.o.now();
     const candidates = [...this.auctions.values()].filter((a) => now < a.deadline).sort((x, y) => y.id - x.id);
     const a = candidates[0];
     if (!a) return { id: null, nextCloseAt: new Date((this.idAt(now) + 1) * this.o.intervalMs).toISOString(), intents: [] };
-    return this.view(a.id)!;
+    return (await this.view(a.id))!;
   }
 }
 

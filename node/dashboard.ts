@@ -362,7 +362,7 @@ export function dashboardRoutes(node: IntentNode, auctions?: AuctionView): Route
   const summary = cached(400, async () => {
     const open = openIntents(50);
     const [recent, board, tradeList, margin] = await Promise.all([recentAuctions(), leaderboard(), trades(30), accounts()]);
-    const current = auctions?.current() as { id: number | null; solveDeadline?: string; nextCloseAt?: string; intents?: unknown[]; solutions?: number } | undefined;
+    const current = (await auctions?.current()) as { id: number | null; solveDeadline?: string; nextCloseAt?: string; intents?: unknown[]; solutions?: number } | undefined;
     const addrs: string[] = [];
     const marketIds = new Set<number>();
     for (const i of [...open.intents, ...tradeList] as { sellToken?: string; buyToken?: string; market?: number }[]) {

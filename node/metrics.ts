@@ -42,6 +42,11 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['verdict', 'code'] as const,
       registers: [registry],
     }),
+    solutionsUnbonded: new Counter({
+      name: 'node_solutions_unbonded_total',
+      help: 'Correctly signed solutions ignored because the solver has no bond (solver set or Settlement.isSolver)',
+      registers: [registry],
+    }),
     auctions: new Counter({ name: 'node_auctions_closed_total', help: 'Auctions closed', registers: [registry] }),
     http: new Counter({
       name: 'node_http_requests_total',
