@@ -21,6 +21,8 @@ async function main(): Promise<void> {
   const node = new IntentNode(config, { log });
   const clock = new AuctionClock(node, {
     intervalMs: config.auctionIntervalMs,
+    retainAuctions: config.auctionRetain,
+    decodedCacheSize: config.auctionDecodedCache,
     ...(config.referencePrices ? { referencePrices: config.referencePrices } : {}),
     ...(config.solvers ? { solvers: config.solvers } : {}),
     ...(config.collateralToken ? { collateralToken: config.collateralToken } : {}),

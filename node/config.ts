@@ -20,6 +20,10 @@ export type NodeConfig = {
   apiHost: string;
   /** Auction window length. */
   auctionIntervalMs: number;
+  /** Finalized auctions kept in memory (older ones are served from the database). */
+  auctionRetain: number;
+  /** Decoded intents cached for auctions (LRU by intent id, shared by every auction). */
+  auctionDecodedCache: number;
   /** Maximum open intents per owner (anti-spam quota). */
   maxOpenPerOwner: number;
   /** Intents whose validTo lies further in the future are refused. */
@@ -61,6 +65,8 @@ export const defaultConfig: Omit<NodeConfig, 'chainId' | 'settlement' | 'dataDir
   apiPort: 9545,
   apiHost: '127.0.0.1',
   auctionIntervalMs: 5000,
+  auctionRetain: 64,
+  auctionDecodedCache: 8192,
   maxOpenPerOwner: 64,
   maxLifetimeSec: 30 * 24 * 3600,
   maxMessageBytes: 4096,
@@ -91,6 +97,8 @@ const USAGE = `usage: node node/cli.ts [--config file.json] [flags]
   --api-port <n>              HTTP API port (default 9545; 0 = any)
   --api-host <host>           HTTP API bind address (default 127.0.0.1)
   --auction-interval-ms <n>   auction window (default 5000)
+  --auction-retain <n>        finalized auctions kept in memory (default 64)
+  --auction-decoded-cache <n> decoded intents cached for auctions (default 8192)
   --max-open-per-owner <n>    anti-spam quota (default 64)
   --mesh-degree <n>           gossipsub mesh degree D (default 6)
   --verify-workers <n>        worker threads for signature recovery (default 0: main thread)
@@ -117,6 +125,8 @@ export function parseCli(argv: string[]): NodeConfig {
       'api-port': { type: 'string' },
       'api-host': { type: 'string' },
       'auction-interval-ms': { type: 'string' },
+      'auction-retain': { type: 'string' },
+      'auction-decoded-cache': { type: 'string' },
       'max-open-per-owner': { type: 'string' },
       'no-ip-colocation': { type: 'boolean' },
       'ip-colocation': { type: 'boolean' },
@@ -149,6 +159,8 @@ export function parseCli(argv: string[]): NodeConfig {
   if (values['api-port'] !== undefined) merged.apiPort = int('api-port', values['api-port']);
   if (values['api-host']) merged.apiHost = values['api-host'];
   if (values['auction-interval-ms']) merged.auctionIntervalMs = int('auction-interval-ms', values['auction-interval-ms']);
+  if (values['auction-retain']) merged.auctionRetain = int('auction-retain', values['auction-retain']);
+  if (values['auction-decoded-cache']) merged.auctionDecodedCache = int('auction-decoded-cache', values['auction-decoded-cache']);
   if (values['max-open-per-owner']) merged.maxOpenPerOwner = int('max-open-per-owner', values['max-open-per-owner']);
   if (values['mesh-degree']) merged.meshDegree = int('mesh-degree', values['mesh-degree']);
   if (values['verify-workers']) merged.verifyWorkers = int('verify-workers', values['verify-workers']);

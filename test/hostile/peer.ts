@@ -80,7 +80,7 @@ export async function foreignPeer(o: { sync?: SyncServer } = {}): Promise<Foreig
       await pubsub.publish(topic, data).catch(() => undefined);
     },
     async stop() {
-      await libp2p.stop().catch(() => undefined);
+      await Promise.resolve(libp2p.stop()).catch(() => undefined);
     },
   };
 }

@@ -69,9 +69,14 @@ describe('hostile foreign peer: sync responder', () => {
     const started = Date.now();
     const during: number[] = [];
     let rssMax = rssBefore;
-    while (!done && Date.now() - started < 25_000) {
-      // a request the node leaves hanging counts as its timeout, so sampling stays bounded
-      during.push(...(await Promise.race([honestLatencies(v, 4200, 1), new Promise<number[]>((r) => setTimeout(() => r([REQUEST_CAP_MS]), REQUEST_CAP_MS))])));
+    // Sample for as long as the hostile sync runs, and at least 2 s and 10 requests from its start:
+    // a node that cuts the responder off early must still show its honest latency over a window,
+    // not one request that happened to meet the first burst.
+    let k = 0;
+    while ((!done || Date.now() - started < 2000 || during.length < 10) && Date.now() - started < 25_000) {
+      // a request the node leaves hanging counts as its timeout, so sampling stays bounded;
+      // a fresh owner each time, so no quota is hit however fast the node answers
+      during.push(...(await Promise.race([honestLatencies(v, 200_000 + k++, 1), new Promise<number[]>((r) => setTimeout(() => r([REQUEST_CAP_MS]), REQUEST_CAP_MS))])));
       rssMax = Math.max(rssMax, rssMiB(v));
     }
     const servedWhileSampling = served;

@@ -98,8 +98,8 @@ describe('protocol/WIRE.md examples', () => {
     expect(intentFrame!.kind).toBe('intent');
     agreeIntent(bytesOf('syncIntentFrame').subarray(4));
     const raw = bytesOf('syncCancelFrame');
-    const [cancelFrame] = decodeFrames(raw);
-    if (cancelFrame!.kind !== 'cancel') throw new Error('expected a cancel frame');
+    const cancelFrame = decodeFrames(raw)[0];
+    if (cancelFrame === undefined || cancelFrame.kind !== 'cancel') throw new Error('expected a cancel frame');
     const payload = raw.subarray(4);
     expect(payload[0]).toBe(CANCEL_FRAME_TAG);
     const c = projectDecodeCancel(payload.subarray(1, 98));
