@@ -195,6 +195,21 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
     },
     {
       method: 'GET',
+      pattern: /^\/v1\/peers$/,
+      name: 'peers',
+      async handle(_req, res) {
+        // Scores as this node sees them: gossipsub's (topics, behaviour, application) and the
+        // application part alone (PeerBudget). Graylisted below -80.
+        const connected = new Map<string, { remoteAddr: string; direction: string }>();
+        for (const c of node.host.libp2p.getConnections()) connected.set(c.remotePeer.toString(), { remoteAddr: c.remoteAddr.toString(), direction: c.direction });
+        send(res, 200, {
+          peers: [...connected].map(([peerId, c]) => ({ peerId, ...c, score: node.host.pubsub.getScore(peerId), appScore: node.budget.score(peerId) })),
+          banned: node.host.banList().map((b) => ({ peerId: b.peer, until: new Date(b.until).toISOString() })),
+        });
+      },
+    },
+    {
+      method: 'GET',
       pattern: /^\/health$/,
       name: 'health',
       async handle(_req, res) {

@@ -115,6 +115,8 @@ export type Host = {
   /** Disconnects and bans a peer now (the node's own evidence, e.g. a burst of rejects). */
   ban(peer: string, reason: string): void;
   isBanned(peer: string): boolean;
+  /** Peers banned now, and until when (ms since the epoch). */
+  banList(): { peer: string; until: number }[];
   stop(): Promise<void>;
 };
 
@@ -235,6 +237,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     enforceScore,
     ban: (peer, reason) => ban(peer, reason),
     isBanned,
+    banList: () => [...banned].filter(([peer]) => isBanned(peer)).map(([peer, until]) => ({ peer, until })),
     async stop() {
       clearInterval(redial);
       await libp2p.stop();

@@ -161,7 +161,7 @@ export class IntentNode {
       if (this.host.isBanned(peer)) return report('ignore');
       // Over its rate: not validated at all (and it costs the peer score).
       if (!this.budget.admit(peer)) {
-        this.metrics.queueDropped.inc();
+        this.metrics.rateLimited.inc();
         return report('ignore');
       }
       const handler = msg.topic === this.intentsTopic ? undefined : this.topicHandlers.get(msg.topic);

@@ -115,7 +115,7 @@ describe('HTTP API', () => {
     const doc = (await (await fetch(`${node.apiUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/health', '/metrics', '/openapi.json', '/v1/auction', '/v1/auctions/{id}', '/v1/solvers/{address}', '/v1/intents', '/v1/intents/{id}', '/v1/intents/{id}/cancel', '/v1/owners/{owner}/intents', '/v1/solutions',
+      ['/health', '/metrics', '/openapi.json', '/v1/auction', '/v1/auctions/{id}', '/v1/solvers/{address}', '/v1/intents', '/v1/intents/{id}', '/v1/intents/{id}/cancel', '/v1/owners/{owner}/intents', '/v1/solutions', '/v1/peers',
         // the dashboard (node/dashboard.ts)
         '/', '/dashboard', '/v1/dashboard/summary', '/v1/auctions', '/v1/trades', '/v1/leaderboard', '/v1/accounts', '/v1/accounts/{address}/margin'].sort(),
     );

@@ -168,6 +168,12 @@ describe('hostile gossip', () => {
     expect(victim.host.isBanned(honest.peerId)).toBe(false);
     expect(victim.host.pubsub.getScore(honest.peerId)).toBeGreaterThanOrEqual(0);
     expect(victim.host.libp2p.getPeers().map(String)).toContain(honest.peerId);
+    // The same, as an operator sees it over the API.
+    const seen = (await (await fetch(`${victim.apiUrl}/v1/peers`)).json()) as { peers: { peerId: string; score: number; appScore: number }[]; banned: { peerId: string }[] };
+    const h = seen.peers.find((p) => p.peerId === honest.peerId);
+    expect(h?.score).toBeGreaterThanOrEqual(0);
+    expect(h?.appScore).toBe(0);
+    expect(seen.banned.map((b) => b.peerId)).not.toContain(honest.peerId);
   });
 
   it('keeps chains apart: a node for another chain id shares no topic, so its intents never arrive', async () => {
