@@ -78,7 +78,7 @@ export const defaultConfig: Omit<NodeConfig, 'chainId' | 'settlement' | 'dataDir
   meshDegree: 6,
   ipColocationPenalty: false,
   maxConnectionsPerIp: 32,
-  peerMessageRate: 200,
+  peerMessageRate: 1000,
   peerIgnoreBudget: 200,
   logLevel: 'info',
 };
@@ -105,7 +105,7 @@ const USAGE = `usage: node node/cli.ts [--config file.json] [flags]
   --ip-colocation             enable gossipsub's IP colocation score penalty (off by default)
   --no-ip-colocation          disable it (the default; kept for old scripts)
   --max-connections-per-ip <n> inbound connections from one IP (default 32)
-  --peer-message-rate <n>     gossip messages per second per peer before it pays (default 200)
+  --peer-message-rate <n>     gossip messages per second per peer before it pays (default 1000)
   --peer-ignore-budget <n>    ignored messages per peer per 10 s before it pays (default 200)
   --log-level <level>         pino level (default info)`;
 

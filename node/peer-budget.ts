@@ -3,7 +3,10 @@
 // IGNOREd (expired intents, EIP-1271 intents at a node without an RPC, intents of an owner at its
 // quota, sync frames the pool does not want). So every peer gets:
 //   - a token bucket in front of validation: `ratePerSec` messages per second, `burst` at once;
-//     a message over the rate is ignored unvalidated and costs the peer one penalty point;
+//     a message over the rate is ignored unvalidated and costs the peer one penalty point. The
+//     default sits far above what an honest relay forwards (one peer can be the first to deliver
+//     every message the network carries, and an ignored first delivery is not fetched again), so
+//     it only caps a flood; the ignore budget is what makes a flood pay;
 //   - an ignore budget: `ignoreBudget` ignored messages per `windowMs` are free (honest relays
 //     lose expiry races now and then), each one past it costs one point;
 //   - explicit charges for provably bad non-gossip input (an invalid sync frame).
@@ -24,8 +27,8 @@ export type PeerBudgetOptions = {
 };
 
 export const defaultPeerBudget: Omit<PeerBudgetOptions, 'now'> = {
-  ratePerSec: 200,
-  burst: 400,
+  ratePerSec: 1000,
+  burst: 2000,
   ignoreBudget: 200,
   windowMs: 10_000,
   halfLifeMs: 60_000,
