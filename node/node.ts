@@ -281,7 +281,10 @@ export class IntentNode {
         if (!queued) resolve(undefined);
       });
       if (out !== undefined) {
-        if (out.verdict === 'ignore') this.budget.ignored(peer);
+        // A responder sends every live intent it holds without knowing which ones we have, so
+        // intents we already hold (or hold as filled, cancelled, expired) are what an honest sync
+        // is mostly made of after a reconnect: free. Anything else we had to refuse counts.
+        if (out.verdict === 'ignore' && out.code !== 'duplicate' && !out.code.startsWith('replay_')) this.budget.ignored(peer);
         return out;
       }
       if (Date.now() >= deadline) return undefined;

@@ -1,4 +1,6 @@
 // Multi-node gossip over real TCP sockets on 127.0.0.1 with real level pools.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { encodeCancel, signCancel } from '../../protocol/cancel.ts';
@@ -61,6 +63,31 @@ describe('pool resync', () => {
     const b = await startNode({ bootstrap: [a.multiaddrs[0]!], maxOpenPerOwner: 1000 });
     await waitFor(() => b.pool.size === 150);
     for (const d of digests.slice(0, 5)) expect((await b.pool.get(d as `0x${string}`))?.source).toBe('gossip');
+  });
+
+  it('a restarted node re-syncing hundreds of intents it already holds does not count them against its honest peer', async () => {
+    const a = await startNode({ maxOpenPerOwner: 1000 });
+    const f = intentFactory(testKey(3));
+    for (let k = 0; k < 600; k++) expect((await a.submit(f.swap())).verdict).toBe('accept');
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const config = testConfig(dir.path, { bootstrap: [a.multiaddrs[0]!], maxOpenPerOwner: 1000 });
+    const first = new IntentNode(config, { log: silentLogger() });
+    await first.start();
+    await waitFor(() => first.pool.size === 600);
+    await first.stop();
+    // Same pool, new process (and a new peer key: a serves one full sync per peer per minute):
+    // the sync on connect carries 600 intents it already holds, three times the free ignore
+    // budget. They are duplicates, not refusals: a stays in good standing.
+    rmSync(join(dir.path, 'peer.key'));
+    const b = new IntentNode(config, { log: silentLogger() });
+    await b.start();
+    cleanups.push(() => b.stop());
+    await waitFor(() => b.host.libp2p.getPeers().map(String).includes(a.peerId));
+    await waitFor(async () => /node_intents_total\{[^}]*code="duplicate"[^}]*\} 600/.test(await (await fetch(`${b.apiUrl}/metrics`)).text()));
+    expect(b.budget.score(a.peerId)).toBe(0);
+    expect(b.host.isBanned(a.peerId)).toBe(false);
+    expect(b.host.libp2p.getPeers().map(String)).toContain(a.peerId);
   });
 });
 
