@@ -6,10 +6,12 @@
 // validation queue, so a long or hostile stream waits its turn like that peer's gossip and never
 // crowds out other peers or the API; chunks let the pool's group commit batch the writes. A
 // responder that sends an oversized frame or any provably invalid intent is cut off (stream
-// aborted) and pays in score like a gossip reject; frames the pool does not want (an owner at its
-// quota, expired, duplicates) count against its ignore budget, and once its score is graylisted
-// the sync stops. A sync is bounded in frames and bytes, and a stream that goes silent for
-// SYNC_IDLE_MS, or runs past SYNC_DEADLINE_MS, is aborted.
+// aborted) and pays in score like a gossip reject; frames the pool refuses (an owner at its quota,
+// expired) count against its ignore budget (intents the requester already holds are free: an
+// honest responder cannot know which those are), and once its score is graylisted the sync
+// stops. A sync is bounded in frames and bytes, and one whose responder stays silent for
+// SYNC_IDLE_MS (time spent validating what it sent does not count), or that runs past
+// SYNC_DEADLINE_MS, is aborted.
 //
 // Off-chain cancels travel in the same stream, after the live intents: for every intent the
 // responder holds as cancelled with the owner's signed cancel (and not yet expired), a frame
@@ -179,7 +181,8 @@ export async function syncFrom(node: IntentNode, connection: Connection, protoco
   armIdle();
   try {
     for await (const chunk of stream.source) {
-      armIdle();
+      // Only time spent waiting for the responder counts as idle, not our own validation.
+      clearTimeout(idle);
       const bytes = chunk.subarray();
       const joined = new Uint8Array(buf.length + bytes.length);
       joined.set(buf, 0);
@@ -198,6 +201,7 @@ export async function syncFrom(node: IntentNode, connection: Connection, protoco
           if (batch.length >= CHUNK) await flush();
         }
       }
+      armIdle();
     }
     if (buf.length > 0) throw new BadFrame('stream ended inside a frame');
     await flush();
