@@ -1,7 +1,7 @@
 // Attack 1 (censorship by a high-s twin) and the >1 MiB message case, by a foreign peer against
 // real node processes on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
-import { bans, cleanup, health, intentState, key, metric, onCleanup, report, startNode, submit, waitFor, type RealNode } from './harness.ts';
+import { bans, peerScore, cleanup, health, intentState, key, metric, onCleanup, report, startNode, submit, waitFor, type RealNode } from './harness.ts';
 import { CHAIN_ID, foreignPeer, SETTLEMENT, TOPICS } from './peer.ts';
 import { encodeIntent, highS, signedSwap } from './wire.ts';
 
@@ -65,6 +65,8 @@ describe('hostile foreign peer: censorship', () => {
     for (const id of genuine) expect.soft(await intentState(a, id)).toBe('open');
     expect.soft(storedAtB, 'every genuine intent stored at B').toEqual(Array(rounds).fill(true));
     expect.soft(aBannedAtB, 'honest relayer A banned at B').toBe(false);
+    // The node's own accounting never charged the honest relayer (gossipsub's part: no bans above).
+    expect.soft((await peerScore(b, a.peerId))?.appScore, 'A penalised at B').toBe(0);
     expect.soft(bans(a).map((x) => x.peer), 'B banned at A').not.toContain(b.peerId);
     expect.soft(ha.peers, 'A still has a peer (B)').toBeGreaterThanOrEqual(1);
     expect.soft(probeArrived, 'A and B still relay to each other').toBe(true);

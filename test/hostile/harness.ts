@@ -42,6 +42,12 @@ type LogLine = { event?: string; peer?: string; score?: number; reason?: string;
 export const bans = (n: RealNode): { peer: string; score?: number; reason?: string }[] =>
   (n.lines as LogLine[]).filter((l) => l.event === 'peer_banned').map((l) => ({ peer: l.peer!, score: l.score, reason: l.reason }));
 
+/** How `n` scores `peerId` (GET /v1/peers): gossipsub's total and the node's own application part; undefined when not connected. */
+export async function peerScore(n: RealNode, peerId: string): Promise<{ score: number; appScore: number } | undefined> {
+  const r = (await (await fetch(`${n.api}/v1/peers`)).json()) as { peers: { peerId: string; score: number; appScore: number }[] };
+  return r.peers.find((p) => p.peerId === peerId);
+}
+
 export async function health(n: RealNode): Promise<{ peers: number; poolLive: number; queueDepth: number }> {
   return (await (await fetch(`${n.api}/health`)).json()) as { peers: number; poolLive: number; queueDepth: number };
 }

@@ -2,7 +2,7 @@
 // against real node processes on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Hex } from 'viem';
-import { bans, cleanup, health, intentState, key, metric, onCleanup, post, report, rssMiB, startNode, submit, waitFor, type RealNode } from './harness.ts';
+import { bans, peerScore, cleanup, health, intentState, key, metric, onCleanup, post, report, rssMiB, startNode, submit, waitFor, type RealNode } from './harness.ts';
 import { CHAIN_ID, foreignPeer, SETTLEMENT, type ForeignPeer } from './peer.ts';
 import { addressOf, signedSwap, signSolution } from './wire.ts';
 
@@ -83,6 +83,7 @@ describe('hostile conditions: pools, colocation, memory', () => {
     expect.soft(record?.invalid ?? 0, 'honest solver recorded invalid at B').toBe(0);
     expect.soft(values.rejectedAtB, 'solutions rejected (penalised) at B').toBe(0);
     expect.soft(aBannedAtB, 'honest relayer A banned at B').toBe(false);
+    expect.soft((await peerScore(b, a.peerId))?.appScore, 'A penalised at B').toBe(0);
     expect.soft(values.peersA, 'A still connected').toBeGreaterThanOrEqual(1);
     expect.soft(relaysAfter, 'A still relays to B').toBe(true);
   }, 120_000);
