@@ -21,7 +21,7 @@ import type { Libp2p, PeerId, PrivateKey, PubSub } from '@libp2p/interface';
 import { prometheusMetrics } from '@libp2p/prometheus-metrics';
 import { tcp } from '@libp2p/tcp';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createLibp2p } from 'libp2p';
 import type { Registry } from 'prom-client';
 import type { Logger } from './log.ts';
@@ -120,7 +120,21 @@ export type Host = {
   stop(): Promise<void>;
 };
 
-const sha256 = (b: Uint8Array): Uint8Array => createHash('sha256').update(b).digest();
+const sha256 = (b: Uint8Array): Buffer => hash('sha256', b, 'buffer') as unknown as Buffer;
+/**
+ * The message id computed once per copy received: fastMsgIdFn hashes the bytes (every copy,
+ * duplicates included, answered from gossipsub's fast-id cache) and leaves the digest here for
+ * msgIdFn, which gossipsub calls for the first copy only, with the same data array. Weak keys: a
+ * copy dropped before msgIdFn leaves nothing behind. The id is still sha256 of the bytes.
+ */
+const idOfData = new WeakMap<Uint8Array, Buffer>();
+const fastMsgId = (data: Uint8Array): string => {
+  const id = sha256(data);
+  idOfData.set(data, id);
+  // The fast id only keys gossipsub's fast-id cache: the raw digest as a 32-char string is enough.
+  return id.toString('latin1');
+};
+const msgId = (data: Uint8Array): Uint8Array => idOfData.get(data) ?? sha256(data);
 export const hexId = (b: Uint8Array): string => `0x${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')}`;
 
 export async function createHost(opts: HostOptions): Promise<Host> {
@@ -173,8 +187,8 @@ export async function createHost(opts: HostOptions): Promise<Host> {
         emitSelf: false,
         allowedTopics: opts.topics,
         maxInboundDataLength: opts.maxMessageBytes,
-        fastMsgIdFn: (msg) => hexId(sha256(msg.data ?? new Uint8Array())),
-        msgIdFn: (msg) => sha256(msg.data),
+        fastMsgIdFn: (msg) => fastMsgId(msg.data ?? new Uint8Array()),
+        msgIdFn: (msg) => msgId(msg.data),
         msgIdToStrFn: hexId,
         scoreParams: scoreParams(opts.topics, opts.ipColocationPenalty, opts.appScore),
         scoreThresholds: SCORE_THRESHOLDS,
