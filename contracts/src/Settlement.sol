@@ -39,14 +39,14 @@ import {ITrustedCaller} from "./interfaces/ITrustedCaller.sol";
 /// interactions. It cannot: make a user pay more than the signed sell amount or receive less than
 /// the signed limit (pro rata); fill an intent twice, past its amount, after validTo or after the
 /// owner cancelled it; replay a signature on another chain or deployment; spend an allowance given
-/// to the Vault (the Vault pulls only during Settlement's trade step, when Settlement names it
-/// `trustedCallee`, and is disarmed before interactions run); apply a position trade nobody signed
-/// (the clearing house checks `trustedCallee` the same way); move a bond (the registry refuses every call while a settle runs,
-/// and the batch must end with at least the ETH it started with); end a batch with less of a listed
-/// token than Settlement held before it. It can: pick any prices within the users' limits (how
-/// surplus is shared); borrow Settlement's buffers during a batch; and, because only tokens listed
-/// in the batch are balance-checked, move buffer tokens that it does not list, or leave allowances
-/// from Settlement to third parties. Those powers touch protocol buffers only, and are what the
+/// to the Vault (the Vault pulls only while Settlement names it `trustedCallee`, during its trade
+/// step, never while interactions run); apply a position trade nobody signed (the clearing house
+/// checks `trustedCallee` the same way); move a bond (the registry refuses every call while a
+/// settle runs, and the batch must end with at least the ETH it started with); end a batch with
+/// less of a listed token than Settlement held before it. It can: pick any prices within the
+/// users' limits (how surplus is shared); borrow Settlement's buffers during a batch; and, because
+/// only tokens listed in the batch are balance-checked, move buffer tokens that it does not list,
+/// or leave allowances from Settlement to third parties. Those powers touch protocol buffers only, and are what the
 /// bond and `slash` answer for (as with CoW's solvers). An approval a user gives to Settlement
 /// itself (instead of the Vault) is not protected: interactions run as Settlement, so treat such
 /// an approval like tokens sent to Settlement, a buffer any solver can take.

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {TokenTransfer} from "./libraries/TokenTransfer.sol";
-import {ITrustedCaller} from "./interfaces/ITrustedCaller.sol";
+import {TrustedCall} from "./interfaces/ITrustedCaller.sol";
 
 /// @title Vault
 /// @notice The only contract users approve. It moves a user's tokens to the Settlement that
@@ -27,21 +27,9 @@ contract Vault {
 
     /// @notice Moves `amount` of `token` from `from` (who approved this vault) to the Settlement.
     function pull(address token, address from, uint256 amount) external {
-        if (msg.sender != settlement || _trustedCallee() != address(this)) revert OnlySettlement(msg.sender);
-        TokenTransfer.safeTransferFrom(token, from, msg.sender, amount);
-    }
-
-    /// @dev `ITrustedCaller(settlement).trustedCallee()` without Solidity's extcodesize check and
-    /// ABI decoding (about 300 gas less per pull): Settlement answers one word; anything else
-    /// reads as zero.
-    function _trustedCallee() private view returns (address callee) {
-        address s = settlement;
-        bytes4 selector = ITrustedCaller.trustedCallee.selector;
-        assembly ("memory-safe") {
-            mstore(0x00, selector)
-            // Yul evaluates arguments right to left: make the call before reading returndatasize.
-            let ok := staticcall(gas(), s, 0x00, 0x04, 0x00, 0x20)
-            if and(ok, eq(returndatasize(), 0x20)) { callee := mload(0x00) }
+        if (msg.sender != settlement || TrustedCall.calleeOf(msg.sender) != address(this)) {
+            revert OnlySettlement(msg.sender);
         }
+        TokenTransfer.safeTransferFrom(token, from, msg.sender, amount);
     }
 }

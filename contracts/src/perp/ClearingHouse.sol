@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {TokenTransfer} from "../libraries/TokenTransfer.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
 import {PerpMath, Position} from "./PerpMath.sol";
-import {ITrustedCaller} from "../interfaces/ITrustedCaller.sol";
+import {TrustedCall} from "../interfaces/ITrustedCaller.sol";
 import {ClearingHouseBase, ICollateralVault} from "./ClearingHouseBase.sol";
 import {AutoDeleverageModule} from "./AutoDeleverageModule.sol";
 
@@ -165,7 +165,7 @@ contract ClearingHouse is ClearingHouseBase {
     /// (an account, as isolated tests deploy it) cannot be made to relay a call and is trusted as is.
     function _onlySettlementItself() private view {
         address s = settlement;
-        if (msg.sender != s || (s.code.length != 0 && ITrustedCaller(s).trustedCallee() != address(this))) {
+        if (msg.sender != s || (s.code.length != 0 && TrustedCall.calleeOf(s) != address(this))) {
             revert OnlySettlement(msg.sender);
         }
     }
