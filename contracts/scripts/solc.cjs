@@ -39,15 +39,17 @@ function compileHere(input) {
   return solc.compile(input, { import: findImport });
 }
 
+/** The base path and the include/allow paths forge passes, where imports are looked up. */
+const importRoots = [process.cwd()];
+for (let i = 0; i < args.length; i++) {
+  if (['--base-path', '--include-path', '--allow-paths'].includes(args[i]) && args[i + 1]) {
+    for (const p of args[i + 1].split(',')) importRoots.push(path.resolve(p));
+  }
+}
+
 /** solc's import callback: a path resolved against the base path and the include/allow paths forge passes. */
 function findImport(importPath) {
-  const roots = [process.cwd()];
-  for (let i = 0; i < args.length; i++) {
-    if (['--base-path', '--include-path', '--allow-paths'].includes(args[i]) && args[i + 1]) {
-      for (const p of args[i + 1].split(',')) roots.push(path.resolve(p));
-    }
-  }
-  for (const root of roots) {
+  for (const root of importRoots) {
     const candidate = path.resolve(root, importPath);
     if (fs.existsSync(candidate)) return { contents: fs.readFileSync(candidate, 'utf8') };
   }
