@@ -59,6 +59,17 @@ function highSTwin(sig: `0x${string}`): `0x${string}` {
   return `0x${r}${(n - s).toString(16).padStart(64, '0')}${(v === 27 ? 28 : 27).toString(16)}`;
 }
 
+/** A victim node with an honest peer and an attacker connected, every subscription seen both ways. */
+async function victimHonestAttacker(): Promise<{ victim: IntentNode; verdicts: Verdicts; honest: IntentNode; attacker: Host; me: string }> {
+  const { node: victim, verdicts } = await startNode();
+  const { node: honest } = await startNode({ bootstrap: [victim.multiaddrs[0]!] });
+  await waitFor(() => subscribed(honest.host, honest.intentsTopic, victim.peerId) && subscribed(victim.host, victim.intentsTopic, honest.peerId));
+  const attacker = await startAttacker();
+  await attacker.libp2p.dial(victim.host.libp2p.getMultiaddrs()[0]!);
+  await waitFor(() => subscribed(attacker, victim.intentsTopic, victim.peerId));
+  return { victim, verdicts, honest, attacker, me: attacker.libp2p.peerId.toString() };
+}
+
 describe('hostile gossip', () => {
   it('gives each kind of bad message its verdict: reject invalid, ignore expired, dedupe by digest in the pool', async () => {
     const { node, verdicts } = await startNode();
@@ -96,13 +107,7 @@ describe('hostile gossip', () => {
   });
 
   it('graylists and bans a peer flooding thousands of invalid messages; honest intents keep flowing', async () => {
-    const { node: victim, verdicts } = await startNode();
-    const { node: honest } = await startNode({ bootstrap: [victim.multiaddrs[0]!] });
-    await waitFor(() => subscribed(honest.host, honest.intentsTopic, victim.peerId) && subscribed(victim.host, victim.intentsTopic, honest.peerId));
-    const attacker = await startAttacker();
-    await attacker.libp2p.dial(victim.host.libp2p.getMultiaddrs()[0]!);
-    await waitFor(() => subscribed(attacker, victim.intentsTopic, victim.peerId));
-    const me = attacker.libp2p.peerId.toString();
+    const { victim, verdicts, honest, attacker, me } = await victimHonestAttacker();
 
     const f = intentFactory(testKey(31));
     let sent = 0;
@@ -148,13 +153,7 @@ describe('hostile gossip', () => {
   });
 
   it('a rejected high-s twin gossiped first never shadows the genuine intent, and no honest relayer pays for it', async () => {
-    const { node: victim, verdicts } = await startNode();
-    const { node: honest } = await startNode({ bootstrap: [victim.multiaddrs[0]!] });
-    await waitFor(() => subscribed(honest.host, honest.intentsTopic, victim.peerId) && subscribed(victim.host, victim.intentsTopic, honest.peerId));
-    const attacker = await startAttacker();
-    await attacker.libp2p.dial(victim.host.libp2p.getMultiaddrs()[0]!);
-    await waitFor(() => subscribed(attacker, victim.intentsTopic, victim.peerId));
-    const me = attacker.libp2p.peerId.toString();
+    const { victim, verdicts, honest, attacker, me } = await victimHonestAttacker();
     const f = intentFactory(testKey(33));
     for (let k = 0; k < 3; k++) {
       const genuine = f.swap();
