@@ -5,11 +5,11 @@ import { intentDomain } from '../protocol/eip712.ts';
 import { domainSeparator, intentDigestBytes } from '../protocol/hash.ts';
 import { nobleRecoverer, parseEoaSignature, signDigest } from '../protocol/signature.ts';
 import { fromHex } from '../protocol/bytes.ts';
-import { arbSignedIntent } from '../protocol/testing/arbitraries.ts';
+import { arbSignedIntent } from '../test/helpers/arbitraries.ts';
 import { fastRecoverer, hasNativeKeccak, intentDigestFromBytes, keccak256Fast } from './fast-hash.ts';
 import { encodeSignedIntent } from '../protocol/codec.ts';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { testKey } from './testing.ts';
+import { testKey } from '../test/helpers/node.ts';
 
 const sep = domainSeparator(intentDomain(31337, '0x5e77e5e77e5e77e5e77e5e77e5e77e5e77e5e77e'));
 

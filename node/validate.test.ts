@@ -5,7 +5,7 @@ import { encodeSignedIntent } from '../protocol/codec.ts';
 import { malleate } from '../protocol/signature.ts';
 import { silentLogger } from './log.ts';
 import { IntentPool } from './pool.ts';
-import { intentFactory, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from './testing.ts';
+import { intentFactory, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../test/helpers/node.ts';
 import { IntentValidator } from './validate.ts';
 import { WorkerVerifier } from './verify-workers.ts';
 

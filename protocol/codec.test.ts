@@ -11,7 +11,7 @@ import {
   SWAP_BODY_BYTES,
 } from './codec.ts';
 import type { SignedIntent } from './intent.ts';
-import { arbSignedIntent } from './testing/arbitraries.ts';
+import { arbSignedIntent } from '../test/helpers/arbitraries.ts';
 
 const sample = (): SignedIntent => fc.sample(arbSignedIntent().filter((s) => s.type === 'swap' && s.signature.scheme === 'eoa'), 1)[0]!;
 

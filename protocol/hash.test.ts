@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from './bytes.ts';
 import { intentDomain, positionIntentTypes, swapIntentTypes } from './eip712.ts';
 import { domainSeparator, intentDigest } from './hash.ts';
-import { arbAddress, arbPositionIntent, arbSwapIntent } from './testing/arbitraries.ts';
+import { arbAddress, arbPositionIntent, arbSwapIntent } from '../test/helpers/arbitraries.ts';
 
 describe('EIP-712 hashing', () => {
   it('equals viem hashTypedData for any swap intent and domain', () => {

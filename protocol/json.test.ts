@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSignedIntentJson, signedIntentToJson } from './json.ts';
 import type { SignedIntent } from './intent.ts';
-import { arbSignedIntent } from './testing/arbitraries.ts';
+import { arbSignedIntent } from '../test/helpers/arbitraries.ts';
 
 const roundTrip = (s: SignedIntent) => parseSignedIntentJson(JSON.parse(JSON.stringify(signedIntentToJson(s))));
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from './bytes.ts';
 import { privateKeyToAddress, recoverSigner, signDigest } from './signature.ts';
 import { decodeSignedSolution, encodeSignedSolution, encodeSolutionBody, solutionDigest, type SignedSolution, type Solution } from './solution.ts';
-import { arbAddress, arbBytes32, arbUint256, arbUint32 } from './testing/arbitraries.ts';
+import { arbAddress, arbBytes32, arbUint256, arbUint32 } from '../test/helpers/arbitraries.ts';
 
 const arbSolution = (): fc.Arbitrary<Solution> =>
   fc.record({

@@ -21,7 +21,7 @@
 // is returned, if there was one; else nothing is settled, as before.
 import type { Hex } from 'viem';
 import type { Logger } from 'pino';
-import type { SettleBatch } from '../contracts/deploy/settlement.ts';
+import type { SettleBatch } from '../contracts/client/settlement.ts';
 import { tradeAmounts } from '../protocol/clearing.ts';
 import type { SignedIntent } from '../protocol/intent.ts';
 import type { Solution } from '../protocol/solution.ts';

@@ -1,10 +1,8 @@
 // The cross-margin clearing house on the devnet: Chainlink-shaped price feeds the devnet price
-// feeder moves (DevnetPriceFeed), the ClearingHouse with its markets, and the solver/user helpers
-// for position intents: sign a PositionIntent, encode `Batch.positions`, deposit collateral. The
+// feeder moves (DevnetPriceFeed), the ClearingHouse with its markets, and collateral deposits. The
 // CollateralVault (extra collateral tokens with haircuts) is deployed and connected with it.
-import { encodeAbiParameters, getContract, type Address, type Hex, type LocalAccount } from 'viem';
-import { intentDomain, positionIntentTypes } from '../../protocol/eip712.ts';
-import type { PositionIntent } from '../../protocol/intent.ts';
+// Signing and encoding position intents is client code: contracts/client/positions.ts.
+import { getContract, type Address, type LocalAccount } from 'viem';
 import { clearingHouseAbi, clearingHouseBytecode } from '../artifacts/ClearingHouse.ts';
 import { collateralVaultAbi, collateralVaultBytecode } from '../artifacts/CollateralVault.ts';
 import { devnetPriceFeedAbi, devnetPriceFeedBytecode } from '../artifacts/DevnetPriceFeed.ts';
@@ -172,70 +170,6 @@ export async function depositCollateral(clients: DevnetClients, clearingHouse: A
     clients.publicClient,
     wallet.writeContract({ address: clearingHouse, abi: clearingHouseAbi, functionName: 'deposit', args: [account.address, amount] }),
   );
-}
-
-/** EIP-712 signature over a PositionIntent (same domain as swaps: Settlement is verifyingContract). */
-export async function signPositionIntent(account: LocalAccount, chainId: number, settlement: Address, intent: PositionIntent): Promise<Hex> {
-  return account.signTypedData({ domain: intentDomain(chainId, settlement), types: positionIntentTypes, primaryType: 'PositionIntent', message: intent });
-}
-
-/** PositionSettlement.PositionTrade. flags: bit 0 reduceOnly, bit 1 EIP-1271. */
-export type PositionTrade = {
-  account: Address;
-  sizeDelta: bigint;
-  limitPrice: bigint;
-  nonce: bigint;
-  validTo: number;
-  marketIndex: number;
-  flags: number;
-  signature: Hex;
-};
-
-export type PositionBatch = { markets: readonly number[]; prices: readonly bigint[]; trades: readonly PositionTrade[] };
-
-const positionBatchAbi = [
-  {
-    type: 'tuple',
-    components: [
-      { name: 'markets', type: 'uint32[]' },
-      { name: 'prices', type: 'uint256[]' },
-      {
-        name: 'trades',
-        type: 'tuple[]',
-        components: [
-          { name: 'account', type: 'address' },
-          { name: 'sizeDelta', type: 'int256' },
-          { name: 'limitPrice', type: 'uint256' },
-          { name: 'nonce', type: 'uint256' },
-          { name: 'validTo', type: 'uint32' },
-          { name: 'marketIndex', type: 'uint8' },
-          { name: 'flags', type: 'uint8' },
-          { name: 'signature', type: 'bytes' },
-        ],
-      },
-    ],
-  },
-] as const;
-
-/** `Batch.positions`: abi.encode(PositionBatch). Markets must be strictly ascending. */
-export function encodePositionBatch(batch: PositionBatch): Hex {
-  return encodeAbiParameters(positionBatchAbi, [batch]);
-}
-
-/** A signed position intent as a PositionTrade of a batch whose market list is `markets`. */
-export function encodePositionTrade(markets: readonly number[], intent: PositionIntent, signature: Hex, options: { eip1271?: boolean } = {}): PositionTrade {
-  const marketIndex = markets.indexOf(intent.market);
-  if (marketIndex < 0) throw new Error(`market ${intent.market} is not in the batch's market list`);
-  return {
-    account: intent.account,
-    sizeDelta: intent.sizeDelta,
-    limitPrice: intent.limitPrice,
-    nonce: intent.nonce,
-    validTo: intent.validTo,
-    marketIndex,
-    flags: (intent.reduceOnly ? 1 : 0) | (options.eip1271 ? 2 : 0),
-    signature,
-  };
 }
 
 /** The devnet's three perpetual markets (ids 1-3), feeds with 8 decimals like Chainlink's USD feeds. */

@@ -1,6 +1,6 @@
 // bench:e2e — sustained load through the full path: HTTP submit at a node, gossip to the other
 // nodes, auction, two competing solver processes, settlement on anvil, the node's chain watcher.
-// The network is the one `npm start` runs (node/devnet/network.ts). For each offered rate the
+// The network is the one `npm start` runs (devnet/network.ts). For each offered rate the
 // traffic generator submits mixed intents (swaps and position pairs) round-robin over the three
 // nodes for a fixed time; then we wait until every intent is filled or expired. Reported per rate:
 // intents settled per second, p50/p99 time from submission (HTTP 201) to the settlement event seen
@@ -13,9 +13,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { startNetwork } from '../../node/devnet/network.ts';
-import type { Tracked } from '../../node/devnet/tracker.ts';
-import { fundWallets, makeMix, makeWallets, readPrices, rng, submit, type Made, type Prices } from '../../node/devnet/traffic.ts';
+import { startNetwork } from '../../devnet/network.ts';
+import type { Tracked } from '../../devnet/tracker.ts';
+import { fundWallets, makeMix, makeWallets, readPrices, rng, submit, type Made, type Prices } from '../../devnet/traffic.ts';
 
 const { values } = parseArgs({
   options: {

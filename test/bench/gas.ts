@@ -47,17 +47,8 @@ import { uniswapV3PoolAbi } from '../../contracts/artifacts/UniswapV3Pool.ts';
 import { startAnvil } from '../../contracts/deploy/anvil.ts';
 import { confirm, devnetClients, type DevnetClients, type DevnetWalletClient } from '../../contracts/deploy/clients.ts';
 import { cowTrade, deployCow, signCowOrder, type CowDeployment, type CowInteraction, type CowOrder, type CowTrade } from '../../contracts/deploy/cow.ts';
-import {
-  bondSolver,
-  deploySettlement,
-  encodeTrade,
-  signSwapIntent,
-  sortAddresses,
-  spotBatch,
-  type SettleInteraction,
-  type SettlementDeployment,
-  type SettleTrade,
-} from '../../contracts/deploy/settlement.ts';
+import { bondSolver, deploySettlement, type SettlementDeployment } from '../../contracts/deploy/settlement.ts';
+import { encodeTrade, signSwapIntent, sortAddresses, spotBatch, type SettleInteraction, type SettleTrade } from '../../contracts/client/settlement.ts';
 import { approveMax, balanceOf, deployTestToken, deployWeth, mint } from '../../contracts/deploy/tokens.ts';
 import { addV2Liquidity, deployUniswapV2, v2AmountOut, v2Reserves } from '../../contracts/deploy/uniswapV2.ts';
 import { addStableLiquidity, deployStableSwapPool, liquiditySourceInteractions, quoteLiquiditySource } from '../../contracts/deploy/stableSwap.ts';

@@ -24,7 +24,7 @@ import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { privateKeyToAddress } from '../../protocol/signature.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../node/testing.ts';
+import { tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
 
 const NODES = Number(process.env.BENCH_NODES ?? 20);
 const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 4);

@@ -18,7 +18,7 @@ import { toHex } from '../../protocol/bytes.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentPool } from '../../node/pool.ts';
 import { FairQueue } from '../../node/queue.ts';
-import { tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../node/testing.ts';
+import { tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
 import { IntentValidator } from '../../node/validate.ts';
 import { WorkerVerifier } from '../../node/verify-workers.ts';
 import { fastRecoverer } from '../../node/fast-hash.ts';

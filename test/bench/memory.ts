@@ -20,7 +20,7 @@ import { privateKeyToAddress } from '../../protocol/signature.ts';
 import { AuctionClock } from '../../node/auction.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { intentFactory, tempDir, testConfig, testKey } from '../../node/testing.ts';
+import { intentFactory, tempDir, testConfig, testKey } from '../helpers/node.ts';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const INTERVAL_MS = 500;

@@ -18,14 +18,8 @@ import { testTokenAbi } from '../../contracts/artifacts/TestToken.ts';
 import { confirm } from '../../contracts/deploy/clients.ts';
 import { devnetPriceFeedAbi } from '../../contracts/artifacts/DevnetPriceFeed.ts';
 import { startDevnet } from '../../contracts/deploy/devnet.ts';
-import {
-  DEVNET_PERP_MARKETS,
-  deployDevnetPerp,
-  encodePositionBatch,
-  encodePositionTrade,
-  signPositionIntent,
-  WAD,
-} from '../../contracts/deploy/perp.ts';
+import { DEVNET_PERP_MARKETS, deployDevnetPerp, WAD } from '../../contracts/deploy/perp.ts';
+import { encodePositionBatch, encodePositionTrade, signPositionIntent } from '../../contracts/client/positions.ts';
 import { mint } from '../../contracts/deploy/tokens.ts';
 
 const SEED = Number(process.env.RISK_SEED ?? 20261121);

@@ -8,7 +8,7 @@ import { gpv2SettlementAbi } from '../../contracts/artifacts/GPv2Settlement.ts';
 import { startAnvil, type Anvil } from '../../contracts/deploy/anvil.ts';
 import { confirm, devnetClients, type DevnetClients } from '../../contracts/deploy/clients.ts';
 import { cowDomain, cowOrderTypes, cowTrade, deployCow, signCowOrder, type CowDeployment, type CowOrder } from '../../contracts/deploy/cow.ts';
-import { sortAddresses } from '../../contracts/deploy/settlement.ts';
+import { sortAddresses } from '../../contracts/client/settlement.ts';
 import { approveMax, balanceOf, deployTestToken, mint } from '../../contracts/deploy/tokens.ts';
 
 let anvil: Anvil;

@@ -22,7 +22,7 @@ import {
   timelockCallId,
   type TimelockCall,
 } from '../../contracts/deploy/timelock.ts';
-import { deployAll, type Deployment } from '../../node/devnet/deployment.ts';
+import { deployAll, type Deployment } from '../../devnet/deployment.ts';
 
 let anvil: Anvil;
 let clients: DevnetClients;

@@ -19,8 +19,9 @@ import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deplo
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { ANVIL_MNEMONIC, confirm } from '../../contracts/deploy/clients.ts';
-import { signSwapIntent } from '../../contracts/deploy/settlement.ts';
-import { clearingHouseContract, depositCollateral, deployDevnetPerp, signPositionIntent, type PerpDeployment } from '../../contracts/deploy/perp.ts';
+import { signSwapIntent } from '../../contracts/client/settlement.ts';
+import { clearingHouseContract, depositCollateral, deployDevnetPerp, type PerpDeployment } from '../../contracts/deploy/perp.ts';
+import { signPositionIntent } from '../../contracts/client/positions.ts';
 import { addNarrowPositions, devnetPoolSpecs } from '../../contracts/deploy/solverFixtures.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
 import { intentDomain } from '../../protocol/eip712.ts';

@@ -8,17 +8,9 @@ import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { confirm } from '../../contracts/deploy/clients.ts';
 import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
-import {
-  clearingHouseContract,
-  depositCollateral,
-  deployDevnetPerp,
-  encodePositionBatch,
-  encodePositionTrade,
-  POSITION_TX_GAS,
-  signPositionIntent,
-  type PerpDeployment,
-} from '../../contracts/deploy/perp.ts';
-import { encodeTrade, signSwapIntent, sortAddresses, type SettleBatch } from '../../contracts/deploy/settlement.ts';
+import { clearingHouseContract, depositCollateral, deployDevnetPerp, POSITION_TX_GAS, type PerpDeployment } from '../../contracts/deploy/perp.ts';
+import { encodePositionBatch, encodePositionTrade, signPositionIntent } from '../../contracts/client/positions.ts';
+import { encodeTrade, signSwapIntent, sortAddresses, type SettleBatch } from '../../contracts/client/settlement.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
 
 const DAI = (n: string): bigint => parseUnits(n, 18);

@@ -27,7 +27,7 @@ import { uniswapV2PairAbi } from '../../contracts/artifacts/UniswapV2Pair.ts';
 import { uniswapV3PoolAbi } from '../../contracts/artifacts/UniswapV3Pool.ts';
 import { TransactionRevertedError, confirm } from '../../contracts/deploy/clients.ts';
 import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
-import { encodeTrade, signSwapIntent, sortAddresses, spotBatch, type SettleBatch, type SettleInteraction } from '../../contracts/deploy/settlement.ts';
+import { encodeTrade, signSwapIntent, sortAddresses, spotBatch, type SettleBatch, type SettleInteraction } from '../../contracts/client/settlement.ts';
 import { liquiditySourceInteractions, quoteLiquiditySource } from '../../contracts/deploy/stableSwap.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
 import { v2AmountOut, v2Reserves } from '../../contracts/deploy/uniswapV2.ts';

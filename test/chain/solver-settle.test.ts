@@ -9,7 +9,8 @@ import { keccak256, parseEther, parseUnits, toHex, zeroAddress, type Address, ty
 import { privateKeyToAccount } from 'viem/accounts';
 import pino from 'pino';
 import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
-import { bondSolver, signSwapIntent } from '../../contracts/deploy/settlement.ts';
+import { bondSolver } from '../../contracts/deploy/settlement.ts';
+import { signSwapIntent } from '../../contracts/client/settlement.ts';
 import { addNarrowPositions, devnetPoolSpecs, seedSettlementBuffer } from '../../contracts/deploy/solverFixtures.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
 import { intentDomain } from '../../protocol/eip712.ts';

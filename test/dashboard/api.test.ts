@@ -6,7 +6,7 @@ import { signedIntentToJson } from '../../protocol/json.ts';
 import { AuctionClock } from '../../node/auction.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { intentFactory, tempDir, testConfig, testKey } from '../../node/testing.ts';
+import { intentFactory, tempDir, testConfig, testKey } from '../helpers/node.ts';
 
 const dir = tempDir('dashboard-api-');
 let node: IntentNode;

@@ -12,9 +12,9 @@ import type { Address, Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
-import { startNetwork, type Network } from '../../node/devnet/network.ts';
-import type { Tracked } from '../../node/devnet/tracker.ts';
-import { FUNDING, fundWallets, makeMix, makeWallets, readPrices, rng, submit, type Wallet } from '../../node/devnet/traffic.ts';
+import { startNetwork, type Network } from '../../devnet/network.ts';
+import type { Tracked } from '../../devnet/tracker.ts';
+import { FUNDING, fundWallets, makeMix, makeWallets, readPrices, rng, submit, type Wallet } from '../../devnet/traffic.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'e2e-'));
 const INTERVAL = 1500;

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NODE_BIN, ROOT } from '../../node/devnet/processes.ts';
+import { NODE_BIN, ROOT } from '../../devnet/processes.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'start-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,7 +22,7 @@ const alive = (pid: number): boolean => {
 
 describe('npm start', () => {
   it('prints the network, shows a live summary, and Ctrl-C leaves nothing running', async () => {
-    const child = spawn(NODE_BIN, [join(ROOT, 'node/devnet/start.ts'), '--data-dir', dir, '--wallets', '4', '--rate', '2', '--auction-interval-ms', '1500'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE_BIN, [join(ROOT, 'devnet/start.ts'), '--data-dir', dir, '--wallets', '4', '--rate', '2', '--auction-interval-ms', '1500'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

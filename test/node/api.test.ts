@@ -7,7 +7,7 @@ import { malleate } from '../../protocol/signature.ts';
 import { signCancel } from '../../protocol/cancel.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../node/testing.ts';
+import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
 
 const dir = tempDir();

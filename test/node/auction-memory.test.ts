@@ -11,7 +11,7 @@ import type { SignedIntent } from '../../protocol/intent.ts';
 import { AuctionClock } from '../../node/auction.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { intentFactory, signTestSolution, tempDir, testConfig, testKey } from '../../node/testing.ts';
+import { intentFactory, signTestSolution, tempDir, testConfig, testKey } from '../helpers/node.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

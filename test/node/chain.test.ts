@@ -9,13 +9,14 @@ import { parseEther, parseUnits, type Address, type LocalAccount } from 'viem';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { startAnvil, type Anvil } from '../../contracts/deploy/anvil.ts';
 import { confirm, devnetClients, type DevnetClients } from '../../contracts/deploy/clients.ts';
-import { bondSolver, deploySettlement, encodeTrade, signSwapIntent, sortAddresses, spotBatch } from '../../contracts/deploy/settlement.ts';
+import { bondSolver, deploySettlement } from '../../contracts/deploy/settlement.ts';
+import { encodeTrade, signSwapIntent, sortAddresses, spotBatch } from '../../contracts/client/settlement.ts';
 import { approveMax, deployTestToken, mint } from '../../contracts/deploy/tokens.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { pino } from 'pino';
 import { IntentNode } from '../../node/node.ts';
-import { tempDir, testConfig } from '../../node/testing.ts';
+import { tempDir, testConfig } from '../helpers/node.ts';
 import { ChainWatcher } from '../../node/watcher.ts';
 
 let anvil: Anvil;

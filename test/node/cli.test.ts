@@ -2,7 +2,7 @@
 // an intent submitted at A shows up at B; a restart keeps the peer id (key file).
 import { afterAll, describe, expect, it } from 'vitest';
 import { signedIntentToJson } from '../../protocol/json.ts';
-import { intentFactory, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../node/testing.ts';
+import { intentFactory, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
 import { spawnNode, waitExit, type Spawned } from './spawn.ts';
 
 const dirs = [tempDir('cli-a-'), tempDir('cli-b-')];

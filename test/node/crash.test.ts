@@ -2,7 +2,7 @@
 // data directory, and prove every intent that was acknowledged (HTTP 201) is in the pool.
 import { afterAll, describe, expect, it } from 'vitest';
 import { signedIntentToJson } from '../../protocol/json.ts';
-import { intentFactory, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../node/testing.ts';
+import { intentFactory, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
 import { spawnNode, waitExit } from './spawn.ts';
 
 const dir = tempDir('node-crash-');

@@ -13,7 +13,7 @@ import { solutionHash } from '../../protocol/solution.ts';
 import { AuctionClock } from '../../node/auction.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { intentFactory, signTestSolution, tempDir, testConfig, testKey, waitFor } from '../../node/testing.ts';
+import { intentFactory, signTestSolution, tempDir, testConfig, testKey, waitFor } from '../helpers/node.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

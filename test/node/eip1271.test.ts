@@ -12,7 +12,8 @@ import { devnetSmartWalletAbi, devnetSmartWalletBytecode } from '../../contracts
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { startAnvil, type Anvil } from '../../contracts/deploy/anvil.ts';
 import { ANVIL_MNEMONIC, confirm, devnetClients, type DevnetClients } from '../../contracts/deploy/clients.ts';
-import { bondSolver, deploySettlement, encodeTrade, signSwapIntent, sortAddresses, spotBatch } from '../../contracts/deploy/settlement.ts';
+import { bondSolver, deploySettlement } from '../../contracts/deploy/settlement.ts';
+import { encodeTrade, signSwapIntent, sortAddresses, spotBatch } from '../../contracts/client/settlement.ts';
 import { approveMax, balanceOf, deployTestToken, mint } from '../../contracts/deploy/tokens.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
 import { intentDigest } from '../../protocol/hash.ts';
@@ -20,7 +21,7 @@ import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { signDigest } from '../../protocol/signature.ts';
 import { IntentNode } from '../../node/node.ts';
-import { tempDir, testConfig } from '../../node/testing.ts';
+import { tempDir, testConfig } from '../helpers/node.ts';
 import { ChainWatcher } from '../../node/watcher.ts';
 
 let anvil: Anvil;

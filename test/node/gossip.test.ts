@@ -6,7 +6,7 @@ import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { encodeCancel, signCancel } from '../../protocol/cancel.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { intentFactory, tempDir, testConfig, testKey, waitFor } from '../../node/testing.ts';
+import { intentFactory, tempDir, testConfig, testKey, waitFor } from '../helpers/node.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -10,7 +10,7 @@ import { intentsTopic } from '../../protocol/topics.ts';
 import { createHost, type Host } from '../../node/host.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor } from '../../node/testing.ts';
+import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor } from '../helpers/node.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

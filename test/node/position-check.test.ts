@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keccak256, parseUnits, toHex, type LocalAccount } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
-import { depositCollateral, deployDevnetPerp, signPositionIntent } from '../../contracts/deploy/perp.ts';
+import { depositCollateral, deployDevnetPerp } from '../../contracts/deploy/perp.ts';
+import { signPositionIntent } from '../../contracts/client/positions.ts';
 import type { PositionIntent, SignedIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { tempDir, testConfig } from '../../node/testing.ts';
+import { tempDir, testConfig } from '../helpers/node.ts';
 
 const DAI = (n: string): bigint => parseUnits(n, 18);
 const WAD = 10n ** 18n;

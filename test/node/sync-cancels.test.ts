@@ -12,7 +12,7 @@ import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import type { NodeConfig } from '../../node/config.ts';
-import { intentFactory, tempDir, testConfig, testKey, waitFor } from '../../node/testing.ts';
+import { intentFactory, tempDir, testConfig, testKey, waitFor } from '../helpers/node.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

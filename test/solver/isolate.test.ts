@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { getAddress, keccak256, toHex, zeroAddress, type Address, type Hex } from 'viem';
 import pino from 'pino';
-import type { SettleBatch } from '../../contracts/deploy/settlement.ts';
+import type { SettleBatch } from '../../contracts/client/settlement.ts';
 import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import type { Solution } from '../../protocol/solution.ts';
 import type { SimulationResult } from '../../solver/bundle.ts';

@@ -1,15 +1,15 @@
 // The whole network on one machine: an embedded anvil (or an external chain), the contracts, three
 // nodes (child processes) that find each other over libp2p, two competing solvers (child
 // processes) that bond themselves, a price feeder, and a chain tracker. `npm start`
-// (node/devnet/start.ts), the end-to-end test and bench:e2e all start from here.
+// (devnet/start.ts), the end-to-end test and bench:e2e all start from here.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Address } from 'viem';
-import { startAnvil, type Anvil } from '../../contracts/deploy/anvil.ts';
-import { devnetClients, type DevnetClients } from '../../contracts/deploy/clients.ts';
-import { setFeedPrice } from '../../contracts/deploy/perp.ts';
-import { devnetPriceFeedAbi } from '../../contracts/artifacts/DevnetPriceFeed.ts';
+import { startAnvil, type Anvil } from '../contracts/deploy/anvil.ts';
+import { devnetClients, type DevnetClients } from '../contracts/deploy/clients.ts';
+import { setFeedPrice } from '../contracts/deploy/perp.ts';
+import { devnetPriceFeedAbi } from '../contracts/artifacts/DevnetPriceFeed.ts';
 import { deployAll, loadDeployment, type Deployment } from './deployment.ts';
 import { spawnChild, type Child } from './processes.ts';
 import { ChainTracker } from './tracker.ts';

@@ -1,8 +1,8 @@
 // fast-check generators for protocol values, shared by every module's property tests.
 import fc from 'fast-check';
 import type { Address, Hex } from 'viem';
-import { toHex } from '../bytes.ts';
-import type { IntentSignature, PositionIntent, SignedIntent, SwapIntent } from '../intent.ts';
+import { toHex } from '../../protocol/bytes.ts';
+import type { IntentSignature, PositionIntent, SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => toHex(b));
 

@@ -3,8 +3,8 @@
 // (valued in USD at the auctions' reference prices), which solver won each settled batch, and
 // submission-to-settlement latency.
 import { parseEventLogs, type Address, type Hex, type PublicClient } from 'viem';
-import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
-import { ceilDiv } from '../../protocol/clearing.ts';
+import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
+import { ceilDiv } from '../protocol/clearing.ts';
 import type { Deployment } from './deployment.ts';
 import type { Made } from './traffic.ts';
 

@@ -4,16 +4,16 @@
 // HTTP API as wallets do (EIP-712 signature, JSON form).
 import { keccak256, maxUint256, parseEther, parseUnits, toHex, zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
-import { testTokenAbi } from '../../contracts/artifacts/TestToken.ts';
-import { confirm, type DevnetClients } from '../../contracts/deploy/clients.ts';
-import { signPositionIntent } from '../../contracts/deploy/perp.ts';
-import { signSwapIntent } from '../../contracts/deploy/settlement.ts';
-import { v2Reserves } from '../../contracts/deploy/uniswapV2.ts';
-import { signedIntentToJson } from '../../protocol/json.ts';
-import type { PositionIntent, SignedIntent, SwapIntent } from '../../protocol/intent.ts';
-import { intentDigest } from '../../protocol/hash.ts';
-import { intentDomain } from '../../protocol/eip712.ts';
+import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
+import { testTokenAbi } from '../contracts/artifacts/TestToken.ts';
+import { confirm, type DevnetClients } from '../contracts/deploy/clients.ts';
+import { signPositionIntent } from '../contracts/client/positions.ts';
+import { signSwapIntent } from '../contracts/client/settlement.ts';
+import { v2Reserves } from '../contracts/deploy/uniswapV2.ts';
+import { signedIntentToJson } from '../protocol/json.ts';
+import type { PositionIntent, SignedIntent, SwapIntent } from '../protocol/intent.ts';
+import { intentDigest } from '../protocol/hash.ts';
+import { intentDomain } from '../protocol/eip712.ts';
 import type { Deployment } from './deployment.ts';
 
 export type Wallet = { account: LocalAccount; nextNonce: bigint };
