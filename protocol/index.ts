@@ -15,3 +15,4 @@ export * from './solution.ts';
 export * from './topics.ts';
 export * from './verify.ts';
 export * from './margin.ts';
+export * from './api.ts';
