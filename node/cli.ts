@@ -1,20 +1,19 @@
 // Start a node: node node/cli.ts --chain-id 31337 --settlement 0x… --data-dir ./data [--config node.json] …
 // Prints (pino, one JSON line each) where libp2p and the HTTP API listen and the peer id.
-import { ConfigError, parseCli } from './config.ts';
+// `--help` lists every flag and its default (node/config.ts declares them); usage errors exit 2.
+import { exitOnCliError } from '../cli/program.ts';
+import { type NodeConfig, parseCli } from './config.ts';
 import { createLogger } from './log.ts';
 import { IntentNode } from './node.ts';
 import { AuctionClock } from './auction.ts';
 import { ChainWatcher } from './watcher.ts';
 
 async function main(): Promise<void> {
-  let config;
+  let config: NodeConfig;
   try {
     config = parseCli(process.argv.slice(2));
   } catch (err) {
-    if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(err as Error).message}\n`);
-      process.exit(2);
-    }
+    if (exitOnCliError(err)) return;
     throw err;
   }
   const log = createLogger({ level: config.logLevel, name: 'node' });

@@ -1,7 +1,9 @@
-// Node configuration: defaults, a JSON config file, and command-line flags (flags win).
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+// Node configuration: defaults, a JSON config file, and command-line flags (flags win). The flags,
+// the config-file keys and their checks are one table (nodeCli below) read by cli/program.ts.
 import type { Address } from 'viem';
+import { z } from 'zod';
+import { type CliSpec, common, type Field, parseCommandLine, UsageError } from '../cli/program.ts';
+import { address, bool, fileOnly, int, listenAddr, text } from '../cli/values.ts';
 
 export type NodeConfig = {
   /** libp2p listen multiaddrs, e.g. /ip4/0.0.0.0/tcp/9000 */
@@ -87,91 +89,153 @@ export function resolveConfig(partial: Partial<NodeConfig> & Pick<NodeConfig, 'c
   return { ...defaultConfig, ...partial };
 }
 
-const USAGE = `usage: node node/cli.ts [--config file.json] [flags]
-  --listen <multiaddr>        libp2p listen address (repeatable; default /ip4/0.0.0.0/tcp/9000)
-  --bootstrap <multiaddr>     bootstrap peer, full address with /p2p/<id> (repeatable)
-  --rpc-url <url>             JSON-RPC endpoint (optional; on-chain checks and chain watcher)
-  --settlement <address>      settlement contract address (required)
-  --chain-id <n>              chain id (required)
-  --data-dir <dir>            data directory: peer key and intent pool (required)
-  --api-port <n>              HTTP API port (default 9545; 0 = any)
-  --api-host <host>           HTTP API bind address (default 127.0.0.1)
-  --auction-interval-ms <n>   auction window (default 5000)
-  --auction-retain <n>        finalized auctions kept in memory (default 64)
-  --auction-decoded-cache <n> decoded intents cached for auctions (default 8192)
-  --max-open-per-owner <n>    anti-spam quota (default 64)
-  --mesh-degree <n>           gossipsub mesh degree D (default 6)
-  --verify-workers <n>        worker threads for signature recovery (default 0: main thread)
-  --ip-colocation             enable gossipsub's IP colocation score penalty (off by default)
-  --no-ip-colocation          disable it (the default; kept for old scripts)
-  --max-connections-per-ip <n> inbound connections from one IP (default 32)
-  --peer-message-rate <n>     gossip messages per second per peer before it pays (default 1000)
-  --peer-ignore-budget <n>    ignored messages per peer per 10 s before it pays (default 200)
-  --log-level <level>         pino level (default info)`;
+const d = defaultConfig;
 
-export class ConfigError extends Error {}
+/** Every node setting: its config-file key, flag, kind of value, default and help. */
+const fields: Field[] = [
+  { key: 'chainId', flag: 'chain-id', kind: int(1), help: 'chain id of the settlement contract', required: true },
+  { key: 'settlement', flag: 'settlement', kind: address, help: 'settlement contract address', required: true },
+  common.dataDir('data directory: peer key and intent pool', { required: true }),
+  { key: 'listen', flag: 'listen', kind: listenAddr, many: true, help: 'libp2p listen address', default: d.listen },
+  common.bootstrap('bootstrap peer, full address ending in /p2p/<peer id>'),
+  common.rpcUrl('JSON-RPC endpoint for on-chain checks and the chain watcher', 'none, off-chain checks only'),
+  {
+    key: 'rpcTimeoutMs',
+    flag: 'rpc-timeout-ms',
+    kind: int(1),
+    help: 'timeout of one RPC call; past it validation falls back to off-chain checks',
+    default: d.rpcTimeoutMs,
+  },
+  { key: 'apiPort', flag: 'api-port', kind: int(0, 65535, 'port'), help: 'HTTP API port, 0 = any free port', default: d.apiPort },
+  { key: 'apiHost', flag: 'api-host', kind: text('a host name or IP address', 'host'), help: 'HTTP API bind address', default: d.apiHost },
+  common.auctionIntervalMs(d.auctionIntervalMs),
+  { key: 'auctionRetain', flag: 'auction-retain', kind: int(1), help: 'finalized auctions kept in memory', default: d.auctionRetain },
+  {
+    key: 'auctionDecodedCache',
+    flag: 'auction-decoded-cache',
+    kind: int(1),
+    help: 'decoded intents cached for auctions',
+    default: d.auctionDecodedCache,
+  },
+  {
+    key: 'maxOpenPerOwner',
+    flag: 'max-open-per-owner',
+    kind: int(1),
+    help: 'open intents per owner (anti-spam quota)',
+    default: d.maxOpenPerOwner,
+  },
+  {
+    key: 'maxLifetimeSec',
+    flag: 'max-lifetime-sec',
+    kind: int(1),
+    help: 'intents valid for longer are refused',
+    default: d.maxLifetimeSec,
+  },
+  {
+    key: 'maxMessageBytes',
+    flag: 'max-message-bytes',
+    kind: int(256),
+    help: 'largest encoded intent or solution accepted',
+    default: d.maxMessageBytes,
+  },
+  {
+    key: 'validationQueuePerPeer',
+    flag: 'validation-queue-per-peer',
+    kind: int(1),
+    help: 'messages queued for validation per peer (overflow dropped)',
+    default: d.validationQueuePerPeer,
+  },
+  {
+    key: 'validationQueueTotal',
+    flag: 'validation-queue-total',
+    kind: int(1),
+    help: 'messages queued for validation in all',
+    default: d.validationQueueTotal,
+  },
+  {
+    key: 'validationConcurrency',
+    flag: 'validation-concurrency',
+    kind: int(1),
+    help: 'messages validated at once',
+    default: d.validationConcurrency,
+  },
+  { key: 'meshDegree', flag: 'mesh-degree', kind: int(1, 64), help: 'gossipsub mesh degree D', default: d.meshDegree },
+  {
+    key: 'verifyWorkers',
+    flag: 'verify-workers',
+    kind: int(0, 256),
+    help: 'worker threads for signature recovery, 0 = the main thread',
+    default: d.verifyWorkers,
+  },
+  {
+    key: 'ipColocationPenalty',
+    flag: 'ip-colocation',
+    negation: 'no-ip-colocation',
+    kind: bool,
+    help: "gossipsub's IP colocation score penalty (peers behind one NAT push each other's scores down)",
+    defaultText: 'off',
+  },
+  {
+    key: 'maxConnectionsPerIp',
+    flag: 'max-connections-per-ip',
+    kind: int(1),
+    help: 'inbound connections accepted from one IP',
+    default: d.maxConnectionsPerIp,
+  },
+  {
+    key: 'peerMessageRate',
+    flag: 'peer-message-rate',
+    kind: int(1),
+    help: 'gossip messages per second per peer before it pays score (burst twice this)',
+    default: d.peerMessageRate,
+  },
+  {
+    key: 'peerIgnoreBudget',
+    flag: 'peer-ignore-budget',
+    kind: int(0),
+    help: 'ignored messages per peer per 10 s before each costs score',
+    default: d.peerIgnoreBudget,
+  },
+  common.logLevel('pino log level (the ready line is printed at any level but silent)', d.logLevel),
+  {
+    key: 'referencePrices',
+    kind: fileOnly(
+      z.record(
+        z.string().refine((k) => address.schema.safeParse(k).success, { error: 'expected token addresses as keys' }),
+        z.string().regex(/^\d+$/, { error: 'expected a decimal integer string' }),
+      ),
+      'an object: token address -> numeraire value of 1e18 base units, as a decimal string',
+    ),
+    help: 'auction reference prices: {"0xtoken": "decimal value of 1e18 base units"}',
+  },
+  {
+    key: 'solvers',
+    kind: fileOnly(z.array(address.schema, { error: 'expected a list of addresses' }), 'a list of addresses'),
+    help: 'bonded solvers whose solutions are ranked (default: anyone)',
+  },
+  {
+    key: 'collateralToken',
+    kind: fileOnly(address.schema, address.expected),
+    help: "the clearing house's collateral token (position surplus is scored in it)",
+  },
+];
 
-export function parseCli(argv: string[]): NodeConfig {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string' },
-      listen: { type: 'string', multiple: true },
-      bootstrap: { type: 'string', multiple: true },
-      'rpc-url': { type: 'string' },
-      settlement: { type: 'string' },
-      'chain-id': { type: 'string' },
-      'data-dir': { type: 'string' },
-      'api-port': { type: 'string' },
-      'api-host': { type: 'string' },
-      'auction-interval-ms': { type: 'string' },
-      'auction-retain': { type: 'string' },
-      'auction-decoded-cache': { type: 'string' },
-      'max-open-per-owner': { type: 'string' },
-      'no-ip-colocation': { type: 'boolean' },
-      'ip-colocation': { type: 'boolean' },
-      'max-connections-per-ip': { type: 'string' },
-      'peer-message-rate': { type: 'string' },
-      'peer-ignore-budget': { type: 'string' },
-      'verify-workers': { type: 'string' },
-      'mesh-degree': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help) throw new ConfigError(USAGE);
-  let file: Partial<NodeConfig> = {};
-  if (values.config) file = JSON.parse(readFileSync(values.config, 'utf8')) as Partial<NodeConfig>;
-  const int = (name: string, s: string | undefined): number | undefined => {
-    if (s === undefined) return undefined;
-    const n = Number(s);
-    if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`--${name} must be a non-negative integer, got ${s}`);
-    return n;
-  };
-  const merged: Partial<NodeConfig> = { ...file };
-  if (values.listen) merged.listen = values.listen;
-  if (values.bootstrap) merged.bootstrap = values.bootstrap;
-  if (values['rpc-url']) merged.rpcUrl = values['rpc-url'];
-  if (values.settlement) merged.settlement = values.settlement as Address;
-  if (values['chain-id']) merged.chainId = int('chain-id', values['chain-id']);
-  if (values['data-dir']) merged.dataDir = values['data-dir'];
-  if (values['api-port'] !== undefined) merged.apiPort = int('api-port', values['api-port']);
-  if (values['api-host']) merged.apiHost = values['api-host'];
-  if (values['auction-interval-ms']) merged.auctionIntervalMs = int('auction-interval-ms', values['auction-interval-ms']);
-  if (values['auction-retain']) merged.auctionRetain = int('auction-retain', values['auction-retain']);
-  if (values['auction-decoded-cache']) merged.auctionDecodedCache = int('auction-decoded-cache', values['auction-decoded-cache']);
-  if (values['max-open-per-owner']) merged.maxOpenPerOwner = int('max-open-per-owner', values['max-open-per-owner']);
-  if (values['mesh-degree']) merged.meshDegree = int('mesh-degree', values['mesh-degree']);
-  if (values['verify-workers']) merged.verifyWorkers = int('verify-workers', values['verify-workers']);
-  if (values['ip-colocation']) merged.ipColocationPenalty = true;
-  if (values['no-ip-colocation']) merged.ipColocationPenalty = false;
-  if (values['max-connections-per-ip']) merged.maxConnectionsPerIp = int('max-connections-per-ip', values['max-connections-per-ip']);
-  if (values['peer-message-rate']) merged.peerMessageRate = int('peer-message-rate', values['peer-message-rate']);
-  if (values['peer-ignore-budget']) merged.peerIgnoreBudget = int('peer-ignore-budget', values['peer-ignore-budget']);
-  if (values['log-level']) merged.logLevel = values['log-level'] as NodeConfig['logLevel'];
-  if (merged.chainId === undefined) throw new ConfigError(`--chain-id is required\n${USAGE}`);
-  if (!merged.settlement || !/^0x[0-9a-fA-F]{40}$/.test(merged.settlement)) throw new ConfigError(`--settlement must be a 20-byte hex address\n${USAGE}`);
-  if (!merged.dataDir) throw new ConfigError(`--data-dir is required\n${USAGE}`);
-  return resolveConfig(merged as Partial<NodeConfig> & Pick<NodeConfig, 'chainId' | 'settlement' | 'dataDir'>);
+export const nodeCli: CliSpec = {
+  name: 'npm run node --',
+  summary: 'Run an intent network node: libp2p gossip of signed intents, validation, auctions and the HTTP API.',
+  fields,
+  notes: ['Example: npm run node -- --chain-id 31337 --settlement 0x5FbDB2315678afecb367f032d93F642f64180aa3 --data-dir ./data/a'],
+};
+
+/** Usage errors (bad flag, value or config file); exit status 2. The same class as cli/program.ts's UsageError. */
+export const ConfigError = UsageError;
+export type ConfigError = UsageError;
+
+/**
+ * The node's configuration from its command line (and the --config file it names, and LOG_LEVEL).
+ * Throws ConfigError (exit 2) for usage errors and HelpRequested (exit 0, text on stdout) for --help.
+ */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const values = parseCommandLine(nodeCli, argv, env) as Partial<NodeConfig> & Pick<NodeConfig, 'chainId' | 'settlement' | 'dataDir'>;
+  return resolveConfig(values);
 }
