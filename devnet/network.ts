@@ -30,7 +30,10 @@ export type NetworkOptions = {
   feederMs?: number;
   /** Relative step of the feeder's random walk per tick. */
   feederStep?: number;
+  /** --log-level of every node (default info). */
   nodeLogLevel?: string;
+  /** --log-level of every solver (default info; the devnet waits for their info-level attach line). */
+  solverLogLevel?: string;
   /** Called as each part comes up (for the banner). */
   onStep?: (msg: string) => void;
 };
@@ -50,6 +53,45 @@ export type Network = {
   logDir: string;
   stop(): Promise<void>;
 };
+
+/** A devnet node's command line (node/cli.ts flags); exported so a test can start a node exactly so. */
+export function nodeArgs(o: {
+  config: string;
+  chainId: number;
+  settlement: Address;
+  dataDir: string;
+  rpcUrl?: string;
+  auctionIntervalMs: number;
+  logLevel: string;
+  bootstrap: string[];
+}): string[] {
+  return [
+    ...['--config', o.config],
+    ...['--chain-id', String(o.chainId)],
+    ...['--settlement', o.settlement],
+    ...['--data-dir', o.dataDir],
+    ...['--listen', '/ip4/127.0.0.1/tcp/0'],
+    ...['--api-port', '0'],
+    ...(o.rpcUrl ? ['--rpc-url', o.rpcUrl] : []),
+    ...['--auction-interval-ms', String(o.auctionIntervalMs)],
+    '--no-ip-colocation',
+    ...['--log-level', o.logLevel],
+    ...o.bootstrap.flatMap((b) => ['--bootstrap', b]),
+  ];
+}
+
+/** A devnet solver's command line (solver/cli.ts flags; the key goes in SOLVER_KEY, not on the command line). */
+export function solverArgs(o: { strategy: string; nodeUrl: string; rpcUrl: string; pools: string; logLevel: string }): string[] {
+  return [
+    ...['--strategy', o.strategy],
+    ...['--node-url', o.nodeUrl],
+    ...['--rpc-url', o.rpcUrl],
+    ...['--pools', o.pools],
+    ...['--poll-ms', '200'],
+    '--bond',
+    ...['--log-level', o.logLevel],
+  ];
+}
 
 export async function startNetwork(o: NetworkOptions): Promise<Network> {
   const step = o.onStep ?? (() => undefined);
@@ -106,19 +148,16 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
     const nodes: RunningNode[] = [];
     for (let k = 0; k < (o.nodes ?? 3); k++) {
       const bootstrap = [...(k === 0 ? (o.bootstrap ?? []) : []), ...nodes.map((n) => n.listen.find((a) => a.includes('/p2p/'))!).filter(Boolean)];
-      const args = [
-        '--config', nodeConfig,
-        '--chain-id', String(deployment.chainId),
-        '--settlement', deployment.settlement,
-        '--data-dir', join(o.dataDir, `node${k + 1}`),
-        '--listen', '/ip4/127.0.0.1/tcp/0',
-        '--api-port', '0',
-        '--rpc-url', rpcUrl,
-        '--auction-interval-ms', String(interval),
-        '--no-ip-colocation',
-        '--log-level', o.nodeLogLevel ?? 'info',
-        ...bootstrap.flatMap((b) => ['--bootstrap', b]),
-      ];
+      const args = nodeArgs({
+        config: nodeConfig,
+        chainId: deployment.chainId,
+        settlement: deployment.settlement,
+        dataDir: join(o.dataDir, `node${k + 1}`),
+        rpcUrl,
+        auctionIntervalMs: interval,
+        logLevel: o.nodeLogLevel ?? 'info',
+        bootstrap,
+      });
       const child = spawnChild(`node${k + 1}`, 'node/cli.ts', args, { logDir, ready: (r) => r.event === 'ready' });
       children.push(child);
       const ready = await child.ready;
@@ -146,7 +185,14 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
       const node = nodes[(k + 1) % nodes.length]!;
       const key = (account as unknown as { getHdKey(): { privateKey: Uint8Array } }).getHdKey().privateKey;
       const hexKey = `0x${Buffer.from(key).toString('hex')}`;
-      const child = spawnChild(`solver-${strategy}`, 'solver/cli.ts', ['--strategy', strategy, '--node', node.api, '--rpc', rpcUrl, '--pools', join(o.dataDir, 'pools.json'), '--poll-ms', '200', '--bond'], {
+      const args = solverArgs({
+        strategy,
+        nodeUrl: node.api,
+        rpcUrl,
+        pools: join(o.dataDir, 'pools.json'),
+        logLevel: o.solverLogLevel ?? 'info',
+      });
+      const child = spawnChild(`solver-${strategy}`, 'solver/cli.ts', args, {
         logDir,
         env: { SOLVER_KEY: hexKey },
         ready: (r) => r.event === 'solver_attached',

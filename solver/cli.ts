@@ -1,60 +1,141 @@
 // Solver CLI:
-//   npm run solver -- --strategy optimal --node http://127.0.0.1:8080 --rpc http://127.0.0.1:8545 \
+//   npm run solver -- --strategy optimal --node-url http://127.0.0.1:9545 --rpc-url http://127.0.0.1:8545 \
 //     --pools pools.json [--key 0x… | SOLVER_KEY=0x…] [--poll-ms 500] [--bond] [--max-simulations 12]
 // --bond: bond Settlement.minBond from the key first when it is not a bonded solver yet.
 // --max-simulations: settle simulations per auction spent isolating intents that make it revert.
 // pools.json: [{ "kind": "uniswapV2" | "uniswapV3" | "stableSwap", "address": "0x…" }, …]
 // (or repeat --pool kind:0xaddress). The key must be a bonded solver of the node's Settlement.
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+// `--help` lists every flag and its default; usage errors (bad flag, value, pools or config file) exit 2.
 import pino from 'pino';
-import { createPublicClient, createWalletClient, defineChain, http, type Address, type Hex } from 'viem';
+import { createPublicClient, createWalletClient, defineChain, http, isAddress, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { z } from 'zod';
+import { type CliSpec, common, exitOnCliError, parseCommandLine, readJsonFile } from '../cli/program.ts';
+import { address, bool, fileOnly, httpUrl, int, type Kind, type LogLevel, oneOf, path, privateKey } from '../cli/values.ts';
 import type { PoolKind, PoolSpec } from './chain/state.ts';
 import { SolverProcess } from './run.ts';
 import type { Strategy } from './solve.ts';
 
-const USAGE = `usage: solver --strategy baseline|optimal --node <node API URL> --rpc <RPC URL> (--pools <file.json> | --pool kind:0xaddr ...) [--key 0x... | env SOLVER_KEY] [--poll-ms N] [--bond] [--max-simulations N]`;
+const POOL_KINDS = ['uniswapV2', 'uniswapV3', 'stableSwap'] as const satisfies readonly PoolKind[];
+const poolSpec = z.strictObject({
+  kind: z.enum(POOL_KINDS, { error: `expected one of ${POOL_KINDS.join(', ')}` }),
+  address: address.schema,
+});
+const pools = z.array(poolSpec, { error: 'expected a list of {"kind": ..., "address": ...}' });
+/** --pool kind:0xaddress */
+const poolFlag: Kind<string> = {
+  schema: z.custom<string>(
+    (v) => {
+      if (typeof v !== 'string') return false;
+      const [kind, addr, ...rest] = v.split(':');
+      return rest.length === 0 && (POOL_KINDS as readonly string[]).includes(kind ?? '') && isAddress(addr ?? '', { strict: true });
+    },
+    { error: `expected kind:address with kind one of ${POOL_KINDS.join(', ')}` },
+  ),
+  fromString: (s) => s,
+  expected: `kind:address with kind one of ${POOL_KINDS.join(', ')}`,
+  placeholder: 'kind:address',
+};
+
+export const solverCli: CliSpec = {
+  name: 'npm run solver --',
+  summary: "Run a solver: poll a node's auctions, solve them against on-chain liquidity, and settle the batches it wins.",
+  fields: [
+    { key: 'strategy', flag: 'strategy', kind: oneOf(['baseline', 'optimal']), help: 'solving strategy', default: 'optimal' },
+    { key: 'nodeUrl', flag: 'node-url', kind: httpUrl, help: "the node's HTTP API", required: true },
+    { ...common.rpcUrl('JSON-RPC endpoint of the chain the node settles on'), required: true },
+    {
+      key: 'key',
+      flag: 'key',
+      kind: privateKey,
+      help: "the solver's private key (bonded in the node's Settlement, or see --bond)",
+      env: 'SOLVER_KEY',
+      required: true,
+    },
+    {
+      key: 'poolsFile',
+      flag: 'pools',
+      kind: path('file'),
+      help: 'JSON file of pools: [{"kind": "uniswapV2" | "uniswapV3" | "stableSwap", "address": "0x…"}, …]',
+    },
+    { key: 'pool', flag: 'pool', kind: poolFlag, many: true, help: 'one more pool', default: [] },
+    { key: 'pools', kind: fileOnly(pools, 'a list of {"kind", "address"}'), help: 'pools, as in a --pools file' },
+    { key: 'pollMs', flag: 'poll-ms', kind: int(10, 600_000, 'ms'), help: 'auction polling interval', default: 500 },
+    {
+      key: 'bond',
+      flag: 'bond',
+      kind: bool,
+      help: 'bond Settlement.minBond from the key first when it is not a bonded solver yet',
+      default: false,
+    },
+    {
+      key: 'maxSimulations',
+      flag: 'max-simulations',
+      kind: int(1, 1000),
+      help: 'settle simulations per auction spent isolating intents that make a batch revert',
+      default: 12,
+    },
+    common.logLevel(),
+  ],
+};
+
+type SolverArgs = {
+  strategy: Strategy;
+  nodeUrl: string;
+  rpcUrl: string;
+  key: Hex;
+  poolsFile?: string;
+  pool: string[];
+  pools?: PoolSpec[];
+  pollMs: number;
+  bond: boolean;
+  maxSimulations: number;
+  logLevel: LogLevel;
+};
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      strategy: { type: 'string', default: 'optimal' },
-      key: { type: 'string' },
-      node: { type: 'string' },
-      rpc: { type: 'string' },
-      pools: { type: 'string' },
-      pool: { type: 'string', multiple: true },
-      'poll-ms': { type: 'string', default: '500' },
-      bond: { type: 'boolean', default: false },
-      'max-simulations': { type: 'string', default: '12' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
+  let a: SolverArgs;
+  let specs: PoolSpec[];
+  try {
+    a = parseCommandLine(solverCli, process.argv.slice(2)) as SolverArgs;
+    specs = [
+      ...(a.poolsFile ? readJsonFile('--pools', a.poolsFile, pools) : []),
+      ...(a.pools ?? []),
+      ...a.pool.map((p) => {
+        const [kind, address] = p.split(':') as [PoolKind, Address];
+        return { kind, address };
+      }),
+    ];
+  } catch (e) {
+    if (exitOnCliError(e)) return;
+    throw e;
   }
-  const strategy = values.strategy as Strategy;
-  const key = (values.key ?? process.env.SOLVER_KEY) as Hex | undefined;
-  const maxSimulations = Number(values['max-simulations']);
-  if ((strategy !== 'baseline' && strategy !== 'optimal') || !key || !values.node || !values.rpc || !Number.isInteger(maxSimulations) || maxSimulations < 1) throw new Error(USAGE);
-  const pools: PoolSpec[] = [];
-  if (values.pools) pools.push(...(JSON.parse(readFileSync(values.pools, 'utf8')) as PoolSpec[]));
-  for (const p of values.pool ?? []) {
-    const [kind, address] = p.split(':') as [PoolKind, Address];
-    pools.push({ kind, address });
-  }
-  for (const p of pools) if (!['uniswapV2', 'uniswapV3', 'stableSwap'].includes(p.kind) || !/^0x[0-9a-fA-F]{40}$/.test(p.address)) throw new Error(`bad pool ${JSON.stringify(p)}`);
+  const { strategy, key, maxSimulations } = a;
 
-  const log = pino({ name: 'solver', level: process.env.LOG_LEVEL ?? 'info' });
-  const transport = http(values.rpc, { retryCount: 2 });
+  const log = pino({ name: 'solver', level: a.logLevel });
+  const transport = http(a.rpcUrl, { retryCount: 2 });
   const probe = createPublicClient({ transport });
   const chainId = await probe.getChainId();
-  const chain = defineChain({ id: chainId, name: `chain-${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [values.rpc] } } });
+  const chain = defineChain({
+    id: chainId,
+    name: `chain-${chainId}`,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [a.rpcUrl] } },
+  });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 });
   const wallet = createWalletClient({ chain, transport, account: privateKeyToAccount(key) });
-  const solver = new SolverProcess({ strategy, privateKey: key, nodeUrl: values.node.replace(/\/$/, ''), publicClient, wallet, pools, log, pollMs: Number(values['poll-ms']), bond: values.bond, maxSimulations });
+  const solver = new SolverProcess({
+    strategy,
+    privateKey: key,
+    nodeUrl: a.nodeUrl.replace(/\/$/, ''),
+    publicClient,
+    wallet,
+    pools: specs,
+    log,
+    pollMs: a.pollMs,
+    bond: a.bond,
+    maxSimulations,
+  });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => solver.stop());
   await solver.run();
 }
