@@ -2,30 +2,57 @@
 //
 //   npm start -- [--data-dir .devnet] [--auction-interval-ms 2000] [--rate 2] [--wallets 20]
 //                [--rpc-url http://…] [--deployment deployment.json] [--bootstrap /ip4/…/p2p/…]
-//                [--no-traffic] [--no-feeder] [--config devnet.json]
+//                [--no-traffic] [--no-feeder] [--log-level info] [--config devnet.json]
 //
+// `--help` lists every flag and its default (the same flag vocabulary as the node and the solver,
+// cli/program.ts); usage errors exit 2.
 // stdout: a banner (addresses, nodes' API URLs and peer ids, solvers, log files) and a one-line
 // summary every few seconds. Everything else is pino JSON lines in <data-dir>/logs/*.log
 // (devnet.log for this process, nodeN.log and solver-*.log for the children).
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { z } from 'zod';
+import { type CliSpec, common, exitOnCliError, parseCommandLine, readJsonFile } from '../cli/program.ts';
+import { address, bool, int, type LogLevel, oneOf, path, positive } from '../cli/values.ts';
 import { startNetwork, type Network } from './network.ts';
 import { fundWallets, makeMix, makeWallets, readPrices, rng, submit, type Prices } from './traffic.ts';
 
-const HELP = `npm start -- [options]
-  --data-dir <dir>             where logs, node databases, deployment.json go (default .devnet; wiped unless --keep)
-  --keep                       keep an existing data dir (node pools, peer keys)
-  --auction-interval-ms <n>    auction window (default 2000)
-  --rate <n>                   intents per second from the traffic generator (default 2)
-  --wallets <n>                traffic wallets (default 20)
-  --lifetime <s>               intents' validity (default 60)
-  --rpc-url <url>              use this chain instead of an embedded anvil
-  --deployment <file>          use these existing contracts (a deployment.json from an earlier run)
-  --bootstrap <multiaddr>      also bootstrap the first node from this peer (repeatable)
-  --no-traffic, --no-feeder    leave out the traffic generator / price feeder
-  --config <file.json>         any of the above as JSON (camelCase keys); flags win`;
+// The devnet waits for each node's ready line, which 'silent' would hide.
+const DEVNET_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+const LEVEL_RANK: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+const devnetCli: CliSpec = {
+  name: 'npm start --',
+  summary: 'Run the whole network on this machine (anvil, contracts, three nodes, two solvers, a price feeder, traffic) until Ctrl-C.',
+  fields: [
+    common.dataDir('where logs, node databases and deployment.json go; wiped unless --keep', { default: '.devnet' }),
+    { key: 'keep', flag: 'keep', kind: bool, help: 'keep an existing data dir (node pools, peer keys)', default: false },
+    common.auctionIntervalMs(2000),
+    { key: 'rate', flag: 'rate', kind: positive(0, 'n'), help: 'intents per second from the traffic generator', default: 2 },
+    { key: 'wallets', flag: 'wallets', kind: int(1, 1000), help: 'traffic wallets', default: 20 },
+    { key: 'lifetime', flag: 'lifetime', kind: int(1, 30 * 24 * 3600, 's'), help: "intents' validity in seconds", default: 60 },
+    common.rpcUrl(
+      "use this chain instead of an embedded anvil (its first accounts must be funded dev keys: anvil's mnemonic)",
+      'an embedded anvil',
+    ),
+    {
+      key: 'deployment',
+      flag: 'deployment',
+      kind: path('file'),
+      help: 'use these existing contracts (a deployment.json from an earlier run)',
+      defaultText: 'deploy them',
+    },
+    common.bootstrap('also bootstrap the first node from this peer'),
+    { key: 'traffic', flag: 'no-traffic', kind: bool, help: 'leave out the traffic generator', default: true },
+    { key: 'feeder', flag: 'no-feeder', kind: bool, help: 'leave out the price feeder', default: true },
+    common.logLevel(
+      "level of devnet.log and of the nodes' logs (solvers log at info at least: the devnet waits for their attach line)",
+      'info',
+      oneOf(DEVNET_LOG_LEVELS, 'level'),
+    ),
+  ],
+};
 
 type Options = {
   dataDir: string;
@@ -39,45 +66,14 @@ type Options = {
   bootstrap: string[];
   traffic: boolean;
   feeder: boolean;
+  logLevel: Exclude<LogLevel, 'silent'>;
 };
 
 function options(): Options {
-  const { values } = parseArgs({
-    options: {
-      'data-dir': { type: 'string' },
-      keep: { type: 'boolean' },
-      'auction-interval-ms': { type: 'string' },
-      rate: { type: 'string' },
-      wallets: { type: 'string' },
-      lifetime: { type: 'string' },
-      'rpc-url': { type: 'string' },
-      deployment: { type: 'string' },
-      bootstrap: { type: 'string', multiple: true },
-      'no-traffic': { type: 'boolean' },
-      'no-feeder': { type: 'boolean' },
-      config: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const file = values.config ? (JSON.parse(readFileSync(values.config, 'utf8')) as Partial<Options>) : {};
-  const num = (s: string | undefined, d: number | undefined, fallback: number): number => (s !== undefined ? Number(s) : (d ?? fallback));
-  return {
-    dataDir: resolve(values['data-dir'] ?? file.dataDir ?? '.devnet'),
-    keep: values.keep ?? file.keep ?? false,
-    auctionIntervalMs: num(values['auction-interval-ms'], file.auctionIntervalMs, 2000),
-    rate: num(values.rate, file.rate, 2),
-    wallets: num(values.wallets, file.wallets, 20),
-    lifetime: num(values.lifetime, file.lifetime, 60),
-    ...(values['rpc-url'] ?? file.rpcUrl ? { rpcUrl: (values['rpc-url'] ?? file.rpcUrl)! } : {}),
-    ...(values.deployment ?? file.deployment ? { deployment: (values.deployment ?? file.deployment)! } : {}),
-    bootstrap: values.bootstrap ?? file.bootstrap ?? [],
-    traffic: !(values['no-traffic'] ?? false) && (file.traffic ?? true),
-    feeder: !(values['no-feeder'] ?? false) && (file.feeder ?? true),
-  };
+  const o = parseCommandLine(devnetCli, process.argv.slice(2)) as Options;
+  // a usage error (exit 2) rather than a failure half-way through the start
+  if (o.deployment) readJsonFile('--deployment', o.deployment, z.looseObject({ chainId: int(1).schema, settlement: address.schema }));
+  return { ...o, dataDir: resolve(o.dataDir) };
 }
 
 const fmt = (n: number, d = 2): string => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -106,10 +102,19 @@ function summary(net: Network, started: number, prices: Prices | undefined, auct
 }
 
 async function main(): Promise<void> {
-  const o = options();
+  let o: Options;
+  try {
+    o = options();
+  } catch (e) {
+    if (exitOnCliError(e)) return;
+    throw e;
+  }
   if (!o.keep) rmSync(o.dataDir, { recursive: true, force: true });
   mkdirSync(join(o.dataDir, 'logs'), { recursive: true });
-  const log = pino({ name: 'devnet', base: { pid: process.pid } }, pino.destination({ dest: join(o.dataDir, 'logs', 'devnet.log'), sync: true }));
+  const log = pino(
+    { name: 'devnet', level: o.logLevel, base: { pid: process.pid } },
+    pino.destination({ dest: join(o.dataDir, 'logs', 'devnet.log'), sync: true }),
+  );
   const say = (s: string): void => void process.stdout.write(`${s}\n`);
   say(`intent solver network: starting (logs in ${join(o.dataDir, 'logs')})`);
   const started = Date.now();
@@ -145,6 +150,8 @@ async function main(): Promise<void> {
     auctionIntervalMs: o.auctionIntervalMs,
     feederMs: o.feeder ? 2000 : 0,
     bootstrap: o.bootstrap,
+    nodeLogLevel: o.logLevel,
+    solverLogLevel: LEVEL_RANK[o.logLevel]! < LEVEL_RANK.info! ? o.logLevel : 'info',
     ...(o.rpcUrl ? { rpcUrl: o.rpcUrl } : {}),
     ...(o.deployment ? { deploymentFile: o.deployment } : {}),
     onStep: (m) => {

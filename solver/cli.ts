@@ -37,7 +37,7 @@ const poolFlag: Kind<string> = {
   placeholder: 'kind:address',
 };
 
-export const solverCli: CliSpec = {
+const solverCli: CliSpec = {
   name: 'npm run solver --',
   summary: "Run a solver: poll a node's auctions, solve them against on-chain liquidity, and settle the batches it wins.",
   fields: [
