@@ -37,7 +37,8 @@ describe('npm start', () => {
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const deadline = Date.now() + 150_000;
-    while (!/\[\s*\d+s\] auctions/.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 250));
+    while (!/\[\s*\d+s\] auctions/.test(out) && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 250));
     expect(out).toMatch(/Settlement 0x[0-9a-fA-F]{40}/);
     expect(out).toMatch(/ClearingHouse 0x[0-9a-fA-F]{40}/);
     for (const k of [1, 2, 3]) expect(out).toMatch(new RegExp(`node${k}  http://127\\.0\\.0\\.1:\\d+  peer 12D3KooW`));
@@ -47,7 +48,10 @@ describe('npm start', () => {
     expect(out).toContain('traffic: 3 intents/s'); // the file over the default 2
     expect(out).toMatch(/\[\s*\d+s\] auctions \d+, batches settled \d+ \| intents \d+/);
     // every process the orchestrator started, from its pino log
-    const events = readFileSync(join(dir, 'logs', 'devnet.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event?: string; pid?: number });
+    const events = readFileSync(join(dir, 'logs', 'devnet.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event?: string; pid?: number });
     const pids = events.filter((e) => e.event === 'anvil_started' || e.event === 'node_up' || e.event === 'solver_up').map((e) => e.pid!);
     expect(pids).toHaveLength(6);
     for (const pid of pids) expect(alive(pid)).toBe(true);

@@ -22,14 +22,28 @@ afterAll(async () => {
     p.child.kill('SIGTERM');
     await waitExit(p.child);
   }
-  dirs.forEach((d) => d.cleanup());
+  for (const d of dirs) d.cleanup();
 });
 
 // the config file the devnet writes for its nodes (reference prices, collateral token)
 const nodeConfig = join(files, 'node-config.json');
-writeFileSync(nodeConfig, JSON.stringify({ referencePrices: { '0x1111111111111111111111111111111111111111': '1000000000000000000' }, collateralToken: '0x1111111111111111111111111111111111111111' }));
+writeFileSync(
+  nodeConfig,
+  JSON.stringify({
+    referencePrices: { '0x1111111111111111111111111111111111111111': '1000000000000000000' },
+    collateralToken: '0x1111111111111111111111111111111111111111',
+  }),
+);
 const base = (dir: string, bootstrap: string[] = []): string[] =>
-  nodeArgs({ config: nodeConfig, chainId: TEST_CHAIN_ID, settlement: TEST_SETTLEMENT, dataDir: dir, auctionIntervalMs: 2000, logLevel: 'warn', bootstrap });
+  nodeArgs({
+    config: nodeConfig,
+    chainId: TEST_CHAIN_ID,
+    settlement: TEST_SETTLEMENT,
+    dataDir: dir,
+    auctionIntervalMs: 2000,
+    logLevel: 'warn',
+    bootstrap,
+  });
 
 describe('cli', () => {
   it("two nodes started with the devnet's flags find each other from the printed address; intents flow; the peer id survives a restart", async () => {
@@ -47,7 +61,11 @@ describe('cli', () => {
     }
     const f = intentFactory(testKey(90));
     const s = f.swap();
-    const res = await fetch(`${a.api}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signedIntentToJson(s)) });
+    const res = await fetch(`${a.api}/v1/intents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(signedIntentToJson(s)),
+    });
     expect(res.status).toBe(201);
     const id = f.digestOf(s);
     let state = '';
@@ -94,9 +112,26 @@ const solverOk = ['--node-url', 'http://127.0.0.1:1', '--rpc-url', 'http://127.0
 
 describe('flags', () => {
   it.each([
-    [NODE, ['--api-port <port>', 'default: 9545', '--rpc-url <url>', '--config <file>', '--log-level <level>', '--data-dir <dir>', 'Precedence: flags override']],
-    [SOLVER, ['--node-url <url>', '--rpc-url <url>', '--key <hex>', 'env SOLVER_KEY', 'default: 500', '--config <file>', '--log-level <level>']],
-    [DEVNET, ['--rpc-url <url>', 'default: an embedded anvil', '--data-dir <dir>', 'default: .devnet', '--config <file>', '--log-level <level>']],
+    [
+      NODE,
+      [
+        '--api-port <port>',
+        'default: 9545',
+        '--rpc-url <url>',
+        '--config <file>',
+        '--log-level <level>',
+        '--data-dir <dir>',
+        'Precedence: flags override',
+      ],
+    ],
+    [
+      SOLVER,
+      ['--node-url <url>', '--rpc-url <url>', '--key <hex>', 'env SOLVER_KEY', 'default: 500', '--config <file>', '--log-level <level>'],
+    ],
+    [
+      DEVNET,
+      ['--rpc-url <url>', 'default: an embedded anvil', '--data-dir <dir>', 'default: .devnet', '--config <file>', '--log-level <level>'],
+    ],
   ])('%s --help: every flag with its default, on stdout, exit 0', async (script, expected) => {
     const r = await run(script, ['--help']);
     expect(r.code).toBe(0);
@@ -156,7 +191,9 @@ describe('flags', () => {
     const devnet = await run(DEVNET, ['--config', json('bad-devnet.json', { rates: 3 })]);
     expect(devnet.code).toBe(2);
     expect(devnet.stderr).toContain('unknown key "rates"');
-    const pools = await run(SOLVER, [...solverOk, '--pools', json('bad-pools.json', [{ kind: 'uniswapV4', address: S }])], { SOLVER_KEY: KEY });
+    const pools = await run(SOLVER, [...solverOk, '--pools', json('bad-pools.json', [{ kind: 'uniswapV4', address: S }])], {
+      SOLVER_KEY: KEY,
+    });
     expect(pools.code).toBe(2);
     expect(pools.stderr).toContain('--pools');
     expect(pools.stderr).toContain('[0].kind: expected one of uniswapV2, uniswapV3, stableSwap, got "uniswapV4"');
@@ -174,13 +211,29 @@ describe('flags', () => {
   });
 
   it("the devnet's solver command line passes the solver's checks (it then fails to reach the node: exit 1, not 2)", async () => {
-    const r = await run(SOLVER, solverArgs({ strategy: 'optimal', nodeUrl: 'http://127.0.0.1:1', rpcUrl: 'http://127.0.0.1:1', pools: json('pools.json', [{ kind: 'uniswapV2', address: S }]), logLevel: 'info' }), { SOLVER_KEY: KEY });
+    const r = await run(
+      SOLVER,
+      solverArgs({
+        strategy: 'optimal',
+        nodeUrl: 'http://127.0.0.1:1',
+        rpcUrl: 'http://127.0.0.1:1',
+        pools: json('pools.json', [{ kind: 'uniswapV2', address: S }]),
+        logLevel: 'info',
+      }),
+      { SOLVER_KEY: KEY },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).not.toContain('error: --');
   });
 
   it('flags override the environment, which overrides the config file, which overrides the defaults', () => {
-    const file = json('node.json', { apiPort: 1234, meshDegree: 8, logLevel: 'debug', listen: ['/ip4/127.0.0.1/tcp/1'], ipColocationPenalty: true });
+    const file = json('node.json', {
+      apiPort: 1234,
+      meshDegree: 8,
+      logLevel: 'debug',
+      listen: ['/ip4/127.0.0.1/tcp/1'],
+      ipColocationPenalty: true,
+    });
     const c = parseCli([...nodeOk, '--config', file, '--api-port', '4321', '--no-ip-colocation'], { LOG_LEVEL: 'error' });
     expect(c.apiPort).toBe(4321); // flag over file
     expect(c.meshDegree).toBe(8); // file over default
