@@ -27,8 +27,16 @@ module.exports = {
     {
       name: 'solver-does-not-import-node',
       severity: 'error',
+      comment: 'Except node/cli/, the command-line vocabulary every program shares.',
       from: { path: '^solver/' },
-      to: { path: '^node/' },
+      to: { path: '^node/', pathNot: '^node/cli/' },
+    },
+    {
+      name: 'cli-is-a-leaf',
+      severity: 'error',
+      comment: 'node/cli/ is shared by the node, the solver and the devnet, so it imports none of them.',
+      from: { path: '^node/cli/' },
+      to: { path: '^(node|solver|devnet|contracts)/', pathNot: '^node/cli/' },
     },
     {
       name: 'nothing-imports-the-devnet',

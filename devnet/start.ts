@@ -13,8 +13,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { z } from 'zod';
-import { type CliSpec, common, exitOnCliError, parseCommandLine, readJsonFile } from '../cli/program.ts';
-import { address, bool, int, type LogLevel, oneOf, path, positive } from '../cli/values.ts';
+import { type CliSpec, common, exitOnCliError, parseCommandLine, readJsonFile } from '../node/cli/program.ts';
+import { address, bool, int, type LogLevel, oneOf, path, positive } from '../node/cli/values.ts';
 import { startNetwork, type Network } from './network.ts';
 import { fundWallets, makeMix, makeWallets, readPrices, rng, submit, type Prices } from './traffic.ts';
 

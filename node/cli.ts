@@ -1,7 +1,7 @@
 // Start a node: node node/cli.ts --chain-id 31337 --settlement 0x… --data-dir ./data [--config node.json] …
 // Prints (pino, one JSON line each) where libp2p and the HTTP API listen and the peer id.
 // `--help` lists every flag and its default (node/config.ts declares them); usage errors exit 2.
-import { exitOnCliError } from '../cli/program.ts';
+import { exitOnCliError } from './cli/program.ts';
 import { type NodeConfig, parseCli } from './config.ts';
 import { createLogger } from './log.ts';
 import { IntentNode } from './node.ts';

@@ -2,8 +2,8 @@
 // the config-file keys and their checks are one table (nodeCli below) read by cli/program.ts.
 import type { Address } from 'viem';
 import { z } from 'zod';
-import { type CliSpec, common, type Field, parseCommandLine, UsageError } from '../cli/program.ts';
-import { address, bool, fileOnly, int, listenAddr, text } from '../cli/values.ts';
+import { type CliSpec, common, type Field, parseCommandLine, UsageError } from './cli/program.ts';
+import { address, bool, fileOnly, int, listenAddr, text } from './cli/values.ts';
 
 export type NodeConfig = {
   /** libp2p listen multiaddrs, e.g. /ip4/0.0.0.0/tcp/9000 */

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildProgram } from '../../cli/program.ts';
+import { buildProgram } from '../../node/cli/program.ts';
 import { nodeArgs, solverArgs } from '../../devnet/network.ts';
 import { defaultConfig, nodeCli, parseCli } from '../../node/config.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';

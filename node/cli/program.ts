@@ -9,7 +9,8 @@
 // key, or a missing required setting is a UsageError (exit status 2) that names the flag or the key,
 // what was given and what is expected.
 //
-// This folder imports no other folder of the project: node/, solver/ and devnet/ all import it.
+// It lives under node/ (the top level is fixed) but is a leaf: it imports nothing else of the
+// repository, so the solver and the devnet may import it without depending on the node.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
@@ -89,7 +90,7 @@ export const common = {
   bootstrap: (help: string): Field => ({ key: 'bootstrap', flag: 'bootstrap', kind: peerAddr, many: true, help, default: [] }),
 };
 
-const VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 const camel = (flag: string): string => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const show = (v: unknown): string => {
