@@ -4,8 +4,9 @@ pragma solidity ^0.8.28;
 import {TokenTransfer} from "../libraries/TokenTransfer.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
 import {PerpMath, Position} from "./PerpMath.sol";
-import {TrustedCall} from "../interfaces/ITrustedCaller.sol";
-import {ClearingHouseBase, ICollateralVault} from "./ClearingHouseBase.sol";
+import {TrustedCall} from "../libraries/TrustedCall.sol";
+import {ClearingHouseBase} from "./ClearingHouseBase.sol";
+import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {AutoDeleverageModule} from "./AutoDeleverageModule.sol";
 
 /// @title ClearingHouse

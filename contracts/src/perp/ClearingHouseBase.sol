@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {AggregatorV3Interface} from "./AggregatorV3Interface.sol";
+import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
+import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
 import {PerpMath, Position} from "./PerpMath.sol";
-
-/// @notice The extra-collateral side of margin accounts (`CollateralVault`).
-interface ICollateralVault {
-    function value(address account, bool strict) external view returns (int256);
-    function seize(address account, int256 need) external returns (int256 bought);
-}
 
 /// @title ClearingHouseBase
 /// @notice The clearing house's storage layout, types, errors, events and the position and margin

@@ -2,7 +2,8 @@
 pragma solidity ^0.8.28;
 
 import {console2} from "forge-std/Test.sol";
-import {ClearingHouse, ClearingHouseBase, ICollateralVault} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
+import {ICollateralVault} from "../../src/interfaces/ICollateralVault.sol";
 import {CollateralVault} from "../../src/perp/CollateralVault.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {OracleAdapter} from "../../src/perp/OracleAdapter.sol";
