@@ -6,6 +6,8 @@ import {Vault} from "./Vault.sol";
 import {TokenTransfer} from "./libraries/TokenTransfer.sol";
 import {IntentHashing, SwapIntent, PositionIntent} from "./libraries/IntentHashing.sol";
 import {SignatureChecker} from "./libraries/SignatureChecker.sol";
+import {TradeFlags} from "./libraries/TradeFlags.sol";
+import {InteractionGuard} from "./libraries/InteractionGuard.sol";
 import {ClearingHouse} from "./perp/ClearingHouse.sol";
 import {PositionSettlement} from "./perp/PositionSettlement.sol";
 import {IUniswapV3SwapCallback, IUniswapV3PoolTokens} from "./interfaces/IUniswapV3SwapCallback.sol";
@@ -70,8 +72,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
     /// @param validTo As signed: last timestamp (inclusive) at which the intent may be filled.
     /// @param sellTokenIndex Index of the sell token in `Batch.tokens`.
     /// @param buyTokenIndex Index of the buy token in `Batch.tokens`.
-    /// @param flags bit 0: kind (0 = SELL, 1 = BUY); bit 1: partiallyFillable; bit 2: signature
-    /// scheme (0 = EOA 65-byte r‖s‖v, 1 = EIP-1271). Other bits must be zero.
+    /// @param flags Kind, fill mode and signature scheme: see the bit diagram in `TradeFlags`.
     /// @param signature 65 bytes r‖s‖v for EOAs; opaque bytes handed to `owner.isValidSignature` for EIP-1271.
     struct Trade {
         address owner;
@@ -89,7 +90,8 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
     }
 
     /// @notice A call the settlement makes on the solver's behalf, after all pulls and before payouts:
-    /// `target.call{value: value}(callData)`; a revert bubbles up and reverts the batch. Encodings:
+    /// `target.call{value: value}(callData)`; a revert bubbles up and reverts the batch. What it may
+    /// call and how: `InteractionGuard`. Encodings:
     ///   - Uniswap V2 pair: `(tokenIn, 0, transfer(pair, amountIn))`, then
     ///     `(pair, 0, swap(amount0Out, amount1Out, settlement, ""))`.
     ///   - Uniswap V3 pool, called directly: `(pool, 0, swap(settlement, zeroForOne, amountSpecified,
@@ -121,22 +123,6 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         bytes positions;
     }
 
-    uint256 internal constant FLAG_BUY = 1;
-    uint256 internal constant FLAG_PARTIALLY_FILLABLE = 2;
-    uint256 internal constant FLAG_EIP1271 = 4;
-    uint256 internal constant FLAGS_MASK = 7;
-
-    /// @dev `transferFrom(address,address,uint256)` (ERC20 and ERC721) and Permit2's
-    /// `transferFrom(address,address,uint160,address)`. Settlement holds no user approvals by
-    /// design (users approve the Vault; nothing in this project asks for an approval to
-    /// Settlement), so interactions never need these two selectors and they are refused. This is a
-    /// courtesy for the commonest mistake, not a guarantee: other ways to spend an allowance (DAI's
-    /// `move`/`pull`, Permit2's batch transfer, ERC-721 `safeTransferFrom`, a token's own extension)
-    /// are not filtered and no list could be complete, so an approval given to Settlement itself is
-    /// as exposed as tokens sent to it (see the trust model above).
-    bytes4 internal constant ERC20_TRANSFER_FROM = 0x23b872dd;
-    bytes4 internal constant PERMIT2_TRANSFER_FROM = 0x36c78516;
-
     // ------------------------------------------------------------------ errors
 
     error Reentrancy();
@@ -158,8 +144,6 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
     error IntentCancelled(address owner, uint256 nonce);
     error ZeroExecutedAmount(uint256 trade);
     error FillExceedsAmount(bytes32 digest, uint256 filled, uint256 executed, uint256 amount);
-    error ForbiddenInteractionTarget(uint256 interaction, address target);
-    error ForbiddenInteractionSelector(uint256 interaction, bytes4 selector);
     error TokenBalanceDecreased(address token, uint256 before, uint256 afterwards);
     error EthBalanceDecreased(uint256 before, uint256 afterwards);
     error UnauthorizedCallback(address caller);
@@ -197,14 +181,6 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
     /// @notice The cross-margin clearing house that `Batch.positions` settles into; set once by the
     /// owner (the clearing house is deployed after Settlement, with Settlement as its only caller).
     ClearingHouse public clearingHouse;
-
-    /// @dev The one contract that may act on a privileged call from Settlement right now: the
-    /// Vault during the trade step, the clearing house while the position leg applies,
-    /// address(0) otherwise (in particular while interactions run). See `trustedCallee`.
-    address private transient _trustedCallee;
-    /// @dev The target of the interaction being executed; the only address whose Uniswap V3
-    /// callback is paid, once.
-    address private transient _callbackPool;
 
     constructor(address owner_, uint256 minBond_, uint256 unbondingDelay_)
         SolverRegistry(owner_, minBond_, unbondingDelay_)
@@ -291,7 +267,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         uint256 n = trades.length;
         buyAmounts = new uint256[](n);
         if (n == 0) return buyAmounts;
-        _trustedCallee = address(vault);
+        InteractionGuard.setTrustedCallee(address(vault));
         bytes32 separator = _domainSeparator();
         for (uint256 i; i < n;) {
             buyAmounts[i] = _executeTrade(trades[i], i, ctx, separator);
@@ -299,7 +275,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
                 ++i;
             }
         }
-        _trustedCallee = address(0);
+        InteractionGuard.setTrustedCallee(address(0));
     }
 
     /// @dev All checks for one trade, fill accounting, the pull, and the event. Returns the buy
@@ -324,7 +300,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         returns (uint256 flags, uint256 sellIndex, uint256 buyIndex)
     {
         flags = t.flags;
-        if (flags > FLAGS_MASK) revert InvalidTradeFlags(index, flags);
+        if (!TradeFlags.isValidSwap(flags)) revert InvalidTradeFlags(index, flags);
         uint256 validTo = t.validTo;
         // forge-lint: disable-next-line(block-timestamp) -- expiry is defined against block time; a validator can only shift it by seconds
         if (validTo < block.timestamp) revert IntentExpired(index, validTo);
@@ -341,7 +317,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
     {
         address user = t.owner;
         digest = _tradeDigest(t, user, sellToken, buyToken, flags, separator);
-        if (flags & FLAG_EIP1271 == 0) {
+        if (!TradeFlags.isSwapEip1271(flags)) {
             SignatureChecker.verifyEoa(digest, user, t.signature);
         } else {
             SignatureChecker.verifyEip1271(digest, user, t.signature);
@@ -358,14 +334,14 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         // Checked multiplications: a product that overflows reverts (Panic 0x11) instead of wrapping.
         if (sellAmount * sellPrice < buyAmount * buyPrice) revert LimitPriceNotMet(index);
 
-        uint256 executed = flags & FLAG_PARTIALLY_FILLABLE == 0
+        uint256 executed = !TradeFlags.isPartiallyFillable(flags)
             ? _consumeNonce(t.owner, t.nonce, flags, sellAmount, buyAmount)
             : _fillPartially(t, index, digest, flags);
 
         // Safe: executed <= sellAmount (SELL) or <= buyAmount (BUY), and the limit check above
         // already computed sellAmount * sellPrice and buyAmount * buyPrice without overflow.
         unchecked {
-            if (flags & FLAG_BUY == 0) {
+            if (!TradeFlags.isBuy(flags)) {
                 executedSell = executed;
                 uint256 num = executed * sellPrice;
                 executedBuy = num == 0 ? 0 : (num - 1) / buyPrice + 1; // ceil
@@ -388,7 +364,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         uint256 bit = 1 << (nonce & 0xff);
         if (word & bit != 0) revert NonceAlreadyUsed(user, nonce);
         words[wordPos] = word | bit;
-        executed = flags & FLAG_BUY == 0 ? sellAmount : buyAmount;
+        executed = !TradeFlags.isBuy(flags) ? sellAmount : buyAmount;
     }
 
     /// @dev Partially fillable: the nonce bit must be clear (set = cancelled); accumulates the fill.
@@ -402,7 +378,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         if (nonceBitmap[user][nonce >> 8] & (1 << (nonce & 0xff)) != 0) revert IntentCancelled(user, nonce);
         executed = t.executedAmount;
         if (executed == 0) revert ZeroExecutedAmount(index);
-        uint256 amount = flags & FLAG_BUY == 0 ? t.sellAmount : t.buyAmount;
+        uint256 amount = !TradeFlags.isBuy(flags) ? t.sellAmount : t.buyAmount;
         uint256 filled = filledAmount[digest];
         // filled <= amount always holds (it is only ever written below), so no underflow.
         unchecked {
@@ -424,6 +400,8 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         bytes32 separator
     ) private pure returns (bytes32 digest) {
         bytes32 typeHash = IntentHashing.SWAP_INTENT_TYPEHASH;
+        bool buy = TradeFlags.isBuy(flags); // the signed kind: 0 SELL, 1 BUY
+        bool partiallyFillable = TradeFlags.isPartiallyFillable(flags);
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, typeHash)
@@ -435,8 +413,8 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
             mstore(add(m, 0xc0), calldataload(add(t, 0x60))) // buyAmount
             mstore(add(m, 0xe0), calldataload(add(t, 0xe0))) // validTo
             mstore(add(m, 0x100), calldataload(add(t, 0x80))) // nonce
-            mstore(add(m, 0x120), and(flags, 1)) // kind
-            mstore(add(m, 0x140), and(shr(1, flags), 1)) // partiallyFillable
+            mstore(add(m, 0x120), buy) // kind
+            mstore(add(m, 0x140), partiallyFillable)
             mstore(add(m, 0x160), calldataload(add(t, 0xa0))) // appData
             let structHash := keccak256(m, 0x180)
             mstore(m, shl(240, 0x1901))
@@ -482,36 +460,17 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         }
     }
 
-    /// @dev Runs the interactions, always with `trustedCallee` zero, so no contract that trusts
-    /// Settlement acts on them. None may target this contract (Settlement never calls itself) or use
-    /// the two plain transferFrom selectors (see ERC20_TRANSFER_FROM). The Vault is refused here too,
-    /// which makes a misrouted pull fail with a clear error rather than the vault's own. While an
-    /// interaction runs, its target is the only address whose Uniswap V3 swap callback gets paid.
+    /// @dev Runs the interactions in order, always with `trustedCallee` zero, so no contract that
+    /// trusts Settlement acts on them; `InteractionGuard` checks and makes each call.
     function _interact(Interaction[] calldata interactions) private {
-        address forbidden = address(vault);
+        address vault_ = address(vault);
         uint256 n = interactions.length;
         for (uint256 i; i < n;) {
             Interaction calldata it = interactions[i];
             address target = it.target;
-            if (target == forbidden || target == address(this)) revert ForbiddenInteractionTarget(i, target);
             bytes calldata data = it.callData;
-            if (data.length >= 4) {
-                bytes4 selector = bytes4(data[:4]);
-                if (selector == ERC20_TRANSFER_FROM || selector == PERMIT2_TRANSFER_FROM) {
-                    revert ForbiddenInteractionSelector(i, selector);
-                }
-            }
-            uint256 value = it.value;
-            _callbackPool = target;
-            assembly ("memory-safe") {
-                let m := mload(0x40)
-                calldatacopy(m, data.offset, data.length)
-                if iszero(call(gas(), target, value, m, data.length, 0, 0)) {
-                    returndatacopy(m, 0, returndatasize())
-                    revert(m, returndatasize())
-                }
-            }
-            _callbackPool = address(0);
+            InteractionGuard.check(i, target, data, vault_);
+            InteractionGuard.execute(target, it.value, data);
             unchecked {
                 ++i;
             }
@@ -538,9 +497,9 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
     /// `data` is ignored. A fake "pool" gains nothing it could not take with a plain transfer
     /// interaction, and the end-of-batch balance check still applies.
     function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata) external {
-        address pool = _callbackPool;
+        address pool = InteractionGuard.callbackPool();
         if (pool == address(0) || msg.sender != pool) revert UnauthorizedCallback(msg.sender);
-        _callbackPool = address(0);
+        InteractionGuard.clearCallbackPool();
         if (amount0Delta > 0) {
             // forge-lint: disable-next-line(unsafe-typecast) -- amount0Delta > 0 was just checked
             IUniswapV3PoolTokens(pool).token0().safeTransfer(pool, uint256(amount0Delta));
@@ -568,9 +527,9 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         ClearingHouse ch = clearingHouse;
         if (address(ch) == address(0)) revert PositionsNotSupported();
         // Until the clearing house call returns, Settlement makes only EIP-1271 staticcalls and that call.
-        _trustedCallee = address(ch);
+        InteractionGuard.setTrustedCallee(address(ch));
         PositionSettlement.settle(positions, nonceBitmap, _domainSeparator(), ch);
-        _trustedCallee = address(0);
+        InteractionGuard.setTrustedCallee(address(0));
     }
 
     /// @notice The contract that Settlement is calling on its own behalf right now (the Vault during
@@ -582,7 +541,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
     /// contract that trusts Settlement out of the interactions' reach, without a list of forbidden
     /// targets that a new contract could be missing from.
     function trustedCallee() external view returns (address) {
-        return _trustedCallee;
+        return InteractionGuard.trustedCallee();
     }
 
     /// @notice Sets bits `mask` in the caller's nonce word `wordPos`: cancels fill-or-kill intents

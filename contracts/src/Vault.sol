@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {TokenTransfer} from "./libraries/TokenTransfer.sol";
-import {TrustedCall} from "./interfaces/ITrustedCaller.sol";
+import {TrustedCall} from "./libraries/TrustedCall.sol";
 
 /// @title Vault
 /// @notice The only contract users approve. It moves a user's tokens to the Settlement that

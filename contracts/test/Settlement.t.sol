@@ -11,6 +11,7 @@ import {SolverRegistry} from "../src/SolverRegistry.sol";
 import {SwapIntent} from "../src/libraries/IntentHashing.sol";
 import {SignatureChecker} from "../src/libraries/SignatureChecker.sol";
 import {TokenTransfer} from "../src/libraries/TokenTransfer.sol";
+import {InteractionGuard} from "../src/libraries/InteractionGuard.sol";
 
 /// @notice A bonded solver contract that tries to re-enter settle from inside an interaction.
 contract ReentrantSolver {
@@ -485,7 +486,7 @@ contract SettlementTest is SettlementTestBase {
     // ---------------------------------------------------------------- interaction reverts
 
     function test_revert_interactionTargetsVault() public {
-        vm.expectRevert(abi.encodeWithSelector(Settlement.ForbiddenInteractionTarget.selector, 0, address(vault)));
+        vm.expectRevert(abi.encodeWithSelector(InteractionGuard.ForbiddenInteractionTarget.selector, 0, address(vault)));
         _settle(
             _batch(
                 new address[](0),
@@ -497,7 +498,7 @@ contract SettlementTest is SettlementTestBase {
     }
 
     function test_revert_interactionTargetsSettlement() public {
-        vm.expectRevert(abi.encodeWithSelector(Settlement.ForbiddenInteractionTarget.selector, 0, address(settlement)));
+        vm.expectRevert(abi.encodeWithSelector(InteractionGuard.ForbiddenInteractionTarget.selector, 0, address(settlement)));
         _settle(
             _batch(
                 new address[](0),
@@ -513,10 +514,10 @@ contract SettlementTest is SettlementTestBase {
         vm.prank(alice);
         tokenA.approve(address(settlement), type(uint256).max);
         bytes memory data = abi.encodeCall(MintableERC20.transferFrom, (alice, solver, 1e18));
-        vm.expectRevert(abi.encodeWithSelector(Settlement.ForbiddenInteractionSelector.selector, 0, bytes4(0x23b872dd)));
+        vm.expectRevert(abi.encodeWithSelector(InteractionGuard.ForbiddenInteractionSelector.selector, 0, bytes4(0x23b872dd)));
         _settle(_batch(new address[](0), new uint256[](0), new Settlement.Trade[](0), _interaction(address(tokenA), 0, data)));
         bytes memory permit2 = abi.encodeWithSelector(bytes4(0x36c78516), alice, solver, uint160(1), address(tokenA));
-        vm.expectRevert(abi.encodeWithSelector(Settlement.ForbiddenInteractionSelector.selector, 0, bytes4(0x36c78516)));
+        vm.expectRevert(abi.encodeWithSelector(InteractionGuard.ForbiddenInteractionSelector.selector, 0, bytes4(0x36c78516)));
         _settle(_batch(new address[](0), new uint256[](0), new Settlement.Trade[](0), _interaction(address(0x22d4), 0, permit2)));
     }
 

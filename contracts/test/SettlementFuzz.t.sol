@@ -7,6 +7,7 @@ import {Settlement} from "../src/Settlement.sol";
 import {Vault} from "../src/Vault.sol";
 import {IntentHashing, SwapIntent} from "../src/libraries/IntentHashing.sol";
 import {SignatureChecker} from "../src/libraries/SignatureChecker.sol";
+import {InteractionGuard} from "../src/libraries/InteractionGuard.sol";
 
 contract SettlementFuzzTest is SettlementTestBase {
     uint256 internal constant HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
@@ -171,7 +172,7 @@ contract SettlementFuzzTest is SettlementTestBase {
             its[k] = Settlement.Interaction(address(tokenA), 0, abi.encodeCall(MintableERC20.mint, (address(1), 1)));
         }
         its[n - 1] = Settlement.Interaction(address(vault), value, callData);
-        vm.expectRevert(abi.encodeWithSelector(Settlement.ForbiddenInteractionTarget.selector, n - 1, address(vault)));
+        vm.expectRevert(abi.encodeWithSelector(InteractionGuard.ForbiddenInteractionTarget.selector, n - 1, address(vault)));
         _settle(_batch(new address[](0), new uint256[](0), new Settlement.Trade[](0), its));
     }
 

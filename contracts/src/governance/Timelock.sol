@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-/// @notice The one call the timelock makes without a delay (two-step ownership, as in Settlement).
-interface IOwnable2Step {
-    function acceptOwnership() external;
-}
+import {IOwnable2Step} from "../interfaces/IOwnable2Step.sol";
 
 /// @title Timelock
 /// @notice Owns the protocol's governed contracts (Settlement, ClearingHouse and, through it, the

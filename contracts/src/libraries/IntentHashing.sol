@@ -20,7 +20,8 @@ struct SwapIntent {
     bytes32 appData;
 }
 
-/// @notice A signed perpetual-position intent (settled by the clearing house, a later extension).
+/// @notice A signed perpetual-position intent, settled in the same batches as swaps by the clearing
+/// house (`perp/PositionSettlement.sol`).
 struct PositionIntent {
     address account;
     uint32 market;

@@ -4,8 +4,11 @@ pragma solidity ^0.8.28;
 import {TokenTransfer} from "../libraries/TokenTransfer.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
 import {PerpMath, Position} from "./PerpMath.sol";
-import {TrustedCall} from "../interfaces/ITrustedCaller.sol";
-import {ClearingHouseBase, ICollateralVault} from "./ClearingHouseBase.sol";
+import {TrustedCall} from "../libraries/TrustedCall.sol";
+import {ClearingHouseBase} from "./ClearingHouseBase.sol";
+import {Accounts} from "./Accounts.sol";
+import {Liquidation} from "./Liquidation.sol";
+import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {AutoDeleverageModule} from "./AutoDeleverageModule.sol";
 
 /// @title ClearingHouse
@@ -45,22 +48,29 @@ import {AutoDeleverageModule} from "./AutoDeleverageModule.sol";
 /// `token balance == sum(collateral) + insuranceFund + pnlFloat` holds exactly at all times (tests
 /// assert it). A negative insurance fund is bad debt nobody has absorbed.
 ///
-/// Liquidation: anyone may liquidate an account whose equity is below maintenance, valued as in
-/// batch checks (a stale market's profit and stale extra collateral count nothing). The liquidator
-/// takes over the smallest fraction `liquidationFraction` of every position with a fresh oracle
-/// that restores maintenance (all of it when none does) at the oracle mark, and the account pays a
-/// penalty on the closed notional, split between the liquidator and the insurance fund. A fully
-/// closed account whose stablecoin does not cover the penalty first sells its extra collateral
-/// (fresh feeds only) to the insurance fund at the haircut price (`CollateralVault.seize`); if its
-/// stablecoin is still negative it is reset to zero and the insurance fund pays the difference and
-/// the liquidator's share of the unpaid penalty. The liquidator must meet initial margin afterwards.
+/// Liquidation (`liquidate`, the state transition in `Liquidation`): anyone may liquidate an
+/// account whose equity is below maintenance, valued as in batch checks (a stale market's profit
+/// and stale extra collateral count nothing). The liquidator takes over the fraction of every
+/// position with a fresh oracle that brings the account back to halfway between maintenance and
+/// initial margin (all of it when no partial close gets there), at the oracle mark; the account
+/// pays a penalty on the closed notional, split between the liquidator and the insurance fund, and
+/// a fully closed account's shortfall is paid by its extra collateral, then the insurance fund.
 ///
-/// Auto-deleveraging runs in `AutoDeleverageModule` (delegatecall), for the governance-appointed
-/// `deleverager` only. Every owner power is meant to sit behind `governance/Timelock.sol`; the
-/// parameters are bounded in code (`_checkConfig`).
+/// Auto-deleveraging (`autoDeleverage`, the state transition in `Deleverage`) runs in
+/// `AutoDeleverageModule` by delegatecall, for the governance-appointed `deleverager` only.
+///
+/// Layout: storage, types, errors and events in `ClearingHouseBase`; the steps trading,
+/// liquidation and ADL share (fills, funding, health, marks) in `Accounts`; liquidation and ADL in
+/// libraries over the books (`ClearingHouseBase.State`), so this contract holds the entry points,
+/// governance and batch clearing. Every owner power is meant to sit behind
+/// `governance/Timelock.sol`; the parameters are bounded in code (`_checkConfig`).
 contract ClearingHouse is ClearingHouseBase {
     using TokenTransfer for address;
-    using PerpMath for Position;
+    using Accounts for State;
+    using Liquidation for State;
+
+    /// @dev Transient-storage seed for "account already in this batch's touched list".
+    uint256 private constant TOUCHED_SEED = 0x7c0e0b5d;
 
     /// @notice Where `autoDeleverage` runs (by delegatecall); deployed by this constructor.
     address public immutable adlModule;
@@ -93,8 +103,8 @@ contract ClearingHouse is ClearingHouseBase {
 
     /// @notice Connects the extra-collateral vault (once: balances live there).
     function setCollateralVault(ICollateralVault vault) external onlyOwner {
-        if (address(collateralVault) != address(0)) revert CollateralVaultAlreadySet();
-        collateralVault = vault;
+        if (address(_state.collateralVault) != address(0)) revert CollateralVaultAlreadySet();
+        _state.collateralVault = vault;
         emit CollateralVaultSet(address(vault));
     }
 
@@ -106,7 +116,7 @@ contract ClearingHouse is ClearingHouseBase {
 
     /// @notice Lists market `id` with `config`; the feed's decimals fix the price normalisation.
     function listMarket(uint32 id, MarketConfig calldata config) external onlyOwner {
-        Market storage m = _markets[id];
+        Market storage m = _state.markets[id];
         if (m.listed) revert MarketAlreadyListed(id);
         _checkConfig(id, config);
         m.listed = true;
@@ -120,10 +130,10 @@ contract ClearingHouse is ClearingHouseBase {
 
     /// @notice Changes a listed market's parameters (funding accrued so far is kept).
     function configureMarket(uint32 id, MarketConfig calldata config) external onlyOwner {
-        Market storage m = _markets[id];
+        Market storage m = _state.markets[id];
         if (!m.listed) revert UnknownMarket(id);
         _checkConfig(id, config);
-        _accrue(m);
+        Accounts.accrue(m);
         m.config = config;
         m.oracle = _feed(config);
         emit MarketConfigured(id, config);
@@ -178,7 +188,7 @@ contract ClearingHouse is ClearingHouseBase {
         if (amount > MAX_AMOUNT) revert AmountTooLarge(amount);
         collateralToken.safeTransferFrom(msg.sender, address(this), amount);
         // forge-lint: disable-next-line(unsafe-typecast) -- amount <= MAX_AMOUNT = 1e36 < 2^255
-        collateral[account] += int256(amount);
+        _state.collateral[account] += int256(amount);
         emit Deposited(account, msg.sender, amount);
     }
 
@@ -188,7 +198,7 @@ contract ClearingHouse is ClearingHouseBase {
         if (amount == 0) revert ZeroAmount();
         if (amount > MAX_AMOUNT) revert AmountTooLarge(amount);
         // forge-lint: disable-next-line(unsafe-typecast) -- amount <= MAX_AMOUNT = 1e36 < 2^255
-        collateral[msg.sender] -= int256(amount);
+        _state.collateral[msg.sender] -= int256(amount);
         requireWithdrawable(msg.sender);
         collateralToken.safeTransfer(to, amount);
         emit Withdrawn(msg.sender, to, amount);
@@ -200,7 +210,7 @@ contract ClearingHouse is ClearingHouseBase {
         if (amount > MAX_AMOUNT) revert AmountTooLarge(amount);
         collateralToken.safeTransferFrom(msg.sender, address(this), amount);
         // forge-lint: disable-next-line(unsafe-typecast) -- amount <= MAX_AMOUNT = 1e36 < 2^255
-        insuranceFund += int256(amount);
+        _state.insuranceFund += int256(amount);
         emit InsuranceFunded(msg.sender, amount);
     }
 
@@ -219,11 +229,11 @@ contract ClearingHouse is ClearingHouseBase {
             uint32 id = ids[i];
             if (i != 0 && id <= previous) revert MarketsNotSorted(i);
             previous = id;
-            Market storage mk = _markets[id];
+            Market storage mk = _state.markets[id];
             if (!mk.listed) revert UnknownMarket(id);
             uint256 price = prices[i];
             if (price == 0 || price > MAX_PRICE) revert PriceOutOfRange(id, price);
-            _accrue(mk);
+            Accounts.accrue(mk);
             (uint256 mark, bool fresh,) = OracleAdapter.read(mk.oracle);
             BatchMarket memory b = bms[i];
             b.market = mk;
@@ -252,7 +262,7 @@ contract ClearingHouse is ClearingHouseBase {
         for (uint256 i; i < m; ++i) {
             BatchMarket memory b = bms[i];
             if (b.net != 0) revert MarketNotBalanced(b.id, b.net);
-            Market storage mk = _markets[b.id];
+            Market storage mk = _state.markets[b.id];
             uint256 oi = b.market.openInterest;
             if (oi > b.market.config.maxOpenInterest) {
                 revert OpenInterestCapExceeded(b.id, oi, b.market.config.maxOpenInterest);
@@ -265,13 +275,13 @@ contract ClearingHouse is ClearingHouseBase {
             // forge-lint: disable-next-line(unsafe-typecast) -- both are positive and <= MAX_PRICE
             emit MarketCleared(b.id, uint256(b.price), uint256(b.mark), b.market.fundingIndex, rate);
         }
-        insuranceFund += fees;
-        pnlFloat += floatDelta;
+        _state.insuranceFund += fees;
+        _state.pnlFloat += floatDelta;
 
         for (uint256 k; k < touchedCount; ++k) {
             address account = touched[k];
             _clearTouched(account);
-            _requireInitialMargin(account, false);
+            _state.requireInitialMargin(account, false);
         }
     }
 
@@ -286,8 +296,8 @@ contract ClearingHouse is ClearingHouseBase {
         // forge-lint: disable-next-line(unsafe-typecast) -- MAX_SIZE = 1e36 < 2^255
         if (PerpMath.abs(delta) > int256(MAX_SIZE)) revert SizeOutOfRange(j);
         address account = f.account;
-        Position storage p = _positions[account][b.id];
-        floatDelta = _settleFunding(account, p, b.market.fundingIndex);
+        Position storage p = _state.positions[account][b.id];
+        floatDelta = _state.settleFunding(account, p, b.market.fundingIndex);
         int256 size = p.size;
         bool reduces = size != 0 && (size > 0) != (delta > 0) && PerpMath.abs(delta) <= PerpMath.abs(size);
         if (f.reduceOnly && !reduces) revert ReduceOnlyViolated(j, size, delta);
@@ -300,8 +310,8 @@ contract ClearingHouse is ClearingHouseBase {
             }
         }
         fee = PerpMath.tradeFee(delta, b.price, int256(uint256(b.market.config.feeFraction)));
-        int256 realised = _fill(account, b.id, p, delta, b.price, b.market);
-        collateral[account] += realised - fee;
+        int256 realised = _state.fill(account, b.id, p, delta, b.price, b.market);
+        _state.collateral[account] += realised - fee;
         b.net += delta;
         if (delta > 0) b.volume += delta;
         floatDelta -= realised;
@@ -364,157 +374,37 @@ contract ClearingHouse is ClearingHouseBase {
         view
         returns (int256 equity, int256 initialRequirement, int256 maintenanceRequirement)
     {
-        (equity, initialRequirement, maintenanceRequirement,) = _health(account, false);
+        (equity, initialRequirement, maintenanceRequirement,) = _state.health(account, false);
     }
 
     /// @notice The withdrawal check (also for the vault's withdrawals): reverts `InsufficientMargin`
     /// unless `account` meets initial margin at strict reads. Nothing to price (no positions and a
     /// non-negative stablecoin balance) always passes, without reading a feed.
     function requireWithdrawable(address account) public view {
-        if (_accountMarkets[account].length == 0 && collateral[account] >= 0) return;
-        _requireInitialMargin(account, true);
-    }
-
-    function _requireInitialMargin(address account, bool strict) private view {
-        (int256 equity, int256 initial,,) = _health(account, strict);
-        if (equity < initial) revert InsufficientMargin(account, equity, initial);
+        if (_state.accountMarkets[account].length == 0 && _state.collateral[account] >= 0) return;
+        _state.requireInitialMargin(account, true);
     }
 
     // ------------------------------------------------------------------ liquidation
 
-    /// @notice Liquidates `account` if its equity is below maintenance: the caller takes over the
-    /// fraction `liquidationFraction` of every position whose oracle is fresh, at that mark, the
-    /// account pays the penalty (liquidator share to the caller, the rest to the insurance fund),
-    /// and a fully closed account's negative collateral is paid by the insurance fund. Health is
-    /// valued as in batch checks (`_health`, not strict): whatever is stale counts for nothing in
+    /// @notice Liquidates `account` if its equity is below maintenance (see `Liquidation`): the
+    /// caller takes over the fraction `liquidationFraction` of every position whose oracle is
+    /// fresh, at that mark, the account pays the penalty (liquidator share to the caller, the rest
+    /// to the insurance fund), and a fully closed account's negative collateral is paid by the
+    /// insurance fund. Health is valued as in batch checks: whatever is stale counts for nothing in
     /// the account's favour, and positions in stale markets stay with the account, so one lagging
     /// feed (a market's, or an extra collateral token's) never blocks a liquidation. The caller
     /// must meet initial margin afterwards. Returns the fraction closed (1e18 = all).
     function liquidate(address account) external returns (uint256 fraction) {
         if (msg.sender == account) revert SelfLiquidation();
-        int256 f = _liquidationFractionOf(account);
-        // forge-lint: disable-next-line(unsafe-typecast) -- 0 < f <= WAD
-        fraction = uint256(f);
-        (int256 penalty, int256 reward, int256 badDebt) = _liquidatePositions(account, msg.sender, f);
-        _requireInitialMargin(msg.sender, false);
-        emit Liquidated(account, msg.sender, fraction, penalty, reward, badDebt);
-    }
-
-    /// @dev Accrues the account's markets, reverts `NotLiquidatable` unless equity < maintenance,
-    /// and returns the fraction to close.
-    function _liquidationFractionOf(address account) private returns (int256) {
-        uint32[] storage ids = _accountMarkets[account];
-        uint256 n = ids.length;
-        for (uint256 i; i < n; ++i) {
-            _accrue(_markets[ids[i]]);
-        }
-        (int256 equity, int256 initial, int256 maintenance, int256 totalNotional) = _health(account, false);
-        if (equity >= maintenance) revert NotLiquidatable(account, equity, maintenance);
-        return PerpMath.liquidationFraction(equity, maintenance, initial, totalNotional, liquidationPenalty);
-    }
-
-    /// @dev Transfers the fraction f of every position in a market with a fresh oracle, charges the
-    /// penalty, pays the liquidator, absorbs bad debt. Reverts `OracleStale` when every market of
-    /// the account is stale (nothing can be priced to close).
-    function _liquidatePositions(address account, address liquidator, int256 f)
-        private
-        returns (int256 penalty, int256 reward, int256 badDebt)
-    {
-        penalty = _closePositions(account, liquidator, f);
-
-        int256 remaining = collateral[account];
-        bool closedAll = _accountMarkets[account].length == 0;
-        int256 insuranceDelta;
-        // A fully closed account whose stablecoin does not cover the penalty sells its extra
-        // collateral to the insurance fund at the strict haircut price, as much as needed.
-        if (closedAll && remaining < penalty) {
-            int256 bought = _seize(account, penalty - remaining);
-            remaining += bought;
-            insuranceDelta = -bought;
-        }
-        // The liquidator's reward is its share of the whole penalty, even when the account cannot
-        // pay it (a bankrupt account): the insurance fund pays what the account does not, as far as
-        // the fund reaches, so bankrupt accounts, the ones that cost the fund most while open, are
-        // still worth liquidating. A partial liquidation leaves equity above the penalty by
-        // construction of the fraction; a full one takes what collateral is left, up to the penalty.
-        reward = PerpMath.mulDivFloor(penalty, liquidatorShare, WAD);
-        if (closedAll && penalty > remaining) {
-            penalty = remaining > 0 ? remaining : int256(0);
-            int256 fund = insuranceFund + insuranceDelta;
-            int256 payable_ = penalty + (fund > 0 ? fund : int256(0));
-            if (reward > payable_) reward = payable_;
-        }
-        remaining -= penalty;
-        collateral[liquidator] += reward;
-        insuranceDelta += penalty - reward;
-
-        if (closedAll && remaining < 0) {
-            badDebt = -remaining;
-            remaining = 0;
-            _recordBadDebt(badDebt, insuranceFund + insuranceDelta);
-            insuranceDelta -= badDebt;
-        }
-        collateral[account] = remaining;
-        insuranceFund += insuranceDelta;
-    }
-
-    /// @dev The position transfers of a liquidation, in every market with a fresh oracle; returns
-    /// the penalty on the closed notional. Reverts `OracleStale` when every market is stale.
-    function _closePositions(address account, address liquidator, int256 f) private returns (int256 penalty) {
-        uint32[] memory ids = _accountMarkets[account];
-        int256 floatDelta;
-        bool closedAny;
-        for (uint256 i; i < ids.length; ++i) {
-            (int256 pen, int256 fl, bool closed) = _liquidateMarket(account, liquidator, ids[i], f);
-            penalty += pen;
-            floatDelta += fl;
-            closedAny = closedAny || closed;
-        }
-        if (!closedAny && ids.length != 0) revert OracleStale(ids[0]);
-        pnlFloat += floatDelta;
-    }
-
-    /// @dev Books `badDebt` as covered up to what the insurance fund held (`available`), the rest uncovered.
-    function _recordBadDebt(int256 badDebt, int256 available) private {
-        // forge-lint: disable-next-line(unsafe-typecast) -- badDebt > 0
-        uint256 bad = uint256(badDebt);
-        if (available >= badDebt) {
-            badDebtCovered += bad;
-        } else {
-            // forge-lint: disable-next-line(unsafe-typecast) -- available < badDebt, the difference is > 0
-            uint256 uncovered = available > 0 ? uint256(badDebt - available) : bad;
-            badDebtUncovered += uncovered;
-            badDebtCovered += bad - uncovered;
-        }
-    }
-
-    /// @dev Transfers the fraction f of `account`'s position in market `id` to the liquidator at
-    /// the oracle mark, if it is fresh (else nothing, `closed` false). Returns the penalty on the
-    /// closed notional and the insurance fund's PnL float's gain (funding paid minus realised PnL).
-    function _liquidateMarket(address account, address liquidator, uint32 id, int256 f)
-        private
-        returns (int256 penalty, int256 floatDelta, bool closed)
-    {
-        Market storage mk = _markets[id];
-        (int256 mark, bool fresh) = _mark(id, mk, false);
-        if (!fresh) return (0, 0, false);
-        closed = true;
-        Position storage p = _positions[account][id];
-        Position storage q = _positions[liquidator][id];
-        floatDelta = _settleFunding(account, p, mk.fundingIndex) + _settleFunding(liquidator, q, mk.fundingIndex);
-        int256 closeSize = f == WAD ? p.size : _scaleUp(p.size, f);
-        Market memory mm = mk;
-        floatDelta -= _transferFill(account, id, p, -closeSize, mark, mm);
-        floatDelta -= _transferFill(liquidator, id, q, closeSize, mark, mm);
-        mk.openInterest = mm.openInterest;
-        penalty = PerpMath.mulDivCeil(PerpMath.notional(closeSize, mark), liquidationPenalty, WAD);
+        return _state.liquidate(account, msg.sender, liquidationPenalty, liquidatorShare);
     }
 
     // ------------------------------------------------------------------ auto-deleveraging
 
     /// @notice Auto-deleveraging, the last resort after the insurance fund, for the governance-
-    /// appointed `deleverager` only: see `AutoDeleverageModule.autoDeleverage`, which this runs by
-    /// delegatecall (reverts bubble up unchanged).
+    /// appointed `deleverager` only (the rules: `Deleverage`). Runs `AutoDeleverageModule` by
+    /// delegatecall with this call's calldata; reverts bubble up unchanged.
     function autoDeleverage(address account, address[] calldata counterparties) external {
         address module = adlModule;
         assembly ("memory-safe") {
@@ -528,26 +418,18 @@ contract ClearingHouse is ClearingHouseBase {
         (account, counterparties);
     }
 
-    /// @dev ceil(|size| * f) with size's sign, capped at |size|.
-    function _scaleUp(int256 size, int256 f) private pure returns (int256) {
-        int256 a = PerpMath.mulDivCeil(PerpMath.abs(size), f, WAD);
-        int256 absSize = PerpMath.abs(size);
-        if (a > absSize) a = absSize;
-        return size > 0 ? a : -a;
-    }
-
     // ------------------------------------------------------------------ views
 
     function position(address account, uint32 id) external view returns (Position memory) {
-        return _positions[account][id];
+        return _state.positions[account][id];
     }
 
     function accountMarkets(address account) external view returns (uint32[] memory) {
-        return _accountMarkets[account];
+        return _state.accountMarkets[account];
     }
 
     function marketConfig(uint32 id) external view returns (MarketConfig memory) {
-        return _markets[id].config;
+        return _state.markets[id].config;
     }
 
     /// @notice Market state: funding index accrued to now, stored funding rate, long open interest, listed.
@@ -556,13 +438,13 @@ contract ClearingHouse is ClearingHouseBase {
         view
         returns (int256 fundingIndex, int256 fundingPerSecond, uint256 openInterest, bool listed)
     {
-        Market storage mk = _markets[id];
-        return (_indexNow(mk), mk.fundingPerSecond, mk.openInterest, mk.listed);
+        Market storage mk = _state.markets[id];
+        return (Accounts.indexNow(mk), mk.fundingPerSecond, mk.openInterest, mk.listed);
     }
 
     /// @notice The oracle mark of market `id` (loose read) and whether it is fresh.
     function markPrice(uint32 id) external view returns (uint256 price, bool fresh) {
-        (price, fresh,) = OracleAdapter.read(_markets[id].oracle);
+        (price, fresh,) = OracleAdapter.read(_state.markets[id].oracle);
     }
 
     function marketCount() external view returns (uint256) {
@@ -571,7 +453,7 @@ contract ClearingHouse is ClearingHouseBase {
 
     /// @notice Whether `account` is below maintenance now (loose marks).
     function isLiquidatable(address account) external view returns (bool) {
-        (int256 equity,, int256 maintenance,) = _health(account, false);
+        (int256 equity,, int256 maintenance,) = _state.health(account, false);
         return equity < maintenance;
     }
 }

@@ -1,30 +1,30 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {AggregatorV3Interface} from "./AggregatorV3Interface.sol";
+import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
+import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
-import {PerpMath, Position} from "./PerpMath.sol";
+import {Position} from "./PerpMath.sol";
 
-/// @notice The extra-collateral side of margin accounts (`CollateralVault`).
-interface ICollateralVault {
-    function value(address account, bool strict) external view returns (int256);
-    function seize(address account, int256 need) external returns (int256 bought);
-}
+// Two of the clearing house's bounds, at file level so that the library that enforces them
+// (`Accounts`) reads the very numbers `ClearingHouseBase` publishes as constants.
+uint256 constant ACCOUNT_MARKETS_LIMIT = 8;
+uint256 constant PRICE_LIMIT = 1e36;
 
 /// @title ClearingHouseBase
-/// @notice The clearing house's storage layout, types, errors, events and the position and margin
-/// helpers shared by `ClearingHouse` and the modules it delegatecalls (`AutoDeleverageModule`).
-/// Every storage variable is declared here and nowhere else, so a module running in the clearing
-/// house's context reads and writes exactly the clearing house's slots. The split exists for the
-/// EIP-170 code size limit; see `ClearingHouse` for the rules.
+/// @notice The clearing house's storage layout, types, errors and events: what `ClearingHouse`, the
+/// module it delegatecalls (`AutoDeleverageModule`) and the libraries that change its books
+/// (`Accounts`, `Liquidation`, `Deleverage`) share. Every storage variable is declared here and
+/// nowhere else, so a module running in the clearing house's context reads and writes exactly the
+/// clearing house's slots. The books the libraries work on are one struct, `State`, which the
+/// contracts hand them as a storage pointer; the getters below read it. See `ClearingHouse` for the
+/// rules.
 abstract contract ClearingHouseBase {
-    using PerpMath for Position;
-
     int256 internal constant WAD = 1e18;
     /// @notice An account may hold positions in at most this many markets (bounds margin-check gas).
-    uint256 public constant MAX_ACCOUNT_MARKETS = 8;
+    uint256 public constant MAX_ACCOUNT_MARKETS = ACCOUNT_MARKETS_LIMIT;
     /// @notice Clearing and oracle prices above this are rejected (keeps every product far from overflow).
-    uint256 public constant MAX_PRICE = 1e36;
+    uint256 public constant MAX_PRICE = PRICE_LIMIT;
     /// @notice |sizeDelta| above this is rejected.
     uint256 public constant MAX_SIZE = 1e36;
     /// @notice Largest single deposit / withdrawal / insurance top-up.
@@ -84,6 +84,27 @@ abstract contract ClearingHouseBase {
         int256 net;
         /// @dev Long size traded in this batch (half the gross fill size).
         int256 volume;
+    }
+
+    /// @notice The books: markets, positions, stablecoin balances and the system's own accounts.
+    /// Everything a trade, a liquidation or an ADL changes is here (the libraries take it as
+    /// `self`); governance state (owner, market list, deleverager) stays outside. `positions`, the
+    /// most used member, comes first: it sits at the struct's own slot, so reaching it needs no
+    /// offset added to `self`.
+    struct State {
+        mapping(address account => mapping(uint32 market => Position)) positions;
+        mapping(uint32 id => Market) markets;
+        /// @dev The markets in which the account holds a position (at most MAX_ACCOUNT_MARKETS).
+        mapping(address account => uint32[]) accountMarkets;
+        /// @dev Stablecoin balance; may be negative while extra collateral backs it.
+        mapping(address account => int256) collateral;
+        int256 insuranceFund;
+        int256 pnlFloat;
+        uint256 badDebtCovered;
+        uint256 badDebtUncovered;
+        uint256 badDebtSocialised;
+        /// @dev Holds extra collateral tokens with haircuts (zero: stablecoin only).
+        ICollateralVault collateralVault;
     }
 
     // ------------------------------------------------------------------ errors
@@ -173,29 +194,11 @@ abstract contract ClearingHouseBase {
     int256 public immutable liquidatorShare;
 
     address public owner;
-    /// @notice Fees, penalties, rounding dust and funding float; pays bad debt. Negative = unabsorbed bad debt.
-    int256 public insuranceFund;
-    /// @notice Cash owed to open positions: minus the realised PnL and plus the funding paid so far.
-    int256 public pnlFloat;
-    /// @notice Cumulative bad debt covered by the insurance fund.
-    uint256 public badDebtCovered;
-    /// @notice Cumulative bad debt that exceeded the insurance fund (drove it negative).
-    uint256 public badDebtUncovered;
-    /// @notice Cumulative bad debt charged to auto-deleveraged counterparties.
-    uint256 public badDebtSocialised;
-
-    mapping(uint32 id => Market) internal _markets;
+    /// @dev The books (see `State`); read through the getters below.
+    State internal _state;
     uint32[] public marketIds;
-    mapping(address account => int256) public collateral;
-    mapping(address account => mapping(uint32 market => Position)) internal _positions;
-    mapping(address account => uint32[]) internal _accountMarkets;
-    /// @notice Holds extra collateral tokens with haircuts (zero: stablecoin only).
-    ICollateralVault public collateralVault;
     /// @notice The only caller of `autoDeleverage` (set by governance; zero: nobody).
     address public deleverager;
-
-    /// @dev Transient-storage seed for "account already in this batch's touched list".
-    uint256 internal constant TOUCHED_SEED = 0x7c0e0b5d;
 
     constructor(
         address owner_,
@@ -217,133 +220,40 @@ abstract contract ClearingHouseBase {
         liquidatorShare = liquidatorShare_;
     }
 
-    // ------------------------------------------------------------------ shared position and margin helpers
+    // ------------------------------------------------------------------ getters of the books
 
-    /// @dev Applies a fill to a funding-settled position, keeps the account's market list and the
-    /// market's long open interest (in `mk`, written back by the caller) current.
-    function _fill(address account, uint32 id, Position storage p, int256 delta, int256 price, Market memory mk)
-        internal
-        returns (int256 realised)
-    {
-        int256 size = p.size;
-        (int256 newSize, int256 newOpen, int256 r) = PerpMath.applyFill(size, p.openNotional, delta, price);
-        realised = r;
-        p.size = newSize;
-        p.openNotional = newOpen;
-        // forge-lint: disable-next-line(unsafe-typecast) -- sizes are bounded by MAX_SIZE sums
-        mk.openInterest = mk.openInterest + (newSize > 0 ? uint256(newSize) : 0) - (size > 0 ? uint256(size) : 0);
-        if (size == 0) {
-            uint32[] storage list = _accountMarkets[account];
-            if (list.length >= MAX_ACCOUNT_MARKETS) revert TooManyMarkets(account);
-            list.push(id);
-        } else if (newSize == 0) {
-            _removeMarket(account, id);
-        }
+    /// @notice Fees, penalties, rounding dust and funding float; pays bad debt. Negative = unabsorbed bad debt.
+    function insuranceFund() external view returns (int256) {
+        return _state.insuranceFund;
     }
 
-    /// @dev Moves the position's pending funding from collateral to the insurance fund (the
-    /// funding float); returns the amount paid.
-    function _settleFunding(address account, Position storage p, int256 index) internal returns (int256 paid) {
-        int256 last = p.fundingIndex;
-        if (last == index) return 0;
-        p.fundingIndex = index;
-        if (p.size == 0) return 0;
-        paid = PerpMath.mulDivCeil(p.size, index - last, WAD);
-        collateral[account] -= paid;
+    /// @notice Cash owed to open positions: minus the realised PnL and plus the funding paid so far.
+    function pnlFloat() external view returns (int256) {
+        return _state.pnlFloat;
     }
 
-    /// @dev Accrues the market's funding index to now.
-    function _accrue(Market storage mk) internal {
-        uint64 last = mk.lastFundingTime;
-        // forge-lint: disable-next-line(block-timestamp) -- funding accrues per second of block time
-        if (last == block.timestamp) return;
-        mk.fundingIndex = _indexNow(mk);
-        mk.lastFundingTime = uint64(block.timestamp);
+    /// @notice Cumulative bad debt covered by the insurance fund.
+    function badDebtCovered() external view returns (uint256) {
+        return _state.badDebtCovered;
     }
 
-    function _indexNow(Market storage mk) internal view returns (int256) {
-        return mk.fundingIndex + mk.fundingPerSecond * int256(block.timestamp - mk.lastFundingTime);
+    /// @notice Cumulative bad debt that exceeded the insurance fund (drove it negative).
+    function badDebtUncovered() external view returns (uint256) {
+        return _state.badDebtUncovered;
     }
 
-    function _removeMarket(address account, uint32 id) internal {
-        uint32[] storage list = _accountMarkets[account];
-        uint256 n = list.length;
-        for (uint256 i; i < n; ++i) {
-            if (list[i] == id) {
-                list[i] = list[n - 1];
-                list.pop();
-                return;
-            }
-        }
+    /// @notice Cumulative bad debt charged to auto-deleveraged counterparties.
+    function badDebtSocialised() external view returns (uint256) {
+        return _state.badDebtSocialised;
     }
 
-    /// @dev Sums over the account's markets. `strict` reverts on a stale oracle (withdrawals).
-    /// Otherwise (batch margin checks, liquidations) nothing stale counts in the account's favour:
-    /// a stale market's unrealised PnL counts at most zero (its requirement at the last price), and
-    /// extra collateral with a stale feed counts zero, so profit nobody can currently check never
-    /// backs new risk, and a lagging feed never shields an account from liquidation.
-    function _health(address account, bool strict)
-        internal
-        view
-        returns (int256 equity, int256 initial, int256 maintenance, int256 totalNotional)
-    {
-        equity = collateral[account];
-        ICollateralVault vault = collateralVault;
-        if (address(vault) != address(0)) equity += vault.value(account, strict);
-        uint32[] storage list = _accountMarkets[account];
-        for (uint256 i; i < list.length; ++i) {
-            (int256 value, int256 notionalValue, int256 im, int256 mm) = _positionHealth(account, list[i], strict);
-            equity += value;
-            totalNotional += notionalValue;
-            initial += im;
-            maintenance += mm;
-        }
+    /// @notice The account's stablecoin balance (negative while extra collateral backs it).
+    function collateral(address account) external view returns (int256) {
+        return _state.collateral[account];
     }
 
-    /// @dev One position's contribution to equity (unrealised PnL, at most zero on a stale mark,
-    /// less pending funding), its notional at the mark, and its initial and maintenance requirements.
-    function _positionHealth(address account, uint32 id, bool strict)
-        internal
-        view
-        returns (int256 value, int256 notionalValue, int256 im, int256 mm)
-    {
-        Market storage mk = _markets[id];
-        (int256 mark, bool fresh) = _mark(id, mk, strict);
-        Position memory p = _positions[account][id];
-        value = p.unrealisedPnl(mark);
-        if (!fresh && value > 0) value = 0;
-        value -= p.pendingFunding(_indexNow(mk));
-        notionalValue = PerpMath.notional(p.size, mark);
-        im = PerpMath.mulDivCeil(notionalValue, int256(uint256(mk.config.initialMarginFraction)), WAD);
-        mm = PerpMath.mulDivCeil(notionalValue, int256(uint256(mk.config.maintenanceMarginFraction)), WAD);
-    }
-
-    /// @dev The oracle mark and whether it is fresh; `strict` reverts `OracleStale` unless fresh.
-    function _mark(uint32 id, Market storage mk, bool strict) internal view returns (int256, bool fresh) {
-        uint256 price;
-        uint256 updatedAt;
-        (price, fresh, updatedAt) = OracleAdapter.read(mk.oracle);
-        if (strict && !fresh) revert OracleAdapter.OracleStale(address(mk.oracle.feed), updatedAt);
-        if (price == 0 || price > MAX_PRICE) revert UnpricedMarket(id);
-        // forge-lint: disable-next-line(unsafe-typecast) -- 0 < price <= MAX_PRICE = 1e36 was just checked
-        return (int256(price), fresh);
-    }
-
-    /// @dev A liquidation leg: fill at mark without fee, realised PnL to collateral, event.
-    function _transferFill(address account, uint32 id, Position storage p, int256 delta, int256 mark, Market memory mm)
-        internal
-        returns (int256 realised)
-    {
-        realised = _fill(account, id, p, delta, mark, mm);
-        collateral[account] += realised;
-        // forge-lint: disable-next-line(unsafe-typecast) -- mark > 0
-        emit PositionChanged(account, id, delta, uint256(mark), p.size, p.openNotional, realised, 0);
-    }
-
-    /// @dev The vault's `seize` (0 without a vault): the stablecoin value of the extra collateral
-    /// sold to the insurance fund; the caller credits the account and debits the fund.
-    function _seize(address account, int256 need) internal returns (int256) {
-        ICollateralVault vault = collateralVault;
-        return address(vault) == address(0) ? int256(0) : vault.seize(account, need);
+    /// @notice Holds extra collateral tokens with haircuts (zero: stablecoin only).
+    function collateralVault() external view returns (ICollateralVault) {
+        return _state.collateralVault;
     }
 }

@@ -2,18 +2,10 @@
 pragma solidity ^0.8.28;
 
 import {TokenTransfer} from "../libraries/TokenTransfer.sol";
-import {AggregatorV3Interface} from "./AggregatorV3Interface.sol";
+import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
+import {IClearingHouseMargin} from "../interfaces/IClearingHouseMargin.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
 import {PerpMath} from "./PerpMath.sol";
-
-/// @notice What the vault needs from its clearing house.
-interface IClearingHouseMargin {
-    function owner() external view returns (address);
-    function collateralToken() external view returns (address);
-    function collateralDecimals() external view returns (uint8);
-    /// @dev Reverts `InsufficientMargin` unless `account` meets initial margin (strict reads).
-    function requireWithdrawable(address account) external view;
-}
 
 /// @title CollateralVault
 /// @notice The extra (non-stablecoin) collateral of the clearing house's margin accounts, a

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {AggregatorV3Interface} from "./AggregatorV3Interface.sol";
+import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 
 /// @title OracleAdapter
 /// @notice Reads a Chainlink `AggregatorV3Interface` feed and normalises its answer to the clearing
@@ -12,10 +12,12 @@ import {AggregatorV3Interface} from "./AggregatorV3Interface.sol";
 ///   complete (`answeredInRound >= roundId`, `updatedAt != 0`), `updatedAt` is not in the future
 ///   and `block.timestamp - updatedAt <= heartbeat`.
 /// - **Loose** reads (`read`) return the last answer with its freshness flag; a reverting or
-///   non-positive feed gives price 0 (callers then treat the market as unpriced). Used for
-///   margin checks of risk-reducing actions, which must stay possible while a feed lags.
-/// - **Strict** reads (`readStrict`) revert `OracleStale` unless fresh. Liquidations, withdrawals
-///   with open positions and risk-increasing fills use strict freshness.
+///   non-positive feed gives price 0 (callers then treat the market as unpriced). The callers
+///   decide what staleness costs: a risk-increasing fill needs the flag, batch margin checks and
+///   liquidations let nothing stale count in the account's favour, reductions go through, so
+///   users can exit while a feed lags.
+/// - **Strict** reads revert `OracleStale` unless fresh (`readStrict`, or a loose read followed by
+///   that check, as withdrawals with something to price and auto-deleveraging do).
 /// - The deviation rule (a batch's clearing price must lie within `maxPriceDeviation` of the oracle
 ///   for risk-increasing fills) lives in the clearing house, which knows the clearing price.
 library OracleAdapter {

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IntentHashing} from "../libraries/IntentHashing.sol";
 import {SignatureChecker} from "../libraries/SignatureChecker.sol";
+import {TradeFlags} from "../libraries/TradeFlags.sol";
 import {ClearingHouse, ClearingHouseBase} from "./ClearingHouse.sol";
 
 /// @title PositionSettlement
@@ -26,7 +27,7 @@ library PositionSettlement {
     /// @param nonce As signed.
     /// @param validTo As signed.
     /// @param marketIndex Index into `PositionBatch.markets` (the signed `market` is markets[marketIndex]).
-    /// @param flags bit 0: reduceOnly (as signed); bit 1: signature scheme (0 = EOA r‖s‖v, 1 = EIP-1271).
+    /// @param flags reduceOnly and signature scheme: see the bit diagram in `TradeFlags`.
     struct PositionTrade {
         address account;
         int256 sizeDelta;
@@ -43,10 +44,6 @@ library PositionSettlement {
         uint256[] prices;
         PositionTrade[] trades;
     }
-
-    uint256 internal constant FLAG_REDUCE_ONLY = 1;
-    uint256 internal constant FLAG_EIP1271 = 2;
-    uint256 internal constant FLAGS_MASK = 3;
 
     /// @notice `Batch.positions` is not a well-formed `abi.encode(PositionBatch)` head.
     error MalformedPositions();
@@ -103,7 +100,7 @@ library PositionSettlement {
     ) private returns (ClearingHouseBase.Fill memory fill) {
         PositionTrade calldata t = batch.trades[i];
         uint256 flags = t.flags;
-        if (flags > FLAGS_MASK) revert InvalidPositionFlags(i, flags);
+        if (!TradeFlags.isValidPosition(flags)) revert InvalidPositionFlags(i, flags);
         uint256 validTo = t.validTo;
         // forge-lint: disable-next-line(block-timestamp) -- expiry is defined against block time
         if (validTo < block.timestamp) revert PositionIntentExpired(i, validTo);
@@ -111,11 +108,11 @@ library PositionSettlement {
         if (idx >= batch.markets.length || idx >= batch.prices.length) revert PositionMarketIndexOutOfRange(i);
         fill.account = t.account;
         fill.sizeDelta = t.sizeDelta;
-        fill.reduceOnly = flags & FLAG_REDUCE_ONLY != 0;
+        fill.reduceOnly = TradeFlags.isReduceOnly(flags);
         // forge-lint: disable-next-line(unsafe-typecast) -- idx < markets.length <= what a uint8 index addresses
         fill.marketIndex = uint8(idx);
         bytes32 digest = _digest(t, batch.markets[idx], fill.reduceOnly, separator);
-        if (flags & FLAG_EIP1271 == 0) {
+        if (!TradeFlags.isPositionEip1271(flags)) {
             SignatureChecker.verifyEoa(digest, fill.account, t.signature);
         } else {
             SignatureChecker.verifyEip1271(digest, fill.account, t.signature);

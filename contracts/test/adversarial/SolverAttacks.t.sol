@@ -9,8 +9,8 @@ import {AdversarialBase} from "./AdversarialBase.sol";
 import {AttackerHelper} from "./AdversaryMocks.sol";
 
 /// @notice Regression tests, one per audit finding in which a bonded solver (anyone can bond) is
-/// the attacker. Each builds the concrete attack and asserts that it FAILS: on the contracts
-/// before the fix they fail (the attack works), after it they pass.
+/// the attacker. Each builds the concrete attack and asserts that it FAILS, so a contract that
+/// lacks the protection fails the test (the attack works there).
 contract SolverAttacksTest is AdversarialBase {
     function _settleAsAttacker(Settlement.Interaction[] memory its) internal returns (bool ok, bytes memory ret) {
         Settlement.Batch memory b;

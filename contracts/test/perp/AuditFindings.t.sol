@@ -26,8 +26,8 @@ contract AuditFindingsTest is CollateralTestBase {
 
     // ------------------------------------------------------------ finding 3: funding a solver sets
 
-    /// A position leg naming a market with a chosen price and no fills used to reset the funding
-    /// rate to the cap. A market that did not trade now leaves funding as it was.
+    /// A position leg may name a market at a price of the solver's choosing with no fills. Such a
+    /// batch says nothing about the market's price, so funding must stay as it was.
     function test_finding3_marketWithoutFills_leavesFundingAlone() public {
         _deposit(alice, 10_000e18);
         _deposit(bob, 10_000e18);
@@ -39,7 +39,7 @@ contract AuditFindingsTest is CollateralTestBase {
     }
 
     /// A solver's own small trade at the edge of the deviation band (5%, wider than the 1% funding
-    /// cap) used to set funding to the cap. Funding now follows a premium weighted by the time each
+    /// cap) must not set funding to the cap. Funding follows a premium weighted by the time each
     /// batch stands for and by its share of the open interest: two seconds after an honest batch at
     /// the oracle price, a 0.1 ETH self-trade in a 10 ETH market moves it by a negligible amount.
     function test_finding3_selfTradeAtBandEdge_barelyMovesFunding() public {
@@ -72,10 +72,9 @@ contract AuditFindingsTest is CollateralTestBase {
 
     // ------------------------------------------------------------ finding 4: stale profit backs risk
 
-    /// Alice's ETH long is 1,000 in profit when the ETH feed goes stale. The old batch check valued
-    /// the stale market at its last price, so that unverifiable profit backed a new BTC position
-    /// (initial margin 600 on top of ETH's 400) on 400 of deposit. A stale market's PnL now counts
-    /// at most zero, and the BTC fill is refused.
+    /// Alice's ETH long is 1,000 in profit when the ETH feed goes stale. Valued at the last price,
+    /// that unverifiable profit would back a new BTC position (initial margin 600 on top of ETH's
+    /// 400) on 400 of deposit. A stale market's PnL counts at most zero, so the BTC fill is refused.
     function test_finding4_stalePnl_doesNotBackNewRisk() public {
         _deposit(alice, 400e18);
         _deposit(bob, 100_000e18);
@@ -114,8 +113,9 @@ contract AuditFindingsTest is CollateralTestBase {
 
     // ------------------------------------------------------------ finding 6: ADL victims
 
-    /// Anyone could call `autoDeleverage` and list only the counterparties it chose. Only the
-    /// governance-appointed deleverager may now call it, and the module refuses a direct call.
+    /// Whoever calls `autoDeleverage` lists the counterparties, so a caller chosen by nobody could
+    /// leave out the most profitable traders and pick its victims. Only the governance-appointed
+    /// deleverager may call it, and the module refuses a direct call.
     function test_finding6_adl_onlyTheDeleverager() public {
         vm.prank(carol);
         vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.NotDeleverager.selector, carol));
@@ -129,8 +129,8 @@ contract AuditFindingsTest is CollateralTestBase {
 
     // ------------------------------------------------------------ finding 7: lagging feeds, third parties
 
-    /// `depositCollateral` credits the caller only: a third party can no longer attach a token
-    /// (say one whose feed lags) to someone else's account.
+    /// `depositCollateral` credits the caller only, so a third party cannot attach a token (say one
+    /// whose feed lags) to someone else's account.
     function test_finding7_depositCollateral_creditsOnlyTheCaller() public {
         _depositToken(weth, carol, 1e18);
         assertEq(vault.balanceOf(carol, address(weth)), 1e18);
@@ -139,9 +139,9 @@ contract AuditFindingsTest is CollateralTestBase {
 
     // ------------------------------------------------------------ finding 8: liquidating the bankrupt
 
-    /// A bankrupt account's liquidation used to pay the liquidator nothing (the account cannot pay
-    /// the penalty), so nobody had a reason to close the accounts that cost the fund most. The fund
-    /// now pays the liquidator's share of the penalty, as far as the fund reaches.
+    /// A bankrupt account cannot pay the penalty; were the liquidator paid only from the account,
+    /// nobody would have a reason to close the accounts that cost the fund most. The fund pays the
+    /// liquidator's share of the penalty, as far as the fund reaches.
     function test_finding8_bankruptLiquidation_paysTheLiquidator() public {
         _deposit(alice, 1006e18);
         _deposit(bob, 100_000e18);

@@ -3,8 +3,10 @@ pragma solidity ^0.8.28;
 
 import {Test, console2} from "forge-std/Test.sol";
 import {StdInvariant} from "forge-std/StdInvariant.sol";
-import {ClearingHouse, ClearingHouseBase, ICollateralVault} from "../../src/perp/ClearingHouse.sol";
-import {CollateralVault, IClearingHouseMargin} from "../../src/perp/CollateralVault.sol";
+import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
+import {ICollateralVault} from "../../src/interfaces/ICollateralVault.sol";
+import {CollateralVault} from "../../src/perp/CollateralVault.sol";
+import {IClearingHouseMargin} from "../../src/interfaces/IClearingHouseMargin.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {MintableERC20} from "../utils/Tokens.sol";
 import {PerpMath, Position} from "../../src/perp/PerpMath.sol";

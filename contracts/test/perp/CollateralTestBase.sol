@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {CollateralVault, IClearingHouseMargin} from "../../src/perp/CollateralVault.sol";
-import {ICollateralVault} from "../../src/perp/ClearingHouse.sol";
+import {CollateralVault} from "../../src/perp/CollateralVault.sol";
+import {IClearingHouseMargin} from "../../src/interfaces/IClearingHouseMargin.sol";
+import {ICollateralVault} from "../../src/interfaces/ICollateralVault.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {MintableERC20} from "../utils/Tokens.sol";
 import {PerpTestBase} from "./PerpTestBase.sol";

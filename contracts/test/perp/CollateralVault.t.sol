@@ -2,7 +2,8 @@
 pragma solidity ^0.8.28;
 
 import {console2} from "forge-std/Test.sol";
-import {ClearingHouse, ClearingHouseBase, ICollateralVault} from "../../src/perp/ClearingHouse.sol";
+import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
+import {ICollateralVault} from "../../src/interfaces/ICollateralVault.sol";
 import {CollateralVault} from "../../src/perp/CollateralVault.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {OracleAdapter} from "../../src/perp/OracleAdapter.sol";
@@ -182,11 +183,11 @@ contract CollateralVaultTest is CollateralTestBase {
         _trade(ETH, 3000e18, alice, bob, 0.1e18);
     }
 
-    /// Audit finding 7: a lagging collateral feed used to revert the whole liquidation
-    /// (`OracleStale`), so an account could shield itself by holding a token whose feed lags. Now
-    /// the stale WETH counts zero: alice (equity -6) is closed out, the WETH is not sold (it cannot
-    /// be priced) and stays hers, and the fund's 12 of fees goes to the liquidator's reward, so the
-    /// 6 of bad debt is left uncovered.
+    /// Audit finding 7: were a lagging collateral feed to revert the whole liquidation
+    /// (`OracleStale`), an account could shield itself by holding a token whose feed lags. The
+    /// stale WETH counts zero instead: alice (equity -6) is closed out, the WETH is not sold (it
+    /// cannot be priced) and stays hers, and the fund's 12 of fees goes to the liquidator's
+    /// reward, so the 6 of bad debt is left uncovered.
     function test_liquidation_staleCollateralFeed_valuesItAtZero() public {
         _wethBackedLong();
         _deposit(keeper, 100_000e18);

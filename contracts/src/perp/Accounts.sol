@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {OracleAdapter} from "./OracleAdapter.sol";
+import {PerpMath, Position} from "./PerpMath.sol";
+import {ClearingHouseBase, ACCOUNT_MARKETS_LIMIT, PRICE_LIMIT} from "./ClearingHouseBase.sol";
+
+/// @title Accounts
+/// @notice The position and margin steps that trading (`ClearingHouse.settlePositions`),
+/// liquidation (`Liquidation`) and auto-deleveraging (`Deleverage`) share, over the clearing
+/// house's books (`ClearingHouseBase.State`): applying a fill, settling and accruing funding,
+/// valuing an account, reading a mark, selling extra collateral. Internal functions, so they run in
+/// the clearing house's context (or its delegatecalled module's, which shares its storage layout)
+/// and emit its events.
+library Accounts {
+    using PerpMath for Position;
+
+    int256 private constant WAD = 1e18;
+
+    // ------------------------------------------------------------------ positions
+
+    /// @dev Applies a fill to a funding-settled position, keeps the account's market list and the
+    /// market's long open interest (in `mk`, written back by the caller) current.
+    function fill(
+        ClearingHouseBase.State storage self,
+        address account,
+        uint32 id,
+        Position storage p,
+        int256 delta,
+        int256 price,
+        ClearingHouseBase.Market memory mk
+    ) internal returns (int256 realised) {
+        int256 size = p.size;
+        (int256 newSize, int256 newOpen, int256 r) = PerpMath.applyFill(size, p.openNotional, delta, price);
+        realised = r;
+        p.size = newSize;
+        p.openNotional = newOpen;
+        // forge-lint: disable-next-line(unsafe-typecast) -- sizes are bounded by MAX_SIZE sums
+        mk.openInterest = mk.openInterest + (newSize > 0 ? uint256(newSize) : 0) - (size > 0 ? uint256(size) : 0);
+        if (size == 0) {
+            uint32[] storage list = self.accountMarkets[account];
+            if (list.length >= ACCOUNT_MARKETS_LIMIT) revert ClearingHouseBase.TooManyMarkets(account);
+            list.push(id);
+        } else if (newSize == 0) {
+            _removeMarket(self, account, id);
+        }
+    }
+
+    /// @dev A liquidation or ADL leg: fill at mark without fee, realised PnL to collateral, event.
+    function transferFill(
+        ClearingHouseBase.State storage self,
+        address account,
+        uint32 id,
+        Position storage p,
+        int256 delta,
+        int256 mark,
+        ClearingHouseBase.Market memory mm
+    ) internal returns (int256 realised) {
+        realised = fill(self, account, id, p, delta, mark, mm);
+        self.collateral[account] += realised;
+        // forge-lint: disable-next-line(unsafe-typecast) -- mark > 0
+        emit ClearingHouseBase.PositionChanged(account, id, delta, uint256(mark), p.size, p.openNotional, realised, 0);
+    }
+
+    /// @dev Moves the position's pending funding from collateral to the insurance fund (the
+    /// funding float); returns the amount paid.
+    function settleFunding(ClearingHouseBase.State storage self, address account, Position storage p, int256 index)
+        internal
+        returns (int256 paid)
+    {
+        int256 last = p.fundingIndex;
+        if (last == index) return 0;
+        p.fundingIndex = index;
+        if (p.size == 0) return 0;
+        paid = PerpMath.mulDivCeil(p.size, index - last, WAD);
+        self.collateral[account] -= paid;
+    }
+
+    function _removeMarket(ClearingHouseBase.State storage self, address account, uint32 id) private {
+        uint32[] storage list = self.accountMarkets[account];
+        uint256 n = list.length;
+        for (uint256 i; i < n; ++i) {
+            if (list[i] == id) {
+                list[i] = list[n - 1];
+                list.pop();
+                return;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ markets
+
+    /// @dev Accrues the market's funding index to now.
+    function accrue(ClearingHouseBase.Market storage mk) internal {
+        uint64 last = mk.lastFundingTime;
+        // forge-lint: disable-next-line(block-timestamp) -- funding accrues per second of block time
+        if (last == block.timestamp) return;
+        mk.fundingIndex = indexNow(mk);
+        mk.lastFundingTime = uint64(block.timestamp);
+    }
+
+    /// @dev The market's funding index accrued to now, without writing it.
+    function indexNow(ClearingHouseBase.Market storage mk) internal view returns (int256) {
+        return mk.fundingIndex + mk.fundingPerSecond * int256(block.timestamp - mk.lastFundingTime);
+    }
+
+    /// @dev The oracle mark and whether it is fresh; `strict` reverts `OracleStale` unless fresh.
+    function oracleMark(ClearingHouseBase.Market storage mk, uint32 id, bool strict) internal view returns (int256, bool fresh) {
+        uint256 price;
+        uint256 updatedAt;
+        (price, fresh, updatedAt) = OracleAdapter.read(mk.oracle);
+        if (strict && !fresh) revert OracleAdapter.OracleStale(address(mk.oracle.feed), updatedAt);
+        if (price == 0 || price > PRICE_LIMIT) revert ClearingHouseBase.UnpricedMarket(id);
+        // forge-lint: disable-next-line(unsafe-typecast) -- 0 < price <= PRICE_LIMIT = 1e36 was just checked
+        return (int256(price), fresh);
+    }
+
+    // ------------------------------------------------------------------ margin
+
+    /// @dev Sums over the account's markets. `strict` reverts on a stale oracle (withdrawals).
+    /// Otherwise (batch margin checks, liquidations) nothing stale counts in the account's favour:
+    /// a stale market's unrealised PnL counts at most zero (its requirement at the last price), and
+    /// extra collateral with a stale feed counts zero, so profit nobody can currently check never
+    /// backs new risk, and a lagging feed never shields an account from liquidation.
+    function health(ClearingHouseBase.State storage self, address account, bool strict)
+        internal
+        view
+        returns (int256 equity, int256 initial, int256 maintenance, int256 totalNotional)
+    {
+        equity = self.collateral[account];
+        ICollateralVault vault = self.collateralVault;
+        if (address(vault) != address(0)) equity += vault.value(account, strict);
+        uint32[] storage list = self.accountMarkets[account];
+        for (uint256 i; i < list.length; ++i) {
+            (int256 value, int256 notionalValue, int256 im, int256 mm) = _positionHealth(self, account, list[i], strict);
+            equity += value;
+            totalNotional += notionalValue;
+            initial += im;
+            maintenance += mm;
+        }
+    }
+
+    /// @dev Reverts `InsufficientMargin` unless the account's equity covers its initial requirement.
+    function requireInitialMargin(ClearingHouseBase.State storage self, address account, bool strict) internal view {
+        (int256 equity, int256 initial,,) = health(self, account, strict);
+        if (equity < initial) revert ClearingHouseBase.InsufficientMargin(account, equity, initial);
+    }
+
+    /// @dev One position's contribution to equity (unrealised PnL, at most zero on a stale mark,
+    /// less pending funding), its notional at the mark, and its initial and maintenance requirements.
+    function _positionHealth(ClearingHouseBase.State storage self, address account, uint32 id, bool strict)
+        private
+        view
+        returns (int256 value, int256 notionalValue, int256 im, int256 mm)
+    {
+        ClearingHouseBase.Market storage mk = self.markets[id];
+        (int256 mark, bool fresh) = oracleMark(mk, id, strict);
+        Position memory p = self.positions[account][id];
+        value = p.unrealisedPnl(mark);
+        if (!fresh && value > 0) value = 0;
+        value -= p.pendingFunding(indexNow(mk));
+        notionalValue = PerpMath.notional(p.size, mark);
+        im = PerpMath.mulDivCeil(notionalValue, int256(uint256(mk.config.initialMarginFraction)), WAD);
+        mm = PerpMath.mulDivCeil(notionalValue, int256(uint256(mk.config.maintenanceMarginFraction)), WAD);
+    }
+
+    // ------------------------------------------------------------------ extra collateral
+
+    /// @dev The vault's `seize` (0 without a vault): the stablecoin value of the extra collateral
+    /// sold to the insurance fund; the caller credits the account and debits the fund.
+    function seize(ClearingHouseBase.State storage self, address account, int256 need) internal returns (int256) {
+        ICollateralVault vault = self.collateralVault;
+        return address(vault) == address(0) ? int256(0) : vault.seize(account, need);
+    }
+}

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {PerpMath, Position} from "./PerpMath.sol";
+import {ClearingHouseBase} from "./ClearingHouseBase.sol";
+import {Accounts} from "./Accounts.sol";
+
+/// @title Liquidation
+/// @notice Liquidation of a margin account over the clearing house's books
+/// (`ClearingHouseBase.State`); `ClearingHouse.liquidate` is its entry point.
+///
+/// An account whose equity is below maintenance, valued as in batch checks (a stale market's profit
+/// and stale extra collateral count nothing), hands the liquidator the fraction
+/// `PerpMath.liquidationFraction` of every position whose oracle is fresh, at that mark: the
+/// smallest fraction that brings it back to halfway between maintenance and initial margin, or all
+/// of it when no partial close gets there. Positions in stale markets stay with the account, so one
+/// lagging feed never blocks a liquidation. The account pays a penalty on the closed notional,
+/// split between the liquidator and the insurance fund.
+///
+/// A fully closed account whose stablecoin does not cover the penalty first sells its extra
+/// collateral (fresh feeds only) to the insurance fund at the haircut price
+/// (`CollateralVault.seize`). If its stablecoin is still negative it is reset to zero and the
+/// insurance fund pays the difference (bad debt, booked covered up to what the fund held) and the
+/// liquidator's share of the unpaid penalty, as far as the fund reaches. The liquidator must meet
+/// initial margin afterwards.
+library Liquidation {
+    int256 private constant WAD = 1e18;
+
+    /// @notice Liquidates `account` in favour of `liquidator` (see the library docs) and emits
+    /// `Liquidated`. Reverts `NotLiquidatable` unless equity < maintenance, `OracleStale(market)`
+    /// when no market of the account has a fresh oracle, `InsufficientMargin` when the liquidator
+    /// ends below initial margin.
+    /// @param penaltyFraction Penalty on the closed notional (1e18 fraction).
+    /// @param liquidatorShare The liquidator's share of the penalty (1e18 fraction).
+    /// @return fraction The fraction of each position closed (1e18 = all).
+    function liquidate(
+        ClearingHouseBase.State storage self,
+        address account,
+        address liquidator,
+        int256 penaltyFraction,
+        int256 liquidatorShare
+    ) internal returns (uint256 fraction) {
+        int256 f = _fractionOf(self, account, penaltyFraction);
+        // forge-lint: disable-next-line(unsafe-typecast) -- 0 < f <= WAD
+        fraction = uint256(f);
+        (int256 penalty, int256 reward, int256 badDebt) =
+            _liquidatePositions(self, account, liquidator, f, penaltyFraction, liquidatorShare);
+        Accounts.requireInitialMargin(self, liquidator, false);
+        emit ClearingHouseBase.Liquidated(account, liquidator, fraction, penalty, reward, badDebt);
+    }
+
+    /// @dev Accrues the account's markets, reverts `NotLiquidatable` unless equity < maintenance,
+    /// and returns the fraction to close.
+    function _fractionOf(ClearingHouseBase.State storage self, address account, int256 penaltyFraction)
+        private
+        returns (int256)
+    {
+        uint32[] storage ids = self.accountMarkets[account];
+        uint256 n = ids.length;
+        for (uint256 i; i < n; ++i) {
+            Accounts.accrue(self.markets[ids[i]]);
+        }
+        (int256 equity, int256 initial, int256 maintenance, int256 totalNotional) = Accounts.health(self, account, false);
+        if (equity >= maintenance) revert ClearingHouseBase.NotLiquidatable(account, equity, maintenance);
+        return PerpMath.liquidationFraction(equity, maintenance, initial, totalNotional, penaltyFraction);
+    }
+
+    /// @dev Transfers the fraction f of every position in a market with a fresh oracle, charges the
+    /// penalty, pays the liquidator, absorbs bad debt.
+    function _liquidatePositions(
+        ClearingHouseBase.State storage self,
+        address account,
+        address liquidator,
+        int256 f,
+        int256 penaltyFraction,
+        int256 liquidatorShare
+    ) private returns (int256 penalty, int256 reward, int256 badDebt) {
+        penalty = _closePositions(self, account, liquidator, f, penaltyFraction);
+
+        int256 remaining = self.collateral[account];
+        bool closedAll = self.accountMarkets[account].length == 0;
+        int256 insuranceDelta;
+        // A fully closed account whose stablecoin does not cover the penalty sells its extra
+        // collateral to the insurance fund at the strict haircut price, as much as needed.
+        if (closedAll && remaining < penalty) {
+            int256 bought = Accounts.seize(self, account, penalty - remaining);
+            remaining += bought;
+            insuranceDelta = -bought;
+        }
+        // The liquidator's reward is its share of the whole penalty, even when the account cannot
+        // pay it (a bankrupt account): the insurance fund pays what the account does not, as far as
+        // the fund reaches, so bankrupt accounts, the ones that cost the fund most while open, are
+        // still worth liquidating. A partial liquidation leaves equity above the penalty by
+        // construction of the fraction; a full one takes what collateral is left, up to the penalty.
+        reward = PerpMath.mulDivFloor(penalty, liquidatorShare, WAD);
+        if (closedAll && penalty > remaining) {
+            penalty = remaining > 0 ? remaining : int256(0);
+            int256 fund = self.insuranceFund + insuranceDelta;
+            int256 payable_ = penalty + (fund > 0 ? fund : int256(0));
+            if (reward > payable_) reward = payable_;
+        }
+        remaining -= penalty;
+        self.collateral[liquidator] += reward;
+        insuranceDelta += penalty - reward;
+
+        if (closedAll && remaining < 0) {
+            badDebt = -remaining;
+            remaining = 0;
+            _recordBadDebt(self, badDebt, self.insuranceFund + insuranceDelta);
+            insuranceDelta -= badDebt;
+        }
+        self.collateral[account] = remaining;
+        self.insuranceFund += insuranceDelta;
+    }
+
+    /// @dev The position transfers of a liquidation, in every market with a fresh oracle; returns
+    /// the penalty on the closed notional. Reverts `OracleStale` when every market is stale.
+    function _closePositions(
+        ClearingHouseBase.State storage self,
+        address account,
+        address liquidator,
+        int256 f,
+        int256 penaltyFraction
+    ) private returns (int256 penalty) {
+        uint32[] memory ids = self.accountMarkets[account];
+        int256 floatDelta;
+        bool closedAny;
+        for (uint256 i; i < ids.length; ++i) {
+            (int256 closedNotional, int256 fl, bool closed) = _liquidateMarket(self, account, liquidator, ids[i], f);
+            penalty += PerpMath.mulDivCeil(closedNotional, penaltyFraction, WAD);
+            floatDelta += fl;
+            closedAny = closedAny || closed;
+        }
+        if (!closedAny && ids.length != 0) revert ClearingHouseBase.OracleStale(ids[0]);
+        self.pnlFloat += floatDelta;
+    }
+
+    /// @dev Books `badDebt` as covered up to what the insurance fund held (`available`), the rest uncovered.
+    function _recordBadDebt(ClearingHouseBase.State storage self, int256 badDebt, int256 available) private {
+        // forge-lint: disable-next-line(unsafe-typecast) -- badDebt > 0
+        uint256 bad = uint256(badDebt);
+        if (available >= badDebt) {
+            self.badDebtCovered += bad;
+        } else {
+            // forge-lint: disable-next-line(unsafe-typecast) -- available < badDebt, the difference is > 0
+            uint256 uncovered = available > 0 ? uint256(badDebt - available) : bad;
+            self.badDebtUncovered += uncovered;
+            self.badDebtCovered += bad - uncovered;
+        }
+    }
+
+    /// @dev Transfers the fraction f of `account`'s position in market `id` to the liquidator at
+    /// the oracle mark, if it is fresh (else nothing, `closed` false). Returns the notional closed
+    /// (the caller charges the penalty on it, rounded up market by market) and what the PnL float
+    /// gains (funding paid minus realised PnL).
+    function _liquidateMarket(
+        ClearingHouseBase.State storage self,
+        address account,
+        address liquidator,
+        uint32 id,
+        int256 f
+    ) private returns (int256 closedNotional, int256 floatDelta, bool closed) {
+        ClearingHouseBase.Market storage mk = self.markets[id];
+        int256 mark;
+        {
+            bool fresh;
+            (mark, fresh) = Accounts.oracleMark(mk, id, false);
+            if (!fresh) return (0, 0, false);
+        }
+        closed = true;
+        Position storage p = self.positions[account][id];
+        Position storage q = self.positions[liquidator][id];
+        floatDelta = Accounts.settleFunding(self, account, p, mk.fundingIndex)
+            + Accounts.settleFunding(self, liquidator, q, mk.fundingIndex);
+        int256 closeSize = f == WAD ? p.size : _scaleUp(p.size, f);
+        ClearingHouseBase.Market memory mm = mk;
+        floatDelta -= Accounts.transferFill(self, account, id, p, -closeSize, mark, mm);
+        floatDelta -= Accounts.transferFill(self, liquidator, id, q, closeSize, mark, mm);
+        mk.openInterest = mm.openInterest;
+        closedNotional = PerpMath.notional(closeSize, mark);
+    }
+
+    /// @dev ceil(|size| * f) with size's sign, capped at |size|.
+    function _scaleUp(int256 size, int256 f) private pure returns (int256) {
+        int256 a = PerpMath.mulDivCeil(PerpMath.abs(size), f, WAD);
+        int256 absSize = PerpMath.abs(size);
+        if (a > absSize) a = absSize;
+        return size > 0 ? a : -a;
+    }
+}
