@@ -3,8 +3,8 @@
 import { ConfigError, parseCli } from './config.ts';
 import { createLogger } from './log.ts';
 import { IntentNode } from './node.ts';
-import { AuctionClock } from './auction.ts';
-import { ChainWatcher } from './watcher.ts';
+import { AuctionClock } from './auction/clock.ts';
+import { ChainWatcher } from './chain/watcher.ts';
 
 async function main(): Promise<void> {
   let config;

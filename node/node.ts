@@ -10,23 +10,23 @@ import type { SignedIntent } from '../protocol/intent.ts';
 import { nativeRecoverer } from '../protocol/recover-native.ts';
 import { nobleRecoverer, type Recoverer } from '../protocol/signature.ts';
 import { cancelsTopic, intentsTopic, solutionsTopic } from '../protocol/topics.ts';
-import { ViemChainChecker, type ChainChecker } from './chain.ts';
+import { ViemChainChecker, type ChainChecker } from './chain/checker.ts';
 import type { NodeConfig } from './config.ts';
-import { createHost, type Host } from './host.ts';
+import { createHost, type Host } from './gossip/host.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type NodeMetrics } from './metrics.ts';
-import { loadOrCreatePeerKey } from './peer-key.ts';
-import { IntentPool } from './pool.ts';
-import { FairQueue } from './queue.ts';
-import { IntentValidator, type Outcome } from './validate.ts';
-import { createApi, listen, type AuctionView } from './api.ts';
-import { installSync } from './sync.ts';
-import { fastRecoverer } from './fast-hash.ts';
+import { loadOrCreatePeerKey } from './gossip/peer-key.ts';
+import { IntentPool } from './pool/pool.ts';
+import { FairQueue } from './pool/fair-queue.ts';
+import { IntentValidator, type Outcome } from './pool/validator.ts';
+import { createApi, listen, type AuctionView } from './api/server.ts';
+import { installSync } from './gossip/sync.ts';
+import { fastRecoverer } from './verify/fast-hash.ts';
 import { decodeCancel, encodeCancel, recoverCanceller } from '../protocol/cancel.ts';
 import { describeError } from '../protocol/result.ts';
-import { isFinal } from './pool.ts';
-import { WorkerVerifier } from './verify-workers.ts';
-import { PeerBudget } from './peer-budget.ts';
+import { isFinal } from './pool/pool.ts';
+import { WorkerVerifier } from './verify/workers.ts';
+import { PeerBudget } from './gossip/peer-budget.ts';
 import type { Server } from 'node:http';
 
 export type NodeDeps = {
@@ -301,7 +301,7 @@ export class IntentNode {
    * cancel is kept (`c:<digest>`) so the intent-sync responder can hand it to peers that missed the
    * gossip; `publish` (default when signed) tells the network.
    */
-  async cancel(digest: Hex, signature?: Hex, o: { publish?: boolean } = {}): Promise<import('./pool.ts').PoolRecord | undefined> {
+  async cancel(digest: Hex, signature?: Hex, o: { publish?: boolean } = {}): Promise<import('./pool/pool.ts').PoolRecord | undefined> {
     const rec = await this.pool.update(digest, 'cancelled');
     if (rec && signature) await this.pool.db.put(`${CANCEL_KEY}${digest.toLowerCase()}`, signature);
     // Tell the network (after the durable write), so other pools drop it from their auctions too.

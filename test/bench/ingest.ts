@@ -16,12 +16,12 @@ import { nativeRecoverer } from '../../protocol/recover-native.ts';
 import { nobleRecoverer, parseEoaSignature, privateKeyToAddress, type Recoverer } from '../../protocol/signature.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import { silentLogger } from '../../node/log.ts';
-import { IntentPool } from '../../node/pool.ts';
-import { FairQueue } from '../../node/queue.ts';
+import { IntentPool } from '../../node/pool/pool.ts';
+import { FairQueue } from '../../node/pool/fair-queue.ts';
 import { tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
-import { IntentValidator } from '../../node/validate.ts';
-import { WorkerVerifier } from '../../node/verify-workers.ts';
-import { fastRecoverer } from '../../node/fast-hash.ts';
+import { IntentValidator } from '../../node/pool/validator.ts';
+import { WorkerVerifier } from '../../node/verify/workers.ts';
+import { fastRecoverer } from '../../node/verify/fast-hash.ts';
 
 const N = Number(process.env.BENCH_INTENTS ?? 20_000);
 const OWNERS = 200;

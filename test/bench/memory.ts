@@ -17,7 +17,7 @@ import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
 import { privateKeyToAddress } from '../../protocol/signature.ts';
-import { AuctionClock } from '../../node/auction.ts';
+import { AuctionClock } from '../../node/auction/clock.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey } from '../helpers/node.ts';

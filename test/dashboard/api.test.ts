@@ -3,7 +3,7 @@
 // chain-backed parts say why they are unavailable instead of failing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedIntentToJson } from '../../protocol/json.ts';
-import { AuctionClock } from '../../node/auction.ts';
+import { AuctionClock } from '../../node/auction/clock.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey } from '../helpers/node.ts';

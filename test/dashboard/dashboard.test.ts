@@ -29,11 +29,11 @@ import { signSwapIntent } from '../../contracts/client/settlement.ts';
 import { devnetPoolSpecs } from '../../contracts/deploy/solverFixtures.ts';
 import type { PositionIntent, SwapIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
-import { AuctionClock } from '../../node/auction.ts';
+import { AuctionClock } from '../../node/auction/clock.ts';
 import { createLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { tempDir, testConfig } from '../helpers/node.ts';
-import { ChainWatcher } from '../../node/watcher.ts';
+import { ChainWatcher } from '../../node/chain/watcher.ts';
 import { SolverProcess } from '../../solver/run.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');

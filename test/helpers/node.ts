@@ -9,7 +9,7 @@ import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { encodeSignedSolution, encodeSolutionBody, solutionDigest, type Solution } from '../../protocol/solution.ts';
 import { privateKeyToAddress, signDigest } from '../../protocol/signature.ts';
 import { resolveConfig, type NodeConfig } from '../../node/config.ts';
-import { hexId } from '../../node/host.ts';
+import { hexId } from '../../node/gossip/host.ts';
 
 export const TEST_CHAIN_ID = 31337;
 export const TEST_SETTLEMENT: Address = '0x5e77e5e77e5e77e5e77e5e77e5e77e5e77e5e77e';

@@ -8,7 +8,7 @@ import type { Address, Hex } from 'viem';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
-import { AuctionClock } from '../../node/auction.ts';
+import { AuctionClock } from '../../node/auction/clock.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, signTestSolution, tempDir, testConfig, testKey } from '../helpers/node.ts';

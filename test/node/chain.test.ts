@@ -17,7 +17,7 @@ import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { pino } from 'pino';
 import { IntentNode } from '../../node/node.ts';
 import { tempDir, testConfig } from '../helpers/node.ts';
-import { ChainWatcher } from '../../node/watcher.ts';
+import { ChainWatcher } from '../../node/chain/watcher.ts';
 
 let anvil: Anvil;
 let clients: DevnetClients;

@@ -10,7 +10,7 @@ import { toHex } from '../../protocol/bytes.ts';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { privateKeyToAddress } from '../../protocol/signature.ts';
 import { solutionHash } from '../../protocol/solution.ts';
-import { AuctionClock } from '../../node/auction.ts';
+import { AuctionClock } from '../../node/auction/clock.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, signTestSolution, tempDir, testConfig, testKey, waitFor } from '../helpers/node.ts';

@@ -22,7 +22,7 @@ import { signedIntentToJson } from '../../protocol/json.ts';
 import { signDigest } from '../../protocol/signature.ts';
 import { IntentNode } from '../../node/node.ts';
 import { tempDir, testConfig } from '../helpers/node.ts';
-import { ChainWatcher } from '../../node/watcher.ts';
+import { ChainWatcher } from '../../node/chain/watcher.ts';
 
 let anvil: Anvil;
 let clients: DevnetClients;

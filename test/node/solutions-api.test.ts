@@ -7,7 +7,7 @@ import type { Address, Hex } from 'viem';
 import { toHex } from '../../protocol/bytes.ts';
 import { signDigest, privateKeyToAddress } from '../../protocol/signature.ts';
 import { encodeSignedSolution, encodeSolutionBody, solutionDigest, solutionHash, type Solution } from '../../protocol/solution.ts';
-import { AuctionClock } from '../../node/auction.ts';
+import { AuctionClock } from '../../node/auction/clock.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor, signTestSolution } from '../helpers/node.ts';

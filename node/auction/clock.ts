@@ -18,16 +18,16 @@
 // auction, refilled from the pool on demand; at most retainAuctions finalized auctions stay in
 // memory (older ones are served from their level record).
 import type { Address, Hex } from 'viem';
-import { fromHex } from '../protocol/bytes.ts';
-import { decodeSignedIntent } from '../protocol/codec.ts';
-import type { SignedIntent } from '../protocol/intent.ts';
-import { signedIntentToJson } from '../protocol/json.ts';
-import { describeError, type ProtocolError } from '../protocol/result.ts';
-import { compareScored, PRICE_SCALE, scoreSolution, type Auction, type AuctionIntent } from '../protocol/score.ts';
-import { recoverSigner } from '../protocol/signature.ts';
-import { decodeSignedSolution, solutionDigest, solutionHash, type SignedSolution } from '../protocol/solution.ts';
-import type { IntentNode } from './node.ts';
-import type { IntentPool, PoolRecord } from './pool.ts';
+import { fromHex } from '../../protocol/bytes.ts';
+import { decodeSignedIntent } from '../../protocol/codec.ts';
+import type { SignedIntent } from '../../protocol/intent.ts';
+import { signedIntentToJson } from '../../protocol/json.ts';
+import { describeError, type ProtocolError } from '../../protocol/result.ts';
+import { compareScored, PRICE_SCALE, scoreSolution, type Auction, type AuctionIntent } from '../../protocol/score.ts';
+import { recoverSigner } from '../../protocol/signature.ts';
+import { decodeSignedSolution, solutionDigest, solutionHash, type SignedSolution } from '../../protocol/solution.ts';
+import type { IntentNode } from '../node.ts';
+import type { IntentPool, PoolRecord } from '../pool/pool.ts';
 
 export type AuctionOptions = {
   intervalMs: number;

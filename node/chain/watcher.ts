@@ -7,11 +7,11 @@
 // records of the last `keepBlocks` blocks live in the node's level database, so a restart
 // resumes where it stopped.
 import { createPublicClient, http, parseEventLogs, type Address, type Hex, type PublicClient } from 'viem';
-import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
-import { fromHex } from '../protocol/bytes.ts';
-import { decodeSignedIntent } from '../protocol/codec.ts';
-import type { IntentNode } from './node.ts';
-import type { PoolRecord } from './pool.ts';
+import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import { fromHex } from '../../protocol/bytes.ts';
+import { decodeSignedIntent } from '../../protocol/codec.ts';
+import type { IntentNode } from '../node.ts';
+import type { PoolRecord } from '../pool/pool.ts';
 
 type Cursor = { number: number; hash: Hex };
 type Undo = { hash: Hex; parentHash: Hex; before: PoolRecord[] };

@@ -1,13 +1,13 @@
 // The validation pipeline on a real level pool, inline and with worker-thread recovery: same verdicts.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeSignedIntent } from '../protocol/codec.ts';
-import { malleate } from '../protocol/signature.ts';
-import { silentLogger } from './log.ts';
+import { encodeSignedIntent } from '../../protocol/codec.ts';
+import { malleate } from '../../protocol/signature.ts';
+import { silentLogger } from '../log.ts';
 import { IntentPool } from './pool.ts';
-import { intentFactory, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../test/helpers/node.ts';
-import { IntentValidator } from './validate.ts';
-import { WorkerVerifier } from './verify-workers.ts';
+import { intentFactory, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../test/helpers/node.ts';
+import { IntentValidator } from './validator.ts';
+import { WorkerVerifier } from '../verify/workers.ts';
 
 const dirs: (() => void)[] = [];
 afterAll(() => dirs.forEach((c) => c()));

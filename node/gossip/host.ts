@@ -24,7 +24,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { hash } from 'node:crypto';
 import { createLibp2p } from 'libp2p';
 import type { Registry } from 'prom-client';
-import type { Logger } from './log.ts';
+import type { Logger } from '../log.ts';
 
 export const SCORE_THRESHOLDS: PeerScoreThresholds = {
   gossipThreshold: -10,

@@ -6,17 +6,17 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Address, Hex } from 'viem';
-import { decodeSignedIntent } from '../protocol/codec.ts';
-import { parseSignedIntentJson, signedIntentToJson } from '../protocol/json.ts';
-import { fromHex } from '../protocol/bytes.ts';
-import { describeError } from '../protocol/result.ts';
-import { recoverCanceller } from '../protocol/cancel.ts';
+import { decodeSignedIntent } from '../../protocol/codec.ts';
+import { parseSignedIntentJson, signedIntentToJson } from '../../protocol/json.ts';
+import { fromHex } from '../../protocol/bytes.ts';
+import { describeError } from '../../protocol/result.ts';
+import { recoverCanceller } from '../../protocol/cancel.ts';
 import { dashboardRoutes } from './dashboard.ts';
-import type { IntentNode } from './node.ts';
-import { isFinal, type PoolRecord } from './pool.ts';
+import type { IntentNode } from '../node.ts';
+import { isFinal, type PoolRecord } from '../pool/pool.ts';
 
 const MAX_BODY = 64 * 1024;
-const OPENAPI = readFileSync(new URL('./openapi.json', import.meta.url), 'utf8');
+const OPENAPI = readFileSync(new URL('../openapi.json', import.meta.url), 'utf8');
 
 export type SolutionOutcome = { verdict: 'accept' | 'ignore' | 'reject'; code: string; reason?: string; hash?: Hex; score?: string };
 export type AuctionView = {

@@ -6,20 +6,20 @@
 // provable: duplicates, expiry races, quota, full queues; no penalty), REJECT (provably invalid:
 // the sender should have checked; penalises its score).
 import type { Address, Hex } from 'viem';
-import { decodeSignedIntent } from '../protocol/codec.ts';
-import { intentDomain } from '../protocol/eip712.ts';
-import { domainSeparator } from '../protocol/hash.ts';
-import { intentDigestFromBytes } from './fast-hash.ts';
-import type { SignedIntent } from '../protocol/intent.ts';
-import { describeError } from '../protocol/result.ts';
-import { nobleRecoverer, recoverSigner, type Recoverer } from '../protocol/signature.ts';
-import { fromHex } from '../protocol/bytes.ts';
-import { checkIntentFields, intentOwner } from '../protocol/verify.ts';
-import type { ChainChecker } from './chain.ts';
-import type { WorkerVerifier } from './verify-workers.ts';
-import { hexId } from './host.ts';
-import type { Logger } from './log.ts';
-import type { NodeMetrics } from './metrics.ts';
+import { decodeSignedIntent } from '../../protocol/codec.ts';
+import { intentDomain } from '../../protocol/eip712.ts';
+import { domainSeparator } from '../../protocol/hash.ts';
+import { intentDigestFromBytes } from '../verify/fast-hash.ts';
+import type { SignedIntent } from '../../protocol/intent.ts';
+import { describeError } from '../../protocol/result.ts';
+import { nobleRecoverer, recoverSigner, type Recoverer } from '../../protocol/signature.ts';
+import { fromHex } from '../../protocol/bytes.ts';
+import { checkIntentFields, intentOwner } from '../../protocol/verify.ts';
+import type { ChainChecker } from '../chain/checker.ts';
+import type { WorkerVerifier } from '../verify/workers.ts';
+import { hexId } from '../gossip/host.ts';
+import type { Logger } from '../log.ts';
+import type { NodeMetrics } from '../metrics.ts';
 import { isFinal, type IntentPool, type PoolRecord } from './pool.ts';
 
 export type Verdict = 'accept' | 'ignore' | 'reject';

@@ -24,12 +24,12 @@
 // the 0xCC tag cannot be an intent frame.)
 import type { Connection, Stream } from '@libp2p/interface';
 import type { Hex } from 'viem';
-import { fromHex } from '../protocol/bytes.ts';
-import { decodeCancel, recoverCanceller } from '../protocol/cancel.ts';
-import { describeError } from '../protocol/result.ts';
-import { intentSyncProtocol } from '../protocol/topics.ts';
-import { CANCEL_KEY, type IntentNode } from './node.ts';
-import { isLive } from './pool.ts';
+import { fromHex } from '../../protocol/bytes.ts';
+import { decodeCancel, recoverCanceller } from '../../protocol/cancel.ts';
+import { describeError } from '../../protocol/result.ts';
+import { intentSyncProtocol } from '../../protocol/topics.ts';
+import { CANCEL_KEY, type IntentNode } from '../node.ts';
+import { isLive } from '../pool/pool.ts';
 
 /** First byte of a cancel frame. */
 export const CANCEL_FRAME_TAG = 0xcc;

@@ -5,9 +5,9 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { POSITION_INTENT_TYPEHASH, SWAP_INTENT_TYPEHASH } from '../protocol/hash.ts';
-import { nativeRecoverer } from '../protocol/recover-native.ts';
-import type { Recoverer } from '../protocol/signature.ts';
+import { POSITION_INTENT_TYPEHASH, SWAP_INTENT_TYPEHASH } from '../../protocol/hash.ts';
+import { nativeRecoverer } from '../../protocol/recover-native.ts';
+import type { Recoverer } from '../../protocol/signature.ts';
 
 type KeccakState = { initialize(rate: number, capacity: number): void; absorb(b: Buffer): void; absorbLastFewBits(bits: number): void; squeeze(n: number): Buffer };
 

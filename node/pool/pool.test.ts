@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Address, Hex } from 'viem';
 import { IntentPool, type PoolRecord } from './pool.ts';
-import { tempDir } from '../test/helpers/node.ts';
+import { tempDir } from '../../test/helpers/node.ts';
 
 const dirs: (() => void)[] = [];
 afterAll(() => dirs.forEach((c) => c()));

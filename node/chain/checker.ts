@@ -5,12 +5,12 @@
 // checker says `unavailable` (validation degrades to off-chain checks), logs the transition once,
 // sets node_chain_check_degraded, and recovers on the next successful call.
 import { createPublicClient, erc20Abi, http, type Address, type Hex, type PublicClient } from 'viem';
-import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
-import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
-import { mulDivCeil, notional, WAD } from '../protocol/margin.ts';
-import type { SignedIntent } from '../protocol/intent.ts';
-import type { Logger } from './log.ts';
-import type { NodeMetrics } from './metrics.ts';
+import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
+import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import { mulDivCeil, notional, WAD } from '../../protocol/margin.ts';
+import type { SignedIntent } from '../../protocol/intent.ts';
+import type { Logger } from '../log.ts';
+import type { NodeMetrics } from '../metrics.ts';
 
 export type ChainCheck =
   | { status: 'ok' }

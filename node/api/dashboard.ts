@@ -15,14 +15,14 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPublicClient, http, parseAbi, parseEventLogs, zeroAddress, type Address, type Hex, type PublicClient } from 'viem';
-import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
-import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
-import { fromHex } from '../protocol/bytes.ts';
-import { decodeSignedIntent } from '../protocol/codec.ts';
-import type { AuctionView } from './api.ts';
-import type { RankedSolution, SolverRecord } from './auction.ts';
-import type { IntentNode } from './node.ts';
-import type { PoolRecord } from './pool.ts';
+import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
+import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import { fromHex } from '../../protocol/bytes.ts';
+import { decodeSignedIntent } from '../../protocol/codec.ts';
+import type { AuctionView } from './server.ts';
+import type { RankedSolution, SolverRecord } from '../auction/clock.ts';
+import type { IntentNode } from '../node.ts';
+import type { PoolRecord } from '../pool/pool.ts';
 
 type Route = { method: string; pattern: RegExp; name: string; handle: (req: IncomingMessage, res: ServerResponse, m: RegExpMatchArray) => Promise<void> };
 
