@@ -16,6 +16,7 @@ import { createHost, type Host } from './gossip/host.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type NodeMetrics } from './metrics.ts';
 import { loadOrCreatePeerKey } from './gossip/peer-key.ts';
+import { NodeDatabase } from './db/database.ts';
 import { IntentPool } from './pool/pool.ts';
 import { FairQueue } from './pool/fair-queue.ts';
 import { IntentValidator, type Outcome } from './pool/validator.ts';
@@ -24,7 +25,7 @@ import { installSync } from './gossip/sync.ts';
 import { fastRecoverer } from './verify/fast-hash.ts';
 import { decodeCancel, encodeCancel, recoverCanceller } from '../protocol/cancel.ts';
 import { describeError } from '../protocol/result.ts';
-import { isFinal } from './pool/pool.ts';
+import { isFinal, type PoolRecord } from './pool/record.ts';
 import { WorkerVerifier } from './verify/workers.ts';
 import { PeerBudget } from './gossip/peer-budget.ts';
 import type { Server } from 'node:http';
@@ -40,9 +41,6 @@ export type NodeDeps = {
   onGossipVerdict?: (topic: string, peer: string, outcome: { verdict: string; code: string; digest?: Hex }) => void;
 };
 
-/** Level key prefix of stored signed cancels: `c:<digest>` -> 65-byte signature hex. */
-export const CANCEL_KEY = 'c:';
-
 /** A peer sending this many provably invalid messages within the window is banned without waiting for its score. */
 const REJECT_BAN_COUNT = 10;
 const REJECT_WINDOW_MS = 10_000;
@@ -57,6 +55,7 @@ export class IntentNode {
   readonly config: NodeConfig;
   readonly log: Logger;
   readonly metrics: NodeMetrics;
+  readonly db: NodeDatabase;
   readonly pool: IntentPool;
   readonly queue: FairQueue;
   readonly intentsTopic: string;
@@ -85,7 +84,8 @@ export class IntentNode {
     this.deps = deps;
     this.log = deps.log;
     this.metrics = createMetrics(new Registry());
-    this.pool = new IntentPool(join(config.dataDir, 'pool'));
+    this.db = new NodeDatabase(join(config.dataDir, 'pool'));
+    this.pool = new IntentPool(this.db.intents);
     this.queue = new FairQueue({
       maxPerSource: config.validationQueuePerPeer,
       maxTotal: config.validationQueueTotal,
@@ -108,7 +108,8 @@ export class IntentNode {
 
   async start(): Promise<void> {
     const { key, created } = await loadOrCreatePeerKey(this.config.dataDir);
-    await this.pool.open();
+    await this.db.open();
+    await this.pool.load();
     this.metrics.poolLive.set(this.pool.size);
     const recoverer = this.deps.recoverer ?? fastRecoverer() ?? nativeRecoverer() ?? nobleRecoverer;
     const chain =
@@ -301,9 +302,9 @@ export class IntentNode {
    * cancel is kept (`c:<digest>`) so the intent-sync responder can hand it to peers that missed the
    * gossip; `publish` (default when signed) tells the network.
    */
-  async cancel(digest: Hex, signature?: Hex, o: { publish?: boolean } = {}): Promise<import('./pool/pool.ts').PoolRecord | undefined> {
+  async cancel(digest: Hex, signature?: Hex, o: { publish?: boolean } = {}): Promise<PoolRecord | undefined> {
     const rec = await this.pool.update(digest, 'cancelled');
-    if (rec && signature) await this.pool.db.put(`${CANCEL_KEY}${digest.toLowerCase()}`, signature);
+    if (rec && signature) await this.db.cancels.put(digest.toLowerCase() as Hex, signature);
     // Tell the network (after the durable write), so other pools drop it from their auctions too.
     if (rec && signature && o.publish !== false) this.publish(this.cancelsTopic, encodeCancel(digest, signature));
     if (rec) {
@@ -341,7 +342,7 @@ export class IntentNode {
       await new Promise<void>((r) => this.api!.close(() => r()));
     }
     await this.host?.stop();
-    await this.pool.close();
+    await this.db.close();
     await this.workers?.close();
     this.log.info({ event: 'node_stopped' });
   }

@@ -20,9 +20,9 @@ import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { fromHex } from '../../protocol/bytes.ts';
 import { decodeSignedIntent } from '../../protocol/codec.ts';
 import type { AuctionView } from './server.ts';
-import type { RankedSolution, SolverRecord } from '../auction/clock.ts';
+import type { SolverRecord } from '../db/solvers.ts';
 import type { IntentNode } from '../node.ts';
-import type { PoolRecord } from '../pool/pool.ts';
+import type { PoolRecord } from '../pool/record.ts';
 
 type Route = { method: string; pattern: RegExp; name: string; handle: (req: IncomingMessage, res: ServerResponse, m: RegExpMatchArray) => Promise<void> };
 
@@ -252,7 +252,6 @@ function intentView(rec: PoolRecord): Record<string, unknown> {
 /** The dashboard's routes, in the API's route shape. */
 export function dashboardRoutes(node: IntentNode, auctions?: AuctionView): Route[] {
   const dir = new URL('./dashboard/', import.meta.url);
-  const db = node.pool.db;
   const chain = node.config.rpcUrl ? new ChainView(node.config.rpcUrl, node.config.settlement, node.config.rpcTimeoutMs) : undefined;
 
   const openIntents = (limit: number): { total: number; intents: Record<string, unknown>[] } => {
@@ -261,9 +260,8 @@ export function dashboardRoutes(node: IntentNode, auctions?: AuctionView): Route
   };
 
   const settledOf = async (id: number): Promise<AuctionSummary['settlement']> => {
-    const raw = await db.get(`a:settled:${id}`);
-    if (!raw) return null;
-    const s = JSON.parse(raw) as { solver: Address; txHash: Hex; blockNumber: number };
+    const s = await node.db.auctions.settlement(id);
+    if (!s) return null;
     return { solver: s.solver, txHash: s.txHash, blockNumber: s.blockNumber };
   };
 
@@ -271,9 +269,8 @@ export function dashboardRoutes(node: IntentNode, auctions?: AuctionView): Route
   const recentAuctions = cached(500, async (): Promise<AuctionSummary[]> => {
     const out: AuctionSummary[] = [];
     let scanned = 0;
-    for await (const [, value] of db.iterator({ gte: 'a:0', lt: 'a::', reverse: true })) {
+    for await (const r of node.db.auctions.newestFirst()) {
       if (++scanned > 2000 || out.length >= 200) break;
-      const r = JSON.parse(value) as { id: number; closedAt: number; intents: Hex[]; ranking: RankedSolution[] };
       if (r.intents.length === 0 && r.ranking.length === 0) continue;
       out.push({
         id: r.id,
@@ -290,8 +287,7 @@ export function dashboardRoutes(node: IntentNode, auctions?: AuctionView): Route
 
   const leaderboard = cached(1000, async () => {
     const rows = new Map<string, SolverRecord & { surplus: bigint; settled: number }>();
-    for await (const [, value] of db.iterator({ gte: 's:0x', lt: 's:0y' })) {
-      const r = JSON.parse(value) as SolverRecord;
+    for await (const r of node.db.solvers.all()) {
       rows.set(r.solver, { ...r, surplus: 0n, settled: 0 });
     }
     for (const a of await recentAuctions()) {

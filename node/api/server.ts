@@ -13,7 +13,7 @@ import { describeError } from '../../protocol/result.ts';
 import { recoverCanceller } from '../../protocol/cancel.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import type { IntentNode } from '../node.ts';
-import { isFinal, type PoolRecord } from '../pool/pool.ts';
+import { isFinal, type PoolRecord } from '../pool/record.ts';
 
 const MAX_BODY = 64 * 1024;
 const OPENAPI = readFileSync(new URL('../openapi.json', import.meta.url), 'utf8');

@@ -27,7 +27,9 @@ import { compareScored, PRICE_SCALE, scoreSolution, type Auction, type AuctionIn
 import { recoverSigner } from '../../protocol/signature.ts';
 import { decodeSignedSolution, solutionDigest, solutionHash, type SignedSolution } from '../../protocol/solution.ts';
 import type { IntentNode } from '../node.ts';
-import type { IntentPool, PoolRecord } from '../pool/pool.ts';
+import type { SolverRecord } from '../db/solvers.ts';
+import type { IntentPool } from '../pool/pool.ts';
+import type { PoolRecord } from '../pool/record.ts';
 
 export type AuctionOptions = {
   intervalMs: number;
@@ -54,17 +56,6 @@ export type AuctionOptions = {
 };
 
 export type RankedSolution = { rank: number; solver: Address; hash: Hex; score: string; settleFrom: string; settleUntil: string };
-export type SolverRecord = {
-  solver: Address;
-  submitted: number;
-  valid: number;
-  invalid: number;
-  wins: number;
-  lastInvalid?: { auctionId: number; hash: Hex; code: string; reason: string };
-  /** Solutions refused because the solver has no bond (solver set or Settlement.isSolver). */
-  unbonded?: number;
-  lastUnbonded?: { auctionId: number; hash: Hex; at: string; reason: string };
-};
 
 type OpenAuction = {
   id: number;
@@ -142,8 +133,6 @@ function inSorted(ids: Hex[], id: Hex): boolean {
 
 /** Ranked solutions whose intents are held back from later auctions during their settle windows. */
 const RESERVED_RANKS = 3;
-
-const pad = (n: number): string => n.toString().padStart(15, '0');
 
 export class AuctionClock {
   private readonly node: IntentNode;
@@ -467,7 +456,7 @@ export class AuctionClock {
     this.node.metrics.solutionsUnbonded.inc();
     this.node.log.info({ event: 'solution_unbonded', solver, auctionId, hash, reason });
     const last = { auctionId, hash, at: new Date(this.o.now()).toISOString(), reason };
-    if (await this.node.pool.db.get(`s:${solver}`)) {
+    if (await this.node.db.solvers.get(solver)) {
       await this.recordSolver(solver, (r) => {
         r.unbonded = (r.unbonded ?? 0) + 1;
         r.lastUnbonded = last;
@@ -517,7 +506,7 @@ export class AuctionClock {
       }
     });
     if (held.size) this.reservingAuctions.set(a.id, { until: a.deadline + Math.min(sorted.length, RESERVED_RANKS) * w, intents: held });
-    await this.node.pool.db.put(`a:${pad(a.id)}`, JSON.stringify({ id: a.id, closedAt: a.closedAt, deadline: a.deadline, intents: a.intentIds, ranking: a.ranking }));
+    await this.node.db.auctions.saveRanking({ id: a.id, closedAt: a.closedAt, deadline: a.deadline, intents: a.intentIds, ranking: a.ranking });
     this.node.log.info({ event: 'auction_ranked', auctionId: a.id, solutions: sorted.length, winner: sorted[0]?.solver ?? null, score: sorted[0]?.score.toString() ?? null });
   }
 
@@ -541,17 +530,15 @@ export class AuctionClock {
   }
 
   private async recordSolver(solver: Address, f: (r: SolverRecord) => void): Promise<void> {
-    const key = `s:${solver}`;
-    const raw = await this.node.pool.db.get(key);
-    const r: SolverRecord = raw ? (JSON.parse(raw) as SolverRecord) : { solver, submitted: 0, valid: 0, invalid: 0, wins: 0 };
+    const r: SolverRecord = (await this.node.db.solvers.get(solver)) ?? { solver, submitted: 0, valid: 0, invalid: 0, wins: 0 };
     f(r);
-    await this.node.pool.db.put(key, JSON.stringify(r));
+    await this.node.db.solvers.save(r);
   }
 
   async solverRecord(solver: Address): Promise<SolverRecord | undefined> {
     const k = solver.toLowerCase() as Address;
-    const raw = await this.node.pool.db.get(`s:${k}`);
-    if (raw) return JSON.parse(raw) as SolverRecord;
+    const stored = await this.node.db.solvers.get(k);
+    if (stored) return stored;
     const u = this.unbondedSeen.get(k);
     return u ? { solver: k, submitted: 0, valid: 0, invalid: 0, wins: 0, ...u } : undefined;
   }
@@ -561,16 +548,14 @@ export class AuctionClock {
   }
 
   private async stored(id: number): Promise<Record<string, unknown> | undefined> {
-    const raw = await this.node.pool.db.get(`a:${pad(id)}`);
-    if (!raw) return undefined;
-    const r = JSON.parse(raw) as { id: number; closedAt: number; deadline: number; intents: Hex[]; ranking: RankedSolution[] };
+    const r = await this.node.db.auctions.ranking(id);
+    if (!r) return undefined;
     return { id: r.id, chainId: this.node.config.chainId, closedAt: new Date(r.closedAt).toISOString(), solveDeadline: new Date(r.deadline).toISOString(), intentIds: r.intents, ranking: r.ranking };
   }
 
   /** The on-chain settlement of an auction as the chain watcher recorded it. */
   async settlement(id: number): Promise<{ solver: Address; txHash: Hex; blockNumber: number } | undefined> {
-    const raw = await this.node.pool.db.get(`a:settled:${id}`);
-    return raw ? (JSON.parse(raw) as { solver: Address; txHash: Hex; blockNumber: number }) : undefined;
+    return this.node.db.auctions.settlement(id);
   }
 
   /** An auction held in memory, with its intents decoded on demand. */

@@ -11,12 +11,11 @@ import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { fromHex } from '../../protocol/bytes.ts';
 import { decodeSignedIntent } from '../../protocol/codec.ts';
 import type { IntentNode } from '../node.ts';
-import type { PoolRecord } from '../pool/pool.ts';
+import type { BlockUndo, ChainCursor } from '../db/chain-blocks.ts';
+import type { PoolRecord } from '../pool/record.ts';
 
-type Cursor = { number: number; hash: Hex };
-type Undo = { hash: Hex; parentHash: Hex; before: PoolRecord[] };
-
-const pad = (n: number): string => n.toString().padStart(12, '0');
+type Cursor = ChainCursor;
+type Undo = BlockUndo;
 
 export type WatcherOptions = { rpcUrl: string; settlement: Address; pollMs?: number; keepBlocks?: number; timeoutMs?: number };
 
@@ -47,22 +46,18 @@ export class ChainWatcher {
     if (this.timer) clearTimeout(this.timer);
   }
 
-  private get db() {
-    return this.node.pool.db;
-  }
-
   /** One catch-up pass to the current head. Public for tests. */
   async poll(): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
       if (!this.cursor) {
-        const saved = await this.db.get('w:cursor');
-        if (saved) this.cursor = JSON.parse(saved) as Cursor;
+        const saved = await this.node.db.chainBlocks.cursor();
+        if (saved) this.cursor = saved;
         else {
           const head = await this.client.getBlock({ blockTag: 'latest' });
           this.cursor = { number: Number(head.number), hash: head.hash };
-          await this.db.put('w:cursor', JSON.stringify(this.cursor));
+          await this.node.db.chainBlocks.saveCursor(this.cursor);
         }
       }
       const head = Number(await this.client.getBlockNumber({ cacheTime: 0 }));
@@ -123,7 +118,7 @@ export class ChainWatcher {
         // Which solver settled which auction: the auction view shows it beside the ranking, so
         // anyone can tell whether the winner settled in its window or a runner-up stepped in.
         const auctionId = Number(ev.args.auctionId as bigint);
-        await this.db.put(`a:settled:${auctionId}`, JSON.stringify({ solver: (ev.args.solver as Address).toLowerCase(), txHash: ev.transactionHash, blockNumber: n, blockHash: hash }));
+        await this.node.db.auctions.saveSettlement(auctionId, { solver: (ev.args.solver as Address).toLowerCase() as Address, txHash: ev.transactionHash, blockNumber: n, blockHash: hash });
         this.node.log.info({ event: 'auction_settled', auctionId, solver: ev.args.solver, tx: ev.transactionHash, block: n });
       } else if (ev.eventName === 'NoncesInvalidated') {
         const owner = (ev.args.owner as Address).toLowerCase() as Address;
@@ -143,28 +138,20 @@ export class ChainWatcher {
     }
     const undo: Undo = { hash, parentHash, before: [...before.values()] };
     this.cursor = { number: n, hash };
-    await this.db.batch([
-      { type: 'put', key: `w:b:${pad(n)}`, value: JSON.stringify(undo) },
-      { type: 'put', key: 'w:cursor', value: JSON.stringify(this.cursor) },
-      { type: 'del', key: `w:b:${pad(n - this.o.keepBlocks)}` },
-    ]);
+    await this.node.db.chainBlocks.applied(n, undo, this.o.keepBlocks);
     this.node.metrics.poolLive.set(this.node.pool.size);
   }
 
   /** Undoes the block at the cursor and steps back one block. */
   private async rollback(): Promise<void> {
     const c = this.cursor!;
-    const raw = await this.db.get(`w:b:${pad(c.number)}`);
-    if (!raw) throw new Error(`reorg deeper than the ${this.o.keepBlocks} blocks kept (block ${c.number})`);
-    const undo = JSON.parse(raw) as Undo;
+    const undo = await this.node.db.chainBlocks.undo(c.number);
+    if (!undo) throw new Error(`reorg deeper than the ${this.o.keepBlocks} blocks kept (block ${c.number})`);
     for (const rec of undo.before.reverse()) await this.node.pool.restore(rec);
     this.reorgs++;
     this.node.log.warn({ event: 'reorg_rollback', block: c.number, hash: c.hash, restored: undo.before.length });
     this.cursor = { number: c.number - 1, hash: undo.parentHash };
-    await this.db.batch([
-      { type: 'del', key: `w:b:${pad(c.number)}` },
-      { type: 'put', key: 'w:cursor', value: JSON.stringify(this.cursor) },
-    ]);
+    await this.node.db.chainBlocks.rolledBack(c.number, this.cursor);
   }
 }
 

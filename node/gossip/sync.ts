@@ -28,8 +28,8 @@ import { fromHex } from '../../protocol/bytes.ts';
 import { decodeCancel, recoverCanceller } from '../../protocol/cancel.ts';
 import { describeError } from '../../protocol/result.ts';
 import { intentSyncProtocol } from '../../protocol/topics.ts';
-import { CANCEL_KEY, type IntentNode } from '../node.ts';
-import { isLive } from '../pool/pool.ts';
+import type { IntentNode } from '../node.ts';
+import { isLive } from '../pool/record.ts';
 
 /** First byte of a cancel frame. */
 export const CANCEL_FRAME_TAG = 0xcc;
@@ -52,12 +52,11 @@ export type SyncResult = { peer: string; frames: number; accepted: number; ignor
 async function* cancelFrames(node: IntentNode, limit: number): AsyncGenerator<Uint8Array> {
   const now = Math.floor(Date.now() / 1000);
   let n = 0;
-  for await (const [key, signature] of node.pool.db.iterator({ gte: CANCEL_KEY, lt: `${CANCEL_KEY.slice(0, -1)};` })) {
-    const digest = key.slice(CANCEL_KEY.length) as Hex;
+  for await (const { digest, signature } of node.db.cancels.all()) {
     const rec = await node.pool.get(digest);
     if (!rec) {
       // pruned from the pool: the cancel has nothing left to protect
-      await node.pool.db.del(key).catch(() => undefined);
+      await node.db.cancels.delete(digest).catch(() => undefined);
       continue;
     }
     if (rec.state !== 'cancelled' || rec.validTo <= now) continue;
@@ -65,7 +64,7 @@ async function* cancelFrames(node: IntentNode, limit: number): AsyncGenerator<Ui
     const out = new Uint8Array(1 + CANCEL_BYTES + intent.length);
     out[0] = CANCEL_FRAME_TAG;
     out.set(fromHex(digest), 1);
-    out.set(fromHex(signature as Hex), 33);
+    out.set(fromHex(signature), 33);
     out.set(intent, 1 + CANCEL_BYTES);
     yield out;
     if (++n >= limit) return;

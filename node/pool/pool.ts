@@ -1,90 +1,39 @@
-// The intent pool on level. Every accepted intent is written with a synchronous (fsync'd) batch
-// before the caller may acknowledge or relay it. Concurrent writers share one fsync: writes that
-// arrive while a batch is being flushed are grouped into the next batch (group commit), so
-// durability costs one fsync per batch, not per intent.
-//
-// Keys (utf8):
-//   i:<digest>                   -> JSON PoolRecord (the intent's bytes and state)
-//   o:<owner>:<digest>           -> '' (owner index, every state)
-//   x:<validTo, 10 digits>:<digest> -> '' (expiry index, open intents only)
-// In memory, rebuilt from the records on open: open intents per owner (quota) and the open set.
-import { Level } from 'level';
+// The intent pool: the live intents in memory over their durable records (node/db/intents.ts).
+// Every accepted intent is written with a synchronous (fsync'd) batch before `add` resolves, so the
+// caller may acknowledge or relay it only once it is on disk. In memory, rebuilt from the records
+// on load: the live set, open intents per owner (the quota), and every digest ever stored (so the
+// hot path answers "never seen" without a disk read).
 import type { Address, Hex } from 'viem';
-
-export type IntentState = 'open' | 'partially_filled' | 'filled' | 'cancelled' | 'expired';
-
-/** Settled or dead: such an intent is never re-admitted (replay). */
-export const isFinal = (s: IntentState): boolean => s === 'filled' || s === 'cancelled' || s === 'expired';
-/** Can still be (further) filled. */
-export const isLive = (s: IntentState): boolean => s === 'open' || s === 'partially_filled';
-
-export type PoolRecord = {
-  digest: Hex;
-  owner: Address;
-  type: 'swap' | 'position';
-  validTo: number;
-  state: IntentState;
-  /** The canonical encoding (protocol/codec.ts) of the signed intent. */
-  bytes: Hex;
-  source: 'api' | 'gossip';
-  receivedAt: number;
-  updatedAt: number;
-  needsChainCheck: boolean;
-  /** Filled amount so far (decimal string, in the intent's fill unit) when the chain watcher knows it. */
-  filled?: string;
-  /** Settlement transaction and block of the last fill / cancel seen on chain. */
-  txHash?: Hex;
-  blockNumber?: number;
-  blockHash?: Hex;
-};
+import type { IntentRepository } from '../db/intents.ts';
+import { isFinal, isLive, type ChainMark, type IntentState, type PoolRecord } from './record.ts';
 
 export type AddResult =
   | { status: 'added'; record: PoolRecord }
   | { status: 'duplicate'; record: PoolRecord }
   | { status: 'over_quota'; open: number };
 
-type Op = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
-
-const pad10 = (n: number): string => n.toString().padStart(10, '0');
-const recordKey = (digest: string): string => `i:${digest}`;
-const ownerKey = (owner: string, digest: string): string => `o:${owner}:${digest}`;
-const expiryKey = (validTo: number, digest: string): string => `x:${pad10(validTo)}:${digest}`;
-
 export class IntentPool {
-  readonly db: Level<string, string>;
+  private readonly repo: IntentRepository;
   private readonly openByOwner = new Map<string, Set<string>>();
   /** Live intents (open or partially filled), digest -> record. */
   private readonly live = new Map<string, PoolRecord>();
-  /**
-   * Every digest stored (any state), so the hot path answers "never seen" without a disk read.
-   * About 100 bytes per intent; a pruner for old final records would bound it (not written yet).
-   */
+  /** Every digest stored (any state), about 100 bytes per intent; `prune` bounds it. */
   private readonly known = new Set<string>();
   /** Digests being written right now: keeps concurrent adds of one intent (API + gossip) from both winning. */
   private readonly inflight = new Map<string, Promise<AddResult>>();
-  private pending: { ops: Op[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private flushing = false;
-  private closed = false;
-  /** Number of fsync'd batches and records written (metrics, benches). */
-  stats = { batches: 0, writes: 0, flushMs: 0, maxFlushMs: 0 };
+  /** Adds per owner being written right now, so a burst cannot overshoot the quota. */
+  private readonly reservedOwners = new Map<string, number>();
 
-  constructor(path: string) {
-    this.db = new Level<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+  constructor(repo: IntentRepository) {
+    this.repo = repo;
   }
 
-  async open(): Promise<void> {
-    await this.db.open();
-    for await (const [key, value] of this.db.iterator({ gte: 'i:', lt: 'i;' })) {
-      this.known.add(key.slice(2));
-      const rec = JSON.parse(value) as PoolRecord;
+  /** Rebuilds the in-memory indexes from the stored records (the database must be open). */
+  async load(): Promise<void> {
+    for await (const rec of this.repo.all()) {
+      this.known.add(rec.digest);
       if (isLive(rec.state)) this.trackLive(rec);
     }
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    while (this.flushing) await new Promise((r) => setTimeout(r, 1));
-    await this.db.close();
   }
 
   get size(): number {
@@ -107,12 +56,11 @@ export class IntentPool {
   }
 
   async get(digest: Hex): Promise<PoolRecord | undefined> {
-    const d = digest.toLowerCase();
+    const d = digest.toLowerCase() as Hex;
     const live = this.live.get(d);
     if (live) return live;
     if (!this.known.has(d)) return undefined;
-    const v = await this.db.get(recordKey(d));
-    return v === undefined ? undefined : (JSON.parse(v) as PoolRecord);
+    return this.repo.get(d);
   }
 
   /** Whether a digest is already known (any state) without touching disk for live ones. */
@@ -143,17 +91,12 @@ export class IntentPool {
     if (live) return { status: 'duplicate', record: live };
     const existing = this.known.has(rec.digest) ? await this.get(rec.digest) : undefined;
     if (existing) return { status: 'duplicate', record: existing };
-    // Count in-flight adds of this owner too, so a burst cannot overshoot the quota.
-    const open = this.openCount(rec.owner) + this.inflightFor(rec.owner);
+    const open = this.openCount(rec.owner) + (this.reservedOwners.get(rec.owner) ?? 0);
     if (open >= maxOpen) return { status: 'over_quota', open };
     const full: PoolRecord = { ...rec, state: 'open', updatedAt: rec.receivedAt };
     this.reservedOwners.set(rec.owner, (this.reservedOwners.get(rec.owner) ?? 0) + 1);
     try {
-      await this.write([
-        { type: 'put', key: recordKey(full.digest), value: JSON.stringify(full) },
-        { type: 'put', key: ownerKey(full.owner, full.digest), value: '' },
-        { type: 'put', key: expiryKey(full.validTo, full.digest), value: '' },
-      ]);
+      await this.repo.insert(full);
     } finally {
       const n = (this.reservedOwners.get(rec.owner) ?? 1) - 1;
       if (n === 0) this.reservedOwners.delete(rec.owner);
@@ -164,42 +107,26 @@ export class IntentPool {
     return { status: 'added', record: full };
   }
 
-  private readonly reservedOwners = new Map<string, number>();
-  private inflightFor(owner: string): number {
-    return this.reservedOwners.get(owner) ?? 0;
-  }
-
   /** Moves an intent to a new state (durably), with optional chain details. */
-  async update(digest: Hex, state: IntentState, extra: Partial<Pick<PoolRecord, 'filled' | 'txHash' | 'blockNumber' | 'blockHash'>> = {}, now = Date.now()): Promise<PoolRecord | undefined> {
+  async update(digest: Hex, state: IntentState, extra: ChainMark = {}, now = Date.now()): Promise<PoolRecord | undefined> {
     const d = digest.toLowerCase() as Hex;
     const rec = this.live.get(d) ?? (await this.get(d));
     if (!rec) return undefined;
     const next: PoolRecord = { ...rec, ...extra, state, updatedAt: now };
-    const ops: Op[] = [{ type: 'put', key: recordKey(d), value: JSON.stringify(next) }];
-    if (isLive(state)) ops.push({ type: 'put', key: expiryKey(rec.validTo, d), value: '' });
-    else ops.push({ type: 'del', key: expiryKey(rec.validTo, d) });
-    await this.write(ops);
-    if (isLive(state)) this.trackLive(next);
-    else this.untrackLive(next);
+    await this.restore(next);
     return next;
   }
 
-  /** Writes a record back exactly as it was (chain watcher reorg rollback). */
+  /** Writes a record exactly as given (also the chain watcher's reorg rollback). */
   async restore(rec: PoolRecord): Promise<void> {
-    const ops: Op[] = [{ type: 'put', key: recordKey(rec.digest), value: JSON.stringify(rec) }];
-    if (isLive(rec.state)) ops.push({ type: 'put', key: expiryKey(rec.validTo, rec.digest), value: '' });
-    else ops.push({ type: 'del', key: expiryKey(rec.validTo, rec.digest) });
-    await this.write(ops);
+    await this.repo.save(rec);
     if (isLive(rec.state)) this.trackLive(rec);
     else this.untrackLive(rec);
   }
 
   /** Marks every live intent whose validTo is before `nowSec` as expired; returns their digests. */
   async expire(nowSec: number): Promise<Hex[]> {
-    const due: Hex[] = [];
-    for await (const key of this.db.keys({ gte: 'x:', lt: `x:${pad10(nowSec)}` })) {
-      due.push(key.slice(2 + 10 + 1) as Hex);
-    }
+    const due = await this.repo.expiringBefore(nowSec);
     for (const d of due) await this.update(d, 'expired');
     return due;
   }
@@ -210,27 +137,23 @@ export class IntentPool {
    * expiry check before the pool is asked. Bounds the disk and the in-memory digest set.
    */
   async prune(nowSec: number, graceSec = 3600, limit = 10_000): Promise<number> {
-    const ops: Op[] = [];
-    const gone: string[] = [];
-    for await (const [key, value] of this.db.iterator({ gte: 'i:', lt: 'i;' })) {
-      const rec = JSON.parse(value) as PoolRecord;
+    const gone: PoolRecord[] = [];
+    for await (const rec of this.repo.all()) {
       if (!isFinal(rec.state) || rec.validTo + graceSec >= nowSec) continue;
-      ops.push({ type: 'del', key }, { type: 'del', key: ownerKey(rec.owner, rec.digest) }, { type: 'del', key: expiryKey(rec.validTo, rec.digest) });
-      gone.push(rec.digest);
+      gone.push(rec);
       if (gone.length >= limit) break;
     }
-    if (ops.length === 0) return 0;
-    await this.write(ops);
-    for (const d of gone) this.known.delete(d);
+    if (gone.length === 0) return 0;
+    await this.repo.remove(gone);
+    for (const r of gone) this.known.delete(r.digest);
     return gone.length;
   }
 
   /** All records of an owner (any state), newest first. */
   async byOwner(owner: Address, limit = 100): Promise<PoolRecord[]> {
-    const o = owner.toLowerCase();
     const out: PoolRecord[] = [];
-    for await (const key of this.db.keys({ gte: `o:${o}:`, lt: `o:${o};`, limit: 10_000 })) {
-      const rec = await this.get(key.slice(2 + o.length + 1) as Hex);
+    for (const d of await this.repo.digestsOf(owner.toLowerCase() as Address, 10_000)) {
+      const rec = await this.get(d);
       if (rec) out.push(rec);
     }
     out.sort((a, b) => b.receivedAt - a.receivedAt);
@@ -250,42 +173,6 @@ export class IntentPool {
     if (set) {
       set.delete(rec.digest);
       if (set.size === 0) this.openByOwner.delete(rec.owner);
-    }
-  }
-
-  /** Group commit: queue ops, one fsync'd batch per flush. */
-  private write(ops: Op[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('pool is closed'));
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ ops, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.pending.length > 0) {
-        const group = this.pending;
-        this.pending = [];
-        try {
-          const t = performance.now();
-          await this.db.batch(
-            group.flatMap((g) => g.ops),
-            { sync: true },
-          );
-          const ms = performance.now() - t;
-          this.stats.flushMs += ms;
-          if (ms > this.stats.maxFlushMs) this.stats.maxFlushMs = ms;
-          this.stats.batches++;
-          this.stats.writes += group.length;
-          for (const g of group) g.resolve();
-        } catch (err) {
-          for (const g of group) g.reject(err);
-        }
-      }
-    } finally {
-      this.flushing = false;
     }
   }
 }

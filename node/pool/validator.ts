@@ -20,7 +20,8 @@ import type { WorkerVerifier } from '../verify/workers.ts';
 import { hexId } from '../gossip/host.ts';
 import type { Logger } from '../log.ts';
 import type { NodeMetrics } from '../metrics.ts';
-import { isFinal, type IntentPool, type PoolRecord } from './pool.ts';
+import type { IntentPool } from './pool.ts';
+import { isFinal, type PoolRecord } from './record.ts';
 
 export type Verdict = 'accept' | 'ignore' | 'reject';
 

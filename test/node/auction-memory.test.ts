@@ -34,8 +34,9 @@ describe('auction memory', () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
     const node = new IntentNode(testConfig(dir.path), { log: silentLogger() });
-    await node.pool.open();
-    cleanups.push(() => node.pool.close());
+    await node.db.open();
+    await node.pool.load();
+    cleanups.push(() => node.db.close());
 
     // 3,000 live filler intents (structurally valid bytes; the auction decodes, it does not verify)
     // plus two real ones a solver will trade.

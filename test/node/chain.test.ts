@@ -170,7 +170,7 @@ describe('node on a real chain', () => {
       expect(st.settlement.blockNumber).toBe(Number(receipt.blockNumber));
     }
     expect(node.pool.liveByOwner(carol.address)).toEqual([]);
-    expect(await node.pool.db.get('a:settled:7')).toContain(receipt.transactionHash);
+    expect(JSON.stringify(await node.db.auctions.settlement(7))).toContain(receipt.transactionHash);
     // The auction's bond check reads the same contract: the solver that settled is bonded, carol is not.
     expect(await node.chain!.isSolver!(clients.accounts[1]!.address)).toBe(true);
     expect(await node.chain!.isSolver!(carol.address)).toBe(false);

@@ -105,8 +105,9 @@ describe('divergent pools', () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
     const node = new IntentNode(testConfig(dir.path), { log: silentLogger() });
-    await node.pool.open();
-    cleanups.push(() => node.pool.close());
+    await node.db.open();
+    await node.pool.load();
+    cleanups.push(() => node.db.close());
     const alice = intentFactory(testKey(180));
     const i1 = alice.swap({ sellToken: X, buyToken: Y, sellAmount: 10n ** 18n, buyAmount: 2000n * 10n ** 6n, partiallyFillable: true });
     const id = alice.digestOf(i1);
@@ -133,8 +134,9 @@ describe('divergent pools', () => {
     const { pino } = await import('pino');
     const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
     const node = new IntentNode(testConfig(dir.path), { log });
-    await node.pool.open();
-    cleanups.push(() => node.pool.close());
+    await node.db.open();
+    await node.pool.load();
+    cleanups.push(() => node.db.close());
     const bonded = privateKeyToAddress(testKey(170)).toLowerCase() as Address;
     const now = Date.now();
     const clock = new AuctionClock(node, { intervalMs: 60_000, solvers: [bonded], now: () => now });
