@@ -19,7 +19,8 @@ import { loadOrCreatePeerKey } from './gossip/peer-key.ts';
 import { NodeDatabase } from './db/database.ts';
 import { IntentPool } from './pool/pool.ts';
 import { FairQueue } from './pool/fair-queue.ts';
-import { IntentValidator, type Outcome } from './pool/validator.ts';
+import { IntentValidator, refuseIntent, type IntentOutcome } from './pool/validator.ts';
+import { ALREADY_CODE, ALREADY_HELD, CANCEL_RULES, judge, type CancelCode, type GossipCode, type Verdict } from './errors.ts';
 import { createApi, listen, type AuctionView } from './api/server.ts';
 import { installSync } from './gossip/sync.ts';
 import { fastRecoverer } from './verify/fast-hash.ts';
@@ -38,14 +39,14 @@ export type NodeDeps = {
   /** Unix-seconds clock (tests). */
   now?: () => number;
   /** Observe every gossip verdict (tests, benches). */
-  onGossipVerdict?: (topic: string, peer: string, outcome: { verdict: string; code: string; digest?: Hex }) => void;
+  onGossipVerdict?: (topic: string, peer: string, outcome: { verdict: Verdict; code: GossipCode; digest?: Hex }) => void;
 };
 
 /** A peer sending this many provably invalid messages within the window is banned without waiting for its score. */
 const REJECT_BAN_COUNT = 10;
 const REJECT_WINDOW_MS = 10_000;
 
-const VERDICT: Record<Outcome['verdict'], TopicValidatorResult> = {
+const VERDICT: Record<Verdict, TopicValidatorResult> = {
   accept: TopicValidatorResult.Accept,
   ignore: TopicValidatorResult.Ignore,
   reject: TopicValidatorResult.Reject,
@@ -77,7 +78,7 @@ export class IntentNode {
   /** What each peer may cost before it pays in score (rate, ignored messages, bad sync frames). */
   readonly budget: PeerBudget;
   /** Extra handlers per topic (auctions register the solutions handler). */
-  readonly topicHandlers = new Map<string, (data: Uint8Array, peer: string) => Promise<{ verdict: Outcome['verdict']; code: string }>>();
+  readonly topicHandlers = new Map<string, (data: Uint8Array, peer: string) => Promise<{ verdict: Verdict; code: GossipCode }>>();
 
   constructor(config: NodeConfig, deps: NodeDeps) {
     this.config = config;
@@ -156,7 +157,7 @@ export class IntentNode {
     this.host.pubsub.addEventListener('gossipsub:message', (evt) => {
       const { msg, msgId, propagationSource } = evt.detail;
       const peer = propagationSource.toString();
-      const report = (verdict: Outcome['verdict']): void => {
+      const report = (verdict: Verdict): void => {
         this.host.pubsub.reportMessageValidationResult(msgId, peer, VERDICT[verdict]);
       };
       if (this.host.isBanned(peer)) return report('ignore');
@@ -169,7 +170,7 @@ export class IntentNode {
       const enqueued = performance.now();
       const queued = this.queue.push(peer, async () => {
         this.metrics.queueWaitSeconds.observe((performance.now() - enqueued) / 1000);
-        let out: { verdict: Outcome['verdict']; code: string; digest?: Hex };
+        let out: { verdict: Verdict; code: GossipCode; digest?: Hex };
         try {
           out =
             msg.topic === this.intentsTopic
@@ -242,13 +243,14 @@ export class IntentNode {
    * Submits a signed intent from the API: validated through the 'api' lane of the queue, stored
    * durably, then published. Resolves with the outcome once stored (or refused).
    */
-  submit(signed: SignedIntent): Promise<Outcome | { verdict: 'ignore'; code: 'busy'; reason: string }> {
+  submit(signed: SignedIntent): Promise<IntentOutcome> {
     return new Promise((resolve, reject) => {
       let bytes: Uint8Array;
       try {
         bytes = encodeSignedIntent(signed);
       } catch (err) {
-        resolve({ verdict: 'ignore', code: 'busy', reason: `could not encode: ${(err as Error).message}` });
+        // The JSON form parsed, but the codec refuses it: the intent is malformed, not the node busy.
+        resolve(refuseIntent('malformed', `cannot be encoded: ${(err as Error).message}`));
         return;
       }
       const queued = this.queue.push('api', async () => {
@@ -260,7 +262,7 @@ export class IntentNode {
           reject(err);
         }
       });
-      if (!queued) resolve({ verdict: 'ignore', code: 'busy', reason: 'validation queue is full; retry shortly' });
+      if (!queued) resolve(refuseIntent('busy', 'validation queue is full; retry shortly'));
     });
   }
 
@@ -269,9 +271,9 @@ export class IntentNode {
    * the fair queue, so they take their turn like its gossip and never crowd out other peers or the
    * API. Waits while the lane is full; undefined when it stays full until `deadline` (ms).
    */
-  async validateFrom(peer: string, bytes: Uint8Array, deadline: number): Promise<Outcome | undefined> {
+  async validateFrom(peer: string, bytes: Uint8Array, deadline: number): Promise<IntentOutcome | undefined> {
     for (;;) {
-      const out = await new Promise<Outcome | undefined>((resolve, reject) => {
+      const out = await new Promise<IntentOutcome | undefined>((resolve, reject) => {
         const queued = this.queue.push(peer, async () => {
           try {
             resolve(await this.validator.ingestBytes(bytes, 'gossip'));
@@ -285,7 +287,7 @@ export class IntentNode {
         // A responder sends every live intent it holds without knowing which ones we have, so
         // intents we already hold (or hold as filled, cancelled, expired) are what an honest sync
         // is mostly made of after a reconnect: free. Anything else we had to refuse counts.
-        if (out.verdict === 'ignore' && out.code !== 'duplicate' && !out.code.startsWith('replay_')) this.budget.ignored(peer);
+        if (out.verdict === 'ignore' && !ALREADY_HELD.has(out.code)) this.budget.ignored(peer);
         return out;
       }
       if (Date.now() >= deadline) return undefined;
@@ -316,23 +318,22 @@ export class IntentNode {
   }
 
   /** A gossiped cancel: the owner's signature over CancelIntent(intentId), for an intent we hold. */
-  private async onCancel(data: Uint8Array): Promise<{ verdict: Outcome['verdict']; code: string }> {
+  private async onCancel(data: Uint8Array): Promise<{ verdict: Verdict; code: CancelCode }> {
     const c = decodeCancel(data);
-    if (!c.ok) return { verdict: 'reject', code: c.error.code };
+    if (!c.ok) return judge(CANCEL_RULES, c.error.code);
     const id = c.value.intentId.toLowerCase() as Hex;
     const signer = recoverCanceller(id, c.value.signature, this.validator.separator);
     if (!signer.ok) {
       this.log.debug({ event: 'cancel_refused', id, reason: describeError(signer.error) });
-      return { verdict: 'reject', code: signer.error.code };
+      return judge(CANCEL_RULES, signer.error.code);
     }
     const rec = await this.pool.get(id);
-    // Unknown intent: we cannot tell who owns it, so neither store nor relay (no penalty).
-    if (!rec) return { verdict: 'ignore', code: 'unknown_intent' };
-    if (signer.value !== rec.owner) return { verdict: 'reject', code: 'wrong_signer' };
-    if (isFinal(rec.state)) return { verdict: 'ignore', code: `already_${rec.state}` };
+    if (!rec) return judge(CANCEL_RULES, 'unknown_intent');
+    if (signer.value !== rec.owner) return judge(CANCEL_RULES, 'wrong_signer');
+    if (isFinal(rec.state)) return judge(CANCEL_RULES, ALREADY_CODE[rec.state]);
     // gossipsub relays the accepted message itself: store the signed cancel, do not publish again
     await this.cancel(id, c.value.signature, { publish: false });
-    return { verdict: 'accept', code: 'cancelled' };
+    return judge(CANCEL_RULES, 'cancelled');
   }
 
   async stop(): Promise<void> {

@@ -12,13 +12,14 @@ import { fromHex } from '../../protocol/bytes.ts';
 import { describeError } from '../../protocol/result.ts';
 import { recoverCanceller } from '../../protocol/cancel.ts';
 import { dashboardRoutes } from './dashboard.ts';
+import type { SolutionOutcome } from '../auction/clock.ts';
+import { ALREADY_CODE, CANCEL_RULES, INTENT_RULES, REQUEST_STATUS, SOLUTION_RULES, type CancelCode, type IntentCode, type RequestCode, type SolutionCode } from '../errors.ts';
 import type { IntentNode } from '../node.ts';
 import { isFinal, type PoolRecord } from '../pool/record.ts';
 
 const MAX_BODY = 64 * 1024;
 const OPENAPI = readFileSync(new URL('../openapi.json', import.meta.url), 'utf8');
 
-export type SolutionOutcome = { verdict: 'accept' | 'ignore' | 'reject'; code: string; reason?: string; hash?: Hex; score?: string };
 export type AuctionView = {
   current(): Promise<unknown>;
   byId(id: number): unknown;
@@ -27,13 +28,26 @@ export type AuctionView = {
   submitSolution?(bytes: Uint8Array): Promise<SolutionOutcome>;
 };
 
+/** A refused request: the status comes from the code's table in node/errors.ts, never chosen here. */
 class HttpError extends Error {
   readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  readonly code: RequestCode | IntentCode | CancelCode | SolutionCode;
+  private constructor(status: number, code: HttpError['code'], message: string) {
     super(message);
     this.status = status;
     this.code = code;
+  }
+  static request(code: RequestCode, message: string): HttpError {
+    return new HttpError(REQUEST_STATUS[code], code, message);
+  }
+  static intent(code: IntentCode, message: string): HttpError {
+    return new HttpError(INTENT_RULES[code].status, code, message);
+  }
+  static cancel(code: CancelCode, message: string): HttpError {
+    return new HttpError(CANCEL_RULES[code].status, code, message);
+  }
+  static solution(code: SolutionCode, message: string): HttpError {
+    return new HttpError(SOLUTION_RULES[code].status, code, message);
   }
 }
 
@@ -45,18 +59,18 @@ function send(res: ServerResponse, status: number, body: unknown, type = 'applic
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const ct = req.headers['content-type'] ?? '';
-  if (!ct.startsWith('application/json')) throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
+  if (!ct.startsWith('application/json')) throw HttpError.request('unsupported_media_type', 'send the body as application/json');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) throw new HttpError(413, 'body_too_large', `request bodies are limited to ${MAX_BODY} bytes`);
+    if (size > MAX_BODY) throw HttpError.request('body_too_large', `request bodies are limited to ${MAX_BODY} bytes`);
     chunks.push(chunk);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch {
-    throw new HttpError(400, 'malformed_json', 'the request body is not valid JSON');
+    throw HttpError.request('malformed_json', 'the request body is not valid JSON');
   }
 }
 
@@ -78,17 +92,6 @@ export function recordView(rec: PoolRecord): Record<string, unknown> {
   };
 }
 
-/** HTTP status for a refused submission. */
-function statusFor(code: string): number {
-  if (code === 'duplicate') return 200;
-  if (code.startsWith('replay_')) return 409;
-  if (code === 'over_quota') return 429;
-  if (code === 'busy') return 503;
-  if (code === 'chain_unavailable') return 503;
-  if (code === 'nonce_used') return 409;
-  return 400;
-}
-
 export function createApi(node: IntentNode, auctions?: AuctionView): Server {
   const started = Date.now();
   const routes: { method: string; pattern: RegExp; name: string; handle: (req: IncomingMessage, res: ServerResponse, m: RegExpMatchArray) => Promise<void> }[] = [
@@ -99,11 +102,11 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
       async handle(req, res) {
         const body = await readJson(req);
         const parsed = parseSignedIntentJson(body);
-        if (!parsed.ok) throw new HttpError(400, parsed.error.code, describeError(parsed.error));
+        if (!parsed.ok) throw HttpError.intent(parsed.error.code, describeError(parsed.error));
         const out = await node.submit(parsed.value);
         if (out.verdict === 'accept') return send(res, 201, { id: out.digest, state: 'open' });
         if (out.code === 'duplicate' && 'record' in out && out.record) return send(res, 200, { id: out.record.digest, state: out.record.state, duplicate: true });
-        throw new HttpError(statusFor(out.code), out.code, out.reason);
+        throw HttpError.intent(out.code, out.reason);
       },
     },
     {
@@ -112,7 +115,7 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
       name: 'status',
       async handle(_req, res, m) {
         const rec = await node.pool.get(m[1]!.toLowerCase() as Hex);
-        if (!rec) throw new HttpError(404, 'not_found', `no intent ${m[1]} in this node's pool`);
+        if (!rec) throw HttpError.request('not_found', `no intent ${m[1]} in this node's pool`);
         send(res, 200, recordView(rec));
       },
     },
@@ -124,11 +127,11 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
         const id = m[1]!.toLowerCase() as Hex;
         const body = (await readJson(req)) as { signature?: unknown } | null;
         const rec = await node.pool.get(id);
-        if (!rec) throw new HttpError(404, 'not_found', `no intent ${id} in this node's pool`);
+        if (!rec) throw HttpError.request('not_found', `no intent ${id} in this node's pool`);
         const signer = recoverCanceller(id, body?.signature, node.validator.separator);
-        if (!signer.ok) throw new HttpError(400, signer.error.code, describeError(signer.error));
-        if (signer.value !== rec.owner) throw new HttpError(403, 'wrong_signer', `the cancel is signed by ${signer.value}, not the owner ${rec.owner}`);
-        if (isFinal(rec.state)) throw new HttpError(409, `already_${rec.state}`, `intent ${id} is already ${rec.state}`);
+        if (!signer.ok) throw HttpError.cancel(signer.error.code, describeError(signer.error));
+        if (signer.value !== rec.owner) throw HttpError.cancel('wrong_signer', `the cancel is signed by ${signer.value}, not the owner ${rec.owner}`);
+        if (isFinal(rec.state)) throw HttpError.cancel(ALREADY_CODE[rec.state], `intent ${id} is already ${rec.state}`);
         const next = await node.cancel(id, body?.signature as Hex);
         send(res, 200, { id, state: next?.state ?? 'cancelled' });
       },
@@ -141,7 +144,7 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
         const owner = m[1]!.toLowerCase() as Address;
         const url = new URL(req.url ?? '/', 'http://x');
         const state = url.searchParams.get('state') ?? 'open';
-        if (state !== 'open' && state !== 'all') throw new HttpError(400, 'bad_query', 'state must be "open" or "all"');
+        if (state !== 'open' && state !== 'all') throw HttpError.request('bad_query', 'state must be "open" or "all"');
         const recs = state === 'open' ? node.pool.liveByOwner(owner).sort((a, b) => b.receivedAt - a.receivedAt) : await node.pool.byOwner(owner);
         send(res, 200, { owner, intents: recs.map(recordView) });
       },
@@ -151,7 +154,7 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
       pattern: /^\/v1\/auction$/,
       name: 'auction',
       async handle(_req, res) {
-        if (!auctions) throw new HttpError(503, 'auctions_disabled', 'this node runs no auction clock');
+        if (!auctions) throw HttpError.request('auctions_disabled', 'this node runs no auction clock');
         send(res, 200, await auctions.current());
       },
     },
@@ -160,9 +163,9 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
       pattern: /^\/v1\/auctions\/(\d{1,15})$/,
       name: 'auction_by_id',
       async handle(_req, res, m) {
-        if (!auctions) throw new HttpError(503, 'auctions_disabled', 'this node runs no auction clock');
+        if (!auctions) throw HttpError.request('auctions_disabled', 'this node runs no auction clock');
         const a = await auctions.byId(Number(m[1]));
-        if (!a) throw new HttpError(404, 'not_found', `auction ${m[1]} is unknown to this node`);
+        if (!a) throw HttpError.request('not_found', `auction ${m[1]} is unknown to this node`);
         send(res, 200, a);
       },
     },
@@ -171,15 +174,14 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
       pattern: /^\/v1\/solutions$/,
       name: 'submit_solution',
       async handle(req, res) {
-        if (!auctions?.submitSolution) throw new HttpError(503, 'auctions_disabled', 'this node runs no auction clock');
+        if (!auctions?.submitSolution) throw HttpError.request('auctions_disabled', 'this node runs no auction clock');
         const body = (await readJson(req)) as { solution?: unknown } | null;
         const hex = body?.solution;
-        if (typeof hex !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(hex)) throw new HttpError(400, 'malformed', 'send { "solution": "0x<signed solution bytes, protocol/solution.ts codec>" }');
+        if (typeof hex !== 'string' || !/^0x([0-9a-fA-F]{2})+$/.test(hex)) throw HttpError.request('malformed', 'send { "solution": "0x<signed solution bytes, protocol/solution.ts codec>" }');
         const out = await auctions.submitSolution(fromHex(hex as Hex));
         if (out.verdict === 'accept') return send(res, 202, { hash: out.hash, state: 'ranked', score: out.score });
         if (out.code === 'duplicate') return send(res, 200, { hash: out.hash, state: 'ranked', duplicate: true });
-        const status = out.verdict === 'reject' ? 422 : out.code === 'unknown_solver' ? 403 : 409;
-        throw new HttpError(status, out.code, out.reason ?? out.code);
+        throw HttpError.solution(out.code, out.reason);
       },
     },
     {
@@ -187,9 +189,9 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
       pattern: /^\/v1\/solvers\/(0x[0-9a-fA-F]{40})$/,
       name: 'solver',
       async handle(_req, res, m) {
-        if (!auctions) throw new HttpError(503, 'auctions_disabled', 'this node runs no auction clock');
+        if (!auctions) throw HttpError.request('auctions_disabled', 'this node runs no auction clock');
         const r = await auctions.solver(m[1]!.toLowerCase() as Address);
-        if (!r) throw new HttpError(404, 'not_found', `no solution from ${m[1]} seen by this node`);
+        if (!r) throw HttpError.request('not_found', `no solution from ${m[1]} seen by this node`);
         send(res, 200, r);
       },
     },
@@ -264,7 +266,7 @@ export function createApi(node: IntentNode, auctions?: AuctionView): Server {
       .handle(req, res, path.match(route.pattern)!)
       .then(() => finish(res.statusCode))
       .catch((err: unknown) => {
-        const e = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error');
+        const e = err instanceof HttpError ? err : HttpError.request('internal', 'internal error');
         if (!(err instanceof HttpError)) node.log.error({ event: 'api_error', route: name, err: (err as Error).message });
         if (!res.headersSent) send(res, e.status, { error: { code: e.code, message: e.message } });
         else res.end();

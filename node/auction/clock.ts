@@ -28,6 +28,7 @@ import { recoverSigner } from '../../protocol/signature.ts';
 import { decodeSignedSolution, solutionDigest, solutionHash, type SignedSolution } from '../../protocol/solution.ts';
 import type { IntentNode } from '../node.ts';
 import type { SolverRecord } from '../db/solvers.ts';
+import { SOLUTION_RULES, type SolutionRefusalCode } from '../errors.ts';
 import type { IntentPool } from '../pool/pool.ts';
 import type { PoolRecord } from '../pool/record.ts';
 
@@ -75,7 +76,14 @@ type OpenAuction = {
   ranking?: RankedSolution[];
 };
 
-type Outcome = { verdict: 'accept' | 'ignore' | 'reject'; code: string; reason?: string; hash?: Hex; score?: string };
+export type SolutionOutcome =
+  | { verdict: 'accept'; code: 'ranked'; hash: Hex; score: string }
+  | { verdict: 'ignore' | 'reject'; code: SolutionRefusalCode; reason: string; hash?: Hex };
+
+/** A refusal, its verdict from the table. */
+export function refuseSolution(code: SolutionRefusalCode, reason: string, hash?: Hex): SolutionOutcome {
+  return { verdict: SOLUTION_RULES[code].verdict, code, reason, ...(hash ? { hash } : {}) };
+}
 
 /** Solvers without a bond and without a level record, remembered in memory only (anyone can make keys). */
 const UNBONDED_REMEMBERED = 1024;
@@ -326,7 +334,7 @@ export class AuctionClock {
     return { entries, missing, expired };
   }
 
-  private async onSolution(data: Uint8Array, peer: string): Promise<{ verdict: 'accept' | 'ignore' | 'reject'; code: string }> {
+  private async onSolution(data: Uint8Array, peer: string): Promise<SolutionOutcome> {
     const out = await this.ingestSolution(data);
     this.node.metrics.solutions.inc({ verdict: out.verdict, code: out.code });
     if (out.verdict !== 'accept') this.node.log.info({ event: 'solution_refused', peer, ...out });
@@ -337,7 +345,7 @@ export class AuctionClock {
    * A solution posted to this node's HTTP API: checked and ranked exactly like a gossiped one, and
    * once accepted published on the solutions topic, so every node ranks the same set.
    */
-  async submitSolution(data: Uint8Array): Promise<{ verdict: 'accept' | 'ignore' | 'reject'; code: string; reason?: string; hash?: Hex; score?: string }> {
+  async submitSolution(data: Uint8Array): Promise<SolutionOutcome> {
     const out = await this.ingestSolution(data);
     this.node.metrics.solutions.inc({ verdict: out.verdict, code: out.code });
     if (out.verdict === 'accept') this.node.publish(this.node.solutionsTopic, data);
@@ -350,20 +358,20 @@ export class AuctionClock {
    * from the message and the intents this node holds; a solution naming intents this node cannot
    * place in the auction is IGNOREd (kept aside for the deadline), costing neither relayer nor solver.
    */
-  async ingestSolution(data: Uint8Array): Promise<Outcome> {
+  async ingestSolution(data: Uint8Array): Promise<SolutionOutcome> {
     const d = decodeSignedSolution(data);
-    if (!d.ok) return { verdict: 'reject', code: d.error.code, reason: describeError(d.error) };
+    if (!d.ok) return refuseSolution(d.error.code, describeError(d.error));
     const s = d.value;
     const hash = solutionHash(data);
     const id = Number(s.auctionId);
     const a = this.auctions.get(id);
-    if (!a) return { verdict: 'ignore', code: 'unknown_auction', reason: `auction ${id} is not open for solutions here`, hash };
-    if (a.finalized || this.o.now() >= a.deadline) return { verdict: 'ignore', code: 'too_late', reason: `auction ${id} closed for solutions`, hash };
-    if (a.solutions.has(hash) || a.parked.has(hash)) return { verdict: 'ignore', code: 'duplicate', hash };
+    if (!a) return refuseSolution('unknown_auction', `auction ${id} is not open for solutions here`, hash);
+    if (a.finalized || this.o.now() >= a.deadline) return refuseSolution('too_late', `auction ${id} closed for solutions`, hash);
+    if (a.solutions.has(hash) || a.parked.has(hash)) return refuseSolution('duplicate', `solution ${hash} was already received`, hash);
     const signer = recoverSigner(solutionDigest(d.value.body, this.node.config.chainId, this.node.config.settlement), fromHex(s.signature));
-    if (!signer.ok) return { verdict: 'reject', code: signer.error.code, reason: describeError(signer.error), hash };
+    if (!signer.ok) return refuseSolution(signer.error.code, describeError(signer.error), hash);
     const solver = s.solver.toLowerCase() as Address;
-    if (signer.value !== solver) return { verdict: 'reject', code: 'wrong_signer', reason: `signed by ${signer.value}, not the solver ${solver}`, hash };
+    if (signer.value !== solver) return refuseSolution('wrong_signer', `signed by ${signer.value}, not the solver ${solver}`, hash);
     if (this.solverSet.size > 0 && !this.solverSet.has(solver)) return this.unbonded(solver, id, hash, `${solver} is not in this node's solver set`);
     if (this.o.isSolver) {
       const bonded = await this.o.isSolver(solver);
@@ -372,7 +380,7 @@ export class AuctionClock {
     }
     let parkedBySolver = 0;
     for (const p of a.parked.values()) if (p.solver === solver) parkedBySolver++;
-    if ((a.perSolver.get(solver) ?? 0) + parkedBySolver >= this.o.maxSolutionsPerSolver) return { verdict: 'ignore', code: 'solver_quota', hash };
+    if ((a.perSolver.get(solver) ?? 0) + parkedBySolver >= this.o.maxSolutionsPerSolver) return refuseSolution('solver_quota', `${solver} already has ${this.o.maxSolutionsPerSolver} solutions in auction ${id}`, hash);
     const { entries, missing, expired } = await this.resolve(a, s);
     if (expired.length > 0) {
       const reason = `intent ${expired[0]} expired before auction ${id} closed`;
@@ -381,7 +389,7 @@ export class AuctionClock {
         r.invalid++;
         r.lastInvalid = { auctionId: id, hash, code: 'invalid_solution', reason };
       });
-      return { verdict: 'reject', code: 'invalid_solution', reason, hash };
+      return refuseSolution('invalid_solution', reason, hash);
     }
     if (missing.length > 0) {
       // What this node can check (the trades of intents it holds, the solution's own fields) must
@@ -395,16 +403,15 @@ export class AuctionClock {
           r.invalid++;
           r.lastInvalid = { auctionId: id, hash, code: error.code, reason: describeError(error) };
         });
-        return { verdict: 'reject', code: error.code, reason: describeError(error), hash };
+        return refuseSolution(error.code, describeError(error), hash);
       }
       const kept = a.parked.size < this.o.maxParkedSolutions;
       if (kept) a.parked.set(hash, { solver, solution: s });
-      return {
-        verdict: 'ignore',
-        code: 'unknown_intent',
-        reason: `${missing.length} intent(s) of this solution are not in this node's auction ${id} (first ${missing[0]}); ${kept ? 'kept for the solve deadline' : 'not kept (too many waiting)'}`,
+      return refuseSolution(
+        'unknown_intent',
+        `${missing.length} intent(s) of this solution are not in this node's auction ${id} (first ${missing[0]}); ${kept ? 'kept for the solve deadline' : 'not kept (too many waiting)'}`,
         hash,
-      };
+      );
     }
     return this.score(a, s, hash, solver, entries);
   }
@@ -424,12 +431,12 @@ export class AuctionClock {
     return { kind: 'invalid', error: scored.error };
   }
 
-  private fillView(hash: Hex): Outcome {
-    return { verdict: 'ignore', code: 'fill_view', reason: 'valid unless counting fills this node saw on chain, which another node may not have seen yet', hash };
+  private fillView(hash: Hex): SolutionOutcome {
+    return refuseSolution('fill_view', 'valid unless counting fills this node saw on chain, which another node may not have seen yet', hash);
   }
 
   /** Scores a solution whose intents this node holds; records the solver; ranks it if valid. */
-  private async score(a: OpenAuction, s: SignedSolution, hash: Hex, solver: Address, entries: Map<Hex, AuctionIntent>): Promise<Outcome> {
+  private async score(a: OpenAuction, s: SignedSolution, hash: Hex, solver: Address, entries: Map<Hex, AuctionIntent>): Promise<SolutionOutcome> {
     const scored = this.check(a, s, entries);
     if (scored.kind === 'fillView') return this.fillView(hash);
     await this.recordSolver(solver, (r) => {
@@ -440,7 +447,7 @@ export class AuctionClock {
         r.lastInvalid = { auctionId: a.id, hash, code: scored.error.code, reason: describeError(scored.error) };
       }
     });
-    if (scored.kind === 'invalid') return { verdict: 'reject', code: scored.error.code, reason: describeError(scored.error), hash };
+    if (scored.kind === 'invalid') return refuseSolution(scored.error.code, describeError(scored.error), hash);
     a.perSolver.set(solver, (a.perSolver.get(solver) ?? 0) + 1);
     a.solutions.set(hash, { solver, score: scored.score, hash, intents: s.trades.map((t) => t.intentId.toLowerCase() as Hex) });
     return { verdict: 'accept', code: 'ranked', hash, score: scored.score.toString() };
@@ -452,7 +459,7 @@ export class AuctionClock {
    * already has one (e.g. its bond lapsed); others are remembered in memory, bounded, since anyone
    * can make new keys.
    */
-  private async unbonded(solver: Address, auctionId: number, hash: Hex, reason: string): Promise<Outcome> {
+  private async unbonded(solver: Address, auctionId: number, hash: Hex, reason: string): Promise<SolutionOutcome> {
     this.node.metrics.solutionsUnbonded.inc();
     this.node.log.info({ event: 'solution_unbonded', solver, auctionId, hash, reason });
     const last = { auctionId, hash, at: new Date(this.o.now()).toISOString(), reason };
@@ -467,7 +474,7 @@ export class AuctionClock {
       this.unbondedSeen.set(solver, { unbonded: (prev?.unbonded ?? 0) + 1, lastUnbonded: last });
       if (this.unbondedSeen.size > UNBONDED_REMEMBERED) this.unbondedSeen.delete(this.unbondedSeen.keys().next().value!);
     }
-    return { verdict: 'ignore', code: 'unknown_solver', reason, hash };
+    return refuseSolution('unknown_solver', reason, hash);
   }
 
   private async finalize(a: OpenAuction): Promise<void> {

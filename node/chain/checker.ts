@@ -9,13 +9,14 @@ import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { mulDivCeil, notional, WAD } from '../../protocol/margin.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
+import type { ChainCheckCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { NodeMetrics } from '../metrics.ts';
 
 export type ChainCheck =
   | { status: 'ok' }
-  /** `penalize`: provably invalid whatever the block (bad EIP-1271 signature) vs state that may differ between honest nodes (balance, nonce). */
-  | { status: 'invalid'; code: string; reason: string; penalize: boolean }
+  /** Refused; whether that costs the sender is the code's verdict (node/errors.ts). */
+  | { status: 'invalid'; code: ChainCheckCode; reason: string }
   /** The RPC endpoint failed or timed out: validation degrades to off-chain checks. */
   | { status: 'unavailable'; reason: string };
 
@@ -102,12 +103,12 @@ export class ViemChainChecker implements ChainChecker {
       const used = await this.cached(`${block}:nonce:${owner}:${nonce}`, () =>
         this.client.readContract({ address: settlement, abi: settlementAbi, functionName: 'isNonceUsed', args: [owner, nonce], blockNumber: block }),
       );
-      if (used) return this.done({ status: 'invalid', code: 'nonce_used', reason: `nonce ${nonce} of ${owner} is already used or cancelled on chain`, penalize: false });
+      if (used) return this.done({ status: 'invalid', code: 'nonce_used', reason: `nonce ${nonce} of ${owner} is already used or cancelled on chain` });
       if (needsSignatureCheck) {
         const magic = await this.client
           .readContract({ address: owner, abi: eip1271Abi, functionName: 'isValidSignature', args: [digest, signed.signature.data], blockNumber: block })
           .catch((err: Error) => (/timed? ?out|fetch failed|ECONNREFUSED|HTTP request failed/i.test(err.message) ? Promise.reject(err) : '0x'));
-        if (magic !== EIP1271_MAGIC) return this.done({ status: 'invalid', code: 'bad_eip1271_signature', reason: `${owner}.isValidSignature did not accept the signature`, penalize: true });
+        if (magic !== EIP1271_MAGIC) return this.done({ status: 'invalid', code: 'bad_eip1271_signature', reason: `${owner}.isValidSignature did not accept the signature` });
       }
       if (signed.type === 'swap') {
         const i = signed.intent;
@@ -118,8 +119,8 @@ export class ViemChainChecker implements ChainChecker {
         ]);
         // Partially fillable intents need only some balance; fill-or-kill ones the whole limit amount.
         const need = i.partiallyFillable ? 1n : i.sellAmount;
-        if (balance < need) return this.done({ status: 'invalid', code: 'insufficient_balance', reason: `${owner} holds ${balance} of ${token}, needs ${need}`, penalize: false });
-        if (allowance < need) return this.done({ status: 'invalid', code: 'insufficient_allowance', reason: `${owner} allows the vault ${allowance} of ${token}, needs ${need}`, penalize: false });
+        if (balance < need) return this.done({ status: 'invalid', code: 'insufficient_balance', reason: `${owner} holds ${balance} of ${token}, needs ${need}` });
+        if (allowance < need) return this.done({ status: 'invalid', code: 'insufficient_allowance', reason: `${owner} allows the vault ${allowance} of ${token}, needs ${need}` });
       } else {
         const verdict = await this.checkPosition(signed.intent, owner, block);
         if (verdict) return this.done(verdict);
@@ -145,7 +146,7 @@ export class ViemChainChecker implements ChainChecker {
     account: Address,
     block: bigint,
   ): Promise<ChainCheck | undefined> {
-    const invalid = (code: string, reason: string): ChainCheck => ({ status: 'invalid', code, reason, penalize: false });
+    const invalid = (code: ChainCheckCode, reason: string): ChainCheck => ({ status: 'invalid', code, reason });
     this.clearingHouse ??= await this.client.readContract({ address: this.o.settlement, abi: settlementAbi, functionName: 'clearingHouse' });
     const ch = this.clearingHouse;
     if (/^0x0{40}$/i.test(ch)) return invalid('no_clearing_house', 'this settlement has no clearing house: position intents cannot settle');
