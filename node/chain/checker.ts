@@ -1,10 +1,11 @@
-// The chain-facing parts of the node, behind interfaces so validation and the pool run without
-// an RPC endpoint. ViemChainChecker: balance and allowance to the vault, nonce bit, EIP-1271
-// isValidSignature, and for position intents the clearing house's view of the account (a listed
-// market, a margin account, a reduce-only intent that reduces, plausible margin), cached per block; every call has a timeout, and when the endpoint fails the
-// checker says `unavailable` (validation degrades to off-chain checks), logs the transition once,
-// sets node_chain_check_degraded, and recovers on the next successful call.
-import { createPublicClient, erc20Abi, http, type Address, type Hex, type PublicClient } from 'viem';
+// On-chain checks of an intent before it enters the pool, behind an interface so validation runs
+// without an RPC endpoint too. ViemChainChecker: balance and allowance to the vault, nonce bit,
+// EIP-1271 isValidSignature, and for position intents the clearing house's view of the account (a
+// listed market, a margin account, a reduce-only intent that reduces, plausible margin), cached
+// per block. When the endpoint fails or times out the checker says `unavailable` (validation
+// degrades to off-chain checks), logs the transition once, sets node_chain_check_degraded, and
+// recovers on the next successful call. Also answers the auctions' bond check (isSolver).
+import { erc20Abi, type Address, type Hex, type PublicClient } from 'viem';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { mulDivCeil, notional, WAD } from '../../protocol/margin.ts';
@@ -39,26 +40,25 @@ const eip1271Abi = [
 ] as const;
 const EIP1271_MAGIC = '0x1626ba7e';
 
-export type ViemCheckerOptions = {
-  rpcUrl: string;
+export type ViemCheckerDeps = {
+  client: PublicClient;
   settlement: Address;
-  timeoutMs?: number;
   log: Logger;
   metrics?: NodeMetrics;
 };
 
 export class ViemChainChecker implements ChainChecker {
-  readonly client: PublicClient;
-  private readonly o: ViemCheckerOptions;
+  private readonly client: PublicClient;
+  private readonly o: ViemCheckerDeps;
   private vault?: Address;
   private clearingHouse?: Address;
   private block?: { number: bigint; at: number };
   private readonly cache = new Map<string, Promise<unknown>>();
   private degraded = false;
 
-  constructor(o: ViemCheckerOptions) {
+  constructor(o: ViemCheckerDeps) {
     this.o = o;
-    this.client = createPublicClient({ transport: http(o.rpcUrl, { timeout: o.timeoutMs ?? 2000, retryCount: 0 }) });
+    this.client = o.client;
   }
 
   get isDegraded(): boolean {

@@ -1,8 +1,9 @@
 // What the pool keeps per intent: its canonical bytes, where it came from, and its state. The
 // database stores it as JSON (node/db/intents.ts); the API shows a view of it (node/api/views.ts).
 import type { Address, Hex } from 'viem';
+import type { IntentState } from '../../protocol/api.ts';
 
-export type IntentState = 'open' | 'partially_filled' | 'filled' | 'cancelled' | 'expired';
+export type { IntentState };
 
 /** The states an intent never leaves: such an intent is never re-admitted (a replay). */
 export type FinalState = Extract<IntentState, 'filled' | 'cancelled' | 'expired'>;

@@ -3,23 +3,19 @@
 // chain-backed parts say why they are unavailable instead of failing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedIntentToJson } from '../../protocol/json.ts';
-import { AuctionClock } from '../../node/auction/clock.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey } from '../helpers/node.ts';
 
 const dir = tempDir('dashboard-api-');
 let node: IntentNode;
-let clock: AuctionClock;
 
 beforeAll(async () => {
+  // the node runs its auction clock, every 500 ms
   node = new IntentNode(testConfig(dir.path, { auctionIntervalMs: 500 }), { log: silentLogger() });
-  clock = new AuctionClock(node, { intervalMs: 500 });
   await node.start();
-  clock.start();
 });
 afterAll(async () => {
-  clock.stop();
   await node.stop();
   dir.cleanup();
 });

@@ -7,7 +7,7 @@ import type { Address, Hex } from 'viem';
 import { toHex } from '../../protocol/bytes.ts';
 import { signDigest, privateKeyToAddress } from '../../protocol/signature.ts';
 import { encodeSignedSolution, encodeSolutionBody, solutionDigest, solutionHash, type Solution } from '../../protocol/solution.ts';
-import { AuctionClock } from '../../node/auction/clock.ts';
+import type { AuctionClock } from '../../node/auction/clock.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor, signTestSolution } from '../helpers/node.ts';
@@ -32,8 +32,11 @@ describe('POST /v1/solutions', () => {
     const nodes: IntentNode[] = [];
     for (let k = 0; k < 2; k++) {
       const dir = tempDir();
-      const node = new IntentNode(testConfig(dir.path, k === 1 ? { bootstrap: [nodes[0]!.multiaddrs[0]!] } : {}), { log: silentLogger() });
-      clocks.push(new AuctionClock(node, { intervalMs: 1000, solveWindowMs: 1000, now: () => now }));
+      const node = new IntentNode(testConfig(dir.path, k === 1 ? { bootstrap: [nodes[0]!.multiaddrs[0]!] } : {}), {
+        log: silentLogger(),
+        auction: { intervalMs: 1000, solveWindowMs: 1000, now: () => now, manual: true },
+      });
+      clocks.push(node.auction!);
       await node.start();
       cleanups.push(dir.cleanup, () => node.stop());
       nodes.push(node);
@@ -68,7 +71,7 @@ describe('POST /v1/solutions', () => {
     expect(body).toMatchObject({ hash: solutionHash(good), state: 'ranked' });
     expect(BigInt(body.score)).toBeGreaterThan(0n);
     // the other node got it over gossip and ranks the same set
-    await waitFor(async () => ((await b.auctions!.byId(auctionId)) as { solutions: number }).solutions === 1, 15_000);
+    await waitFor(async () => ((await b.auction!.byId(auctionId)) as { solutions: number }).solutions === 1, 15_000);
 
     const dup = await post(a.apiUrl, { solution: toHex(good) });
     expect(dup.status).toBe(200);
@@ -76,14 +79,14 @@ describe('POST /v1/solutions', () => {
 
     const errorOf = async (r: Response): Promise<{ status: number; code: string }> => ({ status: r.status, code: ((await r.json()) as { error: { code: string } }).error.code });
     expect(await errorOf(await post(a.apiUrl, { solution: toHex(broken) }))).toEqual({ status: 422, code: 'invalid_solution' });
-    expect(((await a.auctions!.solver(privateKeyToAddress(testKey(81)).toLowerCase() as Address)) as { invalid: number }).invalid).toBe(1);
+    expect(((await a.auction!.solverRecord(privateKeyToAddress(testKey(81)).toLowerCase() as Address)) as { invalid: number }).invalid).toBe(1);
     expect(await errorOf(await post(a.apiUrl, { solution: toHex(elsewhere) }))).toEqual({ status: 409, code: 'unknown_auction' });
     expect(await errorOf(await post(a.apiUrl, { solution: 'zz' }))).toEqual({ status: 400, code: 'malformed' });
     expect((await errorOf(await post(a.apiUrl, { solution: '0x0102' }))).status).toBe(422);
 
     now += 2000;
     for (const c of clocks) await c.tick();
-    const ranked = await Promise.all(nodes.map(async (n) => ((await n.auctions!.byId(auctionId)) as { ranking: { hash: Hex }[] }).ranking.map((r) => r.hash)));
+    const ranked = await Promise.all(nodes.map(async (n) => ((await n.auction!.byId(auctionId)) as { ranking: { hash: Hex }[] }).ranking.map((r) => r.hash)));
     expect(ranked[0]).toEqual([solutionHash(good)]);
     expect(ranked[1]).toEqual(ranked[0]);
   }, 60_000);
