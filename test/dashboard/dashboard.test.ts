@@ -33,6 +33,7 @@ import type { AuctionClock } from '../../node/auction/clock.ts';
 import { createLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { tempDir, testConfig } from '../helpers/node.ts';
+import { SchemaChecker } from '../node/openapi-schema.ts';
 import type { ChainWatcher } from '../../node/chain/watcher.ts';
 import { SolverProcess } from '../../solver/run.ts';
 
@@ -252,6 +253,12 @@ describe('dashboard in headless Chromium', () => {
     expect(carolMargin.positions[0]!.size).toBe(DAI('3').toString());
     expect(carolMargin.health).toBeGreaterThan(1);
     expect(carolMargin.health).toBeLessThan(2);
+    // The chain-backed answers, as node/openapi.json documents them (test/node/openapi.test.ts checks the rest).
+    const schemas = new SchemaChecker();
+    for (const path of ['/v1/trades', '/v1/accounts', `/v1/accounts/${carol.address}/margin`, '/v1/dashboard/summary', '/v1/auctions', '/v1/leaderboard', `/v1/auctions/${settled[0]!.id}`]) {
+      const res = await fetch(`${api}${path}`);
+      expect(schemas.check(schemas.response('GET', path, res.status), await res.json(), path)).toEqual([]);
+    }
 
     // The page.
     const page = await browser!.newPage({ viewport: VIEWPORT });
