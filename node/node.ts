@@ -44,6 +44,8 @@ import { WorkerVerifier } from './verify/workers.ts';
 /** `manual`: the node does not run the part's loop; the caller drives tick() / poll() (tests). */
 type Driven<T> = Partial<T> & { manual?: boolean };
 
+const manual = (o: Driven<unknown> | false | undefined): boolean => o !== false && o?.manual === true;
+
 export type NodeDeps = {
   log: Logger;
   /** Signature recovery; default native libsecp256k1 when it loads, else @noble/curves. */
@@ -256,11 +258,12 @@ export class IntentNode {
     this.apiUrl = await listen(this.api, config.apiPort, config.apiHost);
     log.info({ event: 'api_listening', url: this.apiUrl }, 'HTTP API listening');
 
-    const auctionOptions = this.deps.auction;
-    if (auction && !(auctionOptions && auctionOptions.manual)) auction.start();
-    const watcherOptions = this.deps.watcher;
-    if (this.watcher && !(watcherOptions && watcherOptions.manual)) this.watcher.start();
-    log.info({ event: 'node_started', peerId: this.peerId, listen: this.multiaddrs, newKey: created, poolLive: this.pool.size, topics: [this.intentsTopic, this.solutionsTopic] }, 'p2p host listening');
+    if (auction && !manual(this.deps.auction)) auction.start();
+    if (this.watcher && !manual(this.deps.watcher)) this.watcher.start();
+    log.info(
+      { event: 'node_started', peerId: this.peerId, listen: this.multiaddrs, newKey: created, poolLive: this.pool.size, topics: [this.intentsTopic, this.solutionsTopic] },
+      'p2p host listening',
+    );
   }
 
   /** Submits a signed intent as the API does: validated, stored durably, then gossiped. */

@@ -43,12 +43,23 @@ export class HttpError extends Error {
 }
 
 /** What a route answers: a JSON body, or raw bytes of a given type (metrics, static files). */
-export type Reply = { kind: 'json'; status: number; body: unknown } | { kind: 'raw'; status: number; body: string | Buffer; type: string; cacheControl?: string };
+export type Reply =
+  | { kind: 'json'; status: number; body: unknown }
+  | { kind: 'raw'; status: number; body: string | Buffer; type: string; cacheControl?: string };
 
-/** A JSON reply; the type argument pins the body to its protocol/api.ts response type. */
-export const json = <T>(body: T, status = 200): Reply => ({ kind: 'json', status, body });
+/**
+ * A JSON reply. The type argument is required (without it the body must be `never`): every
+ * route names the protocol/api.ts type it answers with, and tsc checks the body against it.
+ */
+export const json = <T = never>(body: NoInfer<T>, status = 200): Reply => ({ kind: 'json', status, body });
 
-export const raw = (body: string | Buffer, type: string, cacheControl?: string): Reply => ({ kind: 'raw', status: 200, body, type, ...(cacheControl ? { cacheControl } : {}) });
+export const raw = (body: string | Buffer, type: string, cacheControl?: string): Reply => ({
+  kind: 'raw',
+  status: 200,
+  body,
+  type,
+  ...(cacheControl ? { cacheControl } : {}),
+});
 
 export type Route = {
   method: 'GET' | 'POST';

@@ -19,7 +19,7 @@ export function intentStatus(rec: PoolRecord): IntentStatusResponse {
     updatedAt: new Date(rec.updatedAt).toISOString(),
     source: rec.source,
     ...(rec.filled !== undefined ? { filled: rec.filled } : {}),
-    settlement: rec.txHash ? { txHash: rec.txHash, ...(rec.blockNumber !== undefined ? { blockNumber: rec.blockNumber } : {}), ...(rec.blockHash ? { blockHash: rec.blockHash } : {}) } : null,
+    settlement: rec.txHash ? { txHash: rec.txHash, blockNumber: rec.blockNumber, blockHash: rec.blockHash } : null,
     signedIntent: decoded.ok ? signedIntentToJson(decoded.value) : null,
   };
 }
@@ -27,11 +27,28 @@ export function intentStatus(rec: PoolRecord): IntentStatusResponse {
 /** A dashboard row: the intent's limits flattened next to its state. */
 export function openIntent(rec: PoolRecord): OpenIntent {
   const d = decodeSignedIntent(fromHex(rec.bytes));
-  const base = { id: rec.digest, type: rec.type, owner: rec.owner, state: rec.state, source: rec.source, receivedAt: new Date(rec.receivedAt).toISOString(), validTo: rec.validTo, ...(rec.filled !== undefined ? { filled: rec.filled } : {}) };
+  const base = {
+    id: rec.digest,
+    type: rec.type,
+    owner: rec.owner,
+    state: rec.state,
+    source: rec.source,
+    receivedAt: new Date(rec.receivedAt).toISOString(),
+    validTo: rec.validTo,
+    ...(rec.filled !== undefined ? { filled: rec.filled } : {}),
+  };
   if (!d.ok) return base;
   if (d.value.type === 'swap') {
     const i = d.value.intent;
-    return { ...base, sellToken: i.sellToken.toLowerCase() as Address, buyToken: i.buyToken.toLowerCase() as Address, sellAmount: i.sellAmount.toString(), buyAmount: i.buyAmount.toString(), kind: i.kind === 0 ? 'sell' : 'buy', partiallyFillable: i.partiallyFillable };
+    return {
+      ...base,
+      sellToken: i.sellToken.toLowerCase() as Address,
+      buyToken: i.buyToken.toLowerCase() as Address,
+      sellAmount: i.sellAmount.toString(),
+      buyAmount: i.buyAmount.toString(),
+      kind: i.kind === 0 ? 'sell' : 'buy',
+      partiallyFillable: i.partiallyFillable,
+    };
   }
   const p = d.value.intent;
   return { ...base, market: p.market, sizeDelta: p.sizeDelta.toString(), limitPrice: p.limitPrice.toString(), reduceOnly: p.reduceOnly };

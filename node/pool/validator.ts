@@ -7,7 +7,7 @@ import type { Address, Hex } from 'viem';
 import { decodeSignedIntent } from '../../protocol/codec.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
 import { domainSeparator } from '../../protocol/hash.ts';
-import { intentDigestFromBytes } from '../verify/fast-hash.ts';
+import { hexId, intentDigestFromBytes } from '../verify/fast-hash.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
 import { describeError } from '../../protocol/result.ts';
 import { nobleRecoverer, recoverSigner, type Recoverer } from '../../protocol/signature.ts';
@@ -15,7 +15,6 @@ import { fromHex } from '../../protocol/bytes.ts';
 import { checkIntentFields, intentOwner } from '../../protocol/verify.ts';
 import type { ChainChecker } from '../chain/checker.ts';
 import type { WorkerVerifier } from '../verify/workers.ts';
-import { hexId } from '../gossip/host.ts';
 import { INTENT_RULES, REPLAY_CODE, type IntentRefusalCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { NodeMetrics } from '../metrics.ts';
@@ -89,7 +88,7 @@ export class IntentValidator {
       // (protocol's verifySignedIntent would hash again: the same steps, inlined).
       // From the canonical bytes (valid: decoded above, or encoded from the parsed API form).
       const digestBytes = intentDigestFromBytes(bytes, this.separator);
-      const digest = hexId(digestBytes) as Hex;
+      const digest = hexId(digestBytes);
       // Synchronous answer for never-seen digests (the common case): no disk read, no await.
       const known = this.o.pool.has(digest) ? await this.o.pool.get(digest) : undefined;
       if (known) {
@@ -137,7 +136,7 @@ export class IntentValidator {
           owner,
           type: signed.type,
           validTo: signed.intent.validTo,
-          bytes: hexId(bytes) as Hex,
+          bytes: hexId(bytes),
           source,
           receivedAt: Date.now(),
           needsChainCheck,

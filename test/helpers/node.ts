@@ -11,7 +11,7 @@ import { privateKeyToAddress, signDigest } from '../../protocol/signature.ts';
 import { resolveConfig, type NodeConfig } from '../../node/config.ts';
 import { NodeDatabase } from '../../node/db/database.ts';
 import { IntentPool } from '../../node/pool/pool.ts';
-import { hexId } from '../../node/gossip/host.ts';
+import { hexId } from '../../node/verify/fast-hash.ts';
 
 export const TEST_CHAIN_ID = 31337;
 export const TEST_SETTLEMENT: Address = '0x5e77e5e77e5e77e5e77e5e77e5e77e5e77e5e77e';
@@ -29,7 +29,7 @@ export function intentFactory(key: Hex, chainId = TEST_CHAIN_ID, settlement: Add
   const owner = privateKeyToAddress(key).toLowerCase() as Address;
   const sep = domainSeparator(intentDomain(chainId, settlement));
   let nonce = 0n;
-  const digestOf = (s: SignedIntent): Hex => hexId(intentDigestBytes(s, sep)) as Hex;
+  const digestOf = (s: SignedIntent): Hex => hexId(intentDigestBytes(s, sep));
   return {
     owner,
     digestOf,
