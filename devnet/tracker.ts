@@ -2,8 +2,8 @@
 // them with the intents this process submitted: fills, the surplus users got over their limits
 // (valued in USD at the auctions' reference prices), which solver won each settled batch, and
 // submission-to-settlement latency.
-import { parseEventLogs, type Address, type Hex, type PublicClient } from 'viem';
-import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
+import type { Address, Hex, PublicClient } from 'viem';
+import { settlementEventsIn } from '../contracts/client/events.ts';
 import { ceilDiv } from '../protocol/clearing.ts';
 import type { Deployment } from './deployment.ts';
 import type { Made } from './traffic.ts';
@@ -74,20 +74,19 @@ export class ChainTracker {
     try {
       const head = await this.client.getBlockNumber({ cacheTime: 0 });
       if (head < this.next) return;
-      const logs = await this.client.getLogs({ address: this.d.settlement, fromBlock: this.next, toBlock: head });
+      const events = await settlementEventsIn(this.client, this.d.settlement, { fromBlock: this.next, toBlock: head });
       const now = Date.now();
-      for (const ev of parseEventLogs({ abi: settlementAbi, logs })) {
+      for (const ev of events) {
         const base = { tx: ev.transactionHash, block: ev.blockNumber, seenAt: now };
         let fill: Fill | undefined;
         if (ev.eventName === 'TradeSettled') {
-          const a = ev.args as { owner: Address; digest: Hex; executedSellAmount: bigint; executedBuyAmount: bigint };
+          const a = ev.args;
           fill = { kind: 'swap', id: a.digest.toLowerCase() as Hex, owner: a.owner, executedSell: a.executedSellAmount, executedBuy: a.executedBuyAmount, ...base };
         } else if (ev.eventName === 'PositionTradeSettled') {
-          const a = ev.args as { account: Address; digest: Hex; market: number; sizeDelta: bigint; price: bigint };
-          fill = { kind: 'position', id: a.digest.toLowerCase() as Hex, owner: a.account, sizeDelta: a.sizeDelta, price: a.price, market: Number(a.market), ...base };
+          const a = ev.args;
+          fill = { kind: 'position', id: a.digest.toLowerCase() as Hex, owner: a.account, sizeDelta: a.sizeDelta, price: a.price, market: a.market, ...base };
         } else if (ev.eventName === 'Settled') {
-          const a = ev.args as { solver: Address; auctionId: bigint };
-          this.settled.push({ auctionId: a.auctionId, solver: a.solver.toLowerCase() as Address, ...base });
+          this.settled.push({ auctionId: ev.args.auctionId, solver: ev.args.solver.toLowerCase() as Address, ...base });
         }
         if (fill) {
           const list = this.fills.get(fill.id) ?? [];

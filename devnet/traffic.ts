@@ -10,6 +10,7 @@ import { confirm, type DevnetClients } from '../contracts/deploy/clients.ts';
 import { signPositionIntent } from '../contracts/client/positions.ts';
 import { signSwapIntent } from '../contracts/client/settlement.ts';
 import { v2Reserves } from '../contracts/deploy/uniswapV2.ts';
+import type { ApiErrorBody, IntentState, SubmitIntentRequest, SubmitIntentResponse } from '../protocol/api.ts';
 import { signedIntentToJson } from '../protocol/json.ts';
 import type { PositionIntent, SignedIntent, SwapIntent } from '../protocol/intent.ts';
 import { intentDigest } from '../protocol/hash.ts';
@@ -70,7 +71,7 @@ export async function readPrices(clients: Pick<DevnetClients, 'publicClient'>, d
   return { daiUsdc: Number(rUsdc1) / Number(rDai), wbtcUsdc: Number(rUsdc2) / Number(rWbtc), marks };
 }
 
-export type Made = { signed: SignedIntent; id: Hex; json: unknown; kind: 'swap' | 'position' };
+export type Made = { signed: SignedIntent; id: Hex; json: SubmitIntentRequest; kind: 'swap' | 'position' };
 
 function finish(d: Deployment, signed: SignedIntent): Made {
   const id = intentDigest(signed, intentDomain(d.chainId, d.settlement)).toLowerCase() as Hex;
@@ -140,19 +141,19 @@ export const POSITION_SIZES: Record<number, bigint[]> = {
   3: [parseUnits('10', 18), parseUnits('20', 18)],
 };
 
-export type SubmitResult = { status: number; id?: Hex; state?: string; code?: string };
+export type SubmitResult = { status: number; id?: Hex; state?: IntentState; code?: string };
 
 export async function submit(apiUrl: string, m: Made): Promise<SubmitResult> {
   for (let attempt = 0; ; attempt++) {
     try {
       const res = await fetch(`${apiUrl}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(m.json) });
-      const body = (await res.json()) as { id?: Hex; state?: string; error?: { code: string } };
+      const body = (await res.json()) as SubmitIntentResponse | ApiErrorBody;
       // 503 busy: back off and retry, like a wallet would
       if (res.status === 503 && attempt < 5) {
         await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
         continue;
       }
-      return { status: res.status, ...(body.id ? { id: body.id } : {}), ...(body.state ? { state: body.state } : {}), ...(body.error ? { code: body.error.code } : {}) };
+      return 'error' in body ? { status: res.status, code: body.error.code } : { status: res.status, id: body.id, state: body.state };
     } catch (e) {
       if (attempt >= 3) return { status: 0, code: (e as Error).message };
       await new Promise((r) => setTimeout(r, 200));

@@ -5,8 +5,6 @@ import { exitOnCliError } from './cli/program.ts';
 import { type NodeConfig, parseCli } from './config.ts';
 import { createLogger } from './log.ts';
 import { IntentNode } from './node.ts';
-import { AuctionClock } from './auction.ts';
-import { ChainWatcher } from './watcher.ts';
 
 async function main(): Promise<void> {
   let config: NodeConfig;
@@ -17,21 +15,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.logLevel, name: 'node' });
+  // The node builds and runs its auction clock and, with --rpc-url, its chain watcher.
   const node = new IntentNode(config, { log });
-  const clock = new AuctionClock(node, {
-    intervalMs: config.auctionIntervalMs,
-    retainAuctions: config.auctionRetain,
-    decodedCacheSize: config.auctionDecodedCache,
-    ...(config.referencePrices ? { referencePrices: config.referencePrices } : {}),
-    ...(config.solvers ? { solvers: config.solvers } : {}),
-    ...(config.collateralToken ? { collateralToken: config.collateralToken } : {}),
-    // With an RPC endpoint, only bonded solvers (Settlement.isSolver) are ranked.
-    ...(config.rpcUrl ? { isSolver: (s: `0x${string}`) => node.chain?.isSolver?.(s) ?? Promise.resolve(undefined) } : {}),
-  });
   await node.start();
-  clock.start();
-  const watcher = config.rpcUrl ? new ChainWatcher(node, { rpcUrl: config.rpcUrl, settlement: config.settlement, timeoutMs: config.rpcTimeoutMs }) : undefined;
-  watcher?.start();
   // The ready line (peer id, addresses) is printed whatever the configured level (unless silent).
   const banner = config.logLevel === 'silent' ? log : log.child({}, { level: 'info' });
   banner.info({ event: 'ready', peerId: node.peerId, listen: node.multiaddrs, api: node.apiUrl, chainId: config.chainId, settlement: config.settlement, dataDir: config.dataDir }, `node ${node.peerId} ready`);
@@ -40,8 +26,6 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ event: 'shutdown', signal });
-    clock.stop();
-    watcher?.stop();
     node.stop().then(
       () => process.exit(0),
       (err: Error) => {

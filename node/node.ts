@@ -1,101 +1,171 @@
-// One running node: libp2p host + validation queue + durable pool + HTTP API (+ auctions).
-// Ordering guarantees: an intent is acknowledged (API) or relayed (gossip ACCEPT) only after
-// the pool's fsync'd write of it has completed.
-import { TopicValidatorResult } from '@libp2p/interface';
+// The composition root: builds every part of a node from the configuration and a few injected
+// dependencies, hands each part the small objects it works with (repositories, the pool, the
+// metrics, a publish function, the chain client), and starts and stops them in order. No part
+// imports this file; this is the only place that knows them all.
+//
+// Ordering guarantee: an intent is acknowledged (API) or relayed (gossip ACCEPT) only after the
+// pool's fsync'd write of it has completed (IntentPool.add, IntentIntake, GossipRouter).
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import type { Address, Hex } from 'viem';
-import { encodeSignedIntent } from '../protocol/codec.ts';
+import type { Hex, PublicClient } from 'viem';
 import type { SignedIntent } from '../protocol/intent.ts';
 import { nativeRecoverer } from '../protocol/recover-native.ts';
 import { nobleRecoverer, type Recoverer } from '../protocol/signature.ts';
 import { cancelsTopic, intentsTopic, solutionsTopic } from '../protocol/topics.ts';
-import { ViemChainChecker, type ChainChecker } from './chain.ts';
+import { dashboardRoutes } from './api/dashboard.ts';
+import { listen, serve } from './api/http.ts';
+import { apiRoutes } from './api/routes.ts';
+import { AuctionClock, type AuctionOptions } from './auction/clock.ts';
+import { ChainActivity } from './chain/activity.ts';
+import { ViemChainChecker } from './chain/checker.ts';
+import { createChainClient } from './chain/client.ts';
+import { ChainWatcher, type WatcherOptions } from './chain/watcher.ts';
 import type { NodeConfig } from './config.ts';
-import { createHost, type Host } from './host.ts';
+import { NodeDatabase } from './db/database.ts';
+import { createHost, type Host } from './gossip/host.ts';
+import { loadOrCreatePeerKey } from './gossip/peer-key.ts';
+import { PeerBudget } from './gossip/peer-budget.ts';
+import { GossipRouter, type HandlerVerdict } from './gossip/router.ts';
+import { networkStatus } from './gossip/status.ts';
+import { installSync } from './gossip/sync.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type NodeMetrics } from './metrics.ts';
-import { loadOrCreatePeerKey } from './peer-key.ts';
-import { IntentPool } from './pool.ts';
-import { FairQueue } from './queue.ts';
-import { IntentValidator, type Outcome } from './validate.ts';
-import { createApi, listen, type AuctionView } from './api.ts';
-import { installSync } from './sync.ts';
-import { fastRecoverer } from './fast-hash.ts';
-import { decodeCancel, encodeCancel, recoverCanceller } from '../protocol/cancel.ts';
-import { describeError } from '../protocol/result.ts';
-import { isFinal } from './pool.ts';
-import { WorkerVerifier } from './verify-workers.ts';
-import { PeerBudget } from './peer-budget.ts';
-import type { Server } from 'node:http';
+import { IntentCancels } from './pool/cancels.ts';
+import { FairQueue } from './pool/fair-queue.ts';
+import { IntentIntake } from './pool/intake.ts';
+import { startPoolMaintenance } from './pool/maintenance.ts';
+import { IntentPool } from './pool/pool.ts';
+import type { IntentOutcome } from './pool/validator.ts';
+import { IntentValidator } from './pool/validator.ts';
+import { fastRecoverer } from './verify/fast-hash.ts';
+import { WorkerVerifier } from './verify/workers.ts';
+
+/** `manual`: the node does not run the part's loop; the caller drives tick() / poll() (tests). */
+type Driven<T> = Partial<T> & { manual?: boolean };
+
+const manual = (o: Driven<unknown> | false | undefined): boolean => o !== false && o?.manual === true;
 
 export type NodeDeps = {
   log: Logger;
   /** Signature recovery; default native libsecp256k1 when it loads, else @noble/curves. */
   recoverer?: Recoverer;
-  chain?: ChainChecker & { isSolver?: (solver: Address) => Promise<boolean | undefined> };
-  /** Unix-seconds clock (tests). */
+  /** The chain client; default one over config.rpcUrl, none without it. */
+  publicClient?: PublicClient;
+  /** Unix-seconds clock of validation and expiry (tests). */
   now?: () => number;
-  /** Observe every gossip verdict (tests, benches). */
-  onGossipVerdict?: (topic: string, peer: string, outcome: { verdict: string; code: string; digest?: Hex }) => void;
-};
-
-/** Level key prefix of stored signed cancels: `c:<digest>` -> 65-byte signature hex. */
-export const CANCEL_KEY = 'c:';
-
-/** A peer sending this many provably invalid messages within the window is banned without waiting for its score. */
-const REJECT_BAN_COUNT = 10;
-const REJECT_WINDOW_MS = 10_000;
-
-const VERDICT: Record<Outcome['verdict'], TopicValidatorResult> = {
-  accept: TopicValidatorResult.Accept,
-  ignore: TopicValidatorResult.Ignore,
-  reject: TopicValidatorResult.Reject,
+  /** Auction options over the configured ones; false: no auctions (their routes answer 503). */
+  auction?: Driven<AuctionOptions> | false;
+  /** Chain watcher options (with a chain client only); false: no watcher. */
+  watcher?: Driven<WatcherOptions> | false;
+  /** Observes every gossip verdict (tests, benches). */
+  onGossipVerdict?: (topic: string, peer: string, outcome: HandlerVerdict) => void;
 };
 
 export class IntentNode {
   readonly config: NodeConfig;
   readonly log: Logger;
   readonly metrics: NodeMetrics;
+  readonly db: NodeDatabase;
   readonly pool: IntentPool;
   readonly queue: FairQueue;
+  /** What each peer may cost before it pays in score (rate, ignored messages, bad sync frames). */
+  readonly budget: PeerBudget;
+  readonly validator: IntentValidator;
+  readonly intake: IntentIntake;
+  readonly cancels: IntentCancels;
   readonly intentsTopic: string;
   readonly solutionsTopic: string;
   readonly cancelsTopic: string;
-  validator!: IntentValidator;
+  /** On-chain checks and the bond check; present with a chain client. */
+  readonly chain?: ViemChainChecker;
+  readonly auction?: AuctionClock;
+  readonly watcher?: ChainWatcher;
+  /** The libp2p host, once started. */
   host!: Host;
-  private readonly deps: NodeDeps;
-  private timers: NodeJS.Timeout[] = [];
-  api?: Server;
-  private workers?: WorkerVerifier;
-  chain?: ChainChecker & { isSolver?: (solver: Address) => Promise<boolean | undefined> };
   /** Base URL of the HTTP API once started. */
   apiUrl = '';
-  /** Set by the auction clock before start() so the API can serve it. */
-  auctions?: AuctionView;
-  /** Recent rejects per peer (count within REJECT_WINDOW_MS). */
-  private readonly rejects = new Map<string, { count: number; since: number }>();
-  /** What each peer may cost before it pays in score (rate, ignored messages, bad sync frames). */
-  readonly budget: PeerBudget;
-  /** Extra handlers per topic (auctions register the solutions handler). */
-  readonly topicHandlers = new Map<string, (data: Uint8Array, peer: string) => Promise<{ verdict: Outcome['verdict']; code: string }>>();
+  private readonly deps: NodeDeps;
+  private readonly client?: PublicClient;
+  private readonly workers?: WorkerVerifier;
+  private api?: Server;
+  private stopMaintenance?: () => void;
 
   constructor(config: NodeConfig, deps: NodeDeps) {
     this.config = config;
     this.deps = deps;
     this.log = deps.log;
     this.metrics = createMetrics(new Registry());
-    this.pool = new IntentPool(join(config.dataDir, 'pool'));
-    this.queue = new FairQueue({
-      maxPerSource: config.validationQueuePerPeer,
-      maxTotal: config.validationQueueTotal,
-      concurrency: config.validationConcurrency,
-    });
-    this.budget = new PeerBudget({ ratePerSec: config.peerMessageRate, burst: 2 * config.peerMessageRate, ignoreBudget: config.peerIgnoreBudget });
     this.intentsTopic = intentsTopic(config.chainId);
     this.solutionsTopic = solutionsTopic(config.chainId);
     this.cancelsTopic = cancelsTopic(config.chainId);
-    this.topicHandlers.set(this.cancelsTopic, (data) => this.onCancel(data));
+    const { log, metrics } = this;
+
+    this.db = new NodeDatabase(join(config.dataDir, 'pool'));
+    this.pool = new IntentPool(this.db.intents);
+    this.queue = new FairQueue({ maxPerSource: config.validationQueuePerPeer, maxTotal: config.validationQueueTotal, concurrency: config.validationConcurrency });
+    this.budget = new PeerBudget({ ratePerSec: config.peerMessageRate, burst: 2 * config.peerMessageRate, ignoreBudget: config.peerIgnoreBudget });
+
+    this.client = deps.publicClient ?? (config.rpcUrl ? createChainClient(config.rpcUrl, config.rpcTimeoutMs) : undefined);
+    if (this.client) this.chain = new ViemChainChecker({ client: this.client, settlement: config.settlement, log, metrics });
+    if (config.verifyWorkers > 0) this.workers = new WorkerVerifier(config.verifyWorkers);
+
+    this.validator = new IntentValidator({
+      chainId: config.chainId,
+      settlement: config.settlement,
+      pool: this.pool,
+      maxOpenPerOwner: config.maxOpenPerOwner,
+      maxLifetimeSec: config.maxLifetimeSec,
+      maxMessageBytes: config.maxMessageBytes,
+      recoverer: deps.recoverer ?? fastRecoverer() ?? nativeRecoverer() ?? nobleRecoverer,
+      ...(this.workers ? { workers: this.workers } : {}),
+      ...(this.chain ? { chain: this.chain } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+      metrics,
+      log,
+    });
+    this.intake = new IntentIntake({ queue: this.queue, validator: this.validator, publishIntent: (bytes) => this.publish(this.intentsTopic, bytes) });
+    this.cancels = new IntentCancels({
+      pool: this.pool,
+      cancels: this.db.cancels,
+      separator: this.validator.separator,
+      metrics,
+      log,
+      publishCancel: (bytes) => this.publish(this.cancelsTopic, bytes),
+    });
+
+    if (deps.auction !== false) {
+      const chain = this.chain;
+      this.auction = new AuctionClock(
+        {
+          chainId: config.chainId,
+          settlement: config.settlement,
+          pool: this.pool,
+          auctions: this.db.auctions,
+          solvers: this.db.solvers,
+          metrics,
+          log,
+          publishSolution: (bytes) => this.publish(this.solutionsTopic, bytes),
+        },
+        {
+          intervalMs: config.auctionIntervalMs,
+          retainAuctions: config.auctionRetain,
+          decodedCacheSize: config.auctionDecodedCache,
+          ...(config.referencePrices ? { referencePrices: config.referencePrices } : {}),
+          ...(config.solvers ? { solvers: config.solvers } : {}),
+          ...(config.collateralToken ? { collateralToken: config.collateralToken } : {}),
+          // With a chain, only bonded solvers (Settlement.isSolver) are ranked.
+          ...(chain ? { isSolver: (s) => chain.isSolver(s) } : {}),
+          ...deps.auction,
+        },
+      );
+    }
+    if (this.client && deps.watcher !== false) {
+      this.watcher = new ChainWatcher(
+        { client: this.client, settlement: config.settlement, pool: this.pool, blocks: this.db.chainBlocks, auctions: this.db.auctions, metrics, log },
+        deps.watcher ?? {},
+      );
+    }
   }
 
   get peerId(): string {
@@ -107,243 +177,120 @@ export class IntentNode {
   }
 
   async start(): Promise<void> {
-    const { key, created } = await loadOrCreatePeerKey(this.config.dataDir);
-    await this.pool.open();
-    this.metrics.poolLive.set(this.pool.size);
-    const recoverer = this.deps.recoverer ?? fastRecoverer() ?? nativeRecoverer() ?? nobleRecoverer;
-    const chain =
-      this.deps.chain ??
-      (this.config.rpcUrl
-        ? new ViemChainChecker({ rpcUrl: this.config.rpcUrl, settlement: this.config.settlement, timeoutMs: this.config.rpcTimeoutMs, log: this.log, metrics: this.metrics })
-        : undefined);
-    this.chain = chain;
-    this.validator = new IntentValidator({
-      chainId: this.config.chainId,
-      settlement: this.config.settlement,
-      pool: this.pool,
-      maxOpenPerOwner: this.config.maxOpenPerOwner,
-      maxLifetimeSec: this.config.maxLifetimeSec,
-      maxMessageBytes: this.config.maxMessageBytes,
-      recoverer,
-      ...(this.config.verifyWorkers > 0 ? { workers: (this.workers = new WorkerVerifier(this.config.verifyWorkers)) } : {}),
-      metrics: this.metrics,
-      log: this.log,
-      ...(chain ? { chain } : {}),
-      ...(this.deps.now ? { now: this.deps.now } : {}),
-    });
+    const { config, log, metrics } = this;
+    const { key, created } = await loadOrCreatePeerKey(config.dataDir);
+    await this.db.open();
+    await this.pool.load();
+    metrics.poolLive.set(this.pool.size);
+
+    let router: GossipRouter | undefined;
     this.host = await createHost({
       privateKey: key,
-      listen: this.config.listen,
-      bootstrap: this.config.bootstrap,
+      listen: config.listen,
+      bootstrap: config.bootstrap,
       topics: [this.intentsTopic, this.solutionsTopic, this.cancelsTopic],
-      ipColocationPenalty: this.config.ipColocationPenalty,
-      maxConnectionsPerIp: this.config.maxConnectionsPerIp,
+      ipColocationPenalty: config.ipColocationPenalty,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
       appScore: (peer) => this.budget.score(peer),
       onBan: (peer) => {
-        this.metrics.bans.inc();
+        metrics.bans.inc();
         this.queue.drain(peer);
-        this.rejects.delete(peer);
+        router?.forget(peer);
         this.budget.forget(peer);
       },
       // Far above any valid message, so an oversized one reaches validation and is rejected (the
       // sender pays) instead of breaking the stream it came on.
-      maxMessageBytes: Math.max(this.config.maxMessageBytes, 4 << 20),
-      registry: this.metrics.registry,
-      meshDegree: this.config.meshDegree,
-      log: this.log,
+      maxMessageBytes: Math.max(config.maxMessageBytes, 4 << 20),
+      registry: metrics.registry,
+      meshDegree: config.meshDegree,
+      log,
     });
-    this.host.pubsub.addEventListener('gossipsub:message', (evt) => {
-      const { msg, msgId, propagationSource } = evt.detail;
-      const peer = propagationSource.toString();
-      const report = (verdict: Outcome['verdict']): void => {
-        this.host.pubsub.reportMessageValidationResult(msgId, peer, VERDICT[verdict]);
-      };
-      if (this.host.isBanned(peer)) return report('ignore');
-      // Over its rate: not validated at all (and it costs the peer score).
-      if (!this.budget.admit(peer)) {
-        this.metrics.rateLimited.inc();
-        return report('ignore');
-      }
-      const handler = msg.topic === this.intentsTopic ? undefined : this.topicHandlers.get(msg.topic);
-      const enqueued = performance.now();
-      const queued = this.queue.push(peer, async () => {
-        this.metrics.queueWaitSeconds.observe((performance.now() - enqueued) / 1000);
-        let out: { verdict: Outcome['verdict']; code: string; digest?: Hex };
-        try {
-          out =
-            msg.topic === this.intentsTopic
-              ? await this.validator.ingestBytes(msg.data, 'gossip')
-              : handler
-                ? await handler(msg.data, peer)
-                : { verdict: 'ignore' as const, code: 'no_handler' };
-        } catch (err) {
-          // Our failure (e.g. the pool could not write), not the peer's: ignore, never relay.
-          this.log.error({ event: 'validation_failed', topic: msg.topic, peer, err: (err as Error).message });
-          out = { verdict: 'ignore', code: 'internal_error' };
-        }
-        report(out.verdict);
-        this.deps.onGossipVerdict?.(msg.topic, peer, { verdict: out.verdict, code: out.code, digest: out.digest });
-        // Work that brought nothing counts against the peer's ignore budget (our own failures do not).
-        if (out.verdict === 'ignore' && out.code !== 'internal_error') this.budget.ignored(peer);
-        if (out.verdict === 'reject') {
-          this.log.debug({ event: 'gossip_reject', topic: msg.topic, peer, code: out.code });
-          // gossipsub's score is cached for up to a heartbeat; our own count bans a flooder at once.
-          const now = Date.now();
-          const r = this.rejects.get(peer);
-          const count = r && now - r.since < REJECT_WINDOW_MS ? r.count + 1 : 1;
-          if (this.rejects.size > 10_000) this.rejects.clear();
-          this.rejects.set(peer, { count, since: r && count > 1 ? r.since : now });
-          if (count >= REJECT_BAN_COUNT && !this.host.isBanned(peer)) this.host.ban(peer, `${count} invalid messages within ${REJECT_WINDOW_MS / 1000} s`);
-          this.host.enforceScore(peer);
-        }
-      });
-      if (!queued) {
-        this.metrics.queueDropped.inc();
-        report('ignore');
-      }
-      this.metrics.queueDepth.set(this.queue.depth);
+    const host = this.host;
+    router = new GossipRouter({ host, queue: this.queue, budget: this.budget, metrics, log, ...(this.deps.onGossipVerdict ? { onVerdict: this.deps.onGossipVerdict } : {}) });
+    router.handle(this.intentsTopic, (data) => this.validator.ingestBytes(data, 'gossip'));
+    router.handle(this.cancelsTopic, (data) => this.cancels.onGossip(data));
+    const auction = this.auction;
+    if (auction) router.handle(this.solutionsTopic, (data, peer) => auction.onSolution(data, peer));
+    router.listen();
+    await installSync({
+      chainId: config.chainId,
+      maxMessageBytes: config.maxMessageBytes,
+      host,
+      pool: this.pool,
+      cancels: this.db.cancels,
+      intake: this.intake,
+      cancelling: this.cancels,
+      budget: this.budget,
+      log,
     });
-    await installSync(this);
-    this.host.libp2p.addEventListener('peer:connect', () => this.metrics.peers.set(this.host.libp2p.getPeers().length));
-    this.host.libp2p.addEventListener('peer:disconnect', () => this.metrics.peers.set(this.host.libp2p.getPeers().length));
-    // Expiry sweep.
-    const sweep = setInterval(() => {
-      const now = this.deps.now?.() ?? Math.floor(Date.now() / 1000);
-      void this.pool
-        .expire(now)
-        .then((ds) => {
-          if (ds.length > 0) {
-            this.metrics.poolStates.inc({ state: 'expired' }, ds.length);
-            this.metrics.poolLive.set(this.pool.size);
-            this.log.info({ event: 'intents_expired', count: ds.length });
-          }
-        })
-        .catch((err: Error) => this.log.error({ event: 'expiry_sweep_failed', err: err.message }));
-    }, 1000);
-    sweep.unref();
-    this.timers.push(sweep);
-    const prune = setInterval(() => {
-      const now = this.deps.now?.() ?? Math.floor(Date.now() / 1000);
-      void this.pool
-        .prune(now)
-        .then((n) => n > 0 && this.log.info({ event: 'pool_pruned', records: n }))
-        .catch((err: Error) => this.log.error({ event: 'prune_failed', err: err.message }));
-    }, 60_000);
-    prune.unref();
-    this.timers.push(prune);
-    this.api = createApi(this, this.auctions);
-    this.apiUrl = await listen(this.api, this.config.apiPort, this.config.apiHost);
-    this.log.info({ event: 'api_listening', url: this.apiUrl }, 'HTTP API listening');
-    this.log.info({ event: 'node_started', peerId: this.peerId, listen: this.multiaddrs, newKey: created, poolLive: this.pool.size, topics: [this.intentsTopic, this.solutionsTopic] }, 'p2p host listening');
+    const countPeers = (): void => metrics.peers.set(host.libp2p.getPeers().length);
+    host.libp2p.addEventListener('peer:connect', countPeers);
+    host.libp2p.addEventListener('peer:disconnect', countPeers);
+    this.stopMaintenance = startPoolMaintenance({ pool: this.pool, metrics, log, nowSec: () => this.deps.now?.() ?? Math.floor(Date.now() / 1000) });
+
+    const network = networkStatus(host, this.budget);
+    const routes = [
+      ...apiRoutes({
+        chainId: config.chainId,
+        settlement: config.settlement,
+        metrics,
+        pool: this.pool,
+        intake: this.intake,
+        cancels: this.cancels,
+        ...(auction ? { auction } : {}),
+        network,
+        queueDepth: () => this.queue.depth,
+      }),
+      ...dashboardRoutes({
+        chainId: config.chainId,
+        settlement: config.settlement,
+        auctionIntervalMs: config.auctionIntervalMs,
+        pool: this.pool,
+        auctions: this.db.auctions,
+        solvers: this.db.solvers,
+        ...(auction ? { auction } : {}),
+        network,
+        ...(this.client ? { chain: new ChainActivity(this.client, config.settlement) } : {}),
+        log,
+      }),
+    ];
+    this.api = serve(routes, { metrics, log });
+    this.apiUrl = await listen(this.api, config.apiPort, config.apiHost);
+    log.info({ event: 'api_listening', url: this.apiUrl }, 'HTTP API listening');
+
+    if (auction && !manual(this.deps.auction)) auction.start();
+    if (this.watcher && !manual(this.deps.watcher)) this.watcher.start();
+    log.info(
+      { event: 'node_started', peerId: this.peerId, listen: this.multiaddrs, newKey: created, poolLive: this.pool.size, topics: [this.intentsTopic, this.solutionsTopic] },
+      'p2p host listening',
+    );
   }
 
-  /**
-   * Submits a signed intent from the API: validated through the 'api' lane of the queue, stored
-   * durably, then published. Resolves with the outcome once stored (or refused).
-   */
-  submit(signed: SignedIntent): Promise<Outcome | { verdict: 'ignore'; code: 'busy'; reason: string }> {
-    return new Promise((resolve, reject) => {
-      let bytes: Uint8Array;
-      try {
-        bytes = encodeSignedIntent(signed);
-      } catch (err) {
-        resolve({ verdict: 'ignore', code: 'busy', reason: `could not encode: ${(err as Error).message}` });
-        return;
-      }
-      const queued = this.queue.push('api', async () => {
-        try {
-          const out = await this.validator.ingest(signed, bytes, 'api');
-          if (out.verdict === 'accept') this.publish(this.intentsTopic, bytes);
-          resolve(out);
-        } catch (err) {
-          reject(err);
-        }
-      });
-      if (!queued) resolve({ verdict: 'ignore', code: 'busy', reason: 'validation queue is full; retry shortly' });
-    });
-  }
-
-  /**
-   * Validates intent bytes that `peer` sent outside gossip (a sync stream) in that peer's lane of
-   * the fair queue, so they take their turn like its gossip and never crowd out other peers or the
-   * API. Waits while the lane is full; undefined when it stays full until `deadline` (ms).
-   */
-  async validateFrom(peer: string, bytes: Uint8Array, deadline: number): Promise<Outcome | undefined> {
-    for (;;) {
-      const out = await new Promise<Outcome | undefined>((resolve, reject) => {
-        const queued = this.queue.push(peer, async () => {
-          try {
-            resolve(await this.validator.ingestBytes(bytes, 'gossip'));
-          } catch (err) {
-            reject(err);
-          }
-        });
-        if (!queued) resolve(undefined);
-      });
-      if (out !== undefined) {
-        // A responder sends every live intent it holds without knowing which ones we have, so
-        // intents we already hold (or hold as filled, cancelled, expired) are what an honest sync
-        // is mostly made of after a reconnect: free. Anything else we had to refuse counts.
-        if (out.verdict === 'ignore' && out.code !== 'duplicate' && !out.code.startsWith('replay_')) this.budget.ignored(peer);
-        return out;
-      }
-      if (Date.now() >= deadline) return undefined;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+  /** Submits a signed intent as the API does: validated, stored durably, then gossiped. */
+  submit(signed: SignedIntent): Promise<IntentOutcome> {
+    return this.intake.submit(signed);
   }
 
   publish(topic: string, data: Uint8Array): void {
     this.host.pubsub.publish(topic, data).catch((err: Error) => this.log.warn({ event: 'publish_failed', topic, err: err.message }));
   }
 
-  /**
-   * Cancels an intent in the pool (signature already checked by the caller). The owner's signed
-   * cancel is kept (`c:<digest>`) so the intent-sync responder can hand it to peers that missed the
-   * gossip; `publish` (default when signed) tells the network.
-   */
-  async cancel(digest: Hex, signature?: Hex, o: { publish?: boolean } = {}): Promise<import('./pool.ts').PoolRecord | undefined> {
-    const rec = await this.pool.update(digest, 'cancelled');
-    if (rec && signature) await this.pool.db.put(`${CANCEL_KEY}${digest.toLowerCase()}`, signature);
-    // Tell the network (after the durable write), so other pools drop it from their auctions too.
-    if (rec && signature && o.publish !== false) this.publish(this.cancelsTopic, encodeCancel(digest, signature));
-    if (rec) {
-      this.metrics.poolStates.inc({ state: 'cancelled' });
-      this.metrics.poolLive.set(this.pool.size);
-      this.log.info({ event: 'intent_cancelled', id: digest, owner: rec.owner });
-    }
-    return rec;
-  }
-
-  /** A gossiped cancel: the owner's signature over CancelIntent(intentId), for an intent we hold. */
-  private async onCancel(data: Uint8Array): Promise<{ verdict: Outcome['verdict']; code: string }> {
-    const c = decodeCancel(data);
-    if (!c.ok) return { verdict: 'reject', code: c.error.code };
-    const id = c.value.intentId.toLowerCase() as Hex;
-    const signer = recoverCanceller(id, c.value.signature, this.validator.separator);
-    if (!signer.ok) {
-      this.log.debug({ event: 'cancel_refused', id, reason: describeError(signer.error) });
-      return { verdict: 'reject', code: signer.error.code };
-    }
-    const rec = await this.pool.get(id);
-    // Unknown intent: we cannot tell who owns it, so neither store nor relay (no penalty).
-    if (!rec) return { verdict: 'ignore', code: 'unknown_intent' };
-    if (signer.value !== rec.owner) return { verdict: 'reject', code: 'wrong_signer' };
-    if (isFinal(rec.state)) return { verdict: 'ignore', code: `already_${rec.state}` };
-    // gossipsub relays the accepted message itself: store the signed cancel, do not publish again
-    await this.cancel(id, c.value.signature, { publish: false });
-    return { verdict: 'accept', code: 'cancelled' };
+  /** Cancels an intent whose owner's signature the caller has checked (see IntentCancels.apply). */
+  cancel(digest: Hex, signature?: Hex, o: { publish?: boolean } = {}): ReturnType<IntentCancels['apply']> {
+    return this.cancels.apply(digest, signature, o);
   }
 
   async stop(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
+    this.auction?.stop();
+    this.watcher?.stop();
+    this.stopMaintenance?.();
     if (this.api) {
       this.api.closeAllConnections();
       await new Promise<void>((r) => this.api!.close(() => r()));
     }
     await this.host?.stop();
-    await this.pool.close();
+    await this.db.close();
     await this.workers?.close();
     this.log.info({ event: 'node_stopped' });
   }
 }
-

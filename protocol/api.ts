@@ -1,18 +1,61 @@
 // The node's HTTP API as types: what the server returns and what every client (solver, devnet
-// traffic, tests, wallets) parses. One copy; node/openapi.json describes the same shapes and a
-// test keeps the two in step. Amounts and prices are decimal strings (JSON has no bigint), times
-// ISO 8601, ids lower-case 0x-hex.
+// traffic, tests, wallets) parses. One copy; node/openapi.json describes the same shapes, and
+// test/node/openapi.test.ts checks real responses of a running node against it. Amounts and
+// prices are decimal strings (JSON has no bigint), times ISO 8601, ids lower-case 0x-hex.
 import type { Address, Hex } from 'viem';
 import type { SignedIntentJson } from './json.ts';
 
-/** Every error response: `{ error: { code, message } }`. */
+/** Every error response: `{ error: { code, message } }` (codes: node/errors.ts). */
 export type ApiErrorBody = { error: { code: string; message: string } };
 
-/** One solution in an auction's ranking; rank 1 settles first, later ranks in their windows. */
+// ---------------------------------------------------------------------------------------------
+// Intents
+
+/** Where an intent stands in a node's pool. */
+export type IntentState = 'open' | 'partially_filled' | 'filled' | 'cancelled' | 'expired';
+
+/** POST /v1/intents: the body is a SignedIntentJson (protocol/json.ts). */
+export type SubmitIntentRequest = SignedIntentJson;
+
+/** POST /v1/intents: 201 stored (`open`), or 200 with the stored intent's state when it was already known. */
+export type SubmitIntentResponse = { id: Hex; state: IntentState; duplicate?: true };
+
+/** The settlement transaction of an intent's last fill or cancel seen on chain. */
+export type IntentSettlement = { txHash: Hex; blockNumber?: number; blockHash?: Hex };
+
+/** GET /v1/intents/{id}, and each entry of GET /v1/owners/{owner}/intents. */
+export type IntentStatusResponse = {
+  id: Hex;
+  state: IntentState;
+  owner: Address;
+  validTo: number;
+  receivedAt: string;
+  updatedAt: string;
+  source: 'api' | 'gossip';
+  /** Filled so far, in the intent's fill unit (sell amount for sells, buy amount for buys, |size| for positions). */
+  filled?: string;
+  settlement: IntentSettlement | null;
+  signedIntent: SignedIntentJson | null;
+};
+
+/** POST /v1/intents/{id}/cancel: the owner's EIP-712 signature over CancelIntent(bytes32 intentId). */
+export type CancelIntentRequest = { signature: Hex };
+export type CancelIntentResponse = { id: Hex; state: IntentState };
+
+/** GET /v1/owners/{owner}/intents?state=open|all, newest first. */
+export type OwnerIntentsResponse = { owner: Address; intents: IntentStatusResponse[] };
+
+// ---------------------------------------------------------------------------------------------
+// Auctions and solutions
+
+/** One solution in an auction's ranking; rank 0 settles first, later ranks in their own windows. */
 export type RankedSolution = { rank: number; solver: Address; hash: Hex; score: string; settleFrom: string; settleUntil: string };
 
 /** An intent as an auction lists it: the signed intent plus what earlier batches filled. */
 export type AuctionIntentEntry = { id: Hex; filled?: string; signedIntent: SignedIntentJson };
+
+/** An auction's settlement as the chain watcher recorded it. */
+export type AuctionSettlement = { solver: Address; txHash: Hex; blockNumber: number };
 
 /** GET /v1/auction and GET /v1/auctions/{id} while the auction is held in memory. */
 export type AuctionResponse = {
@@ -34,5 +77,161 @@ export type AuctionResponse = {
 /** GET /v1/auction when no auction is open for solutions. */
 export type NoAuctionResponse = { id: null; nextCloseAt: string; intents: [] };
 
-/** An auction's settlement as the chain watcher recorded it. */
-export type AuctionSettlement = { solver: Address; txHash: Hex; blockNumber: number };
+/** GET /v1/auction. */
+export type CurrentAuctionResponse = AuctionResponse | NoAuctionResponse;
+
+/** An auction no longer held in memory, as its stored record has it: ids, not signed intents. */
+export type ArchivedAuctionResponse = { id: number; chainId: number; closedAt: string; solveDeadline: string; intentIds: Hex[]; ranking: RankedSolution[] };
+
+/** The settlement of an auction with the settling solver's rank there (0 = the winner; null = not ranked here). */
+export type RankedSettlement = AuctionSettlement & { blockHash: Hex; rank: number | null };
+
+/** GET /v1/auctions/{id}. */
+export type AuctionByIdResponse = (Omit<AuctionResponse, 'settlement'> | ArchivedAuctionResponse) & { settlement: RankedSettlement | null };
+
+/** POST /v1/solutions: the signed solution's canonical bytes (protocol/solution.ts) as hex. */
+export type SubmitSolutionRequest = { solution: Hex };
+
+/** POST /v1/solutions: 202 ranked (with its score), or 200 when the node already had it. */
+export type SubmitSolutionResponse = { hash: Hex; state: 'ranked'; score: string } | { hash: Hex; state: 'ranked'; duplicate: true };
+
+/** GET /v1/solvers/{address}: what this node has seen of a solver. */
+export type SolverResponse = {
+  solver: Address;
+  submitted: number;
+  valid: number;
+  invalid: number;
+  wins: number;
+  lastInvalid?: { auctionId: number; hash: Hex; code: string; reason: string };
+  /** Correctly signed solutions ignored because the solver has no bond. */
+  unbonded?: number;
+  lastUnbonded?: { auctionId: number; hash: Hex; at: string; reason: string };
+};
+
+// ---------------------------------------------------------------------------------------------
+// The node itself
+
+/** GET /health. */
+export type HealthResponse = {
+  status: 'ok';
+  peerId: string;
+  listen: string[];
+  peers: number;
+  poolLive: number;
+  queueDepth: number;
+  chainId: number;
+  settlement: Address;
+  uptimeSec: number;
+};
+
+/** A connected peer as this node scores it (gossipsub total, and the node's own application part). */
+export type PeerInfo = { peerId: string; remoteAddr: string; direction: 'inbound' | 'outbound'; score: number; appScore: number };
+
+/** GET /v1/peers. */
+export type PeersResponse = { peers: PeerInfo[]; banned: { peerId: string; until: string }[] };
+
+// ---------------------------------------------------------------------------------------------
+// The dashboard's endpoints
+
+type OpenIntentBase = { id: Hex; type: 'swap' | 'position'; owner: Address; state: IntentState; source: 'api' | 'gossip'; receivedAt: string; validTo: number; filled?: string };
+
+export type SwapOpenIntent = OpenIntentBase & { sellToken: Address; buyToken: Address; sellAmount: string; buyAmount: string; kind: 'sell' | 'buy'; partiallyFillable: boolean };
+export type PositionOpenIntent = OpenIntentBase & { market: number; sizeDelta: string; limitPrice: string; reduceOnly: boolean };
+
+/** A live intent as the dashboard lists it: its limits flattened into the row (without them if its bytes do not decode). */
+export type OpenIntent = SwapOpenIntent | PositionOpenIntent | OpenIntentBase;
+
+/** GET /v1/intents: live intents, newest first. */
+export type OpenIntentsResponse = { total: number; intents: OpenIntent[] };
+
+/** A ranked auction: every solver's score, the winner (rank 0) and the settlement the watcher saw. */
+export type AuctionSummary = {
+  id: number;
+  closedAt: string;
+  intents: number;
+  solutions: { rank: number; solver: Address; score: string; hash: Hex }[];
+  winner: Address | null;
+  /** The winning score: total user surplus in the numeraire (1e18 = one unit). */
+  surplus: string;
+  settlement: AuctionSettlement | null;
+};
+
+/** GET /v1/auctions. */
+export type AuctionsResponse = { auctions: AuctionSummary[] };
+
+/** A TradeSettled event, with the intent's limits when this node's pool holds the intent. */
+export type SwapTrade = {
+  kind: 'swap';
+  id: Hex;
+  owner: Address;
+  sellToken: Address;
+  buyToken: Address;
+  executedSellAmount: string;
+  executedBuyAmount: string;
+  txHash: Hex;
+  blockNumber: number;
+  state?: IntentState;
+  sellAmount?: string;
+  buyAmount?: string;
+  kindOfSwap?: 'sell' | 'buy';
+};
+
+/** A PositionChanged event of the clearing house. */
+export type PositionTrade = { kind: 'position'; account: Address; market: number; name: string; sizeDelta: string; price: string; fee: string; txHash: Hex; blockNumber: number };
+
+export type Trade = SwapTrade | PositionTrade;
+
+/** GET /v1/trades: newest block first. */
+export type TradesResponse = { trades: Trade[] };
+
+export type LeaderboardRow = {
+  rank: number;
+  solver: Address;
+  wins: number;
+  submitted: number;
+  valid: number;
+  invalid: number;
+  winRate: number;
+  /** Winning scores summed over recent auctions. */
+  surplus: string;
+  settled: number;
+  lastInvalid?: SolverResponse['lastInvalid'];
+};
+
+/** GET /v1/leaderboard: by wins, then surplus, then valid solutions. */
+export type LeaderboardResponse = { solvers: LeaderboardRow[] };
+
+/** GET /v1/accounts/{address}/margin, and each entry of GET /v1/accounts. */
+export type AccountMargin = {
+  account: Address;
+  collateral: string;
+  equity: string;
+  initialRequirement: string;
+  maintenanceRequirement: string;
+  notional: string;
+  /** equity / maintenance requirement (liquidatable below 1); null without positions. */
+  health: number | null;
+  /** equity / notional (compare with the markets' maintenance and initial fractions); null without positions. */
+  marginRatio: number | null;
+  liquidatable: boolean;
+  positions: { market: number; name: string; size: string; openNotional: string; mark: string; unrealisedPnl: string }[];
+};
+
+/** GET /v1/accounts: least healthy first; unavailable (with the reason) without a chain or a clearing house. */
+export type AccountsResponse = { available: true; clearingHouse: Address; accounts: AccountMargin[] } | { available: false; reason: string; accounts: AccountMargin[] };
+
+/** GET /v1/dashboard/summary: everything the dashboard page shows, in one document. */
+export type DashboardSummary = {
+  node: { peerId: string; peers: number; chainId: number; settlement: Address; rpc: boolean; auctionIntervalMs: number; poolLive: number; now: string };
+  current: { id: number | null; solveDeadline: string | null; nextCloseAt: string | null; intents: number; solutions: number } | null;
+  openIntents: OpenIntentsResponse;
+  auctions: AuctionSummary[];
+  leaderboard: LeaderboardRow[];
+  trades: Trade[];
+  tradesTotal: number;
+  margin: AccountsResponse;
+  /** Token address (lower-case) to its symbol and decimals. */
+  tokens: Record<string, { symbol: string; decimals: number }>;
+  /** Market id to its name (the oracle feed's description). */
+  markets: Record<number, string>;
+};

@@ -182,7 +182,7 @@ async function child(): Promise<void> {
           return `${count} obs, mean ${((sum / Math.max(1, count)) * 1000).toFixed(2)} ms`;
         };
         process.stderr.write(`threadpool probe mean ${(probe.sum / Math.max(1, probe.n)).toFixed(1)} ms max ${probe.max.toFixed(1)} ms, loop delay max ${probe.loopMax.toFixed(1)} ms; `);
-        process.stderr.write(`node ${node!.peerId.slice(-6)} peers ${node!.host.libp2p.getPeers().length}: queue wait ${sumCount('node_validation_queue_wait_seconds')}, validation ${sumCount('node_intent_validation_seconds')}, pool batches ${node!.pool.stats.batches}/${node!.pool.stats.writes} flush mean ${(node!.pool.stats.flushMs / Math.max(1, node!.pool.stats.batches)).toFixed(1)} ms max ${node!.pool.stats.maxFlushMs.toFixed(1)}\n`);
+        process.stderr.write(`node ${node!.peerId.slice(-6)} peers ${node!.host.libp2p.getPeers().length}: queue wait ${sumCount('node_validation_queue_wait_seconds')}, validation ${sumCount('node_intent_validation_seconds')}, pool batches ${node!.db.commitStats.batches}/${node!.db.commitStats.writes} flush mean ${(node!.db.commitStats.flushMs / Math.max(1, node!.db.commitStats.batches)).toFixed(1)} ms max ${node!.db.commitStats.maxFlushMs.toFixed(1)}\n`);
       }
       flushArrivals(m.index);
       send({ kind: 'flushed', cpuMs: (u.user + u.system) / 1000, poolLive: node!.pool.size });

@@ -16,12 +16,11 @@ import { nativeRecoverer } from '../../protocol/recover-native.ts';
 import { nobleRecoverer, parseEoaSignature, privateKeyToAddress, type Recoverer } from '../../protocol/signature.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import { silentLogger } from '../../node/log.ts';
-import { IntentPool } from '../../node/pool.ts';
-import { FairQueue } from '../../node/queue.ts';
-import { tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
-import { IntentValidator } from '../../node/validate.ts';
-import { WorkerVerifier } from '../../node/verify-workers.ts';
-import { fastRecoverer } from '../../node/fast-hash.ts';
+import { FairQueue } from '../../node/pool/fair-queue.ts';
+import { openPool, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
+import { IntentValidator } from '../../node/pool/validator.ts';
+import { WorkerVerifier } from '../../node/verify/workers.ts';
+import { fastRecoverer } from '../../node/verify/fast-hash.ts';
 
 const N = Number(process.env.BENCH_INTENTS ?? 20_000);
 const OWNERS = 200;
@@ -74,8 +73,7 @@ function rawRecoveryRate(rec: Recoverer, digests: Uint8Array[], sigs: Uint8Array
 
 async function pipelineRate(bytes: Uint8Array[], mode: 'native' | 'noble' | 'workers'): Promise<{ perSecond: number; batches: number; accepted: number; seconds: number }> {
   const dir = tempDir('bench-ingest-');
-  const pool = new IntentPool(join(dir.path, 'pool'));
-  await pool.open();
+  const { db, pool, close } = await openPool(join(dir.path, 'pool'));
   const workers = mode === 'workers' ? new WorkerVerifier(Math.max(1, cpus().length)) : undefined;
   const validator = new IntentValidator({
     chainId: TEST_CHAIN_ID, settlement: TEST_SETTLEMENT, pool, maxOpenPerOwner: 1_000_000, maxLifetimeSec: 30 * 86400,
@@ -97,9 +95,9 @@ async function pipelineRate(bytes: Uint8Array[], mode: 'native' | 'noble' | 'wor
     });
   });
   const seconds = (performance.now() - t) / 1000;
-  const batches = pool.stats.batches;
+  const batches = db.commitStats.batches;
   await workers?.close();
-  await pool.close();
+  await close();
   dir.cleanup();
   return { perSecond: bytes.length / seconds, batches, accepted, seconds };
 }

@@ -17,7 +17,6 @@ import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
 import { privateKeyToAddress } from '../../protocol/signature.ts';
-import { AuctionClock } from '../../node/auction.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey } from '../helpers/node.ts';
@@ -42,10 +41,9 @@ async function child(): Promise<void> {
     return { heapUsed: m.heapUsed, rss: m.rss };
   };
   const dir = tempDir('bench-memory-');
-  const node = new IntentNode(testConfig(dir.path), { log: silentLogger() });
   let now = Date.now() + INTERVAL_MS;
-  // retainAuctions / decodedCacheSize: ignored by code that has no such options.
-  const clock = new AuctionClock(node, { intervalMs: INTERVAL_MS, retainAuctions: 200, now: () => now } as ConstructorParameters<typeof AuctionClock>[1]);
+  const node = new IntentNode(testConfig(dir.path), { log: silentLogger(), auction: { intervalMs: INTERVAL_MS, retainAuctions: 200, now: () => now, manual: true } });
+  const clock = node.auction!;
   await node.start();
   const retained = (): number => (clock as unknown as { auctions: Map<number, unknown> }).auctions.size;
   const samples: Sample[] = [];
@@ -85,7 +83,7 @@ async function child(): Promise<void> {
     sample(`auctions ${target}`);
   }
   // GET /v1/auctions/<id> of the last closed auction: every intent of it decoded (into the shared cache, where there is one).
-  const view = (await node.auctions!.byId(clock.idAt(now) - 1)) as { intents: unknown[] };
+  const view = (await node.auction!.byId(clock.idAt(now) - 1)) as { intents: unknown[] };
   if (view.intents.length !== live) throw new Error(`view lists ${view.intents.length} intents, not ${live}`);
   sample('+ auction view');
   await node.stop();

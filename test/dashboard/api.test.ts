@@ -2,24 +2,21 @@
 // static files are served, the lists work from the pool and the auction clock alone, and the
 // chain-backed parts say why they are unavailable instead of failing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiErrorBody, AuctionsResponse, AuctionSummary, OpenIntentsResponse } from '../../protocol/api.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
-import { AuctionClock } from '../../node/auction.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey } from '../helpers/node.ts';
 
 const dir = tempDir('dashboard-api-');
 let node: IntentNode;
-let clock: AuctionClock;
 
 beforeAll(async () => {
+  // the node runs its auction clock, every 500 ms
   node = new IntentNode(testConfig(dir.path, { auctionIntervalMs: 500 }), { log: silentLogger() });
-  clock = new AuctionClock(node, { intervalMs: 500 });
   await node.start();
-  clock.start();
 });
 afterAll(async () => {
-  clock.stop();
   await node.stop();
   dir.cleanup();
 });
@@ -51,7 +48,7 @@ describe('dashboard endpoints', () => {
       ids.push(f.digestOf(s));
       await new Promise((r) => setTimeout(r, 5));
     }
-    const list = (await (await get('/v1/intents?limit=2')).json()) as { total: number; intents: { id: string; owner: string; sellAmount: string; kind: string }[] };
+    const list = (await (await get('/v1/intents?limit=2')).json()) as OpenIntentsResponse;
     expect(list.total).toBe(3);
     expect(list.intents.map((i) => i.id)).toEqual([ids[2], ids[1]]);
     expect(list.intents[0]).toMatchObject({ owner: f.owner, sellAmount: (3n * 10n ** 18n).toString(), kind: 'sell' });
@@ -67,9 +64,9 @@ describe('dashboard endpoints', () => {
 
   it('auctions with intents show up once ranked (no solutions: no winner, zero surplus)', async () => {
     const deadline = Date.now() + 10_000;
-    let auctions: { id: number; intents: number; winner: string | null; surplus: string; solutions: unknown[]; settlement: unknown }[] = [];
+    let auctions: AuctionSummary[] = [];
     while (Date.now() < deadline) {
-      auctions = ((await (await get('/v1/auctions')).json()) as { auctions: typeof auctions }).auctions;
+      auctions = ((await (await get('/v1/auctions')).json()) as AuctionsResponse).auctions;
       // an auction may close between two of the three submissions; a later one holds all three
       if (auctions.some((a) => a.intents === 3)) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -81,7 +78,7 @@ describe('dashboard endpoints', () => {
     expect(await (await get('/v1/accounts')).json()).toMatchObject({ available: false, accounts: [] });
     const res = await get('/v1/accounts/0x70997970c51812dc3a010c7d01b50e0d17dc79c8/margin');
     expect(res.status).toBe(503);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('chain_unavailable');
+    expect(((await res.json()) as ApiErrorBody).error.code).toBe('chain_unavailable');
     expect(await (await get('/v1/leaderboard')).json()).toEqual({ solvers: [] });
     expect(await (await get('/v1/trades')).json()).toEqual({ trades: [] });
   });

@@ -29,11 +29,12 @@ import { signSwapIntent } from '../../contracts/client/settlement.ts';
 import { devnetPoolSpecs } from '../../contracts/deploy/solverFixtures.ts';
 import type { PositionIntent, SwapIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
-import { AuctionClock } from '../../node/auction.ts';
+import type { AuctionClock } from '../../node/auction/clock.ts';
 import { createLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { tempDir, testConfig } from '../helpers/node.ts';
-import { ChainWatcher } from '../../node/watcher.ts';
+import { SchemaChecker } from '../node/openapi-schema.ts';
+import type { ChainWatcher } from '../../node/chain/watcher.ts';
 import { SolverProcess } from '../../solver/run.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -152,23 +153,25 @@ beforeAll(async () => {
   );
   await setFeedPrice(clients, perp.feeds[1]!, 2850n * 10n ** 8n);
 
-  // The node, wired as node/cli.ts does, with fast auctions.
+  // The node, as node/cli.ts builds it, with fast auctions.
   dir = tempDir('dashboard-test-');
   const t = devnet.tokens;
   const config = testConfig(dir.path, { chainId: devnet.chainId, settlement: devnet.settlement.settlement, rpcUrl: running.anvil.rpcUrl, auctionIntervalMs: INTERVAL_MS });
-  node = new IntentNode(config, { log: createLogger({ level: 'silent', name: 'node' }) });
-  clock = new AuctionClock(node, {
-    intervalMs: INTERVAL_MS,
-    // solvers get 3 s (a loaded 2-core machine solves and simulates slower than one interval)
-    solveWindowMs: 3000,
-    referencePrices: { [t.dai.toLowerCase()]: (10n ** 18n).toString(), [t.usdc.toLowerCase()]: (10n ** 30n).toString(), [t.wbtc.toLowerCase()]: (10n ** 33n).toString() },
-    collateralToken: t.dai,
-    isSolver: (s) => node.chain?.isSolver?.(s) ?? Promise.resolve(undefined),
+  // The node's auction clock checks bonds with Settlement.isSolver (it has a chain client).
+  node = new IntentNode(config, {
+    log: createLogger({ level: 'silent', name: 'node' }),
+    auction: {
+      intervalMs: INTERVAL_MS,
+      // solvers get 3 s (a loaded 2-core machine solves and simulates slower than one interval)
+      solveWindowMs: 3000,
+      referencePrices: { [t.dai.toLowerCase()]: (10n ** 18n).toString(), [t.usdc.toLowerCase()]: (10n ** 30n).toString(), [t.wbtc.toLowerCase()]: (10n ** 33n).toString() },
+      collateralToken: t.dai,
+    },
+    watcher: { pollMs: 250 },
   });
+  clock = node.auction!;
+  watcher = node.watcher!;
   await node.start();
-  clock.start();
-  watcher = new ChainWatcher(node, { rpcUrl: running.anvil.rpcUrl, settlement: devnet.settlement.settlement, pollMs: 250 });
-  watcher.start();
   api = node.apiUrl;
 
   // Two competing solvers (anvil accounts 1 and 2, both bonded); solutions reach the node's ranking
@@ -250,6 +253,12 @@ describe('dashboard in headless Chromium', () => {
     expect(carolMargin.positions[0]!.size).toBe(DAI('3').toString());
     expect(carolMargin.health).toBeGreaterThan(1);
     expect(carolMargin.health).toBeLessThan(2);
+    // The chain-backed answers, as node/openapi.json documents them (test/node/openapi.test.ts checks the rest).
+    const schemas = new SchemaChecker();
+    for (const path of ['/v1/trades', '/v1/accounts', `/v1/accounts/${carol.address}/margin`, '/v1/dashboard/summary', '/v1/auctions', '/v1/leaderboard', `/v1/auctions/${settled[0]!.id}`]) {
+      const res = await fetch(`${api}${path}`);
+      expect(schemas.check(schemas.response('GET', path, res.status), await res.json(), path)).toEqual([]);
+    }
 
     // The page.
     const page = await browser!.newPage({ viewport: VIEWPORT });

@@ -9,7 +9,9 @@ import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { encodeSignedSolution, encodeSolutionBody, solutionDigest, type Solution } from '../../protocol/solution.ts';
 import { privateKeyToAddress, signDigest } from '../../protocol/signature.ts';
 import { resolveConfig, type NodeConfig } from '../../node/config.ts';
-import { hexId } from '../../node/host.ts';
+import { NodeDatabase } from '../../node/db/database.ts';
+import { IntentPool } from '../../node/pool/pool.ts';
+import { hexId } from '../../node/verify/fast-hash.ts';
 
 export const TEST_CHAIN_ID = 31337;
 export const TEST_SETTLEMENT: Address = '0x5e77e5e77e5e77e5e77e5e77e5e77e5e77e5e77e';
@@ -27,7 +29,7 @@ export function intentFactory(key: Hex, chainId = TEST_CHAIN_ID, settlement: Add
   const owner = privateKeyToAddress(key).toLowerCase() as Address;
   const sep = domainSeparator(intentDomain(chainId, settlement));
   let nonce = 0n;
-  const digestOf = (s: SignedIntent): Hex => hexId(intentDigestBytes(s, sep)) as Hex;
+  const digestOf = (s: SignedIntent): Hex => hexId(intentDigestBytes(s, sep));
   return {
     owner,
     digestOf,
@@ -69,6 +71,15 @@ export function testConfig(dataDir: string, over: Partial<NodeConfig> = {}): Nod
     logLevel: 'silent',
     ...over,
   });
+}
+
+/** An intent pool on its own database at `path`, loaded; `close` closes the database. */
+export async function openPool(path: string): Promise<{ db: NodeDatabase; pool: IntentPool; close: () => Promise<void> }> {
+  const db = new NodeDatabase(path);
+  await db.open();
+  const pool = new IntentPool(db.intents);
+  await pool.load();
+  return { db, pool, close: () => db.close() };
 }
 
 /** Polls `cond` every 20 ms until it holds; throws after `ms` (generous: the machine is shared). */

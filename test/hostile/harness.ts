@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hex } from 'viem';
+import type { HealthResponse, IntentStatusResponse, PeerInfo, PeersResponse } from '../../protocol/api.ts';
 import { spawnNode, waitExit, type Spawned } from '../node/spawn.ts';
 import { CHAIN_ID, SETTLEMENT } from './peer.ts';
 import { signedSwap, swapJson, type WireIntent } from './wire.ts';
@@ -43,13 +44,13 @@ export const bans = (n: RealNode): { peer: string; score?: number; reason?: stri
   (n.lines as LogLine[]).filter((l) => l.event === 'peer_banned').map((l) => ({ peer: l.peer!, score: l.score, reason: l.reason }));
 
 /** How `n` scores `peerId` (GET /v1/peers): gossipsub's total and the node's own application part; undefined when not connected. */
-export async function peerScore(n: RealNode, peerId: string): Promise<{ score: number; appScore: number } | undefined> {
-  const r = (await (await fetch(`${n.api}/v1/peers`)).json()) as { peers: { peerId: string; score: number; appScore: number }[] };
+export async function peerScore(n: RealNode, peerId: string): Promise<PeerInfo | undefined> {
+  const r = (await (await fetch(`${n.api}/v1/peers`)).json()) as PeersResponse;
   return r.peers.find((p) => p.peerId === peerId);
 }
 
-export async function health(n: RealNode): Promise<{ peers: number; poolLive: number; queueDepth: number }> {
-  return (await (await fetch(`${n.api}/health`)).json()) as { peers: number; poolLive: number; queueDepth: number };
+export async function health(n: RealNode): Promise<HealthResponse> {
+  return (await (await fetch(`${n.api}/health`)).json()) as HealthResponse;
 }
 
 /** Sum of a Prometheus metric's samples whose labels include every given label. */
@@ -76,7 +77,7 @@ export function rssMiB(n: RealNode): number {
 export async function intentState(n: RealNode, id: Hex): Promise<string | undefined> {
   const res = await fetch(`${n.api}/v1/intents/${id}`);
   if (res.status !== 200) return undefined;
-  return ((await res.json()) as { state: string }).state;
+  return ((await res.json()) as IntentStatusResponse).state;
 }
 
 export async function post(n: RealNode, path: string, body: unknown): Promise<{ status: number; body: any }> {

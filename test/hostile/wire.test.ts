@@ -13,7 +13,7 @@ import { intentDomain } from '../../protocol/eip712.ts';
 import { domainSeparator, intentDigest } from '../../protocol/hash.ts';
 import { recoverSigner } from '../../protocol/signature.ts';
 import { decodeSignedSolution, encodeSignedSolution, solutionDigest } from '../../protocol/solution.ts';
-import { CANCEL_FRAME_TAG } from '../../node/sync.ts';
+import { CANCEL_FRAME_TAG } from '../../node/gossip/sync.ts';
 import { EXAMPLE_CHAIN_ID, EXAMPLE_OWNER_KEY, EXAMPLE_SETTLEMENT, EXAMPLE_SOLVER_KEY, examples, parseMarkdown, type Examples } from './wire-examples.ts';
 import { addressOf, CANCEL_FRAME, decodeCancel, decodeFrames, decodeIntent, decodeSolution, intentId, type WireIntent } from './wire.ts';
 

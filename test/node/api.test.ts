@@ -1,5 +1,6 @@
 // The HTTP API against a real node (real libp2p host, real level pool), bad input included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiErrorBody, CancelIntentResponse, HealthResponse, IntentStatusResponse, OwnerIntentsResponse, SubmitIntentResponse } from '../../protocol/api.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
 import { domainSeparator } from '../../protocol/hash.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
@@ -27,7 +28,7 @@ const post = (path: string, body: unknown, raw = false): Promise<Response> =>
   fetch(`${node.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) });
 const submit = (s: SignedIntent): Promise<Response> => post('/v1/intents', signedIntentToJson(s));
 async function expectError(res: Response, status: number, code: string): Promise<void> {
-  const body = (await res.json()) as { error: { code: string; message: string } };
+  const body = (await res.json()) as ApiErrorBody;
   expect({ status: res.status, code: body.error.code }).toEqual({ status, code });
   expect(body.error.message.length).toBeGreaterThan(5);
 }
@@ -38,17 +39,17 @@ describe('HTTP API', () => {
     const s = f.swap();
     const res = await submit(s);
     expect(res.status).toBe(201);
-    const { id } = (await res.json()) as { id: string };
+    const { id } = (await res.json()) as SubmitIntentResponse;
     expect(id).toBe(f.digestOf(s));
-    const st = (await (await fetch(`${node.apiUrl}/v1/intents/${id}`)).json()) as { state: string; signedIntent: unknown; settlement: unknown };
+    const st = (await (await fetch(`${node.apiUrl}/v1/intents/${id}`)).json()) as IntentStatusResponse;
     expect(st.state).toBe('open');
     expect(st.signedIntent).toEqual(signedIntentToJson(s));
     expect(st.settlement).toBeNull();
-    const list = (await (await fetch(`${node.apiUrl}/v1/owners/${f.owner}/intents`)).json()) as { intents: { id: string }[] };
+    const list = (await (await fetch(`${node.apiUrl}/v1/owners/${f.owner}/intents`)).json()) as OwnerIntentsResponse;
     expect(list.intents.map((i) => i.id)).toEqual([id]);
     const again = await submit(s);
     expect(again.status).toBe(200);
-    expect(((await again.json()) as { duplicate: boolean }).duplicate).toBe(true);
+    expect(((await again.json()) as SubmitIntentResponse).duplicate).toBe(true);
   });
 
   it('refuses malformed JSON, malformed fields, wrong media type and oversized bodies', async () => {
@@ -97,16 +98,16 @@ describe('HTTP API', () => {
     await expectError(await post(`/v1/intents/${id}/cancel`, { signature: '0x12' }), 400, 'malformed');
     const ok = await post(`/v1/intents/${id}/cancel`, { signature: signCancel(id, sep, testKey(15)) });
     expect(ok.status).toBe(200);
-    expect(((await ok.json()) as { state: string }).state).toBe('cancelled');
+    expect(((await ok.json()) as CancelIntentResponse).state).toBe('cancelled');
     await expectError(await submit(s), 409, 'replay_cancelled');
     await expectError(await post(`/v1/intents/${id}/cancel`, { signature: signCancel(id, sep, testKey(15)) }), 409, 'already_cancelled');
-    const list = (await (await fetch(`${node.apiUrl}/v1/owners/${f.owner}/intents`)).json()) as { intents: unknown[] };
+    const list = (await (await fetch(`${node.apiUrl}/v1/owners/${f.owner}/intents`)).json()) as OwnerIntentsResponse;
     expect(list.intents).toEqual([]);
     await expectError(await fetch(`${node.apiUrl}/v1/intents/0x${'ab'.repeat(32)}`), 404, 'not_found');
   });
 
   it('serves health, Prometheus metrics (node and libp2p) and the OpenAPI document', async () => {
-    const h = (await (await fetch(`${node.apiUrl}/health`)).json()) as { status: string; peerId: string };
+    const h = (await (await fetch(`${node.apiUrl}/health`)).json()) as HealthResponse;
     expect(h).toMatchObject({ status: 'ok', peerId: node.peerId });
     const m = await (await fetch(`${node.apiUrl}/metrics`)).text();
     expect(m).toMatch(/node_intents_total\{source="api",verdict="accept",code="accepted"\} \d+/);
@@ -116,7 +117,7 @@ describe('HTTP API', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
       ['/health', '/metrics', '/openapi.json', '/v1/auction', '/v1/auctions/{id}', '/v1/solvers/{address}', '/v1/intents', '/v1/intents/{id}', '/v1/intents/{id}/cancel', '/v1/owners/{owner}/intents', '/v1/solutions', '/v1/peers',
-        // the dashboard (node/dashboard.ts)
+        // the dashboard (node/api/dashboard.ts)
         '/', '/dashboard', '/v1/dashboard/summary', '/v1/auctions', '/v1/trades', '/v1/leaderboard', '/v1/accounts', '/v1/accounts/{address}/margin'].sort(),
     );
   });

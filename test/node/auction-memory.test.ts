@@ -8,7 +8,6 @@ import type { Address, Hex } from 'viem';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
-import { AuctionClock } from '../../node/auction.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, signTestSolution, tempDir, testConfig, testKey } from '../helpers/node.ts';
@@ -33,9 +32,15 @@ describe('auction memory', () => {
   it('retained auctions share one bounded decoded cache and are bounded by count; scoring decodes on demand', async () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
-    const node = new IntentNode(testConfig(dir.path), { log: silentLogger() });
-    await node.pool.open();
-    cleanups.push(() => node.pool.close());
+    const interval = 500;
+    const RETAIN = 8;
+    const CACHE = 100;
+    let now = 0; // set once the pool is filled
+    const node = new IntentNode(testConfig(dir.path), { log: silentLogger(), auction: { intervalMs: interval, retainAuctions: RETAIN, decodedCacheSize: CACHE, now: () => now, manual: true } });
+    const clock = node.auction!;
+    await node.db.open();
+    await node.pool.load();
+    cleanups.push(() => node.db.close());
 
     // 3,000 live filler intents (structurally valid bytes; the auction decodes, it does not verify)
     // plus two real ones a solver will trade.
@@ -62,11 +67,7 @@ describe('auction memory', () => {
     }
     expect(node.pool.size).toBe(LIVE + 2);
 
-    const interval = 500;
-    const RETAIN = 8;
-    const CACHE = 100;
-    let now = Date.now() + interval;
-    const clock = new AuctionClock(node, { intervalMs: interval, retainAuctions: RETAIN, decodedCacheSize: CACHE, now: () => now });
+    now = Date.now() + interval;
     const before = heap();
     const AUCTIONS = 60;
     for (let k = 0; k < AUCTIONS; k++) {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Address, Hex } from 'viem';
 import { signDigest, privateKeyToAddress } from '../../protocol/signature.ts';
 import { encodeSignedSolution, encodeSolutionBody, solutionDigest, solutionHash, type Solution } from '../../protocol/solution.ts';
-import { AuctionClock } from '../../node/auction.ts';
+import type { AuctionClock } from '../../node/auction/clock.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor, signTestSolution } from '../helpers/node.ts';
@@ -31,8 +31,9 @@ describe('auctions', () => {
       const node = new IntentNode(cfg, {
         log: silentLogger(),
         onGossipVerdict: (topic, _p, o) => topic.startsWith('/solutions') && verdicts.push(`${o.verdict}:${o.code}`),
+        auction: { intervalMs: 1000, solveWindowMs: 1000, now: () => now, manual: true },
       });
-      clocks.push(new AuctionClock(node, { intervalMs: 1000, solveWindowMs: 1000, now: () => now }));
+      clocks.push(node.auction!);
       await node.start();
       cleanups.push(dir.cleanup, () => node.stop());
       nodes.push(node);

@@ -17,7 +17,7 @@ import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { pino } from 'pino';
 import { IntentNode } from '../../node/node.ts';
 import { tempDir, testConfig } from '../helpers/node.ts';
-import { ChainWatcher } from '../../node/watcher.ts';
+import type { ChainWatcher } from '../../node/chain/watcher.ts';
 
 let anvil: Anvil;
 let clients: DevnetClients;
@@ -57,9 +57,10 @@ beforeAll(async () => {
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   const rpcUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as { event?: string }) });
-  node = new IntentNode(testConfig(dir.path, { chainId: anvil.chainId, settlement, rpcUrl, rpcTimeoutMs: 400 }), { log });
+  // One chain client for the checker and the watcher (through the proxy); the test drives the watcher's polls.
+  node = new IntentNode(testConfig(dir.path, { chainId: anvil.chainId, settlement, rpcUrl, rpcTimeoutMs: 400 }), { log, watcher: { manual: true } });
   await node.start();
-  watcher = new ChainWatcher(node, { rpcUrl: anvil.rpcUrl, settlement, pollMs: 50 });
+  watcher = node.watcher!;
 }, 60_000);
 
 afterAll(async () => {
@@ -170,7 +171,7 @@ describe('node on a real chain', () => {
       expect(st.settlement.blockNumber).toBe(Number(receipt.blockNumber));
     }
     expect(node.pool.liveByOwner(carol.address)).toEqual([]);
-    expect(await node.pool.db.get('a:settled:7')).toContain(receipt.transactionHash);
+    expect(JSON.stringify(await node.db.auctions.settlement(7))).toContain(receipt.transactionHash);
     // The auction's bond check reads the same contract: the solver that settled is bonded, carol is not.
     expect(await node.chain!.isSolver!(clients.accounts[1]!.address)).toBe(true);
     expect(await node.chain!.isSolver!(carol.address)).toBe(false);

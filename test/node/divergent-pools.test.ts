@@ -10,7 +10,7 @@ import { toHex } from '../../protocol/bytes.ts';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { privateKeyToAddress } from '../../protocol/signature.ts';
 import { solutionHash } from '../../protocol/solution.ts';
-import { AuctionClock } from '../../node/auction.ts';
+import type { AuctionClock } from '../../node/auction/clock.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, signTestSolution, tempDir, testConfig, testKey, waitFor } from '../helpers/node.ts';
@@ -36,8 +36,9 @@ describe('divergent pools', () => {
       const node = new IntentNode(testConfig(dir.path, k === 1 ? { bootstrap: [nodes[0]!.multiaddrs[0]!] } : {}), {
         log: silentLogger(),
         onGossipVerdict: (topic, _p, o) => k === 1 && topic.startsWith('/solutions') && verdictsAtB.push(`${o.verdict}:${o.code}`),
+        auction: { intervalMs: interval, solveWindowMs: interval, now: () => now, manual: true },
       });
-      clocks.push(new AuctionClock(node, { intervalMs: interval, solveWindowMs: interval, now: () => now }));
+      clocks.push(node.auction!);
       await node.start();
       cleanups.push(dir.cleanup, () => node.stop());
       nodes.push(node);
@@ -83,7 +84,7 @@ describe('divergent pools', () => {
       expect(rec?.invalid ?? 0).toBe(0);
     }
     // not ranked at B (yet)
-    expect(((await b.auctions!.byId(auctionId)) as { solutions: number }).solutions).toBe(0);
+    expect(((await b.auction!.byId(auctionId)) as { solutions: number }).solutions).toBe(0);
 
     // What B can prove from intents it knows is still rejected: alice's limit broken, whatever else is named.
     const broken = signTestSolution({ ...base, prices: prices(1900n * 10n ** 6n) }, testKey(163));
@@ -104,17 +105,18 @@ describe('divergent pools', () => {
   it('a fill only this node saw on chain makes a solution ignored, not rejected; an overfill beyond the signed amount is rejected', async () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
-    const node = new IntentNode(testConfig(dir.path), { log: silentLogger() });
-    await node.pool.open();
-    cleanups.push(() => node.pool.close());
+    const now = Date.now();
+    const node = new IntentNode(testConfig(dir.path), { log: silentLogger(), auction: { intervalMs: 60_000, now: () => now, manual: true } });
+    const clock = node.auction!;
+    await node.db.open();
+    await node.pool.load();
+    cleanups.push(() => node.db.close());
     const alice = intentFactory(testKey(180));
     const i1 = alice.swap({ sellToken: X, buyToken: Y, sellAmount: 10n ** 18n, buyAmount: 2000n * 10n ** 6n, partiallyFillable: true });
     const id = alice.digestOf(i1);
     await node.pool.add({ digest: id, owner: alice.owner, type: 'swap', validTo: i1.intent.validTo, bytes: toHex(encodeSignedIntent(i1)) as Hex, source: 'api', receivedAt: Date.now() - 1000, needsChainCheck: false }, 100);
     // this node's watcher saw 40% filled; a peer's may not have yet
     await node.pool.update(id, 'partially_filled', { filled: (4n * 10n ** 17n).toString() });
-    const now = Date.now();
-    const clock = new AuctionClock(node, { intervalMs: 60_000, now: () => now });
     const auctionId = clock.idAt(now);
     clock.close(auctionId);
     const sol = (executed: bigint, key: number) =>
@@ -132,12 +134,13 @@ describe('divergent pools', () => {
     const lines: Record<string, unknown>[] = [];
     const { pino } = await import('pino');
     const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-    const node = new IntentNode(testConfig(dir.path), { log });
-    await node.pool.open();
-    cleanups.push(() => node.pool.close());
     const bonded = privateKeyToAddress(testKey(170)).toLowerCase() as Address;
     const now = Date.now();
-    const clock = new AuctionClock(node, { intervalMs: 60_000, solvers: [bonded], now: () => now });
+    const node = new IntentNode(testConfig(dir.path), { log, auction: { intervalMs: 60_000, solvers: [bonded], now: () => now, manual: true } });
+    const clock = node.auction!;
+    await node.db.open();
+    await node.pool.load();
+    cleanups.push(() => node.db.close());
     const auctionId = clock.idAt(now);
     clock.close(auctionId);
     const stranger = privateKeyToAddress(testKey(171)).toLowerCase() as Address;

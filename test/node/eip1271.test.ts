@@ -22,7 +22,7 @@ import { signedIntentToJson } from '../../protocol/json.ts';
 import { signDigest } from '../../protocol/signature.ts';
 import { IntentNode } from '../../node/node.ts';
 import { tempDir, testConfig } from '../helpers/node.ts';
-import { ChainWatcher } from '../../node/watcher.ts';
+import type { ChainWatcher } from '../../node/chain/watcher.ts';
 
 let anvil: Anvil;
 let clients: DevnetClients;
@@ -58,9 +58,9 @@ beforeAll(async () => {
   await mint(clients, usdc, carol.address, parseUnits('1000', 6));
   await approveMax(clients, clients.walletFor(carol), usdc, vault);
   await bondSolver(clients, settlement, clients.walletFor(clients.accounts[1]!), parseEther('1'));
-  node = new IntentNode(testConfig(dir.path, { chainId: anvil.chainId, settlement, rpcUrl: anvil.rpcUrl }), { log: pino({ level: 'silent' }) });
+  node = new IntentNode(testConfig(dir.path, { chainId: anvil.chainId, settlement, rpcUrl: anvil.rpcUrl }), { log: pino({ level: 'silent' }), watcher: { manual: true } });
   await node.start();
-  watcher = new ChainWatcher(node, { rpcUrl: anvil.rpcUrl, settlement, pollMs: 50 });
+  watcher = node.watcher!;
 }, 60_000);
 
 afterAll(async () => {

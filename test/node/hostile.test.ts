@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { intentsTopic } from '../../protocol/topics.ts';
-import { createHost, type Host } from '../../node/host.ts';
+import { createHost, type Host } from '../../node/gossip/host.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor } from '../helpers/node.ts';

@@ -3,11 +3,12 @@
 // the same set. Bad input: not hex, garbage bytes, a limit-violating solution (422, solver marked),
 // an unknown auction (409), and the duplicate (200).
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ApiErrorBody, AuctionResponse, SubmitSolutionResponse } from '../../protocol/api.ts';
 import type { Address, Hex } from 'viem';
 import { toHex } from '../../protocol/bytes.ts';
 import { signDigest, privateKeyToAddress } from '../../protocol/signature.ts';
 import { encodeSignedSolution, encodeSolutionBody, solutionDigest, solutionHash, type Solution } from '../../protocol/solution.ts';
-import { AuctionClock } from '../../node/auction.ts';
+import type { AuctionClock } from '../../node/auction/clock.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor, signTestSolution } from '../helpers/node.ts';
@@ -32,8 +33,11 @@ describe('POST /v1/solutions', () => {
     const nodes: IntentNode[] = [];
     for (let k = 0; k < 2; k++) {
       const dir = tempDir();
-      const node = new IntentNode(testConfig(dir.path, k === 1 ? { bootstrap: [nodes[0]!.multiaddrs[0]!] } : {}), { log: silentLogger() });
-      clocks.push(new AuctionClock(node, { intervalMs: 1000, solveWindowMs: 1000, now: () => now }));
+      const node = new IntentNode(testConfig(dir.path, k === 1 ? { bootstrap: [nodes[0]!.multiaddrs[0]!] } : {}), {
+        log: silentLogger(),
+        auction: { intervalMs: 1000, solveWindowMs: 1000, now: () => now, manual: true },
+      });
+      clocks.push(node.auction!);
       await node.start();
       cleanups.push(dir.cleanup, () => node.stop());
       nodes.push(node);
@@ -64,26 +68,26 @@ describe('POST /v1/solutions', () => {
 
     const res = await post(a.apiUrl, { solution: toHex(good) });
     expect(res.status).toBe(202);
-    const body = (await res.json()) as { hash: Hex; state: string; score: string };
+    const body = (await res.json()) as Extract<SubmitSolutionResponse, { score: string }>;
     expect(body).toMatchObject({ hash: solutionHash(good), state: 'ranked' });
     expect(BigInt(body.score)).toBeGreaterThan(0n);
     // the other node got it over gossip and ranks the same set
-    await waitFor(async () => ((await b.auctions!.byId(auctionId)) as { solutions: number }).solutions === 1, 15_000);
+    await waitFor(async () => ((await b.auction!.byId(auctionId)) as AuctionResponse).solutions === 1, 15_000);
 
     const dup = await post(a.apiUrl, { solution: toHex(good) });
     expect(dup.status).toBe(200);
-    expect(((await dup.json()) as { duplicate: boolean }).duplicate).toBe(true);
+    expect(((await dup.json()) as Extract<SubmitSolutionResponse, { duplicate: true }>).duplicate).toBe(true);
 
-    const errorOf = async (r: Response): Promise<{ status: number; code: string }> => ({ status: r.status, code: ((await r.json()) as { error: { code: string } }).error.code });
+    const errorOf = async (r: Response): Promise<{ status: number; code: string }> => ({ status: r.status, code: ((await r.json()) as ApiErrorBody).error.code });
     expect(await errorOf(await post(a.apiUrl, { solution: toHex(broken) }))).toEqual({ status: 422, code: 'invalid_solution' });
-    expect(((await a.auctions!.solver(privateKeyToAddress(testKey(81)).toLowerCase() as Address)) as { invalid: number }).invalid).toBe(1);
+    expect((await a.auction!.solverRecord(privateKeyToAddress(testKey(81)).toLowerCase() as Address))?.invalid).toBe(1);
     expect(await errorOf(await post(a.apiUrl, { solution: toHex(elsewhere) }))).toEqual({ status: 409, code: 'unknown_auction' });
     expect(await errorOf(await post(a.apiUrl, { solution: 'zz' }))).toEqual({ status: 400, code: 'malformed' });
     expect((await errorOf(await post(a.apiUrl, { solution: '0x0102' }))).status).toBe(422);
 
     now += 2000;
     for (const c of clocks) await c.tick();
-    const ranked = await Promise.all(nodes.map(async (n) => ((await n.auctions!.byId(auctionId)) as { ranking: { hash: Hex }[] }).ranking.map((r) => r.hash)));
+    const ranked = await Promise.all(nodes.map(async (n) => ((await n.auction!.byId(auctionId))?.ranking ?? []).map((r) => r.hash)));
     expect(ranked[0]).toEqual([solutionHash(good)]);
     expect(ranked[1]).toEqual(ranked[0]);
   }, 60_000);

@@ -105,7 +105,7 @@ describe('cancels in pool sync', () => {
     const id = carol.digestOf(s);
     expect((await a.submit(s)).verdict).toBe('accept');
     expect(await cancelAt(a, id, testKey(73))).toBe(403);
-    expect(await a.pool.db.get(`c:${id}`)).toBeUndefined();
+    expect(await a.db.cancels.get(id)).toBeUndefined();
     expect((await a.pool.get(id))?.state).toBe('open');
   });
 });

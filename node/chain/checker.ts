@@ -1,21 +1,23 @@
-// The chain-facing parts of the node, behind interfaces so validation and the pool run without
-// an RPC endpoint. ViemChainChecker: balance and allowance to the vault, nonce bit, EIP-1271
-// isValidSignature, and for position intents the clearing house's view of the account (a listed
-// market, a margin account, a reduce-only intent that reduces, plausible margin), cached per block; every call has a timeout, and when the endpoint fails the
-// checker says `unavailable` (validation degrades to off-chain checks), logs the transition once,
-// sets node_chain_check_degraded, and recovers on the next successful call.
-import { createPublicClient, erc20Abi, http, type Address, type Hex, type PublicClient } from 'viem';
-import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
-import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
-import { mulDivCeil, notional, WAD } from '../protocol/margin.ts';
-import type { SignedIntent } from '../protocol/intent.ts';
-import type { Logger } from './log.ts';
-import type { NodeMetrics } from './metrics.ts';
+// On-chain checks of an intent before it enters the pool, behind an interface so validation runs
+// without an RPC endpoint too. ViemChainChecker: balance and allowance to the vault, nonce bit,
+// EIP-1271 isValidSignature, and for position intents the clearing house's view of the account (a
+// listed market, a margin account, a reduce-only intent that reduces, plausible margin), cached
+// per block. When the endpoint fails or times out the checker says `unavailable` (validation
+// degrades to off-chain checks), logs the transition once, sets node_chain_check_degraded, and
+// recovers on the next successful call. Also answers the auctions' bond check (isSolver).
+import { erc20Abi, type Address, type Hex, type PublicClient } from 'viem';
+import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
+import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import { mulDivCeil, notional, WAD } from '../../protocol/margin.ts';
+import type { SignedIntent } from '../../protocol/intent.ts';
+import type { ChainCheckCode } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { NodeMetrics } from '../metrics.ts';
 
 export type ChainCheck =
   | { status: 'ok' }
-  /** `penalize`: provably invalid whatever the block (bad EIP-1271 signature) vs state that may differ between honest nodes (balance, nonce). */
-  | { status: 'invalid'; code: string; reason: string; penalize: boolean }
+  /** Refused; whether that costs the sender is the code's verdict (node/errors.ts). */
+  | { status: 'invalid'; code: ChainCheckCode; reason: string }
   /** The RPC endpoint failed or timed out: validation degrades to off-chain checks. */
   | { status: 'unavailable'; reason: string };
 
@@ -38,26 +40,25 @@ const eip1271Abi = [
 ] as const;
 const EIP1271_MAGIC = '0x1626ba7e';
 
-export type ViemCheckerOptions = {
-  rpcUrl: string;
+export type ViemCheckerDeps = {
+  client: PublicClient;
   settlement: Address;
-  timeoutMs?: number;
   log: Logger;
   metrics?: NodeMetrics;
 };
 
 export class ViemChainChecker implements ChainChecker {
-  readonly client: PublicClient;
-  private readonly o: ViemCheckerOptions;
+  private readonly client: PublicClient;
+  private readonly o: ViemCheckerDeps;
   private vault?: Address;
   private clearingHouse?: Address;
   private block?: { number: bigint; at: number };
   private readonly cache = new Map<string, Promise<unknown>>();
   private degraded = false;
 
-  constructor(o: ViemCheckerOptions) {
+  constructor(o: ViemCheckerDeps) {
     this.o = o;
-    this.client = createPublicClient({ transport: http(o.rpcUrl, { timeout: o.timeoutMs ?? 2000, retryCount: 0 }) });
+    this.client = o.client;
   }
 
   get isDegraded(): boolean {
@@ -102,12 +103,12 @@ export class ViemChainChecker implements ChainChecker {
       const used = await this.cached(`${block}:nonce:${owner}:${nonce}`, () =>
         this.client.readContract({ address: settlement, abi: settlementAbi, functionName: 'isNonceUsed', args: [owner, nonce], blockNumber: block }),
       );
-      if (used) return this.done({ status: 'invalid', code: 'nonce_used', reason: `nonce ${nonce} of ${owner} is already used or cancelled on chain`, penalize: false });
+      if (used) return this.done({ status: 'invalid', code: 'nonce_used', reason: `nonce ${nonce} of ${owner} is already used or cancelled on chain` });
       if (needsSignatureCheck) {
         const magic = await this.client
           .readContract({ address: owner, abi: eip1271Abi, functionName: 'isValidSignature', args: [digest, signed.signature.data], blockNumber: block })
           .catch((err: Error) => (/timed? ?out|fetch failed|ECONNREFUSED|HTTP request failed/i.test(err.message) ? Promise.reject(err) : '0x'));
-        if (magic !== EIP1271_MAGIC) return this.done({ status: 'invalid', code: 'bad_eip1271_signature', reason: `${owner}.isValidSignature did not accept the signature`, penalize: true });
+        if (magic !== EIP1271_MAGIC) return this.done({ status: 'invalid', code: 'bad_eip1271_signature', reason: `${owner}.isValidSignature did not accept the signature` });
       }
       if (signed.type === 'swap') {
         const i = signed.intent;
@@ -118,8 +119,8 @@ export class ViemChainChecker implements ChainChecker {
         ]);
         // Partially fillable intents need only some balance; fill-or-kill ones the whole limit amount.
         const need = i.partiallyFillable ? 1n : i.sellAmount;
-        if (balance < need) return this.done({ status: 'invalid', code: 'insufficient_balance', reason: `${owner} holds ${balance} of ${token}, needs ${need}`, penalize: false });
-        if (allowance < need) return this.done({ status: 'invalid', code: 'insufficient_allowance', reason: `${owner} allows the vault ${allowance} of ${token}, needs ${need}`, penalize: false });
+        if (balance < need) return this.done({ status: 'invalid', code: 'insufficient_balance', reason: `${owner} holds ${balance} of ${token}, needs ${need}` });
+        if (allowance < need) return this.done({ status: 'invalid', code: 'insufficient_allowance', reason: `${owner} allows the vault ${allowance} of ${token}, needs ${need}` });
       } else {
         const verdict = await this.checkPosition(signed.intent, owner, block);
         if (verdict) return this.done(verdict);
@@ -145,7 +146,7 @@ export class ViemChainChecker implements ChainChecker {
     account: Address,
     block: bigint,
   ): Promise<ChainCheck | undefined> {
-    const invalid = (code: string, reason: string): ChainCheck => ({ status: 'invalid', code, reason, penalize: false });
+    const invalid = (code: ChainCheckCode, reason: string): ChainCheck => ({ status: 'invalid', code, reason });
     this.clearingHouse ??= await this.client.readContract({ address: this.o.settlement, abi: settlementAbi, functionName: 'clearingHouse' });
     const ch = this.clearingHouse;
     if (/^0x0{40}$/i.test(ch)) return invalid('no_clearing_house', 'this settlement has no clearing house: position intents cannot settle');

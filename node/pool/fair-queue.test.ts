@@ -1,6 +1,6 @@
 // The fair validation queue: a flooding source cannot starve others, and overflow is refused.
 import { describe, expect, it } from 'vitest';
-import { FairQueue } from './queue.ts';
+import { FairQueue } from './fair-queue.ts';
 
 describe('FairQueue', () => {
   it('serves sources round-robin: a flood of 1000 from one peer delays another peer by a few jobs only', async () => {

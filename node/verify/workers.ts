@@ -4,8 +4,8 @@
 // intent. In-flight work is bounded by the node's validation queue.
 import { Worker } from 'node:worker_threads';
 import type { Address } from 'viem';
-import type { ProtocolError, Result } from '../protocol/result.ts';
-import type { RecoverBatch, RecoverReply } from './verify-worker.ts';
+import type { ProtocolError, Result } from '../../protocol/result.ts';
+import type { RecoverBatch, RecoverReply } from './worker.ts';
 
 type Pending = { resolve: (r: Result<Address>) => void; reject: (e: unknown) => void };
 
@@ -19,7 +19,7 @@ export class WorkerVerifier {
 
   constructor(size: number) {
     for (let k = 0; k < size; k++) {
-      const w = new Worker(new URL('./verify-worker.ts', import.meta.url));
+      const w = new Worker(new URL('./worker.ts', import.meta.url));
       w.unref();
       this.load[k] = 0;
       w.on('message', (reply: RecoverReply) => {

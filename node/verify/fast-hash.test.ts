@@ -1,15 +1,15 @@
 // The node's native-keccak digest and recoverer agree with protocol/ on arbitrary intents.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { intentDomain } from '../protocol/eip712.ts';
-import { domainSeparator, intentDigestBytes } from '../protocol/hash.ts';
-import { nobleRecoverer, parseEoaSignature, signDigest } from '../protocol/signature.ts';
-import { fromHex } from '../protocol/bytes.ts';
-import { arbSignedIntent } from '../test/helpers/arbitraries.ts';
+import { intentDomain } from '../../protocol/eip712.ts';
+import { domainSeparator, intentDigestBytes } from '../../protocol/hash.ts';
+import { nobleRecoverer, parseEoaSignature, signDigest } from '../../protocol/signature.ts';
+import { fromHex } from '../../protocol/bytes.ts';
+import { arbSignedIntent } from '../../test/helpers/arbitraries.ts';
 import { fastRecoverer, hasNativeKeccak, intentDigestFromBytes, keccak256Fast } from './fast-hash.ts';
-import { encodeSignedIntent } from '../protocol/codec.ts';
+import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { testKey } from '../test/helpers/node.ts';
+import { testKey } from '../../test/helpers/node.ts';
 
 const sep = domainSeparator(intentDomain(31337, '0x5e77e5e77e5e77e5e77e5e77e5e77e5e77e5e77e'));
 

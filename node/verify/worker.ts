@@ -2,9 +2,9 @@
 // for batches of (digest, 65-byte signature) pairs. The main thread keeps decode, the digest
 // (it needs it anyway for the message id and the duplicate check) and the owner comparison.
 import { parentPort } from 'node:worker_threads';
-import { nativeRecoverer } from '../protocol/recover-native.ts';
+import { nativeRecoverer } from '../../protocol/recover-native.ts';
 import { fastRecoverer } from './fast-hash.ts';
-import { nobleRecoverer, recoverSigner } from '../protocol/signature.ts';
+import { nobleRecoverer, recoverSigner } from '../../protocol/signature.ts';
 
 /** Flat batch: n × (32-byte digest ‖ 65-byte signature). */
 export type RecoverBatch = { ids: number[]; data: Uint8Array };

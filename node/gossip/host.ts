@@ -24,7 +24,8 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { hash } from 'node:crypto';
 import { createLibp2p } from 'libp2p';
 import type { Registry } from 'prom-client';
-import type { Logger } from './log.ts';
+import type { Logger } from '../log.ts';
+import { hexId } from '../verify/fast-hash.ts';
 
 export const SCORE_THRESHOLDS: PeerScoreThresholds = {
   gossipThreshold: -10,
@@ -135,7 +136,6 @@ const fastMsgId = (data: Uint8Array): string => {
   return id.toString('latin1');
 };
 const msgId = (data: Uint8Array): Uint8Array => idOfData.get(data) ?? sha256(data);
-export const hexId = (b: Uint8Array): string => `0x${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')}`;
 
 export async function createHost(opts: HostOptions): Promise<Host> {
   const banned = new Map<string, number>();

@@ -3,8 +3,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Address, Hex } from 'viem';
-import { IntentPool, type PoolRecord } from './pool.ts';
-import { tempDir } from '../test/helpers/node.ts';
+import type { PoolRecord } from './record.ts';
+import { openPool, tempDir } from '../../test/helpers/node.ts';
 
 const dirs: (() => void)[] = [];
 afterAll(() => dirs.forEach((c) => c()));
@@ -18,16 +18,16 @@ describe('IntentPool', () => {
     const dir = tempDir();
     dirs.push(dir.cleanup);
     const path = join(dir.path, 'pool');
-    let pool = new IntentPool(path);
-    await pool.open();
+    let opened = await openPool(path);
+    let pool = opened.pool;
     const results = await Promise.all(Array.from({ length: 10 }, (_, k) => pool.add(rec(k + 1, 2000), 4)));
     expect(results.filter((r) => r.status === 'added')).toHaveLength(4);
     expect(results.filter((r) => r.status === 'over_quota')).toHaveLength(6);
     expect((await pool.add(rec(1, 2000), 4)).status).toBe('duplicate');
     await pool.update(rec(1, 0).digest, 'filled', { txHash: `0x${'ab'.repeat(32)}` as Hex });
-    await pool.close();
-    pool = new IntentPool(path);
-    await pool.open();
+    await opened.close();
+    opened = await openPool(path);
+    pool = opened.pool;
     expect(pool.size).toBe(3);
     expect(pool.openCount(OWNER)).toBe(3);
     expect((await pool.get(rec(1, 0).digest))?.state).toBe('filled');
@@ -39,6 +39,6 @@ describe('IntentPool', () => {
     expect(await pool.prune(2000 + 3601)).toBe(4);
     expect(await pool.get(rec(1, 0).digest)).toBeUndefined();
     expect(pool.has(rec(2, 0).digest)).toBe(false);
-    await pool.close();
+    await opened.close();
   });
 });

@@ -1,13 +1,12 @@
 // The validation pipeline on a real level pool, inline and with worker-thread recovery: same verdicts.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeSignedIntent } from '../protocol/codec.ts';
-import { malleate } from '../protocol/signature.ts';
-import { silentLogger } from './log.ts';
-import { IntentPool } from './pool.ts';
-import { intentFactory, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../test/helpers/node.ts';
-import { IntentValidator } from './validate.ts';
-import { WorkerVerifier } from './verify-workers.ts';
+import { encodeSignedIntent } from '../../protocol/codec.ts';
+import { malleate } from '../../protocol/signature.ts';
+import { silentLogger } from '../log.ts';
+import { intentFactory, openPool, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../test/helpers/node.ts';
+import { IntentValidator } from './validator.ts';
+import { WorkerVerifier } from '../verify/workers.ts';
 
 const dirs: (() => void)[] = [];
 afterAll(() => dirs.forEach((c) => c()));
@@ -15,8 +14,7 @@ afterAll(() => dirs.forEach((c) => c()));
 async function validator(workers?: WorkerVerifier): Promise<IntentValidator> {
   const dir = tempDir();
   dirs.push(dir.cleanup);
-  const pool = new IntentPool(join(dir.path, 'pool'));
-  await pool.open();
+  const { pool } = await openPool(join(dir.path, 'pool'));
   return new IntentValidator({
     chainId: TEST_CHAIN_ID, settlement: TEST_SETTLEMENT, pool, maxOpenPerOwner: 2, maxLifetimeSec: 86400, maxMessageBytes: 4096, log: silentLogger(),
     ...(workers ? { workers } : {}),

@@ -24,12 +24,33 @@
 // the 0xCC tag cannot be an intent frame.)
 import type { Connection, Stream } from '@libp2p/interface';
 import type { Hex } from 'viem';
-import { fromHex } from '../protocol/bytes.ts';
-import { decodeCancel, recoverCanceller } from '../protocol/cancel.ts';
-import { describeError } from '../protocol/result.ts';
-import { intentSyncProtocol } from '../protocol/topics.ts';
-import { CANCEL_KEY, type IntentNode } from './node.ts';
-import { isLive } from './pool.ts';
+import { fromHex } from '../../protocol/bytes.ts';
+import { decodeCancel, recoverCanceller } from '../../protocol/cancel.ts';
+import { describeError } from '../../protocol/result.ts';
+import { intentSyncProtocol } from '../../protocol/topics.ts';
+import type { CancelRepository } from '../db/cancels.ts';
+import { ALREADY_HELD } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { IntentCancels } from '../pool/cancels.ts';
+import type { IntentIntake } from '../pool/intake.ts';
+import type { IntentPool } from '../pool/pool.ts';
+import { isLive } from '../pool/record.ts';
+import type { IntentOutcome } from '../pool/validator.ts';
+import type { Host } from './host.ts';
+import type { PeerBudget } from './peer-budget.ts';
+
+export type SyncDeps = {
+  chainId: number;
+  /** Largest encoded intent accepted; bounds a frame. */
+  maxMessageBytes: number;
+  host: Host;
+  pool: IntentPool;
+  cancels: CancelRepository;
+  intake: IntentIntake;
+  cancelling: IntentCancels;
+  budget: PeerBudget;
+  log: Logger;
+};
 
 /** First byte of a cancel frame. */
 export const CANCEL_FRAME_TAG = 0xcc;
@@ -49,15 +70,14 @@ class BadFrame extends Error {}
 export type SyncResult = { peer: string; frames: number; accepted: number; ignored: number; rejected: number; cancelled: number; aborted?: string };
 
 /** The cancel frames a responder serves: signed cancels of intents it holds cancelled and not expired. */
-async function* cancelFrames(node: IntentNode, limit: number): AsyncGenerator<Uint8Array> {
+async function* cancelFrames(d: SyncDeps, limit: number): AsyncGenerator<Uint8Array> {
   const now = Math.floor(Date.now() / 1000);
   let n = 0;
-  for await (const [key, signature] of node.pool.db.iterator({ gte: CANCEL_KEY, lt: `${CANCEL_KEY.slice(0, -1)};` })) {
-    const digest = key.slice(CANCEL_KEY.length) as Hex;
-    const rec = await node.pool.get(digest);
+  for await (const { digest, signature } of d.cancels.all()) {
+    const rec = await d.pool.get(digest);
     if (!rec) {
       // pruned from the pool: the cancel has nothing left to protect
-      await node.pool.db.del(key).catch(() => undefined);
+      await d.cancels.delete(digest).catch(() => undefined);
       continue;
     }
     if (rec.state !== 'cancelled' || rec.validTo <= now) continue;
@@ -65,7 +85,7 @@ async function* cancelFrames(node: IntentNode, limit: number): AsyncGenerator<Ui
     const out = new Uint8Array(1 + CANCEL_BYTES + intent.length);
     out[0] = CANCEL_FRAME_TAG;
     out.set(fromHex(digest), 1);
-    out.set(fromHex(signature as Hex), 33);
+    out.set(fromHex(signature), 33);
     out.set(intent, 1 + CANCEL_BYTES);
     yield out;
     if (++n >= limit) return;
@@ -79,9 +99,10 @@ function frame(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-export async function installSync(node: IntentNode): Promise<void> {
-  const protocol = intentSyncProtocol(node.config.chainId);
-  const libp2p = node.host.libp2p;
+/** Serves the sync protocol and pulls from every new peer that speaks it. */
+export async function installSync(d: SyncDeps): Promise<void> {
+  const protocol = intentSyncProtocol(d.chainId);
+  const libp2p = d.host.libp2p;
   const served = new Map<string, number>();
   await libp2p.handle(
     protocol,
@@ -89,18 +110,18 @@ export async function installSync(node: IntentNode): Promise<void> {
       // One full dump per peer per minute: asking again is not an amplification lever.
       const peer = connection.remotePeer.toString();
       const last = served.get(peer);
-      if ((last !== undefined && Date.now() - last < 60_000) || node.host.isBanned(peer)) {
+      if ((last !== undefined && Date.now() - last < 60_000) || d.host.isBanned(peer)) {
         stream.abort(new Error('sync rate limited'));
         return;
       }
       served.set(peer, Date.now());
       if (served.size > 10_000) served.clear();
-      const records = node.pool.liveRecords().slice(0, MAX_FRAMES);
+      const records = d.pool.liveRecords().slice(0, MAX_FRAMES);
       void stream
         .sink(
           (async function* () {
             for (const r of records) yield frame(fromHex(r.bytes as Hex));
-            for await (const c of cancelFrames(node, MAX_FRAMES - records.length)) yield frame(c);
+            for await (const c of cancelFrames(d, MAX_FRAMES - records.length)) yield frame(c);
           })(),
         )
         .catch(() => undefined);
@@ -115,24 +136,29 @@ export async function installSync(node: IntentNode): Promise<void> {
     const last = synced.get(id);
     if (last !== undefined && Date.now() - last < 60_000) return;
     synced.set(id, Date.now());
-    void syncFrom(node, connection, protocol).then(
-      (r) => node.log.info({ event: 'pool_synced', ...r }),
-      (err: Error) => node.log.warn({ event: 'pool_sync_failed', peer: id, err: err.message }),
+    void syncFrom(d, connection, protocol).then(
+      (r) => d.log.info({ event: 'pool_synced', ...r }),
+      (err: Error) => d.log.warn({ event: 'pool_sync_failed', peer: id, err: err.message }),
     );
   });
 }
 
-export async function syncFrom(node: IntentNode, connection: Connection, protocol: string): Promise<SyncResult> {
+/** Pulls `connection`'s peer's live intents and cancels through the validation pipeline. */
+export async function syncFrom(d: SyncDeps, connection: Connection, protocol: string): Promise<SyncResult> {
   const peer = connection.remotePeer.toString();
   const stream: Stream = await connection.newStream(protocol, { runOnLimitedConnection: false });
   const res: SyncResult = { peer, frames: 0, accepted: 0, ignored: 0, rejected: 0, cancelled: 0 };
-  const max = node.config.maxMessageBytes + 1 + CANCEL_BYTES;
+  const max = d.maxMessageBytes + 1 + CANCEL_BYTES;
   let buf = new Uint8Array(0);
   let batch: Uint8Array[] = [];
   const deadline = Date.now() + SYNC_DEADLINE_MS;
-  const validate = async (b: Uint8Array) => {
-    const out = await node.validateFrom(peer, b, deadline);
+  const validate = async (b: Uint8Array): Promise<IntentOutcome> => {
+    const out = await d.intake.fromPeer(peer, b, deadline);
     if (!out) throw new Error('validation queue full past the sync deadline');
+    // A responder sends every live intent it holds without knowing which ones we have, so intents
+    // we already hold (or hold as filled, cancelled, expired) are what an honest sync is mostly
+    // made of after a reconnect: free. Anything else we had to refuse counts.
+    if (out.verdict === 'ignore' && !ALREADY_HELD.has(out.code)) d.budget.ignored(peer);
     return out;
   };
   const flush = async (): Promise<void> => {
@@ -140,7 +166,7 @@ export async function syncFrom(node: IntentNode, connection: Connection, protoco
     batch = [];
     for (const o of outs) res[o.verdict === 'accept' ? 'accepted' : o.verdict === 'ignore' ? 'ignored' : 'rejected']++;
     if (res.rejected > 0) throw new BadFrame('peer sent an invalid intent');
-    if (node.host.enforceScore(peer)) throw new Error('responder graylisted');
+    if (d.host.enforceScore(peer)) throw new Error('responder graylisted');
   };
   /** A cancel frame: the intent through the pipeline, then the owner's cancel applied. */
   const applyCancel = async (f: Uint8Array): Promise<void> => {
@@ -158,18 +184,18 @@ export async function syncFrom(node: IntentNode, connection: Connection, protoco
       res.rejected++;
       throw new BadFrame('cancel frame: the intent id is not the digest of the intent sent with it');
     }
-    const rec = await node.pool.get(id);
+    const rec = await d.pool.get(id);
     // expired, over quota, ... : nothing stored, nothing to cancel
     if (!rec) return void res.ignored++;
-    const signer = recoverCanceller(id, c.value.signature, node.validator.separator);
+    const signer = recoverCanceller(id, c.value.signature, d.cancelling.separator);
     if (!signer.ok || signer.value !== rec.owner) {
       res.rejected++;
       throw new BadFrame(`cancel frame for ${id} not signed by its owner`);
     }
     if (!isLive(rec.state)) return void res.ignored++;
-    await node.cancel(id, c.value.signature);
+    await d.cancelling.apply(id, c.value.signature);
     res.cancelled++;
-    node.log.info({ event: 'intent_cancelled_by_sync', id, peer });
+    d.log.info({ event: 'intent_cancelled_by_sync', id, peer });
   };
   // A responder that stops sending (but keeps the stream open) would hold this sync forever.
   let idle: NodeJS.Timeout | undefined;
@@ -210,8 +236,8 @@ export async function syncFrom(node: IntentNode, connection: Connection, protoco
     res.aborted = (err as Error).message;
     stream.abort(err as Error);
     if (err instanceof BadFrame) {
-      node.budget.charge(peer, BAD_FRAME_POINTS);
-      node.host.enforceScore(peer);
+      d.budget.charge(peer, BAD_FRAME_POINTS);
+      d.host.enforceScore(peer);
     }
   } finally {
     clearTimeout(idle);

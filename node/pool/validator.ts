@@ -2,31 +2,33 @@
 //   size -> decode (strict codec) -> duplicate / replay (by digest, before any signature work)
 //   -> field rules + expiry + signature under this chain's domain -> optional chain check
 //   -> per-owner quota + durable write (pool.add resolves after fsync).
-// Verdicts follow gossipsub: ACCEPT (stored; relay), IGNORE (not the sender's fault or not
-// provable: duplicates, expiry races, quota, full queues; no penalty), REJECT (provably invalid:
-// the sender should have checked; penalises its score).
+// Each refusal is a code; its verdict (and HTTP status) comes from node/errors.ts.
 import type { Address, Hex } from 'viem';
-import { decodeSignedIntent } from '../protocol/codec.ts';
-import { intentDomain } from '../protocol/eip712.ts';
-import { domainSeparator } from '../protocol/hash.ts';
-import { intentDigestFromBytes } from './fast-hash.ts';
-import type { SignedIntent } from '../protocol/intent.ts';
-import { describeError } from '../protocol/result.ts';
-import { nobleRecoverer, recoverSigner, type Recoverer } from '../protocol/signature.ts';
-import { fromHex } from '../protocol/bytes.ts';
-import { checkIntentFields, intentOwner } from '../protocol/verify.ts';
-import type { ChainChecker } from './chain.ts';
-import type { WorkerVerifier } from './verify-workers.ts';
-import { hexId } from './host.ts';
-import type { Logger } from './log.ts';
-import type { NodeMetrics } from './metrics.ts';
-import { isFinal, type IntentPool, type PoolRecord } from './pool.ts';
+import { decodeSignedIntent } from '../../protocol/codec.ts';
+import { intentDomain } from '../../protocol/eip712.ts';
+import { domainSeparator } from '../../protocol/hash.ts';
+import { hexId, intentDigestFromBytes } from '../verify/fast-hash.ts';
+import type { SignedIntent } from '../../protocol/intent.ts';
+import { describeError } from '../../protocol/result.ts';
+import { nobleRecoverer, recoverSigner, type Recoverer } from '../../protocol/signature.ts';
+import { fromHex } from '../../protocol/bytes.ts';
+import { checkIntentFields, intentOwner } from '../../protocol/verify.ts';
+import type { ChainChecker } from '../chain/checker.ts';
+import type { WorkerVerifier } from '../verify/workers.ts';
+import { INTENT_RULES, REPLAY_CODE, type IntentRefusalCode } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { NodeMetrics } from '../metrics.ts';
+import type { IntentPool } from './pool.ts';
+import { isFinal, type PoolRecord } from './record.ts';
 
-export type Verdict = 'accept' | 'ignore' | 'reject';
-
-export type Outcome =
+export type IntentOutcome =
   | { verdict: 'accept'; code: 'accepted'; digest: Hex; record: PoolRecord }
-  | { verdict: 'ignore' | 'reject'; code: string; reason: string; digest?: Hex; record?: PoolRecord };
+  | { verdict: 'ignore' | 'reject'; code: IntentRefusalCode; reason: string; digest?: Hex; record?: PoolRecord };
+
+/** A refusal, its verdict from the table. */
+export function refuseIntent(code: IntentRefusalCode, reason: string, about: { digest?: Hex; record?: PoolRecord } = {}): IntentOutcome {
+  return { verdict: INTENT_RULES[code].verdict, code, reason, ...about };
+}
 
 export type ValidatorOptions = {
   chainId: number;
@@ -58,76 +60,75 @@ export class IntentValidator {
     this.now = o.now ?? (() => Math.floor(Date.now() / 1000));
   }
 
-  async ingestBytes(bytes: Uint8Array, source: 'api' | 'gossip'): Promise<Outcome> {
+  async ingestBytes(bytes: Uint8Array, source: 'api' | 'gossip'): Promise<IntentOutcome> {
     const out = await this.run(bytes, undefined, source);
     this.o.metrics?.intents.inc({ source, verdict: out.verdict, code: out.code });
     return out;
   }
 
-  async ingest(signed: SignedIntent, bytes: Uint8Array, source: 'api' | 'gossip'): Promise<Outcome> {
+  async ingest(signed: SignedIntent, bytes: Uint8Array, source: 'api' | 'gossip'): Promise<IntentOutcome> {
     const out = await this.run(bytes, signed, source);
     this.o.metrics?.intents.inc({ source, verdict: out.verdict, code: out.code });
     return out;
   }
 
-  private async run(bytes: Uint8Array, parsed: SignedIntent | undefined, source: 'api' | 'gossip'): Promise<Outcome> {
+  private async run(bytes: Uint8Array, parsed: SignedIntent | undefined, source: 'api' | 'gossip'): Promise<IntentOutcome> {
     const started = performance.now();
     try {
       if (bytes.length > this.o.maxMessageBytes) {
-        return { verdict: 'reject', code: 'oversized', reason: `${bytes.length} bytes is above the ${this.o.maxMessageBytes}-byte limit` };
+        return refuseIntent('oversized', `${bytes.length} bytes is above the ${this.o.maxMessageBytes}-byte limit`);
       }
       let signed = parsed;
       if (!signed) {
         const d = decodeSignedIntent(bytes);
-        if (!d.ok) return { verdict: 'reject', code: d.error.code, reason: describeError(d.error) };
+        if (!d.ok) return refuseIntent(d.error.code, describeError(d.error));
         signed = d.value;
       }
       // The digest is computed once and reused for the duplicate check and the signature
       // (protocol's verifySignedIntent would hash again: the same steps, inlined).
       // From the canonical bytes (valid: decoded above, or encoded from the parsed API form).
       const digestBytes = intentDigestFromBytes(bytes, this.separator);
-      const digest = hexId(digestBytes) as Hex;
+      const digest = hexId(digestBytes);
       // Synchronous answer for never-seen digests (the common case): no disk read, no await.
       const known = this.o.pool.has(digest) ? await this.o.pool.get(digest) : undefined;
       if (known) {
         if (isFinal(known.state)) {
-          return { verdict: 'ignore', code: `replay_${known.state}`, reason: `intent ${digest} is already ${known.state}`, digest, record: known };
+          return refuseIntent(REPLAY_CODE[known.state], `intent ${digest} is already ${known.state}`, { digest, record: known });
         }
-        return { verdict: 'ignore', code: 'duplicate', reason: `intent ${digest} is already in the pool`, digest, record: known };
+        return refuseIntent('duplicate', `intent ${digest} is already in the pool`, { digest, record: known });
       }
       const now = this.now();
       const fields = checkIntentFields(signed, { now, maxValiditySeconds: this.o.maxLifetimeSec });
       if (!fields.ok) {
-        // Expiry is a race an honest relay can lose (clock skew, slow hop): no penalty.
-        const verdict: Verdict = fields.error.code === 'expired' ? 'ignore' : 'reject';
-        return { verdict, code: fields.error.code, reason: describeError(fields.error), digest };
+        // `expired` is an ignore: an honest relay can lose the race (clock skew, a slow hop).
+        return refuseIntent(fields.error.code, describeError(fields.error), { digest });
       }
       const ownerAddr = intentOwner(signed).toLowerCase() as Address;
       // An owner at its quota gets nothing stored whatever the signature says: answer before the
       // signature work, so a stream of such intents (gossip or sync) costs a lookup, not a recovery.
       // pool.add checks again under its lock.
       if (this.o.pool.openCount(ownerAddr) >= this.o.maxOpenPerOwner) {
-        return { verdict: 'ignore', code: 'over_quota', reason: `owner ${ownerAddr} already has ${this.o.pool.openCount(ownerAddr)} open intents (limit ${this.o.maxOpenPerOwner})`, digest };
+        return refuseIntent('over_quota', `owner ${ownerAddr} already has ${this.o.pool.openCount(ownerAddr)} open intents (limit ${this.o.maxOpenPerOwner})`, { digest });
       }
       const needsChainCheck = signed.signature.scheme === 'eip1271';
       if (!needsChainCheck) {
         const sig = fromHex(signed.signature.data);
         const signer = this.o.workers ? await this.o.workers.recover(digestBytes, sig) : recoverSigner(digestBytes, sig, this.recoverer);
-        if (!signer.ok) return { verdict: 'reject', code: signer.error.code, reason: describeError(signer.error), digest };
+        if (!signer.ok) return refuseIntent(signer.error.code, describeError(signer.error), { digest });
         if (signer.value !== ownerAddr) {
-          return { verdict: 'reject', code: 'wrong_signer', reason: `signed by ${signer.value}, not the owner ${ownerAddr}, under this chain's domain`, digest };
+          return refuseIntent('wrong_signer', `signed by ${signer.value}, not the owner ${ownerAddr}, under this chain's domain`, { digest });
         }
       }
       const owner = ownerAddr;
       if (this.o.chain) {
         const c = await this.o.chain.check(signed, digest, needsChainCheck);
-        if (c.status === 'invalid') return { verdict: c.penalize ? 'reject' : 'ignore', code: c.code, reason: c.reason, digest };
+        if (c.status === 'invalid') return refuseIntent(c.code, c.reason, { digest });
         if (c.status === 'unavailable' && needsChainCheck) {
           // An EIP-1271 signature is unverifiable without the chain: do not store or relay it.
-          return { verdict: 'ignore', code: 'chain_unavailable', reason: 'contract-wallet signature needs an on-chain check and the RPC endpoint is unavailable', digest };
+          return refuseIntent('chain_unavailable', 'contract-wallet signature needs an on-chain check and the RPC endpoint is unavailable', { digest });
         }
       } else if (needsChainCheck) {
-        return { verdict: 'ignore', code: 'chain_unavailable', reason: 'contract-wallet (EIP-1271) signatures need an RPC endpoint, and this node has none', digest };
+        return refuseIntent('chain_unavailable', 'contract-wallet (EIP-1271) signatures need an RPC endpoint, and this node has none', { digest });
       }
       const added = await this.o.pool.add(
         {
@@ -135,7 +136,7 @@ export class IntentValidator {
           owner,
           type: signed.type,
           validTo: signed.intent.validTo,
-          bytes: hexId(bytes) as Hex,
+          bytes: hexId(bytes),
           source,
           receivedAt: Date.now(),
           needsChainCheck,
@@ -143,10 +144,10 @@ export class IntentValidator {
         this.o.maxOpenPerOwner,
       );
       if (added.status === 'over_quota') {
-        return { verdict: 'ignore', code: 'over_quota', reason: `owner ${owner} already has ${added.open} open intents (limit ${this.o.maxOpenPerOwner})`, digest };
+        return refuseIntent('over_quota', `owner ${owner} already has ${added.open} open intents (limit ${this.o.maxOpenPerOwner})`, { digest });
       }
       if (added.status === 'duplicate') {
-        return { verdict: 'ignore', code: 'duplicate', reason: `intent ${digest} is already in the pool`, digest, record: added.record };
+        return refuseIntent('duplicate', `intent ${digest} is already in the pool`, { digest, record: added.record });
       }
       this.o.metrics?.poolLive.set(this.o.pool.size);
       return { verdict: 'accept', code: 'accepted', digest, record: added.record };

@@ -1,13 +1,15 @@
 // Native keccak-256 for the node's hot path (the `keccak` package's N-API KeccakState, about 4x
 // @noble/hashes on an intent struct), with @noble/hashes as the fallback when the addon does not
-// load; the intent digest straight from the wire bytes; and protocol's native recoverer using
-// this keccak for the address. All pinned to protocol/ by property tests (fast-hash.test.ts).
+// load; the intent digest straight from the wire bytes; a Buffer-based hex encoder; and
+// protocol's native recoverer using this keccak for the address. All pinned to protocol/ by
+// property tests (fast-hash.test.ts).
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { POSITION_INTENT_TYPEHASH, SWAP_INTENT_TYPEHASH } from '../protocol/hash.ts';
-import { nativeRecoverer } from '../protocol/recover-native.ts';
-import type { Recoverer } from '../protocol/signature.ts';
+import { POSITION_INTENT_TYPEHASH, SWAP_INTENT_TYPEHASH } from '../../protocol/hash.ts';
+import { nativeRecoverer } from '../../protocol/recover-native.ts';
+import type { Recoverer } from '../../protocol/signature.ts';
+import type { Hex } from 'viem';
 
 type KeccakState = { initialize(rate: number, capacity: number): void; absorb(b: Buffer): void; absorbLastFewBits(bits: number): void; squeeze(n: number): Buffer };
 
@@ -79,6 +81,9 @@ export function intentDigestFromBytes(bytes: Uint8Array, separator: Uint8Array):
   digestBuf.set(struct, 34);
   return keccak256Fast(digestBuf);
 }
+
+/** Lower-case 0x-hex of bytes through Buffer (faster than protocol/bytes.ts toHex on the hot path: digests, message ids). */
+export const hexId = (b: Uint8Array): Hex => `0x${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')}`;
 
 /** protocol's native libsecp256k1 recoverer, hashing the public key with the native keccak. */
 export const fastRecoverer = (): Recoverer | undefined => nativeRecoverer(keccak256Fast);

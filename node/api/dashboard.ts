@@ -1,0 +1,268 @@
+// The dashboard: a static page (node/api/dashboard/*.html|js|css, no build step) served at GET /
+// and GET /dashboard, and the small read-only JSON endpoints it polls, documented in
+// node/openapi.json with the rest of the API.
+//
+// Where the data comes from:
+//   open intents      the pool's live records (memory)
+//   auctions          the stored auction records (written at each solve deadline) and their
+//                     settlements (the chain watcher's Settled events)
+//   leaderboard       the stored solver records plus winning scores summed over recent auctions
+//   trades            the Settlement's TradeSettled events (executed amounts; the intent's limits
+//                     from the pool) and the clearing house's PositionChanged events
+//   accounts          clearing house views for every account seen in its events
+// The chain parts need the node's --rpc-url; without it they are reported as unavailable.
+import { readFile } from 'node:fs/promises';
+import type { Address } from 'viem';
+import type {
+  AccountMargin,
+  AccountsResponse,
+  AuctionsResponse,
+  AuctionSummary,
+  DashboardSummary,
+  LeaderboardResponse,
+  LeaderboardRow,
+  OpenIntentsResponse,
+  Trade,
+  TradesResponse,
+} from '../../protocol/api.ts';
+import type { AuctionClock } from '../auction/clock.ts';
+import type { ChainActivity } from '../chain/activity.ts';
+import type { AuctionRepository } from '../db/auctions.ts';
+import type { SolverRecord, SolverRepository } from '../db/solvers.ts';
+import type { NetworkStatus } from '../gossip/status.ts';
+import type { Logger } from '../log.ts';
+import type { IntentPool } from '../pool/pool.ts';
+import { HttpError, json, limitOf, raw, type Route } from './http.ts';
+import { isSwapRow, openIntent } from './views.ts';
+
+export type DashboardDeps = {
+  chainId: number;
+  settlement: Address;
+  auctionIntervalMs: number;
+  pool: IntentPool;
+  auctions: AuctionRepository;
+  solvers: SolverRepository;
+  auction?: AuctionClock;
+  network: Pick<NetworkStatus, 'peerId' | 'peerCount'>;
+  /** The chain reads; absent when the node runs without --rpc-url. */
+  chain?: ChainActivity;
+  log: Logger;
+};
+
+const STATIC: Record<string, string> = { 'index.html': 'text/html; charset=utf-8', 'app.js': 'text/javascript; charset=utf-8', 'style.css': 'text/css; charset=utf-8' };
+
+/** Caches an async value for `ms`; concurrent callers share one computation. */
+function cached<T>(ms: number, f: () => Promise<T>): () => Promise<T> {
+  let at = 0;
+  let value: Promise<T> | undefined;
+  return () => {
+    const now = Date.now();
+    if (!value || now - at > ms) {
+      at = now;
+      value = f().catch((e: unknown) => {
+        at = 0;
+        throw e;
+      });
+    }
+    return value;
+  };
+}
+
+const firstLine = (e: unknown): string => (e as Error).message.split('\n')[0] ?? 'error';
+
+/** The dashboard's routes. */
+export function dashboardRoutes(d: DashboardDeps): Route[] {
+  const dir = new URL('./dashboard/', import.meta.url);
+  const { chain } = d;
+
+  const openIntents = (limit: number): OpenIntentsResponse => {
+    const live = d.pool.liveRecords().sort((a, b) => b.receivedAt - a.receivedAt);
+    return { total: live.length, intents: live.slice(0, limit).map(openIntent) };
+  };
+
+  const settlementOf = async (id: number): Promise<AuctionSummary['settlement']> => {
+    const s = await d.auctions.settlement(id);
+    return s ? { solver: s.solver, txHash: s.txHash, blockNumber: s.blockNumber } : null;
+  };
+
+  /** The latest ranked auctions that had intents or solutions (idle auctions are skipped), newest first. */
+  const recentAuctions = cached(500, async (): Promise<AuctionSummary[]> => {
+    const out: AuctionSummary[] = [];
+    let scanned = 0;
+    for await (const r of d.auctions.newestFirst()) {
+      if (++scanned > 2000 || out.length >= 200) break;
+      if (r.intents.length === 0 && r.ranking.length === 0) continue;
+      out.push({
+        id: r.id,
+        closedAt: new Date(r.closedAt).toISOString(),
+        intents: r.intents.length,
+        solutions: r.ranking.map((s) => ({ rank: s.rank, solver: s.solver, score: s.score, hash: s.hash })),
+        winner: r.ranking[0]?.solver ?? null,
+        surplus: r.ranking[0]?.score ?? '0',
+        settlement: await settlementOf(r.id),
+      });
+    }
+    return out;
+  });
+
+  const leaderboard = cached(1000, async (): Promise<LeaderboardRow[]> => {
+    const rows = new Map<string, SolverRecord & { surplus: bigint; settled: number }>();
+    for await (const r of d.solvers.all()) rows.set(r.solver, { ...r, surplus: 0n, settled: 0 });
+    for (const a of await recentAuctions()) {
+      const w = a.winner && rows.get(a.winner);
+      if (w) w.surplus += BigInt(a.surplus);
+      const s = a.settlement && rows.get(a.settlement.solver);
+      if (s) s.settled++;
+    }
+    return [...rows.values()]
+      .sort((a, b) => b.wins - a.wins || (b.surplus > a.surplus ? 1 : b.surplus < a.surplus ? -1 : 0) || b.valid - a.valid)
+      .map((r, i) => ({
+        rank: i + 1,
+        solver: r.solver,
+        wins: r.wins,
+        submitted: r.submitted,
+        valid: r.valid,
+        invalid: r.invalid,
+        winRate: r.valid > 0 ? r.wins / r.valid : 0,
+        surplus: r.surplus.toString(),
+        settled: r.settled,
+        ...(r.lastInvalid ? { lastInvalid: r.lastInvalid } : {}),
+      }));
+  });
+
+  /** Settled trades, newest block first: swaps (with the intent's limits when the pool has it) and position fills. */
+  const trades = async (limit: number): Promise<{ trades: Trade[]; total: number }> => {
+    if (!chain) return { trades: [], total: 0 };
+    await chain.scan().catch((e: unknown) => d.log.debug({ event: 'dashboard_scan_failed', err: firstLine(e) }));
+    const all: Trade[] = [...chain.swaps, ...chain.positionFills].sort((a, b) => b.blockNumber - a.blockNumber);
+    const page = await Promise.all(
+      all.slice(0, limit).map(async (t): Promise<Trade> => {
+        if (t.kind !== 'swap') return t;
+        const rec = await d.pool.get(t.id);
+        const v = rec ? openIntent(rec) : undefined;
+        return v && isSwapRow(v) ? { ...t, state: v.state, sellAmount: v.sellAmount, buyAmount: v.buyAmount, kindOfSwap: v.kind } : t;
+      }),
+    );
+    return { trades: page, total: all.length };
+  };
+
+  const accounts = cached(1500, async (): Promise<AccountsResponse> => {
+    if (!chain) return { available: false, reason: 'the node runs without --rpc-url', accounts: [] };
+    try {
+      await chain.scan();
+      const house = await chain.house();
+      if (!house) return { available: false, reason: 'the settlement has no clearing house', accounts: [] };
+      const list = chain.knownAccounts().slice(0, 50);
+      const rows = (await Promise.all(list.map((a) => chain.margin(a)))).filter((r): r is AccountMargin => r !== undefined);
+      rows.sort((a, b) => (a.health ?? Infinity) - (b.health ?? Infinity));
+      return { available: true, clearingHouse: house, accounts: rows };
+    } catch (e) {
+      return { available: false, reason: `RPC: ${firstLine(e)}`, accounts: [] };
+    }
+  });
+
+  const tokens = async (addresses: Iterable<string>): Promise<DashboardSummary['tokens']> => {
+    const out: DashboardSummary['tokens'] = {};
+    if (!chain) return out;
+    await Promise.all(
+      [...new Set(addresses)].map(async (a) => {
+        const t = await chain.token(a);
+        if (t) out[a] = t;
+      }),
+    );
+    return out;
+  };
+
+  const summary = cached(400, async (): Promise<DashboardSummary> => {
+    const open = openIntents(50);
+    const [recent, board, tradeList, margin] = await Promise.all([recentAuctions(), leaderboard(), trades(30), accounts()]);
+    const current = await d.auction?.current();
+    const addrs: string[] = [];
+    const marketIds = new Set<number>();
+    for (const i of [...open.intents, ...tradeList.trades]) {
+      if ('sellToken' in i) addrs.push(i.sellToken, i.buyToken);
+      if ('market' in i) marketIds.add(i.market);
+    }
+    const house = margin.available ? margin.clearingHouse : undefined;
+    const markets: DashboardSummary['markets'] = {};
+    if (chain && house) for (const id of marketIds) markets[id] = await chain.marketName(house, id);
+    return {
+      node: {
+        peerId: d.network.peerId(),
+        peers: d.network.peerCount(),
+        chainId: d.chainId,
+        settlement: d.settlement,
+        rpc: chain !== undefined,
+        auctionIntervalMs: d.auctionIntervalMs,
+        poolLive: d.pool.size,
+        now: new Date().toISOString(),
+      },
+      current: current
+        ? {
+            id: current.id,
+            solveDeadline: current.id === null ? null : current.solveDeadline,
+            nextCloseAt: current.id === null ? current.nextCloseAt : null,
+            intents: current.intents.length,
+            solutions: current.id === null ? 0 : current.solutions,
+          }
+        : null,
+      openIntents: open,
+      auctions: recent.slice(0, 30),
+      leaderboard: board,
+      trades: tradeList.trades,
+      tradesTotal: tradeList.total,
+      margin,
+      tokens: await tokens(addrs),
+      markets,
+    };
+  });
+
+  const page = async (file: string) => raw(await readFile(new URL(file, dir)), STATIC[file]!, 'no-cache');
+
+  return [
+    { method: 'GET', pattern: /^\/(dashboard\/?)?$/, name: 'dashboard', handle: () => page('index.html') },
+    { method: 'GET', pattern: /^\/dashboard\/(app\.js|style\.css)$/, name: 'dashboard_asset', handle: (_req, m) => page(m[1]!) },
+    { method: 'GET', pattern: /^\/v1\/dashboard\/summary$/, name: 'dashboard_summary', handle: async () => json<DashboardSummary>(await summary()) },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/intents$/,
+      name: 'open_intents',
+      handle: async (req) => json<OpenIntentsResponse>(openIntents(limitOf(req, 100, 1000))),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/auctions$/,
+      name: 'auctions',
+      handle: async (req) => json<AuctionsResponse>({ auctions: (await recentAuctions()).slice(0, limitOf(req, 20, 200)) }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/trades$/,
+      name: 'trades',
+      handle: async (req) => json<TradesResponse>({ trades: (await trades(limitOf(req, 50, 500))).trades }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/leaderboard$/,
+      name: 'leaderboard',
+      handle: async () => json<LeaderboardResponse>({ solvers: await leaderboard() }),
+    },
+    { method: 'GET', pattern: /^\/v1\/accounts$/, name: 'accounts', handle: async () => json<AccountsResponse>(await accounts()) },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/accounts\/(0x[0-9a-fA-F]{40})\/margin$/,
+      name: 'account_margin',
+      async handle(_req, m) {
+        if (!chain) throw HttpError.request('chain_unavailable', 'this node runs without --rpc-url');
+        let r: AccountMargin | undefined;
+        try {
+          r = await chain.margin(m[1]!.toLowerCase() as Address);
+        } catch (e) {
+          throw HttpError.request('chain_unavailable', firstLine(e));
+        }
+        if (!r) throw HttpError.request('no_clearing_house', 'the settlement has no clearing house');
+        return json<AccountMargin>(r);
+      },
+    },
+  ];
+}

@@ -1,0 +1,408 @@
+// Auctions. Numbering is by wall clock, so every node agrees on it without talking:
+// auction k collects intents until (k+1)·interval, then closes; its open intents (sorted by id)
+// are offered to solvers over GET /v1/auction (the intents themselves are on the gossip topic).
+// Solvers gossip signed solutions on /solutions/1/<chainId> until the solve deadline
+// (close + solveWindow). Each solution is checked (strict decode, auction in its window,
+// signature by the named solver, bond, protocol's scoring rule: every limit, fill and price) and
+// either ranked or rejected with the solver's record marked. A solution naming an intent this
+// node has not seen (pools differ between honest nodes) is not provably bad: it is ignored (not
+// relayed, no penalty, solver not marked), kept aside, and ranked at the deadline if the intent
+// arrived in time. At the deadline the ranking is final: highest score first, ties by lower
+// solution hash (protocol compareScored), the same at every honest node that saw the same
+// solutions. The winner may settle until deadline + settleWindow; after that rank r may settle
+// in the r-th following window. Rankings and solver records are stored (node/db).
+//
+// Memory: an auction holds the ids of its intents (sorted digests), never decoded copies. Decoded
+// intents come from one LRU cache keyed by digest (decodedCacheSize entries), shared by every
+// auction, refilled from the pool on demand; at most retainAuctions finalized auctions stay in
+// memory (older ones are served from their stored record).
+import type { Address, Hex } from 'viem';
+import type { ArchivedAuctionResponse, AuctionByIdResponse, AuctionResponse, CurrentAuctionResponse, RankedSolution } from '../../protocol/api.ts';
+import { fromHex } from '../../protocol/bytes.ts';
+import { describeError } from '../../protocol/result.ts';
+import { compareScored, type AuctionIntent } from '../../protocol/score.ts';
+import { recoverSigner } from '../../protocol/signature.ts';
+import { decodeSignedSolution, solutionDigest, solutionHash, type SignedSolution } from '../../protocol/solution.ts';
+import type { AuctionRepository, SettlementRecord } from '../db/auctions.ts';
+import type { SolverRecord, SolverRepository } from '../db/solvers.ts';
+import type { Logger } from '../log.ts';
+import type { NodeMetrics } from '../metrics.ts';
+import type { IntentPool } from '../pool/pool.ts';
+import { DecodedIntents } from './decoded-intents.ts';
+import type { OpenAuction } from './open-auction.ts';
+import { refuseSolution, type SolutionOutcome } from './outcome.ts';
+import { ReferencePrices } from './reference-prices.ts';
+import { SolutionChecker } from './solution-check.ts';
+import { SolverBook } from './solver-book.ts';
+import { archivedView, memoryView, withSettlement, type ViewContext } from './views.ts';
+
+export type AuctionOptions = {
+  intervalMs: number;
+  /** Time solvers get after the close; default one interval. */
+  solveWindowMs?: number;
+  /** Time the winner has to settle; then the next-best may. Default 3 intervals. */
+  settleWindowMs?: number;
+  /** Numeraire value of 1e18 base units per token; tokens without one are valued at 1e18 (1:1). */
+  referencePrices?: Record<string, string>;
+  collateralToken?: Address;
+  /** Solutions kept per solver per auction (more are ignored). */
+  maxSolutionsPerSolver?: number;
+  /** Only these solvers' solutions are ranked (the bonded set); empty = anyone. */
+  solvers?: Address[];
+  /** On-chain bond check (Settlement.isSolver); undefined answer (RPC down) lets the solution through, logged. */
+  isSolver?: (solver: Address) => Promise<boolean | undefined>;
+  /** Finalized auctions kept in memory (older ones are read back from the database). Default 64. */
+  retainAuctions?: number;
+  /** Decoded intents cached, shared by all auctions (LRU by digest; misses decode from the pool). Default 8192. */
+  decodedCacheSize?: number;
+  /** Solutions per auction kept aside because they name intents this node has not seen. Default 64. */
+  maxParkedSolutions?: number;
+  /** Milliseconds clock (tests move it). */
+  now?: () => number;
+};
+
+/** What the clock works with; it owns none of it. */
+export type AuctionDeps = {
+  chainId: number;
+  settlement: Address;
+  pool: IntentPool;
+  auctions: AuctionRepository;
+  solvers: SolverRepository;
+  metrics: NodeMetrics;
+  log: Logger;
+  /** Gossips a solution accepted over the HTTP API, so every node ranks the same set. */
+  publishSolution: (bytes: Uint8Array) => void;
+};
+
+/** Ranked solutions whose intents are held back from later auctions during their settle windows. */
+const RESERVED_RANKS = 3;
+
+type Resolved = Required<Omit<AuctionOptions, 'collateralToken' | 'referencePrices' | 'isSolver'>> & Pick<AuctionOptions, 'collateralToken' | 'isSolver'>;
+
+export class AuctionClock {
+  private readonly d: AuctionDeps;
+  private readonly o: Resolved;
+  private readonly auctions = new Map<number, OpenAuction>();
+  private readonly decoded: DecodedIntents;
+  private readonly checker: SolutionChecker;
+  private readonly book: SolverBook;
+  private readonly viewContext: ViewContext;
+  private timer?: NodeJS.Timeout;
+  private readonly solverSet: Set<string>;
+  /**
+   * Intents in a ranked solution, until the end of its settle window: later auctions leave them
+   * out, so a solver cannot win the next auction with intents the previous winner is settling (its
+   * bundle would revert and the new intents in it would wait another round).
+   */
+  private readonly reserved = new Map<Hex, number>();
+  /** Auctions whose ranked solutions hold reservations (until the last window ends), to release early once settled. */
+  private readonly reservingAuctions = new Map<number, { until: number; intents: Set<Hex> }>();
+
+  constructor(deps: AuctionDeps, o: AuctionOptions) {
+    this.d = deps;
+    const { referencePrices, ...rest } = o;
+    this.o = {
+      solveWindowMs: o.intervalMs,
+      settleWindowMs: 3 * o.intervalMs,
+      maxSolutionsPerSolver: 4,
+      solvers: [],
+      retainAuctions: 64,
+      decodedCacheSize: 8192,
+      maxParkedSolutions: 64,
+      now: () => Date.now(),
+      ...rest,
+    };
+    this.decoded = new DecodedIntents(this.o.decodedCacheSize, deps.pool);
+    const prices = new ReferencePrices(referencePrices, o.collateralToken);
+    this.checker = new SolutionChecker({ pool: deps.pool, decoded: this.decoded, prices, ...(o.collateralToken ? { collateralToken: o.collateralToken } : {}) });
+    this.book = new SolverBook(deps.solvers, deps.metrics, deps.log);
+    this.viewContext = { chainId: deps.chainId, decoded: this.decoded, prices, ...(o.collateralToken ? { collateralToken: o.collateralToken } : {}) };
+    this.solverSet = new Set(this.o.solvers.map((s) => s.toLowerCase()));
+  }
+
+  /** The auction with id = floor(now / interval) is collecting; the last closed one is being solved. */
+  idAt(ms: number): number {
+    return Math.floor(ms / this.o.intervalMs);
+  }
+
+  start(): void {
+    const tick = (): void => {
+      const now = this.o.now();
+      const next = (this.idAt(now) + 1) * this.o.intervalMs;
+      this.timer = setTimeout(() => {
+        void this.tick().finally(tick);
+      }, Math.max(1, next - now + 1));
+      this.timer.unref?.();
+    };
+    tick();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Closes the auction that just ended and finalizes those past their deadline. Public for tests. */
+  async tick(): Promise<void> {
+    const now = this.o.now();
+    const closing = this.idAt(now) - 1;
+    // Finalize first: auction k's deadline is auction k+1's close, and k's winner reserves its intents.
+    for (const a of this.auctions.values()) {
+      if (!a.finalized && now >= a.deadline) await this.finalize(a);
+    }
+    await this.releaseSettled(now);
+    if (closing >= 0 && !this.auctions.has(closing)) this.close(closing, now);
+    // Keep a bounded history in memory, by count; rankings stay in the database.
+    const done = [...this.auctions.values()].filter((a) => a.finalized).sort((x, y) => x.id - y.id);
+    for (const a of done.slice(0, Math.max(0, done.length - this.o.retainAuctions))) this.auctions.delete(a.id);
+  }
+
+  /** What the clock holds in memory (tests, benches, operators). */
+  stats(): { auctions: number; decoded: number; decodedCapacity: number; parked: number; lastIntents: number } {
+    let last: OpenAuction | undefined;
+    let parked = 0;
+    for (const a of this.auctions.values()) {
+      if (!last || a.id > last.id) last = a;
+      parked += a.parked.size;
+    }
+    return { auctions: this.auctions.size, decoded: this.decoded.size, decodedCapacity: this.o.decodedCacheSize, parked, lastIntents: last?.intentIds.length ?? 0 };
+  }
+
+  close(id: number, now = this.o.now()): OpenAuction {
+    const closeAt = (id + 1) * this.o.intervalMs;
+    for (const [iid, until] of this.reserved) if (until <= closeAt) this.reserved.delete(iid);
+    const records = this.d.pool.liveRecords().filter((r) => r.receivedAt < closeAt && r.validTo * 1000 > closeAt && !this.reserved.has(r.digest));
+    records.sort((a, b) => (a.digest < b.digest ? -1 : 1));
+    const filled = new Map<Hex, bigint>();
+    for (const r of records) if (r.filled) filled.set(r.digest, BigInt(r.filled));
+    const a: OpenAuction = {
+      id,
+      closedAt: closeAt,
+      deadline: closeAt + this.o.solveWindowMs,
+      intentIds: records.map((r) => r.digest),
+      filled,
+      late: new Set(),
+      solutions: new Map(),
+      perSolver: new Map(),
+      parked: new Map(),
+      finalized: false,
+    };
+    this.auctions.set(id, a);
+    this.d.metrics.auctions.inc();
+    this.d.log.info({ event: 'auction_closed', auctionId: id, intents: a.intentIds.length, lateBy: now - closeAt });
+    return a;
+  }
+
+  /** The gossip handler of /solutions/1/<chainId>. */
+  async onSolution(data: Uint8Array, peer: string): Promise<SolutionOutcome> {
+    const out = await this.ingestSolution(data);
+    this.d.metrics.solutions.inc({ verdict: out.verdict, code: out.code });
+    if (out.verdict !== 'accept') this.d.log.info({ event: 'solution_refused', peer, ...out });
+    return out;
+  }
+
+  /**
+   * A solution posted to this node's HTTP API: checked and ranked exactly like a gossiped one, and
+   * once accepted published on the solutions topic, so every node ranks the same set.
+   */
+  async submitSolution(data: Uint8Array): Promise<SolutionOutcome> {
+    const out = await this.ingestSolution(data);
+    this.d.metrics.solutions.inc({ verdict: out.verdict, code: out.code });
+    if (out.verdict === 'accept') this.d.publishSolution(data);
+    else this.d.log.info({ event: 'solution_refused', peer: 'api', ...out });
+    return out;
+  }
+
+  /**
+   * Checks and ranks one signed solution (gossip or tests). REJECT only for what is provably bad
+   * from the message and the intents this node holds; a solution naming intents this node cannot
+   * place in the auction is IGNOREd (kept aside for the deadline), costing neither relayer nor solver.
+   */
+  async ingestSolution(data: Uint8Array): Promise<SolutionOutcome> {
+    const d = decodeSignedSolution(data);
+    if (!d.ok) return refuseSolution(d.error.code, describeError(d.error));
+    const s = d.value;
+    const hash = solutionHash(data);
+    const id = Number(s.auctionId);
+    const a = this.auctions.get(id);
+    if (!a) return refuseSolution('unknown_auction', `auction ${id} is not open for solutions here`, hash);
+    if (a.finalized || this.o.now() >= a.deadline) return refuseSolution('too_late', `auction ${id} closed for solutions`, hash);
+    if (a.solutions.has(hash) || a.parked.has(hash)) return refuseSolution('duplicate', `solution ${hash} was already received`, hash);
+    const signer = recoverSigner(solutionDigest(s.body, this.d.chainId, this.d.settlement), fromHex(s.signature));
+    if (!signer.ok) return refuseSolution(signer.error.code, describeError(signer.error), hash);
+    const solver = s.solver.toLowerCase() as Address;
+    if (signer.value !== solver) return refuseSolution('wrong_signer', `signed by ${signer.value}, not the solver ${solver}`, hash);
+    if (this.solverSet.size > 0 && !this.solverSet.has(solver)) return this.unbonded(solver, id, hash, `${solver} is not in this node's solver set`);
+    if (this.o.isSolver) {
+      const bonded = await this.o.isSolver(solver);
+      if (bonded === false) return this.unbonded(solver, id, hash, `${solver} has no bond at the settlement contract`);
+      if (bonded === undefined) this.d.log.warn({ event: 'solver_check_skipped', solver, reason: 'RPC unavailable' });
+    }
+    let parkedBySolver = 0;
+    for (const p of a.parked.values()) if (p.solver === solver) parkedBySolver++;
+    if ((a.perSolver.get(solver) ?? 0) + parkedBySolver >= this.o.maxSolutionsPerSolver) {
+      return refuseSolution('solver_quota', `${solver} already has ${this.o.maxSolutionsPerSolver} solutions in auction ${id}`, hash);
+    }
+    const { entries, missing, expired } = await this.checker.resolve(a, s);
+    if (expired.length > 0) {
+      const reason = `intent ${expired[0]} expired before auction ${id} closed`;
+      await this.markInvalid(solver, { auctionId: id, hash, code: 'invalid_solution', reason });
+      return refuseSolution('invalid_solution', reason, hash);
+    }
+    if (missing.length > 0) {
+      // What this node can check (the trades of intents it holds, the solution's own fields) must
+      // hold; the rest waits for the deadline.
+      const known = this.checker.check(a, { ...s, trades: s.trades.filter((t) => entries.has(t.intentId.toLowerCase() as Hex)) }, entries);
+      if (known.kind === 'fillView') return fillView(hash);
+      if (known.kind === 'invalid') {
+        const reason = describeError(known.error);
+        await this.markInvalid(solver, { auctionId: id, hash, code: known.error.code, reason });
+        return refuseSolution(known.error.code, reason, hash);
+      }
+      const kept = a.parked.size < this.o.maxParkedSolutions;
+      if (kept) a.parked.set(hash, { solver, solution: s });
+      return refuseSolution(
+        'unknown_intent',
+        `${missing.length} intent(s) of this solution are not in this node's auction ${id} (first ${missing[0]}); ${kept ? 'kept for the solve deadline' : 'not kept (too many waiting)'}`,
+        hash,
+      );
+    }
+    return this.score(a, s, hash, solver, entries);
+  }
+
+  private async markInvalid(solver: Address, lastInvalid: NonNullable<SolverRecord['lastInvalid']>): Promise<void> {
+    await this.book.update(solver, (r) => {
+      r.submitted++;
+      r.invalid++;
+      r.lastInvalid = lastInvalid;
+    });
+  }
+
+  /** Scores a solution whose intents this node holds; records the solver; ranks it if valid. */
+  private async score(a: OpenAuction, s: SignedSolution, hash: Hex, solver: Address, entries: Map<Hex, AuctionIntent>): Promise<SolutionOutcome> {
+    const scored = this.checker.check(a, s, entries);
+    if (scored.kind === 'fillView') return fillView(hash);
+    if (scored.kind === 'invalid') {
+      const reason = describeError(scored.error);
+      await this.markInvalid(solver, { auctionId: a.id, hash, code: scored.error.code, reason });
+      return refuseSolution(scored.error.code, reason, hash);
+    }
+    await this.book.update(solver, (r) => {
+      r.submitted++;
+      r.valid++;
+    });
+    a.perSolver.set(solver, (a.perSolver.get(solver) ?? 0) + 1);
+    a.solutions.set(hash, { solver, score: scored.score, hash, intents: s.trades.map((t) => t.intentId.toLowerCase() as Hex) });
+    return { verdict: 'accept', code: 'ranked', hash, score: scored.score.toString() };
+  }
+
+  /** A correctly signed solution from a solver without a bond: not ranked, recorded (SolverBook). */
+  private async unbonded(solver: Address, auctionId: number, hash: Hex, reason: string): Promise<SolutionOutcome> {
+    await this.book.unbonded(solver, auctionId, hash, new Date(this.o.now()).toISOString(), reason);
+    return refuseSolution('unknown_solver', reason, hash);
+  }
+
+  private async finalize(a: OpenAuction): Promise<void> {
+    a.finalized = true;
+    // Solutions kept aside for intents this node lacked: ranked now if those intents arrived in time.
+    for (const [hash, p] of a.parked) {
+      const { entries, missing, expired } = await this.checker.resolve(a, p.solution);
+      if (missing.length > 0 || expired.length > 0 || (a.perSolver.get(p.solver) ?? 0) >= this.o.maxSolutionsPerSolver) {
+        this.d.log.info({ event: 'parked_solution_dropped', auctionId: a.id, hash, solver: p.solver, missing: missing.length });
+        continue;
+      }
+      const out = await this.score(a, p.solution, hash, p.solver, entries);
+      this.d.log.info({ event: 'parked_solution_checked', auctionId: a.id, hash, solver: p.solver, verdict: out.verdict, code: out.code });
+    }
+    a.parked.clear();
+    const sorted = [...a.solutions.values()].sort(compareScored);
+    const w = this.o.settleWindowMs;
+    a.ranking = sorted.map((s, rank) => ({
+      rank,
+      solver: s.solver,
+      hash: s.hash,
+      score: s.score.toString(),
+      settleFrom: new Date(a.deadline + rank * w).toISOString(),
+      settleUntil: new Date(a.deadline + (rank + 1) * w).toISOString(),
+    }));
+    if (sorted[0]) await this.book.update(sorted[0].solver, (r) => void r.wins++);
+    // Each ranked solution may settle in its own window (a runner-up once the better ones let theirs
+    // pass): its intents stay out of later auctions until that window ends, or until the auction is
+    // seen settled on chain (releaseSettled). Bounded to the first RESERVED_RANKS solutions.
+    const held = new Set<Hex>();
+    sorted.slice(0, RESERVED_RANKS).forEach((s, rank) => {
+      const until = a.deadline + (rank + 1) * w;
+      for (const iid of s.intents) {
+        if ((this.reserved.get(iid) ?? 0) < until) this.reserved.set(iid, until);
+        held.add(iid);
+      }
+    });
+    if (held.size) this.reservingAuctions.set(a.id, { until: a.deadline + Math.min(sorted.length, RESERVED_RANKS) * w, intents: held });
+    await this.d.auctions.saveRanking({ id: a.id, closedAt: a.closedAt, deadline: a.deadline, intents: a.intentIds, ranking: a.ranking });
+    this.d.log.info({ event: 'auction_ranked', auctionId: a.id, solutions: sorted.length, winner: sorted[0]?.solver ?? null, score: sorted[0]?.score.toString() ?? null });
+  }
+
+  /**
+   * Once the chain watcher has seen an auction settled (by its winner or a runner-up), the other
+   * ranked solutions will not settle it: their intents that are still live go back to auctions.
+   */
+  private async releaseSettled(now: number): Promise<void> {
+    for (const [id, r] of this.reservingAuctions) {
+      if (r.until <= now) {
+        this.reservingAuctions.delete(id);
+        continue;
+      }
+      if (!(await this.settlement(id))) continue;
+      this.reservingAuctions.delete(id);
+      for (const iid of r.intents) {
+        const heldElsewhere = [...this.reservingAuctions.values()].some((o) => o.intents.has(iid));
+        if (!heldElsewhere) this.reserved.delete(iid);
+      }
+    }
+  }
+
+  /** A solver's record: stored, or remembered in memory for a solver without a bond. */
+  solverRecord(solver: Address): Promise<SolverRecord | undefined> {
+    return this.book.get(solver);
+  }
+
+  ranking(id: number): RankedSolution[] | undefined {
+    return this.auctions.get(id)?.ranking;
+  }
+
+  /** The on-chain settlement of an auction as the chain watcher recorded it. */
+  settlement(id: number): Promise<SettlementRecord | undefined> {
+    return this.d.auctions.settlement(id);
+  }
+
+  /** An auction held in memory, with its intents decoded on demand. */
+  async view(id: number): Promise<AuctionResponse | undefined> {
+    const a = this.auctions.get(id);
+    return a ? memoryView(a, this.viewContext) : undefined;
+  }
+
+  /** Recent auctions from memory, older ones from their stored record; with the on-chain settlement if seen. */
+  async byId(id: number): Promise<AuctionByIdResponse | undefined> {
+    const a = this.auctions.get(id);
+    const v = a ? await memoryView(a, this.viewContext) : await this.archived(id);
+    if (!v) return undefined;
+    return withSettlement(v, await this.settlement(id));
+  }
+
+  /** The auction solvers should work on: the latest closed one still accepting solutions. */
+  async current(): Promise<CurrentAuctionResponse> {
+    const now = this.o.now();
+    const candidates = [...this.auctions.values()].filter((a) => now < a.deadline).sort((x, y) => y.id - x.id);
+    const a = candidates[0];
+    if (!a) return { id: null, nextCloseAt: new Date((this.idAt(now) + 1) * this.o.intervalMs).toISOString(), intents: [] };
+    return memoryView(a, this.viewContext);
+  }
+
+  private async archived(id: number): Promise<ArchivedAuctionResponse | undefined> {
+    const r = await this.d.auctions.ranking(id);
+    return r ? archivedView(r, this.d.chainId) : undefined;
+  }
+}
+
+function fillView(hash: Hex): SolutionOutcome {
+  return refuseSolution('fill_view', 'valid unless counting fills this node saw on chain, which another node may not have seen yet', hash);
+}

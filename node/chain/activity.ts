@@ -1,0 +1,182 @@
+// What the dashboard shows from the chain: settled swaps (the Settlement's TradeSettled events),
+// position fills and the accounts seen (the clearing house's PositionChanged / Deposited events),
+// account margin (clearing house views), token metadata and market names. Events are read from
+// the first block on, so the page shows trades settled before this node started; the lists keep
+// the last 1,000 of each. Unlike the chain watcher this is display only: it does not follow
+// reorgs, and nothing it reads changes the pool.
+import { parseAbi, zeroAddress, type Address, type PublicClient } from 'viem';
+import { clearingHouseEventsIn, settlementEventsIn } from '../../contracts/client/events.ts';
+import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
+import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import type { AccountMargin, PositionTrade, SwapTrade } from '../../protocol/api.ts';
+
+const erc20MetadataAbi = parseAbi(['function symbol() view returns (string)', 'function decimals() view returns (uint8)']);
+const feedAbi = parseAbi(['function description() view returns (string)']);
+
+/** Events kept per list (the page shows the latest). */
+const KEEP = 1000;
+
+export type TokenInfo = { symbol: string; decimals: number };
+
+export class ChainActivity {
+  private readonly client: PublicClient;
+  private readonly settlement: Address;
+  private clearingHouse?: Address;
+  private clearingHouseCheckedAt = 0;
+  private settlementScannedTo = -1n;
+  private houseScannedTo = -1n;
+  private scanning?: Promise<void>;
+  private readonly accounts = new Set<Address>();
+  readonly positionFills: PositionTrade[] = [];
+  readonly swaps: SwapTrade[] = [];
+  private readonly tokens = new Map<string, Promise<TokenInfo | null>>();
+  private readonly marketNames = new Map<number, Promise<string>>();
+
+  constructor(client: PublicClient, settlement: Address) {
+    this.client = client;
+    this.settlement = settlement;
+  }
+
+  /** The Settlement's clearing house (asked again at most every 5 s while it has none). */
+  async house(): Promise<Address | undefined> {
+    if (this.clearingHouse) return this.clearingHouse;
+    if (Date.now() - this.clearingHouseCheckedAt < 5000) return undefined;
+    this.clearingHouseCheckedAt = Date.now();
+    const a = await this.client.readContract({ address: this.settlement, abi: settlementAbi, functionName: 'clearingHouse' });
+    if (a && a !== zeroAddress) this.clearingHouse = a.toLowerCase() as Address;
+    return this.clearingHouse;
+  }
+
+  /** A token's symbol and decimals, or null when it does not answer them. */
+  token(address: string): Promise<TokenInfo | null> {
+    const k = address.toLowerCase() as Address;
+    let p = this.tokens.get(k);
+    if (!p) {
+      p = Promise.all([
+        this.client.readContract({ address: k, abi: erc20MetadataAbi, functionName: 'symbol' }),
+        this.client.readContract({ address: k, abi: erc20MetadataAbi, functionName: 'decimals' }),
+      ]).then(
+        ([symbol, decimals]) => ({ symbol, decimals }),
+        () => {
+          this.tokens.delete(k);
+          return null;
+        },
+      );
+      this.tokens.set(k, p);
+    }
+    return p;
+  }
+
+  /** The market's oracle feed description ("ETH / USD"), else "market <id>". */
+  marketName(house: Address, id: number): Promise<string> {
+    let p = this.marketNames.get(id);
+    if (!p) {
+      const fallback = `market ${id}`;
+      p = (async () => {
+        const config = await this.client.readContract({ address: house, abi: clearingHouseAbi, functionName: 'marketConfig', args: [id] });
+        return (await this.client.readContract({ address: config.feed, abi: feedAbi, functionName: 'description' })) || fallback;
+      })().catch(() => {
+        this.marketNames.delete(id);
+        return fallback;
+      });
+      this.marketNames.set(id, p);
+    }
+    return p;
+  }
+
+  /** Reads the events since the last scan (one scan at a time; concurrent callers share it). */
+  scan(): Promise<void> {
+    this.scanning ??= this.scanOnce().finally(() => {
+      this.scanning = undefined;
+    });
+    return this.scanning;
+  }
+
+  private async scanOnce(): Promise<void> {
+    const head = await this.client.getBlockNumber({ cacheTime: 0 });
+    if (head > this.settlementScannedTo) {
+      for (const ev of await settlementEventsIn(this.client, this.settlement, { fromBlock: this.settlementScannedTo + 1n, toBlock: head })) {
+        if (ev.eventName !== 'TradeSettled') continue;
+        const a = ev.args;
+        this.swaps.push({
+          kind: 'swap',
+          id: a.digest.toLowerCase() as SwapTrade['id'],
+          owner: a.owner.toLowerCase() as Address,
+          sellToken: a.sellToken.toLowerCase() as Address,
+          buyToken: a.buyToken.toLowerCase() as Address,
+          executedSellAmount: a.executedSellAmount.toString(),
+          executedBuyAmount: a.executedBuyAmount.toString(),
+          txHash: ev.transactionHash,
+          blockNumber: Number(ev.blockNumber),
+        });
+      }
+      if (this.swaps.length > KEEP) this.swaps.splice(0, this.swaps.length - KEEP);
+      this.settlementScannedTo = head;
+    }
+    const house = await this.house();
+    if (house && head > this.houseScannedTo) {
+      for (const ev of await clearingHouseEventsIn(this.client, house, { fromBlock: this.houseScannedTo + 1n, toBlock: head })) {
+        const account = ev.args.account.toLowerCase() as Address;
+        this.accounts.add(account);
+        if (ev.eventName !== 'PositionChanged') continue;
+        const a = ev.args;
+        this.positionFills.push({
+          kind: 'position',
+          account,
+          market: a.market,
+          name: await this.marketName(house, a.market),
+          sizeDelta: a.sizeDelta.toString(),
+          price: a.price.toString(),
+          fee: a.fee.toString(),
+          txHash: ev.transactionHash,
+          blockNumber: Number(ev.blockNumber),
+        });
+      }
+      if (this.positionFills.length > KEEP) this.positionFills.splice(0, this.positionFills.length - KEEP);
+      this.houseScannedTo = head;
+    }
+  }
+
+  /** Accounts seen in Deposited or PositionChanged events. */
+  knownAccounts(): Address[] {
+    return [...this.accounts];
+  }
+
+  /** An account's margin at the latest block; undefined when the settlement has no clearing house. */
+  async margin(account: Address): Promise<AccountMargin | undefined> {
+    const house = await this.house();
+    if (!house) return undefined;
+    const read = { address: house, abi: clearingHouseAbi } as const;
+    const [[equity, initial, maintenance], markets, collateral] = await Promise.all([
+      this.client.readContract({ ...read, functionName: 'accountHealth', args: [account] }),
+      this.client.readContract({ ...read, functionName: 'accountMarkets', args: [account] }),
+      this.client.readContract({ ...read, functionName: 'collateral', args: [account] }),
+    ]);
+    const positions: AccountMargin['positions'] = [];
+    let notional = 0n;
+    for (const m of markets) {
+      const [p, [mark], name] = await Promise.all([
+        this.client.readContract({ ...read, functionName: 'position', args: [account, m] }),
+        this.client.readContract({ ...read, functionName: 'markPrice', args: [m] }),
+        this.marketName(house, m),
+      ]);
+      if (p.size === 0n) continue;
+      const value = (p.size * mark) / 10n ** 18n;
+      notional += value < 0n ? -value : value;
+      positions.push({ market: m, name, size: p.size.toString(), openNotional: p.openNotional.toString(), mark: mark.toString(), unrealisedPnl: (value - p.openNotional).toString() });
+    }
+    const ratio = (a: bigint, b: bigint): number | null => (b > 0n ? Number((a * 10_000n) / b) / 10_000 : null);
+    return {
+      account: account.toLowerCase() as Address,
+      collateral: collateral.toString(),
+      equity: equity.toString(),
+      initialRequirement: initial.toString(),
+      maintenanceRequirement: maintenance.toString(),
+      notional: notional.toString(),
+      health: ratio(equity, maintenance),
+      marginRatio: ratio(equity, notional),
+      liquidatable: maintenance > 0n && equity < maintenance,
+      positions,
+    };
+  }
+}
