@@ -30,8 +30,6 @@ import { solveBaseline } from './baseline.ts';
 import { lower, type LiquidityAdapter } from './liquidity/types.ts';
 import { Router, type ExecutedLeg, type HingeTerms, type PlanLeg } from './router.ts';
 
-export { floatRatio, ratioToFloat } from './baseline.ts';
-
 export type Strategy = 'optimal' | 'baseline';
 
 export type SolveOptions = {
@@ -40,10 +38,8 @@ export type SolveOptions = {
   solver: Address;
   /** Unix seconds; intents with validTo < now are skipped. */
   now?: number;
-  /** Gas price in wei; 0 (default) ignores gas. */
+  /** Gas price in wei, valued in the numeraire as ETH (reference prices are native prices); 0 (default) ignores gas. */
   gasPrice?: bigint;
-  /** Numeraire value of 1e18 wei of the native token (default 1e18: the numeraire is ETH). */
-  nativePrice?: bigint;
   /** Settlement's own balances, usable to absorb rounding (wei per token); default none. */
   buffers?: ReadonlyMap<Address, bigint>;
   /** Optimal strategy only: skip the baseline safety net (for measurements). */
@@ -70,6 +66,9 @@ export type SolveResult = { solution: Solution; stats: SolveStats; legs: Execute
 
 const TRADE_GAS = 75_000;
 const SETTLE_GAS = 45_000;
+/** Rounds of the price fixed point (`clear`); the partial fills' bisection stops after FILL_ITERATIONS of them. */
+const CLEAR_ITERATIONS = 120;
+const FILL_ITERATIONS = 40;
 
 type Entry = {
   id: Hex;
@@ -97,7 +96,7 @@ type Entry = {
 };
 
 /** Pools that can matter: drop dead ends (a non-batch token reached by a single pool), repeatedly. */
-export function prunePools(pools: LiquidityAdapter[], batchTokens: Set<Address>): LiquidityAdapter[] {
+function prunePools(pools: LiquidityAdapter[], batchTokens: Set<Address>): LiquidityAdapter[] {
   let live = pools.slice();
   for (;;) {
     const degree = new Map<Address, number>();
@@ -140,7 +139,7 @@ type JointPlan = {
   excluded: Uint8Array;
 };
 
-export class JointSolver {
+class JointSolver {
   private readonly auction: Auction;
   private readonly opts: SolveOptions;
   private readonly original: LiquidityAdapter[];
@@ -158,7 +157,7 @@ export class JointSolver {
     return Number(this.auction.referencePrices.get(token) ?? this.auction.referencePrices.get(lower(token)) ?? 0n) / 1e18;
   }
 
-  private collect(): Set<Address> {
+  private collect(): void {
     const now = this.opts.now ?? 0;
     const tokens = new Set<Address>();
     const raw: { id: Hex; intent: SwapIntent; amount: bigint }[] = [];
@@ -195,7 +194,6 @@ export class JointSolver {
         f: 1,
       });
     }
-    return tokens;
   }
 
   private fills(): Float64Array {
@@ -229,7 +227,7 @@ export class JointSolver {
    * until token k is delivered exactly too (λ > 0 hands the gap between the pools' average and
    * marginal prices back to the users).
    */
-  private clear(p: Float64Array, excluded: Uint8Array, warm: { nu: Float64Array; lambda: number }, margin: number, maxIt = 120, fillIterations = 40): JointPlan | undefined {
+  private clear(p: Float64Array, excluded: Uint8Array, warm: { nu: Float64Array; lambda: number }, margin: number): JointPlan | undefined {
     const n = this.router.tokens.length;
     const e = new Float64Array(n);
     const gross = new Float64Array(n);
@@ -241,7 +239,7 @@ export class JointSolver {
     let last: JointPlan | undefined;
     let k = -1;
     let prev: { lambda: number; resid: number } | undefined;
-    for (let it = 0; it < maxIt; it++) {
+    for (let it = 0; it < CLEAR_ITERATIONS; it++) {
       this.userFlows(p, e, gross);
       let best = 0;
       for (let j = 0; j < n; j++) {
@@ -297,10 +295,10 @@ export class JointSolver {
       }
       // partially fillable intents: filled up to where the pools' marginal price meets the limit
       // (where one more unit would earn less than its limit asks), by bisection on the fill; after
-      // `fillIterations` the fills stay put and only the prices converge
+      // FILL_ITERATIONS the fills stay put and only the prices converge
       let fillsMoved = false;
       for (const en of this.entries) {
-        if (!en.partial || en.frozen || it >= fillIterations) continue;
+        if (!en.partial || en.frozen || it >= FILL_ITERATIONS) continue;
         const lo = en.lo ?? 0;
         const hi = en.hi ?? 1;
         if (hi - lo < 1e-6) continue;
@@ -394,7 +392,8 @@ export class JointSolver {
 
   private searchFrom(p: Float64Array, excluded: Uint8Array, warm: { nu: Float64Array; lambda: number }, margin: number): { plan: JointPlan; legs: PlanLeg[] } | undefined {
     const r = this.router;
-    const gasUnit = (Number(this.opts.gasPrice ?? 0n) * Number(this.opts.nativePrice ?? 10n ** 18n)) / 1e18 / 1e18;
+    // numeraire per unit of gas: 1e18 wei are one unit of the numeraire (ETH)
+    const gasUnit = Number(this.opts.gasPrice ?? 0n) / 1e18;
     let plan: JointPlan | undefined;
     for (let round = 0; round < 200; round++) {
       plan = this.clear(p, excluded, warm, margin);
