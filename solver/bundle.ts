@@ -157,19 +157,21 @@ export type SubmitterOptions = {
   publicClient: PublicClient;
   wallet: WalletClient<Transport, Chain, Account>;
   settlement: Address;
-  log?: Logger;
+  log: Logger;
   /** A transaction not mined after this long is replaced with higher fees. Default 12 s (one slot). */
   stuckAfterMs?: number;
-  /** Fee increase per replacement, percent (nodes require >= 10). Default 15. */
-  bumpPercent?: number;
-  /** Replacements before giving up. Default 4. */
-  maxReplacements?: number;
-  /** Gas limit = estimate * (100 + margin) / 100. Default 20. */
-  gasMarginPercent?: number;
-  pollMs?: number;
-  /** Gas limit used when eth_estimateGas fails but the eth_call succeeds. Default 3,000,000. */
-  fallbackGas?: bigint;
 };
+
+/** Fee increase per replacement, percent (nodes require >= 10). */
+const BUMP_PERCENT = 15n;
+/** Replacements before giving up. */
+const MAX_REPLACEMENTS = 4;
+/** Gas limit = estimate * (100 + margin) / 100. */
+const GAS_MARGIN_PERCENT = 20n;
+/** Receipt polling interval. */
+const POLL_MS = 50;
+/** Gas limit used when eth_estimateGas fails but the eth_call succeeds. */
+const FALLBACK_GAS = 3_000_000n;
 
 /**
  * Submits settle transactions as one bonded solver. Nonces are tracked locally (initialised from
@@ -177,12 +179,12 @@ export type SubmitterOptions = {
  * flight at a time.
  */
 export class BundleSubmitter {
-  private readonly o: Required<Omit<SubmitterOptions, 'log'>> & { log: Logger | undefined };
+  private readonly o: Required<SubmitterOptions>;
   private nonce: number | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(o: SubmitterOptions) {
-    this.o = { stuckAfterMs: 12_000, bumpPercent: 15, maxReplacements: 4, gasMarginPercent: 20, pollMs: 50, fallbackGas: 3_000_000n, ...o, log: o.log };
+    this.o = { stuckAfterMs: 12_000, ...o };
   }
 
   get account(): Address {
@@ -209,8 +211,8 @@ export class BundleSubmitter {
       try {
         gas = await publicClient.estimateContractGas(call);
       } catch (e) {
-        this.o.log?.info({ event: 'bundle_estimate_failed', error: decodeRevert(e).errorName, fallbackGas: this.o.fallbackGas.toString() });
-        gas = this.o.fallbackGas;
+        this.o.log.info({ event: 'bundle_estimate_failed', error: decodeRevert(e).errorName, fallbackGas: FALLBACK_GAS.toString() });
+        gas = FALLBACK_GAS;
       }
       return { ok: true, gas };
     } catch (e) {
@@ -236,10 +238,10 @@ export class BundleSubmitter {
     const log = this.o.log;
     const sim = await this.simulate(batch);
     if (!sim.ok) {
-      log?.[sim.lostRace ? 'info' : 'warn']({ event: sim.lostRace ? 'bundle_lost_race' : 'bundle_simulation_reverted', auctionId: batch.auctionId.toString(), error: sim.revert.errorName, args: sim.revert.args.map(String) });
+      log[sim.lostRace ? 'info' : 'warn']({ event: sim.lostRace ? 'bundle_lost_race' : 'bundle_simulation_reverted', auctionId: batch.auctionId.toString(), error: sim.revert.errorName, args: sim.revert.args.map(String) });
       return sim.lostRace ? { status: 'lost_race', reason: `${sim.revert.errorName} in simulation` } : { status: 'reverted', revert: sim.revert };
     }
-    const gas = (sim.gas * BigInt(100 + this.o.gasMarginPercent)) / 100n;
+    const gas = (sim.gas * (100n + GAS_MARGIN_PERCENT)) / 100n;
     const data = settleCalldata(batch);
     if (this.nonce === undefined) this.nonce = await publicClient.getTransactionCount({ address: this.account, blockTag: 'pending' });
     const nonce = this.nonce;
@@ -253,7 +255,7 @@ export class BundleSubmitter {
     };
     try {
       const first = await send(settlement, data, gas);
-      log?.info({ event: 'bundle_sent', auctionId: batch.auctionId.toString(), hash: first, nonce, gas: gas.toString(), trades: batch.trades.length });
+      log.info({ event: 'bundle_sent', auctionId: batch.auctionId.toString(), hash: first, nonce, gas: gas.toString(), trades: batch.trades.length });
     } catch (e) {
       // the nonce may have been taken by a transaction we do not know about: resync next time
       this.nonce = undefined;
@@ -264,28 +266,28 @@ export class BundleSubmitter {
       const receipt = await this.waitAny(hashes, this.o.stuckAfterMs);
       if (receipt) {
         if (cancelled || receipt.to?.toLowerCase() !== settlement.toLowerCase()) {
-          log?.info({ event: 'bundle_dropped', hash: receipt.transactionHash, reason: 'replaced by a cancel after a lost race' });
+          log.info({ event: 'bundle_dropped', hash: receipt.transactionHash, reason: 'replaced by a cancel after a lost race' });
           return { status: 'lost_race', reason: 'cancelled a stuck bundle whose intents were filled by another solver', hash: receipt.transactionHash };
         }
         if (receipt.status === 'success') {
           const settled = parseEventLogs({ abi: settlementAbi, logs: receipt.logs, eventName: 'Settled' });
-          log?.info({ event: 'bundle_settled', hash: receipt.transactionHash, gasUsed: receipt.gasUsed.toString(), replacements: hashes.length - 1, settled: settled.length });
+          log.info({ event: 'bundle_settled', hash: receipt.transactionHash, gasUsed: receipt.gasUsed.toString(), replacements: hashes.length - 1, settled: settled.length });
           return { status: 'settled', hash: receipt.transactionHash, receipt, gasUsed: receipt.gasUsed, replacements: hashes.length - 1 };
         }
         // mined but reverted: find out why by replaying the call at the parent block state
         const again = await this.simulate(batch, { estimate: false });
         const revert = again.ok ? { errorName: 'Unknown', args: [], message: 'reverted on chain but simulates fine now' } : again.revert;
         const lost = !again.ok && again.lostRace;
-        log?.warn({ event: lost ? 'bundle_lost_race' : 'bundle_reverted', hash: receipt.transactionHash, error: revert.errorName });
+        log.warn({ event: lost ? 'bundle_lost_race' : 'bundle_reverted', hash: receipt.transactionHash, error: revert.errorName });
         return lost ? { status: 'lost_race', reason: `${revert.errorName} on chain`, hash: receipt.transactionHash } : { status: 'reverted', revert, hash: receipt.transactionHash };
       }
-      if (attempt >= this.o.maxReplacements) {
-        log?.warn({ event: 'bundle_stuck', hashes, nonce });
+      if (attempt >= MAX_REPLACEMENTS) {
+        log.warn({ event: 'bundle_stuck', hashes, nonce });
         return { status: 'failed', reason: `not mined after ${hashes.length} attempts` };
       }
       // Stuck. Before paying more, check the bundle is still worth sending.
       const check = await this.simulate(batch, { estimate: false });
-      const bump = (x: bigint) => (x * BigInt(100 + this.o.bumpPercent)) / 100n + 1n;
+      const bump = (x: bigint) => (x * (100n + BUMP_PERCENT)) / 100n + 1n;
       const current = await this.fees();
       fees = {
         maxFeePerGas: [bump(fees.maxFeePerGas), current.maxFeePerGas].reduce((a, b) => (a > b ? a : b)),
@@ -297,15 +299,15 @@ export class BundleSubmitter {
           // Someone else settled: replace our pending bundle with a 0-value self-transfer (cheap cancel).
           cancelled = true;
           const h = await send(this.account, '0x', 21_000n);
-          log?.info({ event: 'bundle_cancel_sent', hash: h, nonce, error: check.revert.errorName, args: check.revert.args.map(String) });
+          log.info({ event: 'bundle_cancel_sent', hash: h, nonce, error: check.revert.errorName, args: check.revert.args.map(String) });
         } else {
           const h = await send(settlement, data, gas);
-          log?.info({ event: 'bundle_fee_bumped', hash: h, nonce, maxFeePerGas: fees.maxFeePerGas.toString(), maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString() });
+          log.info({ event: 'bundle_fee_bumped', hash: h, nonce, maxFeePerGas: fees.maxFeePerGas.toString(), maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString() });
         }
       } catch (e) {
         const msg = (e as Error).message;
         // "nonce too low": one of our earlier transactions was mined in the meantime; the loop picks it up.
-        log?.info({ event: 'bundle_replacement_refused', error: msg.split('\n')[0] });
+        log.info({ event: 'bundle_replacement_refused', error: msg.split('\n')[0] });
       }
     }
   }
@@ -319,7 +321,7 @@ export class BundleSubmitter {
         if (r) return r;
       }
       if (Date.now() >= deadline) return undefined;
-      await new Promise((res) => setTimeout(res, this.o.pollMs));
+      await new Promise((res) => setTimeout(res, POLL_MS));
     }
   }
 }

@@ -15,10 +15,10 @@
 //    the batch works; with it, it does not). About log2(n) simulations per culprit.
 // then re-solve without the culprits and simulate again, until a candidate simulates cleanly.
 //
-// Bounds: at most `maxSimulations` simulations (eth_call) and `maxSolves` solves per call, so a
+// Bounds: at most `maxSimulations` simulations (eth_call) and twice as many solves per call, so a
 // hostile auction (many bad intents, or a failure no intent causes) costs a bounded number of RPC
-// calls. When the budget runs out, the best candidate that did simulate cleanly (a bisection probe)
-// is returned, if there was one; else nothing is settled, as before.
+// calls. When the budget runs out, the last candidate that did simulate cleanly (a bisection
+// probe) is returned, if there was one; else nothing is settled.
 import type { Hex } from 'viem';
 import type { Logger } from 'pino';
 import type { SettleBatch } from '../contracts/client/settlement.ts';
@@ -36,7 +36,7 @@ export type Isolated = {
 };
 
 export type IsolationOptions = {
-  auctionId: number | bigint;
+  auctionId: number;
   /**
    * The candidate without the `excluded` intents (lower-case ids), re-solved so prices and routes
    * follow; undefined or no trades when nothing is left to settle.
@@ -48,8 +48,6 @@ export type IsolationOptions = {
   log: Logger;
   /** Simulations allowed in this call, the first one included. Default 12. */
   maxSimulations?: number;
-  /** Solves allowed in this call (a probe whose solve leaves nothing costs a solve but no simulation). Default 2 * maxSimulations. */
-  maxSolves?: number;
 };
 
 export type IsolationResult =
@@ -161,8 +159,9 @@ type Probe =
 /** Finds a settleable candidate, dropping the intents that make it revert; see the file comment. */
 export async function isolate(o: IsolationOptions): Promise<IsolationResult> {
   const maxSimulations = o.maxSimulations ?? DEFAULT_MAX_SIMULATIONS;
-  const maxSolves = o.maxSolves ?? 2 * maxSimulations;
-  const auctionId = typeof o.auctionId === 'bigint' ? Number(o.auctionId) : o.auctionId;
+  // a probe whose solve leaves nothing costs a solve but no simulation
+  const maxSolves = 2 * maxSimulations;
+  const auctionId = o.auctionId;
   const excluded = new Set<Hex>();
   const isolated: Isolated[] = [];
   let simulations = 0;

@@ -28,11 +28,9 @@ import { ChainLiquidity, multicallAt, type PoolSpec } from './chain/state.ts';
 import { solve, type SolveStats, type Strategy } from './solve.ts';
 import { isolate, type IsolationResult } from './isolate.ts';
 import { matchPositions } from './positions.ts';
-import { parseAbi, zeroAddress } from 'viem';
+import { zeroAddress } from 'viem';
 import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
 import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
-
-const balanceOfAbi = parseAbi(['function balanceOf(address) view returns (uint256)']);
 
 export type SolverOptions = {
   strategy: Strategy;
@@ -45,8 +43,6 @@ export type SolverOptions = {
   pollMs?: number;
   /** Gossip publisher for the signed solution bytes (the node takes solutions only over gossip). */
   gossip?: (bytes: Uint8Array) => Promise<void>;
-  /** Gas price for the router's gas accounting; default: the chain's current gas price. */
-  gasPrice?: bigint;
   /** Bond `minBond` at start when the key is not a bonded solver yet. */
   bond?: boolean;
   /** Settle simulations per auction spent finding the intents that make a batch revert (isolate.ts). Default 12. */
@@ -214,19 +210,10 @@ export class SolverProcess {
         )) as boolean[];
         fok.forEach((e, k) => used[k] && (auction.intents as Map<Hex, AuctionIntent>).delete(e.id));
       }
-      const tokens = new Set<Address>();
-      for (const { intent } of auction.intents.values()) if (intent.type === 'swap') for (const t of [intent.intent.sellToken, intent.intent.buyToken]) tokens.add(t.toLowerCase() as Address);
-      const list = [...tokens];
-      const balances = list.length
-        ? ((await multicallAt(this.o.publicClient, list.map((t) => ({ address: t, abi: balanceOfAbi, functionName: 'balanceOf', args: [this.settlement] })), block.number)) as bigint[])
-        : [];
       // Settle reverts TokenBalanceDecreased on any net outflow of a batch token, so the Settlement's
-      // own balances cannot absorb a shortfall: plan with none (they stay a dust buffer for rounding
-      // inside the pools' exact outputs, never spent). Passing them let the optimal strategy plan
-      // batches that reverted in simulation on the devnet (short by a few thousand base units).
-      void balances;
-      const buffers = new Map<Address, bigint>();
-      const gasPrice = this.o.gasPrice ?? (await this.o.publicClient.getGasPrice());
+      // own balances cannot absorb a shortfall: solve with no buffers (what the Settlement holds
+      // stays a dust buffer for rounding inside the pools' exact outputs, never spent).
+      const gasPrice = await this.o.publicClient.getGasPrice();
       const now = Number(block.timestamp);
       const marks = await this.marks(auction, block.number);
       let solved = false;
@@ -234,9 +221,9 @@ export class SolverProcess {
       // position pairs all change when an intent leaves the batch.
       const solveWithout = (excluded: ReadonlySet<Hex>): Solution => {
         const sub: Auction = excluded.size ? { ...auction, intents: new Map([...auction.intents].filter(([id]) => !excluded.has(id))) } : auction;
-        const { solution: spot, stats }: { solution: Solution; stats: SolveStats } = solve(sub, this.chain!.snapshot(), { strategy: this.o.strategy, settlement: this.settlement, solver: this.address, now, buffers, gasPrice });
+        const { solution: spot, stats }: { solution: Solution; stats: SolveStats } = solve(sub, this.chain!.snapshot(), { strategy: this.o.strategy, settlement: this.settlement, solver: this.address, now, gasPrice });
         // Position intents: opposite pairs per market at the oracle mark, in the same batch as the swaps.
-        const pos = matchPositions(sub, marks, { now });
+        const pos = matchPositions(sub, marks, now);
         if (!solved) this.o.log.info({ event: 'auction_solved', auctionId, ...stats, positionTrades: pos.trades.length });
         solved = true;
         return { ...spot, marketPrices: pos.marketPrices, trades: [...spot.trades, ...pos.trades] };
