@@ -258,12 +258,14 @@ export function nextInitializedTickWithinOneWord(s: V3State, tick: number, lte: 
 export type V3SwapResult = { amount0: bigint; amount1: bigint; state: Omit<V3State, 'ticks' | 'fee' | 'tickSpacing'> };
 
 /**
- * UniswapV3Pool.swap's loop without the token transfers: returns the pool's signed deltas (positive
- * = paid into the pool) and the state after. `amountSpecified` > 0 exact input, < 0 exact output.
+ * UniswapV3Pool.swap's loop without the token transfers, with no price limit (the limit the
+ * settlement's swap interaction passes: MIN_SQRT_RATIO + 1 or MAX_SQRT_RATIO - 1): returns the
+ * pool's signed deltas (positive = paid into the pool) and the state after. `amountSpecified` > 0
+ * exact input, < 0 exact output.
  */
-export function v3Swap(s: V3State, zeroForOne: boolean, amountSpecified: bigint, sqrtPriceLimitX96?: bigint): V3SwapResult {
+export function v3Swap(s: V3State, zeroForOne: boolean, amountSpecified: bigint): V3SwapResult {
   req(amountSpecified !== 0n, 'AS');
-  const limit = sqrtPriceLimitX96 ?? (zeroForOne ? MIN_SQRT_RATIO + 1n : MAX_SQRT_RATIO - 1n);
+  const limit = zeroForOne ? MIN_SQRT_RATIO + 1n : MAX_SQRT_RATIO - 1n;
   req(
     zeroForOne ? limit < s.sqrtPriceX96 && limit > MIN_SQRT_RATIO : limit > s.sqrtPriceX96 && limit < MAX_SQRT_RATIO,
     'SPL',
