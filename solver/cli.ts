@@ -10,9 +10,9 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createPublicClient, createWalletClient, defineChain, http, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import type { PoolKind, PoolSpec } from './chain/state.ts';
-import { SolverProcess } from './run.ts';
-import type { Strategy } from './solve.ts';
+import type { PoolKind, PoolSpec } from './infra/chain-liquidity.ts';
+import { SolverProcess } from './driver/solver-process.ts';
+import type { Strategy } from './domain/solve.ts';
 
 const USAGE = `usage: solver --strategy baseline|optimal --node <node API URL> --rpc <RPC URL> (--pools <file.json> | --pool kind:0xaddr ...) [--key 0x... | env SOLVER_KEY] [--poll-ms N] [--bond] [--max-simulations N]`;
 

@@ -28,7 +28,7 @@ import { intentDomain } from '../../protocol/eip712.ts';
 import { intentDigest } from '../../protocol/hash.ts';
 import type { PositionIntent, SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
-import { SolverProcess, type AuctionOutcome } from '../../solver/run.ts';
+import { SolverProcess, type AuctionOutcome } from '../../solver/driver/solver-process.ts';
 import { spawnNode, waitExit, type Spawned } from '../node/spawn.ts';
 
 const keyOf = (i: number): Hex => toHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).getHdKey().privateKey!);

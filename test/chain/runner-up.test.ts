@@ -23,7 +23,7 @@ import { intentDomain } from '../../protocol/eip712.ts';
 import { intentDigest } from '../../protocol/hash.ts';
 import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
-import { SolverProcess, type AuctionOutcome } from '../../solver/run.ts';
+import { SolverProcess, type AuctionOutcome } from '../../solver/driver/solver-process.ts';
 import { spawnNode, waitExit, type Spawned } from '../node/spawn.ts';
 
 const INTERVAL = 2000;

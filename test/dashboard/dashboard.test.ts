@@ -34,7 +34,7 @@ import { createLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { tempDir, testConfig } from '../helpers/node.ts';
 import { ChainWatcher } from '../../node/watcher.ts';
-import { SolverProcess } from '../../solver/run.ts';
+import { SolverProcess } from '../../solver/driver/solver-process.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SCREENSHOT = join(ROOT, 'test', 'dashboard', 'screenshot.png');

@@ -8,8 +8,8 @@ import pino from 'pino';
 import type { SettleBatch } from '../../contracts/client/settlement.ts';
 import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import type { Solution } from '../../protocol/solution.ts';
-import type { SimulationResult } from '../../solver/bundle.ts';
-import { isolate, namedCulprits } from '../../solver/isolate.ts';
+import type { SimulationResult } from '../../solver/driver/bundle.ts';
+import { isolate, namedCulprits } from '../../solver/driver/isolate.ts';
 
 const SELL = getAddress('0x1000000000000000000000000000000000000001');
 const BUY = getAddress('0x2000000000000000000000000000000000000002');

@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { scoreSolution } from '../../protocol/score.ts';
 import { tradeAmounts } from '../../protocol/clearing.ts';
 import type { Address } from 'viem';
-import { getAmountOut } from '../../solver/math/v2.ts';
-import { getSqrtRatioAtTick, getTickAtSqrtRatio, MAX_TICK, MIN_TICK } from '../../solver/math/v3.ts';
-import { executePlan, Router } from '../../solver/router.ts';
-import { solve } from '../../solver/solve.ts';
+import { getAmountOut } from '../../solver/domain/math/v2.ts';
+import { getSqrtRatioAtTick, getTickAtSqrtRatio, MAX_TICK, MIN_TICK } from '../../solver/domain/math/v3.ts';
+import { executePlan, Router } from '../../solver/domain/routing/router.ts';
+import { solve } from '../../solver/domain/solve.ts';
 import { makeInstance } from './instances.ts';
-import { UniswapV2Pool } from '../../solver/liquidity/uniswapV2.ts';
+import { UniswapV2Pool } from '../../solver/domain/liquidity/uniswapV2.ts';
 import { bisectionReference, parallelPoolsOutput, referenceOptimum } from './reference.ts';
 import { UniformReference } from './uniform.ts';
 

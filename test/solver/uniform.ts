@@ -22,8 +22,8 @@
 // certificate); the relaxation bound of reference.ts stays an upper bound of both.
 import type { Address } from 'viem';
 import type { Auction } from '../../protocol/score.ts';
-import type { LiquidityAdapter } from '../../solver/liquidity/types.ts';
-import { choleskySolve } from '../../solver/math/linalg.ts';
+import type { LiquidityAdapter } from '../../solver/domain/liquidity/adapter.ts';
+import { choleskySolve } from '../../solver/domain/math/linalg.ts';
 
 type Intent = { s: number; t: number; sell: boolean; amount: number; lim: number; partial: boolean };
 

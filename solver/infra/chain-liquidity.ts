@@ -10,11 +10,11 @@
 // anvil has no Multicall3 deployed, so reads use viem's deployless multicall (the aggregator's
 // bytecode is executed inside eth_call, nothing is deployed), which works on any node.
 import type { Address, Hash, PublicClient } from 'viem';
-import { lower, type LiquidityAdapter } from '../liquidity/types.ts';
-import { UniswapV2Pool, v2PairAbi } from '../liquidity/uniswapV2.ts';
-import { UniswapV3Pool, v3PoolAbi, type V3Tick } from '../liquidity/uniswapV3.ts';
-import { StableSwapPool, stableSwapAbi } from '../liquidity/stableSwap.ts';
-import { MAX_TICK, MIN_TICK } from '../math/v3.ts';
+import { lower, type LiquidityAdapter } from '../domain/liquidity/adapter.ts';
+import { UniswapV2Pool, v2PairAbi } from '../domain/liquidity/uniswapV2.ts';
+import { UniswapV3Pool, v3PoolAbi, type V3Tick } from '../domain/liquidity/uniswapV3.ts';
+import { StableSwapPool, stableSwapAbi } from '../domain/liquidity/stableSwap.ts';
+import { MAX_TICK, MIN_TICK } from '../domain/math/v3.ts';
 import { parseAbi } from 'viem';
 
 export type PoolKind = 'uniswapV2' | 'uniswapV3' | 'stableSwap';

@@ -13,8 +13,8 @@
 // Interactions (ILiquiditySource's pre-transfer model, no approvals):
 //   tokenIn.transfer(pool, amountIn); pool.swap(tokenIn, tokenOut, amountIn, amountOut, settlement)
 import { encodeFunctionData, parseAbi, type Address } from 'viem';
-import type { Interaction } from '../../protocol/solution.ts';
-import { lower, type ArbBuffer, type LiquidityAdapter } from './types.ts';
+import type { Interaction } from '../../../protocol/solution.ts';
+import { lower, type ArbBuffer, type LiquidityAdapter } from './adapter.ts';
 
 export const stableSwapAbi = parseAbi([
   'function quote(address tokenIn, address tokenOut, uint256 amountIn) view returns (uint256 amountOut)',

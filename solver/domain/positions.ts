@@ -7,9 +7,9 @@
 // version reads it). The result goes into the solution's marketPrices and trades; bundle.ts
 // encodes it as `Batch.positions`.
 import type { Hex } from 'viem';
-import type { PositionIntent } from '../protocol/intent.ts';
-import type { Auction } from '../protocol/score.ts';
-import type { MarketPrice, SolutionTrade } from '../protocol/solution.ts';
+import type { PositionIntent } from '../../protocol/intent.ts';
+import type { Auction } from '../../protocol/score.ts';
+import type { MarketPrice, SolutionTrade } from '../../protocol/solution.ts';
 
 export type PositionMatch = { marketPrices: MarketPrice[]; trades: SolutionTrade[] };
 

@@ -6,13 +6,13 @@
 // vector (a later intent between tokens already linked must clear at the implied rate), as a
 // router without a batch view would settle them in one uniform-price batch.
 import type { Address, Hex } from 'viem';
-import { fillableAmount, limitHolds, tradeAmounts } from '../protocol/clearing.ts';
-import type { SwapIntent } from '../protocol/intent.ts';
-import { SwapKind } from '../protocol/intent.ts';
-import type { Auction } from '../protocol/score.ts';
-import type { Interaction } from '../protocol/solution.ts';
-import { lower, type LiquidityAdapter } from './liquidity/types.ts';
-import { executePlan, Router, type ExecutedLeg, type Plan, type PlanLeg } from './router.ts';
+import { fillableAmount, limitHolds, tradeAmounts } from '../../protocol/clearing.ts';
+import type { SwapIntent } from '../../protocol/intent.ts';
+import { SwapKind } from '../../protocol/intent.ts';
+import type { Auction } from '../../protocol/score.ts';
+import type { Interaction } from '../../protocol/solution.ts';
+import { lower, type LiquidityAdapter } from './liquidity/adapter.ts';
+import { executePlan, Router, type ExecutedLeg, type Plan, type PlanLeg } from './routing/router.ts';
 import type { SolveOptions, SolveResult } from './solve.ts';
 
 type Entry = { id: Hex; intent: SwapIntent; amount: bigint; a: Address; b: Address; side: 1 | 2 };

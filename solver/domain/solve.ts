@@ -21,14 +21,14 @@
 // As a safety net the baseline's plan is also built and the higher score (protocol/score.ts) is
 // returned; `stats.source` says which one won.
 import type { Address, Hex } from 'viem';
-import { fillableAmount, limitHolds, tradeAmounts } from '../protocol/clearing.ts';
-import type { SwapIntent } from '../protocol/intent.ts';
-import { SwapKind } from '../protocol/intent.ts';
-import { scoreSolution, type Auction } from '../protocol/score.ts';
-import type { Interaction, Solution } from '../protocol/solution.ts';
+import { fillableAmount, limitHolds, tradeAmounts } from '../../protocol/clearing.ts';
+import type { SwapIntent } from '../../protocol/intent.ts';
+import { SwapKind } from '../../protocol/intent.ts';
+import { scoreSolution, type Auction } from '../../protocol/score.ts';
+import type { Interaction, Solution } from '../../protocol/solution.ts';
 import { solveBaseline } from './baseline.ts';
-import { lower, type LiquidityAdapter } from './liquidity/types.ts';
-import { Router, type ExecutedLeg, type HingeTerms, type PlanLeg } from './router.ts';
+import { lower, type LiquidityAdapter } from './liquidity/adapter.ts';
+import { Router, type ExecutedLeg, type HingeTerms, type PlanLeg } from './routing/router.ts';
 
 export type Strategy = 'optimal' | 'baseline';
 

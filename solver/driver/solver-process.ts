@@ -15,22 +15,22 @@
 // the others.
 import type { Address, Chain, Hex, PublicClient, Transport, WalletClient, Account } from 'viem';
 import type { Logger } from 'pino';
-import { parseSignedIntentJson } from '../protocol/json.ts';
-import { intentDigest } from '../protocol/hash.ts';
-import { intentDomain } from '../protocol/eip712.ts';
-import type { SignedIntent } from '../protocol/intent.ts';
-import type { Auction, AuctionIntent } from '../protocol/score.ts';
-import { signDigest } from '../protocol/signature.ts';
-import { encodeSignedSolution, encodeSolutionBody, solutionDigest, solutionHash, type Solution } from '../protocol/solution.ts';
-import { toHex } from '../protocol/bytes.ts';
+import { parseSignedIntentJson } from '../../protocol/json.ts';
+import { intentDigest } from '../../protocol/hash.ts';
+import { intentDomain } from '../../protocol/eip712.ts';
+import type { SignedIntent } from '../../protocol/intent.ts';
+import type { Auction, AuctionIntent } from '../../protocol/score.ts';
+import { signDigest } from '../../protocol/signature.ts';
+import { encodeSignedSolution, encodeSolutionBody, solutionDigest, solutionHash, type Solution } from '../../protocol/solution.ts';
+import { toHex } from '../../protocol/bytes.ts';
 import { BundleSubmitter, buildBatch, type SubmitOutcome } from './bundle.ts';
-import { ChainLiquidity, multicallAt, type PoolSpec } from './chain/state.ts';
-import { solve, type SolveStats, type Strategy } from './solve.ts';
+import { ChainLiquidity, multicallAt, type PoolSpec } from '../infra/chain-liquidity.ts';
+import { solve, type SolveStats, type Strategy } from '../domain/solve.ts';
 import { isolate, type IsolationResult } from './isolate.ts';
-import { matchPositions } from './positions.ts';
+import { matchPositions } from '../domain/positions.ts';
 import { zeroAddress } from 'viem';
-import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
-import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
+import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 
 export type SolverOptions = {
   strategy: Strategy;

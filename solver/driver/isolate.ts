@@ -21,10 +21,10 @@
 // probe) is returned, if there was one; else nothing is settled.
 import type { Hex } from 'viem';
 import type { Logger } from 'pino';
-import type { SettleBatch } from '../contracts/client/settlement.ts';
-import { tradeAmounts } from '../protocol/clearing.ts';
-import type { SignedIntent } from '../protocol/intent.ts';
-import type { Solution } from '../protocol/solution.ts';
+import type { SettleBatch } from '../../contracts/client/settlement.ts';
+import { tradeAmounts } from '../../protocol/clearing.ts';
+import type { SignedIntent } from '../../protocol/intent.ts';
+import type { Solution } from '../../protocol/solution.ts';
 import { BundleError, buildBatch, type DecodedRevert, type SimulationResult } from './bundle.ts';
 
 export const DEFAULT_MAX_SIMULATIONS = 12;

@@ -23,16 +23,16 @@ import {
   type WalletClient,
 } from 'viem';
 import type { Logger } from 'pino';
-import { settlementAbi } from '../contracts/artifacts/Settlement.ts';
-import { vaultAbi } from '../contracts/artifacts/Vault.ts';
-import { tokenTransferAbi } from '../contracts/artifacts/TokenTransfer.ts';
-import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
-import { collateralVaultAbi } from '../contracts/artifacts/CollateralVault.ts';
-import { encodePositionBatch, encodePositionTrade } from '../contracts/client/positions.ts';
-import { encodeTrade, sortAddresses, spotBatch, type SettleBatch } from '../contracts/client/settlement.ts';
-import { limitHolds } from '../protocol/clearing.ts';
-import type { PositionIntent, SignedIntent, SwapIntent, IntentSignature } from '../protocol/intent.ts';
-import type { Solution } from '../protocol/solution.ts';
+import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import { vaultAbi } from '../../contracts/artifacts/Vault.ts';
+import { tokenTransferAbi } from '../../contracts/artifacts/TokenTransfer.ts';
+import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
+import { collateralVaultAbi } from '../../contracts/artifacts/CollateralVault.ts';
+import { encodePositionBatch, encodePositionTrade } from '../../contracts/client/positions.ts';
+import { encodeTrade, sortAddresses, spotBatch, type SettleBatch } from '../../contracts/client/settlement.ts';
+import { limitHolds } from '../../protocol/clearing.ts';
+import type { PositionIntent, SignedIntent, SwapIntent, IntentSignature } from '../../protocol/intent.ts';
+import type { Solution } from '../../protocol/solution.ts';
 
 export type SignedSwap = { intent: SwapIntent; signature: IntentSignature };
 

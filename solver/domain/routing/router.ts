@@ -14,8 +14,8 @@
 //
 // Everything here is float. Final amounts are computed exactly by `executePlan` on bigint state.
 import type { Address } from 'viem';
-import type { LiquidityAdapter } from './liquidity/types.ts';
-import { choleskySolve } from './math/linalg.ts';
+import type { LiquidityAdapter } from '../liquidity/adapter.ts';
+import { choleskySolve } from '../math/linalg.ts';
 
 type RouteResult = {
   /** Float output of dst. */

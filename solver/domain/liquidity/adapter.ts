@@ -8,7 +8,7 @@
 //   - float: `spotPrice` and `arb` are the router's model (the search runs in floats; final
 //     amounts are always recomputed exactly).
 import type { Address } from 'viem';
-import type { Interaction } from '../../protocol/solution.ts';
+import type { Interaction } from '../../../protocol/solution.ts';
 
 /** Output buffer for `arb`: [d0, d1, dd0], see LiquidityAdapter.arb. */
 export type ArbBuffer = Float64Array;

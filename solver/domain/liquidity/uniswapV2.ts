@@ -1,8 +1,8 @@
 // Uniswap V2 pair adapter: exact getAmountOut maths and the closed-form optimal arbitrage.
 import { encodeFunctionData, parseAbi, type Address } from 'viem';
-import type { Interaction } from '../../protocol/solution.ts';
+import type { Interaction } from '../../../protocol/solution.ts';
 import { getAmountOut, V2MathError } from '../math/v2.ts';
-import { lower, type ArbBuffer, type LiquidityAdapter } from './types.ts';
+import { lower, type ArbBuffer, type LiquidityAdapter } from './adapter.ts';
 
 export const erc20TransferAbi = parseAbi(['function transfer(address to, uint256 amount) returns (bool)']);
 export const v2PairAbi = parseAbi([
