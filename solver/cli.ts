@@ -12,7 +12,7 @@ import { createPublicClient, createWalletClient, defineChain, http, type Address
 import { privateKeyToAccount } from 'viem/accounts';
 import type { PoolKind, PoolSpec } from './infra/chain-liquidity.ts';
 import { SolverProcess } from './driver/solver-process.ts';
-import type { Strategy } from './domain/solve.ts';
+import type { Strategy } from './domain/options.ts';
 
 const USAGE = `usage: solver --strategy baseline|optimal --node <node API URL> --rpc <RPC URL> (--pools <file.json> | --pool kind:0xaddr ...) [--key 0x... | env SOLVER_KEY] [--poll-ms N] [--bond] [--max-simulations N]`;
 

@@ -25,47 +25,16 @@ import { fillableAmount, limitHolds, tradeAmounts } from '../../protocol/clearin
 import type { SwapIntent } from '../../protocol/intent.ts';
 import { SwapKind } from '../../protocol/intent.ts';
 import { scoreSolution, type Auction } from '../../protocol/score.ts';
-import type { Interaction, Solution } from '../../protocol/solution.ts';
-import { solveBaseline } from './baseline.ts';
-import { lower, type LiquidityAdapter } from './liquidity/adapter.ts';
-import { Router, type ExecutedLeg, type HingeTerms, type PlanLeg } from './routing/router.ts';
+import { lower } from './address.ts';
+import { solveBaseline } from './baseline/solve.ts';
+import { settleGas } from './gas.ts';
+import type { LiquidityAdapter } from './liquidity/adapter.ts';
+import type { SolveOptions } from './options.ts';
+import type { SolveResult } from './result.ts';
+import { swapInteractions, type ExecutedLeg } from './routing/execute.ts';
+import { flowLegs, orderLegs, type PlanLeg } from './routing/plan.ts';
+import { Router, type HingeTerms } from './routing/router.ts';
 
-export type Strategy = 'optimal' | 'baseline';
-
-export type SolveOptions = {
-  strategy?: Strategy;
-  settlement: Address;
-  solver: Address;
-  /** Unix seconds; intents with validTo < now are skipped. */
-  now?: number;
-  /** Gas price in wei, valued in the numeraire as ETH (reference prices are native prices); 0 (default) ignores gas. */
-  gasPrice?: bigint;
-  /** Settlement's own balances, usable to absorb rounding (wei per token); default none. */
-  buffers?: ReadonlyMap<Address, bigint>;
-  /** Optimal strategy only: skip the baseline safety net (for measurements). */
-  noFallback?: boolean;
-};
-
-export type SolveStats = {
-  intents: number;
-  filled: number;
-  /** Filled intents whose sell or buy token was (partly) netted against other users' flows. */
-  matched: number;
-  /** Share of the users' paid-in value (reference prices) netted against other users instead of routed. */
-  matchedVolumeShare: number;
-  interactions: number;
-  gasEstimate: number;
-  ms: number;
-  /** Which plan the optimal strategy returned: its joint solve, or the baseline's (safety net). */
-  source?: 'joint' | 'baseline';
-  /** Score (numeraire, 1e18 units) of each candidate the optimal strategy evaluated. */
-  candidates?: { joint?: bigint; baseline?: bigint };
-};
-
-export type SolveResult = { solution: Solution; stats: SolveStats; legs: ExecutedLeg[] };
-
-const TRADE_GAS = 75_000;
-const SETTLE_GAS = 45_000;
 /** Rounds of the price fixed point (`clear`); the partial fills' bisection stops after FILL_ITERATIONS of them. */
 const CLEAR_ITERATIONS = 120;
 const FILL_ITERATIONS = 40;
@@ -320,41 +289,10 @@ class JointSolver {
 
   /** Legs of a dual solution (pool flows), in an order where every token is received before it is spent; or a pool to drop. */
   private legs(plan: JointPlan): { ok: true; legs: PlanLeg[] } | { ok: false; drop: number } {
-    const r = this.router;
-    const legs: PlanLeg[] = [];
     let total = 0;
     for (let j = 0; j < plan.supply.length; j++) total += Math.abs(plan.supply[j]!) * plan.nu[j]!;
-    const minValue = 1e-12 * total;
-    for (let i = 0; i < r.pools.length; i++) {
-      const d0 = plan.flows[2 * i]!;
-      const d1 = plan.flows[2 * i + 1]!;
-      if (d0 === 0 && d1 === 0) continue;
-      const zeroForOne = d0 < 0;
-      const tokenIn = zeroForOne ? r.t0[i]! : r.t1[i]!;
-      const tokenOut = zeroForOne ? r.t1[i]! : r.t0[i]!;
-      const amountIn = zeroForOne ? -d0 : -d1;
-      if (!(amountIn > 0) || amountIn * plan.nu[tokenIn]! < minValue) continue;
-      legs.push({ pool: i, zeroForOne, tokenIn, tokenOut, amountIn });
-    }
-    // Kahn's algorithm over tokens
-    const indeg = new Map<number, number>();
-    const outs = new Map<number, PlanLeg[]>();
-    for (const l of legs) {
-      indeg.set(l.tokenOut, (indeg.get(l.tokenOut) ?? 0) + 1);
-      if (!indeg.has(l.tokenIn)) indeg.set(l.tokenIn, 0);
-      outs.set(l.tokenIn, [...(outs.get(l.tokenIn) ?? []), l]);
-    }
-    const ready = [...indeg].filter(([, d]) => d === 0).map(([t]) => t);
-    const ordered: PlanLeg[] = [];
-    while (ready.length) {
-      const t = ready.pop()!;
-      for (const l of (outs.get(t) ?? []).sort((a, b) => b.amountIn - a.amountIn)) {
-        ordered.push(l);
-        const d = indeg.get(l.tokenOut)! - 1;
-        indeg.set(l.tokenOut, d);
-        if (d === 0) ready.push(l.tokenOut);
-      }
-    }
+    const legs = flowLegs(this.router.t0, this.router.t1, plan.flows, plan.nu, 1e-12 * total);
+    const ordered = orderLegs(legs);
     if (ordered.length === legs.length) return { ok: true, legs: ordered };
     const cyclic = legs.filter((l) => !ordered.includes(l));
     const smallest = cyclic.reduce((a, b) => (b.amountIn * plan.nu[b.tokenIn]! < a.amountIn * plan.nu[a.tokenIn]! ? b : a));
@@ -771,8 +709,7 @@ class JointSolver {
       traded.add(en.t);
     }
     const prices = [...traded].map((j) => ({ token: r.tokens[j]!, price: P[j]! })).sort((a, b) => (a.token < b.token ? -1 : 1));
-    const interactions: Interaction[] = [];
-    for (const l of executed) interactions.push(...l.pool.encodeSwap(l.zeroForOne, l.amountIn, l.amountOut, this.opts.settlement));
+    const interactions = swapInteractions(executed, this.opts.settlement);
     let matchedValue = 0;
     let totalValue = 0;
     for (let j = 0; j < n; j++) {
@@ -791,17 +728,17 @@ class JointSolver {
         matched,
         matchedVolumeShare: totalValue > 0 ? matchedValue / totalValue : 0,
         interactions: interactions.length,
-        gasEstimate: SETTLE_GAS + trades.length * TRADE_GAS + executed.reduce((s, l) => s + l.pool.gas, 0),
+        gasEstimate: settleGas(trades.length, executed),
         ms: 0,
       },
     };
   }
 }
 
-const emptyResult = (auction: Auction, opts: SolveOptions, intents: number, ms: number): SolveResult => ({
+const emptyResult = (auction: Auction, opts: SolveOptions, intents: number): SolveResult => ({
   solution: { auctionId: auction.id, solver: opts.solver, prices: [], marketPrices: [], trades: [], interactions: [] },
   legs: [],
-  stats: { intents, filled: 0, matched: 0, matchedVolumeShare: 0, interactions: 0, gasEstimate: 0, ms },
+  stats: { intents, filled: 0, matched: 0, matchedVolumeShare: 0, interactions: 0, gasEstimate: 0, ms: 0 },
 });
 
 /** Solves an auction against the given pool states (not mutated). */
@@ -831,7 +768,7 @@ export function solve(auction: Auction, pools: LiquidityAdapter[], opts: SolveOp
     }
   }
   const intents = [...auction.intents.values()].filter((e) => e.intent.type === 'swap').length;
-  const out = best ?? emptyResult(auction, opts, intents, 0);
+  const out = best ?? emptyResult(auction, opts, intents);
   out.stats.ms = performance.now() - t0;
   out.stats.source = source;
   out.stats.candidates = candidates;

@@ -25,7 +25,9 @@ import { encodeSignedSolution, encodeSolutionBody, solutionDigest, solutionHash,
 import { toHex } from '../../protocol/bytes.ts';
 import { BundleSubmitter, buildBatch, type SubmitOutcome } from './bundle.ts';
 import { ChainLiquidity, multicallAt, type PoolSpec } from '../infra/chain-liquidity.ts';
-import { solve, type SolveStats, type Strategy } from '../domain/solve.ts';
+import type { Strategy } from '../domain/options.ts';
+import type { SolveStats } from '../domain/result.ts';
+import { solve } from '../domain/solve.ts';
 import { isolate, type IsolationResult } from './isolate.ts';
 import { matchPositions } from '../domain/positions.ts';
 import { zeroAddress } from 'viem';

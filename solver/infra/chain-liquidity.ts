@@ -10,7 +10,8 @@
 // anvil has no Multicall3 deployed, so reads use viem's deployless multicall (the aggregator's
 // bytecode is executed inside eth_call, nothing is deployed), which works on any node.
 import type { Address, Hash, PublicClient } from 'viem';
-import { lower, type LiquidityAdapter } from '../domain/liquidity/adapter.ts';
+import { lower } from '../domain/address.ts';
+import type { LiquidityAdapter } from '../domain/liquidity/adapter.ts';
 import { UniswapV2Pool, v2PairAbi } from '../domain/liquidity/uniswapV2.ts';
 import { UniswapV3Pool, v3PoolAbi, type V3Tick } from '../domain/liquidity/uniswapV3.ts';
 import { StableSwapPool, stableSwapAbi } from '../domain/liquidity/stableSwap.ts';

@@ -21,7 +21,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Address } from 'viem';
 import { scoreSolution } from '../../protocol/score.ts';
-import { solve, type Strategy } from '../../solver/domain/solve.ts';
+import type { Strategy } from '../../solver/domain/options.ts';
+import { solve } from '../../solver/domain/solve.ts';
 import { makeInstance, type InstanceSpec } from '../solver/instances.ts';
 import { bisectionReference, referenceOptimum } from '../solver/reference.ts';
 import { uniformOptimum } from '../solver/uniform.ts';

@@ -54,5 +54,3 @@ export interface LiquidityAdapter {
    */
   noTradeBand?(): [number, number];
 }
-
-export const lower = (a: string): Address => a.toLowerCase() as Address;

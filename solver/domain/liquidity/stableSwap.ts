@@ -14,7 +14,8 @@
 //   tokenIn.transfer(pool, amountIn); pool.swap(tokenIn, tokenOut, amountIn, amountOut, settlement)
 import { encodeFunctionData, parseAbi, type Address } from 'viem';
 import type { Interaction } from '../../../protocol/solution.ts';
-import { lower, type ArbBuffer, type LiquidityAdapter } from './adapter.ts';
+import { lower } from '../address.ts';
+import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
 export const stableSwapAbi = parseAbi([
   'function quote(address tokenIn, address tokenOut, uint256 amountIn) view returns (uint256 amountOut)',

@@ -2,7 +2,8 @@
 import { encodeFunctionData, parseAbi, type Address } from 'viem';
 import type { Interaction } from '../../../protocol/solution.ts';
 import { getAmountOut, V2MathError } from '../math/v2.ts';
-import { lower, type ArbBuffer, type LiquidityAdapter } from './adapter.ts';
+import { lower } from '../address.ts';
+import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
 export const erc20TransferAbi = parseAbi(['function transfer(address to, uint256 amount) returns (bool)']);
 export const v2PairAbi = parseAbi([

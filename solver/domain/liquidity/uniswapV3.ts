@@ -3,7 +3,8 @@
 import { encodeFunctionData, parseAbi, type Address } from 'viem';
 import type { Interaction } from '../../../protocol/solution.ts';
 import { getSqrtRatioAtTick, MAX_SQRT_RATIO, MIN_SQRT_RATIO, V3MathError, v3Swap, type V3State } from '../math/v3.ts';
-import { lower, type ArbBuffer, type LiquidityAdapter } from './adapter.ts';
+import { lower } from '../address.ts';
+import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
 export const v3PoolAbi = parseAbi([
   'function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes data) returns (int256 amount0, int256 amount1)',

@@ -16,6 +16,7 @@
 import type { Address } from 'viem';
 import type { LiquidityAdapter } from '../liquidity/adapter.ts';
 import { choleskySolve } from '../math/linalg.ts';
+import { flowLegs, orderLegs, type Plan, type PlanLeg } from './plan.ts';
 
 type RouteResult = {
   /** Float output of dst. */
@@ -38,10 +39,6 @@ type DualResult = {
 /** Intents that may fill fractionally at fixed prices (see `Router.solveFills`). */
 export type HingeTerms = { s: Int32Array; t: Int32Array; c: Float64Array; al: Float64Array; be: Float64Array; scale: Float64Array; on: Uint8Array };
 type FillSolution = { nu: Float64Array; fills: Float64Array; flows: Float64Array; value: number };
-
-export type PlanLeg = { pool: number; zeroForOne: boolean; tokenIn: number; tokenOut: number; amountIn: number };
-/** Legs in execution order; each token's inflow is split over its legs by `amountIn` share. */
-export type Plan = { src: number; dst: number; legs: PlanLeg[]; out: number; gas: number };
 
 const ARB = new Float64Array(3);
 /** Newton iterations of `solveDual`. */
@@ -450,7 +447,7 @@ export class Router {
     for (let round = 0; ; round++) {
       const res = this.route(src, dst, x, excluded, warm);
       warm = res.nu;
-      const order = this.topoOrder(this.legsOf(res, src, x), src, dst);
+      const order = this.topoOrder(flowLegs(this.t0, this.t1, res.flows, res.nu, 1e-9 * x * res.nu[src]!), src, dst);
       if (order.ok) {
         const gas = order.legs.reduce((s, l) => s + this.pools[l.pool]!.gas, 0);
         return { src, dst, legs: order.legs, out: res.out, gas };
@@ -460,49 +457,12 @@ export class Router {
     }
   }
 
-  private legsOf(res: RouteResult, src: number, x: number): PlanLeg[] {
-    const legs: PlanLeg[] = [];
-    const minValue = 1e-9 * x * res.nu[src]!;
-    for (let i = 0; i < this.pools.length; i++) {
-      const d0 = res.flows[2 * i]!;
-      const d1 = res.flows[2 * i + 1]!;
-      if (d0 === 0 && d1 === 0) continue;
-      const zeroForOne = d0 < 0;
-      const tokenIn = zeroForOne ? this.t0[i]! : this.t1[i]!;
-      const tokenOut = zeroForOne ? this.t1[i]! : this.t0[i]!;
-      const amountIn = zeroForOne ? -d0 : -d1;
-      if (!(amountIn > 0) || amountIn * res.nu[tokenIn]! < minValue) continue;
-      legs.push({ pool: i, zeroForOne, tokenIn, tokenOut, amountIn });
-    }
-    return legs;
-  }
-
-  /** Legs sorted so every token is fully received before it is spent; or a pool to drop on a cycle. */
+  /** Legs sorted so every token is fully received before it is spent; or a pool to drop. */
   private topoOrder(legs: PlanLeg[], src: number, dst: number): { ok: true; legs: PlanLeg[] } | { ok: false; drop: number } {
-    const indeg = new Map<number, number>();
-    const out = new Map<number, PlanLeg[]>();
-    for (const l of legs) {
-      indeg.set(l.tokenOut, (indeg.get(l.tokenOut) ?? 0) + 1);
-      if (!indeg.has(l.tokenIn)) indeg.set(l.tokenIn, 0);
-      const list = out.get(l.tokenIn) ?? [];
-      list.push(l);
-      out.set(l.tokenIn, list);
-    }
     // src must be a pure source and dst a pure sink.
     const bad = legs.filter((l) => l.tokenOut === src || l.tokenIn === dst);
     if (bad.length) return { ok: false, drop: smallest(bad).pool };
-    const ready = [...indeg].filter(([, d]) => d === 0).map(([t]) => t);
-    const ordered: PlanLeg[] = [];
-    while (ready.length) {
-      const t = ready.pop()!;
-      const ls = (out.get(t) ?? []).sort((a, b) => b.amountIn - a.amountIn);
-      for (const l of ls) {
-        ordered.push(l);
-        const d = indeg.get(l.tokenOut)! - 1;
-        indeg.set(l.tokenOut, d);
-        if (d === 0) ready.push(l.tokenOut);
-      }
-    }
+    const ordered = orderLegs(legs);
     if (ordered.length === legs.length) {
       // A token other than src with no inflow would be spent from nothing: drop its legs.
       const fed = new Set<number>([src]);
@@ -517,43 +477,3 @@ export class Router {
 }
 
 const smallest = (legs: PlanLeg[]): PlanLeg => legs.reduce((a, b) => (b.amountIn < a.amountIn ? b : a));
-
-
-export type ExecutedLeg = { pool: LiquidityAdapter; zeroForOne: boolean; amountIn: bigint; amountOut: bigint };
-
-/**
- * Executes a plan exactly on the adapters' bigint state (mutating it, in order): `amountIn` of src
- * is split over src's legs by the plan's shares, every intermediate token's whole exact inflow is
- * forwarded the same way, and the exact dst received is returned.
- */
-export function executePlan(router: Router, plan: Plan, amountIn: bigint): { amountOut: bigint; legs: ExecutedLeg[] } {
-  const available = new Map<number, bigint>([[plan.src, amountIn]]);
-  const totals = new Map<number, number>();
-  const remainingLegs = new Map<number, number>();
-  for (const l of plan.legs) {
-    totals.set(l.tokenIn, (totals.get(l.tokenIn) ?? 0) + l.amountIn);
-    remainingLegs.set(l.tokenIn, (remainingLegs.get(l.tokenIn) ?? 0) + 1);
-  }
-  const budget = new Map<number, bigint>();
-  const executed: ExecutedLeg[] = [];
-  for (const l of plan.legs) {
-    if (!budget.has(l.tokenIn)) budget.set(l.tokenIn, available.get(l.tokenIn) ?? 0n);
-    const left = remainingLegs.get(l.tokenIn)! - 1;
-    remainingLegs.set(l.tokenIn, left);
-    const pot = budget.get(l.tokenIn)!;
-    const avail = available.get(l.tokenIn) ?? 0n;
-    const share = l.amountIn / totals.get(l.tokenIn)!;
-    const amt = left === 0 ? avail : min((pot * BigInt(Math.floor(share * 2 ** 52))) >> 52n, avail);
-    if (amt <= 0n) continue;
-    const pool = router.pools[l.pool]!;
-    const out = pool.quote(l.zeroForOne, amt);
-    if (out <= 0n) continue;
-    pool.swap(l.zeroForOne, amt);
-    available.set(l.tokenIn, avail - amt);
-    available.set(l.tokenOut, (available.get(l.tokenOut) ?? 0n) + out);
-    executed.push({ pool, zeroForOne: l.zeroForOne, amountIn: amt, amountOut: out });
-  }
-  return { amountOut: available.get(plan.dst) ?? 0n, legs: executed };
-}
-
-const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);

@@ -6,112 +6,26 @@
 // vector (a later intent between tokens already linked must clear at the implied rate), as a
 // router without a batch view would settle them in one uniform-price batch.
 import type { Address, Hex } from 'viem';
-import { fillableAmount, limitHolds, tradeAmounts } from '../../protocol/clearing.ts';
-import type { SwapIntent } from '../../protocol/intent.ts';
-import { SwapKind } from '../../protocol/intent.ts';
-import type { Auction } from '../../protocol/score.ts';
-import type { Interaction } from '../../protocol/solution.ts';
-import { lower, type LiquidityAdapter } from './liquidity/adapter.ts';
-import { executePlan, Router, type ExecutedLeg, type Plan, type PlanLeg } from './routing/router.ts';
-import type { SolveOptions, SolveResult } from './solve.ts';
+import { fillableAmount, limitHolds, tradeAmounts } from '../../../protocol/clearing.ts';
+import type { SwapIntent } from '../../../protocol/intent.ts';
+import { SwapKind } from '../../../protocol/intent.ts';
+import type { Auction } from '../../../protocol/score.ts';
+import { lower } from '../address.ts';
+import { settleGas } from '../gas.ts';
+import type { LiquidityAdapter } from '../liquidity/adapter.ts';
+import { floatRatio, ratioToFloat } from '../math/ratio.ts';
+import type { SolveOptions } from '../options.ts';
+import type { SolveResult } from '../result.ts';
+import { executePlan, swapInteractions, type ExecutedLeg } from '../routing/execute.ts';
+import { bestOfPaths, bestSinglePath } from '../routing/path-search.ts';
+import type { Plan, PlanLeg } from '../routing/plan.ts';
+import { Router } from '../routing/router.ts';
+import { PriceGraph } from './price-graph.ts';
 
 type Entry = { id: Hex; intent: SwapIntent; amount: bigint; a: Address; b: Address; side: 1 | 2 };
 
 /** One intent's fill: the pair (a < b), the intent and its rate as an exact ratio p_A / p_B = pa / pb. */
 type Fill = { a: Address; b: Address; entry: Entry; pa: bigint; pb: bigint };
-
-const TRADE_GAS = 75_000;
-const SETTLE_GAS = 45_000;
-
-/** A positive float as an exact ratio of bigints. */
-export function floatRatio(x: number): [bigint, bigint] {
-  if (!(x > 0) || !Number.isFinite(x)) throw new Error(`not a positive finite rate: ${x}`);
-  let e = Math.floor(Math.log2(x)) - 52;
-  let m = x / 2 ** e;
-  while (!Number.isInteger(m)) {
-    m *= 2;
-    e -= 1;
-  }
-  const mb = BigInt(m);
-  return e >= 0 ? [mb << BigInt(e), 1n] : [mb, 1n << BigInt(-e)];
-}
-
-const gcd = (a: bigint, b: bigint): bigint => {
-  while (b) [a, b] = [b, a % b];
-  return a;
-};
-const reduce = (n: bigint, d: bigint): [bigint, bigint] => {
-  const g = gcd(n, d);
-  return g > 1n ? [n / g, d / g] : [n, d];
-};
-
-/** Token prices as exact rationals relative to a component root (union-find over traded pairs). */
-class PriceGraph {
-  private pot = new Map<Address, [bigint, bigint]>();
-  private comp = new Map<Address, number>();
-  private next = 0;
-
-  ratio(a: Address, b: Address): [bigint, bigint] | undefined {
-    const ca = this.comp.get(a);
-    if (ca === undefined || ca !== this.comp.get(b)) return undefined;
-    const [na, da] = this.pot.get(a)!;
-    const [nb, db] = this.pot.get(b)!;
-    return reduce(na * db, da * nb);
-  }
-
-  link(a: Address, b: Address, pa: bigint, pb: bigint): void {
-    const ca = this.comp.get(a);
-    const cb = this.comp.get(b);
-    if (ca === undefined && cb === undefined) {
-      const c = this.next++;
-      this.pot.set(a, [1n, 1n]);
-      this.pot.set(b, reduce(pb, pa));
-      this.comp.set(a, c);
-      this.comp.set(b, c);
-    } else if (cb === undefined) {
-      const [n, d] = this.pot.get(a)!;
-      this.pot.set(b, reduce(n * pb, d * pa));
-      this.comp.set(b, ca!);
-    } else if (ca === undefined) {
-      const [n, d] = this.pot.get(b)!;
-      this.pot.set(a, reduce(n * pa, d * pb));
-      this.comp.set(a, cb);
-    } else if (ca !== cb) {
-      // scale b's component by f = pot[a]·pb / (pa·pot[b])
-      const [na, da] = this.pot.get(a)!;
-      const [nb, db] = this.pot.get(b)!;
-      const fn = na * pb * db;
-      const fd = da * pa * nb;
-      for (const [t, c] of this.comp) {
-        if (c !== cb) continue;
-        const [n, d] = this.pot.get(t)!;
-        this.pot.set(t, reduce(n * fn, d * fd));
-        this.comp.set(t, ca);
-      }
-    }
-  }
-
-  /** Integer prices: each component scaled so its cheapest token is priced about 1e24. */
-  integerPrices(): Map<Address, bigint> {
-    const out = new Map<Address, bigint>();
-    const comps = new Map<number, Address[]>();
-    for (const [t, c] of this.comp) comps.set(c, [...(comps.get(c) ?? []), t]);
-    for (const tokens of comps.values()) {
-      let min: [bigint, bigint] | undefined;
-      for (const t of tokens) {
-        const p = this.pot.get(t)!;
-        if (!min || p[0] * min[1] < min[0] * p[1]) min = p;
-      }
-      const scaleN = 10n ** 24n * min![1];
-      const scaleD = min![0];
-      for (const t of tokens) {
-        const [n, d] = this.pot.get(t)!;
-        out.set(t, (scaleN * n) / (scaleD * d));
-      }
-    }
-    return out;
-  }
-}
 
 /** Limit at π (B per A): side 1 needs π >= buy/sell, side 2 needs π <= sell/buy. */
 const limitOk = (e: Entry, pi: number): boolean =>
@@ -324,10 +238,9 @@ class SinglePathSolver {
       tokens.add(f.b);
     }
     const sorted = [...tokens].sort();
-    const interactions: Interaction[] = [];
-    for (const l of exact.legs) interactions.push(...l.pool.encodeSwap(l.zeroForOne, l.amountIn, l.amountOut, this.opts.settlement));
+    const interactions = swapInteractions(exact.legs, this.opts.settlement);
     const trades = [...exact.executed].map(([intentId, executed]) => ({ intentId, executed }));
-    const gasEstimate = SETTLE_GAS + trades.length * TRADE_GAS + exact.legs.reduce((s, l) => s + l.pool.gas, 0);
+    const gasEstimate = settleGas(trades.length, exact.legs);
     return {
       solution: {
         auctionId: this.auction.id,
@@ -344,132 +257,7 @@ class SinglePathSolver {
   }
 }
 
-export function ratioToFloat(n: bigint, d: bigint): number {
-  const sn = Math.max(0, n.toString(2).length - 64);
-  const sd = Math.max(0, d.toString(2).length - 64);
-  return (Number(n >> BigInt(sn)) / Number(d >> BigInt(sd))) * 2 ** (sn - sd);
-}
-
 /** The baseline strategy on an auction (pool states not mutated). */
 export function solveBaseline(auction: Auction, pools: LiquidityAdapter[], opts: SolveOptions): SolveResult {
   return new SinglePathSolver(auction, pools, opts).solve();
-}
-
-const ARB = new Float64Array(3);
-
-/** Float output of one pool for an exact-in amount, from its arbitrage curve (bisection on price). */
-export function floatQuote(router: Router, pool: number, zeroForOne: boolean, amountIn: number): number {
-  const p = router.pools[pool]!;
-  if (p.quoteFloat) return p.quoteFloat(zeroForOne, amountIn);
-  const spot = p.spotPrice();
-  // zeroForOne: sell token0, price falls: find r in (0, spot] with -d0(r) = amountIn.
-  let lo = Math.log(spot) - 60;
-  let hi = Math.log(spot) + 60;
-  for (let k = 0; k < 100; k++) {
-    const mid = (lo + hi) / 2;
-    p.arb(Math.exp(mid), ARB);
-    const paid = zeroForOne ? -ARB[0]! : -ARB[1]!;
-    // paid grows as r moves away from spot in the trade's direction
-    if (zeroForOne ? paid > amountIn : paid < amountIn) lo = mid;
-    else hi = mid;
-    if (hi - lo < 1e-14) break;
-  }
-  p.arb(Math.exp((lo + hi) / 2), ARB);
-  const out = zeroForOne ? ARB[1]! : ARB[0]!;
-  return out > 0 ? out : 0;
-}
-
-const pairIndex = new WeakMap<Router, Map<number, number[]>>();
-
-/** Pools between two tokens, by the key min·n + max (built once per router). */
-function poolsBetween(router: Router, a: number, b: number): number[] {
-  let idx = pairIndex.get(router);
-  const n = router.tokens.length;
-  if (!idx) {
-    idx = new Map();
-    for (let i = 0; i < router.pools.length; i++) {
-      const x = router.t0[i]!;
-      const y = router.t1[i]!;
-      const key = Math.min(x, y) * n + Math.max(x, y);
-      const list = idx.get(key);
-      if (list) list.push(i);
-      else idx.set(key, [i]);
-    }
-    pairIndex.set(router, idx);
-  }
-  return idx.get(Math.min(a, b) * n + Math.max(a, b)) ?? [];
-}
-
-/**
- * Best path of at most 3 hops over distinct tokens from src to dst for x (float search). The last
- * hop only looks at pools into dst (a pair index), so a search costs O(deg(src)·deg(t1)) quotes.
- */
-export function bestSinglePath(router: Router, src: number, dst: number, x: number, candidates: PlanLeg[][]): Plan | undefined {
-  let bestOut = 0;
-  let bestLegs: PlanLeg[] | undefined;
-  const ranked: { out: number; legs: PlanLeg[] }[] = [];
-  const leg = (pool: number, tokenIn: number, amountIn: number): PlanLeg => {
-    const zeroForOne = router.t0[pool] === tokenIn;
-    return { pool, zeroForOne, tokenIn, tokenOut: zeroForOne ? router.t1[pool]! : router.t0[pool]!, amountIn };
-  };
-  const quote = (pool: number, tokenIn: number, amountIn: number): number => floatQuote(router, pool, router.t0[pool] === tokenIn, amountIn);
-  const consider = (out: number, legs: () => PlanLeg[]): void => {
-    if (ranked.length < CANDIDATES || out > ranked[ranked.length - 1]!.out) {
-      ranked.push({ out, legs: legs() });
-      ranked.sort((a, b) => b.out - a.out);
-      if (ranked.length > CANDIDATES) ranked.pop();
-    }
-    if (out > bestOut) {
-      bestOut = out;
-      bestLegs = legs();
-    }
-  };
-  for (const i of router.byToken[src]!) {
-    const t1 = router.t0[i] === src ? router.t1[i]! : router.t0[i]!;
-    const o1 = quote(i, src, x);
-    if (!(o1 > 0)) continue;
-    if (t1 === dst) {
-      consider(o1, () => [leg(i, src, x)]);
-      continue;
-    }
-    for (const k of router.byToken[t1]!) {
-      if (k === i) continue;
-      const t2 = router.t0[k] === t1 ? router.t1[k]! : router.t0[k]!;
-      if (t2 === src) continue;
-      if (t2 !== dst && poolsBetween(router, t2, dst).length === 0) continue;
-      const o2 = quote(k, t1, o1);
-      if (!(o2 > 0)) continue;
-      if (t2 === dst) {
-        consider(o2, () => [leg(i, src, x), leg(k, t1, o1)]);
-        continue;
-      }
-      for (const m of poolsBetween(router, t2, dst)) {
-        const o3 = quote(m, t2, o2);
-        if (o3 > bestOut) consider(o3, () => [leg(i, src, x), leg(k, t1, o1), leg(m, t2, o2)]);
-      }
-    }
-  }
-  candidates.push(...ranked.map((r) => r.legs));
-  if (!bestLegs) return undefined;
-  return { src, dst, legs: bestLegs, out: bestOut, gas: bestLegs.reduce((s, l) => s + router.pools[l.pool]!.gas, 0) };
-}
-
-/** Paths kept per token pair after the first full search (the baseline re-quotes only these). */
-export const CANDIDATES = 8;
-
-/** The best of known paths for x at the pools' current state (float quotes along each path). */
-export function bestOfPaths(router: Router, src: number, dst: number, x: number, paths: PlanLeg[][]): Plan | undefined {
-  let best: Plan | undefined;
-  for (const path of paths) {
-    let amount = x;
-    const legs: PlanLeg[] = [];
-    for (const l of path) {
-      const out = floatQuote(router, l.pool, l.zeroForOne, amount);
-      legs.push({ ...l, amountIn: amount });
-      amount = out;
-      if (!(out > 0)) break;
-    }
-    if (amount > 0 && (!best || amount > best.out)) best = { src, dst, legs, out: amount, gas: legs.reduce((s, l) => s + router.pools[l.pool]!.gas, 0) };
-  }
-  return best;
 }
