@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createPublicClient, createWalletClient, defineChain, http, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import type { PoolKind, PoolSpec } from './infra/chain-liquidity.ts';
+import type { PoolKind, PoolSpec } from './infra/pool-reader.ts';
 import { SolverProcess } from './driver/solver-process.ts';
 import type { Strategy } from './domain/options.ts';
 

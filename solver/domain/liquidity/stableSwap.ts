@@ -15,22 +15,10 @@
 import { encodeFunctionData, parseAbi, type Address } from 'viem';
 import type { Interaction } from '../../../protocol/solution.ts';
 import { lower } from '../address.ts';
+import { erc20TransferAbi } from './erc20.ts';
 import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
-export const stableSwapAbi = parseAbi([
-  'function quote(address tokenIn, address tokenOut, uint256 amountIn) view returns (uint256 amountOut)',
-  'function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient) returns (uint256 amountOut)',
-  'function token0() view returns (address)',
-  'function token1() view returns (address)',
-  'function A() view returns (uint256)',
-  'function fee() view returns (uint256)',
-  'function reserve0() view returns (uint128)',
-  'function reserve1() view returns (uint128)',
-  'event Swap(address indexed sender, address indexed tokenIn, uint256 amountIn, uint256 amountOut, address recipient)',
-  'event AddLiquidity(address indexed provider, uint256 amount0, uint256 amount1, uint256 minted, address recipient)',
-  'event RemoveLiquidity(address indexed provider, uint256 amount0, uint256 amount1, uint256 burned, address recipient)',
-]);
-const erc20TransferAbi = parseAbi(['function transfer(address to, uint256 amount) returns (bool)']);
+const stableSwapSwapAbi = parseAbi(['function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient) returns (uint256 amountOut)']);
 
 /** Measured by bench:gas (StableSwap source scenario, one routed trade, settle included: ~157k); the swap's share. */
 export const STABLE_SWAP_GAS = 95_000;
@@ -193,7 +181,7 @@ export class StableSwapPool implements LiquidityAdapter {
         target: this.address,
         value: 0n,
         // minAmountOut = the exact quote: the swap reverts (rather than underpays) if the pool moved.
-        callData: encodeFunctionData({ abi: stableSwapAbi, functionName: 'swap', args: [tokenIn, tokenOut, amountIn, amountOut, settlement] }),
+        callData: encodeFunctionData({ abi: stableSwapSwapAbi, functionName: 'swap', args: [tokenIn, tokenOut, amountIn, amountOut, settlement] }),
       },
     ];
   }

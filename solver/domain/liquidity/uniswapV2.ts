@@ -3,16 +3,10 @@ import { encodeFunctionData, parseAbi, type Address } from 'viem';
 import type { Interaction } from '../../../protocol/solution.ts';
 import { getAmountOut, V2MathError } from '../math/v2.ts';
 import { lower } from '../address.ts';
+import { erc20TransferAbi } from './erc20.ts';
 import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
-export const erc20TransferAbi = parseAbi(['function transfer(address to, uint256 amount) returns (bool)']);
-export const v2PairAbi = parseAbi([
-  'function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes data)',
-  'function getReserves() view returns (uint112 reserve0, uint112 reserve1, uint32 blockTimestampLast)',
-  'function token0() view returns (address)',
-  'function token1() view returns (address)',
-  'event Sync(uint112 reserve0, uint112 reserve1)',
-]);
+const v2PairSwapAbi = parseAbi(['function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes data)']);
 
 /** Measured on anvil (TOOLCHAIN.md): pair.swap 63.2k plus the token transfer into the pair. */
 export const V2_SWAP_GAS = 63_200 + 30_000;
@@ -79,7 +73,7 @@ export class UniswapV2Pool implements LiquidityAdapter {
         target: this.address,
         value: 0n,
         callData: encodeFunctionData({
-          abi: v2PairAbi,
+          abi: v2PairSwapAbi,
           functionName: 'swap',
           args: zeroForOne ? [0n, amountOut, settlement, '0x'] : [amountOut, 0n, settlement, '0x'],
         }),

@@ -6,20 +6,7 @@ import { getSqrtRatioAtTick, MAX_SQRT_RATIO, MIN_SQRT_RATIO, V3MathError, v3Swap
 import { lower } from '../address.ts';
 import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
-export const v3PoolAbi = parseAbi([
-  'function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes data) returns (int256 amount0, int256 amount1)',
-  'function slot0() view returns (uint160 sqrtPriceX96, int24 tick, uint16 observationIndex, uint16 observationCardinality, uint16 observationCardinalityNext, uint8 feeProtocol, bool unlocked)',
-  'function liquidity() view returns (uint128)',
-  'function fee() view returns (uint24)',
-  'function tickSpacing() view returns (int24)',
-  'function token0() view returns (address)',
-  'function token1() view returns (address)',
-  'function tickBitmap(int16 wordPosition) view returns (uint256)',
-  'function ticks(int24 tick) view returns (uint128 liquidityGross, int128 liquidityNet, uint256 feeGrowthOutside0X128, uint256 feeGrowthOutside1X128, int56 tickCumulativeOutside, uint160 secondsPerLiquidityOutsideX128, uint32 secondsOutside, bool initialized)',
-  'event Swap(address indexed sender, address indexed recipient, int256 amount0, int256 amount1, uint160 sqrtPriceX96, uint128 liquidity, int24 tick)',
-  'event Mint(address sender, address indexed owner, int24 indexed tickLower, int24 indexed tickUpper, uint128 amount, uint256 amount0, uint256 amount1)',
-  'event Burn(address indexed owner, int24 indexed tickLower, int24 indexed tickUpper, uint128 amount, uint256 amount0, uint256 amount1)',
-]);
+const v3PoolSwapAbi = parseAbi(['function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes data) returns (int256 amount0, int256 amount1)']);
 
 /** Measured on anvil (TOOLCHAIN.md): a direct pool swap through the callback, 95.5k, plus margin for tick crossings. */
 export const V3_SWAP_GAS = 110_000;
@@ -178,7 +165,7 @@ export class UniswapV3Pool implements LiquidityAdapter {
       {
         target: this.address,
         value: 0n,
-        callData: encodeFunctionData({ abi: v3PoolAbi, functionName: 'swap', args: [settlement, zeroForOne, amountIn, limit, '0x'] }),
+        callData: encodeFunctionData({ abi: v3PoolSwapAbi, functionName: 'swap', args: [settlement, zeroForOne, amountIn, limit, '0x'] }),
       },
     ];
   }
