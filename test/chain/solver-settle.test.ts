@@ -23,7 +23,7 @@ import { buildBatch, type SignedSwap } from '../../solver/driver/bundle.ts';
 import { BundleSubmitter } from '../../solver/driver/submitter.ts';
 import { ChainLiquidity } from '../../solver/infra/chain-liquidity.ts';
 import { solve } from '../../solver/domain/solve.ts';
-import { signSolution } from '../../solver/driver/solver-process.ts';
+import { signSolution } from '../../solver/driver/sign.ts';
 import { decodeSignedSolution, solutionDigest } from '../../protocol/solution.ts';
 import { recoverSigner } from '../../protocol/signature.ts';
 import { fromHex } from '../../protocol/bytes.ts';
