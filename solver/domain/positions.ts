@@ -11,7 +11,7 @@ import type { PositionIntent } from '../../protocol/intent.ts';
 import type { Auction } from '../../protocol/score.ts';
 import type { MarketPrice, SolutionTrade } from '../../protocol/solution.ts';
 
-export type PositionMatch = { marketPrices: MarketPrice[]; trades: SolutionTrade[] };
+type PositionMatch = { marketPrices: MarketPrice[]; trades: SolutionTrade[] };
 
 const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 

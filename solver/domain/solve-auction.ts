@@ -8,7 +8,7 @@ import { matchPositions } from './positions.ts';
 import type { SolveStats } from './result.ts';
 import { solve } from './solve.ts';
 
-export type AuctionSolution = { solution: Solution; stats: SolveStats; positionTrades: number };
+type AuctionSolution = { solution: Solution; stats: SolveStats; positionTrades: number };
 
 /** `marks`: oracle marks by market (see matchPositions). The pool states are not mutated. */
 export function solveAuction(auction: Auction, pools: LiquidityAdapter[], marks: ReadonlyMap<number, bigint>, opts: SolveOptions): AuctionSolution {

@@ -30,15 +30,15 @@ import { namedCulprits } from './culprits.ts';
 import type { DecodedRevert } from './revert.ts';
 import type { SimulationResult } from './submitter.ts';
 
-export const DEFAULT_MAX_SIMULATIONS = 12;
+const DEFAULT_MAX_SIMULATIONS = 12;
 
-export type Isolated = {
+type Isolated = {
   intentId: Hex;
   /** The revert that named it (`TransferFromFailed`, `InsufficientMargin`, ...), or `bisected:<error>`. */
   reason: string;
 };
 
-export type IsolationOptions = {
+type IsolationOptions = {
   auctionId: number;
   /**
    * The candidate without the `excluded` intents (lower-case ids), re-solved so prices and routes

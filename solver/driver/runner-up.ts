@@ -14,7 +14,7 @@ import { isolate, isolationLogFields, type IsolationResult } from './isolate.ts'
 import type { AuctionOutcome } from './outcome.ts';
 import type { BundleSubmitter } from './submitter.ts';
 
-export type RunnerUpContext = {
+type RunnerUpContext = {
   node: NodeClient;
   publicClient: PublicClient;
   settlement: Address;

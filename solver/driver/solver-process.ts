@@ -25,7 +25,7 @@ import { settleAsRunnerUp } from './runner-up.ts';
 import { signSolution } from './sign.ts';
 import { BundleSubmitter } from './submitter.ts';
 
-export type SolverOptions = {
+type SolverOptions = {
   strategy: Strategy;
   privateKey: Hex;
   nodeUrl: string;

@@ -30,7 +30,7 @@ export type SubmitOutcome =
   | { status: 'reverted'; revert: DecodedRevert; hash?: Hash }
   | { status: 'failed'; reason: string };
 
-export type SubmitterOptions = {
+type SubmitterOptions = {
   publicClient: PublicClient;
   wallet: WalletClient<Transport, Chain, Account>;
   settlement: Address;

@@ -10,12 +10,12 @@ import type { ApiErrorBody, AuctionResponse, NoAuctionResponse } from '../../pro
 import { toHex } from '../../protocol/bytes.ts';
 
 /** The part of GET /health the solver reads. */
-export type NodeHealth = { chainId: number; settlement: Address; peerId: string };
+type NodeHealth = { chainId: number; settlement: Address; peerId: string };
 
 /** What GET /v1/auctions/{id} carries for every auction the node knows, in memory or stored. */
-export type AuctionStatus = Pick<AuctionResponse, 'ranking' | 'settlement'>;
+type AuctionStatus = Pick<AuctionResponse, 'ranking' | 'settlement'>;
 
-export type PostSolutionResult = { accepted: true } | { accepted: false; status: number; body: string };
+type PostSolutionResult = { accepted: true } | { accepted: false; status: number; body: string };
 
 export class NodeClient {
   readonly url: string;

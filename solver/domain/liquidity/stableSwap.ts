@@ -21,14 +21,14 @@ import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 const stableSwapSwapAbi = parseAbi(['function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient) returns (uint256 amountOut)']);
 
 /** Measured by bench:gas (StableSwap source scenario, one routed trade, settle included: ~157k); the swap's share. */
-export const STABLE_SWAP_GAS = 95_000;
-export const FEE_DENOMINATOR = 10_000_000_000n;
+const STABLE_SWAP_GAS = 95_000;
+const FEE_DENOMINATOR = 10_000_000_000n;
 const N = 2n;
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_UINT128 = (1n << 128n) - 1n;
 
 /** The pool would revert (Solidity panic or custom error). */
-export class StableSwapMathError extends Error {}
+class StableSwapMathError extends Error {}
 
 const chk = (v: bigint): bigint => {
   if (v < 0n || v > MAX_UINT256) throw new StableSwapMathError(v < 0n ? 'underflow' : 'overflow');
@@ -40,7 +40,7 @@ const div = (a: bigint, b: bigint): bigint => {
 };
 
 /** `_getD`: Newton's method for D from normalised balances x0, x1. */
-export function getD(amp: bigint, x0: bigint, x1: bigint): bigint {
+function getD(amp: bigint, x0: bigint, x1: bigint): bigint {
   const s = chk(x0 + x1);
   if (s === 0n) return 0n;
   const ann = chk(amp * N);
@@ -55,7 +55,7 @@ export function getD(amp: bigint, x0: bigint, x1: bigint): bigint {
 }
 
 /** `_getY`: Newton's method for the other balance given one balance x and D. */
-export function getY(amp: bigint, x: bigint, d: bigint): bigint {
+function getY(amp: bigint, x: bigint, d: bigint): bigint {
   const ann = chk(amp * N);
   const c = div(chk(div(chk(d * d), chk(x * N)) * d), chk(ann * N));
   const b = chk(x + div(d, ann));
@@ -68,10 +68,10 @@ export function getY(amp: bigint, x: bigint, d: bigint): bigint {
   throw new StableSwapMathError('ConvergenceFailed');
 }
 
-export type StableSwapParams = { amp: bigint; fee: bigint; rate0: bigint; rate1: bigint };
+type StableSwapParams = { amp: bigint; fee: bigint; rate0: bigint; rate1: bigint };
 
 /** `_getAmountOut`: output in tokenOut units (fee deducted, rounded down) for amountIn at reserves r0/r1. */
-export function stableAmountOut(p: StableSwapParams, zeroIn: boolean, r0: bigint, r1: bigint, amountIn: bigint): bigint {
+function stableAmountOut(p: StableSwapParams, zeroIn: boolean, r0: bigint, r1: bigint, amountIn: bigint): bigint {
   if (r0 === 0n || r1 === 0n) throw new StableSwapMathError('InsufficientLiquidity');
   const [rateIn, rateOut] = zeroIn ? [p.rate0, p.rate1] : [p.rate1, p.rate0];
   const xIn = chk((zeroIn ? r0 : r1) * rateIn);
@@ -84,7 +84,7 @@ export function stableAmountOut(p: StableSwapParams, zeroIn: boolean, r0: bigint
   return (dy - feeAmount) / rateOut;
 }
 
-export type StableSwapPoolState = {
+type StableSwapPoolState = {
   address: Address;
   token0: Address;
   token1: Address;

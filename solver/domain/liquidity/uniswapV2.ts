@@ -9,10 +9,10 @@ import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 const v2PairSwapAbi = parseAbi(['function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes data)']);
 
 /** Measured on anvil (TOOLCHAIN.md): pair.swap 63.2k plus the token transfer into the pair. */
-export const V2_SWAP_GAS = 63_200 + 30_000;
+const V2_SWAP_GAS = 63_200 + 30_000;
 const GAMMA = 0.997;
 
-export type V2PoolState = { address: Address; token0: Address; token1: Address; reserve0: bigint; reserve1: bigint };
+type V2PoolState = { address: Address; token0: Address; token1: Address; reserve0: bigint; reserve1: bigint };
 
 export class UniswapV2Pool implements LiquidityAdapter {
   readonly kind = 'uniswapV2';

@@ -9,11 +9,11 @@ import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 const v3PoolSwapAbi = parseAbi(['function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes data) returns (int256 amount0, int256 amount1)']);
 
 /** Measured on anvil (TOOLCHAIN.md): a direct pool swap through the callback, 95.5k, plus margin for tick crossings. */
-export const V3_SWAP_GAS = 110_000;
+const V3_SWAP_GAS = 110_000;
 const Q96 = 2 ** 96;
 
 export type V3Tick = { index: number; liquidityNet: bigint; liquidityGross: bigint };
-export type V3PoolState = {
+type V3PoolState = {
   address: Address;
   token0: Address;
   token1: Address;

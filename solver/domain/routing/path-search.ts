@@ -6,7 +6,7 @@ import type { Router } from './router.ts';
 const ARB = new Float64Array(3);
 
 /** Float output of one pool for an exact-in amount, from its arbitrage curve (bisection on price). */
-export function floatQuote(router: Router, pool: number, zeroForOne: boolean, amountIn: number): number {
+function floatQuote(router: Router, pool: number, zeroForOne: boolean, amountIn: number): number {
   const p = router.pools[pool]!;
   if (p.quoteFloat) return p.quoteFloat(zeroForOne, amountIn);
   const spot = p.spotPrice();
@@ -103,7 +103,7 @@ export function bestSinglePath(router: Router, src: number, dst: number, x: numb
 }
 
 /** Paths kept per token pair after the first full search (the baseline re-quotes only these). */
-export const CANDIDATES = 8;
+const CANDIDATES = 8;
 
 /** The best of known paths for x at the pools' current state (float quotes along each path). */
 export function bestOfPaths(router: Router, src: number, dst: number, x: number, paths: PlanLeg[][]): Plan | undefined {
