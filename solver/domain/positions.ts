@@ -2,10 +2,10 @@
 // intents of equal |size| are paired at ONE uniform clearing price, the oracle mark, which must lie
 // within both limits (long: mark <= limit; short: mark >= limit). Clearing at the mark keeps every
 // fill inside the clearing house's deviation guard, and longs and shorts net to zero as the
-// contract requires (no liquidity source takes a market's remainder yet). Pairs are taken best
-// surplus first. Reduce-only intents are left out (they need the account's position; a later
-// version reads it). The result goes into the solution's marketPrices and trades; bundle.ts
-// encodes it as `Batch.positions`.
+// contract requires (no liquidity source takes a market's remainder). Pairs are taken best
+// surplus first. Reduce-only intents are left out: matching them needs the account's position,
+// which the solver does not read. The result goes into the solution's marketPrices and trades;
+// the driver's bundle.ts encodes it as `Batch.positions`.
 import type { Hex } from 'viem';
 import type { PositionIntent } from '../../protocol/intent.ts';
 import type { Auction } from '../../protocol/score.ts';

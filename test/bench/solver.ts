@@ -67,7 +67,7 @@ for (const base of specs) {
     let uniform: number | null = null;
     if (variant === 'convex') {
       const starts = [new Map(optimal.prices.map((x) => [x.token, Number(x.price)])), new Map([...inst.auction.referencePrices].map(([a, v]) => [a, Number(v)]))];
-      // the largest instance: one start and fewer steps (each V(p) is a full dual solve, ~1 s)
+      // the largest instance: one start and fewer steps (each V(p) is a full dual solve over 1,000 pools)
       const big = spec.pools >= 1000;
       const u = uniformOptimum(inst.auction, inst.pools, big ? starts.slice(0, 1) : starts, { iterations: big ? 12 : 60 });
       // u.value is a dual value D_p(ν) >= V(p) at the best prices p found; the relaxation bound is

@@ -22,6 +22,7 @@ import type { Plan, PlanLeg } from '../routing/plan.ts';
 import { Router } from '../routing/router.ts';
 import { PriceGraph } from './price-graph.ts';
 
+/** A swap intent on the pair a < b: side 1 sells A for B, side 2 sells B for A. */
 type Entry = { id: Hex; intent: SwapIntent; amount: bigint; a: Address; b: Address; side: 1 | 2 };
 
 /** One intent's fill: the pair (a < b), the intent and its rate as an exact ratio p_A / p_B = pa / pb. */

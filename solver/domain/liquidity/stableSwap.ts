@@ -20,7 +20,7 @@ import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
 const stableSwapSwapAbi = parseAbi(['function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient) returns (uint256 amountOut)']);
 
-/** Measured by bench:gas (StableSwap source scenario, one routed trade, settle included: ~157k); the swap's share. */
+/** Gas of one swap inside settle: its share of a settle with one trade routed through a StableSwap pool (bench:gas). */
 const STABLE_SWAP_GAS = 95_000;
 const FEE_DENOMINATOR = 10_000_000_000n;
 const N = 2n;

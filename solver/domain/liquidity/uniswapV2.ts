@@ -8,7 +8,7 @@ import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
 const v2PairSwapAbi = parseAbi(['function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes data)']);
 
-/** Measured on anvil (TOOLCHAIN.md): pair.swap 63.2k plus the token transfer into the pair. */
+/** Gas of one swap inside settle: pair.swap (63.2k on anvil) plus the token transfer into the pair. */
 const V2_SWAP_GAS = 63_200 + 30_000;
 const GAMMA = 0.997;
 

@@ -8,7 +8,7 @@ import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
 const v3PoolSwapAbi = parseAbi(['function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes data) returns (int256 amount0, int256 amount1)']);
 
-/** Measured on anvil (TOOLCHAIN.md): a direct pool swap through the callback, 95.5k, plus margin for tick crossings. */
+/** Gas of one swap inside settle: a direct pool swap through the callback (95.5k on anvil), plus margin for tick crossings. */
 const V3_SWAP_GAS = 110_000;
 const Q96 = 2 ** 96;
 
@@ -57,21 +57,25 @@ export class UniswapV3Pool implements LiquidityAdapter {
     this.liquidity = s.liquidity;
     this.ticks = s.ticks.map((t) => ({ ...t })).sort((a, b) => a.index - b.index);
     this.gamma = 1 - s.fee / 1e6;
-    this.rebuild();
+    this.invalidate();
   }
 
   private state(): V3State {
     return { sqrtPriceX96: this.sqrtPriceX96, tick: this.tick, liquidity: this.liquidity, fee: this.fee, tickSpacing: this.tickSpacing, ticks: this.ticks };
   }
 
-  /** Rebuilds the float model from the exact state. */
-  /** The float model is rebuilt lazily: exact swaps in a row (the solver's exact pass) skip it. */
+  /**
+   * The float model is rebuilt lazily, when a float view is asked for after the exact state
+   * changed: exact swaps in a row (the solver's exact pass) skip it.
+   */
   private dirty = true;
 
-  private rebuild(): void {
+  /** The exact state changed: the float model is stale. */
+  private invalidate(): void {
     this.dirty = true;
   }
 
+  /** Rebuilds the float model from the exact state, if it is stale. */
   private model(): void {
     if (!this.dirty) return;
     this.dirty = false;
@@ -111,7 +115,7 @@ export class UniswapV3Pool implements LiquidityAdapter {
     this.sqrtPriceX96 = sqrtPriceX96;
     this.liquidity = liquidity;
     this.tick = tick;
-    this.rebuild();
+    this.invalidate();
   }
 
   /** Mint (positive amount) or Burn (negative) event on [tickLower, tickUpper). */
@@ -130,7 +134,7 @@ export class UniswapV3Pool implements LiquidityAdapter {
     bump(tickLower, amount, amount);
     bump(tickUpper, -amount, amount);
     if (tickLower <= this.tick && this.tick < tickUpper) this.liquidity += amount;
-    this.rebuild();
+    this.invalidate();
   }
 
   private run(zeroForOne: boolean, amountIn: bigint) {
@@ -153,7 +157,7 @@ export class UniswapV3Pool implements LiquidityAdapter {
     this.sqrtPriceX96 = r.state.sqrtPriceX96;
     this.tick = r.state.tick;
     this.liquidity = r.state.liquidity;
-    this.rebuild();
+    this.invalidate();
     return zeroForOne ? -r.amount1 : -r.amount0;
   }
 
