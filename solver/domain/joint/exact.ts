@@ -92,11 +92,9 @@ function exactAt(batch: JointBatch, plan: JointPlan, legs: readonly PlanLeg[], P
   for (const l of legs) lastLeg.set(l.tokenIn, l);
   const actualIn: bigint[] = bal.map((b) => (b > 0n ? b : 0n));
   const spent: bigint[] = new Array(n).fill(0n);
-  const spentPlan = new Float64Array(n);
   const executed: ExecutedLeg[] = [];
   for (const l of legs) {
     const j = l.tokenIn;
-    spentPlan[j] = spentPlan[j]! + l.amountIn;
     const free = plan.supply[j]! >= 0;
     const lastOfToken = free && lastLeg.get(j) === l;
     const share = l.amountIn / Math.max(planIn[j]!, planOut[j]!);
