@@ -68,41 +68,36 @@ class SinglePathSolver {
   }
 
   /**
-   * The rate (B per A, as the intent's side trades: its sell token routed to its buy token) at
-   * which routing the intent's input pays out exactly that rate: a fixed point, started from the
-   * rate of a tiny trade.
+   * The rate π (B per A) at which routing the intent's input pays out exactly π: a fixed point
+   * of the route's average rate, started from the rate of a tiny trade (1e-9 of a SELL's amount,
+   * one base unit for a BUY, whose input is not known yet).
    */
   private clearingRate(e: Entry): number | undefined {
     const x = Number(e.amount);
     const sell = e.intent.kind === SwapKind.SELL;
     const [src, dst] = e.side === 1 ? [e.a, e.b] : [e.b, e.a];
     const probe = Math.max((sell ? x + 1 : 1) * 1e-9, 1);
-    let rate = this.route(src, dst, probe).out / probe;
-    if (!(rate > 0)) return undefined;
-    // the amount routed: a SELL pays in x, a BUY of x pays in x / rate
-    let fixed: number | undefined = rate;
+    const start = this.route(src, dst, probe).out / probe;
+    if (!(start > 0)) return undefined;
+    const rate = this.fixedPoint(src, dst, x, sell, start);
+    if (rate === undefined) return undefined;
+    const pi = e.side === 1 ? rate : 1 / rate;
+    return pi > 0 && Number.isFinite(pi) ? pi : undefined;
+  }
+
+  /** The rate (dst per src) r with route(n).out / n = r, where n is what the intent pays in at r (a SELL x, a BUY of x: x / r). */
+  private fixedPoint(src: Address, dst: Address, x: number, sell: boolean, start: number): number | undefined {
+    let rate = start;
     for (let k = 0; k < 60; k++) {
       const n = sell ? x : x / rate;
-      if (!(n > 0)) {
-        fixed = undefined;
-        break;
-      }
+      if (!(n > 0)) return undefined;
       const r = this.route(src, dst, n);
-      if (!(r.out > 0)) {
-        fixed = undefined;
-        break;
-      }
+      if (!(r.out > 0)) return undefined;
       const next = r.out / n;
-      if (Math.abs(next - rate) <= 1e-13 * rate) {
-        fixed = Math.min(next, rate);
-        break;
-      }
+      if (Math.abs(next - rate) <= 1e-13 * rate) return Math.min(next, rate);
       rate = next;
-      fixed = rate;
     }
-    if (fixed === undefined) return undefined;
-    const pi = e.side === 1 ? fixed : 1 / fixed;
-    return pi > 0 && Number.isFinite(pi) ? pi : undefined;
+    return rate;
   }
 
   solve(): SolveResult {
