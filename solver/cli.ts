@@ -12,9 +12,9 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { z } from 'zod';
 import { type CliSpec, common, exitOnCliError, parseCommandLine, readJsonFile } from '../node/cli/program.ts';
 import { address, bool, fileOnly, httpUrl, int, type Kind, type LogLevel, oneOf, path, privateKey } from '../node/cli/values.ts';
-import type { PoolKind, PoolSpec } from './chain/state.ts';
-import { SolverProcess } from './run.ts';
-import type { Strategy } from './solve.ts';
+import type { PoolKind, PoolSpec } from './infra/pool-reader.ts';
+import { SolverProcess } from './driver/solver-process.ts';
+import type { Strategy } from './domain/options.ts';
 
 const POOL_KINDS = ['uniswapV2', 'uniswapV3', 'stableSwap'] as const satisfies readonly PoolKind[];
 const poolSpec = z.strictObject({

@@ -21,7 +21,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Address } from 'viem';
 import { scoreSolution } from '../../protocol/score.ts';
-import { solve, type Strategy } from '../../solver/solve.ts';
+import type { Strategy } from '../../solver/domain/options.ts';
+import { solve } from '../../solver/domain/solve.ts';
 import { makeInstance, type InstanceSpec } from '../solver/instances.ts';
 import { bisectionReference, referenceOptimum } from '../solver/reference.ts';
 import { uniformOptimum } from '../solver/uniform.ts';
@@ -66,7 +67,7 @@ for (const base of specs) {
     let uniform: number | null = null;
     if (variant === 'convex') {
       const starts = [new Map(optimal.prices.map((x) => [x.token, Number(x.price)])), new Map([...inst.auction.referencePrices].map(([a, v]) => [a, Number(v)]))];
-      // the largest instance: one start and fewer steps (each V(p) is a full dual solve, ~1 s)
+      // the largest instance: one start and fewer steps (each V(p) is a full dual solve over 1,000 pools)
       const big = spec.pools >= 1000;
       const u = uniformOptimum(inst.auction, inst.pools, big ? starts.slice(0, 1) : starts, { iterations: big ? 12 : 60 });
       // u.value is a dual value D_p(ν) >= V(p) at the best prices p found; the relaxation bound is

@@ -1,4 +1,4 @@
-// One bad intent must not block the others (solver/isolate.ts), on a real anvil devnet with a node
+// One bad intent must not block the others (solver/driver/isolate.ts), on a real anvil devnet with a node
 // process (node/cli.ts --rpc-url) and a SolverProcess posting over the node's HTTP API. Intents are
 // accepted by the node while valid and go bad afterwards, as an attacker (or a careless user) would
 // do it: (1) among several valid swap intents, one owner revokes the Vault approval and another moves
@@ -28,7 +28,8 @@ import { intentDomain } from '../../protocol/eip712.ts';
 import { intentDigest } from '../../protocol/hash.ts';
 import type { PositionIntent, SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
-import { SolverProcess, type AuctionOutcome } from '../../solver/run.ts';
+import type { AuctionOutcome } from '../../solver/driver/outcome.ts';
+import { SolverProcess } from '../../solver/driver/solver-process.ts';
 import { spawnNode, waitExit, type Spawned } from '../node/spawn.ts';
 
 const keyOf = (i: number): Hex => toHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).getHdKey().privateKey!);

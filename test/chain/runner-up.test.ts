@@ -1,6 +1,6 @@
 // Runner-up settlement (issue 4: "If the winner has not settled within a deadline, the next-best
 // valid solution may settle"), with a real anvil devnet, a node process (node/cli.ts with
-// --rpc-url: auction clock + chain watcher) and two solvers (solver/run.ts SolverProcess, optimal
+// --rpc-url: auction clock + chain watcher) and two solvers (solver/driver's SolverProcess, optimal
 // and baseline) posting over the node's HTTP API. The optimal solver ranks first on an instance
 // where splitting pays. (1) Its key holds no ETH, so it never settles: the baseline solver, ranked
 // second, waits for its own window, checks the intents are still open, simulates and settles; the
@@ -23,7 +23,8 @@ import { intentDomain } from '../../protocol/eip712.ts';
 import { intentDigest } from '../../protocol/hash.ts';
 import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
-import { SolverProcess, type AuctionOutcome } from '../../solver/run.ts';
+import type { AuctionOutcome } from '../../solver/driver/outcome.ts';
+import { SolverProcess } from '../../solver/driver/solver-process.ts';
 import { spawnNode, waitExit, type Spawned } from '../node/spawn.ts';
 
 const INTERVAL = 2000;

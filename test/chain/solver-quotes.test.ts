@@ -15,11 +15,12 @@ import { startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.t
 import { addNarrowPositions, addV3Position, devnetPoolSpecs } from '../../contracts/deploy/solverFixtures.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
 import { quoteV3ExactInput } from '../../contracts/deploy/uniswapV3.ts';
-import { ChainLiquidity, readPools } from '../../solver/chain/state.ts';
-import type { LiquidityAdapter } from '../../solver/liquidity/types.ts';
-import { UniswapV2Pool } from '../../solver/liquidity/uniswapV2.ts';
-import { UniswapV3Pool } from '../../solver/liquidity/uniswapV3.ts';
-import { StableSwapPool } from '../../solver/liquidity/stableSwap.ts';
+import { ChainLiquidity } from '../../solver/infra/chain-liquidity.ts';
+import { readPools } from '../../solver/infra/pool-reader.ts';
+import type { LiquidityAdapter } from '../../solver/domain/liquidity/adapter.ts';
+import { UniswapV2Pool } from '../../solver/domain/liquidity/uniswapV2.ts';
+import { UniswapV3Pool } from '../../solver/domain/liquidity/uniswapV3.ts';
+import { StableSwapPool } from '../../solver/domain/liquidity/stableSwap.ts';
 
 const DAI = (n: string): bigint => parseUnits(n, 18);
 const USDC = (n: string): bigint => parseUnits(n, 6);

@@ -1,5 +1,5 @@
 // End to end on the devnet: signed intents (some opposite, some needing V2 / V3 / StableSwap routes)
-// -> solve (solver/solve.ts) on pool state read from the chain -> bundle -> settle on anvil as the
+// -> solve (solver/domain/solve.ts) on pool state read from the chain -> bundle -> settle on anvil as the
 // bonded solver. Every user receives at least what the solution promised (the clearing-price
 // amounts) and at least their signed limit; a second bonded solver submitting the same intents
 // afterwards loses the race cleanly; two solvers racing in the same block: one settles, the other's
@@ -19,10 +19,11 @@ import { tradeAmounts, limitHolds } from '../../protocol/clearing.ts';
 import type { SwapIntent } from '../../protocol/intent.ts';
 import type { Auction, AuctionIntent } from '../../protocol/score.ts';
 import { scoreSolution } from '../../protocol/score.ts';
-import { BundleSubmitter, buildBatch, type SignedSwap } from '../../solver/bundle.ts';
-import { ChainLiquidity } from '../../solver/chain/state.ts';
-import { solve } from '../../solver/solve.ts';
-import { signSolution } from '../../solver/run.ts';
+import { buildBatch, type SignedSwap } from '../../solver/driver/bundle.ts';
+import { BundleSubmitter } from '../../solver/driver/submitter.ts';
+import { ChainLiquidity } from '../../solver/infra/chain-liquidity.ts';
+import { solve } from '../../solver/domain/solve.ts';
+import { signSolution } from '../../solver/driver/sign.ts';
 import { decodeSignedSolution, solutionDigest } from '../../protocol/solution.ts';
 import { recoverSigner } from '../../protocol/signature.ts';
 import { fromHex } from '../../protocol/bytes.ts';

@@ -35,7 +35,7 @@ import { IntentNode } from '../../node/node.ts';
 import { tempDir, testConfig } from '../helpers/node.ts';
 import { SchemaChecker } from '../node/openapi-schema.ts';
 import type { ChainWatcher } from '../../node/chain/watcher.ts';
-import { SolverProcess } from '../../solver/run.ts';
+import { SolverProcess } from '../../solver/driver/solver-process.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SCREENSHOT = join(ROOT, 'test', 'dashboard', 'screenshot.png');

@@ -3,10 +3,10 @@
 import type { Address, Hex } from 'viem';
 import type { SwapIntent } from '../../protocol/intent.ts';
 import type { Auction, AuctionIntent } from '../../protocol/score.ts';
-import { getTickAtSqrtRatio, MAX_TICK } from '../../solver/math/v3.ts';
-import type { LiquidityAdapter } from '../../solver/liquidity/types.ts';
-import { UniswapV2Pool } from '../../solver/liquidity/uniswapV2.ts';
-import { UniswapV3Pool } from '../../solver/liquidity/uniswapV3.ts';
+import { getTickAtSqrtRatio, MAX_TICK } from '../../solver/domain/math/v3.ts';
+import type { LiquidityAdapter } from '../../solver/domain/liquidity/adapter.ts';
+import { UniswapV2Pool } from '../../solver/domain/liquidity/uniswapV2.ts';
+import { UniswapV3Pool } from '../../solver/domain/liquidity/uniswapV3.ts';
 
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

@@ -1,4 +1,4 @@
-// solver/isolate.ts against a fake chain: intents are plain swaps, `solve` fills every intent not
+// solver/driver/isolate.ts against a fake chain: intents are plain swaps, `solve` fills every intent not
 // excluded, and `simulate` reverts the way Settlement would for the owners marked bad: a revoked
 // approval names the owner (TransferFromFailed), a gas-burning wallet names nobody (Unknown). The
 // real-chain acceptance test is test/chain/isolate.test.ts.
@@ -8,8 +8,9 @@ import pino from 'pino';
 import type { SettleBatch } from '../../contracts/client/settlement.ts';
 import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import type { Solution } from '../../protocol/solution.ts';
-import type { SimulationResult } from '../../solver/bundle.ts';
-import { isolate, namedCulprits } from '../../solver/isolate.ts';
+import type { SimulationResult } from '../../solver/driver/submitter.ts';
+import { namedCulprits } from '../../solver/driver/culprits.ts';
+import { isolate } from '../../solver/driver/isolate.ts';
 
 const SELL = getAddress('0x1000000000000000000000000000000000000001');
 const BUY = getAddress('0x2000000000000000000000000000000000000002');

@@ -18,7 +18,7 @@
 import type { Address } from 'viem';
 import type { SwapIntent } from '../../protocol/intent.ts';
 import type { Auction } from '../../protocol/score.ts';
-import type { LiquidityAdapter } from '../../solver/liquidity/types.ts';
+import type { LiquidityAdapter } from '../../solver/domain/liquidity/adapter.ts';
 
 type Term = { s: number; t: number; sell: boolean; x: number; b: number };
 

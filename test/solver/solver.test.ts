@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { scoreSolution } from '../../protocol/score.ts';
 import { tradeAmounts } from '../../protocol/clearing.ts';
 import type { Address } from 'viem';
-import { getAmountOut } from '../../solver/math/v2.ts';
-import { getSqrtRatioAtTick, getTickAtSqrtRatio, MAX_TICK, MIN_TICK } from '../../solver/math/v3.ts';
-import { executePlan, Router } from '../../solver/router.ts';
-import { solve } from '../../solver/solve.ts';
+import { getAmountOut } from '../../solver/domain/math/v2.ts';
+import { getSqrtRatioAtTick, getTickAtSqrtRatio, MAX_TICK, MIN_TICK } from '../../solver/domain/math/v3.ts';
+import { executePlan } from '../../solver/domain/routing/execute.ts';
+import { Router } from '../../solver/domain/routing/router.ts';
+import { solve } from '../../solver/domain/solve.ts';
 import { makeInstance } from './instances.ts';
-import { UniswapV2Pool } from '../../solver/liquidity/uniswapV2.ts';
+import { UniswapV2Pool } from '../../solver/domain/liquidity/uniswapV2.ts';
 import { bisectionReference, parallelPoolsOutput, referenceOptimum } from './reference.ts';
 import { UniformReference } from './uniform.ts';
 
@@ -116,7 +117,7 @@ describe('optimal strategy (joint batch solve)', () => {
     return { res, score: s.ok ? Number(s.value.score) / 1e18 : NaN };
   };
 
-  it('fills the single intent of "2 tokens, 10 pools, 1 intent" at the split optimum (was unfilled)', () => {
+  it('fills the single intent of "2 tokens, 10 pools, 1 intent" at the split optimum', () => {
     const inst = makeInstance({ seed: 11, tokens: 2, pools: 10, intents: 1, singlePair: true, oppositeShare: 0 });
     const { res, score } = scoreOf(inst, 'optimal', { noFallback: true });
     expect(res.stats.filled).toBe(1);
@@ -126,7 +127,7 @@ describe('optimal strategy (joint batch solve)', () => {
     expect(score).toBeGreaterThan(scoreOf(inst, 'baseline').score);
   });
 
-  it('beats the baseline on "5 tokens, 40 pools, 20 intents" (was 268 vs 281)', () => {
+  it('beats the baseline on "5 tokens, 40 pools, 20 intents"', () => {
     const inst = makeInstance({ seed: 21, tokens: 5, pools: 40, intents: 20 });
     const joint = scoreOf(inst, 'optimal', { noFallback: true }).score;
     const base = scoreOf(inst, 'baseline').score;
@@ -145,7 +146,7 @@ describe('optimal strategy (joint batch solve)', () => {
     }
   });
 
-  it('on the convex variant of "10 tokens, 100 pools, 50 intents" reaches the best surplus at its own prices (was 1.5% short: frozen partial fills)', () => {
+  it('on the convex variant of "10 tokens, 100 pools, 50 intents" reaches the best surplus at its own prices (partial fills keep following the marginal price)', () => {
     const inst = makeInstance({ seed: 22, tokens: 10, pools: 100, intents: 50, allPartial: true });
     const { res, score } = scoreOf(inst, 'optimal');
     const u = new UniformReference(inst.auction, inst.pools);
@@ -198,7 +199,7 @@ describe('optimal strategy (joint batch solve)', () => {
     const ms = performance.now() - t;
     expect(opt.res.stats.source).toBe('joint');
     expect(opt.score).toBeGreaterThan(scoreOf(inst, 'baseline').score);
-    expect(ms).toBeLessThan(5000); // cold JIT inside vitest, joint solve plus the baseline safety net (bench: ~0.5 s warm)
+    expect(ms).toBeLessThan(5000); // cold JIT inside vitest, joint solve plus the baseline safety net
   });
 });
 

@@ -11,8 +11,8 @@
 // minimised here by damped Newton on log ν over smoothed hinges (decreasing temperature), with the
 // coordinate bisection of test/solver/reference.ts as a fallback where Newton does not converge;
 // the value reported is the exact D_p at the best ν found, so it is never below the true V(p).
-// (Coordinate bisection alone can stall on the hinges' kinks: on the convex 2/20/20 instance it
-// reported D_p = 6406.72 at a point where Newton's ν gives D_p = 6371.46, i.e. V(p) <= 6371.46.)
+// (Coordinate bisection alone can stall on the hinges' kinks, far above the minimum Newton finds:
+// it is only the fallback.)
 //
 // The uniform-price optimum is max_p V(p). V is not concave in p (the uniform-price rule makes the
 // problem non-convex; it is convex only per price vector), so this maximum is found by a local
@@ -22,8 +22,8 @@
 // certificate); the relaxation bound of reference.ts stays an upper bound of both.
 import type { Address } from 'viem';
 import type { Auction } from '../../protocol/score.ts';
-import type { LiquidityAdapter } from '../../solver/liquidity/types.ts';
-import { choleskySolve } from '../../solver/math/linalg.ts';
+import type { LiquidityAdapter } from '../../solver/domain/liquidity/adapter.ts';
+import { choleskySolve } from '../../solver/domain/math/linalg.ts';
 
 type Intent = { s: number; t: number; sell: boolean; amount: number; lim: number; partial: boolean };
 

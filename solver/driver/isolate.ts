@@ -15,28 +15,31 @@
 //    the batch works; with it, it does not). About log2(n) simulations per culprit.
 // then re-solve without the culprits and simulate again, until a candidate simulates cleanly.
 //
-// Bounds: at most `maxSimulations` simulations (eth_call) and `maxSolves` solves per call, so a
+// Bounds: at most `maxSimulations` simulations (eth_call) and twice as many solves per call, so a
 // hostile auction (many bad intents, or a failure no intent causes) costs a bounded number of RPC
-// calls. When the budget runs out, the best candidate that did simulate cleanly (a bisection probe)
-// is returned, if there was one; else nothing is settled, as before.
+// calls. When the budget runs out, the last candidate that did simulate cleanly (a bisection
+// probe) is returned, if there was one; else nothing is settled.
 import type { Hex } from 'viem';
 import type { Logger } from 'pino';
-import type { SettleBatch } from '../contracts/client/settlement.ts';
-import { tradeAmounts } from '../protocol/clearing.ts';
-import type { SignedIntent } from '../protocol/intent.ts';
-import type { Solution } from '../protocol/solution.ts';
-import { BundleError, buildBatch, type DecodedRevert, type SimulationResult } from './bundle.ts';
+import type { SettleBatch } from '../../contracts/client/settlement.ts';
+import type { SignedIntent } from '../../protocol/intent.ts';
+import type { Solution } from '../../protocol/solution.ts';
+import { lower } from '../domain/address.ts';
+import { BundleError, buildBatch } from './bundle.ts';
+import { namedCulprits } from './culprits.ts';
+import type { DecodedRevert } from './revert.ts';
+import type { SimulationResult } from './submitter.ts';
 
-export const DEFAULT_MAX_SIMULATIONS = 12;
+const DEFAULT_MAX_SIMULATIONS = 12;
 
-export type Isolated = {
+type Isolated = {
   intentId: Hex;
   /** The revert that named it (`TransferFromFailed`, `InsufficientMargin`, ...), or `bisected:<error>`. */
   reason: string;
 };
 
-export type IsolationOptions = {
-  auctionId: number | bigint;
+type IsolationOptions = {
+  auctionId: number;
   /**
    * The candidate without the `excluded` intents (lower-case ids), re-solved so prices and routes
    * follow; undefined or no trades when nothing is left to settle.
@@ -48,109 +51,11 @@ export type IsolationOptions = {
   log: Logger;
   /** Simulations allowed in this call, the first one included. Default 12. */
   maxSimulations?: number;
-  /** Solves allowed in this call (a probe whose solve leaves nothing costs a solve but no simulation). Default 2 * maxSimulations. */
-  maxSolves?: number;
 };
 
 export type IsolationResult =
   | { ok: true; solution: Solution; batch: SettleBatch; gas: bigint; isolated: Isolated[]; simulations: number; solves: number }
   | { ok: false; reason: 'nothing_to_settle' | 'budget_exhausted' | 'inconclusive' | 'unbuildable'; revert?: DecodedRevert; isolated: Isolated[]; simulations: number; solves: number };
-
-const lower = (a: string): string => a.toLowerCase();
-
-const asIndex = (v: unknown): number | undefined => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : undefined);
-
-/**
- * The intents of `solution` that a decoded settle revert names. Index-carrying errors count swap
- * trades and position trades separately, in solution order, as buildBatch lays them out.
- */
-export function namedCulprits(revert: DecodedRevert, solution: Solution, signed: ReadonlyMap<Hex, SignedIntent>): Hex[] {
-  const trades = solution.trades.map((t) => ({ id: lower(t.intentId) as Hex, executed: t.executed, s: signed.get(lower(t.intentId) as Hex) }));
-  const swaps = trades.filter((t) => t.s?.type === 'swap');
-  const positions = trades.filter((t) => t.s?.type === 'position');
-  const a = revert.args;
-  const addr = (k: number): string | undefined => (typeof a[k] === 'string' ? lower(a[k] as string) : undefined);
-  const who = (t: (typeof trades)[number]): string | undefined => (t.s ? lower(t.s.type === 'swap' ? t.s.intent.owner : t.s.intent.account) : undefined);
-  const at = (list: typeof trades, k: number): Hex[] => {
-    const i = asIndex(a[k]);
-    return i !== undefined && list[i] ? [list[i].id] : [];
-  };
-  switch (revert.errorName) {
-    // Settlement, per swap trade (Batch.trades index)
-    case 'InvalidTradeFlags':
-    case 'TokenIndexOutOfRange':
-    case 'IntentExpired':
-    case 'LimitPriceNotMet':
-    case 'ZeroExecutedAmount':
-      return at(swaps, 0);
-    // PositionSettlement and ClearingHouse, per position trade (fill index)
-    case 'InvalidPositionFlags':
-    case 'PositionIntentExpired':
-    case 'PositionMarketIndexOutOfRange':
-    case 'PositionLimitNotMet':
-    case 'MarketIndexOutOfRange':
-    case 'ZeroSizeDelta':
-    case 'SizeOutOfRange':
-    case 'ReduceOnlyViolated':
-      return at(positions, 0);
-    // filled or cancelled since the node last looked: that intent only
-    case 'NonceAlreadyUsed':
-    case 'IntentCancelled': {
-      const nonce = a[1];
-      return trades.filter((t) => t.s && who(t) === addr(0) && t.s.intent.nonce === nonce).map((t) => t.id);
-    }
-    case 'FillExceedsAmount':
-      return trades.filter((t) => t.id === addr(0)).map((t) => t.id);
-    // the owner's signature or wallet: every intent of that owner in the batch
-    case 'InvalidSigner':
-      return trades.filter((t) => who(t) === addr(1)).map((t) => t.id);
-    case 'InvalidEip1271Signature':
-      return trades.filter((t) => who(t) === addr(0)).map((t) => t.id);
-    // the margin account
-    case 'InsufficientMargin':
-    case 'TooManyMarkets':
-      return positions.filter((t) => who(t) === addr(0)).map((t) => t.id);
-    // the Vault's pull of the sell token from the owner (approval revoked, tokens moved away)
-    case 'TransferFromFailed': {
-      const [token, from] = [addr(0), addr(1)];
-      const mine = swaps.filter((t) => t.s!.type === 'swap' && who(t) === from && lower(t.s!.intent.sellToken) === token);
-      // the owner may have several intents selling the token: the one pulled for exactly `amount`
-      const prices = new Map(solution.prices.map((p) => [lower(p.token), p.price]));
-      const exact = mine.filter((t) => {
-        if (t.s!.type !== 'swap') return false;
-        const i = t.s!.intent;
-        const pS = prices.get(lower(i.sellToken));
-        const pB = prices.get(lower(i.buyToken));
-        return !!pS && !!pB && tradeAmounts(i, t.executed, pS, pB).sell === a[3];
-      });
-      return (exact.length ? exact : mine).map((t) => t.id);
-    }
-    // the payout of the buy token to the receiver (a receiver the token refuses)
-    case 'TransferFailed': {
-      const [token, to] = [addr(0), addr(1)];
-      return swaps
-        .filter((t) => {
-          if (t.s!.type !== 'swap') return false;
-          const i = t.s!.intent;
-          const receiver = lower(i.receiver) === '0x0000000000000000000000000000000000000000' ? lower(i.owner) : lower(i.receiver);
-          return receiver === to && lower(i.buyToken) === token;
-        })
-        .map((t) => t.id);
-    }
-    // a market that cannot trade now: its position intents (the swaps still can)
-    case 'OracleStale':
-    case 'PriceDeviation':
-    case 'OpenInterestCapExceeded':
-    case 'UnknownMarket':
-    case 'UnpricedMarket': {
-      const market = asIndex(a[0]);
-      if (market === undefined) return []; // OracleAdapter.OracleStale(feed, updatedAt) names a feed
-      return positions.filter((t) => t.s!.type === 'position' && t.s!.intent.market === market).map((t) => t.id);
-    }
-    default:
-      return [];
-  }
-}
 
 type Probe =
   | { kind: 'empty' }
@@ -161,8 +66,9 @@ type Probe =
 /** Finds a settleable candidate, dropping the intents that make it revert; see the file comment. */
 export async function isolate(o: IsolationOptions): Promise<IsolationResult> {
   const maxSimulations = o.maxSimulations ?? DEFAULT_MAX_SIMULATIONS;
-  const maxSolves = o.maxSolves ?? 2 * maxSimulations;
-  const auctionId = typeof o.auctionId === 'bigint' ? Number(o.auctionId) : o.auctionId;
+  // a probe whose solve leaves nothing costs a solve but no simulation
+  const maxSolves = 2 * maxSimulations;
+  const auctionId = o.auctionId;
   const excluded = new Set<Hex>();
   const isolated: Isolated[] = [];
   let simulations = 0;
@@ -268,4 +174,9 @@ export async function isolate(o: IsolationOptions): Promise<IsolationResult> {
     if (found === 'inconclusive') return giveUp('inconclusive', revert);
     drop(found.ids, found.reason === 'bisected' ? `bisected:${revert.errorName}` : found.reason, found.revert ?? revert);
   }
+}
+
+/** Log fields for a failed isolation: why, the last revert, and what it cost. */
+export function isolationLogFields(r: IsolationResult & { ok: false }): Record<string, unknown> {
+  return { reason: r.reason, ...(r.revert ? { error: r.revert.errorName, args: r.revert.args.map(String) } : {}), isolated: r.isolated.length, simulations: r.simulations };
 }

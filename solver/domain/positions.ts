@@ -2,28 +2,33 @@
 // intents of equal |size| are paired at ONE uniform clearing price, the oracle mark, which must lie
 // within both limits (long: mark <= limit; short: mark >= limit). Clearing at the mark keeps every
 // fill inside the clearing house's deviation guard, and longs and shorts net to zero as the
-// contract requires (no liquidity source takes a market's remainder yet). Pairs are taken best
-// surplus first. Reduce-only intents are left out (they need the account's position; a later
-// version reads it). The result goes into the solution's marketPrices and trades; bundle.ts
-// encodes it as `Batch.positions`.
+// contract requires (no liquidity source takes a market's remainder). Pairs are taken best
+// surplus first. Reduce-only intents are left out: matching them needs the account's position,
+// which the solver does not read. The result goes into the solution's marketPrices and trades;
+// the driver's bundle.ts encodes it as `Batch.positions`.
 import type { Hex } from 'viem';
-import type { PositionIntent } from '../protocol/intent.ts';
-import type { Auction } from '../protocol/score.ts';
-import type { MarketPrice, SolutionTrade } from '../protocol/solution.ts';
+import type { PositionIntent } from '../../protocol/intent.ts';
+import type { Auction } from '../../protocol/score.ts';
+import type { MarketPrice, SolutionTrade } from '../../protocol/solution.ts';
 
-export type PositionMatch = { marketPrices: MarketPrice[]; trades: SolutionTrade[]; matched: number };
+type PositionMatch = { marketPrices: MarketPrice[]; trades: SolutionTrade[] };
 
 const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 
-/** `marks`: market id -> oracle mark (collateral base units per 1e18 of size); markets without a mark are skipped. */
-export function matchPositions(auction: Auction, marks: ReadonlyMap<number, bigint>, options: { now: number; minValiditySec?: number; exclude?: ReadonlySet<Hex> } = { now: 0 }): PositionMatch {
+/** Intents valid for less than this (seconds) are left out: the batch must still be mined in time. */
+const MIN_VALIDITY_SEC = 2;
+
+/**
+ * `marks`: market id -> oracle mark (collateral base units per 1e18 of size); markets without a
+ * mark are skipped. `now`: unix seconds of the block solved on.
+ */
+export function matchPositions(auction: Auction, marks: ReadonlyMap<number, bigint>, now: number): PositionMatch {
   const byMarket = new Map<number, { id: Hex; p: PositionIntent }[]>();
-  const minValid = options.now + (options.minValiditySec ?? 2);
+  const minValid = now + MIN_VALIDITY_SEC;
   for (const [id, entry] of auction.intents) {
     if (entry.intent.type !== 'position') continue;
     const p = entry.intent.intent;
     if (p.reduceOnly || p.sizeDelta === 0n || p.validTo < minValid) continue;
-    if (options.exclude?.has(id.toLowerCase() as Hex)) continue;
     const list = byMarket.get(p.market) ?? [];
     list.push({ id: id.toLowerCase() as Hex, p });
     byMarket.set(p.market, list);
@@ -59,5 +64,5 @@ export function matchPositions(auction: Auction, marks: ReadonlyMap<number, bigi
     marketPrices.push({ market, price: mark });
     trades.push(...picked);
   }
-  return { marketPrices, trades, matched: trades.length };
+  return { marketPrices, trades };
 }

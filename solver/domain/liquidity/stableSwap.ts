@@ -13,33 +13,22 @@
 // Interactions (ILiquiditySource's pre-transfer model, no approvals):
 //   tokenIn.transfer(pool, amountIn); pool.swap(tokenIn, tokenOut, amountIn, amountOut, settlement)
 import { encodeFunctionData, parseAbi, type Address } from 'viem';
-import type { Interaction } from '../../protocol/solution.ts';
-import { lower, type ArbBuffer, type LiquidityAdapter } from './types.ts';
+import type { Interaction } from '../../../protocol/solution.ts';
+import { lower } from '../address.ts';
+import { erc20TransferAbi } from './erc20.ts';
+import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
-export const stableSwapAbi = parseAbi([
-  'function quote(address tokenIn, address tokenOut, uint256 amountIn) view returns (uint256 amountOut)',
-  'function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient) returns (uint256 amountOut)',
-  'function token0() view returns (address)',
-  'function token1() view returns (address)',
-  'function A() view returns (uint256)',
-  'function fee() view returns (uint256)',
-  'function reserve0() view returns (uint128)',
-  'function reserve1() view returns (uint128)',
-  'event Swap(address indexed sender, address indexed tokenIn, uint256 amountIn, uint256 amountOut, address recipient)',
-  'event AddLiquidity(address indexed provider, uint256 amount0, uint256 amount1, uint256 minted, address recipient)',
-  'event RemoveLiquidity(address indexed provider, uint256 amount0, uint256 amount1, uint256 burned, address recipient)',
-]);
-const erc20TransferAbi = parseAbi(['function transfer(address to, uint256 amount) returns (bool)']);
+const stableSwapSwapAbi = parseAbi(['function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient) returns (uint256 amountOut)']);
 
-/** Measured by bench:gas (StableSwap source scenario, one routed trade, settle included: ~157k); the swap's share. */
-export const STABLE_SWAP_GAS = 95_000;
-export const FEE_DENOMINATOR = 10_000_000_000n;
+/** Gas of one swap inside settle: its share of a settle with one trade routed through a StableSwap pool (bench:gas). */
+const STABLE_SWAP_GAS = 95_000;
+const FEE_DENOMINATOR = 10_000_000_000n;
 const N = 2n;
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_UINT128 = (1n << 128n) - 1n;
 
 /** The pool would revert (Solidity panic or custom error). */
-export class StableSwapMathError extends Error {}
+class StableSwapMathError extends Error {}
 
 const chk = (v: bigint): bigint => {
   if (v < 0n || v > MAX_UINT256) throw new StableSwapMathError(v < 0n ? 'underflow' : 'overflow');
@@ -51,7 +40,7 @@ const div = (a: bigint, b: bigint): bigint => {
 };
 
 /** `_getD`: Newton's method for D from normalised balances x0, x1. */
-export function getD(amp: bigint, x0: bigint, x1: bigint): bigint {
+function getD(amp: bigint, x0: bigint, x1: bigint): bigint {
   const s = chk(x0 + x1);
   if (s === 0n) return 0n;
   const ann = chk(amp * N);
@@ -66,7 +55,7 @@ export function getD(amp: bigint, x0: bigint, x1: bigint): bigint {
 }
 
 /** `_getY`: Newton's method for the other balance given one balance x and D. */
-export function getY(amp: bigint, x: bigint, d: bigint): bigint {
+function getY(amp: bigint, x: bigint, d: bigint): bigint {
   const ann = chk(amp * N);
   const c = div(chk(div(chk(d * d), chk(x * N)) * d), chk(ann * N));
   const b = chk(x + div(d, ann));
@@ -79,10 +68,10 @@ export function getY(amp: bigint, x: bigint, d: bigint): bigint {
   throw new StableSwapMathError('ConvergenceFailed');
 }
 
-export type StableSwapParams = { amp: bigint; fee: bigint; rate0: bigint; rate1: bigint };
+type StableSwapParams = { amp: bigint; fee: bigint; rate0: bigint; rate1: bigint };
 
 /** `_getAmountOut`: output in tokenOut units (fee deducted, rounded down) for amountIn at reserves r0/r1. */
-export function stableAmountOut(p: StableSwapParams, zeroIn: boolean, r0: bigint, r1: bigint, amountIn: bigint): bigint {
+function stableAmountOut(p: StableSwapParams, zeroIn: boolean, r0: bigint, r1: bigint, amountIn: bigint): bigint {
   if (r0 === 0n || r1 === 0n) throw new StableSwapMathError('InsufficientLiquidity');
   const [rateIn, rateOut] = zeroIn ? [p.rate0, p.rate1] : [p.rate1, p.rate0];
   const xIn = chk((zeroIn ? r0 : r1) * rateIn);
@@ -95,7 +84,7 @@ export function stableAmountOut(p: StableSwapParams, zeroIn: boolean, r0: bigint
   return (dy - feeAmount) / rateOut;
 }
 
-export type StableSwapPoolState = {
+type StableSwapPoolState = {
   address: Address;
   token0: Address;
   token1: Address;
@@ -192,7 +181,7 @@ export class StableSwapPool implements LiquidityAdapter {
         target: this.address,
         value: 0n,
         // minAmountOut = the exact quote: the swap reverts (rather than underpays) if the pool moved.
-        callData: encodeFunctionData({ abi: stableSwapAbi, functionName: 'swap', args: [tokenIn, tokenOut, amountIn, amountOut, settlement] }),
+        callData: encodeFunctionData({ abi: stableSwapSwapAbi, functionName: 'swap', args: [tokenIn, tokenOut, amountIn, amountOut, settlement] }),
       },
     ];
   }

@@ -1,23 +1,18 @@
 // Uniswap V2 pair adapter: exact getAmountOut maths and the closed-form optimal arbitrage.
 import { encodeFunctionData, parseAbi, type Address } from 'viem';
-import type { Interaction } from '../../protocol/solution.ts';
+import type { Interaction } from '../../../protocol/solution.ts';
 import { getAmountOut, V2MathError } from '../math/v2.ts';
-import { lower, type ArbBuffer, type LiquidityAdapter } from './types.ts';
+import { lower } from '../address.ts';
+import { erc20TransferAbi } from './erc20.ts';
+import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
-export const erc20TransferAbi = parseAbi(['function transfer(address to, uint256 amount) returns (bool)']);
-export const v2PairAbi = parseAbi([
-  'function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes data)',
-  'function getReserves() view returns (uint112 reserve0, uint112 reserve1, uint32 blockTimestampLast)',
-  'function token0() view returns (address)',
-  'function token1() view returns (address)',
-  'event Sync(uint112 reserve0, uint112 reserve1)',
-]);
+const v2PairSwapAbi = parseAbi(['function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes data)']);
 
-/** Measured on anvil (TOOLCHAIN.md): pair.swap 63.2k plus the token transfer into the pair. */
-export const V2_SWAP_GAS = 63_200 + 30_000;
+/** Gas of one swap inside settle: pair.swap (63.2k on anvil) plus the token transfer into the pair. */
+const V2_SWAP_GAS = 63_200 + 30_000;
 const GAMMA = 0.997;
 
-export type V2PoolState = { address: Address; token0: Address; token1: Address; reserve0: bigint; reserve1: bigint };
+type V2PoolState = { address: Address; token0: Address; token1: Address; reserve0: bigint; reserve1: bigint };
 
 export class UniswapV2Pool implements LiquidityAdapter {
   readonly kind = 'uniswapV2';
@@ -78,7 +73,7 @@ export class UniswapV2Pool implements LiquidityAdapter {
         target: this.address,
         value: 0n,
         callData: encodeFunctionData({
-          abi: v2PairAbi,
+          abi: v2PairSwapAbi,
           functionName: 'swap',
           args: zeroForOne ? [0n, amountOut, settlement, '0x'] : [amountOut, 0n, settlement, '0x'],
         }),

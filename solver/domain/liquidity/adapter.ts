@@ -8,7 +8,7 @@
 //   - float: `spotPrice` and `arb` are the router's model (the search runs in floats; final
 //     amounts are always recomputed exactly).
 import type { Address } from 'viem';
-import type { Interaction } from '../../protocol/solution.ts';
+import type { Interaction } from '../../../protocol/solution.ts';
 
 /** Output buffer for `arb`: [d0, d1, dd0], see LiquidityAdapter.arb. */
 export type ArbBuffer = Float64Array;
@@ -44,15 +44,13 @@ export interface LiquidityAdapter {
    */
   arb(r: number, out: ArbBuffer): void;
   /**
-   * Optional (added later; adapters without it still work): float output of selling `amountIn`,
-   * the closed form of `quote` in the router's model. Callers fall back to a search on `arb`.
+   * Optional speed-up: float output of selling `amountIn`, the closed form of `quote` in the
+   * router's model. Without it, path search falls back to a bisection on `arb`.
    */
   quoteFloat?(zeroForOne: boolean, amountIn: number): number;
   /**
-   * Optional (added later): the open interval of outside prices r for which `arb` trades nothing
-   * (the fee band around the spot price), so callers can skip the call. Absent: always call `arb`.
+   * Optional speed-up: the open interval of outside prices r for which `arb` trades nothing (the
+   * fee band around the spot price), so callers can skip the call. Without it `arb` is always called.
    */
   noTradeBand?(): [number, number];
 }
-
-export const lower = (a: string): Address => a.toLowerCase() as Address;

@@ -1,31 +1,19 @@
 // Uniswap V3 pool adapter: the exact swap loop (solver/math/v3.ts) for quotes, and a float model of
 // the tick ranges (piecewise constant-product in sqrt price) for the router's closed-form arbitrage.
 import { encodeFunctionData, parseAbi, type Address } from 'viem';
-import type { Interaction } from '../../protocol/solution.ts';
+import type { Interaction } from '../../../protocol/solution.ts';
 import { getSqrtRatioAtTick, MAX_SQRT_RATIO, MIN_SQRT_RATIO, V3MathError, v3Swap, type V3State } from '../math/v3.ts';
-import { lower, type ArbBuffer, type LiquidityAdapter } from './types.ts';
+import { lower } from '../address.ts';
+import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
-export const v3PoolAbi = parseAbi([
-  'function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes data) returns (int256 amount0, int256 amount1)',
-  'function slot0() view returns (uint160 sqrtPriceX96, int24 tick, uint16 observationIndex, uint16 observationCardinality, uint16 observationCardinalityNext, uint8 feeProtocol, bool unlocked)',
-  'function liquidity() view returns (uint128)',
-  'function fee() view returns (uint24)',
-  'function tickSpacing() view returns (int24)',
-  'function token0() view returns (address)',
-  'function token1() view returns (address)',
-  'function tickBitmap(int16 wordPosition) view returns (uint256)',
-  'function ticks(int24 tick) view returns (uint128 liquidityGross, int128 liquidityNet, uint256 feeGrowthOutside0X128, uint256 feeGrowthOutside1X128, int56 tickCumulativeOutside, uint160 secondsPerLiquidityOutsideX128, uint32 secondsOutside, bool initialized)',
-  'event Swap(address indexed sender, address indexed recipient, int256 amount0, int256 amount1, uint160 sqrtPriceX96, uint128 liquidity, int24 tick)',
-  'event Mint(address sender, address indexed owner, int24 indexed tickLower, int24 indexed tickUpper, uint128 amount, uint256 amount0, uint256 amount1)',
-  'event Burn(address indexed owner, int24 indexed tickLower, int24 indexed tickUpper, uint128 amount, uint256 amount0, uint256 amount1)',
-]);
+const v3PoolSwapAbi = parseAbi(['function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes data) returns (int256 amount0, int256 amount1)']);
 
-/** Measured on anvil (TOOLCHAIN.md): a direct pool swap through the callback, 95.5k, plus margin for tick crossings. */
-export const V3_SWAP_GAS = 110_000;
+/** Gas of one swap inside settle: a direct pool swap through the callback (95.5k on anvil), plus margin for tick crossings. */
+const V3_SWAP_GAS = 110_000;
 const Q96 = 2 ** 96;
 
 export type V3Tick = { index: number; liquidityNet: bigint; liquidityGross: bigint };
-export type V3PoolState = {
+type V3PoolState = {
   address: Address;
   token0: Address;
   token1: Address;
@@ -69,21 +57,25 @@ export class UniswapV3Pool implements LiquidityAdapter {
     this.liquidity = s.liquidity;
     this.ticks = s.ticks.map((t) => ({ ...t })).sort((a, b) => a.index - b.index);
     this.gamma = 1 - s.fee / 1e6;
-    this.rebuild();
+    this.invalidate();
   }
 
   private state(): V3State {
     return { sqrtPriceX96: this.sqrtPriceX96, tick: this.tick, liquidity: this.liquidity, fee: this.fee, tickSpacing: this.tickSpacing, ticks: this.ticks };
   }
 
-  /** Rebuilds the float model from the exact state. */
-  /** The float model is rebuilt lazily: exact swaps in a row (the solver's exact pass) skip it. */
+  /**
+   * The float model is rebuilt lazily, when a float view is asked for after the exact state
+   * changed: exact swaps in a row (the solver's exact pass) skip it.
+   */
   private dirty = true;
 
-  private rebuild(): void {
+  /** The exact state changed: the float model is stale. */
+  private invalidate(): void {
     this.dirty = true;
   }
 
+  /** Rebuilds the float model from the exact state, if it is stale. */
   private model(): void {
     if (!this.dirty) return;
     this.dirty = false;
@@ -123,7 +115,7 @@ export class UniswapV3Pool implements LiquidityAdapter {
     this.sqrtPriceX96 = sqrtPriceX96;
     this.liquidity = liquidity;
     this.tick = tick;
-    this.rebuild();
+    this.invalidate();
   }
 
   /** Mint (positive amount) or Burn (negative) event on [tickLower, tickUpper). */
@@ -142,7 +134,7 @@ export class UniswapV3Pool implements LiquidityAdapter {
     bump(tickLower, amount, amount);
     bump(tickUpper, -amount, amount);
     if (tickLower <= this.tick && this.tick < tickUpper) this.liquidity += amount;
-    this.rebuild();
+    this.invalidate();
   }
 
   private run(zeroForOne: boolean, amountIn: bigint) {
@@ -165,7 +157,7 @@ export class UniswapV3Pool implements LiquidityAdapter {
     this.sqrtPriceX96 = r.state.sqrtPriceX96;
     this.tick = r.state.tick;
     this.liquidity = r.state.liquidity;
-    this.rebuild();
+    this.invalidate();
     return zeroForOne ? -r.amount1 : -r.amount0;
   }
 
@@ -177,7 +169,7 @@ export class UniswapV3Pool implements LiquidityAdapter {
       {
         target: this.address,
         value: 0n,
-        callData: encodeFunctionData({ abi: v3PoolAbi, functionName: 'swap', args: [settlement, zeroForOne, amountIn, limit, '0x'] }),
+        callData: encodeFunctionData({ abi: v3PoolSwapAbi, functionName: 'swap', args: [settlement, zeroForOne, amountIn, limit, '0x'] }),
       },
     ];
   }

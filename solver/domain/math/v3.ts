@@ -16,14 +16,14 @@ const req = (cond: boolean, what: string): void => {
   if (!cond) throw new V3MathError(what);
 };
 
-export function mulDiv(a: bigint, b: bigint, d: bigint): bigint {
+function mulDiv(a: bigint, b: bigint, d: bigint): bigint {
   req(d > 0n, 'mulDiv: zero denominator');
   const r = (a * b) / d;
   req(r <= U256, 'mulDiv: overflow');
   return r;
 }
 
-export function mulDivRoundingUp(a: bigint, b: bigint, d: bigint): bigint {
+function mulDivRoundingUp(a: bigint, b: bigint, d: bigint): bigint {
   const r = mulDiv(a, b, d);
   if ((a * b) % d > 0n) {
     req(r < U256, 'mulDivRoundingUp: overflow');
@@ -151,7 +151,7 @@ function nextSqrtPriceFromOutput(sqrtP: bigint, liquidity: bigint, amountOut: bi
     : nextSqrtPriceFromAmount0RoundingUp(sqrtP, liquidity, amountOut, false);
 }
 
-export function getAmount0Delta(a: bigint, b: bigint, liquidity: bigint, roundUp: boolean): bigint {
+function getAmount0Delta(a: bigint, b: bigint, liquidity: bigint, roundUp: boolean): bigint {
   if (a > b) [a, b] = [b, a];
   const numerator1 = liquidity << 96n;
   const numerator2 = b - a;
@@ -159,15 +159,15 @@ export function getAmount0Delta(a: bigint, b: bigint, liquidity: bigint, roundUp
   return roundUp ? divRoundingUp(mulDivRoundingUp(numerator1, numerator2, b), a) : mulDiv(numerator1, numerator2, b) / a;
 }
 
-export function getAmount1Delta(a: bigint, b: bigint, liquidity: bigint, roundUp: boolean): bigint {
+function getAmount1Delta(a: bigint, b: bigint, liquidity: bigint, roundUp: boolean): bigint {
   if (a > b) [a, b] = [b, a];
   return roundUp ? mulDivRoundingUp(liquidity, b - a, Q96) : mulDiv(liquidity, b - a, Q96);
 }
 
-export type SwapStep = { sqrtRatioNextX96: bigint; amountIn: bigint; amountOut: bigint; feeAmount: bigint };
+type SwapStep = { sqrtRatioNextX96: bigint; amountIn: bigint; amountOut: bigint; feeAmount: bigint };
 
 /** SwapMath.computeSwapStep. `amountRemaining` >= 0 is exact input, < 0 exact output. */
-export function computeSwapStep(
+function computeSwapStep(
   current: bigint,
   target: bigint,
   liquidity: bigint,
@@ -229,7 +229,7 @@ function upperBound(ticks: V3State['ticks'], tick: number): number {
  * at the 256-tick word boundary exactly as the bitmap does (a step ends there even if nothing is
  * initialised), which matters because every step rounds.
  */
-export function nextInitializedTickWithinOneWord(s: V3State, tick: number, lte: boolean): { next: number; initialized: boolean } {
+function nextInitializedTickWithinOneWord(s: V3State, tick: number, lte: boolean): { next: number; initialized: boolean } {
   const spacing = s.tickSpacing;
   let compressed = Math.trunc(tick / spacing);
   if (tick < 0 && tick % spacing !== 0) compressed--;
@@ -255,15 +255,17 @@ export function nextInitializedTickWithinOneWord(s: V3State, tick: number, lte: 
   return { next: wordEnd * spacing, initialized: false };
 }
 
-export type V3SwapResult = { amount0: bigint; amount1: bigint; state: Omit<V3State, 'ticks' | 'fee' | 'tickSpacing'> };
+type V3SwapResult = { amount0: bigint; amount1: bigint; state: Omit<V3State, 'ticks' | 'fee' | 'tickSpacing'> };
 
 /**
- * UniswapV3Pool.swap's loop without the token transfers: returns the pool's signed deltas (positive
- * = paid into the pool) and the state after. `amountSpecified` > 0 exact input, < 0 exact output.
+ * UniswapV3Pool.swap's loop without the token transfers, with no price limit (the limit the
+ * settlement's swap interaction passes: MIN_SQRT_RATIO + 1 or MAX_SQRT_RATIO - 1): returns the
+ * pool's signed deltas (positive = paid into the pool) and the state after. `amountSpecified` > 0
+ * exact input, < 0 exact output.
  */
-export function v3Swap(s: V3State, zeroForOne: boolean, amountSpecified: bigint, sqrtPriceLimitX96?: bigint): V3SwapResult {
+export function v3Swap(s: V3State, zeroForOne: boolean, amountSpecified: bigint): V3SwapResult {
   req(amountSpecified !== 0n, 'AS');
-  const limit = sqrtPriceLimitX96 ?? (zeroForOne ? MIN_SQRT_RATIO + 1n : MAX_SQRT_RATIO - 1n);
+  const limit = zeroForOne ? MIN_SQRT_RATIO + 1n : MAX_SQRT_RATIO - 1n;
   req(
     zeroForOne ? limit < s.sqrtPriceX96 && limit > MIN_SQRT_RATIO : limit > s.sqrtPriceX96 && limit < MAX_SQRT_RATIO,
     'SPL',

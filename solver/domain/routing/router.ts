@@ -14,53 +14,38 @@
 //
 // Everything here is float. Final amounts are computed exactly by `executePlan` on bigint state.
 import type { Address } from 'viem';
-import type { LiquidityAdapter } from './liquidity/types.ts';
-import { choleskySolve } from './math/linalg.ts';
+import type { LiquidityAdapter } from '../liquidity/adapter.ts';
+import { choleskySolve } from '../math/linalg.ts';
+import { flowLegs, orderLegs, type Plan, type PlanLeg } from './plan.ts';
 
-export type RouteResult = {
+type RouteResult = {
   /** Float output of dst. */
   out: number;
-  /** Marginal rate at the optimum: d(out)/d(x) = ν_src. */
-  marginal: number;
-  /** Dual prices (ν_dst = 1), for warm starts. */
+  /** Dual prices (ν_dst = 1), the warm start of the next round. */
   nu: Float64Array;
   /** Per pool: token0 and token1 received from the pool (negative: paid in). */
   flows: Float64Array;
-  iterations: number;
-  converged: boolean;
 };
 
-export type DualResult = {
+type DualResult = {
   /** Token values at the optimum (pinned ones as given). */
   nu: Float64Array;
   /** Per pool: token0 and token1 received from the pool (negative: paid in). */
   flows: Float64Array;
-  iterations: number;
-  converged: boolean;
-  /** g(ν) at the optimum: the pinned value obtainable from the supply. */
-  value: number;
   /** Largest flow imbalance of a free token (value, relative to the supply's value). */
   residual: number;
 };
 
 /** Intents that may fill fractionally at fixed prices (see `Router.solveFills`). */
 export type HingeTerms = { s: Int32Array; t: Int32Array; c: Float64Array; al: Float64Array; be: Float64Array; scale: Float64Array; on: Uint8Array };
-export type FillSolution = { nu: Float64Array; fills: Float64Array; flows: Float64Array; value: number; converged: boolean; iterations: number };
-
-export type PlanLeg = { pool: number; zeroForOne: boolean; tokenIn: number; tokenOut: number; amountIn: number };
-/** Legs in execution order; each token's inflow is split over its legs by `amountIn` share. */
-export type Plan = { src: number; dst: number; legs: PlanLeg[]; out: number; gas: number };
-
-export type RouteOptions = {
-  /** Cost of one unit of gas in dst base units (gasPrice × value of a wei in dst); 0 ignores gas. */
-  gasCostInDst?: number;
-  /** Pools the router may not use. */
-  excluded?: Uint8Array;
-  warm?: Float64Array;
-  maxIterations?: number;
-};
+type FillSolution = { nu: Float64Array; fills: Float64Array; flows: Float64Array; value: number };
 
 const ARB = new Float64Array(3);
+/** Newton iterations of `solveDual`. */
+const DUAL_ITERATIONS = 100;
+/** Smoothing temperatures of `solveFills`' hinges, and Newton iterations per temperature. */
+const FILL_STAGES = [1e-4, 1e-6, 1e-8];
+const FILL_ITERATIONS = 40;
 
 export class Router {
   readonly tokens: Address[];
@@ -164,7 +149,7 @@ export class Router {
   }
 
   /** g(ν) = ν·supply + Σ arb_i(ν), its gradient (net flows) and the Laplacian weights in log-price space. */
-  private evaluate(nu: Float64Array, supply: Float64Array, excluded: Uint8Array | undefined, withHessian: boolean): number {
+  private evaluate(nu: Float64Array, supply: Float64Array, excluded: Uint8Array, withHessian: boolean): number {
     const n = this.n;
     const grad = this.grad;
     const W = this.W;
@@ -182,7 +167,7 @@ export class Router {
     const bandLo = this.bandLo;
     const bandHi = this.bandHi;
     for (let i = 0; i < pools.length; i++) {
-      if (excluded !== undefined && excluded[i]) continue;
+      if (excluded[i]) continue;
       const a = t0[i]!;
       const b = t1[i]!;
       const na = nu[a]!;
@@ -209,20 +194,19 @@ export class Router {
     return g;
   }
 
-  /** Maximises dst received for x of src (floats). */
-  route(src: number, dst: number, x: number, opts: RouteOptions = {}): RouteResult {
+  /** Maximises dst received for x of src (floats), without the `excluded` pools. */
+  private route(src: number, dst: number, x: number, excluded: Uint8Array, warm: Float64Array | undefined): RouteResult {
     const supply = new Float64Array(this.n);
     supply[src] = x;
     const pinned = new Float64Array(this.n).fill(NaN);
     pinned[dst] = 1;
-    const warm = opts.warm && opts.warm.length === this.n ? opts.warm : this.spotPrices(dst);
-    const res = this.solveDual(supply, pinned, warm, opts.excluded, opts.maxIterations);
+    const res = this.solveDual(supply, pinned, warm ?? this.spotPrices(dst), excluded);
     let out = 0;
     for (let i = 0; i < this.pools.length; i++) {
       if (this.t0[i] === dst) out += res.flows[2 * i]!;
       if (this.t1[i] === dst) out += res.flows[2 * i + 1]!;
     }
-    return { out, marginal: res.nu[src]!, nu: res.nu, flows: res.flows, iterations: res.iterations, converged: res.converged };
+    return { out, nu: res.nu, flows: res.flows };
   }
 
   /**
@@ -233,7 +217,7 @@ export class Router {
    * zero) and the pools' marginal prices equal ν. `route` is the case of one supplied and one
    * pinned token. Damped Newton on log ν, warm-started from `warm`.
    */
-  solveDual(supply: Float64Array, pinned: Float64Array, warm: Float64Array, excluded?: Uint8Array, maxIterations = 100): DualResult {
+  solveDual(supply: Float64Array, pinned: Float64Array, warm: Float64Array, excluded: Uint8Array): DualResult {
     const n = this.n;
     const nu = this.nu;
     nu.set(warm);
@@ -251,24 +235,19 @@ export class Router {
     let scale = 0;
     for (let j = 0; j < n; j++) scale += Math.abs(supply[j]!) * nu[j]!;
     scale = Math.max(scale, 1e-300);
-    let it = 0;
-    let converged = false;
     let stalled = 0;
     const G = this.G;
     const M = this.M;
     const delta = this.delta;
     const trial = this.trialNu;
     const W = this.W;
-    for (; it < maxIterations; it++) {
+    for (let it = 0; it < DUAL_ITERATIONS; it++) {
       let gmax = 0;
       for (let j = 0; j < n; j++) {
         G[j] = Number.isNaN(pinned[j]!) ? nu[j]! * this.grad[j]! : 0;
         gmax = Math.max(gmax, Math.abs(G[j]!));
       }
-      if (gmax <= 1e-11 * scale) {
-        converged = true;
-        break;
-      }
+      if (gmax <= 1e-11 * scale) break;
       // M = W + diag(max(G, 0)) + εI over the free variables (pinned rows/columns are identity).
       let diagMax = 0;
       for (let j = 0; j < n; j++) diagMax = Math.max(diagMax, W[j * n + j]!);
@@ -302,29 +281,25 @@ export class Router {
         }
         t *= 0.5;
       }
-      if (stalled >= 2) {
-        // Progress below float resolution (typically a price sitting on a pool's fee-band kink):
-        // the objective is optimal to ~1e-13 relative even if a flow residual remains.
-        converged = gmax <= 1e-5 * scale;
-        break;
-      }
+      // Progress below float resolution (typically a price sitting on a pool's fee-band kink):
+      // the objective is optimal to ~1e-13 relative even if a flow residual remains.
+      if (stalled >= 2) break;
       if (!accepted) {
         // No decrease representable in floats: we are at the optimum to machine precision.
         this.evaluate(nu, supply, excluded, true);
-        converged = true;
         break;
       }
     }
     const flows = new Float64Array(this.pools.length * 2);
     for (let i = 0; i < this.pools.length; i++) {
-      if (excluded !== undefined && excluded[i]) continue;
+      if (excluded[i]) continue;
       this.pools[i]!.arb(nu[this.t0[i]!]! / nu[this.t1[i]!]!, ARB);
       flows[2 * i] = ARB[0]!;
       flows[2 * i + 1] = ARB[1]!;
     }
     let resid = 0;
     for (let j = 0; j < n; j++) if (Number.isNaN(pinned[j]!)) resid = Math.max(resid, Math.abs(nu[j]! * this.grad[j]!));
-    return { nu: Float64Array.from(nu), flows, iterations: it, converged, value: g, residual: resid / scale };
+    return { nu: Float64Array.from(nu), flows, residual: resid / scale };
   }
 
   /**
@@ -334,11 +309,11 @@ export class Router {
    * where term k is an intent that may fill fractionally (c_k its surplus at full fill, α_k what it
    * pays in of s, β_k what it takes out of t) and `supply` carries fixed flows (intents that must
    * fill, extra demand). The hinges are smoothed (softplus at temperature τ·scale_k, τ decreasing
-   * over `stages`) and D is minimised by damped Newton on log ν (pools: the Laplacian as in
+   * over FILL_STAGES) and D is minimised by damped Newton on log ν (pools: the Laplacian as in
    * `solveDual`; hinges: rank-one terms). The fills are the hinges' slopes; at the optimum the
    * flows balance at every token whose value is above `floor` (tokens left over are worth nothing).
    */
-  solveFills(terms: HingeTerms, supply: Float64Array, warm: Float64Array, floor: Float64Array, excluded?: Uint8Array, stages: readonly number[] = [1e-4, 1e-6, 1e-8], maxIterations = 40): FillSolution {
+  solveFills(terms: HingeTerms, supply: Float64Array, warm: Float64Array, floor: Float64Array, excluded: Uint8Array): FillSolution {
     const n = this.n;
     const m = terms.s.length;
     const nu = Float64Array.from(warm);
@@ -355,7 +330,7 @@ export class Router {
     const M = this.M;
     const W = this.W;
     const delta = this.delta;
-    let tau = stages[0]!;
+    let tau = FILL_STAGES[0]!;
     const evalAll = (v: Float64Array, hessian: boolean): number => {
       let g = this.evaluate(v, supply, excluded, hessian);
       const grad = this.grad;
@@ -393,13 +368,10 @@ export class Router {
       return g;
     };
     let g = 0;
-    let converged = false;
-    let iterations = 0;
-    for (const stage of stages) {
+    for (const stage of FILL_STAGES) {
       tau = stage;
       g = evalAll(nu, true);
-      converged = false;
-      for (let it = 0; it < maxIterations; it++, iterations++) {
+      for (let it = 0; it < FILL_ITERATIONS; it++) {
         // converged when every token balances to 1e-11 of its gross flow (ν-scale free), a
         // token at its floor that would fall further being settled (left over, worth ~nothing)
         let worst = 0;
@@ -408,10 +380,7 @@ export class Router {
           if (u[j]! <= logFloor[j]! + 1e-12 && G[j]! > 0) continue;
           worst = Math.max(worst, Math.abs(this.grad[j]!) / (this.gross[j]! + 1e-300));
         }
-        if (worst <= 1e-11) {
-          converged = true;
-          break;
-        }
+        if (worst <= 1e-11) break;
         let diagMax = 0;
         let gsum = 0;
         for (let j = 0; j < n; j++) {
@@ -444,14 +413,13 @@ export class Router {
             const progress = g - gt;
             g = gt;
             accepted = true;
-            if (progress <= 1e-15 * Math.abs(g)) it = maxIterations; // below float resolution
+            if (progress <= 1e-15 * Math.abs(g)) it = FILL_ITERATIONS; // below float resolution
             break;
           }
           t *= 0.5;
         }
         if (!accepted) {
           g = evalAll(nu, true);
-          converged = true;
           break;
         }
       }
@@ -459,101 +427,42 @@ export class Router {
     g = evalAll(nu, false);
     const flows = new Float64Array(this.pools.length * 2);
     for (let i = 0; i < this.pools.length; i++) {
-      if (excluded !== undefined && excluded[i]) continue;
+      if (excluded[i]) continue;
       const r = nu[this.t0[i]!]! / nu[this.t1[i]!]!;
       if (this.bandLo !== undefined && r > this.bandLo[i]! && r < this.bandHi![i]!) continue;
       this.pools[i]!.arb(r, ARB);
       flows[2 * i] = ARB[0]!;
       flows[2 * i + 1] = ARB[1]!;
     }
-    return { nu, fills: Float64Array.from(fills), flows, value: g, converged, iterations };
+    return { nu, fills: Float64Array.from(fills), flows, value: g };
   }
 
   /**
-   * The optimal plan: route, then make it executable and worth its gas: break flow cycles (drop the
-   * smallest edge of a cycle and re-solve) and drop every pool whose contribution at the optimal
-   * prices (its arbitrage profit, which bounds the output lost without it) is below its gas cost.
+   * The optimal plan for x of src to dst (gas ignored): route, then make it executable: break flow
+   * cycles (drop the smallest edge of a cycle and re-solve, warm).
    */
-  plan(src: number, dst: number, x: number, opts: RouteOptions = {}): Plan & { result: RouteResult } {
-    const excluded = opts.excluded ? Uint8Array.from(opts.excluded) : new Uint8Array(this.pools.length);
-    let warm = opts.warm;
-    const gasCost = opts.gasCostInDst ?? 0;
+  plan(src: number, dst: number, x: number): Plan {
+    const excluded = new Uint8Array(this.pools.length);
+    let warm: Float64Array | undefined;
     for (let round = 0; ; round++) {
-      const res = this.route(src, dst, x, { ...opts, excluded, ...(warm ? { warm } : {}) });
+      const res = this.route(src, dst, x, excluded, warm);
       warm = res.nu;
-      const legs = this.legsOf(res, src, x);
-      let changed = false;
-      if (gasCost > 0 && round < 20) {
-        for (const leg of legs) {
-          const i = leg.pool;
-          const profit = res.nu[this.t0[i]!]! * res.flows[2 * i]! + res.nu[this.t1[i]!]! * res.flows[2 * i + 1]!;
-          if (profit < this.pools[i]!.gas * gasCost) {
-            excluded[i] = 1;
-            changed = true;
-          }
-        }
-        // Never prune everything: keep the single most profitable pool if all fail the test.
-        if (changed && legs.every((l) => excluded[l.pool])) {
-          const best = legs.reduce((a, b) => (b.amountIn * res.nu[b.tokenIn]! > a.amountIn * res.nu[a.tokenIn]! ? b : a));
-          excluded[best.pool] = 0;
-          changed = legs.length > 1;
-          if (changed) for (const l of legs) if (l !== best) excluded[l.pool] = 1;
-        }
-        if (changed) continue;
-      }
-      const order = this.topoOrder(legs, src, dst);
+      const order = this.topoOrder(flowLegs(this.t0, this.t1, res.flows, res.nu, 1e-9 * x * res.nu[src]!), src, dst);
       if (order.ok) {
         const gas = order.legs.reduce((s, l) => s + this.pools[l.pool]!.gas, 0);
-        return { src, dst, legs: order.legs, out: res.out, gas, result: res };
+        return { src, dst, legs: order.legs, out: res.out, gas };
       }
       excluded[order.drop] = 1;
-      if (round > 50) return { src, dst, legs: [], out: 0, gas: 0, result: res };
+      if (round > 50) return { src, dst, legs: [], out: 0, gas: 0 };
     }
   }
 
-  private legsOf(res: RouteResult, src: number, x: number): PlanLeg[] {
-    const legs: PlanLeg[] = [];
-    const minValue = 1e-9 * x * res.nu[src]!;
-    for (let i = 0; i < this.pools.length; i++) {
-      const d0 = res.flows[2 * i]!;
-      const d1 = res.flows[2 * i + 1]!;
-      if (d0 === 0 && d1 === 0) continue;
-      const zeroForOne = d0 < 0;
-      const tokenIn = zeroForOne ? this.t0[i]! : this.t1[i]!;
-      const tokenOut = zeroForOne ? this.t1[i]! : this.t0[i]!;
-      const amountIn = zeroForOne ? -d0 : -d1;
-      if (!(amountIn > 0) || amountIn * res.nu[tokenIn]! < minValue) continue;
-      legs.push({ pool: i, zeroForOne, tokenIn, tokenOut, amountIn });
-    }
-    return legs;
-  }
-
-  /** Legs sorted so every token is fully received before it is spent; or a pool to drop on a cycle. */
+  /** Legs sorted so every token is fully received before it is spent; or a pool to drop. */
   private topoOrder(legs: PlanLeg[], src: number, dst: number): { ok: true; legs: PlanLeg[] } | { ok: false; drop: number } {
-    const indeg = new Map<number, number>();
-    const out = new Map<number, PlanLeg[]>();
-    for (const l of legs) {
-      indeg.set(l.tokenOut, (indeg.get(l.tokenOut) ?? 0) + 1);
-      if (!indeg.has(l.tokenIn)) indeg.set(l.tokenIn, 0);
-      const list = out.get(l.tokenIn) ?? [];
-      list.push(l);
-      out.set(l.tokenIn, list);
-    }
     // src must be a pure source and dst a pure sink.
     const bad = legs.filter((l) => l.tokenOut === src || l.tokenIn === dst);
     if (bad.length) return { ok: false, drop: smallest(bad).pool };
-    const ready = [...indeg].filter(([, d]) => d === 0).map(([t]) => t);
-    const ordered: PlanLeg[] = [];
-    while (ready.length) {
-      const t = ready.pop()!;
-      const ls = (out.get(t) ?? []).sort((a, b) => b.amountIn - a.amountIn);
-      for (const l of ls) {
-        ordered.push(l);
-        const d = indeg.get(l.tokenOut)! - 1;
-        indeg.set(l.tokenOut, d);
-        if (d === 0) ready.push(l.tokenOut);
-      }
-    }
+    const ordered = orderLegs(legs);
     if (ordered.length === legs.length) {
       // A token other than src with no inflow would be spent from nothing: drop its legs.
       const fed = new Set<number>([src]);
@@ -568,43 +477,3 @@ export class Router {
 }
 
 const smallest = (legs: PlanLeg[]): PlanLeg => legs.reduce((a, b) => (b.amountIn < a.amountIn ? b : a));
-
-
-export type ExecutedLeg = { pool: LiquidityAdapter; zeroForOne: boolean; amountIn: bigint; amountOut: bigint };
-
-/**
- * Executes a plan exactly on the adapters' bigint state (mutating it, in order): `amountIn` of src
- * is split over src's legs by the plan's shares, every intermediate token's whole exact inflow is
- * forwarded the same way, and the exact dst received is returned.
- */
-export function executePlan(router: Router, plan: Plan, amountIn: bigint): { amountOut: bigint; legs: ExecutedLeg[] } {
-  const available = new Map<number, bigint>([[plan.src, amountIn]]);
-  const totals = new Map<number, number>();
-  const remainingLegs = new Map<number, number>();
-  for (const l of plan.legs) {
-    totals.set(l.tokenIn, (totals.get(l.tokenIn) ?? 0) + l.amountIn);
-    remainingLegs.set(l.tokenIn, (remainingLegs.get(l.tokenIn) ?? 0) + 1);
-  }
-  const budget = new Map<number, bigint>();
-  const executed: ExecutedLeg[] = [];
-  for (const l of plan.legs) {
-    if (!budget.has(l.tokenIn)) budget.set(l.tokenIn, available.get(l.tokenIn) ?? 0n);
-    const left = remainingLegs.get(l.tokenIn)! - 1;
-    remainingLegs.set(l.tokenIn, left);
-    const pot = budget.get(l.tokenIn)!;
-    const avail = available.get(l.tokenIn) ?? 0n;
-    const share = l.amountIn / totals.get(l.tokenIn)!;
-    const amt = left === 0 ? avail : min((pot * BigInt(Math.floor(share * 2 ** 52))) >> 52n, avail);
-    if (amt <= 0n) continue;
-    const pool = router.pools[l.pool]!;
-    const out = pool.quote(l.zeroForOne, amt);
-    if (out <= 0n) continue;
-    pool.swap(l.zeroForOne, amt);
-    available.set(l.tokenIn, avail - amt);
-    available.set(l.tokenOut, (available.get(l.tokenOut) ?? 0n) + out);
-    executed.push({ pool, zeroForOne: l.zeroForOne, amountIn: amt, amountOut: out });
-  }
-  return { amountOut: available.get(plan.dst) ?? 0n, legs: executed };
-}
-
-const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);

@@ -1,0 +1,155 @@
+// The joint solve's exact pass: the float plan made exact. The search is float; a solution must hold
+// to the wei: integer prices, the contract's rounding (protocol/clearing.ts), every swap executed
+// on bigint pool state, and every token's balance non-negative (a tiny shading of the short
+// tokens' prices covers float error and rounding).
+import type { Hex } from 'viem';
+import { limitHolds, tradeAmounts } from '../../../protocol/clearing.ts';
+import { settleGas } from '../gas.ts';
+import type { LiquidityAdapter } from '../liquidity/adapter.ts';
+import type { SolveResult } from '../result.ts';
+import { swapInteractions, type ExecutedLeg } from '../routing/execute.ts';
+import type { PlanLeg } from '../routing/plan.ts';
+import { referenceValue, type Entry, type JointBatch } from './batch.ts';
+import type { JointPlan } from './clear.ts';
+
+/**
+ * The plan at exact amounts: integer prices (the cheapest traded token at about 2^80), the
+ * contract's rounding, every leg executed on bigint copies of the pools; undefined if some token
+ * stays short.
+ */
+export function toExact(batch: JointBatch, plan: JointPlan, legs: readonly PlanLeg[]): SolveResult | undefined {
+  const r = batch.router;
+  const n = r.tokens.length;
+  // integer prices: the cheapest traded token at ~2^80
+  let pmin = Infinity;
+  for (const [idx, en] of batch.entries.entries()) if (plan.fills[idx]! > 0) pmin = Math.min(pmin, plan.p[en.s]!, plan.p[en.t]!);
+  // A token left short by a few wei of rounding (netted among users, no pool margin) gets a
+  // little dearer (its buyers receive a little less), a few rounds at most.
+  const mult = new Float64Array(n).fill(1);
+  for (let round = 0; round < 4; round++) {
+    const P: bigint[] = [];
+    for (let j = 0; j < n; j++) P.push(BigInt(Math.round((plan.p[j]! / pmin) * 2 ** 80 * mult[j]!)));
+    const res = exactAt(batch, plan, legs, P);
+    if ('solution' in res) return res;
+    for (let j = 0; j < n; j++) {
+      if (res.short[j]! > 0n && res.sens[j]! > 0) mult[j] = mult[j]! * (1 + (1.5 * Number(res.short[j]!) + 1) / res.sens[j]! + 1e-15);
+    }
+  }
+  return undefined;
+}
+
+/** Exact amounts at integer prices P on fresh pool state; undefined if some token would be short. */
+function exactAt(batch: JointBatch, plan: JointPlan, legs: readonly PlanLeg[], P: bigint[]): SolveResult | { short: bigint[]; sens: Float64Array } {
+  const r = batch.router;
+  const n = r.tokens.length;
+  const bal: bigint[] = new Array(n).fill(0n);
+  const paid: bigint[] = new Array(n).fill(0n);
+  const recv: bigint[] = new Array(n).fill(0n);
+  const sens = new Float64Array(n);
+  const trades: { intentId: Hex; executed: bigint }[] = [];
+  const filled: Entry[] = [];
+  for (const [idx, en] of batch.entries.entries()) {
+    const f = plan.fills[idx]!;
+    if (f <= 0) continue;
+    const executed = en.partial && f < 1 ? BigInt(Math.floor(f * en.x)) : en.amount;
+    if (executed <= 0n) continue;
+    const executedClamped = executed > en.amount ? en.amount : executed;
+    if (!limitHolds(en.intent, P[en.s]!, P[en.t]!)) {
+      continue;
+    }
+    const a = tradeAmounts(en.intent, executedClamped, P[en.s]!, P[en.t]!);
+    bal[en.s] = bal[en.s]! + a.sell;
+    bal[en.t] = bal[en.t]! - a.buy;
+    // how this token's balance moves when its price rises: SELL buyers get less of it, BUY
+    // sellers pay less of it
+    if (en.sell) sens[en.t] = sens[en.t]! + Number(a.buy);
+    else sens[en.s] = sens[en.s]! - Number(a.sell);
+    paid[en.s] = paid[en.s]! + a.sell;
+    recv[en.t] = recv[en.t]! + a.buy;
+    trades.push({ intentId: en.id, executed: executedClamped });
+    filled.push(en);
+  }
+  if (!trades.length) return { short: new Array(n).fill(0n), sens };
+  // pool legs, exactly, on copies of the original state
+  const pools = new Map<number, LiquidityAdapter>();
+  const poolOf = (i: number): LiquidityAdapter => {
+    let p = pools.get(i);
+    if (!p) {
+      p = r.pools[i]!.clone();
+      pools.set(i, p);
+    }
+    return p;
+  };
+  const planIn = new Float64Array(n);
+  const planOut = new Float64Array(n);
+  for (let j = 0; j < n; j++) planIn[j] = Math.max(0, plan.supply[j]!);
+  for (const l of legs) {
+    const f = plan.flows;
+    planIn[l.tokenOut] = planIn[l.tokenOut]! + (l.zeroForOne ? f[2 * l.pool + 1]! : f[2 * l.pool]!);
+    planOut[l.tokenIn] = planOut[l.tokenIn]! + l.amountIn;
+  }
+  const lastLeg = new Map<number, PlanLeg>();
+  for (const l of legs) lastLeg.set(l.tokenIn, l);
+  const actualIn: bigint[] = bal.map((b) => (b > 0n ? b : 0n));
+  const spent: bigint[] = new Array(n).fill(0n);
+  const executed: ExecutedLeg[] = [];
+  for (const l of legs) {
+    const j = l.tokenIn;
+    const free = plan.supply[j]! >= 0;
+    const lastOfToken = free && lastLeg.get(j) === l;
+    const share = l.amountIn / Math.max(planIn[j]!, planOut[j]!);
+    let amt = lastOfToken ? actualIn[j]! - spent[j]! : (actualIn[j]! * BigInt(Math.floor(share * 2 ** 52))) >> 52n;
+    if (amt > actualIn[j]! - spent[j]!) amt = actualIn[j]! - spent[j]!;
+    if (amt <= 0n) continue;
+    const pool = poolOf(l.pool);
+    let out: bigint;
+    try {
+      out = pool.swap(l.zeroForOne, amt);
+    } catch {
+      continue; // the pool would revert: the leg is skipped and the balance check decides
+    }
+    if (out <= 0n) continue;
+    spent[j] = spent[j]! + amt;
+    actualIn[l.tokenOut] = actualIn[l.tokenOut]! + out;
+    bal[j] = bal[j]! - amt;
+    bal[l.tokenOut] = bal[l.tokenOut]! + out;
+    executed.push({ pool: r.pools[l.pool]!, zeroForOne: l.zeroForOne, amountIn: amt, amountOut: out });
+  }
+  const short = bal.map((b, j) => {
+    const d = -(b + (batch.opts.buffers?.get(r.tokens[j]!) ?? 0n));
+    return d > 0n ? d : 0n;
+  });
+  if (short.some((d) => d > 0n)) return { short, sens };
+  // report the legs against the caller's adapters (their state is the pre-batch state)
+  const byAddress = new Map(batch.original.map((p) => [p.address, p]));
+  for (const l of executed) l.pool = byAddress.get(l.pool.address) ?? l.pool;
+  const traded = new Set<number>();
+  for (const en of filled) {
+    traded.add(en.s);
+    traded.add(en.t);
+  }
+  const prices = [...traded].map((j) => ({ token: r.tokens[j]!, price: P[j]! })).sort((a, b) => (a.token < b.token ? -1 : 1));
+  const interactions = swapInteractions(executed, batch.opts.settlement);
+  let matchedValue = 0;
+  let totalValue = 0;
+  for (let j = 0; j < n; j++) {
+    const v = referenceValue(batch.auction, r.tokens[j]!);
+    const m = paid[j]! < recv[j]! ? paid[j]! : recv[j]!;
+    matchedValue += Number(m) * v;
+    totalValue += Number(paid[j]!) * v;
+  }
+  const matched = filled.filter((en) => recv[en.s]! > 0n || paid[en.t]! > 0n).length;
+  return {
+    solution: { auctionId: batch.auction.id, solver: batch.opts.solver, prices, marketPrices: [], trades, interactions },
+    legs: executed,
+    stats: {
+      intents: batch.intents,
+      filled: trades.length,
+      matched,
+      matchedVolumeShare: totalValue > 0 ? matchedValue / totalValue : 0,
+      interactions: interactions.length,
+      gasEstimate: settleGas(trades.length, executed),
+      ms: 0,
+    },
+  };
+}

@@ -1,0 +1,164 @@
+// The joint solve's last phase: a local ascent over the uniform prices, from the fixed point's.
+import { scoreSolution } from '../../../protocol/score.ts';
+import type { SolveResult } from '../result.ts';
+import type { HingeTerms } from '../routing/router.ts';
+import { referenceValue, type Entry, type JointBatch } from './batch.ts';
+import type { JointPlan } from './clear.ts';
+import { toExact } from './exact.ts';
+import { planLegs } from './legs.ts';
+
+/** Wall-clock budget of the ascent (ms): on the largest batches it stops early, so their result depends on the machine's speed. */
+const BUDGET_MS = 200;
+
+/**
+ * Final ascent over the price vector. The fixed point (clear.ts) hands the pools' average-vs-marginal
+ * gap back to the users by one common discount, which is optimal for the fills it found but not
+ * always the best price vector. Here V(p), the best surplus at FIXED prices p with the partially
+ * fillable intents filled fractionally (fill-or-kill intents keep the fixed point's choice), is
+ * solved exactly by its convex dual (Router.solveFills), and p climbs along V's envelope gradient
+ * on log p (projected steps with backtracking, as test/solver/uniform.ts). The best point becomes
+ * a plan (fills and pool flows of the dual optimum), executed exactly; it is returned only if it
+ * scores above `current`.
+ */
+export function polish(batch: JointBatch, start: JointPlan, margin: number, current: SolveResult, extra: Float64Array | undefined): SolveResult | undefined {
+  const r = batch.router;
+  const n = r.tokens.length;
+  const entries = batch.entries;
+  if (!entries.some((en) => en.partial) || !r.pools.length) return undefined;
+  const t0 = performance.now();
+  // terms: partially fillable intents; fill-or-kill ones filled by the fixed point are fixed flows
+  const idx: number[] = [];
+  const fixed: number[] = [];
+  entries.forEach((en, i) => {
+    if (en.partial) idx.push(i);
+    else if (start.fills[i]! > 0) fixed.push(i);
+  });
+  const m = idx.length;
+  const terms: HingeTerms = {
+    s: Int32Array.from(idx, (i) => entries[i]!.s),
+    t: Int32Array.from(idx, (i) => entries[i]!.t),
+    c: new Float64Array(m),
+    al: new Float64Array(m),
+    be: new Float64Array(m),
+    scale: new Float64Array(m),
+    on: new Uint8Array(m),
+  };
+  const ref = Float64Array.from(r.tokens, (a) => referenceValue(batch.auction, a));
+  const demanded = Float64Array.from(start.supply, (v) => (v < 0 ? 1 : 0));
+  const supply = new Float64Array(n);
+  const grow = 1 + margin;
+  // (α, β, c) of entry en at prices p: paid in of s, taken out of t (with the margin), surplus
+  const coef = (en: Entry, p: Float64Array, o: Float64Array): void => {
+    const rate = p[en.s]! / p[en.t]!;
+    if (en.sell) {
+      o[0] = en.x;
+      o[1] = en.x * rate * grow;
+      o[2] = ref[en.t]! * en.x * (rate - en.lim);
+    } else {
+      o[0] = en.x / rate;
+      o[1] = en.x * grow;
+      o[2] = ref[en.s]! * (en.x / en.lim - en.x / rate);
+    }
+  };
+  const o = new Float64Array(3);
+  const setup = (p: Float64Array): boolean => {
+    supply.fill(0);
+    for (const i of fixed) {
+      const en = entries[i]!;
+      if (p[en.s]! / p[en.t]! < en.lim * (1 + 1e-9)) return false;
+      coef(en, p, o);
+      supply[en.s] = supply[en.s]! + o[0]!;
+      supply[en.t] = supply[en.t]! - o[1]!;
+    }
+    if (extra) for (let j = 0; j < n; j++) if (demanded[j]) supply[j] = supply[j]! - extra[j]!;
+    for (let k = 0; k < m; k++) {
+      const en = entries[idx[k]!]!;
+      coef(en, p, o);
+      terms.al[k] = o[0]!;
+      terms.be[k] = o[1]!;
+      terms.c[k] = o[2]!;
+      terms.on[k] = p[en.s]! / p[en.t]! >= en.lim * (1 + 1e-9) ? 1 : 0;
+      terms.scale[k] = Math.max(Math.abs(o[2]!), o[0]! * ref[en.s]!, o[1]! * ref[en.t]!, 1e-300);
+    }
+    return true;
+  };
+  const excluded = Uint8Array.from(start.excluded);
+  let warm: Float64Array = Float64Array.from(start.nu);
+  const floor = Float64Array.from(start.nu, (v) => v * 1e-12);
+  const traded = new Uint8Array(n);
+  for (const en of entries) traded[en.s] = traded[en.t] = 1;
+  type Point = { p: Float64Array; value: number; nu: Float64Array; fills: Float64Array; flows: Float64Array; grad: Float64Array };
+  const evaluate = (p: Float64Array): Point | undefined => {
+    if (!setup(p)) return undefined;
+    const sol = r.solveFills(terms, supply, warm, floor, excluded);
+    if (!Number.isFinite(sol.value)) return undefined;
+    warm = sol.nu;
+    // envelope gradient on log p: ∂(c + α ν_s − β ν_t)/∂log(p_s/p_t), weighted by the fill
+    const grad = new Float64Array(n);
+    const add = (en: Entry, w: number): void => {
+      const rate = p[en.s]! / p[en.t]!;
+      const dr = en.sell ? en.x * rate * (ref[en.t]! - grow * sol.nu[en.t]!) : (en.x / rate) * (ref[en.s]! - sol.nu[en.s]!);
+      grad[en.s] = grad[en.s]! + w * dr;
+      grad[en.t] = grad[en.t]! - w * dr;
+    };
+    for (let k = 0; k < m; k++) if (sol.fills[k]! > 0) add(entries[idx[k]!]!, sol.fills[k]!);
+    for (const i of fixed) add(entries[i]!, 1);
+    return { p: Float64Array.from(p), value: sol.value, nu: sol.nu, fills: sol.fills, flows: sol.flows, grad };
+  };
+  let cur = evaluate(start.p);
+  if (!cur) return undefined;
+  let step = 1e-3;
+  const trial = new Float64Array(n);
+  for (let iter = 0; iter < 40 && step > 1e-8 && performance.now() - t0 < BUDGET_MS; iter++) {
+    let gmax = 0;
+    for (let j = 0; j < n; j++) if (traded[j]) gmax = Math.max(gmax, Math.abs(cur.grad[j]!));
+    if (!(gmax > 0)) break;
+    const savedWarm = warm;
+    let accepted = false;
+    for (let tries = 0; tries < 12 && step > 1e-8; tries++) {
+      for (let j = 0; j < n; j++) trial[j] = traded[j] ? cur.p[j]! * Math.exp((step * cur.grad[j]!) / gmax) : cur.p[j]!;
+      const next = evaluate(trial);
+      if (next && next.value > cur.value * (1 + 1e-13)) {
+        cur = next;
+        step = Math.min(2 * step, 0.02);
+        accepted = true;
+        break;
+      }
+      warm = savedWarm;
+      step /= 3;
+    }
+    if (!accepted) break;
+  }
+  // the best point as a plan: the dual optimum's fills and pool flows
+  const best = cur;
+  for (let round = 0; round < 8; round++) {
+    const fills = new Float64Array(entries.length);
+    for (const i of fixed) fills[i] = 1;
+    for (let k = 0; k < m; k++) {
+      const w = best.fills[k]!;
+      fills[idx[k]!] = w < 1e-12 ? 0 : Math.min(1, w);
+    }
+    const e = new Float64Array(n);
+    entries.forEach((en, i) => {
+      const f = fills[i]!;
+      if (f <= 0) return;
+      coef(en, best.p, o);
+      e[en.s] = e[en.s]! + f * o[0]!;
+      e[en.t] = e[en.t]! - (f * o[1]!) / grow;
+    });
+    const plan: JointPlan = { p: best.p, nu: best.nu, flows: best.flows, supply: e, fills, excluded };
+    const ordered = planLegs(batch.router, plan);
+    if (ordered.ok) {
+      const res = toExact(batch, plan, ordered.legs);
+      if (!res) return undefined;
+      const a = scoreSolution(res.solution, batch.auction);
+      const b = scoreSolution(current.solution, batch.auction);
+      return a.ok && (!b.ok || a.value.score > b.value.score) ? res : undefined;
+    }
+    excluded[ordered.drop] = 1;
+    const again = evaluate(best.p);
+    if (!again) return undefined;
+    Object.assign(best, again);
+  }
+  return undefined;
+}

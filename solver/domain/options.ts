@@ -1,0 +1,19 @@
+// What the solving engine is asked to do: the strategy, and the context of one auction's solve.
+import type { Address } from 'viem';
+
+/** `optimal`: the joint batch solve (with the baseline as a safety net); `baseline`: one path per intent. */
+export type Strategy = 'optimal' | 'baseline';
+
+export type SolveOptions = {
+  strategy?: Strategy;
+  settlement: Address;
+  solver: Address;
+  /** Unix seconds; intents with validTo < now are skipped. */
+  now?: number;
+  /** Gas price in wei, valued in the numeraire as ETH (reference prices are native prices); 0 (default) ignores gas. */
+  gasPrice?: bigint;
+  /** Settlement's own balances, usable to absorb rounding (wei per token); default none. */
+  buffers?: ReadonlyMap<Address, bigint>;
+  /** Optimal strategy only: skip the baseline safety net (for measurements). */
+  noFallback?: boolean;
+};

@@ -1,0 +1,77 @@
+// Bundles: a protocol Solution plus the signed intents it fills -> Settlement.settle's Batch,
+// encoded with the contract client (contracts/client/).
+//
+// Users' limits are never touched: every trade carries the signed fields unchanged, the clearing
+// prices are the solution's, and a trade whose limit fails at those prices is refused here (the
+// contract would refuse it too) rather than "adjusted".
+import type { Hex } from 'viem';
+import { encodePositionBatch, encodePositionTrade } from '../../contracts/client/positions.ts';
+import { encodeTrade, sortAddresses, spotBatch, type SettleBatch } from '../../contracts/client/settlement.ts';
+import { limitHolds } from '../../protocol/clearing.ts';
+import type { IntentSignature, PositionIntent, SignedIntent, SwapIntent } from '../../protocol/intent.ts';
+import type { Solution } from '../../protocol/solution.ts';
+
+export type SignedSwap = { intent: SwapIntent; signature: IntentSignature };
+
+export class BundleError extends Error {
+  override name = 'BundleError';
+}
+
+/** Builds settle's Batch for a solution. `intents` maps intent id (lower-case digest) -> signed intent. */
+export function buildBatch(solution: Solution, intents: ReadonlyMap<Hex, SignedSwap | SignedIntent>): SettleBatch {
+  // Position trades go to Batch.positions (one uniform price per market, markets ascending).
+  const isPosition = (t: { intentId: Hex }): boolean => {
+    const s = intents.get(t.intentId.toLowerCase() as Hex);
+    return !!s && 'type' in s && s.type === 'position';
+  };
+  const positionTrades = solution.trades.filter(isPosition);
+  const swapTrades = solution.trades.filter((t) => !isPosition(t));
+  let positions: Hex = '0x';
+  if (positionTrades.length) {
+    const markets = solution.marketPrices.map((m) => m.market);
+    if (markets.some((m, k) => k > 0 && m <= markets[k - 1]!)) throw new BundleError('markets must be strictly ascending');
+    const trades = positionTrades.map((t, k) => {
+      const signed = intents.get(t.intentId.toLowerCase() as Hex) as SignedIntent & { type: 'position' };
+      const p: PositionIntent = signed.intent;
+      const price = solution.marketPrices.find((m) => m.market === p.market)?.price;
+      if (!price) throw new BundleError(`position trade ${k}: no clearing price for market ${p.market}`);
+      if (p.sizeDelta > 0n ? price > p.limitPrice : price < p.limitPrice) throw new BundleError(`position trade ${k}: the market price violates the signed limit`);
+      const size = p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta;
+      if (t.executed !== size) throw new BundleError(`position trade ${k}: position intents are fill-or-kill`);
+      return encodePositionTrade(markets, p, signed.signature.data, { eip1271: signed.signature.scheme === 'eip1271' });
+    });
+    positions = encodePositionBatch({ markets, prices: solution.marketPrices.map((m) => m.price), trades });
+  } else if (solution.marketPrices.length) throw new BundleError('market prices without position trades');
+  const tokens = sortAddresses(solution.prices.map((p) => p.token));
+  if (tokens.length !== solution.prices.length) throw new BundleError('duplicate token in clearing prices');
+  const priceOf = new Map(solution.prices.map((p) => [p.token.toLowerCase(), p.price]));
+  const clearingPrices = tokens.map((t) => priceOf.get(t.toLowerCase())!);
+  if (clearingPrices.some((p) => p <= 0n)) throw new BundleError('clearing prices must be positive');
+  const trades = swapTrades.map((t, k) => {
+    const signed = intents.get(t.intentId.toLowerCase() as Hex);
+    if (!signed) throw new BundleError(`trade ${k}: intent ${t.intentId} is not among the signed intents`);
+    if ('type' in signed && signed.type !== 'swap') throw new BundleError(`trade ${k}: position intents are not supported`);
+    const intent = signed.intent as SwapIntent;
+    const pS = priceOf.get(intent.sellToken.toLowerCase());
+    const pB = priceOf.get(intent.buyToken.toLowerCase());
+    if (!pS || !pB) throw new BundleError(`trade ${k}: no clearing price for its tokens`);
+    if (!limitHolds(intent, pS, pB)) throw new BundleError(`trade ${k}: the clearing prices violate the signed limit`);
+    const full = intent.kind === 0 ? intent.sellAmount : intent.buyAmount;
+    if (!intent.partiallyFillable && t.executed !== full) throw new BundleError(`trade ${k}: fill-or-kill intent must execute its full amount`);
+    if (t.executed <= 0n || t.executed > full) throw new BundleError(`trade ${k}: executed amount out of range`);
+    return encodeTrade(tokens, intent, signed.signature.data, {
+      ...(intent.partiallyFillable ? { executedAmount: t.executed } : {}),
+      eip1271: signed.signature.scheme === 'eip1271',
+    });
+  });
+  return {
+    ...spotBatch({
+      auctionId: solution.auctionId,
+      tokens,
+      clearingPrices,
+      trades,
+      interactions: solution.interactions.map((i) => ({ target: i.target, value: i.value, callData: i.callData })),
+    }),
+    positions,
+  };
+}
