@@ -1,20 +1,12 @@
 // What this node has seen of each solver: solutions submitted, valid, invalid (with the last
 // invalid one as evidence), auctions won, and solutions refused for a missing bond.
 import type { Level } from 'level';
-import type { Address, Hex } from 'viem';
+import type { Address } from 'viem';
 import { keys, ranges } from './keys.ts';
+import type { SolverResponse } from '../../protocol/api.ts';
 
-export type SolverRecord = {
-  solver: Address;
-  submitted: number;
-  valid: number;
-  invalid: number;
-  wins: number;
-  lastInvalid?: { auctionId: number; hash: Hex; code: string; reason: string };
-  /** Solutions refused because the solver has no bond (solver set or Settlement.isSolver). */
-  unbonded?: number;
-  lastUnbonded?: { auctionId: number; hash: Hex; at: string; reason: string };
-};
+/** The stored record is exactly what GET /v1/solvers/{address} returns. */
+export type SolverRecord = SolverResponse;
 
 export class SolverRepository {
   private readonly level: Level<string, string>;
