@@ -32,6 +32,27 @@ module.exports = {
       to: { path: '^node/', pathNot: '^node/cli/' },
     },
     {
+      name: 'solver-domain-is-pure',
+      severity: 'error',
+      comment: 'solver/domain/ is pure solving (intents and pool states in, a Solution out): it imports only itself and protocol/.',
+      from: { path: '^solver/domain/', pathNot: '\\.test\\.ts$' },
+      to: { pathNot: '^(solver/domain|protocol)/|^node_modules/|^node:' },
+    },
+    {
+      name: 'solver-infra-below-driver',
+      severity: 'error',
+      comment: 'solver/infra/ (node client, chain state) serves the driver; it never imports the driver or the CLI.',
+      from: { path: '^solver/infra/' },
+      to: { path: '^solver/(driver/|cli\\.ts)' },
+    },
+    {
+      name: 'nothing-imports-a-cli-entry-point',
+      severity: 'error',
+      comment: 'solver/cli.ts, node/cli.ts and devnet/start.ts turn flags into a process; nothing builds on them.',
+      from: {},
+      to: { path: '^(solver/cli|node/cli|devnet/start)\\.ts$' },
+    },
+    {
       name: 'cli-is-a-leaf',
       severity: 'error',
       comment: 'node/cli/ is shared by the node, the solver and the devnet, so it imports none of them.',
