@@ -82,6 +82,7 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
 
 export function loadDeployment(path: string): Deployment {
   const d = JSON.parse(readFileSync(path, 'utf8')) as Deployment;
-  for (const k of ['settlement', 'vault', 'clearingHouse'] as const) if (!/^0x[0-9a-fA-F]{40}$/.test(d[k])) throw new Error(`${path}: ${k} is not an address`);
+  for (const k of ['settlement', 'vault', 'clearingHouse'] as const)
+    if (!/^0x[0-9a-fA-F]{40}$/.test(d[k])) throw new Error(`${path}: ${k} is not an address`);
   return d;
 }

@@ -122,13 +122,20 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
       o.log.info({ event: 'anvil_started', rpcUrl, pid: anvil.pid });
       step(`anvil ${rpcUrl} (pid ${anvil.pid})`);
     }
-    const chainId = await (await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }) }).then((r) => r.json()) as { result: string }).result;
+    const chainId = await (
+      (await fetch(rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      }).then((r) => r.json())) as { result: string }
+    ).result;
     const clients = devnetClients(rpcUrl, Number(chainId));
     const feeder = clients.accounts[3]!;
     let deployment: Deployment;
     if (o.deploymentFile) {
       deployment = loadDeployment(o.deploymentFile);
-      if (deployment.chainId !== Number(chainId)) throw new Error(`${o.deploymentFile} is for chain ${deployment.chainId}, the RPC is chain ${Number(chainId)}`);
+      if (deployment.chainId !== Number(chainId))
+        throw new Error(`${o.deploymentFile} is for chain ${deployment.chainId}, the RPC is chain ${Number(chainId)}`);
       step(`contracts from ${o.deploymentFile}`);
     } else {
       const t0 = Date.now();
@@ -139,7 +146,10 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
     writeFileSync(join(o.dataDir, 'deployment.json'), JSON.stringify(deployment, null, 2));
     writeFileSync(join(o.dataDir, 'pools.json'), JSON.stringify(deployment.pools, null, 2));
     const nodeConfig = join(o.dataDir, 'node-config.json');
-    writeFileSync(nodeConfig, JSON.stringify({ referencePrices: deployment.referencePrices, collateralToken: deployment.tokens.dai }, null, 2));
+    writeFileSync(
+      nodeConfig,
+      JSON.stringify({ referencePrices: deployment.referencePrices, collateralToken: deployment.tokens.dai }, null, 2),
+    );
 
     tracker = new ChainTracker(clients.publicClient, deployment);
     await tracker.start();
@@ -147,7 +157,10 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
     // Nodes: the first listens, the others bootstrap from the ones before them.
     const nodes: RunningNode[] = [];
     for (let k = 0; k < (o.nodes ?? 3); k++) {
-      const bootstrap = [...(k === 0 ? (o.bootstrap ?? []) : []), ...nodes.map((n) => n.listen.find((a) => a.includes('/p2p/'))!).filter(Boolean)];
+      const bootstrap = [
+        ...(k === 0 ? (o.bootstrap ?? []) : []),
+        ...nodes.map((n) => n.listen.find((a) => a.includes('/p2p/'))!).filter(Boolean),
+      ];
       const args = nodeArgs({
         config: nodeConfig,
         chainId: deployment.chainId,
@@ -161,7 +174,13 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
       const child = spawnChild(`node${k + 1}`, 'node/cli.ts', args, { logDir, ready: (r) => r.event === 'ready' });
       children.push(child);
       const ready = await child.ready;
-      const node: RunningNode = { index: k, api: ready.api as string, peerId: ready.peerId as string, listen: ready.listen as string[], child };
+      const node: RunningNode = {
+        index: k,
+        api: ready.api as string,
+        peerId: ready.peerId as string,
+        listen: ready.listen as string[],
+        child,
+      };
       nodes.push(node);
       o.log.info({ event: 'node_up', node: k + 1, api: node.api, peerId: node.peerId, listen: node.listen, pid: child.pid });
       step(`node${k + 1} ${node.api} peer ${node.peerId}`);
@@ -170,7 +189,9 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
     const deadline = Date.now() + 30_000;
     for (const n of nodes.length > 1 ? nodes : []) {
       for (;;) {
-        const h = (await fetch(`${n.api}/health`).then((r) => r.json()).catch(() => ({}))) as { peers?: number };
+        const h = (await fetch(`${n.api}/health`)
+          .then((r) => r.json())
+          .catch(() => ({}))) as { peers?: number };
         if ((h.peers ?? 0) >= 1) break;
         if (Date.now() > deadline) throw new Error(`node ${n.api} found no peer within 30 s`);
         await new Promise((r) => setTimeout(r, 200));
@@ -211,11 +232,15 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
       const tick = async (): Promise<void> => {
         for (const m of deployment.markets) {
           const feed = deployment.feeds[String(m.id)]!;
-          const [, answer] = await clients.publicClient.readContract({ address: feed, abi: devnetPriceFeedAbi, functionName: 'latestRoundData' });
+          const [, answer] = await clients.publicClient.readContract({
+            address: feed,
+            abi: devnetPriceFeedAbi,
+            functionName: 'latestRoundData',
+          });
           if (!start.has(m.id)) start.set(m.id, answer);
           const s0 = Number(start.get(m.id)!);
           const x = Number(answer);
-          const stepRel = (Math.random() * 2 - 1) * (o.feederStep ?? 0.002) + 0.1 * (s0 - x) / s0 * (o.feederStep ?? 0.002) * 10;
+          const stepRel = (Math.random() * 2 - 1) * (o.feederStep ?? 0.002) + ((0.1 * (s0 - x)) / s0) * (o.feederStep ?? 0.002) * 10;
           const next = BigInt(Math.max(1, Math.round(x * (1 + stepRel))));
           await setFeedPrice(clients, feed, next, wallet);
         }

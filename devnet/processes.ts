@@ -60,7 +60,10 @@ export function spawnChild(
     stderr = (stderr + d.toString()).slice(-4000);
   });
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready after ${options.readyTimeoutMs ?? 60_000} ms (see ${logFile})`)), options.readyTimeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} not ready after ${options.readyTimeoutMs ?? 60_000} ms (see ${logFile})`)),
+      options.readyTimeoutMs ?? 60_000,
+    );
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited with ${code} before it was ready: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));

@@ -80,7 +80,13 @@ const fmt = (n: number, d = 2): string => n.toLocaleString('en-US', { minimumFra
 
 function summary(net: Network, started: number, prices: Prices | undefined, auctionsSeen: number): string {
   const t = net.tracker;
-  let filled = 0, swaps = 0, positions = 0, open = 0, expired = 0, refused = 0, surplus = 0;
+  let filled = 0,
+    swaps = 0,
+    positions = 0,
+    open = 0,
+    expired = 0,
+    refused = 0,
+    surplus = 0;
   const now = Date.now() / 1000;
   for (const x of t.tracked.values()) {
     if (!x.accepted) {
@@ -96,7 +102,9 @@ function summary(net: Network, started: number, prices: Prices | undefined, auct
     surplus += t.surplusUsd(x);
   }
   const wins = net.solvers.map((s) => `${s.strategy} ${t.settled.filter((e) => e.solver === s.address).length}`).join(', ');
-  const marks = prices ? net.deployment.markets.map((m) => `${m.symbol} ${fmt(Number(prices.marks.get(m.id) ?? 0n) / 1e18)}`).join(' ') : '';
+  const marks = prices
+    ? net.deployment.markets.map((m) => `${m.symbol} ${fmt(Number(prices.marks.get(m.id) ?? 0n) / 1e18)}`).join(' ')
+    : '';
   const el = Math.round((Date.now() - started) / 1000);
   return `[${String(el).padStart(4)}s] auctions ${auctionsSeen}, batches settled ${t.settled.length} | intents ${t.tracked.size}: filled ${filled} (${swaps} swaps, ${positions} positions), open ${open}, expired ${expired}${refused ? `, refused ${refused}` : ''} | surplus $${fmt(surplus)} | wins: ${wins} | ${marks}`;
 }
@@ -168,11 +176,14 @@ async function main(): Promise<void> {
   say(`  tokens DAI ${d.tokens.dai} USDC ${d.tokens.usdc} WBTC ${d.tokens.wbtc} WETH ${d.tokens.weth}`);
   say(`  pools ${d.pools.map((p) => `${p.kind} ${p.address}`).join(', ')}`);
   say(`  oracle feeds ${d.markets.map((m) => `${m.symbol}-PERP (market ${m.id}) ${d.feeds[String(m.id)]}`).join(', ')}`);
-  if (d.timelock) say(`  governance: Timelock ${d.timelock} owns Settlement and ClearingHouse; admin ${d.governanceAdmin}, delay ${Number(d.timelockDelay) / 3600} h`);
+  if (d.timelock)
+    say(
+      `  governance: Timelock ${d.timelock} owns Settlement and ClearingHouse; admin ${d.governanceAdmin}, delay ${Number(d.timelockDelay) / 3600} h`,
+    );
   for (const n of net.nodes) say(`node${n.index + 1}  ${n.api}  peer ${n.peerId}  ${n.listen.join(' ')}`);
   for (const s of net.solvers) say(`solver ${s.strategy.padEnd(8)} ${s.address} attached to node${s.node + 1}`);
   say(`deployment: ${join(o.dataDir, 'deployment.json')}   try: curl -s ${net.nodes[0]!.api}/v1/auction`);
-  say(`dashboard: ${net.nodes.map((n) => `${n.api}/`).join("  ")}   (open one in a browser)`);
+  say(`dashboard: ${net.nodes.map((n) => `${n.api}/`).join('  ')}   (open one in a browser)`);
 
   let prices: Prices | undefined = await readPrices(net.clients, d).catch(() => undefined);
   if (o.traffic) {
@@ -189,7 +200,12 @@ async function main(): Promise<void> {
         try {
           prices = await readPrices(net!.clients, d);
           const block = await net!.clients.publicClient.getBlock();
-          const made = await makeMix(d, wallets, prices, { n: Math.max(1, Math.round((o.rate * tickMs) / 1000)), positionShare: 0.35, validTo: Number(block.timestamp) + o.lifetime, random });
+          const made = await makeMix(d, wallets, prices, {
+            n: Math.max(1, Math.round((o.rate * tickMs) / 1000)),
+            positionShare: 0.35,
+            validTo: Number(block.timestamp) + o.lifetime,
+            random,
+          });
           await Promise.all(
             made.map(async (m) => {
               const node = k++ % net!.nodes.length;
@@ -225,4 +241,3 @@ main().catch((e: Error) => {
   process.stderr.write(`npm start failed: ${e.stack ?? e.message}\n`);
   process.exit(1);
 });
-

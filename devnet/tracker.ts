@@ -81,10 +81,25 @@ export class ChainTracker {
         let fill: Fill | undefined;
         if (ev.eventName === 'TradeSettled') {
           const a = ev.args;
-          fill = { kind: 'swap', id: a.digest.toLowerCase() as Hex, owner: a.owner, executedSell: a.executedSellAmount, executedBuy: a.executedBuyAmount, ...base };
+          fill = {
+            kind: 'swap',
+            id: a.digest.toLowerCase() as Hex,
+            owner: a.owner,
+            executedSell: a.executedSellAmount,
+            executedBuy: a.executedBuyAmount,
+            ...base,
+          };
         } else if (ev.eventName === 'PositionTradeSettled') {
           const a = ev.args;
-          fill = { kind: 'position', id: a.digest.toLowerCase() as Hex, owner: a.account, sizeDelta: a.sizeDelta, price: a.price, market: a.market, ...base };
+          fill = {
+            kind: 'position',
+            id: a.digest.toLowerCase() as Hex,
+            owner: a.account,
+            sizeDelta: a.sizeDelta,
+            price: a.price,
+            market: a.market,
+            ...base,
+          };
         } else if (ev.eventName === 'Settled') {
           this.settled.push({ auctionId: ev.args.auctionId, solver: ev.args.solver.toLowerCase() as Address, ...base });
         }

@@ -23,7 +23,12 @@ export function makeWallets(seed: string, n: number): Wallet[] {
   return Array.from({ length: n }, (_, k) => ({ account: privateKeyToAccount(keccak256(toHex(`${seed}/${k}`))), nextNonce: 0n }));
 }
 
-export const FUNDING = { dai: parseUnits('1000000', 18), usdc: parseUnits('1000000', 6), wbtc: parseUnits('20', 8), margin: parseUnits('200000', 18) };
+export const FUNDING = {
+  dai: parseUnits('1000000', 18),
+  usdc: parseUnits('1000000', 6),
+  wbtc: parseUnits('20', 8),
+  margin: parseUnits('200000', 18),
+};
 
 /** Ether, tokens, Vault approvals and DAI margin for each wallet. The deployer's transactions go one by one (one nonce sequence); the wallets' own in parallel. */
 export async function fundWallets(clients: DevnetClients, d: Deployment, wallets: Wallet[]): Promise<void> {
@@ -43,10 +48,24 @@ export async function fundWallets(clients: DevnetClients, d: Deployment, wallets
     wallets.map(async (w) => {
       const wallet = clients.walletFor(w.account);
       for (const token of [d.tokens.dai, d.tokens.usdc, d.tokens.wbtc]) {
-        await confirm(publicClient, wallet.writeContract({ address: token, abi: testTokenAbi, functionName: 'approve', args: [d.vault, maxUint256] }));
+        await confirm(
+          publicClient,
+          wallet.writeContract({ address: token, abi: testTokenAbi, functionName: 'approve', args: [d.vault, maxUint256] }),
+        );
       }
-      await confirm(publicClient, wallet.writeContract({ address: d.tokens.dai, abi: testTokenAbi, functionName: 'approve', args: [d.clearingHouse, maxUint256] }));
-      await confirm(publicClient, wallet.writeContract({ address: d.clearingHouse, abi: clearingHouseAbi, functionName: 'deposit', args: [w.account.address, FUNDING.margin] }));
+      await confirm(
+        publicClient,
+        wallet.writeContract({ address: d.tokens.dai, abi: testTokenAbi, functionName: 'approve', args: [d.clearingHouse, maxUint256] }),
+      );
+      await confirm(
+        publicClient,
+        wallet.writeContract({
+          address: d.clearingHouse,
+          abi: clearingHouseAbi,
+          functionName: 'deposit',
+          args: [w.account.address, FUNDING.margin],
+        }),
+      );
     }),
   );
 }
@@ -65,7 +84,12 @@ export async function readPrices(clients: Pick<DevnetClients, 'publicClient'>, d
   const [rWbtc, rUsdc2] = await v2Reserves(clients, d.pairs.wbtcUsdc, d.tokens.wbtc);
   const marks = new Map<number, bigint>();
   for (const m of d.markets) {
-    const [price] = await clients.publicClient.readContract({ address: d.clearingHouse, abi: clearingHouseAbi, functionName: 'markPrice', args: [m.id] });
+    const [price] = await clients.publicClient.readContract({
+      address: d.clearingHouse,
+      abi: clearingHouseAbi,
+      functionName: 'markPrice',
+      args: [m.id],
+    });
     marks.set(m.id, price);
   }
   return { daiUsdc: Number(rUsdc1) / Number(rDai), wbtcUsdc: Number(rUsdc2) / Number(rWbtc), marks };
@@ -125,11 +149,24 @@ export async function makeSwap(
 }
 
 /** A position change of `size` (1e18 units, signed) at a limit `slippage` beyond the mark. */
-export async function makePosition(d: Deployment, w: Wallet, prices: Prices, o: { market: number; size: bigint; slippage: number; validTo: number }): Promise<Made> {
+export async function makePosition(
+  d: Deployment,
+  w: Wallet,
+  prices: Prices,
+  o: { market: number; size: bigint; slippage: number; validTo: number },
+): Promise<Made> {
   const mark = prices.marks.get(o.market)!;
   const bps = BigInt(Math.round(o.slippage * 10_000));
   const limitPrice = o.size > 0n ? (mark * (10_000n + bps)) / 10_000n : (mark * (10_000n - bps)) / 10_000n;
-  const intent: PositionIntent = { account: w.account.address, market: o.market, sizeDelta: o.size, limitPrice, reduceOnly: false, validTo: o.validTo, nonce: w.nextNonce++ };
+  const intent: PositionIntent = {
+    account: w.account.address,
+    market: o.market,
+    sizeDelta: o.size,
+    limitPrice,
+    reduceOnly: false,
+    validTo: o.validTo,
+    nonce: w.nextNonce++,
+  };
   const data = await signPositionIntent(w.account, d.chainId, d.settlement, intent);
   return finish(d, { type: 'position', intent, signature: { scheme: 'eoa', data } });
 }
@@ -146,7 +183,11 @@ export type SubmitResult = { status: number; id?: Hex; state?: IntentState; code
 export async function submit(apiUrl: string, m: Made): Promise<SubmitResult> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const res = await fetch(`${apiUrl}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(m.json) });
+      const res = await fetch(`${apiUrl}/v1/intents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(m.json),
+      });
       const body = (await res.json()) as SubmitIntentResponse | ApiErrorBody;
       // 503 busy: back off and retry, like a wallet would
       if (res.status === 503 && attempt < 5) {
@@ -177,7 +218,12 @@ export function rng(seed: number): () => number {
  * A mixed batch: `n` intents, about `positionShare` of them position intents generated in opposite
  * pairs (a long and a short of one size, different wallets), the rest swaps in both directions.
  */
-export async function makeMix(d: Deployment, wallets: Wallet[], prices: Prices, o: { n: number; positionShare: number; validTo: number; random: () => number }): Promise<Made[]> {
+export async function makeMix(
+  d: Deployment,
+  wallets: Wallet[],
+  prices: Prices,
+  o: { n: number; positionShare: number; validTo: number; random: () => number },
+): Promise<Made[]> {
   const out: Made[] = [];
   const pick = (): Wallet => wallets[Math.floor(o.random() * wallets.length)]!;
   while (out.length < o.n) {

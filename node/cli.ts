@@ -20,7 +20,18 @@ async function main(): Promise<void> {
   await node.start();
   // The ready line (peer id, addresses) is printed whatever the configured level (unless silent).
   const banner = config.logLevel === 'silent' ? log : log.child({}, { level: 'info' });
-  banner.info({ event: 'ready', peerId: node.peerId, listen: node.multiaddrs, api: node.apiUrl, chainId: config.chainId, settlement: config.settlement, dataDir: config.dataDir }, `node ${node.peerId} ready`);
+  banner.info(
+    {
+      event: 'ready',
+      peerId: node.peerId,
+      listen: node.multiaddrs,
+      api: node.apiUrl,
+      chainId: config.chainId,
+      settlement: config.settlement,
+      dataDir: config.dataDir,
+    },
+    `node ${node.peerId} ready`,
+  );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -19,7 +19,10 @@ const ignore = (status: number) => ({ verdict: 'ignore', status }) as const;
 const reject = (status: number) => ({ verdict: 'reject', status }) as const;
 
 /** The codes of `table` whose verdict is one of `V`. */
-export type CodesWith<T extends Record<string, Rule>, V extends Verdict> = { [C in keyof T]: T[C]['verdict'] extends V ? C : never }[keyof T] & string;
+export type CodesWith<T extends Record<string, Rule>, V extends Verdict> = {
+  [C in keyof T]: T[C]['verdict'] extends V ? C : never;
+}[keyof T] &
+  string;
 
 /** The protocol's own refusals (decode, field rules, signatures): provable from the bytes. */
 function protocolRejects(status: number): Record<ErrorCode, ReturnType<typeof reject>> {
@@ -102,10 +105,19 @@ export const INTENT_RULES = {
 /** The intent codes that refuse (ignore or reject) the intent. */
 export type IntentRefusalCode = CodesWith<typeof INTENT_RULES, 'ignore' | 'reject'>;
 
-export const REPLAY_CODE: Readonly<Record<FinalState, ReplayCode>> = { filled: 'replay_filled', cancelled: 'replay_cancelled', expired: 'replay_expired' };
+export const REPLAY_CODE: Readonly<Record<FinalState, ReplayCode>> = {
+  filled: 'replay_filled',
+  cancelled: 'replay_cancelled',
+  expired: 'replay_expired',
+};
 
 /** Refusals that only say "this node already holds the intent": free for a sync responder, which cannot know what we hold. */
-export const ALREADY_HELD: ReadonlySet<IntentCode> = new Set<IntentCode>(['duplicate', 'replay_filled', 'replay_cancelled', 'replay_expired']);
+export const ALREADY_HELD: ReadonlySet<IntentCode> = new Set<IntentCode>([
+  'duplicate',
+  'replay_filled',
+  'replay_cancelled',
+  'replay_expired',
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Cancels: gossip on /cancels/1/<chainId>, sync cancel frames, POST /v1/intents/{id}/cancel.
@@ -129,7 +141,11 @@ export const CANCEL_RULES = {
 
 export type CancelRefusalCode = CodesWith<typeof CANCEL_RULES, 'ignore' | 'reject'>;
 
-export const ALREADY_CODE: Readonly<Record<FinalState, AlreadyCode>> = { filled: 'already_filled', cancelled: 'already_cancelled', expired: 'already_expired' };
+export const ALREADY_CODE: Readonly<Record<FinalState, AlreadyCode>> = {
+  filled: 'already_filled',
+  cancelled: 'already_cancelled',
+  expired: 'already_expired',
+};
 
 // ---------------------------------------------------------------------------------------------
 // Solutions: gossip on /solutions/1/<chainId>, POST /v1/solutions.
@@ -197,6 +213,9 @@ export const REQUEST_STATUS: Readonly<Record<RequestCode, number>> = {
 };
 
 /** A code with its verdict looked up in `table`. */
-export function judge<T extends Record<string, Rule>, C extends keyof T & string>(table: T, code: C): { verdict: T[C]['verdict']; code: C } {
+export function judge<T extends Record<string, Rule>, C extends keyof T & string>(
+  table: T,
+  code: C,
+): { verdict: T[C]['verdict']; code: C } {
   return { verdict: table[code]!.verdict, code };
 }

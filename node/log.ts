@@ -4,7 +4,7 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 export type { Logger };
 
 export function createLogger(opts: { level?: LevelWithSilent; name?: string; destination?: number | string } = {}): Logger {
-  const level = opts.level ?? ((process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
+  const level = opts.level ?? (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info';
   const dest = pino.destination({ dest: opts.destination ?? 1, sync: true });
   return pino({ level, name: opts.name ?? 'node', base: { pid: process.pid } }, dest);
 }

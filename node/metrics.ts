@@ -26,12 +26,29 @@ export function createMetrics(registry = new Registry()) {
       registers: [registry],
     }),
     queueDepth: new Gauge({ name: 'node_validation_queue_depth', help: 'Messages waiting for validation', registers: [registry] }),
-    queueDropped: new Counter({ name: 'node_validation_queue_dropped_total', help: 'Messages ignored because a queue was full', registers: [registry] }),
+    queueDropped: new Counter({
+      name: 'node_validation_queue_dropped_total',
+      help: 'Messages ignored because a queue was full',
+      registers: [registry],
+    }),
     poolLive: new Gauge({ name: 'node_pool_live_intents', help: 'Open or partially filled intents in the pool', registers: [registry] }),
-    poolStates: new Counter({ name: 'node_pool_transitions_total', help: 'Pool state transitions', labelNames: ['state'] as const, registers: [registry] }),
+    poolStates: new Counter({
+      name: 'node_pool_transitions_total',
+      help: 'Pool state transitions',
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
     peers: new Gauge({ name: 'node_peers', help: 'Connected libp2p peers', registers: [registry] }),
-    rateLimited: new Counter({ name: 'node_gossip_rate_limited_total', help: 'Gossip messages ignored unvalidated because their peer was over its message rate', registers: [registry] }),
-    bans: new Counter({ name: 'node_peer_bans_total', help: 'Peers disconnected and banned for a graylisted score', registers: [registry] }),
+    rateLimited: new Counter({
+      name: 'node_gossip_rate_limited_total',
+      help: 'Gossip messages ignored unvalidated because their peer was over its message rate',
+      registers: [registry],
+    }),
+    bans: new Counter({
+      name: 'node_peer_bans_total',
+      help: 'Peers disconnected and banned for a graylisted score',
+      registers: [registry],
+    }),
     chainCheckDegraded: new Gauge({
       name: 'node_chain_check_degraded',
       help: '1 while the RPC endpoint fails and validation runs off-chain checks only',

@@ -103,8 +103,16 @@ export class IntentNode {
 
     this.db = new NodeDatabase(join(config.dataDir, 'pool'));
     this.pool = new IntentPool(this.db.intents);
-    this.queue = new FairQueue({ maxPerSource: config.validationQueuePerPeer, maxTotal: config.validationQueueTotal, concurrency: config.validationConcurrency });
-    this.budget = new PeerBudget({ ratePerSec: config.peerMessageRate, burst: 2 * config.peerMessageRate, ignoreBudget: config.peerIgnoreBudget });
+    this.queue = new FairQueue({
+      maxPerSource: config.validationQueuePerPeer,
+      maxTotal: config.validationQueueTotal,
+      concurrency: config.validationConcurrency,
+    });
+    this.budget = new PeerBudget({
+      ratePerSec: config.peerMessageRate,
+      burst: 2 * config.peerMessageRate,
+      ignoreBudget: config.peerIgnoreBudget,
+    });
 
     this.client = deps.publicClient ?? (config.rpcUrl ? createChainClient(config.rpcUrl, config.rpcTimeoutMs) : undefined);
     if (this.client) this.chain = new ViemChainChecker({ client: this.client, settlement: config.settlement, log, metrics });
@@ -124,7 +132,11 @@ export class IntentNode {
       metrics,
       log,
     });
-    this.intake = new IntentIntake({ queue: this.queue, validator: this.validator, publishIntent: (bytes) => this.publish(this.intentsTopic, bytes) });
+    this.intake = new IntentIntake({
+      queue: this.queue,
+      validator: this.validator,
+      publishIntent: (bytes) => this.publish(this.intentsTopic, bytes),
+    });
     this.cancels = new IntentCancels({
       pool: this.pool,
       cancels: this.db.cancels,
@@ -162,7 +174,15 @@ export class IntentNode {
     }
     if (this.client && deps.watcher !== false) {
       this.watcher = new ChainWatcher(
-        { client: this.client, settlement: config.settlement, pool: this.pool, blocks: this.db.chainBlocks, auctions: this.db.auctions, metrics, log },
+        {
+          client: this.client,
+          settlement: config.settlement,
+          pool: this.pool,
+          blocks: this.db.chainBlocks,
+          auctions: this.db.auctions,
+          metrics,
+          log,
+        },
         deps.watcher ?? {},
       );
     }
@@ -206,7 +226,14 @@ export class IntentNode {
       log,
     });
     const host = this.host;
-    router = new GossipRouter({ host, queue: this.queue, budget: this.budget, metrics, log, ...(this.deps.onGossipVerdict ? { onVerdict: this.deps.onGossipVerdict } : {}) });
+    router = new GossipRouter({
+      host,
+      queue: this.queue,
+      budget: this.budget,
+      metrics,
+      log,
+      ...(this.deps.onGossipVerdict ? { onVerdict: this.deps.onGossipVerdict } : {}),
+    });
     router.handle(this.intentsTopic, (data) => this.validator.ingestBytes(data, 'gossip'));
     router.handle(this.cancelsTopic, (data) => this.cancels.onGossip(data));
     const auction = this.auction;
@@ -226,7 +253,12 @@ export class IntentNode {
     const countPeers = (): void => metrics.peers.set(host.libp2p.getPeers().length);
     host.libp2p.addEventListener('peer:connect', countPeers);
     host.libp2p.addEventListener('peer:disconnect', countPeers);
-    this.stopMaintenance = startPoolMaintenance({ pool: this.pool, metrics, log, nowSec: () => this.deps.now?.() ?? Math.floor(Date.now() / 1000) });
+    this.stopMaintenance = startPoolMaintenance({
+      pool: this.pool,
+      metrics,
+      log,
+      nowSec: () => this.deps.now?.() ?? Math.floor(Date.now() / 1000),
+    });
 
     const network = networkStatus(host, this.budget);
     const routes = [
@@ -261,7 +293,14 @@ export class IntentNode {
     if (auction && !manual(this.deps.auction)) auction.start();
     if (this.watcher && !manual(this.deps.watcher)) this.watcher.start();
     log.info(
-      { event: 'node_started', peerId: this.peerId, listen: this.multiaddrs, newKey: created, poolLive: this.pool.size, topics: [this.intentsTopic, this.solutionsTopic] },
+      {
+        event: 'node_started',
+        peerId: this.peerId,
+        listen: this.multiaddrs,
+        newKey: created,
+        poolLive: this.pool.size,
+        topics: [this.intentsTopic, this.solutionsTopic],
+      },
       'p2p host listening',
     );
   }

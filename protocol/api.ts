@@ -81,7 +81,14 @@ export type NoAuctionResponse = { id: null; nextCloseAt: string; intents: [] };
 export type CurrentAuctionResponse = AuctionResponse | NoAuctionResponse;
 
 /** An auction no longer held in memory, as its stored record has it: ids, not signed intents. */
-export type ArchivedAuctionResponse = { id: number; chainId: number; closedAt: string; solveDeadline: string; intentIds: Hex[]; ranking: RankedSolution[] };
+export type ArchivedAuctionResponse = {
+  id: number;
+  chainId: number;
+  closedAt: string;
+  solveDeadline: string;
+  intentIds: Hex[];
+  ranking: RankedSolution[];
+};
 
 /** The settlement of an auction with the settling solver's rank there (0 = the winner; null = not ranked here). */
 export type RankedSettlement = AuctionSettlement & { blockHash: Hex; rank: number | null };
@@ -133,9 +140,25 @@ export type PeersResponse = { peers: PeerInfo[]; banned: { peerId: string; until
 // ---------------------------------------------------------------------------------------------
 // The dashboard's endpoints
 
-type OpenIntentBase = { id: Hex; type: 'swap' | 'position'; owner: Address; state: IntentState; source: 'api' | 'gossip'; receivedAt: string; validTo: number; filled?: string };
+type OpenIntentBase = {
+  id: Hex;
+  type: 'swap' | 'position';
+  owner: Address;
+  state: IntentState;
+  source: 'api' | 'gossip';
+  receivedAt: string;
+  validTo: number;
+  filled?: string;
+};
 
-export type SwapOpenIntent = OpenIntentBase & { sellToken: Address; buyToken: Address; sellAmount: string; buyAmount: string; kind: 'sell' | 'buy'; partiallyFillable: boolean };
+export type SwapOpenIntent = OpenIntentBase & {
+  sellToken: Address;
+  buyToken: Address;
+  sellAmount: string;
+  buyAmount: string;
+  kind: 'sell' | 'buy';
+  partiallyFillable: boolean;
+};
 export type PositionOpenIntent = OpenIntentBase & { market: number; sizeDelta: string; limitPrice: string; reduceOnly: boolean };
 
 /** A live intent as the dashboard lists it: its limits flattened into the row (without them if its bytes do not decode). */
@@ -177,7 +200,17 @@ export type SwapTrade = {
 };
 
 /** A PositionChanged event of the clearing house. */
-export type PositionTrade = { kind: 'position'; account: Address; market: number; name: string; sizeDelta: string; price: string; fee: string; txHash: Hex; blockNumber: number };
+export type PositionTrade = {
+  kind: 'position';
+  account: Address;
+  market: number;
+  name: string;
+  sizeDelta: string;
+  price: string;
+  fee: string;
+  txHash: Hex;
+  blockNumber: number;
+};
 
 export type Trade = SwapTrade | PositionTrade;
 
@@ -218,11 +251,22 @@ export type AccountMargin = {
 };
 
 /** GET /v1/accounts: least healthy first; unavailable (with the reason) without a chain or a clearing house. */
-export type AccountsResponse = { available: true; clearingHouse: Address; accounts: AccountMargin[] } | { available: false; reason: string; accounts: AccountMargin[] };
+export type AccountsResponse =
+  | { available: true; clearingHouse: Address; accounts: AccountMargin[] }
+  | { available: false; reason: string; accounts: AccountMargin[] };
 
 /** GET /v1/dashboard/summary: everything the dashboard page shows, in one document. */
 export type DashboardSummary = {
-  node: { peerId: string; peers: number; chainId: number; settlement: Address; rpc: boolean; auctionIntervalMs: number; poolLive: number; now: string };
+  node: {
+    peerId: string;
+    peers: number;
+    chainId: number;
+    settlement: Address;
+    rpc: boolean;
+    auctionIntervalMs: number;
+    poolLive: number;
+    now: string;
+  };
   current: { id: number | null; solveDeadline: string | null; nextCloseAt: string | null; intents: number; solutions: number } | null;
   openIntents: OpenIntentsResponse;
   auctions: AuctionSummary[];

@@ -39,8 +39,7 @@ export function writeUint256(out: Uint8Array, offset: number, value: bigint): vo
 }
 
 /** Reads a 32-byte big-endian word. */
-export const readUint256 = (src: Uint8Array, offset: number): bigint =>
-  BigInt(`0x${nobleBytesToHex(src.subarray(offset, offset + 32))}`);
+export const readUint256 = (src: Uint8Array, offset: number): bigint => BigInt(`0x${nobleBytesToHex(src.subarray(offset, offset + 32))}`);
 
 /** Two's complement of a signed 256-bit integer, as the EVM stores int256. */
 export const int256ToWord = (value: bigint): bigint => (value < 0n ? (1n << 256n) + value : value);

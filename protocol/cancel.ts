@@ -29,7 +29,6 @@ export function recoverCanceller(intentId: Hex, signature: unknown, separator: U
   return recoverSigner(cancelDigest(intentId, separator), fromHex(signature), recoverer);
 }
 
-
 /** Wire form of a signed cancel: intentId 32 ‖ signature 65 (r ‖ s ‖ v). */
 export function encodeCancel(intentId: Hex, signature: Hex): Uint8Array {
   const out = new Uint8Array(97);

@@ -13,7 +13,11 @@ import {
 import type { SignedIntent } from './intent.ts';
 import { arbSignedIntent } from '../test/helpers/arbitraries.ts';
 
-const sample = (): SignedIntent => fc.sample(arbSignedIntent().filter((s) => s.type === 'swap' && s.signature.scheme === 'eoa'), 1)[0]!;
+const sample = (): SignedIntent =>
+  fc.sample(
+    arbSignedIntent().filter((s) => s.type === 'swap' && s.signature.scheme === 'eoa'),
+    1,
+  )[0]!;
 
 function errorCode(bytes: Uint8Array): string {
   const r = decodeSignedIntent(bytes);
@@ -109,7 +113,15 @@ describe('signed intent codec', () => {
   it('encodes position intents with negative sizes in two’s complement', () => {
     const signed: SignedIntent = {
       type: 'position',
-      intent: { account: '0x00000000000000000000000000000000000000aa', market: 7, sizeDelta: -1n, limitPrice: 5n, reduceOnly: true, validTo: 9, nonce: 1n },
+      intent: {
+        account: '0x00000000000000000000000000000000000000aa',
+        market: 7,
+        sizeDelta: -1n,
+        limitPrice: 5n,
+        reduceOnly: true,
+        validTo: 9,
+        nonce: 1n,
+      },
       signature: { scheme: 'eoa', data: toHex(new Uint8Array(65)) },
     };
     const bytes = encodeSignedIntent(signed);

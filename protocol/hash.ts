@@ -69,9 +69,7 @@ export function typedDataDigest(separator: Uint8Array, structHash: Uint8Array): 
 }
 
 /** The intent's EIP-712 digest as raw bytes; pass a precomputed separator on hot paths. */
-export const intentDigestBytes = (i: Intent, separator: Uint8Array): Uint8Array =>
-  typedDataDigest(separator, intentStructHash(i));
+export const intentDigestBytes = (i: Intent, separator: Uint8Array): Uint8Array => typedDataDigest(separator, intentStructHash(i));
 
 /** The intent's id: its EIP-712 digest, as lower-case hex. */
-export const intentDigest = (i: Intent, domain: IntentDomain): Hex =>
-  toHex(intentDigestBytes(i, domainSeparator(domain)));
+export const intentDigest = (i: Intent, domain: IntentDomain): Hex => toHex(intentDigestBytes(i, domainSeparator(domain)));

@@ -9,28 +9,115 @@ const roundTrip = (s: SignedIntent) => parseSignedIntentJson(JSON.parse(JSON.str
 describe('JSON forms', () => {
   it('round-trip through JSON text with bigints as decimal strings', () => {
     fc.assert(
-      fc.property(arbSignedIntent().filter((s) => s.signature.data.length <= 2 + 2 * 2048), (s) => {
-        expect(roundTrip(s)).toEqual({ ok: true, value: s });
-      }),
+      fc.property(
+        arbSignedIntent().filter((s) => s.signature.data.length <= 2 + 2 * 2048),
+        (s) => {
+          expect(roundTrip(s)).toEqual({ ok: true, value: s });
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
-  const good = fc.sample(arbSignedIntent().filter((s) => s.type === 'swap' && s.signature.scheme === 'eoa'), 1)[0]!;
+  const good = fc.sample(
+    arbSignedIntent().filter((s) => s.type === 'swap' && s.signature.scheme === 'eoa'),
+    1,
+  )[0]!;
   const json = () => JSON.parse(JSON.stringify(signedIntentToJson(good))) as Record<string, any>;
 
   it.each([
     ['a non-object body', () => 42, 'malformed', 'body'],
     ['an unknown type', () => ({ ...json(), type: 'limit' }), 'malformed', 'type'],
-    ['a number where a decimal string is due', () => { const j = json(); j.intent.sellAmount = 5; return j; }, 'malformed', 'intent.sellAmount'],
-    ['a leading zero', () => { const j = json(); j.intent.sellAmount = '01'; return j; }, 'malformed', 'intent.sellAmount'],
-    ['an amount above uint256', () => { const j = json(); j.intent.buyAmount = (1n << 256n).toString(); return j; }, 'out_of_range', 'intent.buyAmount'],
-    ['a bad address', () => { const j = json(); j.intent.owner = '0x1234'; return j; }, 'malformed', 'intent.owner'],
-    ['a wrong EIP-55 checksum', () => { const j = json(); j.intent.owner = '0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266'; return j; }, 'malformed', 'intent.owner'],
-    ['a fractional validTo', () => { const j = json(); j.intent.validTo = 1.5; return j; }, 'malformed', 'intent.validTo'],
-    ['validTo beyond uint32', () => { const j = json(); j.intent.validTo = 2 ** 32; return j; }, 'out_of_range', 'intent.validTo'],
-    ['an unknown kind', () => { const j = json(); j.intent.kind = 2; return j; }, 'out_of_range', 'intent.kind'],
-    ['an unknown field', () => { const j = json(); j.intent.fee = '1'; return j; }, 'malformed', 'intent.fee'],
+    [
+      'a number where a decimal string is due',
+      () => {
+        const j = json();
+        j.intent.sellAmount = 5;
+        return j;
+      },
+      'malformed',
+      'intent.sellAmount',
+    ],
+    [
+      'a leading zero',
+      () => {
+        const j = json();
+        j.intent.sellAmount = '01';
+        return j;
+      },
+      'malformed',
+      'intent.sellAmount',
+    ],
+    [
+      'an amount above uint256',
+      () => {
+        const j = json();
+        j.intent.buyAmount = (1n << 256n).toString();
+        return j;
+      },
+      'out_of_range',
+      'intent.buyAmount',
+    ],
+    [
+      'a bad address',
+      () => {
+        const j = json();
+        j.intent.owner = '0x1234';
+        return j;
+      },
+      'malformed',
+      'intent.owner',
+    ],
+    [
+      'a wrong EIP-55 checksum',
+      () => {
+        const j = json();
+        j.intent.owner = '0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
+        return j;
+      },
+      'malformed',
+      'intent.owner',
+    ],
+    [
+      'a fractional validTo',
+      () => {
+        const j = json();
+        j.intent.validTo = 1.5;
+        return j;
+      },
+      'malformed',
+      'intent.validTo',
+    ],
+    [
+      'validTo beyond uint32',
+      () => {
+        const j = json();
+        j.intent.validTo = 2 ** 32;
+        return j;
+      },
+      'out_of_range',
+      'intent.validTo',
+    ],
+    [
+      'an unknown kind',
+      () => {
+        const j = json();
+        j.intent.kind = 2;
+        return j;
+      },
+      'out_of_range',
+      'intent.kind',
+    ],
+    [
+      'an unknown field',
+      () => {
+        const j = json();
+        j.intent.fee = '1';
+        return j;
+      },
+      'malformed',
+      'intent.fee',
+    ],
     ['a short signature', () => ({ ...json(), signature: { scheme: 'eoa', data: '0x1234' } }), 'malformed', 'signature.data'],
     ['an unknown scheme', () => ({ ...json(), signature: { scheme: 'bls', data: '0x12' } }), 'malformed', 'signature.scheme'],
   ])('rejects %s', (_name, make, code, field) => {
@@ -46,8 +133,23 @@ describe('JSON forms', () => {
   });
 
   it('parses negative position sizes and rejects "-0"', () => {
-    const j = { type: 'position', intent: { account: '0x00000000000000000000000000000000000000aa', market: 1, sizeDelta: '-5', limitPrice: '7', reduceOnly: false, validTo: 10, nonce: '0' }, signature: { scheme: 'eoa', data: `0x${'11'.repeat(65)}` } };
+    const j = {
+      type: 'position',
+      intent: {
+        account: '0x00000000000000000000000000000000000000aa',
+        market: 1,
+        sizeDelta: '-5',
+        limitPrice: '7',
+        reduceOnly: false,
+        validTo: 10,
+        nonce: '0',
+      },
+      signature: { scheme: 'eoa', data: `0x${'11'.repeat(65)}` },
+    };
     expect(parseSignedIntentJson(j)).toMatchObject({ ok: true, value: { intent: { sizeDelta: -5n } } });
-    expect(parseSignedIntentJson({ ...j, intent: { ...j.intent, sizeDelta: '-0' } })).toMatchObject({ ok: false, error: { field: 'intent.sizeDelta' } });
+    expect(parseSignedIntentJson({ ...j, intent: { ...j.intent, sizeDelta: '-0' } })).toMatchObject({
+      ok: false,
+      error: { field: 'intent.sizeDelta' },
+    });
   });
 });

@@ -24,7 +24,11 @@ import {
 const size = fc.bigInt({ min: -(10n ** 24n), max: 10n ** 24n }).filter((x) => x !== 0n);
 const price = fc.bigInt({ min: 1n, max: 10n ** 24n });
 const market = (mark: bigint, fundingIndex = 0n): MarketState => ({
-  mark, fundingIndex, initialMarginFraction: WAD / 10n, maintenanceMarginFraction: WAD / 20n, feeFraction: WAD / 1000n,
+  mark,
+  fundingIndex,
+  initialMarginFraction: WAD / 10n,
+  maintenanceMarginFraction: WAD / 20n,
+  feeFraction: WAD / 1000n,
 });
 
 describe('margin maths', () => {
@@ -130,7 +134,10 @@ describe('margin maths', () => {
         const closeSize = -mulDivCeil(s < 0n ? -s : s, f, WAD) * (s < 0n ? -1n : 1n);
         const fill = applyFill(position, closeSize, mark);
         const penalty = mulDivCeil(notional(closeSize, mark), pen, WAD);
-        const after = accountHealth({ collateral: collateral + fill.realisedPnl - penalty, positions: new Map([[1, fill.position]]) }, new Map([[1, m]]));
+        const after = accountHealth(
+          { collateral: collateral + fill.realisedPnl - penalty, positions: new Map([[1, fill.position]]) },
+          new Map([[1, m]]),
+        );
         if (f < WAD) {
           const target = after.maintenanceRequirement + (after.initialRequirement - after.maintenanceRequirement) / 2n;
           expect(after.equity + 2n >= target).toBe(true);
@@ -148,10 +155,14 @@ describe('margin maths', () => {
     const { position } = applyFill(emptyPosition(), 2n * WAD, 3000n * WAD);
     const account = { collateral: -6n * WAD, positions: new Map([[1, position]]), extraCollateral: [weth] };
     expect(accountHealth(account, new Map([[1, market(3000n * WAD)]]))).toEqual({
-      equity: 2694n * WAD, initialRequirement: 600n * WAD, maintenanceRequirement: 300n * WAD,
+      equity: 2694n * WAD,
+      initialRequirement: 600n * WAD,
+      maintenanceRequirement: 300n * WAD,
     });
     // A stale feed is passed as price 0: the WETH counts nothing.
-    expect(accountHealth({ ...account, extraCollateral: [{ ...weth, price: 0n }] }, new Map([[1, market(3000n * WAD)]])).equity).toBe(-6n * WAD);
+    expect(accountHealth({ ...account, extraCollateral: [{ ...weth, price: 0n }] }, new Map([[1, market(3000n * WAD)]])).equity).toBe(
+      -6n * WAD,
+    );
     // A stale market: its profit counts nothing, its loss counts in full (ClearingHouse._health).
     expect(accountHealth(account, new Map([[1, { ...market(3500n * WAD), fresh: false }]])).equity).toBe(2694n * WAD);
     expect(accountHealth(account, new Map([[1, { ...market(2500n * WAD), fresh: false }]])).equity).toBe(1694n * WAD);

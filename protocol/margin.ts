@@ -71,7 +71,7 @@ export const tradeFee = (sizeDelta: bigint, price: bigint, feeFraction: bigint):
  */
 export function applyFill(p: Position, sizeDelta: bigint, price: bigint): { position: Position; realisedPnl: bigint } {
   if (sizeDelta === 0n) return { position: p, realisedPnl: 0n };
-  const sameSide = p.size === 0n || (p.size > 0n) === (sizeDelta > 0n);
+  const sameSide = p.size === 0n || p.size > 0n === sizeDelta > 0n;
   if (sameSide) {
     return {
       position: { ...p, size: p.size + sizeDelta, openNotional: p.openNotional + mulDivCeil(sizeDelta, price, WAD) },

@@ -12,45 +12,117 @@ const USD = '0x00000000000000000000000000000000000000cc' as Address;
 const id = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex;
 
 const swap = (over: Partial<SwapIntent>): SwapIntent => ({
-  owner: '0x0000000000000000000000000000000000000001', sellToken: A, buyToken: B, receiver: '0x0000000000000000000000000000000000000000',
-  sellAmount: 100n, buyAmount: 190n, validTo: 1, nonce: 0n, kind: 0, partiallyFillable: false, appData: `0x${'00'.repeat(32)}`, ...over,
+  owner: '0x0000000000000000000000000000000000000001',
+  sellToken: A,
+  buyToken: B,
+  receiver: '0x0000000000000000000000000000000000000000',
+  sellAmount: 100n,
+  buyAmount: 190n,
+  validTo: 1,
+  nonce: 0n,
+  kind: 0,
+  partiallyFillable: false,
+  appData: `0x${'00'.repeat(32)}`,
+  ...over,
 });
 
 function auction(entries: AuctionIntent[]): Auction {
   return {
     id: 7n,
     intents: new Map(entries.map((e) => [e.id, e])),
-    referencePrices: new Map([[A, 2n * PRICE_SCALE], [B, PRICE_SCALE], [USD, PRICE_SCALE]]),
+    referencePrices: new Map([
+      [A, 2n * PRICE_SCALE],
+      [B, PRICE_SCALE],
+      [USD, PRICE_SCALE],
+    ]),
     collateralToken: USD,
   };
 }
 
-const solution = (over: Partial<Solution>): Solution => ({ auctionId: 7n, solver: A, prices: [{ token: A, price: 2n }, { token: B, price: 1n }], marketPrices: [], trades: [], interactions: [], ...over });
+const solution = (over: Partial<Solution>): Solution => ({
+  auctionId: 7n,
+  solver: A,
+  prices: [
+    { token: A, price: 2n },
+    { token: B, price: 1n },
+  ],
+  marketPrices: [],
+  trades: [],
+  interactions: [],
+  ...over,
+});
 
 describe('scoreSolution', () => {
   it('values a coincidence of wants: both sides get surplus at the uniform price', () => {
     // Alice sells 100 A for >= 190 B; Bob buys 100 A paying <= 210 B. Price A = 2 B.
     const alice = { id: id(1), intent: { type: 'swap' as const, intent: swap({}) } };
-    const bob = { id: id(2), intent: { type: 'swap' as const, intent: swap({ sellToken: B, buyToken: A, sellAmount: 210n, buyAmount: 100n, kind: 1 }) } };
-    const r = scoreSolution(solution({ trades: [{ intentId: id(1), executed: 100n }, { intentId: id(2), executed: 100n }] }), auction([alice, bob]));
+    const bob = {
+      id: id(2),
+      intent: { type: 'swap' as const, intent: swap({ sellToken: B, buyToken: A, sellAmount: 210n, buyAmount: 100n, kind: 1 }) },
+    };
+    const r = scoreSolution(
+      solution({
+        trades: [
+          { intentId: id(1), executed: 100n },
+          { intentId: id(2), executed: 100n },
+        ],
+      }),
+      auction([alice, bob]),
+    );
     // Alice: gets 200 B, limit 190 -> 10 B surplus (ref 1) = 10. Bob: pays 200 B, limit 210 -> 10 B = 10.
-    expect(r).toEqual({ ok: true, value: { score: 20n, trades: [{ intentId: id(1), surplus: 10n, value: 10n }, { intentId: id(2), surplus: 10n, value: 10n }] } });
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        score: 20n,
+        trades: [
+          { intentId: id(1), surplus: 10n, value: 10n },
+          { intentId: id(2), surplus: 10n, value: 10n },
+        ],
+      },
+    });
   });
 
   it('is invariant to scaling the clearing price vector (no score inflation)', () => {
     const alice = { id: id(1), intent: { type: 'swap' as const, intent: swap({}) } };
     const s1 = scoreSolution(solution({ trades: [{ intentId: id(1), executed: 100n }] }), auction([alice]));
-    const s2 = scoreSolution(solution({ prices: [{ token: A, price: 2000n }, { token: B, price: 1000n }], trades: [{ intentId: id(1), executed: 100n }] }), auction([alice]));
+    const s2 = scoreSolution(
+      solution({
+        prices: [
+          { token: A, price: 2000n },
+          { token: B, price: 1000n },
+        ],
+        trades: [{ intentId: id(1), executed: 100n }],
+      }),
+      auction([alice]),
+    );
     expect(s1.ok && s2.ok && s1.value.score === s2.value.score).toBe(true);
   });
 
   it.each([
-    ['a violated limit', { prices: [{ token: A, price: 18n }, { token: B, price: 10n }] }, 'trades[0]'],
+    [
+      'a violated limit',
+      {
+        prices: [
+          { token: A, price: 18n },
+          { token: B, price: 10n },
+        ],
+      },
+      'trades[0]',
+    ],
     ['a partial fill of a fill-or-kill intent', { trades: [{ intentId: id(1), executed: 50n }] }, 'trades[0]'],
     ['an intent outside the auction', { trades: [{ intentId: id(9), executed: 100n }] }, 'trades[0]'],
     ['the wrong auction', { auctionId: 8n }, 'auctionId'],
     ['a missing price', { prices: [{ token: A, price: 2n }] }, 'trades[0]'],
-    ['an intent traded twice', { trades: [{ intentId: id(1), executed: 100n }, { intentId: id(1), executed: 100n }] }, 'trades[1]'],
+    [
+      'an intent traded twice',
+      {
+        trades: [
+          { intentId: id(1), executed: 100n },
+          { intentId: id(1), executed: 100n },
+        ],
+      },
+      'trades[1]',
+    ],
   ])('makes %s invalid, not zero', (_n, over, field) => {
     const alice = { id: id(1), intent: { type: 'swap' as const, intent: swap({}) } };
     const s = solution({ trades: [{ intentId: id(1), executed: 100n }], ...over });
@@ -64,14 +136,33 @@ describe('scoreSolution', () => {
   });
 
   it('scores position intents within their limits, and rejects beyond', () => {
-    const long = { id: id(3), intent: { type: 'position' as const, intent: { account: A, market: 1, sizeDelta: 2n * PRICE_SCALE, limitPrice: 3000n * PRICE_SCALE, reduceOnly: false, validTo: 1, nonce: 0n } } };
-    const at = (price: bigint) => solution({ prices: [], marketPrices: [{ market: 1, price }], trades: [{ intentId: id(3), executed: 2n * PRICE_SCALE }] });
+    const long = {
+      id: id(3),
+      intent: {
+        type: 'position' as const,
+        intent: {
+          account: A,
+          market: 1,
+          sizeDelta: 2n * PRICE_SCALE,
+          limitPrice: 3000n * PRICE_SCALE,
+          reduceOnly: false,
+          validTo: 1,
+          nonce: 0n,
+        },
+      },
+    };
+    const at = (price: bigint) =>
+      solution({ prices: [], marketPrices: [{ market: 1, price }], trades: [{ intentId: id(3), executed: 2n * PRICE_SCALE }] });
     expect(scoreSolution(at(2990n * PRICE_SCALE), auction([long]))).toMatchObject({ ok: true, value: { score: 20n * PRICE_SCALE } });
     expect(scoreSolution(at(3001n * PRICE_SCALE), auction([long]))).toMatchObject({ ok: false });
   });
 
   it('ranks by score, then by lower hash', () => {
-    const xs = [{ score: 1n, hash: '0x02' as Hex }, { score: 5n, hash: '0x09' as Hex }, { score: 1n, hash: '0x01' as Hex }];
+    const xs = [
+      { score: 1n, hash: '0x02' as Hex },
+      { score: 5n, hash: '0x09' as Hex },
+      { score: 1n, hash: '0x01' as Hex },
+    ];
     expect(xs.sort(compareScored).map((x) => x.hash)).toEqual(['0x09', '0x01', '0x02']);
   });
 });
@@ -80,16 +171,24 @@ describe('clearing maths', () => {
   it('never gives a user less than their pro-rata limit, whatever the prices', () => {
     const amount = fc.bigInt({ min: 1n, max: 10n ** 30n });
     fc.assert(
-      fc.property(amount, amount, amount, amount, fc.constantFrom(0 as const, 1 as const), fc.bigInt({ min: 1n, max: 10n ** 30n }), (sellAmount, buyAmount, ps, pb, kind, part) => {
-        const i = swap({ sellAmount, buyAmount, kind });
-        fc.pre(limitHolds(i, ps, pb));
-        const full = kind === 0 ? sellAmount : buyAmount;
-        const executed = (full * (part % 1000n + 1n)) / 1000n || 1n;
-        const amounts = tradeAmounts(i, executed, ps, pb);
-        // buy/sell >= buyAmount/sellAmount, by cross-multiplication
-        expect(amounts.buy * sellAmount >= buyAmount * amounts.sell).toBe(true);
-        expect(tradeSurplus(i, amounts).amount >= 0n).toBe(true);
-      }),
+      fc.property(
+        amount,
+        amount,
+        amount,
+        amount,
+        fc.constantFrom(0 as const, 1 as const),
+        fc.bigInt({ min: 1n, max: 10n ** 30n }),
+        (sellAmount, buyAmount, ps, pb, kind, part) => {
+          const i = swap({ sellAmount, buyAmount, kind });
+          fc.pre(limitHolds(i, ps, pb));
+          const full = kind === 0 ? sellAmount : buyAmount;
+          const executed = (full * ((part % 1000n) + 1n)) / 1000n || 1n;
+          const amounts = tradeAmounts(i, executed, ps, pb);
+          // buy/sell >= buyAmount/sellAmount, by cross-multiplication
+          expect(amounts.buy * sellAmount >= buyAmount * amounts.sell).toBe(true);
+          expect(tradeSurplus(i, amounts).amount >= 0n).toBe(true);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -70,7 +70,13 @@ export function scoreSolution(solution: Solution, auction: Auction): Result<Solu
       if (!sellPrice || !buyPrice) return fail('invalid_solution', field, 'no positive clearing price for a traded token');
       const fillable = fillableAmount(i, entry.filled);
       if (i.partiallyFillable ? trade.executed > fillable : trade.executed !== fillable) {
-        return fail('invalid_solution', field, i.partiallyFillable ? `executes ${trade.executed}, only ${fillable} left` : 'fill-or-kill intent not filled exactly (or already filled)');
+        return fail(
+          'invalid_solution',
+          field,
+          i.partiallyFillable
+            ? `executes ${trade.executed}, only ${fillable} left`
+            : 'fill-or-kill intent not filled exactly (or already filled)',
+        );
       }
       if (!limitHolds(i, sellPrice, buyPrice)) return fail('invalid_solution', field, 'clearing prices violate the limit price');
       const s = tradeSurplus(i, tradeAmounts(i, trade.executed, sellPrice, buyPrice));

@@ -37,8 +37,7 @@ export function parseEoaSignature(bytes: Uint8Array): Result<EoaSignature> {
 }
 
 /** The Ethereum address of an uncompressed public key (0x04 ‖ x ‖ y). */
-export const publicKeyToAddressBytes = (uncompressed: Uint8Array): Uint8Array =>
-  keccak_256(uncompressed.subarray(1)).subarray(12);
+export const publicKeyToAddressBytes = (uncompressed: Uint8Array): Uint8Array => keccak_256(uncompressed.subarray(1)).subarray(12);
 
 export const nobleRecoverer: Recoverer = (digest, sig) => {
   try {

@@ -2,20 +2,29 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from './bytes.ts';
 import { privateKeyToAddress, recoverSigner, signDigest } from './signature.ts';
-import { decodeSignedSolution, encodeSignedSolution, encodeSolutionBody, solutionDigest, type SignedSolution, type Solution } from './solution.ts';
+import {
+  decodeSignedSolution,
+  encodeSignedSolution,
+  encodeSolutionBody,
+  solutionDigest,
+  type SignedSolution,
+  type Solution,
+} from './solution.ts';
 import { arbAddress, arbBytes32, arbUint256, arbUint32 } from '../test/helpers/arbitraries.ts';
 
 const arbSolution = (): fc.Arbitrary<Solution> =>
   fc.record({
     auctionId: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
     solver: arbAddress(),
-    prices: fc.uniqueArray(arbAddress(), { maxLength: 6 }).chain((tokens) =>
-      fc.tuple(...tokens.sort().map((token) => arbUint256().map((price) => ({ token, price })))),
-    ),
-    marketPrices: fc.uniqueArray(arbUint32(), { maxLength: 3 }).chain((ms) =>
-      fc.tuple(...ms.sort((a, b) => a - b).map((market) => arbUint256().map((price) => ({ market, price })))),
-    ),
-    trades: fc.uniqueArray(arbBytes32(), { maxLength: 8 }).chain((ids) => fc.tuple(...ids.map((intentId) => arbUint256().map((executed) => ({ intentId, executed }))))),
+    prices: fc
+      .uniqueArray(arbAddress(), { maxLength: 6 })
+      .chain((tokens) => fc.tuple(...tokens.sort().map((token) => arbUint256().map((price) => ({ token, price }))))),
+    marketPrices: fc
+      .uniqueArray(arbUint32(), { maxLength: 3 })
+      .chain((ms) => fc.tuple(...ms.sort((a, b) => a - b).map((market) => arbUint256().map((price) => ({ market, price }))))),
+    trades: fc
+      .uniqueArray(arbBytes32(), { maxLength: 8 })
+      .chain((ids) => fc.tuple(...ids.map((intentId) => arbUint256().map((executed) => ({ intentId, executed }))))),
     interactions: fc.array(
       fc.record({ target: arbAddress(), value: arbUint256(), callData: fc.uint8Array({ maxLength: 100 }).map((b) => toHex(b)) }),
       { maxLength: 4 },
@@ -48,11 +57,15 @@ describe('solution codec', () => {
   });
 
   it('never throws on hostile bytes and rejects truncation and trailing bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (b) => {
-      expect(typeof decodeSignedSolution(b).ok).toBe("boolean");
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (b) => {
+        expect(typeof decodeSignedSolution(b).ok).toBe('boolean');
+      }),
+      { numRuns: 2000 },
+    );
     const bytes = encodeSignedSolution(sign(fc.sample(arbSolution(), 1)[0]!));
-    for (let n = 0; n < bytes.length; n += 7) expect(decodeSignedSolution(bytes.subarray(0, n))).toMatchObject({ ok: false, error: { code: 'truncated' } });
+    for (let n = 0; n < bytes.length; n += 7)
+      expect(decodeSignedSolution(bytes.subarray(0, n))).toMatchObject({ ok: false, error: { code: 'truncated' } });
     const longer = new Uint8Array(bytes.length + 1);
     longer.set(bytes);
     expect(decodeSignedSolution(longer)).toMatchObject({ ok: false, error: { code: 'trailing_bytes' } });
@@ -62,10 +75,22 @@ describe('solution codec', () => {
     const a = '0x00000000000000000000000000000000000000aa';
     const b = '0x00000000000000000000000000000000000000bb';
     const base: Solution = { auctionId: 1n, solver: a, prices: [], marketPrices: [], trades: [], interactions: [] };
-    const unordered = sign({ ...base, prices: [{ token: b, price: 1n }, { token: a, price: 1n }] });
+    const unordered = sign({
+      ...base,
+      prices: [
+        { token: b, price: 1n },
+        { token: a, price: 1n },
+      ],
+    });
     expect(decodeSignedSolution(encodeSignedSolution(unordered))).toMatchObject({ ok: false, error: { field: 'prices[1].token' } });
     const id = `0x${'11'.repeat(32)}` as const;
-    const twice = sign({ ...base, trades: [{ intentId: id, executed: 1n }, { intentId: id, executed: 2n }] });
+    const twice = sign({
+      ...base,
+      trades: [
+        { intentId: id, executed: 1n },
+        { intentId: id, executed: 2n },
+      ],
+    });
     expect(decodeSignedSolution(encodeSignedSolution(twice))).toMatchObject({ ok: false, error: { field: 'trades[1].intentId' } });
     const badVersion = encodeSignedSolution(sign(base));
     badVersion[0] = 2;

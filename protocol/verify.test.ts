@@ -61,7 +61,13 @@ describe('verifySignedIntent', () => {
     const r = verifySignedIntent(signed, opts);
     expect(r).toEqual({ ok: true, value: { digest: intentDigest(signed, domain), owner: swap.owner, needsChainCheck: false } });
     // and viem agrees on who signed it
-    const recovered = await recoverTypedDataAddress({ domain, types: swapIntentTypes, primaryType: 'SwapIntent', message: swap, signature: signed.signature.data });
+    const recovered = await recoverTypedDataAddress({
+      domain,
+      types: swapIntentTypes,
+      primaryType: 'SwapIntent',
+      message: swap,
+      signature: signed.signature.data,
+    });
     expect(recovered).toBe(alice.address);
   });
 
@@ -93,7 +99,11 @@ describe('verifySignedIntent', () => {
     const signed = await signSwap(swap);
     const bytes = fromHex(signed.signature.data);
     bytes[64] = 29;
-    expectError({ ...signed, signature: { scheme: 'eoa', data: `0x${Buffer.from(bytes).toString('hex')}` } }, 'bad_signature', 'signature.v');
+    expectError(
+      { ...signed, signature: { scheme: 'eoa', data: `0x${Buffer.from(bytes).toString('hex')}` } },
+      'bad_signature',
+      'signature.v',
+    );
     expectError({ ...signed, signature: { scheme: 'eoa', data: `0x${'00'.repeat(64)}1b` } }, 'bad_signature', 'signature.r');
   });
 
@@ -106,7 +116,11 @@ describe('verifySignedIntent', () => {
     expectError(await signSwap({ ...swap, sellAmount: 0n }), 'zero_amount', 'intent.sellAmount');
     expectError(await signSwap({ ...swap, buyAmount: 0n }), 'zero_amount', 'intent.buyAmount');
     expectError(await signSwap({ ...swap, buyToken: swap.sellToken }), 'same_token', 'intent.buyToken');
-    const p: SignedIntent = { type: 'position', intent: { ...position, sizeDelta: 0n }, signature: { scheme: 'eoa', data: signDigest(new Uint8Array(32), KEY) } };
+    const p: SignedIntent = {
+      type: 'position',
+      intent: { ...position, sizeDelta: 0n },
+      signature: { scheme: 'eoa', data: signDigest(new Uint8Array(32), KEY) },
+    };
     expectError(p, 'zero_amount', 'intent.sizeDelta');
   });
 

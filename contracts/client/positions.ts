@@ -5,8 +5,18 @@ import { intentDomain, positionIntentTypes } from '../../protocol/eip712.ts';
 import type { PositionIntent } from '../../protocol/intent.ts';
 
 /** EIP-712 signature over a PositionIntent (same domain as swaps: Settlement is verifyingContract). */
-export async function signPositionIntent(account: LocalAccount, chainId: number, settlement: Address, intent: PositionIntent): Promise<Hex> {
-  return account.signTypedData({ domain: intentDomain(chainId, settlement), types: positionIntentTypes, primaryType: 'PositionIntent', message: intent });
+export async function signPositionIntent(
+  account: LocalAccount,
+  chainId: number,
+  settlement: Address,
+  intent: PositionIntent,
+): Promise<Hex> {
+  return account.signTypedData({
+    domain: intentDomain(chainId, settlement),
+    types: positionIntentTypes,
+    primaryType: 'PositionIntent',
+    message: intent,
+  });
 }
 
 /** PositionSettlement.PositionTrade. flags: bit 0 reduceOnly, bit 1 EIP-1271. */
@@ -53,7 +63,12 @@ export function encodePositionBatch(batch: PositionBatch): Hex {
 }
 
 /** A signed position intent as a PositionTrade of a batch whose market list is `markets`. */
-export function encodePositionTrade(markets: readonly number[], intent: PositionIntent, signature: Hex, options: { eip1271?: boolean } = {}): PositionTrade {
+export function encodePositionTrade(
+  markets: readonly number[],
+  intent: PositionIntent,
+  signature: Hex,
+  options: { eip1271?: boolean } = {},
+): PositionTrade {
   const marketIndex = markets.indexOf(intent.market);
   if (marketIndex < 0) throw new Error(`market ${intent.market} is not in the batch's market list`);
   return {

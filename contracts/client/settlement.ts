@@ -13,7 +13,12 @@ export type SettleInteraction = SettleBatch['interactions'][number];
 
 /** EIP-712 signature over the intent for this chain and settlement, as a wallet produces it (r ‖ s ‖ v). */
 export async function signSwapIntent(owner: LocalAccount, chainId: number, settlement: Address, intent: SwapIntent): Promise<Hex> {
-  return owner.signTypedData({ domain: intentDomain(chainId, settlement), types: swapIntentTypes, primaryType: 'SwapIntent', message: intent });
+  return owner.signTypedData({
+    domain: intentDomain(chainId, settlement),
+    types: swapIntentTypes,
+    primaryType: 'SwapIntent',
+    message: intent,
+  });
 }
 
 /** Settle wants each token once, strictly ascending by address (one clearing price per token). */

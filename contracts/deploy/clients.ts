@@ -56,11 +56,7 @@ async function withGasHeadroom(input: Parameters<typeof fetch>[0], init?: Parame
   return new Response(JSON.stringify(json), { status: response.status, headers });
 }
 
-export function devnetClients(
-  rpcUrl: string,
-  chainId: number,
-  options: { mnemonic?: string; accountCount?: number } = {},
-): DevnetClients {
+export function devnetClients(rpcUrl: string, chainId: number, options: { mnemonic?: string; accountCount?: number } = {}): DevnetClients {
   const chain = defineChain({
     id: chainId,
     name: `anvil-${chainId}`,
@@ -72,11 +68,8 @@ export function devnetClients(
   const transport = http(rpcUrl, { batch: false, retryCount: 0, fetchFn: withGasHeadroom });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 10 });
   const count = options.accountCount ?? 10;
-  const accounts = Array.from({ length: count }, (_, i) =>
-    mnemonicToAccount(options.mnemonic ?? ANVIL_MNEMONIC, { addressIndex: i }),
-  );
-  const walletFor = (account: Account): DevnetWalletClient =>
-    createWalletClient({ chain, transport, account, pollingInterval: 10 });
+  const accounts = Array.from({ length: count }, (_, i) => mnemonicToAccount(options.mnemonic ?? ANVIL_MNEMONIC, { addressIndex: i }));
+  const walletFor = (account: Account): DevnetWalletClient => createWalletClient({ chain, transport, account, pollingInterval: 10 });
   return { chain, publicClient, accounts, deployer: walletFor(accounts[0]!), walletFor };
 }
 

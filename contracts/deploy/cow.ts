@@ -16,16 +16,18 @@ export type CowDeployment = { authenticator: Address; settlement: Address; vault
  * vault is only used for Balancer internal/external balances; plain ERC20-balance orders never
  * touch it, so any address (default: the deployer) serves.
  */
-export async function deployCow(
-  clients: DevnetClients,
-  options: { solvers: readonly Address[]; vault?: Address },
-): Promise<CowDeployment> {
+export async function deployCow(clients: DevnetClients, options: { solvers: readonly Address[]; vault?: Address }): Promise<CowDeployment> {
   const { publicClient, deployer } = clients;
   const manager = deployer.account.address;
   const authenticator = await deploy(clients, gpv2AllowListAuthenticationAbi, gpv2AllowListAuthenticationBytecode, []);
   await confirm(
     publicClient,
-    deployer.writeContract({ address: authenticator, abi: gpv2AllowListAuthenticationAbi, functionName: 'initializeManager', args: [manager] }),
+    deployer.writeContract({
+      address: authenticator,
+      abi: gpv2AllowListAuthenticationAbi,
+      functionName: 'initializeManager',
+      args: [manager],
+    }),
   );
   for (const solver of options.solvers) {
     await confirm(

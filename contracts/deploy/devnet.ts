@@ -50,7 +50,13 @@ export async function deployDevnet(clients: DevnetClients, options: DevnetOption
   const v3Pool = async (a: Address, amountA: bigint, b: Address, amountB: bigint, fee: number): Promise<Address> => {
     const [token0] = sortTokens(a, b);
     const [amount0, amount1] = token0 === a ? [amountA, amountB] : [amountB, amountA];
-    return createV3Pool(clients, v3, { tokenA: a, tokenB: b, fee, price: { amount0, amount1 }, liquidity: fullRangeLiquidity(amount0, amount1) });
+    return createV3Pool(clients, v3, {
+      tokenA: a,
+      tokenB: b,
+      fee,
+      price: { amount0, amount1 },
+      liquidity: fullRangeLiquidity(amount0, amount1),
+    });
   };
   const fees = { daiUsdc: 500, wbtcUsdc: 3000 };
   const v3DaiUsdc = await v3Pool(dai, parseUnits('1000000', 18), usdc, parseUnits('1000000', 6), fees.daiUsdc);

@@ -96,8 +96,16 @@ export async function deployPriceFeed(
 }
 
 /** Publishes a new round on a devnet feed (as its owner, the price feeder). */
-export async function setFeedPrice(clients: DevnetClients, feed: Address, answer: bigint, feeder: DevnetWalletClient = clients.deployer): Promise<void> {
-  await confirm(clients.publicClient, feeder.writeContract({ address: feed, abi: devnetPriceFeedAbi, functionName: 'submit', args: [answer] }));
+export async function setFeedPrice(
+  clients: DevnetClients,
+  feed: Address,
+  answer: bigint,
+  feeder: DevnetWalletClient = clients.deployer,
+): Promise<void> {
+  await confirm(
+    clients.publicClient,
+    feeder.writeContract({ address: feed, abi: devnetPriceFeedAbi, functionName: 'submit', args: [answer] }),
+  );
 }
 
 /** Feeds, ClearingHouse and its markets. */
@@ -129,7 +137,12 @@ export async function deployPerp(clients: DevnetClients, options: PerpOptions): 
   const collateralVault = await deploy(clients, collateralVaultAbi, collateralVaultBytecode, [clearingHouse]);
   await confirm(
     clients.publicClient,
-    clients.deployer.writeContract({ address: clearingHouse, abi: clearingHouseAbi, functionName: 'setCollateralVault', args: [collateralVault] }),
+    clients.deployer.writeContract({
+      address: clearingHouse,
+      abi: clearingHouseAbi,
+      functionName: 'setCollateralVault',
+      args: [collateralVault],
+    }),
   );
   const collateralFeeds: Record<Address, Address> = {};
   for (const c of options.extraCollateral ?? []) {
@@ -139,17 +152,36 @@ export async function deployPerp(clients: DevnetClients, options: PerpOptions): 
 }
 
 /** Lists (or re-configures) an extra collateral token in the vault, deploying its feed if none is given. Returns the feed. */
-export async function listExtraCollateral(clients: DevnetClients, vault: Address, c: ExtraCollateralSpec, feeder: Address = clients.deployer.account.address): Promise<Address> {
+export async function listExtraCollateral(
+  clients: DevnetClients,
+  vault: Address,
+  c: ExtraCollateralSpec,
+  feeder: Address = clients.deployer.account.address,
+): Promise<Address> {
   const feed =
     c.feed ??
-    (await deployPriceFeed(clients, { owner: feeder, decimals: c.feedDecimals ?? 8, description: c.description ?? 'COLLATERAL / USD', answer: c.answer ?? 10n ** 8n }));
+    (await deployPriceFeed(clients, {
+      owner: feeder,
+      decimals: c.feedDecimals ?? 8,
+      description: c.description ?? 'COLLATERAL / USD',
+      answer: c.answer ?? 10n ** 8n,
+    }));
   const config = { feed, heartbeat: c.heartbeat ?? defaultMarketConfig.heartbeat, haircut: c.haircut, depositCap: c.depositCap };
-  await confirm(clients.publicClient, clients.deployer.writeContract({ address: vault, abi: collateralVaultAbi, functionName: 'setCollateral', args: [c.token, config] }));
+  await confirm(
+    clients.publicClient,
+    clients.deployer.writeContract({ address: vault, abi: collateralVaultAbi, functionName: 'setCollateral', args: [c.token, config] }),
+  );
   return feed;
 }
 
 /** Approves the vault and deposits `amount` of extra collateral `token` for `account` (who must hold it). */
-export async function depositExtraCollateral(clients: DevnetClients, vault: Address, token: Address, account: LocalAccount, amount: bigint): Promise<void> {
+export async function depositExtraCollateral(
+  clients: DevnetClients,
+  vault: Address,
+  token: Address,
+  account: LocalAccount,
+  amount: bigint,
+): Promise<void> {
   const wallet = clients.walletFor(account);
   await approveMax(clients, wallet, token, vault);
   await confirm(
@@ -163,7 +195,13 @@ export function clearingHouseContract(clients: DevnetClients, address: Address, 
 }
 
 /** Approves the clearing house and deposits `amount` of collateral for `account` (who must hold it). */
-export async function depositCollateral(clients: DevnetClients, clearingHouse: Address, collateral: Address, account: LocalAccount, amount: bigint): Promise<void> {
+export async function depositCollateral(
+  clients: DevnetClients,
+  clearingHouse: Address,
+  collateral: Address,
+  account: LocalAccount,
+  amount: bigint,
+): Promise<void> {
   const wallet = clients.walletFor(account);
   await approveMax(clients, wallet, collateral, clearingHouse);
   await confirm(

@@ -43,5 +43,8 @@ export function vaultContract(clients: DevnetClients, address: Address) {
 
 /** Posts `amount` wei of bond for `solver`, which may then call settle. */
 export async function bondSolver(clients: DevnetClients, settlement: Address, solver: DevnetWalletClient, amount: bigint): Promise<void> {
-  await confirm(clients.publicClient, solver.writeContract({ address: settlement, abi: settlementAbi, functionName: 'bond', value: amount }));
+  await confirm(
+    clients.publicClient,
+    solver.writeContract({ address: settlement, abi: settlementAbi, functionName: 'bond', value: amount }),
+  );
 }

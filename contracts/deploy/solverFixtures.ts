@@ -11,17 +11,41 @@ import { mint } from './tokens.ts';
 import { V3_MINT_GAS } from './uniswapV3.ts';
 
 /** The deployer adds `liquidity` to `pool` on [tickLower, tickUpper) (ticks multiples of the spacing). */
-export async function addV3Position(clients: DevnetClients, devnet: Devnet, pool: Address, tickLower: number, tickUpper: number, liquidity: bigint): Promise<void> {
+export async function addV3Position(
+  clients: DevnetClients,
+  devnet: Devnet,
+  pool: Address,
+  tickLower: number,
+  tickUpper: number,
+  liquidity: bigint,
+): Promise<void> {
   const { publicClient, deployer } = clients;
   const helper = devnet.uniswapV3.liquidityHelper;
   for (const fn of ['token0', 'token1'] as const) {
     const token = await publicClient.readContract({ address: pool, abi: uniswapV3PoolAbi, functionName: fn });
-    const allowance = await publicClient.readContract({ address: token, abi: testTokenAbi, functionName: 'allowance', args: [deployer.account.address, helper] });
+    const allowance = await publicClient.readContract({
+      address: token,
+      abi: testTokenAbi,
+      functionName: 'allowance',
+      args: [deployer.account.address, helper],
+    });
     if (allowance < maxUint256 / 2n) {
-      await confirm(publicClient, deployer.writeContract({ address: token, abi: testTokenAbi, functionName: 'approve', args: [helper, maxUint256] }));
+      await confirm(
+        publicClient,
+        deployer.writeContract({ address: token, abi: testTokenAbi, functionName: 'approve', args: [helper, maxUint256] }),
+      );
     }
   }
-  await confirm(publicClient, deployer.writeContract({ address: helper, abi: v3LiquidityHelperAbi, functionName: 'mint', args: [pool, tickLower, tickUpper, liquidity], gas: V3_MINT_GAS }));
+  await confirm(
+    publicClient,
+    deployer.writeContract({
+      address: helper,
+      abi: v3LiquidityHelperAbi,
+      functionName: 'mint',
+      args: [pool, tickLower, tickUpper, liquidity],
+      gas: V3_MINT_GAS,
+    }),
+  );
 }
 
 /**
@@ -61,7 +85,11 @@ export function devnetPoolSpecs(devnet: Devnet): { kind: 'uniswapV2' | 'uniswapV
 }
 
 /** Mints `amounts` of each token straight to the Settlement: a dust buffer for rounding. */
-export async function seedSettlementBuffer(clients: DevnetClients, devnet: Devnet, amounts: Partial<Record<'dai' | 'usdc' | 'wbtc', bigint>>): Promise<Map<Address, bigint>> {
+export async function seedSettlementBuffer(
+  clients: DevnetClients,
+  devnet: Devnet,
+  amounts: Partial<Record<'dai' | 'usdc' | 'wbtc', bigint>>,
+): Promise<Map<Address, bigint>> {
   const out = new Map<Address, bigint>();
   for (const [symbol, amount] of Object.entries(amounts) as ['dai' | 'usdc' | 'wbtc', bigint][]) {
     const token = devnet.tokens[symbol];

@@ -19,7 +19,14 @@ export type StableSwapSpec = {
 };
 
 export async function deployStableSwapPool(clients: DevnetClients, spec: StableSwapSpec): Promise<Address> {
-  return deploy(clients, stableSwapPoolAbi, stableSwapPoolBytecode, [spec.token0, spec.token1, spec.decimals0, spec.decimals1, spec.amplification, spec.fee]);
+  return deploy(clients, stableSwapPoolAbi, stableSwapPoolBytecode, [
+    spec.token0,
+    spec.token1,
+    spec.decimals0,
+    spec.decimals1,
+    spec.amplification,
+    spec.fee,
+  ]);
 }
 
 /**
@@ -30,11 +37,19 @@ export async function addStableLiquidity(clients: DevnetClients, pool: Address, 
   const { publicClient, deployer } = clients;
   for (const functionName of ['token0', 'token1'] as const) {
     const token = await publicClient.readContract({ address: pool, abi: stableSwapPoolAbi, functionName });
-    await confirm(publicClient, deployer.writeContract({ address: token, abi: testTokenAbi, functionName: 'approve', args: [pool, maxUint256] }));
+    await confirm(
+      publicClient,
+      deployer.writeContract({ address: token, abi: testTokenAbi, functionName: 'approve', args: [pool, maxUint256] }),
+    );
   }
   await confirm(
     publicClient,
-    deployer.writeContract({ address: pool, abi: stableSwapPoolAbi, functionName: 'addLiquidity', args: [amount0, amount1, 0n, deployer.account.address] }),
+    deployer.writeContract({
+      address: pool,
+      abi: stableSwapPoolAbi,
+      functionName: 'addLiquidity',
+      args: [amount0, amount1, 0n, deployer.account.address],
+    }),
   );
 }
 
@@ -50,16 +65,32 @@ export async function quoteLiquiditySource(
   tokenOut: Address,
   amountIn: bigint,
 ): Promise<bigint> {
-  return clients.publicClient.readContract({ address: source, abi: iliquiditySourceAbi, functionName: 'quote', args: [tokenIn, tokenOut, amountIn] });
+  return clients.publicClient.readContract({
+    address: source,
+    abi: iliquiditySourceAbi,
+    functionName: 'quote',
+    args: [tokenIn, tokenOut, amountIn],
+  });
 }
 
-export function liquiditySourceInteractions(source: Address, tokenIn: Address, tokenOut: Address, amountIn: bigint, minAmountOut: bigint, recipient: Address) {
+export function liquiditySourceInteractions(
+  source: Address,
+  tokenIn: Address,
+  tokenOut: Address,
+  amountIn: bigint,
+  minAmountOut: bigint,
+  recipient: Address,
+) {
   return [
     { target: tokenIn, value: 0n, callData: encodeFunctionData({ abi: testTokenAbi, functionName: 'transfer', args: [source, amountIn] }) },
     {
       target: source,
       value: 0n,
-      callData: encodeFunctionData({ abi: iliquiditySourceAbi, functionName: 'swap', args: [tokenIn, tokenOut, amountIn, minAmountOut, recipient] }),
+      callData: encodeFunctionData({
+        abi: iliquiditySourceAbi,
+        functionName: 'swap',
+        args: [tokenIn, tokenOut, amountIn, minAmountOut, recipient],
+      }),
     },
   ];
 }

@@ -30,7 +30,8 @@ export type TimelockCall = { target: Address; data: Hex; value?: bigint; salt?: 
 
 export async function deployTimelock(clients: DevnetClients, options: { admin?: Address; delay?: bigint } = {}): Promise<Address> {
   const delay = options.delay ?? DEVNET_TIMELOCK_DELAY;
-  if (delay < TIMELOCK_MIN_DELAY || delay > TIMELOCK_MAX_DELAY) throw new Error(`timelock delay ${delay}s is outside [${TIMELOCK_MIN_DELAY}, ${TIMELOCK_MAX_DELAY}]`);
+  if (delay < TIMELOCK_MIN_DELAY || delay > TIMELOCK_MAX_DELAY)
+    throw new Error(`timelock delay ${delay}s is outside [${TIMELOCK_MIN_DELAY}, ${TIMELOCK_MAX_DELAY}]`);
   return deploy(clients, timelockAbi, timelockBytecode, [options.admin ?? clients.deployer.account.address, delay]);
 }
 
@@ -41,7 +42,10 @@ export function timelockContract(clients: DevnetClients, address: Address, walle
 /** The call's id, as the contract computes it: keccak256(abi.encode(target, value, data, salt)). */
 export function timelockCallId(call: TimelockCall): Hex {
   return keccak256(
-    encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }, { type: 'bytes' }, { type: 'bytes32' }], [call.target, call.value ?? 0n, call.data, call.salt ?? zeroHash]),
+    encodeAbiParameters(
+      [{ type: 'address' }, { type: 'uint256' }, { type: 'bytes' }, { type: 'bytes32' }],
+      [call.target, call.value ?? 0n, call.data, call.salt ?? zeroHash],
+    ),
   );
 }
 
@@ -54,7 +58,10 @@ export async function scheduleCall(
   call: TimelockCall,
   admin: DevnetWalletClient = clients.deployer,
 ): Promise<{ id: Hex; eta: bigint }> {
-  await confirm(clients.publicClient, admin.writeContract({ address: timelock, abi: timelockAbi, functionName: 'schedule', args: args(call) }));
+  await confirm(
+    clients.publicClient,
+    admin.writeContract({ address: timelock, abi: timelockAbi, functionName: 'schedule', args: args(call) }),
+  );
   const id = timelockCallId(call);
   const eta = await clients.publicClient.readContract({ address: timelock, abi: timelockAbi, functionName: 'etaOf', args: [id] });
   return { id, eta };
@@ -67,7 +74,10 @@ export async function executeCall(
   call: TimelockCall,
   executor: DevnetWalletClient = clients.deployer,
 ): Promise<TransactionReceipt> {
-  return confirm(clients.publicClient, executor.writeContract({ address: timelock, abi: timelockAbi, functionName: 'execute', args: args(call) }));
+  return confirm(
+    clients.publicClient,
+    executor.writeContract({ address: timelock, abi: timelockAbi, functionName: 'execute', args: args(call) }),
+  );
 }
 
 /** anvil only: moves the chain's clock `seconds` ahead and mines a block stamped with it. */
@@ -118,16 +128,27 @@ export async function handOverToTimelock(
   const { publicClient, deployer } = clients;
   if (contracts.settlement !== undefined) {
     const settlement = contracts.settlement;
-    await confirm(publicClient, deployer.writeContract({ address: settlement, abi: settlementAbi, functionName: 'transferOwnership', args: [timelock] }));
-    await confirm(publicClient, admin.writeContract({ address: timelock, abi: timelockAbi, functionName: 'acceptOwnership', args: [settlement] }));
+    await confirm(
+      publicClient,
+      deployer.writeContract({ address: settlement, abi: settlementAbi, functionName: 'transferOwnership', args: [timelock] }),
+    );
+    await confirm(
+      publicClient,
+      admin.writeContract({ address: timelock, abi: timelockAbi, functionName: 'acceptOwnership', args: [settlement] }),
+    );
     const owner = await publicClient.readContract({ address: settlement, abi: settlementAbi, functionName: 'owner' });
-    if (owner.toLowerCase() !== timelock.toLowerCase()) throw new Error(`Settlement ${settlement} is owned by ${owner}, not the timelock ${timelock}`);
+    if (owner.toLowerCase() !== timelock.toLowerCase())
+      throw new Error(`Settlement ${settlement} is owned by ${owner}, not the timelock ${timelock}`);
   }
   if (contracts.clearingHouse !== undefined) {
     const clearingHouse = contracts.clearingHouse;
-    await confirm(publicClient, deployer.writeContract({ address: clearingHouse, abi: clearingHouseAbi, functionName: 'setOwner', args: [timelock] }));
+    await confirm(
+      publicClient,
+      deployer.writeContract({ address: clearingHouse, abi: clearingHouseAbi, functionName: 'setOwner', args: [timelock] }),
+    );
     const owner = await publicClient.readContract({ address: clearingHouse, abi: clearingHouseAbi, functionName: 'owner' });
-    if (owner.toLowerCase() !== timelock.toLowerCase()) throw new Error(`ClearingHouse ${clearingHouse} is owned by ${owner}, not the timelock ${timelock}`);
+    if (owner.toLowerCase() !== timelock.toLowerCase())
+      throw new Error(`ClearingHouse ${clearingHouse} is owned by ${owner}, not the timelock ${timelock}`);
   }
 }
 
@@ -146,7 +167,11 @@ export async function deployDevnetGovernance(
   options: { delay?: bigint } = {},
 ): Promise<DevnetGovernance> {
   const delay = options.delay ?? DEVNET_TIMELOCK_DELAY;
-  const unbondingDelay = await clients.publicClient.readContract({ address: contracts.settlement, abi: settlementAbi, functionName: 'unbondingDelay' });
+  const unbondingDelay = await clients.publicClient.readContract({
+    address: contracts.settlement,
+    abi: settlementAbi,
+    functionName: 'unbondingDelay',
+  });
   assertSlashWindow(unbondingDelay, delay);
   const admin = clients.deployer.account.address;
   const timelock = await deployTimelock(clients, { admin, delay });

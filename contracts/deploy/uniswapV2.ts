@@ -29,14 +29,36 @@ export async function addV2Liquidity(
   amountB: bigint,
 ): Promise<Address> {
   const { publicClient, deployer } = clients;
-  let pair = await publicClient.readContract({ address: v2.factory, abi: uniswapV2FactoryAbi, functionName: 'getPair', args: [tokenA, tokenB] });
+  let pair = await publicClient.readContract({
+    address: v2.factory,
+    abi: uniswapV2FactoryAbi,
+    functionName: 'getPair',
+    args: [tokenA, tokenB],
+  });
   if (BigInt(pair) === 0n) {
-    await confirm(publicClient, deployer.writeContract({ address: v2.factory, abi: uniswapV2FactoryAbi, functionName: 'createPair', args: [tokenA, tokenB] }));
-    pair = await publicClient.readContract({ address: v2.factory, abi: uniswapV2FactoryAbi, functionName: 'getPair', args: [tokenA, tokenB] });
+    await confirm(
+      publicClient,
+      deployer.writeContract({ address: v2.factory, abi: uniswapV2FactoryAbi, functionName: 'createPair', args: [tokenA, tokenB] }),
+    );
+    pair = await publicClient.readContract({
+      address: v2.factory,
+      abi: uniswapV2FactoryAbi,
+      functionName: 'getPair',
+      args: [tokenA, tokenB],
+    });
   }
-  await confirm(publicClient, deployer.writeContract({ address: tokenA, abi: testTokenAbi, functionName: 'transfer', args: [pair, amountA] }));
-  await confirm(publicClient, deployer.writeContract({ address: tokenB, abi: testTokenAbi, functionName: 'transfer', args: [pair, amountB] }));
-  await confirm(publicClient, deployer.writeContract({ address: pair, abi: uniswapV2PairAbi, functionName: 'mint', args: [deployer.account.address] }));
+  await confirm(
+    publicClient,
+    deployer.writeContract({ address: tokenA, abi: testTokenAbi, functionName: 'transfer', args: [pair, amountA] }),
+  );
+  await confirm(
+    publicClient,
+    deployer.writeContract({ address: tokenB, abi: testTokenAbi, functionName: 'transfer', args: [pair, amountB] }),
+  );
+  await confirm(
+    publicClient,
+    deployer.writeContract({ address: pair, abi: uniswapV2PairAbi, functionName: 'mint', args: [deployer.account.address] }),
+  );
   return getAddress(pair);
 }
 

@@ -76,20 +76,50 @@ export async function createV3Pool(clients: DevnetClients, v3: UniswapV3, spec: 
   const [token0, token1] = sortTokens(spec.tokenA, spec.tokenB);
   const spacing = V3_TICK_SPACING[spec.fee];
   if (spacing === undefined) throw new Error(`fee tier ${spec.fee} is not enabled on the V3 factory`);
-  let pool = await publicClient.readContract({ address: v3.factory, abi: uniswapV3FactoryAbi, functionName: 'getPool', args: [token0, token1, spec.fee] });
+  let pool = await publicClient.readContract({
+    address: v3.factory,
+    abi: uniswapV3FactoryAbi,
+    functionName: 'getPool',
+    args: [token0, token1, spec.fee],
+  });
   if (BigInt(pool) === 0n) {
-    await confirm(publicClient, deployer.writeContract({ address: v3.factory, abi: uniswapV3FactoryAbi, functionName: 'createPool', args: [token0, token1, spec.fee] }));
-    pool = await publicClient.readContract({ address: v3.factory, abi: uniswapV3FactoryAbi, functionName: 'getPool', args: [token0, token1, spec.fee] });
+    await confirm(
+      publicClient,
+      deployer.writeContract({
+        address: v3.factory,
+        abi: uniswapV3FactoryAbi,
+        functionName: 'createPool',
+        args: [token0, token1, spec.fee],
+      }),
+    );
+    pool = await publicClient.readContract({
+      address: v3.factory,
+      abi: uniswapV3FactoryAbi,
+      functionName: 'getPool',
+      args: [token0, token1, spec.fee],
+    });
     const sqrtPriceX96 = encodeSqrtPriceX96(spec.price.amount1, spec.price.amount0);
-    await confirm(publicClient, deployer.writeContract({ address: pool, abi: uniswapV3PoolAbi, functionName: 'initialize', args: [sqrtPriceX96] }));
+    await confirm(
+      publicClient,
+      deployer.writeContract({ address: pool, abi: uniswapV3PoolAbi, functionName: 'initialize', args: [sqrtPriceX96] }),
+    );
   }
   for (const token of [token0, token1]) {
-    await confirm(publicClient, deployer.writeContract({ address: token, abi: testTokenAbi, functionName: 'approve', args: [v3.liquidityHelper, maxUint256] }));
+    await confirm(
+      publicClient,
+      deployer.writeContract({ address: token, abi: testTokenAbi, functionName: 'approve', args: [v3.liquidityHelper, maxUint256] }),
+    );
   }
   const upper = Math.floor(MAX_TICK / spacing) * spacing;
   await confirm(
     publicClient,
-    deployer.writeContract({ address: v3.liquidityHelper, abi: v3LiquidityHelperAbi, functionName: 'mint', args: [pool, -upper, upper, spec.liquidity], gas: V3_MINT_GAS }),
+    deployer.writeContract({
+      address: v3.liquidityHelper,
+      abi: v3LiquidityHelperAbi,
+      functionName: 'mint',
+      args: [pool, -upper, upper, spec.liquidity],
+      gas: V3_MINT_GAS,
+    }),
   );
   return getAddress(pool);
 }

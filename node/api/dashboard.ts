@@ -49,7 +49,11 @@ export type DashboardDeps = {
   log: Logger;
 };
 
-const STATIC: Record<string, string> = { 'index.html': 'text/html; charset=utf-8', 'app.js': 'text/javascript; charset=utf-8', 'style.css': 'text/css; charset=utf-8' };
+const STATIC: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8',
+};
 
 /** Caches an async value for `ms`; concurrent callers share one computation. */
 function cached<T>(ms: number, f: () => Promise<T>): () => Promise<T> {
@@ -222,7 +226,12 @@ export function dashboardRoutes(d: DashboardDeps): Route[] {
   return [
     { method: 'GET', pattern: /^\/(dashboard\/?)?$/, name: 'dashboard', handle: () => page('index.html') },
     { method: 'GET', pattern: /^\/dashboard\/(app\.js|style\.css)$/, name: 'dashboard_asset', handle: (_req, m) => page(m[1]!) },
-    { method: 'GET', pattern: /^\/v1\/dashboard\/summary$/, name: 'dashboard_summary', handle: async () => json<DashboardSummary>(await summary()) },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/dashboard\/summary$/,
+      name: 'dashboard_summary',
+      handle: async () => json<DashboardSummary>(await summary()),
+    },
     {
       method: 'GET',
       pattern: /^\/v1\/intents$/,

@@ -114,7 +114,9 @@ export function serve(routes: Route[], o: { metrics: NodeMetrics; log: Logger })
     };
     if (!route) {
       const other = routes.some((r) => r.pattern.test(path));
-      const e = other ? HttpError.request('method_not_allowed', `${req.method} is not allowed on ${path}`) : HttpError.request('not_found', `no route ${path}`);
+      const e = other
+        ? HttpError.request('method_not_allowed', `${req.method} is not allowed on ${path}`)
+        : HttpError.request('not_found', `no route ${path}`);
       send(res, errorReply(e.status, e.code, e.message));
       return finish(e.status);
     }

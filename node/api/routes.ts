@@ -60,7 +60,8 @@ export function apiRoutes(d: ApiDeps): Route[] {
         if (!parsed.ok) throw HttpError.intent(parsed.error.code, describeError(parsed.error));
         const out = await d.intake.submit(parsed.value);
         if (out.verdict === 'accept') return json<SubmitIntentResponse>({ id: out.digest, state: 'open' }, 201);
-        if (out.code === 'duplicate' && out.record) return json<SubmitIntentResponse>({ id: out.record.digest, state: out.record.state, duplicate: true });
+        if (out.code === 'duplicate' && out.record)
+          return json<SubmitIntentResponse>({ id: out.record.digest, state: out.record.state, duplicate: true });
         throw HttpError.intent(out.code, out.reason);
       },
     },
@@ -86,7 +87,8 @@ export function apiRoutes(d: ApiDeps): Route[] {
         if (!rec) throw HttpError.request('not_found', `no intent ${id} in this node's pool`);
         const signer = recoverCanceller(id, signature, d.cancels.separator);
         if (!signer.ok) throw HttpError.cancel(signer.error.code, describeError(signer.error));
-        if (signer.value !== rec.owner) throw HttpError.cancel('wrong_signer', `the cancel is signed by ${signer.value}, not the owner ${rec.owner}`);
+        if (signer.value !== rec.owner)
+          throw HttpError.cancel('wrong_signer', `the cancel is signed by ${signer.value}, not the owner ${rec.owner}`);
         if (isFinal(rec.state)) throw HttpError.cancel(ALREADY_CODE[rec.state], `intent ${id} is already ${rec.state}`);
         // recoverCanceller accepted it, so it is 65-byte hex
         const next = await d.cancels.apply(id, signature as Hex);
@@ -133,7 +135,8 @@ export function apiRoutes(d: ApiDeps): Route[] {
         if (!d.auction) throw noAuctions();
         const body = await readJson(req);
         const hex = typeof body === 'object' && body !== null && 'solution' in body ? body.solution : undefined;
-        if (!isHex(hex) || hex.length < 4) throw HttpError.request('malformed', 'send { "solution": "0x<signed solution bytes, protocol/solution.ts codec>" }');
+        if (!isHex(hex) || hex.length < 4)
+          throw HttpError.request('malformed', 'send { "solution": "0x<signed solution bytes, protocol/solution.ts codec>" }');
         const out = await d.auction.submitSolution(fromHex(hex));
         if (out.verdict === 'accept') return json<SubmitSolutionResponse>({ hash: out.hash, state: 'ranked', score: out.score }, 202);
         if (out.code === 'duplicate' && out.hash) return json<SubmitSolutionResponse>({ hash: out.hash, state: 'ranked', duplicate: true });

@@ -17,7 +17,13 @@
 // auction, refilled from the pool on demand; at most retainAuctions finalized auctions stay in
 // memory (older ones are served from their stored record).
 import type { Address, Hex } from 'viem';
-import type { ArchivedAuctionResponse, AuctionByIdResponse, AuctionResponse, CurrentAuctionResponse, RankedSolution } from '../../protocol/api.ts';
+import type {
+  ArchivedAuctionResponse,
+  AuctionByIdResponse,
+  AuctionResponse,
+  CurrentAuctionResponse,
+  RankedSolution,
+} from '../../protocol/api.ts';
 import { fromHex } from '../../protocol/bytes.ts';
 import { describeError } from '../../protocol/result.ts';
 import { compareScored, type AuctionIntent } from '../../protocol/score.ts';
@@ -77,7 +83,8 @@ export type AuctionDeps = {
 /** Ranked solutions whose intents are held back from later auctions during their settle windows. */
 const RESERVED_RANKS = 3;
 
-type Resolved = Required<Omit<AuctionOptions, 'collateralToken' | 'referencePrices' | 'isSolver'>> & Pick<AuctionOptions, 'collateralToken' | 'isSolver'>;
+type Resolved = Required<Omit<AuctionOptions, 'collateralToken' | 'referencePrices' | 'isSolver'>> &
+  Pick<AuctionOptions, 'collateralToken' | 'isSolver'>;
 
 export class AuctionClock {
   private readonly d: AuctionDeps;
@@ -114,9 +121,19 @@ export class AuctionClock {
     };
     this.decoded = new DecodedIntents(this.o.decodedCacheSize, deps.pool);
     const prices = new ReferencePrices(referencePrices, o.collateralToken);
-    this.checker = new SolutionChecker({ pool: deps.pool, decoded: this.decoded, prices, ...(o.collateralToken ? { collateralToken: o.collateralToken } : {}) });
+    this.checker = new SolutionChecker({
+      pool: deps.pool,
+      decoded: this.decoded,
+      prices,
+      ...(o.collateralToken ? { collateralToken: o.collateralToken } : {}),
+    });
     this.book = new SolverBook(deps.solvers, deps.metrics, deps.log);
-    this.viewContext = { chainId: deps.chainId, decoded: this.decoded, prices, ...(o.collateralToken ? { collateralToken: o.collateralToken } : {}) };
+    this.viewContext = {
+      chainId: deps.chainId,
+      decoded: this.decoded,
+      prices,
+      ...(o.collateralToken ? { collateralToken: o.collateralToken } : {}),
+    };
     this.solverSet = new Set(this.o.solvers.map((s) => s.toLowerCase()));
   }
 
@@ -129,9 +146,12 @@ export class AuctionClock {
     const tick = (): void => {
       const now = this.o.now();
       const next = (this.idAt(now) + 1) * this.o.intervalMs;
-      this.timer = setTimeout(() => {
-        void this.tick().finally(tick);
-      }, Math.max(1, next - now + 1));
+      this.timer = setTimeout(
+        () => {
+          void this.tick().finally(tick);
+        },
+        Math.max(1, next - now + 1),
+      );
       this.timer.unref?.();
     };
     tick();
@@ -164,13 +184,21 @@ export class AuctionClock {
       if (!last || a.id > last.id) last = a;
       parked += a.parked.size;
     }
-    return { auctions: this.auctions.size, decoded: this.decoded.size, decodedCapacity: this.o.decodedCacheSize, parked, lastIntents: last?.intentIds.length ?? 0 };
+    return {
+      auctions: this.auctions.size,
+      decoded: this.decoded.size,
+      decodedCapacity: this.o.decodedCacheSize,
+      parked,
+      lastIntents: last?.intentIds.length ?? 0,
+    };
   }
 
   close(id: number, now = this.o.now()): OpenAuction {
     const closeAt = (id + 1) * this.o.intervalMs;
     for (const [iid, until] of this.reserved) if (until <= closeAt) this.reserved.delete(iid);
-    const records = this.d.pool.liveRecords().filter((r) => r.receivedAt < closeAt && r.validTo * 1000 > closeAt && !this.reserved.has(r.digest));
+    const records = this.d.pool
+      .liveRecords()
+      .filter((r) => r.receivedAt < closeAt && r.validTo * 1000 > closeAt && !this.reserved.has(r.digest));
     records.sort((a, b) => (a.digest < b.digest ? -1 : 1));
     const filled = new Map<Hex, bigint>();
     for (const r of records) if (r.filled) filled.set(r.digest, BigInt(r.filled));
@@ -231,7 +259,8 @@ export class AuctionClock {
     if (!signer.ok) return refuseSolution(signer.error.code, describeError(signer.error), hash);
     const solver = s.solver.toLowerCase() as Address;
     if (signer.value !== solver) return refuseSolution('wrong_signer', `signed by ${signer.value}, not the solver ${solver}`, hash);
-    if (this.solverSet.size > 0 && !this.solverSet.has(solver)) return this.unbonded(solver, id, hash, `${solver} is not in this node's solver set`);
+    if (this.solverSet.size > 0 && !this.solverSet.has(solver))
+      return this.unbonded(solver, id, hash, `${solver} is not in this node's solver set`);
     if (this.o.isSolver) {
       const bonded = await this.o.isSolver(solver);
       if (bonded === false) return this.unbonded(solver, id, hash, `${solver} has no bond at the settlement contract`);
@@ -278,7 +307,13 @@ export class AuctionClock {
   }
 
   /** Scores a solution whose intents this node holds; records the solver; ranks it if valid. */
-  private async score(a: OpenAuction, s: SignedSolution, hash: Hex, solver: Address, entries: Map<Hex, AuctionIntent>): Promise<SolutionOutcome> {
+  private async score(
+    a: OpenAuction,
+    s: SignedSolution,
+    hash: Hex,
+    solver: Address,
+    entries: Map<Hex, AuctionIntent>,
+  ): Promise<SolutionOutcome> {
     const scored = this.checker.check(a, s, entries);
     if (scored.kind === 'fillView') return fillView(hash);
     if (scored.kind === 'invalid') {
@@ -338,7 +373,13 @@ export class AuctionClock {
     });
     if (held.size) this.reservingAuctions.set(a.id, { until: a.deadline + Math.min(sorted.length, RESERVED_RANKS) * w, intents: held });
     await this.d.auctions.saveRanking({ id: a.id, closedAt: a.closedAt, deadline: a.deadline, intents: a.intentIds, ranking: a.ranking });
-    this.d.log.info({ event: 'auction_ranked', auctionId: a.id, solutions: sorted.length, winner: sorted[0]?.solver ?? null, score: sorted[0]?.score.toString() ?? null });
+    this.d.log.info({
+      event: 'auction_ranked',
+      auctionId: a.id,
+      solutions: sorted.length,
+      winner: sorted[0]?.solver ?? null,
+      score: sorted[0]?.score.toString() ?? null,
+    });
   }
 
   /**

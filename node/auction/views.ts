@@ -41,7 +41,14 @@ export async function memoryView(a: OpenAuction, c: ViewContext): Promise<Auctio
 
 /** A finalized auction no longer in memory, from its stored record. */
 export function archivedView(r: AuctionRecord, chainId: number): ArchivedAuctionResponse {
-  return { id: r.id, chainId, closedAt: new Date(r.closedAt).toISOString(), solveDeadline: new Date(r.deadline).toISOString(), intentIds: r.intents, ranking: r.ranking };
+  return {
+    id: r.id,
+    chainId,
+    closedAt: new Date(r.closedAt).toISOString(),
+    solveDeadline: new Date(r.deadline).toISOString(),
+    intentIds: r.intents,
+    ranking: r.ranking,
+  };
 }
 
 /** Adds who settled the auction, at which rank: the winner in its window, or a runner-up after the better ones passed. */

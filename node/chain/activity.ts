@@ -95,7 +95,10 @@ export class ChainActivity {
   private async scanOnce(): Promise<void> {
     const head = await this.client.getBlockNumber({ cacheTime: 0 });
     if (head > this.settlementScannedTo) {
-      for (const ev of await settlementEventsIn(this.client, this.settlement, { fromBlock: this.settlementScannedTo + 1n, toBlock: head })) {
+      for (const ev of await settlementEventsIn(this.client, this.settlement, {
+        fromBlock: this.settlementScannedTo + 1n,
+        toBlock: head,
+      })) {
         if (ev.eventName !== 'TradeSettled') continue;
         const a = ev.args;
         this.swaps.push({
@@ -163,7 +166,14 @@ export class ChainActivity {
       if (p.size === 0n) continue;
       const value = (p.size * mark) / 10n ** 18n;
       notional += value < 0n ? -value : value;
-      positions.push({ market: m, name, size: p.size.toString(), openNotional: p.openNotional.toString(), mark: mark.toString(), unrealisedPnl: (value - p.openNotional).toString() });
+      positions.push({
+        market: m,
+        name,
+        size: p.size.toString(),
+        openNotional: p.openNotional.toString(),
+        mark: mark.toString(),
+        unrealisedPnl: (value - p.openNotional).toString(),
+      });
     }
     const ratio = (a: bigint, b: bigint): number | null => (b > 0n ? Number((a * 10_000n) / b) / 10_000 : null);
     return {

@@ -101,26 +101,70 @@ export class ViemChainChecker implements ChainChecker {
       this.vault ??= await this.client.readContract({ address: settlement, abi: settlementAbi, functionName: 'vault' });
       const vault = this.vault;
       const used = await this.cached(`${block}:nonce:${owner}:${nonce}`, () =>
-        this.client.readContract({ address: settlement, abi: settlementAbi, functionName: 'isNonceUsed', args: [owner, nonce], blockNumber: block }),
+        this.client.readContract({
+          address: settlement,
+          abi: settlementAbi,
+          functionName: 'isNonceUsed',
+          args: [owner, nonce],
+          blockNumber: block,
+        }),
       );
-      if (used) return this.done({ status: 'invalid', code: 'nonce_used', reason: `nonce ${nonce} of ${owner} is already used or cancelled on chain` });
+      if (used)
+        return this.done({
+          status: 'invalid',
+          code: 'nonce_used',
+          reason: `nonce ${nonce} of ${owner} is already used or cancelled on chain`,
+        });
       if (needsSignatureCheck) {
         const magic = await this.client
-          .readContract({ address: owner, abi: eip1271Abi, functionName: 'isValidSignature', args: [digest, signed.signature.data], blockNumber: block })
-          .catch((err: Error) => (/timed? ?out|fetch failed|ECONNREFUSED|HTTP request failed/i.test(err.message) ? Promise.reject(err) : '0x'));
-        if (magic !== EIP1271_MAGIC) return this.done({ status: 'invalid', code: 'bad_eip1271_signature', reason: `${owner}.isValidSignature did not accept the signature` });
+          .readContract({
+            address: owner,
+            abi: eip1271Abi,
+            functionName: 'isValidSignature',
+            args: [digest, signed.signature.data],
+            blockNumber: block,
+          })
+          .catch((err: Error) =>
+            /timed? ?out|fetch failed|ECONNREFUSED|HTTP request failed/i.test(err.message) ? Promise.reject(err) : '0x',
+          );
+        if (magic !== EIP1271_MAGIC)
+          return this.done({
+            status: 'invalid',
+            code: 'bad_eip1271_signature',
+            reason: `${owner}.isValidSignature did not accept the signature`,
+          });
       }
       if (signed.type === 'swap') {
         const i = signed.intent;
         const token = i.sellToken.toLowerCase() as Address;
         const [balance, allowance] = await Promise.all([
-          this.cached(`${block}:bal:${token}:${owner}`, () => this.client.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [owner], blockNumber: block })),
-          this.cached(`${block}:alw:${token}:${owner}`, () => this.client.readContract({ address: token, abi: erc20Abi, functionName: 'allowance', args: [owner, vault], blockNumber: block })),
+          this.cached(`${block}:bal:${token}:${owner}`, () =>
+            this.client.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [owner], blockNumber: block }),
+          ),
+          this.cached(`${block}:alw:${token}:${owner}`, () =>
+            this.client.readContract({
+              address: token,
+              abi: erc20Abi,
+              functionName: 'allowance',
+              args: [owner, vault],
+              blockNumber: block,
+            }),
+          ),
         ]);
         // Partially fillable intents need only some balance; fill-or-kill ones the whole limit amount.
         const need = i.partiallyFillable ? 1n : i.sellAmount;
-        if (balance < need) return this.done({ status: 'invalid', code: 'insufficient_balance', reason: `${owner} holds ${balance} of ${token}, needs ${need}` });
-        if (allowance < need) return this.done({ status: 'invalid', code: 'insufficient_allowance', reason: `${owner} allows the vault ${allowance} of ${token}, needs ${need}` });
+        if (balance < need)
+          return this.done({
+            status: 'invalid',
+            code: 'insufficient_balance',
+            reason: `${owner} holds ${balance} of ${token}, needs ${need}`,
+          });
+        if (allowance < need)
+          return this.done({
+            status: 'invalid',
+            code: 'insufficient_allowance',
+            reason: `${owner} allows the vault ${allowance} of ${token}, needs ${need}`,
+          });
       } else {
         const verdict = await this.checkPosition(signed.intent, owner, block);
         if (verdict) return this.done(verdict);
@@ -147,7 +191,11 @@ export class ViemChainChecker implements ChainChecker {
     block: bigint,
   ): Promise<ChainCheck | undefined> {
     const invalid = (code: ChainCheckCode, reason: string): ChainCheck => ({ status: 'invalid', code, reason });
-    this.clearingHouse ??= await this.client.readContract({ address: this.o.settlement, abi: settlementAbi, functionName: 'clearingHouse' });
+    this.clearingHouse ??= await this.client.readContract({
+      address: this.o.settlement,
+      abi: settlementAbi,
+      functionName: 'clearingHouse',
+    });
     const ch = this.clearingHouse;
     if (/^0x0{40}$/i.test(ch)) return invalid('no_clearing_house', 'this settlement has no clearing house: position intents cannot settle');
     const read = <T>(key: string, f: () => Promise<T>): Promise<T> => this.cached(`${block}:${key}`, f);
@@ -157,21 +205,57 @@ export class ViemChainChecker implements ChainChecker {
     );
     if (!listed) return invalid('unknown_market', `market ${p.market} is not listed`);
     const [config, [mark], [equity, initial], collateral, current] = await Promise.all([
-      read(`mconf:${p.market}`, () => this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'marketConfig', args: [p.market], blockNumber: block })),
-      read(`mark:${p.market}`, () => this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'markPrice', args: [p.market], blockNumber: block })),
-      read(`health:${account}`, () => this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'accountHealth', args: [account], blockNumber: block })),
-      read(`coll:${account}`, () => this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'collateral', args: [account], blockNumber: block })),
-      read(`pos:${account}:${p.market}`, () => this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'position', args: [account, p.market], blockNumber: block })),
+      read(`mconf:${p.market}`, () =>
+        this.client.readContract({
+          address: ch,
+          abi: clearingHouseAbi,
+          functionName: 'marketConfig',
+          args: [p.market],
+          blockNumber: block,
+        }),
+      ),
+      read(`mark:${p.market}`, () =>
+        this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'markPrice', args: [p.market], blockNumber: block }),
+      ),
+      read(`health:${account}`, () =>
+        this.client.readContract({
+          address: ch,
+          abi: clearingHouseAbi,
+          functionName: 'accountHealth',
+          args: [account],
+          blockNumber: block,
+        }),
+      ),
+      read(`coll:${account}`, () =>
+        this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'collateral', args: [account], blockNumber: block }),
+      ),
+      read(`pos:${account}:${p.market}`, () =>
+        this.client.readContract({
+          address: ch,
+          abi: clearingHouseAbi,
+          functionName: 'position',
+          args: [account, p.market],
+          blockNumber: block,
+        }),
+      ),
     ]);
-    if (collateral === 0n && current.size === 0n && equity <= 0n) return invalid('no_margin_account', `${account} has no collateral in the clearing house`);
-    const reduces = current.size !== 0n && (current.size > 0n) !== (p.sizeDelta > 0n) && (p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta) <= (current.size < 0n ? -current.size : current.size);
-    if (p.reduceOnly && !reduces) return invalid('not_reducing', `reduce-only intent would not reduce ${account}'s position of ${current.size} in market ${p.market}`);
+    if (collateral === 0n && current.size === 0n && equity <= 0n)
+      return invalid('no_margin_account', `${account} has no collateral in the clearing house`);
+    const reduces =
+      current.size !== 0n &&
+      current.size > 0n !== p.sizeDelta > 0n &&
+      (p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta) <= (current.size < 0n ? -current.size : current.size);
+    if (p.reduceOnly && !reduces)
+      return invalid('not_reducing', `reduce-only intent would not reduce ${account}'s position of ${current.size} in market ${p.market}`);
     if (reduces) return undefined;
     // Requirements are taken at the mark (as the clearing house does after the batch).
     const added = mulDivCeil(notional(p.sizeDelta, mark), BigInt(config.initialMarginFraction), WAD);
     const fee = mulDivCeil(notional(p.sizeDelta, mark), BigInt(config.feeFraction), WAD);
     if (equity - fee < initial + added) {
-      return invalid('insufficient_margin', `${account} has equity ${equity}; initial margin after this intent would be ${initial + added} (+ fee ${fee})`);
+      return invalid(
+        'insufficient_margin',
+        `${account} has equity ${equity}; initial margin after this intent would be ${initial + added} (+ fee ${fee})`,
+      );
     }
     return undefined;
   }
@@ -181,7 +265,13 @@ export class ViemChainChecker implements ChainChecker {
     try {
       const block = await this.blockNumber();
       const ok = await this.cached(`${block}:solver:${solver.toLowerCase()}`, () =>
-        this.client.readContract({ address: this.o.settlement, abi: settlementAbi, functionName: 'isSolver', args: [solver], blockNumber: block }),
+        this.client.readContract({
+          address: this.o.settlement,
+          abi: settlementAbi,
+          functionName: 'isSolver',
+          args: [solver],
+          blockNumber: block,
+        }),
       );
       this.setDegraded(false);
       return ok;

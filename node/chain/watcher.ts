@@ -141,7 +141,15 @@ export class ChainWatcher {
         touch(rec);
         await pool.update(digest, 'filled', { filled: (size < 0n ? -size : size).toString(), ...at });
         metrics.poolStates.inc({ state: 'filled' });
-        log.info({ event: 'intent_filled', id: digest, kind: 'position', market: ev.args.market, price: ev.args.price.toString(), tx: at.txHash, block: at.blockNumber });
+        log.info({
+          event: 'intent_filled',
+          id: digest,
+          kind: 'position',
+          market: ev.args.market,
+          price: ev.args.price.toString(),
+          tx: at.txHash,
+          block: at.blockNumber,
+        });
         return;
       }
       case 'Settled': {

@@ -63,7 +63,11 @@ function topicParams(weight: number): TopicScoreParams {
   };
 }
 
-export function scoreParams(topics: string[], ipColocationPenalty: boolean, appScore: (peer: string) => number = () => 0): Partial<PeerScoreParams> {
+export function scoreParams(
+  topics: string[],
+  ipColocationPenalty: boolean,
+  appScore: (peer: string) => number = () => 0,
+): Partial<PeerScoreParams> {
   return {
     topics: Object.fromEntries(topics.map((t) => [t, topicParams(1)])),
     topicScoreCap: 20,
@@ -84,7 +88,14 @@ export function scoreParams(topics: string[], ipColocationPenalty: boolean, appS
 /** Mesh sizes from D, keeping gossipsub's default proportions (D=6: Dlo 4, Dhi 12, Dout 2, Dlazy 6). */
 export function meshParams(D: number): { D: number; Dlo: number; Dhi: number; Dout: number; Dscore: number; Dlazy: number } {
   const Dlo = Math.max(1, Math.round((D * 2) / 3));
-  return { D, Dlo, Dhi: 2 * D, Dout: Math.max(0, Math.min(Dlo - 1, Math.floor(D / 3))), Dscore: Math.max(1, Math.round((D * 2) / 3)), Dlazy: D };
+  return {
+    D,
+    Dlo,
+    Dhi: 2 * D,
+    Dout: Math.max(0, Math.min(Dlo - 1, Math.floor(D / 3))),
+    Dscore: Math.max(1, Math.round((D * 2) / 3)),
+    Dlazy: D,
+  };
 }
 
 export type HostOptions = {
@@ -176,7 +187,9 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       denyOutboundEncryptedConnection: deny,
     },
     connectionManager: { maxConnections: 200 },
-    ...(opts.registry ? { metrics: prometheusMetrics({ registry: opts.registry, collectDefaultMetrics: false, preserveExistingMetrics: true }) } : {}),
+    ...(opts.registry
+      ? { metrics: prometheusMetrics({ registry: opts.registry, collectDefaultMetrics: false, preserveExistingMetrics: true }) }
+      : {}),
     services: {
       identify: identify(),
       pubsub: gossipsub({

@@ -18,7 +18,8 @@ export function networkStatus(host: Host, budget: PeerBudget): NetworkStatus {
     peerCount: () => host.libp2p.getPeers().length,
     peers: () => {
       const connected = new Map<string, { remoteAddr: string; direction: 'inbound' | 'outbound' }>();
-      for (const c of host.libp2p.getConnections()) connected.set(c.remotePeer.toString(), { remoteAddr: c.remoteAddr.toString(), direction: c.direction });
+      for (const c of host.libp2p.getConnections())
+        connected.set(c.remotePeer.toString(), { remoteAddr: c.remoteAddr.toString(), direction: c.direction });
       return {
         peers: [...connected].map(([peerId, c]) => ({ peerId, ...c, score: host.pubsub.getScore(peerId), appScore: budget.score(peerId) })),
         banned: host.banList().map((b) => ({ peerId: b.peer, until: new Date(b.until).toISOString() })),

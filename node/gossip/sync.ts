@@ -56,7 +56,6 @@ export type SyncDeps = {
 export const CANCEL_FRAME_TAG = 0xcc;
 const CANCEL_BYTES = 97;
 
-
 const MAX_FRAMES = 100_000;
 const CHUNK = 64;
 export const SYNC_IDLE_MS = 10_000;
@@ -67,7 +66,15 @@ const BAD_FRAME_POINTS = 40;
 /** An abort the responder is to blame for. */
 class BadFrame extends Error {}
 
-export type SyncResult = { peer: string; frames: number; accepted: number; ignored: number; rejected: number; cancelled: number; aborted?: string };
+export type SyncResult = {
+  peer: string;
+  frames: number;
+  accepted: number;
+  ignored: number;
+  rejected: number;
+  cancelled: number;
+  aborted?: string;
+};
 
 /** The cancel frames a responder serves: signed cancels of intents it holds cancelled and not expired. */
 async function* cancelFrames(d: SyncDeps, limit: number): AsyncGenerator<Uint8Array> {

@@ -7,10 +7,19 @@ import type { PoolRecord } from './record.ts';
 import { openPool, tempDir } from '../../test/helpers/node.ts';
 
 const dirs: (() => void)[] = [];
-afterAll(() => dirs.forEach((c) => c()));
+afterAll(() => {
+  for (const c of dirs) c();
+});
 const OWNER = '0x00000000000000000000000000000000000000aa' as Address;
 const rec = (k: number, validTo: number, owner = OWNER): Omit<PoolRecord, 'state' | 'updatedAt'> => ({
-  digest: `0x${k.toString(16).padStart(64, '0')}` as Hex, owner, type: 'swap', validTo, bytes: '0x01', source: 'api', receivedAt: k, needsChainCheck: false,
+  digest: `0x${k.toString(16).padStart(64, '0')}` as Hex,
+  owner,
+  type: 'swap',
+  validTo,
+  bytes: '0x01',
+  source: 'api',
+  receivedAt: k,
+  needsChainCheck: false,
 });
 
 describe('IntentPool', () => {

@@ -163,7 +163,10 @@ export class IntentPool {
   private trackLive(rec: PoolRecord): void {
     this.live.set(rec.digest, rec);
     let set = this.openByOwner.get(rec.owner);
-    if (!set) this.openByOwner.set(rec.owner, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.openByOwner.set(rec.owner, set);
+    }
     set.add(rec.digest);
   }
 

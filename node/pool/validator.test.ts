@@ -9,14 +9,22 @@ import { IntentValidator } from './validator.ts';
 import { WorkerVerifier } from '../verify/workers.ts';
 
 const dirs: (() => void)[] = [];
-afterAll(() => dirs.forEach((c) => c()));
+afterAll(() => {
+  for (const c of dirs) c();
+});
 
 async function validator(workers?: WorkerVerifier): Promise<IntentValidator> {
   const dir = tempDir();
   dirs.push(dir.cleanup);
   const { pool } = await openPool(join(dir.path, 'pool'));
   return new IntentValidator({
-    chainId: TEST_CHAIN_ID, settlement: TEST_SETTLEMENT, pool, maxOpenPerOwner: 2, maxLifetimeSec: 86400, maxMessageBytes: 4096, log: silentLogger(),
+    chainId: TEST_CHAIN_ID,
+    settlement: TEST_SETTLEMENT,
+    pool,
+    maxOpenPerOwner: 2,
+    maxLifetimeSec: 86400,
+    maxMessageBytes: 4096,
+    log: silentLogger(),
     ...(workers ? { workers } : {}),
   });
 }
@@ -46,7 +54,15 @@ describe('validation pipeline', () => {
     const inline = await run(await validator());
     const threaded = await run(await validator(workers));
     await workers.close();
-    expect(inline).toEqual(['accept:accepted', 'ignore:duplicate', 'reject:wrong_signer', 'ignore:duplicate', 'ignore:expired', 'accept:accepted', 'ignore:over_quota']);
+    expect(inline).toEqual([
+      'accept:accepted',
+      'ignore:duplicate',
+      'reject:wrong_signer',
+      'ignore:duplicate',
+      'ignore:expired',
+      'accept:accepted',
+      'ignore:over_quota',
+    ]);
     expect(threaded).toEqual(inline);
   });
 });

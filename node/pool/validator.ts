@@ -108,7 +108,11 @@ export class IntentValidator {
       // signature work, so a stream of such intents (gossip or sync) costs a lookup, not a recovery.
       // pool.add checks again under its lock.
       if (this.o.pool.openCount(ownerAddr) >= this.o.maxOpenPerOwner) {
-        return refuseIntent('over_quota', `owner ${ownerAddr} already has ${this.o.pool.openCount(ownerAddr)} open intents (limit ${this.o.maxOpenPerOwner})`, { digest });
+        return refuseIntent(
+          'over_quota',
+          `owner ${ownerAddr} already has ${this.o.pool.openCount(ownerAddr)} open intents (limit ${this.o.maxOpenPerOwner})`,
+          { digest },
+        );
       }
       const needsChainCheck = signed.signature.scheme === 'eip1271';
       if (!needsChainCheck) {
@@ -116,7 +120,9 @@ export class IntentValidator {
         const signer = this.o.workers ? await this.o.workers.recover(digestBytes, sig) : recoverSigner(digestBytes, sig, this.recoverer);
         if (!signer.ok) return refuseIntent(signer.error.code, describeError(signer.error), { digest });
         if (signer.value !== ownerAddr) {
-          return refuseIntent('wrong_signer', `signed by ${signer.value}, not the owner ${ownerAddr}, under this chain's domain`, { digest });
+          return refuseIntent('wrong_signer', `signed by ${signer.value}, not the owner ${ownerAddr}, under this chain's domain`, {
+            digest,
+          });
         }
       }
       const owner = ownerAddr;
@@ -125,10 +131,16 @@ export class IntentValidator {
         if (c.status === 'invalid') return refuseIntent(c.code, c.reason, { digest });
         if (c.status === 'unavailable' && needsChainCheck) {
           // An EIP-1271 signature is unverifiable without the chain: do not store or relay it.
-          return refuseIntent('chain_unavailable', 'contract-wallet signature needs an on-chain check and the RPC endpoint is unavailable', { digest });
+          return refuseIntent(
+            'chain_unavailable',
+            'contract-wallet signature needs an on-chain check and the RPC endpoint is unavailable',
+            { digest },
+          );
         }
       } else if (needsChainCheck) {
-        return refuseIntent('chain_unavailable', 'contract-wallet (EIP-1271) signatures need an RPC endpoint, and this node has none', { digest });
+        return refuseIntent('chain_unavailable', 'contract-wallet (EIP-1271) signatures need an RPC endpoint, and this node has none', {
+          digest,
+        });
       }
       const added = await this.o.pool.add(
         {
@@ -144,7 +156,9 @@ export class IntentValidator {
         this.o.maxOpenPerOwner,
       );
       if (added.status === 'over_quota') {
-        return refuseIntent('over_quota', `owner ${owner} already has ${added.open} open intents (limit ${this.o.maxOpenPerOwner})`, { digest });
+        return refuseIntent('over_quota', `owner ${owner} already has ${added.open} open intents (limit ${this.o.maxOpenPerOwner})`, {
+          digest,
+        });
       }
       if (added.status === 'duplicate') {
         return refuseIntent('duplicate', `intent ${digest} is already in the pool`, { digest, record: added.record });
@@ -156,4 +170,3 @@ export class IntentValidator {
     }
   }
 }
-

@@ -19,9 +19,12 @@ describe('fast hashing', () => {
   });
 
   it('keccak256Fast equals @noble/hashes on arbitrary bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
-      expect(keccak256Fast(b)).toEqual(keccak_256(b));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
+        expect(keccak256Fast(b)).toEqual(keccak_256(b));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('intentDigestFromBytes (straight from the canonical encoding) equals protocol intentDigestBytes', () => {

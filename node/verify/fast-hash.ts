@@ -11,7 +11,12 @@ import { nativeRecoverer } from '../../protocol/recover-native.ts';
 import type { Recoverer } from '../../protocol/signature.ts';
 import type { Hex } from 'viem';
 
-type KeccakState = { initialize(rate: number, capacity: number): void; absorb(b: Buffer): void; absorbLastFewBits(bits: number): void; squeeze(n: number): Buffer };
+type KeccakState = {
+  initialize(rate: number, capacity: number): void;
+  absorb(b: Buffer): void;
+  absorbLastFewBits(bits: number): void;
+  squeeze(n: number): Buffer;
+};
 
 function loadNative(): ((data: Uint8Array) => Uint8Array) | undefined {
   try {

@@ -11,8 +11,17 @@ import { solve } from './solve.ts';
 type AuctionSolution = { solution: Solution; stats: SolveStats; positionTrades: number };
 
 /** `marks`: oracle marks by market (see matchPositions). The pool states are not mutated. */
-export function solveAuction(auction: Auction, pools: LiquidityAdapter[], marks: ReadonlyMap<number, bigint>, opts: SolveOptions): AuctionSolution {
+export function solveAuction(
+  auction: Auction,
+  pools: LiquidityAdapter[],
+  marks: ReadonlyMap<number, bigint>,
+  opts: SolveOptions,
+): AuctionSolution {
   const { solution: spot, stats } = solve(auction, pools, opts);
   const pos = matchPositions(auction, marks, opts.now ?? 0);
-  return { solution: { ...spot, marketPrices: pos.marketPrices, trades: [...spot.trades, ...pos.trades] }, stats, positionTrades: pos.trades.length };
+  return {
+    solution: { ...spot, marketPrices: pos.marketPrices, trades: [...spot.trades, ...pos.trades] },
+    stats,
+    positionTrades: pos.trades.length,
+  };
 }

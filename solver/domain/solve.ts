@@ -21,7 +21,7 @@ export function solve(auction: Auction, pools: LiquidityAdapter[], opts: SolveOp
   const t0 = performance.now();
   const joint = solveJoint(auction, pools, opts);
   const scoreOf = (r: SolveResult | undefined): bigint | undefined => {
-    if (!r || !r.solution.trades.length) return undefined;
+    if (!r?.solution.trades.length) return undefined;
     const s = scoreSolution(r.solution, auction);
     return s.ok ? s.value.score : undefined;
   };

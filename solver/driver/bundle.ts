@@ -35,7 +35,8 @@ export function buildBatch(solution: Solution, intents: ReadonlyMap<Hex, SignedS
       const p: PositionIntent = signed.intent;
       const price = solution.marketPrices.find((m) => m.market === p.market)?.price;
       if (!price) throw new BundleError(`position trade ${k}: no clearing price for market ${p.market}`);
-      if (p.sizeDelta > 0n ? price > p.limitPrice : price < p.limitPrice) throw new BundleError(`position trade ${k}: the market price violates the signed limit`);
+      if (p.sizeDelta > 0n ? price > p.limitPrice : price < p.limitPrice)
+        throw new BundleError(`position trade ${k}: the market price violates the signed limit`);
       const size = p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta;
       if (t.executed !== size) throw new BundleError(`position trade ${k}: position intents are fill-or-kill`);
       return encodePositionTrade(markets, p, signed.signature.data, { eip1271: signed.signature.scheme === 'eip1271' });
@@ -57,7 +58,8 @@ export function buildBatch(solution: Solution, intents: ReadonlyMap<Hex, SignedS
     if (!pS || !pB) throw new BundleError(`trade ${k}: no clearing price for its tokens`);
     if (!limitHolds(intent, pS, pB)) throw new BundleError(`trade ${k}: the clearing prices violate the signed limit`);
     const full = intent.kind === 0 ? intent.sellAmount : intent.buyAmount;
-    if (!intent.partiallyFillable && t.executed !== full) throw new BundleError(`trade ${k}: fill-or-kill intent must execute its full amount`);
+    if (!intent.partiallyFillable && t.executed !== full)
+      throw new BundleError(`trade ${k}: fill-or-kill intent must execute its full amount`);
     if (t.executed <= 0n || t.executed > full) throw new BundleError(`trade ${k}: executed amount out of range`);
     return encodeTrade(tokens, intent, signed.signature.data, {
       ...(intent.partiallyFillable ? { executedAmount: t.executed } : {}),

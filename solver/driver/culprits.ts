@@ -15,12 +15,17 @@ const asIndex = (v: unknown): number | undefined => (typeof v === 'bigint' ? Num
  * trades and position trades separately, in solution order, as buildBatch lays them out.
  */
 export function namedCulprits(revert: DecodedRevert, solution: Solution, signed: ReadonlyMap<Hex, SignedIntent>): Hex[] {
-  const trades = solution.trades.map((t) => ({ id: lower(t.intentId) as Hex, executed: t.executed, s: signed.get(lower(t.intentId) as Hex) }));
+  const trades = solution.trades.map((t) => ({
+    id: lower(t.intentId) as Hex,
+    executed: t.executed,
+    s: signed.get(lower(t.intentId) as Hex),
+  }));
   const swaps = trades.filter((t) => t.s?.type === 'swap');
   const positions = trades.filter((t) => t.s?.type === 'position');
   const a = revert.args;
   const addr = (k: number): string | undefined => (typeof a[k] === 'string' ? lower(a[k] as string) : undefined);
-  const who = (t: (typeof trades)[number]): string | undefined => (t.s ? lower(t.s.type === 'swap' ? t.s.intent.owner : t.s.intent.account) : undefined);
+  const who = (t: (typeof trades)[number]): string | undefined =>
+    t.s ? lower(t.s.type === 'swap' ? t.s.intent.owner : t.s.intent.account) : undefined;
   const at = (list: typeof trades, k: number): Hex[] => {
     const i = asIndex(a[k]);
     return i !== undefined && list[i] ? [list[i].id] : [];

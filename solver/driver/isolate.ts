@@ -55,7 +55,14 @@ type IsolationOptions = {
 
 export type IsolationResult =
   | { ok: true; solution: Solution; batch: SettleBatch; gas: bigint; isolated: Isolated[]; simulations: number; solves: number }
-  | { ok: false; reason: 'nothing_to_settle' | 'budget_exhausted' | 'inconclusive' | 'unbuildable'; revert?: DecodedRevert; isolated: Isolated[]; simulations: number; solves: number };
+  | {
+      ok: false;
+      reason: 'nothing_to_settle' | 'budget_exhausted' | 'inconclusive' | 'unbuildable';
+      revert?: DecodedRevert;
+      isolated: Isolated[];
+      simulations: number;
+      solves: number;
+    };
 
 type Probe =
   | { kind: 'empty' }
@@ -80,7 +87,7 @@ export async function isolate(o: IsolationOptions): Promise<IsolationResult> {
     if (solves >= maxSolves) return { kind: 'budget' };
     solves++;
     const solution = await o.solve(without);
-    if (!solution || !solution.trades.length) return { kind: 'empty' };
+    if (!solution?.trades.length) return { kind: 'empty' };
     let batch: SettleBatch;
     try {
       batch = buildBatch(solution, o.signed);
@@ -100,7 +107,13 @@ export async function isolate(o: IsolationOptions): Promise<IsolationResult> {
       if (excluded.has(intentId)) continue;
       excluded.add(intentId);
       isolated.push({ intentId, reason });
-      o.log.warn({ event: 'intent_isolated', auctionId, intentId, reason, ...(revert ? { error: revert.errorName, args: revert.args.map(String) } : {}) });
+      o.log.warn({
+        event: 'intent_isolated',
+        auctionId,
+        intentId,
+        reason,
+        ...(revert ? { error: revert.errorName, args: revert.args.map(String) } : {}),
+      });
     }
   };
 
@@ -149,7 +162,14 @@ export async function isolate(o: IsolationOptions): Promise<IsolationResult> {
       o.log.warn({ event: 'isolation_fallback', auctionId, reason, simulations, solves, trades: fallback.solution.trades.length });
       return { ok: true, ...fallback, isolated, simulations, solves };
     }
-    o.log.warn({ event: 'isolation_gave_up', auctionId, reason, simulations, solves, ...(revert ? { error: revert.errorName, args: revert.args.map(String) } : {}) });
+    o.log.warn({
+      event: 'isolation_gave_up',
+      auctionId,
+      reason,
+      simulations,
+      solves,
+      ...(revert ? { error: revert.errorName, args: revert.args.map(String) } : {}),
+    });
     return { ok: false, reason, ...(revert ? { revert } : {}), isolated, simulations, solves };
   };
 
@@ -178,5 +198,10 @@ export async function isolate(o: IsolationOptions): Promise<IsolationResult> {
 
 /** Log fields for a failed isolation: why, the last revert, and what it cost. */
 export function isolationLogFields(r: IsolationResult & { ok: false }): Record<string, unknown> {
-  return { reason: r.reason, ...(r.revert ? { error: r.revert.errorName, args: r.revert.args.map(String) } : {}), isolated: r.isolated.length, simulations: r.simulations };
+  return {
+    reason: r.reason,
+    ...(r.revert ? { error: r.revert.errorName, args: r.revert.args.map(String) } : {}),
+    isolated: r.isolated.length,
+    simulations: r.simulations,
+  };
 }

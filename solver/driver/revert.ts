@@ -18,7 +18,9 @@ export type DecodedRevert = { errorName: string; args: readonly unknown[]; messa
  * house and its collateral vault: InsufficientMargin naming the account). Without them a revert
  * that names the intent at fault decodes as Unknown and nobody can be held responsible for it.
  */
-const revertAbi = [...settlementAbi, ...vaultAbi, ...tokenTransferAbi, ...clearingHouseAbi, ...collateralVaultAbi].filter((e) => e.type === 'error');
+const revertAbi = [...settlementAbi, ...vaultAbi, ...tokenTransferAbi, ...clearingHouseAbi, ...collateralVaultAbi].filter(
+  (e) => e.type === 'error',
+);
 
 /** Decodes Settlement's (or a pool's bubbled) custom error from a viem error, if there is one. */
 export function decodeRevert(error: unknown): DecodedRevert {

@@ -25,11 +25,18 @@ type RunnerUpContext = {
   holdUntil: (ms: number) => void;
 };
 
-export async function settleAsRunnerUp(c: RunnerUpContext, auctionId: number, mine: RankedSolution, solution: Solution, signed: ReadonlyMap<Hex, SignedIntent>): Promise<AuctionOutcome> {
+export async function settleAsRunnerUp(
+  c: RunnerUpContext,
+  auctionId: number,
+  mine: RankedSolution,
+  solution: Solution,
+  signed: ReadonlyMap<Hex, SignedIntent>,
+): Promise<AuctionOutcome> {
   const rank = mine.rank;
   const from = mine.settleFrom ? Date.parse(mine.settleFrom) : NaN;
   const until = mine.settleUntil ? Date.parse(mine.settleUntil) : NaN;
-  if (!Number.isFinite(from) || !Number.isFinite(until)) return { auctionId, status: 'runner_up_skipped', rank, reason: 'the node gave no settle window' };
+  if (!Number.isFinite(from) || !Number.isFinite(until))
+    return { auctionId, status: 'runner_up_skipped', rank, reason: 'the node gave no settle window' };
   c.holdUntil(from);
   c.log.info({ event: 'runner_up_waiting', auctionId, rank, settleFrom: mine.settleFrom, settleUntil: mine.settleUntil });
   for (;;) {
@@ -48,7 +55,12 @@ export async function settleAsRunnerUp(c: RunnerUpContext, auctionId: number, mi
   let trades = solution.trades.filter((_, k) => states[k] === 'open');
   if (trades.length) {
     const block = await c.publicClient.getBlockNumber({ cacheTime: 0 });
-    const used = await usedNonces(c.publicClient, c.settlement, trades.map((t) => signed.get(t.intentId.toLowerCase() as Hex)!), block);
+    const used = await usedNonces(
+      c.publicClient,
+      c.settlement,
+      trades.map((t) => signed.get(t.intentId.toLowerCase() as Hex)!),
+      block,
+    );
     trades = trades.filter((_, k) => !used[k]);
   }
   const dropped = solution.trades.length - trades.length;
@@ -76,9 +88,20 @@ export async function settleAsRunnerUp(c: RunnerUpContext, auctionId: number, mi
   }
   if (!found.ok) {
     c.log.info({ event: 'runner_up_stands_down', auctionId, rank, dropped, ...isolationLogFields(found) });
-    return { auctionId, status: 'runner_up_skipped', rank, reason: found.revert ? `simulation reverted: ${found.revert.errorName}` : `no settleable subset: ${found.reason}` };
+    return {
+      auctionId,
+      status: 'runner_up_skipped',
+      rank,
+      reason: found.revert ? `simulation reverted: ${found.revert.errorName}` : `no settleable subset: ${found.reason}`,
+    };
   }
-  c.log.info({ event: 'runner_up_settling', auctionId, rank, trades: found.solution.trades.length, dropped: dropped + found.isolated.length });
+  c.log.info({
+    event: 'runner_up_settling',
+    auctionId,
+    rank,
+    trades: found.solution.trades.length,
+    dropped: dropped + found.isolated.length,
+  });
   const result = await c.submitter.submit(found.batch);
   return { auctionId, status: 'submitted', result, rank };
 }

@@ -81,8 +81,23 @@ export class SolverProcess {
     }
     this.clearingHouse = await clearingHouseOf(this.o.publicClient, this.settlement);
     this.chain = await ChainLiquidity.load(this.o.publicClient, this.o.pools);
-    this.submitter = new BundleSubmitter({ publicClient: this.o.publicClient, wallet: this.o.wallet, settlement: this.settlement, log: this.o.log });
-    this.o.log.info({ event: 'solver_attached', node: this.o.nodeUrl, peerId: health.peerId, chainId: this.chainId, settlement: this.settlement, solver: this.address, strategy: this.o.strategy, pools: this.o.pools.length, block: this.chain.block.toString() });
+    this.submitter = new BundleSubmitter({
+      publicClient: this.o.publicClient,
+      wallet: this.o.wallet,
+      settlement: this.settlement,
+      log: this.o.log,
+    });
+    this.o.log.info({
+      event: 'solver_attached',
+      node: this.o.nodeUrl,
+      peerId: health.peerId,
+      chainId: this.chainId,
+      settlement: this.settlement,
+      solver: this.address,
+      strategy: this.o.strategy,
+      pools: this.o.pools.length,
+      block: this.chain.block.toString(),
+    });
   }
 
   /** Oracle marks of the markets the auction's position intents trade (empty without a clearing house). */
@@ -106,7 +121,10 @@ export class SolverProcess {
       await this.o.gossip(bytes);
       return true;
     }
-    this.o.log.warn({ event: 'solution_not_published', reason: 'the node accepts solutions only over gossip (/solutions topic) and no gossip publisher is configured' });
+    this.o.log.warn({
+      event: 'solution_not_published',
+      reason: 'the node accepts solutions only over gossip (/solutions topic) and no gossip publisher is configured',
+    });
     return false;
   }
 
@@ -137,7 +155,8 @@ export class SolverProcess {
     // solving on the state before that bundle would plan exact pool outputs that revert
     // (UniswapV2: K). Wait (bounded) until those are ranked and, if won, mined.
     const waitUntil = Date.now() + 5000;
-    while ([...this.unresolved.values()].some((d) => d <= Date.now() + 100) && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 25));
+    while ([...this.unresolved.values()].some((d) => d <= Date.now() + 100) && Date.now() < waitUntil)
+      await new Promise((r) => setTimeout(r, 25));
     const { auction, signed } = decodeAuction(a, this.chainId, this.settlement);
     const intents = auction.intents as Map<Hex, AuctionIntent>;
     // intents in our own solutions still waiting for a ranking or a receipt belong to those
@@ -151,8 +170,15 @@ export class SolverProcess {
     // nonce bit is set at this block.
     const fok = [...intents.values()].filter((e) => e.intent.type === 'position' || !e.intent.intent.partiallyFillable);
     if (fok.length) {
-      const used = await usedNonces(this.o.publicClient, this.settlement, fok.map((e) => e.intent), block.number);
-      fok.forEach((e, k) => used[k] && intents.delete(e.id));
+      const used = await usedNonces(
+        this.o.publicClient,
+        this.settlement,
+        fok.map((e) => e.intent),
+        block.number,
+      );
+      fok.forEach((e, k) => {
+        if (used[k]) intents.delete(e.id);
+      });
     }
     // Settle reverts TokenBalanceDecreased on any net outflow of a batch token, so the Settlement's
     // own balances cannot absorb a shortfall: solve with no buffers (what the Settlement holds
@@ -164,8 +190,16 @@ export class SolverProcess {
     // The whole solve, re-run without the intents isolation drops: prices, routing and the
     // position pairs all change when an intent leaves the batch.
     const solveWithout = (excluded: ReadonlySet<Hex>): Solution => {
-      const sub: Auction = excluded.size ? { ...auction, intents: new Map([...auction.intents].filter(([id]) => !excluded.has(id))) } : auction;
-      const { solution, stats, positionTrades } = solveAuction(sub, this.chain!.snapshot(), marks, { strategy: this.o.strategy, settlement: this.settlement, solver: this.address, now, gasPrice });
+      const sub: Auction = excluded.size
+        ? { ...auction, intents: new Map([...auction.intents].filter(([id]) => !excluded.has(id))) }
+        : auction;
+      const { solution, stats, positionTrades } = solveAuction(sub, this.chain!.snapshot(), marks, {
+        strategy: this.o.strategy,
+        settlement: this.settlement,
+        solver: this.address,
+        now,
+        gasPrice,
+      });
       if (!solved) this.o.log.info({ event: 'auction_solved', auctionId, ...stats, positionTrades });
       solved = true;
       return solution;
@@ -186,7 +220,14 @@ export class SolverProcess {
     const { solution, batch } = found;
     const { bytes, hash } = signSolution(solution, this.o.privateKey, this.chainId, this.settlement);
     if (!(await this.publish(bytes))) return { auctionId, status: 'not_published' };
-    this.o.log.info({ event: 'solution_published', auctionId, hash, trades: solution.trades.length, isolated: found.isolated.length, simulations: found.simulations });
+    this.o.log.info({
+      event: 'solution_published',
+      auctionId,
+      hash,
+      trades: solution.trades.length,
+      isolated: found.isolated.length,
+      simulations: found.simulations,
+    });
     const ids = solution.trades.map((t) => t.intentId.toLowerCase() as Hex);
     for (const id of ids) this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
     return { batch, hash, ids, solution, signed };
@@ -202,7 +243,13 @@ export class SolverProcess {
   }
 
   /** Waits for the ranking (final at the solve deadline) and acts on our place in it. */
-  private async awaitRanking(a: AuctionResponse, batch: SettleBatch, hash: Hex, solution: Solution, signed: Map<Hex, SignedIntent>): Promise<AuctionOutcome> {
+  private async awaitRanking(
+    a: AuctionResponse,
+    batch: SettleBatch,
+    hash: Hex,
+    solution: Solution,
+    signed: Map<Hex, SignedIntent>,
+  ): Promise<AuctionOutcome> {
     const auctionId = a.id;
     const deadline = Date.parse(a.solveDeadline);
     for (;;) {
@@ -242,7 +289,8 @@ export class SolverProcess {
         if (a.id !== null && a.id !== this.lastAuction) {
           this.lastAuction = a.id;
           void this.runAuction(a).then(
-            (out) => this.o.log.info({ event: 'auction_done', ...out, ...(out.status === 'submitted' ? { result: out.result.status } : {}) }),
+            (out) =>
+              this.o.log.info({ event: 'auction_done', ...out, ...(out.status === 'submitted' ? { result: out.result.status } : {}) }),
             (e: Error) => this.o.log.error({ event: 'auction_failed', auctionId: a.id, error: e.message }),
           );
         }

@@ -78,7 +78,14 @@ export class BundleSubmitter {
     const { publicClient, settlement } = this.o;
     try {
       const blockNumber = await publicClient.getBlockNumber({ cacheTime: 0 });
-      const call = { account: this.o.wallet.account, address: settlement, abi: settlementAbi, functionName: 'settle' as const, args: [batch] as const, blockNumber };
+      const call = {
+        account: this.o.wallet.account,
+        address: settlement,
+        abi: settlementAbi,
+        functionName: 'settle' as const,
+        args: [batch] as const,
+        blockNumber,
+      };
       await publicClient.simulateContract(call);
       if (options.estimate === false) return { ok: true, gas: 0n };
       // anvil answers eth_estimateGas from the pending state whatever the block parameter says: a
@@ -115,8 +122,15 @@ export class BundleSubmitter {
     const log = this.o.log;
     const sim = await this.simulate(batch);
     if (!sim.ok) {
-      log[sim.lostRace ? 'info' : 'warn']({ event: sim.lostRace ? 'bundle_lost_race' : 'bundle_simulation_reverted', auctionId: batch.auctionId.toString(), error: sim.revert.errorName, args: sim.revert.args.map(String) });
-      return sim.lostRace ? { status: 'lost_race', reason: `${sim.revert.errorName} in simulation` } : { status: 'reverted', revert: sim.revert };
+      log[sim.lostRace ? 'info' : 'warn']({
+        event: sim.lostRace ? 'bundle_lost_race' : 'bundle_simulation_reverted',
+        auctionId: batch.auctionId.toString(),
+        error: sim.revert.errorName,
+        args: sim.revert.args.map(String),
+      });
+      return sim.lostRace
+        ? { status: 'lost_race', reason: `${sim.revert.errorName} in simulation` }
+        : { status: 'reverted', revert: sim.revert };
     }
     const gas = (sim.gas * (100n + GAS_MARGIN_PERCENT)) / 100n;
     const data = settleCalldata(batch);
@@ -126,13 +140,28 @@ export class BundleSubmitter {
     const hashes: Hash[] = [];
     let cancelled = false;
     const send = async (to: Address, payload: Hex, gasLimit: bigint): Promise<Hash> => {
-      const hash = await wallet.sendTransaction({ to, data: payload, gas: gasLimit, nonce, ...fees, chain: wallet.chain, account: wallet.account });
+      const hash = await wallet.sendTransaction({
+        to,
+        data: payload,
+        gas: gasLimit,
+        nonce,
+        ...fees,
+        chain: wallet.chain,
+        account: wallet.account,
+      });
       hashes.push(hash);
       return hash;
     };
     try {
       const first = await send(settlement, data, gas);
-      log.info({ event: 'bundle_sent', auctionId: batch.auctionId.toString(), hash: first, nonce, gas: gas.toString(), trades: batch.trades.length });
+      log.info({
+        event: 'bundle_sent',
+        auctionId: batch.auctionId.toString(),
+        hash: first,
+        nonce,
+        gas: gas.toString(),
+        trades: batch.trades.length,
+      });
     } catch (e) {
       // the nonce may have been taken by a transaction we do not know about: resync next time
       this.nonce = undefined;
@@ -144,11 +173,21 @@ export class BundleSubmitter {
       if (receipt) {
         if (cancelled || receipt.to?.toLowerCase() !== settlement.toLowerCase()) {
           log.info({ event: 'bundle_dropped', hash: receipt.transactionHash, reason: 'replaced by a cancel after a lost race' });
-          return { status: 'lost_race', reason: 'cancelled a stuck bundle whose intents were filled by another solver', hash: receipt.transactionHash };
+          return {
+            status: 'lost_race',
+            reason: 'cancelled a stuck bundle whose intents were filled by another solver',
+            hash: receipt.transactionHash,
+          };
         }
         if (receipt.status === 'success') {
           const settled = parseEventLogs({ abi: settlementAbi, logs: receipt.logs, eventName: 'Settled' });
-          log.info({ event: 'bundle_settled', hash: receipt.transactionHash, gasUsed: receipt.gasUsed.toString(), replacements: hashes.length - 1, settled: settled.length });
+          log.info({
+            event: 'bundle_settled',
+            hash: receipt.transactionHash,
+            gasUsed: receipt.gasUsed.toString(),
+            replacements: hashes.length - 1,
+            settled: settled.length,
+          });
           return { status: 'settled', hash: receipt.transactionHash, receipt, gasUsed: receipt.gasUsed, replacements: hashes.length - 1 };
         }
         // mined but reverted: find out why by replaying the call at the parent block state
@@ -156,7 +195,9 @@ export class BundleSubmitter {
         const revert = again.ok ? { errorName: 'Unknown', args: [], message: 'reverted on chain but simulates fine now' } : again.revert;
         const lost = !again.ok && again.lostRace;
         log.warn({ event: lost ? 'bundle_lost_race' : 'bundle_reverted', hash: receipt.transactionHash, error: revert.errorName });
-        return lost ? { status: 'lost_race', reason: `${revert.errorName} on chain`, hash: receipt.transactionHash } : { status: 'reverted', revert, hash: receipt.transactionHash };
+        return lost
+          ? { status: 'lost_race', reason: `${revert.errorName} on chain`, hash: receipt.transactionHash }
+          : { status: 'reverted', revert, hash: receipt.transactionHash };
       }
       if (attempt >= MAX_REPLACEMENTS) {
         log.warn({ event: 'bundle_stuck', hashes, nonce });
@@ -179,7 +220,13 @@ export class BundleSubmitter {
           log.info({ event: 'bundle_cancel_sent', hash: h, nonce, error: check.revert.errorName, args: check.revert.args.map(String) });
         } else {
           const h = await send(settlement, data, gas);
-          log.info({ event: 'bundle_fee_bumped', hash: h, nonce, maxFeePerGas: fees.maxFeePerGas.toString(), maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString() });
+          log.info({
+            event: 'bundle_fee_bumped',
+            hash: h,
+            nonce,
+            maxFeePerGas: fees.maxFeePerGas.toString(),
+            maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+          });
         }
       } catch (e) {
         const msg = (e as Error).message;

@@ -10,7 +10,11 @@ import type { Auction, AuctionIntent } from '../../protocol/score.ts';
 import { lower } from '../domain/address.ts';
 
 /** Intents that do not parse, or whose id is not their digest under our domain, are left out. */
-export function decodeAuction(a: AuctionResponse, chainId: number, settlement: Address): { auction: Auction; signed: Map<Hex, SignedIntent> } {
+export function decodeAuction(
+  a: AuctionResponse,
+  chainId: number,
+  settlement: Address,
+): { auction: Auction; signed: Map<Hex, SignedIntent> } {
   const intents = new Map<Hex, AuctionIntent>();
   const signed = new Map<Hex, SignedIntent>();
   const domain = intentDomain(chainId, settlement);

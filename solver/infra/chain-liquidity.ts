@@ -75,7 +75,13 @@ export class ChainLiquidity {
       return { fromBlock, toBlock: head, logs: 0, reloaded: true };
     }
     if (head < fromBlock) return { fromBlock, toBlock: head, logs: 0, reloaded: false };
-    const logs = await this.client.getLogs({ address: [...this.pools.keys()], events: watchedEvents, fromBlock, toBlock: head, strict: true });
+    const logs = await this.client.getLogs({
+      address: [...this.pools.keys()],
+      events: watchedEvents,
+      fromBlock,
+      toBlock: head,
+      strict: true,
+    });
     logs.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex! - b.logIndex! : a.blockNumber! < b.blockNumber! ? -1 : 1));
     const stableTouched = new Set<Address>();
     for (const log of logs) {
@@ -87,10 +93,16 @@ export class ChainLiquidity {
         (pool as UniswapV2Pool).applySync(log.args.reserve0, log.args.reserve1);
       } else if (kind === 'uniswapV3') {
         const v3 = pool as UniswapV3Pool;
-        if (log.eventName === 'Swap' && 'sqrtPriceX96' in log.args) v3.applySwapEvent(log.args.sqrtPriceX96, log.args.liquidity, log.args.tick);
-        else if (log.eventName === 'Mint' && log.args.amount > 0n) v3.applyLiquidityEvent(log.args.tickLower, log.args.tickUpper, log.args.amount);
-        else if (log.eventName === 'Burn' && log.args.amount > 0n) v3.applyLiquidityEvent(log.args.tickLower, log.args.tickUpper, -log.args.amount);
-      } else if (kind === 'stableSwap' && (log.eventName === 'Swap' || log.eventName === 'AddLiquidity' || log.eventName === 'RemoveLiquidity')) {
+        if (log.eventName === 'Swap' && 'sqrtPriceX96' in log.args)
+          v3.applySwapEvent(log.args.sqrtPriceX96, log.args.liquidity, log.args.tick);
+        else if (log.eventName === 'Mint' && log.args.amount > 0n)
+          v3.applyLiquidityEvent(log.args.tickLower, log.args.tickUpper, log.args.amount);
+        else if (log.eventName === 'Burn' && log.args.amount > 0n)
+          v3.applyLiquidityEvent(log.args.tickLower, log.args.tickUpper, -log.args.amount);
+      } else if (
+        kind === 'stableSwap' &&
+        (log.eventName === 'Swap' || log.eventName === 'AddLiquidity' || log.eventName === 'RemoveLiquidity')
+      ) {
         stableTouched.add(address);
       }
     }
@@ -104,7 +116,9 @@ export class ChainLiquidity {
         ]),
         head,
       )) as bigint[];
-      list.forEach((a, k) => (this.pools.get(a) as StableSwapPool).applyReserves(res[2 * k]!, res[2 * k + 1]!));
+      list.forEach((a, k) => {
+        (this.pools.get(a) as StableSwapPool).applyReserves(res[2 * k]!, res[2 * k + 1]!);
+      });
     }
     const block = await this.client.getBlock({ blockNumber: head });
     this.block = head;

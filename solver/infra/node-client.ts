@@ -42,7 +42,11 @@ export class NodeClient {
 
   /** Posts signed solution bytes; throws only when the node cannot be reached. */
   async postSolution(bytes: Uint8Array): Promise<PostSolutionResult> {
-    const res = await fetch(`${this.url}/v1/solutions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ solution: toHex(bytes) }) });
+    const res = await fetch(`${this.url}/v1/solutions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ solution: toHex(bytes) }),
+    });
     return res.ok ? { accepted: true } : { accepted: false, status: res.status, body: await res.text() };
   }
 

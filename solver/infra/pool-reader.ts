@@ -98,7 +98,9 @@ export async function readPools(client: PublicClient, specs: readonly PoolSpec[]
     decList.map((t) => ({ address: t, abi: erc20DecimalsAbi, functionName: 'decimals' })),
     blockNumber,
   )) as number[];
-  decList.forEach((t, k) => decimalsOf.set(t, Number(decs[k])));
+  decList.forEach((t, k) => {
+    decimalsOf.set(t, Number(decs[k]));
+  });
 
   const out: LiquidityAdapter[] = [];
   for (const [i, s] of specs.entries()) {
@@ -114,7 +116,19 @@ export async function readPools(client: PublicClient, specs: readonly PoolSpec[]
       const slot0 = r[at + 4] as [bigint, number, ...unknown[]];
       const liquidity = r[at + 5] as bigint;
       const ticks = await readV3Ticks(client, s.address, tickSpacing, blockNumber);
-      out.push(new UniswapV3Pool({ address: s.address, token0, token1, fee, tickSpacing, sqrtPriceX96: slot0[0], tick: Number(slot0[1]), liquidity, ticks }));
+      out.push(
+        new UniswapV3Pool({
+          address: s.address,
+          token0,
+          token1,
+          fee,
+          tickSpacing,
+          sqrtPriceX96: slot0[0],
+          tick: Number(slot0[1]),
+          liquidity,
+          ticks,
+        }),
+      );
     } else {
       out.push(
         new StableSwapPool({

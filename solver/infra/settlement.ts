@@ -12,29 +12,62 @@ export function clearingHouseOf(client: PublicClient, settlement: Address): Prom
 }
 
 /** Fresh, positive oracle marks of `markets` at a block (collateral base units per 1e18 of size); stale ones are left out. */
-export async function oracleMarks(client: PublicClient, clearingHouse: Address, markets: Iterable<number>, blockNumber: bigint): Promise<Map<number, bigint>> {
+export async function oracleMarks(
+  client: PublicClient,
+  clearingHouse: Address,
+  markets: Iterable<number>,
+  blockNumber: bigint,
+): Promise<Map<number, bigint>> {
   const out = new Map<number, bigint>();
   for (const m of markets) {
-    const [price, fresh] = await client.readContract({ address: clearingHouse, abi: clearingHouseAbi, functionName: 'markPrice', args: [m], blockNumber });
+    const [price, fresh] = await client.readContract({
+      address: clearingHouse,
+      abi: clearingHouseAbi,
+      functionName: 'markPrice',
+      args: [m],
+      blockNumber,
+    });
     if (fresh && price > 0n) out.set(m, price);
   }
   return out;
 }
 
 /** Whether each intent's nonce is used (filled or cancelled) at a block, in order. */
-export async function usedNonces(client: PublicClient, settlement: Address, intents: readonly Intent[], blockNumber: bigint): Promise<boolean[]> {
+export async function usedNonces(
+  client: PublicClient,
+  settlement: Address,
+  intents: readonly Intent[],
+  blockNumber: bigint,
+): Promise<boolean[]> {
   return (await multicallAt(
     client,
-    intents.map((i) => ({ address: settlement, abi: settlementAbi, functionName: 'isNonceUsed', args: [i.type === 'swap' ? i.intent.owner : i.intent.account, i.intent.nonce] })),
+    intents.map((i) => ({
+      address: settlement,
+      abi: settlementAbi,
+      functionName: 'isNonceUsed',
+      args: [i.type === 'swap' ? i.intent.owner : i.intent.account, i.intent.nonce],
+    })),
     blockNumber,
   )) as boolean[];
 }
 
 /** Bonds Settlement.minBond from the wallet unless it is an active solver already; the bond and its transaction if it did. */
-export async function ensureBond(client: PublicClient, wallet: WalletClient<Transport, Chain, Account>, settlement: Address): Promise<{ bond: bigint; tx: Hash } | undefined> {
-  if (await client.readContract({ address: settlement, abi: settlementAbi, functionName: 'isSolver', args: [wallet.account.address] })) return undefined;
+export async function ensureBond(
+  client: PublicClient,
+  wallet: WalletClient<Transport, Chain, Account>,
+  settlement: Address,
+): Promise<{ bond: bigint; tx: Hash } | undefined> {
+  if (await client.readContract({ address: settlement, abi: settlementAbi, functionName: 'isSolver', args: [wallet.account.address] }))
+    return undefined;
   const bond = await client.readContract({ address: settlement, abi: settlementAbi, functionName: 'minBond' });
-  const tx = await wallet.writeContract({ address: settlement, abi: settlementAbi, functionName: 'bond', value: bond, chain: wallet.chain, account: wallet.account });
+  const tx = await wallet.writeContract({
+    address: settlement,
+    abi: settlementAbi,
+    functionName: 'bond',
+    value: bond,
+    chain: wallet.chain,
+    account: wallet.account,
+  });
   const receipt = await client.waitForTransactionReceipt({ hash: tx });
   if (receipt.status !== 'success') throw new Error(`bond transaction ${tx} reverted`);
   return { bond, tx };

@@ -41,7 +41,15 @@ const pct = (xs: number[], p: number): number | null => {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
   const say = (s: string): void => void process.stdout.write(`${s}\n`);
-  const net = await startNetwork({ dataDir: dir, log: pino({ level: 'silent' }), auctionIntervalMs: interval, feederMs: 3000, feederStep: 0.001, nodeLogLevel: values['keep-logs'] ? 'info' : 'warn', onStep: (m) => say(`  ${m}`) });
+  const net = await startNetwork({
+    dataDir: dir,
+    log: pino({ level: 'silent' }),
+    auctionIntervalMs: interval,
+    feederMs: 3000,
+    feederStep: 0.001,
+    nodeLogLevel: values['keep-logs'] ? 'info' : 'warn',
+    onStep: (m) => say(`  ${m}`),
+  });
   const results: Record<string, unknown>[] = [];
   try {
     const d = net.deployment;
@@ -149,7 +157,15 @@ async function main(): Promise<void> {
     bench: 'e2e',
     date: new Date().toISOString(),
     machine: { cores: cpus().length, loadavg: loadavg() },
-    setup: { nodes: 3, solvers: ['baseline', 'optimal'], auctionIntervalMs: interval, wallets: Number(values.wallets), lifetimeSec: lifetime, mix: 'swaps DAI/USDC and WBTC/USDC (15% partially fillable) + 30% position intents in opposite pairs on ETH/BTC/SOL perps', chain: 'anvil automine' },
+    setup: {
+      nodes: 3,
+      solvers: ['baseline', 'optimal'],
+      auctionIntervalMs: interval,
+      wallets: Number(values.wallets),
+      lifetimeSec: lifetime,
+      mix: 'swaps DAI/USDC and WBTC/USDC (15% partially fillable) + 30% position intents in opposite pairs on ETH/BTC/SOL perps',
+      chain: 'anvil automine',
+    },
     goal: 'zero lost; p99 submission->settlement within two auction intervals at 50 intents/s',
     results,
   };

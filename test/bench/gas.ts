@@ -46,12 +46,32 @@ import { uniswapV2PairAbi } from '../../contracts/artifacts/UniswapV2Pair.ts';
 import { uniswapV3PoolAbi } from '../../contracts/artifacts/UniswapV3Pool.ts';
 import { startAnvil } from '../../contracts/deploy/anvil.ts';
 import { confirm, devnetClients, type DevnetClients, type DevnetWalletClient } from '../../contracts/deploy/clients.ts';
-import { cowTrade, deployCow, signCowOrder, type CowDeployment, type CowInteraction, type CowOrder, type CowTrade } from '../../contracts/deploy/cow.ts';
+import {
+  cowTrade,
+  deployCow,
+  signCowOrder,
+  type CowDeployment,
+  type CowInteraction,
+  type CowOrder,
+  type CowTrade,
+} from '../../contracts/deploy/cow.ts';
 import { bondSolver, deploySettlement, type SettlementDeployment } from '../../contracts/deploy/settlement.ts';
-import { encodeTrade, signSwapIntent, sortAddresses, spotBatch, type SettleInteraction, type SettleTrade } from '../../contracts/client/settlement.ts';
+import {
+  encodeTrade,
+  signSwapIntent,
+  sortAddresses,
+  spotBatch,
+  type SettleInteraction,
+  type SettleTrade,
+} from '../../contracts/client/settlement.ts';
 import { approveMax, balanceOf, deployTestToken, deployWeth, mint } from '../../contracts/deploy/tokens.ts';
 import { addV2Liquidity, deployUniswapV2, v2AmountOut, v2Reserves } from '../../contracts/deploy/uniswapV2.ts';
-import { addStableLiquidity, deployStableSwapPool, liquiditySourceInteractions, quoteLiquiditySource } from '../../contracts/deploy/stableSwap.ts';
+import {
+  addStableLiquidity,
+  deployStableSwapPool,
+  liquiditySourceInteractions,
+  quoteLiquiditySource,
+} from '../../contracts/deploy/stableSwap.ts';
 import { createV3Pool, deployUniswapV3, quoteV3ExactInput, sortTokens, type UniswapV3 } from '../../contracts/deploy/uniswapV3.ts';
 
 const USERS = 20;
@@ -98,7 +118,14 @@ async function setup(clients: DevnetClients, chainId: number): Promise<Env> {
   });
 
   const [stable0, stable1] = sortTokens(tokenA, tokenB);
-  const stablePool = await deployStableSwapPool(clients, { token0: stable0, token1: stable1, decimals0: 18, decimals1: 18, amplification: 200n, fee: 4_000_000n });
+  const stablePool = await deployStableSwapPool(clients, {
+    token0: stable0,
+    token1: stable1,
+    decimals0: 18,
+    decimals1: 18,
+    amplification: 200n,
+    fee: 4_000_000n,
+  });
   await addStableLiquidity(clients, stablePool, parseEther('1000000'), parseEther('1000000'));
 
   const cow = await deployCow(clients, { solvers: [solver.account.address] });
@@ -232,7 +259,8 @@ async function settleOurs(
   });
   const receipt = await confirm(env.clients.publicClient, hash);
   const events = parseEventLogs({ abi: settlementAbi, eventName: 'TradeSettled', logs: receipt.logs });
-  if (events.length !== trades.length) throw new Error(`our settle emitted ${events.length} TradeSettled events for ${trades.length} trades`);
+  if (events.length !== trades.length)
+    throw new Error(`our settle emitted ${events.length} TradeSettled events for ${trades.length} trades`);
   return receipt;
 }
 
@@ -305,7 +333,11 @@ async function benchV2(env: Env): Promise<Row> {
       return {
         interactions: [
           transferCall(tokenA, pair, sellAmount),
-          { target: pair, value: 0n, callData: encodeFunctionData({ abi: uniswapV2PairAbi, functionName: 'swap', args: [out0, out1, settlement, '0x'] }) },
+          {
+            target: pair,
+            value: 0n,
+            callData: encodeFunctionData({ abi: uniswapV2PairAbi, functionName: 'swap', args: [out0, out1, settlement, '0x'] }),
+          },
         ],
         // The user receives exactly what the pair pays: sellAmount * p[A] / p[B] = out.
         prices: priceVector(env, { [tokenA]: out, [tokenB]: sellAmount }),
@@ -360,7 +392,12 @@ async function benchV3(env: Env): Promise<Row> {
         ],
       }),
     });
-    const cow = await settleCow(env, await cowTrades(env, swaps), priceVector(env, { [tokenA]: cowOut, [tokenB]: sellAmount }), cowInteractions);
+    const cow = await settleCow(
+      env,
+      await cowTrades(env, swaps),
+      priceVector(env, { [tokenA]: cowOut, [tokenB]: sellAmount }),
+      cowInteractions,
+    );
 
     // Ours: pool.swap directly; the pool calls Settlement.uniswapV3SwapCallback for payment.
     const ourOut = await quoteV3ExactInput(env.clients, v3, tokenA, tokenB, V3_FEE, sellAmount);
@@ -375,7 +412,13 @@ async function benchV3(env: Env): Promise<Row> {
         }),
       },
     ];
-    const ours = await settleOurs(env, await ourTrades(env, swaps), priceVector(env, { [tokenA]: ourOut, [tokenB]: sellAmount }), ourInteractions, BigInt(r));
+    const ours = await settleOurs(
+      env,
+      await ourTrades(env, swaps),
+      priceVector(env, { [tokenA]: ourOut, [tokenB]: sellAmount }),
+      ourInteractions,
+      BigInt(r),
+    );
     if (phase === 'measured') measured = { cow, ours };
   }
   return row('Uniswap V3 pool', 1, measured!.cow, measured!.ours);
@@ -457,8 +500,7 @@ async function breakdown(env: Env, hash: Hash, trades: number): Promise<Breakdow
     else if (to === vault) {
       parts.vaultPull += gas;
       for (const inner of call.calls ?? []) parts.pullTransferFrom += Number(BigInt(inner.gasUsed));
-    }
-    else if (tokens.includes(to) && selector === '0xa9059cbb') parts.payoutTransfer += gas;
+    } else if (tokens.includes(to) && selector === '0xa9059cbb') parts.payoutTransfer += gas;
     else if (tokens.includes(to) && selector === '0x70a08231') parts.balanceOf += gas;
   }
   const logic = total - intrinsic - parts.ecrecover - parts.vaultPull - parts.payoutTransfer - parts.balanceOf;
@@ -482,7 +524,12 @@ async function breakdown(env: Env, hash: Hash, trades: number): Promise<Breakdow
     // What any design with these tokens, a signature per trade, a transfer in and out, a replay
     // bit and an event must pay: calldata, ecrecover, the two token transfers, nonce, event.
     floorPerTrade:
-      perTrade(intrinsic) + perTrade(parts.ecrecover) + perTrade(parts.pullTransferFrom) + perTrade(parts.payoutTransfer) + nonceWrite + tradeEvent,
+      perTrade(intrinsic) +
+      perTrade(parts.ecrecover) +
+      perTrade(parts.pullTransferFrom) +
+      perTrade(parts.payoutTransfer) +
+      nonceWrite +
+      tradeEvent,
   };
 }
 

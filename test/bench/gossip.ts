@@ -65,7 +65,9 @@ type FromChild =
 // ---------------------------------------------------------------- child
 async function child(): Promise<void> {
   const send = (m: FromChild): void => void process.send!(m);
-  const native = createRequire(import.meta.url)('secp256k1') as { ecdsaSign(m: Uint8Array, k: Uint8Array): { signature: Uint8Array; recid: number } };
+  const native = createRequire(import.meta.url)('secp256k1') as {
+    ecdsaSign(m: Uint8Array, k: Uint8Array): { signature: Uint8Array; recid: number };
+  };
   const sep = domainSeparator(intentDomain(TEST_CHAIN_ID, TEST_SETTLEMENT));
   const nodes = new Map<number, IntentNode>();
   const dirs: { path: string; cleanup: () => void }[] = [];
@@ -103,11 +105,23 @@ async function child(): Promise<void> {
     for (let k = 0; k < count; k++) {
       const keyHex = testKey(1 + ((seed * 7919 + k) % 5000));
       const key = Buffer.from(keyHex.slice(2), 'hex');
+      let owner = owners.get(keyHex);
+      if (!owner) {
+        owner = privateKeyToAddress(keyHex).toLowerCase() as Address;
+        owners.set(keyHex, owner);
+      }
       const intent: SwapIntent = {
-        owner: owners.get(keyHex) ?? (owners.set(keyHex, privateKeyToAddress(keyHex).toLowerCase() as Address), owners.get(keyHex)!),
-        sellToken: '0x1111111111111111111111111111111111111111', buyToken: '0x2222222222222222222222222222222222222222',
-        receiver: '0x0000000000000000000000000000000000000000', sellAmount: 10n ** 18n, buyAmount: 2_000_000_000n,
-        validTo, nonce: BigInt(seed) * 1_000_000n + BigInt(k), kind: 0, partiallyFillable: false, appData: `0x${'00'.repeat(32)}`,
+        owner,
+        sellToken: '0x1111111111111111111111111111111111111111',
+        buyToken: '0x2222222222222222222222222222222222222222',
+        receiver: '0x0000000000000000000000000000000000000000',
+        sellAmount: 10n ** 18n,
+        buyAmount: 2_000_000_000n,
+        validTo,
+        nonce: BigInt(seed) * 1_000_000n + BigInt(k),
+        kind: 0,
+        partiallyFillable: false,
+        appData: `0x${'00'.repeat(32)}`,
       };
       const digest = intentDigestBytes({ type: 'swap', intent }, sep);
       const { signature, recid } = native.ecdsaSign(digest, key);
@@ -127,17 +141,26 @@ async function child(): Promise<void> {
       const list: [Hex, number][] = [];
       const seen = new Set<string>();
       arrivals.set(m.index, list);
-      const node = new IntentNode(testConfig(dir.path, { bootstrap: m.bootstrap, maxOpenPerOwner: 1_000_000, validationQueuePerPeer: 4096, validationQueueTotal: 65536, meshDegree: MESH_D }), {
-        log: silentLogger(),
-        onGossipVerdict: (_t, _p, o) => {
-          // Arrival = first verdict for the digest that is not a refusal: accept, or a duplicate
-          // of a copy that came in first through the pool-sync protocol.
-          if (o.digest && (o.verdict === 'accept' || o.code === 'duplicate') && !seen.has(o.digest)) {
-            seen.add(o.digest);
-            list.push([o.digest, now()]);
-          }
+      const node = new IntentNode(
+        testConfig(dir.path, {
+          bootstrap: m.bootstrap,
+          maxOpenPerOwner: 1_000_000,
+          validationQueuePerPeer: 4096,
+          validationQueueTotal: 65536,
+          meshDegree: MESH_D,
+        }),
+        {
+          log: silentLogger(),
+          onGossipVerdict: (_t, _p, o) => {
+            // Arrival = first verdict for the digest that is not a refusal: accept, or a duplicate
+            // of a copy that came in first through the pool-sync protocol.
+            if (o.digest && (o.verdict === 'accept' || o.code === 'duplicate') && !seen.has(o.digest)) {
+              seen.add(o.digest);
+              list.push([o.digest, now()]);
+            }
+          },
         },
-      });
+      );
       await node.start();
       nodes.set(m.index, node);
       send({ kind: 'started', addr: node.multiaddrs[0]!, peerId: node.peerId });
@@ -174,15 +197,22 @@ async function child(): Promise<void> {
       const u = process.cpuUsage();
       if (process.env.BENCH_DEBUG) {
         const metrics = await node!.metrics.registry.getMetricsAsJSON();
-        const pick = (name: string) => metrics.find((x) => x.name === name) as unknown as { values: { value: number; labels: Record<string, unknown>; metricName?: string }[] } | undefined;
+        const pick = (name: string) =>
+          metrics.find((x) => x.name === name) as unknown as
+            | { values: { value: number; labels: Record<string, unknown>; metricName?: string }[] }
+            | undefined;
         const sumCount = (name: string) => {
           const v = pick(name)?.values ?? [];
           const sum = v.find((x) => x.metricName?.endsWith('_sum'))?.value ?? 0;
           const count = v.find((x) => x.metricName?.endsWith('_count'))?.value ?? 0;
           return `${count} obs, mean ${((sum / Math.max(1, count)) * 1000).toFixed(2)} ms`;
         };
-        process.stderr.write(`threadpool probe mean ${(probe.sum / Math.max(1, probe.n)).toFixed(1)} ms max ${probe.max.toFixed(1)} ms, loop delay max ${probe.loopMax.toFixed(1)} ms; `);
-        process.stderr.write(`node ${node!.peerId.slice(-6)} peers ${node!.host.libp2p.getPeers().length}: queue wait ${sumCount('node_validation_queue_wait_seconds')}, validation ${sumCount('node_intent_validation_seconds')}, pool batches ${node!.db.commitStats.batches}/${node!.db.commitStats.writes} flush mean ${(node!.db.commitStats.flushMs / Math.max(1, node!.db.commitStats.batches)).toFixed(1)} ms max ${node!.db.commitStats.maxFlushMs.toFixed(1)}\n`);
+        process.stderr.write(
+          `threadpool probe mean ${(probe.sum / Math.max(1, probe.n)).toFixed(1)} ms max ${probe.max.toFixed(1)} ms, loop delay max ${probe.loopMax.toFixed(1)} ms; `,
+        );
+        process.stderr.write(
+          `node ${node!.peerId.slice(-6)} peers ${node!.host.libp2p.getPeers().length}: queue wait ${sumCount('node_validation_queue_wait_seconds')}, validation ${sumCount('node_intent_validation_seconds')}, pool batches ${node!.db.commitStats.batches}/${node!.db.commitStats.writes} flush mean ${(node!.db.commitStats.flushMs / Math.max(1, node!.db.commitStats.batches)).toFixed(1)} ms max ${node!.db.commitStats.maxFlushMs.toFixed(1)}\n`,
+        );
       }
       flushArrivals(m.index);
       send({ kind: 'flushed', cpuMs: (u.user + u.system) / 1000, poolLive: node!.pool.size });
@@ -197,11 +227,22 @@ async function child(): Promise<void> {
 
 // ---------------------------------------------------------------- parent
 type Proc = { proc: ChildProcess; next: (kind: FromChild['kind']) => Promise<FromChild> };
-type Kid = { index: number; host: Proc; addr: string; peerId: string; proc: { send: (m: ToChild) => void }; next: (kind: FromChild['kind']) => Promise<FromChild> };
+type Kid = {
+  index: number;
+  host: Proc;
+  addr: string;
+  peerId: string;
+  proc: { send: (m: ToChild) => void };
+  next: (kind: FromChild['kind']) => Promise<FromChild>;
+};
 
 function spawnProc(index: number, onArrivals: (index: number, list: [Hex, number][]) => void): Proc {
-  const profile = process.env.BENCH_PROFILE === String(index) ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? tmpdir()}`] : [];
-  const proc = fork(new URL(import.meta.url).pathname, ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...profile] });
+  const profile =
+    process.env.BENCH_PROFILE === String(index) ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? tmpdir()}`] : [];
+  const proc = fork(new URL(import.meta.url).pathname, ['--child'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...profile],
+  });
   const waiters = new Map<string, ((m: FromChild) => void)[]>();
   proc.on('message', (m: FromChild) => {
     if (m.kind === 'arrivals') return onArrivals(m.index, m.list);
@@ -230,7 +271,10 @@ async function runOnce(run: number): Promise<RunResult> {
   const onArrivals = (index: number, list: [Hex, number][]): void => {
     for (const [d, t] of list) {
       let m = arrivals.get(d);
-      if (!m) arrivals.set(d, (m = new Map()));
+      if (!m) {
+        m = new Map();
+        arrivals.set(d, m);
+      }
       if (!m.has(index)) m.set(index, t);
     }
   };
@@ -259,15 +303,19 @@ async function runOnce(run: number): Promise<RunResult> {
   // Wait until every node has mesh peers on the intents topic.
   for (let tries = 0; tries < 60; tries++) {
     await new Promise((r) => setTimeout(r, 500));
-    const st = await Promise.all(kids.map(async (k) => {
-      k.proc.send({ kind: 'status', index: k.index } satisfies ToChild);
-      return (await k.next('status')) as Extract<FromChild, { kind: 'status' }>;
-    }));
+    const st = await Promise.all(
+      kids.map(async (k) => {
+        k.proc.send({ kind: 'status', index: k.index } satisfies ToChild);
+        return (await k.next('status')) as Extract<FromChild, { kind: 'status' }>;
+      }),
+    );
     if (process.env.BENCH_DEBUG) process.stdout.write(`mesh sizes ${st.map((s) => s.mesh).join(',')}\n`);
     if (st.every((s) => s.mesh >= 2)) break;
   }
   const meshReadySeconds = (Date.now() - startAt) / 1000;
-  process.stdout.write(`${NODES} nodes up, mesh formed after ${meshReadySeconds.toFixed(1)} s; publishers at nodes ${Math.min(PUBLISHERS, NODES)}\n`);
+  process.stdout.write(
+    `${NODES} nodes up, mesh formed after ${meshReadySeconds.toFixed(1)} s; publishers at nodes ${Math.min(PUBLISHERS, NODES)}\n`,
+  );
   const publishers = Array.from({ length: PUBLISHERS }, (_, k) => Math.floor((k * NODES) / PUBLISHERS));
 
   const steps: Step[] = [];
@@ -277,16 +325,25 @@ async function runOnce(run: number): Promise<RunResult> {
     stepNo++;
     const per = rate / PUBLISHERS;
     for (const [j, p] of publishers.entries()) {
-      kids[p]!.proc.send({ kind: 'prepare', index: p, step: stepNo, rate: per, seconds: STEP_SECONDS, seed: stepNo * 100 + j } satisfies ToChild);
+      kids[p]!.proc.send({
+        kind: 'prepare',
+        index: p,
+        step: stepNo,
+        rate: per,
+        seconds: STEP_SECONDS,
+        seed: stepNo * 100 + j,
+      } satisfies ToChild);
       await kids[p]!.next('prepared');
     }
     await new Promise((r) => setTimeout(r, 500));
     const t0 = Date.now();
-    const published = await Promise.all(publishers.map(async (p) => {
-      kids[p]!.proc.send({ kind: 'publish', index: p, step: stepNo } satisfies ToChild);
-      const r = (await kids[p]!.next('published')) as Extract<FromChild, { kind: 'published' }>;
-      return r.sent.map(([d, t]) => ({ d, t, origin: p }));
-    }));
+    const published = await Promise.all(
+      publishers.map(async (p) => {
+        kids[p]!.proc.send({ kind: 'publish', index: p, step: stepNo } satisfies ToChild);
+        const r = (await kids[p]!.next('published')) as Extract<FromChild, { kind: 'published' }>;
+        return r.sent.map(([d, t]) => ({ d, t, origin: p }));
+      }),
+    );
     const wall = (Date.now() - t0) / 1000;
     await new Promise((r) => setTimeout(r, 2000)); // stragglers
     const cpuAfter = await cpuAll(kids);
@@ -308,13 +365,33 @@ async function runOnce(run: number): Promise<RunResult> {
     if (process.env.BENCH_DEBUG) {
       const hist = new Map<number, number>();
       for (const l of lat) hist.set(Math.floor(l / 100) * 100, (hist.get(Math.floor(l / 100) * 100) ?? 0) + 1);
-      process.stdout.write(`latency histogram (100 ms buckets): ${[...hist].sort((a, b) => a[0] - b[0]).map(([b, c]) => `${b}:${c}`).join(' ')}\n`);
-      const byNode = Array.from({ length: NODES }, (_, i) => pct(sent.map((x) => (arrivals.get(x.d)?.get(i) ?? NaN) - x.t).filter((v) => !Number.isNaN(v)), 50));
+      process.stdout.write(
+        `latency histogram (100 ms buckets): ${[...hist]
+          .sort((a, b) => a[0] - b[0])
+          .map(([b, c]) => `${b}:${c}`)
+          .join(' ')}\n`,
+      );
+      const byNode = Array.from({ length: NODES }, (_, i) =>
+        pct(
+          sent.map((x) => (arrivals.get(x.d)?.get(i) ?? NaN) - x.t).filter((v) => !Number.isNaN(v)),
+          50,
+        ),
+      );
       const bySend = [...sent].sort((x, y) => x.t - y.t);
       const q = Math.ceil(bySend.length / 4);
-      const quarters = [0, 1, 2, 3].map((k) => pct(bySend.slice(k * q, (k + 1) * q).flatMap((x) => [...(arrivals.get(x.d)?.values() ?? [])].map((t) => t - x.t)), 50));
+      const quarters = [0, 1, 2, 3].map((k) =>
+        pct(
+          bySend.slice(k * q, (k + 1) * q).flatMap((x) => [...(arrivals.get(x.d)?.values() ?? [])].map((t) => t - x.t)),
+          50,
+        ),
+      );
       process.stdout.write(`p50 by send-time quarter: ${quarters.map((v) => v.toFixed(0)).join(',')}\n`);
-      const byOrigin = publishers.map((p) => pct(sent.filter((x) => x.origin === p).flatMap((x) => [...(arrivals.get(x.d)?.values() ?? [])].map((t) => t - x.t)), 50));
+      const byOrigin = publishers.map((p) =>
+        pct(
+          sent.filter((x) => x.origin === p).flatMap((x) => [...(arrivals.get(x.d)?.values() ?? [])].map((t) => t - x.t)),
+          50,
+        ),
+      );
       process.stdout.write(`p50 by publisher: ${byOrigin.map((v) => v.toFixed(0)).join(',')}\n`);
       const missing = Array.from({ length: NODES }, (_, i) => sent.filter((x) => x.origin !== i && !arrivals.get(x.d)?.has(i)).length);
       process.stdout.write(`missing by node: ${missing.join(',')}\n`);
@@ -357,26 +434,53 @@ async function runOnce(run: number): Promise<RunResult> {
   }
   const good = steps.filter((s) => s.deliveryRatio === 1 && s.p99ms < 250);
   const knee = good.length ? Math.max(...good.map((s) => s.offeredRate)) : null;
-  await Promise.all(procs.map(async (p) => {
-    p.proc.send({ kind: 'stop' } satisfies ToChild);
-    await p.next('stopped');
-  }));
+  await Promise.all(
+    procs.map(async (p) => {
+      p.proc.send({ kind: 'stop' } satisfies ToChild);
+      await p.next('stopped');
+    }),
+  );
   return { run, loadAverageAtStart, loadAverageAtEnd: loadavg(), meshReadySeconds, steps, kneeIntentsPerSecond: knee };
 }
 
-type Step = { run: number; offeredRate: number; deliveryRatio: number; p50ms: number; p99ms: number; cpuCoresPerNode: { mean: number }; cpuMsPerIntentPerNode: number; loadAverage1m: number };
-type RunResult = { run: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[]; meshReadySeconds: number; steps: Step[]; kneeIntentsPerSecond: number | null };
+type Step = {
+  run: number;
+  offeredRate: number;
+  deliveryRatio: number;
+  p50ms: number;
+  p99ms: number;
+  cpuCoresPerNode: { mean: number };
+  cpuMsPerIntentPerNode: number;
+  loadAverage1m: number;
+};
+type RunResult = {
+  run: number;
+  loadAverageAtStart: number[];
+  loadAverageAtEnd: number[];
+  meshReadySeconds: number;
+  steps: Step[];
+  kneeIntentsPerSecond: number | null;
+};
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const stats = (xs: number[]): { min: number; median: number; max: number; n: number } => {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  return { min: s[0] ?? NaN, median: s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN, max: s[s.length - 1] ?? NaN, n: s.length };
+  return {
+    min: s[0] ?? NaN,
+    median: s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN,
+    max: s[s.length - 1] ?? NaN,
+    n: s.length,
+  };
 };
 
 async function parent(): Promise<void> {
   const runs: RunResult[] = [];
   for (let r = 1; r <= RUNS; r++) {
-    process.stdout.write(`--- run ${r}/${RUNS} (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})\n`);
+    process.stdout.write(
+      `--- run ${r}/${RUNS} (load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')})\n`,
+    );
     runs.push(await runOnce(r));
     process.stdout.write(`run ${r}: knee ${runs.at(-1)!.kneeIntentsPerSecond ?? 'none'} intents/s\n`);
   }
@@ -414,17 +518,29 @@ async function parent(): Promise<void> {
     rows: runs.flatMap((r) => r.steps),
     runDetails: runs.map(({ steps: _s, ...rest }) => rest),
     goal: 'knee >= 200 intents/s in every run; CPU per intent per node <= 0.4 ms at 100/s',
-    goalMet: kneeAllRuns !== null && kneeAllRuns >= 200 && (byRate.find((x) => x.offeredRate === 100)?.cpuMsPerIntentPerNode.max ?? Infinity) <= 0.4,
+    goalMet:
+      kneeAllRuns !== null &&
+      kneeAllRuns >= 200 &&
+      (byRate.find((x) => x.offeredRate === 100)?.cpuMsPerIntentPerNode.max ?? Infinity) <= 0.4,
   };
-  const out = resolve(dirname(new URL(import.meta.url).pathname), 'results', process.env.BENCH_OUT ?? (process.env.BENCH_ON_DISK ? 'gossip-disk.json' : 'gossip.json'));
+  const out = resolve(
+    dirname(new URL(import.meta.url).pathname),
+    'results',
+    process.env.BENCH_OUT ?? (process.env.BENCH_ON_DISK ? 'gossip-disk.json' : 'gossip.json'),
+  );
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-  const f = (x: { min: number; median: number; max: number }, d = 0): string => `${x.min.toFixed(d)}/${x.median.toFixed(d)}/${x.max.toFixed(d)}`;
+  const f = (x: { min: number; median: number; max: number }, d = 0): string =>
+    `${x.min.toFixed(d)}/${x.median.toFixed(d)}/${x.max.toFixed(d)}`;
   process.stdout.write(`summary over ${RUNS} runs (min/median/max):\n`);
   for (const x of byRate) {
-    process.stdout.write(`rate ${String(x.offeredRate).padStart(4)}/s  runs ${x.runsReached} (${x.runsMeetingKneeRule} in bound)  delivery ${f(x.deliveryRatio, 4)}  p50 ${f(x.p50ms)} ms  p99 ${f(x.p99ms)} ms  cpu/node ${f(x.cpuCoresPerNode, 3)} cores  ${f(x.cpuMsPerIntentPerNode, 2)} ms/intent/node\n`);
+    process.stdout.write(
+      `rate ${String(x.offeredRate).padStart(4)}/s  runs ${x.runsReached} (${x.runsMeetingKneeRule} in bound)  delivery ${f(x.deliveryRatio, 4)}  p50 ${f(x.p50ms)} ms  p99 ${f(x.p99ms)} ms  cpu/node ${f(x.cpuCoresPerNode, 3)} cores  ${f(x.cpuMsPerIntentPerNode, 2)} ms/intent/node\n`,
+    );
   }
-  process.stdout.write(`knee per run: ${knees.map((k) => k ?? 'none').join(', ')}; in every run: ${kneeAllRuns ?? 'none'} intents/s — goal ${result.goalMet ? 'met' : 'NOT met'}\nwrote ${out}\n`);
+  process.stdout.write(
+    `knee per run: ${knees.map((k) => k ?? 'none').join(', ')}; in every run: ${kneeAllRuns ?? 'none'} intents/s — goal ${result.goalMet ? 'met' : 'NOT met'}\nwrote ${out}\n`,
+  );
 }
 
 /** Sum of the processes' CPU ms in a cpuAll() answer (one entry per node; the first node of each process counts). */

@@ -39,9 +39,17 @@ function makeIntents(n: number): { bytes: Uint8Array[]; digests: Uint8Array[]; s
   for (let k = 0; k < n; k++) {
     const o = k % OWNERS;
     const intent: SwapIntent = {
-      owner: owners[o]!, sellToken: '0x1111111111111111111111111111111111111111', buyToken: '0x2222222222222222222222222222222222222222',
-      receiver: '0x0000000000000000000000000000000000000000', sellAmount: 10n ** 18n + BigInt(k), buyAmount: 2_000_000_000n,
-      validTo, nonce: BigInt(k), kind: 0, partiallyFillable: false, appData: `0x${'00'.repeat(32)}`,
+      owner: owners[o]!,
+      sellToken: '0x1111111111111111111111111111111111111111',
+      buyToken: '0x2222222222222222222222222222222222222222',
+      receiver: '0x0000000000000000000000000000000000000000',
+      sellAmount: 10n ** 18n + BigInt(k),
+      buyAmount: 2_000_000_000n,
+      validTo,
+      nonce: BigInt(k),
+      kind: 0,
+      partiallyFillable: false,
+      appData: `0x${'00'.repeat(32)}`,
     };
     const digest = intentDigestBytes({ type: 'swap', intent }, sep);
     const { signature, recid } = native.ecdsaSign(digest, Buffer.from(keys[o]!.slice(2), 'hex'));
@@ -71,13 +79,22 @@ function rawRecoveryRate(rec: Recoverer, digests: Uint8Array[], sigs: Uint8Array
   return best;
 }
 
-async function pipelineRate(bytes: Uint8Array[], mode: 'native' | 'noble' | 'workers'): Promise<{ perSecond: number; batches: number; accepted: number; seconds: number }> {
+async function pipelineRate(
+  bytes: Uint8Array[],
+  mode: 'native' | 'noble' | 'workers',
+): Promise<{ perSecond: number; batches: number; accepted: number; seconds: number }> {
   const dir = tempDir('bench-ingest-');
   const { db, pool, close } = await openPool(join(dir.path, 'pool'));
   const workers = mode === 'workers' ? new WorkerVerifier(Math.max(1, cpus().length)) : undefined;
   const validator = new IntentValidator({
-    chainId: TEST_CHAIN_ID, settlement: TEST_SETTLEMENT, pool, maxOpenPerOwner: 1_000_000, maxLifetimeSec: 30 * 86400,
-    maxMessageBytes: 4096, recoverer: mode === 'noble' ? nobleRecoverer : fastRecoverer()!, log: silentLogger(),
+    chainId: TEST_CHAIN_ID,
+    settlement: TEST_SETTLEMENT,
+    pool,
+    maxOpenPerOwner: 1_000_000,
+    maxLifetimeSec: 30 * 86400,
+    maxMessageBytes: 4096,
+    recoverer: mode === 'noble' ? nobleRecoverer : fastRecoverer()!,
+    log: silentLogger(),
     ...(workers ? { workers } : {}),
   });
   const queue = new FairQueue({ maxPerSource: 1 << 20, maxTotal: 1 << 22, concurrency: 256 });
@@ -141,7 +158,8 @@ const result = {
   fsyncBatches: { nativeMainThread: nativeRun.batches, nativeWorkers: workersRun.batches },
   bestOverRawNative: best / rawNative,
   rounds,
-  method: 'best of interleaved rounds (raw native recovery, pipeline on the main thread, pipeline with verify workers); each pipeline round ingests all intents into a fresh pool through the fair queue from 8 sources',
+  method:
+    'best of interleaved rounds (raw native recovery, pipeline on the main thread, pipeline with verify workers); each pipeline round ingests all intents into a fresh pool through the fair queue from 8 sources',
   goal: 'pipeline >= 0.5x raw native recovery',
   goalMet: best / rawNative >= 0.5,
 };

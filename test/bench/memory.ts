@@ -42,13 +42,17 @@ async function child(): Promise<void> {
   };
   const dir = tempDir('bench-memory-');
   let now = Date.now() + INTERVAL_MS;
-  const node = new IntentNode(testConfig(dir.path), { log: silentLogger(), auction: { intervalMs: INTERVAL_MS, retainAuctions: 200, now: () => now, manual: true } });
+  const node = new IntentNode(testConfig(dir.path), {
+    log: silentLogger(),
+    auction: { intervalMs: INTERVAL_MS, retainAuctions: 200, now: () => now, manual: true },
+  });
   const clock = node.auction!;
   await node.start();
   const retained = (): number => (clock as unknown as { auctions: Map<number, unknown> }).auctions.size;
   const samples: Sample[] = [];
   let closed = 0;
-  const sample = (phase: string): void => void samples.push({ phase, liveIntents: node.pool.size, auctionsClosed: closed, auctionsRetained: retained(), ...measure() });
+  const sample = (phase: string): void =>
+    void samples.push({ phase, liveIntents: node.pool.size, auctionsClosed: closed, auctionsRetained: retained(), ...measure() });
 
   const template = intentFactory(testKey(1)).swap();
   if (template.type !== 'swap') throw new Error('unreachable');
@@ -58,9 +62,27 @@ async function child(): Promise<void> {
   const add = async (from: number, to: number): Promise<void> => {
     const adds = [];
     for (let k = from; k < to; k++) {
-      const s: SignedIntent = { ...template, type: 'swap', intent: { ...swap, owner: owners[k % OWNERS]!, nonce: BigInt(k), sellAmount: 10n ** 18n + BigInt(k), validTo } };
+      const s: SignedIntent = {
+        ...template,
+        type: 'swap',
+        intent: { ...swap, owner: owners[k % OWNERS]!, nonce: BigInt(k), sellAmount: 10n ** 18n + BigInt(k), validTo },
+      };
       const bytes = encodeSignedIntent(s);
-      adds.push(node.pool.add({ digest: keccak256(bytes), owner: owners[k % OWNERS]!, type: 'swap', validTo, bytes: toHex(bytes) as Hex, source: 'gossip', receivedAt: Date.now(), needsChainCheck: false }, 1e9));
+      adds.push(
+        node.pool.add(
+          {
+            digest: keccak256(bytes),
+            owner: owners[k % OWNERS]!,
+            type: 'swap',
+            validTo,
+            bytes: toHex(bytes) as Hex,
+            source: 'gossip',
+            receivedAt: Date.now(),
+            needsChainCheck: false,
+          },
+          1e9,
+        ),
+      );
     }
     await Promise.all(adds);
   };
@@ -99,7 +121,10 @@ const stats = (xs: number[]): { min: number; median: number; max: number } => {
 function parent(): void {
   const runs: ChildResult[] = [];
   for (let r = 0; r < REPS; r++) {
-    const p = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', fileURLToPath(import.meta.url), 'child'], { encoding: 'utf8', maxBuffer: 64 * MiB });
+    const p = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', fileURLToPath(import.meta.url), 'child'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * MiB,
+    });
     if (p.status !== 0) throw new Error(`child failed (${p.status}): ${p.stderr}`);
     runs.push(JSON.parse(p.stdout.trim().split('\n').pop()!) as ChildResult);
     process.stderr.write(`  repetition ${r + 1}/${REPS} done\n`);
@@ -117,7 +142,8 @@ function parent(): void {
     };
   });
   const at = (phase: string, k: 'heapUsed' | 'rss'): number[] => runs.map((run) => run.samples.find((s) => s.phase === phase)![k]);
-  const perIntent = (k: 'heapUsed' | 'rss'): ReturnType<typeof stats> => stats(at('live 6000', k).map((v, j) => (v - at('live 0', k)[j]!) / 6000));
+  const perIntent = (k: 'heapUsed' | 'rss'): ReturnType<typeof stats> =>
+    stats(at('live 6000', k).map((v, j) => (v - at('live 0', k)[j]!) / 6000));
   const perAuction = (k: 'heapUsed' | 'rss', phase: string): ReturnType<typeof stats> => {
     const retainedAt = rows.find((r) => r.phase === phase)!.auctionsRetained;
     return stats(at(phase, k).map((v, j) => (v - at('live 6000', k)[j]!) / Math.max(1, retainedAt) / MiB));
@@ -129,7 +155,8 @@ function parent(): void {
     cpus: cpus().length,
     repetitions: REPS,
     auctionIntervalMs: INTERVAL_MS,
-    method: 'fresh child process per repetition; full IntentNode (libp2p, API, level pool) + AuctionClock on a simulated clock; heap/RSS after two forced GCs; min/median/max over repetitions',
+    method:
+      'fresh child process per repetition; full IntentNode (libp2p, API, level pool) + AuctionClock on a simulated clock; heap/RSS after two forced GCs; min/median/max over repetitions',
     phases: rows,
     bytesPerLiveIntent: { heapUsed: perIntent('heapUsed'), rss: perIntent('rss') },
     mibPerRetainedAuctionAt6k: {
@@ -144,16 +171,24 @@ function parent(): void {
   all[label] = result;
   writeFileSync(out, `${JSON.stringify(all, null, 2)}\n`);
 
-  const f = (s: { min: number; median: number; max: number }, d = 0): string => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
+  const f = (s: { min: number; median: number; max: number }, d = 0): string =>
+    `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
   const lines = [`memory [${label}]: ${REPS} repetitions, ${cpus().length} cores, ${process.version}; median (min–max)`];
-  for (const r of rows) lines.push(`  ${r.phase.padEnd(16)} retained ${String(r.auctionsRetained).padStart(3)}   heap ${f(r.heapUsedMiB)} MiB   rss ${f(r.rssMiB)} MiB`);
+  for (const r of rows)
+    lines.push(
+      `  ${r.phase.padEnd(16)} retained ${String(r.auctionsRetained).padStart(3)}   heap ${f(r.heapUsedMiB)} MiB   rss ${f(r.rssMiB)} MiB`,
+    );
   lines.push(`  per live intent   heap ${f(result.bytesPerLiveIntent.heapUsed)} B   rss ${f(result.bytesPerLiveIntent.rss)} B`);
-  lines.push(`  per retained auction (6k live)   10: heap ${f(result.mibPerRetainedAuctionAt6k.heapUsed['10'], 2)} MiB   200: heap ${f(result.mibPerRetainedAuctionAt6k.heapUsed['200'], 2)} MiB`);
+  lines.push(
+    `  per retained auction (6k live)   10: heap ${f(result.mibPerRetainedAuctionAt6k.heapUsed['10'], 2)} MiB   200: heap ${f(result.mibPerRetainedAuctionAt6k.heapUsed['200'], 2)} MiB`,
+  );
   lines.push(`  auction close (6k live)   ${f(result.closeMsAt6k, 1)} ms`);
   for (const other of Object.keys(all).filter((k) => k !== label)) {
     const o = all[other]!;
     const rss = (x: typeof result, phase: string): string => f(x.phases.find((p) => p.phase === phase)!.rssMiB);
-    lines.push(`  vs [${other}]: rss after 200 auctions ${rss(o, 'auctions 200')} -> ${rss(result, 'auctions 200')} MiB; after the view ${rss(o, '+ auction view')} -> ${rss(result, '+ auction view')} MiB; close ${f(o.closeMsAt6k, 1)} -> ${f(result.closeMsAt6k, 1)} ms`);
+    lines.push(
+      `  vs [${other}]: rss after 200 auctions ${rss(o, 'auctions 200')} -> ${rss(result, 'auctions 200')} MiB; after the view ${rss(o, '+ auction view')} -> ${rss(result, '+ auction view')} MiB; close ${f(o.closeMsAt6k, 1)} -> ${f(result.closeMsAt6k, 1)} ms`,
+    );
   }
   lines.push(`  wrote ${out}`, '');
   process.stdout.write(lines.join('\n'));

@@ -15,7 +15,7 @@ import type { PositionIntent } from '../../protocol/intent.ts';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { testTokenAbi } from '../../contracts/artifacts/TestToken.ts';
-import { confirm } from '../../contracts/deploy/clients.ts';
+import type { confirm } from '../../contracts/deploy/clients.ts';
 import { devnetPriceFeedAbi } from '../../contracts/artifacts/DevnetPriceFeed.ts';
 import { startDevnet } from '../../contracts/deploy/devnet.ts';
 import { DEVNET_PERP_MARKETS, deployDevnetPerp, WAD } from '../../contracts/deploy/perp.ts';
@@ -39,7 +39,11 @@ function rng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
+  return {
+    next,
+    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
+    pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!,
+  };
 }
 
 const bps = (x: bigint, b: number): bigint => (x * BigInt(Math.round(10_000 + b))) / 10_000n;
@@ -87,7 +91,10 @@ async function main(): Promise<void> {
     await mint(clients, dai, deployer.account.address, parseEther('100000000'));
     await send(pub, deployer.writeContract({ address: dai, abi: testTokenAbi, functionName: 'approve', args: [ch, maxUint256] }));
     await send(pub, deployer.writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'fundInsurance', args: [INSURANCE] }));
-    await send(pub, deployer.writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'deposit', args: [keeper.address, KEEPER_COLLATERAL] }));
+    await send(
+      pub,
+      deployer.writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'deposit', args: [keeper.address, KEEPER_COLLATERAL] }),
+    );
     const traders: LocalAccount[] = Array.from({ length: ACCOUNTS }, (_, i) => privateKeyToAccount(keccak256(toHex(`risk-${SEED}-${i}`))));
     const collateralOf = new Map<Address, bigint>();
     for (const t of traders) {
@@ -116,7 +123,7 @@ async function main(): Promise<void> {
         const a = shuffled[i]!;
         const b = shuffled[i + 1]!;
         const market = markets[legs.length % 3]!;
-        const base = collateralOf.get(a.address)! < collateralOf.get(b.address)! ? collateralOf.get(a.address)! : collateralOf.get(b.address)!;
+        const base = [collateralOf.get(a.address)!, collateralOf.get(b.address)!].reduce((x, y) => (x < y ? x : y));
         let notional = (base * BigInt(r.int(100, 400))) / 100n;
         for (const acct of [a, b]) {
           const room = collateralOf.get(acct.address)! * 8n - (plannedNotional.get(acct.address) ?? 0n);
@@ -135,7 +142,10 @@ async function main(): Promise<void> {
       const trades = [];
       for (const leg of chunk) {
         const price = prices[ids.indexOf(leg.market)]!;
-        for (const [acct, size] of [[leg.a, leg.size], [leg.b, -leg.size]] as const) {
+        for (const [acct, size] of [
+          [leg.a, leg.size],
+          [leg.b, -leg.size],
+        ] as const) {
           const n = nonce.get(acct.address) ?? 0n;
           nonce.set(acct.address, n + 1n);
           const intent: PositionIntent = {
@@ -150,11 +160,33 @@ async function main(): Promise<void> {
           trades.push(encodePositionTrade(ids, intent, await signPositionIntent(acct, devnet.chainId, settlementAddress, intent)));
         }
       }
-      const batch = { auctionId, tokens: [], clearingPrices: [], trades: [], interactions: [], positions: encodePositionBatch({ markets: ids, prices, trades }) };
+      const batch = {
+        auctionId,
+        tokens: [],
+        clearingPrices: [],
+        trades: [],
+        interactions: [],
+        positions: encodePositionBatch({ markets: ids, prices, trades }),
+      };
       // eth_estimateGas on anvil comes out slightly short for these settles (the ClearingHouse call
       // gets 63/64 of what is left and runs out), so the solver adds 25% headroom.
-      const estimate = await pub.estimateContractGas({ account: devnet.solver, address: settlementAddress, abi: settlementAbi, functionName: 'settle', args: [batch] });
-      const receipt = await send(pub, solver.writeContract({ address: settlementAddress, abi: settlementAbi, functionName: 'settle', args: [batch], gas: (estimate * 5n) / 4n }));
+      const estimate = await pub.estimateContractGas({
+        account: devnet.solver,
+        address: settlementAddress,
+        abi: settlementAbi,
+        functionName: 'settle',
+        args: [batch],
+      });
+      const receipt = await send(
+        pub,
+        solver.writeContract({
+          address: settlementAddress,
+          abi: settlementAbi,
+          functionName: 'settle',
+          args: [batch],
+          gas: (estimate * 5n) / 4n,
+        }),
+      );
       return receipt.gasUsed;
     };
     for (let i = 0; i < legs.length; i += 10) settleGas.push(await settleLegs(legs.slice(i, i + 10), BigInt(i)));
@@ -185,10 +217,19 @@ async function main(): Promise<void> {
       for (const id of markets) {
         let move: number;
         if (crashIndex >= 0 && crashIndex < CRASH_MOVES.length) move = CRASH_MOVES[crashIndex]! * 10_000;
-        else if (r.next() < 0.04) move = (r.next() < 0.5 ? -1 : 1) * r.int(200, 400); // jump 2-4%
+        else if (r.next() < 0.04)
+          move = (r.next() < 0.5 ? -1 : 1) * r.int(200, 400); // jump 2-4%
         else move = r.int(-80, 80); // noise up to 0.8%
         answers.set(id, bps(answers.get(id)!, move));
-        await send(pub, clients.deployer.writeContract({ address: perp.feeds[id]!, abi: devnetPriceFeedAbi, functionName: 'submit', args: [answers.get(id)!] }));
+        await send(
+          pub,
+          clients.deployer.writeContract({
+            address: perp.feeds[id]!,
+            abi: devnetPriceFeedAbi,
+            functionName: 'submit',
+            args: [answers.get(id)!],
+          }),
+        );
         path[id]!.push(Number(answers.get(id)!) / 1e8);
       }
       // Keeper: scan everyone, liquidate the accounts below maintenance.
@@ -200,8 +241,23 @@ async function main(): Promise<void> {
         if (maintenance - equity > worstShortfall) worstShortfall = maintenance - equity;
         if (worstEquity === undefined || equity < worstEquity) worstEquity = equity;
         if (equity < 0n) bankruptAtLiquidation++;
-        const gas = await pub.estimateContractGas({ account: keeper, address: ch, abi: clearingHouseAbi, functionName: 'liquidate', args: [account] });
-        const receipt = await send(pub, keeperWallet.writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'liquidate', args: [account], gas: (gas * 5n) / 4n }));
+        const gas = await pub.estimateContractGas({
+          account: keeper,
+          address: ch,
+          abi: clearingHouseAbi,
+          functionName: 'liquidate',
+          args: [account],
+        });
+        const receipt = await send(
+          pub,
+          keeperWallet.writeContract({
+            address: ch,
+            abi: clearingHouseAbi,
+            functionName: 'liquidate',
+            args: [account],
+            gas: (gas * 5n) / 4n,
+          }),
+        );
         liquidationGas.push(receipt.gasUsed);
         liquidatedAccounts.add(account);
         const left = await read<readonly number[]>('accountMarkets', [account]);
@@ -238,7 +294,8 @@ async function main(): Promise<void> {
         insuranceFundEnd: fmt(insuranceFund),
         adlEvents: 0,
         socialisedByAdl: fmt(await read<bigint>('badDebtSocialised', [])),
-        adlNote: 'the keeper liquidates; ClearingHouse.autoDeleverage is only for accounts bankrupt beyond the insurance fund, which this run never had',
+        adlNote:
+          'the keeper liquidates; ClearingHouse.autoDeleverage is only for accounts bankrupt beyond the insurance fund, which this run never had',
       },
       liquidations: {
         count: liquidationGas.length,
@@ -267,12 +324,22 @@ async function main(): Promise<void> {
     writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 
     console.log('\nbench:risk summary');
-    console.log(`  ${ACCOUNTS} accounts, ${legs.length} legs on 3 markets; ${STEPS} price updates incl. a ${(result.scenario.crash.total * 100).toFixed(1)}% crash`);
-    console.log(`  liquidations: ${liquidationGas.length} (${partial} partial, ${full} full) on ${liquidatedAccounts.size} accounts; gas mean ${result.liquidations.gasMean}, median ${result.liquidations.gasMedian}, max ${result.liquidations.gasMax}`);
-    console.log(`  bad debt: covered by insurance ${result.badDebt.coveredByInsuranceFund}, beyond insurance ${result.badDebt.beyondInsuranceFund}; ADL 0; insurance fund ${result.badDebt.insuranceFundStart} -> ${result.badDebt.insuranceFundEnd}`);
-    console.log(`  worst shortfall at liquidation (maintenance - equity): ${result.worstShortfall.maintenanceMinusEquity}; lowest equity ${result.worstShortfall.lowestEquityAtLiquidation}; bankrupt when liquidated: ${bankruptAtLiquidation}`);
+    console.log(
+      `  ${ACCOUNTS} accounts, ${legs.length} legs on 3 markets; ${STEPS} price updates incl. a ${(result.scenario.crash.total * 100).toFixed(1)}% crash`,
+    );
+    console.log(
+      `  liquidations: ${liquidationGas.length} (${partial} partial, ${full} full) on ${liquidatedAccounts.size} accounts; gas mean ${result.liquidations.gasMean}, median ${result.liquidations.gasMedian}, max ${result.liquidations.gasMax}`,
+    );
+    console.log(
+      `  bad debt: covered by insurance ${result.badDebt.coveredByInsuranceFund}, beyond insurance ${result.badDebt.beyondInsuranceFund}; ADL 0; insurance fund ${result.badDebt.insuranceFundStart} -> ${result.badDebt.insuranceFundEnd}`,
+    );
+    console.log(
+      `  worst shortfall at liquidation (maintenance - equity): ${result.worstShortfall.maintenanceMinusEquity}; lowest equity ${result.worstShortfall.lowestEquityAtLiquidation}; bankrupt when liquidated: ${bankruptAtLiquidation}`,
+    );
     console.log(`  still liquidatable at end: ${stillLiquidatable}`);
-    console.log(`  settle with 20 position trades across 3 markets: ${result.gas.positionSettle20Trades3Markets.median} gas (${result.gas.perTrade}/trade)`);
+    console.log(
+      `  settle with 20 position trades across 3 markets: ${result.gas.positionSettle20Trades3Markets.median} gas (${result.gas.perTrade}/trade)`,
+    );
     console.log(`  wrote ${out} (${result.wallClockMs} ms)`);
   } finally {
     await running.stop();

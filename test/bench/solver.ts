@@ -43,7 +43,9 @@ const specs: InstanceSpec[] = [
 
 const rows = [];
 const fmt = (x: number | null, d = 2) => (x === null ? '-' : x.toFixed(d));
-console.log('variant | instance (tokens/pools/intents) | baseline | optimal (source) | reference (kind) | opt/ref | opt/base | filled opt/base | matched | optimal ms | baseline ms | reference ms');
+console.log(
+  'variant | instance (tokens/pools/intents) | baseline | optimal (source) | reference (kind) | opt/ref | opt/base | filled opt/base | matched | optimal ms | baseline ms | reference ms',
+);
 for (const base of specs) {
   for (const variant of ['mixed', 'convex'] as const) {
     const spec: InstanceSpec = variant === 'convex' ? { ...base, allPartial: true } : base;
@@ -66,7 +68,10 @@ for (const base of specs) {
     let referenceKind: 'relaxationBound' | 'uniformOptimum' = 'relaxationBound';
     let uniform: number | null = null;
     if (variant === 'convex') {
-      const starts = [new Map(optimal.prices.map((x) => [x.token, Number(x.price)])), new Map([...inst.auction.referencePrices].map(([a, v]) => [a, Number(v)]))];
+      const starts = [
+        new Map(optimal.prices.map((x) => [x.token, Number(x.price)])),
+        new Map([...inst.auction.referencePrices].map(([a, v]) => [a, Number(v)])),
+      ];
       // the largest instance: one start and fewer steps (each V(p) is a full dual solve over 1,000 pools)
       const big = spec.pools >= 1000;
       const u = uniformOptimum(inst.auction, inst.pools, big ? starts.slice(0, 1) : starts, { iterations: big ? 12 : 60 });
@@ -119,9 +124,16 @@ const goals = {
   /** Not a goal a valid solution can be held to (the bound relaxes uniform prices and fill-or-kill); reported. */
   optimalOver999OfRelaxationBoundEverywhere: rows.every((r) => (r.ratio.optimalOverRelaxationBound ?? 1) >= 0.999),
   neverBelowBaseline: rows.every((r) => r.surplus.optimal >= r.surplus.baseline),
-  strictlyAboveBaselineWhereMatchingOrSplittingHelps: rows.every((r) => r.surplus.optimal > r.surplus.baseline || r.surplus.reference <= r.surplus.baseline * (1 + 1e-6)),
+  strictlyAboveBaselineWhereMatchingOrSplittingHelps: rows.every(
+    (r) => r.surplus.optimal > r.surplus.baseline || r.surplus.reference <= r.surplus.baseline * (1 + 1e-6),
+  ),
   largestUnderOneSecond: rows.filter((r) => r.spec.pools >= 1000).every((r) => r.ms.optimal < 1000),
 };
 console.log(`goals: ${JSON.stringify(goals)}`);
-console.log('mixed rows: reference = upper bound (uniform prices and fill-or-kill relaxed); convex rows: reference = uniform-price optimum (local ascent, see test/solver/uniform.ts)');
-writeFileSync(new URL('./results/solver.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), node: process.version, goals, rows }, null, 2) + '\n');
+console.log(
+  'mixed rows: reference = upper bound (uniform prices and fill-or-kill relaxed); convex rows: reference = uniform-price optimum (local ascent, see test/solver/uniform.ts)',
+);
+writeFileSync(
+  new URL('./results/solver.json', import.meta.url),
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, goals, rows }, null, 2)}\n`,
+);

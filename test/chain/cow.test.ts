@@ -2,12 +2,31 @@
 // drives it: orders signed with viem (EIP-712, domain "Gnosis Protocol" v2) and encoded as GPv2
 // trades. If this encoding were wrong the benchmark would be measuring reverts, so check it here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concat, hashDomain, hashTypedData, keccak256, numberToHex, parseEther, parseEventLogs, toHex, zeroAddress, type LocalAccount } from 'viem';
+import {
+  concat,
+  hashDomain,
+  hashTypedData,
+  keccak256,
+  numberToHex,
+  parseEther,
+  parseEventLogs,
+  toHex,
+  zeroAddress,
+  type LocalAccount,
+} from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { gpv2SettlementAbi } from '../../contracts/artifacts/GPv2Settlement.ts';
 import { startAnvil, type Anvil } from '../../contracts/deploy/anvil.ts';
 import { confirm, devnetClients, type DevnetClients } from '../../contracts/deploy/clients.ts';
-import { cowDomain, cowOrderTypes, cowTrade, deployCow, signCowOrder, type CowDeployment, type CowOrder } from '../../contracts/deploy/cow.ts';
+import {
+  cowDomain,
+  cowOrderTypes,
+  cowTrade,
+  deployCow,
+  signCowOrder,
+  type CowDeployment,
+  type CowOrder,
+} from '../../contracts/deploy/cow.ts';
 import { sortAddresses } from '../../contracts/client/settlement.ts';
 import { approveMax, balanceOf, deployTestToken, mint } from '../../contracts/deploy/tokens.ts';
 
@@ -40,12 +59,23 @@ afterAll(async () => {
 
 describe('CoW GPv2Settlement on anvil', () => {
   it('has the EIP-712 domain we sign with', async () => {
-    const separator = await clients.publicClient.readContract({ address: cow.settlement, abi: gpv2SettlementAbi, functionName: 'domainSeparator' });
+    const separator = await clients.publicClient.readContract({
+      address: cow.settlement,
+      abi: gpv2SettlementAbi,
+      functionName: 'domainSeparator',
+    });
     const domain = cowDomain(anvil.chainId, cow.settlement);
     expect(separator).toBe(
       hashDomain({
         domain: { ...domain, chainId: BigInt(domain.chainId) },
-        types: { EIP712Domain: [{ name: 'name', type: 'string' }, { name: 'version', type: 'string' }, { name: 'chainId', type: 'uint256' }, { name: 'verifyingContract', type: 'address' }] },
+        types: {
+          EIP712Domain: [
+            { name: 'name', type: 'string' },
+            { name: 'version', type: 'string' },
+            { name: 'chainId', type: 'uint256' },
+            { name: 'verifyingContract', type: 'address' },
+          ],
+        },
       }),
     );
   });
@@ -69,7 +99,9 @@ describe('CoW GPv2Settlement on anvil', () => {
     });
     const orders = [order(tokenA, tokenB), order(tokenB, tokenA)];
     const tokens = sortAddresses([tokenA, tokenB]);
-    const trades = await Promise.all(orders.map(async (o, i) => cowTrade(tokens, o, await signCowOrder(users[i]!, anvil.chainId, cow.settlement, o))));
+    const trades = await Promise.all(
+      orders.map(async (o, i) => cowTrade(tokens, o, await signCowOrder(users[i]!, anvil.chainId, cow.settlement, o))),
+    );
     const before = await Promise.all(users.flatMap((u) => [tokenA, tokenB].map((t) => balanceOf(clients, t, u.address))));
     const receipt = await confirm(
       clients.publicClient,
@@ -84,9 +116,21 @@ describe('CoW GPv2Settlement on anvil', () => {
     expect(after.map((b, i) => b - before[i]!)).toEqual([-parseEther('10'), parseEther('10'), parseEther('10'), -parseEther('10')]);
     expect(parseEventLogs({ abi: gpv2SettlementAbi, eventName: 'Trade', logs: receipt.logs })).toHaveLength(2);
     // orderUid = EIP-712 digest ‖ owner ‖ validTo: the contract's digest is the one viem signed.
-    const digest = hashTypedData({ domain: cowDomain(anvil.chainId, cow.settlement), types: cowOrderTypes, primaryType: 'Order', message: orders[0]! });
+    const digest = hashTypedData({
+      domain: cowDomain(anvil.chainId, cow.settlement),
+      types: cowOrderTypes,
+      primaryType: 'Order',
+      message: orders[0]!,
+    });
     const uid = concat([digest, users[0]!.address, numberToHex(validTo, { size: 4 })]);
-    expect(await clients.publicClient.readContract({ address: cow.settlement, abi: gpv2SettlementAbi, functionName: 'filledAmount', args: [uid] })).toBe(parseEther('10'));
+    expect(
+      await clients.publicClient.readContract({
+        address: cow.settlement,
+        abi: gpv2SettlementAbi,
+        functionName: 'filledAmount',
+        args: [uid],
+      }),
+    ).toBe(parseEther('10'));
   });
 
   it('refuses a solver that is not on the allow list', async () => {

@@ -66,11 +66,24 @@ describe('devnet governance', () => {
     expect(await read({ address: deployment.settlement, abi: settlementAbi, functionName: 'owner' })).toBe(timelock);
     expect(await read({ address: deployment.settlement, abi: settlementAbi, functionName: 'pendingOwner' })).toBe(zeroAddress);
     expect(await read({ address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'owner' })).toBe(timelock);
-    expect(await read({ address: await collateralVault(), abi: collateralVaultAbi, functionName: 'clearingHouse' })).toBe(deployment.clearingHouse);
+    expect(await read({ address: await collateralVault(), abi: collateralVaultAbi, functionName: 'clearingHouse' })).toBe(
+      deployment.clearingHouse,
+    );
     // bootstrap happened before the handover: markets, extra collateral, the Settlement link
     expect(await read({ address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'marketCount' })).toBe(3n);
-    expect(await read({ address: deployment.settlement, abi: settlementAbi, functionName: 'clearingHouse' })).toBe(deployment.clearingHouse);
-    expect((await read({ address: await collateralVault(), abi: collateralVaultAbi, functionName: 'collateralInfo', args: [deployment.tokens.wbtc] })).listed).toBe(true);
+    expect(await read({ address: deployment.settlement, abi: settlementAbi, functionName: 'clearingHouse' })).toBe(
+      deployment.clearingHouse,
+    );
+    expect(
+      (
+        await read({
+          address: await collateralVault(),
+          abi: collateralVaultAbi,
+          functionName: 'collateralInfo',
+          args: [deployment.tokens.wbtc],
+        })
+      ).listed,
+    ).toBe(true);
 
     expect(await read({ address: timelock, abi: timelockAbi, functionName: 'admin' })).toBe(deployer);
     expect(deployment.governanceAdmin).toBe(deployer);
@@ -87,23 +100,78 @@ describe('devnet governance', () => {
     const sim = clients.publicClient.simulateContract;
     const config = { ...defaultMarketConfig, feed: deployment.feeds['1']! };
     const vault = await collateralVault();
-    expect(await revertName(sim({ account, address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'listMarket', args: [9, config] }))).toBe('NotOwner');
-    expect(await revertName(sim({ account, address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'configureMarket', args: [1, config] }))).toBe('NotOwner');
-    expect(await revertName(sim({ account, address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'setOwner', args: [deployer] }))).toBe('NotOwner');
-    expect(await revertName(sim({ account, address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'setCollateralVault', args: [vault] }))).toBe('NotOwner');
+    expect(
+      await revertName(
+        sim({ account, address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'listMarket', args: [9, config] }),
+      ),
+    ).toBe('NotOwner');
+    expect(
+      await revertName(
+        sim({ account, address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'configureMarket', args: [1, config] }),
+      ),
+    ).toBe('NotOwner');
+    expect(
+      await revertName(
+        sim({ account, address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'setOwner', args: [deployer] }),
+      ),
+    ).toBe('NotOwner');
+    expect(
+      await revertName(
+        sim({ account, address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'setCollateralVault', args: [vault] }),
+      ),
+    ).toBe('NotOwner');
     const cc = { feed: deployment.feeds['1']!, heartbeat: 3600, haircut: 0n, depositCap: parseEther('1000000') };
-    expect(await revertName(sim({ account, address: vault, abi: collateralVaultAbi, functionName: 'setCollateral', args: [deployment.tokens.weth, cc] }))).toBe('NotOwner');
-    expect(await revertName(sim({ account, address: vault, abi: collateralVaultAbi, functionName: 'withdrawInsuranceCollateral', args: [deployment.tokens.wbtc, 0n, deployer] }))).toBe('NotOwner');
+    expect(
+      await revertName(
+        sim({ account, address: vault, abi: collateralVaultAbi, functionName: 'setCollateral', args: [deployment.tokens.weth, cc] }),
+      ),
+    ).toBe('NotOwner');
+    expect(
+      await revertName(
+        sim({
+          account,
+          address: vault,
+          abi: collateralVaultAbi,
+          functionName: 'withdrawInsuranceCollateral',
+          args: [deployment.tokens.wbtc, 0n, deployer],
+        }),
+      ),
+    ).toBe('NotOwner');
     const solver = clients.accounts[1]!.address;
-    expect(await revertName(sim({ account, address: deployment.settlement, abi: settlementAbi, functionName: 'slash', args: [solver, 1n, deployer] }))).toBe('NotOwner');
-    expect(await revertName(sim({ account, address: deployment.settlement, abi: settlementAbi, functionName: 'transferOwnership', args: [deployer] }))).toBe('NotOwner');
-    expect(await revertName(sim({ account, address: deployment.settlement, abi: settlementAbi, functionName: 'setClearingHouse', args: [deployment.clearingHouse] }))).toBe('NotOwner');
+    expect(
+      await revertName(
+        sim({ account, address: deployment.settlement, abi: settlementAbi, functionName: 'slash', args: [solver, 1n, deployer] }),
+      ),
+    ).toBe('NotOwner');
+    expect(
+      await revertName(
+        sim({ account, address: deployment.settlement, abi: settlementAbi, functionName: 'transferOwnership', args: [deployer] }),
+      ),
+    ).toBe('NotOwner');
+    expect(
+      await revertName(
+        sim({
+          account,
+          address: deployment.settlement,
+          abi: settlementAbi,
+          functionName: 'setClearingHouse',
+          args: [deployment.clearingHouse],
+        }),
+      ),
+    ).toBe('NotOwner');
     // nor change the timelock's admin without the delay
-    expect(await revertName(sim({ account, address: timelock, abi: timelockAbi, functionName: 'setPendingAdmin', args: [deployer] }))).toBe('NotSelf');
+    expect(await revertName(sim({ account, address: timelock, abi: timelockAbi, functionName: 'setPendingAdmin', args: [deployer] }))).toBe(
+      'NotSelf',
+    );
   });
 
   it('a scheduled listMarket runs only after the timelock delay', async () => {
-    const feed = await deployPriceFeed(clients, { owner: deployment.feeder, decimals: 8, description: 'AVAX / USD', answer: 30n * 10n ** 8n });
+    const feed = await deployPriceFeed(clients, {
+      owner: deployment.feeder,
+      decimals: 8,
+      description: 'AVAX / USD',
+      answer: 30n * 10n ** 8n,
+    });
     const call: TimelockCall = {
       target: deployment.clearingHouse,
       data: encodeFunctionData({ abi: clearingHouseAbi, functionName: 'listMarket', args: [4, { ...defaultMarketConfig, feed }] }),
@@ -115,20 +183,42 @@ describe('devnet governance', () => {
     expect(eta - scheduledAt).toBeLessThanOrEqual(DEVNET_TIMELOCK_DELAY + 5n);
     expect(eta - scheduledAt).toBeGreaterThanOrEqual(DEVNET_TIMELOCK_DELAY);
     // announced on chain with everything users need to judge it
-    const [scheduled] = await clients.publicClient.getContractEvents({ address: timelock, abi: timelockAbi, eventName: 'CallScheduled', args: { id }, fromBlock: 0n });
+    const [scheduled] = await clients.publicClient.getContractEvents({
+      address: timelock,
+      abi: timelockAbi,
+      eventName: 'CallScheduled',
+      args: { id },
+      fromBlock: 0n,
+    });
     expect(scheduled?.args).toMatchObject({ id, target: deployment.clearingHouse, value: 0n, data: call.data, eta });
 
     const executor = clients.walletFor(clients.accounts[5]!); // anyone may execute
-    const simulate = () => clients.publicClient.simulateContract({ account: executor.account, address: timelock, abi: timelockAbi, functionName: 'execute', args: [call.target, 0n, call.data, `0x${'0'.repeat(64)}`] });
+    const simulate = () =>
+      clients.publicClient.simulateContract({
+        account: executor.account,
+        address: timelock,
+        abi: timelockAbi,
+        functionName: 'execute',
+        args: [call.target, 0n, call.data, `0x${'0'.repeat(64)}`],
+      });
     expect(await revertName(simulate())).toBe('NotReady');
     await increaseTime(clients, DEVNET_TIMELOCK_DELAY - 600n); // ten minutes short of the eta
     expect(await revertName(simulate())).toBe('NotReady');
-    expect(await clients.publicClient.readContract({ address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'marketCount' })).toBe(3n);
+    expect(
+      await clients.publicClient.readContract({ address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'marketCount' }),
+    ).toBe(3n);
 
     await increaseTimeTo(clients, eta);
     await executeCall(clients, timelock, call, executor);
-    expect(await clients.publicClient.readContract({ address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'marketCount' })).toBe(4n);
-    const listed = await clients.publicClient.readContract({ address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'marketConfig', args: [4] });
+    expect(
+      await clients.publicClient.readContract({ address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'marketCount' }),
+    ).toBe(4n);
+    const listed = await clients.publicClient.readContract({
+      address: deployment.clearingHouse,
+      abi: clearingHouseAbi,
+      functionName: 'marketConfig',
+      args: [4],
+    });
     expect(listed.feed).toBe(feed);
     expect(await clients.publicClient.readContract({ address: timelock, abi: timelockAbi, functionName: 'isDone', args: [id] })).toBe(true);
     expect(await revertName(simulate())).toBe('AlreadyExecuted');

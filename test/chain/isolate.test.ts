@@ -61,7 +61,8 @@ const stateOf = async (id: Hex): Promise<string> => (await getJson<{ state: stri
 
 /** Waits until the node's chain watcher has seen the auction's settlement (it follows the chain a block or so behind). */
 async function nodeSawSettlement(auctionId: number): Promise<void> {
-  while (!(await getJson<{ settlement?: unknown }>(`${node.api}/v1/auctions/${auctionId}`)).settlement) await new Promise((r) => setTimeout(r, 100));
+  while (!(await getJson<{ settlement?: unknown }>(`${node.api}/v1/auctions/${auctionId}`)).settlement)
+    await new Promise((r) => setTimeout(r, 100));
 }
 
 const user = (name: string): LocalAccount => privateKeyToAccount(keccak256(toHex(`isolate-${name}`)));
@@ -75,13 +76,47 @@ beforeAll(async () => {
   const config = join(dir, 'node.json');
   const t = devnet.tokens;
   // collateralToken: the node scores position surplus in it
-  writeFileSync(config, JSON.stringify({ collateralToken: t.dai, referencePrices: { [t.dai.toLowerCase()]: (10n ** 18n).toString(), [t.usdc.toLowerCase()]: (10n ** 30n).toString(), [t.wbtc.toLowerCase()]: (10n ** 33n).toString() } }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      collateralToken: t.dai,
+      referencePrices: {
+        [t.dai.toLowerCase()]: (10n ** 18n).toString(),
+        [t.usdc.toLowerCase()]: (10n ** 30n).toString(),
+        [t.wbtc.toLowerCase()]: (10n ** 33n).toString(),
+      },
+    }),
+  );
   node = await spawnNode([
-    '--config', config, '--chain-id', String(devnet.chainId), '--settlement', devnet.settlement.settlement, '--data-dir', join(dir, 'node'),
-    '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--rpc-url', running.anvil.rpcUrl, '--auction-interval-ms', '2000', '--log-level', 'warn',
+    '--config',
+    config,
+    '--chain-id',
+    String(devnet.chainId),
+    '--settlement',
+    devnet.settlement.settlement,
+    '--data-dir',
+    join(dir, 'node'),
+    '--listen',
+    '/ip4/127.0.0.1/tcp/0',
+    '--api-port',
+    '0',
+    '--rpc-url',
+    running.anvil.rpcUrl,
+    '--auction-interval-ms',
+    '2000',
+    '--log-level',
+    'warn',
   ]);
   // account 1: the devnet's bonded solver
-  solver = new SolverProcess({ strategy: 'optimal', privateKey: keyOf(1), nodeUrl: node.api, publicClient: clients.publicClient, wallet: clients.walletFor(clients.accounts[1]!), pools: devnetPoolSpecs(devnet), log });
+  solver = new SolverProcess({
+    strategy: 'optimal',
+    privateKey: keyOf(1),
+    nodeUrl: node.api,
+    publicClient: clients.publicClient,
+    wallet: clients.walletFor(clients.accounts[1]!),
+    pools: devnetPoolSpecs(devnet),
+    log,
+  });
   await solver.init();
 }, 120_000);
 
@@ -97,7 +132,11 @@ afterAll(async () => {
 /** Posts a signed intent to the node (which checks balance, allowance, margin on chain) and returns its id. */
 async function post(signed: SignedIntent): Promise<Hex> {
   const { devnet } = running;
-  const res = await fetch(`${node.api}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signedIntentToJson(signed)) });
+  const res = await fetch(`${node.api}/v1/intents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(signedIntentToJson(signed)),
+  });
   expect(res.status, await res.clone().text()).toBe(201);
   return intentDigest(signed, intentDomain(devnet.chainId, devnet.settlement.settlement)).toLowerCase() as Hex;
 }
@@ -105,15 +144,32 @@ async function post(signed: SignedIntent): Promise<Hex> {
 async function swap(owner: LocalAccount, spec: Pick<SwapIntent, 'sellToken' | 'buyToken' | 'sellAmount' | 'buyAmount'>): Promise<Hex> {
   const { devnet, clients } = running;
   const validTo = Number((await clients.publicClient.getBlock()).timestamp) + 600;
-  const intent: SwapIntent = { owner: owner.address, receiver: zeroAddress, validTo, nonce: nonce++, kind: 0, partiallyFillable: false, appData: keccak256(toHex('isolate')), ...spec };
-  return post({ type: 'swap', intent, signature: { scheme: 'eoa', data: await signSwapIntent(owner, devnet.chainId, devnet.settlement.settlement, intent) } });
+  const intent: SwapIntent = {
+    owner: owner.address,
+    receiver: zeroAddress,
+    validTo,
+    nonce: nonce++,
+    kind: 0,
+    partiallyFillable: false,
+    appData: keccak256(toHex('isolate')),
+    ...spec,
+  };
+  return post({
+    type: 'swap',
+    intent,
+    signature: { scheme: 'eoa', data: await signSwapIntent(owner, devnet.chainId, devnet.settlement.settlement, intent) },
+  });
 }
 
 async function position(account: LocalAccount, sizeDelta: bigint, limitPrice: bigint): Promise<Hex> {
   const { devnet, clients } = running;
   const validTo = Number((await clients.publicClient.getBlock()).timestamp) + 600;
   const intent: PositionIntent = { account: account.address, market: 1, sizeDelta, limitPrice, reduceOnly: false, validTo, nonce: nonce++ };
-  return post({ type: 'position', intent, signature: { scheme: 'eoa', data: await signPositionIntent(account, devnet.chainId, devnet.settlement.settlement, intent) } });
+  return post({
+    type: 'position',
+    intent,
+    signature: { scheme: 'eoa', data: await signPositionIntent(account, devnet.chainId, devnet.settlement.settlement, intent) },
+  });
 }
 
 /** The first auction offered to solvers that holds every one of `ids` (polls the node's auction clock). */
@@ -128,7 +184,10 @@ async function auctionWith(ids: Hex[]): Promise<AuctionView> {
 function settledReceipt(out: AuctionOutcome) {
   // on failure, say what the solver logged about this auction
   const said = lines.filter((l) => (l.auctionId === out.auctionId || l.auctionId === undefined) && l.event !== 'auction_solved');
-  expect(out.status, JSON.stringify({ out, said }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).toBe('submitted');
+  expect(
+    out.status,
+    JSON.stringify({ out, said }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+  ).toBe('submitted');
   if (out.status !== 'submitted') throw new Error('not submitted');
   expect(out.result.status).toBe('settled');
   if (out.result.status !== 'settled') throw new Error('not settled');
@@ -141,7 +200,13 @@ describe('culprit isolation on the devnet', () => {
   it('swaps: an owner who revoked the Vault approval and one who moved the sell tokens away are dropped; the others settle', async () => {
     const { clients, devnet } = running;
     const t = devnet.tokens;
-    const [alice, bob, carol, dave, erin] = ['alice', 'bob', 'carol', 'dave', 'erin'].map(user) as [LocalAccount, LocalAccount, LocalAccount, LocalAccount, LocalAccount];
+    const [alice, bob, carol, dave, erin] = ['alice', 'bob', 'carol', 'dave', 'erin'].map(user) as [
+      LocalAccount,
+      LocalAccount,
+      LocalAccount,
+      LocalAccount,
+      LocalAccount,
+    ];
     for (const u of [alice, bob, carol, dave, erin]) await fundUser(clients, devnet, u, { dai: DAI('50000'), usdc: USDC('50000') });
     const good = [
       await swap(alice, { sellToken: t.dai, buyToken: t.usdc, sellAmount: DAI('3000'), buyAmount: USDC('2940') }),
@@ -151,22 +216,42 @@ describe('culprit isolation on the devnet', () => {
     const revoked = await swap(dave, { sellToken: t.usdc, buyToken: t.dai, sellAmount: USDC('1500'), buyAmount: DAI('1470') });
     const emptied = await swap(erin, { sellToken: t.dai, buyToken: t.usdc, sellAmount: DAI('2500'), buyAmount: USDC('2450') });
     // accepted by the node while valid; then the owners pull the rug
-    await confirm(clients.publicClient, clients.walletFor(dave).writeContract({ address: t.usdc, abi: erc20Abi, functionName: 'approve', args: [devnet.settlement.vault, 0n] }));
+    await confirm(
+      clients.publicClient,
+      clients
+        .walletFor(dave)
+        .writeContract({ address: t.usdc, abi: erc20Abi, functionName: 'approve', args: [devnet.settlement.vault, 0n] }),
+    );
     const sink = user('sink').address;
-    await confirm(clients.publicClient, clients.walletFor(erin).writeContract({ address: t.dai, abi: erc20Abi, functionName: 'transfer', args: [sink, DAI('50000')] }));
+    await confirm(
+      clients.publicClient,
+      clients.walletFor(erin).writeContract({ address: t.dai, abi: erc20Abi, functionName: 'transfer', args: [sink, DAI('50000')] }),
+    );
     const daveUsdc = await balanceOf(clients, t.usdc, dave.address);
 
     const a = await auctionWith([...good, revoked, emptied]);
     const receipt = settledReceipt(await solver.runAuction(a as never));
 
     await nodeSawSettlement(a.id!);
-    const fills = parseEventLogs({ abi: settlementAbi, logs: receipt.logs, eventName: 'TradeSettled' }).map((e) => e.args.digest.toLowerCase() as Hex);
+    const fills = parseEventLogs({ abi: settlementAbi, logs: receipt.logs, eventName: 'TradeSettled' }).map(
+      (e) => e.args.digest.toLowerCase() as Hex,
+    );
     expect(fills.sort()).toEqual([...good].sort());
     for (const id of good) expect(await stateOf(id)).toBe('filled');
     // the bad ones: not filled on chain, still open at the node, the owner's tokens untouched
     for (const id of [revoked, emptied]) expect(await stateOf(id)).toBe('open');
-    for (const [owner, n] of [[dave.address, 103n], [erin.address, 104n]] as [Address, bigint][]) {
-      expect(await clients.publicClient.readContract({ address: devnet.settlement.settlement, abi: settlementAbi, functionName: 'isNonceUsed', args: [owner, n] })).toBe(false);
+    for (const [owner, n] of [
+      [dave.address, 103n],
+      [erin.address, 104n],
+    ] as [Address, bigint][]) {
+      expect(
+        await clients.publicClient.readContract({
+          address: devnet.settlement.settlement,
+          abi: settlementAbi,
+          functionName: 'isNonceUsed',
+          args: [owner, n],
+        }),
+      ).toBe(false);
     }
     expect(await balanceOf(clients, t.usdc, dave.address)).toBe(daveUsdc);
     // one structured line per dropped intent, naming the revert that pointed at it
@@ -178,7 +263,13 @@ describe('culprit isolation on the devnet', () => {
   it('positions: an account that withdrew its margin is dropped; the other pair settles with a swap in the same batch', async () => {
     const { clients, devnet } = running;
     const t = devnet.tokens;
-    const [pa, pb, pc, pd, swapper] = ['pa', 'pb', 'pc', 'pd', 'swapper'].map(user) as [LocalAccount, LocalAccount, LocalAccount, LocalAccount, LocalAccount];
+    const [pa, pb, pc, pd, swapper] = ['pa', 'pb', 'pc', 'pd', 'swapper'].map(user) as [
+      LocalAccount,
+      LocalAccount,
+      LocalAccount,
+      LocalAccount,
+      LocalAccount,
+    ];
     for (const u of [pa, pb, pc, pd]) {
       await fundUser(clients, devnet, u, { dai: DAI('20000') });
       await depositCollateral(clients, perp.clearingHouse, t.dai, u, DAI('10000'));
@@ -191,7 +282,12 @@ describe('culprit isolation on the devnet', () => {
     const shortD = await position(pd, -DAI('1'), mark - DAI('30'));
     const swapId = await swap(swapper, { sellToken: t.dai, buyToken: t.usdc, sellAmount: DAI('1000'), buyAmount: USDC('980') });
     // C takes its whole margin out after the node accepted the intent
-    await confirm(clients.publicClient, clients.walletFor(pc).writeContract({ address: perp.clearingHouse, abi: clearingHouseAbi, functionName: 'withdraw', args: [DAI('10000'), pc.address] }));
+    await confirm(
+      clients.publicClient,
+      clients
+        .walletFor(pc)
+        .writeContract({ address: perp.clearingHouse, abi: clearingHouseAbi, functionName: 'withdraw', args: [DAI('10000'), pc.address] }),
+    );
 
     const a = await auctionWith([longA, shortB, longC, shortD, swapId]);
     const receipt = settledReceipt(await solver.runAuction(a as never));

@@ -82,7 +82,13 @@ beforeAll(async () => {
     collateral,
     collateralDecimals: 18,
     markets: MARKETS,
-    extraCollateral: extras.map((e) => ({ token: e.token, answer: e.answer, description: 'X / USD', haircut: e.haircut, depositCap: 10n ** 30n })),
+    extraCollateral: extras.map((e) => ({
+      token: e.token,
+      answer: e.answer,
+      description: 'X / USD',
+      haircut: e.haircut,
+      depositCap: 10n ** 30n,
+    })),
   });
 });
 
@@ -184,7 +190,7 @@ describe('clearing house vs protocol/margin.ts', () => {
         chosen.forEach((t, k) => {
           // sizes with odd wei so rounding is exercised; notional up to ~$20k
           const unit = (20_000n * WAD * WAD) / oracle;
-          let delta = k === n - 1 ? -net : ((unit * BigInt(r.int(-1000, 1000))) / 1000n) + BigInt(r.int(-999, 999));
+          let delta = k === n - 1 ? -net : (unit * BigInt(r.int(-1000, 1000))) / 1000n + BigInt(r.int(-999, 999));
           if (delta === 0n) delta = 1n;
           if (k === n - 1 && delta === 0n) return;
           net += delta;
@@ -207,7 +213,13 @@ describe('clearing house vs protocol/margin.ts', () => {
       }
       const receipt = await confirm(
         clients.publicClient,
-        settle.writeContract({ address: perp.clearingHouse, abi: clearingHouseAbi, functionName: 'settlePositions', args: [ids, prices, fills], gas: POSITION_TX_GAS }),
+        settle.writeContract({
+          address: perp.clearingHouse,
+          abi: clearingHouseAbi,
+          functionName: 'settlePositions',
+          args: [ids, prices, fills],
+          gas: POSITION_TX_GAS,
+        }),
       );
       settled++;
       const block = receipt.blockNumber;
@@ -249,7 +261,11 @@ describe('clearing house vs protocol/margin.ts', () => {
         }
         const state: AccountState = { collateral: acc.collateral, positions: acc.positions, extraCollateral };
         const expected = accountHealth(state, markets);
-        const [equity, initialRequirement, maintenanceRequirement] = await read<readonly [bigint, bigint, bigint]>('accountHealth', [t.address], block);
+        const [equity, initialRequirement, maintenanceRequirement] = await read<readonly [bigint, bigint, bigint]>(
+          'accountHealth',
+          [t.address],
+          block,
+        );
         expect({ equity, initialRequirement, maintenanceRequirement }).toEqual(expected);
         // Every touched account meets its initial margin after the batch.
         if (fills.some((f) => f.account === t.address)) expect(equity >= initialRequirement).toBe(true);

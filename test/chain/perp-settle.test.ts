@@ -1,14 +1,29 @@
 // One Settlement.settle that clears swap intents and position intents together on the real devnet
 // (Settlement + Vault + the ClearingHouse connected to it), signed with viem as wallets do.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaseError, ContractFunctionRevertedError, keccak256, parseEventLogs, parseUnits, toHex, zeroAddress, type LocalAccount } from 'viem';
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  keccak256,
+  parseEventLogs,
+  parseUnits,
+  toHex,
+  zeroAddress,
+  type LocalAccount,
+} from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { PositionIntent, SwapIntent } from '../../protocol/intent.ts';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { confirm } from '../../contracts/deploy/clients.ts';
 import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
-import { clearingHouseContract, depositCollateral, deployDevnetPerp, POSITION_TX_GAS, type PerpDeployment } from '../../contracts/deploy/perp.ts';
+import {
+  clearingHouseContract,
+  depositCollateral,
+  deployDevnetPerp,
+  POSITION_TX_GAS,
+  type PerpDeployment,
+} from '../../contracts/deploy/perp.ts';
 import { encodePositionBatch, encodePositionTrade, signPositionIntent } from '../../contracts/client/positions.ts';
 import { encodeTrade, signSwapIntent, sortAddresses, type SettleBatch } from '../../contracts/client/settlement.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
@@ -45,14 +60,54 @@ describe('settle: swaps and positions in one batch', () => {
     const settlementAddress = devnet.settlement.settlement;
     const { dai, usdc } = devnet.tokens;
     const appData = keccak256(toHex('perp-settle'));
-    const swapA: SwapIntent = { owner: alice.address, sellToken: dai, buyToken: usdc, receiver: zeroAddress, sellAmount: DAI('1000'), buyAmount: USDC('999'), validTo, nonce: 0n, kind: 0, partiallyFillable: false, appData };
-    const swapB: SwapIntent = { owner: bob.address, sellToken: usdc, buyToken: dai, receiver: zeroAddress, sellAmount: USDC('1000'), buyAmount: DAI('999'), validTo, nonce: 0n, kind: 0, partiallyFillable: false, appData };
+    const swapA: SwapIntent = {
+      owner: alice.address,
+      sellToken: dai,
+      buyToken: usdc,
+      receiver: zeroAddress,
+      sellAmount: DAI('1000'),
+      buyAmount: USDC('999'),
+      validTo,
+      nonce: 0n,
+      kind: 0,
+      partiallyFillable: false,
+      appData,
+    };
+    const swapB: SwapIntent = {
+      owner: bob.address,
+      sellToken: usdc,
+      buyToken: dai,
+      receiver: zeroAddress,
+      sellAmount: USDC('1000'),
+      buyAmount: DAI('999'),
+      validTo,
+      nonce: 0n,
+      kind: 0,
+      partiallyFillable: false,
+      appData,
+    };
     const tokens = sortAddresses([dai, usdc]);
     // 1 DAI (1e18 units) = 1 USDC (1e6 units): price(dai) * 1e18 == price(usdc) * 1e6
     const clearingPrices = tokens.map((t) => (t === dai ? 10n ** 6n : 10n ** 18n));
     const markets = [1];
-    const long: PositionIntent = { account: alice.address, market: 1, sizeDelta: DAI('2'), limitPrice: DAI('3010'), reduceOnly: false, validTo, nonce: 1n };
-    const short: PositionIntent = { account: bob.address, market: 1, sizeDelta: -DAI('2'), limitPrice: DAI('2990'), reduceOnly: false, validTo, nonce: 1n };
+    const long: PositionIntent = {
+      account: alice.address,
+      market: 1,
+      sizeDelta: DAI('2'),
+      limitPrice: DAI('3010'),
+      reduceOnly: false,
+      validTo,
+      nonce: 1n,
+    };
+    const short: PositionIntent = {
+      account: bob.address,
+      market: 1,
+      sizeDelta: -DAI('2'),
+      limitPrice: DAI('2990'),
+      reduceOnly: false,
+      validTo,
+      nonce: 1n,
+    };
     const batch: SettleBatch = {
       auctionId: 42n,
       tokens,
@@ -97,8 +152,24 @@ describe('settle: swaps and positions in one batch', () => {
     const settlementAddress = devnet.settlement.settlement;
     const markets = [1];
     // 40 ETH = 120,000 notional needs 12,000 initial margin; bob has ~10,000
-    const long: PositionIntent = { account: alice.address, market: 1, sizeDelta: DAI('40'), limitPrice: DAI('3010'), reduceOnly: false, validTo, nonce: 2n };
-    const short: PositionIntent = { account: bob.address, market: 1, sizeDelta: -DAI('40'), limitPrice: DAI('2990'), reduceOnly: false, validTo, nonce: 2n };
+    const long: PositionIntent = {
+      account: alice.address,
+      market: 1,
+      sizeDelta: DAI('40'),
+      limitPrice: DAI('3010'),
+      reduceOnly: false,
+      validTo,
+      nonce: 2n,
+    };
+    const short: PositionIntent = {
+      account: bob.address,
+      market: 1,
+      sizeDelta: -DAI('40'),
+      limitPrice: DAI('2990'),
+      reduceOnly: false,
+      validTo,
+      nonce: 2n,
+    };
     const batch: SettleBatch = {
       auctionId: 43n,
       tokens: [],
@@ -115,8 +186,17 @@ describe('settle: swaps and positions in one batch', () => {
       }),
     };
     const error = await clients.publicClient
-      .simulateContract({ account: devnet.solver, address: settlementAddress, abi: [...settlementAbi, ...clearingHouseAbi], functionName: 'settle', args: [batch] })
-      .then(() => undefined, (e: unknown) => e);
+      .simulateContract({
+        account: devnet.solver,
+        address: settlementAddress,
+        abi: [...settlementAbi, ...clearingHouseAbi],
+        functionName: 'settle',
+        args: [batch],
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(BaseError);
     const reverted = (error as BaseError).walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
     expect(reverted?.data?.errorName).toBe('InsufficientMargin');

@@ -52,7 +52,11 @@ type AuctionView = {
 const getJson = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
 
 async function rpc(method: string, params: unknown[]): Promise<unknown> {
-  const res = await fetch(running.anvil.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const res = await fetch(running.anvil.rpcUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
   return ((await res.json()) as { result: unknown }).result;
 }
 
@@ -66,13 +70,46 @@ beforeAll(async () => {
   await bondSolver(clients, devnet.settlement.settlement, clients.walletFor(clients.accounts[2]!), parseEther('1'));
   const config = join(dir, 'node.json');
   const t = devnet.tokens;
-  writeFileSync(config, JSON.stringify({ referencePrices: { [t.dai.toLowerCase()]: (10n ** 18n).toString(), [t.usdc.toLowerCase()]: (10n ** 30n).toString(), [t.wbtc.toLowerCase()]: (10n ** 33n).toString() } }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      referencePrices: {
+        [t.dai.toLowerCase()]: (10n ** 18n).toString(),
+        [t.usdc.toLowerCase()]: (10n ** 30n).toString(),
+        [t.wbtc.toLowerCase()]: (10n ** 33n).toString(),
+      },
+    }),
+  );
   node = await spawnNode([
-    '--config', config, '--chain-id', String(devnet.chainId), '--settlement', devnet.settlement.settlement, '--data-dir', join(dir, 'node'),
-    '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--rpc-url', running.anvil.rpcUrl, '--auction-interval-ms', String(INTERVAL), '--log-level', 'warn',
+    '--config',
+    config,
+    '--chain-id',
+    String(devnet.chainId),
+    '--settlement',
+    devnet.settlement.settlement,
+    '--data-dir',
+    join(dir, 'node'),
+    '--listen',
+    '/ip4/127.0.0.1/tcp/0',
+    '--api-port',
+    '0',
+    '--rpc-url',
+    running.anvil.rpcUrl,
+    '--auction-interval-ms',
+    String(INTERVAL),
+    '--log-level',
+    'warn',
   ]);
   const make = (strategy: 'optimal' | 'baseline', index: number): SolverProcess =>
-    new SolverProcess({ strategy, privateKey: keyOf(index), nodeUrl: node.api, publicClient: clients.publicClient, wallet: clients.walletFor(clients.accounts[index]!), pools: devnetPoolSpecs(devnet), log: log.child({ solver: strategy }) });
+    new SolverProcess({
+      strategy,
+      privateKey: keyOf(index),
+      nodeUrl: node.api,
+      publicClient: clients.publicClient,
+      wallet: clients.walletFor(clients.accounts[index]!),
+      pools: devnetPoolSpecs(devnet),
+      log: log.child({ solver: strategy }),
+    });
   optimal = make('optimal', 1);
   baseline = make('baseline', 2);
   await optimal.init();
@@ -101,9 +138,30 @@ async function submitIntents(): Promise<Hex[]> {
   const ids: Hex[] = [];
   for (const [k, spec] of specs.entries()) {
     const owner = users[(Number(nonce) + k) % users.length]!;
-    const intent: SwapIntent = { owner: owner.address, receiver: zeroAddress, validTo, nonce: nonce++, kind: 0, partiallyFillable: false, appData: keccak256(toHex('runner-up')), sellToken: t.dai, buyToken: t.usdc, sellAmount: 0n, buyAmount: 0n, ...spec };
-    const signed: SignedIntent = { type: 'swap', intent, signature: { scheme: 'eoa', data: await signSwapIntent(owner, devnet.chainId, devnet.settlement.settlement, intent) } };
-    const res = await fetch(`${node.api}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signedIntentToJson(signed)) });
+    const intent: SwapIntent = {
+      owner: owner.address,
+      receiver: zeroAddress,
+      validTo,
+      nonce: nonce++,
+      kind: 0,
+      partiallyFillable: false,
+      appData: keccak256(toHex('runner-up')),
+      sellToken: t.dai,
+      buyToken: t.usdc,
+      sellAmount: 0n,
+      buyAmount: 0n,
+      ...spec,
+    };
+    const signed: SignedIntent = {
+      type: 'swap',
+      intent,
+      signature: { scheme: 'eoa', data: await signSwapIntent(owner, devnet.chainId, devnet.settlement.settlement, intent) },
+    };
+    const res = await fetch(`${node.api}/v1/intents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(signedIntentToJson(signed)),
+    });
     expect(res.status, await res.clone().text()).toBe(201);
     ids.push(intentDigest(signed, intentDomain(devnet.chainId, devnet.settlement.settlement)).toLowerCase() as Hex);
   }
@@ -132,7 +190,10 @@ describe('runner-up settlement', () => {
     try {
       const ids = await submitIntents();
       const a = await auctionWith(ids);
-      const [w, r] = (await Promise.all([optimal.runAuction(a as never), baseline.runAuction(a as never)])) as [AuctionOutcome, AuctionOutcome];
+      const [w, r] = (await Promise.all([optimal.runAuction(a as never), baseline.runAuction(a as never)])) as [
+        AuctionOutcome,
+        AuctionOutcome,
+      ];
       const view = await getJson<AuctionView>(`${node.api}/v1/auctions/${a.id}`);
       expect(view.ranking?.length).toBe(2);
       expect(view.ranking![0]!.solver).toBe(winnerAddr.toLowerCase());
@@ -158,7 +219,9 @@ describe('runner-up settlement', () => {
       }
       expect(settled).toMatchObject({ solver: clients.accounts[2]!.address.toLowerCase(), txHash: r.result.hash, rank: 1 });
       // the runner-up's bundle filled intents of this auction (the baseline may route only some)
-      const fills = parseEventLogs({ abi: settlementAbi, logs: r.result.receipt.logs, eventName: 'TradeSettled' }).map((e) => e.args.digest.toLowerCase() as Hex);
+      const fills = parseEventLogs({ abi: settlementAbi, logs: r.result.receipt.logs, eventName: 'TradeSettled' }).map(
+        (e) => e.args.digest.toLowerCase() as Hex,
+      );
       expect(fills.length).toBeGreaterThan(0);
       for (const id of fills) {
         expect(ids).toContain(id);
@@ -175,7 +238,10 @@ describe('runner-up settlement', () => {
     const ids = await submitIntents();
     const a = await auctionWith(ids);
     const txsBefore = await clients.publicClient.getTransactionCount({ address: runnerUp });
-    const [w, r] = (await Promise.all([optimal.runAuction(a as never), baseline.runAuction(a as never)])) as [AuctionOutcome, AuctionOutcome];
+    const [w, r] = (await Promise.all([optimal.runAuction(a as never), baseline.runAuction(a as never)])) as [
+      AuctionOutcome,
+      AuctionOutcome,
+    ];
     const view = await getJson<AuctionView>(`${node.api}/v1/auctions/${a.id}`);
     expect(view.ranking![0]!.solver).toBe(clients.accounts[1]!.address.toLowerCase());
     expect(w.status === 'submitted' && w.result.status).toBe('settled');

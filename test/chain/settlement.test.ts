@@ -27,7 +27,14 @@ import { uniswapV2PairAbi } from '../../contracts/artifacts/UniswapV2Pair.ts';
 import { uniswapV3PoolAbi } from '../../contracts/artifacts/UniswapV3Pool.ts';
 import { TransactionRevertedError, confirm } from '../../contracts/deploy/clients.ts';
 import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
-import { encodeTrade, signSwapIntent, sortAddresses, spotBatch, type SettleBatch, type SettleInteraction } from '../../contracts/client/settlement.ts';
+import {
+  encodeTrade,
+  signSwapIntent,
+  sortAddresses,
+  spotBatch,
+  type SettleBatch,
+  type SettleInteraction,
+} from '../../contracts/client/settlement.ts';
 import { liquiditySourceInteractions, quoteLiquiditySource } from '../../contracts/deploy/stableSwap.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
 import { v2AmountOut, v2Reserves } from '../../contracts/deploy/uniswapV2.ts';
@@ -80,7 +87,9 @@ async function settle(batch: SettleBatch, from: LocalAccount = running.devnet.so
   const { clients, devnet } = running;
   return confirm(
     clients.publicClient,
-    clients.walletFor(from).writeContract({ address: devnet.settlement.settlement, abi: settlementAbi, functionName: 'settle', args: [batch] }),
+    clients
+      .walletFor(from)
+      .writeContract({ address: devnet.settlement.settlement, abi: settlementAbi, functionName: 'settle', args: [batch] }),
   );
 }
 
@@ -117,13 +126,26 @@ describe('devnet deployment', () => {
     expect(rDai).toBe(DAI('1000000'));
     expect(rUsdc).toBe(USDC('1000000'));
     // The V3 pool is initialised near 1:1 and quotes within its 0.05% fee plus a little slippage.
-    const out = await quoteV3ExactInput(clients, devnet.uniswapV3, devnet.tokens.dai, devnet.tokens.usdc, devnet.uniswapV3.fees.daiUsdc, DAI('1000'));
+    const out = await quoteV3ExactInput(
+      clients,
+      devnet.uniswapV3,
+      devnet.tokens.dai,
+      devnet.tokens.usdc,
+      devnet.uniswapV3.fees.daiUsdc,
+      DAI('1000'),
+    );
     expect(out).toBeGreaterThan(USDC('998'));
     expect(out).toBeLessThan(USDC('1000'));
-    const read = (functionName: 'vault') => clients.publicClient.readContract({ address: devnet.settlement.settlement, abi: settlementAbi, functionName });
+    const read = (functionName: 'vault') =>
+      clients.publicClient.readContract({ address: devnet.settlement.settlement, abi: settlementAbi, functionName });
     expect(await read('vault')).toBe(devnet.settlement.vault);
     const isSolver = (who: Address) =>
-      clients.publicClient.readContract({ address: devnet.settlement.settlement, abi: settlementAbi, functionName: 'isSolver', args: [who] });
+      clients.publicClient.readContract({
+        address: devnet.settlement.settlement,
+        abi: settlementAbi,
+        functionName: 'isSolver',
+        args: [who],
+      });
     expect(await isSolver(devnet.solver.address)).toBe(true);
     expect(await isSolver(alice.address)).toBe(false);
   });
@@ -138,26 +160,65 @@ describe('EIP-712 agreement with protocol/', () => {
     expect(separator).toBe(
       hashDomain({
         domain: { ...domain, chainId: BigInt(domain.chainId) },
-        types: { EIP712Domain: [{ name: 'name', type: 'string' }, { name: 'version', type: 'string' }, { name: 'chainId', type: 'uint256' }, { name: 'verifyingContract', type: 'address' }] },
+        types: {
+          EIP712Domain: [
+            { name: 'name', type: 'string' },
+            { name: 'version', type: 'string' },
+            { name: 'chainId', type: 'uint256' },
+            { name: 'verifyingContract', type: 'address' },
+          ],
+        },
       }),
     );
 
     const swaps: SwapIntent[] = [
       swapIntent(alice, { sellToken: devnet.tokens.dai, buyToken: devnet.tokens.usdc, sellAmount: DAI('1'), buyAmount: USDC('1') }),
-      { ...swapIntent(bob, { sellToken: devnet.tokens.wbtc, buyToken: devnet.tokens.usdc, sellAmount: 2n ** 255n, buyAmount: 1n }), receiver: alice.address, kind: 1, partiallyFillable: true, validTo: 2 ** 32 - 1, nonce: 2n ** 256n - 1n },
+      {
+        ...swapIntent(bob, { sellToken: devnet.tokens.wbtc, buyToken: devnet.tokens.usdc, sellAmount: 2n ** 255n, buyAmount: 1n }),
+        receiver: alice.address,
+        kind: 1,
+        partiallyFillable: true,
+        validTo: 2 ** 32 - 1,
+        nonce: 2n ** 256n - 1n,
+      },
     ];
     for (const intent of swaps) {
-      const onChain = await clients.publicClient.readContract({ address, abi: settlementAbi, functionName: 'hashSwapIntent', args: [intent] });
+      const onChain = await clients.publicClient.readContract({
+        address,
+        abi: settlementAbi,
+        functionName: 'hashSwapIntent',
+        args: [intent],
+      });
       expect(onChain).toBe(hashTypedData({ domain, types: swapIntentTypes, primaryType: 'SwapIntent', message: intent }));
     }
 
-    const position: PositionIntent = { account: alice.address, market: 7, sizeDelta: -(2n * 10n ** 18n), limitPrice: 3000n * 10n ** 18n, reduceOnly: true, validTo, nonce: 42n };
-    const positionOnChain = await clients.publicClient.readContract({ address, abi: settlementAbi, functionName: 'hashPositionIntent', args: [position] });
+    const position: PositionIntent = {
+      account: alice.address,
+      market: 7,
+      sizeDelta: -(2n * 10n ** 18n),
+      limitPrice: 3000n * 10n ** 18n,
+      reduceOnly: true,
+      validTo,
+      nonce: 42n,
+    };
+    const positionOnChain = await clients.publicClient.readContract({
+      address,
+      abi: settlementAbi,
+      functionName: 'hashPositionIntent',
+      args: [position],
+    });
     expect(positionOnChain).toBe(hashTypedData({ domain, types: positionIntentTypes, primaryType: 'PositionIntent', message: position }));
 
     // A different verifying contract gives a different digest: signatures are deployment-bound.
-    const elsewhere = hashTypedData({ domain: intentDomain(devnet.chainId, devnet.settlement.vault), types: swapIntentTypes, primaryType: 'SwapIntent', message: swaps[0]! });
-    expect(elsewhere).not.toBe(await clients.publicClient.readContract({ address, abi: settlementAbi, functionName: 'hashSwapIntent', args: [swaps[0]!] }));
+    const elsewhere = hashTypedData({
+      domain: intentDomain(devnet.chainId, devnet.settlement.vault),
+      types: swapIntentTypes,
+      primaryType: 'SwapIntent',
+      message: swaps[0]!,
+    });
+    expect(elsewhere).not.toBe(
+      await clients.publicClient.readContract({ address, abi: settlementAbi, functionName: 'hashSwapIntent', args: [swaps[0]!] }),
+    );
   });
 });
 
@@ -173,7 +234,13 @@ describe('settle', () => {
     const holders = [alice.address, bob.address, devnet.settlement.settlement];
     const before = await balances(holders, [dai, usdc]);
     const receipt = await settle(
-      spotBatch({ auctionId: 1n, tokens, clearingPrices: tokens.map((t) => price[t]!), trades: [await trade(tokens, alice, a), await trade(tokens, bob, b)], interactions: [] }),
+      spotBatch({
+        auctionId: 1n,
+        tokens,
+        clearingPrices: tokens.map((t) => price[t]!),
+        trades: [await trade(tokens, alice, a), await trade(tokens, bob, b)],
+        interactions: [],
+      }),
     );
     const after = await balances(holders, [dai, usdc]);
     const events = tradeEvents(receipt.logs);
@@ -193,17 +260,37 @@ describe('settle', () => {
     expect(after[4]).toBe(before[4]);
     expect(after[5]).toBe(before[5]);
     // The digest in the event is the one the wallet signed.
-    const digest = hashTypedData({ domain: intentDomain(devnet.chainId, devnet.settlement.settlement), types: swapIntentTypes, primaryType: 'SwapIntent', message: a });
+    const digest = hashTypedData({
+      domain: intentDomain(devnet.chainId, devnet.settlement.settlement),
+      types: swapIntentTypes,
+      primaryType: 'SwapIntent',
+      message: a,
+    });
     expect(ea.digest).toBe(digest);
     const settled = parseEventLogs({ abi: settlementAbi, eventName: 'Settled', logs: receipt.logs });
     expect(settled).toHaveLength(1);
     expect(settled[0]!.args.solver).toBe(devnet.solver.address);
     expect(settled[0]!.args.auctionId).toBe(1n);
-    expect(await clients.publicClient.readContract({ address: devnet.settlement.settlement, abi: settlementAbi, functionName: 'isNonceUsed', args: [alice.address, a.nonce] })).toBe(true);
+    expect(
+      await clients.publicClient.readContract({
+        address: devnet.settlement.settlement,
+        abi: settlementAbi,
+        functionName: 'isNonceUsed',
+        args: [alice.address, a.nonce],
+      }),
+    ).toBe(true);
 
     // The same signed intents cannot settle again.
     await expect(
-      settle(spotBatch({ auctionId: 2n, tokens, clearingPrices: tokens.map((t) => price[t]!), trades: [await trade(tokens, alice, a), await trade(tokens, bob, b)], interactions: [] })),
+      settle(
+        spotBatch({
+          auctionId: 2n,
+          tokens,
+          clearingPrices: tokens.map((t) => price[t]!),
+          trades: [await trade(tokens, alice, a), await trade(tokens, bob, b)],
+          interactions: [],
+        }),
+      ),
     ).rejects.toThrow(/NonceAlreadyUsed/);
   });
 
@@ -222,13 +309,25 @@ describe('settle', () => {
       {
         target: pair,
         value: 0n,
-        callData: encodeFunctionData({ abi: uniswapV2PairAbi, functionName: 'swap', args: token0 === dai ? [0n, out, devnet.settlement.settlement, '0x'] : [out, 0n, devnet.settlement.settlement, '0x'] }),
+        callData: encodeFunctionData({
+          abi: uniswapV2PairAbi,
+          functionName: 'swap',
+          args: token0 === dai ? [0n, out, devnet.settlement.settlement, '0x'] : [out, 0n, devnet.settlement.settlement, '0x'],
+        }),
       },
     ];
     // Prices chosen so the user gets exactly what the pair pays: sellAmount * p[dai] / p[usdc] = out.
     const price: Record<Address, bigint> = { [dai]: out, [usdc]: sellAmount };
     const before = await balances([alice.address, devnet.settlement.settlement], [dai, usdc]);
-    const receipt = await settle(spotBatch({ auctionId: 3n, tokens, clearingPrices: tokens.map((t) => price[t]!), trades: [await trade(tokens, alice, intent)], interactions }));
+    const receipt = await settle(
+      spotBatch({
+        auctionId: 3n,
+        tokens,
+        clearingPrices: tokens.map((t) => price[t]!),
+        trades: [await trade(tokens, alice, intent)],
+        interactions,
+      }),
+    );
     const after = await balances([alice.address, devnet.settlement.settlement], [dai, usdc]);
     const [event] = tradeEvents(receipt.logs);
     expect(event!.args.executedBuyAmount).toBe(out);
@@ -257,13 +356,27 @@ describe('settle', () => {
         callData: encodeFunctionData({
           abi: uniswapV3PoolAbi,
           functionName: 'swap',
-          args: [devnet.settlement.settlement, zeroForOne, sellAmount, zeroForOne ? 4295128740n : 1461446703485210103287273052203988822378723970341n, '0x'],
+          args: [
+            devnet.settlement.settlement,
+            zeroForOne,
+            sellAmount,
+            zeroForOne ? 4295128740n : 1461446703485210103287273052203988822378723970341n,
+            '0x',
+          ],
         }),
       },
     ];
     const price: Record<Address, bigint> = { [usdc]: out, [dai]: sellAmount };
     const before = await balances([bob.address, devnet.settlement.settlement, pool], [usdc, dai]);
-    const receipt = await settle(spotBatch({ auctionId: 4n, tokens, clearingPrices: tokens.map((t) => price[t]!), trades: [await trade(tokens, bob, intent)], interactions }));
+    const receipt = await settle(
+      spotBatch({
+        auctionId: 4n,
+        tokens,
+        clearingPrices: tokens.map((t) => price[t]!),
+        trades: [await trade(tokens, bob, intent)],
+        interactions,
+      }),
+    );
     const after = await balances([bob.address, devnet.settlement.settlement, pool], [usdc, dai]);
     const [event] = tradeEvents(receipt.logs);
     expect(event!.args.executedSellAmount).toBe(sellAmount);
@@ -290,7 +403,15 @@ describe('settle', () => {
     const interactions = liquiditySourceInteractions(pool, dai, usdc, sellAmount, out, devnet.settlement.settlement);
     const price: Record<Address, bigint> = { [dai]: out, [usdc]: sellAmount };
     const before = await balances([alice.address, devnet.settlement.settlement, pool], [dai, usdc]);
-    const receipt = await settle(spotBatch({ auctionId: 7n, tokens, clearingPrices: tokens.map((t) => price[t]!), trades: [await trade(tokens, alice, intent)], interactions }));
+    const receipt = await settle(
+      spotBatch({
+        auctionId: 7n,
+        tokens,
+        clearingPrices: tokens.map((t) => price[t]!),
+        trades: [await trade(tokens, alice, intent)],
+        interactions,
+      }),
+    );
     const after = await balances([alice.address, devnet.settlement.settlement, pool], [dai, usdc]);
     const [event] = tradeEvents(receipt.logs);
     expect(event!.args.executedBuyAmount).toBe(out);
@@ -310,10 +431,25 @@ describe('settle', () => {
     const a = swapIntent(alice, { sellToken: dai, buyToken: usdc, sellAmount: DAI('10'), buyAmount: USDC('9') });
     const b = swapIntent(bob, { sellToken: usdc, buyToken: dai, sellAmount: USDC('10'), buyAmount: DAI('9') });
     const price: Record<Address, bigint> = { [dai]: 1n, [usdc]: 10n ** 12n };
-    const batch = spotBatch({ auctionId: 5n, tokens, clearingPrices: tokens.map((t) => price[t]!), trades: [await trade(tokens, alice, a), await trade(tokens, bob, b)], interactions: [] });
+    const batch = spotBatch({
+      auctionId: 5n,
+      tokens,
+      clearingPrices: tokens.map((t) => price[t]!),
+      trades: [await trade(tokens, alice, a), await trade(tokens, bob, b)],
+      interactions: [],
+    });
     const error = await clients.publicClient
-      .simulateContract({ account: outsider, address: devnet.settlement.settlement, abi: settlementAbi, functionName: 'settle', args: [batch] })
-      .then(() => undefined, (e: unknown) => e);
+      .simulateContract({
+        account: outsider,
+        address: devnet.settlement.settlement,
+        abi: settlementAbi,
+        functionName: 'settle',
+        args: [batch],
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(BaseError);
     const revert = (error as BaseError).walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
     expect(revert?.data?.errorName).toBe('NotSolver');
@@ -341,15 +477,25 @@ describe('settle', () => {
       address: devnet.settlement.settlement,
       abi: settlementAbi,
       functionName: 'settle',
-      args: [spotBatch({ auctionId: 6n, tokens, clearingPrices: tokens.map((t) => price[t]!), trades: [goodA, forgedB], interactions: [] })],
+      args: [
+        spotBatch({ auctionId: 6n, tokens, clearingPrices: tokens.map((t) => price[t]!), trades: [goodA, forgedB], interactions: [] }),
+      ],
       gas: 1_000_000n,
     });
-    const error = await confirm(clients.publicClient, hash).then(() => undefined, (e: unknown) => e);
+    const error = await confirm(clients.publicClient, hash).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TransactionRevertedError);
     expect((error as TransactionRevertedError).receipt.blockNumber).toBeGreaterThan(blockBefore);
     expect(await balances(holders, [dai, usdc])).toEqual(before);
     const used = (owner: Address, nonce: bigint) =>
-      clients.publicClient.readContract({ address: devnet.settlement.settlement, abi: settlementAbi, functionName: 'isNonceUsed', args: [owner, nonce] });
+      clients.publicClient.readContract({
+        address: devnet.settlement.settlement,
+        abi: settlementAbi,
+        functionName: 'isNonceUsed',
+        args: [owner, nonce],
+      });
     expect(await used(alice.address, a.nonce)).toBe(false);
     expect(await used(bob.address, b.nonce)).toBe(false);
   });

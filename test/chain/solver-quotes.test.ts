@@ -36,7 +36,15 @@ beforeAll(async () => {
   // nested and adjacent ranges of 20 ticks, so a few thousand dollars cross initialised ticks.
   narrow = await addNarrowPositions(clients, devnet, devnet.uniswapV3.pools.daiUsdc, { count: 3, width: 2, liquidity: 5n * 10n ** 18n });
   for (const token of [devnet.tokens.dai, devnet.tokens.usdc]) {
-    await confirm(clients.publicClient, clients.deployer.writeContract({ address: token, abi: testTokenAbi, functionName: 'approve', args: [devnet.uniswapV3.swapRouter, maxUint256] }));
+    await confirm(
+      clients.publicClient,
+      clients.deployer.writeContract({
+        address: token,
+        abi: testTokenAbi,
+        functionName: 'approve',
+        args: [devnet.uniswapV3.swapRouter, maxUint256],
+      }),
+    );
   }
   chain = await ChainLiquidity.load(clients.publicClient, devnetPoolSpecs(devnet));
 });
@@ -50,7 +58,8 @@ const pool = <T extends LiquidityAdapter>(address: Address): T => chain.get(addr
 /** Pool state as comparable plain data. */
 function stateOf(p: LiquidityAdapter): unknown {
   if (p instanceof UniswapV2Pool) return { r0: p.reserve0, r1: p.reserve1 };
-  if (p instanceof UniswapV3Pool) return { s: p.sqrtPriceX96, t: p.tick, l: p.liquidity, ticks: p.ticks.map((t) => [t.index, t.liquidityNet, t.liquidityGross]) };
+  if (p instanceof UniswapV3Pool)
+    return { s: p.sqrtPriceX96, t: p.tick, l: p.liquidity, ticks: p.ticks.map((t) => [t.index, t.liquidityNet, t.liquidityGross]) };
   if (p instanceof StableSwapPool) return { r0: p.reserve0, r1: p.reserve1 };
   throw new Error('unknown pool');
 }
@@ -94,9 +103,21 @@ describe('Uniswap V2 quotes equal the pair', () => {
       const zeroForOne = tokenIn.toLowerCase() === adapter.token0;
       const q = adapter.quote(zeroForOne, amount);
       expect(q).toBeGreaterThan(0n);
-      await confirm(pc, clients.deployer.writeContract({ address: tokenIn, abi: testTokenAbi, functionName: 'transfer', args: [pair, amount] }));
-      const args = (out: bigint) => (zeroForOne ? [0n, out, devnet.deployer, '0x'] : [out, 0n, devnet.deployer, '0x']) as [bigint, bigint, Address, `0x${string}`];
-      await expect(pc.simulateContract({ account: clients.deployer.account, address: pair, abi: uniswapV2PairAbi, functionName: 'swap', args: args(q + 1n) })).rejects.toThrow(/K/);
+      await confirm(
+        pc,
+        clients.deployer.writeContract({ address: tokenIn, abi: testTokenAbi, functionName: 'transfer', args: [pair, amount] }),
+      );
+      const args = (out: bigint) =>
+        (zeroForOne ? [0n, out, devnet.deployer, '0x'] : [out, 0n, devnet.deployer, '0x']) as [bigint, bigint, Address, `0x${string}`];
+      await expect(
+        pc.simulateContract({
+          account: clients.deployer.account,
+          address: pair,
+          abi: uniswapV2PairAbi,
+          functionName: 'swap',
+          args: args(q + 1n),
+        }),
+      ).rejects.toThrow(/K/);
       await confirm(pc, clients.deployer.writeContract({ address: pair, abi: uniswapV2PairAbi, functionName: 'swap', args: args(q) }));
       const local = adapter.clone();
       local.swap(zeroForOne, amount);
@@ -131,7 +152,18 @@ describe('Uniswap V3 quotes equal QuoterV2 and real swaps (crossing initialised 
           address: devnet.uniswapV3.swapRouter,
           abi: swapRouterAbi,
           functionName: 'exactInputSingle',
-          args: [{ tokenIn, tokenOut, fee: 500, recipient: devnet.deployer, deadline: 2n ** 40n, amountIn: amount, amountOutMinimum: 0n, sqrtPriceLimitX96: 0n }],
+          args: [
+            {
+              tokenIn,
+              tokenOut,
+              fee: 500,
+              recipient: devnet.deployer,
+              deadline: 2n ** 40n,
+              amountIn: amount,
+              amountOutMinimum: 0n,
+              sqrtPriceLimitX96: 0n,
+            },
+          ],
         }),
       );
       expect((await balanceOf(clients, tokenOut, devnet.deployer)) - before).toBe(q);
@@ -140,7 +172,9 @@ describe('Uniswap V3 quotes equal QuoterV2 and real swaps (crossing initialised 
       await expectRefreshMatchesFreshRead();
       expect(stateOf(pool(address))).toEqual(stateOf(local));
       if (crosses) {
-        const crossed = adapter.ticks.filter((t) => (t.index > Math.min(tickBefore, adapter.tick) && t.index <= Math.max(tickBefore, adapter.tick)));
+        const crossed = adapter.ticks.filter(
+          (t) => t.index > Math.min(tickBefore, adapter.tick) && t.index <= Math.max(tickBefore, adapter.tick),
+        );
         expect(crossed.length).toBeGreaterThan(0);
       }
     });
@@ -154,10 +188,19 @@ describe('Uniswap V3 quotes equal QuoterV2 and real swaps (crossing initialised 
     await addV3Position(clients, devnet, address, lo, lo + 70, 3n * 10n ** 18n);
     await addV3Position(clients, devnet, address, lo + 200, lo + 400, 10n ** 18n);
     await expectRefreshMatchesFreshRead();
-    await confirm(clients.publicClient, clients.deployer.writeContract({ address, abi: uniswapV3PoolAbi, functionName: 'burn', args: [lo, lo + 70, 10n ** 18n] }));
-    await confirm(clients.publicClient, clients.deployer.writeContract({ address, abi: uniswapV3PoolAbi, functionName: 'burn', args: [lo + 200, lo + 400, 10n ** 18n] }));
+    await confirm(
+      clients.publicClient,
+      clients.deployer.writeContract({ address, abi: uniswapV3PoolAbi, functionName: 'burn', args: [lo, lo + 70, 10n ** 18n] }),
+    );
+    await confirm(
+      clients.publicClient,
+      clients.deployer.writeContract({ address, abi: uniswapV3PoolAbi, functionName: 'burn', args: [lo + 200, lo + 400, 10n ** 18n] }),
+    );
     await expectRefreshMatchesFreshRead();
-    const q = pool<UniswapV3Pool>(address).quote(true, DAI('25000') / (pool<UniswapV3Pool>(address).token0 === devnet.tokens.dai.toLowerCase() ? 1n : 10n ** 12n));
+    const q = pool<UniswapV3Pool>(address).quote(
+      true,
+      DAI('25000') / (pool<UniswapV3Pool>(address).token0 === devnet.tokens.dai.toLowerCase() ? 1n : 10n ** 12n),
+    );
     expect(q).toBeGreaterThan(0n);
   });
 });
@@ -170,16 +213,33 @@ describe('StableSwap quotes equal the pool', () => {
     const sizes = [1n, 999n, 10n ** 6n, 10n ** 9n, 10n ** 12n, 10n ** 15n, 10n ** 18n, DAI('1000'), DAI('900000'), DAI('50000000')];
     const calls: { tokenIn: Address; tokenOut: Address; amount: bigint; zeroForOne: boolean }[] = [];
     for (const s of sizes) {
-      calls.push({ tokenIn: devnet.tokens.dai, tokenOut: devnet.tokens.usdc, amount: s, zeroForOne: devnet.tokens.dai.toLowerCase() === adapter.token0 });
-      calls.push({ tokenIn: devnet.tokens.usdc, tokenOut: devnet.tokens.dai, amount: s / 10n ** 12n + 1n, zeroForOne: devnet.tokens.usdc.toLowerCase() === adapter.token0 });
+      calls.push({
+        tokenIn: devnet.tokens.dai,
+        tokenOut: devnet.tokens.usdc,
+        amount: s,
+        zeroForOne: devnet.tokens.dai.toLowerCase() === adapter.token0,
+      });
+      calls.push({
+        tokenIn: devnet.tokens.usdc,
+        tokenOut: devnet.tokens.dai,
+        amount: s / 10n ** 12n + 1n,
+        zeroForOne: devnet.tokens.usdc.toLowerCase() === adapter.token0,
+      });
     }
     const onChain = await clients.publicClient.multicall({
-      contracts: calls.map((c) => ({ address, abi: stableSwapPoolAbi, functionName: 'quote' as const, args: [c.tokenIn, c.tokenOut, c.amount] as const })),
+      contracts: calls.map((c) => ({
+        address,
+        abi: stableSwapPoolAbi,
+        functionName: 'quote' as const,
+        args: [c.tokenIn, c.tokenOut, c.amount] as const,
+      })),
       deployless: true,
       allowFailure: false,
       blockNumber: chain.block,
     });
-    calls.forEach((c, k) => expect(adapter.quote(c.zeroForOne, c.amount), `${c.amount} of ${c.tokenIn}`).toBe(onChain[k]));
+    calls.forEach((c, k) => {
+      expect(adapter.quote(c.zeroForOne, c.amount), `${c.amount} of ${c.tokenIn}`).toBe(onChain[k]);
+    });
   });
 
   for (const [label, dir, amount] of [
@@ -197,8 +257,19 @@ describe('StableSwap quotes equal the pool', () => {
       const q = adapter.quote(zeroForOne, amount);
       expect(q).toBeGreaterThan(0n);
       const before = await balanceOf(clients, tokenOut, devnet.deployer);
-      await confirm(pc, clients.deployer.writeContract({ address: tokenIn, abi: testTokenAbi, functionName: 'transfer', args: [address, amount] }));
-      await confirm(pc, clients.deployer.writeContract({ address, abi: stableSwapPoolAbi, functionName: 'swap', args: [tokenIn, tokenOut, amount, q, devnet.deployer] }));
+      await confirm(
+        pc,
+        clients.deployer.writeContract({ address: tokenIn, abi: testTokenAbi, functionName: 'transfer', args: [address, amount] }),
+      );
+      await confirm(
+        pc,
+        clients.deployer.writeContract({
+          address,
+          abi: stableSwapPoolAbi,
+          functionName: 'swap',
+          args: [tokenIn, tokenOut, amount, q, devnet.deployer],
+        }),
+      );
       expect((await balanceOf(clients, tokenOut, devnet.deployer)) - before).toBe(q);
       const local = adapter.clone();
       local.swap(zeroForOne, amount);

@@ -50,7 +50,9 @@ beforeAll(async () => {
   running = await startDevnet();
   const { clients, devnet } = running;
   await addNarrowPositions(clients, devnet, devnet.uniswapV3.pools.daiUsdc, { count: 2, width: 3, liquidity: 4n * 10n ** 18n });
-  users = Object.fromEntries(['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina'].map((n) => [n, privateKeyToAccount(keccak256(toHex(`solver-settle-${n}`)))]));
+  users = Object.fromEntries(
+    ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina'].map((n) => [n, privateKeyToAccount(keccak256(toHex(`solver-settle-${n}`)))]),
+  );
   for (const u of Object.values(users)) await fundUser(clients, devnet, u, { dai: DAI('500000'), usdc: USDC('500000'), wbtc: WBTC('10') });
   // dust buffer: pure matches round in the users' favour by up to 1 wei per trade
   buffers = await seedSettlementBuffer(clients, devnet, { dai: 10n ** 6n, usdc: 1000n, wbtc: 1000n });
@@ -70,13 +72,27 @@ afterAll(async () => {
   await running?.stop();
 });
 
-type Spec = Pick<SwapIntent, 'sellToken' | 'buyToken' | 'sellAmount' | 'buyAmount'> & Partial<Pick<SwapIntent, 'kind' | 'partiallyFillable'>>;
+type Spec = Pick<SwapIntent, 'sellToken' | 'buyToken' | 'sellAmount' | 'buyAmount'> &
+  Partial<Pick<SwapIntent, 'kind' | 'partiallyFillable'>>;
 
 async function signed(owner: LocalAccount, spec: Spec): Promise<{ id: Hex } & SignedSwap> {
   const { devnet } = running;
-  const intent: SwapIntent = { owner: owner.address, receiver: zeroAddress, validTo, nonce: nonce++, kind: 0, partiallyFillable: false, appData: keccak256(toHex('solver-settle')), ...spec };
+  const intent: SwapIntent = {
+    owner: owner.address,
+    receiver: zeroAddress,
+    validTo,
+    nonce: nonce++,
+    kind: 0,
+    partiallyFillable: false,
+    appData: keccak256(toHex('solver-settle')),
+    ...spec,
+  };
   const sig = await signSwapIntent(owner, devnet.chainId, devnet.settlement.settlement, intent);
-  return { id: intentDigest({ type: 'swap', intent }, intentDomain(devnet.chainId, devnet.settlement.settlement)).toLowerCase() as Hex, intent, signature: { scheme: 'eoa', data: sig } };
+  return {
+    id: intentDigest({ type: 'swap', intent }, intentDomain(devnet.chainId, devnet.settlement.settlement)).toLowerCase() as Hex,
+    intent,
+    signature: { scheme: 'eoa', data: sig },
+  };
 }
 
 function auctionOf(id: bigint, list: ({ id: Hex } & SignedSwap)[]): Auction {
@@ -86,7 +102,13 @@ function auctionOf(id: bigint, list: ({ id: Hex } & SignedSwap)[]): Auction {
 
 function submitter(account: LocalAccount, extra: Partial<ConstructorParameters<typeof BundleSubmitter>[0]> = {}): BundleSubmitter {
   const { clients, devnet } = running;
-  return new BundleSubmitter({ publicClient: clients.publicClient, wallet: clients.walletFor(account), settlement: devnet.settlement.settlement, log, ...extra });
+  return new BundleSubmitter({
+    publicClient: clients.publicClient,
+    wallet: clients.walletFor(account),
+    settlement: devnet.settlement.settlement,
+    log,
+    ...extra,
+  });
 }
 
 async function solveOn(auction: Auction) {
@@ -96,12 +118,18 @@ async function solveOn(auction: Auction) {
   // the buffers the solver may borrow are what the Settlement holds now (rounding of earlier batches spent some)
   const current = new Map<Address, bigint>();
   for (const token of buffers.keys()) current.set(token, await balanceOf(clients, token, devnet.settlement.settlement));
-  return solve(auction, chain.snapshot(), { strategy: 'optimal', settlement: devnet.settlement.settlement, solver: devnet.solver.address, now, buffers: current });
+  return solve(auction, chain.snapshot(), {
+    strategy: 'optimal',
+    settlement: devnet.settlement.settlement,
+    solver: devnet.solver.address,
+    now,
+    buffers: current,
+  });
 }
 
 describe('solve -> bundle -> settle on anvil', () => {
   let batchIntents: ({ id: Hex } & SignedSwap)[];
-  let auction: Auction;
+  let _auction: Auction;
   const kindsUsed: string[] = [];
   let firstBatch: ReturnType<typeof buildBatch>;
   let firstSolution: Awaited<ReturnType<typeof solveOn>>['solution'];
@@ -111,7 +139,11 @@ describe('solve -> bundle -> settle on anvil', () => {
     const { clients, devnet } = running;
     const auction = auctionOf(id, list);
     const { solution, stats, legs } = await solveOn(auction);
-    if (process.env.DEBUG_SOLVER) console.log(stats, legs.map((l) => `${l.pool.kind}:${l.amountIn}->${l.amountOut}`));
+    if (process.env.DEBUG_SOLVER)
+      console.log(
+        stats,
+        legs.map((l) => `${l.pool.kind}:${l.amountIn}->${l.amountOut}`),
+      );
     expect(scoreSolution(solution, auction).ok).toBe(true);
     const byId = new Map(list.map((s) => [s.id, s]));
     const batch = buildBatch(solution, byId);
@@ -139,7 +171,8 @@ describe('solve -> bundle -> settle on anvil', () => {
       else expect(got).toBe(tr.executed);
     }
     // the settlement never ends poorer than its buffers allow
-    for (const [token, amount] of buffers) expect(await balanceOf(clients, token, devnet.settlement.settlement)).toBeGreaterThanOrEqual(0n * amount);
+    for (const [token, amount] of buffers)
+      expect(await balanceOf(clients, token, devnet.settlement.settlement)).toBeGreaterThanOrEqual(0n * amount);
     return { solution, stats, legs, batch, auction };
   }
 
@@ -149,7 +182,14 @@ describe('solve -> bundle -> settle on anvil', () => {
       await signed(users.alice!, { sellToken: t.dai, buyToken: t.usdc, sellAmount: DAI('60000'), buyAmount: USDC('58000') }),
       await signed(users.bob!, { sellToken: t.usdc, buyToken: t.dai, sellAmount: USDC('20000'), buyAmount: DAI('19500') }),
       await signed(users.erin!, { sellToken: t.usdc, buyToken: t.dai, sellAmount: USDC('250000'), buyAmount: DAI('240000') }),
-      await signed(users.frank!, { sellToken: t.dai, buyToken: t.usdc, sellAmount: DAI('10300'), buyAmount: USDC('10000'), kind: 1, partiallyFillable: true }),
+      await signed(users.frank!, {
+        sellToken: t.dai,
+        buyToken: t.usdc,
+        sellAmount: DAI('10300'),
+        buyAmount: USDC('10000'),
+        kind: 1,
+        partiallyFillable: true,
+      }),
     ];
     const r = await settleAuction(7n, batchIntents);
     // how much the solver fills is the router's business (test/solver); here: what it fills settles
@@ -161,11 +201,14 @@ describe('solve -> bundle -> settle on anvil', () => {
     const decoded = decodeSignedSolution(bytes);
     expect(decoded.ok).toBe(true);
     if (decoded.ok) {
-      const signer = recoverSigner(solutionDigest(decoded.value.body, devnet.chainId, devnet.settlement.settlement), fromHex(decoded.value.signature));
+      const signer = recoverSigner(
+        solutionDigest(decoded.value.body, devnet.chainId, devnet.settlement.settlement),
+        fromHex(decoded.value.signature),
+      );
       expect(signer.ok && signer.value).toBe(devnet.solver.address.toLowerCase());
     }
     kindsUsed.push(...r.legs.map((l) => l.pool.kind));
-    auction = r.auction;
+    _auction = r.auction;
     firstBatch = r.batch;
     firstSolution = r.solution;
   });
@@ -182,7 +225,9 @@ describe('solve -> bundle -> settle on anvil', () => {
 
   it('WBTC -> DAI: a multi-hop route (no WBTC/DAI pool)', async () => {
     const t = running.devnet.tokens;
-    const r = await settleAuction(27n, [await signed(users.gina!, { sellToken: t.wbtc, buyToken: t.dai, sellAmount: WBTC('0.3'), buyAmount: DAI('27000') })]);
+    const r = await settleAuction(27n, [
+      await signed(users.gina!, { sellToken: t.wbtc, buyToken: t.dai, sellAmount: WBTC('0.3'), buyAmount: DAI('27000') }),
+    ]);
     expect(r.stats.filled).toBe(1);
     expect(r.legs.length).toBeGreaterThanOrEqual(2);
     kindsUsed.push(...r.legs.map((l) => l.pool.kind));
@@ -197,12 +242,15 @@ describe('solve -> bundle -> settle on anvil', () => {
     const outcome = await other.submit(firstBatch);
     expect(outcome.status).toBe('lost_race');
     // the submitter is still usable afterwards (nonce untouched by a dropped bundle)
-    expect(await other.simulate(buildBatch({ ...firstSolution, trades: [], interactions: [], prices: [] }, new Map()))).toMatchObject({ ok: true });
+    expect(await other.simulate(buildBatch({ ...firstSolution, trades: [], interactions: [], prices: [] }, new Map()))).toMatchObject({
+      ok: true,
+    });
   });
 });
 
 describe('races and stuck transactions (automine off)', () => {
-  const rpc = (method: string, params: unknown[] = []) => running.clients.publicClient.request({ method: method as 'eth_chainId', params: params as never });
+  const rpc = (method: string, params: unknown[] = []) =>
+    running.clients.publicClient.request({ method: method as 'eth_chainId', params: params as never });
   async function pendingCount(): Promise<number> {
     const s = (await rpc('txpool_status')) as unknown as { pending: string | number };
     return Number(s.pending);

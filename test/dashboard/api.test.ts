@@ -2,7 +2,7 @@
 // static files are served, the lists work from the pool and the auction clock alone, and the
 // chain-backed parts say why they are unavailable instead of failing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiErrorBody, AuctionsResponse, AuctionSummary, OpenIntentsResponse } from '../../protocol/api.ts';
+import type { ApiErrorBody, AuctionsResponse, AuctionSummary, DashboardSummary, OpenIntentsResponse } from '../../protocol/api.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
@@ -43,7 +43,11 @@ describe('dashboard endpoints', () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const s = f.swap({ sellAmount: BigInt(i + 1) * 10n ** 18n });
-      const res = await fetch(`${node.apiUrl}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signedIntentToJson(s)) });
+      const res = await fetch(`${node.apiUrl}/v1/intents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(signedIntentToJson(s)),
+      });
       expect(res.status).toBe(201);
       ids.push(f.digestOf(s));
       await new Promise((r) => setTimeout(r, 5));
@@ -53,12 +57,13 @@ describe('dashboard endpoints', () => {
     expect(list.intents.map((i) => i.id)).toEqual([ids[2], ids[1]]);
     expect(list.intents[0]).toMatchObject({ owner: f.owner, sellAmount: (3n * 10n ** 18n).toString(), kind: 'sell' });
 
-    const summary = (await (await get('/v1/dashboard/summary')).json()) as Record<string, any>;
+    const summary = (await (await get('/v1/dashboard/summary')).json()) as DashboardSummary;
     expect(summary.node).toMatchObject({ peerId: node.peerId, chainId: node.config.chainId, rpc: false, poolLive: 3 });
     expect(summary.openIntents.total).toBe(3);
     expect(summary.trades).toEqual([]);
     expect(summary.leaderboard).toEqual([]);
     expect(summary.margin).toMatchObject({ available: false, accounts: [] });
+    if (summary.margin.available) throw new Error('margin reported available without --rpc-url');
     expect(summary.margin.reason).toContain('--rpc-url');
   });
 
@@ -71,7 +76,13 @@ describe('dashboard endpoints', () => {
       if (auctions.some((a) => a.intents === 3)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(auctions.find((a) => a.intents === 3)).toMatchObject({ intents: 3, winner: null, surplus: '0', solutions: [], settlement: null });
+    expect(auctions.find((a) => a.intents === 3)).toMatchObject({
+      intents: 3,
+      winner: null,
+      surplus: '0',
+      solutions: [],
+      settlement: null,
+    });
   });
 
   it('chain-backed endpoints explain that the node has no RPC', async () => {

@@ -47,8 +47,9 @@ const WBTC = (n: string): bigint => parseUnits(n, 8);
 const hdKey = (i: number): Hex => toHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).getHdKey().privateKey!);
 
 /** Width and height from a PNG's IHDR chunk (throws if the bytes are not a PNG). */
-export function pngSize(b: Buffer): { width: number; height: number } {
-  if (b.subarray(0, 8).toString('hex') !== '89504e470d0a1a0a' || b.subarray(12, 16).toString('ascii') !== 'IHDR') throw new Error('not a PNG');
+function pngSize(b: Buffer): { width: number; height: number } {
+  if (b.subarray(0, 8).toString('hex') !== '89504e470d0a1a0a' || b.subarray(12, 16).toString('ascii') !== 'IHDR')
+    throw new Error('not a PNG');
   return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
 }
 
@@ -91,13 +92,29 @@ let validTo = 0;
 const users: Record<string, LocalAccount> = {};
 const nonces = new Map<string, bigint>();
 
-async function submitSwap(owner: LocalAccount, spec: Pick<SwapIntent, 'sellToken' | 'buyToken' | 'sellAmount' | 'buyAmount'>): Promise<Hex> {
+async function submitSwap(
+  owner: LocalAccount,
+  spec: Pick<SwapIntent, 'sellToken' | 'buyToken' | 'sellAmount' | 'buyAmount'>,
+): Promise<Hex> {
   const { devnet } = running;
   const nonce = nonces.get(owner.address) ?? 100n;
   nonces.set(owner.address, nonce + 1n);
-  const intent: SwapIntent = { owner: owner.address, receiver: zeroAddress, validTo, nonce, kind: 0, partiallyFillable: false, appData: keccak256(toHex('dashboard')), ...spec };
+  const intent: SwapIntent = {
+    owner: owner.address,
+    receiver: zeroAddress,
+    validTo,
+    nonce,
+    kind: 0,
+    partiallyFillable: false,
+    appData: keccak256(toHex('dashboard')),
+    ...spec,
+  };
   const data = await signSwapIntent(owner, devnet.chainId, devnet.settlement.settlement, intent);
-  const res = await fetch(`${api}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signedIntentToJson({ type: 'swap', intent, signature: { scheme: 'eoa', data } })) });
+  const res = await fetch(`${api}/v1/intents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(signedIntentToJson({ type: 'swap', intent, signature: { scheme: 'eoa', data } })),
+  });
   const body = (await res.json()) as { id: Hex; error?: unknown };
   if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${JSON.stringify(body)}`);
   return body.id;
@@ -129,7 +146,8 @@ beforeAll(async () => {
   // Positions, settled directly on chain: alice +2 and carol +3 ETH long, bob -5 short at 3,000;
   // then the ETH oracle drops to 2,850 so the three accounts show different margin health.
   const deposits = { alice: DAI('1000'), bob: DAI('3000'), carol: DAI('1200') };
-  for (const [n, amount] of Object.entries(deposits)) await depositCollateral(clients, perp.clearingHouse, devnet.tokens.dai, users[n]!, amount);
+  for (const [n, amount] of Object.entries(deposits))
+    await depositCollateral(clients, perp.clearingHouse, devnet.tokens.dai, users[n]!, amount);
   const markets = [1];
   const legs: [string, bigint, bigint][] = [
     ['alice', DAI('2'), DAI('3010')],
@@ -139,7 +157,9 @@ beforeAll(async () => {
   const trades = [];
   for (const [n, sizeDelta, limitPrice] of legs) {
     const intent: PositionIntent = { account: users[n]!.address, market: 1, sizeDelta, limitPrice, reduceOnly: false, validTo, nonce: 1n };
-    trades.push(encodePositionTrade(markets, intent, await signPositionIntent(users[n]!, devnet.chainId, devnet.settlement.settlement, intent)));
+    trades.push(
+      encodePositionTrade(markets, intent, await signPositionIntent(users[n]!, devnet.chainId, devnet.settlement.settlement, intent)),
+    );
   }
   await confirm(
     clients.publicClient,
@@ -147,7 +167,16 @@ beforeAll(async () => {
       address: devnet.settlement.settlement,
       abi: settlementAbi,
       functionName: 'settle',
-      args: [{ auctionId: 1n, tokens: [], clearingPrices: [], trades: [], interactions: [], positions: encodePositionBatch({ markets, prices: [DAI('3000')], trades }) }],
+      args: [
+        {
+          auctionId: 1n,
+          tokens: [],
+          clearingPrices: [],
+          trades: [],
+          interactions: [],
+          positions: encodePositionBatch({ markets, prices: [DAI('3000')], trades }),
+        },
+      ],
       gas: POSITION_TX_GAS,
     }),
   );
@@ -156,7 +185,12 @@ beforeAll(async () => {
   // The node, as node/cli.ts builds it, with fast auctions.
   dir = tempDir('dashboard-test-');
   const t = devnet.tokens;
-  const config = testConfig(dir.path, { chainId: devnet.chainId, settlement: devnet.settlement.settlement, rpcUrl: running.anvil.rpcUrl, auctionIntervalMs: INTERVAL_MS });
+  const config = testConfig(dir.path, {
+    chainId: devnet.chainId,
+    settlement: devnet.settlement.settlement,
+    rpcUrl: running.anvil.rpcUrl,
+    auctionIntervalMs: INTERVAL_MS,
+  });
   // The node's auction clock checks bonds with Settlement.isSolver (it has a chain client).
   node = new IntentNode(config, {
     log: createLogger({ level: 'silent', name: 'node' }),
@@ -164,7 +198,11 @@ beforeAll(async () => {
       intervalMs: INTERVAL_MS,
       // solvers get 3 s (a loaded 2-core machine solves and simulates slower than one interval)
       solveWindowMs: 3000,
-      referencePrices: { [t.dai.toLowerCase()]: (10n ** 18n).toString(), [t.usdc.toLowerCase()]: (10n ** 30n).toString(), [t.wbtc.toLowerCase()]: (10n ** 33n).toString() },
+      referencePrices: {
+        [t.dai.toLowerCase()]: (10n ** 18n).toString(),
+        [t.usdc.toLowerCase()]: (10n ** 30n).toString(),
+        [t.wbtc.toLowerCase()]: (10n ** 33n).toString(),
+      },
       collateralToken: t.dai,
     },
     watcher: { pollMs: 250 },
@@ -249,13 +287,23 @@ describe('dashboard in headless Chromium', () => {
     const { solvers: board } = await getJson<{ solvers: { solver: Address; wins: number }[] }>('/v1/leaderboard');
     expect(board).toHaveLength(2);
     expect(board.reduce((n, r) => n + r.wins, 0)).toBeGreaterThanOrEqual(2);
-    const carolMargin = await getJson<{ positions: { size: string }[]; health: number; liquidatable: boolean }>(`/v1/accounts/${carol.address}/margin`);
+    const carolMargin = await getJson<{ positions: { size: string }[]; health: number; liquidatable: boolean }>(
+      `/v1/accounts/${carol.address}/margin`,
+    );
     expect(carolMargin.positions[0]!.size).toBe(DAI('3').toString());
     expect(carolMargin.health).toBeGreaterThan(1);
     expect(carolMargin.health).toBeLessThan(2);
     // The chain-backed answers, as node/openapi.json documents them (test/node/openapi.test.ts checks the rest).
     const schemas = new SchemaChecker();
-    for (const path of ['/v1/trades', '/v1/accounts', `/v1/accounts/${carol.address}/margin`, '/v1/dashboard/summary', '/v1/auctions', '/v1/leaderboard', `/v1/auctions/${settled[0]!.id}`]) {
+    for (const path of [
+      '/v1/trades',
+      '/v1/accounts',
+      `/v1/accounts/${carol.address}/margin`,
+      '/v1/dashboard/summary',
+      '/v1/auctions',
+      '/v1/leaderboard',
+      `/v1/auctions/${settled[0]!.id}`,
+    ]) {
       const res = await fetch(`${api}${path}`);
       expect(schemas.check(schemas.response('GET', path, res.status), await res.json(), path)).toEqual([]);
     }
@@ -323,4 +371,3 @@ describe('dashboard in headless Chromium', () => {
     expect(png.length).toBeGreaterThan(50_000);
   });
 });
-

@@ -25,7 +25,13 @@ let tracked: Tracked[] = [];
 const pids: number[] = [];
 
 beforeAll(async () => {
-  net = await startNetwork({ dataDir: dir, log: pino({ level: 'silent' }), auctionIntervalMs: INTERVAL, feederMs: 3000, feederStep: 0.001 });
+  net = await startNetwork({
+    dataDir: dir,
+    log: pino({ level: 'silent' }),
+    auctionIntervalMs: INTERVAL,
+    feederMs: 3000,
+    feederStep: 0.001,
+  });
   pids.push(...net.nodes.map((n) => n.child.pid), ...net.solvers.map((s) => s.child.pid), net.anvil!.pid);
   wallets = makeWallets(`e2e-${Date.now()}`, 20);
   await fundWallets(net.clients, net.deployment, wallets);
@@ -70,25 +76,35 @@ describe('the network end to end', () => {
     const deadline = Date.now() + (LIFETIME + 40) * 1000;
     let states: string[][] = [];
     for (;;) {
-      states = await Promise.all(tracked.map((t) => Promise.all(net.nodes.map(async (n) => (await stateAt(n.api, t.made.id)) ?? 'missing'))));
+      states = await Promise.all(
+        tracked.map((t) => Promise.all(net.nodes.map(async (n) => (await stateAt(n.api, t.made.id)) ?? 'missing'))),
+      );
       if (states.every((s) => s.every((x) => final.has(x)))) break;
       if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
     const counts: Record<string, number> = {};
     for (const s of states) for (const x of s) counts[x] = (counts[x] ?? 0) + 1;
-    expect(states.flat().filter((x) => !final.has(x)), JSON.stringify(counts)).toEqual([]);
+    expect(
+      states.flat().filter((x) => !final.has(x)),
+      JSON.stringify(counts),
+    ).toEqual([]);
     await net.tracker.poll();
 
     // nodes and chain agree: filled at the nodes <=> filled by events
     for (const [i, t] of tracked.entries()) {
       const chainFilled = net.tracker.isFilled(t);
-      for (const s of states[i]!) expect(s === 'filled', `${t.made.kind} ${t.made.id}: node says ${s}, events say ${chainFilled ? 'filled' : 'not filled'}`).toBe(chainFilled);
+      for (const s of states[i]!)
+        expect(s === 'filled', `${t.made.kind} ${t.made.id}: node says ${s}, events say ${chainFilled ? 'filled' : 'not filled'}`).toBe(
+          chainFilled,
+        );
     }
     const filled = tracked.filter((t) => net.tracker.isFilled(t));
     const swapsFilled = filled.filter((t) => t.made.kind === 'swap').length;
     const positionsFilled = filled.filter((t) => t.made.kind === 'position').length;
-    console.log(`e2e: ${filled.length}/100 filled (${swapsFilled} swaps, ${positionsFilled} positions), ${100 - filled.length} expired; batches ${net.tracker.settled.length}`);
+    console.log(
+      `e2e: ${filled.length}/100 filled (${swapsFilled} swaps, ${positionsFilled} positions), ${100 - filled.length} expired; batches ${net.tracker.settled.length}`,
+    );
     expect(swapsFilled).toBeGreaterThan(20);
     expect(positionsFilled).toBeGreaterThan(4);
 
@@ -108,7 +124,11 @@ describe('the network end to end', () => {
 
     // chain equals events: token balances and positions of every wallet
     const tokens = { dai: d.tokens.dai, usdc: d.tokens.usdc, wbtc: d.tokens.wbtc } as const;
-    const initial: Record<string, bigint> = { [d.tokens.dai.toLowerCase()]: FUNDING.dai, [d.tokens.usdc.toLowerCase()]: FUNDING.usdc, [d.tokens.wbtc.toLowerCase()]: FUNDING.wbtc };
+    const initial: Record<string, bigint> = {
+      [d.tokens.dai.toLowerCase()]: FUNDING.dai,
+      [d.tokens.usdc.toLowerCase()]: FUNDING.usdc,
+      [d.tokens.wbtc.toLowerCase()]: FUNDING.wbtc,
+    };
     const allFills = [...net.tracker.fills.values()].flat();
     for (const w of wallets) {
       const me = w.account.address.toLowerCase();
@@ -124,9 +144,15 @@ describe('the network end to end', () => {
           expected[i.buyToken.toLowerCase()] = expected[i.buyToken.toLowerCase()]! + f.executedBuy;
         } else if (f.kind === 'position') size.set(f.market, (size.get(f.market) ?? 0n) + f.sizeDelta);
       }
-      for (const token of Object.values(tokens)) expect(await balanceOf(net.clients, token, w.account.address), `${me} ${token}`).toBe(expected[token.toLowerCase()]);
+      for (const token of Object.values(tokens))
+        expect(await balanceOf(net.clients, token, w.account.address), `${me} ${token}`).toBe(expected[token.toLowerCase()]);
       for (const m of d.markets) {
-        const p = await net.clients.publicClient.readContract({ address: d.clearingHouse, abi: clearingHouseAbi, functionName: 'position', args: [w.account.address as Address, m.id] });
+        const p = await net.clients.publicClient.readContract({
+          address: d.clearingHouse,
+          abi: clearingHouseAbi,
+          functionName: 'position',
+          args: [w.account.address as Address, m.id],
+        });
         expect(p.size, `${me} market ${m.id}`).toBe(size.get(m.id) ?? 0n);
       }
     }

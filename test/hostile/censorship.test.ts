@@ -1,7 +1,21 @@
 // Attack 1 (censorship by a high-s twin) and the >1 MiB message case, by a foreign peer against
 // real node processes on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
-import { bans, peerScore, cleanup, health, intentState, key, metric, onCleanup, report, startNode, submit, waitFor, type RealNode } from './harness.ts';
+import {
+  bans,
+  peerScore,
+  cleanup,
+  health,
+  intentState,
+  key,
+  metric,
+  onCleanup,
+  report,
+  startNode,
+  submit,
+  waitFor,
+  type RealNode,
+} from './harness.ts';
 import { CHAIN_ID, foreignPeer, SETTLEMENT, TOPICS } from './peer.ts';
 import { encodeIntent, highS, signedSwap } from './wire.ts';
 
@@ -51,23 +65,51 @@ describe('hostile foreign peer: censorship', () => {
       const rejected = await metric(b, 'node_intents_total', { source: 'gossip', verdict: 'reject' });
       await x.publish(TOPICS.intents, twin);
       // the twin has been judged at B before the genuine intent exists anywhere else
-      await waitFor(`B judged twin ${k}`, async () => (await metric(b, 'node_intents_total', { source: 'gossip', verdict: 'reject' })) > rejected);
+      await waitFor(
+        `B judged twin ${k}`,
+        async () => (await metric(b, 'node_intents_total', { source: 'gossip', verdict: 'reject' })) > rejected,
+      );
       expect((await submit(a, g.intent)).status).toBe(201);
-      storedAtB.push(await waitFor(`genuine intent ${k} stored at B`, async () => (await intentState(b, g.id)) === 'open', 8000).then(() => true, () => false));
+      storedAtB.push(
+        await waitFor(`genuine intent ${k} stored at B`, async () => (await intentState(b, g.id)) === 'open', 8000).then(
+          () => true,
+          () => false,
+        ),
+      );
     }
     // A ban happens at a heartbeat (1 s) after the score falls: watch for one over three heartbeats.
     const aBannedAtB = await seenWithin(3500, () => bans(b).some((x) => x.peer === a.peerId));
     const probe = signedSwap(key(902), CHAIN_ID, SETTLEMENT, { nonce: 7n });
     expect((await submit(a, probe.intent)).status).toBe(201);
-    const probeArrived = await waitFor('probe relayed A -> B after the attack', async () => (await intentState(b, probe.id)) === 'open', 8000).then(() => true, () => false);
+    const probeArrived = await waitFor(
+      'probe relayed A -> B after the attack',
+      async () => (await intentState(b, probe.id)) === 'open',
+      8000,
+    ).then(
+      () => true,
+      () => false,
+    );
     const [ha, hb] = [await health(a), await health(b)];
-    report('attack 1 (high-s twin)', { storedAtB, aBannedAtB, banScoreOfA: bans(b).find((x) => x.peer === a.peerId)?.score, bansAtB: bans(b), peersA: ha.peers, peersB: hb.peers, probeArrived });
+    report('attack 1 (high-s twin)', {
+      storedAtB,
+      aBannedAtB,
+      banScoreOfA: bans(b).find((x) => x.peer === a.peerId)?.score,
+      bansAtB: bans(b),
+      peersA: ha.peers,
+      peersB: hb.peers,
+      probeArrived,
+    });
     for (const id of genuine) expect.soft(await intentState(a, id)).toBe('open');
     expect.soft(storedAtB, 'every genuine intent stored at B').toEqual(Array(rounds).fill(true));
     expect.soft(aBannedAtB, 'honest relayer A banned at B').toBe(false);
     // The node's own accounting never charged the honest relayer (gossipsub's part: no bans above).
     expect.soft((await peerScore(b, a.peerId))?.appScore, 'A penalised at B').toBe(0);
-    expect.soft(bans(a).map((x) => x.peer), 'B banned at A').not.toContain(b.peerId);
+    expect
+      .soft(
+        bans(a).map((x) => x.peer),
+        'B banned at A',
+      )
+      .not.toContain(b.peerId);
     expect.soft(ha.peers, 'A still has a peer (B)').toBeGreaterThanOrEqual(1);
     expect.soft(probeArrived, 'A and B still relay to each other').toBe(true);
   }, 90_000);
@@ -88,11 +130,21 @@ describe('hostile foreign peer: censorship', () => {
     const next = signedSwap(key(910), CHAIN_ID, SETTLEMENT, { nonce: 1n });
     await x.publish(TOPICS.intents, big);
     await x.publish(TOPICS.intents, next.bytes);
-    const arrived = await waitFor('the intent after the oversized message stored', async () => (await intentState(v, next.id)) === 'open', 10_000).then(() => true, () => false);
+    const arrived = await waitFor(
+      'the intent after the oversized message stored',
+      async () => (await intentState(v, next.id)) === 'open',
+      10_000,
+    ).then(
+      () => true,
+      () => false,
+    );
     // and a later one from the same peer (the stream is usable again, not only one message after)
     const later = signedSwap(key(910), CHAIN_ID, SETTLEMENT, { nonce: 2n });
     await x.publish(TOPICS.intents, later.bytes);
-    const laterArrived = await waitFor('a later intent stored', async () => (await intentState(v, later.id)) === 'open', 10_000).then(() => true, () => false);
+    const laterArrived = await waitFor('a later intent stored', async () => (await intentState(v, later.id)) === 'open', 10_000).then(
+      () => true,
+      () => false,
+    );
     report('>1 MiB message', { nextArrived: arrived, laterArrived, rejects: await metric(v, 'node_intents_total', { verdict: 'reject' }) });
     expect.soft(arrived, 'next valid intent after a >1 MiB message').toBe(true);
     expect.soft(laterArrived, 'a later valid intent from the same peer').toBe(true);

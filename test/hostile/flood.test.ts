@@ -2,7 +2,23 @@
 // without an RPC endpoint) from one foreign identity. Neither needs a valid signature: the node
 // ignores them before (or instead of) recovering one, so they cost the attacker nothing to mint.
 import { afterEach, describe, expect, it } from 'vitest';
-import { bans, cleanup, health, honestLatencies, intentState, key, latencyBound, median, metric, onCleanup, report, rssMiB, startNode, submit, waitFor } from './harness.ts';
+import {
+  bans,
+  cleanup,
+  health,
+  honestLatencies,
+  intentState,
+  key,
+  latencyBound,
+  median,
+  metric,
+  onCleanup,
+  report,
+  rssMiB,
+  startNode,
+  submit,
+  waitFor,
+} from './harness.ts';
 import { CHAIN_ID, foreignPeer, SETTLEMENT, TOPICS } from './peer.ts';
 import { encodeIntent, signedSwap, type WireIntent } from './wire.ts';
 
@@ -82,28 +98,66 @@ describe('hostile foreign peer: floods of ignored messages', () => {
     await flood;
     // the flood is far over any budget of ignored messages: its sender must be penalised, which
     // from outside shows only as a ban or a disconnect (scores are not exposed)
-    const attackerCut = await waitFor('attacker banned or disconnected', () => bans(v).some((b) => b.peer === x.id) || x.libp2p.getPeers().length === 0, 10_000).then(() => true, () => false);
-    const allRelayed = await waitFor('every honest intent relayed by H stored at V', async () => (await Promise.all(relayed.map((id) => intentState(v, id)))).every((s) => s === 'open'), 20_000).then(() => true, () => false);
-    const queueDrained = await waitFor('V drains its validation queue', async () => (await health(v)).queueDepth === 0, 30_000).then(() => true, () => false);
+    const attackerCut = await waitFor(
+      'attacker banned or disconnected',
+      () => bans(v).some((b) => b.peer === x.id) || x.libp2p.getPeers().length === 0,
+      10_000,
+    ).then(
+      () => true,
+      () => false,
+    );
+    const allRelayed = await waitFor(
+      'every honest intent relayed by H stored at V',
+      async () => (await Promise.all(relayed.map((id) => intentState(v, id)))).every((s) => s === 'open'),
+      20_000,
+    ).then(
+      () => true,
+      () => false,
+    );
+    const queueDrained = await waitFor('V drains its validation queue', async () => (await health(v)).queueDepth === 0, 30_000).then(
+      () => true,
+      () => false,
+    );
     clearInterval(rssTimer);
     rssMax = Math.max(rssMax, rssMiB(v));
     const validated = (await metric(v, 'node_intents_total', { source: 'gossip' })) - validatedBefore;
     const attackMedian = median(during);
     const hv = await health(v);
     const values = {
-      sent, floodMs: Date.now() - started, baselineMedianMs: +baseline.toFixed(1), attackMedianMs: +attackMedian.toFixed(1),
-      attackP90Ms: +[...during].sort((a, b) => a - b)[Math.floor(during.length * 0.9)]!.toFixed(1), samples: during.length,
-      validatedFromFlood: validated, queueDropped: await metric(v, 'node_validation_queue_dropped_total'),
-      rssBeforeMiB: Math.round(rssBefore), rssMaxMiB: Math.round(rssMax), relayed: relayed.length, allRelayed, queueDrained,
-      attackerBanned: bans(v).some((b) => b.peer === x.id), attackerCut, peersV: hv.peers,
+      sent,
+      floodMs: Date.now() - started,
+      baselineMedianMs: +baseline.toFixed(1),
+      attackMedianMs: +attackMedian.toFixed(1),
+      attackP90Ms: +[...during].sort((a, b) => a - b)[Math.floor(during.length * 0.9)]!.toFixed(1),
+      samples: during.length,
+      validatedFromFlood: validated,
+      queueDropped: await metric(v, 'node_validation_queue_dropped_total'),
+      rssBeforeMiB: Math.round(rssBefore),
+      rssMaxMiB: Math.round(rssMax),
+      relayed: relayed.length,
+      allRelayed,
+      queueDrained,
+      attackerBanned: bans(v).some((b) => b.peer === x.id),
+      attackerCut,
+      peersV: hv.peers,
     };
     report('attack 2 (flood of ignored messages)', values);
     expect(sent).toBeGreaterThan(FLOOD / 2);
     expect(during.length, 'honest samples taken during the flood').toBeGreaterThanOrEqual(10);
     expect.soft(attackMedian, 'honest submission median under attack vs 2x baseline').toBeLessThanOrEqual(latencyBound(baseline));
     expect.soft(allRelayed, 'every intent relayed by the honest peer stored').toBe(true);
-    expect.soft(bans(v).map((b) => b.peer), 'honest peer never banned').not.toContain(h.peerId);
-    expect.soft(bans(h).map((b) => b.peer), 'victim never banned by the honest peer').not.toContain(v.peerId);
+    expect
+      .soft(
+        bans(v).map((b) => b.peer),
+        'honest peer never banned',
+      )
+      .not.toContain(h.peerId);
+    expect
+      .soft(
+        bans(h).map((b) => b.peer),
+        'victim never banned by the honest peer',
+      )
+      .not.toContain(v.peerId);
     expect.soft((await health(h)).peers, 'honest peer still connected').toBeGreaterThanOrEqual(1);
     expect.soft(rssMax - rssBefore, `RSS growth (MiB) within ${RSS_GROWTH_MIB}`).toBeLessThanOrEqual(RSS_GROWTH_MIB);
     // rate limits before validation: most of a free flood never reaches the validator

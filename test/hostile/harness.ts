@@ -21,7 +21,21 @@ export const onCleanup = (f: () => Promise<void> | void): void => void cleanups.
 export async function startNode(extra: string[] = []): Promise<RealNode> {
   const dir = mkdtempSync(join(tmpdir(), 'hostile-'));
   const s = await spawnNode(
-    ['--chain-id', String(CHAIN_ID), '--settlement', SETTLEMENT, '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--log-level', 'info', ...extra],
+    [
+      '--chain-id',
+      String(CHAIN_ID),
+      '--settlement',
+      SETTLEMENT,
+      '--data-dir',
+      dir,
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0',
+      '--api-port',
+      '0',
+      '--log-level',
+      'info',
+      ...extra,
+    ],
     60_000,
   );
   let stopped = false;
@@ -81,7 +95,11 @@ export async function intentState(n: RealNode, id: Hex): Promise<string | undefi
 }
 
 export async function post(n: RealNode, path: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${n.api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${n.api}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 

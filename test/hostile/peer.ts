@@ -58,7 +58,9 @@ export async function foreignPeer(o: { sync?: SyncServer } = {}): Promise<Foreig
   const pubsub = libp2p.services.pubsub as unknown as GossipSub;
   if (o.sync) {
     const serve = o.sync;
-    await libp2p.handle(SYNC_PROTOCOL, ({ stream, connection }) => void serve(stream, connection.remotePeer.toString()), { maxInboundStreams: 8 });
+    await libp2p.handle(SYNC_PROTOCOL, ({ stream, connection }) => void serve(stream, connection.remotePeer.toString()), {
+      maxInboundStreams: 8,
+    });
   }
   for (const t of Object.values(TOPICS)) pubsub.subscribe(t);
   const id = libp2p.peerId.toString();

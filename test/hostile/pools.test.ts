@@ -2,7 +2,23 @@
 // against real node processes on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Hex } from 'viem';
-import { bans, peerScore, cleanup, health, intentState, key, metric, onCleanup, post, report, rssMiB, startNode, submit, waitFor, type RealNode } from './harness.ts';
+import {
+  bans,
+  peerScore,
+  cleanup,
+  health,
+  intentState,
+  key,
+  metric,
+  onCleanup,
+  post,
+  report,
+  rssMiB,
+  startNode,
+  submit,
+  waitFor,
+  type RealNode,
+} from './harness.ts';
 import { CHAIN_ID, foreignPeer, SETTLEMENT, type ForeignPeer } from './peer.ts';
 import { addressOf, signedSwap, signSolution } from './wire.ts';
 
@@ -20,11 +36,21 @@ async function seenWithin(ms: number, bad: () => boolean | Promise<boolean>): Pr
 /** Submits fresh intents at `from` until one is stored at `to`: proof that `from` relays to `to`. */
 async function relays(from: RealNode, to: RealNode, k: number, ms = 15_000): Promise<boolean> {
   let n = 0n;
-  return waitFor(`an intent relayed ${from.api} -> ${to.api}`, async () => {
-    const s = signedSwap(key(k), CHAIN_ID, SETTLEMENT, { nonce: n++ });
-    await submit(from, s.intent);
-    return waitFor('stored', async () => (await intentState(to, s.id)) === 'open', 1500).then(() => true, () => false);
-  }, ms).then(() => true, () => false);
+  return waitFor(
+    `an intent relayed ${from.api} -> ${to.api}`,
+    async () => {
+      const s = signedSwap(key(k), CHAIN_ID, SETTLEMENT, { nonce: n++ });
+      await submit(from, s.intent);
+      return waitFor('stored', async () => (await intentState(to, s.id)) === 'open', 1500).then(
+        () => true,
+        () => false,
+      );
+    },
+    ms,
+  ).then(
+    () => true,
+    () => false,
+  );
 }
 
 describe('hostile conditions: pools, colocation, memory', () => {
@@ -74,9 +100,15 @@ describe('hostile conditions: pools, colocation, memory', () => {
     const record = rec.status === 200 ? ((await rec.json()) as { invalid: number }) : undefined;
     const relaysAfter = await relays(a, b, 5003, 10_000);
     const values = {
-      apiStatusesAtA: accepted, solverRecordAtB: record ?? null, rejectedAtB: await metric(b, 'node_solutions_total', { verdict: 'reject' }),
-      ignoredAtB: await metric(b, 'node_solutions_total', { verdict: 'ignore' }), aBannedAtB, banScoreOfA: bans(b).find((x) => x.peer === a.peerId)?.score,
-      peersA: (await health(a)).peers, peersB: (await health(b)).peers, relaysAfter,
+      apiStatusesAtA: accepted,
+      solverRecordAtB: record ?? null,
+      rejectedAtB: await metric(b, 'node_solutions_total', { verdict: 'reject' }),
+      ignoredAtB: await metric(b, 'node_solutions_total', { verdict: 'ignore' }),
+      aBannedAtB,
+      banScoreOfA: bans(b).find((x) => x.peer === a.peerId)?.score,
+      peersA: (await health(a)).peers,
+      peersB: (await health(b)).peers,
+      relaysAfter,
     };
     report('attack 4 (divergent pools)', values);
     expect(accepted, 'the solution is valid at A').toEqual(Array(rounds).fill(202));
@@ -104,7 +136,10 @@ describe('hostile conditions: pools, colocation, memory', () => {
     for (const p of sybils) {
       let ok = false;
       for (let attempt = 0; attempt < 6 && !ok; attempt++) {
-        ok = await p.dial(v.addr).then(() => true, () => false);
+        ok = await p.dial(v.addr).then(
+          () => true,
+          () => false,
+        );
         if (!ok) await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
       }
       dialed.push(ok);
@@ -116,8 +151,13 @@ describe('hostile conditions: pools, colocation, memory', () => {
     const bannedAfter = await seenWithin(3500, () => bans(v).some((x) => x.peer === h.peerId));
     const relaysAfter = await relays(h, v, 6001, 10_000);
     const values = {
-      dialsAccepted: dialed.filter(Boolean).length, peakPeersAtV: peak, bannedWhileThere, bannedAfter,
-      banOfH: bans(v).find((x) => x.peer === h.peerId) ?? null, peersH: (await health(h)).peers, relaysAfter,
+      dialsAccepted: dialed.filter(Boolean).length,
+      peakPeersAtV: peak,
+      bannedWhileThere,
+      bannedAfter,
+      banOfH: bans(v).find((x) => x.peer === h.peerId) ?? null,
+      peersH: (await health(h)).peers,
+      relaysAfter,
     };
     report('attack 5 (IP colocation)', values);
     expect.soft(bannedWhileThere || bannedAfter, 'honest long-lived peer banned').toBe(false);
@@ -128,7 +168,10 @@ describe('hostile conditions: pools, colocation, memory', () => {
   it('attack 6: 6,000 live intents and 500 ms auctions keep memory bounded', async () => {
     const v = await startNode(['--auction-interval-ms', '500', '--max-open-per-owner', '100']);
     const LIVE = 6000;
-    const signed = Array.from({ length: LIVE }, (_, n) => signedSwap(key(7000 + (n % 60)), CHAIN_ID, SETTLEMENT, { nonce: BigInt(n) }).intent);
+    const signed = Array.from(
+      { length: LIVE },
+      (_, n) => signedSwap(key(7000 + (n % 60)), CHAIN_ID, SETTLEMENT, { nonce: BigInt(n) }).intent,
+    );
     let next = 0;
     await Promise.all(
       Array.from({ length: 24 }, async () => {
@@ -155,7 +198,14 @@ describe('hostile conditions: pools, colocation, memory', () => {
       }
     }
     const closed = await metric(v, 'node_auctions_closed_total');
-    const values = { liveIntents: (await health(v)).poolLive, auctionsClosed: closed, solverPolls: polls, rssLoadedMiB: Math.round(rssLoaded), rssMaxMiB: Math.round(rssMax), growthMiB: Math.round(rssMax - rssLoaded) };
+    const values = {
+      liveIntents: (await health(v)).poolLive,
+      auctionsClosed: closed,
+      solverPolls: polls,
+      rssLoadedMiB: Math.round(rssLoaded),
+      rssMaxMiB: Math.round(rssMax),
+      growthMiB: Math.round(rssMax - rssLoaded),
+    };
     report('attack 6 (memory, large pool)', values);
     expect(closed, 'auctions ran').toBeGreaterThanOrEqual(20);
     expect.soft(rssMax - rssLoaded, 'RSS growth over 40 auctions (MiB) within 256').toBeLessThanOrEqual(256);

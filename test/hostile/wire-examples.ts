@@ -2,7 +2,21 @@
 // deterministic, so the bytes are stable). `node test/hostile/wire-examples.ts` prints them as the
 // markdown blocks WIRE.md embeds; wire.test.ts checks WIRE.md still holds exactly these bytes.
 import type { Address, Hex } from 'viem';
-import { addressOf, cancelDigest, cancelFramePayload, encodeCancel, encodeIntent, frame, hex, intentId, sign, signSolution, type Position, type Swap, type WireIntent } from './wire.ts';
+import {
+  addressOf,
+  cancelDigest,
+  cancelFramePayload,
+  encodeCancel,
+  encodeIntent,
+  frame,
+  hex,
+  intentId,
+  sign,
+  signSolution,
+  type Position,
+  type Swap,
+  type WireIntent,
+} from './wire.ts';
 
 export const EXAMPLE_CHAIN_ID = 31337;
 export const EXAMPLE_SETTLEMENT: Address = '0x5fbdb2315678afecb367f032d93f642f64180aa3';
@@ -30,7 +44,15 @@ export function examples(): Examples {
   };
   const swapId = intentId({ tag: 1, swap }, EXAMPLE_CHAIN_ID, EXAMPLE_SETTLEMENT);
   const swapIntent: WireIntent = { tag: 1, swap, sig: { scheme: 0, data: sign(swapId, EXAMPLE_OWNER_KEY) } };
-  const position: Position = { account: owner, market: 1, sizeDelta: -2n * 10n ** 18n, limitPrice: 3000n * 10n ** 18n, reduceOnly: false, validTo: 1795300000, nonce: 8n };
+  const position: Position = {
+    account: owner,
+    market: 1,
+    sizeDelta: -2n * 10n ** 18n,
+    limitPrice: 3000n * 10n ** 18n,
+    reduceOnly: false,
+    validTo: 1795300000,
+    nonce: 8n,
+  };
   const positionId = intentId({ tag: 2, position }, EXAMPLE_CHAIN_ID, EXAMPLE_SETTLEMENT);
   const positionIntent: WireIntent = { tag: 2, position, sig: { scheme: 0, data: sign(positionId, EXAMPLE_OWNER_KEY) } };
   const cancelSig = sign(cancelDigest(swapId, EXAMPLE_CHAIN_ID, EXAMPLE_SETTLEMENT), EXAMPLE_OWNER_KEY);
@@ -63,7 +85,13 @@ export function examples(): Examples {
 /** `hex <name>` fenced blocks, 64 hex digits (32 bytes) a line. */
 export function markdown(e: Examples = examples()): string {
   return Object.entries(e)
-    .map(([name, h]) => `\`\`\`hex ${name}\n${h.slice(2).match(/.{1,64}/g)!.join('\n')}\n\`\`\``)
+    .map(
+      ([name, h]) =>
+        `\`\`\`hex ${name}\n${h
+          .slice(2)
+          .match(/.{1,64}/g)!
+          .join('\n')}\n\`\`\``,
+    )
     .join('\n\n');
 }
 

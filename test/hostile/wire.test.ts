@@ -14,7 +14,15 @@ import { domainSeparator, intentDigest } from '../../protocol/hash.ts';
 import { recoverSigner } from '../../protocol/signature.ts';
 import { decodeSignedSolution, encodeSignedSolution, solutionDigest } from '../../protocol/solution.ts';
 import { CANCEL_FRAME_TAG } from '../../node/gossip/sync.ts';
-import { EXAMPLE_CHAIN_ID, EXAMPLE_OWNER_KEY, EXAMPLE_SETTLEMENT, EXAMPLE_SOLVER_KEY, examples, parseMarkdown, type Examples } from './wire-examples.ts';
+import {
+  EXAMPLE_CHAIN_ID,
+  EXAMPLE_OWNER_KEY,
+  EXAMPLE_SETTLEMENT,
+  EXAMPLE_SOLVER_KEY,
+  examples,
+  parseMarkdown,
+  type Examples,
+} from './wire-examples.ts';
 import { addressOf, CANCEL_FRAME, decodeCancel, decodeFrames, decodeIntent, decodeSolution, intentId, type WireIntent } from './wire.ts';
 
 const doc = parseMarkdown(readFileSync(join(import.meta.dirname, '..', '..', 'protocol', 'WIRE.md'), 'utf8'));
@@ -32,13 +40,26 @@ function agreeIntent(b: Uint8Array): WireIntent {
   if (mine.tag === 1) {
     expect(t.type).toBe('swap');
     const i = t.intent as Extract<typeof t, { type: 'swap' }>['intent'];
-    for (const f of ['owner', 'sellToken', 'buyToken', 'receiver', 'sellAmount', 'buyAmount', 'validTo', 'nonce', 'kind', 'partiallyFillable', 'appData'] as const) {
+    for (const f of [
+      'owner',
+      'sellToken',
+      'buyToken',
+      'receiver',
+      'sellAmount',
+      'buyAmount',
+      'validTo',
+      'nonce',
+      'kind',
+      'partiallyFillable',
+      'appData',
+    ] as const) {
       expect(i[f], f).toEqual(mine.swap[f]);
     }
   } else {
     expect(t.type).toBe('position');
     const i = t.intent as Extract<typeof t, { type: 'position' }>['intent'];
-    for (const f of ['account', 'market', 'sizeDelta', 'limitPrice', 'reduceOnly', 'validTo', 'nonce'] as const) expect(i[f], f).toEqual(mine.position[f]);
+    for (const f of ['account', 'market', 'sizeDelta', 'limitPrice', 'reduceOnly', 'validTo', 'nonce'] as const)
+      expect(i[f], f).toEqual(mine.position[f]);
   }
   // same id both ways, signed by the owner, and the project's encoder gives back the same bytes
   const id = intentDigest(t, intentDomain(EXAMPLE_CHAIN_ID, EXAMPLE_SETTLEMENT));
@@ -61,7 +82,7 @@ describe('protocol/WIRE.md examples', () => {
     expect(i.tag === 1 && i.swap.partiallyFillable && i.swap.kind).toBe(0);
   });
 
-  it('signed position intent: 193 bytes, both decoders agree (negative sizeDelta in two\'s complement)', () => {
+  it("signed position intent: 193 bytes, both decoders agree (negative sizeDelta in two's complement)", () => {
     const b = bytesOf('positionIntent');
     expect(b.length).toBe(193);
     const i = agreeIntent(b);

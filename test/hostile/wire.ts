@@ -10,15 +10,32 @@ import { privateKeyToAddress } from 'viem/accounts';
 export const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 export type Swap = {
-  owner: Address; sellToken: Address; buyToken: Address; receiver: Address;
-  sellAmount: bigint; buyAmount: bigint; validTo: number; nonce: bigint;
-  kind: 0 | 1; partiallyFillable: boolean; appData: Hex;
+  owner: Address;
+  sellToken: Address;
+  buyToken: Address;
+  receiver: Address;
+  sellAmount: bigint;
+  buyAmount: bigint;
+  validTo: number;
+  nonce: bigint;
+  kind: 0 | 1;
+  partiallyFillable: boolean;
+  appData: Hex;
 };
-export type Position = { account: Address; market: number; sizeDelta: bigint; limitPrice: bigint; reduceOnly: boolean; validTo: number; nonce: bigint };
+export type Position = {
+  account: Address;
+  market: number;
+  sizeDelta: bigint;
+  limitPrice: bigint;
+  reduceOnly: boolean;
+  validTo: number;
+  nonce: bigint;
+};
 export type Sig = { scheme: 0; data: Hex } | { scheme: 1; data: Hex };
 export type WireIntent = ({ tag: 1; swap: Swap } | { tag: 2; position: Position }) & { sig: Sig };
 export type WireSolution = {
-  auctionId: bigint; solver: Address;
+  auctionId: bigint;
+  solver: Address;
   prices: { token: Address; price: bigint }[];
   marketPrices: { market: number; price: bigint }[];
   trades: { intentId: Hex; executed: bigint }[];
@@ -55,19 +72,31 @@ export const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('
 
 // ---- EIP-712 ----------------------------------------------------------------------------------
 
-export const domain = (chainId: number, verifyingContract: Address) => ({ name: 'IntentSettlement', version: '1', chainId, verifyingContract }) as const;
+export const domain = (chainId: number, verifyingContract: Address) =>
+  ({ name: 'IntentSettlement', version: '1', chainId, verifyingContract }) as const;
 const SWAP_TYPES = {
   SwapIntent: [
-    { name: 'owner', type: 'address' }, { name: 'sellToken', type: 'address' }, { name: 'buyToken', type: 'address' },
-    { name: 'receiver', type: 'address' }, { name: 'sellAmount', type: 'uint256' }, { name: 'buyAmount', type: 'uint256' },
-    { name: 'validTo', type: 'uint32' }, { name: 'nonce', type: 'uint256' }, { name: 'kind', type: 'uint8' },
-    { name: 'partiallyFillable', type: 'bool' }, { name: 'appData', type: 'bytes32' },
+    { name: 'owner', type: 'address' },
+    { name: 'sellToken', type: 'address' },
+    { name: 'buyToken', type: 'address' },
+    { name: 'receiver', type: 'address' },
+    { name: 'sellAmount', type: 'uint256' },
+    { name: 'buyAmount', type: 'uint256' },
+    { name: 'validTo', type: 'uint32' },
+    { name: 'nonce', type: 'uint256' },
+    { name: 'kind', type: 'uint8' },
+    { name: 'partiallyFillable', type: 'bool' },
+    { name: 'appData', type: 'bytes32' },
   ],
 } as const;
 const POSITION_TYPES = {
   PositionIntent: [
-    { name: 'account', type: 'address' }, { name: 'market', type: 'uint32' }, { name: 'sizeDelta', type: 'int256' },
-    { name: 'limitPrice', type: 'uint256' }, { name: 'reduceOnly', type: 'bool' }, { name: 'validTo', type: 'uint32' },
+    { name: 'account', type: 'address' },
+    { name: 'market', type: 'uint32' },
+    { name: 'sizeDelta', type: 'int256' },
+    { name: 'limitPrice', type: 'uint256' },
+    { name: 'reduceOnly', type: 'bool' },
+    { name: 'validTo', type: 'uint32' },
     { name: 'nonce', type: 'uint256' },
   ],
 } as const;
@@ -79,7 +108,12 @@ export function intentId(i: { tag: 1; swap: Swap } | { tag: 2; position: Positio
 }
 
 export const cancelDigest = (id: Hex, chainId: number, settlement: Address): Hex =>
-  hashTypedData({ domain: domain(chainId, settlement), types: { CancelIntent: [{ name: 'intentId', type: 'bytes32' }] }, primaryType: 'CancelIntent', message: { intentId: id } });
+  hashTypedData({
+    domain: domain(chainId, settlement),
+    types: { CancelIntent: [{ name: 'intentId', type: 'bytes32' }] },
+    primaryType: 'CancelIntent',
+    message: { intentId: id },
+  });
 
 /** r ‖ s ‖ v with v = 27 + recovery, low s. */
 export function sign(digest: Hex, key: Hex): Hex {
@@ -104,15 +138,27 @@ export function encodeIntent(i: WireIntent): Uint8Array {
   if (i.tag === 1) {
     const s = i.swap;
     body = cat(
-      hexBytes(s.owner), hexBytes(s.sellToken), hexBytes(s.buyToken), hexBytes(s.receiver),
-      word(s.sellAmount), word(s.buyAmount), u32(s.validTo), word(s.nonce),
-      Uint8Array.of((s.kind === 1 ? 1 : 0) | (s.partiallyFillable ? 2 : 0)), hexBytes(s.appData),
+      hexBytes(s.owner),
+      hexBytes(s.sellToken),
+      hexBytes(s.buyToken),
+      hexBytes(s.receiver),
+      word(s.sellAmount),
+      word(s.buyAmount),
+      u32(s.validTo),
+      word(s.nonce),
+      Uint8Array.of((s.kind === 1 ? 1 : 0) | (s.partiallyFillable ? 2 : 0)),
+      hexBytes(s.appData),
     );
   } else {
     const p = i.position;
     body = cat(
-      hexBytes(p.account), u32(p.market), word(p.sizeDelta < 0n ? (1n << 256n) + p.sizeDelta : p.sizeDelta),
-      word(p.limitPrice), Uint8Array.of(p.reduceOnly ? 1 : 0), u32(p.validTo), word(p.nonce),
+      hexBytes(p.account),
+      u32(p.market),
+      word(p.sizeDelta < 0n ? (1n << 256n) + p.sizeDelta : p.sizeDelta),
+      word(p.limitPrice),
+      Uint8Array.of(p.reduceOnly ? 1 : 0),
+      u32(p.validTo),
+      word(p.nonce),
     );
   }
   const sig = hexBytes(i.sig.data);
@@ -133,9 +179,17 @@ export function decodeIntent(b: Uint8Array): WireIntent {
     out = {
       tag: 1,
       swap: {
-        owner: addr(b, 2), sellToken: addr(b, 22), buyToken: addr(b, 42), receiver: addr(b, 62),
-        sellAmount: readWord(b, 82), buyAmount: readWord(b, 114), validTo: readU32(b, 146), nonce: readWord(b, 150),
-        kind: flags & 1 ? 1 : 0, partiallyFillable: (flags & 2) !== 0, appData: hex(b.subarray(183, 215)),
+        owner: addr(b, 2),
+        sellToken: addr(b, 22),
+        buyToken: addr(b, 42),
+        receiver: addr(b, 62),
+        sellAmount: readWord(b, 82),
+        buyAmount: readWord(b, 114),
+        validTo: readU32(b, 146),
+        nonce: readWord(b, 150),
+        kind: flags & 1 ? 1 : 0,
+        partiallyFillable: (flags & 2) !== 0,
+        appData: hex(b.subarray(183, 215)),
       },
     };
     at = 215;
@@ -147,8 +201,13 @@ export function decodeIntent(b: Uint8Array): WireIntent {
     out = {
       tag: 2,
       position: {
-        account: addr(b, 2), market: readU32(b, 22), sizeDelta: w >= 1n << 255n ? w - (1n << 256n) : w,
-        limitPrice: readWord(b, 58), reduceOnly: flags === 1, validTo: readU32(b, 91), nonce: readWord(b, 95),
+        account: addr(b, 2),
+        market: readU32(b, 22),
+        sizeDelta: w >= 1n << 255n ? w - (1n << 256n) : w,
+        limitPrice: readWord(b, 58),
+        reduceOnly: flags === 1,
+        validTo: readU32(b, 91),
+        nonce: readWord(b, 95),
       },
     };
     at = 127;
@@ -167,7 +226,12 @@ export function decodeIntent(b: Uint8Array): WireIntent {
 }
 
 /** A swap signed by `key` (owner = its address), ready for the wire. */
-export function signedSwap(key: Hex, chainId: number, settlement: Address, over: Partial<Swap> = {}): { intent: WireIntent; id: Hex; bytes: Uint8Array } {
+export function signedSwap(
+  key: Hex,
+  chainId: number,
+  settlement: Address,
+  over: Partial<Swap> = {},
+): { intent: WireIntent; id: Hex; bytes: Uint8Array } {
   const swap: Swap = {
     owner: addressOf(key),
     sellToken: '0x1111111111111111111111111111111111111111',
@@ -241,7 +305,15 @@ export function decodeSolution(b: Uint8Array): WireSolution {
   };
   const head = take(29);
   if (head[0] !== 1) throw new Error('solution version');
-  const s: WireSolution = { auctionId: BigInt(hex(head.subarray(1, 9))), solver: addr(head, 9), prices: [], marketPrices: [], trades: [], interactions: [], signature: '0x' };
+  const s: WireSolution = {
+    auctionId: BigInt(hex(head.subarray(1, 9))),
+    solver: addr(head, 9),
+    prices: [],
+    marketPrices: [],
+    trades: [],
+    interactions: [],
+    signature: '0x',
+  };
   for (let n = readU16(take(2), 0); n > 0; n--) {
     const r = take(52);
     s.prices.push({ token: addr(r, 0), price: readWord(r, 20) });
@@ -269,7 +341,8 @@ export const CANCEL_FRAME = 0xcc;
 /** length u32 BE ‖ payload. */
 export const frame = (payload: Uint8Array): Uint8Array => cat(u32(payload.length), payload);
 /** The payload of a cancel frame: 0xCC ‖ intentId 32 ‖ cancel signature 65 ‖ signed intent. */
-export const cancelFramePayload = (id: Hex, signature: Hex, intent: Uint8Array): Uint8Array => cat(Uint8Array.of(CANCEL_FRAME), hexBytes(id), hexBytes(signature), intent);
+export const cancelFramePayload = (id: Hex, signature: Hex, intent: Uint8Array): Uint8Array =>
+  cat(Uint8Array.of(CANCEL_FRAME), hexBytes(id), hexBytes(signature), intent);
 
 export type SyncFrame = { kind: 'intent'; intent: WireIntent } | { kind: 'cancel'; intentId: Hex; signature: Hex; intent: WireIntent };
 export function decodeFrames(b: Uint8Array): SyncFrame[] {

@@ -1,6 +1,13 @@
 // The HTTP API against a real node (real libp2p host, real level pool), bad input included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiErrorBody, CancelIntentResponse, HealthResponse, IntentStatusResponse, OwnerIntentsResponse, SubmitIntentResponse } from '../../protocol/api.ts';
+import type {
+  ApiErrorBody,
+  CancelIntentResponse,
+  HealthResponse,
+  IntentStatusResponse,
+  OwnerIntentsResponse,
+  SubmitIntentResponse,
+} from '../../protocol/api.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
 import { domainSeparator } from '../../protocol/hash.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
@@ -25,7 +32,11 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: unknown, raw = false): Promise<Response> =>
-  fetch(`${node.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) });
+  fetch(`${node.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: raw ? (body as string) : JSON.stringify(body),
+  });
 const submit = (s: SignedIntent): Promise<Response> => post('/v1/intents', signedIntentToJson(s));
 async function expectError(res: Response, status: number, code: string): Promise<void> {
   const body = (await res.json()) as ApiErrorBody;
@@ -116,9 +127,29 @@ describe('HTTP API', () => {
     const doc = (await (await fetch(`${node.apiUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/health', '/metrics', '/openapi.json', '/v1/auction', '/v1/auctions/{id}', '/v1/solvers/{address}', '/v1/intents', '/v1/intents/{id}', '/v1/intents/{id}/cancel', '/v1/owners/{owner}/intents', '/v1/solutions', '/v1/peers',
+      [
+        '/health',
+        '/metrics',
+        '/openapi.json',
+        '/v1/auction',
+        '/v1/auctions/{id}',
+        '/v1/solvers/{address}',
+        '/v1/intents',
+        '/v1/intents/{id}',
+        '/v1/intents/{id}/cancel',
+        '/v1/owners/{owner}/intents',
+        '/v1/solutions',
+        '/v1/peers',
         // the dashboard (node/api/dashboard.ts)
-        '/', '/dashboard', '/v1/dashboard/summary', '/v1/auctions', '/v1/trades', '/v1/leaderboard', '/v1/accounts', '/v1/accounts/{address}/margin'].sort(),
+        '/',
+        '/dashboard',
+        '/v1/dashboard/summary',
+        '/v1/auctions',
+        '/v1/trades',
+        '/v1/leaderboard',
+        '/v1/accounts',
+        '/v1/accounts/{address}/margin',
+      ].sort(),
     );
   });
 });

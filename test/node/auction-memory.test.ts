@@ -36,7 +36,10 @@ describe('auction memory', () => {
     const RETAIN = 8;
     const CACHE = 100;
     let now = 0; // set once the pool is filled
-    const node = new IntentNode(testConfig(dir.path), { log: silentLogger(), auction: { intervalMs: interval, retainAuctions: RETAIN, decodedCacheSize: CACHE, now: () => now, manual: true } });
+    const node = new IntentNode(testConfig(dir.path), {
+      log: silentLogger(),
+      auction: { intervalMs: interval, retainAuctions: RETAIN, decodedCacheSize: CACHE, now: () => now, manual: true },
+    });
     const clock = node.auction!;
     await node.db.open();
     await node.pool.load();
@@ -55,15 +58,42 @@ describe('auction memory', () => {
       Array.from({ length: LIVE }, (_, k) => {
         const s: SignedIntent = { ...template, type: 'swap', intent: { ...swap, nonce: BigInt(k + 1), validTo } };
         const digest = `0x${'e'.repeat(24)}${(k + 1).toString(16).padStart(40, '0')}` as Hex;
-        return node.pool.add({ digest, owner: filler.owner, type: 'swap', validTo, bytes: toHex(encodeSignedIntent(s)) as Hex, source: 'api', receivedAt, needsChainCheck: false }, 1e9);
+        return node.pool.add(
+          {
+            digest,
+            owner: filler.owner,
+            type: 'swap',
+            validTo,
+            bytes: toHex(encodeSignedIntent(s)) as Hex,
+            source: 'api',
+            receivedAt,
+            needsChainCheck: false,
+          },
+          1e9,
+        );
       }),
     );
     const alice = intentFactory(testKey(201));
     const bob = intentFactory(testKey(202));
     const i1 = alice.swap({ sellToken: X, buyToken: Y, sellAmount: 10n ** 18n, buyAmount: 2000n * 10n ** 6n });
     const i2 = bob.swap({ sellToken: Y, buyToken: X, sellAmount: 2100n * 10n ** 6n, buyAmount: 10n ** 18n });
-    for (const [f, s] of [[alice, i1], [bob, i2]] as const) {
-      await node.pool.add({ digest: f.digestOf(s), owner: f.owner, type: 'swap', validTo: s.intent.validTo, bytes: toHex(encodeSignedIntent(s)) as Hex, source: 'api', receivedAt, needsChainCheck: false }, 1e9);
+    for (const [f, s] of [
+      [alice, i1],
+      [bob, i2],
+    ] as const) {
+      await node.pool.add(
+        {
+          digest: f.digestOf(s),
+          owner: f.owner,
+          type: 'swap',
+          validTo: s.intent.validTo,
+          bytes: toHex(encodeSignedIntent(s)) as Hex,
+          source: 'api',
+          receivedAt,
+          needsChainCheck: false,
+        },
+        1e9,
+      );
     }
     expect(node.pool.size).toBe(LIVE + 2);
 
@@ -89,10 +119,25 @@ describe('auction memory', () => {
       { intentId: alice.digestOf(i1), executed: 10n ** 18n },
       { intentId: bob.digestOf(i2), executed: 2100n * 10n ** 6n },
     ].sort((p, q) => (p.intentId < q.intentId ? -1 : 1));
-    const sol = signTestSolution({ auctionId: BigInt(auctionId), marketPrices: [], trades, interactions: [], prices: [{ token: X, price: 2050n * 10n ** 6n }, { token: Y, price: 10n ** 18n }] }, testKey(210));
+    const sol = signTestSolution(
+      {
+        auctionId: BigInt(auctionId),
+        marketPrices: [],
+        trades,
+        interactions: [],
+        prices: [
+          { token: X, price: 2050n * 10n ** 6n },
+          { token: Y, price: 10n ** 18n },
+        ],
+      },
+      testKey(210),
+    );
     expect(await clock.ingestSolution(sol)).toMatchObject({ verdict: 'accept', code: 'ranked' });
     // and the view of it still lists every intent with its signed form
-    const view = (await clock.view(auctionId)) as { intents: { id: Hex; signedIntent: unknown }[]; referencePrices: Record<string, string> };
+    const view = (await clock.view(auctionId)) as {
+      intents: { id: Hex; signedIntent: unknown }[];
+      referencePrices: Record<string, string>;
+    };
     expect(view.intents).toHaveLength(LIVE + 2);
     expect(view.intents.every((i) => i.signedIntent !== null)).toBe(true);
     expect(Object.keys(view.referencePrices).sort()).toEqual([X, Y]);

@@ -1,23 +1,21 @@
 // Auctions across two real nodes: both close the same auction, rank the same gossiped solutions
 // the same way (score, then solution hash), reject a solution that breaks a limit and mark its solver.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Address, Hex } from 'viem';
-import { signDigest, privateKeyToAddress } from '../../protocol/signature.ts';
-import { encodeSignedSolution, encodeSolutionBody, solutionDigest, solutionHash, type Solution } from '../../protocol/solution.ts';
+import type { Address } from 'viem';
+import { privateKeyToAddress } from '../../protocol/signature.ts';
+import { solutionHash } from '../../protocol/solution.ts';
 import type { AuctionClock } from '../../node/auction/clock.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor, signTestSolution } from '../helpers/node.ts';
+import { intentFactory, tempDir, testConfig, testKey, waitFor, signTestSolution } from '../helpers/node.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-
 const X: Address = '0x1111111111111111111111111111111111111111';
 const Y: Address = '0x2222222222222222222222222222222222222222';
-
 
 describe('auctions', () => {
   it('two nodes agree on the ranking of gossiped solutions; a limit-violating one is rejected and recorded', async () => {
@@ -39,7 +37,9 @@ describe('auctions', () => {
       nodes.push(node);
     }
     const [a, b] = nodes as [IntentNode, IntentNode];
-    await waitFor(() => a.host.pubsub.getSubscribers(a.solutionsTopic).length > 0 && b.host.pubsub.getSubscribers(b.intentsTopic).length > 0);
+    await waitFor(
+      () => a.host.pubsub.getSubscribers(a.solutionsTopic).length > 0 && b.host.pubsub.getSubscribers(b.intentsTopic).length > 0,
+    );
 
     const alice = intentFactory(testKey(50));
     const bob = intentFactory(testKey(51));
@@ -56,7 +56,10 @@ describe('auctions', () => {
       { intentId: ids[0]!, executed: 10n ** 18n },
       { intentId: ids[1]!, executed: 2100n * 10n ** 6n },
     ].sort((p, q) => (p.intentId < q.intentId ? -1 : 1));
-    const prices = (px: bigint) => [{ token: X, price: px }, { token: Y, price: 10n ** 18n }];
+    const prices = (px: bigint) => [
+      { token: X, price: px },
+      { token: Y, price: 10n ** 18n },
+    ];
     const base = { auctionId: BigInt(auctionId), marketPrices: [], trades, interactions: [] };
     const good1 = signTestSolution({ ...base, prices: prices(2050n * 10n ** 6n) }, testKey(60));
     const good2 = signTestSolution({ ...base, prices: prices(2050n * 10n ** 6n) }, testKey(61)); // same score: tie on hash
@@ -93,7 +96,10 @@ describe('auctions', () => {
     expect(view.intents.map((i) => i.id).sort()).toEqual([...ids].sort());
     expect(view.ranking).toHaveLength(3);
     expect((view as unknown as { settlement: unknown }).settlement).toBeNull();
-    const rec = (await (await fetch(`${a.apiUrl}/v1/solvers/${privateKeyToAddress(testKey(63))}`)).json()) as { invalid: number; lastInvalid: { code: string } };
+    const rec = (await (await fetch(`${a.apiUrl}/v1/solvers/${privateKeyToAddress(testKey(63))}`)).json()) as {
+      invalid: number;
+      lastInvalid: { code: string };
+    };
     expect(rec).toMatchObject({ invalid: 1, lastInvalid: { code: 'invalid_solution' } });
     // Late solutions are ignored.
     expect((await clocks[1]!.ingestSolution(good1)).code).toBe('too_late');

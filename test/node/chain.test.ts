@@ -58,7 +58,10 @@ beforeAll(async () => {
   const rpcUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as { event?: string }) });
   // One chain client for the checker and the watcher (through the proxy); the test drives the watcher's polls.
-  node = new IntentNode(testConfig(dir.path, { chainId: anvil.chainId, settlement, rpcUrl, rpcTimeoutMs: 400 }), { log, watcher: { manual: true } });
+  node = new IntentNode(testConfig(dir.path, { chainId: anvil.chainId, settlement, rpcUrl, rpcTimeoutMs: 400 }), {
+    log,
+    watcher: { manual: true },
+  });
   await node.start();
   watcher = node.watcher!;
 }, 60_000);
@@ -75,15 +78,28 @@ afterAll(async () => {
 let nonce = 0n;
 async function signed(owner: LocalAccount, over: Partial<SwapIntent> = {}): Promise<SignedIntent> {
   const intent: SwapIntent = {
-    owner: owner.address.toLowerCase() as Address, sellToken: dai, buyToken: usdc, receiver: '0x0000000000000000000000000000000000000000',
-    sellAmount: parseUnits('100', 18), buyAmount: parseUnits('99', 6), validTo: Math.floor(Date.now() / 1000) + 3600,
-    nonce: nonce++, kind: 0, partiallyFillable: false, appData: `0x${'00'.repeat(32)}`, ...over,
+    owner: owner.address.toLowerCase() as Address,
+    sellToken: dai,
+    buyToken: usdc,
+    receiver: '0x0000000000000000000000000000000000000000',
+    sellAmount: parseUnits('100', 18),
+    buyAmount: parseUnits('99', 6),
+    validTo: Math.floor(Date.now() / 1000) + 3600,
+    nonce: nonce++,
+    kind: 0,
+    partiallyFillable: false,
+    appData: `0x${'00'.repeat(32)}`,
+    ...over,
   };
   const data = await signSwapIntent(owner, anvil.chainId, settlement, intent);
   return { type: 'swap', intent, signature: { scheme: 'eoa', data } };
 }
 const submit = async (s: SignedIntent): Promise<{ status: number; body: { id?: string; error?: { code: string } } }> => {
-  const res = await fetch(`${node.apiUrl}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signedIntentToJson(s)) });
+  const res = await fetch(`${node.apiUrl}/v1/intents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(signedIntentToJson(s)),
+  });
   return { status: res.status, body: (await res.json()) as { id?: string; error?: { code: string } } };
 };
 const degradedGauge = async (): Promise<number> => Number((await node.metrics.chainCheckDegraded.get()).values[0]?.value ?? 0);
@@ -98,7 +114,12 @@ describe('node on a real chain', () => {
     const tooMuch = await submit(await signed(alice, { sellAmount: parseUnits('5000', 18) }));
     expect(tooMuch.body.error?.code).toBe('insufficient_balance');
     // A nonce already invalidated on chain is refused.
-    await confirm(clients.publicClient, clients.walletFor(alice).writeContract({ address: settlement, abi: settlementAbi, functionName: 'invalidateNonces', args: [0n, 1n << 200n] }));
+    await confirm(
+      clients.publicClient,
+      clients
+        .walletFor(alice)
+        .writeContract({ address: settlement, abi: settlementAbi, functionName: 'invalidateNonces', args: [0n, 1n << 200n] }),
+    );
     await new Promise((r) => setTimeout(r, 600)); // the checker reads the head at most every 500 ms, then caches per block
     const used = await submit(await signed(alice, { nonce: 200n }));
     expect(used).toMatchObject({ status: 409, body: { error: { code: 'nonce_used' } } });
@@ -131,7 +152,12 @@ describe('node on a real chain', () => {
     const { body } = await submit(s);
     const id = body.id as `0x${string}`;
     const snapshot = (await clients.publicClient.request({ method: 'evm_snapshot' as never })) as string;
-    await confirm(clients.publicClient, clients.walletFor(alice).writeContract({ address: settlement, abi: settlementAbi, functionName: 'invalidateNonces', args: [1n, 1n << 44n] }));
+    await confirm(
+      clients.publicClient,
+      clients
+        .walletFor(alice)
+        .writeContract({ address: settlement, abi: settlementAbi, functionName: 'invalidateNonces', args: [1n, 1n << 44n] }),
+    );
     await watcher.poll();
     const cancelled = await node.pool.get(id);
     expect(cancelled).toMatchObject({ state: 'cancelled' });
@@ -150,8 +176,20 @@ describe('node on a real chain', () => {
     const alice = clients.accounts[2]!;
     const carol = clients.accounts[4]!;
     await watcher.poll();
-    const a = await signed(alice, { sellToken: dai, buyToken: usdc, sellAmount: parseUnits('100', 18), buyAmount: parseUnits('99', 6), nonce: 500n });
-    const c = await signed(carol, { sellToken: usdc, buyToken: dai, sellAmount: parseUnits('100', 6), buyAmount: parseUnits('99', 18), nonce: 501n });
+    const a = await signed(alice, {
+      sellToken: dai,
+      buyToken: usdc,
+      sellAmount: parseUnits('100', 18),
+      buyAmount: parseUnits('99', 6),
+      nonce: 500n,
+    });
+    const c = await signed(carol, {
+      sellToken: usdc,
+      buyToken: dai,
+      sellAmount: parseUnits('100', 6),
+      buyAmount: parseUnits('99', 18),
+      nonce: 501n,
+    });
     const ids = [];
     for (const s of [a, c]) {
       const r = await submit(s);
@@ -161,11 +199,26 @@ describe('node on a real chain', () => {
     const tokens = sortAddresses([dai, usdc]);
     const price: Record<string, bigint> = { [dai.toLowerCase()]: 1n, [usdc.toLowerCase()]: 10n ** 12n };
     const trades = [a, c].map((s) => encodeTrade(tokens, s.intent as SwapIntent, s.signature.data));
-    const batch = spotBatch({ auctionId: 7n, tokens, clearingPrices: tokens.map((t) => price[t.toLowerCase()]!), trades, interactions: [] });
-    const receipt = await confirm(clients.publicClient, clients.walletFor(clients.accounts[1]!).writeContract({ address: settlement, abi: settlementAbi, functionName: 'settle', args: [batch] }));
+    const batch = spotBatch({
+      auctionId: 7n,
+      tokens,
+      clearingPrices: tokens.map((t) => price[t.toLowerCase()]!),
+      trades,
+      interactions: [],
+    });
+    const receipt = await confirm(
+      clients.publicClient,
+      clients
+        .walletFor(clients.accounts[1]!)
+        .writeContract({ address: settlement, abi: settlementAbi, functionName: 'settle', args: [batch] }),
+    );
     await watcher.poll();
     for (const id of ids) {
-      const st = (await (await fetch(`${node.apiUrl}/v1/intents/${id}`)).json()) as { state: string; filled: string; settlement: { txHash: string; blockNumber: number } };
+      const st = (await (await fetch(`${node.apiUrl}/v1/intents/${id}`)).json()) as {
+        state: string;
+        filled: string;
+        settlement: { txHash: string; blockNumber: number };
+      };
       expect(st.state).toBe('filled');
       expect(st.settlement.txHash).toBe(receipt.transactionHash);
       expect(st.settlement.blockNumber).toBe(Number(receipt.blockNumber));
@@ -183,8 +236,21 @@ describe('node on a real chain', () => {
     const alice = clients.accounts[2]!;
     const carol = clients.accounts[4]!;
     await watcher.poll();
-    const a = await signed(alice, { sellToken: dai, buyToken: usdc, sellAmount: parseUnits('100', 18), buyAmount: parseUnits('99', 6), nonce: 600n, partiallyFillable: true });
-    const c = await signed(carol, { sellToken: usdc, buyToken: dai, sellAmount: parseUnits('50', 6), buyAmount: parseUnits('49', 18), nonce: 601n });
+    const a = await signed(alice, {
+      sellToken: dai,
+      buyToken: usdc,
+      sellAmount: parseUnits('100', 18),
+      buyAmount: parseUnits('99', 6),
+      nonce: 600n,
+      partiallyFillable: true,
+    });
+    const c = await signed(carol, {
+      sellToken: usdc,
+      buyToken: dai,
+      sellAmount: parseUnits('50', 6),
+      buyAmount: parseUnits('49', 18),
+      nonce: 601n,
+    });
     const ids: `0x${string}`[] = [];
     for (const s of [a, c]) ids.push((await submit(s)).body.id as `0x${string}`);
     const tokens = sortAddresses([dai, usdc]);
@@ -193,8 +259,19 @@ describe('node on a real chain', () => {
       encodeTrade(tokens, a.intent as SwapIntent, a.signature.data, { executedAmount: parseUnits('50', 18) }),
       encodeTrade(tokens, c.intent as SwapIntent, c.signature.data),
     ];
-    const batch = spotBatch({ auctionId: 8n, tokens, clearingPrices: tokens.map((t) => price[t.toLowerCase()]!), trades, interactions: [] });
-    await confirm(clients.publicClient, clients.walletFor(clients.accounts[1]!).writeContract({ address: settlement, abi: settlementAbi, functionName: 'settle', args: [batch] }));
+    const batch = spotBatch({
+      auctionId: 8n,
+      tokens,
+      clearingPrices: tokens.map((t) => price[t.toLowerCase()]!),
+      trades,
+      interactions: [],
+    });
+    await confirm(
+      clients.publicClient,
+      clients
+        .walletFor(clients.accounts[1]!)
+        .writeContract({ address: settlement, abi: settlementAbi, functionName: 'settle', args: [batch] }),
+    );
     await watcher.poll();
     expect(await node.pool.get(ids[0]!)).toMatchObject({ state: 'partially_filled', filled: parseUnits('50', 18).toString() });
     expect(await node.pool.get(ids[1]!)).toMatchObject({ state: 'filled' });

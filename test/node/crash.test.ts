@@ -9,13 +9,20 @@ const dir = tempDir('node-crash-');
 afterAll(() => dir.cleanup());
 
 const args = [
-  '--chain-id', String(TEST_CHAIN_ID),
-  '--settlement', TEST_SETTLEMENT,
-  '--data-dir', dir.path,
-  '--api-port', '0',
-  '--listen', '/ip4/127.0.0.1/tcp/0',
-  '--max-open-per-owner', '100000',
-  '--log-level', 'warn',
+  '--chain-id',
+  String(TEST_CHAIN_ID),
+  '--settlement',
+  TEST_SETTLEMENT,
+  '--data-dir',
+  dir.path,
+  '--api-port',
+  '0',
+  '--listen',
+  '/ip4/127.0.0.1/tcp/0',
+  '--max-open-per-owner',
+  '100000',
+  '--log-level',
+  'warn',
 ];
 
 describe('crash safety', () => {
@@ -33,7 +40,11 @@ describe('crash safety', () => {
       while (!killed && next < bodies.length) {
         const b = bodies[next++]!;
         try {
-          const res = await fetch(`${first.api}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b.body });
+          const res = await fetch(`${first.api}/v1/intents`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: b.body,
+          });
           if (res.status === 201) {
             const j = (await res.json()) as { id: string };
             expect(j.id).toBe(b.id);
@@ -58,11 +69,15 @@ describe('crash safety', () => {
       const missing: string[] = [];
       for (let k = 0; k < acked.length; k += 50) {
         const batch = acked.slice(k, k + 50);
-        const states = await Promise.all(batch.map(async (id) => {
-          const res = await fetch(`${second.api}/v1/intents/${id}`);
-          return res.status === 200 ? ((await res.json()) as { state: string }).state : `http_${res.status}`;
-        }));
-        states.forEach((s, j) => s !== 'open' && missing.push(`${batch[j]}: ${s}`));
+        const states = await Promise.all(
+          batch.map(async (id) => {
+            const res = await fetch(`${second.api}/v1/intents/${id}`);
+            return res.status === 200 ? ((await res.json()) as { state: string }).state : `http_${res.status}`;
+          }),
+        );
+        states.forEach((s, j) => {
+          if (s !== 'open') missing.push(`${batch[j]}: ${s}`);
+        });
       }
       expect(missing).toEqual([]);
       const health = (await (await fetch(`${second.api}/health`)).json()) as { poolLive: number };

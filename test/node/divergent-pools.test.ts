@@ -45,7 +45,10 @@ describe('divergent pools', () => {
     }
     const [a, b] = nodes as [IntentNode, IntentNode];
     const [ca, cb] = clocks as [AuctionClock, AuctionClock];
-    await waitFor(() => a.host.pubsub.getSubscribers(a.solutionsTopic).length > 0 && b.host.pubsub.getSubscribers(b.solutionsTopic).length > 0, 15_000);
+    await waitFor(
+      () => a.host.pubsub.getSubscribers(a.solutionsTopic).length > 0 && b.host.pubsub.getSubscribers(b.solutionsTopic).length > 0,
+      15_000,
+    );
 
     const alice = intentFactory(testKey(150));
     const bob = intentFactory(testKey(151));
@@ -64,7 +67,10 @@ describe('divergent pools', () => {
       { intentId: id1, executed: 10n ** 18n },
       { intentId: id2, executed: 2100n * 10n ** 6n },
     ].sort((p, q) => (p.intentId < q.intentId ? -1 : 1));
-    const prices = (px: bigint) => [{ token: X, price: px }, { token: Y, price: 10n ** 18n }];
+    const prices = (px: bigint) => [
+      { token: X, price: px },
+      { token: Y, price: 10n ** 18n },
+    ];
     const base = { auctionId: BigInt(auctionId), marketPrices: [], trades, interactions: [] };
     const solverKeys = [160, 161, 162];
     const sols = solverKeys.map((k, n) => signTestSolution({ ...base, prices: prices((2050n + BigInt(n)) * 10n ** 6n) }, testKey(k)));
@@ -106,7 +112,10 @@ describe('divergent pools', () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
     const now = Date.now();
-    const node = new IntentNode(testConfig(dir.path), { log: silentLogger(), auction: { intervalMs: 60_000, now: () => now, manual: true } });
+    const node = new IntentNode(testConfig(dir.path), {
+      log: silentLogger(),
+      auction: { intervalMs: 60_000, now: () => now, manual: true },
+    });
     const clock = node.auction!;
     await node.db.open();
     await node.pool.load();
@@ -114,13 +123,37 @@ describe('divergent pools', () => {
     const alice = intentFactory(testKey(180));
     const i1 = alice.swap({ sellToken: X, buyToken: Y, sellAmount: 10n ** 18n, buyAmount: 2000n * 10n ** 6n, partiallyFillable: true });
     const id = alice.digestOf(i1);
-    await node.pool.add({ digest: id, owner: alice.owner, type: 'swap', validTo: i1.intent.validTo, bytes: toHex(encodeSignedIntent(i1)) as Hex, source: 'api', receivedAt: Date.now() - 1000, needsChainCheck: false }, 100);
+    await node.pool.add(
+      {
+        digest: id,
+        owner: alice.owner,
+        type: 'swap',
+        validTo: i1.intent.validTo,
+        bytes: toHex(encodeSignedIntent(i1)) as Hex,
+        source: 'api',
+        receivedAt: Date.now() - 1000,
+        needsChainCheck: false,
+      },
+      100,
+    );
     // this node's watcher saw 40% filled; a peer's may not have yet
     await node.pool.update(id, 'partially_filled', { filled: (4n * 10n ** 17n).toString() });
     const auctionId = clock.idAt(now);
     clock.close(auctionId);
     const sol = (executed: bigint, key: number) =>
-      signTestSolution({ auctionId: BigInt(auctionId), marketPrices: [], interactions: [], trades: [{ intentId: id, executed }], prices: [{ token: X, price: 2050n * 10n ** 6n }, { token: Y, price: 10n ** 18n }] }, testKey(key));
+      signTestSolution(
+        {
+          auctionId: BigInt(auctionId),
+          marketPrices: [],
+          interactions: [],
+          trades: [{ intentId: id, executed }],
+          prices: [
+            { token: X, price: 2050n * 10n ** 6n },
+            { token: Y, price: 10n ** 18n },
+          ],
+        },
+        testKey(key),
+      );
     expect(await clock.ingestSolution(sol(10n ** 18n, 181))).toMatchObject({ verdict: 'ignore', code: 'fill_view' });
     expect(await clock.solverRecord(privateKeyToAddress(testKey(181)))).toBeUndefined();
     expect(await clock.ingestSolution(sol(11n * 10n ** 17n, 182))).toMatchObject({ verdict: 'reject', code: 'invalid_solution' });
@@ -136,7 +169,10 @@ describe('divergent pools', () => {
     const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
     const bonded = privateKeyToAddress(testKey(170)).toLowerCase() as Address;
     const now = Date.now();
-    const node = new IntentNode(testConfig(dir.path), { log, auction: { intervalMs: 60_000, solvers: [bonded], now: () => now, manual: true } });
+    const node = new IntentNode(testConfig(dir.path), {
+      log,
+      auction: { intervalMs: 60_000, solvers: [bonded], now: () => now, manual: true },
+    });
     const clock = node.auction!;
     await node.db.open();
     await node.pool.load();
@@ -144,10 +180,19 @@ describe('divergent pools', () => {
     const auctionId = clock.idAt(now);
     clock.close(auctionId);
     const stranger = privateKeyToAddress(testKey(171)).toLowerCase() as Address;
-    const sol = signTestSolution({ auctionId: BigInt(auctionId), prices: [], marketPrices: [], trades: [], interactions: [] }, testKey(171));
+    const sol = signTestSolution(
+      { auctionId: BigInt(auctionId), prices: [], marketPrices: [], trades: [], interactions: [] },
+      testKey(171),
+    );
     expect(await clock.ingestSolution(sol)).toMatchObject({ verdict: 'ignore', code: 'unknown_solver' });
     expect(lines.some((l) => l.event === 'solution_unbonded' && l.solver === stranger && l.auctionId === auctionId)).toBe(true);
-    expect(await node.metrics.registry.getSingleMetricAsString('node_solutions_unbonded_total')).toMatch(/node_solutions_unbonded_total 1\b/);
-    expect(await clock.solverRecord(stranger)).toMatchObject({ solver: stranger, unbonded: 1, lastUnbonded: { auctionId, hash: solutionHash(sol) } });
+    expect(await node.metrics.registry.getSingleMetricAsString('node_solutions_unbonded_total')).toMatch(
+      /node_solutions_unbonded_total 1\b/,
+    );
+    expect(await clock.solverRecord(stranger)).toMatchObject({
+      solver: stranger,
+      unbonded: 1,
+      lastUnbonded: { auctionId, hash: solutionHash(sol) },
+    });
   });
 });

@@ -46,19 +46,33 @@ beforeAll(async () => {
   dai = await deployTestToken(clients, { name: 'Dai', symbol: 'DAI', decimals: 18 });
   usdc = await deployTestToken(clients, { name: 'USDC', symbol: 'USDC', decimals: 6 });
   const owner = clients.accounts[5]!;
-  const hash = await clients.walletFor(owner).deployContract({ abi: devnetSmartWalletAbi, bytecode: devnetSmartWalletBytecode, args: [owner.address], chain: clients.chain, account: owner });
+  const hash = await clients.walletFor(owner).deployContract({
+    abi: devnetSmartWalletAbi,
+    bytecode: devnetSmartWalletBytecode,
+    args: [owner.address],
+    chain: clients.chain,
+    account: owner,
+  });
   wallet = (await clients.publicClient.waitForTransactionReceipt({ hash })).contractAddress!;
   await mint(clients, dai, wallet, parseUnits('1000', 18));
   // the wallet approves the Vault through its owner
   await confirm(
     clients.publicClient,
-    clients.walletFor(owner).writeContract({ address: wallet, abi: devnetSmartWalletAbi, functionName: 'execute', args: [dai, 0n, encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [vault, maxUint256] })] }),
+    clients.walletFor(owner).writeContract({
+      address: wallet,
+      abi: devnetSmartWalletAbi,
+      functionName: 'execute',
+      args: [dai, 0n, encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [vault, maxUint256] })],
+    }),
   );
   const carol = clients.accounts[4]!;
   await mint(clients, usdc, carol.address, parseUnits('1000', 6));
   await approveMax(clients, clients.walletFor(carol), usdc, vault);
   await bondSolver(clients, settlement, clients.walletFor(clients.accounts[1]!), parseEther('1'));
-  node = new IntentNode(testConfig(dir.path, { chainId: anvil.chainId, settlement, rpcUrl: anvil.rpcUrl }), { log: pino({ level: 'silent' }), watcher: { manual: true } });
+  node = new IntentNode(testConfig(dir.path, { chainId: anvil.chainId, settlement, rpcUrl: anvil.rpcUrl }), {
+    log: pino({ level: 'silent' }),
+    watcher: { manual: true },
+  });
   await node.start();
   watcher = node.watcher!;
 }, 60_000);
@@ -71,9 +85,18 @@ afterAll(async () => {
 });
 
 const swap = (owner: Address, over: Partial<SwapIntent>): SwapIntent => ({
-  owner: owner.toLowerCase() as Address, sellToken: dai, buyToken: usdc, receiver: '0x0000000000000000000000000000000000000000',
-  sellAmount: parseUnits('100', 18), buyAmount: parseUnits('99', 6), validTo: Math.floor(Date.now() / 1000) + 3600,
-  nonce: 0n, kind: 0, partiallyFillable: false, appData: `0x${'00'.repeat(32)}`, ...over,
+  owner: owner.toLowerCase() as Address,
+  sellToken: dai,
+  buyToken: usdc,
+  receiver: '0x0000000000000000000000000000000000000000',
+  sellAmount: parseUnits('100', 18),
+  buyAmount: parseUnits('99', 6),
+  validTo: Math.floor(Date.now() / 1000) + 3600,
+  nonce: 0n,
+  kind: 0,
+  partiallyFillable: false,
+  appData: `0x${'00'.repeat(32)}`,
+  ...over,
 });
 
 /** An intent owned by the contract wallet, its EIP-1271 signature made by `key` over the EIP-712 digest. */
@@ -84,14 +107,24 @@ function walletIntent(key: Hex, over: Partial<SwapIntent> = {}): SignedIntent {
 }
 
 const submit = async (s: SignedIntent): Promise<{ status: number; body: { id?: Hex; error?: { code: string } } }> => {
-  const res = await fetch(`${node.apiUrl}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signedIntentToJson(s)) });
+  const res = await fetch(`${node.apiUrl}/v1/intents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(signedIntentToJson(s)),
+  });
   return { status: res.status, body: (await res.json()) as { id?: Hex; error?: { code: string } } };
 };
 
 describe('EIP-1271 contract-wallet intents at a node with an RPC endpoint', () => {
   it('the wallet itself answers: the owner-signed digest gets the magic value, another key does not', async () => {
     const digest = intentDigest({ type: 'swap', intent: swap(wallet, { nonce: 99n }) }, intentDomain(anvil.chainId, settlement));
-    const ask = (key: Hex) => clients.publicClient.readContract({ address: wallet, abi: devnetSmartWalletAbi, functionName: 'isValidSignature', args: [digest, signDigest(digest, key)] });
+    const ask = (key: Hex) =>
+      clients.publicClient.readContract({
+        address: wallet,
+        abi: devnetSmartWalletAbi,
+        functionName: 'isValidSignature',
+        args: [digest, signDigest(digest, key)],
+      });
     expect(await ask(OWNER_KEY)).toBe('0x1626ba7e');
     expect(await ask(FORGER_KEY)).toBe('0xffffffff');
   });
@@ -101,7 +134,9 @@ describe('EIP-1271 contract-wallet intents at a node with an RPC endpoint', () =
     expect(forged).toMatchObject({ status: 400, body: { error: { code: 'bad_eip1271_signature' } } });
     // a garbage signature blob is refused the same way (the wallet returns the invalid value)
     const garbage = walletIntent(OWNER_KEY, { nonce: 2n });
-    expect((await submit({ ...garbage, signature: { scheme: 'eip1271', data: '0xdeadbeef' } })).body.error?.code).toBe('bad_eip1271_signature');
+    expect((await submit({ ...garbage, signature: { scheme: 'eip1271', data: '0xdeadbeef' } })).body.error?.code).toBe(
+      'bad_eip1271_signature',
+    );
     expect(await node.pool.get(intentDigest(garbage, intentDomain(anvil.chainId, settlement)).toLowerCase() as Hex)).toBeUndefined();
 
     const good = walletIntent(OWNER_KEY, { nonce: 3n });
@@ -112,8 +147,18 @@ describe('EIP-1271 contract-wallet intents at a node with an RPC endpoint', () =
 
     // settle it against carol's opposite intent, with the EIP-1271 flag on the wallet's trade
     const carol = clients.accounts[4]!;
-    const ci = swap(carol.address, { sellToken: usdc, buyToken: dai, sellAmount: parseUnits('100', 6), buyAmount: parseUnits('99', 18), nonce: 7n });
-    const c: SignedIntent = { type: 'swap', intent: ci, signature: { scheme: 'eoa', data: await signSwapIntent(carol, anvil.chainId, settlement, ci) } };
+    const ci = swap(carol.address, {
+      sellToken: usdc,
+      buyToken: dai,
+      sellAmount: parseUnits('100', 6),
+      buyAmount: parseUnits('99', 18),
+      nonce: 7n,
+    });
+    const c: SignedIntent = {
+      type: 'swap',
+      intent: ci,
+      signature: { scheme: 'eoa', data: await signSwapIntent(carol, anvil.chainId, settlement, ci) },
+    };
     expect((await submit(c)).status).toBe(201);
     await watcher.poll();
     const tokens = sortAddresses([dai, usdc]);
@@ -122,9 +167,20 @@ describe('EIP-1271 contract-wallet intents at a node with an RPC endpoint', () =
       encodeTrade(tokens, good.intent as SwapIntent, good.signature.data, { eip1271: true }),
       encodeTrade(tokens, ci, c.signature.data),
     ];
-    const batch = spotBatch({ auctionId: 11n, tokens, clearingPrices: tokens.map((t) => price[t.toLowerCase()]!), trades, interactions: [] });
+    const batch = spotBatch({
+      auctionId: 11n,
+      tokens,
+      clearingPrices: tokens.map((t) => price[t.toLowerCase()]!),
+      trades,
+      interactions: [],
+    });
     const before = await balanceOf(clients, usdc, wallet);
-    const receipt = await confirm(clients.publicClient, clients.walletFor(clients.accounts[1]!).writeContract({ address: settlement, abi: settlementAbi, functionName: 'settle', args: [batch] }));
+    const receipt = await confirm(
+      clients.publicClient,
+      clients
+        .walletFor(clients.accounts[1]!)
+        .writeContract({ address: settlement, abi: settlementAbi, functionName: 'settle', args: [batch] }),
+    );
     expect(receipt.status).toBe('success');
     expect((await balanceOf(clients, usdc, wallet)) - before).toBe(parseUnits('100', 6));
     await watcher.poll();

@@ -84,7 +84,9 @@ describe('pool resync', () => {
     await b.start();
     cleanups.push(() => b.stop());
     await waitFor(() => b.host.libp2p.getPeers().map(String).includes(a.peerId));
-    await waitFor(async () => /node_intents_total\{[^}]*code="duplicate"[^}]*\} 600/.test(await (await fetch(`${b.apiUrl}/metrics`)).text()));
+    await waitFor(async () =>
+      /node_intents_total\{[^}]*code="duplicate"[^}]*\} 600/.test(await (await fetch(`${b.apiUrl}/metrics`)).text()),
+    );
     expect(b.budget.score(a.peerId)).toBe(0);
     expect(b.host.isBanned(a.peerId)).toBe(false);
     expect(b.host.libp2p.getPeers().map(String)).toContain(a.peerId);
@@ -108,7 +110,11 @@ describe('cancel gossip', () => {
     a.publish(a.cancelsTopic, encodeCancel(id, forged));
     await new Promise((r) => setTimeout(r, 300));
     expect((await b.pool.get(id))?.state).toBe('open');
-    const res = await fetch(`${a.apiUrl}/v1/intents/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signature: signCancel(id, a.validator.separator, testKey(5)) }) });
+    const res = await fetch(`${a.apiUrl}/v1/intents/${id}/cancel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ signature: signCancel(id, a.validator.separator, testKey(5)) }),
+    });
     expect(res.status).toBe(200);
     await waitFor(async () => (await b.pool.get(id))?.state === 'cancelled');
     expect(b.pool.liveByOwner(f.owner)).toEqual([]);

@@ -42,11 +42,12 @@ async function startAttacker(): Promise<Host> {
     maxMessageBytes: 1 << 20,
     log: silentLogger(),
   });
-  host.pubsub.addEventListener('gossipsub:message', (e) => host.pubsub.reportMessageValidationResult(e.detail.msgId, e.detail.propagationSource.toString(), 'accept' as never));
+  host.pubsub.addEventListener('gossipsub:message', (e) =>
+    host.pubsub.reportMessageValidationResult(e.detail.msgId, e.detail.propagationSource.toString(), 'accept' as never),
+  );
   cleanups.push(() => host.stop());
   return host;
 }
-
 
 const subscribed = (h: Host, topic: string, peer: string): boolean => h.pubsub.getSubscribers(topic).some((p) => p.toString() === peer);
 
@@ -63,7 +64,9 @@ function highSTwin(sig: `0x${string}`): `0x${string}` {
 async function victimHonestAttacker(): Promise<{ victim: IntentNode; verdicts: Verdicts; honest: IntentNode; attacker: Host; me: string }> {
   const { node: victim, verdicts } = await startNode();
   const { node: honest } = await startNode({ bootstrap: [victim.multiaddrs[0]!] });
-  await waitFor(() => subscribed(honest.host, honest.intentsTopic, victim.peerId) && subscribed(victim.host, victim.intentsTopic, honest.peerId));
+  await waitFor(
+    () => subscribed(honest.host, honest.intentsTopic, victim.peerId) && subscribed(victim.host, victim.intentsTopic, honest.peerId),
+  );
   const attacker = await startAttacker();
   await attacker.libp2p.dial(victim.host.libp2p.getMultiaddrs()[0]!);
   await waitFor(() => subscribed(attacker, victim.intentsTopic, victim.peerId));
@@ -84,7 +87,10 @@ describe('hostile gossip', () => {
       // Same intent, other signature bytes (made for chain 1): another message id (ids hash the
       // bytes), so it is validated: a duplicate if the genuine one is stored by then, else a
       // wrong signer (it was signed for another chain).
-      ['same digest, other bytes', encodeSignedIntent({ ...good, signature: intentFactory(testKey(30), 1, TEST_SETTLEMENT).swap({ ...good.intent }).signature })],
+      [
+        'same digest, other bytes',
+        encodeSignedIntent({ ...good, signature: intentFactory(testKey(30), 1, TEST_SETTLEMENT).swap({ ...good.intent }).signature }),
+      ],
       ['expired', encodeSignedIntent(f.swap({ validTo: Math.floor(Date.now() / 1000) - 60 }))],
       ['malformed', Uint8Array.from([1, 1, 2, 3])],
       ['oversized', new Uint8Array(5000).fill(1)],
@@ -135,7 +141,10 @@ describe('hostile gossip', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     await flood;
-    await waitFor(async () => (await Promise.all(honestIds.map((id) => victim.pool.get(id as `0x${string}`)))).every((r) => r?.state === 'open'), 5000);
+    await waitFor(
+      async () => (await Promise.all(honestIds.map((id) => victim.pool.get(id as `0x${string}`)))).every((r) => r?.state === 'open'),
+      5000,
+    );
     expect(victim.host.isBanned(me)).toBe(true);
     expect(victim.host.libp2p.getPeers().map(String)).not.toContain(me);
     expect(victim.host.libp2p.getPeers().map(String)).toContain(honest.peerId);
@@ -144,7 +153,10 @@ describe('hostile gossip', () => {
     // (at most the validation concurrency) is validated after that.
     expect(sent).toBeGreaterThan(1000);
     expect(rejectedFromAttacker).toBeLessThanOrEqual(10 + victim.config.validationConcurrency);
-    if (process.env.REPORT) process.stdout.write(`flood: sent ${sent} in 1.5 s, validated (rejected) ${rejectedFromAttacker}, banned ${victim.host.isBanned(me)}\n`);
+    if (process.env.REPORT)
+      process.stdout.write(
+        `flood: sent ${sent} in 1.5 s, validated (rejected) ${rejectedFromAttacker}, banned ${victim.host.isBanned(me)}\n`,
+      );
     expect(victim.queue.depth).toBeLessThanOrEqual(victim.config.validationQueuePerPeer * 2);
     // Reconnecting is refused at the victim's connection gater (after the noise handshake).
     await attacker.libp2p.dial(victim.host.libp2p.getMultiaddrs()[0]!).catch(() => undefined);
@@ -158,8 +170,16 @@ describe('hostile gossip', () => {
     for (let k = 0; k < 3; k++) {
       const genuine = f.swap();
       const id = f.digestOf(genuine);
-      await attacker.pubsub.publish(victim.intentsTopic, encodeSignedIntent({ ...genuine, signature: { ...genuine.signature, data: highSTwin(genuine.signature.data) } }));
-      await waitFor(() => verdicts.some((v) => v.peer === me && v.code === 'high_s' && v.verdict === 'reject' && verdicts.filter((w) => w.code === 'high_s').length === k + 1));
+      await attacker.pubsub.publish(
+        victim.intentsTopic,
+        encodeSignedIntent({ ...genuine, signature: { ...genuine.signature, data: highSTwin(genuine.signature.data) } }),
+      );
+      await waitFor(() =>
+        verdicts.some(
+          (v) =>
+            v.peer === me && v.code === 'high_s' && v.verdict === 'reject' && verdicts.filter((w) => w.code === 'high_s').length === k + 1,
+        ),
+      );
       expect((await honest.submit(genuine)).verdict).toBe('accept');
       await waitFor(async () => (await victim.pool.get(id as `0x${string}`))?.state === 'open');
     }
@@ -168,7 +188,10 @@ describe('hostile gossip', () => {
     expect(victim.host.pubsub.getScore(honest.peerId)).toBeGreaterThanOrEqual(0);
     expect(victim.host.libp2p.getPeers().map(String)).toContain(honest.peerId);
     // The same, as an operator sees it over the API.
-    const seen = (await (await fetch(`${victim.apiUrl}/v1/peers`)).json()) as { peers: { peerId: string; score: number; appScore: number }[]; banned: { peerId: string }[] };
+    const seen = (await (await fetch(`${victim.apiUrl}/v1/peers`)).json()) as {
+      peers: { peerId: string; score: number; appScore: number }[];
+      banned: { peerId: string }[];
+    };
     const h = seen.peers.find((p) => p.peerId === honest.peerId);
     expect(h?.score).toBeGreaterThanOrEqual(0);
     expect(h?.appScore).toBe(0);

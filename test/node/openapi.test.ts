@@ -63,8 +63,10 @@ type KeysOf<T> = T extends unknown ? keyof T : never;
  * top-level field of `T` (optional ones too) appears in some sample.
  */
 const samplesOf =
-  <T,>() =>
-  <const S extends readonly T[]>(samples: S & ([Exclude<KeysOf<T>, KeysOf<S[number]>>] extends [never] ? unknown : { missing: Exclude<KeysOf<T>, KeysOf<S[number]>> })): readonly T[] =>
+  <T>() =>
+  <const S extends readonly T[]>(
+    samples: S & ([Exclude<KeysOf<T>, KeysOf<S[number]>>] extends [never] ? unknown : { missing: Exclude<KeysOf<T>, KeysOf<S[number]>> }),
+  ): readonly T[] =>
     samples;
 
 const ADDR: Address = '0x70997970c51812dc3a010c7d01b50e0d17dc79c8';
@@ -76,7 +78,19 @@ const TIME = '2026-12-01T12:00:00.000Z';
 
 const swapJson = {
   type: 'swap',
-  intent: { owner: ADDR, sellToken: TOKEN, buyToken: ADDR, receiver: ADDR, sellAmount: '1000', buyAmount: '2000', validTo: 1795300000, nonce: '0', kind: 0, partiallyFillable: false, appData: ID },
+  intent: {
+    owner: ADDR,
+    sellToken: TOKEN,
+    buyToken: ADDR,
+    receiver: ADDR,
+    sellAmount: '1000',
+    buyAmount: '2000',
+    validTo: 1795300000,
+    nonce: '0',
+    kind: 0,
+    partiallyFillable: false,
+    appData: ID,
+  },
   signature: { scheme: 'eoa', data: SIG },
 } as const satisfies SubmitIntentRequest;
 const positionJson = {
@@ -89,18 +103,126 @@ const ranked = { rank: 0, solver: ADDR, hash: ID, score: '15', settleFrom: TIME,
 const entry = { id: ID, filled: '5', signedIntent: swapJson } satisfies AuctionIntentEntry;
 const settlement = { solver: ADDR, txHash: TX, blockNumber: 12 } satisfies AuctionSettlement;
 const rankedSettlement = { ...settlement, blockHash: TX, rank: 1 } satisfies RankedSettlement;
-const inMemory = { id: 5, chainId: 31337, closedAt: TIME, solveDeadline: TIME, referencePrices: { [TOKEN]: '1000000000000000000' }, collateralToken: TOKEN, intents: [entry], solutions: 1, ranking: [ranked], settlement } satisfies AuctionResponse;
-const archived = { id: 4, chainId: 31337, closedAt: TIME, solveDeadline: TIME, intentIds: [ID], ranking: [ranked] } satisfies ArchivedAuctionResponse;
+const inMemory = {
+  id: 5,
+  chainId: 31337,
+  closedAt: TIME,
+  solveDeadline: TIME,
+  referencePrices: { [TOKEN]: '1000000000000000000' },
+  collateralToken: TOKEN,
+  intents: [entry],
+  solutions: 1,
+  ranking: [ranked],
+  settlement,
+} satisfies AuctionResponse;
+const archived = {
+  id: 4,
+  chainId: 31337,
+  closedAt: TIME,
+  solveDeadline: TIME,
+  intentIds: [ID],
+  ranking: [ranked],
+} satisfies ArchivedAuctionResponse;
 const noAuction = { id: null, nextCloseAt: TIME, intents: [] } satisfies NoAuctionResponse;
-const status = { id: ID, state: 'filled', owner: ADDR, validTo: 1795300000, receivedAt: TIME, updatedAt: TIME, source: 'gossip', filled: '1000', settlement: { txHash: TX, blockNumber: 3, blockHash: TX }, signedIntent: swapJson } satisfies IntentStatusResponse;
-const swapRow = { id: ID, type: 'swap', owner: ADDR, state: 'open', source: 'api', receivedAt: TIME, validTo: 1, filled: '1', sellToken: TOKEN, buyToken: ADDR, sellAmount: '1', buyAmount: '2', kind: 'buy', partiallyFillable: true } as const satisfies OpenIntent;
-const positionRow = { id: ID, type: 'position', owner: ADDR, state: 'partially_filled', source: 'gossip', receivedAt: TIME, validTo: 1, filled: '2', market: 2, sizeDelta: '-3', limitPrice: '4', reduceOnly: false } as const satisfies OpenIntent;
-const summary = { id: 5, closedAt: TIME, intents: 2, solutions: [{ rank: 0, solver: ADDR, score: '15', hash: ID }], winner: ADDR, surplus: '15', settlement } satisfies AuctionSummary;
-const swapTrade = { kind: 'swap', id: ID, owner: ADDR, sellToken: TOKEN, buyToken: ADDR, executedSellAmount: '1', executedBuyAmount: '2', txHash: TX, blockNumber: 9, state: 'filled', sellAmount: '1', buyAmount: '2', kindOfSwap: 'sell' } satisfies SwapTrade;
-const positionTrade = { kind: 'position', account: ADDR, market: 1, name: 'ETH / USD', sizeDelta: '-2', price: '3000', fee: '-1', txHash: TX, blockNumber: 9 } satisfies PositionTrade;
-const row = { rank: 1, solver: ADDR, wins: 2, submitted: 3, valid: 2, invalid: 1, winRate: 1, surplus: '15', settled: 1, lastInvalid: { auctionId: 3, hash: ID, code: 'invalid_solution', reason: 'limit' } } satisfies LeaderboardRow;
+const status = {
+  id: ID,
+  state: 'filled',
+  owner: ADDR,
+  validTo: 1795300000,
+  receivedAt: TIME,
+  updatedAt: TIME,
+  source: 'gossip',
+  filled: '1000',
+  settlement: { txHash: TX, blockNumber: 3, blockHash: TX },
+  signedIntent: swapJson,
+} satisfies IntentStatusResponse;
+const swapRow = {
+  id: ID,
+  type: 'swap',
+  owner: ADDR,
+  state: 'open',
+  source: 'api',
+  receivedAt: TIME,
+  validTo: 1,
+  filled: '1',
+  sellToken: TOKEN,
+  buyToken: ADDR,
+  sellAmount: '1',
+  buyAmount: '2',
+  kind: 'buy',
+  partiallyFillable: true,
+} as const satisfies OpenIntent;
+const positionRow = {
+  id: ID,
+  type: 'position',
+  owner: ADDR,
+  state: 'partially_filled',
+  source: 'gossip',
+  receivedAt: TIME,
+  validTo: 1,
+  filled: '2',
+  market: 2,
+  sizeDelta: '-3',
+  limitPrice: '4',
+  reduceOnly: false,
+} as const satisfies OpenIntent;
+const summary = {
+  id: 5,
+  closedAt: TIME,
+  intents: 2,
+  solutions: [{ rank: 0, solver: ADDR, score: '15', hash: ID }],
+  winner: ADDR,
+  surplus: '15',
+  settlement,
+} satisfies AuctionSummary;
+const swapTrade = {
+  kind: 'swap',
+  id: ID,
+  owner: ADDR,
+  sellToken: TOKEN,
+  buyToken: ADDR,
+  executedSellAmount: '1',
+  executedBuyAmount: '2',
+  txHash: TX,
+  blockNumber: 9,
+  state: 'filled',
+  sellAmount: '1',
+  buyAmount: '2',
+  kindOfSwap: 'sell',
+} satisfies SwapTrade;
+const positionTrade = {
+  kind: 'position',
+  account: ADDR,
+  market: 1,
+  name: 'ETH / USD',
+  sizeDelta: '-2',
+  price: '3000',
+  fee: '-1',
+  txHash: TX,
+  blockNumber: 9,
+} satisfies PositionTrade;
+const row = {
+  rank: 1,
+  solver: ADDR,
+  wins: 2,
+  submitted: 3,
+  valid: 2,
+  invalid: 1,
+  winRate: 1,
+  surplus: '15',
+  settled: 1,
+  lastInvalid: { auctionId: 3, hash: ID, code: 'invalid_solution', reason: 'limit' },
+} satisfies LeaderboardRow;
 const margin = {
-  account: ADDR, collateral: '1000', equity: '-5', initialRequirement: '300', maintenanceRequirement: '150', notional: '3000', health: 1.5, marginRatio: null, liquidatable: false,
+  account: ADDR,
+  collateral: '1000',
+  equity: '-5',
+  initialRequirement: '300',
+  maintenanceRequirement: '150',
+  notional: '3000',
+  health: 1.5,
+  marginRatio: null,
+  liquidatable: false,
   positions: [{ market: 1, name: 'ETH / USD', size: '-1', openNotional: '-3000', mark: '3000', unrealisedPnl: '-2' }],
 } satisfies AccountMargin;
 const accounts = samplesOf<AccountsResponse>()([
@@ -112,8 +234,14 @@ const accounts = samplesOf<AccountsResponse>()([
 const SAMPLES: Record<string, readonly unknown[]> = {
   Error: samplesOf<ApiErrorBody>()([{ error: { code: 'over_quota', message: 'owner has 64 open intents' } }]),
   SignedIntent: samplesOf<SubmitIntentRequest>()([swapJson, positionJson]),
-  SubmitIntentResponse: samplesOf<SubmitIntentResponse>()([{ id: ID, state: 'open' }, { id: ID, state: 'cancelled', duplicate: true }]),
-  IntentStatusResponse: samplesOf<IntentStatusResponse>()([status, { ...status, state: 'open', settlement: null, signedIntent: null, filled: undefined }]),
+  SubmitIntentResponse: samplesOf<SubmitIntentResponse>()([
+    { id: ID, state: 'open' },
+    { id: ID, state: 'cancelled', duplicate: true },
+  ]),
+  IntentStatusResponse: samplesOf<IntentStatusResponse>()([
+    status,
+    { ...status, state: 'open', settlement: null, signedIntent: null, filled: undefined },
+  ]),
   CancelIntentRequest: samplesOf<CancelIntentRequest>()([{ signature: SIG }]),
   CancelIntentResponse: samplesOf<CancelIntentResponse>()([{ id: ID, state: 'cancelled' }]),
   OwnerIntentsResponse: samplesOf<OwnerIntentsResponse>()([{ owner: ADDR, intents: [status] }]),
@@ -130,14 +258,46 @@ const SAMPLES: Record<string, readonly unknown[]> = {
     { ...archived, settlement: null },
   ]),
   SubmitSolutionRequest: samplesOf<SubmitSolutionRequest>()([{ solution: '0x0102' }]),
-  SubmitSolutionResponse: samplesOf<SubmitSolutionResponse>()([{ hash: ID, state: 'ranked', score: '15' }, { hash: ID, state: 'ranked', duplicate: true }]),
-  SolverResponse: samplesOf<SolverResponse>()([
-    { solver: ADDR, submitted: 3, valid: 2, invalid: 1, wins: 1, lastInvalid: { auctionId: 3, hash: ID, code: 'wrong_signer', reason: 'x' }, unbonded: 2, lastUnbonded: { auctionId: 4, hash: ID, at: TIME, reason: 'no bond' } },
+  SubmitSolutionResponse: samplesOf<SubmitSolutionResponse>()([
+    { hash: ID, state: 'ranked', score: '15' },
+    { hash: ID, state: 'ranked', duplicate: true },
   ]),
-  HealthResponse: samplesOf<HealthResponse>()([{ status: 'ok', peerId: '12D3KooW', listen: ['/ip4/127.0.0.1/tcp/9000'], peers: 2, poolLive: 3, queueDepth: 0, chainId: 31337, settlement: ADDR, uptimeSec: 4 }]),
-  PeerInfo: samplesOf<PeerInfo>()([{ peerId: '12D3KooW', remoteAddr: '/ip4/127.0.0.1/tcp/1', direction: 'inbound', score: -1.5, appScore: 0 }]),
-  PeersResponse: samplesOf<PeersResponse>()([{ peers: [{ peerId: 'a', remoteAddr: 'b', direction: 'outbound', score: 0, appScore: -2 }], banned: [{ peerId: 'c', until: TIME }] }]),
-  OpenIntent: samplesOf<OpenIntent>()([swapRow, positionRow, { id: ID, type: 'swap', owner: ADDR, state: 'open', source: 'api', receivedAt: TIME, validTo: 1, filled: '0' }]),
+  SolverResponse: samplesOf<SolverResponse>()([
+    {
+      solver: ADDR,
+      submitted: 3,
+      valid: 2,
+      invalid: 1,
+      wins: 1,
+      lastInvalid: { auctionId: 3, hash: ID, code: 'wrong_signer', reason: 'x' },
+      unbonded: 2,
+      lastUnbonded: { auctionId: 4, hash: ID, at: TIME, reason: 'no bond' },
+    },
+  ]),
+  HealthResponse: samplesOf<HealthResponse>()([
+    {
+      status: 'ok',
+      peerId: '12D3KooW',
+      listen: ['/ip4/127.0.0.1/tcp/9000'],
+      peers: 2,
+      poolLive: 3,
+      queueDepth: 0,
+      chainId: 31337,
+      settlement: ADDR,
+      uptimeSec: 4,
+    },
+  ]),
+  PeerInfo: samplesOf<PeerInfo>()([
+    { peerId: '12D3KooW', remoteAddr: '/ip4/127.0.0.1/tcp/1', direction: 'inbound', score: -1.5, appScore: 0 },
+  ]),
+  PeersResponse: samplesOf<PeersResponse>()([
+    { peers: [{ peerId: 'a', remoteAddr: 'b', direction: 'outbound', score: 0, appScore: -2 }], banned: [{ peerId: 'c', until: TIME }] },
+  ]),
+  OpenIntent: samplesOf<OpenIntent>()([
+    swapRow,
+    positionRow,
+    { id: ID, type: 'swap', owner: ADDR, state: 'open', source: 'api', receivedAt: TIME, validTo: 1, filled: '0' },
+  ]),
   OpenIntentsResponse: samplesOf<OpenIntentsResponse>()([{ total: 2, intents: [swapRow, positionRow] }]),
   AuctionSummary: samplesOf<AuctionSummary>()([summary, { ...summary, winner: null, settlement: null, solutions: [] }]),
   AuctionsResponse: samplesOf<AuctionsResponse>()([{ auctions: [summary] }]),
@@ -180,11 +340,15 @@ const SAMPLES: Record<string, readonly unknown[]> = {
 describe('node/openapi.json and protocol/api.ts', () => {
   it('every component schema has typed samples, each conforms, and every declared property is carried by some sample', () => {
     const checker = new SchemaChecker();
-    const withObjects = Object.entries(OPENAPI.components.schemas).filter(([name]) => !['IntentState', 'Signature', 'SwapIntent', 'PositionIntent'].includes(name));
+    const withObjects = Object.entries(OPENAPI.components.schemas).filter(
+      ([name]) => !['IntentState', 'Signature', 'SwapIntent', 'PositionIntent'].includes(name),
+    );
     expect(Object.keys(SAMPLES).sort()).toEqual(withObjects.map(([name]) => name).sort());
     const errors: string[] = [];
     for (const [name, samples] of Object.entries(SAMPLES)) {
-      samples.forEach((s, i) => errors.push(...checker.check(checker.component(name), JSON.parse(JSON.stringify(s)), `${name}[${i}]`)));
+      samples.forEach((s, i) => {
+        errors.push(...checker.check(checker.component(name), JSON.parse(JSON.stringify(s)), `${name}[${i}]`));
+      });
     }
     expect(errors).toEqual([]);
     expect(checker.unseen()).toEqual([]);
@@ -272,7 +436,10 @@ describe('a running node answers as node/openapi.json says', () => {
       { intentId: alice.digestOf(i1), executed: 10n ** 18n },
       { intentId: bob.digestOf(i2), executed: 2100n * 10n ** 6n },
     ].sort((p, q) => (p.intentId < q.intentId ? -1 : 1));
-    const prices = (px: bigint) => [{ token: X, price: px }, { token: Y, price: 10n ** 18n }];
+    const prices = (px: bigint) => [
+      { token: X, price: px },
+      { token: Y, price: 10n ** 18n },
+    ];
     const base = { auctionId: BigInt(auctionId), marketPrices: [], trades, interactions: [] };
     const good = signTestSolution({ ...base, prices: prices(2050n * 10n ** 6n) }, testKey(320));
     const broken = signTestSolution({ ...base, prices: prices(1900n * 10n ** 6n) }, testKey(321));
@@ -291,7 +458,12 @@ describe('a running node answers as node/openapi.json says', () => {
     expect(ranked.body.ranking).toHaveLength(1);
     expect(ranked.body.settlement).toBeNull();
     // as the chain watcher records a Settled event
-    await node.db.auctions.saveSettlement(auctionId, { solver: privateKeyToAddress(testKey(320)).toLowerCase() as Address, txHash: `0x${'cd'.repeat(32)}`, blockNumber: 7, blockHash: `0x${'ee'.repeat(32)}` });
+    await node.db.auctions.saveSettlement(auctionId, {
+      solver: privateKeyToAddress(testKey(320)).toLowerCase() as Address,
+      txHash: `0x${'cd'.repeat(32)}`,
+      blockNumber: 7,
+      blockHash: `0x${'ee'.repeat(32)}`,
+    });
     expect((await call('GET', `/v1/auctions/${auctionId}`)).body.settlement.rank).toBe(0);
     // a few more auctions: the first one leaves memory (retainAuctions 1) and is read back from its record
     for (let k = 0; k < 4; k++) {
@@ -317,8 +489,17 @@ describe('a running node answers as node/openapi.json says', () => {
 
   it('every documented JSON status of the intent, auction and solution routes was exercised', () => {
     for (const s of [
-      'POST /v1/intents 201', 'POST /v1/intents 200', 'POST /v1/intents 400', 'POST /v1/intents 409', 'POST /v1/intents 429',
-      'POST /v1/solutions 202', 'POST /v1/solutions 200', 'POST /v1/solutions 400', 'POST /v1/solutions 409', 'POST /v1/solutions 422',
-    ]) expect(seen).toContain(s);
+      'POST /v1/intents 201',
+      'POST /v1/intents 200',
+      'POST /v1/intents 400',
+      'POST /v1/intents 409',
+      'POST /v1/intents 429',
+      'POST /v1/solutions 202',
+      'POST /v1/solutions 200',
+      'POST /v1/solutions 400',
+      'POST /v1/solutions 409',
+      'POST /v1/solutions 422',
+    ])
+      expect(seen).toContain(s);
   });
 });

@@ -34,7 +34,9 @@ beforeAll(async () => {
   await fundUser(clients, devnet, bob, { dai: DAI('1000') });
   await depositCollateral(clients, perp.clearingHouse, devnet.tokens.dai, alice, DAI('1000'));
   validTo = Number((await clients.publicClient.getBlock()).timestamp) + 3600;
-  node = new IntentNode(testConfig(dir.path, { chainId: anvil.chainId, settlement: devnet.settlement.settlement, rpcUrl: anvil.rpcUrl }), { log: silentLogger() });
+  node = new IntentNode(testConfig(dir.path, { chainId: anvil.chainId, settlement: devnet.settlement.settlement, rpcUrl: anvil.rpcUrl }), {
+    log: silentLogger(),
+  });
   await node.start();
 });
 
@@ -45,10 +47,23 @@ afterAll(async () => {
 });
 
 async function submit(account: LocalAccount, over: Partial<PositionIntent>): Promise<{ status: number; code?: string }> {
-  const intent: PositionIntent = { account: account.address, market: 1, sizeDelta: WAD, limitPrice: 3100n * WAD, reduceOnly: false, validTo, nonce: nonce++, ...over };
+  const intent: PositionIntent = {
+    account: account.address,
+    market: 1,
+    sizeDelta: WAD,
+    limitPrice: 3100n * WAD,
+    reduceOnly: false,
+    validTo,
+    nonce: nonce++,
+    ...over,
+  };
   const data = await signPositionIntent(account, running.anvil.chainId, running.devnet.settlement.settlement, intent);
   const signed: SignedIntent = { type: 'position', intent, signature: { scheme: 'eoa', data } };
-  const res = await fetch(`${node.apiUrl}/v1/intents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signedIntentToJson(signed)) });
+  const res = await fetch(`${node.apiUrl}/v1/intents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(signedIntentToJson(signed)),
+  });
   const body = (await res.json()) as { error?: { code: string } };
   return { status: res.status, code: body.error?.code };
 }
@@ -65,6 +80,9 @@ describe('position intents checked against the clearing house', () => {
   it('refuses an account with no collateral, an unlisted market, and a reduce-only intent with nothing to reduce', async () => {
     expect(await submit(bob, {})).toMatchObject({ status: 400, code: 'no_margin_account' });
     expect(await submit(alice, { market: 99 })).toMatchObject({ status: 400, code: 'unknown_market' });
-    expect(await submit(alice, { sizeDelta: -WAD, limitPrice: 2900n * WAD, reduceOnly: true })).toMatchObject({ status: 400, code: 'not_reducing' });
+    expect(await submit(alice, { sizeDelta: -WAD, limitPrice: 2900n * WAD, reduceOnly: true })).toMatchObject({
+      status: 400,
+      code: 'not_reducing',
+    });
   });
 });

@@ -4,24 +4,22 @@
 // an unknown auction (409), and the duplicate (200).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiErrorBody, AuctionResponse, SubmitSolutionResponse } from '../../protocol/api.ts';
-import type { Address, Hex } from 'viem';
+import type { Address } from 'viem';
 import { toHex } from '../../protocol/bytes.ts';
-import { signDigest, privateKeyToAddress } from '../../protocol/signature.ts';
-import { encodeSignedSolution, encodeSolutionBody, solutionDigest, solutionHash, type Solution } from '../../protocol/solution.ts';
+import { privateKeyToAddress } from '../../protocol/signature.ts';
+import { solutionHash } from '../../protocol/solution.ts';
 import type { AuctionClock } from '../../node/auction/clock.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor, signTestSolution } from '../helpers/node.ts';
+import { intentFactory, tempDir, testConfig, testKey, waitFor, signTestSolution } from '../helpers/node.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-
 const X: Address = '0x1111111111111111111111111111111111111111';
 const Y: Address = '0x2222222222222222222222222222222222222222';
-
 
 const post = (api: string, body: unknown): Promise<Response> =>
   fetch(`${api}/v1/solutions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -43,7 +41,10 @@ describe('POST /v1/solutions', () => {
       nodes.push(node);
     }
     const [a, b] = nodes as [IntentNode, IntentNode];
-    await waitFor(() => a.host.pubsub.getSubscribers(a.solutionsTopic).length > 0 && b.host.pubsub.getSubscribers(b.solutionsTopic).length > 0, 15_000);
+    await waitFor(
+      () => a.host.pubsub.getSubscribers(a.solutionsTopic).length > 0 && b.host.pubsub.getSubscribers(b.solutionsTopic).length > 0,
+      15_000,
+    );
 
     const alice = intentFactory(testKey(70));
     const bob = intentFactory(testKey(71));
@@ -60,7 +61,10 @@ describe('POST /v1/solutions', () => {
       { intentId: ids[0]!, executed: 10n ** 18n },
       { intentId: ids[1]!, executed: 2100n * 10n ** 6n },
     ].sort((p, q) => (p.intentId < q.intentId ? -1 : 1));
-    const prices = (px: bigint) => [{ token: X, price: px }, { token: Y, price: 10n ** 18n }];
+    const prices = (px: bigint) => [
+      { token: X, price: px },
+      { token: Y, price: 10n ** 18n },
+    ];
     const base = { auctionId: BigInt(auctionId), marketPrices: [], trades, interactions: [] };
     const good = signTestSolution({ ...base, prices: prices(2050n * 10n ** 6n) }, testKey(80));
     const broken = signTestSolution({ ...base, prices: prices(1900n * 10n ** 6n) }, testKey(81)); // alice's limit fails
@@ -78,7 +82,10 @@ describe('POST /v1/solutions', () => {
     expect(dup.status).toBe(200);
     expect(((await dup.json()) as Extract<SubmitSolutionResponse, { duplicate: true }>).duplicate).toBe(true);
 
-    const errorOf = async (r: Response): Promise<{ status: number; code: string }> => ({ status: r.status, code: ((await r.json()) as ApiErrorBody).error.code });
+    const errorOf = async (r: Response): Promise<{ status: number; code: string }> => ({
+      status: r.status,
+      code: ((await r.json()) as ApiErrorBody).error.code,
+    });
     expect(await errorOf(await post(a.apiUrl, { solution: toHex(broken) }))).toEqual({ status: 422, code: 'invalid_solution' });
     expect((await a.auction!.solverRecord(privateKeyToAddress(testKey(81)).toLowerCase() as Address))?.invalid).toBe(1);
     expect(await errorOf(await post(a.apiUrl, { solution: toHex(elsewhere) }))).toEqual({ status: 409, code: 'unknown_auction' });

@@ -34,7 +34,11 @@ function dirFor(): string {
 }
 
 const cancelAt = async (node: IntentNode, id: Hex, key: Hex): Promise<number> => {
-  const res = await fetch(`${node.apiUrl}/v1/intents/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signature: signCancel(id, node.validator.separator, key) }) });
+  const res = await fetch(`${node.apiUrl}/v1/intents/${id}/cancel`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ signature: signCancel(id, node.validator.separator, key) }),
+  });
   return res.status;
 };
 
@@ -49,7 +53,9 @@ describe('cancels in pool sync', () => {
     const keep = alice.swap();
     const id = alice.digestOf(s);
     for (const x of [s, keep]) expect((await a.submit(x)).verdict).toBe('accept');
-    await waitFor(async () => (await stale.pool.get(id))?.state === 'open' && (await stale.pool.get(alice.digestOf(keep)))?.state === 'open');
+    await waitFor(
+      async () => (await stale.pool.get(id))?.state === 'open' && (await stale.pool.get(alice.digestOf(keep)))?.state === 'open',
+    );
 
     // the stale node is down while the owner cancels at `a`
     await stale.stop();
@@ -65,7 +71,10 @@ describe('cancels in pool sync', () => {
     // a late joiner that syncs from the stale node (which offers the intent) and from `a` (which
     // offers the signed cancel), whatever the order, ends with it cancelled and the other intent open
     const late = await startNode(dirFor(), { bootstrap: [stale.multiaddrs[0]!, a.multiaddrs[0]!] });
-    await waitFor(async () => (await late.pool.get(id))?.state === 'cancelled' && (await late.pool.get(alice.digestOf(keep)))?.state === 'open', 15_000);
+    await waitFor(
+      async () => (await late.pool.get(id))?.state === 'cancelled' && (await late.pool.get(alice.digestOf(keep)))?.state === 'open',
+      15_000,
+    );
     expect(late.pool.liveRecords().map((r) => r.digest)).not.toContain(id);
     // and the late joiner's cancel (published after it applied the synced one) or the stale node's own
     // sync with it heals the stale node

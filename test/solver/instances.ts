@@ -19,7 +19,8 @@ export function rng(seed: number): () => number {
   };
 }
 
-const addr = (prefix: number, k: number): Address => `0x${prefix.toString(16).padStart(2, '0')}${k.toString(16).padStart(38, '0')}` as Address;
+const addr = (prefix: number, k: number): Address =>
+  `0x${prefix.toString(16).padStart(2, '0')}${k.toString(16).padStart(38, '0')}` as Address;
 const hex32 = (k: number): Hex => `0x${k.toString(16).padStart(64, '0')}` as Hex;
 
 export type Token = { address: Address; decimals: number; usd: number };
@@ -43,7 +44,14 @@ export type InstanceSpec = {
 
 const toUnits = (usd: number, t: Token): bigint => BigInt(Math.floor((usd / t.usd) * 10 ** t.decimals));
 
-function v3FullRange(address: Address, t0: Token, t1: Token, usdEach: number, fee: number, extra?: { width: number; mult: number }): UniswapV3Pool {
+function v3FullRange(
+  address: Address,
+  t0: Token,
+  t1: Token,
+  usdEach: number,
+  fee: number,
+  extra?: { width: number; mult: number },
+): UniswapV3Pool {
   const spacing = fee === 500 ? 10 : fee === 3000 ? 60 : 200;
   const x0 = Number(toUnits(usdEach, t0));
   const x1 = Number(toUnits(usdEach, t1));
@@ -64,7 +72,17 @@ function v3FullRange(address: Address, t0: Token, t1: Token, usdEach: number, fe
     ticks.push({ index: lo, liquidityNet: L2, liquidityGross: L2 }, { index: hi, liquidityNet: -L2, liquidityGross: L2 });
     liquidity += L2;
   }
-  return new UniswapV3Pool({ address, token0: t0.address, token1: t1.address, fee, tickSpacing: spacing, sqrtPriceX96, tick, liquidity, ticks });
+  return new UniswapV3Pool({
+    address,
+    token0: t0.address,
+    token1: t1.address,
+    fee,
+    tickSpacing: spacing,
+    sqrtPriceX96,
+    tick,
+    liquidity,
+    ticks,
+  });
 }
 
 export function makeInstance(spec: InstanceSpec): Instance {
@@ -101,7 +119,9 @@ export function makeInstance(spec: InstanceSpec): Instance {
     const a = { ...t0, usd: t0.usd * noise };
     const address = addr(0x20, k + 1);
     if (r() < 0.5) {
-      pools.push(new UniswapV2Pool({ address, token0: t0.address, token1: t1.address, reserve0: toUnits(usd, a), reserve1: toUnits(usd, t1) }));
+      pools.push(
+        new UniswapV2Pool({ address, token0: t0.address, token1: t1.address, reserve0: toUnits(usd, a), reserve1: toUnits(usd, t1) }),
+      );
     } else {
       const fee = [500, 3000, 10000][Math.floor(r() * 3)]!;
       pools.push(v3FullRange(address, a, t1, usd, fee, r() < 0.5 ? { width: 5 + Math.floor(r() * 50), mult: logU(1, 20) } : undefined));

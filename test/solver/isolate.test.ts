@@ -24,7 +24,19 @@ function fixture(kinds: Kind[], options: { maxSimulations?: number; environment?
   const kindOf = new Map<string, Kind>();
   const ids: Hex[] = [];
   kinds.forEach((kind, k) => {
-    const intent: SwapIntent = { owner: addr(k), sellToken: SELL, buyToken: BUY, receiver: zeroAddress, sellAmount: 100n + BigInt(k), buyAmount: 90n, validTo: 2_000_000_000, nonce: BigInt(k), kind: 0, partiallyFillable: false, appData: keccak256(toHex('isolate')) };
+    const intent: SwapIntent = {
+      owner: addr(k),
+      sellToken: SELL,
+      buyToken: BUY,
+      receiver: zeroAddress,
+      sellAmount: 100n + BigInt(k),
+      buyAmount: 90n,
+      validTo: 2_000_000_000,
+      nonce: BigInt(k),
+      kind: 0,
+      partiallyFillable: false,
+      appData: keccak256(toHex('isolate')),
+    };
     const id = keccak256(toHex(`intent-${k}`));
     signed.set(id, { type: 'swap', intent, signature: { scheme: 'eoa', data: `0x${'11'.repeat(65)}` } });
     kindOf.set(addr(k).toLowerCase(), kind);
@@ -38,7 +50,9 @@ function fixture(kinds: Kind[], options: { maxSimulations?: number; environment?
       { token: BUY, price: 1n },
     ],
     marketPrices: [],
-    trades: ids.filter((id) => !excluded.has(id)).map((id) => ({ intentId: id, executed: (signed.get(id)!.intent as SwapIntent).sellAmount })),
+    trades: ids
+      .filter((id) => !excluded.has(id))
+      .map((id) => ({ intentId: id, executed: (signed.get(id)!.intent as SwapIntent).sellAmount })),
     interactions: [],
   });
   const calls: number[] = [];
@@ -47,15 +61,29 @@ function fixture(kinds: Kind[], options: { maxSimulations?: number; environment?
     // trades execute in order: the first bad one reverts the batch
     for (const t of batch.trades) {
       const kind = kindOf.get(t.owner.toLowerCase());
-      if (kind === 'revoked') return { ok: false, lostRace: false, revert: { errorName: 'TransferFromFailed', args: [SELL, t.owner, SETTLEMENT, t.sellAmount], message: '' } };
+      if (kind === 'revoked')
+        return {
+          ok: false,
+          lostRace: false,
+          revert: { errorName: 'TransferFromFailed', args: [SELL, t.owner, SETTLEMENT, t.sellAmount], message: '' },
+        };
       if (kind === 'burner') return { ok: false, lostRace: false, revert: { errorName: 'Unknown', args: [], message: 'out of gas' } };
     }
-    if (options.environment) return { ok: false, lostRace: false, revert: { errorName: 'Unknown', args: [], message: 'execution reverted' } };
+    if (options.environment)
+      return { ok: false, lostRace: false, revert: { errorName: 'Unknown', args: [], message: 'execution reverted' } };
     return { ok: true, gas: 100_000n };
   };
   const lines: { event?: string; intentId?: Hex; reason?: string }[] = [];
   const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[number]) });
-  const run = () => isolate({ auctionId: 7, solve, signed, simulate, log, ...(options.maxSimulations !== undefined ? { maxSimulations: options.maxSimulations } : {}) });
+  const run = () =>
+    isolate({
+      auctionId: 7,
+      solve,
+      signed,
+      simulate,
+      log,
+      ...(options.maxSimulations !== undefined ? { maxSimulations: options.maxSimulations } : {}),
+    });
   const idsOf = (kind: Kind): Hex[] => ids.filter((_, k) => kinds[k] === kind);
   return { run, calls, lines, ids, idsOf, signed, solve };
 }
@@ -69,7 +97,9 @@ describe('isolate', () => {
     expect(r.isolated).toEqual([{ intentId: f.idsOf('revoked')[0], reason: 'TransferFromFailed' }]);
     expect(r.solution.trades.map((t) => t.intentId)).toEqual(f.idsOf('good'));
     expect(r.simulations).toBe(2);
-    expect(f.lines.filter((l) => l.event === 'intent_isolated')).toMatchObject([{ intentId: f.idsOf('revoked')[0], reason: 'TransferFromFailed', auctionId: 7 }]);
+    expect(f.lines.filter((l) => l.event === 'intent_isolated')).toMatchObject([
+      { intentId: f.idsOf('revoked')[0], reason: 'TransferFromFailed', auctionId: 7 },
+    ]);
   });
 
   it('a revert that names nobody is bisected: the culprit found in about log2(n) simulations', async () => {
@@ -131,7 +161,9 @@ describe('isolate', () => {
     expect(namedCulprits({ errorName: 'IntentExpired', args: [2n, 0n], message: '' }, solution, f.signed)).toEqual([f.ids[2]]);
     expect(namedCulprits({ errorName: 'NonceAlreadyUsed', args: [owner1, 1n], message: '' }, solution, f.signed)).toEqual([f.ids[1]]);
     expect(namedCulprits({ errorName: 'NonceAlreadyUsed', args: [owner1, 5n], message: '' }, solution, f.signed)).toEqual([]);
-    expect(namedCulprits({ errorName: 'FillExceedsAmount', args: [f.ids[0], 0n, 1n, 1n], message: '' }, solution, f.signed)).toEqual([f.ids[0]]);
+    expect(namedCulprits({ errorName: 'FillExceedsAmount', args: [f.ids[0], 0n, 1n, 1n], message: '' }, solution, f.signed)).toEqual([
+      f.ids[0],
+    ]);
     expect(namedCulprits({ errorName: 'InvalidEip1271Signature', args: [owner1], message: '' }, solution, f.signed)).toEqual([f.ids[1]]);
     expect(namedCulprits({ errorName: 'TransferFailed', args: [BUY, owner1, 99n], message: '' }, solution, f.signed)).toEqual([f.ids[1]]);
     expect(namedCulprits({ errorName: 'TokenBalanceDecreased', args: [SELL, 1n, 0n], message: '' }, solution, f.signed)).toEqual([]);

@@ -25,7 +25,11 @@ type Term = { s: number; t: number; sell: boolean; x: number; b: number };
 export type ReferenceResult = { bound: number; sweeps: number; nu: Map<Address, number> };
 
 /** Upper bound on the score (numeraire units, i.e. score / 1e18) of any solution. */
-export function referenceOptimum(auction: Auction, pools: LiquidityAdapter[], opts: { sweeps?: number; perStage?: number } = {}): ReferenceResult {
+export function referenceOptimum(
+  auction: Auction,
+  pools: LiquidityAdapter[],
+  opts: { sweeps?: number; perStage?: number } = {},
+): ReferenceResult {
   const index = new Map<Address, number>();
   const id = (a: Address): number => {
     const k = a.toLowerCase() as Address;
@@ -87,8 +91,10 @@ export function referenceOptimum(auction: Auction, pools: LiquidityAdapter[], op
     nu[j] = Math.max(nu[j]!, lower[j]!);
   }
   const buf = new Float64Array(3);
-  const hingeArg = (tm: Term, v: Float64Array): number => (tm.sell ? v[tm.s]! * tm.x : Math.max(v[tm.s]!, ref[tm.s]!) * tm.x) - v[tm.t]! * tm.b;
-  const softplus = (z: number, tau: number): number => (z > 0 ? z + tau * Math.log1p(Math.exp(-z / tau)) : tau * Math.log1p(Math.exp(z / tau)));
+  const hingeArg = (tm: Term, v: Float64Array): number =>
+    (tm.sell ? v[tm.s]! * tm.x : Math.max(v[tm.s]!, ref[tm.s]!) * tm.x) - v[tm.t]! * tm.b;
+  const softplus = (z: number, tau: number): number =>
+    z > 0 ? z + tau * Math.log1p(Math.exp(-z / tau)) : tau * Math.log1p(Math.exp(z / tau));
   const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
   const scaleOf = (tm: Term): number => Math.max(ref[tm.s]! * tm.x, ref[tm.t]! * tm.b, 1e-300);
 

@@ -33,7 +33,13 @@ describe('v3 tick maths', () => {
 
 describe('v2 adapter', () => {
   it('float arbitrage agrees with exact getAmountOut', () => {
-    const p = new UniswapV2Pool({ address: '0x0000000000000000000000000000000000000101', token0: '0x000000000000000000000000000000000000000a', token1: '0x000000000000000000000000000000000000000b', reserve0: 10n ** 24n, reserve1: 2n * 10n ** 24n });
+    const p = new UniswapV2Pool({
+      address: '0x0000000000000000000000000000000000000101',
+      token0: '0x000000000000000000000000000000000000000a',
+      token1: '0x000000000000000000000000000000000000000b',
+      reserve0: 10n ** 24n,
+      reserve1: 2n * 10n ** 24n,
+    });
     const out = new Float64Array(3);
     p.arb(1.5, out); // sell token0 until γ·price = 1.5
     const exact = getAmountOut(BigInt(Math.round(-out[0]!)), 10n ** 24n, 2n * 10n ** 24n);
@@ -137,7 +143,7 @@ describe('optimal strategy (joint batch solve)', () => {
 
   it('never scores below the baseline and never above the reference upper bound', () => {
     for (const seed of [31, 32, 33, 34, 35, 36]) {
-      const inst = makeInstance({ seed, tokens: 2 + (seed % 5), pools: 12 + seed % 7, intents: 10 });
+      const inst = makeInstance({ seed, tokens: 2 + (seed % 5), pools: 12 + (seed % 7), intents: 10 });
       const opt = scoreOf(inst, 'optimal');
       const base = scoreOf(inst, 'baseline').score;
       expect(opt.score).toBeGreaterThanOrEqual(base);

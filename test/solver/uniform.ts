@@ -74,12 +74,20 @@ export class UniformReference {
       const full = i.kind === 0 ? i.sellAmount : i.buyAmount;
       const left = i.partiallyFillable ? full - (e.filled ?? 0n) : (e.filled ?? 0n) === 0n ? full : 0n;
       if (left <= 0n || i.sellAmount <= 0n || i.buyAmount <= 0n) continue;
-      this.intents.push({ s: id(i.sellToken), t: id(i.buyToken), sell: i.kind === 0, amount: Number(left), lim: Number(i.buyAmount) / Number(i.sellAmount), partial: i.partiallyFillable });
+      this.intents.push({
+        s: id(i.sellToken),
+        t: id(i.buyToken),
+        sell: i.kind === 0,
+        amount: Number(left),
+        lim: Number(i.buyAmount) / Number(i.sellAmount),
+        partial: i.partiallyFillable,
+      });
     }
     this.pools = pools;
     this.p0 = Int32Array.from(pools, (p) => id(p.token0));
     this.p1 = Int32Array.from(pools, (p) => id(p.token1));
-    const n = (this.n = this.index.size);
+    this.n = this.index.size;
+    const n = this.n;
     this.ref = new Float64Array(n);
     for (const [a, k] of this.index) this.ref[k] = Number(auction.referencePrices.get(a) ?? 0n) / 1e18;
     this.poolsOf = Array.from({ length: n }, () => []);
@@ -433,7 +441,12 @@ export class UniformReference {
 }
 
 /** Best V over local ascents from the given starts (token → price; absent tokens take the pools' spot values). */
-export function uniformOptimum(auction: Auction, pools: LiquidityAdapter[], starts: Map<Address, number>[], opts: { iterations?: number } = {}): UniformResult {
+export function uniformOptimum(
+  auction: Auction,
+  pools: LiquidityAdapter[],
+  starts: Map<Address, number>[],
+  opts: { iterations?: number } = {},
+): UniformResult {
   const u = new UniformReference(auction, pools);
   let best: { value: number; p: Float64Array; fills: Float64Array } | undefined;
   for (const s of starts) {
@@ -459,4 +472,3 @@ export function uniformOptimum(auction: Auction, pools: LiquidityAdapter[], star
   for (const [a, k] of u.index) prices.set(a, best ? best.p[k]! : 0);
   return { value: best ? best.value / 1e18 : 0, prices, fills: best ? [...best.fills] : [], evaluations: u.evaluations };
 }
-

@@ -33,9 +33,17 @@ const tokenB = '0xe7f1725e7734ce288f8367e1bb143e90bb3f0512';
 
 function swaps(owner: `0x${string}`): SwapIntent[] {
   const base: SwapIntent = {
-    owner, sellToken: tokenA, buyToken: tokenB, receiver: '0x0000000000000000000000000000000000000000',
-    sellAmount: 10n ** 18n, buyAmount: 3_000_000_000n, validTo: 1_900_000_000, nonce: 0n, kind: 0,
-    partiallyFillable: false, appData: `0x${'00'.repeat(32)}`,
+    owner,
+    sellToken: tokenA,
+    buyToken: tokenB,
+    receiver: '0x0000000000000000000000000000000000000000',
+    sellAmount: 10n ** 18n,
+    buyAmount: 3_000_000_000n,
+    validTo: 1_900_000_000,
+    nonce: 0n,
+    kind: 0,
+    partiallyFillable: false,
+    appData: `0x${'00'.repeat(32)}`,
   };
   return [
     base,
@@ -46,7 +54,15 @@ function swaps(owner: `0x${string}`): SwapIntent[] {
 }
 
 function positions(account: `0x${string}`): PositionIntent[] {
-  const base: PositionIntent = { account, market: 1, sizeDelta: 2n * 10n ** 18n, limitPrice: 3100n * 10n ** 18n, reduceOnly: false, validTo: 1_900_000_000, nonce: 5n };
+  const base: PositionIntent = {
+    account,
+    market: 1,
+    sizeDelta: 2n * 10n ** 18n,
+    limitPrice: 3100n * 10n ** 18n,
+    reduceOnly: false,
+    validTo: 1_900_000_000,
+    nonce: 5n,
+  };
   return [
     base,
     { ...base, market: 2, sizeDelta: -(5n * 10n ** 17n), limitPrice: 60_000n * 10n ** 18n, reduceOnly: true, nonce: 6n },

@@ -31,7 +31,12 @@ describe('shared intent test vectors', () => {
         const typed =
           type === 'swap'
             ? ({ domain: vectors.domain, types: swapIntentTypes, primaryType: 'SwapIntent', message: parsed.value.intent } as const)
-            : ({ domain: vectors.domain, types: positionIntentTypes, primaryType: 'PositionIntent', message: parsed.value.intent } as const);
+            : ({
+                domain: vectors.domain,
+                types: positionIntentTypes,
+                primaryType: 'PositionIntent',
+                message: parsed.value.intent,
+              } as const);
         expect(hashTypedData(typed as Parameters<typeof hashTypedData>[0])).toBe(v.digest);
         const signer = await recoverTypedDataAddress({ ...(typed as Parameters<typeof hashTypedData>[0]), signature: v.signature });
         expect(signer.toLowerCase()).toBe(v.signer);

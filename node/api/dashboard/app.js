@@ -1,6 +1,5 @@
 // Dashboard client: polls GET /v1/dashboard/summary every second and renders tables and inline SVG
 // charts. Plain browser JavaScript, no build step, no dependencies.
-'use strict';
 
 const POLL_MS = 1000;
 const SVG = 'http://www.w3.org/2000/svg';
@@ -19,23 +18,25 @@ function units(value, decimals = 18, dp = 2) {
   if (neg) v = -v;
   const scale = 10n ** BigInt(decimals);
   const whole = v / scale;
-  let frac = ((v % scale) * 10n ** BigInt(dp)) / scale;
+  const frac = ((v % scale) * 10n ** BigInt(dp)) / scale;
   let s = whole.toLocaleString('en-US');
-  if (dp > 0) s += '.' + frac.toString().padStart(dp, '0');
+  if (dp > 0) s += `.${frac.toString().padStart(dp, '0')}`;
   return (neg ? '-' : '') + s;
 }
 const num = (value, decimals = 18) => Number(BigInt(value)) / 10 ** decimals;
 function compact(x) {
   const a = Math.abs(x);
-  if (a >= 1e9) return (x / 1e9).toFixed(2) + 'B';
-  if (a >= 1e6) return (x / 1e6).toFixed(2) + 'M';
-  if (a >= 1e4) return (x / 1e3).toFixed(1) + 'k';
+  if (a >= 1e9) return `${(x / 1e9).toFixed(2)}B`;
+  if (a >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (a >= 1e4) return `${(x / 1e3).toFixed(1)}k`;
   if (a >= 100) return x.toFixed(0);
   return x.toFixed(2);
 }
 function amount(token, value) {
   const t = tokens[token];
-  return t ? `${units(value, t.decimals, t.decimals > 2 ? 2 : 0)} ${esc(t.symbol)}` : `${units(value, 0, 0)} <span class="mono">${short(token)}</span>`;
+  return t
+    ? `${units(value, t.decimals, t.decimals > 2 ? 2 : 0)} ${esc(t.symbol)}`
+    : `${units(value, 0, 0)} <span class="mono">${short(token)}</span>`;
 }
 function ago(iso) {
   const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
@@ -56,10 +57,21 @@ function el(name, attrs, text) {
 /** Bars of the winning score per auction (oldest left); runner-up scores as ticks. */
 function surplusChart(auctions) {
   const box = $('#surplus-chart');
-  const W = 560, H = 190, L = 44, B = 22, T = 10, R = 8;
+  const W = 560,
+    H = 190,
+    L = 44,
+    B = 22,
+    T = 10,
+    R = 8;
   const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'surplus per auction' });
-  const data = auctions.filter((a) => a.solutions.length > 0).slice(0, 30).reverse();
-  svg.append(el('line', { class: 'axis', x1: L, y1: H - B, x2: W - R, y2: H - B }), el('line', { class: 'axis', x1: L, y1: T, x2: L, y2: H - B }));
+  const data = auctions
+    .filter((a) => a.solutions.length > 0)
+    .slice(0, 30)
+    .reverse();
+  svg.append(
+    el('line', { class: 'axis', x1: L, y1: H - B, x2: W - R, y2: H - B }),
+    el('line', { class: 'axis', x1: L, y1: T, x2: L, y2: H - B }),
+  );
   if (data.length === 0) {
     svg.append(el('text', { class: 'empty', x: W / 2, y: H / 2, 'text-anchor': 'middle' }, 'no ranked auction yet'));
   } else {
@@ -67,15 +79,26 @@ function surplusChart(auctions) {
     const max = Math.max(...data.flatMap((a) => a.solutions.map((s) => num(s.score))), 1e-9);
     const step = (W - L - R) / data.length;
     const y = (v) => H - B - (v / max) * (H - B - T);
-    svg.append(el('text', { x: L - 4, y: T + 8, 'text-anchor': 'end' }, compact(max)), el('text', { x: L - 4, y: H - B, 'text-anchor': 'end' }, '0'));
+    svg.append(
+      el('text', { x: L - 4, y: T + 8, 'text-anchor': 'end' }, compact(max)),
+      el('text', { x: L - 4, y: H - B, 'text-anchor': 'end' }, '0'),
+    );
     data.forEach((a, i) => {
       const x = L + i * step + step * 0.15;
       const w = step * 0.7;
-      const bar = el('rect', { class: a.settlement ? 'bar' : 'bar unsettled', x, y: y(vals[i]), width: w, height: Math.max(H - B - y(vals[i]), 1), 'data-auction': a.id });
+      const bar = el('rect', {
+        class: a.settlement ? 'bar' : 'bar unsettled',
+        x,
+        y: y(vals[i]),
+        width: w,
+        height: Math.max(H - B - y(vals[i]), 1),
+        'data-auction': a.id,
+      });
       bar.append(el('title', {}, `auction ${a.id}: surplus ${compact(vals[i])}${a.settlement ? ' (settled)' : ''}`));
       svg.append(bar);
       for (const s of a.solutions.slice(1)) svg.append(el('rect', { class: 'runner', x, y: y(num(s.score)) - 1, width: w, height: 2 }));
-      if (data.length <= 12 || i % Math.ceil(data.length / 12) === 0) svg.append(el('text', { x: x + w / 2, y: H - 6, 'text-anchor': 'middle' }, String(a.id).slice(-5)));
+      if (data.length <= 12 || i % Math.ceil(data.length / 12) === 0)
+        svg.append(el('text', { x: x + w / 2, y: H - 6, 'text-anchor': 'middle' }, String(a.id).slice(-5)));
     });
   }
   box.replaceChildren(svg);
@@ -84,11 +107,22 @@ function surplusChart(auctions) {
 /** Horizontal bars of equity / maintenance per account, with the liquidation line at 1×. */
 function marginChart(margin) {
   const box = $('#margin-chart');
-  const W = 560, H = 190, L = 92, R = 40, T = 8, B = 18;
+  const W = 560,
+    H = 190,
+    L = 92,
+    R = 40,
+    T = 8,
+    B = 18;
   const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'margin health' });
   const data = (margin.accounts || []).filter((a) => a.health !== null).slice(0, 8);
   if (data.length === 0) {
-    svg.append(el('text', { class: 'empty', x: W / 2, y: H / 2, 'text-anchor': 'middle' }, margin.available ? 'no open positions' : margin.reason || 'no chain data'));
+    svg.append(
+      el(
+        'text',
+        { class: 'empty', x: W / 2, y: H / 2, 'text-anchor': 'middle' },
+        margin.available ? 'no open positions' : margin.reason || 'no chain data',
+      ),
+    );
     box.replaceChildren(svg);
     return;
   }
@@ -98,7 +132,8 @@ function marginChart(margin) {
   data.forEach((a, i) => {
     const y0 = T + i * step + step * 0.18;
     const h = step * 0.64;
-    const cls = a.health < 1 ? 'bad' : a.health < num(a.initialRequirement) / Math.max(num(a.maintenanceRequirement), 1e-18) ? 'warn' : 'ok';
+    const cls =
+      a.health < 1 ? 'bad' : a.health < num(a.initialRequirement) / Math.max(num(a.maintenanceRequirement), 1e-18) ? 'warn' : 'ok';
     const fill = cls === 'bad' ? '#ef5b5b' : cls === 'warn' ? '#f0b429' : '#38c793';
     const bar = el('rect', { x: L, y: y0, width: Math.max(x(a.health) - L, 1), height: h, fill, class: 'hbar' });
     bar.append(el('title', {}, `${a.account}: ${a.health.toFixed(2)}×`));
@@ -132,7 +167,12 @@ function render(s) {
     $('#auctions tbody'),
     s.auctions.slice(0, 10).map((a) => {
       const sols = a.solutions.length
-        ? a.solutions.map((x) => `<span class="sol ${x.rank === 0 ? 'winner' : ''}">${x.rank === 0 ? '★ ' : ''}<span class="mono">${short(x.solver)}</span>: ${compact(num(x.score))}</span>`).join('')
+        ? a.solutions
+            .map(
+              (x) =>
+                `<span class="sol ${x.rank === 0 ? 'winner' : ''}">${x.rank === 0 ? '★ ' : ''}<span class="mono">${short(x.solver)}</span>: ${compact(num(x.score))}</span>`,
+            )
+            .join('')
         : '<span class="hint">no solution</span>';
       return `<tr data-auction="${a.id}"><td class="mono">#${a.id}</td><td>${ago(a.closedAt)}</td><td>${a.intents}</td><td class="wrap">${sols}</td><td>${compact(num(a.surplus))}</td><td>${a.settlement ? txLink(a.settlement.txHash) : '–'}</td></tr>`;
     }),
@@ -146,7 +186,7 @@ function render(s) {
       const what =
         i.type === 'swap'
           ? `sell ${amount(i.sellToken, i.sellAmount)} → ≥ ${amount(i.buyToken, i.buyAmount)}`
-          : `<span class="${BigInt(i.sizeDelta) > 0n ? 'long' : 'short'}">${BigInt(i.sizeDelta) > 0n ? '+' : ''}${units(i.sizeDelta, 18, 3)}</span> ${esc(markets[i.market] || 'market ' + i.market)} @ ≤ ${units(i.limitPrice, 18, 0)}`;
+          : `<span class="${BigInt(i.sizeDelta) > 0n ? 'long' : 'short'}">${BigInt(i.sizeDelta) > 0n ? '+' : ''}${units(i.sizeDelta, 18, 3)}</span> ${esc(markets[i.market] || `market ${i.market}`)} @ ≤ ${units(i.limitPrice, 18, 0)}`;
       return `<tr data-intent="${i.id}"><td class="mono">${short(i.id)}</td><td class="mono">${short(i.owner)}</td><td>${what}</td><td><span class="pill ${i.state}">${i.state.replace('_', ' ')}</span></td><td>${Math.max(0, Math.round((i.validTo * 1000 - Date.now()) / 60000))} min</td></tr>`;
     }),
     5,
@@ -155,7 +195,10 @@ function render(s) {
 
   rows(
     $('#leaderboard tbody'),
-    s.leaderboard.map((r) => `<tr><td>${r.rank}</td><td class="mono">${short(r.solver)}</td><td>${r.wins}</td><td>${r.valid} / ${r.submitted}</td><td class="${r.invalid ? 'bad' : ''}">${r.invalid}</td><td>${compact(num(r.surplus))}</td><td>${r.settled}</td></tr>`),
+    s.leaderboard.map(
+      (r) =>
+        `<tr><td>${r.rank}</td><td class="mono">${short(r.solver)}</td><td>${r.wins}</td><td>${r.valid} / ${r.submitted}</td><td class="${r.invalid ? 'bad' : ''}">${r.invalid}</td><td>${compact(num(r.surplus))}</td><td>${r.settled}</td></tr>`,
+    ),
     7,
     'no solution seen yet',
   );
@@ -181,8 +224,14 @@ function render(s) {
     $('#accounts tbody'),
     m.accounts.slice(0, 12).map((a) => {
       const cls = a.liquidatable ? 'bad' : BigInt(a.equity) < BigInt(a.initialRequirement) ? 'warn' : 'ok';
-      const pos = a.positions.map((p) => `<span class="${BigInt(p.size) > 0n ? 'long' : 'short'}">${units(p.size, 18, 3)}</span> ${esc(p.name)} @ ${units(p.mark, 18, 0)} (uPnL ${units(p.unrealisedPnl, 18, 2)})`).join('<br>') || '–';
-      return `<tr><td class="mono">${short(a.account)}</td><td>${units(a.collateral)}</td><td>${units(a.equity)}</td><td>${units(a.initialRequirement)}</td><td>${units(a.maintenanceRequirement)}</td><td class="${cls}">${a.health === null ? '–' : a.health.toFixed(2) + '×'}${a.liquidatable ? ' liquidatable' : ''}</td><td>${a.marginRatio === null ? '–' : (a.marginRatio * 100).toFixed(1) + '%'}</td><td class="wrap">${pos}</td></tr>`;
+      const pos =
+        a.positions
+          .map(
+            (p) =>
+              `<span class="${BigInt(p.size) > 0n ? 'long' : 'short'}">${units(p.size, 18, 3)}</span> ${esc(p.name)} @ ${units(p.mark, 18, 0)} (uPnL ${units(p.unrealisedPnl, 18, 2)})`,
+          )
+          .join('<br>') || '–';
+      return `<tr><td class="mono">${short(a.account)}</td><td>${units(a.collateral)}</td><td>${units(a.equity)}</td><td>${units(a.initialRequirement)}</td><td>${units(a.maintenanceRequirement)}</td><td class="${cls}">${a.health === null ? '–' : `${a.health.toFixed(2)}×`}${a.liquidatable ? ' liquidatable' : ''}</td><td>${a.marginRatio === null ? '–' : `${(a.marginRatio * 100).toFixed(1)}%`}</td><td class="wrap">${pos}</td></tr>`;
     }),
     8,
     m.available ? 'no margin account yet' : esc(m.reason),

@@ -30,7 +30,9 @@ type Fill = { a: Address; b: Address; entry: Entry; pa: bigint; pb: bigint };
 
 /** Limit at π (B per A): side 1 needs π >= buy/sell, side 2 needs π <= sell/buy. */
 const limitOk = (e: Entry, pi: number): boolean =>
-  e.side === 1 ? pi * Number(e.intent.sellAmount) >= Number(e.intent.buyAmount) * (1 - 1e-12) : pi * Number(e.intent.buyAmount) <= Number(e.intent.sellAmount) * (1 + 1e-12);
+  e.side === 1
+    ? pi * Number(e.intent.sellAmount) >= Number(e.intent.buyAmount) * (1 - 1e-12)
+    : pi * Number(e.intent.buyAmount) <= Number(e.intent.sellAmount) * (1 + 1e-12);
 
 class SinglePathSolver {
   private readonly router: Router;
@@ -202,7 +204,15 @@ class SinglePathSolver {
     const okB = netB >= (strict && receiver === f.b ? margin(t.buy) : -buf(f.b));
     const ok = okA && okB;
     if (!ok) for (const [i, pool] of saved) this.router.pools[i] = pool;
-    return { ok, limitBroken: false, legs, net: new Map([[f.a, netA], [f.b, netB]]) };
+    return {
+      ok,
+      limitBroken: false,
+      legs,
+      net: new Map([
+        [f.a, netA],
+        [f.b, netB],
+      ]),
+    };
   }
 
   /** Recomputes every fill exactly at the final integer prices on fresh pool state. */
@@ -227,7 +237,13 @@ class SinglePathSolver {
     return { failed: undefined, legs, executed };
   }
 
-  private finish(fills: Fill[], prices: Map<Address, bigint>, exact: { legs: ExecutedLeg[]; executed: Map<Hex, bigint> }, intents: number, t0: number): SolveResult {
+  private finish(
+    fills: Fill[],
+    prices: Map<Address, bigint>,
+    exact: { legs: ExecutedLeg[]; executed: Map<Hex, bigint> },
+    intents: number,
+    t0: number,
+  ): SolveResult {
     const tokens = new Set<Address>();
     for (const f of fills) {
       tokens.add(f.a);
@@ -248,7 +264,15 @@ class SinglePathSolver {
       },
       legs: exact.legs,
       // every intent is routed on its own: nothing is netted against other users
-      stats: { intents, filled: trades.length, matched: 0, matchedVolumeShare: 0, interactions: interactions.length, gasEstimate, ms: performance.now() - t0 },
+      stats: {
+        intents,
+        filled: trades.length,
+        matched: 0,
+        matchedVolumeShare: 0,
+        interactions: interactions.length,
+        gasEstimate,
+        ms: performance.now() - t0,
+      },
     };
   }
 }

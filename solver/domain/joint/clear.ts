@@ -49,7 +49,14 @@ function userFlows(entries: readonly Entry[], p: Float64Array, e: Float64Array, 
  * until token k is delivered exactly too (λ > 0 hands the gap between the pools' average and
  * marginal prices back to the users).
  */
-export function clear(batch: JointBatch, p: Float64Array, excluded: Uint8Array, warm: Warm, margin: number, extra: Float64Array | undefined): JointPlan | undefined {
+export function clear(
+  batch: JointBatch,
+  p: Float64Array,
+  excluded: Uint8Array,
+  warm: Warm,
+  margin: number,
+  extra: Float64Array | undefined,
+): JointPlan | undefined {
   const n = batch.router.tokens.length;
   const e = new Float64Array(n);
   const gross = new Float64Array(n);
@@ -75,7 +82,14 @@ export function clear(batch: JointBatch, p: Float64Array, excluded: Uint8Array, 
     }
     if (k < 0) {
       // everything nets out among the users: no pool is needed
-      return { p: Float64Array.from(p), nu: Float64Array.from(p), flows: new Float64Array(batch.router.pools.length * 2), supply: Float64Array.from(supply), excluded, fills: fillsOf(batch.entries) };
+      return {
+        p: Float64Array.from(p),
+        nu: Float64Array.from(p),
+        flows: new Float64Array(batch.router.pools.length * 2),
+        supply: Float64Array.from(supply),
+        excluded,
+        fills: fillsOf(batch.entries),
+      };
     }
     const lambda = warm.lambda;
     pinned.fill(NaN);
@@ -96,7 +110,14 @@ export function clear(batch: JointBatch, p: Float64Array, excluded: Uint8Array, 
       out[t0[i]!] = out[t0[i]!]! + res.flows[2 * i]!;
       out[t1[i]!] = out[t1[i]!]! + res.flows[2 * i + 1]!;
     }
-    last = { p: Float64Array.from(p), nu: res.nu, flows: res.flows, supply: Float64Array.from(supply), excluded, fills: fillsOf(batch.entries) };
+    last = {
+      p: Float64Array.from(p),
+      nu: res.nu,
+      flows: res.flows,
+      supply: Float64Array.from(supply),
+      excluded,
+      fills: fillsOf(batch.entries),
+    };
     let demandValue = 0;
     for (let j = 0; j < n; j++) if (supply[j]! < 0) demandValue -= supply[j]! * res.nu[j]!;
     const resid = ((out[k]! - Dk) * res.nu[k]!) / demandValue;

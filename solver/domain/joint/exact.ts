@@ -39,7 +39,12 @@ export function toExact(batch: JointBatch, plan: JointPlan, legs: readonly PlanL
 }
 
 /** Exact amounts at integer prices P on fresh pool state; undefined if some token would be short. */
-function exactAt(batch: JointBatch, plan: JointPlan, legs: readonly PlanLeg[], P: bigint[]): SolveResult | { short: bigint[]; sens: Float64Array } {
+function exactAt(
+  batch: JointBatch,
+  plan: JointPlan,
+  legs: readonly PlanLeg[],
+  P: bigint[],
+): SolveResult | { short: bigint[]; sens: Float64Array } {
   const r = batch.router;
   const n = r.tokens.length;
   const bal: bigint[] = new Array(n).fill(0n);

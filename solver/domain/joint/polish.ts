@@ -20,7 +20,13 @@ const BUDGET_MS = 200;
  * a plan (fills and pool flows of the dual optimum), executed exactly; it is returned only if it
  * scores above `current`.
  */
-export function polish(batch: JointBatch, start: JointPlan, margin: number, current: SolveResult, extra: Float64Array | undefined): SolveResult | undefined {
+export function polish(
+  batch: JointBatch,
+  start: JointPlan,
+  margin: number,
+  current: SolveResult,
+  extra: Float64Array | undefined,
+): SolveResult | undefined {
   const r = batch.router;
   const n = r.tokens.length;
   const entries = batch.entries;

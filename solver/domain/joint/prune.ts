@@ -10,7 +10,9 @@ export function prunePools(pools: LiquidityAdapter[], batchTokens: Set<Address>)
       degree.set(p.token0, (degree.get(p.token0) ?? 0) + 1);
       degree.set(p.token1, (degree.get(p.token1) ?? 0) + 1);
     }
-    const next = live.filter((p) => (batchTokens.has(p.token0) || degree.get(p.token0)! > 1) && (batchTokens.has(p.token1) || degree.get(p.token1)! > 1));
+    const next = live.filter(
+      (p) => (batchTokens.has(p.token0) || degree.get(p.token0)! > 1) && (batchTokens.has(p.token1) || degree.get(p.token1)! > 1),
+    );
     if (next.length === live.length) break;
     live = next;
   }

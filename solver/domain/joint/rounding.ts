@@ -22,6 +22,6 @@ export function roundingAllowance(router: Router, plan: JointPlan, legs: readonl
     const carried = plan.supply[l.tokenIn]! < 0 ? 0 : loss[l.tokenIn]! * share;
     loss[l.tokenOut] = loss[l.tokenOut]! + carried + 3 * plan.nu[l.tokenIn]!;
   }
-  for (let j = 0; j < n; j++) if (plan.supply[j]! < 0) extra[j] = (loss[j]! / plan.nu[j]!) + 2;
+  for (let j = 0; j < n; j++) if (plan.supply[j]! < 0) extra[j] = loss[j]! / plan.nu[j]! + 2;
   return extra;
 }

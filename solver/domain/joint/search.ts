@@ -40,7 +40,12 @@ export function startingPoint(batch: JointBatch): SearchState {
  * Fills, prices and routes from `state` (which moves along), every demanded token asked for with
  * `margin` and the rounding allowance `extra`; undefined if nothing settles.
  */
-export function search(batch: JointBatch, state: SearchState, margin: number, extra: Float64Array | undefined): { plan: JointPlan; legs: PlanLeg[] } | undefined {
+export function search(
+  batch: JointBatch,
+  state: SearchState,
+  margin: number,
+  extra: Float64Array | undefined,
+): { plan: JointPlan; legs: PlanLeg[] } | undefined {
   const { p, excluded, warm } = state;
   const r = batch.router;
   // numeraire per unit of gas: 1e18 wei are one unit of the numeraire (ETH)

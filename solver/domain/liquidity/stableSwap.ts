@@ -18,7 +18,9 @@ import { lower } from '../address.ts';
 import { erc20TransferAbi } from './erc20.ts';
 import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
-const stableSwapSwapAbi = parseAbi(['function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient) returns (uint256 amountOut)']);
+const stableSwapSwapAbi = parseAbi([
+  'function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient) returns (uint256 amountOut)',
+]);
 
 /** Gas of one swap inside settle: its share of a settle with one trade routed through a StableSwap pool (bench:gas). */
 const STABLE_SWAP_GAS = 95_000;
@@ -176,12 +178,20 @@ export class StableSwapPool implements LiquidityAdapter {
   encodeSwap(zeroForOne: boolean, amountIn: bigint, amountOut: bigint, settlement: Address): Interaction[] {
     const [tokenIn, tokenOut] = zeroForOne ? [this.token0, this.token1] : [this.token1, this.token0];
     return [
-      { target: tokenIn, value: 0n, callData: encodeFunctionData({ abi: erc20TransferAbi, functionName: 'transfer', args: [this.address, amountIn] }) },
+      {
+        target: tokenIn,
+        value: 0n,
+        callData: encodeFunctionData({ abi: erc20TransferAbi, functionName: 'transfer', args: [this.address, amountIn] }),
+      },
       {
         target: this.address,
         value: 0n,
         // minAmountOut = the exact quote: the swap reverts (rather than underpays) if the pool moved.
-        callData: encodeFunctionData({ abi: stableSwapSwapAbi, functionName: 'swap', args: [tokenIn, tokenOut, amountIn, amountOut, settlement] }),
+        callData: encodeFunctionData({
+          abi: stableSwapSwapAbi,
+          functionName: 'swap',
+          args: [tokenIn, tokenOut, amountIn, amountOut, settlement],
+        }),
       },
     ];
   }

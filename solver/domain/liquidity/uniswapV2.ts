@@ -68,7 +68,11 @@ export class UniswapV2Pool implements LiquidityAdapter {
   encodeSwap(zeroForOne: boolean, amountIn: bigint, amountOut: bigint, settlement: Address): Interaction[] {
     const tokenIn = zeroForOne ? this.token0 : this.token1;
     return [
-      { target: tokenIn, value: 0n, callData: encodeFunctionData({ abi: erc20TransferAbi, functionName: 'transfer', args: [this.address, amountIn] }) },
+      {
+        target: tokenIn,
+        value: 0n,
+        callData: encodeFunctionData({ abi: erc20TransferAbi, functionName: 'transfer', args: [this.address, amountIn] }),
+      },
       {
         target: this.address,
         value: 0n,

@@ -6,7 +6,9 @@ import { getSqrtRatioAtTick, MAX_SQRT_RATIO, MIN_SQRT_RATIO, V3MathError, v3Swap
 import { lower } from '../address.ts';
 import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
-const v3PoolSwapAbi = parseAbi(['function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes data) returns (int256 amount0, int256 amount1)']);
+const v3PoolSwapAbi = parseAbi([
+  'function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes data) returns (int256 amount0, int256 amount1)',
+]);
 
 /** Gas of one swap inside settle: a direct pool swap through the callback (95.5k on anvil), plus margin for tick crossings. */
 const V3_SWAP_GAS = 110_000;
@@ -61,7 +63,14 @@ export class UniswapV3Pool implements LiquidityAdapter {
   }
 
   private state(): V3State {
-    return { sqrtPriceX96: this.sqrtPriceX96, tick: this.tick, liquidity: this.liquidity, fee: this.fee, tickSpacing: this.tickSpacing, ticks: this.ticks };
+    return {
+      sqrtPriceX96: this.sqrtPriceX96,
+      tick: this.tick,
+      liquidity: this.liquidity,
+      fee: this.fee,
+      tickSpacing: this.tickSpacing,
+      ticks: this.ticks,
+    };
   }
 
   /**
@@ -91,7 +100,8 @@ export class UniswapV3Pool implements LiquidityAdapter {
       let c0 = 0;
       let c1 = 0;
       for (let k = 0; k < n; k++) {
-        const bound = k < list.length ? Number(getSqrtRatioAtTick(list[k]!.index)) / Q96 : Number(dir > 0 ? MAX_SQRT_RATIO : MIN_SQRT_RATIO) / Q96;
+        const bound =
+          k < list.length ? Number(getSqrtRatioAtTick(list[k]!.index)) / Q96 : Number(dir > 0 ? MAX_SQRT_RATIO : MIN_SQRT_RATIO) / Q96;
         const L = Number(liq);
         side.s[k] = bound;
         side.l[k] = L;

@@ -167,13 +167,7 @@ function getAmount1Delta(a: bigint, b: bigint, liquidity: bigint, roundUp: boole
 type SwapStep = { sqrtRatioNextX96: bigint; amountIn: bigint; amountOut: bigint; feeAmount: bigint };
 
 /** SwapMath.computeSwapStep. `amountRemaining` >= 0 is exact input, < 0 exact output. */
-function computeSwapStep(
-  current: bigint,
-  target: bigint,
-  liquidity: bigint,
-  amountRemaining: bigint,
-  feePips: number,
-): SwapStep {
+function computeSwapStep(current: bigint, target: bigint, liquidity: bigint, amountRemaining: bigint, feePips: number): SwapStep {
   const fee = BigInt(feePips);
   const zeroForOne = current >= target;
   const exactIn = amountRemaining >= 0n;
@@ -266,10 +260,7 @@ type V3SwapResult = { amount0: bigint; amount1: bigint; state: Omit<V3State, 'ti
 export function v3Swap(s: V3State, zeroForOne: boolean, amountSpecified: bigint): V3SwapResult {
   req(amountSpecified !== 0n, 'AS');
   const limit = zeroForOne ? MIN_SQRT_RATIO + 1n : MAX_SQRT_RATIO - 1n;
-  req(
-    zeroForOne ? limit < s.sqrtPriceX96 && limit > MIN_SQRT_RATIO : limit > s.sqrtPriceX96 && limit < MAX_SQRT_RATIO,
-    'SPL',
-  );
+  req(zeroForOne ? limit < s.sqrtPriceX96 && limit > MIN_SQRT_RATIO : limit > s.sqrtPriceX96 && limit < MAX_SQRT_RATIO, 'SPL');
   const exactInput = amountSpecified > 0n;
   let remaining = amountSpecified;
   let calculated = 0n;
@@ -305,6 +296,7 @@ export function v3Swap(s: V3State, zeroForOne: boolean, amountSpecified: bigint)
       tick = getTickAtSqrtRatio(sqrtPrice);
     }
   }
-  const [amount0, amount1] = zeroForOne === exactInput ? [amountSpecified - remaining, calculated] : [calculated, amountSpecified - remaining];
+  const [amount0, amount1] =
+    zeroForOne === exactInput ? [amountSpecified - remaining, calculated] : [calculated, amountSpecified - remaining];
   return { amount0, amount1, state: { sqrtPriceX96: sqrtPrice, tick, liquidity } };
 }

@@ -60,7 +60,8 @@ export function bestSinglePath(router: Router, src: number, dst: number, x: numb
     const zeroForOne = router.t0[pool] === tokenIn;
     return { pool, zeroForOne, tokenIn, tokenOut: zeroForOne ? router.t1[pool]! : router.t0[pool]!, amountIn };
   };
-  const quote = (pool: number, tokenIn: number, amountIn: number): number => floatQuote(router, pool, router.t0[pool] === tokenIn, amountIn);
+  const quote = (pool: number, tokenIn: number, amountIn: number): number =>
+    floatQuote(router, pool, router.t0[pool] === tokenIn, amountIn);
   const consider = (out: number, legs: () => PlanLeg[]): void => {
     if (ranked.length < CANDIDATES || out > ranked[ranked.length - 1]!.out) {
       ranked.push({ out, legs: legs() });
@@ -117,7 +118,8 @@ export function bestOfPaths(router: Router, src: number, dst: number, x: number,
       amount = out;
       if (!(out > 0)) break;
     }
-    if (amount > 0 && (!best || amount > best.out)) best = { src, dst, legs, out: amount, gas: legs.reduce((s, l) => s + router.pools[l.pool]!.gas, 0) };
+    if (amount > 0 && (!best || amount > best.out))
+      best = { src, dst, legs, out: amount, gas: legs.reduce((s, l) => s + router.pools[l.pool]!.gas, 0) };
   }
   return best;
 }

@@ -37,7 +37,15 @@ type DualResult = {
 };
 
 /** Intents that may fill fractionally at fixed prices (see `Router.solveFills`). */
-export type HingeTerms = { s: Int32Array; t: Int32Array; c: Float64Array; al: Float64Array; be: Float64Array; scale: Float64Array; on: Uint8Array };
+export type HingeTerms = {
+  s: Int32Array;
+  t: Int32Array;
+  c: Float64Array;
+  al: Float64Array;
+  be: Float64Array;
+  scale: Float64Array;
+  on: Uint8Array;
+};
 type FillSolution = { nu: Float64Array; fills: Float64Array; flows: Float64Array; value: number };
 
 const ARB = new Float64Array(3);
