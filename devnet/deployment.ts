@@ -7,7 +7,7 @@ import { parseUnits, type Address, type LocalAccount } from 'viem';
 import type { DevnetClients } from '../contracts/deploy/clients.ts';
 import { deployDevnet } from '../contracts/deploy/devnet.ts';
 import { DEVNET_PERP_MARKETS, deployDevnetPerp } from '../contracts/deploy/perp.ts';
-import { devnetPoolSpecs, seedSettlementBuffer } from '../contracts/deploy/solverFixtures.ts';
+import { devnetPoolSpecs, seedSettlementBuffer } from '../contracts/deploy/solver-fixtures.ts';
 import { deployDevnetGovernance } from '../contracts/deploy/timelock.ts';
 
 export type PoolSpecJson = { kind: 'uniswapV2' | 'uniswapV3' | 'stableSwap'; address: Address };

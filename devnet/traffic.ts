@@ -9,7 +9,7 @@ import { testTokenAbi } from '../contracts/artifacts/TestToken.ts';
 import { confirm, type DevnetClients } from '../contracts/deploy/clients.ts';
 import { signPositionIntent } from '../contracts/client/positions.ts';
 import { signSwapIntent } from '../contracts/client/settlement.ts';
-import { v2Reserves } from '../contracts/deploy/uniswapV2.ts';
+import { v2Reserves } from '../contracts/deploy/uniswap-v2.ts';
 import type { ApiErrorBody, IntentState, SubmitIntentRequest, SubmitIntentResponse } from '../protocol/api.ts';
 import { signedIntentToJson } from '../protocol/json.ts';
 import type { PositionIntent, SignedIntent, SwapIntent } from '../protocol/intent.ts';

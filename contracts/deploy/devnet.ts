@@ -6,10 +6,10 @@ import { testTokenAbi } from '../artifacts/TestToken.ts';
 import { startAnvil, type Anvil, type AnvilOptions } from './anvil.ts';
 import { confirm, devnetClients, type DevnetClients } from './clients.ts';
 import { bondSolver, deploySettlement, settlementContract, type SettlementDeployment, type SettlementOptions } from './settlement.ts';
-import { addStableLiquidity, deployStableSwapPool } from './stableSwap.ts';
+import { addStableLiquidity, deployStableSwapPool } from './stable-swap.ts';
 import { approveMax, deployTestToken, deployWeth, mint } from './tokens.ts';
-import { addV2Liquidity, deployUniswapV2, type UniswapV2 } from './uniswapV2.ts';
-import { createV3Pool, deployUniswapV3, fullRangeLiquidity, sortTokens, type UniswapV3 } from './uniswapV3.ts';
+import { addV2Liquidity, deployUniswapV2, type UniswapV2 } from './uniswap-v2.ts';
+import { createV3Pool, deployUniswapV3, fullRangeLiquidity, sortTokens, type UniswapV3 } from './uniswap-v3.ts';
 
 export type DevnetTokens = { dai: Address; usdc: Address; wbtc: Address; weth: Address };
 

@@ -9,9 +9,9 @@
 import { parseAbi, type Address, type Hash, type PublicClient } from 'viem';
 import { lower } from '../domain/address.ts';
 import type { LiquidityAdapter } from '../domain/liquidity/adapter.ts';
-import type { StableSwapPool } from '../domain/liquidity/stableSwap.ts';
-import type { UniswapV2Pool } from '../domain/liquidity/uniswapV2.ts';
-import type { UniswapV3Pool } from '../domain/liquidity/uniswapV3.ts';
+import type { StableSwapPool } from '../domain/liquidity/stable-swap.ts';
+import type { UniswapV2Pool } from '../domain/liquidity/uniswap-v2.ts';
+import type { UniswapV3Pool } from '../domain/liquidity/uniswap-v3.ts';
 import { multicallAt } from './multicall.ts';
 import { readPools, stableSwapAbi, type PoolKind, type PoolSpec } from './pool-reader.ts';
 

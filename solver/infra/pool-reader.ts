@@ -5,9 +5,9 @@
 //   - StableSwap (ILiquiditySource): token0, token1, A, fee, reserves, and the tokens' decimals.
 import { parseAbi, type Address, type PublicClient } from 'viem';
 import type { LiquidityAdapter } from '../domain/liquidity/adapter.ts';
-import { StableSwapPool } from '../domain/liquidity/stableSwap.ts';
-import { UniswapV2Pool } from '../domain/liquidity/uniswapV2.ts';
-import { UniswapV3Pool, type V3Tick } from '../domain/liquidity/uniswapV3.ts';
+import { StableSwapPool } from '../domain/liquidity/stable-swap.ts';
+import { UniswapV2Pool } from '../domain/liquidity/uniswap-v2.ts';
+import { UniswapV3Pool, type V3Tick } from '../domain/liquidity/uniswap-v3.ts';
 import { MAX_TICK, MIN_TICK } from '../domain/math/v3.ts';
 import { multicallAt, type Call } from './multicall.ts';
 

@@ -65,14 +65,14 @@ import {
   type SettleTrade,
 } from '../../contracts/client/settlement.ts';
 import { approveMax, balanceOf, deployTestToken, deployWeth, mint } from '../../contracts/deploy/tokens.ts';
-import { addV2Liquidity, deployUniswapV2, v2AmountOut, v2Reserves } from '../../contracts/deploy/uniswapV2.ts';
+import { addV2Liquidity, deployUniswapV2, v2AmountOut, v2Reserves } from '../../contracts/deploy/uniswap-v2.ts';
 import {
   addStableLiquidity,
   deployStableSwapPool,
   liquiditySourceInteractions,
   quoteLiquiditySource,
-} from '../../contracts/deploy/stableSwap.ts';
-import { createV3Pool, deployUniswapV3, quoteV3ExactInput, sortTokens, type UniswapV3 } from '../../contracts/deploy/uniswapV3.ts';
+} from '../../contracts/deploy/stable-swap.ts';
+import { createV3Pool, deployUniswapV3, quoteV3ExactInput, sortTokens, type UniswapV3 } from '../../contracts/deploy/uniswap-v3.ts';
 
 const USERS = 20;
 const V3_FEE = 3000;

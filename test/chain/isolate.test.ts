@@ -22,7 +22,7 @@ import { ANVIL_MNEMONIC, confirm } from '../../contracts/deploy/clients.ts';
 import { signSwapIntent } from '../../contracts/client/settlement.ts';
 import { clearingHouseContract, depositCollateral, deployDevnetPerp, type PerpDeployment } from '../../contracts/deploy/perp.ts';
 import { signPositionIntent } from '../../contracts/client/positions.ts';
-import { addNarrowPositions, devnetPoolSpecs } from '../../contracts/deploy/solverFixtures.ts';
+import { addNarrowPositions, devnetPoolSpecs } from '../../contracts/deploy/solver-fixtures.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
 import { intentDigest } from '../../protocol/hash.ts';

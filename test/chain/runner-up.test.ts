@@ -18,7 +18,7 @@ import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { ANVIL_MNEMONIC } from '../../contracts/deploy/clients.ts';
 import { bondSolver } from '../../contracts/deploy/settlement.ts';
 import { signSwapIntent } from '../../contracts/client/settlement.ts';
-import { addNarrowPositions, devnetPoolSpecs } from '../../contracts/deploy/solverFixtures.ts';
+import { addNarrowPositions, devnetPoolSpecs } from '../../contracts/deploy/solver-fixtures.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
 import { intentDigest } from '../../protocol/hash.ts';
 import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';

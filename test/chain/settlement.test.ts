@@ -35,10 +35,10 @@ import {
   type SettleBatch,
   type SettleInteraction,
 } from '../../contracts/client/settlement.ts';
-import { liquiditySourceInteractions, quoteLiquiditySource } from '../../contracts/deploy/stableSwap.ts';
+import { liquiditySourceInteractions, quoteLiquiditySource } from '../../contracts/deploy/stable-swap.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
-import { v2AmountOut, v2Reserves } from '../../contracts/deploy/uniswapV2.ts';
-import { quoteV3ExactInput, sortTokens } from '../../contracts/deploy/uniswapV3.ts';
+import { v2AmountOut, v2Reserves } from '../../contracts/deploy/uniswap-v2.ts';
+import { quoteV3ExactInput, sortTokens } from '../../contracts/deploy/uniswap-v3.ts';
 
 const DAI = (n: string): bigint => parseUnits(n, 18);
 const USDC = (n: string): bigint => parseUnits(n, 6);

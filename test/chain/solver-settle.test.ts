@@ -11,7 +11,7 @@ import pino from 'pino';
 import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
 import { bondSolver } from '../../contracts/deploy/settlement.ts';
 import { signSwapIntent } from '../../contracts/client/settlement.ts';
-import { addNarrowPositions, devnetPoolSpecs, seedSettlementBuffer } from '../../contracts/deploy/solverFixtures.ts';
+import { addNarrowPositions, devnetPoolSpecs, seedSettlementBuffer } from '../../contracts/deploy/solver-fixtures.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
 import { intentDigest } from '../../protocol/hash.ts';

@@ -26,7 +26,7 @@ import { depositCollateral, deployDevnetPerp, POSITION_TX_GAS, setFeedPrice, typ
 import { encodePositionBatch, encodePositionTrade, signPositionIntent } from '../../contracts/client/positions.ts';
 import { bondSolver } from '../../contracts/deploy/settlement.ts';
 import { signSwapIntent } from '../../contracts/client/settlement.ts';
-import { devnetPoolSpecs } from '../../contracts/deploy/solverFixtures.ts';
+import { devnetPoolSpecs } from '../../contracts/deploy/solver-fixtures.ts';
 import type { PositionIntent, SwapIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import type { AuctionClock } from '../../node/auction/clock.ts';

@@ -5,8 +5,8 @@ import type { SwapIntent } from '../../protocol/intent.ts';
 import type { Auction, AuctionIntent } from '../../protocol/score.ts';
 import { getTickAtSqrtRatio, MAX_TICK } from '../../solver/domain/math/v3.ts';
 import type { LiquidityAdapter } from '../../solver/domain/liquidity/adapter.ts';
-import { UniswapV2Pool } from '../../solver/domain/liquidity/uniswapV2.ts';
-import { UniswapV3Pool } from '../../solver/domain/liquidity/uniswapV3.ts';
+import { UniswapV2Pool } from '../../solver/domain/liquidity/uniswap-v2.ts';
+import { UniswapV3Pool } from '../../solver/domain/liquidity/uniswap-v3.ts';
 
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

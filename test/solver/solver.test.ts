@@ -9,7 +9,7 @@ import { executePlan } from '../../solver/domain/routing/execute.ts';
 import { Router } from '../../solver/domain/routing/router.ts';
 import { solve } from '../../solver/domain/solve.ts';
 import { makeInstance } from './instances.ts';
-import { UniswapV2Pool } from '../../solver/domain/liquidity/uniswapV2.ts';
+import { UniswapV2Pool } from '../../solver/domain/liquidity/uniswap-v2.ts';
 import { bisectionReference, parallelPoolsOutput, referenceOptimum } from './reference.ts';
 import { UniformReference } from './uniform.ts';
 

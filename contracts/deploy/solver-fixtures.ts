@@ -8,7 +8,7 @@ import { v3LiquidityHelperAbi } from '../artifacts/V3LiquidityHelper.ts';
 import { confirm, type DevnetClients } from './clients.ts';
 import type { Devnet } from './devnet.ts';
 import { mint } from './tokens.ts';
-import { V3_MINT_GAS } from './uniswapV3.ts';
+import { V3_MINT_GAS } from './uniswap-v3.ts';
 
 /** The deployer adds `liquidity` to `pool` on [tickLower, tickUpper) (ticks multiples of the spacing). */
 export async function addV3Position(
