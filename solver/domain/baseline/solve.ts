@@ -6,11 +6,10 @@
 // vector (a later intent between tokens already linked must clear at the implied rate), as a
 // router without a batch view would settle them in one uniform-price batch.
 import type { Address, Hex } from 'viem';
-import { fillableAmount, limitHolds, tradeAmounts } from '../../../protocol/clearing.ts';
+import { limitHolds, tradeAmounts } from '../../../protocol/clearing.ts';
 import type { SwapIntent } from '../../../protocol/intent.ts';
 import { SwapKind } from '../../../protocol/intent.ts';
 import type { Auction } from '../../../protocol/score.ts';
-import { lower } from '../address.ts';
 import { settleGas } from '../gas.ts';
 import type { LiquidityAdapter } from '../liquidity/adapter.ts';
 import { floatRatio, ratioToFloat } from '../math/ratio.ts';
@@ -20,6 +19,7 @@ import { executePlan, swapInteractions, type ExecutedLeg } from '../routing/exec
 import { bestOfPaths, bestSinglePath } from '../routing/path-search.ts';
 import type { Plan, PlanLeg } from '../routing/plan.ts';
 import { Router } from '../routing/router.ts';
+import { openSwaps } from '../open-swaps.ts';
 import { PriceGraph } from './price-graph.ts';
 
 /** A swap intent on the pair a < b: side 1 sells A for B, side 2 sells B for A. */
@@ -106,21 +106,12 @@ class SinglePathSolver {
     const t0 = performance.now();
     const now = this.opts.now ?? 0;
     const byPair = new Map<string, Entry[]>();
-    let intents = 0;
-    for (const [id, entry] of this.auction.intents) {
-      if (entry.intent.type !== 'swap') continue;
-      intents++;
-      const i = entry.intent.intent;
-      if (i.validTo < now) continue;
-      const amount = fillableAmount(i, entry.filled);
-      if (amount <= 0n || i.sellAmount <= 0n || i.buyAmount <= 0n) continue;
-      const st = lower(i.sellToken);
-      const bt = lower(i.buyToken);
-      if (st === bt) continue;
+    const { swaps, intents } = openSwaps(this.auction, now);
+    for (const { id, intent, amount, sellToken: st, buyToken: bt } of swaps) {
       const [a, b] = st < bt ? [st, bt] : [bt, st];
       const key = `${a}${b}`;
       const list = byPair.get(key) ?? [];
-      list.push({ id: lower(id) as Hex, intent: i, amount, a, b, side: st === a ? 1 : 2 });
+      list.push({ id, intent, amount, a, b, side: st === a ? 1 : 2 });
       byPair.set(key, list);
     }
     const prices = new PriceGraph();

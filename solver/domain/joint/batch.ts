@@ -2,7 +2,6 @@
 // amounts, the limit as a price ratio, the fill the search is at) over a router of the pools
 // that can matter.
 import type { Address, Hex } from 'viem';
-import { fillableAmount } from '../../../protocol/clearing.ts';
 import type { SwapIntent } from '../../../protocol/intent.ts';
 import { SwapKind } from '../../../protocol/intent.ts';
 import type { Auction } from '../../../protocol/score.ts';
@@ -10,6 +9,7 @@ import { lower } from '../address.ts';
 import type { LiquidityAdapter } from '../liquidity/adapter.ts';
 import type { SolveOptions } from '../options.ts';
 import { Router } from '../routing/router.ts';
+import { openSwaps } from '../open-swaps.ts';
 import { prunePools } from './prune.ts';
 
 export type Entry = {
@@ -61,28 +61,17 @@ export function referenceValue(auction: Auction, token: Address): number {
 export function collectBatch(auction: Auction, pools: LiquidityAdapter[], opts: SolveOptions): JointBatch {
   const now = opts.now ?? 0;
   const tokens = new Set<Address>();
-  const raw: { id: Hex; intent: SwapIntent; amount: bigint }[] = [];
-  let intents = 0;
-  for (const [id, entry] of auction.intents) {
-    if (entry.intent.type !== 'swap') continue;
-    intents++;
-    const i = entry.intent.intent;
-    if (i.validTo < now) continue;
-    const amount = fillableAmount(i, entry.filled);
-    if (amount <= 0n || i.sellAmount <= 0n || i.buyAmount <= 0n) continue;
-    const st = lower(i.sellToken);
-    const bt = lower(i.buyToken);
-    if (st === bt) continue;
-    tokens.add(st);
-    tokens.add(bt);
-    raw.push({ id: lower(id) as Hex, intent: i, amount });
+  const { swaps: raw, intents } = openSwaps(auction, now);
+  for (const r of raw) {
+    tokens.add(r.sellToken);
+    tokens.add(r.buyToken);
   }
   const router = new Router(prunePools(pools, tokens).map((p) => p.clone()));
   router.freezeBands(); // the joint solve never swaps on these copies
   const entries: Entry[] = [];
   for (const r of raw) {
-    const s = router.tokenIndex.get(lower(r.intent.sellToken));
-    const t = router.tokenIndex.get(lower(r.intent.buyToken));
+    const s = router.tokenIndex.get(r.sellToken);
+    const t = router.tokenIndex.get(r.buyToken);
     if (s === undefined || t === undefined) continue; // no liquidity at all for this token
     entries.push({
       id: r.id,
