@@ -16,7 +16,8 @@ import { z } from 'zod';
 import { type CliSpec, common, exitOnCliError, parseCommandLine, readJsonFile } from '../node/cli/program.ts';
 import { address, bool, int, type LogLevel, oneOf, path, positive } from '../node/cli/values.ts';
 import { startNetwork, type Network } from './network.ts';
-import { fundWallets, makeMix, makeWallets, readPrices, rng, submit, type Prices } from './traffic.ts';
+import { fundWallets, makeMix, makeWallets, readPrices, submit, type Prices } from './traffic.ts';
+import { rng } from './rng.ts';
 
 // The devnet waits for each node's ready line, which 'silent' would hide.
 const DEVNET_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;

@@ -16,6 +16,7 @@ import type { PositionIntent, SignedIntent, SwapIntent } from '../protocol/inten
 import { intentDigest } from '../protocol/hash.ts';
 import { intentDomain } from '../protocol/eip712.ts';
 import type { Deployment } from './deployment.ts';
+import { rng } from './rng.ts';
 
 export type Wallet = { account: LocalAccount; nextNonce: bigint };
 
@@ -200,18 +201,6 @@ export async function submit(apiUrl: string, m: Made): Promise<SubmitResult> {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-}
-
-/** Deterministic PRNG (mulberry32) so a run's traffic can be reproduced from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

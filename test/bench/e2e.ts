@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startNetwork } from '../../devnet/network.ts';
 import type { Tracked } from '../../devnet/tracker.ts';
-import { fundWallets, makeMix, makeWallets, readPrices, rng, submit, type Made, type Prices } from '../../devnet/traffic.ts';
+import { fundWallets, makeMix, makeWallets, readPrices, submit, type Made, type Prices } from '../../devnet/traffic.ts';
+import { rng } from '../../devnet/rng.ts';
 
 const { values } = parseArgs({
   options: {

@@ -14,7 +14,8 @@ import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
 import { startNetwork, type Network } from '../../devnet/network.ts';
 import type { Tracked } from '../../devnet/tracker.ts';
-import { FUNDING, fundWallets, makeMix, makeWallets, readPrices, rng, submit, type Wallet } from '../../devnet/traffic.ts';
+import { FUNDING, fundWallets, makeMix, makeWallets, readPrices, submit, type Wallet } from '../../devnet/traffic.ts';
+import { rng } from '../../devnet/rng.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'e2e-'));
 const INTERVAL = 1500;

@@ -8,16 +8,9 @@ import type { LiquidityAdapter } from '../../solver/domain/liquidity/adapter.ts'
 import { UniswapV2Pool } from '../../solver/domain/liquidity/uniswap-v2.ts';
 import { UniswapV3Pool } from '../../solver/domain/liquidity/uniswap-v3.ts';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../devnet/rng.ts';
+
+export { rng };
 
 const addr = (prefix: number, k: number): Address =>
   `0x${prefix.toString(16).padStart(2, '0')}${k.toString(16).padStart(38, '0')}` as Address;

@@ -15,7 +15,7 @@
 import { encodeFunctionData, parseAbi, type Address } from 'viem';
 import type { Interaction } from '../../../protocol/solution.ts';
 import { lower } from '../address.ts';
-import { erc20TransferAbi } from './erc20.ts';
+import { payThenCall } from './pre-transfer.ts';
 import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
 const stableSwapSwapAbi = parseAbi([
@@ -177,23 +177,13 @@ export class StableSwapPool implements LiquidityAdapter {
 
   encodeSwap(zeroForOne: boolean, amountIn: bigint, amountOut: bigint, settlement: Address): Interaction[] {
     const [tokenIn, tokenOut] = zeroForOne ? [this.token0, this.token1] : [this.token1, this.token0];
-    return [
-      {
-        target: tokenIn,
-        value: 0n,
-        callData: encodeFunctionData({ abi: erc20TransferAbi, functionName: 'transfer', args: [this.address, amountIn] }),
-      },
-      {
-        target: this.address,
-        value: 0n,
-        // minAmountOut = the exact quote: the swap reverts (rather than underpays) if the pool moved.
-        callData: encodeFunctionData({
-          abi: stableSwapSwapAbi,
-          functionName: 'swap',
-          args: [tokenIn, tokenOut, amountIn, amountOut, settlement],
-        }),
-      },
-    ];
+    // minAmountOut = the exact quote: the swap reverts (rather than underpays) if the pool moved.
+    const swap = encodeFunctionData({
+      abi: stableSwapSwapAbi,
+      functionName: 'swap',
+      args: [tokenIn, tokenOut, amountIn, amountOut, settlement],
+    });
+    return payThenCall(tokenIn, this.address, amountIn, swap);
   }
 
   clone(): StableSwapPool {

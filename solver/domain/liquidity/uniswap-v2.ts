@@ -3,7 +3,7 @@ import { encodeFunctionData, parseAbi, type Address } from 'viem';
 import type { Interaction } from '../../../protocol/solution.ts';
 import { getAmountOut, V2MathError } from '../math/v2.ts';
 import { lower } from '../address.ts';
-import { erc20TransferAbi } from './erc20.ts';
+import { payThenCall } from './pre-transfer.ts';
 import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
 const v2PairSwapAbi = parseAbi(['function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes data)']);
@@ -67,22 +67,12 @@ export class UniswapV2Pool implements LiquidityAdapter {
 
   encodeSwap(zeroForOne: boolean, amountIn: bigint, amountOut: bigint, settlement: Address): Interaction[] {
     const tokenIn = zeroForOne ? this.token0 : this.token1;
-    return [
-      {
-        target: tokenIn,
-        value: 0n,
-        callData: encodeFunctionData({ abi: erc20TransferAbi, functionName: 'transfer', args: [this.address, amountIn] }),
-      },
-      {
-        target: this.address,
-        value: 0n,
-        callData: encodeFunctionData({
-          abi: v2PairSwapAbi,
-          functionName: 'swap',
-          args: zeroForOne ? [0n, amountOut, settlement, '0x'] : [amountOut, 0n, settlement, '0x'],
-        }),
-      },
-    ];
+    const swap = encodeFunctionData({
+      abi: v2PairSwapAbi,
+      functionName: 'swap',
+      args: zeroForOne ? [0n, amountOut, settlement, '0x'] : [amountOut, 0n, settlement, '0x'],
+    });
+    return payThenCall(tokenIn, this.address, amountIn, swap);
   }
 
   clone(): UniswapV2Pool {

@@ -1,0 +1,18 @@
+// Pre-transfer pools (Uniswap V2 pairs, ILiquiditySource) are paid before they are called: the
+// Settlement first sends them the input, then calls their swap, which measures what arrived.
+import { type Address, encodeFunctionData, type Hex, parseAbi } from 'viem';
+import type { Interaction } from '../../../protocol/solution.ts';
+
+const erc20TransferAbi = parseAbi(['function transfer(address to, uint256 amount) returns (bool)']);
+
+/** The two interactions of a pre-transfer swap: pay `pool` `amountIn` of `tokenIn`, then call it. */
+export function payThenCall(tokenIn: Address, pool: Address, amountIn: bigint, swapCallData: Hex): Interaction[] {
+  return [
+    {
+      target: tokenIn,
+      value: 0n,
+      callData: encodeFunctionData({ abi: erc20TransferAbi, functionName: 'transfer', args: [pool, amountIn] }),
+    },
+    { target: pool, value: 0n, callData: swapCallData },
+  ];
+}
