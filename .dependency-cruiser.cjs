@@ -60,6 +60,13 @@ module.exports = {
       to: { path: '^(node|solver|devnet|contracts)/', pathNot: '^node/cli/' },
     },
     {
+      name: 'only-the-db-folder-touches-level',
+      severity: 'error',
+      comment: 'node/db/keys.ts declares every namespace and one repository serves each; nothing else sees raw keys, ranges or the level instance.',
+      from: { pathNot: '^node/db/' },
+      to: { path: '^node_modules/level/|^node/db/keys\\.ts$' },
+    },
+    {
       name: 'nothing-imports-the-devnet',
       severity: 'error',
       comment: 'The devnet is an application on top of the node, the solver and the contracts; only tests and benches use it.',
@@ -88,7 +95,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)node_modules/|^contracts/(out|cache|artifacts)/' },
+    exclude: { path: '^contracts/(out|cache)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js', '.json'] },
