@@ -151,6 +151,9 @@ async function child(): Promise<void> {
         }),
         {
           log: silentLogger(),
+          // Gossip alone: no auction clock closing auctions over thousands of live intents every
+          // interval (that cost belongs to bench:e2e), as the figures before the composition root had it.
+          auction: false,
           onGossipVerdict: (_t, _p, o) => {
             // Arrival = first verdict for the digest that is not a refusal: accept, or a duplicate
             // of a copy that came in first through the pool-sync protocol.
