@@ -62,7 +62,8 @@ module.exports = {
     {
       name: 'only-the-db-folder-touches-level',
       severity: 'error',
-      comment: 'node/db/keys.ts declares every namespace and one repository serves each; nothing else sees raw keys, ranges or the level instance.',
+      comment:
+        'node/db/keys.ts declares every namespace and one repository serves each; nothing else sees raw keys, ranges or the level instance.',
       from: { pathNot: '^node/db/' },
       to: { path: '^node_modules/level/|^node/db/keys\\.ts$' },
     },

@@ -16,7 +16,6 @@ import type { PositionIntent, SignedIntent, SwapIntent } from '../protocol/inten
 import { intentDigest } from '../protocol/hash.ts';
 import { intentDomain } from '../protocol/eip712.ts';
 import type { Deployment } from './deployment.ts';
-import { rng } from './rng.ts';
 
 export type Wallet = { account: LocalAccount; nextNonce: bigint };
 
