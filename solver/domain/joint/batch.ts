@@ -60,16 +60,12 @@ export function referenceValue(auction: Auction, token: Address): number {
 
 export function collectBatch(auction: Auction, pools: LiquidityAdapter[], opts: SolveOptions): JointBatch {
   const now = opts.now ?? 0;
-  const tokens = new Set<Address>();
-  const { swaps: raw, intents } = openSwaps(auction, now);
-  for (const r of raw) {
-    tokens.add(r.sellToken);
-    tokens.add(r.buyToken);
-  }
+  const { swaps, intents } = openSwaps(auction, now);
+  const tokens = new Set<Address>(swaps.flatMap((r) => [r.sellToken, r.buyToken]));
   const router = new Router(prunePools(pools, tokens).map((p) => p.clone()));
   router.freezeBands(); // the joint solve never swaps on these copies
   const entries: Entry[] = [];
-  for (const r of raw) {
+  for (const r of swaps) {
     const s = router.tokenIndex.get(r.sellToken);
     const t = router.tokenIndex.get(r.buyToken);
     if (s === undefined || t === undefined) continue; // no liquidity at all for this token
