@@ -245,7 +245,8 @@ class AtPrices {
 /**
  * The LP/MILP at fixed prices. `fixed`, when given, replaces the pools' cut model by fixed exact
  * trades (input, output in base units per dir) scaled by s in [0, 1], and what leaves the
- * settlement contract must keep `margin` (value units) of every token whenever anything trades.
+ * settlement contract must keep `margin` (value units), plus a few wei, of every token whenever
+ * anything trades.
  */
 function solveAt(highs: Highs, at: AtPrices, fixed?: { options: Option[]; margin: number }): Plan | undefined {
   const pb = at.pb;
@@ -301,7 +302,9 @@ function solveAt(highs: Highs, at: AtPrices, fixed?: { options: Option[]; margin
   const lines = ['Maximize', ` obj:${obj.join('')}`, 'Subject To'];
   rows.forEach((r, t) => {
     // the margin is gated by z (which every fill is below), so trading nothing stays feasible
-    if (r.length) lines.push(` b${t}:${r.join('')}${term(-(fixed?.margin ?? SEARCH_MARGIN), 'z')} >= 0`);
+    // plus a wei per possible trade of the token: the users' roundings
+    const margin = (fixed?.margin ?? SEARCH_MARGIN) + (2 * pb.items.length + 4) * at.unit[t]!;
+    if (r.length) lines.push(` b${t}:${r.join('')}${term(-margin, 'z')} >= 0`);
   });
   bounds.push(' 0 <= z <= 1');
   lines.push(...extra, 'Bounds', ...bounds);
@@ -448,6 +451,28 @@ function exactAt(
   return best;
 }
 
+/**
+ * Adds, for every pool direction the plan trades, the line touching its exact output curve at the
+ * plan's input (slope by a central difference); false when there was nothing to add.
+ */
+function addTangents(pb: Problem, plan: Plan): boolean {
+  let added = false;
+  plan.inputs.forEach((u, k) => {
+    if (!(u >= 1)) return;
+    const d = pb.dirs[k]!;
+    const pool = pb.pools[d.pool]!;
+    const h = Math.max(1, Math.floor(u * 1e-6));
+    const at = (x: number) => Number(pool.quote(d.zeroForOne, BigInt(Math.max(0, Math.floor(x)))));
+    const out = at(u);
+    if (out <= 0) return;
+    const slope = (at(u + h) - at(Math.max(0, u - h))) / (u + h - Math.max(0, u - h));
+    if (!(slope > 0)) return;
+    d.cuts.push({ a: out - slope * u, b: slope });
+    added = true;
+  });
+  return added;
+}
+
 /** Bigint clearing prices from floats (value per base unit), at least 15 significant digits each. */
 function toBig(p: readonly number[]): bigint[] {
   const min = Math.min(...p);
@@ -515,80 +540,108 @@ export async function certify(auction: Auction, pools: LiquidityAdapter[], optio
     return e;
   };
   const valueOf = (prices: bigint[]): number => evaluate(prices).plan?.value ?? -1;
+  const topEvaluations = (k: number) =>
+    [...cache.values()]
+      .filter((e) => e.plan && e.plan.value > 0)
+      .sort((a, b) => b.plan!.value - a.plan!.value)
+      .slice(0, k);
 
   const n = pb.tokens.length;
+  // the relaxation's dual prices are a second, independent guess at the clearing prices
+  const relaxation = options.noBound ? undefined : referenceOptimum(auction, pools);
   let bestPrices: bigint[] = [];
-  if (pb.items.length > 0 && n >= 2) {
-    const start = poolPrices(pb);
-    if (n === 2) {
-      // one free ratio: token 1's price, token 0's fixed
-      const at = (x: number): bigint[] => toBig([start[0]!, start[1]! * Math.exp(x)]);
-      let bestX = 0;
-      let bestV = -Infinity;
-      for (let j = -15; j <= 15; j++) {
-        const x = j * 0.002;
-        const v = valueOf(at(x));
-        if (v > bestV) [bestV, bestX] = [v, x];
+  // two passes: the second searches again with the pools' lines tightened at the first pass's best
+  // price vectors, whose values the sampled lines over-estimated
+  for (let pass = 0; pass < 2; pass++) {
+    bestPrices = [];
+    if (pb.items.length > 0 && n >= 2) {
+      const starts = [poolPrices(pb)];
+      if (relaxation) {
+        const nu = pb.tokens.map((a) => relaxation.nu.get(a) ?? 0);
+        if (nu.every((x) => x > 0 && Number.isFinite(x))) starts.push(nu);
       }
-      // exact limit breakpoints within one grid step: the price at which an intent's limit binds
-      bestPrices = at(bestX);
-      for (const it of pb.items) {
-        const i = it.intent;
-        // limit binds at P_sell / P_buy = buyAmount / sellAmount
-        const big = 10n ** 15n;
-        const pr = it.s === 0 ? [i.buyAmount * big, i.sellAmount * big] : [i.sellAmount * big, i.buyAmount * big];
-        const x = Math.log((Number(pr[1]!) / Number(pr[0]!) / start[1]!) * start[0]!);
-        if (Math.abs(x - bestX) > 0.0021) continue;
-        const v = valueOf(pr);
-        if (v > bestV) [bestV, bestPrices] = [v, pr];
-      }
-      // local refinement around the best grid point
-      let step = 0.001;
-      let x = bestX;
-      let vx = valueOf(at(x));
-      for (let it = 0; it < 10; it++) {
-        const up = valueOf(at(x + step));
-        const down = valueOf(at(x - step));
-        if (up > vx && up >= down) [x, vx] = [x + step, up];
-        else if (down > vx) [x, vx] = [x - step, down];
-        else step /= 3;
-      }
-      if (vx > bestV) bestPrices = at(x);
-    } else {
-      // coordinate search on log prices, token 0's price fixed
-      const logp = start.map(Math.log);
-      const at = (l: number[]): bigint[] => toBig(l.map(Math.exp));
-      let cur = valueOf(at(logp));
-      for (const step of [0.01, 0.003, 0.001, 0.0003]) {
-        for (let sweep = 0; sweep < 2; sweep++) {
-          let moved = false;
-          for (let t = 1; t < n; t++) {
-            for (const dir of [1, -1]) {
-              for (let tries = 0; tries < 4; tries++) {
-                const trial = logp.slice();
-                trial[t]! += dir * step;
-                const v = valueOf(at(trial));
-                if (!(v > cur)) break;
-                cur = v;
-                logp[t] = trial[t]!;
-                moved = true;
+      let bestV = Number.NEGATIVE_INFINITY;
+      const consider = (prices: bigint[]) => {
+        const v = valueOf(prices);
+        if (v > bestV) {
+          bestV = v;
+          bestPrices = prices;
+        }
+        return v;
+      };
+      if (n === 2) {
+        // one free ratio: x = log of token 1's price over the pools' (token 0's fixed)
+        const base = starts[0]!;
+        const at = (x: number): bigint[] => toBig([base[0]!, base[1]! * Math.exp(x)]);
+        // every intent's limit ratio: where its eligibility changes (prices exactly at the limit)
+        const limits = pb.items.map((it) => {
+          const i = it.intent;
+          const big = 10n ** 15n;
+          // the limit binds at P_sell / P_buy = buyAmount / sellAmount
+          const pr = it.s === 0 ? [i.buyAmount * big, i.sellAmount * big] : [i.sellAmount * big, i.buyAmount * big];
+          return { x: Math.log((Number(pr[1]!) / Number(pr[0]!) / base[1]!) * base[0]!), prices: pr };
+        });
+        const centres = starts.map((p) => Math.log((p[1]! / p[0]! / base[1]!) * base[0]!));
+        const reach = Math.min(0.2, Math.max(0.03, ...limits.map((l) => Math.abs(l.x) + 0.005)));
+        for (let j = -20; j <= 20; j++) consider(at((j / 20) * reach));
+        for (const c of centres) for (let j = -5; j <= 5; j++) consider(at(c + j * 0.001));
+        // limit breakpoints near the best point so far
+        const near = (x: number) => limits.filter((l) => Math.abs(l.x - x) <= reach / 20 + 0.0011);
+        const xOf = (prices: bigint[]) => Math.log((Number(prices[1]!) / Number(prices[0]!) / base[1]!) * base[0]!);
+        for (const l of near(xOf(bestPrices))) consider(l.prices);
+        // local refinement
+        let x = xOf(bestPrices);
+        let vx = bestV;
+        let step = reach / 40;
+        for (let it = 0; it < 24 && step > 1e-6; it++) {
+          const up = consider(at(x + step));
+          const down = consider(at(x - step));
+          if (up > vx && up >= down) [x, vx] = [x + step, up];
+          else if (down > vx) [x, vx] = [x - step, down];
+          else step /= 3;
+        }
+        for (const l of near(x)) consider(l.prices);
+      } else {
+        // coordinate search on log prices from each start, token 0's price fixed
+        for (const start of starts) {
+          const logp = start.map(Math.log);
+          const at = (l: number[]): bigint[] => toBig(l.map(Math.exp));
+          let cur = consider(at(logp));
+          for (const step of [0.03, 0.01, 0.003, 0.001, 0.0003]) {
+            for (let sweep = 0; sweep < 2; sweep++) {
+              let moved = false;
+              for (let t = 1; t < n; t++) {
+                for (const dir of [1, -1]) {
+                  for (let tries = 0; tries < 4; tries++) {
+                    const trial = logp.slice();
+                    trial[t]! += dir * step;
+                    const v = consider(at(trial));
+                    if (!(v > cur)) break;
+                    cur = v;
+                    logp[t] = trial[t]!;
+                    moved = true;
+                  }
+                }
               }
+              if (!moved) break;
             }
           }
-          if (!moved) break;
         }
       }
-      bestPrices = at(logp);
+    }
+    if (pass === 0 && bestPrices.length) {
+      for (const e of topEvaluations(3)) {
+        let plan = e.plan;
+        for (let round = 0; round < 3 && plan && addTangents(pb, plan); round++) plan = solveAt(highs, e.at);
+      }
+      cache.clear();
     }
   }
 
   let best: Candidate | undefined;
   if (bestPrices.length) {
     // the exact stage on the few best price vectors of the search
-    const ranked = [...cache.values()]
-      .filter((e) => e.plan && e.plan.value > 0)
-      .sort((a, b) => b.plan!.value - a.plan!.value)
-      .slice(0, 3);
+    const ranked = topEvaluations(3);
     const top = evaluate(bestPrices);
     if (!ranked.includes(top)) ranked.unshift(top);
     if (process.env.DBG)
@@ -598,8 +651,15 @@ export async function certify(auction: Auction, pools: LiquidityAdapter[], optio
         bestPrices,
       );
     for (const e of ranked) {
-      if (!e.plan) continue;
-      const c = exactAt(highs, e.at, e.plan, opts);
+      let plan = e.plan;
+      // cutting planes: the sampled lines are loose between samples, so add each used pool
+      // direction's line at the input the LP chose and solve again
+      for (let round = 0; round < 3 && plan; round++) {
+        if (!addTangents(pb, plan)) break;
+        plan = solveAt(highs, e.at) ?? plan;
+      }
+      if (!plan) continue;
+      const c = exactAt(highs, e.at, plan, opts);
       if (c && (!best || c.score > best.score)) best = c;
     }
   }
@@ -613,7 +673,7 @@ export async function certify(auction: Auction, pools: LiquidityAdapter[], optio
   };
   const score = best?.score ?? 0n;
   const value = Number(score) / 1e18;
-  const bound = options.noBound ? Number.POSITIVE_INFINITY : referenceOptimum(auction, pools).bound;
+  const bound = relaxation ? relaxation.bound : Number.POSITIVE_INFINITY;
   const gap = bound > 0 ? 1 - value / bound : 0;
   return { solution, legs: best?.legs ?? [], score, value, bound, gap, evaluations, ms: performance.now() - t0 };
 }
