@@ -323,7 +323,6 @@ function solveAt(highs: Highs, at: AtPrices, fixed?: { options: Option[]; margin
   }
   if (!res) return undefined;
 
-  if (process.env.DBG && fixed) console.log(lines.join('\n'), res.Status, res.ObjectiveValue);
   if (res.Status !== 'Optimal') return undefined;
   const col = (name: string): number => {
     const c = res.Columns[name];
@@ -380,13 +379,6 @@ function exactAt(
       if (output > 0) options.push({ dir: k, input: u, output });
     }
   });
-  if (process.env.DBG)
-    console.log(
-      'io',
-      plan.inputs,
-      input,
-      pb.dirs.map((d) => pb.pools[d.pool]!.spotPrice()),
-    );
   let best: Candidate | undefined;
   // the LP's row tolerance (1e-7 in value units) and the users' roundings (at most a wei per
   // trade, always their way: a CoW matched exactly at uniform prices leaves the contract short, so
@@ -394,10 +386,7 @@ function exactAt(
   // replay still comes up short
   for (const margin of [1e-6, 1e-4, 1e-2]) {
     const inner = solveAt(highs, at, { options, margin });
-    if (!inner) {
-      if (process.env.DBG) console.log('inner fail');
-      return best;
-    }
+    if (!inner) return best;
     const trades: { intentId: Hex; executed: bigint }[] = [];
     const balance = pb.tokens.map(() => 0n);
     pb.items.forEach((it, k) => {
@@ -411,10 +400,7 @@ function exactAt(
       trades.push({ intentId: it.id, executed });
       for (const fl of userFlows(it, executed, at.prices)) balance[fl.token]! += fl.amount;
     });
-    if (!trades.length) {
-      if (process.env.DBG) console.log('notrades', inner.fills);
-      return best;
-    }
+    if (!trades.length) return best;
     const legs: CertifiedLeg[] = [];
     const interactions: Interaction[] = [];
     const clones = new Map<number, LiquidityAdapter>();
@@ -439,7 +425,6 @@ function exactAt(
       balance[d.tin]! -= amountIn;
       balance[d.tout]! += amountOut;
     });
-    if (process.env.DBG) console.log('exact', margin, reverted, balance, inner.value, plan.value);
     if (reverted || balance.some((b) => b < 0n)) continue;
     const prices = pb.tokens.map((token, t) => ({ token, price: at.prices[t]! })).sort((x, y) => (x.token < y.token ? -1 : 1));
     const solution: Solution = { auctionId: pb.auction.id, solver: opts.solver, prices, marketPrices: [], trades, interactions };
@@ -539,7 +524,7 @@ export async function certify(auction: Auction, pools: LiquidityAdapter[], optio
     }
     return e;
   };
-  const valueOf = (prices: bigint[]): number => evaluate(prices).plan?.value ?? -1;
+  const lpValue = (prices: bigint[]): number => evaluate(prices).plan?.value ?? -1;
   const topEvaluations = (k: number) =>
     [...cache.values()]
       .filter((e) => e.plan && e.plan.value > 0)
@@ -552,17 +537,18 @@ export async function certify(auction: Auction, pools: LiquidityAdapter[], optio
   let bestPrices: bigint[] = [];
   // two passes: the second searches again with the pools' lines tightened at the first pass's best
   // price vectors, whose values the sampled lines over-estimated
+  let firstPass: number[] | undefined;
   for (let pass = 0; pass < 2; pass++) {
     bestPrices = [];
     if (pb.items.length > 0 && n >= 2) {
-      const starts = [poolPrices(pb)];
+      const starts = firstPass ? [firstPass] : [poolPrices(pb)];
       if (relaxation) {
         const nu = pb.tokens.map((a) => relaxation.nu.get(a) ?? 0);
-        if (nu.every((x) => x > 0 && Number.isFinite(x))) starts.push(nu);
+        if (!firstPass && nu.every((x) => x > 0 && Number.isFinite(x))) starts.push(nu);
       }
       let bestV = Number.NEGATIVE_INFINITY;
       const consider = (prices: bigint[]) => {
-        const v = valueOf(prices);
+        const v = lpValue(prices);
         if (v > bestV) {
           bestV = v;
           bestPrices = prices;
@@ -583,8 +569,8 @@ export async function certify(auction: Auction, pools: LiquidityAdapter[], optio
         });
         const centres = starts.map((p) => Math.log((p[1]! / p[0]! / base[1]!) * base[0]!));
         const reach = Math.min(0.2, Math.max(0.03, ...limits.map((l) => Math.abs(l.x) + 0.005)));
-        for (let j = -20; j <= 20; j++) consider(at((j / 20) * reach));
-        for (const c of centres) for (let j = -5; j <= 5; j++) consider(at(c + j * 0.001));
+        if (!firstPass) for (let j = -12; j <= 12; j++) consider(at((j / 12) * reach));
+        for (const c of centres) for (let j = -3; j <= 3; j++) consider(at(c + j * 0.001));
         // limit breakpoints near the best point so far
         const near = (x: number) => limits.filter((l) => Math.abs(l.x - x) <= reach / 20 + 0.0011);
         const xOf = (prices: bigint[]) => Math.log((Number(prices[1]!) / Number(prices[0]!) / base[1]!) * base[0]!);
@@ -592,8 +578,8 @@ export async function certify(auction: Auction, pools: LiquidityAdapter[], optio
         // local refinement
         let x = xOf(bestPrices);
         let vx = bestV;
-        let step = reach / 40;
-        for (let it = 0; it < 24 && step > 1e-6; it++) {
+        let step = firstPass ? 0.0005 : reach / 24;
+        for (let it = 0; it < 16 && step > 1e-6; it++) {
           const up = consider(at(x + step));
           const down = consider(at(x - step));
           if (up > vx && up >= down) [x, vx] = [x + step, up];
@@ -607,7 +593,7 @@ export async function certify(auction: Auction, pools: LiquidityAdapter[], optio
           const logp = start.map(Math.log);
           const at = (l: number[]): bigint[] => toBig(l.map(Math.exp));
           let cur = consider(at(logp));
-          for (const step of [0.03, 0.01, 0.003, 0.001, 0.0003]) {
+          for (const step of firstPass ? [0.002, 0.0005] : [0.03, 0.01, 0.003, 0.001]) {
             for (let sweep = 0; sweep < 2; sweep++) {
               let moved = false;
               for (let t = 1; t < n; t++) {
@@ -630,6 +616,8 @@ export async function certify(auction: Auction, pools: LiquidityAdapter[], optio
       }
     }
     if (pass === 0 && bestPrices.length) {
+      const big = bestPrices;
+      firstPass = big.map((x) => Number(x));
       for (const e of topEvaluations(3)) {
         let plan = e.plan;
         for (let round = 0; round < 3 && plan && addTangents(pb, plan); round++) plan = solveAt(highs, e.at);
@@ -644,12 +632,6 @@ export async function certify(auction: Auction, pools: LiquidityAdapter[], optio
     const ranked = topEvaluations(3);
     const top = evaluate(bestPrices);
     if (!ranked.includes(top)) ranked.unshift(top);
-    if (process.env.DBG)
-      console.log(
-        'ranked',
-        ranked.map((e) => e.plan?.value),
-        bestPrices,
-      );
     for (const e of ranked) {
       let plan = e.plan;
       // cutting planes: the sampled lines are loose between samples, so add each used pool
@@ -696,7 +678,7 @@ export function checkCertified(
   const add = (t: Address, v: bigint) => balance.set(lowerAddr(t), (balance.get(lowerAddr(t)) ?? 0n) + v);
   for (const tr of c.solution.trades) {
     const e = auction.intents.get(tr.intentId);
-    if (!e || e.intent.type !== 'swap') return fail('invalid_solution', 'trades', 'unknown intent');
+    if (e?.intent.type !== 'swap') return fail('invalid_solution', 'trades', 'unknown intent');
     const i = e.intent.intent;
     const a = tradeAmounts(i, tr.executed, price.get(lowerAddr(i.sellToken))!, price.get(lowerAddr(i.buyToken))!);
     add(i.sellToken, a.sell);
