@@ -30,9 +30,15 @@ const SOLVER = '0x00000000000000000000000000000000000000ff' as Address;
 const SEEDS = Number(process.env.BENCH_SEEDS ?? 20);
 const FAMILIES: Family[] = ['twoSided', 'ring', 'fokMix', 'routing', 'mixedAmm', 'tiny'];
 
-const run = (inst: FamilyInstance, strategy: Strategy) => {
+/** A strategy's score on an instance; a solver that throws scores 0 and the error is recorded. */
+const run = (inst: FamilyInstance, strategy: Strategy): { value: number; ms: number; source?: string; error?: string } => {
   const t = performance.now();
-  const res = solve(inst.auction, inst.pools, { strategy, settlement: SETTLEMENT, solver: SOLVER });
+  let res: ReturnType<typeof solve>;
+  try {
+    res = solve(inst.auction, inst.pools, { strategy, settlement: SETTLEMENT, solver: SOLVER });
+  } catch (e) {
+    return { value: 0, ms: performance.now() - t, error: e instanceof Error ? e.message : String(e) };
+  }
   const ms = performance.now() - t;
   let value = 0;
   if (res.solution.trades.length) {
@@ -62,6 +68,7 @@ type InstanceRow = {
   certified: number;
   bound: number;
   source: string | undefined;
+  error?: string;
   ms: { optimal: number; baseline: number; certify: number };
 };
 
@@ -89,6 +96,7 @@ for (const family of FAMILIES) {
         certified: c.value,
         bound: c.bound,
         source: optimal.source,
+        ...(optimal.error || baseline.error ? { error: optimal.error ?? `baseline: ${baseline.error}` } : {}),
         ms: { optimal: optimal.ms, baseline: baseline.ms, certify: c.ms },
       });
     }
@@ -107,6 +115,7 @@ for (const family of FAMILIES) {
       certifiedOverBound: { min: Math.min(...ref), median: quantile(ref, 0.5) },
       belowGoal: opt.filter((x) => x < goal).length,
       belowBaseline: rows.filter((r) => r.optimal < r.baseline).length,
+      solverThrew: rows.filter((r) => r.error).map((r) => ({ seed: r.seed, error: r.error })),
       optimalMs: {
         median: quantile(
           rows.map((r) => r.ms.optimal),
@@ -127,6 +136,7 @@ for (const family of FAMILIES) {
         ` | ${fmt(summary.baselineOverCertified.min)} ${fmt(summary.baselineOverCertified.median)}` +
         ` | ${fmt(summary.certifiedOverBound.min)} ${fmt(summary.certifiedOverBound.median)}` +
         ` | ${summary.belowGoal} (< ${goal})${summary.belowBaseline ? `, ${summary.belowBaseline} below baseline` : ''}` +
+        `${summary.solverThrew.length ? `, solver threw on seeds ${summary.solverThrew.map((x) => x.seed).join(' ')}` : ''}` +
         ` | ${fmt(summary.optimalMs.median, 0)} ${fmt(summary.optimalMs.max, 0)} | ${fmt(summary.certifyMs.median, 0)}`,
     );
   }
@@ -139,7 +149,7 @@ for (const seed of TUNING_SEEDS.slice(0, 3)) {
   const inst = makeFamilyInstance('large', seed);
   run(inst, 'optimal'); // warm the JIT
   const times: number[] = [];
-  let optimal = { value: 0, ms: 0, source: undefined as string | undefined };
+  let optimal: ReturnType<typeof run> = { value: 0, ms: 0 };
   for (let k = 0; k < 3; k++) {
     optimal = run(inst, 'optimal');
     times.push(optimal.ms);
@@ -166,6 +176,7 @@ const goals = {
   optimalOver999OfCertifiedOnConvexFamilies: summaries.filter((s) => s.goal === 0.999).every((s) => s.belowGoal === 0),
   optimalOver99OfCertifiedWithFillOrKill: summaries.filter((s) => s.goal === 0.99).every((s) => s.belowGoal === 0),
   neverBelowBaseline: summaries.every((s) => s.belowBaseline === 0),
+  solverNeverThrew: summaries.every((s) => s.solverThrew.length === 0),
   largeUnderOneSecond: timing.every((t) => t.optimalMs.max < 1000),
 };
 console.log(`goals: ${JSON.stringify(goals)}`);

@@ -27,16 +27,21 @@ type Row = {
   seed: number;
   instance: FamilyInstance;
   certified: CertifiedResult;
-  optimal: number;
-  baseline: number;
+  optimal: { value: number; error?: string };
+  baseline: { value: number; error?: string };
 };
 
-const scoreOf = (inst: FamilyInstance, strategy: Strategy): number => {
-  const res = solve(inst.auction, inst.pools, { strategy, settlement: SETTLEMENT, solver: SOLVER });
-  if (!res.solution.trades.length) return 0;
-  const s = scoreSolution(res.solution, inst.auction);
-  if (!s.ok) throw new Error(`${strategy} solution invalid on ${inst.family} seed ${inst.seed}: ${s.error.reason}`);
-  return Number(s.value.score) / 1e18;
+/** A strategy's score, or why it has none (the solver threw or returned an invalid solution). */
+const scoreOf = (inst: FamilyInstance, strategy: Strategy): { value: number; error?: string } => {
+  try {
+    const res = solve(inst.auction, inst.pools, { strategy, settlement: SETTLEMENT, solver: SOLVER });
+    if (!res.solution.trades.length) return { value: 0 };
+    const s = scoreSolution(res.solution, inst.auction);
+    if (!s.ok) return { value: 0, error: `${strategy} solution invalid: ${s.error.reason}` };
+    return { value: Number(s.value.score) / 1e18 };
+  } catch (e) {
+    return { value: 0, error: `${strategy} threw: ${e instanceof Error ? e.message : String(e)}` };
+  }
 };
 
 describe('optimal strategy vs the certified reference (families, tuning seeds)', () => {
@@ -76,14 +81,17 @@ describe('optimal strategy vs the certified reference (families, tuning seeds)',
     const failures: string[] = [];
     for (const r of rows) {
       const need = CONVEX_FAMILIES.includes(r.family) ? 0.999 : 0.99;
-      const ratio = r.certified.value > 0 ? r.optimal / r.certified.value : 1;
+      const ratio = r.certified.value > 0 ? r.optimal.value / r.certified.value : 1;
       const tag = `${r.family} seed ${r.seed} (${r.instance.tokens.length}/${r.instance.pools.length}/${r.instance.intents.length})`;
+      for (const e of [r.optimal.error, r.baseline.error]) if (e) failures.push(`${tag}: ${e}`);
       if (ratio < need) {
         failures.push(
-          `${tag}: ratio ${ratio.toFixed(4)} < ${need} (optimal ${r.optimal.toFixed(4)}, certified ${r.certified.value.toFixed(4)}, bound ${r.certified.bound.toFixed(4)})`,
+          `${tag}: ratio ${ratio.toFixed(4)} < ${need} (optimal ${r.optimal.value.toFixed(4)}, certified ${r.certified.value.toFixed(4)}, bound ${r.certified.bound.toFixed(4)})`,
         );
       }
-      if (r.optimal < r.baseline) failures.push(`${tag}: optimal ${r.optimal.toFixed(4)} below baseline ${r.baseline.toFixed(4)}`);
+      if (r.optimal.value < r.baseline.value) {
+        failures.push(`${tag}: optimal ${r.optimal.value.toFixed(4)} below baseline ${r.baseline.value.toFixed(4)}`);
+      }
     }
     expect(failures, `${failures.length} of ${rows.length} instances miss a goal:\n${failures.join('\n')}`).toEqual([]);
   });
