@@ -385,7 +385,23 @@ function exactAt(
   // some pool trade must gain that back) are covered by a margin per token, widened when the exact
   // replay still comes up short
   for (const margin of [1e-6, 1e-4, 1e-2]) {
-    const inner = solveAt(highs, at, { options, margin });
+    // one direction per pool: a second swap the other way would run on the moved state, which
+    // the inner model does not price, so drop the smaller direction's options and solve again
+    let kept = options;
+    let inner = solveAt(highs, at, { options: kept, margin });
+    for (let round = 0; round < 3 && inner; round++) {
+      const drop = new Set<number>();
+      const solved = inner;
+      pb.dirs.forEach((d, k) => {
+        if (!d.zeroForOne) return;
+        const a = solved.inputs[k]! * at.unit[d.tin]!;
+        const b = solved.inputs[k + 1]! * at.unit[pb.dirs[k + 1]!.tin]!;
+        if (a > 0 && b > 0) drop.add(a >= b ? k + 1 : k);
+      });
+      if (!drop.size) break;
+      kept = kept.filter((o) => !drop.has(o.dir));
+      inner = solveAt(highs, at, { options: kept, margin });
+    }
     if (!inner) return best;
     const trades: { intentId: Hex; executed: bigint }[] = [];
     const balance = pb.tokens.map(() => 0n);
@@ -406,7 +422,9 @@ function exactAt(
     const clones = new Map<number, LiquidityAdapter>();
     let reverted = false;
     pb.dirs.forEach((d, k) => {
-      const amountIn = BigInt(Math.floor(inner.inputs[k]!));
+      // rounded up: the output then covers what the model planned; the extra wei of input (worth
+      // a lot for a valuable token with few decimals) is within the per-token wei margin
+      const amountIn = BigInt(Math.ceil(inner.inputs[k]! - 1e-6));
       if (amountIn <= 0n || reverted) return;
       let pool = clones.get(d.pool);
       if (!pool) {
