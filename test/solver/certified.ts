@@ -5,20 +5,26 @@
 //
 // At fixed clearing prices P the problem is a MILP once each pool's output curve g(u) is replaced
 // by supporting lines: every fill fraction f_i (in [0, 1]; binary for fill-or-kill) moves tokens
-// linearly at P, and every token's net flow into the settlement contract must stay >= 0. The lines
-// come from the adapters' own `arb` (for any outside price r, the optimal arbitrage point u* gives
-// g(u) <= g(u*) + r (u − u*) for all u, by concavity), sampled densely on each side of the spot
-// price, so the LP over-estimates pools only slightly. Then the exact stage:
-//   1. fix each pool's chosen input U (one direction per pool) and its EXACT bigint output V;
-//   2. re-solve with pool k's trade scaled by s_k in [0, 1] (by concavity the pool pays at least
-//      s_k·V for s_k·U, so this inner model never over-promises) and a small rounding margin;
-//   3. round fills down, execute the legs on pool clones with the adapters' exact `swap`, recheck
-//      every token's balance in bigint, and score with scoreSolution.
-// Outer search over P: for two tokens a grid on the price ratio, then every intent's limit ratio
-// (exact breakpoints) near the best grid point, then a local refinement; for more tokens,
-// coordinate search on log prices around the pools' prices with shrinking steps. The price search
-// is heuristic, so the lower bound is as good as the search; the reported gap to the relaxation
-// bound is what makes it checkable.
+// linearly at P, and every token's net flow into the settlement contract must stay >= a small
+// margin whenever anything trades (users are rounded their way, so an exactly matched CoW leaves
+// the contract a few wei short: some pool trade has to win them back). The lines come from the
+// adapters' own `arb` (for any outside price r, the optimal arbitrage point u* gives
+// g(u) <= g(u*) + r (u − u*) for all u, by concavity), from the fee band's edge outwards, plus
+// cutting planes at the inputs the LP chooses; the LP then over-estimates pools only slightly (its
+// value at P is an estimate, not a certified bound). Then the exact stage:
+//   1. fix each pool's chosen input U and its EXACT bigint output V, plus small trades each way;
+//   2. re-solve with those trades scaled by s in [0, 1], at most 1 per pool (by concavity the pool
+//      pays at least the weighted outputs, so this inner model never over-promises), one direction
+//      per pool;
+//   3. round fills down and pool inputs up, execute the legs on pool clones with the adapters'
+//      exact `swap`, recheck every token's balance in bigint, score with scoreSolution; widen the
+//      margin and retry if a balance still comes up short.
+// Outer search over P, in two passes (the second from the first's best, on lines tightened there):
+// for two tokens a grid on the price ratio wide enough to cover every intent's limit, points around
+// the pools' price and the relaxation's dual price, the exact limit breakpoints near the best point,
+// then a local refinement; for more tokens, coordinate search on log prices from the pools' prices
+// and from the relaxation's dual prices, with shrinking steps. The price search is heuristic, so
+// the lower bound is only as good as the search; the gap to the relaxation bound makes it checkable.
 import highsLoader, { type LegacyHighs } from 'highs';
 import type { Address, Hex } from 'viem';
 import { fillableAmount, limitHolds, tradeAmounts } from '../../protocol/clearing.ts';
