@@ -378,7 +378,11 @@ function exactAt(
   });
   const options: Option[] = [];
   pb.dirs.forEach((d, k) => {
-    const sizes = [input[k]!, Math.floor((volume * 1e-3) / at.unit[d.tin]!), Math.floor((volume * 1e-6) / at.unit[d.tin]!)];
+    // around the LP's choice too: with several sizes the inner model is a piecewise-linear inner
+    // approximation of the curve, so an LP input that the sampled lines misjudged costs little
+    const around = input[k]! ? [0.5, 0.8, 0.9, 0.95, 1, 1.05, 1.1, 1.25, 1.5].map((x) => Math.floor(input[k]! * x)) : [];
+    const small = [1e-6, 1e-3, 1e-2, 0.1].map((x) => Math.floor((volume * x) / at.unit[d.tin]!));
+    const sizes = [...around, ...small];
     for (const u of sizes) {
       if (!(u >= 1)) continue;
       const output = Number(pb.pools[d.pool]!.quote(d.zeroForOne, BigInt(u)));
