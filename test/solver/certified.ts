@@ -657,10 +657,13 @@ export async function certify(auction: Auction, pools: LiquidityAdapter[], optio
   let best: Candidate | undefined;
   if (bestPrices.length) {
     // the exact stage on the few best price vectors of the search
-    const ranked = topEvaluations(3);
+    // the few best price vectors; if none of them yields a valid solution (typically a
+    // fill-or-kill intent the optimistic lines said a pool could just cover), further ones
+    const ranked = topEvaluations(12);
     const top = evaluate(bestPrices);
     if (!ranked.includes(top)) ranked.unshift(top);
-    for (const e of ranked) {
+    for (const [k, e] of ranked.entries()) {
+      if (k >= 4 && best) break;
       let plan = e.plan;
       // cutting planes: the sampled lines are loose between samples, so add each used pool
       // direction's line at the input the LP chose and solve again
