@@ -6,7 +6,7 @@ import type { Hex } from 'viem';
 import { limitHolds, tradeAmounts } from '../../../protocol/clearing.ts';
 import { settleGas } from '../gas.ts';
 import type { LiquidityAdapter } from '../liquidity/adapter.ts';
-import type { SolveResult } from '../result.ts';
+import type { JointFailure, SolveResult } from '../result.ts';
 import { swapInteractions, type ExecutedLeg } from '../routing/execute.ts';
 import type { PlanLeg } from '../routing/plan.ts';
 import { referenceValue, type Entry, type JointBatch } from './batch.ts';
@@ -14,26 +14,57 @@ import type { JointPlan } from './clear.ts';
 
 /**
  * The plan at exact amounts: integer prices (the cheapest traded token at about 2^80), the
- * contract's rounding, every leg executed on bigint copies of the pools; undefined if some token
- * stays short.
+ * contract's rounding, every leg executed on bigint copies of the pools; a failure if some token
+ * stays short, nothing trades, or the float plan is not finite (a price, fill or leg amount that
+ * is NaN or infinite would otherwise reach BigInt and throw).
  */
-export function toExact(batch: JointBatch, plan: JointPlan, legs: readonly PlanLeg[]): SolveResult | undefined {
+export function toExact(batch: JointBatch, plan: JointPlan, legs: readonly PlanLeg[]): SolveResult | JointFailure {
   const r = batch.router;
   const n = r.tokens.length;
+  const bad = nonFinite(batch, plan, legs);
+  if (bad) return { cause: 'non_finite', detail: bad };
   // integer prices: the cheapest traded token at ~2^80
   let pmin = Infinity;
   for (const [idx, en] of batch.entries.entries()) if (plan.fills[idx]! > 0) pmin = Math.min(pmin, plan.p[en.s]!, plan.p[en.t]!);
+  if (!(pmin < Infinity)) return { cause: 'exact_failed', detail: 'the plan fills no intent' };
   // A token left short by a few wei of rounding (netted among users, no pool margin) gets a
   // little dearer (its buyers receive a little less), a few rounds at most.
   const mult = new Float64Array(n).fill(1);
+  let last: bigint[] = [];
   for (let round = 0; round < 4; round++) {
     const P: bigint[] = [];
     for (let j = 0; j < n; j++) P.push(BigInt(Math.round((plan.p[j]! / pmin) * 2 ** 80 * mult[j]!)));
     const res = exactAt(batch, plan, legs, P);
     if ('solution' in res) return res;
+    if (!res.short.some((d) => d > 0n)) return { cause: 'exact_failed', detail: 'no trade keeps its limit at the integer prices' };
+    last = res.short;
     for (let j = 0; j < n; j++) {
       if (res.short[j]! > 0n && res.sens[j]! > 0) mult[j] = mult[j]! * (1 + (1.5 * Number(res.short[j]!) + 1) / res.sens[j]! + 1e-15);
     }
+  }
+  const short = last.flatMap((d, j) => (d > 0n ? [`${r.tokens[j]} short ${d}`] : []));
+  return { cause: 'exact_failed', detail: short.join(', ') };
+}
+
+/** The first non-finite (or non-positive) number of a float plan that the exact pass would use, described; undefined if none. */
+function nonFinite(batch: JointBatch, plan: JointPlan, legs: readonly PlanLeg[]): string | undefined {
+  const r = batch.router;
+  for (const [idx, en] of batch.entries.entries()) {
+    const f = plan.fills[idx]!;
+    if (!Number.isFinite(f)) return `fill of intent ${en.id} is ${f}`;
+    if (f <= 0) continue;
+    for (const j of [en.s, en.t]) {
+      const p = plan.p[j]!;
+      if (!(p > 0) || !Number.isFinite(p)) return `price of ${r.tokens[j]} is ${p}`;
+    }
+  }
+  for (let j = 0; j < plan.supply.length; j++)
+    if (!Number.isFinite(plan.supply[j]!)) return `users' net flow of ${r.tokens[j]} is ${plan.supply[j]}`;
+  for (const l of legs) {
+    if (!(l.amountIn >= 0) || !Number.isFinite(l.amountIn)) return `leg on pool ${r.pools[l.pool]!.address} has amountIn ${l.amountIn}`;
+    const f0 = plan.flows[2 * l.pool]!;
+    const f1 = plan.flows[2 * l.pool + 1]!;
+    if (!Number.isFinite(f0) || !Number.isFinite(f1)) return `pool ${r.pools[l.pool]!.address} has flows ${f0}, ${f1}`;
   }
   return undefined;
 }
@@ -103,7 +134,9 @@ function exactAt(
     const free = plan.supply[j]! >= 0;
     const lastOfToken = free && lastLeg.get(j) === l;
     const share = l.amountIn / Math.max(planIn[j]!, planOut[j]!);
-    let amt = lastOfToken ? actualIn[j]! - spent[j]! : (actualIn[j]! * BigInt(Math.floor(share * 2 ** 52))) >> 52n;
+    const scaled = Math.floor(share * 2 ** 52);
+    if (!lastOfToken && !Number.isFinite(scaled)) continue; // (toExact rejects such plans first)
+    let amt = lastOfToken ? actualIn[j]! - spent[j]! : (actualIn[j]! * BigInt(scaled)) >> 52n;
     if (amt > actualIn[j]! - spent[j]!) amt = actualIn[j]! - spent[j]!;
     if (amt <= 0n) continue;
     const pool = poolOf(l.pool);

@@ -6,9 +6,12 @@ import { referenceValue, type Entry, type JointBatch } from './batch.ts';
 import type { JointPlan } from './clear.ts';
 import { toExact } from './exact.ts';
 import { planLegs } from './legs.ts';
+import { scan, type Point } from './scan.ts';
 
 /** Wall-clock budget of the ascent (ms): on the largest batches it stops early, so their result depends on the machine's speed. */
 const BUDGET_MS = 200;
+/** The largest relative margin on taken-out amounts the exact pass may need (as joint/solve.ts's schedule). */
+const MAX_MARGIN = 1e-4;
 
 /**
  * Final ascent over the price vector. The fixed point (clear.ts) hands the pools' average-vs-marginal
@@ -24,8 +27,9 @@ export function polish(
   batch: JointBatch,
   start: JointPlan,
   margin: number,
-  current: SolveResult,
+  current: SolveResult | undefined,
   extra: Float64Array | undefined,
+  opts: { scan?: boolean; budgetMs?: number } = {},
 ): SolveResult | undefined {
   const r = batch.router;
   const n = r.tokens.length;
@@ -52,7 +56,8 @@ export function polish(
   const ref = Float64Array.from(r.tokens, (a) => referenceValue(batch.auction, a));
   const demanded = Float64Array.from(start.supply, (v) => (v < 0 ? 1 : 0));
   const supply = new Float64Array(n);
-  const grow = 1 + margin;
+  // grows when the exact pass finds a token short (see the end)
+  let grow = 1 + margin;
   // (α, β, c) of entry en at prices p: paid in of s, taken out of t (with the margin), surplus
   const coef = (en: Entry, p: Float64Array, o: Float64Array): void => {
     const rate = p[en.s]! / p[en.t]!;
@@ -89,11 +94,24 @@ export function polish(
     return true;
   };
   const excluded = Uint8Array.from(start.excluded);
-  let warm: Float64Array = Float64Array.from(start.nu);
-  const floor = Float64Array.from(start.nu, (v) => v * 1e-12);
+  // The dual's values ν are in the numeraire (the surplus terms are valued at reference prices),
+  // but the fixed point's prices carry an arbitrary common scale (only ratios matter to it): ν
+  // warm-started orders of magnitude off converges slowly, and an unconverged dual value
+  // overstates V. Both are brought to the reference scale first.
+  let logScale = 0;
+  let count = 0;
+  for (let j = 0; j < n; j++) {
+    if (ref[j]! > 0 && start.p[j]! > 0 && Number.isFinite(start.p[j]!)) {
+      logScale += Math.log(ref[j]! / start.p[j]!);
+      count++;
+    }
+  }
+  const k = count ? Math.exp(logScale / count) : 1;
+  const p0 = Float64Array.from(start.p, (v) => v * k);
+  let warm: Float64Array = Float64Array.from(start.nu, (v) => v * k);
+  const floor = Float64Array.from(warm, (v) => v * 1e-12);
   const traded = new Uint8Array(n);
   for (const en of entries) traded[en.s] = traded[en.t] = 1;
-  type Point = { p: Float64Array; value: number; nu: Float64Array; fills: Float64Array; flows: Float64Array; grad: Float64Array };
   const evaluate = (p: Float64Array): Point | undefined => {
     if (!setup(p)) return undefined;
     const sol = r.solveFills(terms, supply, warm, floor, excluded);
@@ -111,11 +129,20 @@ export function polish(
     for (const i of fixed) add(entries[i]!, 1);
     return { p: Float64Array.from(p), value: sol.value, nu: sol.nu, fills: sol.fills, flows: sol.flows, grad };
   };
-  let cur = evaluate(start.p);
+  let cur = evaluate(p0);
   if (!cur) return undefined;
+  const budget = opts.budgetMs ?? BUDGET_MS;
+  if (opts.scan)
+    cur = scan(
+      batch,
+      cur,
+      evaluate,
+      (w) => (warm = w),
+      () => performance.now() - t0 < budget / 2,
+    );
   let step = 1e-3;
   const trial = new Float64Array(n);
-  for (let iter = 0; iter < 40 && step > 1e-8 && performance.now() - t0 < BUDGET_MS; iter++) {
+  for (let iter = 0; iter < 40 && step > 1e-8 && performance.now() - t0 < budget; iter++) {
     let gmax = 0;
     for (let j = 0; j < n; j++) if (traded[j]) gmax = Math.max(gmax, Math.abs(cur.grad[j]!));
     if (!(gmax > 0)) break;
@@ -137,7 +164,7 @@ export function polish(
   }
   // the best point as a plan: the dual optimum's fills and pool flows
   const best = cur;
-  for (let round = 0; round < 8; round++) {
+  for (let round = 0; round < 12; round++) {
     const fills = new Float64Array(entries.length);
     for (const i of fixed) fills[i] = 1;
     for (let k = 0; k < m; k++) {
@@ -156,8 +183,18 @@ export function polish(
     const ordered = planLegs(batch.router, plan);
     if (ordered.ok) {
       const res = toExact(batch, plan, ordered.legs);
-      if (!res) return undefined;
+      if (!('solution' in res)) {
+        // float error or rounding left a token short: every taken-out amount is asked for with
+        // a larger margin, and V re-solved at the same prices
+        if (res.cause !== 'exact_failed' || grow - 1 >= MAX_MARGIN) return undefined;
+        grow = 1 + Math.min(MAX_MARGIN, Math.max(1e-7, 10 * (grow - 1)));
+        const again = evaluate(best.p);
+        if (!again) return undefined;
+        Object.assign(best, again);
+        continue;
+      }
       const a = scoreSolution(res.solution, batch.auction);
+      if (!current) return a.ok ? res : undefined;
       const b = scoreSolution(current.solution, batch.auction);
       return a.ok && (!b.ok || a.value.score > b.value.score) ? res : undefined;
     }

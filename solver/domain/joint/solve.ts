@@ -22,15 +22,21 @@
 //   legs.ts      the plan's pool legs in execution order
 //   rounding.ts  what integer rounding of the legs can cost each demanded token
 //   exact.ts     the plan at exact amounts (integer prices, bigint pool state)
+//   scan.ts      a coarse search over the prices, past the intents' limits (polish.ts runs it)
 //   polish.ts    a final ascent over the price vector
 // The search is float; the final amounts are exact. The float plan asks for every demanded token
 // with a margin; when the exact pass still finds a token short (float model error, rounding), the
 // margin grows and the plan is re-solved warm.
-import type { Auction } from '../../../protocol/score.ts';
+// The fixed point can settle on a poor price (or on none) when many limits sit inside the pools'
+// no-trade band, so the same ascent also runs from the pools' own prices after a coarse scan, and
+// the better of the two exact results is kept. Every way the joint solve can come up empty is
+// returned as a typed failure (the engine has no I/O: the driver logs it).
+import { scoreSolution, type Auction } from '../../../protocol/score.ts';
 import type { LiquidityAdapter } from '../liquidity/adapter.ts';
 import type { SolveOptions } from '../options.ts';
-import type { SolveResult } from '../result.ts';
-import { collectBatch } from './batch.ts';
+import type { JointFailure, SolveResult } from '../result.ts';
+import { collectBatch, fillsOf, type JointBatch } from './batch.ts';
+import type { JointPlan } from './clear.ts';
 import { toExact } from './exact.ts';
 import { polish } from './polish.ts';
 import { roundingAllowance } from './rounding.ts';
@@ -38,29 +44,91 @@ import { search, startingPoint, type SearchState } from './search.ts';
 
 const MARGINS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4];
 
-/** The joint solve of an auction against the given pool states (not mutated); undefined if nothing fills. */
-export function solveJoint(auction: Auction, pools: LiquidityAdapter[], opts: SolveOptions): SolveResult | undefined {
+export type JointOutcome = { ok: true; result: SolveResult } | { ok: false; failure: JointFailure };
+
+/** The joint solve of an auction against the given pool states (not mutated); a failure (with its cause) if it has no candidate. */
+export function solveJoint(auction: Auction, pools: LiquidityAdapter[], opts: SolveOptions): JointOutcome {
   const t0 = performance.now();
-  const batch = collectBatch(auction, pools, opts);
+  try {
+    const batch = collectBatch(auction, pools, opts);
+    if (!batch.entries.length || !batch.router.pools.length) {
+      return { ok: false, failure: { cause: 'no_entries', detail: `${batch.intents} swap intents, none with a pool for both tokens` } };
+    }
+    const fixedPoint = viaFixedPoint(batch);
+    const scanned = viaScan(batch, 'result' in fixedPoint ? fixedPoint : undefined);
+    const best = better(batch, 'result' in fixedPoint ? fixedPoint.result : undefined, scanned);
+    if (!best)
+      return {
+        ok: false,
+        failure: 'failure' in fixedPoint ? fixedPoint.failure : { cause: 'score_invalid', detail: 'no candidate scores' },
+      };
+    best.stats.ms = performance.now() - t0;
+    return { ok: true, result: best };
+  } catch (e) {
+    return { ok: false, failure: { cause: 'exception', detail: (e as Error).stack ?? String(e) } };
+  }
+}
+
+type FixedPointOutcome = { result: SolveResult; plan: JointPlan; margin: number; extra: Float64Array } | { failure: JointFailure };
+
+/** The fixed point's search and exact pass, the margin growing while a token stays short; then polish's ascent. */
+function viaFixedPoint(batch: JointBatch): FixedPointOutcome {
   let state: SearchState | undefined;
   let extra: Float64Array | undefined;
   const run = (margin: number) => {
-    if (!batch.entries.length || !batch.router.pools.length) return undefined;
     state ??= startingPoint(batch);
     return search(batch, state, margin, extra);
   };
+  const searchFailed: JointFailure = { cause: 'search_failed', detail: 'the fill and price search settled no plan' };
   let found = run(MARGINS[0]!);
+  let failure: JointFailure = searchFailed;
   for (const margin of MARGINS) {
-    if (!found) return undefined;
+    if (!found) return { failure: searchFailed };
     extra = roundingAllowance(batch.router, found.plan, found.legs);
     found = run(margin);
-    if (!found) return undefined;
+    if (!found) return { failure: searchFailed };
     const res = toExact(batch, found.plan, found.legs);
-    if (res) {
+    if ('solution' in res) {
       const out = polish(batch, found.plan, margin, res, extra) ?? res;
-      out.stats.ms = performance.now() - t0;
-      return out;
+      return { result: out, plan: found.plan, margin, extra };
     }
+    failure = { cause: res.cause, detail: `margin ${margin}: ${res.detail}` };
   }
-  return undefined;
+  return { failure };
+}
+
+/**
+ * The ascent from a coarse scan over the prices (scan.ts), started at the fixed point's prices if
+ * it found some, else at the pools' own; the fill-or-kill intents the fixed point filled stay filled.
+ */
+function viaScan(batch: JointBatch, from: { plan: JointPlan; margin: number; extra: Float64Array } | undefined): SolveResult | undefined {
+  if (!batch.entries.some((en) => en.partial)) return undefined;
+  let start: JointPlan;
+  if (from) start = from.plan;
+  else {
+    const s = startingPoint(batch);
+    for (const en of batch.entries) if (!en.partial) en.f = 0;
+    start = {
+      p: s.p,
+      nu: Float64Array.from(s.p),
+      flows: new Float64Array(batch.router.pools.length * 2),
+      supply: new Float64Array(batch.router.tokens.length),
+      fills: fillsOf(batch.entries),
+      excluded: s.excluded,
+    };
+  }
+  return polish(batch, start, from?.margin ?? MARGINS[2]!, undefined, from?.extra, { scan: true });
+}
+
+/** The higher-scoring of two candidates (either may be missing or invalid). */
+function better(batch: JointBatch, a: SolveResult | undefined, b: SolveResult | undefined): SolveResult | undefined {
+  const score = (r: SolveResult | undefined): bigint | undefined => {
+    if (!r?.solution.trades.length) return undefined;
+    const s = scoreSolution(r.solution, batch.auction);
+    return s.ok ? s.value.score : undefined;
+  };
+  const sa = score(a);
+  const sb = score(b);
+  if (sb !== undefined && (sa === undefined || sb > sa)) return b;
+  return sa !== undefined ? a : undefined;
 }
