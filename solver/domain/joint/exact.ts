@@ -27,19 +27,34 @@ export function toExact(batch: JointBatch, plan: JointPlan, legs: readonly PlanL
   let pmin = Infinity;
   for (const [idx, en] of batch.entries.entries()) if (plan.fills[idx]! > 0) pmin = Math.min(pmin, plan.p[en.s]!, plan.p[en.t]!);
   if (!(pmin < Infinity)) return { cause: 'exact_failed', detail: 'the plan fills no intent' };
-  // A token left short by a few wei of rounding (netted among users, no pool margin) gets a
-  // little dearer (its buyers receive a little less), a few rounds at most.
+  // A token left short (float error, rounding) is made up by the partially fillable intents
+  // that take it out: the largest gives back exactly the shortfall. At uniform prices every trade
+  // is value-neutral and every rounding favours the settlement, so what that intent then pays in
+  // less of another token is covered by that token's own rounding slack; a batch that nets
+  // internally has no other slack (no pool margin). Where no partial fill takes the short token
+  // out, the token gets a little dearer instead (its buyers receive a little less).
   const mult = new Float64Array(n).fill(1);
+  const cuts = new Map<number, bigint>();
   let last: bigint[] = [];
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 8; round++) {
     const P: bigint[] = [];
     for (let j = 0; j < n; j++) P.push(BigInt(Math.round((plan.p[j]! / pmin) * 2 ** 80 * mult[j]!)));
-    const res = exactAt(batch, plan, legs, P);
+    const res = exactAt(batch, plan, legs, P, cuts);
     if ('solution' in res) return res;
     if (!res.short.some((d) => d > 0n)) return { cause: 'exact_failed', detail: 'no trade keeps its limit at the integer prices' };
     last = res.short;
     for (let j = 0; j < n; j++) {
-      if (res.short[j]! > 0n && res.sens[j]! > 0) mult[j] = mult[j]! * (1 + (1.5 * Number(res.short[j]!) + 1) / res.sens[j]! + 1e-15);
+      const d = res.short[j]!;
+      if (d <= 0n) continue;
+      const taker = largestPartialTaker(batch, plan, cuts, j);
+      if (taker) {
+        const cut = smallestCut(batch.entries[taker.idx]!, taker.executed, d, P);
+        if (cut !== undefined) {
+          cuts.set(taker.idx, (cuts.get(taker.idx) ?? 0n) + cut);
+          continue;
+        }
+      }
+      if (res.sens[j]! > 0) mult[j] = mult[j]! * (1 + (1.5 * Number(d) + 1) / res.sens[j]! + 1e-15);
     }
   }
   const short = last.flatMap((d, j) => (d > 0n ? [`${r.tokens[j]} short ${d}`] : []));
@@ -69,12 +84,57 @@ function nonFinite(batch: JointBatch, plan: JointPlan, legs: readonly PlanLeg[])
   return undefined;
 }
 
-/** Exact amounts at integer prices P on fresh pool state; undefined if some token would be short. */
+/**
+ * The smallest cut of an intent's executed amount (below all of it) that lowers what it takes
+ * out by at least d, at integer prices P (bisection on the contract's rounding); undefined if
+ * none. The smallest, because what it then pays in less must stay within another token's slack.
+ */
+function smallestCut(en: Entry, executed: bigint, d: bigint, P: bigint[]): bigint | undefined {
+  const out = (x: bigint): bigint => (x <= 0n ? 0n : tradeAmounts(en.intent, x, P[en.s]!, P[en.t]!).buy);
+  const full = out(executed);
+  if (full - out(1n) < d) return undefined;
+  let lo = 0n;
+  let hi = executed - 1n;
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) / 2n;
+    if (full - out(executed - mid) >= d) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** The entry's executed amount before any cut: the float fill of the remaining amount. */
+function planned(en: Entry, f: number): bigint {
+  const executed = en.partial && f < 1 ? BigInt(Math.floor(f * en.x)) : en.amount;
+  return executed > en.amount ? en.amount : executed;
+}
+
+/** The partially fillable entry taking out the most of token j (after `cuts`), with its executed amount. */
+function largestPartialTaker(
+  batch: JointBatch,
+  plan: JointPlan,
+  cuts: ReadonlyMap<number, bigint>,
+  j: number,
+): { idx: number; executed: bigint } | undefined {
+  let best: { idx: number; executed: bigint; value: number } | undefined;
+  for (const [idx, en] of batch.entries.entries()) {
+    const f = plan.fills[idx]!;
+    if (!en.partial || en.t !== j || f <= 0) continue;
+    const executed = planned(en, f) - (cuts.get(idx) ?? 0n);
+    if (executed <= 0n) continue;
+    const value = Number(executed) * (en.sell ? plan.p[en.s]! : plan.p[en.t]!);
+    if (!best || value > best.value) best = { idx, executed, value };
+  }
+  return best;
+}
+
+/** Exact amounts at integer prices P on fresh pool state, the entries' executed amounts less `cuts`; the shortfalls if some token would be short. */
 function exactAt(
   batch: JointBatch,
   plan: JointPlan,
   legs: readonly PlanLeg[],
   P: bigint[],
+  cuts: ReadonlyMap<number, bigint>,
 ): SolveResult | { short: bigint[]; sens: Float64Array } {
   const r = batch.router;
   const n = r.tokens.length;
@@ -87,9 +147,8 @@ function exactAt(
   for (const [idx, en] of batch.entries.entries()) {
     const f = plan.fills[idx]!;
     if (f <= 0) continue;
-    const executed = en.partial && f < 1 ? BigInt(Math.floor(f * en.x)) : en.amount;
-    if (executed <= 0n) continue;
-    const executedClamped = executed > en.amount ? en.amount : executed;
+    const executedClamped = planned(en, f) - (cuts.get(idx) ?? 0n);
+    if (executedClamped <= 0n) continue;
     if (!limitHolds(en.intent, P[en.s]!, P[en.t]!)) {
       continue;
     }

@@ -13,7 +13,7 @@ export type Point = { p: Float64Array; value: number; nu: Float64Array; fills: F
 const GRID_STEP = 1e-3;
 const GRID_HALF = 40;
 /** Relative gap kept past a limit, so it still holds after the exact pass's integer prices and shading. */
-const PAST_LIMIT = 1e-7;
+const PAST_LIMIT = 1e-6;
 const SWEEPS = 2;
 
 /** Factors by which token j's price may move: the grid, and just past each limit of an intent that trades j. */
@@ -61,7 +61,9 @@ export function scan(
         if (!inTime()) return best;
         trial.set(base.p);
         trial[j] = base.p[j]! * f;
-        setWarm(Float64Array.from(base.nu));
+        // warm start at the trial prices themselves: the pools' values sit near the users'
+        // prices at the optimum, and a far warm start can stall the dual's Newton steps
+        setWarm(Float64Array.from(trial));
         const next = evaluate(trial);
         if (next && next.value > best.value * (1 + 1e-12)) best = next;
       }

@@ -98,26 +98,39 @@ function viaFixedPoint(batch: JointBatch): FixedPointOutcome {
 }
 
 /**
- * The ascent from a coarse scan over the prices (scan.ts), started at the fixed point's prices if
- * it found some, else at the pools' own; the fill-or-kill intents the fixed point filled stay filled.
+ * The ascent from a coarse scan over the prices (scan.ts), started at the pools' own prices (the
+ * best uniform price of a batch lies near them, while the fixed point can settle far off); the
+ * fill-or-kill intents the fixed point filled stay filled where their limits hold there.
  */
-function viaScan(batch: JointBatch, from: { plan: JointPlan; margin: number; extra: Float64Array } | undefined): SolveResult | undefined {
+function viaScan(batch: JointBatch, from: { plan: JointPlan; margin: number } | undefined): SolveResult | undefined {
   if (!batch.entries.some((en) => en.partial)) return undefined;
-  let start: JointPlan;
-  if (from) start = from.plan;
-  else {
-    const s = startingPoint(batch);
-    for (const en of batch.entries) if (!en.partial) en.f = 0;
-    start = {
-      p: s.p,
-      nu: Float64Array.from(s.p),
-      flows: new Float64Array(batch.router.pools.length * 2),
-      supply: new Float64Array(batch.router.tokens.length),
-      fills: fillsOf(batch.entries),
-      excluded: s.excluded,
-    };
+  const s = startingPoint(batch);
+  batch.entries.forEach((en, idx) => {
+    if (en.partial) en.f = 1;
+    else en.f = from && from.plan.fills[idx]! > 0 && s.p[en.s]! / s.p[en.t]! >= en.lim * (1 + 1e-9) ? 1 : 0;
+  });
+  const start: JointPlan = {
+    p: s.p,
+    nu: Float64Array.from(s.p),
+    flows: new Float64Array(batch.router.pools.length * 2),
+    // nothing demanded beyond the fills (no rounding allowance: the exact pass's margin retries cover it)
+    supply: new Float64Array(batch.router.tokens.length),
+    fills: fillsOf(batch.entries),
+    excluded: s.excluded,
+  };
+  // every token is asked for a few base units per trade and leg more than the fills take out:
+  // what integer prices and amounts can cost it (the scan does not know yet which tokens the
+  // pools will deliver, and a batch that nets internally has no pool output to shave)
+  const extra = new Float64Array(batch.router.tokens.length).fill(4);
+  for (const en of batch.entries) {
+    extra[en.s] = extra[en.s]! + 2;
+    extra[en.t] = extra[en.t]! + 2;
   }
-  return polish(batch, start, from?.margin ?? MARGINS[2]!, undefined, from?.extra, { scan: true });
+  for (let i = 0; i < batch.router.pools.length; i++) {
+    extra[batch.router.t0[i]!] = extra[batch.router.t0[i]!]! + 3;
+    extra[batch.router.t1[i]!] = extra[batch.router.t1[i]!]! + 3;
+  }
+  return polish(batch, start, from?.margin ?? MARGINS[0]!, undefined, extra, { scan: true, demandAll: true });
 }
 
 /** The higher-scoring of two candidates (either may be missing or invalid). */
