@@ -31,18 +31,25 @@ export function polish(
   margin: number,
   current: SolveResult | undefined,
   extra: Float64Array | undefined,
-  opts: { scan?: boolean; budgetMs?: number; demandAll?: boolean } = {},
+  opts: {
+    scan?: boolean;
+    budgetMs?: number;
+    demandAll?: boolean;
+    /** Fill-or-kill intents fill fractionally too, and no plan is built: `relaxed` receives the best prices and fills (per entry). */
+    relaxFok?: boolean;
+    relaxed?: (p: Float64Array, fills: Float64Array) => void;
+  } = {},
 ): SolveResult | undefined {
   const r = batch.router;
   const n = r.tokens.length;
   const entries = batch.entries;
-  if (!entries.some((en) => en.partial) || !r.pools.length) return undefined;
+  if (!(opts.relaxFok || entries.some((en) => en.partial)) || !r.pools.length) return undefined;
   const t0 = performance.now();
   // terms: partially fillable intents; fill-or-kill ones filled by the fixed point are fixed flows
   const idx: number[] = [];
   const fixed: number[] = [];
   entries.forEach((en, i) => {
-    if (en.partial) idx.push(i);
+    if (en.partial || opts.relaxFok) idx.push(i);
     else if (start.fills[i]! > 0) fixed.push(i);
   });
   const m = idx.length;
@@ -153,7 +160,14 @@ export function polish(
     // fixed demands cannot be met at these prices)
     if (!Number.isFinite(sol.value) || (sol.value < 0 && supply.some((v) => v < 0))) return undefined;
     // (and float error can leave an empty batch's V a hair below zero)
-    const value = Math.max(0, sol.value);
+    // V counts the fill-or-kill intents' own surplus too: the dual carries them as fixed flows
+    // only, and without it points with different prices would compare unfairly
+    let fixedSurplus = 0;
+    for (const i of fixed) {
+      coef(entries[i]!, p, o);
+      fixedSurplus += o[2]!;
+    }
+    const value = Math.max(0, sol.value) + fixedSurplus;
     if (!balanced(sol.fills, sol.flows, sol.nu)) return undefined;
     warm = sol.nu;
     // envelope gradient on log p: ∂(c + α ν_s − β ν_t)/∂log(p_s/p_t), weighted by the fill
@@ -200,6 +214,12 @@ export function polish(
       step /= 3;
     }
     if (!accepted) break;
+  }
+  if (opts.relaxFok) {
+    const fills = new Float64Array(entries.length);
+    for (let k = 0; k < m; k++) fills[idx[k]!] = cur.fills[k]!;
+    opts.relaxed?.(cur.p, fills);
+    return undefined;
   }
   // The dual balances each token only to its tolerance (about 1e-8 of the gross flow at the
   // hinges' last temperature): where the users then take out more of a token than they and the

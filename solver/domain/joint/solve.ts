@@ -43,6 +43,10 @@ import { roundingAllowance } from './rounding.ts';
 import { search, startingPoint, type SearchState } from './search.ts';
 
 const MARGINS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4];
+/** SolveOptions.budgetMs's default; the scan's own share of it, and the least worth starting it for. */
+const DEFAULT_BUDGET_MS = 600;
+const SCAN_MS = 200;
+const MIN_SCAN_MS = 40;
 
 export type JointOutcome = { ok: true; result: SolveResult } | { ok: false; failure: JointFailure };
 
@@ -55,13 +59,23 @@ export function solveJoint(auction: Auction, pools: LiquidityAdapter[], opts: So
       return { ok: false, failure: { cause: 'no_entries', detail: `${batch.intents} swap intents, none with a pool for both tokens` } };
     }
     const fixedPoint = viaFixedPoint(batch);
-    const scanned = viaScan(batch, 'result' in fixedPoint ? fixedPoint : undefined);
+    // the scan only in the time left (anytime: the fixed point's candidate stands meanwhile)
+    const left = (opts.budgetMs ?? DEFAULT_BUDGET_MS) - (performance.now() - t0);
+    const scanned =
+      left >= MIN_SCAN_MS ? viaScan(batch, 'result' in fixedPoint ? fixedPoint : undefined, Math.min(left, SCAN_MS)) : undefined;
     const best = better(batch, 'result' in fixedPoint ? fixedPoint.result : undefined, scanned);
-    if (!best)
-      return {
-        ok: false,
-        failure: 'failure' in fixedPoint ? fixedPoint.failure : { cause: 'score_invalid', detail: 'no candidate scores' },
-      };
+    if (!best) {
+      const scanNote = scanned
+        ? 'the scan candidate does not score'
+        : left >= MIN_SCAN_MS
+          ? 'the scan found no exact candidate'
+          : 'no time left for the scan';
+      const failure: JointFailure =
+        'failure' in fixedPoint
+          ? { cause: fixedPoint.failure.cause, detail: `${fixedPoint.failure.detail}; ${scanNote}` }
+          : { cause: 'score_invalid', detail: `the fixed point's candidate does not score; ${scanNote}` };
+      return { ok: false, failure };
+    }
     best.stats.ms = performance.now() - t0;
     return { ok: true, result: best };
   } catch (e) {
@@ -99,29 +113,29 @@ function viaFixedPoint(batch: JointBatch): FixedPointOutcome {
 
 /**
  * The ascent from a coarse scan over the prices (scan.ts), started at the pools' own prices (the
- * best uniform price of a batch lies near them, while the fixed point can settle far off); the
- * fill-or-kill intents the fixed point filled stay filled where their limits hold there.
+ * best uniform price of a batch lies near them, while the fixed point can settle far off). Which
+ * fill-or-kill intents fill: the relaxation (every intent fills fractionally) is scanned and
+ * climbed first, and its fractional fill-or-kill fills are rounded at its prices (at 1/2, and at
+ * nearly 1); each selection, and the fixed point's where its limits hold at the pools' prices, is
+ * then scanned and climbed with those intents filled whole. The best exact result is returned.
  */
-function viaScan(batch: JointBatch, from: { plan: JointPlan; margin: number } | undefined): SolveResult | undefined {
-  if (!batch.entries.some((en) => en.partial)) return undefined;
+function viaScan(batch: JointBatch, from: { plan: JointPlan; margin: number } | undefined, budgetMs: number): SolveResult | undefined {
+  const t0 = performance.now();
   const s = startingPoint(batch);
-  batch.entries.forEach((en, idx) => {
-    if (en.partial) en.f = 1;
-    else en.f = from && from.plan.fills[idx]! > 0 && s.p[en.s]! / s.p[en.t]! >= en.lim * (1 + 1e-9) ? 1 : 0;
-  });
-  const start: JointPlan = {
-    p: s.p,
-    nu: Float64Array.from(s.p),
+  const n = batch.router.tokens.length;
+  const planAt = (p: Float64Array): JointPlan => ({
+    p: Float64Array.from(p),
+    nu: Float64Array.from(p),
     flows: new Float64Array(batch.router.pools.length * 2),
-    // nothing demanded beyond the fills (no rounding allowance: the exact pass's margin retries cover it)
-    supply: new Float64Array(batch.router.tokens.length),
+    // nothing demanded beyond the fills but the allowance below
+    supply: new Float64Array(n),
     fills: fillsOf(batch.entries),
-    excluded: s.excluded,
-  };
+    excluded: new Uint8Array(batch.router.pools.length),
+  });
   // every token is asked for a few base units per trade and leg more than the fills take out:
   // what integer prices and amounts can cost it (the scan does not know yet which tokens the
   // pools will deliver, and a batch that nets internally has no pool output to shave)
-  const extra = new Float64Array(batch.router.tokens.length).fill(4);
+  const extra = new Float64Array(n).fill(4);
   for (const en of batch.entries) {
     extra[en.s] = extra[en.s]! + 2;
     extra[en.t] = extra[en.t]! + 2;
@@ -130,7 +144,45 @@ function viaScan(batch: JointBatch, from: { plan: JointPlan; margin: number } | 
     extra[batch.router.t0[i]!] = extra[batch.router.t0[i]!]! + 3;
     extra[batch.router.t1[i]!] = extra[batch.router.t1[i]!]! + 3;
   }
-  return polish(batch, start, from?.margin ?? MARGINS[0]!, undefined, extra, { scan: true, demandAll: true });
+  const margin = from?.margin ?? MARGINS[0]!;
+  const selections: { p: Float64Array; fok: (idx: number) => boolean }[] = [];
+  const holds = (p: Float64Array, idx: number): boolean => {
+    const en = batch.entries[idx]!;
+    return p[en.s]! / p[en.t]! >= en.lim * (1 + 1e-9);
+  };
+  const anyFok = batch.entries.some((en) => !en.partial);
+  if (anyFok) {
+    for (const en of batch.entries) en.f = 1;
+    let relaxed: { p: Float64Array; fills: Float64Array } | undefined;
+    polish(batch, planAt(s.p), margin, undefined, extra, {
+      scan: true,
+      demandAll: true,
+      budgetMs: budgetMs / 3,
+      relaxFok: true,
+      relaxed: (p, fills) => (relaxed = { p, fills }),
+    });
+    if (relaxed) {
+      const rx = relaxed;
+      for (const threshold of [0.5, 0.99]) selections.push({ p: rx.p, fok: (idx) => rx.fills[idx]! >= threshold && holds(rx.p, idx) });
+    }
+  }
+  selections.push({ p: s.p, fok: (idx) => from !== undefined && from.plan.fills[idx]! > 0 && holds(s.p, idx) });
+  let best: SolveResult | undefined;
+  const seen = new Set<string>();
+  for (const sel of selections) {
+    const left = budgetMs - (performance.now() - t0);
+    if (left < MIN_SCAN_MS / 2) break;
+    batch.entries.forEach((en, idx) => {
+      en.f = en.partial ? 1 : sel.fok(idx) ? 1 : 0;
+    });
+    const key = batch.entries.map((en) => (en.partial ? '' : en.f)).join();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (!batch.entries.some((en) => en.partial || en.f > 0)) continue;
+    const res = polish(batch, planAt(sel.p), margin, undefined, extra, { scan: true, demandAll: true, budgetMs: left / 2 });
+    best = better(batch, best, res);
+  }
+  return best;
 }
 
 /** The higher-scoring of two candidates (either may be missing or invalid). */
