@@ -47,6 +47,12 @@ const MARGINS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4];
 const DEFAULT_BUDGET_MS = 600;
 const SCAN_MS = 200;
 const MIN_SCAN_MS = 40;
+/**
+ * The scan evaluates V (a dual solve over every pool) hundreds of times: on batches above these
+ * sizes it would not fit the budget, and the fixed point alone keeps them under a second.
+ */
+const SCAN_MAX_POOLS = 200;
+const SCAN_MAX_ENTRIES = 120;
 
 export type JointOutcome = { ok: true; result: SolveResult } | { ok: false; failure: JointFailure };
 
@@ -61,15 +67,18 @@ export function solveJoint(auction: Auction, pools: LiquidityAdapter[], opts: So
     const fixedPoint = viaFixedPoint(batch);
     // the scan only in the time left (anytime: the fixed point's candidate stands meanwhile)
     const left = (opts.budgetMs ?? DEFAULT_BUDGET_MS) - (performance.now() - t0);
+    const small = batch.router.pools.length <= SCAN_MAX_POOLS && batch.entries.length <= SCAN_MAX_ENTRIES;
     const scanned =
-      left >= MIN_SCAN_MS ? viaScan(batch, 'result' in fixedPoint ? fixedPoint : undefined, Math.min(left, SCAN_MS)) : undefined;
+      small && left >= MIN_SCAN_MS ? viaScan(batch, 'result' in fixedPoint ? fixedPoint : undefined, Math.min(left, SCAN_MS)) : undefined;
     const best = better(batch, 'result' in fixedPoint ? fixedPoint.result : undefined, scanned);
     if (!best) {
       const scanNote = scanned
         ? 'the scan candidate does not score'
-        : left >= MIN_SCAN_MS
-          ? 'the scan found no exact candidate'
-          : 'no time left for the scan';
+        : !small
+          ? 'the batch is too large for the scan'
+          : left >= MIN_SCAN_MS
+            ? 'the scan found no exact candidate'
+            : 'no time left for the scan';
       const failure: JointFailure =
         'failure' in fixedPoint
           ? { cause: fixedPoint.failure.cause, detail: `${fixedPoint.failure.detail}; ${scanNote}` }
