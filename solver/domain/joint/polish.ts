@@ -278,12 +278,16 @@ export function polish(
     const plan: JointPlan = { p: best.p, nu: best.nu, flows: best.flows, supply: netFlows(), fills, excluded };
     const ordered = planLegs(batch.router, plan);
     if (ordered.ok) {
-      // (twice: a cut for one token lowers what those intents pay in of another)
-      const used = new Set(ordered.legs.map((l) => l.pool));
-      trimDeficits(best, fills, used);
-      trimDeficits(best, fills, used);
-      plan.supply = netFlows();
-      const res = toExact(batch, plan, ordered.legs);
+      let res = toExact(batch, plan, ordered.legs);
+      if (!('solution' in res)) {
+        // the float deficits trimmed, only when the plan as it stands falls short (twice: a
+        // cut for one token lowers what those intents pay in of another)
+        const used = new Set(ordered.legs.map((l) => l.pool));
+        trimDeficits(best, fills, used);
+        trimDeficits(best, fills, used);
+        plan.supply = netFlows();
+        res = toExact(batch, plan, ordered.legs);
+      }
       if (!('solution' in res)) {
         // float error or rounding left a token short: every taken-out amount is asked for with
         // a larger margin, and V re-solved at the same prices
