@@ -31,30 +31,37 @@ export function toExact(batch: JointBatch, plan: JointPlan, legs: readonly PlanL
   // that take it out: the largest gives back exactly the shortfall. At uniform prices every trade
   // is value-neutral and every rounding favours the settlement, so what that intent then pays in
   // less of another token is covered by that token's own rounding slack; a batch that nets
-  // internally has no other slack (no pool margin). Where no partial fill takes the short token
-  // out, the token gets a little dearer instead (its buyers receive a little less).
-  const mult = new Float64Array(n).fill(1);
-  const cuts = new Map<number, bigint>();
+  // internally has no other slack (no pool margin), and shading prices alone can only move its
+  // deficit from one token to the other. Where no partial fill takes the short token out, the
+  // token gets a little dearer instead (its buyers receive a little less). Failing all that,
+  // shading alone, from the plan's own prices (some plans pass one way, some the other).
   let last: bigint[] = [];
-  for (let round = 0; round < 8; round++) {
-    const P: bigint[] = [];
-    for (let j = 0; j < n; j++) P.push(BigInt(Math.round((plan.p[j]! / pmin) * 2 ** 80 * mult[j]!)));
-    const res = exactAt(batch, plan, legs, P, cuts);
-    if ('solution' in res) return res;
-    if (!res.short.some((d) => d > 0n)) return { cause: 'exact_failed', detail: 'no trade keeps its limit at the integer prices' };
-    last = res.short;
-    for (let j = 0; j < n; j++) {
-      const d = res.short[j]!;
-      if (d <= 0n) continue;
-      const taker = largestPartialTaker(batch, plan, cuts, j);
-      if (taker) {
-        const cut = smallestCut(batch.entries[taker.idx]!, taker.executed, d, P);
-        if (cut !== undefined) {
-          cuts.set(taker.idx, (cuts.get(taker.idx) ?? 0n) + cut);
-          continue;
-        }
+  for (const withCuts of [true, false]) {
+    const mult = new Float64Array(n).fill(1);
+    const cuts = new Map<number, bigint>();
+    for (let round = 0; round < (withCuts ? 8 : 4); round++) {
+      const P: bigint[] = [];
+      for (let j = 0; j < n; j++) P.push(BigInt(Math.round((plan.p[j]! / pmin) * 2 ** 80 * mult[j]!)));
+      const res = exactAt(batch, plan, legs, P, cuts);
+      if ('solution' in res) return res;
+      if (!res.short.some((d) => d > 0n)) {
+        if (withCuts) break; // the other way from the plan's own prices
+        return { cause: 'exact_failed', detail: 'no trade keeps its limit at the integer prices' };
       }
-      if (res.sens[j]! > 0) mult[j] = mult[j]! * (1 + (1.5 * Number(d) + 1) / res.sens[j]! + 1e-15);
+      last = res.short;
+      for (let j = 0; j < n; j++) {
+        const d = res.short[j]!;
+        if (d <= 0n) continue;
+        const taker = withCuts ? largestPartialTaker(batch, plan, cuts, j) : undefined;
+        if (taker) {
+          const cut = smallestCut(batch.entries[taker.idx]!, taker.executed, d, P);
+          if (cut !== undefined) {
+            cuts.set(taker.idx, (cuts.get(taker.idx) ?? 0n) + cut);
+            continue;
+          }
+        }
+        if (res.sens[j]! > 0) mult[j] = mult[j]! * (1 + (1.5 * Number(d) + 1) / res.sens[j]! + 1e-15);
+      }
     }
   }
   const short = last.flatMap((d, j) => (d > 0n ? [`${r.tokens[j]} short ${d}`] : []));
