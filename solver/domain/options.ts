@@ -14,6 +14,12 @@ export type SolveOptions = {
   gasPrice?: bigint;
   /** Settlement's own balances, usable to absorb rounding (wei per token); default none. */
   buffers?: ReadonlyMap<Address, bigint>;
+  /**
+   * Optimal strategy only: wall-clock milliseconds the joint solve's improvement phases (price
+   * scan, ascent) may use in all, counted from the solve's start; the first candidate is built
+   * regardless. Default 600.
+   */
+  budgetMs?: number;
   /** Optimal strategy only: skip the baseline safety net (for measurements). */
   noFallback?: boolean;
 };

@@ -3,6 +3,16 @@
 import type { Solution } from '../../protocol/solution.ts';
 import type { ExecutedLeg } from './routing/execute.ts';
 
+/**
+ * Why the optimal strategy's joint solve gave no candidate (its baseline safety net was used):
+ * `exception`: it threw; `no_entries`: no intent has a pool for both its tokens; `search_failed`:
+ * the fill and price search settled nothing; `non_finite`: a price or leg amount was not a finite
+ * positive number; `exact_failed`: the exact pass left a token short at every margin or dropped
+ * every trade; `score_invalid`: the protocol scoring rejected its solution.
+ */
+export type JointFailureCause = 'exception' | 'no_entries' | 'search_failed' | 'non_finite' | 'exact_failed' | 'score_invalid';
+export type JointFailure = { cause: JointFailureCause; detail: string };
+
 export type SolveStats = {
   /** Swap intents in the auction. */
   intents: number;
@@ -19,6 +29,8 @@ export type SolveStats = {
   source?: 'joint' | 'baseline';
   /** Score (numeraire, 1e18 units) of each candidate the optimal strategy evaluated. */
   candidates?: { joint?: bigint; baseline?: bigint };
+  /** Optimal strategy only: set when its joint solve produced no candidate, with the cause. */
+  jointFailure?: JointFailure;
 };
 
 export type SolveResult = { solution: Solution; stats: SolveStats; legs: ExecutedLeg[] };

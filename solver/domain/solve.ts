@@ -1,7 +1,7 @@
 // The solving engine's entry: an auction's swap intents solved by the chosen strategy. The
 // optimal strategy runs the joint solve (joint/solve.ts) and, as a safety net, the baseline
 // (baseline/solve.ts), and returns the higher score (protocol/score.ts); `stats.source` says
-// which one won.
+// which one won, and `stats.jointFailure` why the joint solve had no candidate when it had none.
 import { scoreSolution, type Auction } from '../../protocol/score.ts';
 import { solveBaseline } from './baseline/solve.ts';
 import { solveJoint } from './joint/solve.ts';
@@ -19,13 +19,20 @@ const emptyResult = (auction: Auction, opts: SolveOptions, intents: number): Sol
 export function solve(auction: Auction, pools: LiquidityAdapter[], opts: SolveOptions): SolveResult {
   if (opts.strategy === 'baseline') return solveBaseline(auction, pools, opts);
   const t0 = performance.now();
-  const joint = solveJoint(auction, pools, opts);
+  const outcome = solveJoint(auction, pools, opts);
+  const joint = outcome.ok ? outcome.result : undefined;
   const scoreOf = (r: SolveResult | undefined): bigint | undefined => {
     if (!r?.solution.trades.length) return undefined;
     const s = scoreSolution(r.solution, auction);
     return s.ok ? s.value.score : undefined;
   };
-  const jointScore = scoreOf(joint);
+  let jointScore: bigint | undefined;
+  let jointFailure = outcome.ok ? undefined : outcome.failure;
+  if (joint) {
+    const s = scoreSolution(joint.solution, auction);
+    if (s.ok) jointScore = s.value.score;
+    else jointFailure = { cause: 'score_invalid', detail: `${s.error.field}: ${s.error.reason}` };
+  }
   let best = jointScore !== undefined ? joint : undefined;
   let source: 'joint' | 'baseline' = 'joint';
   const candidates: { joint?: bigint; baseline?: bigint } = {};
@@ -46,5 +53,6 @@ export function solve(auction: Auction, pools: LiquidityAdapter[], opts: SolveOp
   out.stats.ms = performance.now() - t0;
   out.stats.source = source;
   out.stats.candidates = candidates;
+  if (jointFailure) out.stats.jointFailure = jointFailure;
   return out;
 }

@@ -55,6 +55,8 @@ export class SolverProcess {
   private stopped = false;
   private clearingHouse: Address = zeroAddress;
   private lock: Promise<void> = Promise.resolve();
+  /** Solves whose joint solve had no candidate (logged as `joint_failed`), since the process started. */
+  jointFailures = 0;
   /** Intent id -> our solutions holding it that are not finished yet. */
   private readonly pending = new Map<Hex, number>();
   /** Our published solutions not yet ranked-and-settled: auction id -> ranking due (ms). */
@@ -201,6 +203,11 @@ export class SolverProcess {
         gasPrice,
       });
       if (!solved) this.o.log.info({ event: 'auction_solved', auctionId, ...stats, positionTrades });
+      if (!solved && stats.jointFailure) {
+        // the optimal strategy fell back to the baseline: a solver-quality bug to look at
+        this.jointFailures++;
+        this.o.log.warn({ event: 'joint_failed', auctionId, ...stats.jointFailure, count: this.jointFailures });
+      }
       solved = true;
       return solution;
     };
