@@ -20,6 +20,13 @@ export type SolveOptions = {
    * regardless. Default 600.
    */
   budgetMs?: number;
+  /**
+   * Optimal strategy only: cap on the fixed-price models the MILP stage solves (default 400). With
+   * a generous budgetMs the cap alone ends the search, so results do not depend on the machine's speed.
+   */
+  maxEvaluations?: number;
+  /** Optimal strategy only: skip the MILP stage (for measurements). */
+  noMilp?: boolean;
   /** Optimal strategy only: skip the baseline safety net (for measurements). */
   noFallback?: boolean;
 };

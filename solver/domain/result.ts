@@ -1,6 +1,7 @@
 // What a solve returns: the protocol solution, the pool legs it executes (exact amounts, in
 // order), and figures about it.
 import type { Solution } from '../../protocol/solution.ts';
+import type { MilpStats } from './milp/solve.ts';
 import type { ExecutedLeg } from './routing/execute.ts';
 
 /**
@@ -26,9 +27,11 @@ export type SolveStats = {
   /** Wall-clock milliseconds of the solve. */
   ms: number;
   /** Which plan the optimal strategy returned: its joint solve, or the baseline's (safety net). */
-  source?: 'joint' | 'baseline';
+  source?: 'joint' | 'milp' | 'baseline';
   /** Score (numeraire, 1e18 units) of each candidate the optimal strategy evaluated. */
-  candidates?: { joint?: bigint; baseline?: bigint };
+  candidates?: { joint?: bigint; milp?: bigint; baseline?: bigint };
+  /** Optimal strategy only: what the MILP stage did (solver/domain/milp/). */
+  milp?: MilpStats;
   /** Optimal strategy only: set when its joint solve produced no candidate, with the cause. */
   jointFailure?: JointFailure;
 };

@@ -1,13 +1,24 @@
 // The solving engine's entry: an auction's swap intents solved by the chosen strategy. The
-// optimal strategy runs the joint solve (joint/solve.ts) and, as a safety net, the baseline
-// (baseline/solve.ts), and returns the higher score (protocol/score.ts); `stats.source` says
-// which one won, and `stats.jointFailure` why the joint solve had no candidate when it had none.
+// optimal strategy runs the joint solve (joint/solve.ts: fast, the convex core), then the MILP
+// stage (milp/solve.ts: fixed-price mixed-integer programs and a price search, started from the
+// joint solve's prices, in the time left), and as a safety net the baseline (baseline/solve.ts);
+// it returns the highest score (protocol/score.ts). `stats.source` says which one won,
+// `stats.candidates` what each scored, `stats.jointFailure` why the joint solve had no candidate
+// when it had none, and `stats.milp` what the MILP stage did.
+import type { Address } from 'viem';
 import { scoreSolution, type Auction } from '../../protocol/score.ts';
+import { lower } from './address.ts';
 import { solveBaseline } from './baseline/solve.ts';
 import { solveJoint } from './joint/solve.ts';
 import type { LiquidityAdapter } from './liquidity/adapter.ts';
+import { solveMilp } from './milp/solve.ts';
 import type { SolveOptions } from './options.ts';
 import type { SolveResult } from './result.ts';
+
+/** SolveOptions.budgetMs's default: the whole optimal solve's improvement time. */
+export const DEFAULT_BUDGET_MS = 700;
+/** The joint solve's share of the budget; the MILP stage has the rest. */
+const JOINT_SHARE = 0.4;
 
 const emptyResult = (auction: Auction, opts: SolveOptions, intents: number): SolveResult => ({
   solution: { auctionId: auction.id, solver: opts.solver, prices: [], marketPrices: [], trades: [], interactions: [] },
@@ -19,40 +30,51 @@ const emptyResult = (auction: Auction, opts: SolveOptions, intents: number): Sol
 export function solve(auction: Auction, pools: LiquidityAdapter[], opts: SolveOptions): SolveResult {
   if (opts.strategy === 'baseline') return solveBaseline(auction, pools, opts);
   const t0 = performance.now();
-  const outcome = solveJoint(auction, pools, opts);
-  const joint = outcome.ok ? outcome.result : undefined;
+  const budget = opts.budgetMs ?? DEFAULT_BUDGET_MS;
   const scoreOf = (r: SolveResult | undefined): bigint | undefined => {
     if (!r?.solution.trades.length) return undefined;
     const s = scoreSolution(r.solution, auction);
     return s.ok ? s.value.score : undefined;
   };
-  let jointScore: bigint | undefined;
+  const outcome = solveJoint(auction, pools, { ...opts, budgetMs: budget * JOINT_SHARE });
+  const joint = outcome.ok ? outcome.result : undefined;
   let jointFailure = outcome.ok ? undefined : outcome.failure;
+  let jointScore: bigint | undefined;
   if (joint) {
     const s = scoreSolution(joint.solution, auction);
     if (s.ok) jointScore = s.value.score;
     else jointFailure = { cause: 'score_invalid', detail: `${s.error.field}: ${s.error.reason}` };
   }
+  const candidates: { joint?: bigint; milp?: bigint; baseline?: bigint } = {};
   let best = jointScore !== undefined ? joint : undefined;
-  let source: 'joint' | 'baseline' = 'joint';
-  const candidates: { joint?: bigint; baseline?: bigint } = {};
+  let bestScore = jointScore;
+  let source: 'joint' | 'milp' | 'baseline' = 'joint';
   if (jointScore !== undefined) candidates.joint = jointScore;
+  const consider = (r: SolveResult | undefined, s: bigint | undefined, from: 'milp' | 'baseline') => {
+    if (s === undefined) return;
+    candidates[from] = s;
+    if (bestScore === undefined || s > bestScore) {
+      best = r;
+      bestScore = s;
+      source = from;
+    }
+  };
+  const milp = opts.noMilp
+    ? undefined
+    : solveMilp(auction, pools, opts, best ? [pricesOf(best)] : [], t0 + budget);
+  if (milp?.result) consider(milp.result, scoreOf(milp.result), 'milp');
   if (!opts.noFallback) {
     const base = solveBaseline(auction, pools, opts);
-    const baseScore = scoreOf(base);
-    if (baseScore !== undefined) {
-      candidates.baseline = baseScore;
-      if (jointScore === undefined || baseScore > jointScore) {
-        best = base;
-        source = 'baseline';
-      }
-    }
+    consider(base, scoreOf(base), 'baseline');
   }
   const intents = [...auction.intents.values()].filter((e) => e.intent.type === 'swap').length;
-  const out = best ?? emptyResult(auction, opts, intents);
+  const out: SolveResult = best ?? emptyResult(auction, opts, intents);
   out.stats.ms = performance.now() - t0;
   out.stats.source = source;
   out.stats.candidates = candidates;
+  if (milp) out.stats.milp = milp.stats;
   if (jointFailure) out.stats.jointFailure = jointFailure;
   return out;
 }
+
+const pricesOf = (r: SolveResult): Map<Address, bigint> => new Map(r.solution.prices.map((p) => [lower(p.token), p.price]));

@@ -1,0 +1,163 @@
+// The MILP stage of the optimal strategy: the batch at fixed uniform prices as a mixed-integer
+// program (fixed-price-lp.ts: fill-or-kill orders are binaries, partially fillable ones fractions,
+// pools linearised by supporting lines), a search over the prices (price-search.ts), the pools'
+// lines tightened where the best plans trade, and the best plans made exact (exact.ts). It runs
+// after the joint solve and starts from its prices as well as the pools' own, so it refines
+// rather than replaces: the optimal strategy keeps the better-scoring candidate. Anytime: it
+// stops at its evaluation cap or its deadline with the best exact solution so far.
+import type { Address } from 'viem';
+import { scoreSolution, type Auction } from '../../../protocol/score.ts';
+import type { LiquidityAdapter } from '../liquidity/adapter.ts';
+import type { SolveOptions } from '../options.ts';
+import type { SolveResult } from '../result.ts';
+import { BatchModel } from './batch-model.ts';
+import { exactSolution } from './exact.ts';
+import { milpSolver } from './highs.ts';
+import { PriceSearch } from './price-search.ts';
+
+/** Default cap on fixed-price models the search solves (each is one LP or MILP). */
+export const DEFAULT_MAX_EVALUATIONS = 400;
+/** The best points of the search that are tightened and tried exactly. */
+const TOP = 6;
+
+export type MilpStats = {
+  /** Why the stage did not run (HiGHS not loaded, nothing to trade, no time). */
+  skipped?: string;
+  evaluations: number;
+  /** Points tried in the exact pass, and how many gave a valid solution. */
+  exactTried: number;
+  exactValid: number;
+  ms: number;
+};
+
+export type MilpOutcome = { result?: SolveResult; stats: MilpStats };
+
+/**
+ * The MILP stage. `starts` are price vectors (clearing prices by token, any scale) to search from,
+ * besides the pools' own prices; `deadline` is a performance.now() time.
+ */
+export function solveMilp(
+  auction: Auction,
+  pools: LiquidityAdapter[],
+  opts: SolveOptions,
+  starts: ReadonlyMap<Address, bigint>[],
+  deadline: number,
+): MilpOutcome {
+  const t0 = performance.now();
+  const stats: MilpStats = { evaluations: 0, exactTried: 0, exactValid: 0, ms: 0 };
+  const done = (result?: SolveResult): MilpOutcome => {
+    stats.ms = performance.now() - t0;
+    return result ? { result, stats } : { stats };
+  };
+  const highs = milpSolver();
+  if (!highs) {
+    stats.skipped = 'HiGHS is not loaded (loadMilp)';
+    return done();
+  }
+  const model = new BatchModel(auction, pools, opts.now ?? 0);
+  if (!model.orders.length || !model.pools.length) {
+    stats.skipped = 'no order with a pool for both its tokens';
+    return done();
+  }
+  const inTime = () => performance.now() < deadline;
+  const search = new PriceSearch(model, highs, opts.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS, inTime);
+  const pool = poolPrices(model);
+  const vectors = [pool, ...starts.map((s) => completed(model, s, pool))];
+  let best = search.run(vectors);
+  stats.evaluations = search.evaluations;
+  if (!best) {
+    stats.skipped = inTime() ? 'no price vector has a feasible model' : 'no time';
+    return done();
+  }
+  // the lines are loose between samples: tighten them at the best plans' inputs, search again
+  // from the best point with small steps, then make the best few exact
+  for (const e of search.best(3)) if (e.plan) model.tighten(e.plan.inputs);
+  search.reset();
+  best = search.run([best.map(Number)], [0.003, 0.001, 0.0003]) ?? best;
+  stats.evaluations = search.evaluations;
+  let result: SolveResult | undefined;
+  let bestScore = -1n;
+  const ranked = search.best(TOP);
+  for (const e of ranked) {
+    if (!inTime()) break;
+    let plan = e.plan!;
+    for (let round = 0; round < 3 && model.tighten(plan.inputs); round++) {
+      plan = e.at.solve(highs, secondsLeft(deadline), 1e-6) ?? plan;
+    }
+    stats.exactTried++;
+    const res = exactSolution(highs, secondsLeft(deadline), e.at, plan, opts);
+    if (process.env.MILP_DEBUG) console.error('exact', e.key, e.plan!.value, plan.value, res ? Number(scoreSolution(res.solution, auction).ok && (scoreSolution(res.solution, auction) as any).value.score) / 1e18 : 'none');
+    if (!res) continue;
+    const scored = scoreSolution(res.solution, auction);
+    if (!scored.ok) continue;
+    stats.exactValid++;
+    if (scored.value.score > bestScore) {
+      bestScore = scored.value.score;
+      result = res;
+    }
+  }
+  return done(result);
+}
+
+const secondsLeft = (deadline: number) => Math.max(0.01, (deadline - performance.now()) / 1000);
+
+/**
+ * The pools' own prices as a start: from the token most pools touch, each neighbour priced by the
+ * geometric mean of the spot prices of the pools between them (breadth first); tokens no pool
+ * reaches keep their reference value.
+ */
+function poolPrices(model: BatchModel): number[] {
+  const n = model.tokens.length;
+  const p = new Array<number>(n).fill(0);
+  const degree = new Array<number>(n).fill(0);
+  const edges = new Map<string, { a: number; b: number; logSum: number; count: number }>();
+  for (const pool of model.pools) {
+    const a = model.index.get(pool.token0)!;
+    const b = model.index.get(pool.token1)!;
+    degree[a]!++;
+    degree[b]!++;
+    const key = `${a},${b}`;
+    const e = edges.get(key) ?? { a, b, logSum: 0, count: 0 };
+    e.logSum += Math.log(pool.spotPrice()); // token1 per token0
+    e.count++;
+    edges.set(key, e);
+  }
+  let root = 0;
+  for (let t = 1; t < n; t++) if (degree[t]! > degree[root]!) root = t;
+  p[root] = model.refUnit[root]! || 1;
+  const queue = [root];
+  while (queue.length) {
+    const t = queue.shift()!;
+    for (const e of edges.values()) {
+      if (e.a !== t && e.b !== t) continue;
+      const o = e.a === t ? e.b : e.a;
+      if (p[o]! > 0) continue;
+      const spot = Math.exp(e.logSum / e.count);
+      // value(token0) = spot · value(token1)
+      p[o] = e.a === t ? p[t]! / spot : p[t]! * spot;
+      queue.push(o);
+    }
+  }
+  return p.map((x, t) => (x > 0 && Number.isFinite(x) ? x : model.refUnit[t]! || 1));
+}
+
+/** A candidate's clearing prices (traded tokens only, any scale) completed with `fill`'s for the other tokens, on fill's scale. */
+function completed(model: BatchModel, prices: ReadonlyMap<Address, bigint>, fill: number[]): number[] {
+  let logScale = 0;
+  let count = 0;
+  const out = fill.slice();
+  model.tokens.forEach((a, t) => {
+    const p = prices.get(a);
+    if (p && p > 0n) {
+      logScale += Math.log(fill[t]!) - Math.log(Number(p));
+      count++;
+    }
+  });
+  if (!count) return out;
+  const scale = Math.exp(logScale / count);
+  model.tokens.forEach((a, t) => {
+    const p = prices.get(a);
+    if (p && p > 0n) out[t] = Number(p) * scale;
+  });
+  return out;
+}
