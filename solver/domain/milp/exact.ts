@@ -23,7 +23,13 @@ const SMALL = [1e-6, 1e-4, 1e-3, 1e-2, 0.1];
 /** Margins (value units per token) tried in turn. */
 const MARGINS = [1e-6, 1e-4, 1e-2];
 
-export function exactSolution(highs: Highs, seconds: number, at: FixedPrices, plan: FixedPricePlan, opts: SolveOptions): SolveResult | undefined {
+export function exactSolution(
+  highs: Highs,
+  seconds: number,
+  at: FixedPrices,
+  plan: FixedPricePlan,
+  opts: SolveOptions,
+): SolveResult | undefined {
   const m = at.model;
   let volume = 0;
   m.orders.forEach((_, k) => {
@@ -49,7 +55,6 @@ export function exactSolution(highs: Highs, seconds: number, at: FixedPrices, pl
     const inner = at.solve(highs, left, margin, quotes);
     if (!inner) return undefined;
     const out = execute(at, inner, opts);
-    if (process.env.MILP_DEBUG) console.error('  inner', margin, inner.value, typeof out === 'string' ? out : 'ok', quotes.length, plan.inputs.map((u) => u.toExponential(3)).join(' '), '|', inner.inputs.map((u) => u.toExponential(3)).join(' '));
     if (out === 'empty') return undefined;
     if (out !== 'short') return out;
   }
@@ -111,7 +116,9 @@ function execute(at: FixedPrices, plan: FixedPricePlan, opts: SolveOptions): Sol
     held[side.tout]! += amountOut;
     legs.push({ pool: m.pools[side.pool]!, zeroForOne: side.zeroForOne, amountIn, amountOut });
   }
-  if (held.some((h, t) => h < takenOut[t]!)) return 'short';
+  if (held.some((h, t) => h < takenOut[t]!)) {
+    return 'short';
+  }
   const prices = [...traded].map((t) => ({ token: m.tokens[t]!, price: at.prices[t]! })).sort((a, b) => (a.token < b.token ? -1 : 1));
   const interactions = swapInteractions(legs, opts.settlement);
   const solution: Solution = { auctionId: m.auction.id, solver: opts.solver, prices, marketPrices: [], trades, interactions };

@@ -82,7 +82,14 @@ export class FixedPrices {
       lp.maximise(f, c.surplus);
       addTo(rows[o.s]!, f, c.value);
       addTo(rows[o.t]!, f, -c.value);
-      lp.atMost(`g${k}`, new Map([[f, 1], [z, -1]]), 0);
+      lp.atMost(
+        `g${k}`,
+        new Map([
+          [f, 1],
+          [z, -1],
+        ]),
+        0,
+      );
     });
     if (!any) return { value: 0, fills: m.orders.map(() => 0), inputs: m.sides.map(() => 0) };
     if (quotes) {
@@ -116,7 +123,16 @@ export class FixedPrices {
         const v = lp.column(`v${k}`, 0, 1e30);
         addTo(rows[side.tin]!, u, -1);
         addTo(rows[side.tout]!, v, 1);
-        side.lines.forEach((line, j) => lp.atMost(`c${k}_${j}`, new Map([[v, 1], [u, -(uo / ui) * line.b]]), uo * line.a));
+        for (const [j, line] of side.lines.entries()) {
+          lp.atMost(
+            `c${k}_${j}`,
+            new Map([
+              [v, 1],
+              [u, -(uo / ui) * line.b],
+            ]),
+            uo * line.a,
+          );
+        }
       });
     }
     const wei = 2 * m.orders.length + 4;
@@ -129,8 +145,11 @@ export class FixedPrices {
     if (!res) return undefined;
     const clamp = (x: number) => Math.min(1, Math.max(0, x));
     const inputs = m.sides.map(() => 0);
-    if (quotes) quotes.forEach((q, k) => (inputs[q.side]! += clamp(res.column(`s${k}`)) * q.input));
-    else m.sides.forEach((side, k) => (inputs[k] = Math.max(0, res.column(`u${k}`)) / this.unit[side.tin]!));
+    if (quotes) {
+      for (const [k, q] of quotes.entries()) inputs[q.side]! += clamp(res.column(`s${k}`)) * q.input;
+    } else {
+      for (const [k, side] of m.sides.entries()) inputs[k] = Math.max(0, res.column(`u${k}`)) / this.unit[side.tin]!;
+    }
     return { value: res.value, fills: m.orders.map((_, k) => (this.eligible[k] ? clamp(res.column(`f${k}`)) : 0)), inputs };
   }
 }

@@ -73,7 +73,14 @@ export class LinearModel {
     for (const solver of ['choose', 'ipm'] as const) {
       let res: ReturnType<Highs['solve']>;
       try {
-        res = highs.solve(text, { output_flag: false, mip_rel_gap: 1e-7, solver, time_limit: Math.max(0.01, seconds) });
+        res = highs.solve(text, {
+          output_flag: false,
+          mip_rel_gap: 1e-7,
+          primal_feasibility_tolerance: 1e-9,
+          mip_feasibility_tolerance: 1e-9,
+          solver,
+          time_limit: Math.max(0.01, seconds),
+        });
       } catch {
         continue;
       }

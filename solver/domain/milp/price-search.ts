@@ -27,18 +27,20 @@ export class PriceSearch {
   evaluations = 0;
   private readonly model: BatchModel;
   private readonly highs: Highs;
-  private readonly inTime: () => boolean;
-  private readonly maxEvaluations: number;
+  private readonly deadline: number;
+  /** Evaluations allowed so far (the caller raises it between phases). */
+  maxEvaluations: number;
 
-  constructor(model: BatchModel, highs: Highs, maxEvaluations: number, inTime: () => boolean) {
+  /** `deadline` is a performance.now() time. */
+  constructor(model: BatchModel, highs: Highs, maxEvaluations: number, deadline: number) {
     this.model = model;
     this.highs = highs;
     this.maxEvaluations = maxEvaluations;
-    this.inTime = inTime;
+    this.deadline = deadline;
   }
 
   get exhausted(): boolean {
-    return this.evaluations >= this.maxEvaluations || !this.inTime();
+    return this.evaluations >= this.maxEvaluations || performance.now() >= this.deadline;
   }
 
   /** V at bigint prices (cached); -1 if the model has no optimum there or the search is out of budget. */
@@ -53,7 +55,7 @@ export class PriceSearch {
     if (this.exhausted) return undefined;
     this.evaluations++;
     const at = new FixedPrices(this.model, prices);
-    e = { key, at, plan: at.solve(this.highs, 1, SEARCH_MARGIN) };
+    e = { key, at, plan: at.solve(this.highs, (this.deadline - performance.now()) / 1000, SEARCH_MARGIN) };
     this.cache.set(key, e);
     return e;
   }

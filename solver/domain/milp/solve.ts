@@ -17,6 +17,15 @@ import { PriceSearch } from './price-search.ts';
 
 /** Default cap on fixed-price models the search solves (each is one LP or MILP). */
 export const DEFAULT_MAX_EVALUATIONS = 400;
+/**
+ * Batches above these sizes skip the stage: one fixed-price model there has tens of thousands of
+ * rows (two dozen lines per pool side), more than a solve deadline allows to write and solve a
+ * few dozen times; the joint solve's convex core handles them alone.
+ */
+const MAX_POOLS = 150;
+const MAX_ORDERS = 250;
+/** Share of the evaluation cap the first (wide) search may use. */
+const FIRST_PHASE = 0.75;
 /** The best points of the search that are tightened and tried exactly. */
 const TOP = 6;
 
@@ -59,34 +68,39 @@ export function solveMilp(
     stats.skipped = 'no order with a pool for both its tokens';
     return done();
   }
-  const inTime = () => performance.now() < deadline;
-  const search = new PriceSearch(model, highs, opts.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS, inTime);
+  if (model.pools.length > MAX_POOLS || model.orders.length > MAX_ORDERS) {
+    stats.skipped = `batch too large (${model.orders.length} orders, ${model.pools.length} pools)`;
+    return done();
+  }
+  const cap = opts.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
+  // most of the evaluations for the wide search, the rest for the second, on tightened lines
+  const search = new PriceSearch(model, highs, Math.ceil(cap * FIRST_PHASE), deadline);
   const pool = poolPrices(model);
   const vectors = [pool, ...starts.map((s) => completed(model, s, pool))];
   let best = search.run(vectors);
   stats.evaluations = search.evaluations;
   if (!best) {
-    stats.skipped = inTime() ? 'no price vector has a feasible model' : 'no time';
+    stats.skipped = performance.now() < deadline ? 'no price vector has a feasible model' : 'no time';
     return done();
   }
   // the lines are loose between samples: tighten them at the best plans' inputs, search again
   // from the best point with small steps, then make the best few exact
   for (const e of search.best(3)) if (e.plan) model.tighten(e.plan.inputs);
   search.reset();
+  search.maxEvaluations = cap;
   best = search.run([best.map(Number)], [0.003, 0.001, 0.0003]) ?? best;
   stats.evaluations = search.evaluations;
   let result: SolveResult | undefined;
   let bestScore = -1n;
   const ranked = search.best(TOP);
   for (const e of ranked) {
-    if (!inTime()) break;
+    if (performance.now() >= deadline) break;
     let plan = e.plan!;
     for (let round = 0; round < 3 && model.tighten(plan.inputs); round++) {
       plan = e.at.solve(highs, secondsLeft(deadline), 1e-6) ?? plan;
     }
     stats.exactTried++;
     const res = exactSolution(highs, secondsLeft(deadline), e.at, plan, opts);
-    if (process.env.MILP_DEBUG) console.error('exact', e.key, e.plan!.value, plan.value, res ? Number(scoreSolution(res.solution, auction).ok && (scoreSolution(res.solution, auction) as any).value.score) / 1e18 : 'none');
     if (!res) continue;
     const scored = scoreSolution(res.solution, auction);
     if (!scored.ok) continue;
