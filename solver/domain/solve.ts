@@ -59,9 +59,7 @@ export function solve(auction: Auction, pools: LiquidityAdapter[], opts: SolveOp
       source = from;
     }
   };
-  const milp = opts.noMilp
-    ? undefined
-    : solveMilp(auction, pools, opts, best ? [pricesOf(best)] : [], t0 + budget);
+  const milp = opts.noMilp ? undefined : solveMilp(auction, pools, opts, best ? [pricesOf(best)] : [], t0 + budget);
   if (milp?.result) consider(milp.result, scoreOf(milp.result), 'milp');
   if (!opts.noFallback) {
     const base = solveBaseline(auction, pools, opts);
