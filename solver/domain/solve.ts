@@ -61,7 +61,10 @@ export function solve(auction: Auction, pools: LiquidityAdapter[], opts: SolveOp
   };
   const milp = opts.noMilp ? undefined : solveMilp(auction, pools, opts, best ? [pricesOf(best)] : [], t0 + budget);
   if (milp?.result) consider(milp.result, scoreOf(milp.result), 'milp');
-  if (!opts.noFallback) {
+  // the safety net, unless a candidate exists and the budget is spent (on the largest batches it
+  // costs a few hundred milliseconds and the joint solve's candidate is far ahead of it)
+  const spent = performance.now() - t0 >= budget;
+  if (!opts.noFallback && !(spent && best)) {
     const base = solveBaseline(auction, pools, opts);
     consider(base, scoreOf(base), 'baseline');
   }

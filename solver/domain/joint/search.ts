@@ -45,6 +45,8 @@ export function search(
   state: SearchState,
   margin: number,
   extra: Float64Array | undefined,
+  /** performance.now() time after which broken fill-or-kill limits all leave at once (anytime). */
+  deadline = Number.POSITIVE_INFINITY,
 ): { plan: JointPlan; legs: PlanLeg[] } | undefined {
   const { p, excluded, warm } = state;
   const r = batch.router;
@@ -61,7 +63,8 @@ export function search(
     const bad = batch.entries.filter((en, idx) => plan!.fills[idx]! > 0 && !en.partial && ratio(en) < 1 + 1e-9);
     const badPartial = batch.entries.filter((en, idx) => plan!.fills[idx]! > 0 && en.partial && ratio(en) < 1 + 1e-9);
     if (bad.length || badPartial.length) {
-      const far = bad.filter((en) => ratio(en) < 0.99);
+      // one at a time costs a price fixed point each: past the deadline they all leave together
+      const far = performance.now() > deadline ? bad : bad.filter((en) => ratio(en) < 0.99);
       const drop = far.length ? far : bad.length ? [bad.reduce((a, b) => (ratio(b) < ratio(a) ? b : a))] : [];
       for (const en of drop) {
         en.f = 0;

@@ -46,6 +46,10 @@ const MARGINS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4];
 /** SolveOptions.budgetMs's default; the scan's own share of it, and the least worth starting it for. */
 const DEFAULT_BUDGET_MS = 600;
 const SCAN_MS = 200;
+/** The fixed point's ascent's own cap (polish.ts). */
+const POLISH_MS = 200;
+/** Share of the budget after which the fixed point's fill-or-kill selection stops going one intent at a time. */
+const FIXED_POINT_SHARE = 0.25;
 const MIN_SCAN_MS = 40;
 /**
  * The scan evaluates V (a dual solve over every pool) hundreds of times: on batches above these
@@ -64,7 +68,8 @@ export function solveJoint(auction: Auction, pools: LiquidityAdapter[], opts: So
     if (!batch.entries.length || !batch.router.pools.length) {
       return { ok: false, failure: { cause: 'no_entries', detail: `${batch.intents} swap intents, none with a pool for both tokens` } };
     }
-    const fixedPoint = viaFixedPoint(batch);
+    const budget = opts.budgetMs ?? DEFAULT_BUDGET_MS;
+    const fixedPoint = viaFixedPoint(batch, t0 + budget * FIXED_POINT_SHARE, t0 + budget);
     // the scan only in the time left (anytime: the fixed point's candidate stands meanwhile)
     const left = (opts.budgetMs ?? DEFAULT_BUDGET_MS) - (performance.now() - t0);
     const small = batch.router.pools.length <= SCAN_MAX_POOLS && batch.entries.length <= SCAN_MAX_ENTRIES;
@@ -95,12 +100,12 @@ export function solveJoint(auction: Auction, pools: LiquidityAdapter[], opts: So
 type FixedPointOutcome = { result: SolveResult; plan: JointPlan; margin: number; extra: Float64Array } | { failure: JointFailure };
 
 /** The fixed point's search and exact pass, the margin growing while a token stays short; then polish's ascent. */
-function viaFixedPoint(batch: JointBatch): FixedPointOutcome {
+function viaFixedPoint(batch: JointBatch, deadline: number, polishBy: number): FixedPointOutcome {
   let state: SearchState | undefined;
   let extra: Float64Array | undefined;
   const run = (margin: number) => {
     state ??= startingPoint(batch);
-    return search(batch, state, margin, extra);
+    return search(batch, state, margin, extra, deadline);
   };
   const searchFailed: JointFailure = { cause: 'search_failed', detail: 'the fill and price search settled no plan' };
   let found = run(MARGINS[0]!);
@@ -112,7 +117,10 @@ function viaFixedPoint(batch: JointBatch): FixedPointOutcome {
     if (!found) return { failure: searchFailed };
     const res = toExact(batch, found.plan, found.legs);
     if ('solution' in res) {
-      const out = polish(batch, found.plan, margin, res, extra) ?? res;
+      // the ascent in the budget left (its own cap still applies): on the largest batches the
+      // fixed point alone can use it all
+      const left = polishBy - performance.now();
+      const out = (left > MIN_SCAN_MS && polish(batch, found.plan, margin, res, extra, { budgetMs: Math.min(left, POLISH_MS) })) || res;
       return { result: out, plan: found.plan, margin, extra };
     }
     failure = { cause: res.cause, detail: `margin ${margin}: ${res.detail}` };

@@ -12,15 +12,19 @@
 //
 // Interactions (ILiquiditySource's pre-transfer model, no approvals):
 //   tokenIn.transfer(pool, amountIn); pool.swap(tokenIn, tokenOut, amountIn, amountOut, settlement)
-import { encodeFunctionData, parseAbi, type Address } from 'viem';
+import { encodeFunctionData, parseAbi, prepareEncodeFunctionData, type Address } from 'viem';
 import type { Interaction } from '../../../protocol/solution.ts';
 import { lower } from '../address.ts';
 import { payThenCall } from './pre-transfer.ts';
 import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
-const stableSwapSwapAbi = parseAbi([
-  'function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient) returns (uint256 amountOut)',
-]);
+// prepared once (viem would hash the signature on every call)
+const stableSwapSwap = prepareEncodeFunctionData({
+  abi: parseAbi([
+    'function swap(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, address recipient) returns (uint256 amountOut)',
+  ]),
+  functionName: 'swap',
+});
 
 /** Gas of one swap inside settle: its share of a settle with one trade routed through a StableSwap pool (bench:gas). */
 const STABLE_SWAP_GAS = 95_000;
@@ -179,8 +183,7 @@ export class StableSwapPool implements LiquidityAdapter {
     const [tokenIn, tokenOut] = zeroForOne ? [this.token0, this.token1] : [this.token1, this.token0];
     // minAmountOut = the exact quote: the swap reverts (rather than underpays) if the pool moved.
     const swap = encodeFunctionData({
-      abi: stableSwapSwapAbi,
-      functionName: 'swap',
+      ...stableSwapSwap,
       args: [tokenIn, tokenOut, amountIn, amountOut, settlement],
     });
     return payThenCall(tokenIn, this.address, amountIn, swap);

@@ -1,12 +1,16 @@
 // Uniswap V2 pair adapter: exact getAmountOut maths and the closed-form optimal arbitrage.
-import { encodeFunctionData, parseAbi, type Address } from 'viem';
+import { encodeFunctionData, parseAbi, prepareEncodeFunctionData, type Address } from 'viem';
 import type { Interaction } from '../../../protocol/solution.ts';
 import { getAmountOut, V2MathError } from '../math/v2.ts';
 import { lower } from '../address.ts';
 import { payThenCall } from './pre-transfer.ts';
 import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
-const v2PairSwapAbi = parseAbi(['function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes data)']);
+// prepared once (viem would hash the signature on every call)
+const v2PairSwap = prepareEncodeFunctionData({
+  abi: parseAbi(['function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes data)']),
+  functionName: 'swap',
+});
 
 /** Gas of one swap inside settle: pair.swap (63.2k on anvil) plus the token transfer into the pair. */
 const V2_SWAP_GAS = 63_200 + 30_000;
@@ -68,8 +72,7 @@ export class UniswapV2Pool implements LiquidityAdapter {
   encodeSwap(zeroForOne: boolean, amountIn: bigint, amountOut: bigint, settlement: Address): Interaction[] {
     const tokenIn = zeroForOne ? this.token0 : this.token1;
     const swap = encodeFunctionData({
-      abi: v2PairSwapAbi,
-      functionName: 'swap',
+      ...v2PairSwap,
       args: zeroForOne ? [0n, amountOut, settlement, '0x'] : [amountOut, 0n, settlement, '0x'],
     });
     return payThenCall(tokenIn, this.address, amountIn, swap);

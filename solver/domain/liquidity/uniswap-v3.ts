@@ -1,14 +1,18 @@
 // Uniswap V3 pool adapter: the exact swap loop (solver/math/v3.ts) for quotes, and a float model of
 // the tick ranges (piecewise constant-product in sqrt price) for the router's closed-form arbitrage.
-import { encodeFunctionData, parseAbi, type Address } from 'viem';
+import { encodeFunctionData, parseAbi, prepareEncodeFunctionData, type Address } from 'viem';
 import type { Interaction } from '../../../protocol/solution.ts';
 import { getSqrtRatioAtTick, MAX_SQRT_RATIO, MIN_SQRT_RATIO, V3MathError, v3Swap, type V3State } from '../math/v3.ts';
 import { lower } from '../address.ts';
 import type { ArbBuffer, LiquidityAdapter } from './adapter.ts';
 
-const v3PoolSwapAbi = parseAbi([
-  'function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes data) returns (int256 amount0, int256 amount1)',
-]);
+// prepared once (viem would hash the signature on every call)
+const v3PoolSwap = prepareEncodeFunctionData({
+  abi: parseAbi([
+    'function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes data) returns (int256 amount0, int256 amount1)',
+  ]),
+  functionName: 'swap',
+});
 
 /** Gas of one swap inside settle: a direct pool swap through the callback (95.5k on anvil), plus margin for tick crossings. */
 const V3_SWAP_GAS = 110_000;
@@ -179,7 +183,7 @@ export class UniswapV3Pool implements LiquidityAdapter {
       {
         target: this.address,
         value: 0n,
-        callData: encodeFunctionData({ abi: v3PoolSwapAbi, functionName: 'swap', args: [settlement, zeroForOne, amountIn, limit, '0x'] }),
+        callData: encodeFunctionData({ ...v3PoolSwap, args: [settlement, zeroForOne, amountIn, limit, '0x'] }),
       },
     ];
   }
