@@ -13,6 +13,7 @@ import type { Auction, AuctionIntent } from '../../protocol/score.ts';
 import type { Solution } from '../../protocol/solution.ts';
 import type { SettleBatch } from '../../contracts/client/settlement.ts';
 import type { Strategy } from '../domain/options.ts';
+import { loadMilp } from '../domain/milp/highs.ts';
 import { solveAuction } from '../domain/solve-auction.ts';
 import { decodeAuction } from '../infra/auction-decoder.ts';
 import { ChainLiquidity } from '../infra/chain-liquidity.ts';
@@ -72,6 +73,8 @@ export class SolverProcess {
   }
 
   async init(): Promise<void> {
+    // the engine solves synchronously; its MILP stage needs HiGHS loaded before the first auction
+    if (this.o.strategy !== 'baseline') await loadMilp();
     const health = await this.node.health();
     this.chainId = health.chainId;
     this.settlement = health.settlement;

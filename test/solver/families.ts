@@ -11,6 +11,8 @@
 //   routing   2 tokens, all intents one way, 3-8 parallel pools of mixed kinds: splitting matters.
 //   mixedAmm  3 tokens, V2 + V3 + StableSwap pools (a stable pair among them), all partially fillable.
 //   tiny      2-3 tokens, 1-3 intents, mixed fill-or-kill.
+//   small     every shape at once, small (for the randomized sweep): 2-4 tokens, a connected set of
+//             2-5 pools of any kind, 2-12 intents between any tokens, none / some / many fill-or-kill.
 //   large     50 tokens, 1000 pools, 200 intents (timing only: too big to certify).
 //
 // Seeds: TUNING_SEEDS may be used freely while improving the solver; HELD_OUT_SEEDS must NOT be
@@ -25,7 +27,7 @@ import { UniswapV2Pool } from '../../solver/domain/liquidity/uniswap-v2.ts';
 import { UniswapV3Pool } from '../../solver/domain/liquidity/uniswap-v3.ts';
 import { getTickAtSqrtRatio, MAX_TICK } from '../../solver/domain/math/v3.ts';
 
-export const FAMILIES = ['twoSided', 'ring', 'fokMix', 'routing', 'mixedAmm', 'tiny', 'large'] as const;
+export const FAMILIES = ['twoSided', 'ring', 'fokMix', 'routing', 'mixedAmm', 'tiny', 'small', 'large'] as const;
 export type Family = (typeof FAMILIES)[number];
 /** Families whose intents are all partially fillable: the uniform-price problem is convex at fixed prices. */
 export const CONVEX_FAMILIES: readonly Family[] = ['twoSided', 'ring', 'routing', 'mixedAmm'];
@@ -319,6 +321,30 @@ export function makeFamilyInstance(family: Family, seed: number): FamilyInstance
       for (let k = 0; k < intents; k++) {
         const [s, b] = pair(n);
         g.addIntent(s, b, g.logUniform(1e3, 2e5), (g.r() * 2 - 1) * 0.02, g.r() < 0.5);
+      }
+      break;
+    }
+    case 'small': {
+      const n = g.int(2, 4);
+      const stables = g.r() < 0.3 ? 2 : 0;
+      g.addTokens(n, stables);
+      // a path over every token, then up to two more pools on any pair
+      for (let k = 0; k < n - 1; k++) {
+        if (stables && k === 0) g.addStable(0, 1, depth() * 4);
+        else if (g.r() < 0.6) g.addV2(k, k + 1, depth());
+        else g.addV3(k, k + 1, depth());
+      }
+      const extra = g.int(n === 2 ? 1 : 0, 2);
+      for (let k = 0; k < extra; k++) {
+        const [a, b] = pair(n);
+        if (g.r() < 0.6) g.addV2(a, b, depth());
+        else g.addV3(a, b, depth());
+      }
+      const intents = g.int(2, 12);
+      const fokShare = g.pick([0, 0.3, 0.6]);
+      for (let k = 0; k < intents; k++) {
+        const [a, b] = pair(n);
+        g.addIntent(a, b, g.logUniform(1e3, 2e5), (g.r() * 2 - 1) * 0.02, g.r() >= fokShare);
       }
       break;
     }

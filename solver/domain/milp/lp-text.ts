@@ -24,6 +24,9 @@ function exprText(e: Expr): string {
   return s || ' 0 z';
 }
 
+/** Branch-and-bound nodes per MILP. */
+const MAX_NODES = 300;
+
 export class LinearModel {
   private readonly objective: Expr = new Map();
   private readonly rows: string[] = [];
@@ -76,6 +79,9 @@ export class LinearModel {
         res = highs.solve(text, {
           output_flag: false,
           mip_rel_gap: 1e-7,
+          // branch and bound is capped by nodes, not only by time, so results do not depend on
+          // the machine's speed; a few fixed-price models need thousands of nodes for the last 0.1%
+          mip_max_nodes: MAX_NODES,
           primal_feasibility_tolerance: 1e-9,
           mip_feasibility_tolerance: 1e-9,
           solver,
@@ -84,13 +90,16 @@ export class LinearModel {
       } catch {
         continue;
       }
-      if (res.Status !== 'Optimal') return undefined;
-      const cols = res.Columns;
+      // a limit leaves HiGHS's best feasible point (the incumbent), which is still a valid plan
+      const limited = res.Status === 'Time limit reached' || res.Status === 'Iteration limit reached' || res.Status === 'Unknown';
+      if (res.Status !== 'Optimal' && !(limited && Number.isFinite(res.ObjectiveValue))) return undefined;
+      const cols = res.Columns as Record<string, { Primal?: unknown }>;
+      if (!Object.values(cols).every((c) => typeof c.Primal === 'number')) return undefined;
       return {
         value: res.ObjectiveValue,
         column: (name) => {
-          const c = cols[name];
-          return c && typeof c.Primal === 'number' ? c.Primal : 0;
+          const c = cols[name]?.Primal;
+          return typeof c === 'number' ? c : 0;
         },
       };
     }

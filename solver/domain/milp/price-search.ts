@@ -27,7 +27,8 @@ export class PriceSearch {
   evaluations = 0;
   private readonly model: BatchModel;
   private readonly highs: Highs;
-  private readonly deadline: number;
+  /** performance.now() time the search stops at (the caller moves it between phases). */
+  deadline: number;
   /** Evaluations allowed so far (the caller raises it between phases). */
   maxEvaluations: number;
 

@@ -26,6 +26,9 @@ const MAX_POOLS = 150;
 const MAX_ORDERS = 250;
 /** Share of the evaluation cap the first (wide) search may use. */
 const FIRST_PHASE = 0.75;
+/** Shares of the stage's time: the wide search, and the exact pass (the search on tightened lines has the rest). */
+const FIRST_PHASE_TIME = 0.55;
+const EXACT_TIME = 0.3;
 /** The best points of the search that are tightened and tried exactly. */
 const TOP = 6;
 
@@ -73,8 +76,11 @@ export function solveMilp(
     return done();
   }
   const cap = opts.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
-  // most of the evaluations for the wide search, the rest for the second, on tightened lines
-  const search = new PriceSearch(model, highs, Math.ceil(cap * FIRST_PHASE), deadline);
+  // Anytime: the wide search, the search on tightened lines and the exact pass each have their
+  // share of the time (and of the evaluation cap), so a deadline that cuts the search short still
+  // leaves time to make its best point exact.
+  const span = deadline - performance.now();
+  const search = new PriceSearch(model, highs, Math.ceil(cap * FIRST_PHASE), performance.now() + span * FIRST_PHASE_TIME);
   const pool = poolPrices(model);
   const vectors = [pool, ...starts.map((s) => completed(model, s, pool))];
   let best = search.run(vectors);
@@ -85,16 +91,19 @@ export function solveMilp(
   }
   // the lines are loose between samples: tighten them at the best plans' inputs, search again
   // from the best point with small steps, then make the best few exact
-  for (const e of search.best(3)) if (e.plan) model.tighten(e.plan.inputs);
+  const wide = search.best(TOP);
+  for (const e of wide.slice(0, 3)) if (e.plan) model.tighten(e.plan.inputs);
   search.reset();
   search.maxEvaluations = cap;
+  search.deadline = deadline - span * EXACT_TIME;
   best = search.run([best.map(Number)], [0.003, 0.001, 0.0003]) ?? best;
   stats.evaluations = search.evaluations;
   let result: SolveResult | undefined;
   let bestScore = -1n;
-  const ranked = search.best(TOP);
-  for (const e of ranked) {
-    if (performance.now() >= deadline) break;
+  const narrow = search.best(TOP);
+  for (const e of narrow.length ? narrow : wide) {
+    // the first point is made exact even past the deadline: a candidate late beats none
+    if (stats.exactTried && performance.now() >= deadline) break;
     let plan = e.plan!;
     for (let round = 0; round < 3 && model.tighten(plan.inputs); round++) {
       plan = e.at.solve(highs, secondsLeft(deadline), 1e-6) ?? plan;
@@ -113,7 +122,7 @@ export function solveMilp(
   return done(result);
 }
 
-const secondsLeft = (deadline: number) => Math.max(0.01, (deadline - performance.now()) / 1000);
+const secondsLeft = (deadline: number) => Math.max(0.05, (deadline - performance.now()) / 1000);
 
 /**
  * The pools' own prices as a start: from the token most pools touch, each neighbour priced by the
