@@ -2,9 +2,9 @@
 // is asynchronous, solving is synchronous: the solver process loads it once at start-up, and the
 // solving engine, which has no I/O and no awaits, uses it when it is there. A solve without it
 // skips the MILP stage and says so (stats.milp.skipped), it does not fail.
-import highsLoader, { type LegacyHighs } from 'highs';
+import highsLoader, { type Highs as HighsRuntime } from 'highs';
 
-export type Highs = LegacyHighs;
+export type Highs = HighsRuntime;
 
 // The package is CommonJS: under NodeNext its default import is the loader function at run time,
 // which its type declarations do not express.

@@ -9,12 +9,14 @@
 // evaluation cap or deadline, with the best points so far (anytime).
 import type { BatchModel } from './batch-model.ts';
 import { type FixedPricePlan, FixedPrices } from './fixed-price-lp.ts';
-import type { Highs } from './highs.ts';
+import type { SearchModel } from './search-model.ts';
 
 /** Margin (value units per token) of the search's model: the exact pass's smallest. */
 export const SEARCH_MARGIN = 1e-6;
 /** Geometric steps of the coordinate moves (relative price change). */
-const STEPS = [0.03, 0.01, 0.003, 0.001, 0.0003];
+export const STEPS = [0.03, 0.01, 0.003, 0.001, 0.0003];
+/** The steps of a search that starts from a good point. */
+export const FINE_STEPS = [0.003, 0.001, 0.0003];
 /** How far from the current price a limit breakpoint is still tried. */
 const BREAKPOINT_REACH = 0.1;
 /** Significant digits of the smallest clearing price. */
@@ -26,16 +28,17 @@ export class PriceSearch {
   private readonly cache = new Map<string, Evaluated>();
   evaluations = 0;
   private readonly model: BatchModel;
-  private readonly highs: Highs;
+  /** The persistent model V is solved in (replaced when the pools' lines change). */
+  lp: SearchModel;
   /** performance.now() time the search stops at (the caller moves it between phases). */
   deadline: number;
   /** Evaluations allowed so far (the caller raises it between phases). */
   maxEvaluations: number;
 
   /** `deadline` is a performance.now() time. */
-  constructor(model: BatchModel, highs: Highs, maxEvaluations: number, deadline: number) {
+  constructor(model: BatchModel, lp: SearchModel, maxEvaluations: number, deadline: number) {
     this.model = model;
-    this.highs = highs;
+    this.lp = lp;
     this.maxEvaluations = maxEvaluations;
     this.deadline = deadline;
   }
@@ -56,7 +59,7 @@ export class PriceSearch {
     if (this.exhausted) return undefined;
     this.evaluations++;
     const at = new FixedPrices(this.model, prices);
-    e = { key, at, plan: at.solve(this.highs, (this.deadline - performance.now()) / 1000, SEARCH_MARGIN) };
+    e = { key, at, plan: this.lp.solve(prices, at.eligible, this.model.refUnit, (this.deadline - performance.now()) / 1000) };
     this.cache.set(key, e);
     return e;
   }

@@ -1,7 +1,8 @@
 // The MILP stage of the optimal strategy: the batch at fixed uniform prices as a mixed-integer
 // program (fixed-price-lp.ts: fill-or-kill orders are binaries, partially fillable ones fractions,
-// pools linearised by supporting lines), a search over the prices (price-search.ts), the pools'
-// lines tightened where the best plans trade, and the best plans made exact (exact.ts). It runs
+// pools linearised by supporting lines), a search over the prices (price-search.ts) in one
+// persistent HiGHS model (search-model.ts), the pools' lines tightened where the best plans
+// trade, and the best plans made exact (exact.ts). It runs
 // after the joint solve and starts from its prices as well as the pools' own, so it refines
 // rather than replaces: the optimal strategy keeps the better-scoring candidate. Anytime: it
 // stops at its evaluation cap or its deadline with the best exact solution so far.
@@ -12,8 +13,9 @@ import type { SolveOptions } from '../options.ts';
 import type { SolveResult } from '../result.ts';
 import { BatchModel } from './batch-model.ts';
 import { exactSolution } from './exact.ts';
-import { milpSolver } from './highs.ts';
-import { PriceSearch } from './price-search.ts';
+import { type Highs, milpSolver } from './highs.ts';
+import { type Evaluated, FINE_STEPS, PriceSearch, SEARCH_MARGIN, STEPS } from './price-search.ts';
+import { SearchModel } from './search-model.ts';
 
 /** Default cap on fixed-price models the search solves (each is one LP or MILP). */
 export const DEFAULT_MAX_EVALUATIONS = 400;
@@ -29,6 +31,10 @@ const FIRST_PHASE = 0.75;
 /** Shares of the stage's time: the wide search, and the exact pass (the search on tightened lines has the rest). */
 const FIRST_PHASE_TIME = 0.55;
 const EXACT_TIME = 0.3;
+/** Rounds of tightening the lines and searching again. */
+const TIGHTEN_ROUNDS = 4;
+/** Points of each earlier round that are also tried exactly. */
+const EARLIER = 2;
 /** The best points of the search that are tightened and tried exactly. */
 const TOP = 6;
 
@@ -75,43 +81,101 @@ export function solveMilp(
     stats.skipped = `batch too large (${model.orders.length} orders, ${model.pools.length} pools)`;
     return done();
   }
-  const cap = opts.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
-  // Anytime: the wide search, the search on tightened lines and the exact pass each have their
-  // share of the time (and of the evaluation cap), so a deadline that cuts the search short still
-  // leaves time to make its best point exact.
-  const span = deadline - performance.now();
-  const search = new PriceSearch(model, highs, Math.ceil(cap * FIRST_PHASE), performance.now() + span * FIRST_PHASE_TIME);
   const pool = poolPrices(model);
-  const vectors = [pool, ...starts.map((s) => completed(model, s, pool))];
-  let best = search.run(vectors);
+  const models: SearchModel[] = [];
+  try {
+    return done(searchAndExecute({ auction, opts, highs, model, pool, starts, deadline, stats, models }));
+  } finally {
+    // persistent HiGHS instances live in WebAssembly memory, which garbage collection does not free
+    for (const m of models) m.dispose();
+  }
+}
+
+type StageContext = {
+  auction: Auction;
+  opts: SolveOptions;
+  highs: Highs;
+  model: BatchModel;
+  /** The pools' own prices (a start, and the value of tokens without a reference price). */
+  pool: number[];
+  starts: ReadonlyMap<Address, bigint>[];
+  deadline: number;
+  stats: MilpStats;
+  /** Every persistent model created, for the caller to dispose. */
+  models: SearchModel[];
+};
+
+/**
+ * The search and the exact pass. Anytime: the wide search, the search on tightened lines and the
+ * exact pass each have their share of the time (and of the evaluation cap), so a deadline that
+ * cuts the search short still leaves time to make its best point exact.
+ */
+function searchAndExecute(c: StageContext): SolveResult | undefined {
+  const { model, highs, deadline, stats } = c;
+  const cap = c.opts.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
+  const span = deadline - performance.now();
+  // rows in reference-value units; a token without a reference price is valued at the pools' price
+  const valueUnit = model.refUnit.map((w, t) => (w > 0 ? w : c.pool[t]!));
+  const searchModel = (relaxed: boolean) => {
+    const m = new SearchModel(highs, model, valueUnit, SEARCH_MARGIN, relaxed);
+    c.models.push(m);
+    return m;
+  };
+  // with fill-or-kill orders the wide search runs on the relaxation (they fill fractionally: an
+  // LP, warm-started, a fraction of a millisecond per price) and the second one, from its best
+  // point, on the MILP with every step size
+  const fok = model.orders.some((o) => o.fok);
+  const search = new PriceSearch(model, searchModel(fok), Math.ceil(cap * FIRST_PHASE), performance.now() + span * FIRST_PHASE_TIME);
+  let best = search.run([c.pool, ...c.starts.map((s) => completed(model, s, c.pool))]);
   stats.evaluations = search.evaluations;
   if (!best) {
     stats.skipped = performance.now() < deadline ? 'no price vector has a feasible model' : 'no time';
-    return done();
+    return undefined;
   }
-  // the lines are loose between samples: tighten them at the best plans' inputs, search again
-  // from the best point with small steps, then make the best few exact
-  const wide = search.best(TOP);
-  for (const e of wide.slice(0, 3)) if (e.plan) model.tighten(e.plan.inputs);
-  search.reset();
+  // the lines are loose between samples, so the search can favour a point whose pools it
+  // over-estimates: tighten them at the best plans' inputs and search again from the best point,
+  // until the best value holds on tightened lines; then make the best few exact
+  let ranked = search.best(TOP);
+  // each round's best few stay candidates for the exact pass: tighter lines can push the search
+  // away from a point whose exact solution was in fact better
+  const earlier: Evaluated[] = [];
   search.maxEvaluations = cap;
   search.deadline = deadline - span * EXACT_TIME;
-  best = search.run([best.map(Number)], [0.003, 0.001, 0.0003]) ?? best;
+  for (let round = 0; round < TIGHTEN_ROUNDS && !search.exhausted; round++) {
+    const top = ranked[0]?.plan?.value ?? 0;
+    let added = false;
+    for (const e of ranked.slice(0, 3)) if (e.plan && model.tighten(e.plan.inputs)) added = true;
+    if (!added) break;
+    search.lp = searchModel(false);
+    search.reset();
+    best = search.run([best.map(Number)], fok && round === 0 ? STEPS : FINE_STEPS) ?? best;
+    const next = search.best(TOP);
+    if (!next.length) break;
+    earlier.push(...ranked.slice(0, EARLIER));
+    ranked = next;
+    // the best value barely moved on tighter lines: the lines were not the problem
+    if (Math.abs((next[0]!.plan?.value ?? 0) - top) <= 1e-5 * Math.abs(top)) break;
+  }
   stats.evaluations = search.evaluations;
   let result: SolveResult | undefined;
   let bestScore = -1n;
-  const narrow = search.best(TOP);
-  for (const e of narrow.length ? narrow : wide) {
+  const seen = new Set<string>();
+  for (const e of [...ranked, ...earlier]) {
+    if (seen.has(e.key)) continue;
+    seen.add(e.key);
     // the first point is made exact even past the deadline: a candidate late beats none
     if (stats.exactTried && performance.now() >= deadline) break;
-    let plan = e.plan!;
+    // re-solved from scratch in the point's own units (the search's warm-started model picks any
+    // of several equally good vertices; this one is the one the exact pass was built around), then
+    // on lines tightened at its inputs
+    let plan = e.at.solve(highs, secondsLeft(deadline), SEARCH_MARGIN) ?? e.plan!;
     for (let round = 0; round < 3 && model.tighten(plan.inputs); round++) {
-      plan = e.at.solve(highs, secondsLeft(deadline), 1e-6) ?? plan;
+      plan = e.at.solve(highs, secondsLeft(deadline), SEARCH_MARGIN) ?? plan;
     }
     stats.exactTried++;
-    const res = exactSolution(highs, secondsLeft(deadline), e.at, plan, opts);
+    const res = exactSolution(highs, secondsLeft(deadline), e.at, plan, c.opts);
     if (!res) continue;
-    const scored = scoreSolution(res.solution, auction);
+    const scored = scoreSolution(res.solution, c.auction);
     if (!scored.ok) continue;
     stats.exactValid++;
     if (scored.value.score > bestScore) {
@@ -119,7 +183,7 @@ export function solveMilp(
       result = res;
     }
   }
-  return done(result);
+  return result;
 }
 
 const secondsLeft = (deadline: number) => Math.max(0.05, (deadline - performance.now()) / 1000);
