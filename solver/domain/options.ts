@@ -21,7 +21,8 @@ export type SolveOptions = {
    */
   budgetMs?: number;
   /**
-   * Optimal strategy only: cap on the fixed-price models the MILP stage solves (default 400). With
+   * Optimal strategy only: cap on the fixed-price models the MILP stage solves (default 1,500, or
+   * 400 with fill-or-kill intents). With
    * a generous budgetMs the cap alone ends the search, so results do not depend on the machine's speed.
    */
   maxEvaluations?: number;

@@ -46,6 +46,7 @@ export class BatchModel {
   readonly refUnit: number[] = [];
   /** Swap intents in the auction. */
   readonly intents: number;
+
   readonly auction: Auction;
 
   constructor(auction: Auction, pools: LiquidityAdapter[], now: number) {
@@ -71,6 +72,7 @@ export class BatchModel {
       this.token(p.token1);
     }
     for (const a of this.tokens) this.refUnit.push(Number(auction.referencePrices.get(a) ?? 0n) / 1e36);
+
     const buf = new Float64Array(3);
     this.pools.forEach((p, k) => {
       const [lo, hi] = bandEdges(p, buf);

@@ -67,8 +67,17 @@ export class FixedPrices {
   /**
    * Solves the model at P with the pools as lines (no `quotes`) or as scaled exact trades.
    * `margin` is in value units per token; undefined if HiGHS finds no optimum in `seconds`.
+   * `fixedFok` fixes which fill-or-kill orders fill and leaves each side its own quotes (the
+   * caller offers one direction per pool): the model is then an LP, which HiGHS solves far more
+   * reliably than the MILP when rows are nearly balanced.
    */
-  solve(highs: Highs, seconds: number, margin: number, quotes?: readonly Quote[]): FixedPricePlan | undefined {
+  solve(
+    highs: Highs,
+    seconds: number,
+    margin: number,
+    quotes?: readonly Quote[],
+    fixedFok?: readonly boolean[],
+  ): FixedPricePlan | undefined {
     const m = this.model;
     const lp = new LinearModel();
     const rows: Expr[] = m.tokens.map(() => new Map());
@@ -78,7 +87,8 @@ export class FixedPrices {
       if (!this.eligible[k]) return;
       any = true;
       const c = this.coefficients(k);
-      const f = o.fok ? lp.binary(`f${k}`) : lp.column(`f${k}`, 0, 1);
+      const fixedTo = o.fok && fixedFok ? (fixedFok[k] ? 1 : 0) : undefined;
+      const f = fixedTo !== undefined ? lp.column(`f${k}`, fixedTo, fixedTo) : o.fok ? lp.binary(`f${k}`) : lp.column(`f${k}`, 0, 1);
       lp.maximise(f, c.surplus);
       addTo(rows[o.s]!, f, c.value);
       addTo(rows[o.t]!, f, -c.value);
@@ -102,7 +112,9 @@ export class FixedPrices {
         addTo(rows[side.tout]!, s, q.output * this.unit[side.tout]!);
         let pool = perPool.get(side.pool);
         if (!pool) {
-          pool = { dir: lp.binary(`d${side.pool}`), s: [], rows: [new Map(), new Map()] };
+          // with the fills fixed the caller chose the directions: d is then free in [0, 1] and each
+          // side's weights still sum to at most 1
+          pool = { dir: fixedFok ? lp.column(`d${side.pool}`, 0, 1) : lp.binary(`d${side.pool}`), s: [], rows: [new Map(), new Map()] };
           perPool.set(side.pool, pool);
         }
         pool.s.push(s);

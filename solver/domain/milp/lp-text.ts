@@ -83,7 +83,6 @@ export class LinearModel {
           // the machine's speed; a few fixed-price models need thousands of nodes for the last 0.1%
           mip_max_nodes: MAX_NODES,
           primal_feasibility_tolerance: 1e-9,
-          mip_feasibility_tolerance: 1e-9,
           solver,
           time_limit: Math.max(0.01, seconds),
         });

@@ -11,7 +11,7 @@ import type { BatchModel } from './batch-model.ts';
 import { type FixedPricePlan, FixedPrices } from './fixed-price-lp.ts';
 import type { SearchModel } from './search-model.ts';
 
-/** Margin (value units per token) of the search's model: the exact pass's smallest. */
+/** Margin per token (value units) of the search's model: the exact pass's smallest. */
 export const SEARCH_MARGIN = 1e-6;
 /** Geometric steps of the coordinate moves (relative price change). */
 export const STEPS = [0.03, 0.01, 0.003, 0.001, 0.0003];
@@ -19,6 +19,8 @@ export const STEPS = [0.03, 0.01, 0.003, 0.001, 0.0003];
 export const FINE_STEPS = [0.003, 0.001, 0.0003];
 /** How far from the current price a limit breakpoint is still tried. */
 const BREAKPOINT_REACH = 0.1;
+/** Pair moves are tried on batches of up to this many free tokens. */
+const PAIR_TOKENS = 6;
 /** Significant digits of the smallest clearing price. */
 const PRICE_DIGITS = 10n ** 15n;
 
@@ -91,7 +93,7 @@ export class PriceSearch {
         for (let sweep = 0; sweep < 3; sweep++) {
           let moved = false;
           for (const j of free) {
-            for (const trial of this.moves(cur, j, step)) {
+            for (const trial of this.moves(cur, j, step, free)) {
               const v = this.value(trial);
               if (v > curV * (1 + 1e-12) + 1e-12) {
                 cur = trial;
@@ -125,15 +127,23 @@ export class PriceSearch {
     return out;
   }
 
-  /** Trial price vectors moving token j alone: ± step (twice), and each nearby limit breakpoint. */
-  private moves(cur: bigint[], j: number, step: number): bigint[][] {
+  /**
+   * Trial price vectors moving token j: alone by ± step (and twice that), to each nearby limit
+   * breakpoint, and together with each later free token by ± step (two tokens can have to move
+   * together: alone, either move loses surplus; a ring or a pair of tokens both priced against a
+   * third). Pair moves only on batches of up to PAIR_TOKENS free tokens.
+   */
+  private moves(cur: bigint[], j: number, step: number, free: readonly number[]): bigint[][] {
     const out: bigint[][] = [];
-    const scaled = (f: number) => {
+    const scaled = (f: number, ...tokens: number[]) => {
       const next = cur.slice();
-      next[j] = BigInt(Math.max(1, Math.round(Number(cur[j]!) * f)));
+      for (const t of tokens) next[t] = BigInt(Math.max(1, Math.round(Number(cur[t]!) * f)));
       return next;
     };
-    for (const f of [1 + step, 1 - step, 1 + 2 * step, 1 - 2 * step]) out.push(scaled(f));
+    for (const f of [1 + step, 1 - step, 1 + 2 * step, 1 - 2 * step]) out.push(scaled(f, j));
+    if (free.length <= PAIR_TOKENS) {
+      for (const k of free) if (k > j) for (const f of [1 + step, 1 - step]) out.push(scaled(f, j, k));
+    }
     if (step === STEPS[0] || step === STEPS[STEPS.length - 1]) {
       for (const o of this.model.orders) {
         if (o.s !== j && o.t !== j) continue;

@@ -17,7 +17,6 @@ const OPTIONS = {
   mip_rel_gap: 1e-7,
   mip_max_nodes: 300,
   primal_feasibility_tolerance: 1e-9,
-  mip_feasibility_tolerance: 1e-9,
 };
 
 /** Which single coefficient of an order's column depends on the prices, and how. */

@@ -17,8 +17,11 @@ import { type Highs, milpSolver } from './highs.ts';
 import { type Evaluated, FINE_STEPS, PriceSearch, SEARCH_MARGIN, STEPS } from './price-search.ts';
 import { SearchModel } from './search-model.ts';
 
-/** Default cap on fixed-price models the search solves (each is one LP or MILP). */
-export const DEFAULT_MAX_EVALUATIONS = 400;
+/**
+ * Default caps on the fixed-price models the search solves: LPs re-solve warm in well under a
+ * millisecond, MILPs (batches with fill-or-kill orders) take ten to thirty.
+ */
+export const DEFAULT_MAX_EVALUATIONS = { lp: 1500, milp: 400 };
 /**
  * Batches above these sizes skip the stage: one fixed-price model there has tens of thousands of
  * rows (two dozen lines per pool side), more than a solve deadline allows to write and solve a
@@ -28,6 +31,9 @@ const MAX_POOLS = 150;
 const MAX_ORDERS = 250;
 /** Share of the evaluation cap the first (wide) search may use. */
 const FIRST_PHASE = 0.75;
+/** With fill-or-kill orders, the relaxation's share of the wide search (evaluations and time). */
+const RELAXED_PHASE = 0.2;
+const RELAXED_PHASE_TIME = 0.15;
 /** Shares of the stage's time: the wide search, and the exact pass (the search on tightened lines has the rest). */
 const FIRST_PHASE_TIME = 0.55;
 const EXACT_TIME = 0.3;
@@ -112,7 +118,8 @@ type StageContext = {
  */
 function searchAndExecute(c: StageContext): SolveResult | undefined {
   const { model, highs, deadline, stats } = c;
-  const cap = c.opts.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
+  const fok = model.orders.some((o) => o.fok);
+  const cap = c.opts.maxEvaluations ?? (fok ? DEFAULT_MAX_EVALUATIONS.milp : DEFAULT_MAX_EVALUATIONS.lp);
   const span = deadline - performance.now();
   // rows in reference-value units; a token without a reference price is valued at the pools' price
   const valueUnit = model.refUnit.map((w, t) => (w > 0 ? w : c.pool[t]!));
@@ -121,12 +128,26 @@ function searchAndExecute(c: StageContext): SolveResult | undefined {
     c.models.push(m);
     return m;
   };
-  // with fill-or-kill orders the wide search runs on the relaxation (they fill fractionally: an
-  // LP, warm-started, a fraction of a millisecond per price) and the second one, from its best
-  // point, on the MILP with every step size
-  const fok = model.orders.some((o) => o.fok);
-  const search = new PriceSearch(model, searchModel(fok), Math.ceil(cap * FIRST_PHASE), performance.now() + span * FIRST_PHASE_TIME);
-  let best = search.run([c.pool, ...c.starts.map((s) => completed(model, s, c.pool))]);
+  // with fill-or-kill orders the wide search runs first on the relaxation (they fill
+  // fractionally: an LP, warm-started, a fraction of a millisecond per price), then on the MILP
+  // from the relaxation's best point as well as the other starts: the relaxation is a cheap map of
+  // where surplus is, but it can favour prices where whole fill-or-kill orders do not fit
+  // starts: the pools' prices, the auction's reference prices (when every token has one) and the
+  // joint solve's
+  const starts = [c.pool, ...c.starts.map((s) => completed(model, s, c.pool))];
+  if (model.refUnit.every((w) => w > 0)) starts.splice(1, 0, model.refUnit.slice());
+  const now = performance.now();
+  const search = fok
+    ? new PriceSearch(model, searchModel(true), Math.ceil(cap * RELAXED_PHASE), now + span * RELAXED_PHASE_TIME)
+    : new PriceSearch(model, searchModel(false), Math.ceil(cap * FIRST_PHASE), now + span * FIRST_PHASE_TIME);
+  let best = search.run(starts);
+  if (fok) {
+    search.lp = searchModel(false);
+    search.reset();
+    search.maxEvaluations = Math.ceil(cap * FIRST_PHASE);
+    search.deadline = now + span * FIRST_PHASE_TIME;
+    best = search.run(best ? [best.map(Number), ...starts] : starts) ?? best;
+  }
   stats.evaluations = search.evaluations;
   if (!best) {
     stats.skipped = performance.now() < deadline ? 'no price vector has a feasible model' : 'no time';
@@ -148,7 +169,7 @@ function searchAndExecute(c: StageContext): SolveResult | undefined {
     if (!added) break;
     search.lp = searchModel(false);
     search.reset();
-    best = search.run([best.map(Number)], fok && round === 0 ? STEPS : FINE_STEPS) ?? best;
+    best = search.run([best.map(Number)], fok ? FINE_STEPS : STEPS) ?? best;
     const next = search.best(TOP);
     if (!next.length) break;
     earlier.push(...ranked.slice(0, EARLIER));
