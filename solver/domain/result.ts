@@ -1,7 +1,6 @@
 // What a solve returns: the protocol solution, the pool legs it executes (exact amounts, in
 // order), and figures about it.
 import type { Solution } from '../../protocol/solution.ts';
-import type { MilpStats } from './milp/solve.ts';
 import type { ExecutedLeg } from './routing/execute.ts';
 
 /**
@@ -13,6 +12,17 @@ import type { ExecutedLeg } from './routing/execute.ts';
  */
 export type JointFailureCause = 'exception' | 'no_entries' | 'search_failed' | 'non_finite' | 'exact_failed' | 'score_invalid';
 export type JointFailure = { cause: JointFailureCause; detail: string };
+
+/** What the optimal strategy's MILP stage (milp/solve.ts) did. */
+export type MilpStats = {
+  /** Why the stage did not run (HiGHS not loaded, nothing to trade, no time). */
+  skipped?: string;
+  evaluations: number;
+  /** Points tried in the exact pass, and how many gave a valid solution. */
+  exactTried: number;
+  exactValid: number;
+  ms: number;
+};
 
 export type SolveStats = {
   /** Swap intents in the auction. */

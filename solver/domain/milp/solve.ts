@@ -10,7 +10,7 @@ import type { Address } from 'viem';
 import { scoreSolution, type Auction } from '../../../protocol/score.ts';
 import type { LiquidityAdapter } from '../liquidity/adapter.ts';
 import type { SolveOptions } from '../options.ts';
-import type { SolveResult } from '../result.ts';
+import type { MilpStats, SolveResult } from '../result.ts';
 import { BatchModel } from './batch-model.ts';
 import { exactSolution } from './exact.ts';
 import { type Highs, milpSolver } from './highs.ts';
@@ -43,16 +43,6 @@ const TIGHTEN_ROUNDS = 4;
 const EARLIER = 2;
 /** The best points of the search that are tightened and tried exactly. */
 const TOP = 6;
-
-export type MilpStats = {
-  /** Why the stage did not run (HiGHS not loaded, nothing to trade, no time). */
-  skipped?: string;
-  evaluations: number;
-  /** Points tried in the exact pass, and how many gave a valid solution. */
-  exactTried: number;
-  exactValid: number;
-  ms: number;
-};
 
 export type MilpOutcome = { result?: SolveResult; stats: MilpStats };
 
