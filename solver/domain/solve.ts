@@ -16,7 +16,12 @@ import type { SolveOptions } from './options.ts';
 import type { SolveResult } from './result.ts';
 
 /** SolveOptions.budgetMs's default: the whole optimal solve's improvement time. */
-export const DEFAULT_BUDGET_MS = 700;
+export const DEFAULT_BUDGET_MS = 1000;
+/**
+ * Time kept for the baseline safety net at the end of the budget: about what it costs (a path
+ * search per intent over the pools), so the MILP stage stops early enough for it.
+ */
+const baselineReserveMs = (intents: number, pools: number): number => 0.5 * intents + 0.05 * pools;
 /** The joint solve's share of the budget; the MILP stage has the rest. */
 const JOINT_SHARE = 0.4;
 
@@ -59,16 +64,18 @@ export function solve(auction: Auction, pools: LiquidityAdapter[], opts: SolveOp
       source = from;
     }
   };
-  const milp = opts.noMilp ? undefined : solveMilp(auction, pools, opts, best ? [pricesOf(best)] : [], t0 + budget);
+  const intents = [...auction.intents.values()].filter((e) => e.intent.type === 'swap').length;
+  const reserve = opts.noFallback ? 0 : baselineReserveMs(intents, pools.length);
+  const milp = opts.noMilp ? undefined : solveMilp(auction, pools, opts, best ? [pricesOf(best)] : [], t0 + budget - reserve);
   if (milp?.result) consider(milp.result, scoreOf(milp.result), 'milp');
-  // the safety net, unless a candidate exists and the budget is spent (on the largest batches it
-  // costs a few hundred milliseconds and the joint solve's candidate is far ahead of it)
-  const spent = performance.now() - t0 >= budget;
-  if (!opts.noFallback && !(spent && best)) {
+  // the safety net, unless a candidate exists and what is left of the budget would not cover it
+  // (on the largest batches it costs a few hundred milliseconds, and the joint solve's candidate
+  // is far ahead of it there)
+  const late = performance.now() - t0 + reserve > budget;
+  if (!opts.noFallback && !(late && best)) {
     const base = solveBaseline(auction, pools, opts);
     consider(base, scoreOf(base), 'baseline');
   }
-  const intents = [...auction.intents.values()].filter((e) => e.intent.type === 'swap').length;
   const out: SolveResult = best ?? emptyResult(auction, opts, intents);
   out.stats.ms = performance.now() - t0;
   out.stats.source = source;

@@ -16,6 +16,8 @@ import { type ExecutedLeg, swapInteractions } from '../routing/execute.ts';
 import type { FixedPricePlan, FixedPrices, Quote } from './fixed-price-lp.ts';
 import type { Highs } from './highs.ts';
 
+/** Least time left for the exact pass's MILP fallback. */
+const MILP_FALLBACK_SECONDS = 0.1;
 /** Input sizes offered around the plan's input on a side it trades (a piecewise-linear inner model of the curve). */
 const AROUND = [0.5, 0.8, 0.9, 0.95, 0.99, 1, 1.01, 1.05, 1.1, 1.25, 1.5];
 /** Small inputs offered on every side, as shares of the batch's traded value. */
@@ -67,6 +69,8 @@ export function exactSolution(
     [oneWay, fok],
     [quotes, undefined],
   ] as const) {
+    // the MILP fallback only with time for it (it costs ten times the LP)
+    if (!fixed && seconds - (performance.now() - t0) / 1000 < MILP_FALLBACK_SECONDS) break;
     for (const margin of MARGINS) {
       const left = seconds - (performance.now() - t0) / 1000;
       if (left <= 0) return undefined;

@@ -14,6 +14,9 @@ import { addTo, type Expr, LinearModel } from './lp-text.ts';
 
 const OPTIONS = {
   output_flag: false,
+  // a warm start needs the model as it is: presolve would rebuild it from scratch every time
+  presolve: 'off',
+  solver: 'simplex',
   mip_rel_gap: 1e-7,
   mip_max_nodes: 300,
   primal_feasibility_tolerance: 1e-9,
