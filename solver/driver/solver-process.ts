@@ -45,6 +45,9 @@ type SolverOptions = {
 
 type Published = { batch: SettleBatch; hash: Hex; ids: Hex[]; solution: Solution; signed: Map<Hex, SignedIntent> };
 
+
+/** Solve budget (ms) of a re-solve during isolation (the first solve has the engine's default). */
+const RESOLVE_BUDGET_MS = 200;
 export class SolverProcess {
   private readonly o: SolverOptions;
   private readonly node: NodeClient;
@@ -204,6 +207,9 @@ export class SolverProcess {
         solver: this.address,
         now,
         gasPrice,
+        // a re-solve without isolated intents starts from a batch already solved once; several
+        // may run inside one solve window, so each gets a short budget
+        ...(excluded.size ? { budgetMs: RESOLVE_BUDGET_MS } : {}),
       });
       if (!solved) this.o.log.info({ event: 'auction_solved', auctionId, ...stats, positionTrades });
       if (!solved && stats.jointFailure) {
