@@ -22,6 +22,12 @@ export const DEFAULT_BUDGET_MS = 1000;
  * search per intent over the pools), so the MILP stage stops early enough for it.
  */
 const baselineReserveMs = (intents: number, pools: number): number => 0.5 * intents + 0.05 * pools;
+/**
+ * Below this expected cost the safety net always runs, even late (the MILP stage may overrun its
+ * deadline by a few milliseconds making its first point exact): skipping it there saved nothing and
+ * let a tiny batch score below the baseline.
+ */
+const SKIPPABLE_BASELINE_MS = 50;
 /** The joint solve's share of the budget; the MILP stage has the rest. */
 const JOINT_SHARE = 0.4;
 
@@ -72,7 +78,7 @@ export function solve(auction: Auction, pools: LiquidityAdapter[], opts: SolveOp
   // (on the largest batches it costs a few hundred milliseconds, and the joint solve's candidate
   // is far ahead of it there)
   const late = performance.now() - t0 + reserve > budget;
-  if (!opts.noFallback && !(late && best)) {
+  if (!opts.noFallback && !(late && best && reserve >= SKIPPABLE_BASELINE_MS)) {
     const base = solveBaseline(auction, pools, opts);
     consider(base, scoreOf(base), 'baseline');
   }
