@@ -8,9 +8,12 @@
 // trading nothing stays feasible; it covers the users' roundings (a wei per trade, always their
 // way) and the solver's float error. Two pool models:
 //   - `lines`: each side's supporting lines (batch-model.ts), optimistic: for the price search;
-//   - `quotes`: fixed exact trades (input, exact output) scaled by s in [0, 1], Σ s <= 1 per pool,
-//     one direction per pool (a binary): by concavity and g(0) = 0, a pool paid Σ s·input pays
-//     at least Σ s·output, so this model never over-promises and its plan can be executed exactly.
+//   - `quotes`: fixed exact trades (input, exact output) scaled by s in [0, 1], Σ s <= 1 per side,
+//     one direction per pool (a binary, or the caller's choice): by concavity and g(0) = 0, a pool
+//     paid Σ s·input pays at least Σ s·output, so this model never over-promises and its plan can
+//     be executed exactly (exact.ts).
+// The price search solves the `lines` model in a persistent instance (search-model.ts); this class
+// writes a fresh model per call, for the few solves of the exact pass.
 import { limitHolds } from '../../../protocol/clearing.ts';
 import type { BatchModel } from './batch-model.ts';
 import type { Highs } from './highs.ts';

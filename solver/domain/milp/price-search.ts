@@ -1,11 +1,11 @@
 // The search over uniform prices around the fixed-price model. The best surplus at fixed prices,
 // V(P), is a step-and-ridge landscape: an order's limit switches it on or off (V jumps there),
 // and between those breakpoints V is smooth. So the search evaluates V (the `lines` model, an LP
-// or a MILP with fill-or-kill orders) at the starting price vectors, then moves each token's
-// price alone: to every nearby limit breakpoint of an order that trades it (the price at which
-// that limit binds exactly, where the order is in at the best price the others allow) and by
-// shrinking geometric steps. With two tokens that is a 1-D search over the ratio, where the
-// breakpoints and a grid cover every limit. Evaluations are cached; the search stops at its
+// or a MILP with fill-or-kill orders, in search-model.ts's persistent HiGHS instance) at the
+// starting price vectors, then moves each token's price: to every nearby limit breakpoint of an
+// order that trades it (the price at which that limit binds exactly, where the order is in at the
+// best price the others allow), by shrinking geometric steps, and together with another token
+// (two prices that must move together). Evaluations are cached; the search stops at its
 // evaluation cap or deadline, with the best points so far (anytime).
 import type { BatchModel } from './batch-model.ts';
 import { type FixedPricePlan, FixedPrices } from './fixed-price-lp.ts';

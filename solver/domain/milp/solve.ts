@@ -121,7 +121,7 @@ function searchAndExecute(c: StageContext): SolveResult | undefined {
     return m;
   };
   // with fill-or-kill orders the wide search runs first on the relaxation (they fill
-  // fractionally: an LP, warm-started, a fraction of a millisecond per price), then on the MILP
+  // fractionally: an LP, warm-started, about a millisecond per price), then on the MILP
   // from the relaxation's best point as well as the other starts: the relaxation is a cheap map of
   // where surplus is, but it can favour prices where whole fill-or-kill orders do not fit
   // starts: the pools' prices, the auction's reference prices (when every token has one) and the
