@@ -8,7 +8,7 @@
 // trading nothing stays feasible; it covers the users' roundings (a wei per trade, always their
 // way) and the solver's float error. Two pool models:
 //   - `lines`: each side's supporting lines (batch-model.ts), optimistic: for the price search;
-//   - `quotes`: fixed exact trades (input, exact output) scaled by s in [0, 1], Σ s <= 1 per side,
+//   - `quotes`: fixed exact trades (input, exact output) scaled by s in [0, 1], Σ s <= 1 per pool,
 //     one direction per pool (a binary, or the caller's choice): by concavity and g(0) = 0, a pool
 //     paid Σ s·input pays at least Σ s·output, so this model never over-promises and its plan can
 //     be executed exactly (exact.ts).
