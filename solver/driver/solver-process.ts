@@ -45,7 +45,6 @@ type SolverOptions = {
 
 type Published = { batch: SettleBatch; hash: Hex; ids: Hex[]; solution: Solution; signed: Map<Hex, SignedIntent> };
 
-
 /** Solve budget (ms) of a re-solve during isolation (the first solve has the engine's default). */
 const RESOLVE_BUDGET_MS = 200;
 export class SolverProcess {
