@@ -18,7 +18,7 @@ import { type Evaluated, FINE_STEPS, PriceSearch, SEARCH_MARGIN, STEPS } from '.
 import { SearchModel } from './search-model.ts';
 
 /**
- * Default caps on the fixed-price models the search solves: LPs re-solve warm in well under a
+ * Default caps on the fixed-price models the search solves: LPs re-solve warm in about a
  * millisecond, MILPs (batches with fill-or-kill orders) take ten to thirty.
  */
 export const DEFAULT_MAX_EVALUATIONS = { lp: 1500, milp: 400 };
@@ -120,14 +120,14 @@ function searchAndExecute(c: StageContext): SolveResult | undefined {
     c.models.push(m);
     return m;
   };
-  // with fill-or-kill orders the wide search runs first on the relaxation (they fill
-  // fractionally: an LP, warm-started, about a millisecond per price), then on the MILP
-  // from the relaxation's best point as well as the other starts: the relaxation is a cheap map of
-  // where surplus is, but it can favour prices where whole fill-or-kill orders do not fit
   // starts: the pools' prices, the auction's reference prices (when every token has one) and the
   // joint solve's
   const starts = [c.pool, ...c.starts.map((s) => completed(model, s, c.pool))];
   if (model.refUnit.every((w) => w > 0)) starts.splice(1, 0, model.refUnit.slice());
+  // with fill-or-kill orders the wide search runs first on the relaxation (they fill
+  // fractionally: an LP, warm-started, about a millisecond per price), then on the MILP from the
+  // relaxation's best point as well as the other starts: the relaxation is a cheap map of where
+  // surplus is, but it can favour prices where whole fill-or-kill orders do not fit
   const now = performance.now();
   const search = fok
     ? new PriceSearch(model, searchModel(true), Math.ceil(cap * RELAXED_PHASE), now + span * RELAXED_PHASE_TIME)
