@@ -39,8 +39,6 @@ const FIRST_PHASE_TIME = 0.55;
 const EXACT_TIME = 0.3;
 /** Rounds of tightening the lines and searching again. */
 const TIGHTEN_ROUNDS = 4;
-/** Valid exact solutions in a row that do not beat the best before the exact pass stops. */
-const EXACT_PATIENCE = 4;
 /** Points of each earlier round that are also tried exactly. */
 const EARLIER = 2;
 /** The best points of the search that are tightened and tried exactly. */
@@ -172,7 +170,6 @@ function searchAndExecute(c: StageContext): SolveResult | undefined {
   stats.evaluations = search.evaluations;
   let result: SolveResult | undefined;
   let bestScore = -1n;
-  let sinceBest = 0;
   const seen = new Set<string>();
   for (const e of [...ranked, ...earlier]) {
     if (seen.has(e.key)) continue;
@@ -195,8 +192,7 @@ function searchAndExecute(c: StageContext): SolveResult | undefined {
     if (scored.value.score > bestScore) {
       bestScore = scored.value.score;
       result = res;
-      sinceBest = 0;
-    } else if (++sinceBest >= EXACT_PATIENCE) break;
+    }
   }
   return result;
 }
