@@ -15,9 +15,10 @@ export type SolveOptions = {
   /** Settlement's own balances, usable to absorb rounding (wei per token); default none. */
   buffers?: ReadonlyMap<Address, bigint>;
   /**
-   * Optimal strategy only: wall-clock milliseconds the joint solve's improvement phases (price
-   * scan, ascent) may use in all, counted from the solve's start; the first candidate is built
-   * regardless. Default 600.
+   * Optimal strategy only: wall-clock milliseconds the whole solve's improvement phases may use,
+   * counted from its start (the joint solve's scan and ascent get 40% of it, the MILP stage the rest
+   * but a reserve for the baseline); the joint solve's first candidate is built regardless.
+   * Default 1,000 (solve.ts's DEFAULT_BUDGET_MS).
    */
   budgetMs?: number;
   /**

@@ -5,6 +5,7 @@
 import type { Hex } from 'viem';
 import { limitHolds, tradeAmounts } from '../../../protocol/clearing.ts';
 import { settleGas } from '../gas.ts';
+import { matchStats } from '../match-stats.ts';
 import type { LiquidityAdapter } from '../liquidity/adapter.ts';
 import type { JointFailure, SolveResult } from '../result.ts';
 import { swapInteractions, type ExecutedLeg } from '../routing/execute.ts';
@@ -234,15 +235,7 @@ function exactAt(
   }
   const prices = [...traded].map((j) => ({ token: r.tokens[j]!, price: P[j]! })).sort((a, b) => (a.token < b.token ? -1 : 1));
   const interactions = swapInteractions(executed, batch.opts.settlement);
-  let matchedValue = 0;
-  let totalValue = 0;
-  for (let j = 0; j < n; j++) {
-    const v = referenceValue(batch.auction, r.tokens[j]!);
-    const m = paid[j]! < recv[j]! ? paid[j]! : recv[j]!;
-    matchedValue += Number(m) * v;
-    totalValue += Number(paid[j]!) * v;
-  }
-  const matched = filled.filter((en) => recv[en.s]! > 0n || paid[en.t]! > 0n).length;
+  const { matched, matchedVolumeShare } = matchStats(paid, recv, (j) => referenceValue(batch.auction, r.tokens[j]!), filled);
   return {
     solution: { auctionId: batch.auction.id, solver: batch.opts.solver, prices, marketPrices: [], trades, interactions },
     legs: executed,
@@ -250,7 +243,7 @@ function exactAt(
       intents: batch.intents,
       filled: trades.length,
       matched,
-      matchedVolumeShare: totalValue > 0 ? matchedValue / totalValue : 0,
+      matchedVolumeShare,
       interactions: interactions.length,
       gasEstimate: settleGas(trades.length, executed),
       ms: 0,

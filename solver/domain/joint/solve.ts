@@ -71,7 +71,7 @@ export function solveJoint(auction: Auction, pools: LiquidityAdapter[], opts: So
     const budget = opts.budgetMs ?? DEFAULT_BUDGET_MS;
     const fixedPoint = viaFixedPoint(batch, t0 + budget * FIXED_POINT_SHARE, t0 + budget);
     // the scan only in the time left (anytime: the fixed point's candidate stands meanwhile)
-    const left = (opts.budgetMs ?? DEFAULT_BUDGET_MS) - (performance.now() - t0);
+    const left = budget - (performance.now() - t0);
     const small = batch.router.pools.length <= SCAN_MAX_POOLS && batch.entries.length <= SCAN_MAX_ENTRIES;
     const scanned =
       small && left >= MIN_SCAN_MS ? viaScan(batch, 'result' in fixedPoint ? fixedPoint : undefined, Math.min(left, SCAN_MS)) : undefined;

@@ -72,7 +72,13 @@ export class BatchModel {
       this.token(p.token1);
     }
     for (const a of this.tokens) this.refUnit.push(Number(auction.referencePrices.get(a) ?? 0n) / 1e36);
+  }
 
+  /**
+   * Builds every pool side's supporting lines (two dozen `arb` calls per side): separate from the
+   * constructor so a batch the MILP stage skips for its size costs only the cheap part.
+   */
+  linearise(): void {
     const buf = new Float64Array(3);
     this.pools.forEach((p, k) => {
       const [lo, hi] = bandEdges(p, buf);

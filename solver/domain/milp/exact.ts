@@ -9,6 +9,7 @@ import type { Hex } from 'viem';
 import { tradeAmounts } from '../../../protocol/clearing.ts';
 import type { Solution } from '../../../protocol/solution.ts';
 import { settleGas } from '../gas.ts';
+import { matchStats } from '../match-stats.ts';
 import type { LiquidityAdapter } from '../liquidity/adapter.ts';
 import type { SolveOptions } from '../options.ts';
 import type { SolveResult } from '../result.ts';
@@ -92,6 +93,7 @@ function execute(at: FixedPrices, plan: FixedPricePlan, opts: SolveOptions): Sol
   const takenOut: bigint[] = new Array(n).fill(0n);
   const trades: { intentId: Hex; executed: bigint }[] = [];
   const traded = new Set<number>();
+  const filled: { s: number; t: number }[] = [];
   m.orders.forEach((o, k) => {
     const f = plan.fills[k]!;
     let executed: bigint;
@@ -104,6 +106,7 @@ function execute(at: FixedPrices, plan: FixedPricePlan, opts: SolveOptions): Sol
     paidIn[o.s]! += a.sell;
     takenOut[o.t]! += a.buy;
     trades.push({ intentId: o.id, executed });
+    filled.push(o);
     traded.add(o.s);
     traded.add(o.t);
   });
@@ -145,14 +148,7 @@ function execute(at: FixedPrices, plan: FixedPricePlan, opts: SolveOptions): Sol
   const prices = [...traded].map((t) => ({ token: m.tokens[t]!, price: at.prices[t]! })).sort((a, b) => (a.token < b.token ? -1 : 1));
   const interactions = swapInteractions(legs, opts.settlement);
   const solution: Solution = { auctionId: m.auction.id, solver: opts.solver, prices, marketPrices: [], trades, interactions };
-  let matchedValue = 0;
-  let totalValue = 0;
-  for (let t = 0; t < n; t++) {
-    const v = m.refUnit[t]!;
-    matchedValue += Number(paidIn[t]! < takenOut[t]! ? paidIn[t]! : takenOut[t]!) * v;
-    totalValue += Number(paidIn[t]!) * v;
-  }
-  const matched = m.orders.filter((o, k) => plan.fills[k]! > 0 && (takenOut[o.s]! > 0n || paidIn[o.t]! > 0n)).length;
+  const { matched, matchedVolumeShare } = matchStats(paidIn, takenOut, (t) => m.refUnit[t]!, filled);
   return {
     solution,
     legs,
@@ -160,7 +156,7 @@ function execute(at: FixedPrices, plan: FixedPricePlan, opts: SolveOptions): Sol
       intents: m.intents,
       filled: trades.length,
       matched,
-      matchedVolumeShare: totalValue > 0 ? matchedValue / totalValue : 0,
+      matchedVolumeShare,
       interactions: interactions.length,
       gasEstimate: settleGas(trades.length, legs),
       ms: 0,

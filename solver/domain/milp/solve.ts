@@ -77,6 +77,7 @@ export function solveMilp(
     stats.skipped = `batch too large (${model.orders.length} orders, ${model.pools.length} pools)`;
     return done();
   }
+  model.linearise();
   const pool = poolPrices(model);
   const models: SearchModel[] = [];
   try {
