@@ -164,6 +164,7 @@ export async function makePosition(
     sizeDelta: o.size,
     limitPrice,
     reduceOnly: false,
+    partiallyFillable: false,
     validTo: o.validTo,
     nonce: w.nextNonce++,
   };

@@ -159,7 +159,13 @@ export type SwapOpenIntent = OpenIntentBase & {
   kind: 'sell' | 'buy';
   partiallyFillable: boolean;
 };
-export type PositionOpenIntent = OpenIntentBase & { market: number; sizeDelta: string; limitPrice: string; reduceOnly: boolean };
+export type PositionOpenIntent = OpenIntentBase & {
+  market: number;
+  sizeDelta: string;
+  limitPrice: string;
+  reduceOnly: boolean;
+  partiallyFillable: boolean;
+};
 
 /** A live intent as the dashboard lists it: its limits flattened into the row (without them if its bytes do not decode). */
 export type OpenIntent = SwapOpenIntent | PositionOpenIntent | OpenIntentBase;

@@ -119,6 +119,7 @@ describe('signed intent codec', () => {
         sizeDelta: -1n,
         limitPrice: 5n,
         reduceOnly: true,
+        partiallyFillable: false,
         validTo: 9,
         nonce: 1n,
       },

@@ -6,7 +6,8 @@
 //                          buyAmount 32 ‖ validTo u32 ‖ nonce 32 ‖ flags u8 ‖ appData 32
 //                          flags: bit 0 = BUY kind, bit 1 = partially fillable, others zero
 //   position body (125 B): account 20 ‖ market u32 ‖ sizeDelta 32 (two's complement) ‖
-//                          limitPrice 32 ‖ flags u8 (bit 0 = reduce only) ‖ validTo u32 ‖ nonce 32
+//                          limitPrice 32 ‖ flags u8 ‖ validTo u32 ‖ nonce 32
+//                          flags: bit 0 = reduce only, bit 1 = partially fillable, others zero
 //   scheme 0 (eoa):      65 bytes r ‖ s ‖ v
 //   scheme 1 (eip1271):  length u16 ‖ bytes (at most MAX_EIP1271_SIGNATURE_BYTES)
 // Integers are big-endian. Decoding rejects unknown versions/tags/schemes, reserved flag bits,
@@ -31,6 +32,7 @@ export const MAX_SIGNED_INTENT_BYTES = 2 + SWAP_BODY_BYTES + 1 + 2 + MAX_EIP1271
 const SWAP_FLAG_BUY = 1;
 const SWAP_FLAG_PARTIAL = 2;
 const POSITION_FLAG_REDUCE_ONLY = 1;
+const POSITION_FLAG_PARTIAL = 2;
 
 function signatureBytes(sig: IntentSignature): Uint8Array {
   const data = fromHex(sig.data);
@@ -77,7 +79,7 @@ export function encodeSignedIntent(signed: SignedIntent): Uint8Array {
     writeUint32(out, 22, i.market);
     writeUint256(out, 26, int256ToWord(i.sizeDelta));
     writeUint256(out, 58, i.limitPrice);
-    out[90] = i.reduceOnly ? POSITION_FLAG_REDUCE_ONLY : 0;
+    out[90] = (i.reduceOnly ? POSITION_FLAG_REDUCE_ONLY : 0) | (i.partiallyFillable ? POSITION_FLAG_PARTIAL : 0);
     writeUint32(out, 91, i.validTo);
     writeUint256(out, 95, i.nonce);
   }
@@ -109,7 +111,7 @@ function decodeSwap(b: Uint8Array): Result<SwapIntent> {
 
 function decodePosition(b: Uint8Array): Result<PositionIntent> {
   const flags = b[90]!;
-  if ((flags & ~POSITION_FLAG_REDUCE_ONLY) !== 0) {
+  if ((flags & ~(POSITION_FLAG_REDUCE_ONLY | POSITION_FLAG_PARTIAL)) !== 0) {
     return fail('out_of_range', 'intent.flags', `reserved position flag bits set (0x${flags.toString(16)})`);
   }
   return ok({
@@ -117,7 +119,8 @@ function decodePosition(b: Uint8Array): Result<PositionIntent> {
     market: readUint32(b, 22),
     sizeDelta: wordToInt256(readUint256(b, 26)),
     limitPrice: readUint256(b, 58),
-    reduceOnly: flags === POSITION_FLAG_REDUCE_ONLY,
+    reduceOnly: (flags & POSITION_FLAG_REDUCE_ONLY) !== 0,
+    partiallyFillable: (flags & POSITION_FLAG_PARTIAL) !== 0,
     validTo: readUint32(b, 91),
     nonce: readUint256(b, 95),
   });

@@ -43,15 +43,16 @@ export function swapIntentStructHash(intent: SwapIntent): Uint8Array {
 }
 
 export function positionIntentStructHash(intent: PositionIntent): Uint8Array {
-  const buf = new Uint8Array(32 * 8);
+  const buf = new Uint8Array(32 * 9);
   buf.set(POSITION_INTENT_TYPEHASH, 0);
   writeHex(buf, 32, intent.account, 32);
   writeUint256(buf, 64, BigInt(intent.market));
   writeUint256(buf, 96, int256ToWord(intent.sizeDelta));
   writeUint256(buf, 128, intent.limitPrice);
   buf[191] = intent.reduceOnly ? 1 : 0;
-  writeUint256(buf, 192, BigInt(intent.validTo));
-  writeUint256(buf, 224, intent.nonce);
+  buf[223] = intent.partiallyFillable ? 1 : 0;
+  writeUint256(buf, 224, BigInt(intent.validTo));
+  writeUint256(buf, 256, intent.nonce);
   return keccak_256(buf);
 }
 

@@ -34,8 +34,16 @@ export type PositionIntent = {
   sizeDelta: bigint;
   /** Worst acceptable price (collateral per base unit, 18 decimals): a ceiling when buying, a floor when selling. */
   limitPrice: bigint;
-  /** Only reduce the existing position's magnitude, never flip or grow it. */
+  /**
+   * Only reduce the existing position's magnitude, never flip or grow it. A reduce-only fill larger
+   * than the position is clamped to it on chain: "sell 1 reduce-only" on a 0.7 long closes 0.7.
+   */
   reduceOnly: boolean;
+  /**
+   * May fill in parts across batches (the contract tracks the filled |size| per intent digest, as
+   * for partially fillable swaps); otherwise fill-or-kill: all of |sizeDelta| in one batch.
+   */
+  partiallyFillable: boolean;
   validTo: number;
   nonce: bigint;
 };

@@ -141,6 +141,7 @@ describe('JSON forms', () => {
         sizeDelta: '-5',
         limitPrice: '7',
         reduceOnly: false,
+        partiallyFillable: false,
         validTo: 10,
         nonce: '0',
       },

@@ -27,6 +27,7 @@ export type PositionIntentJson = {
   sizeDelta: string;
   limitPrice: string;
   reduceOnly: boolean;
+  partiallyFillable: boolean;
   validTo: number;
   nonce: string;
 };
@@ -134,6 +135,7 @@ export function parsePositionIntentJson(v: unknown, prefix = 'intent'): Result<P
     sizeDelta: parseInt256,
     limitPrice: (x, f) => parseUint(x, f, MAX_UINT256),
     reduceOnly: parseBool,
+    partiallyFillable: parseBool,
     validTo: parseUint32,
     nonce: (x, f) => parseUint(x, f, MAX_UINT256),
   });

@@ -146,6 +146,7 @@ describe('scoreSolution', () => {
           sizeDelta: 2n * PRICE_SCALE,
           limitPrice: 3000n * PRICE_SCALE,
           reduceOnly: false,
+          partiallyFillable: false,
           validTo: 1,
           nonce: 0n,
         },
@@ -155,6 +156,47 @@ describe('scoreSolution', () => {
       solution({ prices: [], marketPrices: [{ market: 1, price }], trades: [{ intentId: id(3), executed: 2n * PRICE_SCALE }] });
     expect(scoreSolution(at(2990n * PRICE_SCALE), auction([long]))).toMatchObject({ ok: true, value: { score: 20n * PRICE_SCALE } });
     expect(scoreSolution(at(3001n * PRICE_SCALE), auction([long]))).toMatchObject({ ok: false });
+  });
+
+  it('partially fillable positions: any part of what is left; the same account fills once per market; own liquidity adds no score', () => {
+    const pos = (n: number, account: Address, sizeDelta: bigint, limitPrice: bigint, partiallyFillable: boolean, filled?: bigint) => ({
+      id: id(n),
+      intent: {
+        type: 'position' as const,
+        intent: { account, market: 1, sizeDelta, limitPrice, reduceOnly: false, partiallyFillable, validTo: 1, nonce: BigInt(n) },
+      },
+      ...(filled !== undefined ? { filled } : {}),
+    });
+    const long = pos(4, A, 3n * PRICE_SCALE, 3000n * PRICE_SCALE, true, PRICE_SCALE);
+    const at = (executed: bigint, more: Partial<Solution> = {}) =>
+      solution({ prices: [], marketPrices: [{ market: 1, price: 2990n * PRICE_SCALE }], trades: [{ intentId: id(4), executed }], ...more });
+    // 1 of 3 already filled: 2 are left; half a unit scores at its own size
+    expect(scoreSolution(at(PRICE_SCALE / 2n), auction([long]))).toMatchObject({ ok: true, value: { score: 5n * PRICE_SCALE } });
+    expect(scoreSolution(at(2n * PRICE_SCALE), auction([long]))).toMatchObject({ ok: true });
+    expect(scoreSolution(at(2n * PRICE_SCALE + 1n), auction([long]))).toMatchObject({ ok: false });
+    // a fill-or-kill position must fill exactly
+    const fok = pos(4, A, 3n * PRICE_SCALE, 3000n * PRICE_SCALE, false);
+    expect(scoreSolution(at(PRICE_SCALE), auction([fok]))).toMatchObject({ ok: false });
+    // one account twice in one market (here: its intent and liquidity it signs) is refused
+    const liquidity = (account: Address, limitPrice: bigint) => ({
+      intent: { ...fok.intent.intent, account, sizeDelta: -2n * PRICE_SCALE, limitPrice, nonce: 99n },
+      signature: { scheme: 'eoa' as const, data: `0x${'11'.repeat(65)}` as Hex },
+      executed: 2n * PRICE_SCALE,
+    });
+    expect(scoreSolution(at(PRICE_SCALE, { liquidity: [liquidity(A, 2980n * PRICE_SCALE)] }), auction([long]))).toMatchObject({
+      ok: false,
+      error: { field: 'liquidity[0]' },
+    });
+    const B = '0x00000000000000000000000000000000000000b0' as Address;
+    // a market maker's short at 2,980 or better: valid, and the score is the user's surplus alone
+    expect(scoreSolution(at(PRICE_SCALE, { liquidity: [liquidity(B, 2980n * PRICE_SCALE)] }), auction([long]))).toMatchObject({
+      ok: true,
+      value: { score: 10n * PRICE_SCALE },
+    });
+    // its limit binds like a user's
+    expect(scoreSolution(at(PRICE_SCALE, { liquidity: [liquidity(B, 2995n * PRICE_SCALE)] }), auction([long]))).toMatchObject({
+      ok: false,
+    });
   });
 
   it('ranks by score, then by lower hash', () => {

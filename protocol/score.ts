@@ -1,6 +1,9 @@
 // The scoring rule every node applies to every solution: the total surplus users get over their
 // limits, valued in one numeraire. A solution that breaks any rule is invalid (an error naming
 // the trade), never "worth zero", so nodes can prove misbehaviour instead of merely ranking it.
+// Position surplus is |fill| x the distance from the limit to the market's clearing price, in the
+// collateral token, valued like a swap's surplus in that token. The solver's own liquidity (signed
+// position intents outside the auction) must meet its limits too but adds nothing.
 //
 // Surplus amounts come from the solution's own clearing prices (clearing.ts, the contract's
 // formulas). They are converted to the numeraire with the auction's reference prices, not the
@@ -51,6 +54,7 @@ export function scoreSolution(solution: Solution, auction: Auction): Result<Solu
 
   const trades: TradeScore[] = [];
   const seen = new Set<Hex>();
+  const fillsByMarket = new Set<string>();
   let score = 0n;
   for (const [k, trade] of solution.trades.entries()) {
     const field = `trades[${k}]`;
@@ -89,8 +93,16 @@ export function scoreSolution(solution: Solution, auction: Auction): Result<Solu
       const price = marketPrices.get(p.market);
       if (!price) return fail('invalid_solution', field, `no positive clearing price for market ${p.market}`);
       const size = p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta;
-      // Position intents are fill-or-kill: the signed type has no partial-fill flag.
-      if (trade.executed !== size) return fail('invalid_solution', field, 'position intent not filled exactly');
+      const fillable = size - (entry.filled ?? 0n);
+      if (p.partiallyFillable ? trade.executed > fillable : trade.executed !== fillable || fillable !== size) {
+        return fail(
+          'invalid_solution',
+          field,
+          p.partiallyFillable ? `executes ${trade.executed}, only ${fillable} left` : 'fill-or-kill position intent not filled exactly',
+        );
+      }
+      const once = positionFillOnce(fillsByMarket, p.account, p.market, field);
+      if (!once.ok) return once;
       const isBuy = p.sizeDelta > 0n;
       if (isBuy ? price > p.limitPrice : price < p.limitPrice) {
         return fail('invalid_solution', field, `market price ${price} is beyond the limit ${p.limitPrice}`);
@@ -98,13 +110,41 @@ export function scoreSolution(solution: Solution, auction: Auction): Result<Solu
       const collateral = auction.collateralToken;
       const ref = collateral === undefined ? undefined : referencePrice(auction, collateral);
       if (ref === undefined) return fail('invalid_solution', field, 'the auction has no reference price for collateral');
-      surplus = (size * (isBuy ? p.limitPrice - price : price - p.limitPrice)) / PRICE_SCALE;
+      // A reduce-only fill is valued at the size requested: the chain clamps it to the position,
+      // which the scoring rule cannot see (nodes score without reading accounts).
+      surplus = (trade.executed * (isBuy ? p.limitPrice - price : price - p.limitPrice)) / PRICE_SCALE;
       surplusValue = (surplus * ref) / PRICE_SCALE;
     }
     trades.push({ intentId: id, surplus, value: surplusValue });
     score += surplusValue;
   }
+  for (const [k, l] of (solution.liquidity ?? []).entries()) {
+    const field = `liquidity[${k}]`;
+    const p = l.intent;
+    const price = marketPrices.get(p.market);
+    if (!price) return fail('invalid_solution', field, `no positive clearing price for market ${p.market}`);
+    const size = p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta;
+    if (l.executed === 0n || (p.partiallyFillable ? l.executed > size : l.executed !== size)) {
+      return fail('invalid_solution', field, `executed ${l.executed} does not fit the signed size ${size}`);
+    }
+    if (p.sizeDelta > 0n ? price > p.limitPrice : price < p.limitPrice) {
+      return fail('invalid_solution', field, `market price ${price} is beyond the liquidity's limit ${p.limitPrice}`);
+    }
+    const once = positionFillOnce(fillsByMarket, p.account, p.market, field);
+    if (!once.ok) return once;
+  }
   return ok({ score, trades });
+}
+
+/**
+ * The clearing house takes at most one fill per account and market in a batch (so no account
+ * trades with itself, and a liquidity source is never quoted twice on the same state).
+ */
+function positionFillOnce(seen: Set<string>, account: Address, market: number, field: string): Result<true> {
+  const key = `${account.toLowerCase()}:${market}`;
+  if (seen.has(key)) return fail('invalid_solution', field, `account ${account} fills twice in market ${market}`);
+  seen.add(key);
+  return ok(true);
 }
 
 /**

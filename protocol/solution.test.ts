@@ -10,7 +10,7 @@ import {
   type SignedSolution,
   type Solution,
 } from './solution.ts';
-import { arbAddress, arbBytes32, arbUint256, arbUint32 } from '../test/helpers/arbitraries.ts';
+import { arbAddress, arbBytes32, arbPositionIntent, arbSignature, arbUint256, arbUint32 } from '../test/helpers/arbitraries.ts';
 
 const arbSolution = (): fc.Arbitrary<Solution> =>
   fc.record({
@@ -25,6 +25,7 @@ const arbSolution = (): fc.Arbitrary<Solution> =>
     trades: fc
       .uniqueArray(arbBytes32(), { maxLength: 8 })
       .chain((ids) => fc.tuple(...ids.map((intentId) => arbUint256().map((executed) => ({ intentId, executed }))))),
+    liquidity: fc.array(fc.record({ intent: arbPositionIntent(), signature: arbSignature(), executed: arbUint256() }), { maxLength: 3 }),
     interactions: fc.array(
       fc.record({ target: arbAddress(), value: arbUint256(), callData: fc.uint8Array({ maxLength: 100 }).map((b) => toHex(b)) }),
       { maxLength: 4 },
@@ -74,7 +75,7 @@ describe('solution codec', () => {
   it('rejects non-canonical price order and an intent traded twice', () => {
     const a = '0x00000000000000000000000000000000000000aa';
     const b = '0x00000000000000000000000000000000000000bb';
-    const base: Solution = { auctionId: 1n, solver: a, prices: [], marketPrices: [], trades: [], interactions: [] };
+    const base: Solution = { auctionId: 1n, solver: a, prices: [], marketPrices: [], trades: [], liquidity: [], interactions: [] };
     const unordered = sign({
       ...base,
       prices: [
@@ -93,7 +94,25 @@ describe('solution codec', () => {
     });
     expect(decodeSignedSolution(encodeSignedSolution(twice))).toMatchObject({ ok: false, error: { field: 'trades[1].intentId' } });
     const badVersion = encodeSignedSolution(sign(base));
-    badVersion[0] = 2;
+    badVersion[0] = 1;
     expect(decodeSignedSolution(badVersion)).toMatchObject({ ok: false, error: { code: 'unsupported_version' } });
+  });
+
+  it('own liquidity must be a well-formed position intent', () => {
+    const a = '0x00000000000000000000000000000000000000aa';
+    const intent = fc.sample(arbPositionIntent(), 1)[0]!;
+    const base: Solution = { auctionId: 1n, solver: a, prices: [], marketPrices: [], trades: [], interactions: [] };
+    const bytes = encodeSignedSolution(
+      sign({ ...base, liquidity: [{ intent, signature: { scheme: 'eoa', data: `0x${'22'.repeat(65)}` }, executed: 5n }] }),
+    );
+    // the liquidity entry's intent starts after the header, the three empty counts, the entry count and its length
+    const at = 29 + 2 + 2 + 2 + 2 + 2;
+    expect(bytes[at]).toBe(1); // intent codec version
+    const swapTagged = bytes.slice();
+    swapTagged[at + 1] = 1; // tag swap: a different body length, and not position liquidity anyway
+    expect(decodeSignedSolution(swapTagged)).toMatchObject({ ok: false });
+    const reserved = bytes.slice();
+    reserved[at + 90] = 0x80; // a reserved position flag bit
+    expect(decodeSignedSolution(reserved)).toMatchObject({ ok: false, error: { field: 'liquidity[0].intent.flags' } });
   });
 });

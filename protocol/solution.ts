@@ -1,16 +1,19 @@
 // Solutions: what a solver proposes for one auction, and their canonical binary encoding (the
 // bytes the solver signs and nodes gossip on the solutions topic).
 //
-//   version u8 (=1) ‖ auctionId u64 ‖ solver 20
+//   version u8 (=2) ‖ auctionId u64 ‖ solver 20
 //   ‖ nPrices u16 ‖ (token 20 ‖ price 32)*          tokens strictly ascending
 //   ‖ nMarketPrices u16 ‖ (market u32 ‖ price 32)*  markets strictly ascending
 //   ‖ nTrades u16 ‖ (intentId 32 ‖ executed 32)*    each intent at most once
+//   ‖ nLiquidity u16 ‖ (length u16 ‖ signed position intent ‖ executed 32)*
 //   ‖ nInteractions u16 ‖ (target 20 ‖ value 32 ‖ length u32 ‖ callData)*
 //   ‖ signature 65 (r ‖ s ‖ v over solutionDigest)
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Address, Hex } from 'viem';
 import { fromHex, readUint256, readUint32, toHex, writeHex, writeUint256, writeUint32 } from './bytes.ts';
+import { decodeSignedIntent, encodeSignedIntent, MAX_SIGNED_INTENT_BYTES } from './codec.ts';
+import type { IntentSignature, PositionIntent } from './intent.ts';
 import { fail, ok, type Result } from './result.ts';
 
 export type ClearingPrice = { token: Address; price: bigint };
@@ -18,6 +21,13 @@ export type MarketPrice = { market: number; price: bigint };
 /** `executed` is in the intent's kind token (sell amount for SELL, buy amount for BUY); for a position, the |size| filled. */
 export type SolutionTrade = { intentId: Hex; executed: bigint };
 export type Interaction = { target: Address; value: bigint; callData: Hex };
+/**
+ * Position liquidity the solver brings itself: a position intent signed by a margin account that
+ * is not in the auction (a market maker's own quote, or a liquidity source contract such as the
+ * perp vault authorising through EIP-1271). It settles like a user's intent and is verified like
+ * one, but adds nothing to the score. `executed` is the |size| filled, as for a trade.
+ */
+export type LiquidityTrade = { intent: PositionIntent; signature: IntentSignature; executed: bigint };
 
 export type Solution = {
   auctionId: bigint;
@@ -27,19 +37,25 @@ export type Solution = {
   /** One clearing price per perpetual market (collateral base units per 1e18 of size). */
   marketPrices: MarketPrice[];
   trades: SolutionTrade[];
+  /** Position intents of the solver's own liquidity (absent = none). */
+  liquidity?: LiquidityTrade[];
   /** Calls to liquidity sources, run by the settlement contract between pulls and payouts. */
   interactions: Interaction[];
 };
 
 export type SignedSolution = Solution & { signature: Hex };
 
-export const SOLUTION_CODEC_VERSION = 1;
+export const SOLUTION_CODEC_VERSION = 2;
 export const MAX_SOLUTION_BYTES = 1 << 20;
-const LIMITS = { prices: 1024, marketPrices: 256, trades: 4096, interactions: 1024 } as const;
+const LIMITS = { prices: 1024, marketPrices: 256, trades: 4096, liquidity: 256, interactions: 1024 } as const;
+
+const encodeLiquidity = (l: LiquidityTrade): Uint8Array =>
+  encodeSignedIntent({ type: 'position', intent: l.intent, signature: l.signature });
 
 /** Sizes the encoding first so that encoding is one allocation. */
-function unsignedLength(s: Solution): number {
-  let n = 1 + 8 + 20 + 2 + s.prices.length * 52 + 2 + s.marketPrices.length * 36 + 2 + s.trades.length * 64 + 2;
+function unsignedLength(s: Solution, liquidity: readonly Uint8Array[]): number {
+  let n = 1 + 8 + 20 + 2 + s.prices.length * 52 + 2 + s.marketPrices.length * 36 + 2 + s.trades.length * 64 + 2 + 2;
+  for (const l of liquidity) n += 2 + l.length + 32;
   for (const x of s.interactions) n += 20 + 32 + 4 + (x.callData.length - 2) / 2;
   return n;
 }
@@ -52,7 +68,8 @@ function writeCount(out: Uint8Array, at: number, n: number): number {
 
 /** The signed part of a solution: everything but the signature. */
 export function encodeSolutionBody(s: Solution): Uint8Array {
-  const out = new Uint8Array(unsignedLength(s));
+  const liquidity = (s.liquidity ?? []).map(encodeLiquidity);
+  const out = new Uint8Array(unsignedLength(s, liquidity));
   out[0] = SOLUTION_CODEC_VERSION;
   writeUint32(out, 1, Number(s.auctionId >> 32n));
   writeUint32(out, 5, Number(s.auctionId & 0xffffffffn));
@@ -74,6 +91,13 @@ export function encodeSolutionBody(s: Solution): Uint8Array {
     writeHex(out, at, t.intentId, 32);
     writeUint256(out, at + 32, t.executed);
     at += 64;
+  }
+  at = writeCount(out, at, liquidity.length);
+  for (const [k, bytes] of liquidity.entries()) {
+    at = writeCount(out, at, bytes.length);
+    out.set(bytes, at);
+    writeUint256(out, at + bytes.length, s.liquidity![k]!.executed);
+    at += bytes.length + 32;
   }
   at = writeCount(out, at, s.interactions.length);
   for (const x of s.interactions) {
@@ -180,6 +204,22 @@ export function decodeSignedSolution(bytes: Uint8Array): Result<SignedSolution &
     seen.add(intentId);
     trades.push({ intentId, executed: readUint256(raw, 32) });
   }
+  const nLiquidity = readCount(c, 'liquidity');
+  if (!nLiquidity.ok) return nLiquidity;
+  const liquidity: LiquidityTrade[] = [];
+  for (let k = 0; k < nLiquidity.value; k++) {
+    const len = c.take(2);
+    if (!len) return fail('truncated', `liquidity[${k}].length`, 'input ends inside a liquidity length');
+    const n = (len[0]! << 8) | len[1]!;
+    if (n > MAX_SIGNED_INTENT_BYTES) return fail('out_of_range', `liquidity[${k}].length`, `${n} bytes is above the intent maximum`);
+    const raw = c.take(n);
+    const executed = c.take(32);
+    if (!raw || !executed) return fail('truncated', `liquidity[${k}]`, 'input ends inside a liquidity trade');
+    const d = decodeSignedIntent(raw);
+    if (!d.ok) return fail(d.error.code, `liquidity[${k}].${d.error.field}`, d.error.reason);
+    if (d.value.type !== 'position') return fail('malformed', `liquidity[${k}]`, 'own liquidity must be a position intent');
+    liquidity.push({ intent: d.value.intent, signature: d.value.signature, executed: readUint256(executed, 0) });
+  }
   const nInteractions = readCount(c, 'interactions');
   if (!nInteractions.ok) return nInteractions;
   const interactions: Interaction[] = [];
@@ -200,6 +240,7 @@ export function decodeSignedSolution(bytes: Uint8Array): Result<SignedSolution &
     prices,
     marketPrices,
     trades,
+    liquidity,
     interactions,
     signature: toHex(signature),
     body: bytes.subarray(0, bodyEnd),

@@ -35,6 +35,7 @@ const position: PositionIntent = {
   sizeDelta: -2n * 10n ** 18n,
   limitPrice: 2900n * 10n ** 18n,
   reduceOnly: false,
+  partiallyFillable: false,
   validTo: NOW + 600,
   nonce: 2n,
 };

@@ -51,7 +51,14 @@ export function openIntent(rec: PoolRecord): OpenIntent {
     };
   }
   const p = d.value.intent;
-  return { ...base, market: p.market, sizeDelta: p.sizeDelta.toString(), limitPrice: p.limitPrice.toString(), reduceOnly: p.reduceOnly };
+  return {
+    ...base,
+    market: p.market,
+    sizeDelta: p.sizeDelta.toString(),
+    limitPrice: p.limitPrice.toString(),
+    reduceOnly: p.reduceOnly,
+    partiallyFillable: p.partiallyFillable,
+  };
 }
 
 /** Whether a dashboard row carries a swap's limits. */

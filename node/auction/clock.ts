@@ -25,10 +25,13 @@ import type {
   RankedSolution,
 } from '../../protocol/api.ts';
 import { fromHex } from '../../protocol/bytes.ts';
+import { intentDomain } from '../../protocol/eip712.ts';
+import { domainSeparator } from '../../protocol/hash.ts';
 import { describeError } from '../../protocol/result.ts';
 import { compareScored, type AuctionIntent } from '../../protocol/score.ts';
 import { recoverSigner } from '../../protocol/signature.ts';
 import { decodeSignedSolution, solutionDigest, solutionHash, type SignedSolution } from '../../protocol/solution.ts';
+import { verifySignedIntent } from '../../protocol/verify.ts';
 import type { AuctionRepository, SettlementRecord } from '../db/auctions.ts';
 import type { SolverRecord, SolverRepository } from '../db/solvers.ts';
 import type { Logger } from '../log.ts';
@@ -102,6 +105,8 @@ export class AuctionClock {
    * bundle would revert and the new intents in it would wait another round).
    */
   private readonly reserved = new Map<Hex, number>();
+  /** This chain's EIP-712 domain separator (the solver's own liquidity is signed under it). */
+  private readonly separator: Uint8Array;
   /** Auctions whose ranked solutions hold reservations (until the last window ends), to release early once settled. */
   private readonly reservingAuctions = new Map<number, { until: number; intents: Set<Hex> }>();
 
@@ -128,6 +133,7 @@ export class AuctionClock {
       ...(o.collateralToken ? { collateralToken: o.collateralToken } : {}),
     });
     this.book = new SolverBook(deps.solvers, deps.metrics, deps.log);
+    this.separator = domainSeparator(intentDomain(deps.chainId, deps.settlement));
     this.viewContext = {
       chainId: deps.chainId,
       decoded: this.decoded,
@@ -266,6 +272,11 @@ export class AuctionClock {
       if (bonded === false) return this.unbonded(solver, id, hash, `${solver} has no bond at the settlement contract`);
       if (bonded === undefined) this.d.log.warn({ event: 'solver_check_skipped', solver, reason: 'RPC unavailable' });
     }
+    const badLiquidity = this.checkLiquidity(s, a.closedAt);
+    if (badLiquidity) {
+      await this.markInvalid(solver, { auctionId: id, hash, code: 'invalid_solution', reason: badLiquidity });
+      return refuseSolution('invalid_solution', badLiquidity, hash);
+    }
     let parkedBySolver = 0;
     for (const p of a.parked.values()) if (p.solver === solver) parkedBySolver++;
     if ((a.perSolver.get(solver) ?? 0) + parkedBySolver >= this.o.maxSolutionsPerSolver) {
@@ -296,6 +307,22 @@ export class AuctionClock {
       );
     }
     return this.score(a, s, hash, solver, entries);
+  }
+
+  /**
+   * The solver's own position liquidity is verified like any intent (fields, this chain's domain,
+   * the EOA signature; an EIP-1271 one only the chain can check, as for intents); it must still be
+   * live when the auction closed. Returns why it fails, or undefined.
+   */
+  private checkLiquidity(s: SignedSolution, closedAtMs: number): string | undefined {
+    for (const [k, l] of (s.liquidity ?? []).entries()) {
+      const v = verifySignedIntent(
+        { type: 'position', intent: l.intent, signature: l.signature },
+        { now: Math.floor(closedAtMs / 1000), domainSeparator: this.separator },
+      );
+      if (!v.ok) return `liquidity[${k}]: ${describeError(v.error)}`;
+    }
+    return undefined;
   }
 
   private async markInvalid(solver: Address, lastInvalid: NonNullable<SolverRecord['lastInvalid']>): Promise<void> {

@@ -241,13 +241,13 @@ export class ViemChainChecker implements ChainChecker {
     ]);
     if (collateral === 0n && current.size === 0n && equity <= 0n)
       return invalid('no_margin_account', `${account} has no collateral in the clearing house`);
-    const reduces =
-      current.size !== 0n &&
-      current.size > 0n !== p.sizeDelta > 0n &&
-      (p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta) <= (current.size < 0n ? -current.size : current.size);
-    if (p.reduceOnly && !reduces)
+    const opposite = current.size !== 0n && current.size > 0n !== p.sizeDelta > 0n;
+    const reduces = opposite && (p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta) <= (current.size < 0n ? -current.size : current.size);
+    // A reduce-only intent larger than the position is fine: the clearing house clamps its fill to
+    // the position ("sell 1 reduce-only" closes a 0.7 long). It must face a position, though.
+    if (p.reduceOnly && !opposite)
       return invalid('not_reducing', `reduce-only intent would not reduce ${account}'s position of ${current.size} in market ${p.market}`);
-    if (reduces) return undefined;
+    if (reduces || p.reduceOnly) return undefined;
     // Requirements are taken at the mark (as the clearing house does after the batch).
     const added = mulDivCeil(notional(p.sizeDelta, mark), BigInt(config.initialMarginFraction), WAD);
     const fee = mulDivCeil(notional(p.sizeDelta, mark), BigInt(config.feeFraction), WAD);

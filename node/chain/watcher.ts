@@ -133,19 +133,26 @@ export class ChainWatcher {
         return;
       }
       case 'PositionTradeSettled': {
-        // Position intents are fill-or-kill: one event fills the whole |sizeDelta|.
+        // sizeDelta is this batch's executed size: the whole |sizeDelta| of a fill-or-kill intent,
+        // a part of a partially fillable one (filled adds up across batches, as for swaps).
         const digest = ev.args.digest.toLowerCase() as Hex;
         const rec = await pool.get(digest);
         if (!rec) return;
-        const size = ev.args.sizeDelta;
+        const dec = decodeSignedIntent(fromHex(rec.bytes));
+        if (!dec.ok || dec.value.type !== 'position') return;
+        const size = dec.value.intent.sizeDelta < 0n ? -dec.value.intent.sizeDelta : dec.value.intent.sizeDelta;
+        const executed = ev.args.sizeDelta < 0n ? -ev.args.sizeDelta : ev.args.sizeDelta;
+        const filled = BigInt(rec.filled ?? '0') + executed;
+        const state = filled >= size ? 'filled' : 'partially_filled';
         touch(rec);
-        await pool.update(digest, 'filled', { filled: (size < 0n ? -size : size).toString(), ...at });
-        metrics.poolStates.inc({ state: 'filled' });
+        await pool.update(digest, state, { filled: filled.toString(), ...at });
+        metrics.poolStates.inc({ state });
         log.info({
           event: 'intent_filled',
           id: digest,
           kind: 'position',
           market: ev.args.market,
+          filled: filled.toString(),
           price: ev.args.price.toString(),
           tx: at.txHash,
           block: at.blockNumber,

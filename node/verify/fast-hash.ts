@@ -40,7 +40,7 @@ export const keccak256Fast: (data: Uint8Array) => Uint8Array = native ?? ((d) =>
 export const hasNativeKeccak = native !== undefined;
 
 const swapBuf = new Uint8Array(32 * 12);
-const posBuf = new Uint8Array(32 * 8);
+const posBuf = new Uint8Array(32 * 9);
 const digestBuf = new Uint8Array(66);
 digestBuf[0] = 0x19;
 digestBuf[1] = 0x01;
@@ -78,8 +78,9 @@ export function intentDigestFromBytes(bytes: Uint8Array, separator: Uint8Array):
     b.set(bytes.subarray(26, 58), 96); // sizeDelta (two's complement word)
     b.set(bytes.subarray(58, 90), 128); // limitPrice
     b[191] = bytes[90]! & 1; // reduceOnly
-    b.set(bytes.subarray(91, 95), 192 + 28); // validTo
-    b.set(bytes.subarray(95, 127), 224); // nonce
+    b[223] = (bytes[90]! >> 1) & 1; // partiallyFillable
+    b.set(bytes.subarray(91, 95), 224 + 28); // validTo
+    b.set(bytes.subarray(95, 127), 256); // nonce
     struct = keccak256Fast(b);
   }
   digestBuf.set(separator, 2);

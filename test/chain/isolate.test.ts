@@ -164,7 +164,16 @@ async function swap(owner: LocalAccount, spec: Pick<SwapIntent, 'sellToken' | 'b
 async function position(account: LocalAccount, sizeDelta: bigint, limitPrice: bigint): Promise<Hex> {
   const { devnet, clients } = running;
   const validTo = Number((await clients.publicClient.getBlock()).timestamp) + 600;
-  const intent: PositionIntent = { account: account.address, market: 1, sizeDelta, limitPrice, reduceOnly: false, validTo, nonce: nonce++ };
+  const intent: PositionIntent = {
+    account: account.address,
+    market: 1,
+    sizeDelta,
+    limitPrice,
+    reduceOnly: false,
+    partiallyFillable: false,
+    validTo,
+    nonce: nonce++,
+  };
   return post({
     type: 'position',
     intent,

@@ -96,6 +96,7 @@ describe('settle: swaps and positions in one batch', () => {
       sizeDelta: DAI('2'),
       limitPrice: DAI('3010'),
       reduceOnly: false,
+      partiallyFillable: false,
       validTo,
       nonce: 1n,
     };
@@ -105,6 +106,7 @@ describe('settle: swaps and positions in one batch', () => {
       sizeDelta: -DAI('2'),
       limitPrice: DAI('2990'),
       reduceOnly: false,
+      partiallyFillable: false,
       validTo,
       nonce: 1n,
     };
@@ -158,6 +160,7 @@ describe('settle: swaps and positions in one batch', () => {
       sizeDelta: DAI('40'),
       limitPrice: DAI('3010'),
       reduceOnly: false,
+      partiallyFillable: false,
       validTo,
       nonce: 2n,
     };
@@ -167,6 +170,7 @@ describe('settle: swaps and positions in one batch', () => {
       sizeDelta: -DAI('40'),
       limitPrice: DAI('2990'),
       reduceOnly: false,
+      partiallyFillable: false,
       validTo,
       nonce: 2n,
     };

@@ -198,6 +198,7 @@ describe('EIP-712 agreement with protocol/', () => {
       sizeDelta: -(2n * 10n ** 18n),
       limitPrice: 3000n * 10n ** 18n,
       reduceOnly: true,
+      partiallyFillable: false,
       validTo,
       nonce: 42n,
     };

@@ -156,7 +156,16 @@ beforeAll(async () => {
   ];
   const trades = [];
   for (const [n, sizeDelta, limitPrice] of legs) {
-    const intent: PositionIntent = { account: users[n]!.address, market: 1, sizeDelta, limitPrice, reduceOnly: false, validTo, nonce: 1n };
+    const intent: PositionIntent = {
+      account: users[n]!.address,
+      market: 1,
+      sizeDelta,
+      limitPrice,
+      reduceOnly: false,
+      partiallyFillable: false,
+      validTo,
+      nonce: 1n,
+    };
     trades.push(
       encodePositionTrade(markets, intent, await signPositionIntent(users[n]!, devnet.chainId, devnet.settlement.settlement, intent)),
     );

@@ -34,6 +34,7 @@ export const arbPositionIntent = (): fc.Arbitrary<PositionIntent> =>
     sizeDelta: arbInt256(),
     limitPrice: arbUint256(),
     reduceOnly: fc.boolean(),
+    partiallyFillable: fc.boolean(),
     validTo: arbUint32(),
     nonce: arbUint256(),
   });

@@ -84,6 +84,7 @@ describe('hostile conditions: pools, colocation, memory', () => {
           ],
           marketPrices: [],
           trades: [{ intentId: s.id, executed: 10n ** 18n }],
+          liquidity: [],
           interactions: [],
         },
         solverKey,

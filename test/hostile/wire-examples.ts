@@ -50,6 +50,7 @@ export function examples(): Examples {
     sizeDelta: -2n * 10n ** 18n,
     limitPrice: 3000n * 10n ** 18n,
     reduceOnly: false,
+    partiallyFillable: true,
     validTo: 1795300000,
     nonce: 8n,
   };
@@ -65,6 +66,7 @@ export function examples(): Examples {
       ],
       marketPrices: [{ market: 1, price: 3100n * 10n ** 18n }],
       trades: [{ intentId: swapId, executed: 10n ** 18n }],
+      liquidity: [{ intent: positionIntent, executed: 10n ** 18n }],
       interactions: [{ target: '0x3333333333333333333333333333333333333333', value: 0n, callData: '0xdeadbeef' }],
     },
     EXAMPLE_SOLVER_KEY,

@@ -28,6 +28,7 @@ export type Position = {
   sizeDelta: bigint;
   limitPrice: bigint;
   reduceOnly: boolean;
+  partiallyFillable: boolean;
   validTo: number;
   nonce: bigint;
 };
@@ -39,6 +40,8 @@ export type WireSolution = {
   prices: { token: Address; price: bigint }[];
   marketPrices: { market: number; price: bigint }[];
   trades: { intentId: Hex; executed: bigint }[];
+  /** The solver's own position liquidity: a signed position intent (the intent encoding) and the |size| filled. */
+  liquidity: { intent: WireIntent; executed: bigint }[];
   interactions: { target: Address; value: bigint; callData: Hex }[];
   signature: Hex;
 };
@@ -96,6 +99,7 @@ const POSITION_TYPES = {
     { name: 'sizeDelta', type: 'int256' },
     { name: 'limitPrice', type: 'uint256' },
     { name: 'reduceOnly', type: 'bool' },
+    { name: 'partiallyFillable', type: 'bool' },
     { name: 'validTo', type: 'uint32' },
     { name: 'nonce', type: 'uint256' },
   ],
@@ -156,7 +160,7 @@ export function encodeIntent(i: WireIntent): Uint8Array {
       u32(p.market),
       word(p.sizeDelta < 0n ? (1n << 256n) + p.sizeDelta : p.sizeDelta),
       word(p.limitPrice),
-      Uint8Array.of(p.reduceOnly ? 1 : 0),
+      Uint8Array.of((p.reduceOnly ? 1 : 0) | (p.partiallyFillable ? 2 : 0)),
       u32(p.validTo),
       word(p.nonce),
     );
@@ -196,7 +200,7 @@ export function decodeIntent(b: Uint8Array): WireIntent {
   } else if (tag === 2) {
     if (b.length < 127) throw new Error('truncated position body');
     const flags = b[90]!;
-    if (flags & ~1) throw new Error('reserved position flags');
+    if (flags & ~3) throw new Error('reserved position flags');
     const w = readWord(b, 26);
     out = {
       tag: 2,
@@ -205,7 +209,8 @@ export function decodeIntent(b: Uint8Array): WireIntent {
         market: readU32(b, 22),
         sizeDelta: w >= 1n << 255n ? w - (1n << 256n) : w,
         limitPrice: readWord(b, 58),
-        reduceOnly: flags === 1,
+        reduceOnly: (flags & 1) !== 0,
+        partiallyFillable: (flags & 2) !== 0,
         validTo: readU32(b, 91),
         nonce: readWord(b, 95),
       },
@@ -273,12 +278,17 @@ export function decodeCancel(b: Uint8Array): { intentId: Hex; signature: Hex } {
 // ---- solutions ----------------------------------------------------------------------------------
 
 export function encodeSolutionBody(s: Omit<WireSolution, 'signature'>): Uint8Array {
-  const parts: Uint8Array[] = [Uint8Array.of(1), word(s.auctionId).subarray(24), hexBytes(s.solver), u16(s.prices.length)];
+  const parts: Uint8Array[] = [Uint8Array.of(2), word(s.auctionId).subarray(24), hexBytes(s.solver), u16(s.prices.length)];
   for (const p of s.prices) parts.push(hexBytes(p.token), word(p.price));
   parts.push(u16(s.marketPrices.length));
   for (const m of s.marketPrices) parts.push(u32(m.market), word(m.price));
   parts.push(u16(s.trades.length));
   for (const t of s.trades) parts.push(hexBytes(t.intentId), word(t.executed));
+  parts.push(u16(s.liquidity.length));
+  for (const l of s.liquidity) {
+    const bytes = encodeIntent(l.intent);
+    parts.push(u16(bytes.length), bytes, word(l.executed));
+  }
   parts.push(u16(s.interactions.length));
   for (const x of s.interactions) {
     const data = hexBytes(x.callData);
@@ -304,13 +314,14 @@ export function decodeSolution(b: Uint8Array): WireSolution {
     return out;
   };
   const head = take(29);
-  if (head[0] !== 1) throw new Error('solution version');
+  if (head[0] !== 2) throw new Error('solution version');
   const s: WireSolution = {
     auctionId: BigInt(hex(head.subarray(1, 9))),
     solver: addr(head, 9),
     prices: [],
     marketPrices: [],
     trades: [],
+    liquidity: [],
     interactions: [],
     signature: '0x',
   };
@@ -325,6 +336,11 @@ export function decodeSolution(b: Uint8Array): WireSolution {
   for (let n = readU16(take(2), 0); n > 0; n--) {
     const r = take(64);
     s.trades.push({ intentId: hex(r.subarray(0, 32)), executed: readWord(r, 32) });
+  }
+  for (let n = readU16(take(2), 0); n > 0; n--) {
+    const intent = decodeIntent(take(readU16(take(2), 0)));
+    if (intent.tag !== 2) throw new Error('own liquidity must be a position intent');
+    s.liquidity.push({ intent, executed: readWord(take(32), 0) });
   }
   for (let n = readU16(take(2), 0); n > 0; n--) {
     const r = take(56);

@@ -95,7 +95,16 @@ const swapJson = {
 } as const satisfies SubmitIntentRequest;
 const positionJson = {
   type: 'position',
-  intent: { account: ADDR, market: 1, sizeDelta: '-5', limitPrice: '3000', reduceOnly: true, validTo: 1795300000, nonce: '7' },
+  intent: {
+    account: ADDR,
+    market: 1,
+    sizeDelta: '-5',
+    limitPrice: '3000',
+    reduceOnly: true,
+    partiallyFillable: false,
+    validTo: 1795300000,
+    nonce: '7',
+  },
   signature: { scheme: 'eip1271', data: '0xdeadbeef' },
 } as const satisfies SubmitIntentRequest;
 
@@ -165,6 +174,7 @@ const positionRow = {
   sizeDelta: '-3',
   limitPrice: '4',
   reduceOnly: false,
+  partiallyFillable: false,
 } as const satisfies OpenIntent;
 const summary = {
   id: 5,

@@ -53,6 +53,7 @@ async function submit(account: LocalAccount, over: Partial<PositionIntent>): Pro
     sizeDelta: WAD,
     limitPrice: 3100n * WAD,
     reduceOnly: false,
+    partiallyFillable: false,
     validTo,
     nonce: nonce++,
     ...over,

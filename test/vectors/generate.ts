@@ -60,12 +60,15 @@ function positions(account: `0x${string}`): PositionIntent[] {
     sizeDelta: 2n * 10n ** 18n,
     limitPrice: 3100n * 10n ** 18n,
     reduceOnly: false,
+    partiallyFillable: false,
     validTo: 1_900_000_000,
     nonce: 5n,
   };
   return [
     base,
     { ...base, market: 2, sizeDelta: -(5n * 10n ** 17n), limitPrice: 60_000n * 10n ** 18n, reduceOnly: true, nonce: 6n },
+    { ...base, market: 3, sizeDelta: 7n * 10n ** 17n, partiallyFillable: true, nonce: 7n },
+    { ...base, market: 3, sizeDelta: -(3n * 10n ** 18n), reduceOnly: true, partiallyFillable: true, nonce: 8n },
     { ...base, market: 0xffffffff, sizeDelta: -(1n << 255n), limitPrice: MAX256, validTo: 0xffffffff, nonce: MAX256 },
   ];
 }
