@@ -1,12 +1,13 @@
 // The devnet's contracts as one JSON-able record: deploy everything on a chain (tokens, Uniswap V2
 // and V3 pools with liquidity, the StableSwap pool, Vault + Settlement, the clearing house with its
-// oracle feeds, dust buffers) and hand its owner powers to the governance timelock, or load a
+// oracle feeds, the perp liquidity vault with its seed deposit, dust buffers) and hand its owner powers to the governance timelock, or load a
 // record written earlier to reuse an existing deployment.
 import { readFileSync } from 'node:fs';
 import { parseUnits, type Address, type LocalAccount } from 'viem';
 import type { DevnetClients } from '../contracts/deploy/clients.ts';
 import { deployDevnet } from '../contracts/deploy/devnet.ts';
 import { DEVNET_PERP_MARKETS, deployDevnetPerp } from '../contracts/deploy/perp.ts';
+import { DEVNET_VAULT, DEVNET_VAULT_MARKETS, deployPerpVault } from '../contracts/deploy/perp-vault.ts';
 import { devnetPoolSpecs, seedSettlementBuffer } from '../contracts/deploy/solver-fixtures.ts';
 import { deployDevnetGovernance } from '../contracts/deploy/timelock.ts';
 
@@ -19,6 +20,8 @@ export type Deployment = {
   settlement: Address;
   vault: Address;
   clearingHouse: Address;
+  /** The perp liquidity vault (PerpVault): takes markets' net remainders at its quote. Absent in older records. */
+  perpVault?: Address;
   /** market id -> DevnetPriceFeed */
   feeds: Record<string, Address>;
   markets: { id: number; symbol: string; feedDecimals: number }[];
@@ -55,11 +58,21 @@ export function referencePricesFor(tokens: Deployment['tokens'], decimals: Deplo
 export async function deployAll(clients: DevnetClients, feeder: LocalAccount): Promise<Deployment> {
   const devnet = await deployDevnet(clients);
   const perp = await deployDevnetPerp(clients, devnet, { feeder: feeder.address });
+  const perpVault = await deployPerpVault(clients, {
+    clearingHouse: perp.clearingHouse,
+    collateral: devnet.tokens.dai,
+    markets: DEVNET_VAULT_MARKETS,
+    ...DEVNET_VAULT,
+  });
   // dust buffers: pure matches round in the users' favour, the Settlement pays the wei
   await seedSettlementBuffer(clients, devnet, { dai: parseUnits('1000', 18), usdc: parseUnits('1000', 6), wbtc: parseUnits('0.01', 8) });
   // Last: the deployer bootstrapped markets, collateral and the Settlement/ClearingHouse link as
   // owner; now the timelock takes over, and every later owner call waits out its delay.
-  const governance = await deployDevnetGovernance(clients, { settlement: devnet.settlement.settlement, clearingHouse: perp.clearingHouse });
+  const governance = await deployDevnetGovernance(clients, {
+    settlement: devnet.settlement.settlement,
+    clearingHouse: perp.clearingHouse,
+    perpVault,
+  });
   const decimals = { dai: 18, usdc: 6, wbtc: 8, weth: 18 };
   return {
     chainId: devnet.chainId,
@@ -68,6 +81,7 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     settlement: devnet.settlement.settlement,
     vault: devnet.settlement.vault,
     clearingHouse: perp.clearingHouse,
+    perpVault,
     feeds: Object.fromEntries(Object.entries(perp.feeds).map(([k, v]) => [k, v])),
     markets: DEVNET_PERP_MARKETS.map((m) => ({ id: m.id, symbol: m.description.split(' ')[0]!, feedDecimals: m.feedDecimals ?? 8 })),
     pools: devnetPoolSpecs(devnet),

@@ -81,8 +81,16 @@ export function nodeArgs(o: {
 }
 
 /** A devnet solver's command line (solver/cli.ts flags; the key goes in SOLVER_KEY, not on the command line). */
-export function solverArgs(o: { strategy: string; nodeUrl: string; rpcUrl: string; pools: string; logLevel: string }): string[] {
+export function solverArgs(o: {
+  strategy: string;
+  nodeUrl: string;
+  rpcUrl: string;
+  pools: string;
+  logLevel: string;
+  perpVault?: string;
+}): string[] {
   return [
+    ...(o.perpVault ? ['--perp-vault', o.perpVault] : []),
     ...['--strategy', o.strategy],
     ...['--node-url', o.nodeUrl],
     ...['--rpc-url', o.rpcUrl],
@@ -148,7 +156,15 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
     const nodeConfig = join(o.dataDir, 'node-config.json');
     writeFileSync(
       nodeConfig,
-      JSON.stringify({ referencePrices: deployment.referencePrices, collateralToken: deployment.tokens.dai }, null, 2),
+      JSON.stringify(
+        {
+          referencePrices: deployment.referencePrices,
+          collateralToken: deployment.tokens.dai,
+          ...(deployment.perpVault ? { perpVault: deployment.perpVault } : {}),
+        },
+        null,
+        2,
+      ),
     );
 
     tracker = new ChainTracker(clients.publicClient, deployment);
@@ -212,6 +228,7 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
         rpcUrl,
         pools: join(o.dataDir, 'pools.json'),
         logLevel: o.solverLogLevel ?? 'info',
+        ...(deployment.perpVault ? { perpVault: deployment.perpVault } : {}),
       });
       const child = spawnChild(`solver-${strategy}`, 'solver/cli.ts', args, {
         logDir,

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { type CliSpec, common, exitOnCliError, parseCommandLine, readJsonFile } from '../node/cli/program.ts';
 import { address, bool, int, type LogLevel, oneOf, path, positive } from '../node/cli/values.ts';
 import { startNetwork, type Network } from './network.ts';
-import { fundWallets, makeMix, makeWallets, readPrices, submit, type Prices } from './traffic.ts';
+import { fundWallets, makeMix, makeWallets, positionReader, readPrices, submit, type Prices } from './traffic.ts';
 import { rng } from './rng.ts';
 
 // The devnet waits for each node's ready line, which 'silent' would hide.
@@ -193,6 +193,7 @@ async function main(): Promise<void> {
     await fundWallets(net.clients, d, wallets);
     say(`traffic: ${o.rate} intents/s (swaps and positions) round-robin over ${net.nodes.length} nodes; Ctrl-C stops everything`);
     const random = rng(Date.now() & 0xffffffff);
+    const positionOf = positionReader(net.clients, d);
     let k = 0;
     const tickMs = 1000;
     const traffic = async (): Promise<void> => {
@@ -206,6 +207,7 @@ async function main(): Promise<void> {
             positionShare: 0.35,
             validTo: Number(block.timestamp) + o.lifetime,
             random,
+            positionOf,
           });
           await Promise.all(
             made.map(async (m) => {

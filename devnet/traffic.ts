@@ -153,7 +153,7 @@ export async function makePosition(
   d: Deployment,
   w: Wallet,
   prices: Prices,
-  o: { market: number; size: bigint; slippage: number; validTo: number },
+  o: { market: number; size: bigint; slippage: number; validTo: number; partial?: boolean; reduceOnly?: boolean },
 ): Promise<Made> {
   const mark = prices.marks.get(o.market)!;
   const bps = BigInt(Math.round(o.slippage * 10_000));
@@ -163,8 +163,8 @@ export async function makePosition(
     market: o.market,
     sizeDelta: o.size,
     limitPrice,
-    reduceOnly: false,
-    partiallyFillable: false,
+    reduceOnly: !!o.reduceOnly,
+    partiallyFillable: !!o.partial,
     validTo: o.validTo,
     nonce: w.nextNonce++,
   };
@@ -172,12 +172,19 @@ export async function makePosition(
   return finish(d, { type: 'position', intent, signature: { scheme: 'eoa', data } });
 }
 
-/** Sizes per market (1e18 units): small enough for the margin, few enough that opposite ones meet. */
-export const POSITION_SIZES: Record<number, bigint[]> = {
-  1: [parseUnits('0.5', 18), parseUnits('1', 18)],
-  2: [parseUnits('0.02', 18), parseUnits('0.05', 18)],
-  3: [parseUnits('10', 18), parseUnits('20', 18)],
+/** Size ranges per market (1e18 units): a lone wallet's order, well within its margin and the vault's limits. */
+export const POSITION_SIZES: Record<number, { min: number; max: number }> = {
+  1: { min: 0.05, max: 1.5 },
+  2: { min: 0.002, max: 0.06 },
+  3: { min: 1, max: 25 },
 };
+
+/** A random size in the market's range, rounded to 4 significant decimals of a unit. */
+export function randomPositionSize(market: number, random: () => number): bigint {
+  const r = POSITION_SIZES[market] ?? { min: 0.1, max: 1 };
+  const units = r.min + random() * (r.max - r.min);
+  return parseUnits(units.toFixed(4), 18);
+}
 
 export type SubmitResult = { status: number; id?: Hex; state?: IntentState; code?: string };
 
@@ -204,27 +211,44 @@ export async function submit(apiUrl: string, m: Made): Promise<SubmitResult> {
 }
 
 /**
- * A mixed batch: `n` intents, about `positionShare` of them position intents generated in opposite
- * pairs (a long and a short of one size, different wallets), the rest swaps in both directions.
+ * A mixed batch: `n` intents, about `positionShare` of them position intents from lone wallets
+ * (random side and size, a quarter partially fillable; when `positionOf` is given, one in five a
+ * reduce-only close of a position the wallet holds, sized from half to more than all of it, which
+ * the clearing house clamps), the rest swaps in both directions. Nobody arranges a counterparty:
+ * the perp vault or other wallets in the same auction take the other side.
  */
 export async function makeMix(
   d: Deployment,
   wallets: Wallet[],
   prices: Prices,
-  o: { n: number; positionShare: number; validTo: number; random: () => number },
+  o: {
+    n: number;
+    positionShare: number;
+    validTo: number;
+    random: () => number;
+    positionOf?: (account: Address, market: number) => Promise<bigint>;
+  },
 ): Promise<Made[]> {
   const out: Made[] = [];
   const pick = (): Wallet => wallets[Math.floor(o.random() * wallets.length)]!;
   while (out.length < o.n) {
-    if (o.n - out.length >= 2 && o.random() < o.positionShare) {
+    if (o.random() < o.positionShare) {
       const market = d.markets[Math.floor(o.random() * d.markets.length)]!.id;
-      const sizes = POSITION_SIZES[market] ?? [parseUnits('1', 18)];
-      const size = sizes[Math.floor(o.random() * sizes.length)]!;
-      const a = pick();
-      let b = pick();
-      while (b === a && wallets.length > 1) b = pick();
-      out.push(await makePosition(d, a, prices, { market, size, slippage: 0.02, validTo: o.validTo }));
-      out.push(await makePosition(d, b, prices, { market, size: -size, slippage: 0.02, validTo: o.validTo }));
+      const w = pick();
+      if (o.positionOf && o.random() < 0.2) {
+        const held = await o.positionOf(w.account.address, market);
+        if (held !== 0n) {
+          // from half the position to 120% of it: the larger ones close it exactly (clamped)
+          const share = BigInt(Math.round((0.5 + o.random() * 0.7) * 1000));
+          const size = -((held * share) / 1000n);
+          if (size !== 0n) {
+            out.push(await makePosition(d, w, prices, { market, size, slippage: 0.03, validTo: o.validTo, reduceOnly: true }));
+            continue;
+          }
+        }
+      }
+      const size = randomPositionSize(market, o.random) * (o.random() < 0.5 ? 1n : -1n);
+      out.push(await makePosition(d, w, prices, { market, size, slippage: 0.02, validTo: o.validTo, partial: o.random() < 0.25 }));
     } else {
       const pair = o.random() < 0.6 ? 'daiUsdc' : 'wbtcUsdc';
       out.push(
@@ -240,4 +264,17 @@ export async function makeMix(
     }
   }
   return out;
+}
+
+/** The wallet's position size in a market, read from the clearing house (for reduce-only closes). */
+export function positionReader(clients: Pick<DevnetClients, 'publicClient'>, d: Deployment) {
+  return async (account: Address, market: number): Promise<bigint> => {
+    const p = await clients.publicClient.readContract({
+      address: d.clearingHouse,
+      abi: clearingHouseAbi,
+      functionName: 'position',
+      args: [account, market],
+    });
+    return p.size;
+  };
 }

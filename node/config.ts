@@ -58,6 +58,8 @@ export type NodeConfig = {
   solvers?: Address[];
   /** The clearing house's collateral token (position surplus is scored in it); config file only. */
   collateralToken?: Address;
+  /** A perp liquidity vault for the dashboard to show. */
+  perpVault?: Address;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 };
 
@@ -217,6 +219,11 @@ const fields: Field[] = [
     key: 'collateralToken',
     kind: fileOnly(address.schema, address.expected),
     help: "the clearing house's collateral token (position surplus is scored in it)",
+  },
+  {
+    key: 'perpVault',
+    kind: fileOnly(address.schema, address.expected),
+    help: 'a perp liquidity vault (PerpVault) the dashboard shows: NAV, share price, skew per market',
   },
 ];
 

@@ -283,6 +283,7 @@ export class IntentNode {
         ...(auction ? { auction } : {}),
         network,
         ...(this.client ? { chain: new ChainActivity(this.client, config.settlement) } : {}),
+        ...(config.perpVault ? { perpVault: config.perpVault } : {}),
         log,
       }),
     ];

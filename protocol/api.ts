@@ -261,6 +261,39 @@ export type AccountsResponse =
   | { available: true; clearingHouse: Address; accounts: AccountMargin[] }
   | { available: false; reason: string; accounts: AccountMargin[] };
 
+/** One market of the perp liquidity vault: its position (the traders' skew against it, negated) and quote parameters. */
+export type VaultMarket = {
+  market: number;
+  name: string;
+  /** The vault's position (1e18 size; negative = short, i.e. traders are net long against it). */
+  size: string;
+  mark: string;
+  unrealisedPnl: string;
+  skewScale: string;
+  feeFraction: string;
+  maxPosition: string;
+  enabled: boolean;
+};
+
+/** GET /v1/vault: the perp liquidity vault this node is configured with (config `perpVault`). */
+export type VaultResponse =
+  | {
+      available: true;
+      vault: Address;
+      /** totalAssets: the vault's equity in the clearing house (collateral + unrealised PnL - funding owed), floored at zero. */
+      nav: string;
+      totalSupply: string;
+      /** Collateral base units one whole share (10^decimals) redeems for at NAV. */
+      sharePrice: string;
+      shareDecimals: number;
+      grossNotional: string;
+      maxLeverage: string;
+      /** Sum of the markets' unrealised PnL. */
+      unrealisedPnl: string;
+      markets: VaultMarket[];
+    }
+  | { available: false; reason: string };
+
 /** GET /v1/dashboard/summary: everything the dashboard page shows, in one document. */
 export type DashboardSummary = {
   node: {
@@ -280,6 +313,7 @@ export type DashboardSummary = {
   trades: Trade[];
   tradesTotal: number;
   margin: AccountsResponse;
+  vault: VaultResponse;
   /** Token address (lower-case) to its symbol and decimals. */
   tokens: Record<string, { symbol: string; decimals: number }>;
   /** Market id to its name (the oracle feed's description). */

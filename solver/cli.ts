@@ -69,6 +69,12 @@ const solverCli: CliSpec = {
       default: false,
     },
     {
+      key: 'perpVault',
+      flag: 'perp-vault',
+      kind: address,
+      help: "a perp liquidity vault (PerpVault) to take the markets' net remainders against",
+    },
+    {
       key: 'maxSimulations',
       flag: 'max-simulations',
       kind: int(1, 1000),
@@ -90,6 +96,7 @@ type SolverArgs = {
   pollMs: number;
   bond: boolean;
   maxSimulations: number;
+  perpVault?: Address;
   logLevel: LogLevel;
 };
 
@@ -135,6 +142,7 @@ async function main(): Promise<void> {
     pollMs: a.pollMs,
     bond: a.bond,
     maxSimulations,
+    ...(a.perpVault ? { perpVault: a.perpVault } : {}),
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => solver.stop());
   await solver.run();

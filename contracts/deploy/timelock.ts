@@ -4,6 +4,7 @@
 // execute it. Every owner power then takes effect only `delay` seconds after it was announced.
 import { encodeAbiParameters, getContract, keccak256, zeroHash, type Address, type Hex, type TransactionReceipt } from 'viem';
 import { clearingHouseAbi } from '../artifacts/ClearingHouse.ts';
+import { perpVaultAbi } from '../artifacts/PerpVault.ts';
 import { settlementAbi } from '../artifacts/Settlement.ts';
 import { timelockAbi, timelockBytecode } from '../artifacts/Timelock.ts';
 import { confirm, deploy, type DevnetClients, type DevnetWalletClient } from './clients.ts';
@@ -122,7 +123,7 @@ export function assertSlashWindow(unbondingDelay: bigint, timelockDelay: bigint)
 export async function handOverToTimelock(
   clients: DevnetClients,
   timelock: Address,
-  contracts: { settlement?: Address; clearingHouse?: Address },
+  contracts: { settlement?: Address; clearingHouse?: Address; perpVault?: Address },
   admin: DevnetWalletClient = clients.deployer,
 ): Promise<void> {
   const { publicClient, deployer } = clients;
@@ -150,6 +151,14 @@ export async function handOverToTimelock(
     if (owner.toLowerCase() !== timelock.toLowerCase())
       throw new Error(`ClearingHouse ${clearingHouse} is owned by ${owner}, not the timelock ${timelock}`);
   }
+  if (contracts.perpVault !== undefined) {
+    // two-step, like the Settlement: the timelock's admin accepts on the timelock's behalf
+    const vault = contracts.perpVault;
+    await confirm(publicClient, deployer.writeContract({ address: vault, abi: perpVaultAbi, functionName: 'transferOwnership', args: [timelock] }));
+    await confirm(publicClient, admin.writeContract({ address: timelock, abi: timelockAbi, functionName: 'acceptOwnership', args: [vault] }));
+    const owner = await publicClient.readContract({ address: vault, abi: perpVaultAbi, functionName: 'owner' });
+    if (owner.toLowerCase() !== timelock.toLowerCase()) throw new Error(`PerpVault ${vault} is owned by ${owner}, not the timelock ${timelock}`);
+  }
 }
 
 export type DevnetGovernance = { timelock: Address; admin: Address; delay: bigint };
@@ -163,7 +172,7 @@ export type DevnetGovernance = { timelock: Address; admin: Address; delay: bigin
  */
 export async function deployDevnetGovernance(
   clients: DevnetClients,
-  contracts: { settlement: Address; clearingHouse: Address },
+  contracts: { settlement: Address; clearingHouse: Address; perpVault?: Address },
   options: { delay?: bigint } = {},
 ): Promise<DevnetGovernance> {
   const delay = options.delay ?? DEVNET_TIMELOCK_DELAY;

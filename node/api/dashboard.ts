@@ -10,6 +10,7 @@
 //   trades            the Settlement's TradeSettled events (executed amounts; the intent's limits
 //                     from the pool) and the clearing house's PositionChanged events
 //   accounts          clearing house views for every account seen in its events
+//   vault             the configured perp liquidity vault's views (NAV, shares) and its positions
 // The chain parts need the node's --rpc-url; without it they are reported as unavailable.
 import { readFile } from 'node:fs/promises';
 import type { Address } from 'viem';
@@ -24,6 +25,7 @@ import type {
   OpenIntentsResponse,
   Trade,
   TradesResponse,
+  VaultResponse,
 } from '../../protocol/api.ts';
 import type { AuctionClock } from '../auction/clock.ts';
 import type { ChainActivity } from '../chain/activity.ts';
@@ -46,6 +48,8 @@ export type DashboardDeps = {
   network: Pick<NetworkStatus, 'peerId' | 'peerCount'>;
   /** The chain reads; absent when the node runs without --rpc-url. */
   chain?: ChainActivity;
+  /** The perp liquidity vault to show (config `perpVault`). */
+  perpVault?: Address;
   log: Logger;
 };
 
@@ -165,6 +169,16 @@ export function dashboardRoutes(d: DashboardDeps): Route[] {
     }
   });
 
+  const vault = cached(1500, async (): Promise<VaultResponse> => {
+    if (!d.perpVault) return { available: false, reason: 'no perp vault configured (config perpVault)' };
+    if (!chain) return { available: false, reason: 'the node runs without --rpc-url' };
+    try {
+      return (await chain.vault(d.perpVault)) ?? { available: false, reason: 'the settlement has no clearing house' };
+    } catch (e) {
+      return { available: false, reason: `RPC: ${firstLine(e)}` };
+    }
+  });
+
   const tokens = async (addresses: Iterable<string>): Promise<DashboardSummary['tokens']> => {
     const out: DashboardSummary['tokens'] = {};
     if (!chain) return out;
@@ -179,7 +193,13 @@ export function dashboardRoutes(d: DashboardDeps): Route[] {
 
   const summary = cached(400, async (): Promise<DashboardSummary> => {
     const open = openIntents(50);
-    const [recent, board, tradeList, margin] = await Promise.all([recentAuctions(), leaderboard(), trades(30), accounts()]);
+    const [recent, board, tradeList, margin, vaultView] = await Promise.all([
+      recentAuctions(),
+      leaderboard(),
+      trades(30),
+      accounts(),
+      vault(),
+    ]);
     const current = await d.auction?.current();
     const addrs: string[] = [];
     const marketIds = new Set<number>();
@@ -216,6 +236,7 @@ export function dashboardRoutes(d: DashboardDeps): Route[] {
       trades: tradeList.trades,
       tradesTotal: tradeList.total,
       margin,
+      vault: vaultView,
       tokens: await tokens(addrs),
       markets,
     };
@@ -257,6 +278,7 @@ export function dashboardRoutes(d: DashboardDeps): Route[] {
       handle: async () => json<LeaderboardResponse>({ solvers: await leaderboard() }),
     },
     { method: 'GET', pattern: /^\/v1\/accounts$/, name: 'accounts', handle: async () => json<AccountsResponse>(await accounts()) },
+    { method: 'GET', pattern: /^\/v1\/vault$/, name: 'vault', handle: async () => json<VaultResponse>(await vault()) },
     {
       method: 'GET',
       pattern: /^\/v1\/accounts\/(0x[0-9a-fA-F]{40})\/margin$/,

@@ -7,8 +7,9 @@
 import { parseAbi, zeroAddress, type Address, type PublicClient } from 'viem';
 import { clearingHouseEventsIn, settlementEventsIn } from '../../contracts/client/events.ts';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
+import { perpVaultAbi } from '../../contracts/artifacts/PerpVault.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
-import type { AccountMargin, PositionTrade, SwapTrade } from '../../protocol/api.ts';
+import type { AccountMargin, PositionTrade, SwapTrade, VaultMarket, VaultResponse } from '../../protocol/api.ts';
 
 const erc20MetadataAbi = parseAbi(['function symbol() view returns (string)', 'function decimals() view returns (uint8)']);
 const feedAbi = parseAbi(['function description() view returns (string)']);
@@ -146,6 +147,62 @@ export class ChainActivity {
   }
 
   /** An account's margin at the latest block; undefined when the settlement has no clearing house. */
+  /** The perp liquidity vault's books (NAV, shares, per-market skew and PnL); undefined without a clearing house. */
+  async vault(vault: Address): Promise<VaultResponse | undefined> {
+    const house = await this.house();
+    if (!house) return undefined;
+    const v = { address: vault, abi: perpVaultAbi } as const;
+    const read = { address: house, abi: clearingHouseAbi } as const;
+    const [nav, totalSupply, decimals, gross, maxLeverage, count] = await Promise.all([
+      this.client.readContract({ ...v, functionName: 'totalAssets' }),
+      this.client.readContract({ ...v, functionName: 'totalSupply' }),
+      this.client.readContract({ ...v, functionName: 'decimals' }),
+      this.client.readContract({ ...v, functionName: 'grossNotional' }),
+      this.client.readContract({ ...v, functionName: 'maxLeverage' }),
+      this.client.readContract({ ...read, functionName: 'marketCount' }),
+    ]);
+    const markets = await Promise.all(
+      Array.from({ length: Number(count) }, (_, k) => this.client.readContract({ ...read, functionName: 'marketIds', args: [BigInt(k)] })),
+    );
+    const sharePrice = await this.client.readContract({ ...v, functionName: 'convertToAssets', args: [10n ** BigInt(decimals)] });
+    const rows: VaultMarket[] = [];
+    let pnl = 0n;
+    for (const m of markets) {
+      const [p, [mark], params, name] = await Promise.all([
+        this.client.readContract({ ...read, functionName: 'position', args: [vault, m] }),
+        this.client.readContract({ ...read, functionName: 'markPrice', args: [m] }),
+        this.client.readContract({ ...v, functionName: 'marketParams', args: [m] }),
+        this.marketName(house, m),
+      ]);
+      const [skewScale, feeFraction, maxPosition, enabled] = params;
+      const upnl = (p.size * mark) / 10n ** 18n - p.openNotional;
+      pnl += upnl;
+      rows.push({
+        market: m,
+        name,
+        size: p.size.toString(),
+        mark: mark.toString(),
+        unrealisedPnl: upnl.toString(),
+        skewScale: skewScale.toString(),
+        feeFraction: feeFraction.toString(),
+        maxPosition: maxPosition.toString(),
+        enabled,
+      });
+    }
+    return {
+      available: true,
+      vault: vault.toLowerCase() as Address,
+      nav: nav.toString(),
+      totalSupply: totalSupply.toString(),
+      sharePrice: sharePrice.toString(),
+      shareDecimals: decimals,
+      grossNotional: gross.toString(),
+      maxLeverage: maxLeverage.toString(),
+      unrealisedPnl: pnl.toString(),
+      markets: rows,
+    };
+  }
+
   async margin(account: Address): Promise<AccountMargin | undefined> {
     const house = await this.house();
     if (!house) return undefined;

@@ -26,21 +26,28 @@ export function buildBatch(solution: Solution, intents: ReadonlyMap<Hex, SignedS
   };
   const positionTrades = solution.trades.filter(isPosition);
   const swapTrades = solution.trades.filter((t) => !isPosition(t));
+  const liquidity = solution.liquidity ?? [];
   let positions: Hex = '0x';
-  if (positionTrades.length) {
+  if (positionTrades.length || liquidity.length) {
     const markets = solution.marketPrices.map((m) => m.market);
     if (markets.some((m, k) => k > 0 && m <= markets[k - 1]!)) throw new BundleError('markets must be strictly ascending');
-    const trades = positionTrades.map((t, k) => {
-      const signed = intents.get(t.intentId.toLowerCase() as Hex) as SignedIntent & { type: 'position' };
-      const p: PositionIntent = signed.intent;
+    const positionTrade = (what: string, p: PositionIntent, signature: IntentSignature, executed: bigint) => {
       const price = solution.marketPrices.find((m) => m.market === p.market)?.price;
-      if (!price) throw new BundleError(`position trade ${k}: no clearing price for market ${p.market}`);
+      if (!price) throw new BundleError(`${what}: no clearing price for market ${p.market}`);
       if (p.sizeDelta > 0n ? price > p.limitPrice : price < p.limitPrice)
-        throw new BundleError(`position trade ${k}: the market price violates the signed limit`);
+        throw new BundleError(`${what}: the market price violates the signed limit`);
       const size = p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta;
-      if (t.executed !== size) throw new BundleError(`position trade ${k}: position intents are fill-or-kill`);
-      return encodePositionTrade(markets, p, signed.signature.data, { eip1271: signed.signature.scheme === 'eip1271' });
-    });
+      if (executed <= 0n || executed > size || (!p.partiallyFillable && executed !== size))
+        throw new BundleError(`${what}: executed size ${executed} does not fit the intent (|sizeDelta| ${size})`);
+      return encodePositionTrade(markets, p, signature.data, { eip1271: signature.scheme === 'eip1271', executedSize: executed });
+    };
+    const trades = [
+      ...positionTrades.map((t, k) => {
+        const signed = intents.get(t.intentId.toLowerCase() as Hex) as SignedIntent & { type: 'position' };
+        return positionTrade(`position trade ${k}`, signed.intent, signed.signature, t.executed);
+      }),
+      ...liquidity.map((l, k) => positionTrade(`liquidity ${k}`, l.intent, l.signature, l.executed)),
+    ];
     positions = encodePositionBatch({ markets, prices: solution.marketPrices.map((m) => m.price), trades });
   } else if (solution.marketPrices.length) throw new BundleError('market prices without position trades');
   const tokens = sortAddresses(solution.prices.map((p) => p.token));

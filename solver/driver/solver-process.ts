@@ -14,12 +14,13 @@ import type { Solution } from '../../protocol/solution.ts';
 import type { SettleBatch } from '../../contracts/client/settlement.ts';
 import type { Strategy } from '../domain/options.ts';
 import { loadMilp } from '../domain/milp/highs.ts';
-import { solveAuction } from '../domain/solve-auction.ts';
+import { type PositionState, solveAuction } from '../domain/solve-auction.ts';
 import { decodeAuction } from '../infra/auction-decoder.ts';
 import { ChainLiquidity } from '../infra/chain-liquidity.ts';
 import { NodeClient } from '../infra/node-client.ts';
 import type { PoolSpec } from '../infra/pool-reader.ts';
-import { clearingHouseOf, ensureBond, oracleMarks, usedNonces } from '../infra/settlement.ts';
+import { readPositionState, vaultLiquidity } from '../infra/perp-state.ts';
+import { clearingHouseOf, ensureBond, usedNonces } from '../infra/settlement.ts';
 import { isolate, isolationLogFields } from './isolate.ts';
 import type { AuctionOutcome } from './outcome.ts';
 import { settleAsRunnerUp } from './runner-up.ts';
@@ -41,6 +42,8 @@ type SolverOptions = {
   bond?: boolean;
   /** Settle simulations per auction spent finding the intents that make a batch revert (isolate.ts). Default 12. */
   maxSimulations?: number;
+  /** The perp liquidity vault to take markets' net remainders against (absent: users match users only). */
+  perpVault?: Address;
 };
 
 type Published = { batch: SettleBatch; hash: Hex; ids: Hex[]; solution: Solution; signed: Map<Hex, SignedIntent> };
@@ -107,12 +110,10 @@ export class SolverProcess {
     });
   }
 
-  /** Oracle marks of the markets the auction's position intents trade (empty without a clearing house). */
-  private async marks(auction: Auction, blockNumber: bigint): Promise<Map<number, bigint>> {
-    if (this.clearingHouse === zeroAddress) return new Map();
-    const markets = new Set<number>();
-    for (const { intent } of auction.intents.values()) if (intent.type === 'position') markets.add(intent.intent.market);
-    return oracleMarks(this.o.publicClient, this.clearingHouse, markets, blockNumber);
+  /** The chain's view of the auction's perp markets: marks, bands, the vault, reduce-only accounts' positions. */
+  private async positionState(auction: Auction, blockNumber: bigint): Promise<PositionState> {
+    if (this.clearingHouse === zeroAddress) return { markets: new Map(), positions: new Map() };
+    return readPositionState(this.o.publicClient, this.clearingHouse, this.o.perpVault, auction, blockNumber);
   }
 
   /** Publishes the signed solution: the node's HTTP route if it has one, else the gossip publisher. */
@@ -192,7 +193,7 @@ export class SolverProcess {
     // stays a dust buffer for rounding inside the pools' exact outputs, never spent).
     const gasPrice = await this.o.publicClient.getGasPrice();
     const now = Number(block.timestamp);
-    const marks = await this.marks(auction, block.number);
+    const positionState = await this.positionState(auction, block.number);
     let solved = false;
     // The whole solve, re-run without the intents isolation drops: prices, routing and the
     // position pairs all change when an intent leaves the batch.
@@ -200,17 +201,32 @@ export class SolverProcess {
       const sub: Auction = excluded.size
         ? { ...auction, intents: new Map([...auction.intents].filter(([id]) => !excluded.has(id))) }
         : auction;
-      const { solution, stats, positionTrades } = solveAuction(sub, this.chain!.snapshot(), marks, {
-        strategy: this.o.strategy,
+      const solved_ = solveAuction(
+        sub,
+        this.chain!.snapshot(),
+        new Map(),
+        {
+          strategy: this.o.strategy,
         settlement: this.settlement,
         solver: this.address,
         now,
         gasPrice,
         // a re-solve without isolated intents starts from a batch already solved once; several
         // may run inside one solve window, so each gets a short budget
-        ...(excluded.size ? { budgetMs: RESOLVE_BUDGET_MS } : {}),
-      });
-      if (!solved) this.o.log.info({ event: 'auction_solved', auctionId, ...stats, positionTrades });
+          ...(excluded.size ? { budgetMs: RESOLVE_BUDGET_MS } : {}),
+        },
+        positionState,
+      );
+      const { stats, positionTrades } = solved_;
+      // the vault's fills go in as own liquidity, authorised by its EIP-1271 check on chain
+      const vault = this.o.perpVault;
+      const liquidity = vault
+        ? solved_.vaultTrades.map((t) =>
+            vaultLiquidity(vault, t, { auctionId: BigInt(auctionId), index: solved_.solution.marketPrices.findIndex((m) => m.market === t.market), now }),
+          )
+        : [];
+      const solution: Solution = liquidity.length ? { ...solved_.solution, liquidity } : solved_.solution;
+      if (!solved) this.o.log.info({ event: 'auction_solved', auctionId, ...stats, positionTrades, vaultTrades: liquidity.length });
       if (!solved && stats.jointFailure) {
         // the optimal strategy fell back to the baseline: a solver-quality bug to look at
         this.jointFailures++;

@@ -43,6 +43,8 @@ import type {
   SubmitSolutionRequest,
   SubmitSolutionResponse,
   SwapTrade,
+  VaultMarket,
+  VaultResponse,
   Trade,
   TradesResponse,
 } from '../../protocol/api.ts';
@@ -240,6 +242,33 @@ const accounts = samplesOf<AccountsResponse>()([
   { available: false, reason: 'the node runs without --rpc-url', accounts: [] },
 ]);
 
+const vaultMarket = {
+  market: 1,
+  name: 'ETH / USD',
+  size: '-2000000000000000000',
+  mark: '3000',
+  unrealisedPnl: '-12',
+  skewScale: '20000',
+  feeFraction: '1000000000000000',
+  maxPosition: '200',
+  enabled: true,
+} satisfies VaultMarket;
+const vaults = samplesOf<VaultResponse>()([
+  {
+    available: true,
+    vault: ADDR,
+    nav: '1000000',
+    totalSupply: '1000000000000',
+    sharePrice: '1000001',
+    shareDecimals: 24,
+    grossNotional: '6000',
+    maxLeverage: '3000000000000000000',
+    unrealisedPnl: '-12',
+    markets: [vaultMarket],
+  },
+  { available: false, reason: 'no perp vault configured (config perpVault)' },
+]);
+
 /** Per component schema of openapi.json, typed values of its protocol/api.ts type. */
 const SAMPLES: Record<string, readonly unknown[]> = {
   Error: samplesOf<ApiErrorBody>()([{ error: { code: 'over_quota', message: 'owner has 64 open intents' } }]),
@@ -319,6 +348,8 @@ const SAMPLES: Record<string, readonly unknown[]> = {
   LeaderboardResponse: samplesOf<LeaderboardResponse>()([{ solvers: [row] }]),
   AccountMargin: samplesOf<AccountMargin>()([margin]),
   AccountsResponse: accounts,
+  VaultMarket: samplesOf<VaultMarket>()([vaultMarket]),
+  VaultResponse: vaults,
   DashboardSummary: samplesOf<DashboardSummary>()([
     {
       node: { peerId: '12D3KooW', peers: 1, chainId: 31337, settlement: ADDR, rpc: true, auctionIntervalMs: 5000, poolLive: 2, now: TIME },
@@ -329,6 +360,7 @@ const SAMPLES: Record<string, readonly unknown[]> = {
       trades: [swapTrade],
       tradesTotal: 1,
       margin: accounts[0]!,
+      vault: vaults[0]!,
       tokens: { [TOKEN]: { symbol: 'DAI', decimals: 18 } },
       markets: { 1: 'ETH / USD' },
     },
@@ -341,6 +373,7 @@ const SAMPLES: Record<string, readonly unknown[]> = {
       trades: [],
       tradesTotal: 0,
       margin: accounts[1]!,
+      vault: vaults[1]!,
       tokens: {},
       markets: {},
     },
@@ -494,6 +527,7 @@ describe('a running node answers as node/openapi.json says', () => {
     expect((await call('GET', '/v1/dashboard/summary')).body.node.rpc).toBe(false);
     expect((await call('GET', '/v1/trades')).body.trades).toEqual([]);
     expect((await call('GET', '/v1/accounts')).body.available).toBe(false);
+    expect((await call('GET', '/v1/vault')).body).toMatchObject({ available: false });
     expect((await call('GET', `/v1/accounts/${ADDR}/margin`)).status).toBe(503);
   });
 

@@ -203,6 +203,33 @@ function render(s) {
     'no solution seen yet',
   );
 
+  const v = s.vault;
+  const vaultAddr = v.available ? v.vault.toLowerCase() : undefined;
+  $('#vault-note').textContent = v.available ? `${short(v.vault)} · the counterparty of last resort, priced by its skew` : v.reason;
+  const vc = $('#vault-cards');
+  vc.innerHTML = v.available
+    ? [
+        ['NAV', units(v.nav, 18, 0)],
+        ['Share price', units(v.sharePrice, 18, 6)],
+        ['Unrealised PnL', units(v.unrealisedPnl, 18, 2)],
+        ['Leverage', `${(Number(BigInt(v.grossNotional) * 1000n / (BigInt(v.nav) || 1n)) / 1000).toFixed(2)}× of ${units(v.maxLeverage, 18, 1)}×`],
+      ]
+        .map(([k, x]) => `<div class="card"><div class="label">${k}</div><div class="value">${x}</div></div>`)
+        .join('')
+    : '';
+  rows(
+    $('#vault tbody'),
+    (v.available ? v.markets : []).map((mk) => {
+      const size = BigInt(mk.size);
+      const skew = -size;
+      // the premium a marginal trade pays now: skew / skewScale (Synthetix-style), before the spread
+      const premium = Number((skew * 1_000_000n) / (BigInt(mk.skewScale) || 1n)) / 10_000;
+      return `<tr><td>${esc(mk.name)}</td><td><span class="${size >= 0n ? 'long' : 'short'}">${units(mk.size, 18, 3)}</span></td><td>${units(skew.toString(), 18, 3)}</td><td>±${units(mk.maxPosition, 18, 0)}</td><td>${units(mk.mark, 18, 2)}</td><td>${units(mk.unrealisedPnl, 18, 2)}</td><td>${premium.toFixed(3)}%</td></tr>`;
+    }),
+    7,
+    v.available ? 'no market quoted' : esc(v.reason),
+  );
+
   rows(
     $('#trades tbody'),
     s.trades.slice(0, 12).map((t) => {
@@ -212,7 +239,8 @@ function render(s) {
         return `<tr><td>${t.blockNumber}</td><td>swap</td><td class="mono">${short(t.owner)}</td><td>${what}</td><td>${txLink(t.txHash)}</td></tr>`;
       }
       const long = BigInt(t.sizeDelta) > 0n;
-      return `<tr><td>${t.blockNumber}</td><td>position</td><td class="mono">${short(t.account)}</td><td><span class="${long ? 'long' : 'short'}">${long ? 'long +' : 'short '}${units(t.sizeDelta, 18, 3)}</span> ${esc(t.name)} @ ${units(t.price, 18, 2)}</td><td>${txLink(t.txHash)}</td></tr>`;
+      const who = vaultAddr && t.account.toLowerCase() === vaultAddr ? '<span class="tag">vault</span>' : short(t.account);
+      return `<tr><td>${t.blockNumber}</td><td>position</td><td class="mono">${who}</td><td><span class="${long ? 'long' : 'short'}">${long ? 'long +' : 'short '}${units(t.sizeDelta, 18, 3)}</span> ${esc(t.name)} @ ${units(t.price, 18, 2)}</td><td>${txLink(t.txHash)}</td></tr>`;
     }),
     5,
     'no settled trade yet',
