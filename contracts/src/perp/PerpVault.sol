@@ -93,9 +93,11 @@ interface IPerpVaultSettlement {
 /// Bootstrap: while there are no shares and no positions the vault carries no market risk, so a
 /// plain ERC-4626 `deposit`/`mint` is synchronous (the devnet seeds it this way); otherwise they
 /// revert `AsyncFlow` and the preview functions revert as ERC-7540 requires of async vaults.
-/// Redemptions are always asynchronous: `redeem`/`withdraw` claim a request. A claim pays what the
-/// clearing house lets the vault withdraw (initial margin at strict oracle reads must hold after
-/// it); the rest waits, and `maxRedeem`/`maxWithdraw` say how much can be paid now.
+/// Redemptions are always asynchronous: `redeem`/`withdraw` claim a request. A claim pays at most
+/// `freeAssets()`: equity minus the larger of the initial margin and gross notional / maxLeverage,
+/// so a leaving LP never levers up those who stay beyond the vault's own limit (the clearing house
+/// also requires initial margin at strict oracle reads); the rest waits for traders to close or new
+/// deposits, and `maxRedeem`/`maxWithdraw` say how much can be paid now.
 ///
 /// Governance: the owner (meant to be the repo's `Timelock`, two-step ownership) sets per-market
 /// params, `maxLeverage` and `requestDelay`, all bounded in code. Differences from ERC-7540: one
@@ -200,6 +202,8 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
     error ExceedsRequest(uint256 amount, uint256 pending);
     /// @notice A deposit claim while the vault's equity is negative would pay its deficit.
     error VaultInsolvent(int256 equity);
+    /// @notice A redemption claim above what the vault can release now (`freeAssets`); it waits.
+    error InsufficientFreeAssets(uint256 assets, uint256 free);
     // quote refusals
     error InvalidSize(int256 sizeDelta);
     error MarketDisabled(uint32 market);
@@ -355,20 +359,29 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
         else price = FPM.mulDiv(FPM.mulDiv(mark, f, 1e18), 1e18 - fee, 1e18);
     }
 
-    /// @dev Gross notional after the fill (market `market` at `sizeAfter`, the others as they are),
-    /// each market's |size| * mark rounded up, must be <= maxLeverage * NAV / 1e18 (compared without
-    /// dividing). Marks are loose reads: a stale market counts at its last price.
+    /// @dev Gross notional after the fill (market `market` at `sizeAfter`, the others as they are)
+    /// must be <= maxLeverage * NAV / 1e18 (compared without dividing).
     function _checkLeverage(uint32 market, int256 sizeAfter, uint256 mark) internal view {
+        uint256 gross = _notional(sizeAfter, mark) + _grossNotional(market, true);
+        uint256 nav = totalAssets();
+        if (gross * 1e18 > maxLeverage * nav) revert LeverageExceeded(gross, nav, maxLeverage);
+    }
+
+    /// @notice The vault's gross notional: sum over its markets of |size| * mark, each rounded up,
+    /// at loose marks (a stale market counts at its last price).
+    function grossNotional() public view returns (uint256) {
+        return _grossNotional(0, false);
+    }
+
+    /// @dev Gross notional of every market of the vault but `skip` (when `skipping`).
+    function _grossNotional(uint32 skip, bool skipping) internal view returns (uint256 gross) {
         uint32[] memory ids = clearingHouse.accountMarkets(address(this));
-        uint256 gross = _notional(sizeAfter, mark);
         for (uint256 i; i < ids.length; ++i) {
             uint32 id = ids[i];
-            if (id == market) continue;
+            if (skipping && id == skip) continue;
             (uint256 m,) = clearingHouse.markPrice(id);
             gross += _notional(clearingHouse.position(address(this), id).size, m);
         }
-        uint256 nav = totalAssets();
-        if (gross * 1e18 > maxLeverage * nav) revert LeverageExceeded(gross, nav, maxLeverage);
     }
 
     function _notional(int256 size, uint256 mark) internal pure returns (uint256) {
@@ -629,6 +642,7 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
             s.assets = r.assets - FPM.min(r.assets, FPM.fullMulDivUp(r.assets, shares, r.shares));
             s.shares = r.shares - shares;
         }
+        if (assets > freeAssets()) revert InsufficientFreeAssets(assets, freeAssets());
         totalPendingRedeemShares -= shares;
         _burn(address(this), shares);
         if (assets != 0) clearingHouse.withdraw(assets, receiver);
@@ -692,14 +706,14 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
     }
 
     /// @notice Shares of `controller`'s claimable redemption the vault can pay now: all of them when
-    /// their payout fits within the vault's free margin (equity - initial requirement, loose marks;
-    /// the claim itself checks strict marks), else the part that fits.
+    /// their payout fits within `freeAssets()` (loose marks; the clearing house's withdrawal check
+    /// also reads the oracles strictly), else the part that fits.
     function maxRedeem(address controller) public view override returns (uint256) {
         uint256 shares = claimableRedeemRequest(REQUEST_ID, controller);
         if (shares == 0) return 0;
         RedeemRequestState memory r = _redeemRequests[controller];
         uint256 payout = _redeemPayout(r, shares);
-        uint256 free = _freeMargin();
+        uint256 free = freeAssets();
         if (payout <= free) return shares;
         return FPM.fullMulDiv(shares, free, payout + 1);
     }
@@ -711,12 +725,22 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
         return _redeemPayout(_redeemRequests[controller], shares);
     }
 
-    /// @dev What the vault could withdraw from the clearing house now: equity - initial requirement
-    /// at loose marks (no positions: its collateral).
-    function _freeMargin() internal view returns (uint256) {
+    /// @notice What redemptions can take out of the vault now: equity minus the larger of the
+    /// initial margin requirement and gross notional / maxLeverage (loose marks; zero when negative).
+    /// The leverage term keeps a leaving LP from levering up the ones who stay beyond what the vault
+    /// would trade into; the claim waits until traders close positions or new deposits arrive
+    /// (GMX v2 caps withdrawals by its reserve factor the same way).
+    function freeAssets() public view returns (uint256) {
         (int256 equity, int256 initial,) = clearingHouse.accountHealth(address(this));
+        uint256 gross = grossNotional();
+        uint256 floor_;
+        if (gross != 0) floor_ = maxLeverage == 0 ? type(uint256).max : FPM.fullMulDivUp(gross, 1e18, maxLeverage);
+        if (equity <= 0 || equity <= initial) return 0;
         // forge-lint: disable-next-line(unsafe-typecast) -- positive
-        return equity > initial ? uint256(equity - initial) : 0;
+        uint256 e = uint256(equity);
+        // forge-lint: disable-next-line(unsafe-typecast) -- 0 <= initial < equity
+        uint256 free = e - uint256(initial > 0 ? initial : int256(0));
+        return floor_ >= e ? 0 : FPM.min(free, e - floor_);
     }
 
     /// @notice Bootstrap state: as ERC-4626. Otherwise reverts `AsyncFlow` (ERC-7540: an async
