@@ -25,6 +25,7 @@ interface IPerpVaultClearingHouse {
         external
         view
         returns (int256 fundingIndex, int256 fundingPerSecond, uint256 openInterest, bool listed);
+    function liquidate(address account) external returns (uint256 fraction);
 }
 
 /// @notice The Settlement's EIP-712 domain (the vault rebuilds position-intent digests under it).
@@ -176,6 +177,8 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
     /// @notice Seconds between a request and its claim.
     uint256 public requestDelay;
     mapping(uint32 market => MarketParams) public marketParams;
+    /// @notice Whether `liquidate` (the vault as backstop liquidator) is open.
+    bool public backstopEnabled;
 
     mapping(address controller => DepositRequestState) internal _depositRequests;
     mapping(address controller => RedeemRequestState) internal _redeemRequests;
@@ -211,6 +214,10 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
     error MaxPositionExceeded(uint32 market, int256 positionAfter, uint256 maxPosition);
     error LeverageExceeded(uint256 grossNotional, uint256 nav, uint256 maxLeverage);
     error PremiumOutOfRange(uint32 market, int256 premium);
+    /// @notice A backstop liquidation would leave the vault in a market it does not quote or past
+    /// its position limit there.
+    error BackstopOutOfLimits(uint32 market, int256 size);
+    error BackstopDisabled();
 
     /// ERC-7540 events.
     event DepositRequest(
@@ -225,6 +232,7 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
     event MarketParamsSet(uint32 indexed market, MarketParams params);
     event MaxLeverageSet(uint256 maxLeverage);
     event RequestDelaySet(uint256 requestDelay);
+    event BackstopEnabledSet(bool enabled);
     event OwnershipTransferStarted(address indexed owner, address indexed pendingOwner);
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
@@ -327,6 +335,12 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
         emit RequestDelaySet(requestDelay_);
     }
 
+    /// @notice Opens or closes `liquidate` (the vault as backstop liquidator).
+    function setBackstopEnabled(bool enabled) external onlyOwner {
+        backstopEnabled = enabled;
+        emit BackstopEnabledSet(enabled);
+    }
+
     // ------------------------------------------------------------------ liquidity source
 
     /// @inheritdoc IPerpLiquiditySource
@@ -414,6 +428,35 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
         } catch {
             return EIP1271_INVALID;
         }
+    }
+
+    // ------------------------------------------------------------------ backstop liquidation
+
+    /// @notice Backstop liquidator, callable by anyone: liquidates `account` through the clearing
+    /// house with the vault as the liquidator, so the vault takes over the closed fraction of the
+    /// account's positions at the oracle mark and earns the liquidator's share of the penalty (for
+    /// its LPs). Reverts unless the vault stays within its own limits afterwards: every market it
+    /// holds enabled here and within `maxPosition`, gross notional within `maxLeverage` x NAV
+    /// (the clearing house also requires the vault to meet initial margin). Returns the fraction.
+    /// Off by default (`setBackstopEnabled`): since anyone picks the moment, a caller who knows the
+    /// next oracle round can hand the vault a position at the mark just before an adverse move
+    /// (adverse selection a keeper choosing for itself does not suffer); the limits bound it.
+    function liquidate(address account) external returns (uint256 fraction) {
+        if (!backstopEnabled) revert BackstopDisabled();
+        fraction = clearingHouse.liquidate(account);
+        uint32[] memory ids = clearingHouse.accountMarkets(address(this));
+        for (uint256 i; i < ids.length; ++i) {
+            uint32 id = ids[i];
+            MarketParams memory p = marketParams[id];
+            int256 size = clearingHouse.position(address(this), id).size;
+            // forge-lint: disable-next-line(unsafe-typecast) -- maxPosition <= 1e36
+            if (size != 0 && (!p.enabled || PerpMath.abs(size) > int256(p.maxPosition))) {
+                revert BackstopOutOfLimits(id, size);
+            }
+        }
+        uint256 gross = _grossNotional(0, false);
+        uint256 nav = totalAssets();
+        if (gross * 1e18 > maxLeverage * nav) revert LeverageExceeded(gross, nav, maxLeverage);
     }
 
     // ------------------------------------------------------------------ ERC-7540 operators

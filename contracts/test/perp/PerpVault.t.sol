@@ -16,6 +16,7 @@ contract PerpVaultTest is PerpVaultTestBase {
         super.setUp();
         _deposit(alice, 100_000e18);
         _deposit(bob, 100_000e18);
+        _deposit(carol, 5_030e18); // 10 ETH at 3,000 with 10% initial margin (plus the fee)
     }
 
     // ============================================================ adversarial: timing
@@ -604,6 +605,44 @@ contract PerpVaultTest is PerpVaultTestBase {
         assertTrue(vault.supportsInterface(0x01ffc9a7));
         assertFalse(vault.supportsInterface(0xffffffff));
         assertEq(IPerpLiquiditySource.quote.selector, vault.quote.selector);
+    }
+
+    // ============================================================ backstop liquidation
+
+    /// Alice's leveraged long is liquidated by anyone through the vault: the vault takes over the
+    /// closed fraction at the mark and its LPs earn the liquidator's share of the penalty.
+    function test_backstopLiquidation_vaultTakesOverAtMark() public {
+        _bootstrap(lp0, 100_000e18);
+        _trade(ETH, 3000e18, carol, bob, 10e18); // carol long 10 ETH against bob
+        vm.prank(keeper);
+        vm.expectRevert(PerpVault.BackstopDisabled.selector);
+        vault.liquidate(carol);
+        vm.prank(governance);
+        vault.setBackstopEnabled(true);
+        _setPrice(ethFeed, 2600e8); // carol: equity 5,000 - 4,000 = 1,000 < maintenance 1,300
+        assertTrue(ch.isLiquidatable(carol));
+        uint256 navBefore = vault.totalAssets();
+        vm.prank(keeper);
+        uint256 fraction = vault.liquidate(carol);
+        assertGt(fraction, 0);
+        int256 taken = ch.position(address(vault), ETH).size;
+        assertGt(taken, 0, "the vault took over part of the long");
+        assertEq(taken, 10e18 - ch.position(carol, ETH).size);
+        // The reward: half of the 1% penalty on the taken notional at 2,600 (position opened at the mark).
+        uint256 notional = uint256(taken) * 2600;
+        assertApproxEqAbs(vault.totalAssets() - navBefore, notional * 0.005e18 / 1e18, 1e6);
+    }
+
+    function test_backstopLiquidation_refusedBeyondLimits() public {
+        _bootstrap(lp0, 100_000e18);
+        _trade(ETH, 3000e18, carol, bob, 10e18);
+        vm.startPrank(governance);
+        vault.setBackstopEnabled(true);
+        vault.setMarketParams(ETH, PerpVault.MarketParams(10_000e18, 0.001e18, 1e18, true)); // max 1 ETH
+        vm.stopPrank();
+        _setPrice(ethFeed, 2600e8);
+        vm.expectPartialRevert(PerpVault.BackstopOutOfLimits.selector);
+        vault.liquidate(carol);
     }
 
     // ============================================================ helpers
