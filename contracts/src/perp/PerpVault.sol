@@ -102,8 +102,9 @@ interface IPerpVaultSettlement {
 ///
 /// Governance: the owner (meant to be the repo's `Timelock`, two-step ownership) sets per-market
 /// params, `maxLeverage` and `requestDelay`, all bounded in code. Differences from ERC-7540: one
-/// aggregated request per controller (`requestId` 0), and the two-argument `deposit`/`mint` are the
-/// bootstrap path rather than claims (claims use the three-argument overloads).
+/// aggregated request per controller (`requestId` 0); a request must also come from (an operator
+/// of) its controller, so nobody can restart another's delay; and the two-argument `deposit`/`mint`
+/// are the bootstrap path rather than claims (claims use the three-argument overloads).
 contract PerpVault is ERC4626, IPerpLiquiditySource {
     using SafeTransferLib for address;
 
@@ -475,11 +476,16 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
 
     /// @notice Escrows `assets` from `owner_` (now) for `controller` to claim as shares after
     /// `requestDelay`, at the lower of the share counts at request and at claim. A second request of
-    /// the same controller merges at the lower price and restarts the delay. Returns request id 0.
+    /// the same controller merges at the lower price and restarts the delay. The caller must be (or
+    /// operate for) both `owner_` and `controller` (stricter than ERC-7540, so nobody can restart
+    /// someone else's delay). Returns request id 0.
     function requestDeposit(uint256 assets, address controller, address owner_) external returns (uint256) {
         if (assets == 0) revert ZeroAmount();
         if (controller == address(0)) revert ZeroAddress();
         _onlySelfOrOperator(owner_);
+        // Also the controller's (or its operator's) call: a request merges into the controller's
+        // pending one and restarts its delay, which nobody else may do to it.
+        _onlySelfOrOperator(controller);
         _asset.safeTransferFrom(owner_, address(this), assets);
         DepositRequestState storage r = _depositRequests[controller];
         uint256 total = r.assets + assets;
@@ -604,10 +610,12 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
 
     /// @notice Escrows `shares` of `owner_` (now) for `controller` to claim as assets after
     /// `requestDelay`, at the lower of their value at request and at claim. The caller must be the
-    /// owner, its operator, or hold an allowance. Merges like `requestDeposit`. Returns request id 0.
+    /// owner, its operator, or hold an allowance, and be (or operate for) `controller`. Merges like
+    /// `requestDeposit`. Returns request id 0.
     function requestRedeem(uint256 shares, address controller, address owner_) external returns (uint256) {
         if (shares == 0) revert ZeroAmount();
         if (controller == address(0)) revert ZeroAddress();
+        _onlySelfOrOperator(controller); // as in requestDeposit
         if (msg.sender != owner_ && !isOperator[owner_][msg.sender]) _spendAllowance(owner_, msg.sender, shares);
         _transfer(owner_, address(this), shares);
         RedeemRequestState storage r = _redeemRequests[controller];

@@ -137,6 +137,27 @@ contract PerpVaultTest is PerpVaultTestBase {
         _claimDeposit(alice);
     }
 
+    /// Nobody can restart someone else's delay (or re-price its request) by requesting for it.
+    function test_requestForAnotherController_reverts() public {
+        _bootstrap(lp0, 100_000e18);
+        _requestDeposit(alice, 1_000e18);
+        usd.mint(bob, 1e18);
+        vm.startPrank(bob);
+        usd.approve(address(vault), 1e18);
+        vm.expectRevert(abi.encodeWithSelector(PerpVault.NotAuthorized.selector, bob, alice));
+        vault.requestDeposit(1e18, alice, bob);
+        vm.stopPrank();
+        uint256 s = vault.balanceOf(lp0);
+        vm.prank(lp0);
+        vault.approve(bob, s);
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(PerpVault.NotAuthorized.selector, bob, alice));
+        vault.requestRedeem(1, alice, lp0);
+        vm.prank(bob);
+        vault.requestRedeem(1, bob, lp0); // an allowance lets bob redeem lp0's shares for himself
+        assertEq(vault.redeemRequest(bob).shares, 1);
+    }
+
     // ============================================================ share accounting
 
     /// Depositing then redeeming never profits from rounding, whatever the share price (a donation
