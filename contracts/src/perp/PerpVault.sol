@@ -419,9 +419,8 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
                 POSITION_INTENT_V2_TYPEHASH, address(this), market, sizeDelta, limitPrice, false, false, validTo, nonce
             )
         );
-        bytes32 expected = keccak256(
-            abi.encodePacked(hex"1901", IPerpVaultSettlement(settlement).domainSeparator(), structHash)
-        );
+        bytes32 expected =
+            keccak256(abi.encodePacked(hex"1901", IPerpVaultSettlement(settlement).domainSeparator(), structHash));
         if (expected != digest) return EIP1271_INVALID;
         try this.quote(market, sizeDelta) returns (uint256 bound) {
             bool ok = sizeDelta < 0 ? limitPrice >= bound : limitPrice <= bound;
@@ -644,11 +643,7 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
 
     /// @notice Claims exactly `assets` from `controller`'s claimable redemption, burning the larger of
     /// the share counts at the request's price and now (rounded up).
-    function withdraw(uint256 assets, address receiver, address controller)
-        public
-        override
-        returns (uint256 shares)
-    {
+    function withdraw(uint256 assets, address receiver, address controller) public override returns (uint256 shares) {
         _onlySelfOrOperator(controller);
         RedeemRequestState memory r = _claimableRedeem(controller);
         if (assets == 0 || r.assets == 0) revert ZeroAmount();

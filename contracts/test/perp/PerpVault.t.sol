@@ -124,7 +124,7 @@ contract PerpVaultTest is PerpVaultTestBase {
     function test_claimBeforeDelay_reverts() public {
         _bootstrap(lp0, 100_000e18);
         _requestDeposit(alice, 1_000e18);
-        (, , uint64 claimableAt) = _depositReq(alice);
+        (,, uint64 claimableAt) = _depositReq(alice);
         vm.warp(block.timestamp + DELAY - 1);
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(PerpVault.RequestNotClaimable.selector, alice, claimableAt));
@@ -612,7 +612,8 @@ contract PerpVaultTest is PerpVaultTestBase {
     }
 
     function test_erc7540InterfaceIds() public view {
-        bytes4 operatorId = bytes4(keccak256("setOperator(address,bool)")) ^ bytes4(keccak256("isOperator(address,address)"));
+        bytes4 operatorId =
+            bytes4(keccak256("setOperator(address,bool)")) ^ bytes4(keccak256("isOperator(address,address)"));
         bytes4 depositId = bytes4(keccak256("requestDeposit(uint256,address,address)"))
             ^ bytes4(keccak256("pendingDepositRequest(uint256,address)"))
             ^ bytes4(keccak256("claimableDepositRequest(uint256,address)"))

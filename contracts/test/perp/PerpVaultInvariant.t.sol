@@ -42,9 +42,13 @@ contract PerpVaultHandler is Test {
         feeder = feeder_;
     }
 
-    function init(ClearingHouse ch_, PerpVault vault_, address keeper_, address[] memory traders_, address[] memory lps_)
-        external
-    {
+    function init(
+        ClearingHouse ch_,
+        PerpVault vault_,
+        address keeper_,
+        address[] memory traders_,
+        address[] memory lps_
+    ) external {
         require(address(ch) == address(0), "once");
         ch = ch_;
         vault = vault_;

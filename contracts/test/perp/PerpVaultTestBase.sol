@@ -54,7 +54,9 @@ abstract contract PerpVaultTestBase is PerpTestBase {
         uint256 nonce
     ) internal view returns (bytes32) {
         bytes32 structHash = keccak256(
-            abi.encode(V2_TYPEHASH, account, market, sizeDelta, limitPrice, reduceOnly, partiallyFillable, validTo, nonce)
+            abi.encode(
+                V2_TYPEHASH, account, market, sizeDelta, limitPrice, reduceOnly, partiallyFillable, validTo, nonce
+            )
         );
         return keccak256(abi.encodePacked(hex"1901", domainSeparator(), structHash));
     }
