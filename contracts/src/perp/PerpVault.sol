@@ -501,6 +501,7 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
 
     /// @notice Claims `assets` of `controller`'s claimable deposit request: shares to `receiver` =
     /// min(the request's shares for them, what they buy now). The assets join the vault's margin.
+    /// Reverts `OracleStale` while a market the vault holds has a stale oracle (claims wait for it).
     function deposit(uint256 assets, address receiver, address controller) public returns (uint256 shares) {
         _onlySelfOrOperator(controller);
         DepositRequestState memory r = _claimableDeposit(controller);
@@ -564,6 +565,7 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
     ) internal {
         if (shares == 0) revert ZeroAmount();
         _requireSolvent();
+        _requireFreshMarks();
         DepositRequestState storage s = _depositRequests[controller];
         if (assets == r.assets) {
             delete _depositRequests[controller];
@@ -588,6 +590,24 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
 
     function _requireBootstrap() internal view {
         if (totalSupply() != 0 || clearingHouse.accountMarkets(address(this)).length != 0) revert AsyncFlow();
+    }
+
+    /// @dev Claims price at NAV, so every market the vault holds must have a fresh oracle: a lagging
+    /// feed would leave a move out of the claim-time price (an LP who saw the market crash while the
+    /// feed was stale could otherwise redeem at the pre-crash value its request recorded).
+    function _requireFreshMarks() internal view {
+        uint32 stale = _staleMarket();
+        if (stale != type(uint32).max) revert OracleStale(stale);
+    }
+
+    /// @dev The first market the vault holds a position in whose oracle is stale, or type(uint32).max.
+    function _staleMarket() internal view returns (uint32) {
+        uint32[] memory ids = clearingHouse.accountMarkets(address(this));
+        for (uint256 i; i < ids.length; ++i) {
+            (uint256 m, bool fresh) = clearingHouse.markPrice(ids[i]);
+            if ((!fresh || m > MAX_PRICE) && clearingHouse.position(address(this), ids[i]).size != 0) return ids[i];
+        }
+        return type(uint32).max;
     }
 
     function _requireSolvent() internal view {
@@ -630,8 +650,9 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
     }
 
     /// @notice Claims `shares` of `controller`'s claimable redemption: pays `receiver` min(their value
-    /// at the request's price, their value now). Reverts `InsufficientMargin` (the clearing house's)
-    /// when the vault cannot release that much now; see `maxRedeem`.
+    /// at the request's price, their value now). Reverts `InsufficientFreeAssets` when the vault
+    /// cannot release that much now (see `maxRedeem`), `OracleStale` while a market it holds has a
+    /// stale oracle.
     function redeem(uint256 shares, address receiver, address controller) public override returns (uint256 assets) {
         _onlySelfOrOperator(controller);
         RedeemRequestState memory r = _claimableRedeem(controller);
@@ -688,6 +709,7 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
             s.assets = r.assets - FPM.min(r.assets, FPM.fullMulDivUp(r.assets, shares, r.shares));
             s.shares = r.shares - shares;
         }
+        _requireFreshMarks();
         if (assets > freeAssets()) revert InsufficientFreeAssets(assets, freeAssets());
         totalPendingRedeemShares -= shares;
         _burn(address(this), shares);
@@ -739,6 +761,7 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
     /// (unbounded in the bootstrap state, where the two-argument deposit is open).
     function maxDeposit(address controller) public view override returns (uint256) {
         if (totalSupply() == 0 && clearingHouse.accountMarkets(address(this)).length == 0) return type(uint256).max;
+        if (_staleMarket() != type(uint32).max) return 0;
         return claimableDepositRequest(REQUEST_ID, controller);
     }
 
@@ -746,17 +769,18 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
     function maxMint(address controller) public view override returns (uint256) {
         if (totalSupply() == 0 && clearingHouse.accountMarkets(address(this)).length == 0) return type(uint256).max;
         uint256 assets = claimableDepositRequest(REQUEST_ID, controller);
-        if (assets == 0) return 0;
+        if (assets == 0 || _staleMarket() != type(uint32).max) return 0;
         DepositRequestState memory r = _depositRequests[controller];
         return FPM.min(r.shares, convertToShares(assets));
     }
 
-    /// @notice Shares of `controller`'s claimable redemption the vault can pay now: all of them when
+    /// @notice Shares of `controller`'s claimable redemption the vault can pay now (none while a
+    /// market it holds has a stale oracle): all of them when
     /// their payout fits within `freeAssets()` (loose marks; the clearing house's withdrawal check
     /// also reads the oracles strictly), else the part that fits.
     function maxRedeem(address controller) public view override returns (uint256) {
         uint256 shares = claimableRedeemRequest(REQUEST_ID, controller);
-        if (shares == 0) return 0;
+        if (shares == 0 || _staleMarket() != type(uint32).max) return 0;
         RedeemRequestState memory r = _redeemRequests[controller];
         uint256 payout = _redeemPayout(r, shares);
         uint256 free = freeAssets();

@@ -158,6 +158,50 @@ contract PerpVaultTest is PerpVaultTestBase {
         assertEq(vault.redeemRequest(bob).shares, 1);
     }
 
+    /// A feed that lags while the market moves cannot be used to redeem at a value it does not show:
+    /// claims wait until every market the vault holds is fresh again (then priced after the move).
+    function test_claimsWaitForFreshMarks() public {
+        _bootstrap(lp0, 100_000e18);
+        _requestDeposit(lp1, 50_000e18);
+        _warp(DELAY);
+        uint256 s1 = _claimDeposit(lp1);
+        _tradeVault(ETH, bob, -50e18); // vault long 50 ETH
+        _requestRedeem(lp1, s1);
+        _requestDeposit(alice, 1_000e18);
+        vm.warp(block.timestamp + HEARTBEAT + 1); // ETH and BTC feeds stale
+        assertEq(vault.maxRedeem(lp1), 0);
+        assertEq(vault.maxWithdraw(lp1), 0);
+        assertEq(vault.maxDeposit(alice), 0);
+        vm.prank(lp1);
+        vm.expectRevert(abi.encodeWithSelector(PerpVault.OracleStale.selector, ETH));
+        vault.redeem(s1, lp1, lp1);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(PerpVault.OracleStale.selector, ETH));
+        vault.deposit(1_000e18, alice, alice);
+        _setPrice(ethFeed, 2700e8); // the feed catches up with the move; BTC (not held) may stay stale
+        uint256 valueNow = vault.convertToAssets(s1);
+        assertEq(vault.maxRedeem(lp1), s1);
+        assertEq(_claimRedeem(lp1), valueNow, "priced after the move");
+        _claimDeposit(alice);
+    }
+
+    /// The classic first-depositor inflation attack: 1 wei of shares, then a large donation to the
+    /// vault's margin account. The virtual shares (offset 6) absorb it: the victim loses a
+    /// negligible fraction, the attacker most of its donation.
+    function test_inflationAttack_unprofitable() public {
+        _bootstrap(carol, 1); // 1e6 shares
+        _deposit(address(vault), 10_000e18); // donation
+        _requestDeposit(alice, 10_000e18);
+        _warp(DELAY);
+        uint256 shares = _claimDeposit(alice);
+        uint256 victim = vault.convertToAssets(shares);
+        assertGe(victim, 10_000e18 - 10_000e18 / 1e5, "victim loses < 0.001%");
+        // The attacker gets back about half its donation (the virtual shares keep the other half).
+        assertLt(
+            vault.convertToAssets(vault.balanceOf(carol)), 10_000e18 * 51 / 100, "attacker loses ~half its donation"
+        );
+    }
+
     // ============================================================ share accounting
 
     /// Depositing then redeeming never profits from rounding, whatever the share price (a donation
