@@ -57,10 +57,12 @@ interface IPerpVaultSettlement {
 /// Every rounding favours the vault; `protocol/perp-vault.ts` reproduces it to the wei. Traders
 /// that push the skew further pay more (the vault is paid to warehouse the risk); traders that
 /// reduce it get a better price (an arbitrageur is paid to rebalance the vault, GMX's positive
-/// impact), and the fee is charged either way. Limits: |v + d| <= maxPosition per market, and the
-/// vault's gross notional after the fill (the market's size replaced by v + d, every other market
-/// at its loose mark, each notional rounded up) at most `maxLeverage` x NAV. Refused outright when
-/// the market is not enabled here or its oracle is stale. Hyperliquid's HLP is the same idea run by
+/// impact), and the fee is charged either way. Limits, for fills that grow the vault's exposure in
+/// the market (|v + d| > |v|; a fill that does not is always quoted, so traders can close against a
+/// vault whose NAV fell): |v + d| <= maxPosition, and the vault's gross notional after the fill (the
+/// market's size replaced by v + d, every other market at its loose mark, each notional rounded up)
+/// at most `maxLeverage` x NAV. Refused outright when the market is not enabled here or its oracle
+/// is stale. Hyperliquid's HLP is the same idea run by
 /// an off-chain market maker; here the curve is on chain and the batch's solver chooses the price.
 ///
 /// Authorisation (EIP-1271, spec section 4): the solver adds a PositionTrade for this vault with
@@ -356,9 +358,16 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
         if (!fresh || mark == 0 || mark > MAX_PRICE) revert OracleStale(market);
         int256 v = clearingHouse.position(address(this), market).size;
         int256 after_ = v + sizeDelta;
-        // forge-lint: disable-next-line(unsafe-typecast) -- maxPosition <= 1e36
-        if (PerpMath.abs(after_) > int256(p.maxPosition)) revert MaxPositionExceeded(market, after_, p.maxPosition);
-        _checkLeverage(market, after_, mark);
+        // Limits bind fills that grow the vault's exposure in this market; one that does not
+        // (|v + d| <= |v|) only lowers its risk and is always quoted, so traders can close against
+        // the vault even after its NAV fell or governance lowered a limit.
+        if (PerpMath.abs(after_) > PerpMath.abs(v)) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- maxPosition <= 1e36
+            if (PerpMath.abs(after_) > int256(p.maxPosition)) {
+                revert MaxPositionExceeded(market, after_, p.maxPosition);
+            }
+            _checkLeverage(market, after_, mark);
+        }
         // s0 + s1 = -v - (v + d); premium rounded in the vault's favour.
         int256 skewSum = -v - after_;
         // forge-lint: disable-next-line(unsafe-typecast) -- skewScale <= 1e36

@@ -558,6 +558,23 @@ contract PerpVaultTest is PerpVaultTestBase {
         assertTrue(_accepts(BTC, 4e18, 0));
     }
 
+    /// Limits bind only fills that grow the vault's exposure: after its NAV fell below what its
+    /// positions' leverage allows, or its limits were lowered, traders can still close against it.
+    function test_reducingFills_alwaysQuoted() public {
+        _bootstrap(lp0, 100_000e18);
+        _tradeVault(ETH, alice, 90e18); // vault short 90 ETH: 270,000 on ~100,000
+        _setPrice(ethFeed, 3150e8); // NAV falls ~13,500: now over 3x
+        vm.startPrank(governance);
+        vault.setMarketParams(ETH, PerpVault.MarketParams(10_000e18, 0.001e18, 10e18, true)); // max 10 ETH
+        vm.stopPrank();
+        assertFalse(_accepts(ETH, -1e18, type(uint256).max), "growing: refused");
+        assertTrue(_accepts(ETH, 50e18, vault.quote(ETH, 50e18)), "reducing: quoted");
+        assertTrue(_accepts(ETH, 180e18, vault.quote(ETH, 180e18)), "flipping to an equal or smaller size: quoted");
+        assertFalse(_accepts(ETH, 180e18 + 1, type(uint256).max), "flipping beyond: refused");
+        _tradeVault(ETH, alice, -50e18);
+        assertEq(ch.position(address(vault), ETH).size, -40e18);
+    }
+
     // ============================================================ the quote curve
 
     function test_quote_followsSkew() public {
