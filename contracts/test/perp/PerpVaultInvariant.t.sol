@@ -31,6 +31,8 @@ contract PerpVaultHandler is Test {
     uint256 public claimAttempts;
     uint256 public requests;
     bool public quotedButRefused;
+    /// @dev A claim paid more than the claim-time price (shares for a deposit, assets for a redemption).
+    bool public overpaid;
     uint256 internal nonce;
 
     constructor(MintableERC20 usd_, DevnetPriceFeed eth, DevnetPriceFeed btc, address feeder_) {
@@ -104,9 +106,11 @@ contract PerpVaultHandler is Test {
         }
         if (assets == 0) return;
         claimAttempts++;
+        uint256 fair = vault.convertToShares(assets);
         vm.prank(lp);
-        try vault.deposit(assets, lp, lp) {
+        try vault.deposit(assets, lp, lp) returns (uint256 shares) {
             claims++;
+            if (shares > fair) overpaid = true;
         } catch {}
     }
 
@@ -131,9 +135,11 @@ contract PerpVaultHandler is Test {
         }
         if (shares == 0) return;
         claimAttempts++;
+        uint256 fair = vault.convertToAssets(shares);
         vm.prank(lp);
-        try vault.redeem(shares, lp, lp) {
+        try vault.redeem(shares, lp, lp) returns (uint256 paid) {
             claims++;
+            if (paid > fair) overpaid = true;
         } catch {}
     }
 
@@ -370,6 +376,11 @@ contract PerpVaultInvariantTest is StdInvariant, Test {
     /// The vault authorised every fill it quoted (quote and isValidSignature agree).
     function invariant_quoteAndSignatureAgree() public view {
         assertFalse(handler.quotedButRefused());
+    }
+
+    /// No claim ever beats the claim-time share price (nor, by the min rule, the request-time one).
+    function invariant_claimsNeverBeatTheSharePrice() public view {
+        assertFalse(handler.overpaid());
     }
 
     /// Every market nets to zero across all accounts, the vault included.
