@@ -41,6 +41,7 @@ export const positionIntentTypes = {
     { name: 'sizeDelta', type: 'int256' },
     { name: 'limitPrice', type: 'uint256' },
     { name: 'reduceOnly', type: 'bool' },
+    { name: 'partiallyFillable', type: 'bool' },
     { name: 'validTo', type: 'uint32' },
     { name: 'nonce', type: 'uint256' },
   ],
@@ -50,5 +51,5 @@ export const positionIntentTypes = {
 export const SWAP_INTENT_TYPE =
   'SwapIntent(address owner,address sellToken,address buyToken,address receiver,uint256 sellAmount,uint256 buyAmount,uint32 validTo,uint256 nonce,uint8 kind,bool partiallyFillable,bytes32 appData)';
 export const POSITION_INTENT_TYPE =
-  'PositionIntent(address account,uint32 market,int256 sizeDelta,uint256 limitPrice,bool reduceOnly,uint32 validTo,uint256 nonce)';
+  'PositionIntent(address account,uint32 market,int256 sizeDelta,uint256 limitPrice,bool reduceOnly,bool partiallyFillable,uint32 validTo,uint256 nonce)';
 export const DOMAIN_TYPE = 'EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)';

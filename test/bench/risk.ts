@@ -154,6 +154,7 @@ async function main(): Promise<void> {
             sizeDelta: size,
             limitPrice: size > 0n ? bps(price, 100) : bps(price, -100),
             reduceOnly: false,
+            partiallyFillable: false,
             validTo,
             nonce: n,
           };
