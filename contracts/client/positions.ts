@@ -19,7 +19,11 @@ export async function signPositionIntent(
   });
 }
 
-/** PositionSettlement.PositionTrade. flags: bit 0 reduceOnly, bit 1 EIP-1271. */
+/**
+ * PositionSettlement.PositionTrade. flags: bit 0 reduceOnly, bit 1 EIP-1271, bit 2 partiallyFillable.
+ * executedSize: the |size| this batch fills (> 0): |sizeDelta| for a fill-or-kill intent; for a
+ * partially fillable one, at most what is left of |sizeDelta| (Settlement.filledAmount[digest]).
+ */
 export type PositionTrade = {
   account: Address;
   sizeDelta: bigint;
@@ -28,6 +32,7 @@ export type PositionTrade = {
   validTo: number;
   marketIndex: number;
   flags: number;
+  executedSize: bigint;
   signature: Hex;
 };
 
@@ -50,6 +55,7 @@ const positionBatchAbi = [
           { name: 'validTo', type: 'uint32' },
           { name: 'marketIndex', type: 'uint8' },
           { name: 'flags', type: 'uint8' },
+          { name: 'executedSize', type: 'uint256' },
           { name: 'signature', type: 'bytes' },
         ],
       },
@@ -62,15 +68,24 @@ export function encodePositionBatch(batch: PositionBatch): Hex {
   return encodeAbiParameters(positionBatchAbi, [batch]);
 }
 
-/** A signed position intent as a PositionTrade of a batch whose market list is `markets`. */
+/**
+ * A signed position intent as a PositionTrade of a batch whose market list is `markets`.
+ * `executedSize` defaults to |sizeDelta| (the whole intent; the only choice for fill-or-kill).
+ */
 export function encodePositionTrade(
   markets: readonly number[],
   intent: PositionIntent,
   signature: Hex,
-  options: { eip1271?: boolean } = {},
+  options: { eip1271?: boolean; executedSize?: bigint } = {},
 ): PositionTrade {
   const marketIndex = markets.indexOf(intent.market);
   if (marketIndex < 0) throw new Error(`market ${intent.market} is not in the batch's market list`);
+  const size = intent.sizeDelta < 0n ? -intent.sizeDelta : intent.sizeDelta;
+  const executedSize = options.executedSize ?? size;
+  if (executedSize <= 0n || executedSize > size) throw new Error(`executedSize ${executedSize} outside (0, ${size}]`);
+  if (!intent.partiallyFillable && executedSize !== size) {
+    throw new Error('a fill-or-kill position intent fills exactly |sizeDelta|');
+  }
   return {
     account: intent.account,
     sizeDelta: intent.sizeDelta,
@@ -78,7 +93,8 @@ export function encodePositionTrade(
     nonce: intent.nonce,
     validTo: intent.validTo,
     marketIndex,
-    flags: (intent.reduceOnly ? 1 : 0) | (options.eip1271 ? 2 : 0),
+    flags: (intent.reduceOnly ? 1 : 0) | (options.eip1271 ? 2 : 0) | (intent.partiallyFillable ? 4 : 0),
+    executedSize,
     signature,
   };
 }

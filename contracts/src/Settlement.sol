@@ -528,7 +528,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         if (address(ch) == address(0)) revert PositionsNotSupported();
         // Until the clearing house call returns, Settlement makes only EIP-1271 staticcalls and that call.
         InteractionGuard.setTrustedCallee(address(ch));
-        PositionSettlement.settle(positions, nonceBitmap, _domainSeparator(), ch);
+        PositionSettlement.settle(positions, nonceBitmap, filledAmount, _domainSeparator(), ch);
         InteractionGuard.setTrustedCallee(address(0));
     }
 

@@ -28,6 +28,9 @@ struct PositionIntent {
     int256 sizeDelta;
     uint256 limitPrice;
     bool reduceOnly;
+    /// @dev false = fill-or-kill (the fill sets the nonce bit); true = fills add up in
+    /// `Settlement.filledAmount` to |sizeDelta| (a set nonce bit means cancelled).
+    bool partiallyFillable;
     uint32 validTo;
     uint256 nonce;
 }
@@ -44,7 +47,7 @@ library IntentHashing {
         "SwapIntent(address owner,address sellToken,address buyToken,address receiver,uint256 sellAmount,uint256 buyAmount,uint32 validTo,uint256 nonce,uint8 kind,bool partiallyFillable,bytes32 appData)"
     );
     bytes32 internal constant POSITION_INTENT_TYPEHASH = keccak256(
-        "PositionIntent(address account,uint32 market,int256 sizeDelta,uint256 limitPrice,bool reduceOnly,uint32 validTo,uint256 nonce)"
+        "PositionIntent(address account,uint32 market,int256 sizeDelta,uint256 limitPrice,bool reduceOnly,bool partiallyFillable,uint32 validTo,uint256 nonce)"
     );
 
     /// @notice The domain separator for a deployment at `verifyingContract` on chain `chainId`.
@@ -80,6 +83,7 @@ library IntentHashing {
                 i.sizeDelta,
                 i.limitPrice,
                 i.reduceOnly,
+                i.partiallyFillable,
                 i.validTo,
                 i.nonce
             )

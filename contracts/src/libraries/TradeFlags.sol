@@ -6,7 +6,7 @@ pragma solidity ^0.8.28;
 /// (`Settlement.Trade`) and a position trade (`PositionSettlement.PositionTrade`). The flags carry
 /// what the signed intent says about itself but the trade's other fields do not: for a swap, its
 /// kind and fill mode (both part of the signed EIP-712 struct, so a wrong bit fails the signature
-/// check); for a position trade, reduce-only (signed too); for both, how the owner signed. Zero is
+/// check); for a position trade, reduce-only and fill mode (signed too); for both, how the owner signed. Zero is
 /// the commonest trade of each kind (an EOA-signed fill-or-kill SELL; an EOA-signed position trade
 /// that may grow the position), and a zero calldata byte is the cheapest.
 ///
@@ -26,11 +26,13 @@ pragma solidity ^0.8.28;
 ///
 ///     bit    7   6   5   4   3   2   1   0
 ///          +---+---+---+---+---+---+---+---+
-///          | 0   0   0   0   0   0 | S | R |
+///          | 0   0   0   0   0 | P | S | R |
 ///          +---+---+---+---+---+---+---+---+
 ///     R  reduceOnly, as signed
 ///     S  signature: 0 EOA (65 bytes r‖s‖v), 1 EIP-1271 (`account.isValidSignature`)
-///     bits 2-7 reserved, zero (else `PositionSettlement.InvalidPositionFlags`)
+///     P  partiallyFillable, as signed: 0 fill-or-kill (`executedSize` == |sizeDelta|, the fill
+///        sets the nonce bit); 1 partially fillable (fills add up in `filledAmount` to |sizeDelta|)
+///     bits 3-7 reserved, zero (else `PositionSettlement.InvalidPositionFlags`)
 ///
 /// Reserved bits are refused rather than ignored, so each trade has exactly one encoding.
 library TradeFlags {
@@ -41,7 +43,8 @@ library TradeFlags {
 
     uint256 private constant POSITION_REDUCE_ONLY = 1 << 0;
     uint256 private constant POSITION_EIP1271 = 1 << 1;
-    uint256 private constant POSITION_MASK = POSITION_REDUCE_ONLY | POSITION_EIP1271;
+    uint256 private constant POSITION_PARTIALLY_FILLABLE = 1 << 2;
+    uint256 private constant POSITION_MASK = POSITION_REDUCE_ONLY | POSITION_EIP1271 | POSITION_PARTIALLY_FILLABLE;
 
     // ------------------------------------------------------------------ swap trades
 
@@ -82,5 +85,11 @@ library TradeFlags {
     /// @notice The position trade's account signs through EIP-1271, not as an EOA.
     function isPositionEip1271(uint256 flags) internal pure returns (bool) {
         return flags & POSITION_EIP1271 != 0;
+    }
+
+    /// @notice Partially fillable (as signed): fills accumulate in `filledAmount` up to |sizeDelta|
+    /// and a set nonce bit means cancelled. Otherwise fill-or-kill: the fill sets the bit.
+    function isPositionPartiallyFillable(uint256 flags) internal pure returns (bool) {
+        return flags & POSITION_PARTIALLY_FILLABLE != 0;
     }
 }

@@ -28,9 +28,10 @@ import {AutoDeleverageModule} from "./AutoDeleverageModule.sol";
 /// Trading: only the Settlement, on its own behalf (`ITrustedCaller`: never from a solver's
 /// interaction), after it verified every position intent's signature, expiry, nonce
 /// and limit at the batch's uniform price, calls `settlePositions` with, per market, one clearing
-/// price and the fills. Per market the fills net to zero (every long has a short; no liquidity-source
-/// account takes the remainder). Each fill settles the account's pending funding in that market,
-/// honours reduce-only, pays the taker fee on its notional to the insurance fund and moves realised
+/// price and the fills, at most one per (account, market) (`DuplicateFill`). Per market the applied
+/// fills net to zero (every long has a short; a liquidity source is an ordinary account with its own
+/// fill). Each fill settles the account's pending funding in that market, clamps a reduce-only fill
+/// to the position (it must be non-zero and of the opposite side), pays the taker fee on its notional to the insurance fund and moves realised
 /// PnL into collateral. After all fills, each market's long open interest must be within its cap,
 /// each market that traded moves its premium toward the batch's (`_updateFunding`), and every
 /// touched account must meet its initial margin, or the whole batch reverts naming the account.
@@ -69,8 +70,9 @@ contract ClearingHouse is ClearingHouseBase {
     using Accounts for State;
     using Liquidation for State;
 
-    /// @dev Transient-storage seed for "account already in this batch's touched list".
-    uint256 private constant TOUCHED_SEED = 0x7c0e0b5d;
+    /// @dev Transient slot of the `settlePositions` call counter; the per-call scratch keys below
+    /// include it, so nothing one call records is seen by another call in the same transaction.
+    uint256 private constant BATCH_SEQ_SLOT = uint256(keccak256("ClearingHouse.batchSeq")) - 1;
 
     /// @notice Where `autoDeleverage` runs (by delegatecall); deployed by this constructor.
     address public immutable adlModule;
@@ -249,14 +251,20 @@ contract ClearingHouse is ClearingHouseBase {
         int256 fees;
         address[] memory touched = new address[](fills.length);
         uint256 touchedCount;
+        uint256 seq = _nextBatchSeq();
         for (uint256 j; j < fills.length; ++j) {
             Fill calldata f = fills[j];
-            if (f.marketIndex >= m) revert MarketIndexOutOfRange(j);
-            BatchMarket memory b = bms[f.marketIndex];
+            uint256 idx = f.marketIndex;
+            if (idx >= m) revert MarketIndexOutOfRange(j);
+            BatchMarket memory b = bms[idx];
+            address account = f.account;
+            // One fill per (account, market): a bitmap of the batch's market indices per account.
+            (bool isNew, bool dup) = _markFill(account, idx, seq);
+            if (dup) revert DuplicateFill(j, account, b.id);
+            if (isNew) touched[touchedCount++] = account;
             (int256 fl, int256 fee) = _applyTradeFill(f, j, b);
             floatDelta += fl;
             fees += fee;
-            if (_markTouched(f.account)) touched[touchedCount++] = f.account;
         }
 
         for (uint256 i; i < m; ++i) {
@@ -279,14 +287,12 @@ contract ClearingHouse is ClearingHouseBase {
         _state.pnlFloat += floatDelta;
 
         for (uint256 k; k < touchedCount; ++k) {
-            address account = touched[k];
-            _clearTouched(account);
-            _state.requireInitialMargin(account, false);
+            _state.requireInitialMargin(touched[k], false);
         }
     }
 
-    /// @dev One trade fill: funding, reduce-only, oracle guards, the fill, fee. Returns what the
-    /// PnL float gains (funding paid - realised PnL) and the fee.
+    /// @dev One trade fill: funding, reduce-only (clamped to the position), oracle guards, the fill,
+    /// fee. Returns what the PnL float gains (funding paid - realised PnL) and the fee.
     function _applyTradeFill(Fill calldata f, uint256 j, BatchMarket memory b)
         private
         returns (int256 floatDelta, int256 fee)
@@ -299,8 +305,12 @@ contract ClearingHouse is ClearingHouseBase {
         Position storage p = _state.positions[account][b.id];
         floatDelta = _state.settleFunding(account, p, b.market.fundingIndex);
         int256 size = p.size;
+        if (f.reduceOnly) {
+            // Reduce-only closes at most the position: "close 1" on a 0.7 long sells 0.7.
+            if (size == 0 || (size > 0) == (delta > 0)) revert ReduceOnlyViolated(j, size, delta);
+            if (PerpMath.abs(delta) > PerpMath.abs(size)) delta = -size;
+        }
         bool reduces = size != 0 && (size > 0) != (delta > 0) && PerpMath.abs(delta) <= PerpMath.abs(size);
-        if (f.reduceOnly && !reduces) revert ReduceOnlyViolated(j, size, delta);
         if (!reduces) {
             if (!b.fresh) revert OracleStale(b.id);
             int256 gap = PerpMath.abs(b.price - b.mark);
@@ -350,18 +360,28 @@ contract ClearingHouse is ClearingHouseBase {
         mk.fundingPerSecond = rate;
     }
 
-    function _markTouched(address account) private returns (bool isNew) {
-        uint256 slot = uint256(keccak256(abi.encode(account, TOUCHED_SEED)));
+    /// @dev A fresh key space for this call's scratch records (transient, so it starts at zero in
+    /// every transaction; the counter keeps two calls in one transaction apart).
+    function _nextBatchSeq() private returns (uint256 seq) {
+        uint256 slot = BATCH_SEQ_SLOT;
         assembly ("memory-safe") {
-            isNew := iszero(tload(slot))
-            if isNew { tstore(slot, 1) }
+            seq := add(tload(slot), 1)
+            tstore(slot, seq)
         }
     }
 
-    function _clearTouched(address account) private {
-        uint256 slot = uint256(keccak256(abi.encode(account, TOUCHED_SEED)));
+    /// @dev Records that `account` fills in the batch's market `idx` (< 256) in call `seq`:
+    /// `isNew` when it is the account's first fill of the call, `dup` when it already filled there.
+    function _markFill(address account, uint256 idx, uint256 seq) private returns (bool isNew, bool dup) {
         assembly ("memory-safe") {
-            tstore(slot, 0)
+            mstore(0x00, account)
+            mstore(0x20, seq)
+            let slot := keccak256(0x00, 0x40)
+            let seen := tload(slot)
+            let bit := shl(idx, 1)
+            isNew := iszero(seen)
+            dup := iszero(iszero(and(seen, bit)))
+            tstore(slot, or(seen, bit))
         }
     }
 

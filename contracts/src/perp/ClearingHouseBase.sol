@@ -123,8 +123,10 @@ abstract contract ClearingHouseBase {
     error MarketIndexOutOfRange(uint256 fill);
     error ZeroSizeDelta(uint256 fill);
     error SizeOutOfRange(uint256 fill);
-    /// @notice A reduce-only fill would grow or flip the position.
+    /// @notice A reduce-only fill on a flat position or on the same side as the position.
     error ReduceOnlyViolated(uint256 fill, int256 size, int256 sizeDelta);
+    /// @notice A second fill of the same account in the same market in one batch.
+    error DuplicateFill(uint256 fill, address account, uint32 market);
     /// @notice A risk-increasing fill while the market's oracle is stale.
     error OracleStale(uint32 market);
     /// @notice A risk-increasing fill at a clearing price too far from the oracle.

@@ -17,8 +17,13 @@ import {ClearingHouse, ClearingHouseBase} from "./ClearingHouse.sol";
 ///   markets  uint32[]   strictly ascending market ids;
 ///   prices   uint256[]  one uniform clearing price per market (collateral units per 1e18 size);
 ///   trades   PositionTrade[].
-/// Position intents are fill-or-kill: a filled intent consumes its nonce bit (the same bitmap as
-/// swaps: word = nonce >> 8, bit = nonce & 0xff), so `invalidateNonces` cancels them too.
+/// `executedSize` is the |size| this batch fills (> 0). A fill-or-kill intent (flag P = 0) fills
+/// exactly |sizeDelta| (else `InvalidExecutedSize`) and consumes its nonce bit (the same bitmap as
+/// swaps: word = nonce >> 8, bit = nonce & 0xff), so `invalidateNonces` cancels it too. A partially
+/// fillable intent (P = 1) adds `executedSize` to `filledAmount[digest]` (Settlement's, shared with
+/// partially fillable swaps), never beyond |sizeDelta| (`FillExceedsAmount`); its nonce bit is never
+/// set by fills, and a set bit means cancelled (`NonceAlreadyUsed`).
+/// The fill handed to the clearing house, and the event, carry sign(sizeDelta) * executedSize.
 /// Limit: a long (sizeDelta > 0) fills only if price <= limitPrice; a short only if price >= limitPrice.
 library PositionSettlement {
     /// @param account As signed: the margin account (signer, or EIP-1271 wallet).
@@ -27,7 +32,8 @@ library PositionSettlement {
     /// @param nonce As signed.
     /// @param validTo As signed.
     /// @param marketIndex Index into `PositionBatch.markets` (the signed `market` is markets[marketIndex]).
-    /// @param flags reduceOnly and signature scheme: see the bit diagram in `TradeFlags`.
+    /// @param flags reduceOnly, signature scheme, partiallyFillable: see the bit diagram in `TradeFlags`.
+    /// @param executedSize The |size| this batch fills (> 0; == |sizeDelta| for fill-or-kill).
     struct PositionTrade {
         address account;
         int256 sizeDelta;
@@ -36,6 +42,7 @@ library PositionSettlement {
         uint32 validTo;
         uint8 marketIndex;
         uint8 flags;
+        uint256 executedSize;
         bytes signature;
     }
 
@@ -56,6 +63,10 @@ library PositionSettlement {
     error PositionLimitNotMet(uint256 trade, uint256 price, uint256 limitPrice);
     /// @notice Same signature as Settlement's: the nonce is already used (filled or cancelled).
     error NonceAlreadyUsed(address owner, uint256 nonce);
+    /// @notice executedSize is zero, or differs from |sizeDelta| for a fill-or-kill intent.
+    error InvalidExecutedSize(uint256 trade);
+    /// @notice Same signature as Settlement's: the partially fillable intent would be filled beyond |sizeDelta|.
+    error FillExceedsAmount(bytes32 digest, uint256 filled, uint256 executed, uint256 amount);
 
     /// @notice One per filled position intent.
     event PositionTradeSettled(address indexed account, bytes32 digest, uint32 market, int256 sizeDelta, uint256 price);
@@ -64,6 +75,7 @@ library PositionSettlement {
     function settle(
         bytes calldata encoded,
         mapping(address => mapping(uint256 => uint256)) storage nonceBitmap,
+        mapping(bytes32 => uint256) storage filledAmount,
         bytes32 separator,
         ClearingHouse clearingHouse
     ) internal {
@@ -72,7 +84,7 @@ library PositionSettlement {
         uint256 n = batch.trades.length;
         ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](n);
         for (uint256 i; i < n; ++i) {
-            fills[i] = _verify(batch, i, nonceBitmap, separator);
+            fills[i] = _verify(batch, i, nonceBitmap, filledAmount, separator);
         }
         clearingHouse.settlePositions(batch.markets, batch.prices, fills);
     }
@@ -91,41 +103,73 @@ library PositionSettlement {
         }
     }
 
-    /// @dev All checks of one position trade, its nonce, its event; returns the fill.
+    /// @dev All checks of one position trade, its nonce / filled amount, its event; returns the fill.
     function _verify(
         PositionBatch calldata batch,
         uint256 i,
         mapping(address => mapping(uint256 => uint256)) storage nonceBitmap,
+        mapping(bytes32 => uint256) storage filledAmount,
         bytes32 separator
     ) private returns (ClearingHouseBase.Fill memory fill) {
         PositionTrade calldata t = batch.trades[i];
         uint256 flags = t.flags;
         if (!TradeFlags.isValidPosition(flags)) revert InvalidPositionFlags(i, flags);
-        uint256 validTo = t.validTo;
-        // forge-lint: disable-next-line(block-timestamp) -- expiry is defined against block time
-        if (validTo < block.timestamp) revert PositionIntentExpired(i, validTo);
+        {
+            uint256 validTo = t.validTo;
+            // forge-lint: disable-next-line(block-timestamp) -- expiry is defined against block time
+            if (validTo < block.timestamp) revert PositionIntentExpired(i, validTo);
+        }
         uint256 idx = t.marketIndex;
         if (idx >= batch.markets.length || idx >= batch.prices.length) revert PositionMarketIndexOutOfRange(i);
         fill.account = t.account;
-        fill.sizeDelta = t.sizeDelta;
         fill.reduceOnly = TradeFlags.isReduceOnly(flags);
         // forge-lint: disable-next-line(unsafe-typecast) -- idx < markets.length <= what a uint8 index addresses
         fill.marketIndex = uint8(idx);
-        bytes32 digest = _digest(t, batch.markets[idx], fill.reduceOnly, separator);
+        bytes32 digest = _digest(t, batch.markets[idx], flags, separator);
         if (!TradeFlags.isPositionEip1271(flags)) {
             SignatureChecker.verifyEoa(digest, fill.account, t.signature);
         } else {
             SignatureChecker.verifyEip1271(digest, fill.account, t.signature);
         }
         uint256 price = batch.prices[idx];
-        uint256 limit = t.limitPrice;
-        if (fill.sizeDelta > 0 ? price > limit : price < limit) revert PositionLimitNotMet(i, price, limit);
-        _consumeNonce(nonceBitmap[fill.account], fill.account, t.nonce);
+        {
+            uint256 limit = t.limitPrice;
+            if (t.sizeDelta > 0 ? price > limit : price < limit) revert PositionLimitNotMet(i, price, limit);
+        }
+        fill.sizeDelta = _fillSize(t, i, digest, flags, nonceBitmap[fill.account], filledAmount);
         emit PositionTradeSettled(fill.account, digest, batch.markets[idx], fill.sizeDelta, price);
     }
 
+    /// @dev The executed size checks and the nonce / filled-amount bookkeeping of trade `i`;
+    /// returns the signed size this batch fills, sign(sizeDelta) * executedSize.
+    function _fillSize(
+        PositionTrade calldata t,
+        uint256 i,
+        bytes32 digest,
+        uint256 flags,
+        mapping(uint256 => uint256) storage words,
+        mapping(bytes32 => uint256) storage filledAmount
+    ) private returns (int256) {
+        int256 signed = t.sizeDelta;
+        uint256 executed = t.executedSize;
+        uint256 amount;
+        // |sizeDelta| without overflow (type(int256).min has no positive counterpart).
+        // forge-lint: disable-next-line(unsafe-typecast) -- the two's complement magnitude, exact
+        unchecked { amount = signed < 0 ? uint256(-(signed + 1)) + 1 : uint256(signed); }
+        // forge-lint: disable-next-line(unsafe-typecast) -- the constant is positive
+        if (executed == 0 || executed > uint256(type(int256).max)) revert InvalidExecutedSize(i);
+        if (!TradeFlags.isPositionPartiallyFillable(flags)) {
+            if (executed != amount) revert InvalidExecutedSize(i);
+            _consumeNonce(words, t.account, t.nonce);
+        } else {
+            _fillPartially(words, filledAmount, t.account, t.nonce, digest, executed, amount);
+        }
+        // forge-lint: disable-next-line(unsafe-typecast) -- executed <= type(int256).max was checked
+        return signed < 0 ? -int256(executed) : int256(executed);
+    }
+
     /// @dev EIP-712 digest of the PositionIntent the trade claims to fill.
-    function _digest(PositionTrade calldata t, uint32 market, bool reduceOnly, bytes32 separator)
+    function _digest(PositionTrade calldata t, uint32 market, uint256 flags, bytes32 separator)
         private
         pure
         returns (bytes32)
@@ -139,7 +183,8 @@ library PositionSettlement {
                     market,
                     t.sizeDelta,
                     t.limitPrice,
-                    reduceOnly,
+                    TradeFlags.isReduceOnly(flags),
+                    TradeFlags.isPositionPartiallyFillable(flags),
                     t.validTo,
                     t.nonce
                 )
@@ -154,5 +199,26 @@ library PositionSettlement {
         uint256 bit = 1 << (nonce & 0xff);
         if (word & bit != 0) revert NonceAlreadyUsed(account, nonce);
         words[wordPos] = word | bit;
+    }
+
+    /// @dev Partially fillable: the nonce bit must be clear (set = cancelled); accumulates the fill
+    /// in `filledAmount[digest]` up to `amount` = |sizeDelta|.
+    function _fillPartially(
+        mapping(uint256 => uint256) storage words,
+        mapping(bytes32 => uint256) storage filledAmount,
+        address account,
+        uint256 nonce,
+        bytes32 digest,
+        uint256 executed,
+        uint256 amount
+    ) private {
+        // forge-lint: disable-next-line(incorrect-shift) -- 1 << bit is the intended mask for nonce bit (nonce & 0xff)
+        if (words[nonce >> 8] & (1 << (nonce & 0xff)) != 0) revert NonceAlreadyUsed(account, nonce);
+        uint256 filled = filledAmount[digest];
+        // filled <= amount always holds (it is only ever written below), so no underflow.
+        unchecked {
+            if (executed > amount - filled) revert FillExceedsAmount(digest, filled, executed, amount);
+            filledAmount[digest] = filled + executed;
+        }
     }
 }

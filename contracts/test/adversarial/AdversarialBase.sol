@@ -278,9 +278,11 @@ abstract contract AdversarialBase is Test {
         returns (PositionSettlement.PositionTrade memory t)
     {
         PositionIntent memory i =
-            PositionIntent(account, MARKET, delta, limit, false, uint32(block.timestamp + 30 days), nonce);
+            PositionIntent(account, MARKET, delta, limit, false, false, uint32(block.timestamp + 30 days), nonce);
         (uint8 v, bytes32 r, bytes32 sig) = vm.sign(key, s.settlement.hashPositionIntent(i));
-        t = PositionSettlement.PositionTrade(account, delta, limit, nonce, i.validTo, 0, 0, abi.encodePacked(r, sig, v));
+        t = PositionSettlement.PositionTrade(
+            account, delta, limit, nonce, i.validTo, 0, 0, uint256(delta < 0 ? -delta : delta), abi.encodePacked(r, sig, v)
+        );
     }
 
     /// @dev The mistaken victim approved Settlement (not the Vault) on a DAI-style token, on the

@@ -310,9 +310,11 @@ contract SolverAdversaryHandler is Test {
         returns (PositionSettlement.PositionTrade memory t)
     {
         uint256 n = nonce++;
-        PositionIntent memory i = PositionIntent(account, 1, delta, limit, false, uint32(block.timestamp + 1 hours), n);
+        PositionIntent memory i = PositionIntent(account, 1, delta, limit, false, false, uint32(block.timestamp + 1 hours), n);
         (uint8 v, bytes32 r, bytes32 sig) = vm.sign(key, s.settlement.hashPositionIntent(i));
-        t = PositionSettlement.PositionTrade(account, delta, limit, n, i.validTo, 0, 0, abi.encodePacked(r, sig, v));
+        t = PositionSettlement.PositionTrade(
+            account, delta, limit, n, i.validTo, 0, 0, uint256(delta < 0 ? -delta : delta), abi.encodePacked(r, sig, v)
+        );
     }
 
     /// @dev A swap intent in a victim's name (sell usd for tokB) signed with the attacker's key.

@@ -271,10 +271,11 @@ contract ClearingHouseTest is PerpTestBase {
         fills[1] = _fill(carol, -1e18, 0, false);
         vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.ReduceOnlyViolated.selector, 0, int256(1e18), int256(1e18)));
         ch.settlePositions(ids, prices, fills);
-        // flipping with reduce-only
+        // reduce-only beyond the position is clamped to it, so it cannot flip: alice's -2 applies
+        // as -1 and carol's +2 leaves the market unbalanced by the clamped 1
         fills[0] = _fill(alice, -2e18, 0, true);
         fills[1] = _fill(carol, 2e18, 0, false);
-        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.ReduceOnlyViolated.selector, 0, int256(1e18), int256(-2e18)));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.MarketNotBalanced.selector, ETH, int256(1e18)));
         ch.settlePositions(ids, prices, fills);
         // from flat with reduce-only
         fills[0] = _fill(carol, 1e18, 0, true);
@@ -286,6 +287,55 @@ contract ClearingHouseTest is PerpTestBase {
         fills[1] = _fill(carol, 1e18, 0, false);
         ch.settlePositions(ids, prices, fills);
         assertEq(_pos(alice, ETH).size, 0);
+    }
+
+    /// Reduce-only larger than the position closes exactly the position (short side too), the
+    /// event reports the applied delta, and the market nets on applied deltas.
+    function test_reduceOnly_clampedToPosition() public {
+        _deposit(alice, 10_000e18);
+        _deposit(bob, 10_000e18);
+        _deposit(carol, 10_000e18);
+        _trade(ETH, 3000e18, alice, bob, 0.7e18); // bob short 0.7
+        (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](3);
+        fills[0] = _fill(bob, 5e18, 0, true); // close 5 reduce-only on a 0.7 short: buys 0.7
+        fills[1] = _fill(carol, -0.2e18, 0, false);
+        fills[2] = _fill(alice, -0.5e18, 0, false);
+        vm.expectEmit(true, true, false, true, address(ch));
+        emit ClearingHouseBase.PositionChanged(bob, ETH, 0.7e18, 3000e18, 0, 0, 0, 2.1e18);
+        ch.settlePositions(ids, prices, fills);
+        assertEq(_pos(bob, ETH).size, 0);
+        assertEq(_pos(alice, ETH).size, 0.2e18);
+        assertEq(_pos(carol, ETH).size, -0.2e18);
+        assertEq(ch.accountMarkets(bob).length, 0);
+        (,, uint256 oi,) = ch.marketState(ETH);
+        assertEq(oi, 0.2e18);
+        address[] memory accounts = new address[](3);
+        (accounts[0], accounts[1], accounts[2]) = (alice, bob, carol);
+        _assertConserved(accounts);
+    }
+
+    function test_duplicateFill_reverts() public {
+        _deposit(alice, 10_000e18);
+        _deposit(bob, 10_000e18);
+        _deposit(carol, 10_000e18);
+        (uint32[] memory ids, uint256[] memory prices) = _one(ETH, 3000e18);
+        ClearingHouseBase.Fill[] memory fills = new ClearingHouseBase.Fill[](3);
+        fills[0] = _fill(alice, 1e18, 0, false);
+        fills[1] = _fill(bob, -2e18, 0, false);
+        fills[2] = _fill(alice, 1e18, 0, false);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.DuplicateFill.selector, 2, alice, ETH));
+        ch.settlePositions(ids, prices, fills);
+        // opposite sides (a self-trade through a third party)
+        fills[0] = _fill(alice, 1e18, 0, false);
+        fills[1] = _fill(alice, -1e18, 0, false);
+        fills[2] = _fill(carol, 0, 0, false);
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.DuplicateFill.selector, 1, alice, ETH));
+        ch.settlePositions(ids, prices, fills);
+        // two separate calls in one transaction (this test) may fill the same pair again
+        _trade(ETH, 3000e18, alice, bob, 1e18);
+        _trade(ETH, 3000e18, alice, bob, 1e18);
+        assertEq(_pos(alice, ETH).size, 2e18);
     }
 
     function test_staleOracle_blocksRiskIncreasing_allowsReducing() public {

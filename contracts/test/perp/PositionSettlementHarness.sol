@@ -9,6 +9,7 @@ import {IntentHashing, PositionIntent} from "../../src/libraries/IntentHashing.s
 /// so the position path is tested on its own.
 contract PositionSettlementHarness {
     mapping(address => mapping(uint256 => uint256)) public nonceBitmap;
+    mapping(bytes32 => uint256) public filledAmount;
     ClearingHouse public clearingHouse;
 
     function setClearingHouse(ClearingHouse ch) external {
@@ -24,7 +25,7 @@ contract PositionSettlementHarness {
 
     function settlePositions(bytes calldata positions) external {
         _trustedCallee = address(clearingHouse);
-        PositionSettlement.settle(positions, nonceBitmap, _separator(), clearingHouse);
+        PositionSettlement.settle(positions, nonceBitmap, filledAmount, _separator(), clearingHouse);
         _trustedCallee = address(0);
     }
 

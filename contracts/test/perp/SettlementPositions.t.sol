@@ -55,9 +55,11 @@ contract SettlementPositionsTest is SettlementTestBase {
         view
         returns (PositionSettlement.PositionTrade memory t)
     {
-        PositionIntent memory i = PositionIntent(account, market, delta, limit, false, uint32(block.timestamp + 1 hours), nonce);
+        PositionIntent memory i = PositionIntent(account, market, delta, limit, false, false, uint32(block.timestamp + 1 hours), nonce);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, settlement.hashPositionIntent(i));
-        t = PositionSettlement.PositionTrade(account, delta, limit, nonce, i.validTo, marketIndex, 0, abi.encodePacked(r, s, v));
+        t = PositionSettlement.PositionTrade(
+            account, delta, limit, nonce, i.validTo, marketIndex, 0, uint256(delta < 0 ? -delta : delta), abi.encodePacked(r, s, v)
+        );
     }
 
     function test_setClearingHouse_onlyOwnerOnce() public {
@@ -128,6 +130,57 @@ contract SettlementPositionsTest is SettlementTestBase {
         vm.prank(solver);
         vm.expectRevert(abi.encodeWithSelector(Settlement.NonceAlreadyUsed.selector, alice, 5));
         settlement.settle(b);
+    }
+
+    /// A partially fillable position intent fills across settles in Settlement.filledAmount (the
+    /// same mapping as partially fillable swaps), never beyond |sizeDelta|; cancelling it stops it.
+    function test_partiallyFillablePositionIntent_acrossSettles() public {
+        (address alice, uint256 aliceKey) = _user("alice");
+        (address bob, uint256 bobKey) = _user("bob");
+        _margin(alice, 10_000e18);
+        _margin(bob, 10_000e18);
+        (PositionSettlement.PositionTrade memory t, bytes32 digest) = _partialLong(aliceKey, alice);
+        uint32[] memory markets = new uint32[](1);
+        uint256[] memory prices = new uint256[](1);
+        markets[0] = 1;
+        prices[0] = 3000e18;
+        PositionSettlement.PositionTrade[] memory pts = new PositionSettlement.PositionTrade[](2);
+        pts[0] = t;
+        pts[1] = _positionTrade(bobKey, bob, 1, 0, -1.5e18, 2990e18, 1);
+        Settlement.Batch memory b;
+        b.positions = abi.encode(PositionSettlement.PositionBatch(markets, prices, pts));
+        _settle(b);
+        assertEq(settlement.filledAmount(digest), 1.5e18);
+        assertEq(ch.position(alice, 1).size, 1.5e18);
+        assertEq(settlement.nonceBitmap(alice, 0), 0);
+        // 0.6 more would exceed the signed 2
+        pts[0].executedSize = 0.6e18;
+        pts[1] = _positionTrade(bobKey, bob, 1, 0, -0.6e18, 2990e18, 2);
+        b.positions = abi.encode(PositionSettlement.PositionBatch(markets, prices, pts));
+        vm.prank(solver);
+        vm.expectRevert(abi.encodeWithSelector(Settlement.FillExceedsAmount.selector, digest, 1.5e18, 0.6e18, 2e18));
+        settlement.settle(b);
+        // cancelled: nothing more fills
+        vm.prank(alice);
+        settlement.invalidateNonces(0, 1 << 3);
+        pts[0].executedSize = 0.5e18;
+        pts[1] = _positionTrade(bobKey, bob, 1, 0, -0.5e18, 2990e18, 3);
+        b.positions = abi.encode(PositionSettlement.PositionBatch(markets, prices, pts));
+        vm.prank(solver);
+        vm.expectRevert(abi.encodeWithSelector(Settlement.NonceAlreadyUsed.selector, alice, 3));
+        settlement.settle(b);
+    }
+
+    /// @dev alice's partially fillable long of 2 ETH in market 1, limit 3,010, nonce 3, filling 1.5.
+    function _partialLong(uint256 key, address account)
+        internal
+        view
+        returns (PositionSettlement.PositionTrade memory t, bytes32 digest)
+    {
+        PositionIntent memory i = PositionIntent(account, 1, 2e18, 3010e18, false, true, uint32(block.timestamp + 1 hours), 3);
+        digest = settlement.hashPositionIntent(i);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        t = PositionSettlement.PositionTrade(account, 2e18, 3010e18, 3, i.validTo, 0, 4, 1.5e18, abi.encodePacked(r, s, v));
     }
 
     /// 20 position trades (10 pairs) across 3 markets in one settle; steady state (accounts already
