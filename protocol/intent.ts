@@ -36,6 +36,7 @@ export type PositionIntent = {
   limitPrice: bigint;
   /** Only reduce the existing position's magnitude, never flip or grow it. */
   reduceOnly: boolean;
+  partiallyFillable: boolean;
   validTo: number;
   nonce: bigint;
 };
