@@ -33,8 +33,8 @@ const WAD = 10n ** 18n;
 
 /** Intents valid for less than this (seconds) are left out: the batch must still be mined in time. */
 const MIN_VALIDITY_SEC = 2;
-/** Fill-or-kill intents enumerated exhaustively at one price up to this many (2^n subsets). */
-const ENUMERATE_FOK = 10;
+/** Fill-or-kill subsets times net ranges enumerated exhaustively at one price, at most (else greedy). */
+const ENUMERATE_BUDGET = 256;
 /** Combinations of the choice of one intent per account tried at one price, at most. */
 const MAX_ACCOUNT_COMBOS = 16;
 /** Rounds of "move to the best price for these fills, re-solve there". */
@@ -253,7 +253,7 @@ class MarketClearing {
     if (this.vault) {
       // The vault's quote for the full-fill net on each step of D and at each limit: the fixed points.
       const probes = new Set<bigint>([this.m.mark]);
-      for (const l of limits) for (const d of [-1n, 0n, 1n]) probes.add(l + d);
+      for (const l of limits) for (const d of [0n, 1n]) probes.add(l + d); // at a limit, and on the step above it
       for (const p of probes) {
         const n = this.fullDemand(p);
         const q = n === 0n ? undefined : this.quote(n);
@@ -415,7 +415,7 @@ class MarketClearing {
         }
       }
     };
-    if (fok.length <= ENUMERATE_FOK) {
+    if (fok.length < 30 && (1 << fok.length) * ranges.length <= ENUMERATE_BUDGET) {
       const mask = fok.map(() => false);
       for (let bits = 0; bits < 1 << fok.length; bits++) {
         for (let k = 0; k < fok.length; k++) mask[k] = ((bits >> k) & 1) === 1;
@@ -510,13 +510,16 @@ function preferItem(a: Item, b: Item): boolean {
 function ternary(a: bigint, b: bigint, f: (x: bigint) => bigint): void {
   let lo = a;
   let hi = b;
-  while (hi - lo > 2n) {
+  // a price resolution of 1e-8 of the price loses at most that fraction of the fills' notional
+  const tol = maxB(2n, b / 100_000_000n);
+  while (hi - lo > tol) {
     const m1 = lo + (hi - lo) / 3n;
     const m2 = hi - (hi - lo) / 3n;
     if (f(m1) < f(m2)) lo = m1 + 1n;
     else hi = m2;
   }
-  for (let x = lo; x <= hi; x++) f(x);
+  if (hi - lo <= 2n) for (let x = lo; x <= hi; x++) f(x);
+  else for (const x of [lo, (lo + hi) / 2n, hi]) f(x);
 }
 
 /** The largest x in [lo, hi] with ok(x), for ok true at lo and monotone (true then false). */
@@ -561,6 +564,12 @@ class PartialCut {
     this.longTotal = this.longs[0]!.reduce((s, it) => s + it.fullApplied, 0n);
     this.shortTotal = this.shorts[0]!.reduce((s, it) => s + it.fullApplied, 0n);
     this.total = this.longTotal + this.shortTotal;
+  }
+
+  /** Whether cutting can bring fokNet + partial net within range. */
+  feasible(fokNet: bigint, range: [bigint, bigint]): boolean {
+    const full = fokNet + this.longTotal - this.shortTotal;
+    return full > range[1] ? full - range[1] <= this.longTotal : full < range[0] ? range[0] - full <= this.shortTotal : true;
   }
 
   /** Surplus lost (and size cut) so that fokNet + partial net lands in range; undefined when it cannot. */
@@ -613,20 +622,23 @@ class PartialCut {
  */
 function greedyFok(fok: Item[], cut: PartialCut, range: [bigint, bigint]): boolean[] {
   const mask = fok.map(() => true);
-  const net = () => fok.reduce((s, it, k) => (mask[k] ? s + (it.e.long ? it.fullApplied : -it.fullApplied) : s), 0n);
+  const signed = (k: number) => (fok[k]!.e.long ? fok[k]!.fullApplied : -fok[k]!.fullApplied);
+  let net = fok.reduce((s, _, k) => s + signed(k), 0n);
   const perUnit = (k: number) => Number(fok[k]!.gap) / Number(fok[k]!.fullApplied);
   const order = fok.map((_, k) => k).sort((a, b) => perUnit(a) - perUnit(b));
   for (const k of order) {
-    if (cut.cost(net(), range) !== undefined) break;
-    const n = net();
+    if (cut.feasible(net, range)) break;
     // drop only on the side in excess
-    if (fok[k]!.e.long === n > range[1]) mask[k] = false;
+    if (fok[k]!.e.long === net > range[1]) {
+      mask[k] = false;
+      net -= signed(k);
+    }
   }
-  if (cut.cost(net(), range) === undefined) return fok.map(() => false);
+  if (!cut.feasible(net, range)) return fok.map(() => false);
   for (const k of [...order].reverse()) {
-    if (mask[k]) continue;
+    if (mask[k] || !cut.feasible(net + signed(k), range)) continue;
     mask[k] = true;
-    if (cut.cost(net(), range) === undefined) mask[k] = false;
+    net += signed(k);
   }
   return mask;
 }
