@@ -50,7 +50,10 @@ export async function deployPerpVault(clients: DevnetClients, o: PerpVaultOption
     );
   }
   if (o.seed > 0n) {
-    await confirm(publicClient, deployer.writeContract({ address: o.collateral, abi: testTokenAbi, functionName: 'mint', args: [me, o.seed] }));
+    await confirm(
+      publicClient,
+      deployer.writeContract({ address: o.collateral, abi: testTokenAbi, functionName: 'mint', args: [me, o.seed] }),
+    );
     await confirm(
       publicClient,
       deployer.writeContract({ address: o.collateral, abi: testTokenAbi, functionName: 'approve', args: [vault, o.seed] }),

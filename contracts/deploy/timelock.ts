@@ -154,10 +154,17 @@ export async function handOverToTimelock(
   if (contracts.perpVault !== undefined) {
     // two-step, like the Settlement: the timelock's admin accepts on the timelock's behalf
     const vault = contracts.perpVault;
-    await confirm(publicClient, deployer.writeContract({ address: vault, abi: perpVaultAbi, functionName: 'transferOwnership', args: [timelock] }));
-    await confirm(publicClient, admin.writeContract({ address: timelock, abi: timelockAbi, functionName: 'acceptOwnership', args: [vault] }));
+    await confirm(
+      publicClient,
+      deployer.writeContract({ address: vault, abi: perpVaultAbi, functionName: 'transferOwnership', args: [timelock] }),
+    );
+    await confirm(
+      publicClient,
+      admin.writeContract({ address: timelock, abi: timelockAbi, functionName: 'acceptOwnership', args: [vault] }),
+    );
     const owner = await publicClient.readContract({ address: vault, abi: perpVaultAbi, functionName: 'owner' });
-    if (owner.toLowerCase() !== timelock.toLowerCase()) throw new Error(`PerpVault ${vault} is owned by ${owner}, not the timelock ${timelock}`);
+    if (owner.toLowerCase() !== timelock.toLowerCase())
+      throw new Error(`PerpVault ${vault} is owned by ${owner}, not the timelock ${timelock}`);
   }
 }
 

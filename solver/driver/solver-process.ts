@@ -207,12 +207,12 @@ export class SolverProcess {
         new Map(),
         {
           strategy: this.o.strategy,
-        settlement: this.settlement,
-        solver: this.address,
-        now,
-        gasPrice,
-        // a re-solve without isolated intents starts from a batch already solved once; several
-        // may run inside one solve window, so each gets a short budget
+          settlement: this.settlement,
+          solver: this.address,
+          now,
+          gasPrice,
+          // a re-solve without isolated intents starts from a batch already solved once; several
+          // may run inside one solve window, so each gets a short budget
           ...(excluded.size ? { budgetMs: RESOLVE_BUDGET_MS } : {}),
         },
         positionState,
@@ -222,7 +222,11 @@ export class SolverProcess {
       const vault = this.o.perpVault;
       const liquidity = vault
         ? solved_.vaultTrades.map((t) =>
-            vaultLiquidity(vault, t, { auctionId: BigInt(auctionId), index: solved_.solution.marketPrices.findIndex((m) => m.market === t.market), now }),
+            vaultLiquidity(vault, t, {
+              auctionId: BigInt(auctionId),
+              index: solved_.solution.marketPrices.findIndex((m) => m.market === t.market),
+              now,
+            }),
           )
         : [];
       const solution: Solution = liquidity.length ? { ...solved_.solution, liquidity } : solved_.solution;

@@ -12,7 +12,13 @@ import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { signPositionIntent } from '../../contracts/client/positions.ts';
 import { confirm } from '../../contracts/deploy/clients.ts';
 import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
-import { clearingHouseContract, depositCollateral, deployDevnetPerp, POSITION_TX_GAS, type PerpDeployment } from '../../contracts/deploy/perp.ts';
+import {
+  clearingHouseContract,
+  depositCollateral,
+  deployDevnetPerp,
+  POSITION_TX_GAS,
+  type PerpDeployment,
+} from '../../contracts/deploy/perp.ts';
 import { DEVNET_VAULT, DEVNET_VAULT_MARKETS, deployPerpVault } from '../../contracts/deploy/perp-vault.ts';
 import { intentDigest } from '../../protocol/hash.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
@@ -87,7 +93,13 @@ async function solveAndSettle(intents: SignedIntent[]) {
   const block = await clients.publicClient.getBlock();
   const state = await readPositionState(clients.publicClient, perp.clearingHouse, vault, auction, block.number);
   const now = Number(block.timestamp);
-  const solved = solveAuction(auction, [], new Map(), { strategy: 'optimal', settlement: devnet.settlement.settlement, solver: devnet.solver.address, now }, state);
+  const solved = solveAuction(
+    auction,
+    [],
+    new Map(),
+    { strategy: 'optimal', settlement: devnet.settlement.settlement, solver: devnet.solver.address, now },
+    state,
+  );
   const liquidity = solved.vaultTrades.map((t) =>
     vaultLiquidity(vault, t, { auctionId: id, index: solved.solution.marketPrices.findIndex((m) => m.market === t.market), now }),
   );
@@ -104,19 +116,31 @@ async function settle(solution: Solution, byId: Map<Hex, SignedIntent>) {
   const solver = clients.walletFor(devnet.solver);
   return confirm(
     clients.publicClient,
-    solver.writeContract({ address: devnet.settlement.settlement, abi: settlementAbi, functionName: 'settle', args: [batch], gas: POSITION_TX_GAS }),
+    solver.writeContract({
+      address: devnet.settlement.settlement,
+      abi: settlementAbi,
+      functionName: 'settle',
+      args: [batch],
+      gas: POSITION_TX_GAS,
+    }),
   );
 }
 
 const fills = (receipt: { logs: readonly unknown[] }) =>
   parseEventLogs({ abi: clearingHouseAbi, eventName: 'PositionChanged', logs: receipt.logs as never }).map((e) => e.args);
 
-const vaultSize = async (): Promise<bigint> => (await clearingHouseContract(running.clients, perp.clearingHouse).read.position([vault, ETH])).size;
+const vaultSize = async (): Promise<bigint> =>
+  (await clearingHouseContract(running.clients, perp.clearingHouse).read.position([vault, ETH])).size;
 
 describe('the perp vault as counterparty', () => {
   it('the TypeScript quote curve equals the contract to the wei', async () => {
     const { clients } = running;
-    const [mark] = await clients.publicClient.readContract({ address: perp.clearingHouse, abi: clearingHouseAbi, functionName: 'markPrice', args: [ETH] });
+    const [mark] = await clients.publicClient.readContract({
+      address: perp.clearingHouse,
+      abi: clearingHouseAbi,
+      functionName: 'markPrice',
+      args: [ETH],
+    });
     const size = await vaultSize();
     const [skewScale, feeFraction, maxPosition] = await clients.publicClient.readContract({
       address: vault,
@@ -132,7 +156,13 @@ describe('the perp vault as counterparty', () => {
 
   it('a lone long with nobody on the other side fills against the vault at its quote', async () => {
     const before = await vaultSize();
-    const long = await signed(users[0]!, { market: ETH, sizeDelta: DAI('0.7'), limitPrice: DAI('3090'), reduceOnly: false, partiallyFillable: false });
+    const long = await signed(users[0]!, {
+      market: ETH,
+      sizeDelta: DAI('0.7'),
+      limitPrice: DAI('3090'),
+      reduceOnly: false,
+      partiallyFillable: false,
+    });
     const { solution, receipt, state } = await solveAndSettle([long]);
     const price = solution.marketPrices[0]!.price;
     const m = state.markets.get(ETH)!;
@@ -153,8 +183,20 @@ describe('the perp vault as counterparty', () => {
     const intents = [
       await signed(users[1]!, { market: ETH, sizeDelta: DAI('0.4'), limitPrice: DAI('3100'), reduceOnly: false, partiallyFillable: false }),
       await signed(users[2]!, { market: ETH, sizeDelta: DAI('1.1'), limitPrice: DAI('3100'), reduceOnly: false, partiallyFillable: true }),
-      await signed(users[3]!, { market: ETH, sizeDelta: DAI('0.25'), limitPrice: DAI('3100'), reduceOnly: false, partiallyFillable: false }),
-      await signed(users[0]!, { market: ETH, sizeDelta: -DAI('1.5'), limitPrice: DAI('2900'), reduceOnly: false, partiallyFillable: false }),
+      await signed(users[3]!, {
+        market: ETH,
+        sizeDelta: DAI('0.25'),
+        limitPrice: DAI('3100'),
+        reduceOnly: false,
+        partiallyFillable: false,
+      }),
+      await signed(users[0]!, {
+        market: ETH,
+        sizeDelta: -DAI('1.5'),
+        limitPrice: DAI('2900'),
+        reduceOnly: false,
+        partiallyFillable: false,
+      }),
     ];
     const { solution, receipt } = await solveAndSettle(intents);
     expect(solution.trades).toHaveLength(4);
@@ -171,7 +213,13 @@ describe('the perp vault as counterparty', () => {
     const ch = clearingHouseContract(running.clients, perp.clearingHouse);
     const held = (await ch.read.position([users[2]!.address, ETH])).size;
     expect(held).toBeGreaterThan(0n);
-    const close = await signed(users[2]!, { market: ETH, sizeDelta: -(held + DAI('1')), limitPrice: DAI('2800'), reduceOnly: true, partiallyFillable: false });
+    const close = await signed(users[2]!, {
+      market: ETH,
+      sizeDelta: -(held + DAI('1')),
+      limitPrice: DAI('2800'),
+      reduceOnly: true,
+      partiallyFillable: false,
+    });
     const { receipt } = await solveAndSettle([close]);
     expect((await ch.read.position([users[2]!.address, ETH])).size).toBe(0n);
     const f = fills(receipt);
@@ -180,12 +228,23 @@ describe('the perp vault as counterparty', () => {
   });
 
   it('a vault fill priced better for traders than its curve reverts the whole batch', async () => {
-    const long = await signed(users[3]!, { market: ETH, sizeDelta: DAI('0.5'), limitPrice: DAI('3100'), reduceOnly: false, partiallyFillable: false });
+    const long = await signed(users[3]!, {
+      market: ETH,
+      sizeDelta: DAI('0.5'),
+      limitPrice: DAI('3100'),
+      reduceOnly: false,
+      partiallyFillable: false,
+    });
     const { clients, devnet } = running;
     const domain = intentDomain(devnet.chainId, devnet.settlement.settlement);
     const id = intentDigest(long, domain);
     const block = await clients.publicClient.getBlock();
-    const ask = await clients.publicClient.readContract({ address: vault, abi: perpVaultAbi, functionName: 'quote', args: [ETH, -DAI('0.5')] });
+    const ask = await clients.publicClient.readContract({
+      address: vault,
+      abi: perpVaultAbi,
+      functionName: 'quote',
+      args: [ETH, -DAI('0.5')],
+    });
     // one wei below the vault's ask: the vault's EIP-1271 check refuses, so settle reverts
     const price = ask - 1n;
     const solution: Solution = {
@@ -194,7 +253,13 @@ describe('the perp vault as counterparty', () => {
       prices: [],
       marketPrices: [{ market: ETH, price }],
       trades: [{ intentId: id, executed: DAI('0.5') }],
-      liquidity: [vaultLiquidity(vault, { market: ETH, sizeDelta: -DAI('0.5'), limitPrice: price }, { auctionId: 1n, index: 0, now: Number(block.timestamp) })],
+      liquidity: [
+        vaultLiquidity(
+          vault,
+          { market: ETH, sizeDelta: -DAI('0.5'), limitPrice: price },
+          { auctionId: 1n, index: 0, now: Number(block.timestamp) },
+        ),
+      ],
       interactions: [],
     };
     await expect(settle(solution, new Map([[id, long]]))).rejects.toThrow();
@@ -202,7 +267,13 @@ describe('the perp vault as counterparty', () => {
     const ok: Solution = {
       ...solution,
       marketPrices: [{ market: ETH, price: ask }],
-      liquidity: [vaultLiquidity(vault, { market: ETH, sizeDelta: -DAI('0.5'), limitPrice: ask }, { auctionId: 2n, index: 0, now: Number(block.timestamp) })],
+      liquidity: [
+        vaultLiquidity(
+          vault,
+          { market: ETH, sizeDelta: -DAI('0.5'), limitPrice: ask },
+          { auctionId: 2n, index: 0, now: Number(block.timestamp) },
+        ),
+      ],
     };
     const receipt = await settle(ok, new Map([[id, long]]));
     expect(receipt.status).toBe('success');

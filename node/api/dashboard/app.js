@@ -212,7 +212,10 @@ function render(s) {
         ['NAV', units(v.nav, 18, 0)],
         ['Share price', units(v.sharePrice, 18, 6)],
         ['Unrealised PnL', units(v.unrealisedPnl, 18, 2)],
-        ['Leverage', `${(Number(BigInt(v.grossNotional) * 1000n / (BigInt(v.nav) || 1n)) / 1000).toFixed(2)}× of ${units(v.maxLeverage, 18, 1)}×`],
+        [
+          'Leverage',
+          `${(Number((BigInt(v.grossNotional) * 1000n) / (BigInt(v.nav) || 1n)) / 1000).toFixed(2)}× of ${units(v.maxLeverage, 18, 1)}×`,
+        ],
       ]
         .map(([k, x]) => `<div class="card"><div class="label">${k}</div><div class="value">${x}</div></div>`)
         .join('')
