@@ -132,7 +132,8 @@ export class ChainTracker {
         usd += Number(((f.executedBuy - minBuy) * ref) / WAD) / 1e18;
       } else if (signed.type === 'position' && f.kind === 'position') {
         const p = signed.intent;
-        const size = p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta;
+        // this fill's executed size (a part of a partially fillable intent)
+        const size = f.sizeDelta < 0n ? -f.sizeDelta : f.sizeDelta;
         const diff = p.sizeDelta > 0n ? p.limitPrice - f.price : f.price - p.limitPrice;
         usd += Number((size * diff) / WAD) / 1e18; // collateral is DAI, 1 USD
       }
@@ -143,7 +144,12 @@ export class ChainTracker {
   /** Whether the tracked intent is completely filled by its fills. */
   isFilled(t: Tracked): boolean {
     const s = t.made.signed;
-    if (s.type === 'position') return t.fills.length > 0;
+    if (s.type === 'position') {
+      // a reduce-only intent is done once filled at all (its fill is clamped to the position)
+      if (s.intent.reduceOnly) return t.fills.length > 0;
+      const size = s.intent.sizeDelta < 0n ? -s.intent.sizeDelta : s.intent.sizeDelta;
+      return t.fills.reduce((a, f) => a + (f.kind === 'position' ? (f.sizeDelta < 0n ? -f.sizeDelta : f.sizeDelta) : 0n), 0n) >= size;
+    }
     const full = s.intent.kind === 0 ? s.intent.sellAmount : s.intent.buyAmount;
     const done = t.fills.reduce((a, f) => a + (f.kind === 'swap' ? (s.intent.kind === 0 ? f.executedSell : f.executedBuy) : 0n), 0n);
     return done >= full;

@@ -73,7 +73,7 @@ async function signed(u: LocalAccount, p: Omit<PositionIntent, 'account' | 'nonc
 }
 
 /** Solves the intents as the live solver does (chain reads, clearing, the vault's liquidity) and settles the batch. */
-async function solveAndSettle(intents: SignedIntent[]) {
+async function solveAndSettle(intents: SignedIntent[], own: SignedIntent[] = []) {
   const { clients, devnet } = running;
   const domain = intentDomain(devnet.chainId, devnet.settlement.settlement);
   const entries = new Map<Hex, AuctionIntent>();
@@ -92,17 +92,33 @@ async function solveAndSettle(intents: SignedIntent[]) {
   };
   const block = await clients.publicClient.getBlock();
   const state = await readPositionState(clients.publicClient, perp.clearingHouse, vault, auction, block.number);
+  const ownById = new Map<Hex, SignedIntent & { type: 'position' }>();
+  for (const o of own) if (o.type === 'position') ownById.set(intentDigest(o, domain), o);
+  const ownLiquidity = [...ownById].map(([oid, o]) => ({
+    id: oid,
+    account: o.intent.account,
+    market: o.intent.market,
+    sizeDelta: o.intent.sizeDelta,
+    limitPrice: o.intent.limitPrice,
+    partiallyFillable: o.intent.partiallyFillable,
+  }));
   const now = Number(block.timestamp);
   const solved = solveAuction(
     auction,
     [],
     new Map(),
     { strategy: 'optimal', settlement: devnet.settlement.settlement, solver: devnet.solver.address, now },
-    state,
+    { ...state, ownLiquidity },
   );
-  const liquidity = solved.vaultTrades.map((t) =>
-    vaultLiquidity(vault, t, { auctionId: id, index: solved.solution.marketPrices.findIndex((m) => m.market === t.market), now }),
-  );
+  const liquidity = [
+    ...solved.vaultTrades.map((t) =>
+      vaultLiquidity(vault, t, { auctionId: id, index: solved.solution.marketPrices.findIndex((m) => m.market === t.market), now }),
+    ),
+    ...solved.ownTrades.map((t) => {
+      const o = ownById.get(t.id)!;
+      return { intent: o.intent, signature: o.signature, executed: t.executed };
+    }),
+  ];
   const solution: Solution = { ...solved.solution, liquidity };
   const score = scoreSolution(solution, auction);
   expect(score.ok, score.ok ? '' : score.error.reason).toBe(true);
@@ -225,6 +241,38 @@ describe('the perp vault as counterparty', () => {
     const f = fills(receipt);
     expect(f.find((x) => x.account.toLowerCase() === users[2]!.address.toLowerCase())?.sizeDelta).toBe(-held);
     expect(f.find((x) => x.account.toLowerCase() === vault.toLowerCase())?.sizeDelta).toBe(held);
+  });
+
+  it("a market maker's own signed quote beats the vault's: the long fills against the maker, the vault is untouched", async () => {
+    const before = await vaultSize();
+    const ask = await running.clients.publicClient.readContract({
+      address: vault,
+      abi: perpVaultAbi,
+      functionName: 'quote',
+      args: [ETH, -DAI('0.6')],
+    });
+    const maker = users[1]!;
+    // the maker sells 0.6 at 1 DAI under the vault's ask; the user would pay up to 3,100
+    const quote = await signed(maker, {
+      market: ETH,
+      sizeDelta: -DAI('0.6'),
+      limitPrice: ask - DAI('1'),
+      reduceOnly: false,
+      partiallyFillable: false,
+    });
+    const long = await signed(users[3]!, {
+      market: ETH,
+      sizeDelta: DAI('0.6'),
+      limitPrice: DAI('3100'),
+      reduceOnly: false,
+      partiallyFillable: false,
+    });
+    const { solution, receipt } = await solveAndSettle([long], [quote]);
+    expect(solution.liquidity?.map((l) => l.intent.account)).toEqual([maker.address]);
+    expect(solution.marketPrices[0]!.price).toBeLessThan(ask);
+    expect(await vaultSize()).toBe(before);
+    const f = fills(receipt);
+    expect(f.find((x) => x.account.toLowerCase() === maker.address.toLowerCase())?.sizeDelta).toBe(-DAI('0.6'));
   });
 
   it('a vault fill priced better for traders than its curve reverts the whole batch', async () => {
