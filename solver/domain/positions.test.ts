@@ -410,6 +410,11 @@ describe('clearPositions', () => {
     expect(out.marketPrices).toEqual([{ market: 1, price: 2010n * WAD }]);
     expect(out.ownTrades).toEqual([{ id: intentId(99), market: 1, executed: 2n * WAD }]);
     expect(out.surplus).toBe(80n * WAD);
+    // alone, an own quote never trades (here it could sell to the vault)
+    const cheap = [{ ...input.ownLiquidity![0]!, limitPrice: 1900n * WAD }];
+    const alone = clearPositions({ ...input, auction: auctionOf([]), ownLiquidity: cheap, markets: market({ size: 0n, params: PARAMS }) });
+    expect(alone.marketPrices).toEqual([]);
+    expect(alone.vaultTrades).toEqual([]);
   });
 });
 

@@ -438,7 +438,8 @@ class MarketClearing {
     const partial = cut.fills(net, b.range);
     for (const f of partial) net += f.e.long ? f.applied : -f.applied;
     fills.push(...partial);
-    if (!fills.length) return undefined;
+    // own quotes trading only with each other or the vault serve no user
+    if (!fills.some((f) => !f.e.own)) return undefined;
     return this.plan(p, fills, net);
   }
 
@@ -447,8 +448,8 @@ class MarketClearing {
     let surplus = 0n;
     let volume = 0n;
     for (const f of fills) {
-      volume += f.applied;
       if (f.e.own) continue;
+      volume += f.applied;
       const v = f.exec * (f.e.long ? f.e.limit - price : price - f.e.limit);
       value += v;
       surplus += v / WAD;
