@@ -1,7 +1,6 @@
-// The Settlement contract (and its clearing house) as the solver reads it, and the one write it
+// The Settlement contract as the solver reads it, and the one write it
 // makes outside settle: its bond.
 import { zeroAddress, type Account, type Address, type Chain, type Hash, type PublicClient, type Transport, type WalletClient } from 'viem';
-import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import type { Intent } from '../../protocol/intent.ts';
 import { multicallAt } from './multicall.ts';
@@ -9,27 +8,6 @@ import { multicallAt } from './multicall.ts';
 /** The clearing house the Settlement settles positions with; the zero address if it has none. */
 export function clearingHouseOf(client: PublicClient, settlement: Address): Promise<Address> {
   return client.readContract({ address: settlement, abi: settlementAbi, functionName: 'clearingHouse' }).catch(() => zeroAddress);
-}
-
-/** Fresh, positive oracle marks of `markets` at a block (collateral base units per 1e18 of size); stale ones are left out. */
-export async function oracleMarks(
-  client: PublicClient,
-  clearingHouse: Address,
-  markets: Iterable<number>,
-  blockNumber: bigint,
-): Promise<Map<number, bigint>> {
-  const out = new Map<number, bigint>();
-  for (const m of markets) {
-    const [price, fresh] = await client.readContract({
-      address: clearingHouse,
-      abi: clearingHouseAbi,
-      functionName: 'markPrice',
-      args: [m],
-      blockNumber,
-    });
-    if (fresh && price > 0n) out.set(m, price);
-  }
-  return out;
 }
 
 /** Whether each intent's nonce is used (filled or cancelled) at a block, in order. */
