@@ -146,6 +146,7 @@ describe('HTTP API', () => {
         '/v1/dashboard/summary',
         '/v1/auctions',
         '/v1/trades',
+        '/v1/vault',
         '/v1/leaderboard',
         '/v1/accounts',
         '/v1/accounts/{address}/margin',
