@@ -75,6 +75,13 @@ const solverCli: CliSpec = {
       help: "a perp liquidity vault (PerpVault) to take the markets' net remainders against",
     },
     {
+      key: 'perpVaultMarginBps',
+      flag: 'perp-vault-margin-bps',
+      kind: int(0, 1000, 'bps'),
+      help: "added to the vault's spread so its quote still holds after an oracle round before the batch lands",
+      default: 50,
+    },
+    {
       key: 'maxSimulations',
       flag: 'max-simulations',
       kind: int(1, 1000),
@@ -97,6 +104,7 @@ type SolverArgs = {
   bond: boolean;
   maxSimulations: number;
   perpVault?: Address;
+  perpVaultMarginBps: number;
   logLevel: LogLevel;
 };
 
@@ -142,7 +150,7 @@ async function main(): Promise<void> {
     pollMs: a.pollMs,
     bond: a.bond,
     maxSimulations,
-    ...(a.perpVault ? { perpVault: a.perpVault } : {}),
+    ...(a.perpVault ? { perpVault: a.perpVault, perpVaultMargin: BigInt(a.perpVaultMarginBps) * 10n ** 14n } : {}),
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => solver.stop());
   await solver.run();

@@ -44,6 +44,8 @@ type SolverOptions = {
   maxSimulations?: number;
   /** The perp liquidity vault to take markets' net remainders against (absent: users match users only). */
   perpVault?: Address;
+  /** Added to the vault's spread (1e18 fraction) so its quote survives an oracle round before the batch lands. */
+  perpVaultMargin?: bigint;
 };
 
 type Published = { batch: SettleBatch; hash: Hex; ids: Hex[]; solution: Solution; signed: Map<Hex, SignedIntent> };
@@ -113,7 +115,7 @@ export class SolverProcess {
   /** The chain's view of the auction's perp markets: marks, bands, the vault, reduce-only accounts' positions. */
   private async positionState(auction: Auction, blockNumber: bigint): Promise<PositionState> {
     if (this.clearingHouse === zeroAddress) return { markets: new Map(), positions: new Map() };
-    return readPositionState(this.o.publicClient, this.clearingHouse, this.o.perpVault, auction, blockNumber);
+    return readPositionState(this.o.publicClient, this.clearingHouse, this.o.perpVault, auction, blockNumber, this.o.perpVaultMargin);
   }
 
   /** Publishes the signed solution: the node's HTTP route if it has one, else the gossip publisher. */

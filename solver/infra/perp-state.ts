@@ -29,9 +29,19 @@ function positionNeeds(auction: Auction): { markets: number[]; reducers: { accou
 }
 
 /**
+ * The default margin (1e18 fraction) the solver adds to the vault's spread: the vault checks its
+ * quote when the batch executes, a block or two after the solve, and an oracle round in between
+ * moves its mark; a limit computed at the solve's mark exactly would then be refused
+ * (InvalidEip1271Signature) and the whole batch with it. 0.5% covers a few devnet feeder steps
+ * (0.2% each at most) at a cost users' limits absorb.
+ */
+export const VAULT_QUOTE_MARGIN = 5n * 10n ** 15n;
+
+/**
  * Reads what clearing the auction's position intents needs at `blockNumber`. Markets whose oracle
  * is stale are left out (nothing risk-increasing can fill there, and the vault would refuse).
  * `vault`: the perp liquidity vault the solver may trade against (absent: no vault).
+ * `quoteMargin`: added to the vault's spread, so its limit still holds after a small oracle move.
  */
 export async function readPositionState(
   client: PublicClient,
@@ -39,6 +49,7 @@ export async function readPositionState(
   vault: Address | undefined,
   auction: Auction,
   blockNumber: bigint,
+  quoteMargin: bigint = VAULT_QUOTE_MARGIN,
 ): Promise<PositionState> {
   const { markets: ids, reducers } = positionNeeds(auction);
   const markets = new Map<number, PositionMarket>();
@@ -70,7 +81,7 @@ export async function readPositionState(
     if (!fresh || mark <= 0n) continue;
     markets.set(m, { mark, maxPriceDeviation: config.maxPriceDeviation });
   }
-  if (vault && markets.size) await addVault(client, clearingHouse, vault, markets, blockNumber);
+  if (vault && markets.size) await addVault(client, clearingHouse, vault, markets, blockNumber, quoteMargin);
   return { markets, positions };
 }
 
@@ -85,6 +96,7 @@ async function addVault(
   vault: Address,
   markets: Map<number, PositionMarket>,
   blockNumber: bigint,
+  quoteMargin: bigint,
 ): Promise<void> {
   const ids = [...markets.keys()];
   const v = { address: vault, abi: perpVaultAbi } as const;
@@ -114,7 +126,9 @@ async function addVault(
     // grossNotional counts every market at its mark rounded up, as the vault's leverage check does
     const own = mulDivCeil(abs(size), market.mark, WAD);
     const maxAbsSize = vaultLeverageSizeCap(maxLeverage, nav, gross - own, market.mark);
-    market.vault = { size, params: { skewScale, feeFraction, maxPosition }, enabled, maxAbsSize };
+    // the curve with a wider spread: strictly worse for traders than the vault's own, so the vault
+    // still accepts after a small oracle move (see VAULT_QUOTE_MARGIN)
+    market.vault = { size, params: { skewScale, feeFraction: feeFraction + quoteMargin, maxPosition }, enabled, maxAbsSize };
   }
 }
 

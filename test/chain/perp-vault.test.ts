@@ -91,7 +91,8 @@ async function solveAndSettle(intents: SignedIntent[], own: SignedIntent[] = [])
     collateralToken: devnet.tokens.dai,
   };
   const block = await clients.publicClient.getBlock();
-  const state = await readPositionState(clients.publicClient, perp.clearingHouse, vault, auction, block.number);
+  // no oracle moves here: quote the vault's own curve exactly (no safety margin)
+  const state = await readPositionState(clients.publicClient, perp.clearingHouse, vault, auction, block.number, 0n);
   const ownById = new Map<Hex, SignedIntent & { type: 'position' }>();
   for (const o of own) if (o.type === 'position') ownById.set(intentDigest(o, domain), o);
   const ownLiquidity = [...ownById].map(([oid, o]) => ({
