@@ -1,7 +1,7 @@
 // bench:e2e — sustained load through the full path: HTTP submit at a node, gossip to the other
 // nodes, auction, two competing solver processes, settlement on anvil, the node's chain watcher.
 // The network is the one `npm start` runs (devnet/network.ts). For each offered rate the
-// traffic generator submits mixed intents (swaps and position pairs) round-robin over the three
+// traffic generator submits mixed intents (swaps and lone positions) round-robin over the three
 // nodes for a fixed time; then we wait until every intent is filled or expired. Reported per rate:
 // intents settled per second, p50/p99 time from submission (HTTP 201) to the settlement event seen
 // on chain, and lost intents (accepted but neither filled nor expired at its node, or unknown to a
@@ -15,7 +15,10 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startNetwork } from '../../devnet/network.ts';
 import type { Tracked } from '../../devnet/tracker.ts';
-import { fundWallets, makeMix, makeWallets, readPrices, submit, type Made, type Prices } from '../../devnet/traffic.ts';
+import { fundWallets, makeMix, makeWallets, positionReader, readPrices, submit, type Made, type Prices } from '../../devnet/traffic.ts';
+import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
+import { perpVaultAbi } from '../../contracts/artifacts/PerpVault.ts';
+import { vaultQuote, type VaultMarketParams } from '../../protocol/perp-vault.ts';
 import { rng } from '../../devnet/rng.ts';
 
 const { values } = parseArgs({
@@ -58,6 +61,26 @@ async function main(): Promise<void> {
     say(`funding ${wallets.length} wallets…`);
     await fundWallets(net.clients, d, wallets);
     const random = rng(42);
+    const positionOf = positionReader(net.clients, d);
+    // The vault's state per market, read once a second: whether a lone position intent's limit is
+    // within the vault's quote when it is submitted (those must fill).
+    const vaultState = async (): Promise<Map<number, { size: bigint; params: VaultMarketParams }>> => {
+      const out = new Map<number, { size: bigint; params: VaultMarketParams }>();
+      if (!d.perpVault) return out;
+      for (const m of d.markets) {
+        const [p, params] = await Promise.all([
+          net.clients.publicClient.readContract({
+            address: d.clearingHouse,
+            abi: clearingHouseAbi,
+            functionName: 'position',
+            args: [d.perpVault, m.id],
+          }),
+          net.clients.publicClient.readContract({ address: d.perpVault, abi: perpVaultAbi, functionName: 'marketParams', args: [m.id] }),
+        ]);
+        out.set(m.id, { size: p.size, params: { skewScale: params[0], feeFraction: params[1], maxPosition: params[2] } });
+      }
+      return out;
+    };
     let k = 0;
     for (const rate of rates) {
       const batchStart = net.tracker.settled.length;
@@ -65,17 +88,25 @@ async function main(): Promise<void> {
       const refused: Record<string, number> = {};
       const t0 = Date.now();
       let prices: Prices = await readPrices(net.clients, d);
+      let vault = await vaultState();
+      const withinQuote = new Set<string>();
       const inflight: Promise<void>[] = [];
-      // submit in 200 ms slices at the offered rate (position intents come in opposite pairs)
+      // submit in 200 ms slices at the offered rate (positions from lone wallets, random sizes)
       for (let slice = 0; slice < seconds * 5; slice++) {
         const due = t0 + slice * 200;
         if (Date.now() < due) await new Promise((r) => setTimeout(r, due - Date.now()));
-        if (slice % 5 === 0) prices = await readPrices(net.clients, d);
+        if (slice % 5 === 0) [prices, vault] = await Promise.all([readPrices(net.clients, d), vaultState()]);
         const n = Math.floor(((slice + 1) * rate) / 5) - Math.floor((slice * rate) / 5);
         if (!n) continue;
         const validTo = Math.floor(Date.now() / 1000) + lifetime;
-        const made: Made[] = await makeMix(d, wallets, prices, { n, positionShare: 0.3, validTo, random });
+        const made: Made[] = await makeMix(d, wallets, prices, { n, positionShare: 0.3, validTo, random, positionOf });
         for (const m of made) {
+          if (m.signed.type === 'position' && !m.signed.intent.reduceOnly) {
+            const p = m.signed.intent;
+            const v = vault.get(p.market);
+            const q = v && vaultQuote(v.params, prices.marks.get(p.market)!, v.size, -p.sizeDelta);
+            if (q !== undefined && (p.sizeDelta > 0n ? q <= p.limitPrice : q >= p.limitPrice)) withinQuote.add(m.id);
+          }
           const node = k++ % net.nodes.length;
           inflight.push(
             (async () => {
@@ -118,6 +149,9 @@ async function main(): Promise<void> {
       }
       const filled = phase.filter((t) => net.tracker.isFilled(t));
       const lat = filled.map((t) => net.tracker.settledAt(t)! - t.submittedAt);
+      const positions = phase.filter((t) => t.made.kind === 'position');
+      const inQuote = positions.filter((t) => withinQuote.has(t.made.id));
+      const positionLat = filled.filter((t) => t.made.kind === 'position').map((t) => net.tracker.settledAt(t)! - t.submittedAt);
       const lastFill = Math.max(...filled.map((t) => net.tracker.settledAt(t)!));
       const row = {
         offeredPerSec: rate,
@@ -140,6 +174,15 @@ async function main(): Promise<void> {
           }),
         ),
         p99WithinTwoIntervals: (pct(lat, 99) ?? Infinity) <= 2 * interval,
+        positions: {
+          accepted: positions.length,
+          filled: positions.filter((t) => net.tracker.isFilled(t)).length,
+          reduceOnly: positions.filter((t) => t.made.signed.type === 'position' && t.made.signed.intent.reduceOnly).length,
+          withinVaultQuote: inQuote.length,
+          withinVaultQuoteFilled: inQuote.filter((t) => net.tracker.isFilled(t)).length,
+          latencyMs: { p50: pct(positionLat, 50), p99: pct(positionLat, 99) },
+          p99WithinTwoIntervals: (pct(positionLat, 99) ?? Infinity) <= 2 * interval,
+        },
         batches: net.tracker.settled.length - batchStart,
         loadavg: loadavg().map((x) => Number(x.toFixed(2))),
       };
@@ -147,6 +190,11 @@ async function main(): Promise<void> {
       say(
         `rate ${rate}/s: accepted ${row.accepted}, filled ${row.filled} (${row.filledSwaps} swaps, ${row.filledPositions} positions), expired ${row.expired}, lost ${row.lost}; ` +
           `${row.settledPerSec} settled/s; submission->settlement p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms (2 intervals = ${2 * interval} ms); ${row.batches} batches`,
+      );
+      say(
+        `  positions: ${row.positions.filled} of ${row.positions.accepted} filled (${row.positions.reduceOnly} reduce-only); ` +
+          `within the vault's quote at submission ${row.positions.withinVaultQuoteFilled} of ${row.positions.withinVaultQuote} filled; ` +
+          `p50 ${row.positions.latencyMs.p50} ms, p99 ${row.positions.latencyMs.p99} ms`,
       );
     }
   } finally {
@@ -164,7 +212,7 @@ async function main(): Promise<void> {
       auctionIntervalMs: interval,
       wallets: Number(values.wallets),
       lifetimeSec: lifetime,
-      mix: 'swaps DAI/USDC and WBTC/USDC (15% partially fillable) + 30% position intents in opposite pairs on ETH/BTC/SOL perps',
+      mix: 'swaps DAI/USDC and WBTC/USDC (15% partially fillable) + 30% position intents from lone wallets on ETH/BTC/SOL perps (random side and size, 25% partially fillable, 20% reduce-only closes of held positions), the perp vault taking net remainders',
       chain: 'anvil automine',
     },
     goal: 'zero lost; p99 submission->settlement within two auction intervals at 50 intents/s',
