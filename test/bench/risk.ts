@@ -3,8 +3,12 @@
 // position intents (20 trades per settle across the 3 markets); then the devnet price feeder moves
 // prices (random walk, jumps, and a 30% crash of every market within about a minute) while a keeper
 // scans every account after each price update and liquidates those below maintenance.
+// Then 60 of them take a lone position against the perp liquidity vault (PerpVault, the devnet's
+// parameters and 1,000,000 DAI of LP capital) at its quote, so the vault carries the traders' net
+// exposure through the crash; the keeper watches the vault like any account.
 // Reports bad debt (covered by the insurance fund / uncovered), ADL, the number and gas of
-// liquidations, the worst equity shortfall seen, and the gas of a 20-trade position settle.
+// liquidations, the worst equity shortfall seen, the vault's PnL and drawdown, and the gas of a
+// 20-trade position settle.
 // Writes test/bench/results/risk.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,6 +24,9 @@ import { devnetPriceFeedAbi } from '../../contracts/artifacts/DevnetPriceFeed.ts
 import { startDevnet } from '../../contracts/deploy/devnet.ts';
 import { DEVNET_PERP_MARKETS, deployDevnetPerp, WAD } from '../../contracts/deploy/perp.ts';
 import { encodePositionBatch, encodePositionTrade, signPositionIntent } from '../../contracts/client/positions.ts';
+import { perpVaultAbi } from '../../contracts/artifacts/PerpVault.ts';
+import { DEVNET_VAULT, DEVNET_VAULT_MARKETS, deployPerpVault } from '../../contracts/deploy/perp-vault.ts';
+import { vaultLiquidity } from '../../solver/infra/perp-state.ts';
 import { mint } from '../../contracts/deploy/tokens.ts';
 
 const SEED = Number(process.env.RISK_SEED ?? 20261121);
@@ -29,6 +36,7 @@ const CRASH_START = 40;
 const CRASH_MOVES = [-0.06, -0.08, -0.05, -0.06, -0.05, -0.05]; // -30.3% over 6 updates (one minute)
 const INSURANCE = parseEther('100000');
 const KEEPER_COLLATERAL = parseEther('50000000');
+const VAULT_TRADERS = 60;
 
 function rng(seed: number) {
   let a = seed >>> 0;
@@ -135,6 +143,8 @@ async function main(): Promise<void> {
         legs.push(r.next() < 0.5 ? { a, b, market, size } : { a: b, b: a, market, size });
       }
     }
+    const read = <T>(functionName: string, args: readonly unknown[]): Promise<T> =>
+      pub.readContract({ address: ch, abi: clearingHouseAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
     const settleGas: bigint[] = [];
     const settleLegs = async (chunk: readonly Leg[], auctionId: bigint): Promise<bigint> => {
       const ids = [...new Set(chunk.map((l) => l.market))].sort((x, y) => x - y);
@@ -199,6 +209,69 @@ async function main(): Promise<void> {
     }
     console.log(`portfolios: ${legs.length} legs in ${settleGas.length} settles (${Date.now() - started} ms)`);
 
+    // ---------------------------------------------------------------- the vault as counterparty
+    // Each of VAULT_TRADERS accounts takes one lone position (random market and side, 0.5-2x its
+    // collateral, within its 8x cap) that nobody else offsets: the vault takes it at its quote.
+    const vault = await deployPerpVault(clients, { clearingHouse: ch, collateral: dai, markets: DEVNET_VAULT_MARKETS, ...DEVNET_VAULT });
+    const navOf = (): Promise<bigint> => pub.readContract({ address: vault, abi: perpVaultAbi, functionName: 'totalAssets' });
+    const vaultFills: { market: number; size: bigint; price: bigint; mark: bigint }[] = [];
+    let vaultRefused = 0;
+    for (const t of traders.slice(0, VAULT_TRADERS)) {
+      const market = r.pick(markets);
+      const room = collateralOf.get(t.address)! * 8n - (plannedNotional.get(t.address) ?? 0n);
+      let notional = (collateralOf.get(t.address)! * BigInt(r.int(50, 200))) / 100n;
+      if (notional > room) notional = room;
+      if (notional <= parseEther('100')) continue;
+      const size = ((notional * WAD) / mark(market)) * (r.next() < 0.5 ? 1n : -1n);
+      const price = await pub
+        .readContract({ address: vault, abi: perpVaultAbi, functionName: 'quote', args: [market, -size] })
+        .catch(() => undefined);
+      if (price === undefined) {
+        vaultRefused++;
+        continue;
+      }
+      const n = nonce.get(t.address) ?? 0n;
+      nonce.set(t.address, n + 1n);
+      const intent: PositionIntent = {
+        account: t.address,
+        market,
+        sizeDelta: size,
+        limitPrice: size > 0n ? bps(mark(market), 200) : bps(mark(market), -200),
+        reduceOnly: false,
+        partiallyFillable: false,
+        validTo,
+        nonce: n,
+      };
+      const ids = [market];
+      const now = Number((await pub.getBlock()).timestamp);
+      const l = vaultLiquidity(
+        vault,
+        { market, sizeDelta: -size, limitPrice: price },
+        { auctionId: 5000n + BigInt(vaultFills.length), index: 0, now },
+      );
+      const trades = [
+        encodePositionTrade(ids, intent, await signPositionIntent(t, devnet.chainId, settlementAddress, intent)),
+        encodePositionTrade(ids, l.intent, l.signature.data, { eip1271: true }),
+      ];
+      const batch = {
+        auctionId: 5000n + BigInt(vaultFills.length),
+        tokens: [],
+        clearingPrices: [],
+        trades: [],
+        interactions: [],
+        positions: encodePositionBatch({ markets: ids, prices: [price], trades }),
+      };
+      await send(
+        pub,
+        solver.writeContract({ address: settlementAddress, abi: settlementAbi, functionName: 'settle', args: [batch], gas: 2_000_000n }),
+      );
+      plannedNotional.set(t.address, (plannedNotional.get(t.address) ?? 0n) + notional);
+      vaultFills.push({ market, size, price, mark: mark(market) });
+    }
+    const navStart = await navOf();
+    const vaultStart = await Promise.all(markets.map(async (id) => (await read<{ size: bigint }>('position', [vault, id])).size));
+    console.log(`vault: ${vaultFills.length} lone positions taken (${vaultRefused} refused by its limits); NAV ${fmt(navStart)}`);
+
     // ---------------------------------------------------------------- price path and keepers
     const liquidationGas: bigint[] = [];
     let partial = 0;
@@ -207,9 +280,11 @@ async function main(): Promise<void> {
     let worstEquity: bigint | undefined; // lowest equity of an account at liquidation time
     let bankruptAtLiquidation = 0;
     const liquidatedAccounts = new Set<Address>();
-    const active = traders.map((t) => t.address);
-    const read = <T>(functionName: string, args: readonly unknown[]): Promise<T> =>
-      pub.readContract({ address: ch, abi: clearingHouseAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
+    // the keeper watches the vault like any account
+    const active = [...traders.map((t) => t.address), vault];
+    let navPeak = navStart;
+    let navLow = navStart;
+    let maxDrawdown = 0n;
     const path: Record<number, number[]> = Object.fromEntries(markets.map((m) => [m, [] as number[]]));
 
     for (let step = 0; step < STEPS; step++) {
@@ -233,6 +308,10 @@ async function main(): Promise<void> {
         );
         path[id]!.push(Number(answers.get(id)!) / 1e8);
       }
+      const nav = await navOf();
+      if (nav > navPeak) navPeak = nav;
+      if (nav < navLow) navLow = nav;
+      if (navPeak - nav > maxDrawdown) maxDrawdown = navPeak - nav;
       // Keeper: scan everyone, liquidate the accounts below maintenance.
       const flags = await Promise.all(active.map((a) => read<boolean>('isLiquidatable', [a])));
       for (let k = 0; k < active.length; k++) {
@@ -273,6 +352,8 @@ async function main(): Promise<void> {
     const badDebtUncovered = await read<bigint>('badDebtUncovered', []);
     const insuranceFund = await read<bigint>('insuranceFund', []);
     const [keeperEquity, keeperInitial] = await read<readonly [bigint, bigint, bigint]>('accountHealth', [keeper.address]);
+    const navEnd = await navOf();
+    const vaultEnd = await Promise.all(markets.map(async (id) => (await read<{ size: bigint }>('position', [vault, id])).size));
     const mean = (xs: readonly bigint[]): number => (xs.length === 0 ? 0 : Number(xs.reduce((s, x) => s + x, 0n) / BigInt(xs.length)));
 
     const result = {
@@ -314,6 +395,19 @@ async function main(): Promise<void> {
         lowestEquityAtLiquidation: worstEquity === undefined ? null : fmt(worstEquity),
       },
       keeper: { equity: fmt(keeperEquity), initialRequirement: fmt(keeperInitial) },
+      vault: {
+        lonePositionsTaken: vaultFills.length,
+        refusedByLimits: vaultRefused,
+        positionsBeforeCrash: Object.fromEntries(markets.map((id, k) => [id, Number(vaultStart[k]!) / 1e18])),
+        positionsAtEnd: Object.fromEntries(markets.map((id, k) => [id, Number(vaultEnd[k]!) / 1e18])),
+        navStart: fmt(navStart),
+        navEnd: fmt(navEnd),
+        pnl: fmt(navEnd - navStart),
+        navLow: fmt(navLow),
+        maxDrawdown: fmt(maxDrawdown),
+        maxDrawdownPct: navPeak > 0n ? Number((maxDrawdown * 1_000_000n) / navPeak) / 10_000 : 0,
+        liquidated: liquidatedAccounts.has(vault),
+      },
       gas: {
         positionSettle20Trades3Markets: { median: Number(median(settleGas3Markets)), samples: settleGas3Markets.map(Number) },
         perTrade: Math.round(Number(median(settleGas3Markets)) / 20),
@@ -338,6 +432,9 @@ async function main(): Promise<void> {
       `  worst shortfall at liquidation (maintenance - equity): ${result.worstShortfall.maintenanceMinusEquity}; lowest equity ${result.worstShortfall.lowestEquityAtLiquidation}; bankrupt when liquidated: ${bankruptAtLiquidation}`,
     );
     console.log(`  still liquidatable at end: ${stillLiquidatable}`);
+    console.log(
+      `  vault: ${vaultFills.length} lone positions taken; NAV ${result.vault.navStart} -> ${result.vault.navEnd} (PnL ${result.vault.pnl}), max drawdown ${result.vault.maxDrawdown} (${result.vault.maxDrawdownPct}%), liquidated: ${result.vault.liquidated}`,
+    );
     console.log(
       `  settle with 20 position trades across 3 markets: ${result.gas.positionSettle20Trades3Markets.median} gas (${result.gas.perTrade}/trade)`,
     );
