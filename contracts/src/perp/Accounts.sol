@@ -128,41 +128,104 @@ library Accounts {
         view
         returns (int256 equity, int256 initial, int256 maintenance, int256 totalNotional)
     {
-        equity = self.collateral[account];
-        ICollateralVault vault = self.collateralVault;
-        if (address(vault) != address(0)) equity += vault.value(account, strict);
+        ClearingHouseBase.BatchMarket[] memory none;
+        (equity, initial, maintenance, totalNotional) = positionsHealth(self, account, strict, none);
+        equity += extraCollateral(self, account, strict);
+    }
+
+    /// @dev The stablecoin balance plus the positions' part of `health` (no extra collateral).
+    /// Markets found in `cache` (loose reads of this block: same marks, freshness, funding index
+    /// and fractions as storage and the feeds give) are not read again; `strict` needs an empty cache.
+    function positionsHealth(
+        ClearingHouseBase.State storage self,
+        address account,
+        bool strict,
+        ClearingHouseBase.BatchMarket[] memory cache
+    ) internal view returns (int256 equity, int256 initial, int256 maintenance, int256 totalNotional) {
         uint32[] storage list = self.accountMarkets[account];
+        int256[4] memory sums; // equity, initial, maintenance, notional
+        sums[0] = self.collateral[account];
         for (uint256 i; i < list.length; ++i) {
-            (int256 value, int256 notionalValue, int256 im, int256 mm) = _positionHealth(self, account, list[i], strict);
-            equity += value;
-            totalNotional += notionalValue;
-            initial += im;
-            maintenance += mm;
+            _addPositionHealth(self, account, list[i], strict, cache, sums);
         }
+        return (sums[0], sums[1], sums[2], sums[3]);
+    }
+
+    /// @dev The haircut value of the account's extra collateral (0 without a vault; >= 0).
+    function extraCollateral(ClearingHouseBase.State storage self, address account, bool strict)
+        internal
+        view
+        returns (int256)
+    {
+        ICollateralVault vault = self.collateralVault;
+        return address(vault) == address(0) ? int256(0) : vault.value(account, strict);
     }
 
     /// @dev Reverts `InsufficientMargin` unless the account's equity covers its initial requirement.
     function requireInitialMargin(ClearingHouseBase.State storage self, address account, bool strict) internal view {
-        (int256 equity, int256 initial,,) = health(self, account, strict);
+        ClearingHouseBase.BatchMarket[] memory none;
+        requireInitialMarginCached(self, account, strict, none);
+    }
+
+    /// @dev `requireInitialMargin` with the markets in `cache` already priced (loose reads only).
+    /// Extra collateral only adds (its value is >= 0), so a loose check that passes without it
+    /// does not ask the vault; a strict one always asks (a stale feed must revert a withdrawal).
+    function requireInitialMarginCached(
+        ClearingHouseBase.State storage self,
+        address account,
+        bool strict,
+        ClearingHouseBase.BatchMarket[] memory cache
+    ) internal view {
+        (int256 equity, int256 initial,,) = positionsHealth(self, account, strict, cache);
+        if (strict || equity < initial) equity += extraCollateral(self, account, strict);
         if (equity < initial) revert ClearingHouseBase.InsufficientMargin(account, equity, initial);
     }
 
-    /// @dev One position's contribution to equity (unrealised PnL, at most zero on a stale mark,
-    /// less pending funding), its notional at the mark, and its initial and maintenance requirements.
-    function _positionHealth(ClearingHouseBase.State storage self, address account, uint32 id, bool strict)
-        private
-        view
-        returns (int256 value, int256 notionalValue, int256 im, int256 mm)
-    {
-        ClearingHouseBase.Market storage mk = self.markets[id];
-        (int256 mark, bool fresh) = oracleMark(mk, id, strict);
+    /// @dev Adds one position's contribution to equity (unrealised PnL, at most zero on a stale
+    /// mark, less pending funding), its initial and maintenance requirements and its notional at
+    /// the mark to `sums`.
+    function _addPositionHealth(
+        ClearingHouseBase.State storage self,
+        address account,
+        uint32 id,
+        bool strict,
+        ClearingHouseBase.BatchMarket[] memory cache,
+        int256[4] memory sums
+    ) private view {
+        (int256 mark, bool fresh, int256 index, int256 imf, int256 mmf) = _marketTerms(self, id, strict, cache);
         Position memory p = self.positions[account][id];
-        value = p.unrealisedPnl(mark);
+        int256 value = p.unrealisedPnl(mark);
         if (!fresh && value > 0) value = 0;
-        value -= p.pendingFunding(indexNow(mk));
-        notionalValue = PerpMath.notional(p.size, mark);
-        im = PerpMath.mulDivCeil(notionalValue, int256(uint256(mk.config.initialMarginFraction)), WAD);
-        mm = PerpMath.mulDivCeil(notionalValue, int256(uint256(mk.config.maintenanceMarginFraction)), WAD);
+        sums[0] += value - p.pendingFunding(index);
+        int256 notionalValue = PerpMath.notional(p.size, mark);
+        sums[1] += PerpMath.mulDivCeil(notionalValue, imf, WAD);
+        sums[2] += PerpMath.mulDivCeil(notionalValue, mmf, WAD);
+        sums[3] += notionalValue;
+    }
+
+    /// @dev Market `id`'s mark, freshness, funding index now and margin fractions: from `cache`
+    /// when it holds the market, else from storage and the feed (`oracleMark`: `UnpricedMarket`
+    /// for a zero or out-of-range price, `OracleStale` when strict and stale).
+    function _marketTerms(
+        ClearingHouseBase.State storage self,
+        uint32 id,
+        bool strict,
+        ClearingHouseBase.BatchMarket[] memory cache
+    ) private view returns (int256 mark, bool fresh, int256 index, int256 imf, int256 mmf) {
+        for (uint256 j; j < cache.length; ++j) {
+            ClearingHouseBase.BatchMarket memory b = cache[j];
+            if (b.id != id) continue;
+            mark = b.mark;
+            // forge-lint: disable-next-line(unsafe-typecast) -- PRICE_LIMIT = 1e36 < 2^255
+            if (mark <= 0 || mark > int256(PRICE_LIMIT)) revert ClearingHouseBase.UnpricedMarket(id);
+            ClearingHouseBase.MarketConfig memory c = b.market.config;
+            return (mark, b.fresh, b.market.fundingIndex, int256(uint256(c.initialMarginFraction)), int256(uint256(c.maintenanceMarginFraction)));
+        }
+        ClearingHouseBase.Market storage mk = self.markets[id];
+        (mark, fresh) = oracleMark(mk, id, strict);
+        index = indexNow(mk);
+        imf = int256(uint256(mk.config.initialMarginFraction));
+        mmf = int256(uint256(mk.config.maintenanceMarginFraction));
     }
 
     // ------------------------------------------------------------------ extra collateral

@@ -286,8 +286,9 @@ contract ClearingHouse is ClearingHouseBase {
         _state.insuranceFund += fees;
         _state.pnlFloat += floatDelta;
 
+        // Margin: the batch's markets are priced once (bms), not once per account.
         for (uint256 k; k < touchedCount; ++k) {
-            _state.requireInitialMargin(touched[k], false);
+            _state.requireInitialMarginCached(touched[k], false, bms);
         }
     }
 
