@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
-import {PerpMath, Position} from "./PerpMath.sol";
+import {PerpMath, Position, StoredPosition} from "./PerpMath.sol";
 import {ClearingHouseBase, ACCOUNT_MARKETS_LIMIT, PRICE_LIMIT} from "./ClearingHouseBase.sol";
 
 /// @title Accounts
@@ -26,7 +26,7 @@ library Accounts {
         ClearingHouseBase.State storage self,
         address account,
         uint32 id,
-        Position storage p,
+        StoredPosition storage p,
         int256 delta,
         int256 price,
         ClearingHouseBase.Market memory mk
@@ -34,7 +34,7 @@ library Accounts {
         int256 size = p.size;
         (int256 newSize, int256 newOpen, int256 r) = PerpMath.applyFill(size, p.openNotional, delta, price);
         realised = r;
-        p.size = newSize;
+        p.size = PerpMath.toInt128(newSize);
         p.openNotional = newOpen;
         // forge-lint: disable-next-line(unsafe-typecast) -- sizes are bounded by MAX_SIZE sums
         mk.openInterest = mk.openInterest + (newSize > 0 ? uint256(newSize) : 0) - (size > 0 ? uint256(size) : 0);
@@ -52,7 +52,7 @@ library Accounts {
         ClearingHouseBase.State storage self,
         address account,
         uint32 id,
-        Position storage p,
+        StoredPosition storage p,
         int256 delta,
         int256 mark,
         ClearingHouseBase.Market memory mm
@@ -65,13 +65,13 @@ library Accounts {
 
     /// @dev Moves the position's pending funding from collateral to the insurance fund (the
     /// funding float); returns the amount paid.
-    function settleFunding(ClearingHouseBase.State storage self, address account, Position storage p, int256 index)
+    function settleFunding(ClearingHouseBase.State storage self, address account, StoredPosition storage p, int256 index)
         internal
         returns (int256 paid)
     {
         int256 last = p.fundingIndex;
         if (last == index) return 0;
-        p.fundingIndex = index;
+        p.fundingIndex = PerpMath.toInt128(index);
         if (p.size == 0) return 0;
         paid = PerpMath.mulDivCeil(p.size, index - last, WAD);
         self.collateral[account] -= paid;
@@ -193,7 +193,7 @@ library Accounts {
         int256[4] memory sums
     ) private view {
         (int256 mark, bool fresh, int256 index, int256 imf, int256 mmf) = _marketTerms(self, id, strict, cache);
-        Position memory p = self.positions[account][id];
+        Position memory p = PerpMath.load(self.positions[account][id]);
         int256 value = p.unrealisedPnl(mark);
         if (!fresh && value > 0) value = 0;
         sums[0] += value - p.pendingFunding(index);

@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {TokenTransfer} from "../libraries/TokenTransfer.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
-import {PerpMath, Position} from "./PerpMath.sol";
+import {PerpMath, Position, StoredPosition} from "./PerpMath.sol";
 import {TrustedCall} from "../libraries/TrustedCall.sol";
 import {ClearingHouseBase} from "./ClearingHouseBase.sol";
 import {Accounts} from "./Accounts.sol";
@@ -303,7 +303,7 @@ contract ClearingHouse is ClearingHouseBase {
         // forge-lint: disable-next-line(unsafe-typecast) -- MAX_SIZE = 1e36 < 2^255
         if (PerpMath.abs(delta) > int256(MAX_SIZE)) revert SizeOutOfRange(j);
         address account = f.account;
-        Position storage p = _state.positions[account][b.id];
+        StoredPosition storage p = _state.positions[account][b.id];
         floatDelta = _state.settleFunding(account, p, b.market.fundingIndex);
         int256 size = p.size;
         if (f.reduceOnly) {
@@ -442,7 +442,7 @@ contract ClearingHouse is ClearingHouseBase {
     // ------------------------------------------------------------------ views
 
     function position(address account, uint32 id) external view returns (Position memory) {
-        return _state.positions[account][id];
+        return PerpMath.load(_state.positions[account][id]);
     }
 
     function accountMarkets(address account) external view returns (uint32[] memory) {

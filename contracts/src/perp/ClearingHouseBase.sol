@@ -4,12 +4,12 @@ pragma solidity ^0.8.28;
 import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
-import {Position} from "./PerpMath.sol";
+import {StoredPosition} from "./PerpMath.sol";
 
 // Two of the clearing house's bounds, at file level so that the library that enforces them
 // (`Accounts`) reads the very numbers `ClearingHouseBase` publishes as constants.
 uint256 constant ACCOUNT_MARKETS_LIMIT = 8;
-uint256 constant PRICE_LIMIT = 1e36;
+uint256 constant PRICE_LIMIT = 1e30;
 
 /// @title ClearingHouseBase
 /// @notice The clearing house's storage layout, types, errors and events: what `ClearingHouse`, the
@@ -23,7 +23,9 @@ abstract contract ClearingHouseBase {
     int256 internal constant WAD = 1e18;
     /// @notice An account may hold positions in at most this many markets (bounds margin-check gas).
     uint256 public constant MAX_ACCOUNT_MARKETS = ACCOUNT_MARKETS_LIMIT;
-    /// @notice Clearing and oracle prices above this are rejected (keeps every product far from overflow).
+    /// @notice Clearing and oracle prices above this are rejected (keeps every product far from
+    /// overflow, and bounds the funding index a `StoredPosition` keeps in 128 bits). 1e30 is
+    /// 1e12 collateral tokens per whole unit at 18 decimals.
     uint256 public constant MAX_PRICE = PRICE_LIMIT;
     /// @notice |sizeDelta| above this is rejected.
     uint256 public constant MAX_SIZE = 1e36;
@@ -92,7 +94,7 @@ abstract contract ClearingHouseBase {
     /// most used member, comes first: it sits at the struct's own slot, so reaching it needs no
     /// offset added to `self`.
     struct State {
-        mapping(address account => mapping(uint32 market => Position)) positions;
+        mapping(address account => mapping(uint32 market => StoredPosition)) positions;
         mapping(uint32 id => Market) markets;
         /// @dev The markets in which the account holds a position (at most MAX_ACCOUNT_MARKETS).
         mapping(address account => uint32[]) accountMarkets;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {PerpMath, Position} from "./PerpMath.sol";
+import {PerpMath, StoredPosition} from "./PerpMath.sol";
 import {ClearingHouseBase} from "./ClearingHouseBase.sol";
 import {Accounts} from "./Accounts.sol";
 
@@ -55,11 +55,13 @@ library Liquidation {
         emit ClearingHouseBase.Liquidated(account, liquidator, fraction, penalty, reward, badDebt);
     }
 
-    /// @dev One pass over the account's markets: accrues each, reads its oracle once (loose:
-    /// `UnpricedMarket` for a zero or out-of-range price) and keeps the market in memory, for the
-    /// health check, the transfers and the liquidator's margin check alike.
+    /// @dev One pass over the account's markets: reads each oracle once (loose: `UnpricedMarket`
+    /// for a zero or out-of-range price) and keeps the market's funding index now, margin
+    /// fractions and open interest in memory, for the health check, the transfers and the
+    /// liquidator's margin check alike.
     function _marks(ClearingHouseBase.State storage self, address account)
         private
+        view
         returns (ClearingHouseBase.BatchMarket[] memory marks)
     {
         uint32[] storage ids = self.accountMarkets[account];
@@ -68,11 +70,16 @@ library Liquidation {
         for (uint256 i; i < n; ++i) {
             uint32 id = ids[i];
             ClearingHouseBase.Market storage mk = self.markets[id];
-            Accounts.accrue(mk);
             ClearingHouseBase.BatchMarket memory b = marks[i];
             b.id = id;
             (b.mark, b.fresh) = Accounts.oracleMark(mk, id, false);
-            b.market = mk;
+            // Only what health, the transfers and the margin check use. The funding index is
+            // accrued in memory only: indexNow is linear in time, so writing it back now or at
+            // the market's next accrual gives the same index to the wei.
+            b.market.fundingIndex = Accounts.indexNow(mk);
+            b.market.config.initialMarginFraction = mk.config.initialMarginFraction;
+            b.market.config.maintenanceMarginFraction = mk.config.maintenanceMarginFraction;
+            b.market.openInterest = mk.openInterest;
         }
     }
 
@@ -188,8 +195,8 @@ library Liquidation {
         uint32 id = b.id;
         int256 mark = b.mark;
         ClearingHouseBase.Market memory mm = b.market;
-        Position storage p = self.positions[account][id];
-        Position storage q = self.positions[liquidator][id];
+        StoredPosition storage p = self.positions[account][id];
+        StoredPosition storage q = self.positions[liquidator][id];
         floatDelta = Accounts.settleFunding(self, account, p, mm.fundingIndex)
             + Accounts.settleFunding(self, liquidator, q, mm.fundingIndex);
         int256 closeSize = f == WAD ? p.size : _scaleUp(p.size, f);
