@@ -17,6 +17,7 @@ library Accounts {
     using PerpMath for Position;
 
     int256 private constant WAD = 1e18;
+    uint256 private constant LANE = 0xffffffff;
 
     // ------------------------------------------------------------------ positions
 
@@ -39,9 +40,10 @@ library Accounts {
         // forge-lint: disable-next-line(unsafe-typecast) -- sizes are bounded by MAX_SIZE sums
         mk.openInterest = mk.openInterest + (newSize > 0 ? uint256(newSize) : 0) - (size > 0 ? uint256(size) : 0);
         if (size == 0) {
-            uint32[] storage list = self.accountMarkets[account];
-            if (list.length >= ACCOUNT_MARKETS_LIMIT) revert ClearingHouseBase.TooManyMarkets(account);
-            list.push(id);
+            uint256 w = self.accountMarkets[account];
+            uint256 n = marketCount(w);
+            if (n >= ACCOUNT_MARKETS_LIMIT) revert ClearingHouseBase.TooManyMarkets(account);
+            self.accountMarkets[account] = w | (uint256(id) << (32 * n));
         } else if (newSize == 0) {
             _removeMarket(self, account, id);
         }
@@ -77,15 +79,39 @@ library Accounts {
         self.collateral[account] -= paid;
     }
 
+    /// @dev Removes `id` from the account's market list, moving the last one into its lane (the
+    /// order a swap-and-pop array keeps).
     function _removeMarket(ClearingHouseBase.State storage self, address account, uint32 id) private {
-        uint32[] storage list = self.accountMarkets[account];
-        uint256 n = list.length;
+        uint256 w = self.accountMarkets[account];
+        uint256 n = marketCount(w);
         for (uint256 i; i < n; ++i) {
-            if (list[i] == id) {
-                list[i] = list[n - 1];
-                list.pop();
+            // forge-lint: disable-next-line(unsafe-typecast) -- one 32-bit lane
+            if (uint32(w >> (32 * i)) == id) {
+                uint256 lastShift = 32 * (n - 1);
+                uint256 last = (w >> lastShift) & LANE;
+                w &= ~(LANE << lastShift);
+                if (i != n - 1) w = (w & ~(LANE << (32 * i))) | (last << (32 * i));
+                self.accountMarkets[account] = w;
                 return;
             }
+        }
+    }
+
+    /// @dev How many markets a packed market list holds (its lanes are filled from lane 0 and
+    /// market ids are non-zero, so the count is the number of lanes up to the highest non-zero one).
+    function marketCount(uint256 w) internal pure returns (uint256 n) {
+        while (w != 0) {
+            ++n;
+            w >>= 32;
+        }
+    }
+
+    /// @dev A packed market list (`State.accountMarkets`) as an array, lane 0 first.
+    function marketList(uint256 w) internal pure returns (uint32[] memory ids) {
+        ids = new uint32[](marketCount(w));
+        for (uint256 i; i < ids.length; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- one 32-bit lane
+            ids[i] = uint32(w >> (32 * i));
         }
     }
 
@@ -142,11 +168,11 @@ library Accounts {
         bool strict,
         ClearingHouseBase.BatchMarket[] memory cache
     ) internal view returns (int256 equity, int256 initial, int256 maintenance, int256 totalNotional) {
-        uint32[] storage list = self.accountMarkets[account];
         int256[4] memory sums; // equity, initial, maintenance, notional
         sums[0] = self.collateral[account];
-        for (uint256 i; i < list.length; ++i) {
-            _addPositionHealth(self, account, list[i], strict, cache, sums);
+        for (uint256 w = self.accountMarkets[account]; w != 0; w >>= 32) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- one 32-bit lane
+            _addPositionHealth(self, account, uint32(w), strict, cache, sums);
         }
         return (sums[0], sums[1], sums[2], sums[3]);
     }
@@ -193,11 +219,13 @@ library Accounts {
         int256[4] memory sums
     ) private view {
         (int256 mark, bool fresh, int256 index, int256 imf, int256 mmf) = _marketTerms(self, id, strict, cache);
-        Position memory p = PerpMath.load(self.positions[account][id]);
-        int256 value = p.unrealisedPnl(mark);
+        StoredPosition storage p = self.positions[account][id];
+        int256 size = p.size;
+        // PerpMath.unrealisedPnl and pendingFunding, on the stored fields
+        int256 value = PerpMath.mulDivFloor(size, mark, WAD) - p.openNotional;
         if (!fresh && value > 0) value = 0;
-        sums[0] += value - p.pendingFunding(index);
-        int256 notionalValue = PerpMath.notional(p.size, mark);
+        sums[0] += value - PerpMath.mulDivCeil(size, index - p.fundingIndex, WAD);
+        int256 notionalValue = PerpMath.notional(size, mark);
         sums[1] += PerpMath.mulDivCeil(notionalValue, imf, WAD);
         sums[2] += PerpMath.mulDivCeil(notionalValue, mmf, WAD);
         sums[3] += notionalValue;

@@ -147,7 +147,8 @@ contract ClearingHouse is ClearingHouseBase {
     /// initial margin, which is at most 100%; a taker fee of at most 1%; a deviation band of 0.1%
     /// to 20%, at most half the initial margin (a fill inside the band cannot by itself push a fresh
     /// position below maintenance); a funding cap of at most the band (the premium is measured
-    /// within it); an open-interest cap of at most MAX_SIZE.
+    /// within it); an open-interest cap of at most MAX_SIZE. Market id 0 is not listable (an
+    /// account's packed market list uses 0 for an empty lane).
     function _checkConfig(uint32 id, MarketConfig calldata c) private pure {
         if (
             address(c.feed) == address(0) || c.heartbeat < 1 minutes || c.heartbeat > 1 days
@@ -155,7 +156,7 @@ contract ClearingHouse is ClearingHouseBase {
                 || c.maintenanceMarginFraction > c.initialMarginFraction || c.initialMarginFraction > 1e18
                 || c.feeFraction > 0.01e18 || c.maxPriceDeviation < 0.001e18 || c.maxPriceDeviation > 0.2e18
                 || c.maxPriceDeviation * 2 > c.initialMarginFraction || c.maxFundingRate > c.maxPriceDeviation
-                || c.maxOpenInterest > MAX_SIZE
+                || c.maxOpenInterest > MAX_SIZE || id == 0
         ) revert InvalidMarketConfig(id);
     }
 
@@ -402,7 +403,7 @@ contract ClearingHouse is ClearingHouseBase {
     /// unless `account` meets initial margin at strict reads. Nothing to price (no positions and a
     /// non-negative stablecoin balance) always passes, without reading a feed.
     function requireWithdrawable(address account) public view {
-        if (_state.accountMarkets[account].length == 0 && _state.collateral[account] >= 0) return;
+        if (_state.accountMarkets[account] == 0 && _state.collateral[account] >= 0) return;
         _state.requireInitialMargin(account, true);
     }
 
@@ -446,7 +447,7 @@ contract ClearingHouse is ClearingHouseBase {
     }
 
     function accountMarkets(address account) external view returns (uint32[] memory) {
-        return _state.accountMarkets[account];
+        return Accounts.marketList(_state.accountMarkets[account]);
     }
 
     function marketConfig(uint32 id) external view returns (MarketConfig memory) {

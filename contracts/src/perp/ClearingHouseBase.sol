@@ -96,8 +96,10 @@ abstract contract ClearingHouseBase {
     struct State {
         mapping(address account => mapping(uint32 market => StoredPosition)) positions;
         mapping(uint32 id => Market) markets;
-        /// @dev The markets in which the account holds a position (at most MAX_ACCOUNT_MARKETS).
-        mapping(address account => uint32[]) accountMarkets;
+        /// @dev The markets in which the account holds a position (at most MAX_ACCOUNT_MARKETS = 8),
+        /// packed in one word: 32-bit lanes filled from the lowest, each a market id (ids are
+        /// non-zero, so an empty lane ends the list); one slot to read in every margin check.
+        mapping(address account => uint256) accountMarkets;
         /// @dev Stablecoin balance; may be negative while extra collateral backs it.
         mapping(address account => int256) collateral;
         int256 insuranceFund;

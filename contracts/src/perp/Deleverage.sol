@@ -90,7 +90,7 @@ library Deleverage {
         private
         returns (uint32[] memory ids, int256 fund)
     {
-        ids = self.accountMarkets[account];
+        ids = Accounts.marketList(self.accountMarkets[account]);
         for (uint256 i; i < ids.length; ++i) {
             Accounts.accrue(self.markets[ids[i]]);
         }

@@ -64,7 +64,7 @@ library Liquidation {
         view
         returns (ClearingHouseBase.BatchMarket[] memory marks)
     {
-        uint32[] storage ids = self.accountMarkets[account];
+        uint32[] memory ids = Accounts.marketList(self.accountMarkets[account]);
         uint256 n = ids.length;
         marks = new ClearingHouseBase.BatchMarket[](n);
         for (uint256 i; i < n; ++i) {
@@ -107,7 +107,7 @@ library Liquidation {
         int256 liquidatorShare
     ) private returns (int256, int256 reward, int256 badDebt) {
         int256 remaining = self.collateral[account];
-        bool closedAll = self.accountMarkets[account].length == 0;
+        bool closedAll = self.accountMarkets[account] == 0;
         int256 insuranceDelta;
         // A fully closed account whose stablecoin does not cover the penalty sells its extra
         // collateral to the insurance fund at the strict haircut price, as much as needed.
