@@ -38,7 +38,8 @@ library Accounts {
         p.size = PerpMath.toInt128(newSize);
         p.openNotional = newOpen;
         // forge-lint: disable-next-line(unsafe-typecast) -- sizes are bounded by MAX_SIZE sums
-        mk.openInterest = mk.openInterest + (newSize > 0 ? uint256(newSize) : 0) - (size > 0 ? uint256(size) : 0);
+        mk.openInterest =
+            PerpMath.toUint128(mk.openInterest + (newSize > 0 ? uint256(newSize) : 0) - (size > 0 ? uint256(size) : 0));
         if (size == 0) {
             uint256 w = self.accountMarkets[account];
             uint256 n = marketCount(w);

@@ -276,7 +276,7 @@ contract ClearingHouse is ClearingHouseBase {
             if (oi > b.market.config.maxOpenInterest) {
                 revert OpenInterestCapExceeded(b.id, oi, b.market.config.maxOpenInterest);
             }
-            mk.openInterest = oi;
+            mk.openInterest = b.market.openInterest;
             // A market named without fills says nothing about its price: funding stays as it was.
             // A stale oracle gives no premium to measure either.
             if (b.volume == 0 || !b.fresh) continue;
@@ -349,7 +349,7 @@ contract ClearingHouse is ClearingHouseBase {
         int256 dt = int256(block.timestamp - uint256(b.market.lastPremiumTime));
         int256 weight = dt >= period ? WAD : dt * WAD / period;
         // forge-lint: disable-next-line(unsafe-typecast) -- open interest <= MAX_SIZE sums, far below 2^255
-        int256 referenceVolume = int256(b.market.openInterest / 10);
+        int256 referenceVolume = int256(uint256(b.market.openInterest / 10));
         if (b.volume < referenceVolume) weight = weight * b.volume / referenceVolume;
         int256 premium = b.market.premium;
         premium += (sample - premium) * weight / WAD;
@@ -359,7 +359,7 @@ contract ClearingHouse is ClearingHouseBase {
         mk.premium = int64(premium);
         mk.lastPremiumTime = uint64(block.timestamp);
         rate = b.mark * premium / WAD / period;
-        mk.fundingPerSecond = rate;
+        mk.fundingPerSecond = PerpMath.toInt96(rate);
     }
 
     /// @dev A fresh key space for this call's scratch records (transient, so it starts at zero in

@@ -56,7 +56,9 @@ abstract contract ClearingHouseBase {
         MarketConfig config;
         OracleAdapter.Feed oracle;
         int256 fundingIndex;
-        int256 fundingPerSecond;
+        /// @dev |rate| <= MAX_PRICE * maxFundingRate / fundingPeriod <= 1e30 * 20% / 1 hour
+        /// = 5.6e25 < 2^95: shares a slot with the accrual time, so accruing reads two slots.
+        int96 fundingPerSecond;
         uint64 lastFundingTime;
         bool listed;
         /// @dev Time-weighted premium of the market's fills (1e18 fraction of the oracle price,
@@ -64,7 +66,9 @@ abstract contract ClearingHouseBase {
         int64 premium;
         /// @dev When `premium` was last updated (the listing time before any trade).
         uint64 lastPremiumTime;
-        uint256 openInterest;
+        /// @dev <= a few times MAX_SIZE (1e36) even mid-batch, < 2^128; shares a slot with
+        /// lastPremiumTime (a batch that trades writes both).
+        uint128 openInterest;
     }
 
     /// @notice A position fill of one batch, already authorised and limit-checked by Settlement.

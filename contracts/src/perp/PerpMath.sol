@@ -44,6 +44,21 @@ library PerpMath {
         return int128(x);
     }
 
+    /// @notice `x` as a uint128, reverting `PositionFieldOverflow` above its range.
+    function toUint128(uint256 x) internal pure returns (uint128) {
+        // forge-lint: disable-next-line(unsafe-typecast) -- x <= max(int256) here, checked below
+        if (x > type(uint128).max) revert PositionFieldOverflow(int256(x >> 1));
+        // forge-lint: disable-next-line(unsafe-typecast) -- the range was just checked
+        return uint128(x);
+    }
+
+    /// @notice `x` as an int96, reverting `PositionFieldOverflow` outside its range.
+    function toInt96(int256 x) internal pure returns (int96) {
+        if (x > type(int96).max || x < type(int96).min) revert PositionFieldOverflow(x);
+        // forge-lint: disable-next-line(unsafe-typecast) -- the range was just checked
+        return int96(x);
+    }
+
     /// @notice The stored position as a `Position` (memory).
     function load(StoredPosition storage s) internal view returns (Position memory) {
         return Position(s.size, s.openNotional, s.fundingIndex);
