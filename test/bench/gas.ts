@@ -13,6 +13,10 @@
 // as a CoW solver does, since GPv2Settlement has no V3 callback; ours: pool.swap directly, paid by
 // Settlement's uniswapV3SwapCallback); (d) one intent through the StableSwap pool behind
 // ILiquiditySource (transfer + swap, the same interactions for both); plus an empty settle.
+// Position rows (ours only; CoW has no perpetuals): one settle of 20 position trades across 3
+// markets by 20 accounts that each already hold a position in all 3 markets (the clearing house as
+// deployDevnetPerp deploys it, WBTC listed as extra collateral), and a partial liquidation of an
+// account holding 3 positions by a keeper that already holds all 3; each split by call frame.
 //
 // Every block advances the clock by 12 s (anvil_setBlockTimestampInterval), as on mainnet: pools
 // that update price oracles once per block (V2 cumulative prices, V3 observations) then do so on
@@ -37,9 +41,13 @@ import {
   type TransactionReceipt,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import type { SwapIntent } from '../../protocol/intent.ts';
+import type { PositionIntent, SwapIntent } from '../../protocol/intent.ts';
+import { encodePositionBatch, encodePositionTrade, signPositionIntent } from '../../contracts/client/positions.ts';
+import { DEVNET_PERP_MARKETS, deployDevnetPerp, POSITION_TX_GAS, type PerpDeployment } from '../../contracts/deploy/perp.ts';
 import { gpv2SettlementAbi } from '../../contracts/artifacts/GPv2Settlement.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
+import { devnetPriceFeedAbi } from '../../contracts/artifacts/DevnetPriceFeed.ts';
 import { swapRouterAbi } from '../../contracts/artifacts/SwapRouter.ts';
 import { testTokenAbi } from '../../contracts/artifacts/TestToken.ts';
 import { uniswapV2PairAbi } from '../../contracts/artifacts/UniswapV2Pair.ts';
@@ -533,6 +541,205 @@ async function breakdown(env: Env, hash: Hash, trades: number): Promise<Breakdow
   };
 }
 
+// ---------------------------------------------------------------- positions
+
+type PositionRows = {
+  settle20Trades3Markets: { gasUsed: number; perTrade: number; breakdownPerTrade: Breakdown };
+  liquidation3Markets: { gasUsed: number; breakdown: Breakdown };
+};
+
+/**
+ * Splits a position transaction by call frame: ecrecover, the clearing house's frame (settle) and,
+ * inside the clearing house, oracle reads (feeds' latestRoundData) and extra-collateral vault calls;
+ * the rest of the clearing house frame is its own storage, arithmetic and events. Frame gas excludes
+ * the caller's CALL overhead (it stays with the caller's share).
+ */
+async function positionBreakdown(env: Env, perp: PerpDeployment, hash: Hash, divisor: number): Promise<Breakdown> {
+  const trace = (await env.clients.publicClient.request({
+    method: 'debug_traceTransaction' as 'eth_call',
+    params: [hash, { tracer: 'callTracer' }] as never,
+  })) as unknown as CallFrame;
+  const tx = await env.clients.publicClient.getTransaction({ hash });
+  const receipt = await env.clients.publicClient.getTransactionReceipt({ hash });
+  const total = Number(receipt.gasUsed);
+  const intrinsic = 21_000 + calldataGas(tx.input);
+  const ch = perp.clearingHouse.toLowerCase();
+  const feeds = Object.values(perp.feeds).map((f) => f.toLowerCase());
+  const vault = perp.collateralVault.toLowerCase();
+  const parts = { ecrecover: 0, clearingHouse: 0, oracleReads: 0, oracleReadCount: 0, collateralVault: 0 };
+  const inner = (frame: CallFrame): void => {
+    for (const call of frame.calls ?? []) {
+      const to = (call.to ?? '').toLowerCase();
+      const gas = Number(BigInt(call.gasUsed));
+      if (feeds.includes(to)) {
+        parts.oracleReads += gas;
+        parts.oracleReadCount++;
+      } else if (to === vault) parts.collateralVault += gas;
+      else inner(call);
+    }
+  };
+  if ((trace.to ?? '').toLowerCase() === ch) {
+    parts.clearingHouse = Number(BigInt(trace.gasUsed)) - intrinsic;
+    inner(trace);
+  } else {
+    for (const call of trace.calls ?? []) {
+      const to = (call.to ?? '').toLowerCase();
+      if (to === ECRECOVER) parts.ecrecover += Number(BigInt(call.gasUsed));
+      else if (to === ch) {
+        parts.clearingHouse += Number(BigInt(call.gasUsed));
+        inner(call);
+      }
+    }
+  }
+  const per = (v: number): number => Math.round(v / divisor);
+  return {
+    total: per(total),
+    intrinsicAndCalldata: per(intrinsic),
+    ecrecover: per(parts.ecrecover),
+    settlementLogic: parts.ecrecover === 0 ? 0 : per(total - intrinsic - parts.ecrecover - parts.clearingHouse),
+    clearingHouse: per(parts.clearingHouse),
+    'clearingHouse.oracleReads': per(parts.oracleReads),
+    'clearingHouse.oracleReadCount': parts.oracleReadCount,
+    'clearingHouse.collateralVault': per(parts.collateralVault),
+    'clearingHouse.storageMathEvents': per(parts.clearingHouse - parts.oracleReads - parts.collateralVault),
+  };
+}
+
+async function benchPositions(env: Env): Promise<PositionRows> {
+  const { clients } = env;
+  const pub = clients.publicClient;
+  const wbtc = await deployTestToken(clients, { name: 'Wrapped BTC', symbol: 'WBTC', decimals: 8 });
+  const collateral = env.tokenA;
+  const perp = await deployDevnetPerp(clients, { settlement: { settlement: env.ours.settlement }, tokens: { dai: collateral, wbtc } });
+  const ch = perp.clearingHouse;
+  const deployer = clients.deployer;
+  await confirm(pub, deployer.writeContract({ address: collateral, abi: testTokenAbi, functionName: 'approve', args: [ch, maxUint256] }));
+  const accounts = [...env.users];
+  const keeper = env.users[0]!;
+  const victim = privateKeyToAccount(keccak256(toHex('bench-position-victim')));
+  for (const a of accounts) {
+    await confirm(
+      pub,
+      deployer.writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'deposit', args: [a.address, parseEther('1000000')] }),
+    );
+  }
+  await confirm(
+    pub,
+    deployer.writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'deposit', args: [victim.address, parseEther('2000')] }),
+  );
+  const markets = DEVNET_PERP_MARKETS.map((m) => m.id);
+  const marks = DEVNET_PERP_MARKETS.map((m) => m.answer * 10n ** 10n);
+  const unit = (m: number): bigint => (1000n * 10n ** 36n) / marks[m]!; // about 1,000 of notional
+  const nonces = new Map<Address, bigint>();
+  let auction = 10_000n;
+  const settle = async (legs: { account: LocalAccount; market: number; size: bigint }[]): Promise<Hash> => {
+    const ids = [...new Set(legs.map((l) => markets[l.market]!))].sort((x, y) => x - y);
+    const prices = ids.map((id) => marks[markets.indexOf(id)]!);
+    const block = await pub.getBlock();
+    const trades = [];
+    for (const leg of legs) {
+      const nonce = nonces.get(leg.account.address) ?? 1_000_000n;
+      nonces.set(leg.account.address, nonce + 1n);
+      const price = marks[leg.market]!;
+      const intent: PositionIntent = {
+        account: leg.account.address,
+        market: markets[leg.market]!,
+        sizeDelta: leg.size,
+        limitPrice: leg.size > 0n ? (price * 101n) / 100n : (price * 99n) / 100n,
+        reduceOnly: false,
+        partiallyFillable: false,
+        validTo: Number(block.timestamp) + 86_400,
+        nonce,
+      };
+      trades.push(encodePositionTrade(ids, intent, await signPositionIntent(leg.account, env.chainId, env.ours.settlement, intent)));
+    }
+    const batch = {
+      auctionId: auction++,
+      tokens: [],
+      clearingPrices: [],
+      trades: [],
+      interactions: [],
+      positions: encodePositionBatch({ markets: ids, prices, trades }),
+    };
+    const receipt = await confirm(
+      pub,
+      env.solver.writeContract({
+        address: env.ours.settlement,
+        abi: settlementAbi,
+        functionName: 'settle',
+        args: [batch],
+        gas: POSITION_TX_GAS,
+      }),
+    );
+    if (receipt.status !== 'success') throw new Error(`position settle reverted (${receipt.transactionHash})`);
+    return receipt.transactionHash;
+  };
+  // Portfolios: every account trades in every market (pairs, alternating sides), then a mixed
+  // settle in all 3 markets, then the measured one of the same shape.
+  for (let m = 0; m < 3; m++) {
+    await settle(
+      accounts.map((account, k) => ({
+        account,
+        market: m,
+        size: ((k % 2 === 0) === ((Math.floor(k / 2) + m) % 2 === 0) ? 1n : -1n) * unit(m),
+      })),
+    );
+  }
+  const mixed = (): { account: LocalAccount; market: number; size: bigint }[] =>
+    accounts.map((account, k) => ({
+      account,
+      market: Math.floor(k / 2) % 3,
+      size: (k % 2 === 0 ? 1n : -1n) * (unit(Math.floor(k / 2) % 3) / 10n),
+    }));
+  await settle(mixed());
+  const measured = await settle(mixed());
+  const settleReceipt = await pub.getTransactionReceipt({ hash: measured });
+  const settleRow = {
+    gasUsed: Number(settleReceipt.gasUsed),
+    perTrade: Math.round(Number(settleReceipt.gasUsed) / accounts.length),
+    breakdownPerTrade: await positionBreakdown(env, perp, measured, accounts.length),
+  };
+
+  // Liquidation: the victim holds 3 positions (about 1.8x leverage each way) against users 1-3;
+  // ETH drops 25% and the keeper, which already holds all 3 markets, liquidates.
+  await settle([
+    { account: victim, market: 0, size: 6n * unit(0) },
+    { account: env.users[1]!, market: 0, size: -6n * unit(0) },
+    { account: victim, market: 1, size: -4n * unit(1) },
+    { account: env.users[2]!, market: 1, size: 4n * unit(1) },
+    { account: victim, market: 2, size: 6n * unit(2) },
+    { account: env.users[3]!, market: 2, size: -6n * unit(2) },
+  ]);
+  const ethFeed = perp.feeds[markets[0]!]!;
+  await confirm(
+    pub,
+    deployer.writeContract({
+      address: ethFeed,
+      abi: devnetPriceFeedAbi,
+      functionName: 'submit',
+      args: [(DEVNET_PERP_MARKETS[0]!.answer * 75n) / 100n],
+    }),
+  );
+  const liquidatable = await pub.readContract({
+    address: ch,
+    abi: clearingHouseAbi,
+    functionName: 'isLiquidatable',
+    args: [victim.address],
+  });
+  if (!liquidatable) throw new Error('bench victim is not liquidatable');
+  const liq = await confirm(
+    pub,
+    clients
+      .walletFor(keeper)
+      .writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'liquidate', args: [victim.address], gas: POSITION_TX_GAS }),
+  );
+  if (liq.status !== 'success') throw new Error('bench liquidation reverted');
+  return {
+    settle20Trades3Markets: settleRow,
+    liquidation3Markets: { gasUsed: Number(liq.gasUsed), breakdown: await positionBreakdown(env, perp, liq.transactionHash, 1) },
+  };
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -561,6 +768,7 @@ async function main(): Promise<void> {
     const cowRow10 = rows.find((r) => r.scenario.startsWith('matched') && r.trades === 10)!;
     const cowMarginal = (cowRow20.cow.gasUsed - cowRow10.cow.gasUsed) / 10;
     const split = await breakdown(env, matched[20]!.transactionHash, 20);
+    const positions = await benchPositions(env);
 
     // Sanity: the users really traded (the measured batches moved tokens, not just emitted events).
     const userA = await balanceOf(clients, env.tokenA, env.users[0]!.address);
@@ -582,6 +790,7 @@ async function main(): Promise<void> {
       },
       marginalPerTrade: { ours: Math.round(marginal), cow: Math.round(cowMarginal) },
       oursBreakdownAt20: split,
+      positions,
     };
 
     const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'gas.json');
@@ -599,6 +808,13 @@ async function main(): Promise<void> {
       ``,
       `marginal gas of one more matched trade: ours ${fmt(result.marginalPerTrade.ours)}, CoW ${fmt(result.marginalPerTrade.cow)}`,
       `our 20-trade batch, per trade: ${Object.entries(split)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ')}`,
+      `positions, 20 trades across 3 markets (3-market accounts): ${fmt(positions.settle20Trades3Markets.gasUsed)} gas, ` +
+        `${fmt(positions.settle20Trades3Markets.perTrade)}/trade: ${Object.entries(positions.settle20Trades3Markets.breakdownPerTrade)
+          .map(([k, v]) => `${k} ${fmt(v)}`)
+          .join(', ')}`,
+      `liquidation of a 3-market account: ${Object.entries(positions.liquidation3Markets.breakdown)
         .map(([k, v]) => `${k} ${fmt(v)}`)
         .join(', ')}`,
       `goal ours <= 0.75x CoW at 20 matched: ${result.goal.matched20.met ? 'met' : 'NOT met'} (${cowRow20.ratio}); ` +

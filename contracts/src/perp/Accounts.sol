@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
-import {PerpMath, Position} from "./PerpMath.sol";
+import {PerpMath, Position, StoredPosition} from "./PerpMath.sol";
 import {ClearingHouseBase, ACCOUNT_MARKETS_LIMIT, PRICE_LIMIT} from "./ClearingHouseBase.sol";
 
 /// @title Accounts
@@ -17,6 +17,7 @@ library Accounts {
     using PerpMath for Position;
 
     int256 private constant WAD = 1e18;
+    uint256 private constant LANE = 0xffffffff;
 
     // ------------------------------------------------------------------ positions
 
@@ -26,7 +27,7 @@ library Accounts {
         ClearingHouseBase.State storage self,
         address account,
         uint32 id,
-        Position storage p,
+        StoredPosition storage p,
         int256 delta,
         int256 price,
         ClearingHouseBase.Market memory mk
@@ -34,14 +35,16 @@ library Accounts {
         int256 size = p.size;
         (int256 newSize, int256 newOpen, int256 r) = PerpMath.applyFill(size, p.openNotional, delta, price);
         realised = r;
-        p.size = newSize;
+        p.size = PerpMath.toInt128(newSize);
         p.openNotional = newOpen;
         // forge-lint: disable-next-line(unsafe-typecast) -- sizes are bounded by MAX_SIZE sums
-        mk.openInterest = mk.openInterest + (newSize > 0 ? uint256(newSize) : 0) - (size > 0 ? uint256(size) : 0);
+        mk.openInterest =
+            PerpMath.toUint128(mk.openInterest + (newSize > 0 ? uint256(newSize) : 0) - (size > 0 ? uint256(size) : 0));
         if (size == 0) {
-            uint32[] storage list = self.accountMarkets[account];
-            if (list.length >= ACCOUNT_MARKETS_LIMIT) revert ClearingHouseBase.TooManyMarkets(account);
-            list.push(id);
+            uint256 w = self.accountMarkets[account];
+            uint256 n = marketCount(w);
+            if (n >= ACCOUNT_MARKETS_LIMIT) revert ClearingHouseBase.TooManyMarkets(account);
+            self.accountMarkets[account] = w | (uint256(id) << (32 * n));
         } else if (newSize == 0) {
             _removeMarket(self, account, id);
         }
@@ -52,7 +55,7 @@ library Accounts {
         ClearingHouseBase.State storage self,
         address account,
         uint32 id,
-        Position storage p,
+        StoredPosition storage p,
         int256 delta,
         int256 mark,
         ClearingHouseBase.Market memory mm
@@ -65,27 +68,51 @@ library Accounts {
 
     /// @dev Moves the position's pending funding from collateral to the insurance fund (the
     /// funding float); returns the amount paid.
-    function settleFunding(ClearingHouseBase.State storage self, address account, Position storage p, int256 index)
+    function settleFunding(ClearingHouseBase.State storage self, address account, StoredPosition storage p, int256 index)
         internal
         returns (int256 paid)
     {
         int256 last = p.fundingIndex;
         if (last == index) return 0;
-        p.fundingIndex = index;
+        p.fundingIndex = PerpMath.toInt128(index);
         if (p.size == 0) return 0;
         paid = PerpMath.mulDivCeil(p.size, index - last, WAD);
         self.collateral[account] -= paid;
     }
 
+    /// @dev Removes `id` from the account's market list, moving the last one into its lane (the
+    /// order a swap-and-pop array keeps).
     function _removeMarket(ClearingHouseBase.State storage self, address account, uint32 id) private {
-        uint32[] storage list = self.accountMarkets[account];
-        uint256 n = list.length;
+        uint256 w = self.accountMarkets[account];
+        uint256 n = marketCount(w);
         for (uint256 i; i < n; ++i) {
-            if (list[i] == id) {
-                list[i] = list[n - 1];
-                list.pop();
+            // forge-lint: disable-next-line(unsafe-typecast) -- one 32-bit lane
+            if (uint32(w >> (32 * i)) == id) {
+                uint256 lastShift = 32 * (n - 1);
+                uint256 last = (w >> lastShift) & LANE;
+                w &= ~(LANE << lastShift);
+                if (i != n - 1) w = (w & ~(LANE << (32 * i))) | (last << (32 * i));
+                self.accountMarkets[account] = w;
                 return;
             }
+        }
+    }
+
+    /// @dev How many markets a packed market list holds (its lanes are filled from lane 0 and
+    /// market ids are non-zero, so the count is the number of lanes up to the highest non-zero one).
+    function marketCount(uint256 w) internal pure returns (uint256 n) {
+        while (w != 0) {
+            ++n;
+            w >>= 32;
+        }
+    }
+
+    /// @dev A packed market list (`State.accountMarkets`) as an array, lane 0 first.
+    function marketList(uint256 w) internal pure returns (uint32[] memory ids) {
+        ids = new uint32[](marketCount(w));
+        for (uint256 i; i < ids.length; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- one 32-bit lane
+            ids[i] = uint32(w >> (32 * i));
         }
     }
 
@@ -128,41 +155,106 @@ library Accounts {
         view
         returns (int256 equity, int256 initial, int256 maintenance, int256 totalNotional)
     {
-        equity = self.collateral[account];
-        ICollateralVault vault = self.collateralVault;
-        if (address(vault) != address(0)) equity += vault.value(account, strict);
-        uint32[] storage list = self.accountMarkets[account];
-        for (uint256 i; i < list.length; ++i) {
-            (int256 value, int256 notionalValue, int256 im, int256 mm) = _positionHealth(self, account, list[i], strict);
-            equity += value;
-            totalNotional += notionalValue;
-            initial += im;
-            maintenance += mm;
+        ClearingHouseBase.BatchMarket[] memory none;
+        (equity, initial, maintenance, totalNotional) = positionsHealth(self, account, strict, none);
+        equity += extraCollateral(self, account, strict);
+    }
+
+    /// @dev The stablecoin balance plus the positions' part of `health` (no extra collateral).
+    /// Markets found in `cache` (loose reads of this block: same marks, freshness, funding index
+    /// and fractions as storage and the feeds give) are not read again; `strict` needs an empty cache.
+    function positionsHealth(
+        ClearingHouseBase.State storage self,
+        address account,
+        bool strict,
+        ClearingHouseBase.BatchMarket[] memory cache
+    ) internal view returns (int256 equity, int256 initial, int256 maintenance, int256 totalNotional) {
+        int256[4] memory sums; // equity, initial, maintenance, notional
+        sums[0] = self.collateral[account];
+        for (uint256 w = self.accountMarkets[account]; w != 0; w >>= 32) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- one 32-bit lane
+            _addPositionHealth(self, account, uint32(w), strict, cache, sums);
         }
+        return (sums[0], sums[1], sums[2], sums[3]);
+    }
+
+    /// @dev The haircut value of the account's extra collateral (0 without a vault; >= 0).
+    function extraCollateral(ClearingHouseBase.State storage self, address account, bool strict)
+        internal
+        view
+        returns (int256)
+    {
+        ICollateralVault vault = self.collateralVault;
+        return address(vault) == address(0) ? int256(0) : vault.value(account, strict);
     }
 
     /// @dev Reverts `InsufficientMargin` unless the account's equity covers its initial requirement.
     function requireInitialMargin(ClearingHouseBase.State storage self, address account, bool strict) internal view {
-        (int256 equity, int256 initial,,) = health(self, account, strict);
+        ClearingHouseBase.BatchMarket[] memory none;
+        requireInitialMarginCached(self, account, strict, none);
+    }
+
+    /// @dev `requireInitialMargin` with the markets in `cache` already priced (loose reads only).
+    /// Extra collateral only adds (its value is >= 0), so a loose check that passes without it
+    /// does not ask the vault; a strict one always asks (a stale feed must revert a withdrawal).
+    function requireInitialMarginCached(
+        ClearingHouseBase.State storage self,
+        address account,
+        bool strict,
+        ClearingHouseBase.BatchMarket[] memory cache
+    ) internal view {
+        (int256 equity, int256 initial,,) = positionsHealth(self, account, strict, cache);
+        if (strict || equity < initial) equity += extraCollateral(self, account, strict);
         if (equity < initial) revert ClearingHouseBase.InsufficientMargin(account, equity, initial);
     }
 
-    /// @dev One position's contribution to equity (unrealised PnL, at most zero on a stale mark,
-    /// less pending funding), its notional at the mark, and its initial and maintenance requirements.
-    function _positionHealth(ClearingHouseBase.State storage self, address account, uint32 id, bool strict)
-        private
-        view
-        returns (int256 value, int256 notionalValue, int256 im, int256 mm)
-    {
-        ClearingHouseBase.Market storage mk = self.markets[id];
-        (int256 mark, bool fresh) = oracleMark(mk, id, strict);
-        Position memory p = self.positions[account][id];
-        value = p.unrealisedPnl(mark);
+    /// @dev Adds one position's contribution to equity (unrealised PnL, at most zero on a stale
+    /// mark, less pending funding), its initial and maintenance requirements and its notional at
+    /// the mark to `sums`.
+    function _addPositionHealth(
+        ClearingHouseBase.State storage self,
+        address account,
+        uint32 id,
+        bool strict,
+        ClearingHouseBase.BatchMarket[] memory cache,
+        int256[4] memory sums
+    ) private view {
+        (int256 mark, bool fresh, int256 index, int256 imf, int256 mmf) = _marketTerms(self, id, strict, cache);
+        StoredPosition storage p = self.positions[account][id];
+        int256 size = p.size;
+        // PerpMath.unrealisedPnl and pendingFunding, on the stored fields
+        int256 value = PerpMath.mulDivFloor(size, mark, WAD) - p.openNotional;
         if (!fresh && value > 0) value = 0;
-        value -= p.pendingFunding(indexNow(mk));
-        notionalValue = PerpMath.notional(p.size, mark);
-        im = PerpMath.mulDivCeil(notionalValue, int256(uint256(mk.config.initialMarginFraction)), WAD);
-        mm = PerpMath.mulDivCeil(notionalValue, int256(uint256(mk.config.maintenanceMarginFraction)), WAD);
+        sums[0] += value - PerpMath.mulDivCeil(size, index - p.fundingIndex, WAD);
+        int256 notionalValue = PerpMath.notional(size, mark);
+        sums[1] += PerpMath.mulDivCeil(notionalValue, imf, WAD);
+        sums[2] += PerpMath.mulDivCeil(notionalValue, mmf, WAD);
+        sums[3] += notionalValue;
+    }
+
+    /// @dev Market `id`'s mark, freshness, funding index now and margin fractions: from `cache`
+    /// when it holds the market, else from storage and the feed (`oracleMark`: `UnpricedMarket`
+    /// for a zero or out-of-range price, `OracleStale` when strict and stale).
+    function _marketTerms(
+        ClearingHouseBase.State storage self,
+        uint32 id,
+        bool strict,
+        ClearingHouseBase.BatchMarket[] memory cache
+    ) private view returns (int256 mark, bool fresh, int256 index, int256 imf, int256 mmf) {
+        for (uint256 j; j < cache.length; ++j) {
+            ClearingHouseBase.BatchMarket memory b = cache[j];
+            if (b.id != id) continue;
+            mark = b.mark;
+            // forge-lint: disable-next-line(unsafe-typecast) -- PRICE_LIMIT = 1e36 < 2^255
+            if (mark <= 0 || mark > int256(PRICE_LIMIT)) revert ClearingHouseBase.UnpricedMarket(id);
+            ClearingHouseBase.MarketConfig memory c = b.market.config;
+            return (mark, b.fresh, b.market.fundingIndex, int256(uint256(c.initialMarginFraction)), int256(uint256(c.maintenanceMarginFraction)));
+        }
+        ClearingHouseBase.Market storage mk = self.markets[id];
+        (mark, fresh) = oracleMark(mk, id, strict);
+        index = indexNow(mk);
+        imf = int256(uint256(mk.config.initialMarginFraction));
+        mmf = int256(uint256(mk.config.maintenanceMarginFraction));
     }
 
     // ------------------------------------------------------------------ extra collateral

@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {TokenTransfer} from "../libraries/TokenTransfer.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
-import {PerpMath, Position} from "./PerpMath.sol";
+import {PerpMath, Position, StoredPosition} from "./PerpMath.sol";
 import {TrustedCall} from "../libraries/TrustedCall.sol";
 import {ClearingHouseBase} from "./ClearingHouseBase.sol";
 import {Accounts} from "./Accounts.sol";
@@ -147,7 +147,8 @@ contract ClearingHouse is ClearingHouseBase {
     /// initial margin, which is at most 100%; a taker fee of at most 1%; a deviation band of 0.1%
     /// to 20%, at most half the initial margin (a fill inside the band cannot by itself push a fresh
     /// position below maintenance); a funding cap of at most the band (the premium is measured
-    /// within it); an open-interest cap of at most MAX_SIZE.
+    /// within it); an open-interest cap of at most MAX_SIZE. Market id 0 is not listable (an
+    /// account's packed market list uses 0 for an empty lane).
     function _checkConfig(uint32 id, MarketConfig calldata c) private pure {
         if (
             address(c.feed) == address(0) || c.heartbeat < 1 minutes || c.heartbeat > 1 days
@@ -155,7 +156,7 @@ contract ClearingHouse is ClearingHouseBase {
                 || c.maintenanceMarginFraction > c.initialMarginFraction || c.initialMarginFraction > 1e18
                 || c.feeFraction > 0.01e18 || c.maxPriceDeviation < 0.001e18 || c.maxPriceDeviation > 0.2e18
                 || c.maxPriceDeviation * 2 > c.initialMarginFraction || c.maxFundingRate > c.maxPriceDeviation
-                || c.maxOpenInterest > MAX_SIZE
+                || c.maxOpenInterest > MAX_SIZE || id == 0
         ) revert InvalidMarketConfig(id);
     }
 
@@ -275,7 +276,7 @@ contract ClearingHouse is ClearingHouseBase {
             if (oi > b.market.config.maxOpenInterest) {
                 revert OpenInterestCapExceeded(b.id, oi, b.market.config.maxOpenInterest);
             }
-            mk.openInterest = oi;
+            mk.openInterest = b.market.openInterest;
             // A market named without fills says nothing about its price: funding stays as it was.
             // A stale oracle gives no premium to measure either.
             if (b.volume == 0 || !b.fresh) continue;
@@ -286,8 +287,9 @@ contract ClearingHouse is ClearingHouseBase {
         _state.insuranceFund += fees;
         _state.pnlFloat += floatDelta;
 
+        // Margin: the batch's markets are priced once (bms), not once per account.
         for (uint256 k; k < touchedCount; ++k) {
-            _state.requireInitialMargin(touched[k], false);
+            _state.requireInitialMarginCached(touched[k], false, bms);
         }
     }
 
@@ -302,7 +304,7 @@ contract ClearingHouse is ClearingHouseBase {
         // forge-lint: disable-next-line(unsafe-typecast) -- MAX_SIZE = 1e36 < 2^255
         if (PerpMath.abs(delta) > int256(MAX_SIZE)) revert SizeOutOfRange(j);
         address account = f.account;
-        Position storage p = _state.positions[account][b.id];
+        StoredPosition storage p = _state.positions[account][b.id];
         floatDelta = _state.settleFunding(account, p, b.market.fundingIndex);
         int256 size = p.size;
         if (f.reduceOnly) {
@@ -347,7 +349,7 @@ contract ClearingHouse is ClearingHouseBase {
         int256 dt = int256(block.timestamp - uint256(b.market.lastPremiumTime));
         int256 weight = dt >= period ? WAD : dt * WAD / period;
         // forge-lint: disable-next-line(unsafe-typecast) -- open interest <= MAX_SIZE sums, far below 2^255
-        int256 referenceVolume = int256(b.market.openInterest / 10);
+        int256 referenceVolume = int256(uint256(b.market.openInterest / 10));
         if (b.volume < referenceVolume) weight = weight * b.volume / referenceVolume;
         int256 premium = b.market.premium;
         premium += (sample - premium) * weight / WAD;
@@ -357,7 +359,7 @@ contract ClearingHouse is ClearingHouseBase {
         mk.premium = int64(premium);
         mk.lastPremiumTime = uint64(block.timestamp);
         rate = b.mark * premium / WAD / period;
-        mk.fundingPerSecond = rate;
+        mk.fundingPerSecond = PerpMath.toInt96(rate);
     }
 
     /// @dev A fresh key space for this call's scratch records (transient, so it starts at zero in
@@ -401,7 +403,7 @@ contract ClearingHouse is ClearingHouseBase {
     /// unless `account` meets initial margin at strict reads. Nothing to price (no positions and a
     /// non-negative stablecoin balance) always passes, without reading a feed.
     function requireWithdrawable(address account) public view {
-        if (_state.accountMarkets[account].length == 0 && _state.collateral[account] >= 0) return;
+        if (_state.accountMarkets[account] == 0 && _state.collateral[account] >= 0) return;
         _state.requireInitialMargin(account, true);
     }
 
@@ -441,11 +443,11 @@ contract ClearingHouse is ClearingHouseBase {
     // ------------------------------------------------------------------ views
 
     function position(address account, uint32 id) external view returns (Position memory) {
-        return _state.positions[account][id];
+        return PerpMath.load(_state.positions[account][id]);
     }
 
     function accountMarkets(address account) external view returns (uint32[] memory) {
-        return _state.accountMarkets[account];
+        return Accounts.marketList(_state.accountMarkets[account]);
     }
 
     function marketConfig(uint32 id) external view returns (MarketConfig memory) {

@@ -4,12 +4,12 @@ pragma solidity ^0.8.28;
 import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
-import {Position} from "./PerpMath.sol";
+import {StoredPosition} from "./PerpMath.sol";
 
 // Two of the clearing house's bounds, at file level so that the library that enforces them
 // (`Accounts`) reads the very numbers `ClearingHouseBase` publishes as constants.
 uint256 constant ACCOUNT_MARKETS_LIMIT = 8;
-uint256 constant PRICE_LIMIT = 1e36;
+uint256 constant PRICE_LIMIT = 1e30;
 
 /// @title ClearingHouseBase
 /// @notice The clearing house's storage layout, types, errors and events: what `ClearingHouse`, the
@@ -23,7 +23,9 @@ abstract contract ClearingHouseBase {
     int256 internal constant WAD = 1e18;
     /// @notice An account may hold positions in at most this many markets (bounds margin-check gas).
     uint256 public constant MAX_ACCOUNT_MARKETS = ACCOUNT_MARKETS_LIMIT;
-    /// @notice Clearing and oracle prices above this are rejected (keeps every product far from overflow).
+    /// @notice Clearing and oracle prices above this are rejected (keeps every product far from
+    /// overflow, and bounds the funding index a `StoredPosition` keeps in 128 bits). 1e30 is
+    /// 1e12 collateral tokens per whole unit at 18 decimals.
     uint256 public constant MAX_PRICE = PRICE_LIMIT;
     /// @notice |sizeDelta| above this is rejected.
     uint256 public constant MAX_SIZE = 1e36;
@@ -54,7 +56,9 @@ abstract contract ClearingHouseBase {
         MarketConfig config;
         OracleAdapter.Feed oracle;
         int256 fundingIndex;
-        int256 fundingPerSecond;
+        /// @dev |rate| <= MAX_PRICE * maxFundingRate / fundingPeriod <= 1e30 * 20% / 1 hour
+        /// = 5.6e25 < 2^95: shares a slot with the accrual time, so accruing reads two slots.
+        int96 fundingPerSecond;
         uint64 lastFundingTime;
         bool listed;
         /// @dev Time-weighted premium of the market's fills (1e18 fraction of the oracle price,
@@ -62,7 +66,9 @@ abstract contract ClearingHouseBase {
         int64 premium;
         /// @dev When `premium` was last updated (the listing time before any trade).
         uint64 lastPremiumTime;
-        uint256 openInterest;
+        /// @dev <= a few times MAX_SIZE (1e36) even mid-batch, < 2^128; shares a slot with
+        /// lastPremiumTime (a batch that trades writes both).
+        uint128 openInterest;
     }
 
     /// @notice A position fill of one batch, already authorised and limit-checked by Settlement.
@@ -92,10 +98,12 @@ abstract contract ClearingHouseBase {
     /// most used member, comes first: it sits at the struct's own slot, so reaching it needs no
     /// offset added to `self`.
     struct State {
-        mapping(address account => mapping(uint32 market => Position)) positions;
+        mapping(address account => mapping(uint32 market => StoredPosition)) positions;
         mapping(uint32 id => Market) markets;
-        /// @dev The markets in which the account holds a position (at most MAX_ACCOUNT_MARKETS).
-        mapping(address account => uint32[]) accountMarkets;
+        /// @dev The markets in which the account holds a position (at most MAX_ACCOUNT_MARKETS = 8),
+        /// packed in one word: 32-bit lanes filled from the lowest, each a market id (ids are
+        /// non-zero, so an empty lane ends the list); one slot to read in every margin check.
+        mapping(address account => uint256) accountMarkets;
         /// @dev Stablecoin balance; may be negative while extra collateral backs it.
         mapping(address account => int256) collateral;
         int256 insuranceFund;

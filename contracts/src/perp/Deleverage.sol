@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {PerpMath, Position} from "./PerpMath.sol";
+import {PerpMath, StoredPosition} from "./PerpMath.sol";
 import {ClearingHouseBase} from "./ClearingHouseBase.sol";
 import {Accounts} from "./Accounts.sol";
 
@@ -90,7 +90,7 @@ library Deleverage {
         private
         returns (uint32[] memory ids, int256 fund)
     {
-        ids = self.accountMarkets[account];
+        ids = Accounts.marketList(self.accountMarkets[account]);
         for (uint256 i; i < ids.length; ++i) {
             Accounts.accrue(self.markets[ids[i]]);
         }
@@ -146,7 +146,7 @@ library Deleverage {
         ctx.index = mk.fundingIndex;
         ctx.lastScore = type(int256).max;
         ctx.market = mk;
-        Position storage p = self.positions[account][id];
+        StoredPosition storage p = self.positions[account][id];
         ctx.floatDelta = Accounts.settleFunding(self, account, p, ctx.index);
         for (uint256 j; j < counterparties.length && p.size != 0; ++j) {
             (int256 size, int256 realised) = _take(self, account, counterparties[j], p, ctx);
@@ -167,13 +167,13 @@ library Deleverage {
         ClearingHouseBase.State storage self,
         address account,
         address c,
-        Position storage p,
+        StoredPosition storage p,
         MarketClose memory ctx
     ) private returns (int256 size, int256 realised) {
-        Position storage q = self.positions[c][ctx.id];
+        StoredPosition storage q = self.positions[c][ctx.id];
         if (c == account || q.size == 0 || (q.size > 0) == (p.size > 0)) return (0, 0);
         ctx.floatDelta += Accounts.settleFunding(self, c, q, ctx.index);
-        int256 upnl = PerpMath.unrealisedPnl(q, ctx.mark);
+        int256 upnl = PerpMath.unrealisedPnl(PerpMath.load(q), ctx.mark);
         if (upnl <= 0) return (0, 0);
         int256 score = PerpMath.mulDivFloor(upnl, WAD, PerpMath.notional(q.size, ctx.mark));
         if (score > ctx.lastScore) revert ClearingHouseBase.AdlNotRanked(ctx.id, c);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {PerpMath, Position} from "./PerpMath.sol";
+import {PerpMath, StoredPosition} from "./PerpMath.sol";
 import {ClearingHouseBase} from "./ClearingHouseBase.sol";
 import {Accounts} from "./Accounts.sol";
 
@@ -40,45 +40,74 @@ library Liquidation {
         int256 penaltyFraction,
         int256 liquidatorShare
     ) internal returns (uint256 fraction) {
-        int256 f = _fractionOf(self, account, penaltyFraction);
-        // forge-lint: disable-next-line(unsafe-typecast) -- 0 < f <= WAD
-        fraction = uint256(f);
-        (int256 penalty, int256 reward, int256 badDebt) =
-            _liquidatePositions(self, account, liquidator, f, penaltyFraction, liquidatorShare);
-        Accounts.requireInitialMargin(self, liquidator, false);
+        ClearingHouseBase.BatchMarket[] memory marks = _marks(self, account);
+        int256 penalty;
+        {
+            int256 f = _fractionOf(self, account, penaltyFraction, marks);
+            // forge-lint: disable-next-line(unsafe-typecast) -- 0 < f <= WAD
+            fraction = uint256(f);
+            penalty = _closePositions(self, account, liquidator, f, penaltyFraction, marks);
+        }
+        int256 reward;
+        int256 badDebt;
+        (penalty, reward, badDebt) = _settlePenalty(self, account, liquidator, penalty, liquidatorShare);
+        Accounts.requireInitialMarginCached(self, liquidator, false, marks);
         emit ClearingHouseBase.Liquidated(account, liquidator, fraction, penalty, reward, badDebt);
     }
 
-    /// @dev Accrues the account's markets, reverts `NotLiquidatable` unless equity < maintenance,
-    /// and returns the fraction to close.
-    function _fractionOf(ClearingHouseBase.State storage self, address account, int256 penaltyFraction)
+    /// @dev One pass over the account's markets: reads each oracle once (loose: `UnpricedMarket`
+    /// for a zero or out-of-range price) and keeps the market's funding index now, margin
+    /// fractions and open interest in memory, for the health check, the transfers and the
+    /// liquidator's margin check alike.
+    function _marks(ClearingHouseBase.State storage self, address account)
         private
-        returns (int256)
+        view
+        returns (ClearingHouseBase.BatchMarket[] memory marks)
     {
-        uint32[] storage ids = self.accountMarkets[account];
+        uint32[] memory ids = Accounts.marketList(self.accountMarkets[account]);
         uint256 n = ids.length;
+        marks = new ClearingHouseBase.BatchMarket[](n);
         for (uint256 i; i < n; ++i) {
-            Accounts.accrue(self.markets[ids[i]]);
+            uint32 id = ids[i];
+            ClearingHouseBase.Market storage mk = self.markets[id];
+            ClearingHouseBase.BatchMarket memory b = marks[i];
+            b.id = id;
+            (b.mark, b.fresh) = Accounts.oracleMark(mk, id, false);
+            // Only what health, the transfers and the margin check use. The funding index is
+            // accrued in memory only: indexNow is linear in time, so writing it back now or at
+            // the market's next accrual gives the same index to the wei.
+            b.market.fundingIndex = Accounts.indexNow(mk);
+            b.market.config.initialMarginFraction = mk.config.initialMarginFraction;
+            b.market.config.maintenanceMarginFraction = mk.config.maintenanceMarginFraction;
+            b.market.openInterest = mk.openInterest;
         }
-        (int256 equity, int256 initial, int256 maintenance, int256 totalNotional) = Accounts.health(self, account, false);
+    }
+
+    /// @dev Reverts `NotLiquidatable` unless equity < maintenance, and returns the fraction to close.
+    function _fractionOf(
+        ClearingHouseBase.State storage self,
+        address account,
+        int256 penaltyFraction,
+        ClearingHouseBase.BatchMarket[] memory marks
+    ) private view returns (int256) {
+        (int256 equity, int256 initial, int256 maintenance, int256 totalNotional) =
+            Accounts.positionsHealth(self, account, false, marks);
+        equity += Accounts.extraCollateral(self, account, false);
         if (equity >= maintenance) revert ClearingHouseBase.NotLiquidatable(account, equity, maintenance);
         return PerpMath.liquidationFraction(equity, maintenance, initial, totalNotional, penaltyFraction);
     }
 
-    /// @dev Transfers the fraction f of every position in a market with a fresh oracle, charges the
+    /// @dev After the transfers (`_closePositions`, which returned `penalty`): charges the
     /// penalty, pays the liquidator, absorbs bad debt.
-    function _liquidatePositions(
+    function _settlePenalty(
         ClearingHouseBase.State storage self,
         address account,
         address liquidator,
-        int256 f,
-        int256 penaltyFraction,
+        int256 penalty,
         int256 liquidatorShare
-    ) private returns (int256 penalty, int256 reward, int256 badDebt) {
-        penalty = _closePositions(self, account, liquidator, f, penaltyFraction);
-
+    ) private returns (int256, int256 reward, int256 badDebt) {
         int256 remaining = self.collateral[account];
-        bool closedAll = self.accountMarkets[account].length == 0;
+        bool closedAll = self.accountMarkets[account] == 0;
         int256 insuranceDelta;
         // A fully closed account whose stablecoin does not cover the penalty sells its extra
         // collateral to the insurance fund at the strict haircut price, as much as needed.
@@ -111,6 +140,7 @@ library Liquidation {
         }
         self.collateral[account] = remaining;
         self.insuranceFund += insuranceDelta;
+        return (penalty, reward, badDebt);
     }
 
     /// @dev The position transfers of a liquidation, in every market with a fresh oracle; returns
@@ -120,18 +150,18 @@ library Liquidation {
         address account,
         address liquidator,
         int256 f,
-        int256 penaltyFraction
+        int256 penaltyFraction,
+        ClearingHouseBase.BatchMarket[] memory marks
     ) private returns (int256 penalty) {
-        uint32[] memory ids = self.accountMarkets[account];
         int256 floatDelta;
         bool closedAny;
-        for (uint256 i; i < ids.length; ++i) {
-            (int256 closedNotional, int256 fl, bool closed) = _liquidateMarket(self, account, liquidator, ids[i], f);
+        for (uint256 i; i < marks.length; ++i) {
+            (int256 closedNotional, int256 fl, bool closed) = _liquidateMarket(self, account, liquidator, marks[i], f);
             penalty += PerpMath.mulDivCeil(closedNotional, penaltyFraction, WAD);
             floatDelta += fl;
             closedAny = closedAny || closed;
         }
-        if (!closedAny && ids.length != 0) revert ClearingHouseBase.OracleStale(ids[0]);
+        if (!closedAny && marks.length != 0) revert ClearingHouseBase.OracleStale(marks[0].id);
         self.pnlFloat += floatDelta;
     }
 
@@ -157,26 +187,22 @@ library Liquidation {
         ClearingHouseBase.State storage self,
         address account,
         address liquidator,
-        uint32 id,
+        ClearingHouseBase.BatchMarket memory b,
         int256 f
     ) private returns (int256 closedNotional, int256 floatDelta, bool closed) {
-        ClearingHouseBase.Market storage mk = self.markets[id];
-        int256 mark;
-        {
-            bool fresh;
-            (mark, fresh) = Accounts.oracleMark(mk, id, false);
-            if (!fresh) return (0, 0, false);
-        }
+        if (!b.fresh) return (0, 0, false);
         closed = true;
-        Position storage p = self.positions[account][id];
-        Position storage q = self.positions[liquidator][id];
-        floatDelta = Accounts.settleFunding(self, account, p, mk.fundingIndex)
-            + Accounts.settleFunding(self, liquidator, q, mk.fundingIndex);
+        uint32 id = b.id;
+        int256 mark = b.mark;
+        ClearingHouseBase.Market memory mm = b.market;
+        StoredPosition storage p = self.positions[account][id];
+        StoredPosition storage q = self.positions[liquidator][id];
+        floatDelta = Accounts.settleFunding(self, account, p, mm.fundingIndex)
+            + Accounts.settleFunding(self, liquidator, q, mm.fundingIndex);
         int256 closeSize = f == WAD ? p.size : _scaleUp(p.size, f);
-        ClearingHouseBase.Market memory mm = mk;
         floatDelta -= Accounts.transferFill(self, account, id, p, -closeSize, mark, mm);
         floatDelta -= Accounts.transferFill(self, liquidator, id, q, closeSize, mark, mm);
-        mk.openInterest = mm.openInterest;
+        self.markets[id].openInterest = mm.openInterest;
         closedNotional = PerpMath.notional(closeSize, mark);
     }
 

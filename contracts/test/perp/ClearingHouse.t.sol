@@ -338,6 +338,39 @@ contract ClearingHouseTest is PerpTestBase {
         assertEq(_pos(alice, ETH).size, 2e18);
     }
 
+    /// The packed market list keeps swap-and-pop order: closing the first market moves the last
+    /// one into its lane; market id 0 cannot be listed (0 is an empty lane).
+    function test_accountMarkets_packedList_order() public {
+        _deposit(alice, 100_000e18);
+        _deposit(bob, 100_000e18);
+        DevnetPriceFeed solFeed = new DevnetPriceFeed(feeder, 8, "SOL / USD", 150e8);
+        vm.startPrank(governance);
+        ch.listMarket(7, _config(solFeed));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.InvalidMarketConfig.selector, uint32(0)));
+        ch.listMarket(0, _config(solFeed));
+        vm.stopPrank();
+        _trade(ETH, 3000e18, alice, bob, 1e18);
+        _trade(BTC, 60_000e18, alice, bob, 0.01e18);
+        _trade(7, 150e18, bob, alice, 2e18);
+        uint32[] memory ms = ch.accountMarkets(alice);
+        assertEq(ms.length, 3);
+        (uint256 a, uint256 b, uint256 c) = (ms[0], ms[1], ms[2]);
+        assertEq(a * 10_000 + b * 100 + c, 10_207);
+        _trade(ETH, 3000e18, bob, alice, 1e18); // alice closes ETH
+        ms = ch.accountMarkets(alice);
+        assertEq(ms.length, 2);
+        assertEq(ms[0], 7);
+        assertEq(ms[1], BTC);
+        _trade(BTC, 60_000e18, bob, alice, 0.01e18); // closes the last lane
+        ms = ch.accountMarkets(alice);
+        assertEq(ms.length, 1);
+        assertEq(ms[0], 7);
+        _trade(ETH, 3000e18, alice, bob, 1e18);
+        ms = ch.accountMarkets(alice);
+        assertEq(ms.length, 2);
+        assertEq(ms[1], ETH);
+    }
+
     function test_staleOracle_blocksRiskIncreasing_allowsReducing() public {
         _deposit(alice, 10_000e18);
         _deposit(bob, 10_000e18);
