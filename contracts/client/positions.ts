@@ -4,10 +4,7 @@ import { encodeAbiParameters, type Address, type Hex, type LocalAccount } from '
 import { intentDomain, positionIntentTypes } from '../../protocol/eip712.ts';
 import type { PositionIntent } from '../../protocol/intent.ts';
 
-/**
- * EIP-712 signature over a PositionIntent (same domain as swaps: Settlement is verifyingContract).
- * An intent object without `partiallyFillable` (written before the v2 type) signs as fill-or-kill.
- */
+/** EIP-712 signature over a PositionIntent (same domain as swaps: Settlement is verifyingContract). */
 export async function signPositionIntent(
   account: LocalAccount,
   chainId: number,
@@ -18,7 +15,7 @@ export async function signPositionIntent(
     domain: intentDomain(chainId, settlement),
     types: positionIntentTypes,
     primaryType: 'PositionIntent',
-    message: { ...intent, partiallyFillable: intent.partiallyFillable ?? false },
+    message: intent,
   });
 }
 
