@@ -4,7 +4,7 @@ import type { Auction } from '../../protocol/score.ts';
 import type { Solution } from '../../protocol/solution.ts';
 import type { LiquidityAdapter } from './liquidity/adapter.ts';
 import type { SolveOptions } from './options.ts';
-import { type ClearPositionsInput, clearPositions, type OwnTrade, type PositionMarket, type VaultTrade } from './positions.ts';
+import { type ClearPositionsInput, clearPositions, type OwnTrade, type VaultTrade } from './positions.ts';
 import type { SolveStats } from './result.ts';
 import { solve } from './solve.ts';
 
@@ -22,20 +22,18 @@ type AuctionSolution = {
 export type PositionState = Omit<ClearPositionsInput, 'auction' | 'now'>;
 
 /**
- * `marks`: oracle marks by market. `positionState`, when given, replaces them: deviation bands,
- * the vault and account positions. Without it every market gets a zero deviation band (risk-
- * increasing fills at the mark only), no vault and no known positions (no reduce-only fills).
- * The pool states are not mutated.
+ * `positionState`: the chain's view of the perp markets (marks, deviation bands, the vault, the
+ * positions of reduce-only accounts; solver/infra/perp-state.ts). Without it no position intent
+ * is cleared. The pool states are not mutated.
  */
 export function solveAuction(
   auction: Auction,
   pools: LiquidityAdapter[],
-  marks: ReadonlyMap<number, bigint>,
   opts: SolveOptions,
-  positionState?: PositionState,
+  positionState: PositionState = { markets: new Map(), positions: new Map() },
 ): AuctionSolution {
   const { solution: spot, stats } = solve(auction, pools, opts);
-  const pos = clearPositions({ ...(positionState ?? markOnly(marks)), auction, now: opts.now ?? 0 });
+  const pos = clearPositions({ ...positionState, auction, now: opts.now ?? 0 });
   return {
     solution: { ...spot, marketPrices: pos.marketPrices, trades: [...spot.trades, ...pos.trades] },
     stats,
@@ -43,10 +41,4 @@ export function solveAuction(
     vaultTrades: pos.vaultTrades,
     ownTrades: pos.ownTrades,
   };
-}
-
-function markOnly(marks: ReadonlyMap<number, bigint>): PositionState {
-  const markets = new Map<number, PositionMarket>();
-  for (const [market, mark] of marks) markets.set(market, { mark, maxPriceDeviation: 0n });
-  return { markets, positions: new Map() };
 }

@@ -203,10 +203,9 @@ export class SolverProcess {
       const sub: Auction = excluded.size
         ? { ...auction, intents: new Map([...auction.intents].filter(([id]) => !excluded.has(id))) }
         : auction;
-      const solved_ = solveAuction(
+      const result = solveAuction(
         sub,
         this.chain!.snapshot(),
-        new Map(),
         {
           strategy: this.o.strategy,
           settlement: this.settlement,
@@ -219,19 +218,19 @@ export class SolverProcess {
         },
         positionState,
       );
-      const { stats, positionTrades } = solved_;
+      const { stats, positionTrades } = result;
       // the vault's fills go in as own liquidity, authorised by its EIP-1271 check on chain
       const vault = this.o.perpVault;
       const liquidity = vault
-        ? solved_.vaultTrades.map((t) =>
+        ? result.vaultTrades.map((t) =>
             vaultLiquidity(vault, t, {
               auctionId: BigInt(auctionId),
-              index: solved_.solution.marketPrices.findIndex((m) => m.market === t.market),
+              index: result.solution.marketPrices.findIndex((m) => m.market === t.market),
               now,
             }),
           )
         : [];
-      const solution: Solution = liquidity.length ? { ...solved_.solution, liquidity } : solved_.solution;
+      const solution: Solution = liquidity.length ? { ...result.solution, liquidity } : result.solution;
       if (!solved) this.o.log.info({ event: 'auction_solved', auctionId, ...stats, positionTrades, vaultTrades: liquidity.length });
       if (!solved && stats.jointFailure) {
         // the optimal strategy fell back to the baseline: a solver-quality bug to look at

@@ -107,7 +107,6 @@ async function solveAndSettle(intents: SignedIntent[], own: SignedIntent[] = [])
   const solved = solveAuction(
     auction,
     [],
-    new Map(),
     { strategy: 'optimal', settlement: devnet.settlement.settlement, solver: devnet.solver.address, now },
     { ...state, ownLiquidity },
   );
