@@ -14,7 +14,7 @@ import { confirm } from '../../contracts/deploy/clients.ts';
 import { startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
 import { addNarrowPositions, addV3Position, devnetPoolSpecs } from '../../contracts/deploy/solver-fixtures.ts';
 import { balanceOf } from '../../contracts/deploy/tokens.ts';
-import { quoteV3ExactInput } from '../../contracts/deploy/uniswap-v3.ts';
+import { quoteV3ExactInput, V3_MINT_GAS } from '../../contracts/deploy/uniswap-v3.ts';
 import { ChainLiquidity } from '../../solver/infra/chain-liquidity.ts';
 import { readPools } from '../../solver/infra/pool-reader.ts';
 import type { LiquidityAdapter } from '../../solver/domain/liquidity/adapter.ts';
@@ -190,11 +190,26 @@ describe('Uniswap V3 quotes equal QuoterV2 and real swaps (crossing initialised 
     await expectRefreshMatchesFreshRead();
     await confirm(
       clients.publicClient,
-      clients.deployer.writeContract({ address, abi: uniswapV3PoolAbi, functionName: 'burn', args: [lo, lo + 70, 10n ** 18n] }),
+      // explicit gas, as for mints: a burn that un-initialises a tick earns a storage refund, and
+      // eth_estimateGas then comes out short of what the execution needs before the refund (a
+      // clean-clone CI run reverted this burn out of gas at 117k)
+      clients.deployer.writeContract({
+        address,
+        abi: uniswapV3PoolAbi,
+        functionName: 'burn',
+        args: [lo, lo + 70, 10n ** 18n],
+        gas: V3_MINT_GAS,
+      }),
     );
     await confirm(
       clients.publicClient,
-      clients.deployer.writeContract({ address, abi: uniswapV3PoolAbi, functionName: 'burn', args: [lo + 200, lo + 400, 10n ** 18n] }),
+      clients.deployer.writeContract({
+        address,
+        abi: uniswapV3PoolAbi,
+        functionName: 'burn',
+        args: [lo + 200, lo + 400, 10n ** 18n],
+        gas: V3_MINT_GAS,
+      }),
     );
     await expectRefreshMatchesFreshRead();
     const q = pool<UniswapV3Pool>(address).quote(
