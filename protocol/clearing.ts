@@ -3,7 +3,7 @@
 //
 // Prices are a vector over the batch's tokens: amounts exchange as amountA * price[A] =
 // amountB * price[B]. Every rounding goes the user's way.
-import type { SwapIntent } from './intent.ts';
+import type { PositionIntent, SwapIntent } from './intent.ts';
 import { SwapKind } from './intent.ts';
 
 export const ceilDiv = (a: bigint, b: bigint): bigint => (a === 0n ? 0n : (a - 1n) / b + 1n);
@@ -28,6 +28,10 @@ export const limitHolds = (i: SwapIntent, sellPrice: bigint, buyPrice: bigint): 
  * filled: SELL pays x and receives ceil(x * pSell / pBuy); BUY receives y and pays
  * floor(y * pBuy / pSell).
  */
+/** A position intent's limit at its market's uniform price: a ceiling for a long, a floor for a short (the contract's check). */
+export const positionLimitHolds = (p: Pick<PositionIntent, 'sizeDelta' | 'limitPrice'>, price: bigint): boolean =>
+  p.sizeDelta > 0n ? price <= p.limitPrice : price >= p.limitPrice;
+
 export function tradeAmounts(i: SwapIntent, executed: bigint, sellPrice: bigint, buyPrice: bigint): { sell: bigint; buy: bigint } {
   return i.kind === SwapKind.SELL
     ? { sell: executed, buy: ceilDiv(executed * sellPrice, buyPrice) }

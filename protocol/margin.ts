@@ -32,7 +32,8 @@ export function mulDivCeil(a: bigint, b: bigint, d: bigint): bigint {
   return p % d !== 0n && p > 0n ? q + 1n : q;
 }
 
-const abs = (x: bigint): bigint => (x < 0n ? -x : x);
+/** |x| of a signed bigint (sizes, deltas). */
+export const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 
 export type MarketParams = {
   initialMarginFraction: bigint;

@@ -10,7 +10,7 @@
 //   d < 0: ask = ceil(ceil(m * (1e18 + premium) / 1e18) * (1e18 + fee) / 1e18), premium rounded up
 //   d > 0: bid = floor(floor(m * (1e18 + premium) / 1e18) * (1e18 - fee) / 1e18), premium rounded down
 // Every rounding goes in the vault's favour (a higher ask, a lower bid).
-import { mulDivCeil, mulDivFloor, WAD } from './margin.ts';
+import { abs, mulDivCeil, mulDivFloor, WAD } from './margin.ts';
 
 export type VaultMarketParams = {
   /** Skew (1e18 size) at which the premium reaches 100%. */
@@ -20,8 +20,6 @@ export type VaultMarketParams = {
   /** Largest |position| the vault holds in the market (1e18 size). */
   maxPosition: bigint;
 };
-
-const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 
 /**
  * The limit price the vault demands for changing its position `vaultSize` by `vaultDelta` at

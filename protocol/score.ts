@@ -10,7 +10,8 @@
 // solution's: clearing prices are only meaningful as ratios, and a solver could otherwise inflate
 // its score by scaling its whole price vector.
 import type { Address, Hex } from 'viem';
-import { fillableAmount, limitHolds, tradeAmounts, tradeSurplus } from './clearing.ts';
+import { fillableAmount, limitHolds, positionLimitHolds, tradeAmounts, tradeSurplus } from './clearing.ts';
+import { abs } from './margin.ts';
 import type { Intent } from './intent.ts';
 import { fail, ok, type Result } from './result.ts';
 import type { Solution } from './solution.ts';
@@ -92,7 +93,7 @@ export function scoreSolution(solution: Solution, auction: Auction): Result<Solu
       const p = entry.intent.intent;
       const price = marketPrices.get(p.market);
       if (!price) return fail('invalid_solution', field, `no positive clearing price for market ${p.market}`);
-      const size = p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta;
+      const size = abs(p.sizeDelta);
       const fillable = size - (entry.filled ?? 0n);
       if (p.partiallyFillable ? trade.executed > fillable : trade.executed !== fillable || fillable !== size) {
         return fail(
@@ -104,7 +105,7 @@ export function scoreSolution(solution: Solution, auction: Auction): Result<Solu
       const once = positionFillOnce(fillsByMarket, p.account, p.market, field);
       if (!once.ok) return once;
       const isBuy = p.sizeDelta > 0n;
-      if (isBuy ? price > p.limitPrice : price < p.limitPrice) {
+      if (!positionLimitHolds(p, price)) {
         return fail('invalid_solution', field, `market price ${price} is beyond the limit ${p.limitPrice}`);
       }
       const collateral = auction.collateralToken;
@@ -123,11 +124,11 @@ export function scoreSolution(solution: Solution, auction: Auction): Result<Solu
     const p = l.intent;
     const price = marketPrices.get(p.market);
     if (!price) return fail('invalid_solution', field, `no positive clearing price for market ${p.market}`);
-    const size = p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta;
+    const size = abs(p.sizeDelta);
     if (l.executed === 0n || (p.partiallyFillable ? l.executed > size : l.executed !== size)) {
       return fail('invalid_solution', field, `executed ${l.executed} does not fit the signed size ${size}`);
     }
-    if (p.sizeDelta > 0n ? price > p.limitPrice : price < p.limitPrice) {
+    if (!positionLimitHolds(p, price)) {
       return fail('invalid_solution', field, `market price ${price} is beyond the liquidity's limit ${p.limitPrice}`);
     }
     const once = positionFillOnce(fillsByMarket, p.account, p.market, field);

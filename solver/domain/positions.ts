@@ -24,6 +24,7 @@
 // deltas net to zero with the vault's; risk-increasing fills need the price within the deviation
 // band; intents valid for less than two more seconds are left out.
 import type { Address, Hex } from 'viem';
+import { abs } from '../../protocol/margin.ts';
 import { type VaultMarketParams, vaultQuote } from '../../protocol/perp-vault.ts';
 import type { Auction } from '../../protocol/score.ts';
 import type { MarketPrice, SolutionTrade } from '../../protocol/solution.ts';
@@ -121,7 +122,6 @@ type Fill = { e: Entry; exec: bigint; applied: bigint };
 /** value: surplus unrounded (scaled by 1e18), what the search compares; surplus: as scored, each fill rounded down. */
 type Plan = { price: bigint; fills: Fill[]; net: bigint; value: bigint; surplus: bigint; volume: bigint };
 
-const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 const minB = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 const maxB = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 

@@ -7,7 +7,8 @@
 import type { Hex } from 'viem';
 import { encodePositionBatch, encodePositionTrade } from '../../contracts/client/positions.ts';
 import { encodeTrade, sortAddresses, spotBatch, type SettleBatch } from '../../contracts/client/settlement.ts';
-import { limitHolds } from '../../protocol/clearing.ts';
+import { limitHolds, positionLimitHolds } from '../../protocol/clearing.ts';
+import { abs } from '../../protocol/margin.ts';
 import type { IntentSignature, PositionIntent, SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import type { Solution } from '../../protocol/solution.ts';
 
@@ -34,9 +35,8 @@ export function buildBatch(solution: Solution, intents: ReadonlyMap<Hex, SignedS
     const positionTrade = (what: string, p: PositionIntent, signature: IntentSignature, executed: bigint) => {
       const price = solution.marketPrices.find((m) => m.market === p.market)?.price;
       if (!price) throw new BundleError(`${what}: no clearing price for market ${p.market}`);
-      if (p.sizeDelta > 0n ? price > p.limitPrice : price < p.limitPrice)
-        throw new BundleError(`${what}: the market price violates the signed limit`);
-      const size = p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta;
+      if (!positionLimitHolds(p, price)) throw new BundleError(`${what}: the market price violates the signed limit`);
+      const size = abs(p.sizeDelta);
       if (executed <= 0n || executed > size || (!p.partiallyFillable && executed !== size))
         throw new BundleError(`${what}: executed size ${executed} does not fit the intent (|sizeDelta| ${size})`);
       return encodePositionTrade(markets, p, signature.data, { eip1271: signature.scheme === 'eip1271', executedSize: executed });

@@ -5,15 +5,13 @@
 import { encodeAbiParameters, type Address, type Hex, type PublicClient } from 'viem';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { perpVaultAbi } from '../../contracts/artifacts/PerpVault.ts';
-import { mulDivCeil, WAD } from '../../protocol/margin.ts';
+import { abs, mulDivCeil, WAD } from '../../protocol/margin.ts';
 import { vaultLeverageSizeCap } from '../../protocol/perp-vault.ts';
 import type { Auction } from '../../protocol/score.ts';
 import type { LiquidityTrade } from '../../protocol/solution.ts';
 import type { PositionMarket } from '../domain/positions.ts';
 import type { PositionState } from '../domain/solve-auction.ts';
 import { multicallAt } from './multicall.ts';
-
-const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 
 /** Markets and reduce-only accounts of the auction's position intents. */
 function positionNeeds(auction: Auction): { markets: number[]; reducers: { account: Address; market: number }[] } {

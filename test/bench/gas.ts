@@ -480,6 +480,17 @@ function calldataGas(input: Hex): number {
 
 type Breakdown = Record<string, number>;
 
+/** A mined transaction's call-frame trace, its gas used, and its intrinsic and calldata gas. */
+async function tracedTransaction(env: Env, hash: Hash): Promise<{ trace: CallFrame; total: number; intrinsic: number }> {
+  const trace = (await env.clients.publicClient.request({
+    method: 'debug_traceTransaction' as 'eth_call',
+    params: [hash, { tracer: 'callTracer' }] as never,
+  })) as unknown as CallFrame;
+  const tx = await env.clients.publicClient.getTransaction({ hash });
+  const receipt = await env.clients.publicClient.getTransactionReceipt({ hash });
+  return { trace, total: Number(receipt.gasUsed), intrinsic: 21_000 + calldataGas(tx.input) };
+}
+
 /**
  * Splits one settle transaction's gas by call frame (anvil's debug_traceTransaction callTracer):
  * ecrecover precompile calls, Vault pulls (including the token transferFrom they make), payouts
@@ -489,14 +500,7 @@ type Breakdown = Record<string, number>;
  * "settlement logic".
  */
 async function breakdown(env: Env, hash: Hash, trades: number): Promise<Breakdown> {
-  const trace = (await env.clients.publicClient.request({
-    method: 'debug_traceTransaction' as 'eth_call',
-    params: [hash, { tracer: 'callTracer' }] as never,
-  })) as unknown as CallFrame;
-  const tx = await env.clients.publicClient.getTransaction({ hash });
-  const receipt = await env.clients.publicClient.getTransactionReceipt({ hash });
-  const total = Number(receipt.gasUsed);
-  const intrinsic = 21_000 + calldataGas(tx.input);
+  const { trace, total, intrinsic } = await tracedTransaction(env, hash);
   const parts = { ecrecover: 0, vaultPull: 0, pullTransferFrom: 0, payoutTransfer: 0, balanceOf: 0, nonceAndEvent: 0 };
   const vault = env.ours.vault.toLowerCase();
   const tokens = env.tokens.map((t) => t.toLowerCase());
@@ -555,14 +559,7 @@ type PositionRows = {
  * the caller's CALL overhead (it stays with the caller's share).
  */
 async function positionBreakdown(env: Env, perp: PerpDeployment, hash: Hash, divisor: number): Promise<Breakdown> {
-  const trace = (await env.clients.publicClient.request({
-    method: 'debug_traceTransaction' as 'eth_call',
-    params: [hash, { tracer: 'callTracer' }] as never,
-  })) as unknown as CallFrame;
-  const tx = await env.clients.publicClient.getTransaction({ hash });
-  const receipt = await env.clients.publicClient.getTransactionReceipt({ hash });
-  const total = Number(receipt.gasUsed);
-  const intrinsic = 21_000 + calldataGas(tx.input);
+  const { trace, total, intrinsic } = await tracedTransaction(env, hash);
   const ch = perp.clearingHouse.toLowerCase();
   const feeds = Object.values(perp.feeds).map((f) => f.toLowerCase());
   const vault = perp.collateralVault.toLowerCase();
