@@ -48,8 +48,20 @@ export type OwnerIntentsResponse = { owner: Address; intents: IntentStatusRespon
 // ---------------------------------------------------------------------------------------------
 // Auctions and solutions
 
-/** One solution in an auction's ranking; rank 0 settles first, later ranks in their own windows. */
-export type RankedSolution = { rank: number; solver: Address; hash: Hex; score: string; settleFrom: string; settleUntil: string };
+/**
+ * One solution in an auction's ranking. The winners (`winner: true`, several when their solutions
+ * touch disjoint intents, pools and markets; protocol/winners.ts) all settle in the first window;
+ * the others, best first, each in its own later window, with whatever of theirs is still open.
+ */
+export type RankedSolution = {
+  rank: number;
+  solver: Address;
+  hash: Hex;
+  score: string;
+  winner: boolean;
+  settleFrom: string;
+  settleUntil: string;
+};
 
 /** An intent as an auction lists it: the signed intent plus what earlier batches filled. */
 export type AuctionIntentEntry = { id: Hex; filled?: string; signedIntent: SignedIntentJson };

@@ -383,6 +383,7 @@ export class AuctionClock {
       solver: s.solver,
       hash: s.hash,
       score: s.score.toString(),
+      winner: rank === 0,
       settleFrom: new Date(a.deadline + rank * w).toISOString(),
       settleUntil: new Date(a.deadline + (rank + 1) * w).toISOString(),
     }));

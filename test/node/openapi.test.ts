@@ -110,7 +110,7 @@ const positionJson = {
   signature: { scheme: 'eip1271', data: '0xdeadbeef' },
 } as const satisfies SubmitIntentRequest;
 
-const ranked = { rank: 0, solver: ADDR, hash: ID, score: '15', settleFrom: TIME, settleUntil: TIME } satisfies RankedSolution;
+const ranked = { rank: 0, solver: ADDR, hash: ID, score: '15', winner: true, settleFrom: TIME, settleUntil: TIME } satisfies RankedSolution;
 const entry = { id: ID, filled: '5', signedIntent: swapJson } satisfies AuctionIntentEntry;
 const settlement = { solver: ADDR, txHash: TX, blockNumber: 12 } satisfies AuctionSettlement;
 const rankedSettlement = { ...settlement, blockHash: TX, rank: 1 } satisfies RankedSettlement;

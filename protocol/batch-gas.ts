@@ -1,0 +1,49 @@
+// The gas a solution's settle may use, estimated from its shape alone (trades, own liquidity,
+// interactions and their call data), so that every node and every solver compute the same number
+// without a chain. It is an upper bound by construction, checked against the gas real batches
+// used (test/chain): a batch within the bound always fits the share of the block it was given.
+// Nodes refuse solutions above the bound (node/auction); solvers pick the best subset within it.
+import type { Solution } from './solution.ts';
+
+/** Upper-bound gas per part of a settle (the measured costs sit well below; see test/chain/batch-gas.test.ts). */
+export const SETTLE_GAS_MODEL = {
+  /** The call, the batch checks, the token balance snapshots and the event. */
+  base: 80_000n,
+  /** A swap fill: signature recovery, nonce or fill bookkeeping, the pull and the payout. */
+  swapTrade: 70_000n,
+  /** A position fill: recovery, nonce, the clearing house's position and margin bookkeeping. */
+  positionTrade: 120_000n,
+  /** A liquidity fill (the solver's own signed position intent, EIP-1271 for contracts). */
+  liquidity: 150_000n,
+  /** One call to a liquidity source, before its call data. */
+  interaction: 200_000n,
+  /** Per call-data byte of an interaction (calldata cost plus the copy into the call). */
+  callDataByte: 20n,
+  /** Per account and market touched by the batch's margin check. */
+  marginAccount: 30_000n,
+} as const;
+
+/** The default share of a block's gas one batch may use (basis points). */
+export const DEFAULT_BATCH_GAS_SHARE_BPS = 5_000;
+
+/** `positionIntents` tells which trades are position fills (the solution alone does not say). */
+export function solutionGas(s: Solution, positionIntents: ReadonlySet<string>): bigint {
+  const m = SETTLE_GAS_MODEL;
+  let gas = m.base;
+  let positions = 0n;
+  for (const t of s.trades) {
+    if (positionIntents.has(t.intentId.toLowerCase())) positions++;
+    else gas += m.swapTrade;
+  }
+  const liquidity = BigInt(s.liquidity?.length ?? 0);
+  gas += positions * (m.positionTrade + m.marginAccount) + liquidity * (m.liquidity + m.marginAccount);
+  for (const x of s.interactions) gas += m.interaction + BigInt((x.callData.length - 2) / 2) * m.callDataByte;
+  return gas;
+}
+
+/** The gas one batch may use on a chain whose blocks hold `blockGasLimit`. */
+export function batchGasLimit(blockGasLimit: bigint, shareBps: number = DEFAULT_BATCH_GAS_SHARE_BPS): bigint {
+  if (!Number.isInteger(shareBps) || shareBps <= 0 || shareBps > 10_000)
+    throw new RangeError(`batch gas share ${shareBps} bps is not in 1..10000`);
+  return (blockGasLimit * BigInt(shareBps)) / 10_000n;
+}
