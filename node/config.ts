@@ -2,6 +2,8 @@
 // the config-file keys and their checks are one table (nodeCli below) read by cli/program.ts.
 import type { Address } from 'viem';
 import { z } from 'zod';
+import { DEFAULT_BATCH_GAS_SHARE_BPS } from '../protocol/batch-gas.ts';
+import { DEFAULT_MAX_WINNERS } from '../protocol/winners.ts';
 import { type CliSpec, common, type Field, parseCommandLine, UsageError } from './cli/program.ts';
 import { address, bool, fileOnly, int, listenAddr, text } from './cli/values.ts';
 
@@ -22,6 +24,12 @@ export type NodeConfig = {
   apiHost: string;
   /** Auction window length. */
   auctionIntervalMs: number;
+  /** Time solvers get after an auction closes (0 = half the interval, so winners settle before the next close). */
+  auctionSolveWindowMs: number;
+  /** Winners per auction: solutions touching disjoint intents, pairs, markets and pools settle side by side. */
+  auctionMaxWinners: number;
+  /** Share of the block gas limit one settle may use (basis points); solutions above it are refused. */
+  batchGasShareBps: number;
   /** Finalized auctions kept in memory (older ones are served from the database). */
   auctionRetain: number;
   /** Decoded intents cached for auctions (LRU by intent id, shared by every auction). */
@@ -69,6 +77,9 @@ export const defaultConfig: Omit<NodeConfig, 'chainId' | 'settlement' | 'dataDir
   apiPort: 9545,
   apiHost: '127.0.0.1',
   auctionIntervalMs: 5000,
+  auctionSolveWindowMs: 0,
+  auctionMaxWinners: DEFAULT_MAX_WINNERS,
+  batchGasShareBps: DEFAULT_BATCH_GAS_SHARE_BPS,
   auctionRetain: 64,
   auctionDecodedCache: 8192,
   maxOpenPerOwner: 64,
@@ -111,6 +122,27 @@ const fields: Field[] = [
   { key: 'apiPort', flag: 'api-port', kind: int(0, 65535, 'port'), help: 'HTTP API port, 0 = any free port', default: d.apiPort },
   { key: 'apiHost', flag: 'api-host', kind: text('a host name or IP address', 'host'), help: 'HTTP API bind address', default: d.apiHost },
   common.auctionIntervalMs(d.auctionIntervalMs),
+  {
+    key: 'auctionSolveWindowMs',
+    flag: 'auction-solve-window-ms',
+    kind: int(0, 3_600_000, 'ms'),
+    help: 'time solvers get after an auction closes; 0 = half the auction interval',
+    default: d.auctionSolveWindowMs,
+  },
+  {
+    key: 'auctionMaxWinners',
+    flag: 'auction-max-winners',
+    kind: int(1, 256),
+    help: 'winners per auction (disjoint solutions settling side by side)',
+    default: d.auctionMaxWinners,
+  },
+  {
+    key: 'batchGasShareBps',
+    flag: 'batch-gas-share-bps',
+    kind: int(1, 10_000, 'bps'),
+    help: "share of the chain's block gas limit one settle may use; solutions above it are refused",
+    default: d.batchGasShareBps,
+  },
   { key: 'auctionRetain', flag: 'auction-retain', kind: int(1), help: 'finalized auctions kept in memory', default: d.auctionRetain },
   {
     key: 'auctionDecodedCache',

@@ -16,6 +16,7 @@ import { cancelsTopic, intentsTopic, solutionsTopic } from '../protocol/topics.t
 import { dashboardRoutes } from './api/dashboard.ts';
 import { listen, serve } from './api/http.ts';
 import { apiRoutes } from './api/routes.ts';
+import { batchGasLimit } from '../protocol/batch-gas.ts';
 import { AuctionClock, type AuctionOptions } from './auction/clock.ts';
 import { ChainActivity } from './chain/activity.ts';
 import { ViemChainChecker } from './chain/checker.ts';
@@ -161,6 +162,8 @@ export class IntentNode {
         },
         {
           intervalMs: config.auctionIntervalMs,
+          ...(config.auctionSolveWindowMs ? { solveWindowMs: config.auctionSolveWindowMs } : {}),
+          maxWinners: config.auctionMaxWinners,
           retainAuctions: config.auctionRetain,
           decodedCacheSize: config.auctionDecodedCache,
           ...(config.referencePrices ? { referencePrices: config.referencePrices } : {}),
@@ -291,6 +294,14 @@ export class IntentNode {
     this.apiUrl = await listen(this.api, config.apiPort, config.apiHost);
     log.info({ event: 'api_listening', url: this.apiUrl }, 'HTTP API listening');
 
+    if (auction && this.client) {
+      // the batch gas bound follows the chain's block gas limit (read once: it changes slowly)
+      const block = await this.client.getBlock().catch((e: Error) => {
+        log.warn({ event: 'block_gas_limit_unknown', error: e.message });
+        return undefined;
+      });
+      if (block) auction.setMaxBatchGas(batchGasLimit(block.gasLimit, config.batchGasShareBps));
+    }
     if (auction && !manual(this.deps.auction)) auction.start();
     if (this.watcher && !manual(this.deps.watcher)) this.watcher.start();
     log.info(

@@ -105,8 +105,11 @@ export type ArchivedAuctionResponse = {
 /** The settlement of an auction with the settling solver's rank there (0 = the winner; null = not ranked here). */
 export type RankedSettlement = AuctionSettlement & { blockHash: Hex; rank: number | null };
 
-/** GET /v1/auctions/{id}. */
-export type AuctionByIdResponse = (Omit<AuctionResponse, 'settlement'> | ArchivedAuctionResponse) & { settlement: RankedSettlement | null };
+/** GET /v1/auctions/{id}: `settlement` is the first on chain, `settlements` every winner's (and runner-up's). */
+export type AuctionByIdResponse = (Omit<AuctionResponse, 'settlement'> | ArchivedAuctionResponse) & {
+  settlement: RankedSettlement | null;
+  settlements: RankedSettlement[];
+};
 
 /** POST /v1/solutions: the signed solution's canonical bytes (protocol/solution.ts) as hex. */
 export type SubmitSolutionRequest = { solution: Hex };

@@ -7,10 +7,13 @@
 // either ranked or rejected with the solver's record marked. A solution naming an intent this
 // node has not seen (pools differ between honest nodes) is not provably bad: it is ignored (not
 // relayed, no penalty, solver not marked), kept aside, and ranked at the deadline if the intent
-// arrived in time. At the deadline the ranking is final: highest score first, ties by lower
-// solution hash (protocol compareScored), the same at every honest node that saw the same
-// solutions. The winner may settle until deadline + settleWindow; after that rank r may settle
-// in the r-th following window. Rankings and solver records are stored (node/db).
+// arrived in time. A solution whose settle would use more gas than the batch bound (a share of
+// the block gas limit, protocol/batch-gas.ts) is invalid: it might not land. At the deadline the
+// ranking is final: several winners, whose solutions touch disjoint intents, pairs, markets and
+// pools, chosen best first under the fairness rule (protocol/winners.ts), the same at every honest
+// node that saw the same solutions. The winners settle until deadline + settleWindow, each its own
+// part; then the other solutions, best first, each in its own following window, with whatever of
+// theirs is still open. Rankings and solver records are stored (node/db).
 //
 // Memory: an auction holds the ids of its intents (sorted digests), never decoded copies. Decoded
 // intents come from one LRU cache keyed by digest (decodedCacheSize entries), shared by every
@@ -28,10 +31,12 @@ import { fromHex } from '../../protocol/bytes.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
 import { domainSeparator } from '../../protocol/hash.ts';
 import { describeError } from '../../protocol/result.ts';
-import { compareScored, type AuctionIntent } from '../../protocol/score.ts';
+import type { AuctionIntent } from '../../protocol/score.ts';
+import { solutionGas } from '../../protocol/batch-gas.ts';
 import { recoverSigner } from '../../protocol/signature.ts';
 import { decodeSignedSolution, solutionDigest, solutionHash, type SignedSolution } from '../../protocol/solution.ts';
 import { verifySignedIntent } from '../../protocol/verify.ts';
+import { candidateOf, DEFAULT_MAX_WINNERS, selectWinners } from '../../protocol/winners.ts';
 import type { AuctionRepository, SettlementRecord } from '../db/auctions.ts';
 import type { SolverRecord, SolverRepository } from '../db/solvers.ts';
 import type { Logger } from '../log.ts';
@@ -47,10 +52,14 @@ import { archivedView, memoryView, withSettlement, type ViewContext } from './vi
 
 export type AuctionOptions = {
   intervalMs: number;
-  /** Time solvers get after the close; default one interval. */
+  /** Time solvers get after the close; default half an interval (the winners settle before the next close). */
   solveWindowMs?: number;
-  /** Time the winner has to settle; then the next-best may. Default 3 intervals. */
+  /** Time the winners have to settle; then the next-best may. Default 3 intervals. */
   settleWindowMs?: number;
+  /** Winners per auction (disjoint solutions settling side by side). Default 20. */
+  maxWinners?: number;
+  /** Gas one settle may use (protocol/batch-gas.ts); solutions above it are invalid. Absent: no bound. */
+  maxBatchGas?: bigint;
   /** Numeraire value of 1e18 base units per token; tokens without one are valued at 1e18 (1:1). */
   referencePrices?: Record<string, string>;
   collateralToken?: Address;
@@ -83,11 +92,8 @@ export type AuctionDeps = {
   publishSolution: (bytes: Uint8Array) => void;
 };
 
-/** Ranked solutions whose intents are held back from later auctions during their settle windows. */
-const RESERVED_RANKS = 3;
-
-type Resolved = Required<Omit<AuctionOptions, 'collateralToken' | 'referencePrices' | 'isSolver'>> &
-  Pick<AuctionOptions, 'collateralToken' | 'isSolver'>;
+type Resolved = Required<Omit<AuctionOptions, 'collateralToken' | 'referencePrices' | 'isSolver' | 'maxBatchGas'>> &
+  Pick<AuctionOptions, 'collateralToken' | 'isSolver' | 'maxBatchGas'>;
 
 export class AuctionClock {
   private readonly d: AuctionDeps;
@@ -100,22 +106,24 @@ export class AuctionClock {
   private timer?: NodeJS.Timeout;
   private readonly solverSet: Set<string>;
   /**
-   * Intents in a ranked solution, until the end of its settle window: later auctions leave them
-   * out, so a solver cannot win the next auction with intents the previous winner is settling (its
-   * bundle would revert and the new intents in it would wait another round).
+   * Intents in a winning solution, until the end of the winners' settle window: later auctions
+   * leave them out, so a solver cannot win the next auction with intents a winner is settling (its
+   * bundle would revert and the new intents in it would wait another round). Runner-ups' intents
+   * are not held: a runner-up settles only what is still open when its window comes.
    */
   private readonly reserved = new Map<Hex, number>();
   /** This chain's EIP-712 domain separator (the solver's own liquidity is signed under it). */
   private readonly separator: Uint8Array;
-  /** Auctions whose ranked solutions hold reservations (until the last window ends), to release early once settled. */
-  private readonly reservingAuctions = new Map<number, { until: number; intents: Set<Hex> }>();
+  /** Auctions whose winners hold reservations (until their window ends): each winner's intents, released once it settled. */
+  private readonly reservingAuctions = new Map<number, { until: number; bySolver: Map<Address, Hex[]> }>();
 
   constructor(deps: AuctionDeps, o: AuctionOptions) {
     this.d = deps;
     const { referencePrices, ...rest } = o;
     this.o = {
-      solveWindowMs: o.intervalMs,
+      solveWindowMs: Math.floor(o.intervalMs / 2),
       settleWindowMs: 3 * o.intervalMs,
+      maxWinners: DEFAULT_MAX_WINNERS,
       maxSolutionsPerSolver: 4,
       solvers: [],
       retainAuctions: 64,
@@ -141,6 +149,11 @@ export class AuctionClock {
       ...(o.collateralToken ? { collateralToken: o.collateralToken } : {}),
     };
     this.solverSet = new Set(this.o.solvers.map((s) => s.toLowerCase()));
+  }
+
+  /** Sets the batch gas bound (the node reads the chain's block gas limit once it is connected). */
+  setMaxBatchGas(gas: bigint): void {
+    this.o.maxBatchGas = gas;
   }
 
   /** The auction with id = floor(now / interval) is collecting; the last closed one is being solved. */
@@ -348,12 +361,21 @@ export class AuctionClock {
       await this.markInvalid(solver, { auctionId: a.id, hash, code: scored.error.code, reason });
       return refuseSolution(scored.error.code, reason, hash);
     }
+    if (this.o.maxBatchGas !== undefined) {
+      const positions = new Set([...entries.values()].filter((e) => e.intent.type === 'position').map((e) => e.id));
+      const gas = solutionGas(s, positions);
+      if (gas > this.o.maxBatchGas) {
+        const reason = `the settle is estimated at ${gas} gas, above the batch bound ${this.o.maxBatchGas}`;
+        await this.markInvalid(solver, { auctionId: a.id, hash, code: 'invalid_solution', reason });
+        return refuseSolution('invalid_solution', reason, hash);
+      }
+    }
     await this.book.update(solver, (r) => {
       r.submitted++;
       r.valid++;
     });
     a.perSolver.set(solver, (a.perSolver.get(solver) ?? 0) + 1);
-    a.solutions.set(hash, { solver, score: scored.score, hash, intents: s.trades.map((t) => t.intentId.toLowerCase() as Hex) });
+    a.solutions.set(hash, candidateOf(s, hash, scored.value, entries));
     return { verdict: 'accept', code: 'ranked', hash, score: scored.score.toString() };
   }
 
@@ -376,43 +398,51 @@ export class AuctionClock {
       this.d.log.info({ event: 'parked_solution_checked', auctionId: a.id, hash, solver: p.solver, verdict: out.verdict, code: out.code });
     }
     a.parked.clear();
-    const sorted = [...a.solutions.values()].sort(compareScored);
+    const { winners, others, unfair } = selectWinners([...a.solutions.values()], this.o.maxWinners);
+    for (const u of unfair)
+      this.d.log.info({ event: 'solution_unfair', auctionId: a.id, ...u, value: u.value.toString(), reference: u.reference.toString() });
     const w = this.o.settleWindowMs;
-    a.ranking = sorted.map((s, rank) => ({
-      rank,
-      solver: s.solver,
-      hash: s.hash,
-      score: s.score.toString(),
-      winner: rank === 0,
-      settleFrom: new Date(a.deadline + rank * w).toISOString(),
-      settleUntil: new Date(a.deadline + (rank + 1) * w).toISOString(),
-    }));
-    if (sorted[0]) await this.book.update(sorted[0].solver, (r) => void r.wins++);
-    // Each ranked solution may settle in its own window (a runner-up once the better ones let theirs
-    // pass): its intents stay out of later auctions until that window ends, or until the auction is
-    // seen settled on chain (releaseSettled). Bounded to the first RESERVED_RANKS solutions.
-    const held = new Set<Hex>();
-    sorted.slice(0, RESERVED_RANKS).forEach((s, rank) => {
-      const until = a.deadline + (rank + 1) * w;
-      for (const iid of s.intents) {
-        if ((this.reserved.get(iid) ?? 0) < until) this.reserved.set(iid, until);
-        held.add(iid);
-      }
+    const window = (k: number) => ({
+      settleFrom: new Date(a.deadline + k * w).toISOString(),
+      settleUntil: new Date(a.deadline + (k + 1) * w).toISOString(),
     });
-    if (held.size) this.reservingAuctions.set(a.id, { until: a.deadline + Math.min(sorted.length, RESERVED_RANKS) * w, intents: held });
+    a.ranking = [
+      ...winners.map((s, rank) => ({ rank, solver: s.solver, hash: s.hash, score: s.score.toString(), winner: true, ...window(0) })),
+      ...others.map((s, k) => ({
+        rank: winners.length + k,
+        solver: s.solver,
+        hash: s.hash,
+        score: s.score.toString(),
+        winner: false,
+        ...window(k + 1),
+      })),
+    ];
+    for (const s of winners) await this.book.update(s.solver, (r) => void r.wins++);
+    // The winners' intents stay out of later auctions until their window ends, or until each
+    // winner is seen settled on chain (releaseSettled).
+    const until = a.deadline + w;
+    const bySolver = new Map<Address, Hex[]>();
+    for (const s of winners) {
+      for (const iid of s.intents) if ((this.reserved.get(iid) ?? 0) < until) this.reserved.set(iid, until);
+      bySolver.set(s.solver, [...(bySolver.get(s.solver) ?? []), ...s.intents]);
+    }
+    if (bySolver.size) this.reservingAuctions.set(a.id, { until, bySolver });
     await this.d.auctions.saveRanking({ id: a.id, closedAt: a.closedAt, deadline: a.deadline, intents: a.intentIds, ranking: a.ranking });
     this.d.log.info({
       event: 'auction_ranked',
       auctionId: a.id,
-      solutions: sorted.length,
-      winner: sorted[0]?.solver ?? null,
-      score: sorted[0]?.score.toString() ?? null,
+      solutions: a.solutions.size,
+      winners: winners.length,
+      winnerTrades: winners.reduce((n, s) => n + s.intents.length, 0),
+      unfair: unfair.length,
+      winner: winners[0]?.solver ?? null,
+      score: winners.reduce((t, s) => t + s.score, 0n).toString(),
     });
   }
 
   /**
-   * Once the chain watcher has seen an auction settled (by its winner or a runner-up), the other
-   * ranked solutions will not settle it: their intents that are still live go back to auctions.
+   * Once the chain watcher has seen a winner's settlement, its intents that are still live (the
+   * ones it left out of its bundle, partial fills) go back to auctions.
    */
   private async releaseSettled(now: number): Promise<void> {
     for (const [id, r] of this.reservingAuctions) {
@@ -420,12 +450,17 @@ export class AuctionClock {
         this.reservingAuctions.delete(id);
         continue;
       }
-      if (!(await this.settlement(id))) continue;
-      this.reservingAuctions.delete(id);
-      for (const iid of r.intents) {
-        const heldElsewhere = [...this.reservingAuctions.values()].some((o) => o.intents.has(iid));
-        if (!heldElsewhere) this.reserved.delete(iid);
+      const settled = await this.d.auctions.settlements(id);
+      for (const { solver } of settled) {
+        const intents = r.bySolver.get(solver);
+        if (!intents) continue;
+        r.bySolver.delete(solver);
+        for (const iid of intents) {
+          const heldElsewhere = [...this.reservingAuctions.values()].some((o) => [...o.bySolver.values()].some((xs) => xs.includes(iid)));
+          if (!heldElsewhere) this.reserved.delete(iid);
+        }
       }
+      if (r.bySolver.size === 0) this.reservingAuctions.delete(id);
     }
   }
 
@@ -438,9 +473,9 @@ export class AuctionClock {
     return this.auctions.get(id)?.ranking;
   }
 
-  /** The on-chain settlement of an auction as the chain watcher recorded it. */
-  settlement(id: number): Promise<SettlementRecord | undefined> {
-    return this.d.auctions.settlement(id);
+  /** The on-chain settlements of an auction as the chain watcher recorded them (one per settling solver). */
+  settlements(id: number): Promise<SettlementRecord[]> {
+    return this.d.auctions.settlements(id);
   }
 
   /** An auction held in memory, with its intents decoded on demand. */
@@ -454,7 +489,7 @@ export class AuctionClock {
     const a = this.auctions.get(id);
     const v = a ? await memoryView(a, this.viewContext) : await this.archived(id);
     if (!v) return undefined;
-    return withSettlement(v, await this.settlement(id));
+    return withSettlement(v, await this.settlements(id));
   }
 
   /** The auction solvers should work on: the latest closed one still accepting solutions. */

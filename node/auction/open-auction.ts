@@ -3,6 +3,7 @@
 import type { Address, Hex } from 'viem';
 import type { RankedSolution } from '../../protocol/api.ts';
 import type { SignedSolution } from '../../protocol/solution.ts';
+import type { Candidate } from '../../protocol/winners.ts';
 
 export type OpenAuction = {
   id: number;
@@ -14,7 +15,8 @@ export type OpenAuction = {
   filled: Map<Hex, bigint>;
   /** Intents admitted after the close: live then, received before the deadline (gossip lag). */
   late: Set<Hex>;
-  solutions: Map<Hex, { solver: Address; score: bigint; hash: Hex; intents: Hex[] }>;
+  /** Valid solutions by hash, summarised for the winner selection (protocol/winners.ts). */
+  solutions: Map<Hex, Candidate>;
   perSolver: Map<string, number>;
   /** Signature-checked solutions naming intents this node had not seen; retried at the deadline. */
   parked: Map<Hex, { solver: Address; solution: SignedSolution }>;

@@ -5,7 +5,7 @@
 // depends on this node's view of the chain (another node's watcher may lag): `fillView`, not proof.
 import type { Address, Hex } from 'viem';
 import type { ProtocolError } from '../../protocol/result.ts';
-import { scoreSolution, type Auction, type AuctionIntent } from '../../protocol/score.ts';
+import { scoreSolution, type Auction, type AuctionIntent, type SolutionScore } from '../../protocol/score.ts';
 import type { SignedSolution } from '../../protocol/solution.ts';
 import type { DecodedIntents, RecordSource } from './decoded-intents.ts';
 import { inSnapshot, type OpenAuction } from './open-auction.ts';
@@ -20,7 +20,10 @@ export type Resolved = {
   expired: Hex[];
 };
 
-export type CheckResult = { kind: 'ok'; score: bigint } | { kind: 'invalid'; error: ProtocolError } | { kind: 'fillView' };
+export type CheckResult =
+  | { kind: 'ok'; score: bigint; value: SolutionScore }
+  | { kind: 'invalid'; error: ProtocolError }
+  | { kind: 'fillView' };
 
 export class SolutionChecker {
   private readonly pool: RecordSource;
@@ -54,7 +57,7 @@ export class SolutionChecker {
   /** The scoring rule over `entries`. */
   check(a: OpenAuction, s: SignedSolution, entries: Map<Hex, AuctionIntent>): CheckResult {
     const scored = scoreSolution(s, this.scoringAuction(a, entries));
-    if (scored.ok) return { kind: 'ok', score: scored.value.score };
+    if (scored.ok) return { kind: 'ok', score: scored.value.score, value: scored.value };
     if ([...entries.values()].some((e) => e.filled !== undefined)) {
       const unfilled = new Map([...entries].map(([k, e]) => [k, { id: e.id, intent: e.intent }]));
       if (scoreSolution(s, this.scoringAuction(a, unfilled)).ok) return { kind: 'fillView' };

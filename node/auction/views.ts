@@ -51,9 +51,11 @@ export function archivedView(r: AuctionRecord, chainId: number): ArchivedAuction
   };
 }
 
-/** Adds who settled the auction, at which rank: the winner in its window, or a runner-up after the better ones passed. */
-export function withSettlement(v: AuctionResponse | ArchivedAuctionResponse, settled: SettlementRecord | undefined): AuctionByIdResponse {
-  if (!settled) return { ...v, settlement: null };
-  const rank = (v.ranking ?? []).find((r) => r.solver.toLowerCase() === settled.solver.toLowerCase())?.rank ?? null;
-  return { ...v, settlement: { ...settled, rank } };
+/** Adds who settled the auction, at which rank: the winners in the first window, or runner-ups after them. */
+export function withSettlement(v: AuctionResponse | ArchivedAuctionResponse, settled: readonly SettlementRecord[]): AuctionByIdResponse {
+  const ranked = settled.map((s) => ({
+    ...s,
+    rank: (v.ranking ?? []).find((r) => r.solver.toLowerCase() === s.solver.toLowerCase())?.rank ?? null,
+  }));
+  return { ...v, settlement: ranked[0] ?? null, settlements: ranked };
 }

@@ -1,5 +1,6 @@
 // Finalized auctions (the ids of their intents and the ranking, written at the solve deadline) and
-// their on-chain settlements (written by the chain watcher from Settled events). Auctions older
+// their on-chain settlements (written by the chain watcher from Settled events, one per settling
+// solver: an auction may have several winners). Auctions older
 // than the clock keeps in memory are served from here.
 import type { Level } from 'level';
 import type { Address, Hex } from 'viem';
@@ -33,12 +34,20 @@ export class AuctionRepository {
     for await (const value of this.level.values({ ...ranges.auctions(), reverse: true })) yield JSON.parse(value) as AuctionRecord;
   }
 
+  /** One solver's settlement of an auction (several winners each settle their own part). */
   saveSettlement(auctionId: number, s: SettlementRecord): Promise<void> {
-    return this.level.put(keys.auctionSettlement(auctionId), JSON.stringify(s));
+    return this.level.put(keys.auctionSettlement(auctionId, s.solver.toLowerCase() as Address), JSON.stringify(s));
   }
 
+  /** Every settlement of an auction, first on chain first. */
+  async settlements(auctionId: number): Promise<SettlementRecord[]> {
+    const out: SettlementRecord[] = [];
+    for await (const v of this.level.values(ranges.auctionSettlements(auctionId))) out.push(JSON.parse(v) as SettlementRecord);
+    return out.sort((a, b) => a.blockNumber - b.blockNumber);
+  }
+
+  /** The auction's first settlement on chain. */
   async settlement(auctionId: number): Promise<SettlementRecord | undefined> {
-    const raw = await this.level.get(keys.auctionSettlement(auctionId));
-    return raw === undefined ? undefined : (JSON.parse(raw) as SettlementRecord);
+    return (await this.settlements(auctionId))[0];
   }
 }

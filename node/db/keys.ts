@@ -7,7 +7,7 @@
 //   x:<validTo, 10 digits>:<digest>   '' : expiry index, live intents only           intents.ts
 //   c:<digest>                        the owner's signed cancel (65-byte hex)        cancels.ts
 //   a:<auction id, 15 digits>         auction record: intent ids and ranking (JSON)  auctions.ts
-//   a:settled:<auction id>            the auction's on-chain settlement (JSON)       auctions.ts
+//   a:settled:<id, 15 digits>:<solver> one winner's on-chain settlement (JSON)      auctions.ts
 //   s:<solver address>                solver record (JSON)                           solvers.ts
 //   w:cursor                          the chain watcher's last applied block (JSON)  chain-blocks.ts
 //   w:b:<block number, 12 digits>     undo record of an applied block (JSON)         chain-blocks.ts
@@ -46,7 +46,7 @@ export const keys = {
   intentByExpiry: (validTo: number, digest: Hex): string => `${Namespace.intentByExpiry}${pad(validTo, 10)}:${digest}`,
   cancel: (digest: Hex): string => `${Namespace.cancel}${digest}`,
   auction: (id: number): string => `${Namespace.auction}${pad(id, 15)}`,
-  auctionSettlement: (id: number): string => `${Namespace.auctionSettlement}${id}`,
+  auctionSettlement: (id: number, solver: Address): string => `${Namespace.auctionSettlement}${pad(id, 15)}:${solver}`,
   solver: (solver: Address): string => `${Namespace.solver}${solver}`,
   chainCursor: (): string => Namespace.chainCursor,
   chainBlock: (n: number): string => `${Namespace.chainBlock}${pad(n, 12)}`,
@@ -61,6 +61,8 @@ export const ranges = {
   /** Auction records only: their ids are digits, which sort before ':', so `a:settled:` stays out. */
   auctions: (): KeyRange => ({ gte: `${Namespace.auction}0`, lt: `${Namespace.auction}:` }),
   solvers: (): KeyRange => prefixRange(Namespace.solver),
+  /** Every settlement of one auction (one per settling solver). */
+  auctionSettlements: (id: number): KeyRange => prefixRange(`${Namespace.auctionSettlement}${pad(id, 15)}:`),
 };
 
 /** The id part of a key, for namespaces whose id is the key's tail. */

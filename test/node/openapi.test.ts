@@ -293,8 +293,8 @@ const SAMPLES: Record<string, readonly unknown[]> = {
   CurrentAuctionResponse: samplesOf<CurrentAuctionResponse>()([inMemory, noAuction]),
   ArchivedAuctionResponse: samplesOf<ArchivedAuctionResponse>()([archived]),
   AuctionByIdResponse: samplesOf<AuctionByIdResponse>()([
-    { ...inMemory, settlement: rankedSettlement },
-    { ...archived, settlement: null },
+    { ...inMemory, settlement: rankedSettlement, settlements: [rankedSettlement, { ...rankedSettlement, rank: 1 }] },
+    { ...archived, settlement: null, settlements: [] },
   ]),
   SubmitSolutionRequest: samplesOf<SubmitSolutionRequest>()([{ solution: '0x0102' }]),
   SubmitSolutionResponse: samplesOf<SubmitSolutionResponse>()([
