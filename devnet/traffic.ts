@@ -227,6 +227,12 @@ export async function makeMix(
     validTo: number;
     random: () => number;
     positionOf?: (account: Address, market: number) => Promise<bigint>;
+    /**
+     * Whether the wallet already has an open position intent in the market: a second one could not
+     * fill in the same batch (one fill per account and market), and a reduce-only close sized from
+     * the position on chain could find it already closed.
+     */
+    busy?: (account: Address, market: number) => boolean;
   },
 ): Promise<Made[]> {
   const out: Made[] = [];
@@ -234,7 +240,9 @@ export async function makeMix(
   while (out.length < o.n) {
     if (o.random() < o.positionShare) {
       const market = d.markets[Math.floor(o.random() * d.markets.length)]!.id;
-      const w = pick();
+      let w = pick();
+      for (let tries = 0; o.busy?.(w.account.address, market) && tries < 8; tries++) w = pick();
+      if (o.busy?.(w.account.address, market)) continue;
       if (o.positionOf && o.random() < 0.2) {
         const held = await o.positionOf(w.account.address, market);
         if (held !== 0n) {
