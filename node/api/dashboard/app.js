@@ -189,7 +189,7 @@ function render(s) {
   if (backlog) {
     $('#stat-backlog').textContent = `${backlog.open} · ${duration(backlog.estimatedWaitSec)}`;
     $('#stat-capacity').textContent =
-      `${compact(backlog.capacityPerSec)} intents/s ${backlog.measuredPerSec === null ? '(configured floor)' : '(measured)'} · cap ${backlog.maxOpen}`;
+      `${compact(backlog.capacityPerSec)} intents/s ${backlog.measuredPerSec !== null && backlog.measuredPerSec >= backlog.capacityPerSec ? '(measured)' : '(configured floor)'} · cap ${backlog.maxOpen}`;
     const full = backlog.open / backlog.maxOpen;
     $('#backlog-card').className = `card ${full >= 1 ? 'bad' : full >= 0.8 || backlog.estimatedWaitSec > 60 ? 'warn' : ''}`;
   }
