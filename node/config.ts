@@ -38,6 +38,10 @@ export type NodeConfig = {
   maxOpenPerOwner: number;
   /** Intents whose validTo lies further in the future are refused. */
   maxLifetimeSec: number;
+  /** Backpressure: the settle capacity (intents/s) assumed until a higher one is measured from fills. */
+  settleCapacity: number;
+  /** Backpressure: live intents the pool holds at most; more are refused (API) or ignored (gossip). */
+  maxOpenIntents: number;
   /** Largest encoded intent or solution accepted, in bytes. */
   maxMessageBytes: number;
   /** Validation queue: per-peer depth and total depth; overflow is ignored (dropped), never buffered. */
@@ -85,6 +89,8 @@ export const defaultConfig: Omit<NodeConfig, 'chainId' | 'settlement' | 'dataDir
   maxOpenPerOwner: 64,
   maxLifetimeSec: 30 * 24 * 3600,
   maxMessageBytes: 4096,
+  settleCapacity: 50,
+  maxOpenIntents: 20_000,
   validationQueuePerPeer: 256,
   validationQueueTotal: 8192,
   validationConcurrency: 64,
@@ -164,6 +170,20 @@ const fields: Field[] = [
     kind: int(1),
     help: 'intents valid for longer are refused',
     default: d.maxLifetimeSec,
+  },
+  {
+    key: 'settleCapacity',
+    flag: 'settle-capacity',
+    kind: int(1),
+    help: 'intents/s the network is assumed to settle until fills show more; the API refuses an intent that would expire before the backlog ahead of it is settled',
+    default: d.settleCapacity,
+  },
+  {
+    key: 'maxOpenIntents',
+    flag: 'max-open-intents',
+    kind: int(1),
+    help: 'live intents the pool holds at most; past it the API answers 503 and gossip is ignored',
+    default: d.maxOpenIntents,
   },
   {
     key: 'maxMessageBytes',

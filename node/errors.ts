@@ -71,6 +71,8 @@ export type IntentCode =
   | 'oversized'
   | 'chain_unavailable'
   | 'busy'
+  | 'backlog'
+  | 'pool_full'
   | 'internal_error';
 
 export const INTENT_RULES = {
@@ -88,6 +90,11 @@ export const INTENT_RULES = {
   // Without the chain a contract-wallet signature cannot be checked either way.
   chain_unavailable: ignore(503),
   busy: ignore(503),
+  // Backpressure (node/pool/backlog.ts): the API refuses an intent that would expire before the
+  // network settles the backlog ahead of it, or any at the pool's hard cap; gossip only at the cap.
+  // Retry-After says when to come back.
+  backlog: ignore(503),
+  pool_full: ignore(503),
   internal_error: ignore(500),
   // Chain state may differ between honest nodes by a block: not provable, so no penalty...
   nonce_used: ignore(409),
@@ -110,6 +117,12 @@ export const REPLAY_CODE: Readonly<Record<FinalState, ReplayCode>> = {
   cancelled: 'replay_cancelled',
   expired: 'replay_expired',
 };
+
+/**
+ * Ignores that come from this node's own state (its failure, its full pool), not from anything the
+ * sending peer did: they never count against its ignore budget.
+ */
+export const OUR_OWN_STATE: ReadonlySet<string> = new Set<IntentCode>(['internal_error', 'pool_full', 'backlog', 'busy']);
 
 /** Refusals that only say "this node already holds the intent": free for a sync responder, which cannot know what we hold. */
 export const ALREADY_HELD: ReadonlySet<IntentCode> = new Set<IntentCode>([

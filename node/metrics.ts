@@ -38,6 +38,27 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['state'] as const,
       registers: [registry],
     }),
+    backlogOpen: new Gauge({
+      name: 'node_backlog_open_intents',
+      help: 'Live intents waiting to be settled (the backlog the estimated wait is computed from)',
+      registers: [registry],
+    }),
+    settleCapacity: new Gauge({
+      name: 'node_settle_capacity_per_second',
+      help: 'Estimated intents settled per second: peak measured fill rate over the last minute, at least --settle-capacity',
+      registers: [registry],
+    }),
+    backlogWait: new Gauge({
+      name: 'node_backlog_wait_seconds',
+      help: 'Estimated wait of a new intent: open intents / settle capacity',
+      registers: [registry],
+    }),
+    backlogRefusals: new Counter({
+      name: 'node_backlog_refusals_total',
+      help: 'Intents refused for backpressure, by source (api|gossip) and reason (backlog: would expire first; pool_full: at --max-open-intents)',
+      labelNames: ['source', 'reason'] as const,
+      registers: [registry],
+    }),
     peers: new Gauge({ name: 'node_peers', help: 'Connected libp2p peers', registers: [registry] }),
     rateLimited: new Counter({
       name: 'node_gossip_rate_limited_total',

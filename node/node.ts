@@ -32,6 +32,7 @@ import { networkStatus } from './gossip/status.ts';
 import { installSync } from './gossip/sync.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type NodeMetrics } from './metrics.ts';
+import { BacklogEstimator, BacklogGate } from './pool/backlog.ts';
 import { IntentCancels } from './pool/cancels.ts';
 import { FairQueue } from './pool/fair-queue.ts';
 import { IntentIntake } from './pool/intake.ts';
@@ -73,6 +74,8 @@ export class IntentNode {
   /** What each peer may cost before it pays in score (rate, ignored messages, bad sync frames). */
   readonly budget: PeerBudget;
   readonly validator: IntentValidator;
+  /** Backpressure: the open pool against the settle capacity (node/pool/backlog.ts). */
+  readonly backlog: BacklogGate;
   readonly intake: IntentIntake;
   readonly cancels: IntentCancels;
   readonly intentsTopic: string;
@@ -104,6 +107,9 @@ export class IntentNode {
 
     this.db = new NodeDatabase(join(config.dataDir, 'pool'));
     this.pool = new IntentPool(this.db.intents);
+    const estimator = new BacklogEstimator(() => this.pool.size, { floorPerSec: config.settleCapacity, maxOpen: config.maxOpenIntents });
+    this.pool.onFilled(() => estimator.filled());
+    this.backlog = new BacklogGate(estimator, { auctionIntervalMs: config.auctionIntervalMs });
     this.queue = new FairQueue({
       maxPerSource: config.validationQueuePerPeer,
       maxTotal: config.validationQueueTotal,
@@ -126,6 +132,7 @@ export class IntentNode {
       maxOpenPerOwner: config.maxOpenPerOwner,
       maxLifetimeSec: config.maxLifetimeSec,
       maxMessageBytes: config.maxMessageBytes,
+      backlog: this.backlog,
       recoverer: deps.recoverer ?? fastRecoverer() ?? nativeRecoverer() ?? nobleRecoverer,
       ...(this.workers ? { workers: this.workers } : {}),
       ...(this.chain ? { chain: this.chain } : {}),
@@ -274,6 +281,7 @@ export class IntentNode {
         cancels: this.cancels,
         ...(auction ? { auction } : {}),
         network,
+        backlog: this.backlog.estimator,
         queueDepth: () => this.queue.depth,
       }),
       ...dashboardRoutes({

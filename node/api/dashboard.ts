@@ -93,6 +93,9 @@ export function dashboardRoutes(d: DashboardDeps): Route[] {
     return s ? { solver: s.solver, txHash: s.txHash, blockNumber: s.blockNumber } : null;
   };
 
+  /** Each recent auction's winning solutions (the leaderboard credits each winner its own score). */
+  const wonBy = new Map<number, { solver: Address; score: bigint }[]>();
+
   /** The latest ranked auctions that had intents or solutions (idle auctions are skipped), newest first. */
   const recentAuctions = cached(500, async (): Promise<AuctionSummary[]> => {
     const out: AuctionSummary[] = [];
@@ -100,16 +103,28 @@ export function dashboardRoutes(d: DashboardDeps): Route[] {
     for await (const r of d.auctions.newestFirst()) {
       if (++scanned > 2000 || out.length >= 200) break;
       if (r.intents.length === 0 && r.ranking.length === 0) continue;
+      // Several solutions can win one auction (disjoint intents, settled together): the summary's
+      // winner is the best-ranked of them and its surplus their sum; which ones won is in the
+      // ranking (GET /v1/auctions/{id}), where the page reads it.
+      // (records stored before RankedSolution.winner existed: rank 0 won)
+      const winners = r.ranking.filter((s) => (s as { winner?: boolean }).winner ?? s.rank === 0);
       out.push({
         id: r.id,
         closedAt: new Date(r.closedAt).toISOString(),
         intents: r.intents.length,
         solutions: r.ranking.map((s) => ({ rank: s.rank, solver: s.solver, score: s.score, hash: s.hash })),
-        winner: r.ranking[0]?.solver ?? null,
-        surplus: r.ranking[0]?.score ?? '0',
+        winner: winners[0]?.solver ?? null,
+        surplus: winners.reduce((t, s) => t + BigInt(s.score), 0n).toString(),
         settlement: await settlementOf(r.id),
       });
+      wonBy.set(
+        r.id,
+        winners.map((s) => ({ solver: s.solver, score: BigInt(s.score) })),
+      );
     }
+    // by id, never cleared while in use: a leaderboard reading during a recomputation sees whole entries
+    const keep = new Set(out.map((a) => a.id));
+    for (const id of wonBy.keys()) if (!keep.has(id)) wonBy.delete(id);
     return out;
   });
 
@@ -117,8 +132,10 @@ export function dashboardRoutes(d: DashboardDeps): Route[] {
     const rows = new Map<string, SolverRecord & { surplus: bigint; settled: number }>();
     for await (const r of d.solvers.all()) rows.set(r.solver, { ...r, surplus: 0n, settled: 0 });
     for (const a of await recentAuctions()) {
-      const w = a.winner && rows.get(a.winner);
-      if (w) w.surplus += BigInt(a.surplus);
+      for (const won of wonBy.get(a.id) ?? []) {
+        const w = rows.get(won.solver);
+        if (w) w.surplus += won.score;
+      }
       const s = a.settlement && rows.get(a.settlement.solver);
       if (s) s.settled++;
     }

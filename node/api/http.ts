@@ -23,16 +23,19 @@ const MAX_BODY = 64 * 1024;
 export class HttpError extends Error {
   readonly status: number;
   readonly code: RequestCode | IntentCode | CancelCode | SolutionCode;
-  private constructor(status: number, code: HttpError['code'], message: string) {
+  /** Sent as Retry-After (seconds). */
+  readonly retryAfterSec?: number;
+  private constructor(status: number, code: HttpError['code'], message: string, retryAfterSec?: number) {
     super(message);
     this.status = status;
     this.code = code;
+    if (retryAfterSec !== undefined) this.retryAfterSec = retryAfterSec;
   }
   static request(code: RequestCode, message: string): HttpError {
     return new HttpError(REQUEST_STATUS[code], code, message);
   }
-  static intent(code: IntentCode, message: string): HttpError {
-    return new HttpError(INTENT_RULES[code].status, code, message);
+  static intent(code: IntentCode, message: string, retryAfterSec?: number): HttpError {
+    return new HttpError(INTENT_RULES[code].status, code, message, retryAfterSec);
   }
   static cancel(code: CancelCode, message: string): HttpError {
     return new HttpError(CANCEL_RULES[code].status, code, message);
@@ -44,7 +47,7 @@ export class HttpError extends Error {
 
 /** What a route answers: a JSON body, or raw bytes of a given type (metrics, static files). */
 export type Reply =
-  | { kind: 'json'; status: number; body: unknown }
+  | { kind: 'json'; status: number; body: unknown; retryAfterSec?: number }
   | { kind: 'raw'; status: number; body: string | Buffer; type: string; cacheControl?: string };
 
 /**
@@ -97,11 +100,19 @@ function send(res: ServerResponse, r: Reply): void {
   const body = r.kind === 'json' ? JSON.stringify(r.body) : r.body;
   const type = r.kind === 'json' ? 'application/json' : r.type;
   const cache = (r.kind === 'raw' && r.cacheControl) || 'no-store';
-  res.writeHead(r.status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': cache });
+  res.writeHead(r.status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': cache,
+    ...(r.kind === 'json' && r.retryAfterSec !== undefined ? { 'retry-after': String(r.retryAfterSec) } : {}),
+  });
   res.end(body);
 }
 
-const errorReply = (status: number, code: string, message: string): Reply => json<ApiErrorBody>({ error: { code, message } }, status);
+const errorReply = (status: number, code: string, message: string, retryAfterSec?: number): Reply => ({
+  ...json<ApiErrorBody>({ error: { code, message } }, status),
+  ...(retryAfterSec !== undefined ? { retryAfterSec } : {}),
+});
 
 /** An HTTP server over `routes`; counts every request by route and status. */
 export function serve(routes: Route[], o: { metrics: NodeMetrics; log: Logger }): Server {
@@ -129,7 +140,7 @@ export function serve(routes: Route[], o: { metrics: NodeMetrics; log: Logger })
       .catch((err: unknown) => {
         const e = err instanceof HttpError ? err : HttpError.request('internal', 'internal error');
         if (!(err instanceof HttpError)) o.log.error({ event: 'api_error', route: name, err: (err as Error).message });
-        if (!res.headersSent) send(res, errorReply(e.status, e.code, e.message));
+        if (!res.headersSent) send(res, errorReply(e.status, e.code, e.message, e.retryAfterSec));
         else res.end();
         finish(e.status);
       });

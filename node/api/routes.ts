@@ -23,6 +23,7 @@ import type { AuctionClock } from '../auction/clock.ts';
 import { ALREADY_CODE } from '../errors.ts';
 import type { NetworkStatus } from '../gossip/status.ts';
 import type { NodeMetrics } from '../metrics.ts';
+import type { BacklogEstimator, BacklogResponse } from '../pool/backlog.ts';
 import type { IntentCancels } from '../pool/cancels.ts';
 import type { IntentIntake } from '../pool/intake.ts';
 import type { IntentPool } from '../pool/pool.ts';
@@ -42,6 +43,8 @@ export type ApiDeps = {
   /** Absent when the node runs no auction clock: the auction routes answer 503. */
   auction?: AuctionClock;
   network: NetworkStatus;
+  /** The backlog against the settle capacity (GET /v1/backlog, metrics). */
+  backlog: BacklogEstimator;
   /** Validation queue depth (health, metrics). */
   queueDepth: () => number;
 };
@@ -62,8 +65,15 @@ export function apiRoutes(d: ApiDeps): Route[] {
         if (out.verdict === 'accept') return json<SubmitIntentResponse>({ id: out.digest, state: 'open' }, 201);
         if (out.code === 'duplicate' && out.record)
           return json<SubmitIntentResponse>({ id: out.record.digest, state: out.record.state, duplicate: true });
-        throw HttpError.intent(out.code, out.reason);
+        // busy: the validation lane drains in well under a second
+        throw HttpError.intent(out.code, out.reason, out.retryAfterSec ?? (out.code === 'busy' ? 1 : undefined));
       },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/backlog$/,
+      name: 'backlog',
+      handle: async () => json<BacklogResponse>(d.backlog.snapshot()),
     },
     {
       method: 'GET',
@@ -187,6 +197,10 @@ export function apiRoutes(d: ApiDeps): Route[] {
       async handle() {
         d.metrics.queueDepth.set(d.queueDepth());
         d.metrics.peers.set(d.network.peerCount());
+        const b = d.backlog.snapshot();
+        d.metrics.backlogOpen.set(b.open);
+        d.metrics.settleCapacity.set(b.capacityPerSec);
+        d.metrics.backlogWait.set(b.estimatedWaitSec);
         return raw(await d.metrics.registry.metrics(), d.metrics.registry.contentType);
       },
     },

@@ -6,7 +6,7 @@
 // heartbeat; a flooder should not get that long).
 import { TopicValidatorResult } from '@libp2p/interface';
 import type { Hex } from 'viem';
-import type { GossipCode, Verdict } from '../errors.ts';
+import { type GossipCode, OUR_OWN_STATE, type Verdict } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { NodeMetrics } from '../metrics.ts';
 import type { FairQueue } from '../pool/fair-queue.ts';
@@ -100,8 +100,9 @@ export class GossipRouter {
   /** What a verdict costs the peer that sent the message. */
   private settle(peer: string, topic: string, out: HandlerVerdict): void {
     const { host, budget } = this.d;
-    // Work that brought nothing counts against the peer's ignore budget (our own failures do not).
-    if (out.verdict === 'ignore' && out.code !== 'internal_error') budget.ignored(peer);
+    // Work that brought nothing counts against the peer's ignore budget (our own failures and our
+    // full pool do not: the peer relayed a message it could not know we would drop).
+    if (out.verdict === 'ignore' && !OUR_OWN_STATE.has(out.code)) budget.ignored(peer);
     if (out.verdict !== 'reject') return;
     this.d.log.debug({ event: 'gossip_reject', topic, peer, code: out.code });
     const now = Date.now();

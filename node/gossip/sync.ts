@@ -29,7 +29,7 @@ import { decodeCancel, recoverCanceller } from '../../protocol/cancel.ts';
 import { describeError } from '../../protocol/result.ts';
 import { intentSyncProtocol } from '../../protocol/topics.ts';
 import type { CancelRepository } from '../db/cancels.ts';
-import { ALREADY_HELD } from '../errors.ts';
+import { ALREADY_HELD, OUR_OWN_STATE } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { IntentCancels } from '../pool/cancels.ts';
 import type { IntentIntake } from '../pool/intake.ts';
@@ -164,8 +164,8 @@ export async function syncFrom(d: SyncDeps, connection: Connection, protocol: st
     if (!out) throw new Error('validation queue full past the sync deadline');
     // A responder sends every live intent it holds without knowing which ones we have, so intents
     // we already hold (or hold as filled, cancelled, expired) are what an honest sync is mostly
-    // made of after a reconnect: free. Anything else we had to refuse counts.
-    if (out.verdict === 'ignore' && !ALREADY_HELD.has(out.code)) d.budget.ignored(peer);
+    // made of after a reconnect: free, as is what our full pool drops. Anything else we had to refuse counts.
+    if (out.verdict === 'ignore' && !ALREADY_HELD.has(out.code) && !OUR_OWN_STATE.has(out.code)) d.budget.ignored(peer);
     return out;
   };
   const flush = async (): Promise<void> => {

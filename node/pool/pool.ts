@@ -23,6 +23,8 @@ export class IntentPool {
   private readonly inflight = new Map<string, Promise<AddResult>>();
   /** Adds per owner being written right now, so a burst cannot overshoot the quota. */
   private readonly reservedOwners = new Map<string, number>();
+  /** Called when a live intent becomes filled (the chain watcher's fills; the backlog measures capacity from them). */
+  private readonly fillListeners: ((rec: PoolRecord) => void)[] = [];
 
   constructor(repo: IntentRepository) {
     this.repo = repo;
@@ -107,6 +109,11 @@ export class IntentPool {
     return { status: 'added', record: full };
   }
 
+  /** Calls `listener` with each intent that goes from live to filled, once it is stored so. */
+  onFilled(listener: (rec: PoolRecord) => void): void {
+    this.fillListeners.push(listener);
+  }
+
   /** Moves an intent to a new state (durably), with optional chain details. */
   async update(digest: Hex, state: IntentState, extra: ChainMark = {}, now = Date.now()): Promise<PoolRecord | undefined> {
     const d = digest.toLowerCase() as Hex;
@@ -114,6 +121,7 @@ export class IntentPool {
     if (!rec) return undefined;
     const next: PoolRecord = { ...rec, ...extra, state, updatedAt: now };
     await this.restore(next);
+    if (state === 'filled' && isLive(rec.state)) for (const l of this.fillListeners) l(next);
     return next;
   }
 

@@ -1,7 +1,10 @@
 // The validation pipeline for one signed intent, from the API or from gossip:
 //   size -> decode (strict codec) -> duplicate / replay (by digest, before any signature work)
-//   -> field rules + expiry + signature under this chain's domain -> optional chain check
-//   -> per-owner quota + durable write (pool.add resolves after fsync).
+//   -> field rules + expiry -> backpressure (node/pool/backlog.ts: the API refuses what would expire
+//   in the backlog, everyone what finds the pool at its hard cap) -> per-owner quota
+//   -> signature under this chain's domain -> optional chain check
+//   -> per-owner quota again + durable write (pool.add resolves after fsync). The hard cap can be
+//   overshot by the adds in flight (at most the validation concurrency).
 // Each refusal is a code; its verdict (and HTTP status) comes from node/errors.ts.
 import type { Address, Hex } from 'viem';
 import { decodeSignedIntent } from '../../protocol/codec.ts';
@@ -18,15 +21,28 @@ import type { WorkerVerifier } from '../verify/workers.ts';
 import { INTENT_RULES, REPLAY_CODE, type IntentRefusalCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { NodeMetrics } from '../metrics.ts';
+import type { BacklogGate } from './backlog.ts';
 import type { IntentPool } from './pool.ts';
 import { isFinal, type PoolRecord } from './record.ts';
 
 export type IntentOutcome =
   | { verdict: 'accept'; code: 'accepted'; digest: Hex; record: PoolRecord }
-  | { verdict: 'ignore' | 'reject'; code: IntentRefusalCode; reason: string; digest?: Hex; record?: PoolRecord };
+  | {
+      verdict: 'ignore' | 'reject';
+      code: IntentRefusalCode;
+      reason: string;
+      digest?: Hex;
+      record?: PoolRecord;
+      /** When to submit again (backlog refusals; the API's Retry-After). */
+      retryAfterSec?: number;
+    };
 
 /** A refusal, its verdict from the table. */
-export function refuseIntent(code: IntentRefusalCode, reason: string, about: { digest?: Hex; record?: PoolRecord } = {}): IntentOutcome {
+export function refuseIntent(
+  code: IntentRefusalCode,
+  reason: string,
+  about: { digest?: Hex; record?: PoolRecord; retryAfterSec?: number } = {},
+): IntentOutcome {
   return { verdict: INTENT_RULES[code].verdict, code, reason, ...about };
 }
 
@@ -39,6 +55,8 @@ export type ValidatorOptions = {
   maxMessageBytes: number;
   recoverer?: Recoverer;
   chain?: ChainChecker;
+  /** Backpressure: the API refuses what would expire in the backlog, gossip what finds the pool full. */
+  backlog?: BacklogGate;
   /** Verify signatures on worker threads (decode + digest stay on the main thread for the duplicate check). */
   workers?: WorkerVerifier;
   metrics?: NodeMetrics;
@@ -102,6 +120,13 @@ export class IntentValidator {
       if (!fields.ok) {
         // `expired` is an ignore: an honest relay can lose the race (clock skew, a slow hop).
         return refuseIntent(fields.error.code, describeError(fields.error), { digest });
+      }
+      // Before any signature work: a full pool turns a flood into lookups.
+      const gate = this.o.backlog;
+      const full = gate && (source === 'api' ? gate.admitApi(signed.intent.validTo, now) : gate.admitGossip());
+      if (full) {
+        this.o.metrics?.backlogRefusals.inc({ source, reason: full.code });
+        return refuseIntent(full.code, full.reason, { digest, retryAfterSec: full.retryAfterSec });
       }
       const ownerAddr = intentOwner(signed).toLowerCase() as Address;
       // An owner at its quota gets nothing stored whatever the signature says: answer before the

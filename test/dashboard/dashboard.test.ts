@@ -312,6 +312,7 @@ describe('dashboard in headless Chromium', () => {
       '/v1/auctions',
       '/v1/leaderboard',
       `/v1/auctions/${settled[0]!.id}`,
+      '/v1/backlog',
     ]) {
       const res = await fetch(`${api}${path}`);
       expect(schemas.check(schemas.response('GET', path, res.status), await res.json(), path)).toEqual([]);
@@ -329,6 +330,9 @@ describe('dashboard in headless Chromium', () => {
     expect(await row.textContent()).toContain(`#${shown.id}`);
     expect(await row.locator('.sol').count()).toBe(shown.solutions.length);
     expect(await row.locator('.winner').count()).toBe(1);
+    // the backlog card: open intents and the estimated wait, the capacity behind it
+    await page.locator('#stat-capacity').filter({ hasText: 'intents/s' }).waitFor();
+    expect(await page.locator('#stat-backlog').textContent()).toMatch(/^\d+ · /);
     expect(await row.locator('.tx').getAttribute('title')).toBe(shown.settlement!.txHash);
     expect(await page.locator('#trades tbody').textContent()).toContain('DAI');
     expect(await page.locator('#trades tbody tr').count()).toBeGreaterThanOrEqual(4 + 3);

@@ -124,6 +124,10 @@ describe('HTTP API', () => {
     expect(m).toMatch(/node_intents_total\{source="api",verdict="accept",code="accepted"\} \d+/);
     expect(m).toMatch(/node_intents_total\{source="api",verdict="reject",code="wrong_signer"\}/);
     expect(m).toMatch(/libp2p_/);
+    // backpressure (node/pool/backlog.ts): the backlog, the capacity estimate and the wait, always exported
+    expect(m).toMatch(/^node_backlog_open_intents \d+$/m);
+    expect(m).toMatch(/^node_settle_capacity_per_second 50$/m);
+    expect(m).toMatch(/^node_backlog_wait_seconds [\d.e-]+$/m);
     const doc = (await (await fetch(`${node.apiUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
@@ -140,6 +144,7 @@ describe('HTTP API', () => {
         '/v1/owners/{owner}/intents',
         '/v1/solutions',
         '/v1/peers',
+        '/v1/backlog',
         // the dashboard (node/api/dashboard.ts)
         '/',
         '/dashboard',

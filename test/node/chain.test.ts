@@ -224,6 +224,10 @@ describe('node on a real chain', () => {
       expect(st.settlement.blockNumber).toBe(Number(receipt.blockNumber));
     }
     expect(node.pool.liveByOwner(carol.address)).toEqual([]);
+    // The backlog estimator measured the fills (two in one 10 s window is 0.2 intents/s; 0.1 if a
+    // window boundary fell between them).
+    const backlog = (await (await fetch(`${node.apiUrl}/v1/backlog`)).json()) as { measuredPerSec: number | null };
+    expect(backlog.measuredPerSec).toBeGreaterThanOrEqual(0.1);
     expect(JSON.stringify(await node.db.auctions.settlement(7))).toContain(receipt.transactionHash);
     // The auction's bond check reads the same contract: the solver that settled is bonded, carol is not.
     expect(await node.chain!.isSolver!(clients.accounts[1]!.address)).toBe(true);

@@ -11,7 +11,7 @@ import { buildProgram } from '../../node/cli/program.ts';
 import { nodeArgs, solverArgs } from '../../devnet/network.ts';
 import { defaultConfig, nodeCli, parseCli } from '../../node/config.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
-import { intentFactory, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
+import { intentFactory, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor } from '../helpers/node.ts';
 import { NODE_BIN, ROOT, spawnNode, waitExit, type Spawned } from './spawn.ts';
 
 const dirs = [tempDir('cli-a-'), tempDir('cli-b-'), tempDir('cli-files-')];
@@ -54,11 +54,7 @@ describe('cli', () => {
     const b = await spawnNode(base(dirs[1]!.path, [a.listen[0]!]));
     procs.push(b);
     // Wait until they are connected (health shows a peer), then submit at A.
-    for (let k = 0; k < 100; k++) {
-      const h = (await (await fetch(`${b.api}/health`)).json()) as { peers: number };
-      if (h.peers > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(async () => ((await (await fetch(`${b.api}/health`)).json()) as { peers: number }).peers > 0, 30_000);
     const f = intentFactory(testKey(90));
     const s = f.swap();
     const res = await fetch(`${a.api}/v1/intents`, {
@@ -68,13 +64,10 @@ describe('cli', () => {
     });
     expect(res.status).toBe(201);
     const id = f.digestOf(s);
-    let state = '';
-    for (let k = 0; k < 200 && state !== 'open'; k++) {
+    await waitFor(async () => {
       const r = await fetch(`${b.api}/v1/intents/${id}`);
-      state = r.status === 200 ? ((await r.json()) as { state: string }).state : '';
-      if (state !== 'open') await new Promise((r2) => setTimeout(r2, 50));
-    }
-    expect(state).toBe('open');
+      return r.status === 200 && ((await r.json()) as { state: string }).state === 'open';
+    }, 30_000);
     // Restart A: same peer id from the key file, intent still there.
     a.child.kill('SIGTERM');
     await waitExit(a.child);

@@ -13,9 +13,15 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** Every gossip verdict of every node started here, by the node's peer id. */
+const verdicts: { node: string; topic: string; verdict: string; code: string }[] = [];
+
 async function startNode(over: Parameters<typeof testConfig>[1] = {}): Promise<IntentNode> {
   const dir = tempDir();
-  const node = new IntentNode(testConfig(dir.path, over), { log: silentLogger() });
+  const node: IntentNode = new IntentNode(testConfig(dir.path, over), {
+    log: silentLogger(),
+    onGossipVerdict: (topic, _peer, o) => verdicts.push({ node: node.peerId, topic, verdict: o.verdict, code: o.code }),
+  });
   await node.start();
   cleanups.push(dir.cleanup, () => node.stop());
   return node;
@@ -108,7 +114,11 @@ describe('cancel gossip', () => {
     // Forged: signed by someone else. B refuses it (and A's API refuses it before that).
     const forged = signCancel(id, a.validator.separator, testKey(6));
     a.publish(a.cancelsTopic, encodeCancel(id, forged));
-    await new Promise((r) => setTimeout(r, 300));
+    // B has judged it (not a pause that a loaded machine may outlast): rejected, intent still open
+    await waitFor(() => verdicts.some((v) => v.node === b.peerId && v.topic === b.cancelsTopic));
+    expect(verdicts.filter((v) => v.node === b.peerId && v.topic === b.cancelsTopic)).toEqual([
+      { node: b.peerId, topic: b.cancelsTopic, verdict: 'reject', code: 'wrong_signer' },
+    ]);
     expect((await b.pool.get(id))?.state).toBe('open');
     const res = await fetch(`${a.apiUrl}/v1/intents/${id}/cancel`, {
       method: 'POST',

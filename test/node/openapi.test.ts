@@ -54,6 +54,7 @@ import { signedIntentToJson } from '../../protocol/json.ts';
 import { privateKeyToAddress } from '../../protocol/signature.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
+import type { BacklogResponse } from '../../node/pool/backlog.ts';
 import { intentFactory, signTestSolution, tempDir, testConfig, testKey } from '../helpers/node.ts';
 import { OPENAPI, SchemaChecker } from './openapi-schema.ts';
 
@@ -326,6 +327,11 @@ const SAMPLES: Record<string, readonly unknown[]> = {
       uptimeSec: 4,
     },
   ]),
+  // node/pool/backlog.ts until the type moves to protocol/api.ts
+  BacklogResponse: samplesOf<BacklogResponse>()([
+    { open: 12, capacityPerSec: 50, measuredPerSec: null, estimatedWaitSec: 0.24, maxOpen: 20000 },
+    { open: 0, capacityPerSec: 62.5, measuredPerSec: 62.5, estimatedWaitSec: 0, maxOpen: 20000 },
+  ]),
   PeerInfo: samplesOf<PeerInfo>()([
     { peerId: '12D3KooW', remoteAddr: '/ip4/127.0.0.1/tcp/1', direction: 'inbound', score: -1.5, appScore: 0 },
   ]),
@@ -444,6 +450,9 @@ describe('a running node answers as node/openapi.json says', () => {
     const c2 = carol.swap();
     for (const c of [c1, c2]) expect((await call('POST', '/v1/intents', signedIntentToJson(c))).status).toBe(201);
     expect((await call('POST', '/v1/intents', signedIntentToJson(carol.swap()))).status).toBe(429);
+    // backpressure: 5 s of lifetime is less than two auction intervals (10 s), even with no backlog
+    const short = alice.swap({ validTo: Math.floor(Date.now() / 1000) + 5 });
+    expect((await call('POST', '/v1/intents', signedIntentToJson(short))).body.error.code).toBe('backlog');
     expect((await call('GET', `/v1/intents/${id}`)).body.state).toBe('open');
     expect((await call('GET', `/v1/intents/0x${'ef'.repeat(32)}`)).status).toBe(404);
 
@@ -522,6 +531,7 @@ describe('a running node answers as node/openapi.json says', () => {
 
   it('the node, the dashboard without a chain, and errors of the router', async () => {
     expect((await call('GET', '/health')).body.status).toBe('ok');
+    expect((await call('GET', '/v1/backlog')).body.maxOpen).toBe(node.config.maxOpenIntents);
     expect((await call('GET', '/v1/peers')).body.peers).toEqual([]);
     expect((await call('GET', '/openapi.json')).body.openapi).toBe('3.1.0');
     expect((await call('GET', '/v1/dashboard/summary')).body.node.rpc).toBe(false);
@@ -538,6 +548,7 @@ describe('a running node answers as node/openapi.json says', () => {
       'POST /v1/intents 400',
       'POST /v1/intents 409',
       'POST /v1/intents 429',
+      'POST /v1/intents 503',
       'POST /v1/solutions 202',
       'POST /v1/solutions 200',
       'POST /v1/solutions 400',

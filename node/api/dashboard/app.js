@@ -6,6 +6,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 let tokens = {};
 let markets = {};
 let failures = 0;
+/** Auction id -> hashes of its winning solutions (a ranked auction's winners never change). */
+const winners = new Map();
 
 const $ = (sel) => document.querySelector(sel);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
@@ -41,6 +43,12 @@ function amount(token, value) {
 function ago(iso) {
   const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
   return s < 60 ? `${Math.max(s, 0)} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
+}
+function duration(sec) {
+  if (sec < 1) return '< 1 s';
+  if (sec < 120) return `${Math.round(sec)} s`;
+  if (sec < 7200) return `${Math.round(sec / 60)} min`;
+  return `${(sec / 3600).toFixed(1)} h`;
 }
 function rows(tbody, html, cols, emptyText) {
   tbody.innerHTML = html.length ? html.join('') : `<tr class="empty"><td colspan="${cols}">${emptyText}</td></tr>`;
@@ -148,6 +156,22 @@ function marginChart(margin) {
   box.replaceChildren(svg);
 }
 
+/** Fetches the winners of ranked auctions not seen yet (each once). */
+async function fetchWinners(auctions) {
+  const missing = auctions.filter((a) => a.solutions.length > 0 && !winners.has(a.id)).slice(0, 10);
+  await Promise.all(
+    missing.map(async (a) => {
+      const res = await fetch(`/v1/auctions/${a.id}`, { cache: 'no-store' });
+      if (!res.ok) return;
+      const body = await res.json();
+      if (Array.isArray(body.ranking)) winners.set(a.id, new Set(body.ranking.filter((r) => r.winner).map((r) => r.hash)));
+    }),
+  );
+  if (winners.size > 500) for (const id of [...winners.keys()].slice(0, winners.size - 500)) winners.delete(id);
+}
+
+let backlog = null;
+
 function render(s) {
   tokens = s.tokens || {};
   markets = s.markets || {};
@@ -162,16 +186,24 @@ function render(s) {
   $('#stat-surplus').textContent = compact(s.auctions.filter((a) => a.settlement).reduce((t, a) => t + num(a.surplus), 0));
   $('#stat-peers').textContent = s.node.peers;
   $('#open-count').textContent = `${s.openIntents.total} live in the pool`;
+  if (backlog) {
+    $('#stat-backlog').textContent = `${backlog.open} · ${duration(backlog.estimatedWaitSec)}`;
+    $('#stat-capacity').textContent =
+      `${compact(backlog.capacityPerSec)} intents/s ${backlog.measuredPerSec !== null && backlog.measuredPerSec >= backlog.capacityPerSec ? '(measured)' : '(configured floor)'} · cap ${backlog.maxOpen}`;
+    const full = backlog.open / backlog.maxOpen;
+    $('#backlog-card').className = `card ${full >= 1 ? 'bad' : full >= 0.8 || backlog.estimatedWaitSec > 60 ? 'warn' : ''}`;
+  }
 
   rows(
     $('#auctions tbody'),
     s.auctions.slice(0, 10).map((a) => {
       const sols = a.solutions.length
         ? a.solutions
-            .map(
-              (x) =>
-                `<span class="sol ${x.rank === 0 ? 'winner' : ''}">${x.rank === 0 ? '★ ' : ''}<span class="mono">${short(x.solver)}</span>: ${compact(num(x.score))}</span>`,
-            )
+            .map((x) => {
+              // until the ranking is fetched, the best-ranked solution stands for the winners
+              const won = winners.has(a.id) ? winners.get(a.id).has(x.hash) : x.rank === 0;
+              return `<span class="sol ${won ? 'winner' : ''}">${won ? '★ ' : ''}<span class="mono">${short(x.solver)}</span>: ${compact(num(x.score))}</span>`;
+            })
             .join('')
         : '<span class="hint">no solution</span>';
       return `<tr data-auction="${a.id}"><td class="mono">#${a.id}</td><td>${ago(a.closedAt)}</td><td>${a.intents}</td><td class="wrap">${sols}</td><td>${compact(num(a.surplus))}</td><td>${a.settlement ? txLink(a.settlement.txHash) : '–'}</td></tr>`;
@@ -275,9 +307,15 @@ function render(s) {
 
 async function poll() {
   try {
-    const res = await fetch('/v1/dashboard/summary', { cache: 'no-store' });
+    const [res, b] = await Promise.all([
+      fetch('/v1/dashboard/summary', { cache: 'no-store' }),
+      fetch('/v1/backlog', { cache: 'no-store' }).catch(() => null),
+    ]);
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    render(await res.json());
+    const summary = await res.json();
+    backlog = b?.ok ? await b.json() : null;
+    await fetchWinners(summary.auctions.slice(0, 10)).catch(() => undefined);
+    render(summary);
     failures = 0;
   } catch (e) {
     failures++;
