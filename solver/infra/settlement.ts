@@ -1,6 +1,7 @@
 // The Settlement contract as the solver reads it, and the one write it
 // makes outside settle: its bond.
 import {
+  parseAbi,
   zeroAddress,
   type Account,
   type Address,
@@ -66,7 +67,8 @@ export type FillState = { used: boolean; filled?: bigint };
 
 /**
  * Each intent's fill state at a block, in order, in one multicall: the nonce bit for every intent,
- * and `filledAmount(digest)` for partially fillable swaps (ids are the digests).
+ * and `filledAmount(digest)` for partially fillable ones, swaps and positions alike (ids are the
+ * digests; a partially fillable position accumulates there too, its nonce bit only cancels).
  */
 export async function fillStates(
   client: PublicClient,
@@ -74,7 +76,7 @@ export async function fillStates(
   intents: readonly { id: Hex; intent: Intent }[],
   blockNumber: bigint,
 ): Promise<FillState[]> {
-  const partial = (i: Intent): boolean => i.type === 'swap' && i.intent.partiallyFillable;
+  const partial = (i: Intent): boolean => i.intent.partiallyFillable;
   const calls = intents.flatMap(({ id, intent: i }) => {
     const nonce = {
       address: settlement,
@@ -92,4 +94,20 @@ export async function fillStates(
     out.push(partial(intent) ? { used, filled: res[k++] as bigint } : { used });
   }
   return out;
+}
+
+const erc20BalanceAbi = parseAbi(['function balanceOf(address) view returns (uint256)']);
+
+/** Token balances of owners at a block, in order (one multicall). */
+export async function balancesOf(
+  client: PublicClient,
+  pairs: readonly { token: Address; owner: Address }[],
+  blockNumber: bigint,
+): Promise<bigint[]> {
+  if (!pairs.length) return [];
+  return (await multicallAt(
+    client,
+    pairs.map((p) => ({ address: p.token, abi: erc20BalanceAbi, functionName: 'balanceOf', args: [p.owner] })),
+    blockNumber,
+  )) as bigint[];
 }
