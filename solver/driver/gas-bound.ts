@@ -56,8 +56,8 @@ export type BoundedSolve = { solution: Solution; gas: bigint; rounds: number; re
 
 /**
  * Solves, and while the solution's gas bound exceeds `limit`, restricts the auction to the best
- * trades by value per gas (aiming under the limit by the ratio the last estimate missed by) and
- * solves again. `solve(keep)`: the solution for the auction restricted to `keep` (all intents when
+ * trades by value per gas and solves again (each round selects from the latest solution, aiming
+ * 8% further under the limit than the one before). `solve(keep)`: the solution for the auction restricted to `keep` (all intents when
  * undefined). `maxRounds` re-solves at most; the result is within the limit or has no trades.
  */
 export async function solveWithinGas(
@@ -69,7 +69,6 @@ export async function solveWithinGas(
   const positions = positionIds(auction);
   let solution = await solve(undefined, 0);
   let gas = solutionGas(solution, positions);
-  let target = limit;
   let restricted = 0;
   let rounds = 0;
   const none = (): BoundedSolve => ({
@@ -80,16 +79,16 @@ export async function solveWithinGas(
   });
   while (gas > limit) {
     if (rounds >= maxRounds || !solution.trades.length) return none();
+    // selected from the latest solution (its shape is what the re-solve makes, e.g. the baseline's
+    // one route per intent when time is short), a little further under the limit each round
+    const target = (limit * BigInt(100 - 8 * rounds)) / 100n;
     const keep = selectWithinGas(solution, auction, positions, target);
     if (!keep.size) return none();
     rounds++;
     restricted = solution.trades.length - keep.size;
     const next = await solve(keep, rounds);
-    const nextGas = solutionGas(next, positions);
-    // the re-solve's shape differs from the estimate (other routes): aim lower by the miss
-    if (nextGas > limit) target = (target * limit) / nextGas;
     solution = next;
-    gas = nextGas;
+    gas = solutionGas(next, positions);
   }
   return { solution, gas, rounds, restricted };
 }
