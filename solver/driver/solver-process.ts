@@ -23,7 +23,7 @@ import type { SettleBatch } from '../../contracts/client/settlement.ts';
 import type { Strategy } from '../domain/options.ts';
 import { loadMilp } from '../domain/milp/highs.ts';
 import { type PositionState, solveAuction } from '../domain/solve-auction.ts';
-import { batchGasLimit, DEFAULT_BATCH_GAS_SHARE_BPS } from '../../protocol/batch-gas.ts';
+import { batchGasLimit, DEFAULT_BATCH_GAS_SHARE_BPS, SETTLE_GAS_MODEL } from '../../protocol/batch-gas.ts';
 import { lower } from '../domain/address.ts';
 import type { LiquidityAdapter } from '../domain/liquidity/adapter.ts';
 import { AuctionDecoder } from '../infra/auction-decoder.ts';
@@ -31,7 +31,8 @@ import { ChainLiquidity } from '../infra/chain-liquidity.ts';
 import { NodeClient } from '../infra/node-client.ts';
 import type { PoolSpec } from '../infra/pool-reader.ts';
 import { readPositionState, vaultLiquidity } from '../infra/perp-state.ts';
-import { clearingHouseOf, ensureBond, fillStates } from '../infra/settlement.ts';
+import { FillTracker } from '../infra/fill-tracker.ts';
+import { balancesOf, clearingHouseOf, ensureBond } from '../infra/settlement.ts';
 import { buildBatch } from './bundle.ts';
 import { solveWithinGas } from './gas-bound.ts';
 import { isolate, isolationLogFields, type IsolationResult } from './isolate.ts';
@@ -75,6 +76,8 @@ const RESOLVE_BUDGET_MS = 200;
 const MAX_BUDGET_MS = 1000;
 /** Below this budget the optimal strategy has no time to improve on the baseline: the baseline solves. */
 const MIN_OPTIMAL_BUDGET_MS = 60;
+/** The first solve's share of the time left (after simulation and publication). */
+const FIRST_SHARE = 0.6;
 /** Re-checks of the batch's intents at a newer block (each may drop intents and re-solve). */
 const MAX_RECHECKS = 2;
 
@@ -86,6 +89,10 @@ class Ewma {
   }
   add(x: number): void {
     this.value = 0.7 * this.value + 0.3 * x;
+  }
+  /** Up at once to a larger value, down slowly: for what must not be under-estimated (the engine's overrun). */
+  addPeak(x: number): void {
+    this.value = Math.max(x, 0.85 * this.value);
   }
 }
 
@@ -123,11 +130,12 @@ export class SolverProcess {
   /** Our published solutions not yet ranked-and-settled: auction id -> ranking due (ms), and the pools its bundle trades on. */
   private readonly unresolved = new Map<number, { due: number; pools: Set<string> }>();
   private decoder?: AuctionDecoder;
+  private fills?: FillTracker;
   private stopFollowing?: () => void;
   /** What a settle simulation, a publication and the engine's overrun of its budget cost, as measured. */
   private readonly simulateMs = new Ewma(100);
   private readonly publishMs = new Ewma(30);
-  private readonly overrunMs = new Ewma(20);
+  private readonly overrunMs = new Ewma(50);
 
   constructor(o: SolverOptions) {
     this.o = o;
@@ -152,6 +160,7 @@ export class SolverProcess {
     }
     this.clearingHouse = await clearingHouseOf(this.o.publicClient, this.settlement);
     this.decoder = new AuctionDecoder(this.chainId, this.settlement);
+    this.fills = new FillTracker(this.o.publicClient, this.settlement);
     this.chain = await ChainLiquidity.load(this.o.publicClient, this.o.pools);
     this.submitter = new BundleSubmitter({
       publicClient: this.o.publicClient,
@@ -260,8 +269,8 @@ export class SolverProcess {
     // block or two) would make the whole bundle revert: leave out every intent whose nonce bit is
     // set at this block, and take partial fills' amounts from the chain.
     const entries = [...intents.values()];
-    const [states, gasPrice, positionState] = await Promise.all([
-      entries.length ? fillStates(this.o.publicClient, this.settlement, entries, at) : Promise.resolve([]),
+    const [{ states, stats: fillStats }, gasPrice, positionState] = await Promise.all([
+      this.fills!.states(entries, at),
       // Settle reverts TokenBalanceDecreased on any net outflow of a batch token, so the
       // Settlement's own balances cannot absorb a shortfall: solve with no buffers.
       this.o.publicClient.getGasPrice(),
@@ -282,6 +291,7 @@ export class SolverProcess {
       return gone;
     };
     applyStates(entries, states);
+    const unfunded = await this.dropUnfunded(intents, at);
     split.mark('reads');
     const now = Number(block.timestamp);
     const gasLimit = batchGasLimit(block.gasLimit, this.o.batchGasShareBps ?? DEFAULT_BATCH_GAS_SHARE_BPS);
@@ -301,7 +311,7 @@ export class SolverProcess {
         positionState,
       );
       const ms = Date.now() - t0;
-      if (strategy === 'optimal') this.overrunMs.add(Math.max(0, ms - budgetMs));
+      if (strategy === 'optimal') this.overrunMs.addPeak(Math.max(0, ms - budgetMs));
       const { stats, positionTrades } = result;
       // the vault's fills go in as own liquidity, authorised by its EIP-1271 check on chain
       const vault = this.o.perpVault;
@@ -330,7 +340,14 @@ export class SolverProcess {
         ? { ...auction, intents: new Map([...intents].filter(([id]) => !excluded.has(id) && (!keep || keep.has(id)))) }
         : { ...auction, intents };
     /** Budget for a solve now: what is left before the deadline, less the simulation and publication, less `extraMs`, capped. */
-    const budget = (cap: number, extraMs = 0): number => Math.min(cap, left() - this.tailMs() - this.overrunMs.value - extraMs);
+    const budget = (cap: number, share = 1): number => Math.min(cap, (left() - this.tailMs() - this.overrunMs.value) * share);
+    /** The gas bound of filling every intent of `sub` (the model's per-trade parts; interactions not counted). */
+    const fillAllGas = (sub: Auction): bigint => {
+      const m = SETTLE_GAS_MODEL;
+      let g = m.base;
+      for (const e of sub.intents.values()) g += e.intent.type === 'position' ? m.positionTrade + m.marginAccount : m.swapTrade;
+      return g;
+    };
     const rechecked = new Set<Hex>();
     let checkedAt = at;
     let solves = 0;
@@ -345,10 +362,16 @@ export class SolverProcess {
       const t0 = Date.now();
       // the first solve keeps room for one short re-solve (gas bound, recheck); the others are short
       const cap = strategyCap === 'baseline' ? 0 : first ? MAX_BUDGET_MS : RESOLVE_BUDGET_MS;
+      // The first solve takes FIRST_SHARE of the time left: the rest is for what may follow (an
+      // isolation round, a re-check's re-solve, the engine overrunning its budget, which it does
+      // under load). When filling everything would exceed the gas bound, it takes half of that:
+      // the solve of the best trades follows for sure.
+      const overBound = first && fillAllGas(restrict(excluded)) > gasLimit;
+      const firstShare = overBound ? FIRST_SHARE / 2 : FIRST_SHARE;
       let snapshotBlock = at;
       const bounded = await solveWithinGas(restrict(excluded), gasLimit, (keep, round) => {
         solves++;
-        const r = solveOnce(restrict(excluded, keep), budget(round === 0 ? cap : RESOLVE_BUDGET_MS, round === 0 && first ? 80 : 0));
+        const r = solveOnce(restrict(excluded, keep), budget(round === 0 ? cap : RESOLVE_BUDGET_MS, round === 0 && first ? firstShare : 1));
         snapshotBlock = r.block;
         return r.solution;
       });
@@ -364,6 +387,8 @@ export class SolverProcess {
           gasLimit: gasLimit.toString(),
           gasRounds: bounded.rounds,
           ...decodeStats,
+          fillsRead: fillStats.read,
+          unfunded,
           ...split.fields(),
         });
       for (let k = 0; k < MAX_RECHECKS && solution.trades.length; k++) {
@@ -374,7 +399,7 @@ export class SolverProcess {
           break;
         }
         const inBatch = solution.trades.map((t) => intents.get(lower(t.intentId) as Hex)).filter((e): e is AuctionIntent => !!e);
-        const [st] = await Promise.all([fillStates(this.o.publicClient, this.settlement, inBatch, latest), this.chain!.refresh(latest)]);
+        const [{ states: st }] = await Promise.all([this.fills!.states(inBatch, latest), this.chain!.refresh(latest)]);
         checkedAt = latest;
         const gone = applyStates(inBatch, st);
         for (const id of gone) rechecked.add(id);
@@ -452,7 +477,7 @@ export class SolverProcess {
     const { bytes, hash } = signSolution(solution, this.o.privateKey, this.chainId, this.settlement);
     const published = await this.publish(bytes);
     this.publishMs.add(Date.now() - tp);
-    split.mark('publish');
+    split.add('publish', Date.now() - tp);
     if (!published) return { auctionId, status: 'not_published' };
     this.o.log.info({
       event: 'solution_published',
@@ -474,6 +499,43 @@ export class SolverProcess {
     for (const id of ids) this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
     const pools = new Set(solution.interactions.map((x) => lower(x.target) as string));
     return { batch, hash, ids, pools, solution, signed };
+  }
+
+  /**
+   * Leaves out the swap intents their owner cannot pay for together: per owner and sell token, in
+   * the auction's order, an intent stays while the sell amounts kept so far (what is left of them)
+   * fit the owner's balance at `block`. One owner's intents spending more than it holds would make
+   * the whole batch revert in the token's transfer (an error that names nobody: bisection, many
+   * simulations). Returns how many were left out.
+   */
+  private async dropUnfunded(intents: Map<Hex, AuctionIntent>, block: bigint): Promise<number> {
+    const groups = new Map<string, { token: Address; owner: Address; items: { id: Hex; max: bigint }[] }>();
+    for (const e of intents.values()) {
+      if (e.intent.type !== 'swap') continue;
+      const i = e.intent.intent;
+      const key = `${lower(i.owner)}:${lower(i.sellToken)}`;
+      let g = groups.get(key);
+      if (!g) {
+        g = { token: i.sellToken, owner: i.owner, items: [] };
+        groups.set(key, g);
+      }
+      const max = i.partiallyFillable && i.kind === 0 ? i.sellAmount - (e.filled ?? 0n) : i.sellAmount;
+      g.items.push({ id: e.id, max });
+    }
+    const list = [...groups.values()];
+    const balances = await balancesOf(this.o.publicClient, list, block);
+    let dropped = 0;
+    list.forEach((g, k) => {
+      let left = balances[k]!;
+      for (const it of g.items) {
+        if (it.max <= left) left -= it.max;
+        else {
+          intents.delete(it.id);
+          dropped++;
+        }
+      }
+    });
+    return dropped;
   }
 
   private async exclusive<T>(f: () => Promise<T>): Promise<T> {
