@@ -243,9 +243,12 @@ export class SolverProcess {
     // solving on the state before that bundle would plan exact pool outputs that revert
     // (UniswapV2: K). Wait until those are ranked and, if won, mined, but only while this
     // auction's pipeline still fits; then solve without the pools those bundles trade on.
+    // At most half the time there is: the solve needs the rest (with the lead's shorter solve
+    // windows the earlier ranking is due well before this auction closes, and this rarely waits).
     const minPipelineMs = 100 + this.tailMs();
+    const waitUntil = Date.now() + Math.max(0, (left() - minPipelineMs) / 2);
     const due = () => [...this.unresolved.values()].filter((u) => u.due <= Date.now() + 100);
-    while (due().length && left() > minPipelineMs) await new Promise((r) => setTimeout(r, 25));
+    while (due().length && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 25));
     const blockedPools = new Set<string>(due().flatMap((u) => [...u.pools]));
     split.mark('wait');
     if (left() < this.tailMs()) {
