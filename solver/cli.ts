@@ -1,8 +1,12 @@
 // Solver CLI:
 //   npm run solver -- --strategy optimal --node-url http://127.0.0.1:9545 --rpc-url http://127.0.0.1:8545 \
 //     --pools pools.json [--key 0x… | SOLVER_KEY=0x…] [--poll-ms 500] [--bond] [--max-simulations 12]
+//     [--publish-margin-ms 250] [--batch-gas-share-bps 5000]
 // --bond: bond Settlement.minBond from the key first when it is not a bonded solver yet.
 // --max-simulations: settle simulations per auction spent isolating intents that make it revert.
+// --publish-margin-ms: the whole pipeline (solve, simulate, isolate, sign, publish) ends this long
+// before the auction's solve deadline. --batch-gas-share-bps: share of the block gas limit a batch
+// may use (nodes refuse solutions above it; protocol/batch-gas.ts).
 // pools.json: [{ "kind": "uniswapV2" | "uniswapV3" | "stableSwap", "address": "0x…" }, …]
 // (or repeat --pool kind:0xaddress). The key must be a bonded solver of the node's Settlement.
 // `--help` lists every flag and its default; usage errors (bad flag, value, pools or config file) exit 2.
@@ -15,6 +19,7 @@ import { address, bool, fileOnly, httpUrl, int, type Kind, type LogLevel, oneOf,
 import type { PoolKind, PoolSpec } from './infra/pool-reader.ts';
 import { SolverProcess } from './driver/solver-process.ts';
 import type { Strategy } from './domain/options.ts';
+import { DEFAULT_BATCH_GAS_SHARE_BPS } from '../protocol/batch-gas.ts';
 
 const POOL_KINDS = ['uniswapV2', 'uniswapV3', 'stableSwap'] as const satisfies readonly PoolKind[];
 const poolSpec = z.strictObject({
@@ -88,6 +93,20 @@ const solverCli: CliSpec = {
       help: 'settle simulations per auction spent isolating intents that make a batch revert',
       default: 12,
     },
+    {
+      key: 'publishMarginMs',
+      flag: 'publish-margin-ms',
+      kind: int(0, 60_000, 'ms'),
+      help: "publish this long before the auction's solve deadline at the latest (the solve's budget is what is left)",
+      default: 250,
+    },
+    {
+      key: 'batchGasShareBps',
+      flag: 'batch-gas-share-bps',
+      kind: int(1, 10_000, 'bps'),
+      help: 'share of the block gas limit one batch may use (nodes refuse solutions above it)',
+      default: DEFAULT_BATCH_GAS_SHARE_BPS,
+    },
     common.logLevel(),
   ],
 };
@@ -105,6 +124,8 @@ type SolverArgs = {
   maxSimulations: number;
   perpVault?: Address;
   perpVaultMarginBps: number;
+  publishMarginMs: number;
+  batchGasShareBps: number;
   logLevel: LogLevel;
 };
 
@@ -150,6 +171,8 @@ async function main(): Promise<void> {
     pollMs: a.pollMs,
     bond: a.bond,
     maxSimulations,
+    publishMarginMs: a.publishMarginMs,
+    batchGasShareBps: a.batchGasShareBps,
     ...(a.perpVault ? { perpVault: a.perpVault, perpVaultMargin: BigInt(a.perpVaultMarginBps) * 10n ** 14n } : {}),
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => solver.stop());

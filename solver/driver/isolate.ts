@@ -51,6 +51,12 @@ type IsolationOptions = {
   log: Logger;
   /** Simulations allowed in this call, the first one included. Default 12. */
   maxSimulations?: number;
+  /**
+   * Wall-clock time (ms since the epoch) by which the whole call must be done: a round (re-solve
+   * and simulation) that would not finish by then, on what the rounds so far cost, is not started,
+   * and the budget counts as exhausted (the last clean candidate, if any, is returned).
+   */
+  deadline?: number;
 };
 
 export type IsolationResult =
@@ -83,10 +89,16 @@ export async function isolate(o: IsolationOptions): Promise<IsolationResult> {
   /** The last candidate that simulated cleanly on the way (a bisection probe): the fallback when the budget runs out. */
   let fallback: { solution: Solution; batch: SettleBatch; gas: bigint } | undefined;
 
+  /** What a round after the first costs (re-solve + simulation), as last measured. */
+  let lastResolveMs = 50;
+  let lastSimulateMs = 50;
   const probe = async (without: ReadonlySet<Hex>): Promise<Probe> => {
     if (solves >= maxSolves) return { kind: 'budget' };
+    if (solves > 0 && o.deadline !== undefined && Date.now() + lastResolveMs + lastSimulateMs > o.deadline) return { kind: 'budget' };
     solves++;
+    const t0 = Date.now();
     const solution = await o.solve(without);
+    if (solves > 1) lastResolveMs = Date.now() - t0;
     if (!solution?.trades.length) return { kind: 'empty' };
     let batch: SettleBatch;
     try {
@@ -96,8 +108,11 @@ export async function isolate(o: IsolationOptions): Promise<IsolationResult> {
       throw e;
     }
     if (simulations >= maxSimulations) return { kind: 'budget' };
+    if (simulations > 0 && o.deadline !== undefined && Date.now() + lastSimulateMs > o.deadline) return { kind: 'budget' };
     simulations++;
+    const t1 = Date.now();
     const sim = await o.simulate(batch);
+    lastSimulateMs = Date.now() - t1;
     if (sim.ok) fallback = { solution, batch, gas: sim.gas };
     return { kind: 'simulated', solution, batch, sim };
   };

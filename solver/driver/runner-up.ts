@@ -1,8 +1,9 @@
-// The runner-up policy. A solution ranked below the winner (rank r > 0 at the node) may settle in
-// its own window, after every better-ranked one's window passed with the auction unsettled. It
-// waits for that window (standing down as soon as the node's watcher sees the auction settled),
-// keeps only the trades whose intents are still open at the node and unused on chain, and submits
-// that bundle only if it simulates cleanly at the latest block.
+// The runner-up policy. A solution that is not a winner (`winner: false` at the node) may settle in
+// its own window, after the better-ranked ones' windows. Several winners can settle one auction
+// (disjoint intents, pools and markets), so a settlement of the auction does not mean ours is moot:
+// it waits for its window, keeps only the trades whose intents are still open at the node and
+// unused on chain, stands down when none is left (checked early whenever the auction has a
+// settlement), and submits that bundle only if it simulates cleanly at the latest block.
 import type { Address, Hex, PublicClient } from 'viem';
 import type { Logger } from 'pino';
 import type { RankedSolution } from '../../protocol/api.ts';
@@ -39,11 +40,21 @@ export async function settleAsRunnerUp(
     return { auctionId, status: 'runner_up_skipped', rank, reason: 'the node gave no settle window' };
   c.holdUntil(from);
   c.log.info({ event: 'runner_up_waiting', auctionId, rank, settleFrom: mine.settleFrom, settleUntil: mine.settleUntil });
+  /** Whether any intent of the solution is still open at the node. */
+  const anyOpen = async (): Promise<boolean> => {
+    const states = await Promise.all(solution.trades.map((t) => c.node.intentState(t.intentId).catch(() => 'unknown')));
+    return states.some((st) => st === 'open' || st === 'unknown');
+  };
+  let checkedSettlement: string | undefined;
   for (;;) {
     const s = (await c.node.auctionStatus(auctionId).catch(() => undefined))?.settlement ?? null;
-    if (s) {
-      c.log.info({ event: 'runner_up_stands_down', auctionId, rank, settledBy: s.solver, tx: s.txHash });
-      return { auctionId, status: 'settled_by_other', rank, reason: `settled by ${s.solver} in ${s.txHash}` };
+    // another winner (or a better runner-up) settled: our part may still be open
+    if (s && s.txHash !== checkedSettlement) {
+      checkedSettlement = s.txHash;
+      if (!(await anyOpen())) {
+        c.log.info({ event: 'runner_up_stands_down', auctionId, rank, settledBy: s.solver, tx: s.txHash });
+        return { auctionId, status: 'settled_by_other', rank, reason: `settled by ${s.solver} in ${s.txHash}` };
+      }
     }
     const now = Date.now();
     if (now >= from) break;
@@ -82,6 +93,8 @@ export async function settleAsRunnerUp(
       simulate: (b) => c.submitter.simulate(b, { estimate: false }),
       log: c.log,
       ...(c.maxSimulations !== undefined ? { maxSimulations: c.maxSimulations } : {}),
+      // a bundle simulated after the window would be refused by the node's record anyway
+      deadline: until,
     });
   } catch (e) {
     return { auctionId, status: 'runner_up_skipped', rank, reason: (e as Error).message };

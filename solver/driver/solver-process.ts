@@ -1,10 +1,18 @@
 // The solver process: attach to a node's HTTP API (infra/node-client.ts), and for each auction:
-// refresh pool state from the chain, solve (domain/solve-auction.ts), find a bundle that simulates
+// decode only the intents not seen before (infra/auction-decoder.ts), bring the pool view to the
+// latest block (kept warm by a background follower, infra/chain-liquidity.ts), solve
+// (domain/solve-auction.ts) within the gas bound nodes enforce (gas-bound.ts), re-check at the
+// latest block that no intent of the batch was filled meanwhile, find a bundle that simulates
 // cleanly (isolate.ts: the intents a revert blames are dropped and the rest re-solved, so one bad
 // intent never blocks the others), sign it with the protocol codec, publish it, and submit the
-// bundle on chain if the node network ranked it first, or, ranked lower, in its own settle
-// window if the auction is still unsettled then (runner-up.ts).
-import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem';
+// bundle on chain if the node network made it a winner, or otherwise in its own settle window
+// with whatever of it is still open then (runner-up.ts).
+//
+// Anytime: everything up to publication must be done by the auction's solveDeadline minus
+// `publishMarginMs`. The engine's budget is the time left minus what simulation and publication
+// are measured to cost; no isolation round starts that cannot finish in time, and when isolation
+// cannot finish, a smaller batch (the fast baseline without the blamed intents) is tried instead.
+import type { Account, Address, Block, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem';
 import { zeroAddress } from 'viem';
 import type { Logger } from 'pino';
 import type { AuctionResponse } from '../../protocol/api.ts';
@@ -15,13 +23,19 @@ import type { SettleBatch } from '../../contracts/client/settlement.ts';
 import type { Strategy } from '../domain/options.ts';
 import { loadMilp } from '../domain/milp/highs.ts';
 import { type PositionState, solveAuction } from '../domain/solve-auction.ts';
-import { decodeAuction } from '../infra/auction-decoder.ts';
+import { batchGasLimit, DEFAULT_BATCH_GAS_SHARE_BPS, SETTLE_GAS_MODEL } from '../../protocol/batch-gas.ts';
+import { lower } from '../domain/address.ts';
+import type { LiquidityAdapter } from '../domain/liquidity/adapter.ts';
+import { AuctionDecoder } from '../infra/auction-decoder.ts';
 import { ChainLiquidity } from '../infra/chain-liquidity.ts';
 import { NodeClient } from '../infra/node-client.ts';
 import type { PoolSpec } from '../infra/pool-reader.ts';
 import { readPositionState, vaultLiquidity } from '../infra/perp-state.ts';
-import { clearingHouseOf, ensureBond, usedNonces } from '../infra/settlement.ts';
-import { isolate, isolationLogFields } from './isolate.ts';
+import { FillTracker } from '../infra/fill-tracker.ts';
+import { balancesOf, clearingHouseOf, ensureBond } from '../infra/settlement.ts';
+import { buildBatch } from './bundle.ts';
+import { solveWithinGas } from './gas-bound.ts';
+import { isolate, isolationLogFields, type IsolationResult } from './isolate.ts';
 import type { AuctionOutcome } from './outcome.ts';
 import { settleAsRunnerUp } from './runner-up.ts';
 import { signSolution } from './sign.ts';
@@ -46,12 +60,58 @@ type SolverOptions = {
   perpVault?: Address;
   /** Added to the vault's spread (1e18 fraction) so its quote survives an oracle round before the batch lands. */
   perpVaultMargin?: bigint;
+  /** Publication must be done this long before the auction's solveDeadline (ms). Default 250. */
+  publishMarginMs?: number;
+  /** Share of the block gas limit one batch may use (bps): nodes refuse solutions above it. Default DEFAULT_BATCH_GAS_SHARE_BPS. */
+  batchGasShareBps?: number;
+  /** run() follows new blocks in the background at this interval (ms) to keep pool state warm; 0: off. Default 100. */
+  followBlocksMs?: number;
 };
 
-type Published = { batch: SettleBatch; hash: Hex; ids: Hex[]; solution: Solution; signed: Map<Hex, SignedIntent> };
+type Published = { batch: SettleBatch; hash: Hex; ids: Hex[]; pools: Set<string>; solution: Solution; signed: Map<Hex, SignedIntent> };
 
-/** Solve budget (ms) of a re-solve during isolation (the first solve has the engine's default). */
+/** Solve budget (ms) of a re-solve (isolation, gas bound, intents filled meanwhile): capped, and never beyond the deadline. */
 const RESOLVE_BUDGET_MS = 200;
+/** The engine's budget for the first solve at most (solve.ts's default). */
+const MAX_BUDGET_MS = 1000;
+/** Below this budget the optimal strategy has no time to improve on the baseline: the baseline solves. */
+const MIN_OPTIMAL_BUDGET_MS = 60;
+/** The first solve's share of the time left (after simulation and publication). */
+const FIRST_SHARE = 0.6;
+/** Re-checks of the batch's intents at a newer block (each may drop intents and re-solve). */
+const MAX_RECHECKS = 2;
+
+/** An exponentially weighted mean of a duration (ms). */
+class Ewma {
+  value: number;
+  constructor(initial: number) {
+    this.value = initial;
+  }
+  add(x: number): void {
+    this.value = 0.7 * this.value + 0.3 * x;
+  }
+  /** Up at once to a larger value, down slowly: for what must not be under-estimated (the engine's overrun). */
+  addPeak(x: number): void {
+    this.value = Math.max(x, 0.85 * this.value);
+  }
+}
+
+/** The pipeline's time split of one auction (ms per step, summed over repeats). */
+class Split {
+  private last = Date.now();
+  readonly ms: Record<string, number> = {};
+  mark(step: string): void {
+    const now = Date.now();
+    this.ms[step] = (this.ms[step] ?? 0) + (now - this.last);
+    this.last = now;
+  }
+  add(step: string, ms: number): void {
+    this.ms[step] = (this.ms[step] ?? 0) + ms;
+  }
+  fields(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.ms).map(([k, v]) => [`${k}Ms`, v]));
+  }
+}
 export class SolverProcess {
   private readonly o: SolverOptions;
   private readonly node: NodeClient;
@@ -67,8 +127,15 @@ export class SolverProcess {
   jointFailures = 0;
   /** Intent id -> our solutions holding it that are not finished yet. */
   private readonly pending = new Map<Hex, number>();
-  /** Our published solutions not yet ranked-and-settled: auction id -> ranking due (ms). */
-  private readonly unresolved = new Map<number, number>();
+  /** Our published solutions not yet ranked-and-settled: auction id -> ranking due (ms), and the pools its bundle trades on. */
+  private readonly unresolved = new Map<number, { due: number; pools: Set<string> }>();
+  private decoder?: AuctionDecoder;
+  private fills?: FillTracker;
+  private stopFollowing?: () => void;
+  /** What a settle simulation, a publication and the engine's overrun of its budget cost, as measured. */
+  private readonly simulateMs = new Ewma(100);
+  private readonly publishMs = new Ewma(30);
+  private readonly overrunMs = new Ewma(50);
 
   constructor(o: SolverOptions) {
     this.o = o;
@@ -92,6 +159,8 @@ export class SolverProcess {
       if (bonded) this.o.log.info({ event: 'solver_bonded', solver: this.address, bond: bonded.bond.toString(), tx: bonded.tx });
     }
     this.clearingHouse = await clearingHouseOf(this.o.publicClient, this.settlement);
+    this.decoder = new AuctionDecoder(this.chainId, this.settlement);
+    this.fills = new FillTracker(this.o.publicClient, this.settlement);
     this.chain = await ChainLiquidity.load(this.o.publicClient, this.o.pools);
     this.submitter = new BundleSubmitter({
       publicClient: this.o.publicClient,
@@ -138,15 +207,15 @@ export class SolverProcess {
     return false;
   }
 
-  /** Handles one auction end to end; returns what happened. */
-  async runAuction(a: AuctionResponse): Promise<AuctionOutcome> {
+  /** Handles one auction end to end; returns what happened. `fetchMs`: what getting the auction from the node took (logged). */
+  async runAuction(a: AuctionResponse, fetchMs?: number): Promise<AuctionOutcome> {
     const auctionId = a.id;
     // Solving is one at a time (pool state, nonce); waiting for the ranking and settling is not,
     // so the solver takes part in every auction while an earlier bundle is still pending.
-    const prep = await this.exclusive(() => this.solveAndPublish(a));
+    const prep = await this.exclusive(() => this.solveAndPublish(a, fetchMs));
     if ('status' in prep) return prep;
-    const { batch, hash, ids, solution, signed } = prep;
-    this.unresolved.set(auctionId, Date.parse(a.solveDeadline));
+    const { batch, hash, ids, pools, solution, signed } = prep;
+    this.unresolved.set(auctionId, { due: Date.parse(a.solveDeadline), pools });
     try {
       return await this.awaitRanking(a, batch, hash, solution, signed);
     } finally {
@@ -159,65 +228,93 @@ export class SolverProcess {
     }
   }
 
-  private async solveAndPublish(a: AuctionResponse): Promise<AuctionOutcome | Published> {
+  /** Time kept after a solve for the simulation and the publication (ms). */
+  private tailMs(): number {
+    return this.simulateMs.value + this.publishMs.value + 20;
+  }
+
+  private async solveAndPublish(a: AuctionResponse, fetchMs?: number): Promise<AuctionOutcome | Published> {
     const auctionId = a.id;
+    const split = new Split();
+    if (fetchMs !== undefined) split.add('fetch', fetchMs);
+    const deadline = Date.parse(a.solveDeadline) - (this.o.publishMarginMs ?? 250);
+    const left = (): number => deadline - Date.now();
     // Our solution for an earlier auction whose ranking is due now may win and change pool state:
     // solving on the state before that bundle would plan exact pool outputs that revert
-    // (UniswapV2: K). Wait (bounded) until those are ranked and, if won, mined.
-    const waitUntil = Date.now() + 5000;
-    while ([...this.unresolved.values()].some((d) => d <= Date.now() + 100) && Date.now() < waitUntil)
-      await new Promise((r) => setTimeout(r, 25));
-    const { auction, signed } = decodeAuction(a, this.chainId, this.settlement);
+    // (UniswapV2: K). Wait until those are ranked and, if won, mined, but only while this
+    // auction's pipeline still fits; then solve without the pools those bundles trade on.
+    // At most half the time there is: the solve needs the rest (with the lead's shorter solve
+    // windows the earlier ranking is due well before this auction closes, and this rarely waits).
+    const minPipelineMs = 100 + this.tailMs();
+    const waitUntil = Date.now() + Math.max(0, (left() - minPipelineMs) / 2);
+    const due = () => [...this.unresolved.values()].filter((u) => u.due <= Date.now() + 100);
+    while (due().length && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 25));
+    const blockedPools = new Set<string>(due().flatMap((u) => [...u.pools]));
+    split.mark('wait');
+    if (left() < this.tailMs()) {
+      this.o.log.warn({ event: 'solution_skipped', auctionId, reason: 'no_time', leftMs: left(), ...split.fields() });
+      return { auctionId, status: 'no_solution' };
+    }
+    const { decoded, stats: decodeStats } = this.decoder!.decode(a);
+    const { auction, signed } = decoded;
     const intents = auction.intents as Map<Hex, AuctionIntent>;
     // intents in our own solutions still waiting for a ranking or a receipt belong to those
     for (const id of this.pending.keys()) intents.delete(id);
+    split.mark('decode');
     // pool state and every other read at one block (the client's cached block number can lag
-    // behind a bundle mined a moment ago, and exact pool outputs planned on stale reserves revert)
-    const block = await this.o.publicClient.getBlock();
-    await this.chain!.refresh(block.number);
+    // behind a bundle mined a moment ago, and exact pool outputs planned on stale reserves revert);
+    // the background follower usually has the pools there already
+    const block: Block = await this.o.publicClient.getBlock();
+    await this.chain!.refresh(block.number!);
+    const at = this.chain!.block;
+    split.mark('pool');
     // Intents already filled (or cancelled) on chain but still open at the node (its watcher lags a
-    // block or two) would make the whole bundle revert: leave out every fill-or-kill intent whose
-    // nonce bit is set at this block.
-    const fok = [...intents.values()].filter((e) => e.intent.type === 'position' || !e.intent.intent.partiallyFillable);
-    if (fok.length) {
-      const used = await usedNonces(
-        this.o.publicClient,
-        this.settlement,
-        fok.map((e) => e.intent),
-        block.number,
-      );
-      fok.forEach((e, k) => {
-        if (used[k]) intents.delete(e.id);
+    // block or two) would make the whole bundle revert: leave out every intent whose nonce bit is
+    // set at this block, and take partial fills' amounts from the chain.
+    const entries = [...intents.values()];
+    const [{ states, stats: fillStats }, gasPrice, positionState] = await Promise.all([
+      this.fills!.states(entries, at),
+      // Settle reverts TokenBalanceDecreased on any net outflow of a batch token, so the
+      // Settlement's own balances cannot absorb a shortfall: solve with no buffers.
+      this.o.publicClient.getGasPrice(),
+      this.positionState(auction, at),
+    ]);
+    const applyStates = (list: readonly AuctionIntent[], st: readonly { used: boolean; filled?: bigint }[]): Hex[] => {
+      const gone: Hex[] = [];
+      list.forEach((e, k) => {
+        const s = st[k]!;
+        if (s.used) {
+          intents.delete(e.id);
+          gone.push(e.id);
+        } else if (s.filled !== undefined && s.filled !== (e.filled ?? 0n)) {
+          intents.set(e.id, { ...e, filled: s.filled });
+          gone.push(e.id);
+        }
       });
-    }
-    // Settle reverts TokenBalanceDecreased on any net outflow of a batch token, so the Settlement's
-    // own balances cannot absorb a shortfall: solve with no buffers (what the Settlement holds
-    // stays a dust buffer for rounding inside the pools' exact outputs, never spent).
-    const gasPrice = await this.o.publicClient.getGasPrice();
+      return gone;
+    };
+    applyStates(entries, states);
+    const unfunded = await this.dropUnfunded(intents, at);
+    split.mark('reads');
     const now = Number(block.timestamp);
-    const positionState = await this.positionState(auction, block.number);
-    let solved = false;
-    // The whole solve, re-run without the intents isolation drops: prices, routing and the
-    // position pairs all change when an intent leaves the batch.
-    const solveWithout = (excluded: ReadonlySet<Hex>): Solution => {
-      const sub: Auction = excluded.size
-        ? { ...auction, intents: new Map([...auction.intents].filter(([id]) => !excluded.has(id))) }
-        : auction;
+    const gasLimit = batchGasLimit(block.gasLimit, this.o.batchGasShareBps ?? DEFAULT_BATCH_GAS_SHARE_BPS);
+    let firstStats: Record<string, unknown> | undefined;
+
+    /** The whole solve of `sub` on the freshest pool view, within `budgetMs`; the baseline when the budget is too short. */
+    const solveOnce = (sub: Auction, budgetMs: number): { solution: Solution; block: bigint } => {
+      const strategy: Strategy = this.o.strategy === 'optimal' && budgetMs < MIN_OPTIMAL_BUDGET_MS ? 'baseline' : this.o.strategy;
+      const snapshotBlock = this.chain!.block;
+      let pools: LiquidityAdapter[] = this.chain!.snapshot();
+      if (blockedPools.size) pools = pools.filter((p) => !blockedPools.has(lower(p.address)));
+      const t0 = Date.now();
       const result = solveAuction(
         sub,
-        this.chain!.snapshot(),
-        {
-          strategy: this.o.strategy,
-          settlement: this.settlement,
-          solver: this.address,
-          now,
-          gasPrice,
-          // a re-solve without isolated intents starts from a batch already solved once; several
-          // may run inside one solve window, so each gets a short budget
-          ...(excluded.size ? { budgetMs: RESOLVE_BUDGET_MS } : {}),
-        },
+        pools,
+        { strategy, settlement: this.settlement, solver: this.address, now, gasPrice, budgetMs: Math.max(budgetMs, 1) },
         positionState,
       );
+      const ms = Date.now() - t0;
+      if (strategy === 'optimal') this.overrunMs.addPeak(Math.max(0, ms - budgetMs));
       const { stats, positionTrades } = result;
       // the vault's fills go in as own liquidity, authorised by its EIP-1271 check on chain
       const vault = this.o.perpVault;
@@ -231,31 +328,168 @@ export class SolverProcess {
           )
         : [];
       const solution: Solution = liquidity.length ? { ...result.solution, liquidity } : result.solution;
-      if (!solved) this.o.log.info({ event: 'auction_solved', auctionId, ...stats, positionTrades, vaultTrades: liquidity.length });
-      if (!solved && stats.jointFailure) {
-        // the optimal strategy fell back to the baseline: a solver-quality bug to look at
-        this.jointFailures++;
-        this.o.log.warn({ event: 'joint_failed', auctionId, ...stats.jointFailure, count: this.jointFailures });
+      if (!firstStats) {
+        // engineMs: the swap engine (stats.ms); positionsMs: the rest of the solve (position clearing, the vault)
+        firstStats = {
+          ...stats,
+          positionTrades,
+          vaultTrades: liquidity.length,
+          strategy,
+          budgetMs: Math.round(budgetMs),
+          positionsMs: Math.round(ms - stats.ms),
+        };
+        if (stats.jointFailure) {
+          // the optimal strategy fell back to the baseline: a solver-quality bug to look at
+          this.jointFailures++;
+          this.o.log.warn({ event: 'joint_failed', auctionId, ...stats.jointFailure, count: this.jointFailures });
+        }
       }
-      solved = true;
+      return { solution, block: snapshotBlock };
+    };
+    const restrict = (excluded: ReadonlySet<Hex>, keep?: ReadonlySet<Hex>): Auction =>
+      excluded.size || keep
+        ? { ...auction, intents: new Map([...intents].filter(([id]) => !excluded.has(id) && (!keep || keep.has(id)))) }
+        : { ...auction, intents };
+    /** Budget for a solve now: what is left before the deadline, less the simulation and publication, less `extraMs`, capped. */
+    const budget = (cap: number, share = 1): number => Math.min(cap, (left() - this.tailMs() - this.overrunMs.value) * share);
+    /** The gas bound of filling every intent of `sub` (the model's per-trade parts; interactions not counted). */
+    const fillAllGas = (sub: Auction): bigint => {
+      const m = SETTLE_GAS_MODEL;
+      let g = m.base;
+      for (const e of sub.intents.values()) g += e.intent.type === 'position' ? m.positionTrade + m.marginAccount : m.swapTrade;
+      return g;
+    };
+    const rechecked = new Set<Hex>();
+    let checkedAt = at;
+    let solves = 0;
+    let rechecks = 0;
+    let restricted = 0;
+
+    // A candidate without the `excluded` intents: solved within the gas bound, then re-checked at
+    // the latest block (intents filled by someone else meanwhile dropped, pools our plan uses that
+    // changed since the snapshot), re-solved only when something changed.
+    const candidate = async (excluded: ReadonlySet<Hex>, strategyCap = this.o.strategy): Promise<Solution> => {
+      const first = solves === 0;
+      const t0 = Date.now();
+      // the first solve keeps room for one short re-solve (gas bound, recheck); the others are short
+      const cap = strategyCap === 'baseline' ? 0 : first ? MAX_BUDGET_MS : RESOLVE_BUDGET_MS;
+      // The first solve takes FIRST_SHARE of the time left: the rest is for what may follow (an
+      // isolation round, a re-check's re-solve, the engine overrunning its budget, which it does
+      // under load). When filling everything would exceed the gas bound, it takes half of that:
+      // the solve of the best trades follows for sure.
+      const overBound = first && fillAllGas(restrict(excluded)) > gasLimit;
+      const firstShare = overBound ? FIRST_SHARE / 2 : FIRST_SHARE;
+      let snapshotBlock = at;
+      const bounded = await solveWithinGas(restrict(excluded), gasLimit, (keep, round) => {
+        solves++;
+        const r = solveOnce(restrict(excluded, keep), budget(round === 0 ? cap : RESOLVE_BUDGET_MS, round === 0 && first ? firstShare : 1));
+        snapshotBlock = r.block;
+        return r.solution;
+      });
+      if (bounded.rounds) restricted = bounded.restricted;
+      let solution = bounded.solution;
+      split.add('solve', Date.now() - t0);
+      if (first)
+        this.o.log.info({
+          event: 'auction_solved',
+          auctionId,
+          ...firstStats,
+          gas: bounded.gas.toString(),
+          gasLimit: gasLimit.toString(),
+          gasRounds: bounded.rounds,
+          ...decodeStats,
+          fillsRead: fillStats.read,
+          unfunded,
+          ...split.fields(),
+        });
+      for (let k = 0; k < MAX_RECHECKS && solution.trades.length; k++) {
+        const t1 = Date.now();
+        const latest = await this.o.publicClient.getBlockNumber({ cacheTime: 0 });
+        if (latest <= checkedAt && this.chain!.block <= snapshotBlock) {
+          split.add('recheck', Date.now() - t1);
+          break;
+        }
+        const inBatch = solution.trades.map((t) => intents.get(lower(t.intentId) as Hex)).filter((e): e is AuctionIntent => !!e);
+        const [{ states: st }] = await Promise.all([this.fills!.states(inBatch, latest), this.chain!.refresh(latest)]);
+        checkedAt = latest;
+        const gone = applyStates(inBatch, st);
+        for (const id of gone) rechecked.add(id);
+        const poolsMoved = this.chain!.changedSince(
+          solution.interactions.map((x) => x.target),
+          snapshotBlock,
+        );
+        split.add('recheck', Date.now() - t1);
+        if (!gone.length && !poolsMoved) break;
+        rechecks++;
+        if (left() - this.tailMs() < 10) break;
+        const t2 = Date.now();
+        const again = await solveWithinGas(restrict(excluded), gasLimit, (keep) => {
+          solves++;
+          const r = solveOnce(restrict(excluded, keep), budget(strategyCap === 'baseline' ? 0 : RESOLVE_BUDGET_MS));
+          snapshotBlock = r.block;
+          return r.solution;
+        });
+        solution = again.solution;
+        split.add('solve', Date.now() - t2);
+      }
       return solution;
     };
-    const found = await isolate({
-      auctionId,
-      solve: solveWithout,
-      signed,
+    const simulate = async (b: SettleBatch) => {
+      const t0 = Date.now();
       // the submitter estimates gas itself when it sends; probes only need the eth_call
-      simulate: (b) => this.submitter!.simulate(b, { estimate: false }),
+      const r = await this.submitter!.simulate(b, { estimate: false });
+      const ms = Date.now() - t0;
+      this.simulateMs.add(ms);
+      split.add('simulate', ms);
+      return r;
+    };
+    let found: IsolationResult = await isolate({
+      auctionId,
+      solve: (excluded) => candidate(excluded),
+      signed,
+      simulate,
       log: this.o.log,
+      deadline: deadline - this.publishMs.value,
       ...(this.o.maxSimulations !== undefined ? { maxSimulations: this.o.maxSimulations } : {}),
     });
+    let fallback = false;
+    if (!found.ok && (found.reason === 'budget_exhausted' || found.reason === 'inconclusive') && left() > this.tailMs() + 30) {
+      // isolation could not finish: a smaller batch rather than none, the fast baseline without
+      // the intents isolated so far and the ones the last failing candidate blamed
+      fallback = true;
+      const without = new Set<Hex>(found.isolated.map((i) => i.intentId));
+      const solution = await candidate(without, 'baseline');
+      if (solution.trades.length) {
+        try {
+          const batch = buildBatch(solution, signed);
+          const sim = await simulate(batch);
+          if (sim.ok)
+            found = {
+              ok: true,
+              solution,
+              batch,
+              gas: 0n,
+              isolated: found.isolated,
+              simulations: found.simulations + 1,
+              solves: found.solves + 1,
+            };
+        } catch {
+          // unbuildable: nothing to settle
+        }
+      }
+    }
     if (!found.ok) {
-      if (found.reason !== 'nothing_to_settle') this.o.log.warn({ event: 'solution_dropped', auctionId, ...isolationLogFields(found) });
+      if (found.reason !== 'nothing_to_settle')
+        this.o.log.warn({ event: 'solution_dropped', auctionId, ...isolationLogFields(found), fallback, ...split.fields() });
       return { auctionId, status: 'no_solution' };
     }
     const { solution, batch } = found;
+    const tp = Date.now();
     const { bytes, hash } = signSolution(solution, this.o.privateKey, this.chainId, this.settlement);
-    if (!(await this.publish(bytes))) return { auctionId, status: 'not_published' };
+    const published = await this.publish(bytes);
+    this.publishMs.add(Date.now() - tp);
+    split.add('publish', Date.now() - tp);
+    if (!published) return { auctionId, status: 'not_published' };
     this.o.log.info({
       event: 'solution_published',
       auctionId,
@@ -263,10 +497,56 @@ export class SolverProcess {
       trades: solution.trades.length,
       isolated: found.isolated.length,
       simulations: found.simulations,
+      solves,
+      rechecks,
+      rechecked: rechecked.size,
+      gasRestricted: restricted,
+      fallback,
+      block: at.toString(),
+      leftMs: Date.parse(a.solveDeadline) - Date.now(),
+      ...split.fields(),
     });
     const ids = solution.trades.map((t) => t.intentId.toLowerCase() as Hex);
     for (const id of ids) this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
-    return { batch, hash, ids, solution, signed };
+    const pools = new Set(solution.interactions.map((x) => lower(x.target) as string));
+    return { batch, hash, ids, pools, solution, signed };
+  }
+
+  /**
+   * Leaves out the swap intents their owner cannot pay for together: per owner and sell token, in
+   * the auction's order, an intent stays while the sell amounts kept so far (what is left of them)
+   * fit the owner's balance at `block`. One owner's intents spending more than it holds would make
+   * the whole batch revert in the token's transfer (an error that names nobody: bisection, many
+   * simulations). Returns how many were left out.
+   */
+  private async dropUnfunded(intents: Map<Hex, AuctionIntent>, block: bigint): Promise<number> {
+    const groups = new Map<string, { token: Address; owner: Address; items: { id: Hex; max: bigint }[] }>();
+    for (const e of intents.values()) {
+      if (e.intent.type !== 'swap') continue;
+      const i = e.intent.intent;
+      const key = `${lower(i.owner)}:${lower(i.sellToken)}`;
+      let g = groups.get(key);
+      if (!g) {
+        g = { token: i.sellToken, owner: i.owner, items: [] };
+        groups.set(key, g);
+      }
+      const max = i.partiallyFillable && i.kind === 0 ? i.sellAmount - (e.filled ?? 0n) : i.sellAmount;
+      g.items.push({ id: e.id, max });
+    }
+    const list = [...groups.values()];
+    const balances = await balancesOf(this.o.publicClient, list, block);
+    let dropped = 0;
+    list.forEach((g, k) => {
+      let left = balances[k]!;
+      for (const it of g.items) {
+        if (it.max <= left) left -= it.max;
+        else {
+          intents.delete(it.id);
+          dropped++;
+        }
+      }
+    });
+    return dropped;
   }
 
   private async exclusive<T>(f: () => Promise<T>): Promise<T> {
@@ -296,7 +576,9 @@ export class SolverProcess {
           this.o.log.info({ event: 'not_winner', auctionId, winner: status.ranking[0]?.solver ?? null });
           return { auctionId, status: 'not_winner' };
         }
-        if (mine.rank === 0) {
+        // several solutions can win one auction (disjoint intents, pools, markets): every winner
+        // settles in the first window (a node without the field ranks one winner, rank 0)
+        if ((mine as { winner?: boolean }).winner ?? mine.rank === 0) {
           const result = await this.submitter!.submit(batch);
           return { auctionId, status: 'submitted', result };
         }
@@ -307,7 +589,7 @@ export class SolverProcess {
           submitter: this.submitter!,
           log: this.o.log,
           ...(this.o.maxSimulations !== undefined ? { maxSimulations: this.o.maxSimulations } : {}),
-          holdUntil: (ms: number) => this.unresolved.set(auctionId, ms),
+          holdUntil: (ms: number) => this.unresolved.set(auctionId, { due: ms, pools: this.unresolved.get(auctionId)?.pools ?? new Set() }),
         };
         return await settleAsRunnerUp(context, auctionId, mine, solution, signed);
       }
@@ -319,12 +601,19 @@ export class SolverProcess {
   /** Polls the node for auctions until stop(). */
   async run(): Promise<void> {
     if (!this.chain) await this.init();
+    const followMs = this.o.followBlocksMs ?? 100;
+    if (followMs > 0 && !this.stopFollowing)
+      this.stopFollowing = this.chain!.follow(followMs, (e) => this.o.log.warn({ event: 'pool_follow_failed', error: e.message }));
     while (!this.stopped) {
+      let next: number | undefined;
       try {
+        const t0 = Date.now();
         const a = await this.node.auction();
+        const fetchMs = Date.now() - t0;
+        next = a.id === null ? Date.parse(a.nextCloseAt) : Date.parse(a.solveDeadline);
         if (a.id !== null && a.id !== this.lastAuction) {
           this.lastAuction = a.id;
-          void this.runAuction(a).then(
+          void this.runAuction(a, fetchMs).then(
             (out) =>
               this.o.log.info({ event: 'auction_done', ...out, ...(out.status === 'submitted' ? { result: out.result.status } : {}) }),
             (e: Error) => this.o.log.error({ event: 'auction_failed', auctionId: a.id, error: e.message }),
@@ -334,11 +623,28 @@ export class SolverProcess {
         // a bad auction or a flaky RPC never kills the solver
         this.o.log.error({ event: 'auction_failed', error: (e as Error).message });
       }
-      await new Promise((r) => setTimeout(r, this.o.pollMs ?? 500));
+      await new Promise((r) => setTimeout(r, this.nextPollMs(next)));
     }
+  }
+
+  /**
+   * How long to sleep before the next poll: the polling interval, but no later than just after the
+   * next moment the node's answer can change (the next close, or the current auction's deadline,
+   * which is the next close when the solve window is the whole interval): an auction found 200 ms
+   * late loses 200 ms of its solve window.
+   */
+  private nextPollMs(nextChange: number | undefined): number {
+    const poll = this.o.pollMs ?? 500;
+    if (nextChange === undefined || !Number.isFinite(nextChange)) return poll;
+    const d = nextChange - Date.now();
+    // just past the expected change and the node has not moved yet: look again soon
+    if (d <= 0) return d > -500 ? Math.min(poll, 20) : poll;
+    return Math.max(5, Math.min(poll, d + 5));
   }
 
   stop(): void {
     this.stopped = true;
+    this.stopFollowing?.();
+    this.stopFollowing = undefined;
   }
 }

@@ -41,6 +41,8 @@ export class ChainLiquidity {
   /** The block the pools' state is at. */
   block = 0n;
   private blockHash: Hash | undefined;
+  /** Pool (lower-case) -> the last block whose events changed it (a reload counts as a change of every pool). */
+  private readonly changedAt = new Map<Address, bigint>();
 
   private constructor(client: PublicClient, specs: readonly PoolSpec[]) {
     this.client = client;
@@ -59,36 +61,71 @@ export class ChainLiquidity {
     const block = await this.client.getBlock({ blockNumber });
     const pools = await readPools(this.client, this.specs, blockNumber);
     this.pools = new Map(pools.map((p) => [p.address, p]));
+    for (const a of this.pools.keys()) this.changedAt.set(lower(a), blockNumber);
     this.block = blockNumber;
     this.blockHash = block.hash;
   }
 
-  /** Applies every pool event in (block, toBlock] in log order. */
-  async refresh(toBlock?: bigint): Promise<RefreshStats> {
+  /** The refresh in flight: refreshes run one at a time (a background follower and the solve share this view). */
+  private running: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Applies every pool event in (block, toBlock] in log order. Serialised with any other refresh,
+   * and atomic: every read is done first and the state changes in one synchronous step, so a
+   * snapshot() taken meanwhile is always the whole state at `this.block`.
+   */
+  refresh(toBlock?: bigint): Promise<RefreshStats> {
+    const run = this.running.then(() => this.refreshNow(toBlock));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async refreshNow(toBlock?: bigint): Promise<RefreshStats> {
     // cacheTime 0: viem caches the block number for a polling interval, and a head even one block
     // stale misses the swap that was just mined.
     const head = toBlock ?? (await this.client.getBlockNumber({ cacheTime: 0 }));
     const fromBlock = this.block + 1n;
+    // already there (the background follower got it first): nothing to read
+    if (head <= this.block) return { fromBlock, toBlock: head, logs: 0, reloaded: false };
     const known = await this.client.getBlock({ blockNumber: this.block }).catch(() => undefined);
     if (!known || known.hash !== this.blockHash) {
       await this.reload(head);
       return { fromBlock, toBlock: head, logs: 0, reloaded: true };
     }
-    if (head < fromBlock) return { fromBlock, toBlock: head, logs: 0, reloaded: false };
-    const logs = await this.client.getLogs({
-      address: [...this.pools.keys()],
-      events: watchedEvents,
-      fromBlock,
-      toBlock: head,
-      strict: true,
-    });
+    const [logs, headBlock] = await Promise.all([
+      this.client.getLogs({
+        address: [...this.pools.keys()],
+        events: watchedEvents,
+        fromBlock,
+        toBlock: head,
+        strict: true,
+      }),
+      this.client.getBlock({ blockNumber: head }),
+    ]);
     logs.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex! - b.logIndex! : a.blockNumber! < b.blockNumber! ? -1 : 1));
     const stableTouched = new Set<Address>();
+    for (const log of logs) {
+      const address = lower(log.address);
+      if (this.kinds.get(address) === 'stableSwap') stableTouched.add(address);
+    }
+    const stableList = [...stableTouched];
+    const stableReserves = stableList.length
+      ? ((await multicallAt(
+          this.client,
+          stableList.flatMap((a) => [
+            { address: a, abi: stableSwapAbi, functionName: 'reserve0' },
+            { address: a, abi: stableSwapAbi, functionName: 'reserve1' },
+          ]),
+          head,
+        )) as bigint[])
+      : [];
+    // every read done: apply in one synchronous step
     for (const log of logs) {
       const address = lower(log.address);
       const pool = this.pools.get(address);
       const kind = this.kinds.get(address);
       if (!pool) continue;
+      this.changedAt.set(address, log.blockNumber!);
       if (kind === 'uniswapV2' && log.eventName === 'Sync') {
         (pool as UniswapV2Pool).applySync(log.args.reserve0, log.args.reserve1);
       } else if (kind === 'uniswapV3') {
@@ -99,31 +136,38 @@ export class ChainLiquidity {
           v3.applyLiquidityEvent(log.args.tickLower, log.args.tickUpper, log.args.amount);
         else if (log.eventName === 'Burn' && log.args.amount > 0n)
           v3.applyLiquidityEvent(log.args.tickLower, log.args.tickUpper, -log.args.amount);
-      } else if (
-        kind === 'stableSwap' &&
-        (log.eventName === 'Swap' || log.eventName === 'AddLiquidity' || log.eventName === 'RemoveLiquidity')
-      ) {
-        stableTouched.add(address);
       }
     }
-    if (stableTouched.size) {
-      const list = [...stableTouched];
-      const res = (await multicallAt(
-        this.client,
-        list.flatMap((a) => [
-          { address: a, abi: stableSwapAbi, functionName: 'reserve0' },
-          { address: a, abi: stableSwapAbi, functionName: 'reserve1' },
-        ]),
-        head,
-      )) as bigint[];
-      list.forEach((a, k) => {
-        (this.pools.get(a) as StableSwapPool).applyReserves(res[2 * k]!, res[2 * k + 1]!);
-      });
-    }
-    const block = await this.client.getBlock({ blockNumber: head });
+    stableList.forEach((a, k) => {
+      (this.pools.get(a) as StableSwapPool).applyReserves(stableReserves[2 * k]!, stableReserves[2 * k + 1]!);
+    });
     this.block = head;
-    this.blockHash = block.hash;
+    this.blockHash = headBlock.hash;
     return { fromBlock, toBlock: head, logs: logs.length, reloaded: false };
+  }
+
+  /**
+   * Keeps the view warm: polls the head every `intervalMs` and applies new blocks' pool events in
+   * the background, so an auction's solve finds the state at (or one step from) the latest block
+   * instead of reading it first. Returns the function that stops it.
+   */
+  follow(intervalMs: number, onError: (e: Error) => void): () => void {
+    let stopped = false;
+    const tick = async (): Promise<void> => {
+      while (!stopped) {
+        try {
+          const head = await this.client.getBlockNumber({ cacheTime: 0 });
+          if (head > this.block) await this.refresh(head);
+        } catch (e) {
+          onError(e as Error);
+        }
+        await new Promise((r) => setTimeout(r, intervalMs));
+      }
+    };
+    void tick();
+    return () => {
+      stopped = true;
+    };
   }
 
   get(address: Address): LiquidityAdapter | undefined {
@@ -133,5 +177,14 @@ export class ChainLiquidity {
   /** Independent copies of every pool at `this.block`. */
   snapshot(): LiquidityAdapter[] {
     return [...this.pools.values()].map((p) => p.clone());
+  }
+
+  /** Whether any of `addresses` (pools; other addresses are ignored) changed after `block` in the current view. */
+  changedSince(addresses: Iterable<string>, block: bigint): boolean {
+    for (const a of addresses) {
+      const at = this.changedAt.get(lower(a));
+      if (at !== undefined && at > block) return true;
+    }
+    return false;
   }
 }

@@ -1,6 +1,17 @@
 // The Settlement contract as the solver reads it, and the one write it
 // makes outside settle: its bond.
-import { zeroAddress, type Account, type Address, type Chain, type Hash, type PublicClient, type Transport, type WalletClient } from 'viem';
+import {
+  parseAbi,
+  zeroAddress,
+  type Account,
+  type Address,
+  type Chain,
+  type Hash,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from 'viem';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import type { Intent } from '../../protocol/intent.ts';
 import { multicallAt } from './multicall.ts';
@@ -49,4 +60,54 @@ export async function ensureBond(
   const receipt = await client.waitForTransactionReceipt({ hash: tx });
   if (receipt.status !== 'success') throw new Error(`bond transaction ${tx} reverted`);
   return { bond, tx };
+}
+
+/** What the chain says of an intent at a block: its nonce bit (filled fill-or-kill, or cancelled), and a partial fill's amount so far. */
+export type FillState = { used: boolean; filled?: bigint };
+
+/**
+ * Each intent's fill state at a block, in order, in one multicall: the nonce bit for every intent,
+ * and `filledAmount(digest)` for partially fillable ones, swaps and positions alike (ids are the
+ * digests; a partially fillable position accumulates there too, its nonce bit only cancels).
+ */
+export async function fillStates(
+  client: PublicClient,
+  settlement: Address,
+  intents: readonly { id: Hex; intent: Intent }[],
+  blockNumber: bigint,
+): Promise<FillState[]> {
+  const partial = (i: Intent): boolean => i.intent.partiallyFillable;
+  const calls = intents.flatMap(({ id, intent: i }) => {
+    const nonce = {
+      address: settlement,
+      abi: settlementAbi,
+      functionName: 'isNonceUsed',
+      args: [i.type === 'swap' ? i.intent.owner : i.intent.account, i.intent.nonce],
+    };
+    return partial(i) ? [nonce, { address: settlement, abi: settlementAbi, functionName: 'filledAmount', args: [id] }] : [nonce];
+  });
+  const res = calls.length ? await multicallAt(client, calls, blockNumber) : [];
+  const out: FillState[] = [];
+  let k = 0;
+  for (const { intent } of intents) {
+    const used = res[k++] as boolean;
+    out.push(partial(intent) ? { used, filled: res[k++] as bigint } : { used });
+  }
+  return out;
+}
+
+const erc20BalanceAbi = parseAbi(['function balanceOf(address) view returns (uint256)']);
+
+/** Token balances of owners at a block, in order (one multicall). */
+export async function balancesOf(
+  client: PublicClient,
+  pairs: readonly { token: Address; owner: Address }[],
+  blockNumber: bigint,
+): Promise<bigint[]> {
+  if (!pairs.length) return [];
+  return (await multicallAt(
+    client,
+    pairs.map((p) => ({ address: p.token, abi: erc20BalanceAbi, functionName: 'balanceOf', args: [p.owner] })),
+    blockNumber,
+  )) as bigint[];
 }

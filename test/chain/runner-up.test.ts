@@ -45,7 +45,7 @@ type AuctionView = {
   id: number | null;
   solveDeadline?: string;
   intents: { id: Hex; filled?: string; signedIntent: unknown }[];
-  ranking?: { rank: number; solver: Address; hash: Hex; settleFrom: string; settleUntil: string }[] | null;
+  ranking?: { rank: number; solver: Address; hash: Hex; winner: boolean; settleFrom: string; settleUntil: string }[] | null;
   settlement?: { solver: Address; txHash: Hex; rank: number | null } | null;
 };
 

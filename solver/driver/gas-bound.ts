@@ -1,0 +1,94 @@
+// Bounded batches: nodes refuse a solution whose settle gas bound (protocol/batch-gas.ts, computed
+// from its shape) exceeds a share of the block gas limit. When the full solve is above the bound,
+// keep the trades with the best surplus value per gas, restrict the auction to their intents and
+// solve again (prices and routes follow the smaller batch), shrinking until the solution fits.
+import type { Hex } from 'viem';
+import { SETTLE_GAS_MODEL, solutionGas } from '../../protocol/batch-gas.ts';
+import { type Auction, scoreSolution } from '../../protocol/score.ts';
+import type { Solution } from '../../protocol/solution.ts';
+import { lower } from '../domain/address.ts';
+
+/** The position intents of an auction (lower-case ids): solutionGas prices them apart from swaps. */
+export function positionIds(auction: Auction): Set<string> {
+  const out = new Set<string>();
+  for (const [id, e] of auction.intents) if (e.intent.type === 'position') out.add(lower(id));
+  return out;
+}
+
+/**
+ * The intents (lower-case ids) to keep so that a re-solve of them should fit `target` gas: the
+ * solution's trades by surplus value per gas, best first, while the estimate stays within the
+ * target. A swap trade's gas is its own part plus an equal share of the interactions (the pools the
+ * batch routes through); position and liquidity parts are the model's. The estimate is the
+ * current solution's shape, so the caller re-solves and checks the result.
+ */
+export function selectWithinGas(solution: Solution, auction: Auction, positions: ReadonlySet<string>, target: bigint): Set<Hex> {
+  const m = SETTLE_GAS_MODEL;
+  const scored = scoreSolution(solution, auction);
+  const tradeValue = new Map<string, bigint>();
+  if (scored.ok) for (const t of scored.value.trades) tradeValue.set(lower(t.intentId), t.value);
+  const swaps = solution.trades.filter((t) => !positions.has(lower(t.intentId))).length;
+  const interactionGas = solutionGas({ ...solution, trades: [], liquidity: [] }, positions) - m.base;
+  const shareOfInteractions = swaps ? interactionGas / BigInt(swaps) : 0n;
+  const fixed = m.base + BigInt(solution.liquidity?.length ?? 0) * (m.liquidity + m.marginAccount);
+  const rows = solution.trades.map((t) => {
+    const id = lower(t.intentId) as Hex;
+    const gas = positions.has(id) ? m.positionTrade + m.marginAccount : m.swapTrade + shareOfInteractions;
+    return { id, gas, value: tradeValue.get(id) ?? 0n };
+  });
+  // value per gas, best first (cross-multiplied: exact), then the cheaper one
+  rows.sort((a, b) => {
+    const l = a.value * b.gas;
+    const r = b.value * a.gas;
+    return l === r ? (a.gas < b.gas ? -1 : a.gas > b.gas ? 1 : 0) : l > r ? -1 : 1;
+  });
+  const keep = new Set<Hex>();
+  let total = fixed;
+  for (const r of rows) {
+    if (total + r.gas > target) continue;
+    total += r.gas;
+    keep.add(r.id);
+  }
+  return keep;
+}
+
+export type BoundedSolve = { solution: Solution; gas: bigint; rounds: number; restricted: number };
+
+/**
+ * Solves, and while the solution's gas bound exceeds `limit`, restricts the auction to the best
+ * trades by value per gas and solves again (each round selects from the latest solution, aiming
+ * 8% further under the limit than the one before). `solve(keep)`: the solution for the auction restricted to `keep` (all intents when
+ * undefined). `maxRounds` re-solves at most; the result is within the limit or has no trades.
+ */
+export async function solveWithinGas(
+  auction: Auction,
+  limit: bigint,
+  solve: (keep: ReadonlySet<Hex> | undefined, round: number) => Solution | Promise<Solution>,
+  maxRounds = 3,
+): Promise<BoundedSolve> {
+  const positions = positionIds(auction);
+  let solution = await solve(undefined, 0);
+  let gas = solutionGas(solution, positions);
+  let restricted = 0;
+  let rounds = 0;
+  const none = (): BoundedSolve => ({
+    solution: { ...solution, trades: [], interactions: [], liquidity: [] },
+    gas: 0n,
+    rounds,
+    restricted,
+  });
+  while (gas > limit) {
+    if (rounds >= maxRounds || !solution.trades.length) return none();
+    // selected from the latest solution (its shape is what the re-solve makes, e.g. the baseline's
+    // one route per intent when time is short), a little further under the limit each round
+    const target = (limit * BigInt(100 - 8 * rounds)) / 100n;
+    const keep = selectWithinGas(solution, auction, positions, target);
+    if (!keep.size) return none();
+    rounds++;
+    restricted = solution.trades.length - keep.size;
+    const next = await solve(keep, rounds);
+    solution = next;
+    gas = solutionGas(next, positions);
+  }
+  return { solution, gas, rounds, restricted };
+}
