@@ -197,8 +197,10 @@ export async function submit(apiUrl: string, m: Made): Promise<SubmitResult> {
         body: JSON.stringify(m.json),
       });
       const body = (await res.json()) as SubmitIntentResponse | ApiErrorBody;
-      // 503 busy: back off and retry, like a wallet would
-      if (res.status === 503 && attempt < 5) {
+      // 503 busy (the validation queue is full for a moment): back off and retry, like a wallet
+      // would; a backlog refusal (the network cannot settle it before it expires) is final here
+      const backlog = 'error' in body && (body.error.code === 'backlog' || body.error.code === 'pool_full');
+      if (res.status === 503 && !backlog && attempt < 5) {
         await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
         continue;
       }
