@@ -13,6 +13,8 @@ const started = Date.now();
 const child = spawn('npm', ['test'], { stdio: 'inherit' });
 child.on('exit', (code, signal) => {
   for (const w of workers) void w.terminate();
-  process.stdout.write(`npm test under ${workers.length} busy threads: exit ${code ?? signal} after ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  process.stdout.write(
+    `npm test under ${workers.length} busy threads: exit ${code ?? signal} after ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+  );
   process.exit(code ?? 1);
 });
