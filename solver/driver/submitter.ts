@@ -105,9 +105,13 @@ export class BundleSubmitter {
     }
   }
 
-  /** Simulates, then sends; serialised with any other submission of this submitter. */
-  submit(batch: SettleBatch): Promise<SubmitOutcome> {
-    const run = this.queue.then(() => this.submitNow(batch));
+  /**
+   * Simulates, then sends; serialised with any other submission of this submitter. `gasLimit`: a
+   * known upper bound of the settle's gas (protocol/batch-gas.ts) used as the limit instead of
+   * eth_estimateGas, which executes the whole batch a second time just before it is sent.
+   */
+  submit(batch: SettleBatch, o: { gasLimit?: bigint } = {}): Promise<SubmitOutcome> {
+    const run = this.queue.then(() => this.submitNow(batch, o.gasLimit));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -117,10 +121,10 @@ export class BundleSubmitter {
     return { maxFeePerGas: f.maxFeePerGas!, maxPriorityFeePerGas: f.maxPriorityFeePerGas! };
   }
 
-  private async submitNow(batch: SettleBatch): Promise<SubmitOutcome> {
+  private async submitNow(batch: SettleBatch, gasLimit?: bigint): Promise<SubmitOutcome> {
     const { publicClient, wallet, settlement } = this.o;
     const log = this.o.log;
-    const sim = await this.simulate(batch);
+    const sim = await this.simulate(batch, { estimate: gasLimit === undefined });
     if (!sim.ok) {
       log[sim.lostRace ? 'info' : 'warn']({
         event: sim.lostRace ? 'bundle_lost_race' : 'bundle_simulation_reverted',
@@ -132,7 +136,7 @@ export class BundleSubmitter {
         ? { status: 'lost_race', reason: `${sim.revert.errorName} in simulation` }
         : { status: 'reverted', revert: sim.revert };
     }
-    const gas = (sim.gas * (100n + GAS_MARGIN_PERCENT)) / 100n;
+    const gas = gasLimit ?? (sim.gas * (100n + GAS_MARGIN_PERCENT)) / 100n;
     const data = settleCalldata(batch);
     if (this.nonce === undefined) this.nonce = await publicClient.getTransactionCount({ address: this.account, blockTag: 'pending' });
     const nonce = this.nonce;

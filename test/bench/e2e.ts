@@ -29,6 +29,7 @@ import { vaultQuote, type VaultMarketParams } from '../../protocol/perp-vault.ts
 import { rng } from '../../devnet/rng.ts';
 
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     rates: { type: 'string', default: '50,100,150,200' },
     runs: { type: 'string', default: '3' },
