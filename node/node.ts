@@ -166,6 +166,7 @@ export class IntentNode {
           metrics,
           log,
           publishSolution: (bytes) => this.publish(this.solutionsTopic, bytes),
+          onRanked: (r) => this.backlog.estimator.auctionRanked(r),
         },
         {
           intervalMs: config.auctionIntervalMs,

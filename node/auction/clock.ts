@@ -90,6 +90,11 @@ export type AuctionDeps = {
   log: Logger;
   /** Gossips a solution accepted over the HTTP API, so every node ranks the same set. */
   publishSolution: (bytes: Uint8Array) => void;
+  /**
+   * Told at each ranking (backpressure, node/pool/backlog.ts): `saturated` when valid solutions
+   * filled intents the winners left out; `unfillable` the offered intents no valid solution filled.
+   */
+  onRanked?: (o: { saturated: boolean; unfillable: number }) => void;
 };
 
 type Resolved = Required<Omit<AuctionOptions, 'collateralToken' | 'referencePrices' | 'isSolver' | 'maxBatchGas'>> &
@@ -161,10 +166,21 @@ export class AuctionClock {
     return Math.floor(ms / this.o.intervalMs);
   }
 
+  /**
+   * When the clock next has work: the next close, or earlier a solve deadline (with a solve window
+   * shorter than the interval, waiting for the next close would hold every ranking, and so every
+   * winner's bundle, back by the rest of the interval).
+   */
+  nextWake(now: number): number {
+    let next = (this.idAt(now) + 1) * this.o.intervalMs;
+    for (const a of this.auctions.values()) if (!a.finalized && a.deadline > now && a.deadline < next) next = a.deadline;
+    return next;
+  }
+
   start(): void {
     const tick = (): void => {
       const now = this.o.now();
-      const next = (this.idAt(now) + 1) * this.o.intervalMs;
+      const next = this.nextWake(now);
       this.timer = setTimeout(
         () => {
           void this.tick().finally(tick);
@@ -418,6 +434,12 @@ export class AuctionClock {
       })),
     ];
     for (const s of winners) await this.book.update(s.solver, (r) => void r.wins++);
+    const fillable = new Set([...a.solutions.values()].flatMap((s) => s.intents));
+    const won = new Set(winners.flatMap((s) => s.intents));
+    this.d.onRanked?.({
+      saturated: [...fillable].some((id) => !won.has(id)),
+      unfillable: a.intentIds.filter((id) => !fillable.has(id)).length,
+    });
     // The winners' intents stay out of later auctions until their window ends, or until each
     // winner is seen settled on chain (releaseSettled).
     const until = a.deadline + w;

@@ -22,7 +22,15 @@ describe('BacklogEstimator', () => {
     expect(est.capacityPerSec()).toBe(2);
     expect(est.estimatedWaitSec()).toBe(50);
     pool.open = 0;
-    expect(est.snapshot()).toEqual({ open: 0, capacityPerSec: 2, measuredPerSec: null, estimatedWaitSec: 0, maxOpen: 1000 });
+    expect(est.snapshot()).toEqual({
+      open: 0,
+      waiting: 0,
+      saturated: false,
+      capacityPerSec: 2,
+      measuredPerSec: null,
+      estimatedWaitSec: 0,
+      maxOpen: 1000,
+    });
   });
 
   it('measures the peak fills per 10 s window over the last minute, and forgets it after', () => {
@@ -62,6 +70,45 @@ describe('BacklogEstimator', () => {
     pool.open = 0;
     expect(est.measuredPerSec()).toBe(2);
     expect(est.estimatedWaitSec()).toBe(0);
+  });
+});
+
+describe('BacklogEstimator: saturation and unfillable intents', () => {
+  it('takes the measured peak, below the floor, once an auction left fillable intents out; the floor again after the horizon', () => {
+    const { est, pool, at, gate } = setup({ floor: 50, open: 400 });
+    at(5);
+    est.filled(100); // 10/s measured, the floor (50/s) still stands
+    expect(est.capacityPerSec()).toBe(50);
+    expect(gate.admitApi(1_000_000 + 60, 1_000_000)).toBeUndefined(); // 400 / 50 = 8 s
+    est.auctionRanked({ saturated: true, unfillable: 0 });
+    expect(est.saturated()).toBe(true);
+    expect(est.capacityPerSec()).toBe(10);
+    expect(est.estimatedWaitSec()).toBe(40);
+    expect(gate.admitApi(1_000_000 + 40, 1_000_000)?.code).toBe('backlog'); // 40 s + 10 s > 40 s
+    // a saturated network that settled nothing: every API intent waits out its lifetime
+    at(200);
+    est.auctionRanked({ saturated: true, unfillable: 0 });
+    expect(est.measuredPerSec()).toBeNull();
+    expect(est.capacityPerSec()).toBeLessThan(1);
+    expect(gate.admitApi(1_000_000 + 3600, 1_000_000)?.code).toBe('backlog');
+    // a minute with no saturated auction: the floor is back
+    at(300);
+    expect(est.saturated()).toBe(false);
+    expect(est.capacityPerSec()).toBe(50);
+    pool.open = 0;
+  });
+
+  it('does not count intents no solution could fill as waiting for capacity', () => {
+    const { est, pool, at, gate } = setup({ floor: 1, open: 100 });
+    at(1);
+    expect(est.estimatedWaitSec()).toBe(100);
+    est.auctionRanked({ saturated: false, unfillable: 90 }); // limits away from the market
+    expect(est.waiting()).toBe(10);
+    expect(est.estimatedWaitSec()).toBe(10);
+    expect(gate.admitApi(1_000_000 + 30, 1_000_000)).toBeUndefined();
+    expect(est.snapshot()).toMatchObject({ open: 100, waiting: 10, saturated: false });
+    pool.open = 50; // some expired before the next auction counts again
+    expect(est.waiting()).toBe(0);
   });
 });
 

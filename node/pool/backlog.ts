@@ -1,14 +1,19 @@
 // The open pool's backlog against what the network settles: how many live intents wait, how fast
 // the network fills them, and so how long a new intent waits for its turn.
 //
+//   waiting    live intents that wait for settlement capacity: the pool's live intents less those
+//              the latest auction offered that no valid solution could fill (a limit away from
+//              the market waits for the price, not for the network; the auction clock counts them).
 //   capacity   intents/s the network is known to settle: the peak, over the last `horizonMs`, of
 //              the intents the chain watcher marked filled per `windowMs` window (the current
-//              window's fills so far count too), or the configured floor (`--settle-capacity`) when
-//              that is higher, and alone before any fill. Every window's count is a lower bound of
-//              the capacity (the network did settle that many), whether the pool ran dry in it or
-//              not: so the larger bound wins, and windows the pool was empty in need no special case
-//              (they could only lower an average, never the peak).
-//   estimated wait = open / capacity (seconds).
+//              window's fills so far count too). Every window's count is a lower bound of the
+//              capacity (the network did settle that many). While no auction within the horizon
+//              was saturated, the configured floor (`--settle-capacity`) stands in when it is
+//              higher (the network has not been pushed to its limit, so its fills say only what was
+//              offered). Once one was saturated (its solutions could fill intents its winners left
+//              out: the batches, the solvers' time or the gas bound were the limit), the measured
+//              peak is the capacity, even below the floor.
+//   estimated wait = waiting / capacity (seconds).
 //
 // The gate turns that into refusals: the API refuses an intent that would expire before its turn
 // (wait plus two auction intervals past its remaining lifetime) or arrives when the pool holds
@@ -20,11 +25,15 @@
 export type BacklogResponse = {
   /** Live (open or partially filled) intents in the pool. */
   open: number;
+  /** Of those, the ones waiting for settlement capacity (not the ones no solution could fill). */
+  waiting: number;
+  /** Whether an auction within the horizon left fillable intents out (the measured peak is then the capacity, floor or not). */
+  saturated: boolean;
   /** Intents per second the network is estimated to settle. */
   capacityPerSec: number;
   /** The highest per-window fill rate measured within the horizon; null before any (the floor is used). */
   measuredPerSec: number | null;
-  /** open / capacityPerSec. */
+  /** waiting / capacityPerSec. */
   estimatedWaitSec: number;
   /** The hard cap on live intents (`--max-open-intents`). */
   maxOpen: number;
@@ -43,7 +52,10 @@ export type BacklogOptions = {
   now?: () => number;
 };
 
-type Window = { start: number; fills: number };
+type Window = { start: number; fills: number; saturated: boolean };
+
+/** The capacity assumed when a saturated network measured no fill at all: a wait that refuses. */
+const STALLED_PER_SEC = 0.01;
 
 export class BacklogEstimator {
   readonly maxOpen: number;
@@ -52,6 +64,7 @@ export class BacklogEstimator {
   private readonly horizonMs: number;
   private readonly now: () => number;
   private readonly open: () => number;
+  private unfillable = 0;
   /** Finished windows within the horizon, oldest first. */
   private readonly done: Window[] = [];
   private cur?: Window;
@@ -64,6 +77,27 @@ export class BacklogEstimator {
     this.windowMs = o.windowMs ?? 10_000;
     this.horizonMs = o.horizonMs ?? 60_000;
     this.now = o.now ?? (() => Date.now());
+  }
+
+  /**
+   * An auction was ranked: `saturated` when its valid solutions filled intents its winners left
+   * out; `unfillable` the live intents it offered that no valid solution filled.
+   */
+  auctionRanked(o: { saturated: boolean; unfillable: number }): void {
+    if (o.saturated) this.roll(this.now()).saturated = true;
+    this.unfillable = o.unfillable;
+  }
+
+  /** Live intents waiting for settlement capacity. */
+  waiting(): number {
+    return Math.max(0, this.open() - this.unfillable);
+  }
+
+  /** Whether an auction within the horizon was saturated. */
+  saturated(): boolean {
+    const now = this.now();
+    this.roll(now);
+    return [...this.done, this.cur!].some((w) => w.saturated && w.start + this.windowMs >= now - this.horizonMs);
   }
 
   /** The chain watcher marked `n` intents filled (IntentPool's fill listener). */
@@ -85,18 +119,31 @@ export class BacklogEstimator {
   }
 
   capacityPerSec(): number {
-    return Math.max(this.floor, this.measuredPerSec() ?? 0);
+    return this.capacity(this.measuredPerSec(), this.saturated());
   }
 
   estimatedWaitSec(): number {
-    return this.open() / this.capacityPerSec();
+    return this.waiting() / this.capacityPerSec();
   }
 
   snapshot(): BacklogResponse {
     const measured = this.measuredPerSec();
-    const capacity = Math.max(this.floor, measured ?? 0);
-    const open = this.open();
-    return { open, capacityPerSec: capacity, measuredPerSec: measured, estimatedWaitSec: open / capacity, maxOpen: this.maxOpen };
+    const saturated = this.saturated();
+    const capacity = this.capacity(measured, saturated);
+    const waiting = this.waiting();
+    return {
+      open: this.open(),
+      waiting,
+      saturated,
+      capacityPerSec: capacity,
+      measuredPerSec: measured,
+      estimatedWaitSec: waiting / capacity,
+      maxOpen: this.maxOpen,
+    };
+  }
+
+  private capacity(measured: number | null, saturated: boolean): number {
+    return saturated ? Math.max(STALLED_PER_SEC, measured ?? 0) : Math.max(this.floor, measured ?? 0);
   }
 
   /** The current window at `now`, closing finished ones and forgetting those past the horizon. */
@@ -104,7 +151,7 @@ export class BacklogEstimator {
     const start = Math.floor(now / this.windowMs) * this.windowMs;
     if (!this.cur || this.cur.start !== start) {
       if (this.cur) this.done.push(this.cur);
-      this.cur = { start, fills: 0 };
+      this.cur = { start, fills: 0, saturated: false };
       while (this.done.length > 0 && this.done[0]!.start + this.windowMs < now - this.horizonMs) this.done.shift();
     }
     return this.cur;
@@ -137,7 +184,7 @@ export class BacklogGate {
     if (needed <= lifetime) return undefined;
     return {
       code: 'backlog',
-      reason: `estimated wait ${fmt(s.estimatedWaitSec)} s (${s.open} open intents at ${fmt(s.capacityPerSec)}/s) plus two auction intervals (${fmt(2 * this.intervalSec)} s) exceeds the intent's remaining lifetime of ${lifetime} s`,
+      reason: `estimated wait ${fmt(s.estimatedWaitSec)} s (${s.waiting} intents waiting at ${fmt(s.capacityPerSec)}/s) plus two auction intervals (${fmt(2 * this.intervalSec)} s) exceeds the intent's remaining lifetime of ${lifetime} s`,
       retryAfterSec: retryAfter(s.estimatedWaitSec),
     };
   }

@@ -332,7 +332,7 @@ describe('dashboard in headless Chromium', () => {
     expect(await row.locator('.winner').count()).toBe(1);
     // the backlog card: open intents and the estimated wait, the capacity behind it
     await page.locator('#stat-capacity').filter({ hasText: 'intents/s' }).waitFor();
-    expect(await page.locator('#stat-backlog').textContent()).toMatch(/^\d+ · /);
+    expect(await page.locator('#stat-backlog').textContent()).toMatch(/^\d+ of \d+ · /);
     expect(await row.locator('.tx').getAttribute('title')).toBe(shown.settlement!.txHash);
     expect(await page.locator('#trades tbody').textContent()).toContain('DAI');
     expect(await page.locator('#trades tbody tr').count()).toBeGreaterThanOrEqual(4 + 3);

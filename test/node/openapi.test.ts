@@ -329,8 +329,8 @@ const SAMPLES: Record<string, readonly unknown[]> = {
   ]),
   // node/pool/backlog.ts until the type moves to protocol/api.ts
   BacklogResponse: samplesOf<BacklogResponse>()([
-    { open: 12, capacityPerSec: 50, measuredPerSec: null, estimatedWaitSec: 0.24, maxOpen: 20000 },
-    { open: 0, capacityPerSec: 62.5, measuredPerSec: 62.5, estimatedWaitSec: 0, maxOpen: 20000 },
+    { open: 12, waiting: 12, saturated: false, capacityPerSec: 50, measuredPerSec: null, estimatedWaitSec: 0.24, maxOpen: 20000 },
+    { open: 30, waiting: 0, saturated: true, capacityPerSec: 62.5, measuredPerSec: 62.5, estimatedWaitSec: 0, maxOpen: 20000 },
   ]),
   PeerInfo: samplesOf<PeerInfo>()([
     { peerId: '12D3KooW', remoteAddr: '/ip4/127.0.0.1/tcp/1', direction: 'inbound', score: -1.5, appScore: 0 },

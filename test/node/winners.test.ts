@@ -33,7 +33,7 @@ describe('several winners per auction', () => {
       const node = new IntentNode(testConfig(dir.path, k === 1 ? { bootstrap: [nodes[0]!.multiaddrs[0]!] } : {}), {
         log: silentLogger(),
         onGossipVerdict: (topic, _p, o) => topic.startsWith('/solutions') && verdicts.push(`${o.verdict}:${o.code}`),
-        auction: { intervalMs: 1000, solveWindowMs: 1000, now: () => now, manual: true },
+        auction: { intervalMs: 1000, solveWindowMs: 500, now: () => now, manual: true },
       });
       await node.start();
       cleanups.push(dir.cleanup, () => node.stop());
@@ -139,6 +139,9 @@ describe('several winners per auction', () => {
     const refused = await clocks[0].ingestSolution(signTestSolution(heavy, testKey(63)));
     expect(refused).toMatchObject({ verdict: 'reject', code: 'invalid_solution', reason: expect.stringMatching(/above the batch bound/) });
 
+    // the clock wakes at the solve deadline to rank, not at the next close
+    const closedAt = (auctionId + 1) * 1000;
+    expect(clocks[0].nextWake(closedAt + 1)).toBe(closedAt + 500);
     now += 2500;
     for (const c of clocks) await c.tick();
     const ra = clocks[0].ranking(auctionId)!;

@@ -187,7 +187,7 @@ function render(s) {
   $('#stat-peers').textContent = s.node.peers;
   $('#open-count').textContent = `${s.openIntents.total} live in the pool`;
   if (backlog) {
-    $('#stat-backlog').textContent = `${backlog.open} · ${duration(backlog.estimatedWaitSec)}`;
+    $('#stat-backlog').textContent = `${backlog.waiting} of ${backlog.open} · ${duration(backlog.estimatedWaitSec)}`;
     $('#stat-capacity').textContent =
       `${compact(backlog.capacityPerSec)} intents/s ${backlog.measuredPerSec !== null && backlog.measuredPerSec >= backlog.capacityPerSec ? '(measured)' : '(configured floor)'} · cap ${backlog.maxOpen}`;
     const full = backlog.open / backlog.maxOpen;
