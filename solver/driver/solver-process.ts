@@ -34,7 +34,7 @@ import { readPositionState, vaultLiquidity } from '../infra/perp-state.ts';
 import { FillTracker } from '../infra/fill-tracker.ts';
 import { balancesOf, clearingHouseOf, ensureBond } from '../infra/settlement.ts';
 import { buildBatch } from './bundle.ts';
-import { solveWithinGas } from './gas-bound.ts';
+import { preselect, solveWithinGas } from './gas-bound.ts';
 import { isolate, isolationLogFields, type IsolationResult } from './isolate.ts';
 import type { AuctionOutcome } from './outcome.ts';
 import { settleAsRunnerUp } from './runner-up.ts';
@@ -299,6 +299,11 @@ export class SolverProcess {
     split.mark('reads');
     const now = Number(block.timestamp);
     const gasLimit = batchGasLimit(block.gasLimit, this.o.batchGasShareBps ?? DEFAULT_BATCH_GAS_SHARE_BPS);
+    // a backlog larger than one batch: the engine gets the part worth most per gas, the rest waits
+    const marks = new Map([...positionState.markets].map(([id, mk]) => [id, mk.mark]));
+    const keep = preselect({ ...auction, intents }, gasLimit, marks);
+    const deferred = keep ? intents.size - keep.size : 0;
+    if (keep) for (const id of [...intents.keys()]) if (!keep.has(lower(id) as Hex)) intents.delete(id);
     let firstStats: Record<string, unknown> | undefined;
 
     /** The whole solve of `sub` on the freshest pool view, within `budgetMs` (the baseline only when asked: isolation's fallback). */
@@ -406,6 +411,7 @@ export class SolverProcess {
           ...decodeStats,
           fillsRead: fillStats.read,
           unfunded,
+          deferred,
           ...split.fields(),
         });
       for (let k = 0; k < MAX_RECHECKS && solution.trades.length; k++) {
