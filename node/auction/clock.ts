@@ -32,7 +32,7 @@ import { intentDomain } from '../../protocol/eip712.ts';
 import { domainSeparator } from '../../protocol/hash.ts';
 import { describeError } from '../../protocol/result.ts';
 import type { AuctionIntent } from '../../protocol/score.ts';
-import { solutionGas } from '../../protocol/batch-gas.ts';
+import { SETTLE_GAS_MODEL, solutionGas } from '../../protocol/batch-gas.ts';
 import { recoverSigner } from '../../protocol/signature.ts';
 import { decodeSignedSolution, solutionDigest, solutionHash, type SignedSolution } from '../../protocol/solution.ts';
 import { verifySignedIntent } from '../../protocol/verify.ts';
@@ -92,7 +92,8 @@ export type AuctionDeps = {
   publishSolution: (bytes: Uint8Array) => void;
   /**
    * Told at each ranking (backpressure, node/pool/backlog.ts): `saturated` when valid solutions
-   * filled intents the winners left out; `unfillable` the offered intents no valid solution filled.
+   * filled intents the winners left out or the auction offered more than a batch holds;
+   * `unfillable` (unsaturated auctions only) the offered intents no valid solution filled.
    */
   onRanked?: (o: { saturated: boolean; unfillable: number }) => void;
 };
@@ -434,12 +435,16 @@ export class AuctionClock {
       })),
     ];
     for (const s of winners) await this.book.update(s.solver, (r) => void r.wins++);
+    // Saturated: valid solutions filled intents the winners left out, or the auction offered more
+    // than one batch can hold (at the cheapest trade's gas). Only an unsaturated auction says that
+    // the intents no solution filled wait for the price rather than for the network.
     const fillable = new Set([...a.solutions.values()].flatMap((s) => s.intents));
     const won = new Set(winners.flatMap((s) => s.intents));
-    this.d.onRanked?.({
-      saturated: [...fillable].some((id) => !won.has(id)),
-      unfillable: a.intentIds.filter((id) => !fillable.has(id)).length,
-    });
+    const overBatch =
+      this.o.maxBatchGas !== undefined &&
+      SETTLE_GAS_MODEL.base + BigInt(a.intentIds.length) * SETTLE_GAS_MODEL.swapTrade > this.o.maxBatchGas;
+    const saturated = overBatch || [...fillable].some((id) => !won.has(id));
+    this.d.onRanked?.({ saturated, unfillable: saturated ? 0 : a.intentIds.filter((id) => !fillable.has(id)).length });
     // The winners' intents stay out of later auctions until their window ends, or until each
     // winner is seen settled on chain (releaseSettled).
     const until = a.deadline + w;

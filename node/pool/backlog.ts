@@ -3,7 +3,9 @@
 //
 //   waiting    live intents that wait for settlement capacity: the pool's live intents less those
 //              the latest auction offered that no valid solution could fill (a limit away from
-//              the market waits for the price, not for the network; the auction clock counts them).
+//              the market waits for the price, not for the network; the auction clock counts them,
+//              and only when that auction was not saturated: a solver that ran out of time or gas
+//              leaves fillable intents out too).
 //   capacity   intents/s the network is known to settle: the peak, over the last `horizonMs`, of
 //              the intents the chain watcher marked filled per `windowMs` window (the current
 //              window's fills so far count too). Every window's count is a lower bound of the
@@ -11,8 +13,8 @@
 //              was saturated, the configured floor (`--settle-capacity`) stands in when it is
 //              higher (the network has not been pushed to its limit, so its fills say only what was
 //              offered). Once one was saturated (its solutions could fill intents its winners left
-//              out: the batches, the solvers' time or the gas bound were the limit), the measured
-//              peak is the capacity, even below the floor.
+//              out, or it offered more than one batch holds), the measured peak is the capacity,
+//              even below the floor.
 //   estimated wait = waiting / capacity (seconds).
 //
 // The gate turns that into refusals: the API refuses an intent that would expire before its turn

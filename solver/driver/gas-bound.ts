@@ -97,17 +97,25 @@ export async function solveWithinGas(
 
 /**
  * Before any solve: when filling every intent would need more than `limit` gas, the ids of the
- * intents worth most per gas at the auction's reference prices (a swap's limit against them, a
- * position's limit against its market's mark), until the per-trade parts fill `share` of the limit
- * (the rest is for the pools' interactions). The others wait for the next auction. Without this a
- * backlog of a thousand intents went to the engine whole: its budget went on the batch it could
- * not settle, it filled a handful, and the backlog never drained (bench:e2e at 100/s).
+ * intents to solve now, until their per-trade parts fill `share` of the limit (the rest is for the
+ * pools' interactions); the others wait for the next auction. Order: intents this solver gave the
+ * engine before without filling them last (`misses`: a limit away from the market must not hold
+ * the front of the queue), then the closest to expiry, then the most surplus per gas at the
+ * auction's reference prices (a swap's limit against them, a position's against its mark).
+ * Without this a backlog of a thousand intents went to the engine whole: its budget went on a
+ * batch it could not settle, it filled a handful, and the backlog never drained (bench:e2e at 100/s).
  */
-export function preselect(auction: Auction, limit: bigint, marks: ReadonlyMap<number, bigint>, share = 0.85): Set<Hex> | undefined {
+export function preselect(
+  auction: Auction,
+  limit: bigint,
+  marks: ReadonlyMap<number, bigint>,
+  misses: ReadonlyMap<string, number> = new Map(),
+  share = 0.85,
+): Set<Hex> | undefined {
   const m = SETTLE_GAS_MODEL;
   const ref = (token: string): bigint => auction.referencePrices.get(lower(token) as `0x${string}`) ?? 0n;
   const collateral = auction.collateralToken ? ref(auction.collateralToken) : 0n;
-  const rows: { id: Hex; gas: bigint; value: bigint }[] = [];
+  const rows: { id: Hex; gas: bigint; value: bigint; validTo: number; misses: number }[] = [];
   let all = m.base;
   for (const [id, e] of auction.intents) {
     const i = e.intent;
@@ -129,12 +137,14 @@ export function preselect(auction: Auction, limit: bigint, marks: ReadonlyMap<nu
       value = mark === undefined ? 0n : ((size * (p.sizeDelta > 0n ? p.limitPrice - mark : mark - p.limitPrice)) / WAD) * collateral;
     }
     all += gas;
-    rows.push({ id: lower(id) as Hex, gas, value });
+    const key = lower(id) as Hex;
+    rows.push({ id: key, gas, value, validTo: i.intent.validTo, misses: misses.get(key) ?? 0 });
   }
   if (all <= limit) return undefined;
-  // value per gas, best first (cross-multiplied), then the lower id: every run picks the same
   rows.sort((a, b) => {
-    const l = a.value * b.gas;
+    if (a.misses !== b.misses) return a.misses - b.misses;
+    if (a.validTo !== b.validTo) return a.validTo - b.validTo;
+    const l = a.value * b.gas; // value per gas, cross-multiplied
     const r = b.value * a.gas;
     return l === r ? (a.id < b.id ? -1 : 1) : l > r ? -1 : 1;
   });

@@ -137,6 +137,8 @@ export class SolverProcess {
   private readonly simulateMs = new Ewma(100);
   private readonly publishMs = new Ewma(30);
   private readonly overrunMs = new Ewma(50);
+  /** Intents (lower-case id) given to the engine in a preselected backlog and left unfilled, how many times in a row. */
+  private readonly misses = new Map<Hex, number>();
 
   constructor(o: SolverOptions) {
     this.o = o;
@@ -301,7 +303,8 @@ export class SolverProcess {
     const gasLimit = batchGasLimit(block.gasLimit, this.o.batchGasShareBps ?? DEFAULT_BATCH_GAS_SHARE_BPS);
     // a backlog larger than one batch: the engine gets the part worth most per gas, the rest waits
     const marks = new Map([...positionState.markets].map(([id, mk]) => [id, mk.mark]));
-    const keep = preselect({ ...auction, intents }, gasLimit, marks);
+    for (const id of [...this.misses.keys()]) if (!intents.has(id)) this.misses.delete(id);
+    const keep = preselect({ ...auction, intents }, gasLimit, marks, this.misses);
     const deferred = keep ? intents.size - keep.size : 0;
     if (keep) for (const id of [...intents.keys()]) if (!keep.has(lower(id) as Hex)) intents.delete(id);
     let firstStats: Record<string, unknown> | undefined;
@@ -488,6 +491,14 @@ export class SolverProcess {
         } catch {
           // unbuildable: nothing to settle
         }
+      }
+    }
+    if (keep) {
+      // a preselected backlog: what the engine got and did not fill goes behind the others next time
+      const filled = new Set(found.ok ? found.solution.trades.map((t) => lower(t.intentId) as Hex) : []);
+      for (const id of keep) {
+        if (filled.has(id)) this.misses.delete(id);
+        else this.misses.set(id, (this.misses.get(id) ?? 0) + 1);
       }
     }
     if (!found.ok) {

@@ -56,4 +56,19 @@ describe('preselect', () => {
     expect(kept[0]).toBe(300 - keep.size);
     expect(kept.at(-1)).toBe(299);
   });
+
+  it('puts intents the engine got and did not fill behind the others, then the closest to expiry first', () => {
+    const m = SETTLE_GAS_MODEL;
+    const limit = m.base + 100n * m.swapTrade;
+    const a = auction(300);
+    const first = preselect(a, limit, new Map())!;
+    const misses = new Map([...first].map((x) => [x, 1]));
+    const second = preselect(a, limit, new Map(), misses)!;
+    expect([...second].filter((x) => first.has(x))).toEqual([]);
+    // an intent about to expire goes first among those never missed
+    const e = a.intents.get(id(0))!;
+    const soon = { ...e, intent: { type: 'swap' as const, intent: { ...(e.intent.intent as SwapIntent), validTo: 0 } } };
+    const b = { ...a, intents: new Map([...a.intents, [id(0), soon]]) };
+    expect(preselect(b, limit, new Map())!.has(id(0))).toBe(true);
+  });
 });
