@@ -32,7 +32,7 @@ export class ChainTracker {
     this.d = d;
   }
 
-  async start(pollMs = 150): Promise<void> {
+  async start(pollMs = 50): Promise<void> {
     this.next = (await this.client.getBlockNumber({ cacheTime: 0 })) + 1n;
     const loop = (): void => {
       this.timer = setTimeout(() => void this.poll().finally(() => this.timer && loop()), pollMs);

@@ -91,9 +91,9 @@ export type AuctionDeps = {
   /** Gossips a solution accepted over the HTTP API, so every node ranks the same set. */
   publishSolution: (bytes: Uint8Array) => void;
   /**
-   * Told at each ranking (backpressure, node/pool/backlog.ts): `saturated` when valid solutions
-   * filled intents the winners left out or the auction offered more than a batch holds;
-   * `unfillable` (unsaturated auctions only) the offered intents no valid solution filled.
+   * Told at each ranking (backpressure, node/pool/backlog.ts): `saturated` when the auction offered
+   * more than a batch holds; `unfillable` (unsaturated auctions only) the offered intents no valid
+   * solution filled.
    */
   onRanked?: (o: { saturated: boolean; unfillable: number }) => void;
 };
@@ -435,15 +435,15 @@ export class AuctionClock {
       })),
     ];
     for (const s of winners) await this.book.update(s.solver, (r) => void r.wins++);
-    // Saturated: valid solutions filled intents the winners left out, or the auction offered more
-    // than one batch can hold (at the cheapest trade's gas). Only an unsaturated auction says that
-    // the intents no solution filled wait for the price rather than for the network.
+    // Saturated: the auction offered more than one batch holds (at the cheapest trade's gas), so
+    // what settles is what the network can do, not what was asked. Only an unsaturated auction
+    // says that the intents no valid solution filled wait for the price rather than the network.
+    // (Solutions that fill intents the winners leave out are no such sign: two solvers' different
+    // choices at 50/s looked like saturation and refused intents the network then had room for.)
     const fillable = new Set([...a.solutions.values()].flatMap((s) => s.intents));
-    const won = new Set(winners.flatMap((s) => s.intents));
-    const overBatch =
+    const saturated =
       this.o.maxBatchGas !== undefined &&
       SETTLE_GAS_MODEL.base + BigInt(a.intentIds.length) * SETTLE_GAS_MODEL.swapTrade > this.o.maxBatchGas;
-    const saturated = overBatch || [...fillable].some((id) => !won.has(id));
     this.d.onRanked?.({ saturated, unfillable: saturated ? 0 : a.intentIds.filter((id) => !fillable.has(id)).length });
     // The winners' intents stay out of later auctions until their window ends, or until each
     // winner is seen settled on chain (releaseSettled).

@@ -74,7 +74,7 @@ describe('BacklogEstimator', () => {
 });
 
 describe('BacklogEstimator: saturation and unfillable intents', () => {
-  it('takes the measured peak, below the floor, once an auction left fillable intents out; the floor again after the horizon', () => {
+  it('takes the measured peak, below the floor, once an auction was saturated; the floor again after the horizon', () => {
     const { est, pool, at, gate } = setup({ floor: 50, open: 400 });
     at(5);
     est.filled(100); // 10/s measured, the floor (50/s) still stands

@@ -12,9 +12,8 @@
 //              capacity (the network did settle that many). While no auction within the horizon
 //              was saturated, the configured floor (`--settle-capacity`) stands in when it is
 //              higher (the network has not been pushed to its limit, so its fills say only what was
-//              offered). Once one was saturated (its solutions could fill intents its winners left
-//              out, or it offered more than one batch holds), the measured peak is the capacity,
-//              even below the floor.
+//              offered). Once one was saturated (it offered more than one batch holds), the
+//              measured peak is the capacity, even below the floor.
 //   estimated wait = waiting / capacity (seconds).
 //
 // The gate turns that into refusals: the API refuses an intent that would expire before its turn

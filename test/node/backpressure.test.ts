@@ -58,7 +58,15 @@ describe('backpressure', () => {
       expect((await node.submit(s)).verdict).toBe('accept');
       queued.push(f.digestOf(s));
     }
-    expect(await backlog(node)).toEqual({ open: 20, capacityPerSec: 1, measuredPerSec: null, estimatedWaitSec: 20, maxOpen: 20_000 });
+    expect(await backlog(node)).toEqual({
+      open: 20,
+      waiting: 20,
+      saturated: false,
+      capacityPerSec: 1,
+      measuredPerSec: null,
+      estimatedWaitSec: 20,
+      maxOpen: 20_000,
+    });
 
     // 20 s of backlog + 2 s > 15 s of lifetime
     const late = f.swap({ validTo: nowSec() + 15 });
