@@ -105,6 +105,10 @@ beforeAll(async () => {
     running.anvil.rpcUrl,
     '--auction-interval-ms',
     '2000',
+    // isolation rounds (simulate, blame, re-solve) must fit the solve window; on a loaded machine
+    // the default half interval left room for two and the test is about isolation, not speed
+    '--auction-solve-window-ms',
+    '4000',
     '--log-level',
     'warn',
   ]);
