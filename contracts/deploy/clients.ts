@@ -39,18 +39,28 @@ export type DevnetClients = {
 };
 
 /**
- * fetch for the devnet transport that adds 25% to every eth_estimateGas answer. anvil stamps
+ * fetch for the devnet transport that adds 50% and 50,000 to every eth_estimateGas answer (25%
+ * was not enough: a settle routed through a Uniswap V3 pool reverted at exactly its 1.25x limit in
+ * a clean-clone CI run on a loaded machine). anvil stamps
  * automined blocks with the wall clock, and several contracts do more work when a call lands in a
  * later second than the state it was estimated on (Uniswap V2/V3 price oracles, perpetual funding
  * accrual), so an exact estimate can run out of gas when the block is mined a second later. Seen
  * as rare out-of-gas reverts in tests on a loaded machine. Unused gas is refunded.
  */
+/** anvil's default block gas limit. */
+const ANVIL_BLOCK_GAS = 30_000_000n;
+
 async function withGasHeadroom(input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<Response> {
   const response = await fetch(input, init);
   const body = typeof init?.body === 'string' ? init.body : '';
   if (!body.includes('"eth_estimateGas"')) return response;
   const json = (await response.json()) as { result?: string };
-  if (typeof json.result === 'string') json.result = `0x${((BigInt(json.result) * 5n) / 4n).toString(16)}`;
+  if (typeof json.result === 'string') {
+    const estimate = BigInt(json.result);
+    const padded = (estimate * 3n) / 2n + 50_000n;
+    // never above anvil's block gas limit (a transaction over it is refused), unless the estimate is
+    json.result = `0x${(padded > ANVIL_BLOCK_GAS ? (estimate > ANVIL_BLOCK_GAS ? estimate : ANVIL_BLOCK_GAS) : padded).toString(16)}`;
+  }
   const headers = new Headers(response.headers);
   headers.delete('content-length');
   return new Response(JSON.stringify(json), { status: response.status, headers });
