@@ -78,14 +78,14 @@ const a = await startAnvil(); console.log(a.pid); process.exit(0);`;
 });
 
 describe('devnetClients', () => {
-  it('adds 25% headroom to gas estimates (mined-a-second-later work), and the transaction still runs', async () => {
+  it('adds 50% and 50,000 of headroom to gas estimates (mined-a-second-later work), and the transaction still runs', async () => {
     const anvil = await startAnvil();
     try {
       const clients = devnetClients(anvil.rpcUrl, anvil.chainId);
       const request = { account: clients.accounts[0]!.address, to: clients.accounts[1]!.address, value: 1n } as const;
       const raw = await createPublicClient({ transport: http(anvil.rpcUrl) }).estimateGas(request);
       expect(raw).toBe(21_000n);
-      expect(await clients.publicClient.estimateGas(request)).toBe((raw * 5n) / 4n);
+      expect(await clients.publicClient.estimateGas(request)).toBe((raw * 3n) / 2n + 50_000n);
       const receipt = await confirm(clients.publicClient, clients.deployer.sendTransaction({ to: request.to, value: 1n }));
       expect(receipt.gasUsed).toBe(21_000n);
     } finally {
