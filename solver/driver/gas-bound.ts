@@ -4,7 +4,7 @@
 // solve again (prices and routes follow the smaller batch), shrinking until the solution fits.
 import type { Hex } from 'viem';
 import { SETTLE_GAS_MODEL, solutionGas } from '../../protocol/batch-gas.ts';
-import { type Auction, scoreSolution } from '../../protocol/score.ts';
+import { type Auction, type AuctionIntent, scoreSolution } from '../../protocol/score.ts';
 import type { Solution } from '../../protocol/solution.ts';
 import { lower } from '../domain/address.ts';
 
@@ -95,6 +95,19 @@ export async function solveWithinGas(
   return { solution, gas, rounds, restricted };
 }
 
+/** The model's gas for filling one intent, before interactions: a swap fill, or a position fill and its margin check. */
+export function fillGas(e: AuctionIntent): bigint {
+  const m = SETTLE_GAS_MODEL;
+  return e.intent.type === 'position' ? m.positionTrade + m.marginAccount : m.swapTrade;
+}
+
+/** The model's gas for filling every intent of `auction`, interactions not counted. */
+export function fillAllGas(auction: Auction): bigint {
+  let g = SETTLE_GAS_MODEL.base;
+  for (const e of auction.intents.values()) g += fillGas(e);
+  return g;
+}
+
 /**
  * Before any solve: when filling every intent would need more than `limit` gas, the ids of the
  * intents to solve now, until their per-trade parts fill `share` of the limit (the rest is for the
@@ -112,35 +125,31 @@ export function preselect(
   misses: ReadonlyMap<string, number> = new Map(),
   share = 0.85,
 ): Set<Hex> | undefined {
+  if (fillAllGas(auction) <= limit) return undefined;
   const m = SETTLE_GAS_MODEL;
   const ref = (token: string): bigint => auction.referencePrices.get(lower(token) as `0x${string}`) ?? 0n;
   const collateral = auction.collateralToken ? ref(auction.collateralToken) : 0n;
   const rows: { id: Hex; gas: bigint; value: bigint; validTo: number; misses: number }[] = [];
-  let all = m.base;
   for (const [id, e] of auction.intents) {
     const i = e.intent;
-    let gas: bigint;
+    const gas = fillGas(e);
     let value: bigint;
     if (i.type === 'swap') {
       const s = i.intent;
-      gas = m.swapTrade;
       value = s.sellAmount * ref(s.sellToken) - s.buyAmount * ref(s.buyToken);
       const full = s.kind === 0 ? s.sellAmount : s.buyAmount;
       if (e.filled && full > 0n) value = (value * (full - e.filled)) / full;
     } else {
       const p = i.intent;
-      gas = m.positionTrade + m.marginAccount;
       const mark = marks.get(p.market);
       const size = p.sizeDelta < 0n ? -p.sizeDelta : p.sizeDelta;
       // |size| (1e18) x price distance (collateral units per 1e18) / 1e18: collateral units, then
       // x its reference price, the same scale as a swap's amount x reference price
       value = mark === undefined ? 0n : ((size * (p.sizeDelta > 0n ? p.limitPrice - mark : mark - p.limitPrice)) / WAD) * collateral;
     }
-    all += gas;
     const key = lower(id) as Hex;
     rows.push({ id: key, gas, value, validTo: i.intent.validTo, misses: misses.get(key) ?? 0 });
   }
-  if (all <= limit) return undefined;
   rows.sort((a, b) => {
     if (a.misses !== b.misses) return a.misses - b.misses;
     if (a.validTo !== b.validTo) return a.validTo - b.validTo;

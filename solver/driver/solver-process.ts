@@ -23,7 +23,7 @@ import type { SettleBatch } from '../../contracts/client/settlement.ts';
 import type { Strategy } from '../domain/options.ts';
 import { loadMilp } from '../domain/milp/highs.ts';
 import { type PositionState, solveAuction } from '../domain/solve-auction.ts';
-import { batchGasLimit, DEFAULT_BATCH_GAS_SHARE_BPS, SETTLE_GAS_MODEL, solutionGas } from '../../protocol/batch-gas.ts';
+import { batchGasLimit, DEFAULT_BATCH_GAS_SHARE_BPS, solutionGas } from '../../protocol/batch-gas.ts';
 import { lower } from '../domain/address.ts';
 import type { LiquidityAdapter } from '../domain/liquidity/adapter.ts';
 import { AuctionDecoder } from '../infra/auction-decoder.ts';
@@ -34,7 +34,7 @@ import { readPositionState, vaultLiquidity } from '../infra/perp-state.ts';
 import { FillTracker } from '../infra/fill-tracker.ts';
 import { balancesOf, clearingHouseOf, ensureBond } from '../infra/settlement.ts';
 import { buildBatch } from './bundle.ts';
-import { preselect, solveWithinGas } from './gas-bound.ts';
+import { fillAllGas, preselect, solveWithinGas } from './gas-bound.ts';
 import { isolate, isolationLogFields, type IsolationResult } from './isolate.ts';
 import type { AuctionOutcome } from './outcome.ts';
 import { settleAsRunnerUp } from './runner-up.ts';
@@ -362,13 +362,6 @@ export class SolverProcess {
         : { ...auction, intents };
     /** Budget for a solve now: what is left before the deadline, less the simulation and publication, less `extraMs`, capped. */
     const budget = (cap: number, share = 1): number => Math.min(cap, (left() - this.tailMs() - this.overrunMs.value) * share);
-    /** The gas bound of filling every intent of `sub` (the model's per-trade parts; interactions not counted). */
-    const fillAllGas = (sub: Auction): bigint => {
-      const m = SETTLE_GAS_MODEL;
-      let g = m.base;
-      for (const e of sub.intents.values()) g += e.intent.type === 'position' ? m.positionTrade + m.marginAccount : m.swapTrade;
-      return g;
-    };
     const rechecked = new Set<Hex>();
     let checkedAt = at;
     let solves = 0;
