@@ -130,6 +130,58 @@ export type SolverResponse = {
   lastUnbonded?: { auctionId: number; hash: Hex; at: string; reason: string };
 };
 
+/** GET /v1/backlog: the node's wait estimate against its settle capacity (node/pool/backlog.ts). */
+export type BacklogResponse = {
+  /** Live (open or partially filled) intents in the pool. */
+  open: number;
+  /** Of those, the ones waiting for settlement capacity (not the ones no solution could fill). */
+  waiting: number;
+  /** Whether an auction within the horizon left fillable intents out (the measured peak is then the capacity, floor or not). */
+  saturated: boolean;
+  /** Intents per second the network is estimated to settle. */
+  capacityPerSec: number;
+  /** The highest per-window fill rate measured within the horizon; null before any (the floor is used). */
+  measuredPerSec: number | null;
+  /** waiting / capacityPerSec. */
+  estimatedWaitSec: number;
+  /** The hard cap on live intents (`--max-open-intents`). */
+  maxOpen: number;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Quotes: an indicative price before signing (request-for-quote to the solvers, as CoW's orderbook
+// asks its solvers). Not binding: the signed limit is what protects the user.
+
+/**
+ * POST /v1/quote. A swap: `amount` is the sell amount for `kind: 'sell'`, the buy amount for
+ * `kind: 'buy'`. A position: the signed size change (1e18 base units). `owner` lets a solver account
+ * for the owner's balance or position; optional.
+ */
+export type QuoteRequest =
+  | { type: 'swap'; sellToken: Address; buyToken: Address; kind: 'sell' | 'buy'; amount: string; owner?: Address }
+  | { type: 'position'; market: number; sizeDelta: string; owner?: Address };
+
+/**
+ * One solver's answer to a quote request (what a solver's POST /v1/quote returns, and each entry
+ * of QuoteResponse.quotes). A swap: both amounts of the trade the solver expects to execute (the
+ * requested side equals the request's amount). A position: the average execution price (1e18
+ * collateral per base unit).
+ */
+export type SolverQuote =
+  | { type: 'swap'; solver: Address; sellAmount: string; buyAmount: string; gas: number }
+  | { type: 'position'; solver: Address; price: string; gas: number };
+
+/** POST /v1/quote: the best answer received within the node's quote deadline, and every answer. */
+export type QuoteResponse = {
+  quote: SolverQuote;
+  quotes: SolverQuote[];
+  /** Solvers asked that did not answer in time or could not quote, with the reason. */
+  failed: { url: string; reason: string }[];
+  quotedAt: string;
+  /** A quote older than this is stale (the pools move every block). */
+  expiresAt: string;
+};
+
 // ---------------------------------------------------------------------------------------------
 // The node itself
 

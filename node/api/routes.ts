@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Address, Hex } from 'viem';
 import type {
   AuctionByIdResponse,
+  BacklogResponse,
   CancelIntentResponse,
   CurrentAuctionResponse,
   HealthResponse,
@@ -23,7 +24,7 @@ import type { AuctionClock } from '../auction/clock.ts';
 import { ALREADY_CODE } from '../errors.ts';
 import type { NetworkStatus } from '../gossip/status.ts';
 import type { NodeMetrics } from '../metrics.ts';
-import type { BacklogEstimator, BacklogResponse } from '../pool/backlog.ts';
+import type { BacklogEstimator } from '../pool/backlog.ts';
 import type { IntentCancels } from '../pool/cancels.ts';
 import type { IntentIntake } from '../pool/intake.ts';
 import type { IntentPool } from '../pool/pool.ts';

@@ -22,23 +22,7 @@
 // diverge on what they hold, and a relay cannot tell the user to come back). All times come from
 // an injected clock, so tests drive it without sleeping.
 
-/** GET /v1/backlog. */
-export type BacklogResponse = {
-  /** Live (open or partially filled) intents in the pool. */
-  open: number;
-  /** Of those, the ones waiting for settlement capacity (not the ones no solution could fill). */
-  waiting: number;
-  /** Whether an auction within the horizon left fillable intents out (the measured peak is then the capacity, floor or not). */
-  saturated: boolean;
-  /** Intents per second the network is estimated to settle. */
-  capacityPerSec: number;
-  /** The highest per-window fill rate measured within the horizon; null before any (the floor is used). */
-  measuredPerSec: number | null;
-  /** waiting / capacityPerSec. */
-  estimatedWaitSec: number;
-  /** The hard cap on live intents (`--max-open-intents`). */
-  maxOpen: number;
-};
+import type { BacklogResponse } from '../../protocol/api.ts';
 
 export type BacklogOptions = {
   /** Capacity floor in intents/s (`--settle-capacity`). */

@@ -9,7 +9,7 @@ import type { SignedIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import type { BacklogResponse } from '../../node/pool/backlog.ts';
+import type { BacklogResponse } from '../../protocol/api.ts';
 import { intentFactory, tempDir, testConfig, testKey, waitFor } from '../helpers/node.ts';
 
 type Verdicts = { peer: string; verdict: string; code: string }[];

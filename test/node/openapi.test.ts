@@ -47,6 +47,7 @@ import type {
   VaultResponse,
   Trade,
   TradesResponse,
+  BacklogResponse,
 } from '../../protocol/api.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import { signCancel } from '../../protocol/cancel.ts';
@@ -54,7 +55,6 @@ import { signedIntentToJson } from '../../protocol/json.ts';
 import { privateKeyToAddress } from '../../protocol/signature.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import type { BacklogResponse } from '../../node/pool/backlog.ts';
 import { intentFactory, signTestSolution, tempDir, testConfig, testKey } from '../helpers/node.ts';
 import { OPENAPI, SchemaChecker } from './openapi-schema.ts';
 
