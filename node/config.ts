@@ -50,6 +50,10 @@ export type NodeConfig = {
   validationConcurrency: number;
   /** Gossipsub mesh degree D (default 6). */
   meshDegree: number;
+  /** Join a connection's frames written in one event-loop turn into one encrypted write (node/gossip/coalesce.ts). */
+  coalesceWrites: boolean;
+  /** Gossipsub sends IDONTWANT to its mesh peers for messages of at least this many bytes (gossipsub's own default: 512). */
+  idontwantMinBytes: number;
   /** Worker threads for signature recovery (0 = recover on the main thread). */
   verifyWorkers: number;
   /**
@@ -97,6 +101,8 @@ export const defaultConfig: Omit<NodeConfig, 'chainId' | 'settlement' | 'dataDir
   verifyWorkers: 0,
   rpcTimeoutMs: 2000,
   meshDegree: 6,
+  coalesceWrites: true,
+  idontwantMinBytes: 512,
   ipColocationPenalty: false,
   maxConnectionsPerIp: 32,
   peerMessageRate: 1000,
@@ -214,6 +220,21 @@ const fields: Field[] = [
     default: d.validationConcurrency,
   },
   { key: 'meshDegree', flag: 'mesh-degree', kind: int(1, 64), help: 'gossipsub mesh degree D', default: d.meshDegree },
+  {
+    key: 'coalesceWrites',
+    flag: 'coalesce-writes',
+    negation: 'no-coalesce-writes',
+    kind: bool,
+    help: "join a connection's frames written in one event-loop turn into one encrypted socket write",
+    defaultText: 'on',
+  },
+  {
+    key: 'idontwantMinBytes',
+    flag: 'idontwant-min-bytes',
+    kind: int(0),
+    help: 'gossipsub IDONTWANT for messages of at least this size (tells mesh peers not to send a copy already received)',
+    default: d.idontwantMinBytes,
+  },
   {
     key: 'verifyWorkers',
     flag: 'verify-workers',

@@ -234,6 +234,8 @@ export class IntentNode {
       maxMessageBytes: Math.max(config.maxMessageBytes, 4 << 20),
       registry: metrics.registry,
       meshDegree: config.meshDegree,
+      coalesceWrites: config.coalesceWrites,
+      idontwantMinBytes: config.idontwantMinBytes,
       log,
     });
     const host = this.host;

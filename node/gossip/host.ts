@@ -25,6 +25,7 @@ import { hash } from 'node:crypto';
 import { createLibp2p } from 'libp2p';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.ts';
+import { coalescingMuxer } from './coalesce.ts';
 import { hexId } from '../verify/fast-hash.ts';
 
 export const SCORE_THRESHOLDS: PeerScoreThresholds = {
@@ -116,6 +117,10 @@ export type HostOptions = {
   banMs?: number;
   /** Gossipsub mesh degree D (default 6, the spec's); the other sizes follow (meshParams). */
   meshDegree?: number;
+  /** Coalesce each connection's frames per event-loop turn (default true; coalesce.ts). */
+  coalesceWrites?: boolean;
+  /** Gossipsub's idontwantMinDataSize (default 512, gossipsub's). */
+  idontwantMinBytes?: number;
   log: Logger;
 };
 
@@ -176,7 +181,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     addresses: { listen: opts.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [opts.coalesceWrites === false ? yamux() : coalescingMuxer(yamux())],
     peerDiscovery: opts.bootstrap.length > 0 ? [bootstrap({ list: opts.bootstrap, timeout: 10 })] : [],
     connectionGater: {
       // Loopback and private addresses are where test nets and LAN operators live.
@@ -207,6 +212,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
         scoreThresholds: SCORE_THRESHOLDS,
         // Score-driven pruning only; we publish full messages promptly to every mesh peer.
         floodPublish: true,
+        idontwantMinDataSize: opts.idontwantMinBytes ?? 512,
         ...meshParams(opts.meshDegree ?? 6),
       }),
     },

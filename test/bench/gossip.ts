@@ -24,12 +24,17 @@ import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { privateKeyToAddress } from '../../protocol/signature.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
+import { coalesceStats } from '../../node/gossip/coalesce.ts';
 import { tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
 
 const NODES = Number(process.env.BENCH_NODES ?? 20);
 const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 4);
 const DEGREE = 4;
 const MESH_D = Number(process.env.BENCH_MESH_D ?? 6);
+/** BENCH_COALESCE=0 turns write coalescing off (node/gossip/coalesce.ts), for before/after runs. */
+const COALESCE = process.env.BENCH_COALESCE !== '0';
+/** BENCH_IDONTWANT=<bytes>: gossipsub's IDONTWANT threshold (default: the node's). */
+const IDONTWANT = process.env.BENCH_IDONTWANT === undefined ? undefined : Number(process.env.BENCH_IDONTWANT);
 /**
  * OS processes hosting the nodes (node i lives in process i mod PROCESSES). Default 4 (two per
  * core here): measured on this 2-core machine, 2 processes cap the nodes at the two event loops,
@@ -59,7 +64,7 @@ type FromChild =
   | { kind: 'prepared'; step: number }
   | { kind: 'published'; step: number; sent: [Hex, number][] }
   | { kind: 'arrivals'; index: number; list: [Hex, number][] }
-  | { kind: 'flushed'; cpuMs: number; poolLive: number }
+  | { kind: 'flushed'; cpuMs: number; poolLive: number; frames: number; writes: number }
   | { kind: 'stopped' };
 
 // ---------------------------------------------------------------- child
@@ -148,6 +153,8 @@ async function child(): Promise<void> {
           validationQueuePerPeer: 4096,
           validationQueueTotal: 65536,
           meshDegree: MESH_D,
+          coalesceWrites: COALESCE,
+          ...(IDONTWANT === undefined ? {} : { idontwantMinBytes: IDONTWANT }),
         }),
         {
           log: silentLogger(),
@@ -218,7 +225,7 @@ async function child(): Promise<void> {
         );
       }
       flushArrivals(m.index);
-      send({ kind: 'flushed', cpuMs: (u.user + u.system) / 1000, poolLive: node!.pool.size });
+      send({ kind: 'flushed', cpuMs: (u.user + u.system) / 1000, poolLive: node!.pool.size, ...coalesceStats });
     } else if (m.kind === 'stop') {
       for (const n of nodes.values()) await n.stop();
       for (const d of dirs) d.cleanup();
@@ -323,6 +330,7 @@ async function runOnce(run: number): Promise<RunResult> {
 
   const steps: Step[] = [];
   let cpuBefore = await cpuAll(kids);
+  let wireBefore = wireTotal();
   let stepNo = 0;
   for (const rate of RATES) {
     stepNo++;
@@ -409,6 +417,10 @@ async function runOnce(run: number): Promise<RunResult> {
     const cpuPerNode = kids.map((k) => perProc[k.index % PROCESSES]! / hosted[k.index % PROCESSES]!);
     const cpuMsAll = cpuAfterTotal(cpuAfter, kids) - cpuAfterTotal(cpuBefore, kids);
     cpuBefore = cpuAfter;
+    const wireAfter = wireTotal();
+    const frames = wireAfter.frames - wireBefore.frames;
+    const writes = wireAfter.writes - wireBefore.writes;
+    wireBefore = wireAfter;
     const step = {
       run,
       offeredRate: rate,
@@ -427,11 +439,15 @@ async function runOnce(run: number): Promise<RunResult> {
       // Every CPU millisecond of the step (all processes, straggler wait included, idle heartbeats
       // and the bench's own reporting too) over (intents x nodes): an upper bound on the per-copy cost.
       cpuMsPerIntentPerNode: sent.length === 0 ? NaN : cpuMsAll / (sent.length * NODES),
+      // Socket writes per intent per node, and yamux frames per write (with BENCH_COALESCE=0 both
+      // are 0: the counters sit in the coalescer).
+      writesPerIntentPerNode: sent.length === 0 ? NaN : writes / (sent.length * NODES),
+      framesPerWrite: writes === 0 ? NaN : frames / writes,
     };
     steps.push(step);
     process.stdout.write(
       `rate ${String(rate).padStart(4)}/s  sent ${String(sent.length).padStart(5)}  delivery ${(step.deliveryRatio * 100).toFixed(2).padStart(6)}%  ` +
-        `p50 ${step.p50ms.toFixed(1).padStart(7)} ms  p99 ${step.p99ms.toFixed(1).padStart(7)} ms  cpu/node ${step.cpuCoresPerNode.mean.toFixed(3)} cores (max ${step.cpuCoresPerNode.max.toFixed(3)}), all ${step.cpuCoresTotal.toFixed(2)} cores, ${step.cpuMsPerIntentPerNode.toFixed(2)} ms/intent/node  load ${step.loadAverage1m.toFixed(2)}\n`,
+        `p50 ${step.p50ms.toFixed(1).padStart(7)} ms  p99 ${step.p99ms.toFixed(1).padStart(7)} ms  cpu/node ${step.cpuCoresPerNode.mean.toFixed(3)} cores (max ${step.cpuCoresPerNode.max.toFixed(3)}), all ${step.cpuCoresTotal.toFixed(2)} cores, ${step.cpuMsPerIntentPerNode.toFixed(2)} ms/intent/node  ${step.framesPerWrite.toFixed(1)} frames/write  load ${step.loadAverage1m.toFixed(2)}\n`,
     );
     if (step.deliveryRatio < 0.99 || step.p99ms > 2000) break; // broken: stop climbing
   }
@@ -509,7 +525,14 @@ async function parent(): Promise<void> {
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
-    topology: { meshDegree: MESH_D, nodes: NODES, processes: PROCESSES, dialsPerNode: DEGREE, publishers: PUBLISHERS },
+    topology: {
+      meshDegree: MESH_D,
+      coalesceWrites: COALESCE,
+      nodes: NODES,
+      processes: PROCESSES,
+      dialsPerNode: DEGREE,
+      publishers: PUBLISHERS,
+    },
     poolStorage: DATA_BASE === '/dev/shm' ? 'tmpfs (/dev/shm): fsync is free, see DATA_BASE comment' : `disk (${DATA_BASE})`,
     sharing: `${NODES} nodes in ${PROCESSES} OS processes (node i in process i mod ${PROCESSES}, ~${Math.ceil(NODES / PROCESSES)} per process, sharing its event loop); the processes share ${cpus().length} cores through the kernel scheduler (no pinning); cpuCores = CPU seconds per wall second; a node's figure is its process's divided by the nodes it hosts; cpuMsPerIntentPerNode = all CPU of the step / (intents x nodes)`,
     stepSeconds: STEP_SECONDS,
@@ -563,10 +586,24 @@ async function cpuAll(kids: Kid[]): Promise<number[]> {
   const out: number[] = [];
   for (const k of kids) {
     k.proc.send({ kind: 'flush', index: k.index } satisfies ToChild);
-    out.push(((await k.next('flushed')) as Extract<FromChild, { kind: 'flushed' }>).cpuMs);
+    const f = (await k.next('flushed')) as Extract<FromChild, { kind: 'flushed' }>;
+    out.push(f.cpuMs);
+    wire.set(k.host, { frames: f.frames, writes: f.writes });
   }
   return out;
 }
+
+/** The latest frames / writes counters of each process (coalesce.ts), from the last cpuAll(). */
+const wire = new Map<Proc, { frames: number; writes: number }>();
+const wireTotal = (): { frames: number; writes: number } => {
+  let frames = 0;
+  let writes = 0;
+  for (const w of wire.values()) {
+    frames += w.frames;
+    writes += w.writes;
+  }
+  return { frames, writes };
+};
 
 if (process.argv.includes('--child')) await child();
 else await parent();
