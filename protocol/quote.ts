@@ -12,16 +12,20 @@ const address = z
   .string()
   .refine((s) => isAddress(s, { strict: false }), { error: 'expected a 0x-prefixed 20-byte address' })
   .transform((s) => s as `0x${string}`);
+// (zod runs every check of a string even after one failed: the range checks parse only what the
+// pattern let through, or a hostile '9e9' would throw in BigInt)
+const POSITIVE = /^[1-9]\d{0,77}$/;
+const SIGNED = /^-?[1-9]\d{0,76}$/;
 /** A positive decimal integer string that fits a uint256. */
 const positive = z
   .string()
-  .regex(/^[1-9]\d{0,77}$/, { error: 'expected a positive decimal integer string' })
-  .refine((s) => BigInt(s) <= UINT256_MAX, { error: 'above 2^256 - 1' });
+  .regex(POSITIVE, { error: 'expected a positive decimal integer string' })
+  .refine((s) => !POSITIVE.test(s) || BigInt(s) <= UINT256_MAX, { error: 'above 2^256 - 1' });
 /** A non-zero signed decimal integer string that fits an int256. */
 const signedNonZero = z
   .string()
-  .regex(/^-?[1-9]\d{0,76}$/, { error: 'expected a non-zero decimal integer string' })
-  .refine((s) => (s.startsWith('-') ? -BigInt(s) : BigInt(s)) <= INT256_MAX, { error: 'outside int256' });
+  .regex(SIGNED, { error: 'expected a non-zero decimal integer string' })
+  .refine((s) => !SIGNED.test(s) || (s.startsWith('-') ? -BigInt(s) : BigInt(s)) <= INT256_MAX, { error: 'outside int256' });
 
 export const quoteRequestSchema = z.discriminatedUnion(
   'type',
