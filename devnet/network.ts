@@ -11,7 +11,7 @@ import { devnetClients, type DevnetClients } from '../contracts/deploy/clients.t
 import { setFeedPrice } from '../contracts/deploy/perp.ts';
 import { devnetPriceFeedAbi } from '../contracts/artifacts/DevnetPriceFeed.ts';
 import { deployAll, loadDeployment, type Deployment } from './deployment.ts';
-import { spawnChild, type Child } from './processes.ts';
+import { freePorts, spawnChild, type Child } from './processes.ts';
 import { ChainTracker } from './tracker.ts';
 
 export type NetworkOptions = {
@@ -39,7 +39,8 @@ export type NetworkOptions = {
 };
 
 export type RunningNode = { index: number; api: string; peerId: string; listen: string[]; child: Child };
-export type RunningSolver = { strategy: string; address: Address; node: number; child: Child };
+/** `quoteUrl`: the solver's POST /v1/quote endpoint (every node has it as a --quoter). */
+export type RunningSolver = { strategy: string; address: Address; node: number; child: Child; quoteUrl: string };
 
 export type Network = {
   rpcUrl: string;
@@ -64,6 +65,8 @@ export function nodeArgs(o: {
   auctionIntervalMs: number;
   logLevel: string;
   bootstrap: string[];
+  /** Solvers' quote endpoints (--quoter each). */
+  quoters?: string[];
 }): string[] {
   return [
     ...['--config', o.config],
@@ -77,6 +80,7 @@ export function nodeArgs(o: {
     '--no-ip-colocation',
     ...['--log-level', o.logLevel],
     ...o.bootstrap.flatMap((b) => ['--bootstrap', b]),
+    ...(o.quoters ?? []).flatMap((q) => ['--quoter', q]),
   ];
 }
 
@@ -88,8 +92,11 @@ export function solverArgs(o: {
   pools: string;
   logLevel: string;
   perpVault?: string;
+  /** Serve quotes on this port (--quote-port). */
+  quotePort?: number;
 }): string[] {
   return [
+    ...(o.quotePort ? ['--quote-port', String(o.quotePort)] : []),
     ...(o.perpVault ? ['--perp-vault', o.perpVault] : []),
     ...['--strategy', o.strategy],
     ...['--node-url', o.nodeUrl],
@@ -170,6 +177,12 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
     tracker = new ChainTracker(clients.publicClient, deployment);
     await tracker.start();
 
+    // Each solver's quote port is chosen now: the nodes start first and ask every solver for quotes
+    // (a node lists a quoter that is not up yet as failed, and asks again on the next request).
+    const strategies = o.solvers ?? ['baseline', 'optimal'];
+    const quotePorts = await freePorts(strategies.length);
+    const quoteUrls = quotePorts.map((p) => `http://127.0.0.1:${p}/v1/quote`);
+
     // Nodes: the first listens, the others bootstrap from the ones before them.
     const nodes: RunningNode[] = [];
     for (let k = 0; k < (o.nodes ?? 3); k++) {
@@ -186,6 +199,7 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
         auctionIntervalMs: interval,
         logLevel: o.nodeLogLevel ?? 'info',
         bootstrap,
+        quoters: quoteUrls,
       });
       const child = spawnChild(`node${k + 1}`, 'node/cli.ts', args, { logDir, ready: (r) => r.event === 'ready' });
       children.push(child);
@@ -215,7 +229,6 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
     }
 
     // Solvers: anvil accounts 1 (bonded at deployment) and 2 (bonds itself), on different nodes.
-    const strategies = o.solvers ?? ['baseline', 'optimal'];
     const solvers: RunningSolver[] = [];
     for (const [k, strategy] of strategies.entries()) {
       const account = clients.accounts[1 + k]!;
@@ -229,6 +242,7 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
         pools: join(o.dataDir, 'pools.json'),
         logLevel: o.solverLogLevel ?? 'info',
         ...(deployment.perpVault ? { perpVault: deployment.perpVault } : {}),
+        quotePort: quotePorts[k]!,
       });
       const child = spawnChild(`solver-${strategy}`, 'solver/cli.ts', args, {
         logDir,
@@ -237,7 +251,7 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
       });
       children.push(child);
       await child.ready;
-      solvers.push({ strategy, address: account.address.toLowerCase() as Address, node: node.index, child });
+      solvers.push({ strategy, address: account.address.toLowerCase() as Address, node: node.index, child, quoteUrl: quoteUrls[k]! });
       o.log.info({ event: 'solver_up', strategy, address: account.address, node: node.api, pid: child.pid });
       step(`solver ${strategy} ${account.address} on node${node.index + 1}`);
     }

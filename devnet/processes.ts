@@ -3,6 +3,7 @@
 // period. Every child still alive when this process exits is SIGKILLed (nothing is left running).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -94,4 +95,28 @@ export function spawnChild(
     await new Promise<void>((r) => out.end(() => r()));
   };
   return { name, child, pid: child.pid!, logFile, ready, onLine, exited, stop };
+}
+
+/**
+ * `n` distinct TCP ports free on 127.0.0.1 now (each bound to port 0, all held until the last is
+ * bound, then released): for children whose addresses other children must know before they start
+ * (the solvers' quote ports, given to every node as --quoter).
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const s = createServer();
+      servers.push(s);
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve());
+      });
+      ports.push((s.address() as AddressInfo).port);
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
 }

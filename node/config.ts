@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DEFAULT_BATCH_GAS_SHARE_BPS } from '../protocol/batch-gas.ts';
 import { DEFAULT_MAX_WINNERS } from '../protocol/winners.ts';
 import { type CliSpec, common, type Field, parseCommandLine, UsageError } from './cli/program.ts';
-import { address, bool, fileOnly, int, listenAddr, text } from './cli/values.ts';
+import { address, bool, fileOnly, httpUrl, int, listenAddr, text } from './cli/values.ts';
 
 export type NodeConfig = {
   /** libp2p listen multiaddrs, e.g. /ip4/0.0.0.0/tcp/9000 */
@@ -76,6 +76,10 @@ export type NodeConfig = {
   collateralToken?: Address;
   /** A perp liquidity vault for the dashboard to show. */
   perpVault?: Address;
+  /** Solvers' quote endpoints (POST /v1/quote) the node asks for POST /v1/quote; empty = quotes off (503). */
+  quoters: string[];
+  /** How long the node waits for its quoters' answers (ms). */
+  quoteTimeoutMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 };
 
@@ -107,6 +111,8 @@ export const defaultConfig: Omit<NodeConfig, 'chainId' | 'settlement' | 'dataDir
   maxConnectionsPerIp: 32,
   peerMessageRate: 1000,
   peerIgnoreBudget: 200,
+  quoters: [],
+  quoteTimeoutMs: 500,
   logLevel: 'info',
 };
 
@@ -270,6 +276,22 @@ const fields: Field[] = [
     kind: int(0),
     help: 'ignored messages per peer per 10 s before each costs score',
     default: d.peerIgnoreBudget,
+  },
+  {
+    key: 'quoters',
+    flag: 'quoter',
+    kind: httpUrl,
+    many: true,
+    help: "a solver's quote endpoint (its --quote-port, e.g. http://127.0.0.1:9600/v1/quote) asked for POST /v1/quote",
+    default: d.quoters,
+    defaultText: 'none, POST /v1/quote answers 503',
+  },
+  {
+    key: 'quoteTimeoutMs',
+    flag: 'quote-timeout-ms',
+    kind: int(10, 60_000, 'ms'),
+    help: 'how long POST /v1/quote waits for the quoters; those that have not answered are listed as failed',
+    default: d.quoteTimeoutMs,
   },
   common.logLevel('pino log level (the ready line is printed at any level but silent)', d.logLevel),
   {

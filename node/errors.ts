@@ -225,6 +225,23 @@ export const REQUEST_STATUS: Readonly<Record<RequestCode, number>> = {
   internal: 500,
 };
 
+// ---------------------------------------------------------------------------------------------
+// POST /v1/quote (node/api/quotes.ts): the node asks its quoters (solvers' quote endpoints).
+
+export type QuoteCode =
+  // the request is not a valid QuoteRequest (the message names the field)
+  | 'bad_quote_request'
+  // the node has no --quoter
+  | 'quotes_disabled'
+  // no quoter answered with a valid quote within the deadline (the message lists why)
+  | 'no_quote';
+
+export const QUOTE_STATUS: Readonly<Record<QuoteCode, number>> = {
+  bad_quote_request: 400,
+  quotes_disabled: 503,
+  no_quote: 422,
+};
+
 /** A code with its verdict looked up in `table`. */
 export function judge<T extends Record<string, Rule>, C extends keyof T & string>(
   table: T,

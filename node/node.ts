@@ -16,6 +16,7 @@ import { cancelsTopic, intentsTopic, solutionsTopic } from '../protocol/topics.t
 import { dashboardRoutes } from './api/dashboard.ts';
 import { listen, serve } from './api/http.ts';
 import { apiRoutes } from './api/routes.ts';
+import { quoteRoutes } from './api/quotes.ts';
 import { batchGasLimit } from '../protocol/batch-gas.ts';
 import { AuctionClock, type AuctionOptions } from './auction/clock.ts';
 import { ChainActivity } from './chain/activity.ts';
@@ -287,6 +288,7 @@ export class IntentNode {
         backlog: this.backlog.estimator,
         queueDepth: () => this.queue.depth,
       }),
+      ...quoteRoutes({ quoters: config.quoters, timeoutMs: config.quoteTimeoutMs, log }),
       ...dashboardRoutes({
         chainId: config.chainId,
         settlement: config.settlement,

@@ -173,7 +173,9 @@ export type SolverQuote =
 
 /** POST /v1/quote: the best answer received within the node's quote deadline, and every answer. */
 export type QuoteResponse = {
+  /** The best for the trader (protocol/quote.ts compareQuotes): the first of `quotes`. */
   quote: SolverQuote;
+  /** Every valid answer (shape, type, the requested side equal to the requested amount), best first. */
   quotes: SolverQuote[];
   /** Solvers asked that did not answer in time or could not quote, with the reason. */
   failed: { url: string; reason: string }[];

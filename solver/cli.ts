@@ -1,12 +1,13 @@
 // Solver CLI:
 //   npm run solver -- --strategy optimal --node-url http://127.0.0.1:9545 --rpc-url http://127.0.0.1:8545 \
 //     --pools pools.json [--key 0x… | SOLVER_KEY=0x…] [--poll-ms 500] [--bond] [--max-simulations 12]
-//     [--publish-margin-ms 250] [--batch-gas-share-bps 5000]
+//     [--publish-margin-ms 250] [--batch-gas-share-bps 5000] [--quote-port 0] [--quote-host 127.0.0.1]
 // --bond: bond Settlement.minBond from the key first when it is not a bonded solver yet.
 // --max-simulations: settle simulations per auction spent isolating intents that make it revert.
 // --publish-margin-ms: the whole pipeline (solve, simulate, isolate, sign, publish) ends this long
 // before the auction's solve deadline. --batch-gas-share-bps: share of the block gas limit a batch
-// may use (nodes refuse solutions above it; protocol/batch-gas.ts).
+// may use (nodes refuse solutions above it; protocol/batch-gas.ts). --quote-port: serve POST
+// /v1/quote (driver/quote-server.ts) for nodes' --quoter; 0 (default) = no quote server.
 // pools.json: [{ "kind": "uniswapV2" | "uniswapV3" | "stableSwap", "address": "0x…" }, …]
 // (or repeat --pool kind:0xaddress). The key must be a bonded solver of the node's Settlement.
 // `--help` lists every flag and its default; usage errors (bad flag, value, pools or config file) exit 2.
@@ -15,9 +16,10 @@ import { createPublicClient, createWalletClient, defineChain, http, isAddress, t
 import { privateKeyToAccount } from 'viem/accounts';
 import { z } from 'zod';
 import { type CliSpec, common, exitOnCliError, parseCommandLine, readJsonFile } from '../node/cli/program.ts';
-import { address, bool, fileOnly, httpUrl, int, type Kind, type LogLevel, oneOf, path, privateKey } from '../node/cli/values.ts';
+import { address, bool, fileOnly, httpUrl, int, type Kind, type LogLevel, oneOf, path, privateKey, text } from '../node/cli/values.ts';
 import type { PoolKind, PoolSpec } from './infra/pool-reader.ts';
 import { SolverProcess } from './driver/solver-process.ts';
+import { startQuoteServer } from './driver/quote-server.ts';
 import type { Strategy } from './domain/options.ts';
 import { DEFAULT_BATCH_GAS_SHARE_BPS } from '../protocol/batch-gas.ts';
 
@@ -107,6 +109,20 @@ const solverCli: CliSpec = {
       help: 'share of the block gas limit one batch may use (nodes refuse solutions above it)',
       default: DEFAULT_BATCH_GAS_SHARE_BPS,
     },
+    {
+      key: 'quotePort',
+      flag: 'quote-port',
+      kind: int(0, 65535, 'port'),
+      help: "serve POST /v1/quote (quotes from this solver's engine, for nodes' --quoter) on this port; 0 = off",
+      default: 0,
+    },
+    {
+      key: 'quoteHost',
+      flag: 'quote-host',
+      kind: text('a host name or IP address', 'host'),
+      help: 'bind address of the quote server',
+      default: '127.0.0.1',
+    },
     common.logLevel(),
   ],
 };
@@ -126,6 +142,8 @@ type SolverArgs = {
   perpVaultMarginBps: number;
   publishMarginMs: number;
   batchGasShareBps: number;
+  quotePort: number;
+  quoteHost: string;
   logLevel: LogLevel;
 };
 
@@ -175,7 +193,14 @@ async function main(): Promise<void> {
     batchGasShareBps: a.batchGasShareBps,
     ...(a.perpVault ? { perpVault: a.perpVault, perpVaultMargin: BigInt(a.perpVaultMarginBps) * 10n ** 14n } : {}),
   });
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => solver.stop());
+  await solver.init();
+  const quotes = a.quotePort > 0 ? await startQuoteServer(solver, { port: a.quotePort, host: a.quoteHost, log }) : undefined;
+  if (quotes) log.info({ event: 'quote_listening', url: quotes.url });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      solver.stop();
+      void quotes?.close();
+    });
   await solver.run();
 }
 

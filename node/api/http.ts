@@ -7,10 +7,12 @@ import type { ApiErrorBody } from '../../protocol/api.ts';
 import {
   CANCEL_RULES,
   INTENT_RULES,
+  QUOTE_STATUS,
   REQUEST_STATUS,
   SOLUTION_RULES,
   type CancelCode,
   type IntentCode,
+  type QuoteCode,
   type RequestCode,
   type SolutionCode,
 } from '../errors.ts';
@@ -22,7 +24,7 @@ const MAX_BODY = 64 * 1024;
 /** A refused request. */
 export class HttpError extends Error {
   readonly status: number;
-  readonly code: RequestCode | IntentCode | CancelCode | SolutionCode;
+  readonly code: RequestCode | IntentCode | CancelCode | SolutionCode | QuoteCode;
   /** Sent as Retry-After (seconds). */
   readonly retryAfterSec?: number;
   private constructor(status: number, code: HttpError['code'], message: string, retryAfterSec?: number) {
@@ -42,6 +44,9 @@ export class HttpError extends Error {
   }
   static solution(code: SolutionCode, message: string): HttpError {
     return new HttpError(SOLUTION_RULES[code].status, code, message);
+  }
+  static quote(code: QuoteCode, message: string): HttpError {
+    return new HttpError(QUOTE_STATUS[code], code, message);
   }
 }
 

@@ -15,7 +15,7 @@
 import type { Account, Address, Block, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem';
 import { zeroAddress } from 'viem';
 import type { Logger } from 'pino';
-import type { AuctionResponse } from '../../protocol/api.ts';
+import type { AuctionResponse, QuoteRequest } from '../../protocol/api.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
 import type { Auction, AuctionIntent } from '../../protocol/score.ts';
 import type { Solution } from '../../protocol/solution.ts';
@@ -40,6 +40,7 @@ import type { AuctionOutcome } from './outcome.ts';
 import { settleAsRunnerUp } from './runner-up.ts';
 import { signSolution } from './sign.ts';
 import { BundleSubmitter } from './submitter.ts';
+import { type QuoteOutcome, solveQuote } from './quote.ts';
 
 type SolverOptions = {
   strategy: Strategy;
@@ -66,6 +67,8 @@ type SolverOptions = {
   batchGasShareBps?: number;
   /** run() follows new blocks in the background at this interval (ms) to keep pool state warm; 0: off. Default 100. */
   followBlocksMs?: number;
+  /** The engine's improvement budget for a quote (ms). Default 100. */
+  quoteBudgetMs?: number;
 };
 
 type Published = { batch: SettleBatch; hash: Hex; ids: Hex[]; pools: Set<string>; solution: Solution; signed: Map<Hex, SignedIntent> };
@@ -139,6 +142,8 @@ export class SolverProcess {
   private readonly overrunMs = new Ewma(50);
   /** Intents (lower-case id) given to the engine in a preselected backlog and left unfilled, how many times in a row. */
   private readonly misses = new Map<Hex, number>();
+  /** The latest auction's reference prices: quotes weigh gas against surplus with them. */
+  private referencePrices?: ReadonlyMap<Address, bigint>;
 
   constructor(o: SolverOptions) {
     this.o = o;
@@ -188,6 +193,34 @@ export class SolverProcess {
   private async positionState(auction: Auction, blockNumber: bigint): Promise<PositionState> {
     if (this.clearingHouse === zeroAddress) return { markets: new Map(), positions: new Map() };
     return readPositionState(this.o.publicClient, this.clearingHouse, this.o.perpVault, auction, blockNumber, this.o.perpVaultMargin);
+  }
+
+  /**
+   * A quote (quote.ts): the request solved as a lone intent on the warm pool view (the latest
+   * block the follower or an auction brought it to), a position at the vault's price at that
+   * block. Not serialised with auctions: it reads a snapshot and never touches the solver's state.
+   * `undefined` before init().
+   */
+  async quote(req: QuoteRequest): Promise<QuoteOutcome | undefined> {
+    const chain = this.chain;
+    if (!chain) return undefined;
+    const block = chain.block;
+    const needsGas = req.type === 'swap' && this.referencePrices !== undefined;
+    const gasPrice = needsGas ? await this.o.publicClient.getGasPrice() : 0n;
+    return solveQuote(
+      {
+        strategy: this.o.strategy,
+        settlement: this.settlement,
+        solver: this.address,
+        pools: chain.snapshot(),
+        now: Math.floor(Date.now() / 1000),
+        gasPrice,
+        ...(this.referencePrices ? { referencePrices: this.referencePrices } : {}),
+        ...(this.clearingHouse !== zeroAddress ? { positionState: (a: Auction) => this.positionState(a, block) } : {}),
+        budgetMs: this.o.quoteBudgetMs ?? 100,
+      },
+      req,
+    );
   }
 
   /** Publishes the signed solution: the node's HTTP route if it has one, else the gossip publisher. */
@@ -260,6 +293,7 @@ export class SolverProcess {
     }
     const { decoded, stats: decodeStats } = this.decoder!.decode(a);
     const { auction, signed } = decoded;
+    this.referencePrices = auction.referencePrices;
     const intents = auction.intents as Map<Hex, AuctionIntent>;
     // intents in our own solutions still waiting for a ranking or a receipt belong to those
     for (const id of this.pending.keys()) intents.delete(id);

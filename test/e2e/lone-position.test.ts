@@ -1,7 +1,8 @@
 // A lone wallet trades a perpetual on the real network (anvil, the contracts with the perp vault,
 // a node process, an optimal solver process), with nobody on the other side: its long fills
 // against the vault within two auctions of the one it entered, and a reduce-only close larger than
-// the position closes it exactly.
+// the position closes it exactly. The node answers quotes from its solver (devnet: every node has
+// every solver's quote port as a --quoter), and the long fills at the price it was quoted.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { parseUnits } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { startNetwork, type Network } from '../../devnet/network.ts';
+import type { QuoteResponse } from '../../protocol/api.ts';
 import { fundWallets, makePosition, makeWallets, readPrices, submit, type Made, type Wallet } from '../../devnet/traffic.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lone-position-'));
@@ -61,11 +63,32 @@ const held = async (): Promise<bigint> =>
     })
   ).size;
 
+const quote = async (req: unknown): Promise<{ status: number; body: QuoteResponse }> => {
+  const res = await fetch(`${net.nodes[0]!.api}/v1/quote`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(req),
+  });
+  return { status: res.status, body: (await res.json()) as QuoteResponse };
+};
+
 describe('a lone wallet trades a perpetual', () => {
-  it('a long with nobody on the other side fills against the vault within two auctions', async () => {
+  it('the node quotes a swap from its solver', async () => {
+    const t = net.deployment.tokens;
+    const r = await quote({ type: 'swap', sellToken: t.dai, buyToken: t.usdc, kind: 'sell', amount: parseUnits('1000', 18).toString() });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.failed).toEqual([]);
+    expect(r.body.quotes).toHaveLength(1);
+    expect(r.body.quote.solver.toLowerCase()).toBe(net.solvers[0]!.address);
+  });
+
+  it('a long with nobody on the other side fills against the vault within two auctions, at the quoted price', async () => {
     const d = net.deployment;
     const prices = await readPrices(net.clients, d);
     const validTo = Number((await net.clients.publicClient.getBlock()).timestamp) + 120;
+    const q = await quote({ type: 'position', market: ETH, sizeDelta: parseUnits('0.7', 18).toString(), owner: wallet.account.address });
+    expect(q.status, JSON.stringify(q.body)).toBe(200);
+    const quoted = q.body.quote.type === 'position' ? BigInt(q.body.quote.price) : 0n;
     const long = await makePosition(d, wallet, prices, { market: ETH, size: parseUnits('0.7', 18), slippage: 0.02, validTo });
     const { first, settledIn } = await trade(long);
     expect(settledIn - first).toBeLessThanOrEqual(1n);
@@ -75,6 +98,10 @@ describe('a lone wallet trades a perpetual', () => {
     if (fill.kind !== 'position') throw new Error('a position fill');
     expect(fill.price).toBeGreaterThan(prices.marks.get(ETH)!);
     expect(fill.price).toBeLessThanOrEqual(long.signed.type === 'position' ? long.signed.intent.limitPrice : 0n);
+    // no oracle moves (no feeder) and nobody else trading: the vault's curve at the same state
+    const dev = Number(fill.price > quoted ? fill.price - quoted : quoted - fill.price) / Number(quoted);
+    console.log(`0.7 ETH long: quoted ${quoted}, filled ${fill.price}, deviation ${dev}`);
+    expect(dev).toBeLessThan(0.001);
   });
 
   it('a reduce-only close larger than the position closes it exactly', async () => {

@@ -7,6 +7,7 @@
 //    as surely as a field in the types that the document lacks;
 //  - real responses: a node is driven through every route and status the tests know, and each JSON
 //    response is checked against the schema the document declares for that path, method and status.
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Address, Hex } from 'viem';
 import type {
@@ -48,6 +49,9 @@ import type {
   Trade,
   TradesResponse,
   BacklogResponse,
+  QuoteRequest,
+  QuoteResponse,
+  SolverQuote,
 } from '../../protocol/api.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import { signCancel } from '../../protocol/cancel.ts';
@@ -271,6 +275,9 @@ const vaults = samplesOf<VaultResponse>()([
 ]);
 
 /** Per component schema of openapi.json, typed values of its protocol/api.ts type. */
+const swapQuote: SolverQuote = { type: 'swap', solver: ADDR, sellAmount: '1000000', buyAmount: '999000000000000000', gas: 550000 };
+const positionQuote: SolverQuote = { type: 'position', solver: ADDR, price: '3018150900000000000000', gas: 710000 };
+
 const SAMPLES: Record<string, readonly unknown[]> = {
   Error: samplesOf<ApiErrorBody>()([{ error: { code: 'over_quota', message: 'owner has 64 open intents' } }]),
   SignedIntent: samplesOf<SubmitIntentRequest>()([swapJson, positionJson]),
@@ -331,6 +338,29 @@ const SAMPLES: Record<string, readonly unknown[]> = {
   BacklogResponse: samplesOf<BacklogResponse>()([
     { open: 12, waiting: 12, saturated: false, capacityPerSec: 50, measuredPerSec: null, estimatedWaitSec: 0.24, maxOpen: 20000 },
     { open: 30, waiting: 0, saturated: true, capacityPerSec: 62.5, measuredPerSec: 62.5, estimatedWaitSec: 0, maxOpen: 20000 },
+  ]),
+  SwapQuoteRequest: samplesOf<Extract<QuoteRequest, { type: 'swap' }>>()([
+    { type: 'swap', sellToken: TOKEN, buyToken: ADDR, kind: 'sell', amount: '1000000' },
+    { type: 'swap', sellToken: TOKEN, buyToken: ADDR, kind: 'buy', amount: '5', owner: ADDR },
+  ]),
+  PositionQuoteRequest: samplesOf<Extract<QuoteRequest, { type: 'position' }>>()([
+    { type: 'position', market: 1, sizeDelta: '-2000000000000000000', owner: ADDR },
+  ]),
+  QuoteRequest: samplesOf<QuoteRequest>()([
+    { type: 'swap', sellToken: TOKEN, buyToken: ADDR, kind: 'sell', amount: '1000000', owner: ADDR },
+    { type: 'position', market: 1, sizeDelta: '3' },
+  ]),
+  SwapQuote: samplesOf<Extract<SolverQuote, { type: 'swap' }>>()([swapQuote]),
+  PositionQuote: samplesOf<Extract<SolverQuote, { type: 'position' }>>()([positionQuote]),
+  SolverQuote: samplesOf<SolverQuote>()([swapQuote, positionQuote]),
+  QuoteResponse: samplesOf<QuoteResponse>()([
+    {
+      quote: swapQuote,
+      quotes: [swapQuote],
+      failed: [{ url: 'http://127.0.0.1:9600/v1/quote', reason: 'timeout' }],
+      quotedAt: TIME,
+      expiresAt: TIME,
+    },
   ]),
   PeerInfo: samplesOf<PeerInfo>()([
     { peerId: '12D3KooW', remoteAddr: '/ip4/127.0.0.1/tcp/1', direction: 'inbound', score: -1.5, appScore: 0 },
@@ -411,9 +441,27 @@ describe('a running node answers as node/openapi.json says', () => {
   const interval = 1000;
   const checker = new SchemaChecker();
   const seen: string[] = [];
+  // quoters: one answers a fixed quote for any sell of 1000 (and no_route otherwise), one never answers
+  const quoters: Server[] = [];
+  const urlOf = (s: Server): string => `http://127.0.0.1:${(s.address() as { port: number }).port}/v1/quote`;
 
   beforeAll(async () => {
-    node = new IntentNode(testConfig(dir.path, { maxOpenPerOwner: 2 }), {
+    quoters.push(
+      createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          const r = JSON.parse(body) as QuoteRequest;
+          const quote: SolverQuote = { type: 'swap', solver: ADDR, sellAmount: '1000', buyAmount: '998', gas: 350000 };
+          const ok = r.type === 'swap' && r.amount === '1000';
+          res.writeHead(ok ? 200 : 422, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(ok ? quote : { error: { code: 'no_route', message: 'no pool' } }));
+        });
+      }),
+      createServer(() => undefined),
+    );
+    for (const q of quoters) await new Promise<void>((r) => q.listen(0, '127.0.0.1', () => r()));
+    node = new IntentNode(testConfig(dir.path, { maxOpenPerOwner: 2, quoters: quoters.map(urlOf), quoteTimeoutMs: 300 }), {
       log: silentLogger(),
       auction: { intervalMs: interval, solveWindowMs: interval, retainAuctions: 1, now: () => now, manual: true },
     });
@@ -421,6 +469,10 @@ describe('a running node answers as node/openapi.json says', () => {
   });
   afterAll(async () => {
     await node.stop();
+    for (const q of quoters) {
+      q.closeAllConnections();
+      q.close();
+    }
     dir.cleanup();
   });
 
@@ -541,6 +593,19 @@ describe('a running node answers as node/openapi.json says', () => {
     expect((await call('GET', `/v1/accounts/${ADDR}/margin`)).status).toBe(503);
   });
 
+  it('quotes: the best answer with the silent quoter failed, bad requests, no quote', async () => {
+    const req = { type: 'swap', sellToken: TOKEN, buyToken: ADDR, kind: 'sell', amount: '1000' };
+    const r = await call('POST', '/v1/quote', req);
+    expect(r.status).toBe(200);
+    expect(r.body.quote).toEqual({ type: 'swap', solver: ADDR, sellAmount: '1000', buyAmount: '998', gas: 350000 });
+    expect(r.body.failed).toEqual([{ url: urlOf(quoters[1]!), reason: 'timeout' }]);
+    expect((await call('POST', '/v1/quote', { ...req, amount: '1e3' })).body.error.code).toBe('bad_quote_request');
+    expect((await call('POST', '/v1/quote', { ...req, buyToken: TOKEN })).status).toBe(400);
+    const none = await call('POST', '/v1/quote', { ...req, amount: '2000' });
+    expect(none.status).toBe(422);
+    expect(none.body.error.code).toBe('no_quote');
+  });
+
   it('every documented JSON status of the intent, auction and solution routes was exercised', () => {
     for (const s of [
       'POST /v1/intents 201',
@@ -554,6 +619,9 @@ describe('a running node answers as node/openapi.json says', () => {
       'POST /v1/solutions 400',
       'POST /v1/solutions 409',
       'POST /v1/solutions 422',
+      'POST /v1/quote 200',
+      'POST /v1/quote 400',
+      'POST /v1/quote 422',
     ])
       expect(seen).toContain(s);
   });
