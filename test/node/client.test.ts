@@ -11,6 +11,7 @@ import { signedIntentToJson } from '../../protocol/json.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { postSolution } from '../../solver/infra/node-client.ts';
+import { refusal } from '../helpers/api.ts';
 import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
 
 const dir = tempDir('client-');
@@ -29,16 +30,6 @@ afterAll(async () => {
   await node.stop();
   dir.cleanup();
 });
-
-/** The NodeApiError a call rejects with (fails the test when it resolves or throws something else). */
-async function errorOf(p: Promise<unknown>): Promise<NodeApiError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(NodeApiError);
-  return e as NodeApiError;
-}
 
 describe('NodeApi', () => {
   it('submits an intent, answers a duplicate, and reads its status and its owner list', async () => {
@@ -64,31 +55,31 @@ describe('NodeApi', () => {
     const s = f.swap();
     const id = f.digestOf(s);
     await api.submitIntent(signedIntentToJson(s));
-    const wrong = await errorOf(api.cancelIntent(id, signCancel(id, sep, testKey(32))));
+    const wrong = await refusal(api.cancelIntent(id, signCancel(id, sep, testKey(32))));
     expect({ status: wrong.status, code: wrong.code }).toEqual({ status: 403, code: 'wrong_signer' });
     expect(await api.cancelIntent(id, signCancel(id, sep, testKey(31)))).toEqual({ id, state: 'cancelled' });
     expect((await api.intent(id)).state).toBe('cancelled');
     expect((await api.ownerIntents(f.owner)).intents).toEqual([]);
     expect((await api.ownerIntents(f.owner, 'all')).intents.map((i) => [i.id, i.state])).toEqual([[id, 'cancelled']]);
-    const again = await errorOf(api.cancelIntent(id, signCancel(id, sep, testKey(31))));
+    const again = await refusal(api.cancelIntent(id, signCancel(id, sep, testKey(31))));
     expect({ status: again.status, code: again.code }).toEqual({ status: 409, code: 'already_cancelled' });
-    const replay = await errorOf(api.submitIntent(signedIntentToJson(s)));
+    const replay = await refusal(api.submitIntent(signedIntentToJson(s)));
     expect({ status: replay.status, code: replay.code }).toEqual({ status: 409, code: 'replay_cancelled' });
   });
 
   it('maps a 404 to NodeApiError{status 404, code not_found} with the node message', async () => {
-    const e = await errorOf(api.intent(`0x${'ab'.repeat(32)}`));
+    const e = await refusal(api.intent(`0x${'ab'.repeat(32)}`));
     expect(e).toMatchObject({ name: 'NodeApiError', status: 404, code: 'not_found', retryAfterSec: undefined });
     expect(e.message).toMatch(/^404 not_found: .{5,}/);
   });
 
   it('maps a 400 bad intent to its code', async () => {
     const f = intentFactory(testKey(33));
-    const expired = await errorOf(api.submitIntent(signedIntentToJson(f.swap({ validTo: nowSec() - 10 }))));
+    const expired = await refusal(api.submitIntent(signedIntentToJson(f.swap({ validTo: nowSec() - 10 }))));
     expect({ status: expired.status, code: expired.code }).toEqual({ status: 400, code: 'expired' });
     const s = f.swap();
     const byOther = { ...s, signature: intentFactory(testKey(34)).swap({ ...s.intent }).signature };
-    const wrong = await errorOf(api.submitIntent(signedIntentToJson(byOther)));
+    const wrong = await refusal(api.submitIntent(signedIntentToJson(byOther)));
     expect({ status: wrong.status, code: wrong.code }).toEqual({ status: 400, code: 'wrong_signer' });
   });
 
@@ -125,7 +116,7 @@ describe('NodeApi refusals under backpressure', () => {
       const f = intentFactory(testKey(35));
       for (let k = 0; k < 20; k++) expect((await busy.submit(f.swap())).verdict).toBe('accept');
       const late = f.swap({ validTo: nowSec() + 15 });
-      const e = await errorOf(b.submitIntent(signedIntentToJson(late)));
+      const e = await refusal(b.submitIntent(signedIntentToJson(late)));
       expect({ status: e.status, code: e.code, retryAfterSec: e.retryAfterSec }).toEqual({
         status: 503,
         code: 'backlog',
@@ -133,7 +124,7 @@ describe('NodeApi refusals under backpressure', () => {
       });
       expect(e.message).toMatch(/estimated wait 20 s/);
       // nothing stored
-      expect((await errorOf(b.intent(f.digestOf(late)))).status).toBe(404);
+      expect((await refusal(b.intent(f.digestOf(late)))).status).toBe(404);
       // one that outlives the backlog is taken
       expect((await b.submitIntent(signedIntentToJson(f.swap({ validTo: nowSec() + 600 })))).state).toBe('open');
     } finally {
