@@ -7,18 +7,22 @@ import { signCancel } from '../../protocol/cancel.ts';
 import { NodeApi, NodeApiError } from '../../protocol/client.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
 import { domainSeparator } from '../../protocol/hash.ts';
+import type { SignedIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { postSolution } from '../../solver/infra/node-client.ts';
+import { type Made, submit } from '../../devnet/traffic.ts';
 import { refusal } from '../helpers/api.ts';
-import { intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
+import { type IntentFactory, intentFactory, tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
 
 const dir = tempDir('client-');
 let node: IntentNode;
 let api: NodeApi;
 const sep = domainSeparator(intentDomain(TEST_CHAIN_ID, TEST_SETTLEMENT));
 const nowSec = (): number => Math.floor(Date.now() / 1000);
+/** A signed intent as devnet/traffic.ts submits it. */
+const made = (f: IntentFactory, s: SignedIntent): Made => ({ signed: s, id: f.digestOf(s), json: signedIntentToJson(s), kind: 'swap' });
 
 beforeAll(async () => {
   node = new IntentNode(testConfig(dir.path), { log: silentLogger() });
@@ -127,10 +131,30 @@ describe('NodeApi refusals under backpressure', () => {
       expect((await refusal(b.intent(f.digestOf(late)))).status).toBe(404);
       // one that outlives the backlog is taken
       expect((await b.submitIntent(signedIntentToJson(f.swap({ validTo: nowSec() + 600 })))).state).toBe('open');
+
+      // the devnet traffic's submit (devnet/traffic.ts) over the same client: a backlog refusal is
+      // final and counted as refused (status 503), a stored intent 201, its duplicate 200
+      expect(await submit(busy.apiUrl, made(f, f.swap({ validTo: nowSec() + 15 })))).toEqual({
+        status: 503,
+        code: 'backlog',
+        retryAfterSec: 21,
+      });
+      const kept = made(f, f.swap({ validTo: nowSec() + 600 }));
+      expect(await submit(busy.apiUrl, kept)).toEqual({ status: 201, id: kept.id, state: 'open' });
+      expect(await submit(busy.apiUrl, kept)).toEqual({ status: 200, id: kept.id, state: 'open' });
     } finally {
       await busy.stop();
       d.cleanup();
     }
+  });
+});
+
+describe("devnet traffic's submit over NodeApi", () => {
+  it('an unreachable node is status 0 with the fetch error, after its retries', async () => {
+    const f = intentFactory(testKey(36));
+    const r = await submit('http://127.0.0.1:9', made(f, f.swap()));
+    expect(r.status).toBe(0);
+    expect(r.code).toMatch(/fetch failed/);
   });
 });
 
