@@ -10,7 +10,8 @@ import { confirm, type DevnetClients } from '../contracts/deploy/clients.ts';
 import { signPositionIntent } from '../contracts/client/positions.ts';
 import { signSwapIntent } from '../contracts/client/settlement.ts';
 import { v2Reserves } from '../contracts/deploy/uniswap-v2.ts';
-import type { ApiErrorBody, IntentState, SubmitIntentRequest, SubmitIntentResponse } from '../protocol/api.ts';
+import type { IntentState, SubmitIntentRequest } from '../protocol/api.ts';
+import { NodeApi, NodeApiError } from '../protocol/client.ts';
 import { signedIntentToJson } from '../protocol/json.ts';
 import type { PositionIntent, SignedIntent, SwapIntent } from '../protocol/intent.ts';
 import { intentDigest } from '../protocol/hash.ts';
@@ -186,26 +187,30 @@ export function randomPositionSize(market: number, random: () => number): bigint
   return parseUnits(units.toFixed(4), 18);
 }
 
-export type SubmitResult = { status: number; id?: Hex; state?: IntentState; code?: string };
+/**
+ * How a submission ended: the HTTP status (201 stored, 200 a duplicate, the error's status, or 0 when
+ * the node could not be reached), the intent's id and state, or the node's error code (and, on a 503
+ * `backlog` or `pool_full` refusal, its Retry-After).
+ */
+export type SubmitResult = { status: number; id?: Hex; state?: IntentState; code?: string; retryAfterSec?: number };
 
 export async function submit(apiUrl: string, m: Made): Promise<SubmitResult> {
+  const api = new NodeApi(apiUrl);
   for (let attempt = 0; ; attempt++) {
     try {
-      const res = await fetch(`${apiUrl}/v1/intents`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(m.json),
-      });
-      const body = (await res.json()) as SubmitIntentResponse | ApiErrorBody;
-      // 503 busy (the validation queue is full for a moment): back off and retry, like a wallet
-      // would; a backlog refusal (the network cannot settle it before it expires) is final here
-      const backlog = 'error' in body && (body.error.code === 'backlog' || body.error.code === 'pool_full');
-      if (res.status === 503 && !backlog && attempt < 5) {
-        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
-        continue;
-      }
-      return 'error' in body ? { status: res.status, code: body.error.code } : { status: res.status, id: body.id, state: body.state };
+      const body = await api.submitIntent(m.json);
+      return { status: body.duplicate ? 200 : 201, id: body.id, state: body.state };
     } catch (e) {
+      if (e instanceof NodeApiError) {
+        // 503 busy (the validation queue is full for a moment): back off and retry, like a wallet
+        // would; a backlog refusal (the network cannot settle it before it expires) is final here
+        const backlog = e.code === 'backlog' || e.code === 'pool_full';
+        if (e.status === 503 && !backlog && attempt < 5) {
+          await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+          continue;
+        }
+        return { status: e.status, code: e.code, ...(e.retryAfterSec === undefined ? {} : { retryAfterSec: e.retryAfterSec }) };
+      }
       if (attempt >= 3) return { status: 0, code: (e as Error).message };
       await new Promise((r) => setTimeout(r, 200));
     }

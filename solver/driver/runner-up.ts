@@ -9,14 +9,14 @@ import type { Logger } from 'pino';
 import type { RankedSolution } from '../../protocol/api.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
 import type { Solution } from '../../protocol/solution.ts';
-import type { NodeClient } from '../infra/node-client.ts';
+import type { NodeApi } from '../../protocol/client.ts';
 import { usedNonces } from '../infra/settlement.ts';
 import { isolate, isolationLogFields, type IsolationResult } from './isolate.ts';
 import type { AuctionOutcome } from './outcome.ts';
 import type { BundleSubmitter } from './submitter.ts';
 
 type RunnerUpContext = {
-  node: NodeClient;
+  node: NodeApi;
   publicClient: PublicClient;
   settlement: Address;
   submitter: BundleSubmitter;
@@ -25,6 +25,13 @@ type RunnerUpContext = {
   /** Told when our window opens: other auctions' solving waits for this one around the time it may change pool state. */
   holdUntil: (ms: number) => void;
 };
+
+/** The intent's state at the node, or 'unknown' when the node does not answer it. */
+const stateAt = (node: NodeApi, id: Hex): Promise<string> =>
+  node.intent(id).then(
+    (st) => st.state,
+    () => 'unknown',
+  );
 
 export async function settleAsRunnerUp(
   c: RunnerUpContext,
@@ -42,12 +49,12 @@ export async function settleAsRunnerUp(
   c.log.info({ event: 'runner_up_waiting', auctionId, rank, settleFrom: mine.settleFrom, settleUntil: mine.settleUntil });
   /** Whether any intent of the solution is still open at the node. */
   const anyOpen = async (): Promise<boolean> => {
-    const states = await Promise.all(solution.trades.map((t) => c.node.intentState(t.intentId).catch(() => 'unknown')));
+    const states = await Promise.all(solution.trades.map((t) => stateAt(c.node, t.intentId)));
     return states.some((st) => st === 'open' || st === 'unknown');
   };
   let checkedSettlement: string | undefined;
   for (;;) {
-    const s = (await c.node.auctionStatus(auctionId).catch(() => undefined))?.settlement ?? null;
+    const s = (await c.node.auctionById(auctionId).catch(() => undefined))?.settlement ?? null;
     // another winner (or a better runner-up) settled: our part may still be open
     if (s && s.txHash !== checkedSettlement) {
       checkedSettlement = s.txHash;
@@ -62,7 +69,7 @@ export async function settleAsRunnerUp(
   }
   if (Date.now() >= until) return { auctionId, status: 'runner_up_skipped', rank, reason: 'the settle window passed' };
   // Intents still unfilled: open at the node, and (fill-or-kill, positions) nonce unused on chain.
-  const states = await Promise.all(solution.trades.map((t) => c.node.intentState(t.intentId).catch(() => 'unknown')));
+  const states = await Promise.all(solution.trades.map((t) => stateAt(c.node, t.intentId)));
   let trades = solution.trades.filter((_, k) => states[k] === 'open');
   if (trades.length) {
     const block = await c.publicClient.getBlockNumber({ cacheTime: 0 });

@@ -1,4 +1,4 @@
-// The solver process: attach to a node's HTTP API (infra/node-client.ts), and for each auction:
+// The solver process: attach to a node's HTTP API (protocol/client.ts, NodeApi), and for each auction:
 // decode only the intents not seen before (infra/auction-decoder.ts), bring the pool view to the
 // latest block (kept warm by a background follower, infra/chain-liquidity.ts), solve
 // (domain/solve-auction.ts) within the gas bound nodes enforce (gas-bound.ts), re-check at the
@@ -16,6 +16,7 @@ import type { Account, Address, Block, Chain, Hex, PublicClient, Transport, Wall
 import { zeroAddress } from 'viem';
 import type { Logger } from 'pino';
 import type { AuctionResponse, QuoteRequest } from '../../protocol/api.ts';
+import { NodeApi } from '../../protocol/client.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
 import type { Auction, AuctionIntent } from '../../protocol/score.ts';
 import type { Solution } from '../../protocol/solution.ts';
@@ -28,7 +29,7 @@ import { lower } from '../domain/address.ts';
 import type { LiquidityAdapter } from '../domain/liquidity/adapter.ts';
 import { AuctionDecoder } from '../infra/auction-decoder.ts';
 import { ChainLiquidity } from '../infra/chain-liquidity.ts';
-import { NodeClient } from '../infra/node-client.ts';
+import { postSolution } from '../infra/node-client.ts';
 import type { PoolSpec } from '../infra/pool-reader.ts';
 import { readPositionState, vaultLiquidity } from '../infra/perp-state.ts';
 import { FillTracker } from '../infra/fill-tracker.ts';
@@ -118,7 +119,7 @@ class Split {
 }
 export class SolverProcess {
   private readonly o: SolverOptions;
-  private readonly node: NodeClient;
+  private readonly node: NodeApi;
   private chain?: ChainLiquidity;
   private submitter?: BundleSubmitter;
   private chainId = 0;
@@ -147,7 +148,7 @@ export class SolverProcess {
 
   constructor(o: SolverOptions) {
     this.o = o;
-    this.node = new NodeClient(o.nodeUrl);
+    this.node = new NodeApi(o.nodeUrl);
   }
 
   get address(): Address {
@@ -226,9 +227,10 @@ export class SolverProcess {
   /** Publishes the signed solution: the node's HTTP route if it has one, else the gossip publisher. */
   private async publish(bytes: Uint8Array): Promise<boolean> {
     try {
-      const res = await this.node.postSolution(bytes);
+      const res = await postSolution(this.node, bytes);
       if (res.accepted) return true;
-      if (res.status !== 404 && res.status !== 405) this.o.log.warn({ event: 'solution_refused', status: res.status, body: res.body });
+      if (res.status !== 404 && res.status !== 405)
+        this.o.log.warn({ event: 'solution_refused', status: res.status, code: res.code, body: res.message });
     } catch (e) {
       this.o.log.warn({ event: 'solution_post_failed', error: (e as Error).message });
     }
@@ -619,7 +621,7 @@ export class SolverProcess {
     const auctionId = a.id;
     const deadline = Date.parse(a.solveDeadline);
     for (;;) {
-      const status = await this.node.auctionStatus(auctionId).catch(() => undefined);
+      const status = await this.node.auctionById(auctionId).catch(() => undefined);
       if (status?.ranking) {
         const mine = status.ranking.find((r) => r.hash.toLowerCase() === hash.toLowerCase());
         if (!mine) {

@@ -25,6 +25,7 @@ import type { Tracked } from '../../devnet/tracker.ts';
 import { fundWallets, makeMix, makeWallets, positionReader, readPrices, submit, type Made, type Prices } from '../../devnet/traffic.ts';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { perpVaultAbi } from '../../contracts/artifacts/PerpVault.ts';
+import { NodeApi, NodeApiError } from '../../protocol/client.ts';
 import { vaultQuote, type VaultMarketParams } from '../../protocol/perp-vault.ts';
 import { rng } from '../../devnet/rng.ts';
 
@@ -176,10 +177,11 @@ async function main(): Promise<void> {
       const ids = [...new Set(batches.map((b) => b.auctionId))];
       return Promise.all(
         ids.map(async (id) => {
-          const res = await fetch(`${net.nodes[0]!.api}/v1/auctions/${id}`);
-          if (res.status !== 200) return 0;
-          const v = (await res.json()) as { ranking: { winner: boolean }[] | null };
-          return (v.ranking ?? []).filter((r) => r.winner).length;
+          const v = await new NodeApi(net.nodes[0]!.api).auctionById(Number(id)).catch((e: unknown) => {
+            if (e instanceof NodeApiError) return undefined;
+            throw e;
+          });
+          return (v?.ranking ?? []).filter((r) => r.winner).length;
         }),
       );
     };
@@ -246,8 +248,13 @@ async function main(): Promise<void> {
           lost = [];
           for (const t of phase) {
             for (const n of net.nodes) {
-              const res = await fetch(`${n.api}/v1/intents/${t.made.id}`);
-              const st = res.status === 200 ? ((await res.json()) as { state: string }).state : 'missing';
+              const st = await new NodeApi(n.api).intent(t.made.id).then(
+                (s): string => s.state,
+                (e: unknown) => {
+                  if (e instanceof NodeApiError) return 'missing';
+                  throw e;
+                },
+              );
               if (!final.has(st)) lost.push(`${t.made.id}@node${n.index + 1}:${st}`);
             }
           }

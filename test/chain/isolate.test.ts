@@ -28,6 +28,8 @@ import { balanceOf } from '../../contracts/deploy/tokens.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
 import { intentDigest } from '../../protocol/hash.ts';
 import type { PositionIntent, SignedIntent, SwapIntent } from '../../protocol/intent.ts';
+import type { AuctionResponse } from '../../protocol/api.ts';
+import { NodeApi } from '../../protocol/client.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import type { AuctionOutcome } from '../../solver/driver/outcome.ts';
 import { SolverProcess } from '../../solver/driver/solver-process.ts';
@@ -56,14 +58,13 @@ let solver: SolverProcess;
 const dir = mkdtempSync(join(tmpdir(), 'isolate-'));
 let nonce = 100n;
 
-type AuctionView = { id: number | null; solveDeadline?: string; intents: { id: Hex; signedIntent: unknown }[] };
-const getJson = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
-const stateOf = async (id: Hex): Promise<string> => (await getJson<{ state: string }>(`${node.api}/v1/intents/${id}`)).state;
+/** The node's API (the node process starts in beforeAll). */
+const api = (): NodeApi => new NodeApi(node.api);
+const stateOf = async (id: Hex): Promise<string> => (await api().intent(id)).state;
 
 /** Waits until the node's chain watcher has seen the auction's settlement (it follows the chain a block or so behind). */
 async function nodeSawSettlement(auctionId: number): Promise<void> {
-  while (!(await getJson<{ settlement?: unknown }>(`${node.api}/v1/auctions/${auctionId}`)).settlement)
-    await new Promise((r) => setTimeout(r, 100));
+  while (!(await api().auctionById(auctionId)).settlement) await new Promise((r) => setTimeout(r, 100));
 }
 
 const user = (name: string): LocalAccount => privateKeyToAccount(keccak256(toHex(`isolate-${name}`)));
@@ -137,13 +138,10 @@ afterAll(async () => {
 /** Posts a signed intent to the node (which checks balance, allowance, margin on chain) and returns its id. */
 async function post(signed: SignedIntent): Promise<Hex> {
   const { devnet } = running;
-  const res = await fetch(`${node.api}/v1/intents`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(signedIntentToJson(signed)),
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return intentDigest(signed, intentDomain(devnet.chainId, devnet.settlement.settlement)).toLowerCase() as Hex;
+  const id = intentDigest(signed, intentDomain(devnet.chainId, devnet.settlement.settlement)).toLowerCase() as Hex;
+  // stored as new (a refusal rejects with the node's code and message)
+  expect(await api().submitIntent(signedIntentToJson(signed))).toEqual({ id, state: 'open' });
+  return id;
 }
 
 async function swap(owner: LocalAccount, spec: Pick<SwapIntent, 'sellToken' | 'buyToken' | 'sellAmount' | 'buyAmount'>): Promise<Hex> {
@@ -187,9 +185,9 @@ async function position(account: LocalAccount, sizeDelta: bigint, limitPrice: bi
 }
 
 /** The first auction offered to solvers that holds every one of `ids` (polls the node's auction clock). */
-async function auctionWith(ids: Hex[]): Promise<AuctionView> {
+async function auctionWith(ids: Hex[]): Promise<AuctionResponse> {
   for (;;) {
-    const a = await getJson<AuctionView>(`${node.api}/v1/auction`);
+    const a = await api().auction();
     if (a.id !== null && ids.every((id) => a.intents.some((e) => e.id.toLowerCase() === id))) return a;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -244,7 +242,7 @@ describe('culprit isolation on the devnet', () => {
     const daveUsdc = await balanceOf(clients, t.usdc, dave.address);
 
     const a = await auctionWith([...good, revoked, emptied]);
-    const receipt = settledReceipt(await solver.runAuction(a as never));
+    const receipt = settledReceipt(await solver.runAuction(a));
 
     await nodeSawSettlement(a.id!);
     const fills = parseEventLogs({ abi: settlementAbi, logs: receipt.logs, eventName: 'TradeSettled' }).map(
@@ -308,7 +306,7 @@ describe('culprit isolation on the devnet', () => {
     );
 
     const a = await auctionWith([longA, shortB, longC, shortD, swapId]);
-    const receipt = settledReceipt(await solver.runAuction(a as never));
+    const receipt = settledReceipt(await solver.runAuction(a));
 
     const ch = clearingHouseContract(clients, perp.clearingHouse);
     expect((await ch.read.position([pa.address, 1])).size).toBe(DAI('2'));

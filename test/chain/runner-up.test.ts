@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keccak256, parseEventLogs, parseEther, parseUnits, toHex, zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
+import { keccak256, parseEventLogs, parseEther, parseUnits, toHex, zeroAddress, type Hex, type LocalAccount } from 'viem';
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import pino from 'pino';
 import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
@@ -22,6 +22,8 @@ import { addNarrowPositions, devnetPoolSpecs } from '../../contracts/deploy/solv
 import { intentDomain } from '../../protocol/eip712.ts';
 import { intentDigest } from '../../protocol/hash.ts';
 import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
+import type { AuctionByIdResponse, AuctionResponse } from '../../protocol/api.ts';
+import { NodeApi } from '../../protocol/client.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import type { AuctionOutcome } from '../../solver/driver/outcome.ts';
 import { SolverProcess } from '../../solver/driver/solver-process.ts';
@@ -41,15 +43,8 @@ let users: LocalAccount[];
 const dir = mkdtempSync(join(tmpdir(), 'runner-up-'));
 let nonce = 0n;
 
-type AuctionView = {
-  id: number | null;
-  solveDeadline?: string;
-  intents: { id: Hex; filled?: string; signedIntent: unknown }[];
-  ranking?: { rank: number; solver: Address; hash: Hex; winner: boolean; settleFrom: string; settleUntil: string }[] | null;
-  settlement?: { solver: Address; txHash: Hex; rank: number | null } | null;
-};
-
-const getJson = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
+/** The node's API (the node process starts in beforeAll). */
+const api = (): NodeApi => new NodeApi(node.api);
 
 async function rpc(method: string, params: unknown[]): Promise<unknown> {
   const res = await fetch(running.anvil.rpcUrl, {
@@ -157,29 +152,26 @@ async function submitIntents(): Promise<Hex[]> {
       intent,
       signature: { scheme: 'eoa', data: await signSwapIntent(owner, devnet.chainId, devnet.settlement.settlement, intent) },
     };
-    const res = await fetch(`${node.api}/v1/intents`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(signedIntentToJson(signed)),
-    });
-    expect(res.status, await res.clone().text()).toBe(201);
-    ids.push(intentDigest(signed, intentDomain(devnet.chainId, devnet.settlement.settlement)).toLowerCase() as Hex);
+    const id = intentDigest(signed, intentDomain(devnet.chainId, devnet.settlement.settlement)).toLowerCase() as Hex;
+    // stored as new (a refusal rejects with the node's code and message)
+    expect(await api().submitIntent(signedIntentToJson(signed))).toEqual({ id, state: 'open' });
+    ids.push(id);
   }
   return ids;
 }
 
 /** The first auction offered to solvers that holds every one of `ids`. */
-async function auctionWith(ids: Hex[]): Promise<AuctionView> {
+async function auctionWith(ids: Hex[]): Promise<AuctionResponse> {
   const end = Date.now() + 20_000;
   while (Date.now() < end) {
-    const a = await getJson<AuctionView>(`${node.api}/v1/auction`);
+    const a = await api().auction();
     if (a.id !== null && ids.every((id) => a.intents.some((e) => e.id.toLowerCase() === id))) return a;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('no auction with the intents');
 }
 
-const stateOf = async (id: Hex): Promise<string> => (await getJson<{ state: string }>(`${node.api}/v1/intents/${id}`)).state;
+const stateOf = async (id: Hex): Promise<string> => (await api().intent(id)).state;
 
 describe('runner-up settlement', () => {
   it('a winner that never settles (no ETH): the runner-up settles in its own window, and the node records it', async () => {
@@ -190,11 +182,8 @@ describe('runner-up settlement', () => {
     try {
       const ids = await submitIntents();
       const a = await auctionWith(ids);
-      const [w, r] = (await Promise.all([optimal.runAuction(a as never), baseline.runAuction(a as never)])) as [
-        AuctionOutcome,
-        AuctionOutcome,
-      ];
-      const view = await getJson<AuctionView>(`${node.api}/v1/auctions/${a.id}`);
+      const [w, r] = (await Promise.all([optimal.runAuction(a), baseline.runAuction(a)])) as [AuctionOutcome, AuctionOutcome];
+      const view = await api().auctionById(a.id);
       expect(view.ranking?.length).toBe(2);
       expect(view.ranking![0]!.solver).toBe(winnerAddr.toLowerCase());
       // the winner tried and could not pay for gas
@@ -212,9 +201,9 @@ describe('runner-up settlement', () => {
       expect(Number(block.timestamp) * 1000).toBeGreaterThanOrEqual(Math.floor(from / 1000) * 1000);
       expect(Date.now()).toBeLessThan(until + 2000);
       // the node's watcher records who settled, with its rank; the intents end filled
-      let settled: AuctionView['settlement'] = null;
+      let settled: AuctionByIdResponse['settlement'] = null;
       for (let k = 0; k < 100 && !settled; k++) {
-        settled = (await getJson<AuctionView>(`${node.api}/v1/auctions/${a.id}`)).settlement ?? null;
+        settled = (await api().auctionById(a.id)).settlement;
         if (!settled) await new Promise((res) => setTimeout(res, 100));
       }
       expect(settled).toMatchObject({ solver: clients.accounts[2]!.address.toLowerCase(), txHash: r.result.hash, rank: 1 });
@@ -238,11 +227,8 @@ describe('runner-up settlement', () => {
     const ids = await submitIntents();
     const a = await auctionWith(ids);
     const txsBefore = await clients.publicClient.getTransactionCount({ address: runnerUp });
-    const [w, r] = (await Promise.all([optimal.runAuction(a as never), baseline.runAuction(a as never)])) as [
-      AuctionOutcome,
-      AuctionOutcome,
-    ];
-    const view = await getJson<AuctionView>(`${node.api}/v1/auctions/${a.id}`);
+    const [w, r] = (await Promise.all([optimal.runAuction(a), baseline.runAuction(a)])) as [AuctionOutcome, AuctionOutcome];
+    const view = await api().auctionById(a.id);
     expect(view.ranking![0]!.solver).toBe(clients.accounts[1]!.address.toLowerCase());
     expect(w.status === 'submitted' && w.result.status).toBe('settled');
     expect(['settled_by_other', 'runner_up_skipped']).toContain(r.status);

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { NodeApi, NodeApiError } from '../../protocol/client.ts';
 import type { Address, Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
@@ -43,11 +44,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const stateAt = async (api: string, id: Hex): Promise<string | undefined> => {
-  const res = await fetch(`${api}/v1/intents/${id}`);
-  if (res.status !== 200) return undefined;
-  return ((await res.json()) as { state: string }).state;
-};
+/** The intent's state at a node, undefined when the node answers an error (404 before it has it). */
+const stateAt = (api: string, id: Hex): Promise<string | undefined> =>
+  new NodeApi(api).intent(id).then(
+    (st) => st.state,
+    (e: unknown) => {
+      if (e instanceof NodeApiError) return undefined;
+      throw e;
+    },
+  );
 
 describe('the network end to end', () => {
   it('settles 100 mixed intents from 20 wallets through 3 nodes and 2 solvers; none lost, chain equals events, limits hold', async () => {

@@ -5,7 +5,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hex } from 'viem';
-import type { HealthResponse, IntentStatusResponse, PeerInfo, PeersResponse } from '../../protocol/api.ts';
+import type { HealthResponse, PeerInfo } from '../../protocol/api.ts';
+import { NodeApi, NodeApiError } from '../../protocol/client.ts';
+import type { SignedIntentJson } from '../../protocol/json.ts';
 import { spawnNode, waitExit, type Spawned } from '../node/spawn.ts';
 import { CHAIN_ID, SETTLEMENT } from './peer.ts';
 import { signedSwap, swapJson, type WireIntent } from './wire.ts';
@@ -59,17 +61,17 @@ export const bans = (n: RealNode): { peer: string; score?: number; reason?: stri
 
 /** How `n` scores `peerId` (GET /v1/peers): gossipsub's total and the node's own application part; undefined when not connected. */
 export async function peerScore(n: RealNode, peerId: string): Promise<PeerInfo | undefined> {
-  const r = (await (await fetch(`${n.api}/v1/peers`)).json()) as PeersResponse;
+  const r = await new NodeApi(n.api).peers();
   return r.peers.find((p) => p.peerId === peerId);
 }
 
-export async function health(n: RealNode): Promise<HealthResponse> {
-  return (await (await fetch(`${n.api}/health`)).json()) as HealthResponse;
+export function health(n: RealNode): Promise<HealthResponse> {
+  return new NodeApi(n.api).health();
 }
 
 /** Sum of a Prometheus metric's samples whose labels include every given label. */
 export async function metric(n: RealNode, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${n.api}/metrics`)).text();
+  const text = await new NodeApi(n.api).metrics();
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
@@ -88,25 +90,33 @@ export function rssMiB(n: RealNode): number {
   return Number(kb) / 1024;
 }
 
-export async function intentState(n: RealNode, id: Hex): Promise<string | undefined> {
-  const res = await fetch(`${n.api}/v1/intents/${id}`);
-  if (res.status !== 200) return undefined;
-  return ((await res.json()) as IntentStatusResponse).state;
+/** A refusal as its HTTP status (NodeApiError); an unreachable node still throws. */
+const statusOf = (e: unknown): number => {
+  if (e instanceof NodeApiError) return e.status;
+  throw e;
+};
+
+/** The intent's state at the node; undefined when it answers an error (404: it does not hold it). */
+export function intentState(n: RealNode, id: Hex): Promise<string | undefined> {
+  return new NodeApi(n.api).intent(id).then(
+    (st) => st.state,
+    (e: unknown) => {
+      statusOf(e);
+      return undefined;
+    },
+  );
 }
 
-export async function post(n: RealNode, path: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${n.api}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
-
+/** POST /v1/intents: 201 stored, 200 a duplicate, or the refusal's status; and how long the answer took. */
 export async function submit(n: RealNode, i: WireIntent): Promise<{ status: number; ms: number }> {
   const t = performance.now();
-  const r = await post(n, '/v1/intents', swapJson(i));
-  return { status: r.status, ms: performance.now() - t };
+  const status = await new NodeApi(n.api).submitIntent(swapJson(i) as SignedIntentJson).then((r) => (r.duplicate ? 200 : 201), statusOf);
+  return { status, ms: performance.now() - t };
+}
+
+/** POST /v1/solutions: 202 ranked, 200 a duplicate, or the refusal's status. */
+export function postSolution(n: RealNode, solution: Hex): Promise<number> {
+  return new NodeApi(n.api).submitSolution(solution).then((r) => ('duplicate' in r ? 200 : 202), statusOf);
 }
 
 /** Polls until `cond` holds; the machine is shared, so timeouts are generous and named. */

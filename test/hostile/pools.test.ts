@@ -1,7 +1,7 @@
 // Attack 4 (divergent pools), attack 5 (IP colocation) and attack 6 (memory with a large pool),
 // against real node processes on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Hex } from 'viem';
+import { NodeApi, NodeApiError } from '../../protocol/client.ts';
 import {
   bans,
   peerScore,
@@ -11,7 +11,7 @@ import {
   key,
   metric,
   onCleanup,
-  post,
+  postSolution,
   report,
   rssMiB,
   startNode,
@@ -70,7 +70,7 @@ describe('hostile conditions: pools, colocation, memory', () => {
       expect((await submit(a, s.intent)).status).toBe(201);
       let auctionId = -1;
       await waitFor(`A's current auction offers intent ${k}`, async () => {
-        const cur = (await (await fetch(`${a.api}/v1/auction`)).json()) as { id: number | null; intents: { id: Hex }[] };
+        const cur = await new NodeApi(a.api).auction();
         if (cur.id !== null && cur.intents.some((i) => i.id === s.id)) auctionId = cur.id;
         return auctionId >= 0;
       });
@@ -92,13 +92,14 @@ describe('hostile conditions: pools, colocation, memory', () => {
         SETTLEMENT,
       );
       const before = await metric(b, 'node_solutions_total');
-      const r = await post(a, '/v1/solutions', { solution: `0x${Buffer.from(bytes).toString('hex')}` });
-      accepted.push(r.status);
+      accepted.push(await postSolution(a, `0x${Buffer.from(bytes).toString('hex')}`));
       await waitFor(`B judged solution ${k}`, async () => (await metric(b, 'node_solutions_total')) > before);
     }
     const aBannedAtB = await seenWithin(3500, () => bans(b).some((x) => x.peer === a.peerId));
-    const rec = await fetch(`${b.api}/v1/solvers/${solver}`);
-    const record = rec.status === 200 ? ((await rec.json()) as { invalid: number }) : undefined;
+    const record = await new NodeApi(b.api).solver(solver).catch((e: unknown) => {
+      if (e instanceof NodeApiError) return undefined;
+      throw e;
+    });
     const relaysAfter = await relays(a, b, 5003, 10_000);
     const values = {
       apiStatusesAtA: accepted,
@@ -189,8 +190,10 @@ describe('hostile conditions: pools, colocation, memory', () => {
     let rssMax = rssLoaded;
     let polls = 0;
     while (Date.now() - started < 20_000) {
-      const res = await fetch(`${v.api}/v1/auction`);
-      await res.arrayBuffer();
+      // the poll's answer is not the point here: an error answer counts as a poll too
+      await new NodeApi(v.api).auction().catch((e: unknown) => {
+        if (!(e instanceof NodeApiError)) throw e;
+      });
       polls++;
       const until = Date.now() + 1000;
       while (Date.now() < until) {

@@ -1,13 +1,7 @@
 // The HTTP API against a real node (real libp2p host, real level pool), bad input included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  ApiErrorBody,
-  CancelIntentResponse,
-  HealthResponse,
-  IntentStatusResponse,
-  OwnerIntentsResponse,
-  SubmitIntentResponse,
-} from '../../protocol/api.ts';
+import type { ApiErrorBody } from '../../protocol/api.ts';
+import { NodeApi, NodeApiError } from '../../protocol/client.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
 import { domainSeparator } from '../../protocol/hash.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
@@ -20,28 +14,42 @@ import type { SignedIntent } from '../../protocol/intent.ts';
 
 const dir = tempDir();
 let node: IntentNode;
+let api: NodeApi;
 const sep = domainSeparator(intentDomain(TEST_CHAIN_ID, TEST_SETTLEMENT));
 
 beforeAll(async () => {
   node = new IntentNode(testConfig(dir.path, { maxOpenPerOwner: 3 }), { log: silentLogger() });
   await node.start();
+  api = new NodeApi(node.apiUrl);
 });
 afterAll(async () => {
   await node.stop();
   dir.cleanup();
 });
 
+// raw requests: what a client would not send (malformed JSON and fields, a wrong media type, an oversized body)
 const post = (path: string, body: unknown, raw = false): Promise<Response> =>
   fetch(`${node.apiUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: raw ? (body as string) : JSON.stringify(body),
   });
-const submit = (s: SignedIntent): Promise<Response> => post('/v1/intents', signedIntentToJson(s));
+const submit = (s: SignedIntent) => api.submitIntent(signedIntentToJson(s));
 async function expectError(res: Response, status: number, code: string): Promise<void> {
   const body = (await res.json()) as ApiErrorBody;
   expect({ status: res.status, code: body.error.code }).toEqual({ status, code });
   expect(body.error.message.length).toBeGreaterThan(5);
+}
+/** The NodeApiError a client call rejects with: its status and code, and a message. */
+async function expectRejected(call: Promise<unknown>, status: number, code: string): Promise<void> {
+  const e = await call.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(NodeApiError);
+  const err = e as NodeApiError;
+  expect({ status: err.status, code: err.code }).toEqual({ status, code });
+  expect(err.message.length).toBeGreaterThan(`${status} ${code}: `.length + 5);
 }
 
 describe('HTTP API', () => {
@@ -49,18 +57,15 @@ describe('HTTP API', () => {
     const f = intentFactory(testKey(10));
     const s = f.swap();
     const res = await submit(s);
-    expect(res.status).toBe(201);
-    const { id } = (await res.json()) as SubmitIntentResponse;
-    expect(id).toBe(f.digestOf(s));
-    const st = (await (await fetch(`${node.apiUrl}/v1/intents/${id}`)).json()) as IntentStatusResponse;
+    expect(res).toEqual({ id: f.digestOf(s), state: 'open' });
+    const { id } = res;
+    const st = await api.intent(id);
     expect(st.state).toBe('open');
     expect(st.signedIntent).toEqual(signedIntentToJson(s));
     expect(st.settlement).toBeNull();
-    const list = (await (await fetch(`${node.apiUrl}/v1/owners/${f.owner}/intents`)).json()) as OwnerIntentsResponse;
+    const list = await api.ownerIntents(f.owner);
     expect(list.intents.map((i) => i.id)).toEqual([id]);
-    const again = await submit(s);
-    expect(again.status).toBe(200);
-    expect(((await again.json()) as SubmitIntentResponse).duplicate).toBe(true);
+    expect(await submit(s)).toEqual({ id, state: 'open', duplicate: true });
   });
 
   it('refuses malformed JSON, malformed fields, wrong media type and oversized bodies', async () => {
@@ -71,6 +76,7 @@ describe('HTTP API', () => {
     const res = await fetch(`${node.apiUrl}/v1/intents`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
     await expectError(res, 415, 'unsupported_media_type');
     await expectError(await post('/v1/intents', 'x'.repeat(70_000), true), 413, 'body_too_large');
+    // an unknown path and a wrong method
     await expectError(await fetch(`${node.apiUrl}/v1/nothing`), 404, 'not_found');
     await expectError(await fetch(`${node.apiUrl}/v1/intents`, { method: 'DELETE' }), 405, 'method_not_allowed');
   });
@@ -79,48 +85,44 @@ describe('HTTP API', () => {
     const f = intentFactory(testKey(12));
     const s = f.swap();
     const tampered = { ...s, intent: { ...s.intent, buyAmount: 1n } } as SignedIntent;
-    await expectError(await submit(tampered), 400, 'wrong_signer');
+    await expectRejected(submit(tampered), 400, 'wrong_signer');
     const foreign = intentFactory(testKey(12), 1, TEST_SETTLEMENT).swap();
-    await expectError(await submit(foreign), 400, 'wrong_signer');
+    await expectRejected(submit(foreign), 400, 'wrong_signer');
     const otherContract = intentFactory(testKey(12), TEST_CHAIN_ID, '0x000000000000000000000000000000000000dead').swap();
-    await expectError(await submit(otherContract), 400, 'wrong_signer');
+    await expectRejected(submit(otherContract), 400, 'wrong_signer');
     const high = { ...s, signature: { scheme: 'eoa' as const, data: malleate(s.signature.data) } };
-    await expectError(await submit(high), 400, 'high_s');
+    await expectRejected(submit(high), 400, 'high_s');
     const byOther = { ...s, signature: intentFactory(testKey(13)).swap({ ...s.intent }).signature };
-    await expectError(await submit(byOther), 400, 'wrong_signer');
-    await expectError(await submit(f.swap({ validTo: Math.floor(Date.now() / 1000) - 10 })), 400, 'expired');
-    await expectError(await submit(f.swap({ validTo: 4_000_000_000 })), 400, 'out_of_range');
+    await expectRejected(submit(byOther), 400, 'wrong_signer');
+    await expectRejected(submit(f.swap({ validTo: Math.floor(Date.now() / 1000) - 10 })), 400, 'expired');
+    await expectRejected(submit(f.swap({ validTo: 4_000_000_000 })), 400, 'out_of_range');
     const noSig = { ...s, signature: { scheme: 'eoa' as const, data: `0x${'00'.repeat(65)}` as const } };
-    await expectError(await submit(noSig), 400, 'bad_signature');
+    await expectRejected(submit(noSig), 400, 'bad_signature');
   });
 
   it('enforces the per-owner quota of open intents', async () => {
     const f = intentFactory(testKey(14));
-    for (let k = 0; k < 3; k++) expect((await submit(f.swap())).status).toBe(201);
-    await expectError(await submit(f.swap()), 429, 'over_quota');
+    for (let k = 0; k < 3; k++) expect((await submit(f.swap())).state).toBe('open');
+    await expectRejected(submit(f.swap()), 429, 'over_quota');
   });
 
   it('cancels only with the owner signature, then refuses the replay', async () => {
     const f = intentFactory(testKey(15));
     const s = f.swap();
     const id = f.digestOf(s);
-    expect((await submit(s)).status).toBe(201);
-    await expectError(await post(`/v1/intents/${id}/cancel`, { signature: signCancel(id, sep, testKey(16)) }), 403, 'wrong_signer');
-    await expectError(await post(`/v1/intents/${id}/cancel`, { signature: '0x12' }), 400, 'malformed');
-    const ok = await post(`/v1/intents/${id}/cancel`, { signature: signCancel(id, sep, testKey(15)) });
-    expect(ok.status).toBe(200);
-    expect(((await ok.json()) as CancelIntentResponse).state).toBe('cancelled');
-    await expectError(await submit(s), 409, 'replay_cancelled');
-    await expectError(await post(`/v1/intents/${id}/cancel`, { signature: signCancel(id, sep, testKey(15)) }), 409, 'already_cancelled');
-    const list = (await (await fetch(`${node.apiUrl}/v1/owners/${f.owner}/intents`)).json()) as OwnerIntentsResponse;
-    expect(list.intents).toEqual([]);
-    await expectError(await fetch(`${node.apiUrl}/v1/intents/0x${'ab'.repeat(32)}`), 404, 'not_found');
+    expect((await submit(s)).state).toBe('open');
+    await expectRejected(api.cancelIntent(id, signCancel(id, sep, testKey(16))), 403, 'wrong_signer');
+    await expectRejected(api.cancelIntent(id, '0x12'), 400, 'malformed');
+    expect(await api.cancelIntent(id, signCancel(id, sep, testKey(15)))).toEqual({ id, state: 'cancelled' });
+    await expectRejected(submit(s), 409, 'replay_cancelled');
+    await expectRejected(api.cancelIntent(id, signCancel(id, sep, testKey(15))), 409, 'already_cancelled');
+    expect((await api.ownerIntents(f.owner)).intents).toEqual([]);
+    await expectRejected(api.intent(`0x${'ab'.repeat(32)}`), 404, 'not_found');
   });
 
   it('serves health, Prometheus metrics (node and libp2p) and the OpenAPI document', async () => {
-    const h = (await (await fetch(`${node.apiUrl}/health`)).json()) as HealthResponse;
-    expect(h).toMatchObject({ status: 'ok', peerId: node.peerId });
-    const m = await (await fetch(`${node.apiUrl}/metrics`)).text();
+    expect(await api.health()).toMatchObject({ status: 'ok', peerId: node.peerId });
+    const m = await api.metrics();
     expect(m).toMatch(/node_intents_total\{source="api",verdict="accept",code="accepted"\} \d+/);
     expect(m).toMatch(/node_intents_total\{source="api",verdict="reject",code="wrong_signer"\}/);
     expect(m).toMatch(/libp2p_/);
@@ -128,6 +130,7 @@ describe('HTTP API', () => {
     expect(m).toMatch(/^node_backlog_open_intents \d+$/m);
     expect(m).toMatch(/^node_settle_capacity_per_second 50$/m);
     expect(m).toMatch(/^node_backlog_wait_seconds [\d.e-]+$/m);
+    // the OpenAPI document is no JSON route of the client: read raw
     const doc = (await (await fetch(`${node.apiUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(

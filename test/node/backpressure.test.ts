@@ -4,12 +4,12 @@
 // relaying peer anything.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Hex } from 'viem';
-import type { ApiErrorBody } from '../../protocol/api.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
+import { NodeApi } from '../../protocol/client.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
-import type { BacklogResponse } from '../../protocol/api.ts';
+import { refusal } from '../helpers/api.ts';
 import { intentFactory, tempDir, testConfig, testKey, waitFor } from '../helpers/node.ts';
 
 type Verdicts = { peer: string; verdict: string; code: string }[];
@@ -32,16 +32,11 @@ async function startNode(over: Parameters<typeof testConfig>[1] = {}): Promise<{
   return { node, verdicts };
 }
 
-const post = (node: IntentNode, s: SignedIntent): Promise<Response> =>
-  fetch(`${node.apiUrl}/v1/intents`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(signedIntentToJson(s)),
-  });
-const backlog = async (node: IntentNode): Promise<BacklogResponse> =>
-  (await (await fetch(`${node.apiUrl}/v1/backlog`)).json()) as BacklogResponse;
+const api = (node: IntentNode): NodeApi => new NodeApi(node.apiUrl);
+const post = (node: IntentNode, s: SignedIntent) => api(node).submitIntent(signedIntentToJson(s));
+const backlog = (node: IntentNode) => api(node).backlog();
 const metric = async (node: IntentNode, line: string): Promise<number | undefined> => {
-  const text = await (await fetch(`${node.apiUrl}/metrics`)).text();
+  const text = await api(node).metrics();
   const hit = text.split('\n').find((l) => l.startsWith(`${line} `));
   return hit === undefined ? undefined : Number(hit.slice(line.length + 1));
 };
@@ -70,17 +65,19 @@ describe('backpressure', () => {
 
     // 20 s of backlog + 2 s > 15 s of lifetime
     const late = f.swap({ validTo: nowSec() + 15 });
-    const res = await post(node, late);
-    expect(res.status).toBe(503);
-    expect(res.headers.get('retry-after')).toBe('20');
-    const body = (await res.json()) as ApiErrorBody;
-    expect(body.error.code).toBe('backlog');
-    expect(body.error.message).toMatch(/estimated wait 20 s .* remaining lifetime of 1[45] s/);
+    const res = await refusal(post(node, late));
+    expect({ status: res.status, code: res.code, retryAfterSec: res.retryAfterSec }).toEqual({
+      status: 503,
+      code: 'backlog',
+      retryAfterSec: 20,
+    });
+    expect(res.message).toMatch(/estimated wait 20 s .* remaining lifetime of 1[45] s/);
     // nothing stored
-    expect((await fetch(`${node.apiUrl}/v1/intents/${f.digestOf(late)}`)).status).toBe(404);
+    expect((await refusal(api(node).intent(f.digestOf(late)))).status).toBe(404);
     expect(node.pool.size).toBe(20);
     // an intent that outlives the backlog is taken
-    expect((await post(node, f.swap({ validTo: nowSec() + 600 }))).status).toBe(201);
+    const outlives = f.swap({ validTo: nowSec() + 600 });
+    expect(await post(node, outlives)).toEqual({ id: f.digestOf(outlives), state: 'open' });
     expect(await metric(node, 'node_backlog_refusals_total{source="api",reason="backlog"}')).toBe(1);
     expect(await metric(node, 'node_backlog_open_intents')).toBe(21);
     expect(await metric(node, 'node_backlog_wait_seconds')).toBe(21);
@@ -92,7 +89,7 @@ describe('backpressure', () => {
     expect(after.measuredPerSec).toBeGreaterThan(0);
     expect(after.capacityPerSec).toBeGreaterThanOrEqual(1);
     expect(after.estimatedWaitSec).toBeLessThanOrEqual(5);
-    expect((await post(node, late)).status).toBe(201);
+    expect(await post(node, late)).toEqual({ id: f.digestOf(late), state: 'open' });
     expect((await node.pool.get(f.digestOf(late)))?.state).toBe('open');
   });
 
@@ -114,10 +111,9 @@ describe('backpressure', () => {
       mine.push(f.digestOf(s));
     }
     const refused = f.swap();
-    const res = await post(victim, refused);
-    expect(res.status).toBe(503);
-    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(((await res.json()) as ApiErrorBody).error.code).toBe('pool_full');
+    const res = await refusal(post(victim, refused));
+    expect({ status: res.status, code: res.code }).toEqual({ status: 503, code: 'pool_full' });
+    expect(res.retryAfterSec).toBeGreaterThanOrEqual(1);
 
     // Three new intents reach the victim by gossip from the relay: each ignored, none stored.
     const g = intentFactory(testKey(503));
@@ -138,6 +134,6 @@ describe('backpressure', () => {
 
     // One settles: there is room again.
     await victim.pool.update(mine[0]!, 'filled');
-    expect((await post(victim, refused)).status).toBe(201);
+    expect(await post(victim, refused)).toEqual({ id: f.digestOf(refused), state: 'open' });
   });
 });

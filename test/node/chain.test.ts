@@ -5,17 +5,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEther, parseUnits, type Address, type LocalAccount } from 'viem';
+import { parseEther, parseUnits, type Address, type Hex, type LocalAccount } from 'viem';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { startAnvil, type Anvil } from '../../contracts/deploy/anvil.ts';
 import { confirm, devnetClients, type DevnetClients } from '../../contracts/deploy/clients.ts';
 import { bondSolver, deploySettlement } from '../../contracts/deploy/settlement.ts';
 import { encodeTrade, signSwapIntent, sortAddresses, spotBatch } from '../../contracts/client/settlement.ts';
 import { approveMax, deployTestToken, mint } from '../../contracts/deploy/tokens.ts';
-import { signedIntentToJson } from '../../protocol/json.ts';
+import { NodeApi } from '../../protocol/client.ts';
 import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { pino } from 'pino';
 import { IntentNode } from '../../node/node.ts';
+import { type SubmitOutcome, submitOutcome } from '../helpers/api.ts';
 import { tempDir, testConfig } from '../helpers/node.ts';
 import type { ChainWatcher } from '../../node/chain/watcher.ts';
 
@@ -94,14 +95,7 @@ async function signed(owner: LocalAccount, over: Partial<SwapIntent> = {}): Prom
   const data = await signSwapIntent(owner, anvil.chainId, settlement, intent);
   return { type: 'swap', intent, signature: { scheme: 'eoa', data } };
 }
-const submit = async (s: SignedIntent): Promise<{ status: number; body: { id?: string; error?: { code: string } } }> => {
-  const res = await fetch(`${node.apiUrl}/v1/intents`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(signedIntentToJson(s)),
-  });
-  return { status: res.status, body: (await res.json()) as { id?: string; error?: { code: string } } };
-};
+const submit = (s: SignedIntent): Promise<SubmitOutcome> => submitOutcome(new NodeApi(node.apiUrl), s);
 const degradedGauge = async (): Promise<number> => Number((await node.metrics.chainCheckDegraded.get()).values[0]?.value ?? 0);
 
 describe('node on a real chain', () => {
@@ -110,9 +104,9 @@ describe('node on a real chain', () => {
     const bob = clients.accounts[3]!; // holds no DAI
     expect((await submit(await signed(alice))).status).toBe(201);
     const r = await submit(await signed(bob));
-    expect(r).toMatchObject({ status: 400, body: { error: { code: 'insufficient_balance' } } });
+    expect(r).toMatchObject({ status: 400, code: 'insufficient_balance' });
     const tooMuch = await submit(await signed(alice, { sellAmount: parseUnits('5000', 18) }));
-    expect(tooMuch.body.error?.code).toBe('insufficient_balance');
+    expect(tooMuch.code).toBe('insufficient_balance');
     // A nonce already invalidated on chain is refused.
     await confirm(
       clients.publicClient,
@@ -122,7 +116,7 @@ describe('node on a real chain', () => {
     );
     await new Promise((r) => setTimeout(r, 600)); // the checker reads the head at most every 500 ms, then caches per block
     const used = await submit(await signed(alice, { nonce: 200n }));
-    expect(used).toMatchObject({ status: 409, body: { error: { code: 'nonce_used' } } });
+    expect(used).toMatchObject({ status: 409, code: 'nonce_used' });
   });
 
   it('degrades to off-chain checks when the RPC endpoint hangs, says so, and recovers', async () => {
@@ -136,12 +130,12 @@ describe('node on a real chain', () => {
     // Off-chain checks still run: a bad signature is refused while degraded.
     const s = await signed(alice);
     const bad = { ...s, intent: { ...s.intent, buyAmount: 1n } } as SignedIntent;
-    expect((await submit(bad)).body.error?.code).toBe('wrong_signer');
+    expect((await submit(bad)).code).toBe('wrong_signer');
     mode = 'forward';
     expect((await submit(await signed(alice))).status).toBe(201);
     expect(await degradedGauge()).toBe(0);
     expect(logs.some((l) => l.event === 'chain_check_recovered')).toBe(true);
-    const metrics = await (await fetch(`${node.apiUrl}/metrics`)).text();
+    const metrics = await new NodeApi(node.apiUrl).metrics();
     expect(metrics).toMatch(/node_chain_check_degraded 0/);
   });
 
@@ -149,8 +143,7 @@ describe('node on a real chain', () => {
     const alice = clients.accounts[2]!;
     await watcher.poll(); // cursor at the current head
     const s = await signed(alice, { nonce: 300n });
-    const { body } = await submit(s);
-    const id = body.id as `0x${string}`;
+    const id = (await submit(s)).id!;
     const snapshot = (await clients.publicClient.request({ method: 'evm_snapshot' as never })) as string;
     await confirm(
       clients.publicClient,
@@ -168,7 +161,7 @@ describe('node on a real chain', () => {
     await watcher.poll();
     expect(watcher.reorgs).toBeGreaterThan(0);
     expect((await node.pool.get(id))?.state).toBe('open');
-    const status = (await (await fetch(`${node.apiUrl}/v1/intents/${id}`)).json()) as { state: string; settlement: unknown };
+    const status = await new NodeApi(node.apiUrl).intent(id);
     expect(status).toMatchObject({ state: 'open', settlement: null });
   });
 
@@ -190,11 +183,11 @@ describe('node on a real chain', () => {
       buyAmount: parseUnits('99', 18),
       nonce: 501n,
     });
-    const ids = [];
+    const ids: Hex[] = [];
     for (const s of [a, c]) {
       const r = await submit(s);
       expect(r.status).toBe(201);
-      ids.push(r.body.id as `0x${string}`);
+      ids.push(r.id!);
     }
     const tokens = sortAddresses([dai, usdc]);
     const price: Record<string, bigint> = { [dai.toLowerCase()]: 1n, [usdc.toLowerCase()]: 10n ** 12n };
@@ -214,19 +207,15 @@ describe('node on a real chain', () => {
     );
     await watcher.poll();
     for (const id of ids) {
-      const st = (await (await fetch(`${node.apiUrl}/v1/intents/${id}`)).json()) as {
-        state: string;
-        filled: string;
-        settlement: { txHash: string; blockNumber: number };
-      };
+      const st = await new NodeApi(node.apiUrl).intent(id);
       expect(st.state).toBe('filled');
-      expect(st.settlement.txHash).toBe(receipt.transactionHash);
-      expect(st.settlement.blockNumber).toBe(Number(receipt.blockNumber));
+      expect(st.settlement?.txHash).toBe(receipt.transactionHash);
+      expect(st.settlement?.blockNumber).toBe(Number(receipt.blockNumber));
     }
     expect(node.pool.liveByOwner(carol.address)).toEqual([]);
     // The backlog estimator measured the fills (two in one 10 s window is 0.2 intents/s; 0.1 if a
     // window boundary fell between them).
-    const backlog = (await (await fetch(`${node.apiUrl}/v1/backlog`)).json()) as { measuredPerSec: number | null };
+    const backlog = await new NodeApi(node.apiUrl).backlog();
     expect(backlog.measuredPerSec).toBeGreaterThanOrEqual(0.1);
     expect(JSON.stringify(await node.db.auctions.settlement(7))).toContain(receipt.transactionHash);
     // The auction's bond check reads the same contract: the solver that settled is bonded, carol is not.
@@ -256,7 +245,7 @@ describe('node on a real chain', () => {
       nonce: 601n,
     });
     const ids: `0x${string}`[] = [];
-    for (const s of [a, c]) ids.push((await submit(s)).body.id as `0x${string}`);
+    for (const s of [a, c]) ids.push((await submit(s)).id as `0x${string}`);
     const tokens = sortAddresses([dai, usdc]);
     const price: Record<string, bigint> = { [dai.toLowerCase()]: 1n, [usdc.toLowerCase()]: 10n ** 12n };
     const trades = [

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../node/cli/program.ts';
 import { nodeArgs, solverArgs } from '../../devnet/network.ts';
 import { defaultConfig, nodeCli, parseCli } from '../../node/config.ts';
+import { NodeApi } from '../../protocol/client.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { intentFactory, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT, waitFor } from '../helpers/node.ts';
 import { NODE_BIN, ROOT, spawnNode, waitExit, type Spawned } from './spawn.ts';
@@ -54,20 +55,14 @@ describe('cli', () => {
     const b = await spawnNode(base(dirs[1]!.path, [a.listen[0]!]));
     procs.push(b);
     // Wait until they are connected (health shows a peer), then submit at A.
-    await waitFor(async () => ((await (await fetch(`${b.api}/health`)).json()) as { peers: number }).peers > 0, 30_000);
+    const [apiA, apiB] = [new NodeApi(a.api), new NodeApi(b.api)];
+    await waitFor(async () => (await apiB.health()).peers > 0, 30_000);
     const f = intentFactory(testKey(90));
     const s = f.swap();
-    const res = await fetch(`${a.api}/v1/intents`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(signedIntentToJson(s)),
-    });
-    expect(res.status).toBe(201);
     const id = f.digestOf(s);
-    await waitFor(async () => {
-      const r = await fetch(`${b.api}/v1/intents/${id}`);
-      return r.status === 200 && ((await r.json()) as { state: string }).state === 'open';
-    }, 30_000);
+    expect(await apiA.submitIntent(signedIntentToJson(s))).toEqual({ id, state: 'open' });
+    // B has it once gossip delivers it (a 404 until then)
+    await waitFor(async () => (await apiB.intent(id).catch(() => undefined))?.state === 'open', 30_000);
     // Restart A: same peer id from the key file, intent still there.
     a.child.kill('SIGTERM');
     await waitExit(a.child);
@@ -75,7 +70,7 @@ describe('cli', () => {
     const a2 = await spawnNode(base(dirs[0]!.path));
     procs.push(a2);
     expect(a2.peerId).toBe(a.peerId);
-    expect((await fetch(`${a2.api}/v1/intents/${id}`)).status).toBe(200);
+    expect((await new NodeApi(a2.api).intent(id)).id).toBe(id);
   });
 });
 

@@ -18,9 +18,10 @@ import { approveMax, balanceOf, deployTestToken, mint } from '../../contracts/de
 import { intentDomain } from '../../protocol/eip712.ts';
 import { intentDigest } from '../../protocol/hash.ts';
 import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
-import { signedIntentToJson } from '../../protocol/json.ts';
+import { NodeApi } from '../../protocol/client.ts';
 import { signDigest } from '../../protocol/signature.ts';
 import { IntentNode } from '../../node/node.ts';
+import { type SubmitOutcome, submitOutcome } from '../helpers/api.ts';
 import { tempDir, testConfig } from '../helpers/node.ts';
 import type { ChainWatcher } from '../../node/chain/watcher.ts';
 
@@ -106,14 +107,7 @@ function walletIntent(key: Hex, over: Partial<SwapIntent> = {}): SignedIntent {
   return { type: 'swap', intent, signature: { scheme: 'eip1271', data: signDigest(digest, key) } };
 }
 
-const submit = async (s: SignedIntent): Promise<{ status: number; body: { id?: Hex; error?: { code: string } } }> => {
-  const res = await fetch(`${node.apiUrl}/v1/intents`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(signedIntentToJson(s)),
-  });
-  return { status: res.status, body: (await res.json()) as { id?: Hex; error?: { code: string } } };
-};
+const submit = (s: SignedIntent): Promise<SubmitOutcome> => submitOutcome(new NodeApi(node.apiUrl), s);
 
 describe('EIP-1271 contract-wallet intents at a node with an RPC endpoint', () => {
   it('the wallet itself answers: the owner-signed digest gets the magic value, another key does not', async () => {
@@ -131,18 +125,16 @@ describe('EIP-1271 contract-wallet intents at a node with an RPC endpoint', () =
 
   it('accepts an intent signed for the wallet by its owner, rejects a forged one, and the accepted one settles on chain', async () => {
     const forged = await submit(walletIntent(FORGER_KEY, { nonce: 1n }));
-    expect(forged).toMatchObject({ status: 400, body: { error: { code: 'bad_eip1271_signature' } } });
+    expect(forged).toMatchObject({ status: 400, code: 'bad_eip1271_signature' });
     // a garbage signature blob is refused the same way (the wallet returns the invalid value)
     const garbage = walletIntent(OWNER_KEY, { nonce: 2n });
-    expect((await submit({ ...garbage, signature: { scheme: 'eip1271', data: '0xdeadbeef' } })).body.error?.code).toBe(
-      'bad_eip1271_signature',
-    );
+    expect((await submit({ ...garbage, signature: { scheme: 'eip1271', data: '0xdeadbeef' } })).code).toBe('bad_eip1271_signature');
     expect(await node.pool.get(intentDigest(garbage, intentDomain(anvil.chainId, settlement)).toLowerCase() as Hex)).toBeUndefined();
 
     const good = walletIntent(OWNER_KEY, { nonce: 3n });
     const accepted = await submit(good);
     expect(accepted.status).toBe(201);
-    const id = accepted.body.id!;
+    const id = accepted.id!;
     expect((await node.pool.get(id))?.needsChainCheck).toBe(true);
 
     // settle it against carol's opposite intent, with the EIP-1271 flag on the wallet's trade

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { encodeCancel, signCancel } from '../../protocol/cancel.ts';
+import { NodeApi } from '../../protocol/client.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { intentFactory, tempDir, testConfig, testKey, waitFor } from '../helpers/node.ts';
@@ -90,9 +91,7 @@ describe('pool resync', () => {
     await b.start();
     cleanups.push(() => b.stop());
     await waitFor(() => b.host.libp2p.getPeers().map(String).includes(a.peerId));
-    await waitFor(async () =>
-      /node_intents_total\{[^}]*code="duplicate"[^}]*\} 600/.test(await (await fetch(`${b.apiUrl}/metrics`)).text()),
-    );
+    await waitFor(async () => /node_intents_total\{[^}]*code="duplicate"[^}]*\} 600/.test(await new NodeApi(b.apiUrl).metrics()));
     expect(b.budget.score(a.peerId)).toBe(0);
     expect(b.host.isBanned(a.peerId)).toBe(false);
     expect(b.host.libp2p.getPeers().map(String)).toContain(a.peerId);
@@ -120,12 +119,10 @@ describe('cancel gossip', () => {
       { node: b.peerId, topic: b.cancelsTopic, verdict: 'reject', code: 'wrong_signer' },
     ]);
     expect((await b.pool.get(id))?.state).toBe('open');
-    const res = await fetch(`${a.apiUrl}/v1/intents/${id}/cancel`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ signature: signCancel(id, a.validator.separator, testKey(5)) }),
+    expect(await new NodeApi(a.apiUrl).cancelIntent(id, signCancel(id, a.validator.separator, testKey(5)))).toEqual({
+      id,
+      state: 'cancelled',
     });
-    expect(res.status).toBe(200);
     await waitFor(async () => (await b.pool.get(id))?.state === 'cancelled');
     expect(b.pool.liveByOwner(f.owner)).toEqual([]);
   });

@@ -5,6 +5,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { PrivateKey } from '@libp2p/interface';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NodeApi } from '../../protocol/client.ts';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { intentsTopic } from '../../protocol/topics.ts';
 import { createHost, type Host } from '../../node/gossip/host.ts';
@@ -188,10 +189,7 @@ describe('hostile gossip', () => {
     expect(victim.host.pubsub.getScore(honest.peerId)).toBeGreaterThanOrEqual(0);
     expect(victim.host.libp2p.getPeers().map(String)).toContain(honest.peerId);
     // The same, as an operator sees it over the API.
-    const seen = (await (await fetch(`${victim.apiUrl}/v1/peers`)).json()) as {
-      peers: { peerId: string; score: number; appScore: number }[];
-      banned: { peerId: string }[];
-    };
+    const seen = await new NodeApi(victim.apiUrl).peers();
     const h = seen.peers.find((p) => p.peerId === honest.peerId);
     expect(h?.score).toBeGreaterThanOrEqual(0);
     expect(h?.appScore).toBe(0);

@@ -8,9 +8,10 @@ import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deplo
 import { depositCollateral, deployDevnetPerp } from '../../contracts/deploy/perp.ts';
 import { signPositionIntent } from '../../contracts/client/positions.ts';
 import type { PositionIntent, SignedIntent } from '../../protocol/intent.ts';
-import { signedIntentToJson } from '../../protocol/json.ts';
+import { NodeApi } from '../../protocol/client.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
+import { type SubmitOutcome, submitOutcome } from '../helpers/api.ts';
 import { tempDir, testConfig } from '../helpers/node.ts';
 
 const DAI = (n: string): bigint => parseUnits(n, 18);
@@ -46,7 +47,7 @@ afterAll(async () => {
   await running?.stop();
 });
 
-async function submit(account: LocalAccount, over: Partial<PositionIntent>): Promise<{ status: number; code?: string }> {
+async function submit(account: LocalAccount, over: Partial<PositionIntent>): Promise<SubmitOutcome> {
   const intent: PositionIntent = {
     account: account.address,
     market: 1,
@@ -60,13 +61,7 @@ async function submit(account: LocalAccount, over: Partial<PositionIntent>): Pro
   };
   const data = await signPositionIntent(account, running.anvil.chainId, running.devnet.settlement.settlement, intent);
   const signed: SignedIntent = { type: 'position', intent, signature: { scheme: 'eoa', data } };
-  const res = await fetch(`${node.apiUrl}/v1/intents`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(signedIntentToJson(signed)),
-  });
-  const body = (await res.json()) as { error?: { code: string } };
-  return { status: res.status, code: body.error?.code };
+  return submitOutcome(new NodeApi(node.apiUrl), signed);
 }
 
 describe('position intents checked against the clearing house', () => {

@@ -3,14 +3,16 @@
 // the same set. Bad input: not hex, garbage bytes, a limit-violating solution (422, solver marked),
 // an unknown auction (409), and the duplicate (200).
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ApiErrorBody, AuctionResponse, SubmitSolutionResponse } from '../../protocol/api.ts';
-import type { Address } from 'viem';
+import type { AuctionResponse } from '../../protocol/api.ts';
+import type { Address, Hex } from 'viem';
+import { NodeApi } from '../../protocol/client.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import { privateKeyToAddress } from '../../protocol/signature.ts';
 import { solutionHash } from '../../protocol/solution.ts';
 import type { AuctionClock } from '../../node/auction/clock.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
+import { refusal } from '../helpers/api.ts';
 import { intentFactory, tempDir, testConfig, testKey, waitFor, signTestSolution } from '../helpers/node.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -20,9 +22,6 @@ afterEach(async () => {
 
 const X: Address = '0x1111111111111111111111111111111111111111';
 const Y: Address = '0x2222222222222222222222222222222222222222';
-
-const post = (api: string, body: unknown): Promise<Response> =>
-  fetch(`${api}/v1/solutions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('POST /v1/solutions', () => {
   it('ranks a posted solution, gossips it to another node, and refuses bad ones with JSON errors', async () => {
@@ -70,27 +69,25 @@ describe('POST /v1/solutions', () => {
     const broken = signTestSolution({ ...base, prices: prices(1900n * 10n ** 6n) }, testKey(81)); // alice's limit fails
     const elsewhere = signTestSolution({ ...base, auctionId: BigInt(auctionId + 1000), prices: prices(2050n * 10n ** 6n) }, testKey(82));
 
-    const res = await post(a.apiUrl, { solution: toHex(good) });
-    expect(res.status).toBe(202);
-    const body = (await res.json()) as Extract<SubmitSolutionResponse, { score: string }>;
+    const api = new NodeApi(a.apiUrl);
+    const body = await api.submitSolution(toHex(good));
     expect(body).toMatchObject({ hash: solutionHash(good), state: 'ranked' });
-    expect(BigInt(body.score)).toBeGreaterThan(0n);
+    expect('score' in body && BigInt(body.score)).toBeGreaterThan(0n);
     // the other node got it over gossip and ranks the same set
     await waitFor(async () => ((await b.auction!.byId(auctionId)) as AuctionResponse).solutions === 1, 15_000);
 
-    const dup = await post(a.apiUrl, { solution: toHex(good) });
-    expect(dup.status).toBe(200);
-    expect(((await dup.json()) as Extract<SubmitSolutionResponse, { duplicate: true }>).duplicate).toBe(true);
+    expect(await api.submitSolution(toHex(good))).toEqual({ hash: solutionHash(good), state: 'ranked', duplicate: true });
 
-    const errorOf = async (r: Response): Promise<{ status: number; code: string }> => ({
-      status: r.status,
-      code: ((await r.json()) as ApiErrorBody).error.code,
-    });
-    expect(await errorOf(await post(a.apiUrl, { solution: toHex(broken) }))).toEqual({ status: 422, code: 'invalid_solution' });
+    const errorOf = async (solution: Hex): Promise<{ status: number; code: string }> => {
+      const e = await refusal(api.submitSolution(solution));
+      return { status: e.status, code: e.code };
+    };
+    expect(await errorOf(toHex(broken))).toEqual({ status: 422, code: 'invalid_solution' });
     expect((await a.auction!.solverRecord(privateKeyToAddress(testKey(81)).toLowerCase() as Address))?.invalid).toBe(1);
-    expect(await errorOf(await post(a.apiUrl, { solution: toHex(elsewhere) }))).toEqual({ status: 409, code: 'unknown_auction' });
-    expect(await errorOf(await post(a.apiUrl, { solution: 'zz' }))).toEqual({ status: 400, code: 'malformed' });
-    expect((await errorOf(await post(a.apiUrl, { solution: '0x0102' }))).status).toBe(422);
+    expect(await errorOf(toHex(elsewhere))).toEqual({ status: 409, code: 'unknown_auction' });
+    // not hex: what a typed caller would not send
+    expect(await errorOf('zz' as Hex)).toEqual({ status: 400, code: 'malformed' });
+    expect((await errorOf('0x0102')).status).toBe(422);
 
     now += 2000;
     for (const c of clocks) await c.tick();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Hex } from 'viem';
 import { signCancel } from '../../protocol/cancel.ts';
+import { NodeApi, NodeApiError } from '../../protocol/client.ts';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
@@ -33,14 +34,15 @@ function dirFor(): string {
   return d.path;
 }
 
-const cancelAt = async (node: IntentNode, id: Hex, key: Hex): Promise<number> => {
-  const res = await fetch(`${node.apiUrl}/v1/intents/${id}/cancel`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ signature: signCancel(id, node.validator.separator, key) }),
-  });
-  return res.status;
-};
+/** The HTTP status of a cancel at the node: 200, or the NodeApiError's. */
+const cancelAt = (node: IntentNode, id: Hex, key: Hex): Promise<number> =>
+  new NodeApi(node.apiUrl).cancelIntent(id, signCancel(id, node.validator.separator, key)).then(
+    () => 200,
+    (e: unknown) => {
+      if (e instanceof NodeApiError) return e.status;
+      throw e;
+    },
+  );
 
 describe('cancels in pool sync', () => {
   it('a node that missed a cancel while down, and a late joiner syncing from it, end with the intent cancelled', async () => {
