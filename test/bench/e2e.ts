@@ -21,10 +21,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startNetwork } from '../../devnet/network.ts';
-import type { Tracked } from '../../devnet/tracker.ts';
+import type { Fill, Tracked } from '../../devnet/tracker.ts';
 import { fundWallets, makeMix, makeWallets, positionReader, readPrices, submit, type Made, type Prices } from '../../devnet/traffic.ts';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { perpVaultAbi } from '../../contracts/artifacts/PerpVault.ts';
+import type { QuoteRequest, SolverQuote } from '../../protocol/api.ts';
 import { NodeApi, NodeApiError } from '../../protocol/client.ts';
 import { vaultQuote, type VaultMarketParams } from '../../protocol/perp-vault.ts';
 import { rng } from '../../devnet/rng.ts';
@@ -40,6 +41,11 @@ const { values } = parseArgs({
     overload: { type: 'boolean', default: true },
     lifetime: { type: 'string', default: '60' },
     'keep-logs': { type: 'boolean', default: false },
+    // A share of the intents is quoted (POST /v1/quote at the node it goes to) just before it is
+    // submitted; the fills are compared with the quotes.
+    'quote-share': { type: 'string', default: '0.1' },
+    // Where the JSON goes, under test/bench/results/.
+    out: { type: 'string', default: 'e2e.json' },
   },
 });
 const rates = values.rates.split(',').map(Number);
@@ -47,6 +53,7 @@ const runs = Number(values.runs);
 const seconds = Number(values.seconds);
 const interval = Number(values['interval-ms']);
 const lifetime = Number(values.lifetime);
+const quoteShare = Number(values['quote-share']);
 
 const pct = (xs: number[], p: number): number | null => {
   if (!xs.length) return null;
@@ -69,6 +76,7 @@ type Row = {
   batchTrades: number[];
   batchGas: number[];
   winnersPerAuction: number[];
+  quotes: QuoteStats;
   meetsBound: boolean;
 };
 type RateSummary = {
@@ -87,6 +95,74 @@ type RateSummary = {
   winnersPerAuction: Spread;
   runs: Row[];
 };
+
+/**
+ * Quoted against executed, for the quoted intents that filled: the execution's deviation from the
+ * quote in basis points, positive when the trader got more than quoted (a sell's buy amount per
+ * sold unit; a position's price, lower for a long and higher for a short).
+ */
+type QuoteStats = {
+  asked: number;
+  answered: number;
+  failed: Record<string, number>;
+  quoteMs: Spread;
+  filled: number;
+  deviationBps: { p10: number | null; median: number | null; p90: number | null; min: number | null; max: number | null };
+  within10Bps: number;
+  within100Bps: number;
+  worseThanQuote: number;
+};
+type QuoteSample = { id: string; kind: 'swap' | 'position'; quotedBuy?: bigint; quotedSell?: bigint; quotedPrice?: bigint; long?: boolean };
+
+function quoteStats(
+  asked: number,
+  samples: QuoteSample[],
+  failed: Record<string, number>,
+  ms: number[],
+  fillsOf: (id: string) => Fill[],
+): QuoteStats {
+  const dev: number[] = [];
+  for (const q of samples) {
+    const fills = fillsOf(q.id);
+    if (!fills.length) continue;
+    if (q.kind === 'swap') {
+      let sold = 0n;
+      let bought = 0n;
+      for (const f of fills) {
+        if (f.kind !== 'swap') continue;
+        sold += f.executedSell;
+        bought += f.executedBuy;
+      }
+      // executed buy per sold unit over quoted buy per sold unit, minus one
+      if (sold > 0n) dev.push(Number(((bought * q.quotedSell! - q.quotedBuy! * sold) * 1_000_000n) / (q.quotedBuy! * sold)) / 100);
+    } else {
+      let size = 0n;
+      let notional = 0n;
+      for (const f of fills) {
+        if (f.kind !== 'position') continue;
+        const abs = f.sizeDelta < 0n ? -f.sizeDelta : f.sizeDelta;
+        size += abs;
+        notional += abs * f.price;
+      }
+      if (size === 0n) continue;
+      const avg = notional / size;
+      const better = q.long ? q.quotedPrice! - avg : avg - q.quotedPrice!;
+      dev.push(Number((better * 1_000_000n) / q.quotedPrice!) / 100);
+    }
+  }
+  const s = [...dev].sort((a, b) => a - b);
+  return {
+    asked,
+    answered: samples.length,
+    failed,
+    quoteMs: ratios(ms),
+    filled: dev.length,
+    deviationBps: { p10: pct(dev, 10), median: pct(dev, 50), p90: pct(dev, 90), min: s[0] ?? null, max: s.at(-1) ?? null },
+    within10Bps: dev.filter((x) => Math.abs(x) <= 10).length,
+    within100Bps: dev.filter((x) => Math.abs(x) <= 100).length,
+    worseThanQuote: dev.filter((x) => x < 0).length,
+  };
+}
 
 /** min / median / max (the median of an even count is the lower middle: a figure some run had). */
 function ratios(xs: number[]): Spread {
@@ -141,6 +217,8 @@ async function main(): Promise<void> {
     say(`funding ${wallets.length} wallets…`);
     await fundWallets(net.clients, d, wallets);
     const random = rng(42);
+    // Its own stream, so quoting does not change the traffic the seed gives.
+    const quoteRandom = rng(7);
     const positionOf = positionReader(net.clients, d);
     // The vault's state per market, read once a second: whether a lone position intent's limit is
     // within the vault's quote when it is submitted (those must fill).
@@ -193,6 +271,32 @@ async function main(): Promise<void> {
       const t = net.tracker.tracked.get(m.id);
       return !t || (t.accepted && !net.tracker.isFilled(t));
     };
+    // The quote request for a made intent (its own amounts), and how to keep the answer.
+    const quoteFor = (m: Made): { req: QuoteRequest; sample: (q: SolverQuote) => QuoteSample } | undefined => {
+      const s = m.signed;
+      if (s.type === 'swap') {
+        if (s.intent.kind !== 0) return undefined;
+        const i = s.intent;
+        return {
+          req: { type: 'swap', sellToken: i.sellToken, buyToken: i.buyToken, kind: 'sell', amount: i.sellAmount.toString() },
+          sample: (q) =>
+            q.type === 'swap'
+              ? { id: m.id, kind: 'swap', quotedSell: BigInt(q.sellAmount), quotedBuy: BigInt(q.buyAmount) }
+              : { id: m.id, kind: 'swap' },
+        };
+      }
+      if (s.intent.reduceOnly) return undefined;
+      const p = s.intent;
+      return {
+        req: { type: 'position', market: p.market, sizeDelta: p.sizeDelta.toString() },
+        sample: (q) => ({
+          id: m.id,
+          kind: 'position',
+          long: p.sizeDelta > 0n,
+          ...(q.type === 'position' ? { quotedPrice: BigInt(q.price) } : {}),
+        }),
+      };
+    };
     let k = 0;
     const runOnce = async (rate: number, run: number): Promise<Row> => {
       const batchStart = net.tracker.settled.length;
@@ -202,6 +306,10 @@ async function main(): Promise<void> {
       let prices: Prices = await readPrices(net.clients, d);
       let vault = await vaultState();
       const withinQuote = new Set<string>();
+      const quoted: QuoteSample[] = [];
+      const quoteFailed: Record<string, number> = {};
+      const quoteMs: number[] = [];
+      let quoteAsked = 0;
       const inflight: Promise<void>[] = [];
       // submit in 200 ms slices at the offered rate (positions from lone wallets, random sizes)
       for (let slice = 0; slice < seconds * 5; slice++) {
@@ -221,8 +329,24 @@ async function main(): Promise<void> {
             if (q !== undefined && (p.sizeDelta > 0n ? q <= p.limitPrice : q >= p.limitPrice)) withinQuote.add(m.id);
           }
           const node = k++ % net.nodes.length;
+          const quote = quoteRandom() < quoteShare ? quoteFor(m) : undefined;
           inflight.push(
             (async () => {
+              if (quote) {
+                quoteAsked++;
+                const q0 = Date.now();
+                const api = new NodeApi(net.nodes[node]!.api);
+                await api.quote(quote.req).then(
+                  (r) => {
+                    quoteMs.push(Date.now() - q0);
+                    quoted.push(quote.sample(r.quote));
+                  },
+                  (e: unknown) => {
+                    const code = e instanceof NodeApiError ? e.code : 'unreachable';
+                    quoteFailed[code] = (quoteFailed[code] ?? 0) + 1;
+                  },
+                );
+              }
               const at = Date.now();
               const r = await submit(net.nodes[node]!.api, m);
               const ok = r.status === 201;
@@ -308,6 +432,7 @@ async function main(): Promise<void> {
         batchTrades: batches.map((b) => b.trades),
         batchGas: batches.map((b) => b.gas),
         winnersPerAuction: await winnersPerAuction(batches),
+        quotes: quoteStats(quoteAsked, quoted, quoteFailed, quoteMs, (id) => net.tracker.tracked.get(id as Made['id'])?.fills ?? []),
         meetsBound: false,
         loadavg: loadavg().map((x) => Number(x.toFixed(2))),
       };
@@ -324,6 +449,11 @@ async function main(): Promise<void> {
       say(
         `  batches: ${row.batches} (trades per batch ${spread(row.batchTrades)}, gas per batch ${spread(row.batchGas)}); ` +
           `winners per auction ${spread(row.winnersPerAuction)}; meets the bound: ${row.meetsBound}`,
+      );
+      const qd = row.quotes.deviationBps;
+      say(
+        `  quotes: ${row.quotes.answered} of ${row.quotes.asked} answered (${fmt(row.quotes.quoteMs)} ms), ${row.quotes.filled} filled; executed vs quoted p10 ${qd.p10} / median ${qd.median} / p90 ${qd.p90} bps ` +
+          `(min ${qd.min}, max ${qd.max}); within 10 bps ${row.quotes.within10Bps}, within 1% ${row.quotes.within100Bps}, worse than quoted ${row.quotes.worseThanQuote}`,
       );
       return row;
     };
@@ -380,8 +510,8 @@ async function main(): Promise<void> {
     rates: summaries,
   };
   mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-  writeFileSync(join(import.meta.dirname, 'results', 'e2e.json'), `${JSON.stringify(out, null, 2)}\n`);
-  say(`wrote test/bench/results/e2e.json`);
+  writeFileSync(join(import.meta.dirname, 'results', values.out), `${JSON.stringify(out, null, 2)}\n`);
+  say(`wrote test/bench/results/${values.out}`);
 }
 
 main().then(
