@@ -47,7 +47,8 @@ let bob: LocalAccount;
 /** Every JSON-RPC method the page's wallet forwarded to anvil, per account. */
 const forwarded: { from: Address; method: string }[] = [];
 
-type WalletOptions = { account: Address; chainId?: Hex; reject?: boolean };
+/** `second`: a second wallet announces itself too (the page must let the user pick). */
+type WalletOptions = { account: Address; chainId?: Hex; reject?: boolean; second?: boolean };
 
 /** A page with an EIP-6963-announced EIP-1193 wallet forwarding to anvil. */
 async function walletPage(w: WalletOptions): Promise<{ page: Page; errors: string[] }> {
@@ -84,9 +85,12 @@ async function walletPage(w: WalletOptions): Promise<{ page: Page; errors: strin
         removeListener() {},
       };
       const info = { uuid: '5d1c3b3e-anvil-test-wallet', name: 'Anvil test wallet', icon: 'data:image/svg+xml,<svg xmlns="http://www.w3.org/2000/svg"/>', rdns: 'dev.anvil.test' };
-      window.addEventListener('eip6963:requestProvider', () =>
-        window.dispatchEvent(new CustomEvent('eip6963:announceProvider', { detail: Object.freeze({ info, provider }) })),
-      );
+      const other = { uuid: '7a0c2f4e-other-wallet', name: 'Other wallet', icon: info.icon, rdns: 'dev.other.test' };
+      const otherProvider = { async request() { throw Object.assign(new Error('not this one'), { code: 4100 }); }, on() {}, removeListener() {} };
+      window.addEventListener('eip6963:requestProvider', () => {
+        if (cfg.second) window.dispatchEvent(new CustomEvent('eip6963:announceProvider', { detail: Object.freeze({ info: other, provider: otherProvider }) }));
+        window.dispatchEvent(new CustomEvent('eip6963:announceProvider', { detail: Object.freeze({ info, provider }) }));
+      });
     })();`,
   });
   await page.goto(`${solving.api}/trade`);
@@ -231,11 +235,21 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
       await page.locator(`#fills tr[data-tx="${tx}"]`).first().waitFor();
       await expect.poll(async () => row.locator('td').nth(3).textContent()).toMatch(/surplus/);
     }
+    // Cancel: a swap nobody fills (10 DAI for at least 1,000 USDC), cancelled with a signed CancelIntent.
+    await page.fill('#sell-amount', '10');
+    await page.fill('#min-buy', '1000');
+    await page.click('#sign-swap');
+    await page.locator('#message.info').filter({ hasText: 'at least 1000 USDC' }).waitFor();
+    const openId = (await api.ownerIntents(trader, 'open')).intents[0]!.id;
+    await page.click(`#intents tr[data-intent="${openId}"] button.cancel`);
+    await page.locator(`#intents tr[data-intent="${openId}"][data-state="cancelled"]`).waitFor();
+    expect((await api.intent(openId)).state).toBe('cancelled');
+
     await page.locator('#positions tr[data-market="1"]').waitFor();
     expect(await page.locator('#positions tr[data-market="1"] td').nth(1).textContent()).toBe('1');
-    // the wallet signed both intents with eth_signTypedData_v4 and sent the four transactions itself
+    // the wallet signed the three intents and the cancel with eth_signTypedData_v4 and sent the four transactions itself
     const mine = forwarded.filter((f) => f.from === trader).map((f) => f.method);
-    expect(mine.filter((m) => m === 'eth_signTypedData_v4')).toHaveLength(2);
+    expect(mine.filter((m) => m === 'eth_signTypedData_v4')).toHaveLength(4);
     expect(mine.filter((m) => m === 'eth_sendTransaction')).toHaveLength(4);
     expect(errors).toEqual([]);
 
@@ -248,9 +262,13 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
     expect(await sampledColours(page, png)).toBeGreaterThan(50);
   }, 240_000);
 
-  it('a wallet on another chain gets a clear wrong-network message and cannot sign', async () => {
-    const { page, errors } = await walletPage({ account: trader, chainId: '0x1' });
-    await connectWallet(page, trader);
+  it('a wallet on another chain gets a clear wrong-network message and cannot sign; with two wallets the user picks one', async () => {
+    const { page, errors } = await walletPage({ account: trader, chainId: '0x1', second: true });
+    await page.click('#connect');
+    await page.locator('#wallet-picker button.wallet-choice').nth(1).waitFor();
+    expect(await page.locator('#wallet-picker button.wallet-choice').allTextContents()).toEqual(['Other wallet', 'Anvil test wallet']);
+    await page.click('#wallet-picker button.wallet-choice[data-uuid="5d1c3b3e-anvil-test-wallet"]');
+    await page.locator('#account').filter({ hasText: trader }).waitFor();
     const banner = page.locator('#chain-error');
     await banner.waitFor();
     expect(await banner.textContent()).toBe(

@@ -186,7 +186,7 @@ async function renderBalances(c: Connection): Promise<void> {
         c.reader.readContract({ address: t.address, abi: erc20Abi, functionName: 'balanceOf', args: [c.account] }),
         vault ? c.reader.readContract({ address: t.address, abi: erc20Abi, functionName: 'allowance', args: [c.account, vault] }) : 0n,
       ]);
-      const button = el('button', 'Approve vault', { type: 'button', class: 'small approve-vault', 'data-token': t.address });
+      const button = el('button', 'Approve', { type: 'button', class: 'small approve-vault', 'data-token': t.address });
       (button as HTMLButtonElement).onclick = () =>
         void action(button as HTMLButtonElement, async () => {
           const cc = ready();
@@ -194,9 +194,8 @@ async function renderBalances(c: Connection): Promise<void> {
           const hash = await send(cc, { address: t.address, abi: erc20Abi, functionName: 'approve', args: [vault, maxUint256] });
           return `Approved the vault for ${t.symbol} (${short(hash)}).`;
         });
-      return row([t.symbol, amount(balance, t.decimals), allowance(allowed, t.decimals), allowed >= maxUint256 / 2n ? '' : button], {
-        'data-token': t.address,
-      });
+      const cells = [t.symbol, amount(balance, t.decimals), allowance(allowed, t.decimals), allowed >= maxUint256 / 2n ? '' : button];
+      return row(cells, { 'data-token': t.address }, [1, 2]);
     }),
   );
   $('balances')
@@ -245,6 +244,7 @@ async function renderMargin(c: Connection): Promise<void> {
             liq === null ? '–' : priceText(liq),
           ],
           { 'data-market': String(p.market) },
+          [1, 2, 3, 4, 5],
         );
       }),
     );
@@ -381,12 +381,13 @@ function renderPreview(): void {
   const c = (v: bigint): string => amount(v, col.decimals, 2);
   const liq = (v: bigint | null): string => (v === null ? '–' : priceText(v));
   const free = (h: Preview): string => c(h.equity - h.initialRequirement);
+  const N = [1, 2];
   body.replaceChildren(
-    row(['Equity', c(before.equity), c(after.equity)]),
-    row(['Initial requirement', c(before.initialRequirement), c(after.initialRequirement)], { 'data-row': 'initial' }),
-    row(['Maintenance requirement', c(before.maintenanceRequirement), c(after.maintenanceRequirement)], { 'data-row': 'maintenance' }),
-    row(['Free margin', free(before), free(after)], { class: after.equity < after.initialRequirement ? 'bad' : '' }),
-    row(['Liquidation price', liq(before.liquidationPrice), liq(after.liquidationPrice)], { 'data-row': 'liquidation' }),
+    row(['Equity', c(before.equity), c(after.equity)], {}, N),
+    row(['Initial requirement', c(before.initialRequirement), c(after.initialRequirement)], { 'data-row': 'initial' }, N),
+    row(['Maintenance requirement', c(before.maintenanceRequirement), c(after.maintenanceRequirement)], { 'data-row': 'maintenance' }, N),
+    row(['Free margin', free(before), free(after)], { class: after.equity < after.initialRequirement ? 'bad' : '' }, N),
+    row(['Liquidation price', liq(before.liquidationPrice), liq(after.liquidationPrice)], { 'data-row': 'liquidation' }, N),
   );
 }
 
@@ -519,10 +520,8 @@ async function renderActivity(c: Connection): Promise<void> {
           what = `${t.name} ${BigInt(t.sizeDelta) > 0n ? 'long' : 'short'}`;
           executed = `${amount(abs(BigInt(t.sizeDelta)), 18)} @ ${priceText(t.price)}`;
         }
-        return row([t.kind, what, executed, txCell(t.txHash), String(t.blockNumber)], {
-          'data-tx': t.txHash,
-          ...(t.kind === 'swap' ? { 'data-intent': t.id } : {}),
-        });
+        const attrs = { 'data-tx': t.txHash, ...(t.kind === 'swap' ? { 'data-intent': t.id } : {}) };
+        return row([t.kind, what, executed, txCell(t.txHash), String(t.blockNumber)], attrs, [2, 4]);
       }),
     );
 }

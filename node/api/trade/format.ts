@@ -36,11 +36,12 @@ export function el(tag: string, text = '', attrs: Record<string, string> = {}): 
   return e;
 }
 
-/** A table row of cells (strings or elements). */
-export function row(cells: (string | HTMLElement)[], attrs: Record<string, string> = {}): HTMLTableRowElement {
+/** A table row of cells (strings or elements); the cells at `num` are right-aligned numbers. */
+export function row(cells: (string | HTMLElement)[], attrs: Record<string, string> = {}, num: readonly number[] = []): HTMLTableRowElement {
   const tr = el('tr', '', attrs) as HTMLTableRowElement;
-  for (const c of cells) {
+  for (const [i, c] of cells.entries()) {
     const td = document.createElement('td');
+    if (num.includes(i)) td.className = 'num';
     if (typeof c === 'string') td.textContent = c;
     else td.append(c);
     tr.append(td);
