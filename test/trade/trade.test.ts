@@ -23,6 +23,7 @@ import { fundUser, type RunningDevnet, startDevnet } from '../../contracts/deplo
 import { depositCollateral, deployDevnetPerp } from '../../contracts/deploy/perp.ts';
 import { bondSolver } from '../../contracts/deploy/settlement.ts';
 import { mint } from '../../contracts/deploy/tokens.ts';
+import type { QuoteResponse } from '../../protocol/api.ts';
 import { NodeApi } from '../../protocol/client.ts';
 import type { PositionIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
@@ -289,6 +290,52 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
     expect(await page.locator('#message').textContent()).toBe('You rejected the request in your wallet: nothing was signed or submitted.');
     expect(await page.evaluate('window.__rejected')).toBe(1);
     expect((await api.ownerIntents(rejecter, 'all')).intents).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('shows the quote when POST /v1/quote answers, with the slippage-adjusted minimum', async () => {
+    // the node's quote route is being built elsewhere: its answer is played here with the protocol/api.ts type
+    const { devnet } = running;
+    const { page, errors } = await walletPage({ account: rejecter });
+    const asked: unknown[] = [];
+    await page.route('**/v1/quote', async (route) => {
+      asked.push(route.request().postDataJSON());
+      const quote = {
+        type: 'swap',
+        solver: devnet.solver.address,
+        sellAmount: DAI('100').toString(),
+        buyAmount: USDC('99').toString(),
+        gas: 150_000,
+      };
+      const body: QuoteResponse = {
+        quote: quote as QuoteResponse['quote'],
+        quotes: [quote as QuoteResponse['quote']],
+        failed: [],
+        quotedAt: new Date().toISOString(),
+        expiresAt: new Date(Date.now() + 30_000).toISOString(),
+      };
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    });
+    await connectWallet(page, rejecter);
+    await page.selectOption('#sell-token', devnet.tokens.dai.toLowerCase());
+    await page.selectOption('#buy-token', devnet.tokens.usdc.toLowerCase());
+    await page.fill('#sell-amount', '100');
+    await page.fill('#slippage', '0.5');
+    await page.click('#get-quote');
+    await page.locator('#quote.ok').waitFor();
+    expect(await page.locator('#quote').textContent()).toContain('100 DAI → 99 USDC');
+    expect(await page.inputValue('#min-buy')).toBe('98.505');
+    expect(await page.locator('#sign-swap').isEnabled()).toBe(true);
+    expect(asked).toEqual([
+      {
+        type: 'swap',
+        sellToken: devnet.tokens.dai.toLowerCase(),
+        buyToken: devnet.tokens.usdc.toLowerCase(),
+        kind: 'sell',
+        amount: DAI('100').toString(),
+        owner: rejecter,
+      },
+    ]);
     expect(errors).toEqual([]);
   }, 60_000);
 
