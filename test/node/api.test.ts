@@ -155,6 +155,9 @@ describe('HTTP API', () => {
         '/v1/leaderboard',
         '/v1/accounts',
         '/v1/accounts/{address}/margin',
+        // the trade page (node/api/trade.ts)
+        '/trade',
+        '/v1/markets',
       ].sort(),
     );
   });
