@@ -57,8 +57,13 @@ function explain(e: unknown): string {
   return v.shortMessage ?? v.message ?? String(e);
 }
 
+/** Buttons whose action is running (the periodic refresh leaves them disabled). */
+const busy = new Set<HTMLButtonElement>();
+
 /** Runs a button's action with the button disabled, reporting the outcome. */
 async function action(button: HTMLButtonElement, f: () => Promise<string | undefined>): Promise<void> {
+  if (busy.has(button)) return;
+  busy.add(button);
   button.disabled = true;
   try {
     const done = await f();
@@ -66,6 +71,7 @@ async function action(button: HTMLButtonElement, f: () => Promise<string | undef
   } catch (e) {
     say('error', explain(e));
   } finally {
+    busy.delete(button);
     button.disabled = false;
     await refresh();
   }
@@ -125,6 +131,8 @@ function renderPicker(show: boolean): void {
   picker.hidden = false;
 }
 
+const listening = new WeakSet<object>();
+
 async function useWallet(w: Discovered): Promise<void> {
   $('wallet-picker').hidden = true;
   try {
@@ -133,9 +141,13 @@ async function useWallet(w: Discovered): Promise<void> {
     say('error', `Could not connect ${w.info.name}: ${explain(e)}`);
     return;
   }
-  const p = w.provider as { on?: (event: string, f: () => void) => void };
-  p.on?.('chainChanged', () => void useWallet(w));
-  p.on?.('accountsChanged', () => void useWallet(w));
+  if (!listening.has(w.provider)) {
+    listening.add(w.provider);
+    const p = w.provider as { on?: (event: string, f: () => void) => void };
+    // a switch of chain or account in the wallet reconnects (and re-checks the chain)
+    p.on?.('chainChanged', () => void useWallet(w));
+    p.on?.('accountsChanged', () => void useWallet(w));
+  }
   $('account').textContent = conn.account;
   $('chain').textContent = String(conn.chainId);
   $('connect').textContent = `Connected: ${w.info.name}`;
@@ -151,8 +163,10 @@ async function checkChain(): Promise<boolean> {
     banner.textContent = `Wrong network: your wallet is on chain ${conn.chainId}, but this node settles on chain ${health.chainId}. Switch your wallet to chain ${health.chainId} to trade.`;
     banner.hidden = false;
   } else banner.hidden = true;
-  for (const id of ['approve', 'deposit', 'withdraw', 'sign-swap', 'sign-position'])
-    $<HTMLButtonElement>(id).disabled = !ok || (id === 'sign-swap' && !$<HTMLInputElement>('min-buy').value);
+  for (const id of ['approve', 'deposit', 'withdraw', 'sign-swap', 'sign-position']) {
+    const b = $<HTMLButtonElement>(id);
+    b.disabled = busy.has(b) || !ok || (id === 'sign-swap' && !$<HTMLInputElement>('min-buy').value);
+  }
   return ok;
 }
 
