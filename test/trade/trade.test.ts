@@ -235,6 +235,11 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
       expect(await row.locator('.tx').getAttribute('title')).toBe(tx);
       await page.locator(`#fills tr[data-tx="${tx}"]`).first().waitFor();
       await expect.poll(async () => row.locator('td').nth(3).textContent()).toMatch(/surplus/);
+      // the auction whose settlement carried the fill, as the page names it
+      const cell = row.locator('td').nth(2);
+      await expect.poll(async () => cell.textContent(), { timeout: 10_000 }).toMatch(/filled in auction #\d+/);
+      const k = Number(/filled in auction #(\d+)/.exec((await cell.textContent()) ?? '')![1]);
+      expect((await api.auctionById(k)).settlements.map((x) => x.txHash)).toContain(tx);
     }
     // Cancel: a swap nobody fills (10 DAI for at least 1,000 USDC), cancelled with a signed CancelIntent.
     await page.fill('#sell-amount', '10');

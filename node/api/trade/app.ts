@@ -8,6 +8,7 @@
 import { erc20Abi, type Hex, keccak256, maxUint256, parseAbi, toHex, zeroAddress } from 'viem';
 import type {
   AccountMargin,
+  AuctionSummary,
   CurrentAuctionResponse,
   HealthResponse,
   IntentStatusResponse,
@@ -483,15 +484,52 @@ function execution(s: IntentStatusResponse, trades: Trade[]): string {
   return `${size > 0n ? 'bought' : 'sold'} ${amount(abs(size), 18)} at ${priceText(price)} (limit ${priceText(limit)}) · surplus ${priceText(surplus)} ${collateral()?.symbol ?? ''}`;
 }
 
-function status(s: IntentStatusResponse, auction: CurrentAuctionResponse | undefined): { text: string; cls: string } {
+/** Per filled intent: the auction whose settlement carried its fill (null: none of the auctions the page saw). */
+const settledIn = new Map<Hex, { auction: number | null; tries: number }>();
+
+/**
+ * The auction that settled a fill: an intent stays open (and in the next auctions) until the
+ * settlement is mined, so the page looks for the fill's transaction among the recent auctions'
+ * first settlements, then among all settlements of the auctions it saw the intent in (another
+ * winner of the same auction settles in its own transaction).
+ */
+async function settlingAuction(s: IntentStatusResponse, recent: () => Promise<AuctionSummary[]>): Promise<number | null> {
+  const tx = s.settlement?.txHash;
+  const known = settledIn.get(s.id);
+  if (!tx || (known && (known.auction !== null || known.tries >= 5))) return known?.auction ?? null;
+  const listed = (await recent()).find((a) => a.settlement?.txHash === tx);
+  if (listed) {
+    settledIn.set(s.id, { auction: listed.id, tries: 0 });
+    return listed.id;
+  }
+  for (const k of [...(seenIn.get(s.id) ?? [])].reverse()) {
+    const a = await api.auctionById(k).catch(() => undefined);
+    if (a?.settlements.some((x) => x.txHash === tx)) {
+      settledIn.set(s.id, { auction: k, tries: 0 });
+      return k;
+    }
+  }
+  settledIn.set(s.id, { auction: null, tries: (known?.tries ?? 0) + 1 });
+  return null;
+}
+
+async function status(
+  s: IntentStatusResponse,
+  auction: CurrentAuctionResponse | undefined,
+  recent: () => Promise<AuctionSummary[]>,
+): Promise<{ text: string; cls: string }> {
   const seen = seenIn.get(s.id) ?? [];
   if (auction && auction.id !== null && auction.intents.some((i) => i.id === s.id) && !seen.includes(auction.id)) {
     seen.push(auction.id);
     seenIn.set(s.id, seen);
   }
-  const was = seen.length ? ` (auction #${seen.at(-1)})` : '';
   if (s.state === 'open' && auction?.id != null && seen.includes(auction.id)) return { text: `in auction #${auction.id}`, cls: 'auction' };
-  return { text: `${s.state.replace('_', ' ')}${was}`, cls: s.state };
+  const state = s.state.replace('_', ' ');
+  if (s.settlement) {
+    const k = await settlingAuction(s, recent);
+    return { text: k === null ? state : `${state} in auction #${k}`, cls: s.state };
+  }
+  return { text: seen.length ? `${state} (was in auction #${seen.at(-1)})` : state, cls: s.state };
 }
 
 async function renderActivity(c: Connection): Promise<void> {
@@ -500,8 +538,17 @@ async function renderActivity(c: Connection): Promise<void> {
     api.auction().catch(() => undefined),
     api.trades(500).then((r) => r.trades),
   ]);
-  const rows = mine.intents.map((s) => {
-    const st = status(s, auction);
+  let auctions: Promise<AuctionSummary[]> | undefined;
+  const recent = (): Promise<AuctionSummary[]> => {
+    auctions ??= api.auctions(200).then(
+      (r) => r.auctions,
+      () => [],
+    );
+    return auctions;
+  };
+  const states = await Promise.all(mine.intents.map((s) => status(s, auction, recent)));
+  const rows = mine.intents.map((s, i) => {
+    const st = states[i]!;
     const state = el('span', st.text, { class: `state ${st.cls}` });
     const cell = el('div');
     cell.append(state);
