@@ -184,7 +184,7 @@ async function main(): Promise<void> {
   for (const n of net.nodes) say(`node${n.index + 1}  ${n.api}  peer ${n.peerId}  ${n.listen.join(' ')}`);
   for (const s of net.solvers) say(`solver ${s.strategy.padEnd(8)} ${s.address} attached to node${s.node + 1}`);
   say(`deployment: ${join(o.dataDir, 'deployment.json')}   try: curl -s ${net.nodes[0]!.api}/v1/auction`);
-  say(`dashboard: ${net.nodes.map((n) => `${n.api}/`).join('  ')}   (open one in a browser)`);
+  say(`dashboard: ${net.nodes.map((n) => `${n.api}/`).join('  ')}   trade: ${net.nodes[0]!.api}/trade   (open in a browser)`);
 
   let prices: Prices | undefined = await readPrices(net.clients, d).catch(() => undefined);
   if (o.traffic) {

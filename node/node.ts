@@ -14,6 +14,7 @@ import { nativeRecoverer } from '../protocol/recover-native.ts';
 import { nobleRecoverer, type Recoverer } from '../protocol/signature.ts';
 import { cancelsTopic, intentsTopic, solutionsTopic } from '../protocol/topics.ts';
 import { dashboardRoutes } from './api/dashboard.ts';
+import { tradeRoutes } from './api/trade.ts';
 import { listen, serve } from './api/http.ts';
 import { apiRoutes } from './api/routes.ts';
 import { quoteRoutes } from './api/quotes.ts';
@@ -275,6 +276,7 @@ export class IntentNode {
     });
 
     const network = networkStatus(host, this.budget);
+    const activity = this.client ? new ChainActivity(this.client, config.settlement) : undefined;
     const routes = [
       ...apiRoutes({
         chainId: config.chainId,
@@ -298,8 +300,15 @@ export class IntentNode {
         solvers: this.db.solvers,
         ...(auction ? { auction } : {}),
         network,
-        ...(this.client ? { chain: new ChainActivity(this.client, config.settlement) } : {}),
+        ...(activity ? { chain: activity } : {}),
         ...(config.perpVault ? { perpVault: config.perpVault } : {}),
+        log,
+      }),
+      ...tradeRoutes({
+        chainId: config.chainId,
+        settlement: config.settlement,
+        ...(activity ? { chain: activity } : {}),
+        tokens: Object.keys((this.deps.auction || undefined)?.referencePrices ?? config.referencePrices ?? {}),
         log,
       }),
     ];

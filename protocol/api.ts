@@ -388,3 +388,45 @@ export type DashboardSummary = {
   /** Market id to its name (the oracle feed's description). */
   markets: Record<number, string>;
 };
+
+// ---------------------------------------------------------------------------------------------
+// The trade page's market parameters
+
+/** A token as the trade page lists it: the tokens this node's auctions price (config referencePrices). */
+export type TokenListing = { address: Address; symbol: string; decimals: number };
+
+/** One perpetual market as the clearing house has it: parameters (1e18 fractions) and state, for margin previews. */
+export type MarketInfo = {
+  id: number;
+  name: string;
+  /** Oracle mark price (collateral base units per 1e18 of size). */
+  mark: string;
+  /** Whether the oracle answer is within its heartbeat. */
+  fresh: boolean;
+  /** The market's cumulative funding index (collateral per 1e18 size). */
+  fundingIndex: string;
+  initialMarginFraction: string;
+  maintenanceMarginFraction: string;
+  feeFraction: string;
+  /** Risk-increasing fills must clear within this fraction of the mark. */
+  maxPriceDeviation: string;
+};
+
+/**
+ * GET /v1/markets: the clearing house (where margin collateral is deposited and withdrawn), its
+ * collateral token, its markets, and the swappable tokens; unavailable (with the reason) without a
+ * chain or a clearing house, the tokens still listed when their metadata could be read.
+ */
+export type MarketsResponse =
+  | {
+      available: true;
+      chainId: number;
+      settlement: Address;
+      /** The Settlement's token vault: swaps pull the sold tokens through it, so it needs the owner's approval. */
+      vault: Address;
+      clearingHouse: Address;
+      collateral: TokenListing;
+      markets: MarketInfo[];
+      tokens: TokenListing[];
+    }
+  | { available: false; reason: string; chainId: number; settlement: Address; vault: Address | null; tokens: TokenListing[] };

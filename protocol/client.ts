@@ -19,6 +19,7 @@ import type {
   HealthResponse,
   IntentStatusResponse,
   LeaderboardResponse,
+  MarketsResponse,
   OpenIntentsResponse,
   OwnerIntentsResponse,
   PeersResponse,
@@ -148,6 +149,11 @@ export class NodeApi {
   /** GET /v1/accounts/{address}/margin: positions, equity and requirements read from the clearing house. */
   margin(account: Address): Promise<AccountMargin> {
     return this.request('GET', `/v1/accounts/${account}/margin`);
+  }
+
+  /** GET /v1/markets: the clearing house, its collateral token and markets, and the swappable tokens. */
+  markets(): Promise<MarketsResponse> {
+    return this.request('GET', '/v1/markets');
   }
 
   /** GET /v1/accounts. */

@@ -9,7 +9,7 @@ import { clearingHouseEventsIn, settlementEventsIn } from '../../contracts/clien
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { perpVaultAbi } from '../../contracts/artifacts/PerpVault.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
-import type { AccountMargin, PositionTrade, SwapTrade, VaultMarket, VaultResponse } from '../../protocol/api.ts';
+import type { AccountMargin, MarketInfo, PositionTrade, SwapTrade, VaultMarket, VaultResponse } from '../../protocol/api.ts';
 
 const erc20MetadataAbi = parseAbi(['function symbol() view returns (string)', 'function decimals() view returns (uint8)']);
 const feedAbi = parseAbi(['function description() view returns (string)']);
@@ -32,6 +32,7 @@ export class ChainActivity {
   readonly swaps: SwapTrade[] = [];
   private readonly tokens = new Map<string, Promise<TokenInfo | null>>();
   private readonly marketNames = new Map<number, Promise<string>>();
+  private vaultAddress?: Promise<Address>;
 
   constructor(client: PublicClient, settlement: Address) {
     this.client = client;
@@ -245,5 +246,53 @@ export class ChainActivity {
       liquidatable: maintenance > 0n && equity < maintenance,
       positions,
     };
+  }
+
+  /** The Settlement's token vault (swaps pull sold tokens through it). */
+  async settlementVault(): Promise<Address> {
+    this.vaultAddress ??= this.client
+      .readContract({ address: this.settlement, abi: settlementAbi, functionName: 'vault' })
+      .then((a) => a.toLowerCase() as Address)
+      .catch((e: unknown) => {
+        this.vaultAddress = undefined;
+        throw e;
+      });
+    return this.vaultAddress;
+  }
+
+  /** The clearing house's collateral token and every listed market's parameters and state (the trade page's margin preview). */
+  async markets(): Promise<{ clearingHouse: Address; collateral: Address; markets: MarketInfo[] } | undefined> {
+    const house = await this.house();
+    if (!house) return undefined;
+    const read = { address: house, abi: clearingHouseAbi } as const;
+    const [collateral, count] = await Promise.all([
+      this.client.readContract({ ...read, functionName: 'collateralToken' }),
+      this.client.readContract({ ...read, functionName: 'marketCount' }),
+    ]);
+    const ids = await Promise.all(
+      Array.from({ length: Number(count) }, (_, i) => this.client.readContract({ ...read, functionName: 'marketIds', args: [BigInt(i)] })),
+    );
+    const markets = await Promise.all(
+      ids.map(async (id): Promise<MarketInfo> => {
+        const [config, [mark, fresh], [fundingIndex], name] = await Promise.all([
+          this.client.readContract({ ...read, functionName: 'marketConfig', args: [id] }),
+          this.client.readContract({ ...read, functionName: 'markPrice', args: [id] }),
+          this.client.readContract({ ...read, functionName: 'marketState', args: [id] }),
+          this.marketName(house, id),
+        ]);
+        return {
+          id,
+          name,
+          mark: mark.toString(),
+          fresh,
+          fundingIndex: fundingIndex.toString(),
+          initialMarginFraction: config.initialMarginFraction.toString(),
+          maintenanceMarginFraction: config.maintenanceMarginFraction.toString(),
+          feeFraction: config.feeFraction.toString(),
+          maxPriceDeviation: config.maxPriceDeviation.toString(),
+        };
+      }),
+    );
+    return { clearingHouse: house, collateral: collateral.toLowerCase() as Address, markets: markets.sort((a, b) => a.id - b.id) };
   }
 }

@@ -6,9 +6,7 @@
 // they win. Wallets submit swap intents over HTTP; the page must show the auctions with both
 // solvers' scores, the settled trades with their transaction, the leaderboard, the accounts'
 // margin, both charts, and an intent submitted while the page is open.
-// Browser: the Chromium inside the @sparticuz/chromium npm package, driven by playwright-core
-// (CHROMIUM_PATH overrides it, e.g. /usr/bin/chromium); Playwright gives each launch a fresh
-// temporary profile.
+// Browser and node with its solvers: test/helpers/browser.ts and test/helpers/solving-node.ts.
 // The screenshot goes to a temp file; UPDATE_SCREENSHOT=1 writes test/dashboard/screenshot.png
 // (the one the README embeds), which is checked to be a real image of the expected size.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,26 +14,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keccak256, parseEther, parseUnits, toHex, zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
-import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
-import pino from 'pino';
+import { privateKeyToAccount } from 'viem/accounts';
 import type { Browser } from 'playwright-core';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
-import { ANVIL_MNEMONIC, confirm } from '../../contracts/deploy/clients.ts';
+import { confirm } from '../../contracts/deploy/clients.ts';
 import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
 import { depositCollateral, deployDevnetPerp, POSITION_TX_GAS, setFeedPrice, type PerpDeployment } from '../../contracts/deploy/perp.ts';
 import { encodePositionBatch, encodePositionTrade, signPositionIntent } from '../../contracts/client/positions.ts';
 import { bondSolver } from '../../contracts/deploy/settlement.ts';
 import { signSwapIntent } from '../../contracts/client/settlement.ts';
-import { devnetPoolSpecs } from '../../contracts/deploy/solver-fixtures.ts';
 import type { PositionIntent, SwapIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
-import type { AuctionClock } from '../../node/auction/clock.ts';
-import { createLogger } from '../../node/log.ts';
-import { IntentNode } from '../../node/node.ts';
-import { tempDir, testConfig } from '../helpers/node.ts';
+import { launchBrowser, pngSize, sampledColours } from '../helpers/browser.ts';
+import { type SolvingNode, startSolvingNode } from '../helpers/solving-node.ts';
 import { SchemaChecker } from '../node/openapi-schema.ts';
-import type { ChainWatcher } from '../../node/chain/watcher.ts';
-import { SolverProcess } from '../../solver/driver/solver-process.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SCREENSHOT = join(ROOT, 'test', 'dashboard', 'screenshot.png');
@@ -44,49 +36,11 @@ const INTERVAL_MS = 1500;
 const DAI = (n: string): bigint => parseUnits(n, 18);
 const USDC = (n: string): bigint => parseUnits(n, 6);
 const WBTC = (n: string): bigint => parseUnits(n, 8);
-const hdKey = (i: number): Hex => toHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).getHdKey().privateKey!);
-
-/** Width and height from a PNG's IHDR chunk (throws if the bytes are not a PNG). */
-function pngSize(b: Buffer): { width: number; height: number } {
-  if (b.subarray(0, 8).toString('hex') !== '89504e470d0a1a0a' || b.subarray(12, 16).toString('ascii') !== 'IHDR')
-    throw new Error('not a PNG');
-  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
-}
-
-async function launchBrowser(): Promise<Browser> {
-  const { chromium } = await import('playwright-core');
-  let executablePath = process.env.CHROMIUM_PATH;
-  let args: string[] = [];
-  if (!executablePath) {
-    const sparticuz = (await import('@sparticuz/chromium')).default;
-    executablePath = await sparticuz.executablePath();
-    args = sparticuz.args;
-  }
-  return chromium.launch({
-    executablePath,
-    headless: true,
-    args: [
-      ...args,
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
 
 let running: RunningDevnet;
 let perp: PerpDeployment;
-let node: IntentNode;
-let clock: AuctionClock;
-let watcher: ChainWatcher;
-let solvers: SolverProcess[] = [];
-let dir: { path: string; cleanup: () => void };
+let solving: SolvingNode;
 let browser: Browser | undefined;
-let runs: Promise<void>[] = [];
 let api = '';
 let validTo = 0;
 const users: Record<string, LocalAccount> = {};
@@ -191,73 +145,17 @@ beforeAll(async () => {
   );
   await setFeedPrice(clients, perp.feeds[1]!, 2850n * 10n ** 8n);
 
-  // The node, as node/cli.ts builds it, with fast auctions.
-  dir = tempDir('dashboard-test-');
-  const t = devnet.tokens;
-  const config = testConfig(dir.path, {
-    chainId: devnet.chainId,
-    settlement: devnet.settlement.settlement,
-    rpcUrl: running.anvil.rpcUrl,
-    auctionIntervalMs: INTERVAL_MS,
-  });
-  // The node's auction clock checks bonds with Settlement.isSolver (it has a chain client).
-  node = new IntentNode(config, {
-    log: createLogger({ level: 'silent', name: 'node' }),
-    auction: {
-      intervalMs: INTERVAL_MS,
-      // solvers get 3 s (a loaded 2-core machine solves and simulates slower than one interval)
-      solveWindowMs: 3000,
-      referencePrices: {
-        [t.dai.toLowerCase()]: (10n ** 18n).toString(),
-        [t.usdc.toLowerCase()]: (10n ** 30n).toString(),
-        [t.wbtc.toLowerCase()]: (10n ** 33n).toString(),
-      },
-      collateralToken: t.dai,
-    },
-    watcher: { pollMs: 250 },
-  });
-  clock = node.auction!;
-  watcher = node.watcher!;
-  await node.start();
-  api = node.apiUrl;
-
-  // Two competing solvers (anvil accounts 1 and 2, both bonded); solutions reach the node's ranking
-  // through the gossip hook (or POST /v1/solutions where the node has it).
-  const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-  solvers = (
-    [
-      ['optimal', 1],
-      ['baseline', 2],
-    ] as const
-  ).map(
-    ([strategy, i]) =>
-      new SolverProcess({
-        strategy,
-        privateKey: hdKey(i),
-        nodeUrl: api,
-        publicClient: clients.publicClient,
-        wallet: clients.walletFor(clients.accounts[i]!),
-        pools: devnetPoolSpecs(devnet),
-        log,
-        pollMs: 200,
-        gossip: async (bytes) => void (await clock.ingestSolution(bytes)),
-      }),
-  );
-  runs = solvers.map((s) => s.run());
+  // The node, as node/cli.ts builds it, with fast auctions and two competing solvers.
+  solving = await startSolvingNode(running, { intervalMs: INTERVAL_MS, prefix: 'dashboard-test-' });
+  api = solving.api;
   browser = await launchBrowser();
   console.log(`dashboard test setup: ${Date.now() - started} ms`);
 });
 
 afterAll(async () => {
-  for (const s of solvers) s.stop();
-  // let the solver loops finish their current auction before the chain goes away
-  await Promise.race([Promise.allSettled(runs), new Promise((r) => setTimeout(r, 10_000))]);
   await browser?.close();
-  clock?.stop();
-  watcher?.stop();
-  await node?.stop();
+  await solving?.stop();
   await running?.stop();
-  dir?.cleanup();
 });
 
 describe('dashboard in headless Chromium', () => {
@@ -355,20 +253,7 @@ describe('dashboard in headless Chromium', () => {
     expect(size.width).toBe(VIEWPORT.width);
     expect(size.height).toBeGreaterThanOrEqual(VIEWPORT.height);
     // Distinct colours in a sample of the screenshot's pixels, decoded by the browser itself.
-    const colours = (await page.evaluate(`(async () => {
-      const img = new Image();
-      img.src = 'data:image/png;base64,${png.toString('base64')}';
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width;
-      c.height = img.height;
-      const ctx = c.getContext('2d');
-      ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      const seen = new Set();
-      for (let i = 0; i < d.length; i += 4 * 7) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-      return seen.size;
-    })()`)) as number;
+    const colours = await sampledColours(page, png);
     expect(colours).toBeGreaterThan(50);
     const out = process.env.UPDATE_SCREENSHOT ? SCREENSHOT : join(tmpdir(), 'dashboard-screenshot.png');
     writeFileSync(out, png);

@@ -148,6 +148,7 @@ describe('HTTP API', () => {
         '/v1/solutions',
         '/v1/peers',
         '/v1/backlog',
+        '/v1/quote',
         // the dashboard (node/api/dashboard.ts)
         '/',
         '/dashboard',
@@ -158,6 +159,9 @@ describe('HTTP API', () => {
         '/v1/leaderboard',
         '/v1/accounts',
         '/v1/accounts/{address}/margin',
+        // the trade page (node/api/trade.ts)
+        '/trade',
+        '/v1/markets',
       ].sort(),
     );
   });

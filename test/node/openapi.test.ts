@@ -52,6 +52,9 @@ import type {
   QuoteRequest,
   QuoteResponse,
   SolverQuote,
+  MarketInfo,
+  MarketsResponse,
+  TokenListing,
 } from '../../protocol/api.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import { signCancel } from '../../protocol/cancel.ts';
@@ -274,12 +277,41 @@ const vaults = samplesOf<VaultResponse>()([
   { available: false, reason: 'no perp vault configured (config perpVault)' },
 ]);
 
+const dai = { address: TOKEN, symbol: 'DAI', decimals: 18 } satisfies TokenListing;
+const marketInfo = {
+  id: 1,
+  name: 'ETH / USD',
+  mark: '3000000000000000000000',
+  fresh: true,
+  fundingIndex: '-12',
+  initialMarginFraction: '100000000000000000',
+  maintenanceMarginFraction: '50000000000000000',
+  feeFraction: '500000000000000',
+  maxPriceDeviation: '50000000000000000',
+} satisfies MarketInfo;
+const marketsSamples = samplesOf<MarketsResponse>()([
+  {
+    available: true,
+    chainId: 31337,
+    settlement: ADDR,
+    vault: ADDR,
+    clearingHouse: ADDR,
+    collateral: dai,
+    markets: [marketInfo],
+    tokens: [dai],
+  },
+  { available: false, reason: 'the node runs without --rpc-url', chainId: 31337, settlement: ADDR, vault: null, tokens: [] },
+]);
+
 /** Per component schema of openapi.json, typed values of its protocol/api.ts type. */
 const swapQuote: SolverQuote = { type: 'swap', solver: ADDR, sellAmount: '1000000', buyAmount: '999000000000000000', gas: 550000 };
 const positionQuote: SolverQuote = { type: 'position', solver: ADDR, price: '3018150900000000000000', gas: 710000 };
 
 const SAMPLES: Record<string, readonly unknown[]> = {
   Error: samplesOf<ApiErrorBody>()([{ error: { code: 'over_quota', message: 'owner has 64 open intents' } }]),
+  TokenListing: [dai],
+  MarketInfo: [marketInfo],
+  MarketsResponse: marketsSamples,
   SignedIntent: samplesOf<SubmitIntentRequest>()([swapJson, positionJson]),
   SubmitIntentResponse: samplesOf<SubmitIntentResponse>()([
     { id: ID, state: 'open' },
@@ -590,6 +622,7 @@ describe('a running node answers as node/openapi.json says', () => {
     expect((await call('GET', '/v1/trades')).body.trades).toEqual([]);
     expect((await call('GET', '/v1/accounts')).body.available).toBe(false);
     expect((await call('GET', '/v1/vault')).body).toMatchObject({ available: false });
+    expect((await call('GET', '/v1/markets')).body).toMatchObject({ available: false, vault: null, tokens: [] });
     expect((await call('GET', `/v1/accounts/${ADDR}/margin`)).status).toBe(503);
   });
 
