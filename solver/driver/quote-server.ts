@@ -3,7 +3,7 @@
 // node fans out to its quoters (node/api/quotes.ts). Errors are the node API's shape,
 // `{ "error": { "code", "message" } }`: 400 bad_request (not JSON, not a valid request), 413
 // body_too_large, 415 unsupported_media_type, 422 no_route (the solver cannot fill it), 503
-// not_ready (before the pool view is loaded), 404 / 405 for other paths and methods.
+// not_ready (before the pool view is loaded) or busy (at its quote share, QuoteGate), 404 / 405 for other paths and methods.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -65,7 +65,7 @@ export async function startQuoteServer(solver: Quoter, o: { port: number; host?:
     const out = await solver.quote(parsed.value);
     if (!out) throw new Refusal(503, 'not_ready', 'the solver has not loaded its pools yet');
     o.log?.debug({ event: 'quote', request: parsed.value, ok: out.ok, ms: Date.now() - t0 });
-    if (!out.ok) throw new Refusal(422, out.code, out.message);
+    if (!out.ok) throw new Refusal(out.code === 'busy' ? 503 : 422, out.code, out.message);
     send(res, 200, out.quote satisfies SolverQuote);
   };
   const server = createServer((req, res) => {

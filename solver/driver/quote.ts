@@ -36,7 +36,8 @@ export type QuoteContext = {
   budgetMs: number;
 };
 
-export type QuoteOutcome = { ok: true; quote: SolverQuote } | { ok: false; code: 'no_route'; message: string };
+/** `busy`: the solver is at its quote share (QuoteGate) and did not solve it. */
+export type QuoteOutcome = { ok: true; quote: SolverQuote } | { ok: false; code: 'no_route' | 'busy'; message: string };
 
 const WAD = 10n ** 18n;
 /** A buy quote's sell limit: far above any devnet amount, small enough for the engine's float math. */

@@ -41,6 +41,7 @@ import type { AuctionOutcome } from './outcome.ts';
 import { settleAsRunnerUp } from './runner-up.ts';
 import { signSolution } from './sign.ts';
 import { BundleSubmitter } from './submitter.ts';
+import { QuoteGate } from './quote-gate.ts';
 import { type QuoteOutcome, solveQuote } from './quote.ts';
 
 type SolverOptions = {
@@ -68,8 +69,10 @@ type SolverOptions = {
   batchGasShareBps?: number;
   /** run() follows new blocks in the background at this interval (ms) to keep pool state warm; 0: off. Default 100. */
   followBlocksMs?: number;
-  /** The engine's improvement budget for a quote (ms). Default 100. */
+  /** The engine's improvement budget for a quote (ms). Default 20. */
   quoteBudgetMs?: number;
+  /** Milliseconds per second quotes may take of the solver's event loop (QuoteGate). Default 100. */
+  quoteShareMs?: number;
 };
 
 type Published = { batch: SettleBatch; hash: Hex; ids: Hex[]; pools: Set<string>; solution: Solution; signed: Map<Hex, SignedIntent> };
@@ -141,6 +144,9 @@ export class SolverProcess {
   private readonly simulateMs = new Ewma(100);
   private readonly publishMs = new Ewma(30);
   private readonly overrunMs = new Ewma(50);
+  private readonly quoteGate: QuoteGate;
+  /** Chain reads of quotes, per block (solveQuoteNow). */
+  private quoteReads: { block: bigint; values: Map<string, Promise<unknown>> } = { block: -1n, values: new Map() };
   /** Intents (lower-case id) given to the engine in a preselected backlog and left unfilled, how many times in a row. */
   private readonly misses = new Map<Hex, number>();
   /** The latest auction's reference prices: quotes weigh gas against surplus with them. */
@@ -149,6 +155,7 @@ export class SolverProcess {
   constructor(o: SolverOptions) {
     this.o = o;
     this.node = new NodeApi(o.nodeUrl);
+    this.quoteGate = new QuoteGate(o.quoteShareMs ?? 100);
   }
 
   get address(): Address {
@@ -205,9 +212,27 @@ export class SolverProcess {
   async quote(req: QuoteRequest): Promise<QuoteOutcome | undefined> {
     const chain = this.chain;
     if (!chain) return undefined;
+    const out = await this.quoteGate.run(() => this.solveQuoteNow(req, chain));
+    return out ?? { ok: false, code: 'busy', message: 'this solver is at its quote share; ask another' };
+  }
+
+  private async solveQuoteNow(req: QuoteRequest, chain: ChainLiquidity): Promise<QuoteOutcome> {
     const block = chain.block;
     const needsGas = req.type === 'swap' && this.referencePrices !== undefined;
-    const gasPrice = needsGas ? await this.o.publicClient.getGasPrice() : 0n;
+    // Chain reads once per block, shared by the quotes of that block: quotes must not add RPC load
+    // on the node the auctions settle through (a quote is a lone non-reduce-only intent, so its
+    // position state is the market's alone).
+    if (this.quoteReads.block !== block) this.quoteReads = { block, values: new Map() };
+    const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+      const hit = this.quoteReads.values.get(key) as Promise<T> | undefined;
+      if (hit) return hit;
+      const p = read();
+      this.quoteReads.values.set(key, p);
+      p.catch(() => this.quoteReads.values.delete(key));
+      return p;
+    };
+    const gasPrice = needsGas ? await once('gasPrice', () => this.o.publicClient.getGasPrice()) : 0n;
+    const market = req.type === 'position' ? req.market : -1;
     return solveQuote(
       {
         strategy: this.o.strategy,
@@ -217,8 +242,10 @@ export class SolverProcess {
         now: Math.floor(Date.now() / 1000),
         gasPrice,
         ...(this.referencePrices ? { referencePrices: this.referencePrices } : {}),
-        ...(this.clearingHouse !== zeroAddress ? { positionState: (a: Auction) => this.positionState(a, block) } : {}),
-        budgetMs: this.o.quoteBudgetMs ?? 100,
+        ...(this.clearingHouse !== zeroAddress
+          ? { positionState: (a: Auction) => once(`market:${market}`, () => this.positionState(a, block)) }
+          : {}),
+        budgetMs: this.o.quoteBudgetMs ?? 20,
       },
       req,
     );
