@@ -264,6 +264,13 @@ export function dashboardRoutes(d: DashboardDeps): Route[] {
   return [
     { method: 'GET', pattern: /^\/(dashboard\/?)?$/, name: 'dashboard', handle: () => page('index.html') },
     { method: 'GET', pattern: /^\/dashboard\/(app\.js|style\.css)$/, name: 'dashboard_asset', handle: (_req, m) => page(m[1]!) },
+    // the look the dashboard and the trade page share
+    {
+      method: 'GET',
+      pattern: /^\/theme\.css$/,
+      name: 'theme',
+      handle: async () => raw(await readFile(new URL('../theme.css', dir)), STATIC['style.css']!, 'no-cache'),
+    },
     {
       method: 'GET',
       pattern: /^\/v1\/dashboard\/summary$/,

@@ -28,6 +28,7 @@ import { signedIntentToJson } from '../../protocol/json.ts';
 import { startQuoteServer, type QuoteServer } from '../../solver/driver/quote-server.ts';
 import { SolverProcess } from '../../solver/driver/solver-process.ts';
 import { spawnNode, waitExit, type Spawned } from '../node/spawn.ts';
+import { devnetReferencePrices } from '../helpers/solving-node.ts';
 
 const keyOf = (i: number): Hex => toHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).getHdKey().privateKey!);
 const DAI = (n: string): bigint => parseUnits(n, 18);
@@ -76,11 +77,7 @@ beforeAll(async () => {
     config,
     JSON.stringify({
       collateralToken: t.dai,
-      referencePrices: {
-        [t.dai.toLowerCase()]: (10n ** 18n).toString(),
-        [t.usdc.toLowerCase()]: (10n ** 30n).toString(),
-        [t.wbtc.toLowerCase()]: (10n ** 33n).toString(),
-      },
+      referencePrices: devnetReferencePrices(t),
     }),
   );
   // the solvers attach to the node (init reads its health) and the node needs their quote URLs

@@ -28,6 +28,7 @@ import { signedIntentToJson } from '../../protocol/json.ts';
 import type { AuctionOutcome } from '../../solver/driver/outcome.ts';
 import { SolverProcess } from '../../solver/driver/solver-process.ts';
 import { spawnNode, waitExit, type Spawned } from '../node/spawn.ts';
+import { devnetReferencePrices } from '../helpers/solving-node.ts';
 
 const INTERVAL = 2000;
 const keyOf = (i: number): Hex => toHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).getHdKey().privateKey!);
@@ -68,11 +69,7 @@ beforeAll(async () => {
   writeFileSync(
     config,
     JSON.stringify({
-      referencePrices: {
-        [t.dai.toLowerCase()]: (10n ** 18n).toString(),
-        [t.usdc.toLowerCase()]: (10n ** 30n).toString(),
-        [t.wbtc.toLowerCase()]: (10n ** 33n).toString(),
-      },
+      referencePrices: devnetReferencePrices(t),
     }),
   );
   node = await spawnNode([

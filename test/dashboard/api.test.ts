@@ -33,6 +33,7 @@ describe('dashboard endpoints', () => {
     }
     expect((await get('/dashboard/app.js')).headers.get('content-type')).toContain('javascript');
     expect((await get('/dashboard/style.css')).headers.get('content-type')).toContain('text/css');
+    expect(await (await get('/theme.css')).text()).toContain('--accent');
     expect((await get('/dashboard/index.html')).status).toBe(404);
     expect((await get('/dashboard/../api.ts')).status).toBe(404);
     expect((await get('/dashboard/%2e%2e/api.ts')).status).toBe(404);

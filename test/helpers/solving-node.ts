@@ -20,6 +20,15 @@ import { tempDir, testConfig } from './node.ts';
 
 const hdKey = (i: number): Hex => toHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).getHdKey().privateKey!);
 
+/** The devnet tokens' reference prices (1e18 per whole unit of value, scaled by decimals: DAI 18, USDC 6, WBTC 8 at 1,000x). */
+export function devnetReferencePrices(t: { dai: string; usdc: string; wbtc: string }): Record<string, string> {
+  return {
+    [t.dai.toLowerCase()]: (10n ** 18n).toString(),
+    [t.usdc.toLowerCase()]: (10n ** 30n).toString(),
+    [t.wbtc.toLowerCase()]: (10n ** 33n).toString(),
+  };
+}
+
 export type SolvingNode = { node: IntentNode; clock: AuctionClock; api: string; stop: () => Promise<void> };
 
 export async function startSolvingNode(running: RunningDevnet, opts: { intervalMs: number; prefix: string }): Promise<SolvingNode> {
@@ -47,11 +56,7 @@ export async function startSolvingNode(running: RunningDevnet, opts: { intervalM
       intervalMs: opts.intervalMs,
       // solvers get 3 s (a loaded 2-core machine solves and simulates slower than one interval)
       solveWindowMs: 3000,
-      referencePrices: {
-        [t.dai.toLowerCase()]: (10n ** 18n).toString(),
-        [t.usdc.toLowerCase()]: (10n ** 30n).toString(),
-        [t.wbtc.toLowerCase()]: (10n ** 33n).toString(),
-      },
+      referencePrices: devnetReferencePrices(t),
       collateralToken: t.dai,
     },
     watcher: { pollMs: 250 },
