@@ -34,6 +34,8 @@ export type QuoteContext = {
   positionState?: (auction: Auction) => Promise<PositionState>;
   /** The engine's improvement budget (ms). */
   budgetMs: number;
+  /** Runs each (synchronous) engine call: the caller times them (QuoteGate.time). */
+  engine?: <T>(solve: () => T) => T;
 };
 
 /** `busy`: the solver is at its quote share (QuoteGate) and did not solve it. */
@@ -80,7 +82,8 @@ export async function solveQuote(ctx: QuoteContext, req: QuoteRequest): Promise<
     const known = ref?.get(lower(req.sellToken)) !== undefined && ref?.get(lower(req.buyToken)) !== undefined;
     const refs = known ? ref! : new Map<Address, bigint>([lower(req.sellToken), lower(req.buyToken)].map((t) => [t, WAD]));
     const auction = auctionOf(id, { type: 'swap', intent }, refs);
-    const r = solveAuction(auction, ctx.pools, { ...opts, gasPrice: known ? ctx.gasPrice : 0n });
+    const run = ctx.engine ?? ((f) => f());
+    const r = run(() => solveAuction(auction, ctx.pools, { ...opts, gasPrice: known ? ctx.gasPrice : 0n }));
     const trade = r.solution.trades.find((t) => lower(t.intentId) === id);
     const price = (t: Address): bigint | undefined => r.solution.prices.find((p) => lower(p.token) === lower(t))?.price;
     const pSell = price(req.sellToken);
@@ -115,7 +118,7 @@ export async function solveQuote(ctx: QuoteContext, req: QuoteRequest): Promise<
   const state = await ctx.positionState(auction);
   if (!state.markets.has(req.market))
     return { ok: false, code: 'no_route', message: `market ${req.market} is unknown or its oracle is stale` };
-  const r = solveAuction(auction, [], opts, state);
+  const r = (ctx.engine ?? ((f) => f()))(() => solveAuction(auction, [], opts, state));
   const price = r.solution.marketPrices.find((m) => m.market === req.market)?.price;
   if (!r.solution.trades.some((t) => lower(t.intentId) === id) || !price)
     return { ok: false, code: 'no_route', message: `no counterparty for ${req.sizeDelta} in market ${req.market} (vault limits)` };

@@ -71,7 +71,7 @@ type SolverOptions = {
   followBlocksMs?: number;
   /** The engine's improvement budget for a quote (ms). Default 20. */
   quoteBudgetMs?: number;
-  /** Milliseconds per second quotes may take of the solver's event loop (QuoteGate). Default 100. */
+  /** Milliseconds of engine time per second quotes may take of the solver's event loop (QuoteGate). Default 100. */
   quoteShareMs?: number;
 };
 
@@ -212,8 +212,8 @@ export class SolverProcess {
   async quote(req: QuoteRequest): Promise<QuoteOutcome | undefined> {
     const chain = this.chain;
     if (!chain) return undefined;
-    const out = await this.quoteGate.run(() => this.solveQuoteNow(req, chain));
-    return out ?? { ok: false, code: 'busy', message: 'this solver is at its quote share; ask another' };
+    if (!this.quoteGate.admits()) return { ok: false, code: 'busy', message: 'this solver is at its quote share; ask another' };
+    return this.solveQuoteNow(req, chain);
   }
 
   private async solveQuoteNow(req: QuoteRequest, chain: ChainLiquidity): Promise<QuoteOutcome> {
@@ -246,6 +246,7 @@ export class SolverProcess {
           ? { positionState: (a: Auction) => once(`market:${market}`, () => this.positionState(a, block)) }
           : {}),
         budgetMs: this.o.quoteBudgetMs ?? 20,
+        engine: (solve) => this.quoteGate.time(solve),
       },
       req,
     );
