@@ -1,10 +1,10 @@
 // How much of the solver's time quotes may take. A quote's engine call is synchronous on the
 // solver's event loop, the one its auction pipeline runs on; unbounded, quote traffic starves the
-// auctions (bench:e2e with a fifth of the intents quoted at 25/s: submission-to-settlement p99 15 s
-// against 3.2 s without quotes). The gate admits a quote only while the engine time quotes used in
-// the last second is under `shareMs`; others are refused at once (503 busy), and the node takes
-// another solver's answer or says no quote. Only the engine's synchronous time counts (time()):
-// a quote waiting on a chain read blocks nothing.
+// auctions (bench:e2e with a fifth of the intents quoted at 25/s: submission-to-settlement p99
+// 12-15 s against 3.2 s without quotes). The gate admits a quote only while the engine time quotes
+// used in the last second is under `shareMs`; others are refused at once (503 busy), and the node
+// takes another solver's answer or says no quote. Only the engine's synchronous time counts
+// (time()): a quote waiting on a chain read blocks nothing.
 export class QuoteGate {
   private readonly shareMs: number;
   private readonly windowMs: number;
