@@ -97,7 +97,9 @@ describe('auction memory', () => {
     }
     expect(node.pool.size).toBe(LIVE + 2);
 
-    now = Date.now() + interval;
+    // on an interval boundary: each tick then closes the auction that just ended, and its solve
+    // window (half an interval from the boundary) is still open when the solution below arrives
+    now = (Math.floor(Date.now() / interval) + 1) * interval;
     const before = heap();
     const AUCTIONS = 60;
     for (let k = 0; k < AUCTIONS; k++) {
