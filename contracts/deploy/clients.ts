@@ -95,8 +95,10 @@ export class TransactionRevertedError extends Error {
 /** Waits for a sent transaction and throws if it reverted: a silently failed setup step is a bug. */
 export async function confirm(publicClient: DevnetPublicClient, sent: Hash | Promise<Hash>): Promise<TransactionReceipt> {
   const hash = await sent;
-  // anvil mines at once; a receipt missing after 30 s means the node is stuck, so fail rather than hang.
-  const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 10, timeout: 30_000 });
+  // anvil mines at once, but a loaded machine can starve it and this poller for tens of seconds (a
+  // test:loaded run timed out at 30 s); a receipt missing after 120 s means the node is stuck: fail
+  // rather than hang.
+  const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 10, timeout: 120_000 });
   if (receipt.status !== 'success') throw new TransactionRevertedError(receipt);
   return receipt;
 }

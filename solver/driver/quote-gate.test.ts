@@ -2,33 +2,39 @@ import { describe, expect, it } from 'vitest';
 import { QuoteGate } from './quote-gate.ts';
 
 describe('QuoteGate', () => {
-  it('admits quotes while the engine time of the last window is under the share, then refuses until it slides', () => {
-    let t = 0;
-    const gate = new QuoteGate(100, { now: () => t });
-    const engine = (ms: number) => () => {
-      t += ms;
-      return ms;
-    };
+  const engine = (clock: { t: number }, ms: number) => () => {
+    clock.t += ms;
+    return ms;
+  };
+
+  it('lets a burst through on an idle solver, then holds sustained quoting to the share', () => {
+    const clock = { t: 0 };
+    const gate = new QuoteGate(100, { burstMs: 500, now: () => clock.t });
+    // three slow quotes in a row (a loaded machine): the saved-up 500 ms covers them
+    for (let k = 0; k < 3; k++) {
+      expect(gate.admits()).toBe(true);
+      gate.time(engine(clock, 150));
+    }
+    // 500 + 45 refilled - 450 used: ~95 ms left, one more passes and empties the bucket
     expect(gate.admits()).toBe(true);
-    expect(gate.time(engine(60))).toBe(60);
-    t += 500; // waiting (a chain read) is not counted
-    expect(gate.admits()).toBe(true);
-    expect(gate.time(engine(60))).toBe(60);
-    expect(gate.used()).toBe(120);
+    gate.time(engine(clock, 150));
     expect(gate.admits()).toBe(false);
-    t = 1061; // the first call (ended at 60) leaves the window; the second (ended at 620) stays
-    expect(gate.used()).toBe(60);
-    expect(gate.admits()).toBe(true);
-    t += 2000;
-    expect(gate.used()).toBe(0);
+    // refills at 100 ms per second: quoting continues at about a tenth of the time
+    clock.t += 1000;
+    expect(gate.available()).toBeGreaterThan(0);
+    expect(gate.available()).toBeLessThan(100);
+    clock.t += 100_000;
+    expect(gate.available()).toBe(500);
   });
 
-  it('counts an engine call that threw', () => {
-    let t = 0;
-    const gate = new QuoteGate(50, { now: () => t });
+  it('waiting (a chain read) costs nothing; a call that threw still counts', () => {
+    const clock = { t: 0 };
+    const gate = new QuoteGate(50, { burstMs: 50, now: () => clock.t });
+    clock.t += 10; // a read between admits() and the engine call
+    expect(gate.available()).toBe(50);
     expect(() =>
       gate.time(() => {
-        t += 80;
+        clock.t += 80;
         throw new Error('boom');
       }),
     ).toThrow('boom');
