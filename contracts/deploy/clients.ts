@@ -38,6 +38,9 @@ export type DevnetClients = {
   walletFor: (account: Account) => DevnetWalletClient;
 };
 
+/** anvil's default block gas limit. */
+const ANVIL_BLOCK_GAS = 30_000_000n;
+
 /**
  * fetch for the devnet transport that adds 50% and 50,000 to every eth_estimateGas answer (25%
  * was not enough: a settle routed through a Uniswap V3 pool reverted at exactly its 1.25x limit in
@@ -47,9 +50,6 @@ export type DevnetClients = {
  * accrual), so an exact estimate can run out of gas when the block is mined a second later. Seen
  * as rare out-of-gas reverts in tests on a loaded machine. Unused gas is refunded.
  */
-/** anvil's default block gas limit. */
-const ANVIL_BLOCK_GAS = 30_000_000n;
-
 async function withGasHeadroom(input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<Response> {
   const response = await fetch(input, init);
   const body = typeof init?.body === 'string' ? init.body : '';
@@ -58,7 +58,8 @@ async function withGasHeadroom(input: Parameters<typeof fetch>[0], init?: Parame
   if (typeof json.result === 'string') {
     const estimate = BigInt(json.result);
     const padded = (estimate * 3n) / 2n + 50_000n;
-    // never above anvil's block gas limit (a transaction over it is refused), unless the estimate is
+    // never above anvil's block gas limit (a transaction over it is refused), unless the estimate
+    // itself is (then it goes out unpadded and anvil says why)
     json.result = `0x${(padded > ANVIL_BLOCK_GAS ? (estimate > ANVIL_BLOCK_GAS ? estimate : ANVIL_BLOCK_GAS) : padded).toString(16)}`;
   }
   const headers = new Headers(response.headers);
