@@ -20,6 +20,7 @@ import {
   type WalletClient,
 } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
+import { waitForReceipt } from '../client/receipt.ts';
 
 /** anvil's default mnemonic: its dev accounts are funded with ether at genesis. */
 export const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
@@ -93,13 +94,12 @@ export class TransactionRevertedError extends Error {
   }
 }
 
-/** Waits for a sent transaction and throws if it reverted: a silently failed setup step is a bug. */
+/**
+ * Waits for a sent transaction (up to 120 s: a loaded machine can starve anvil for tens of seconds)
+ * and throws if it reverted: a silently failed setup step is a bug.
+ */
 export async function confirm(publicClient: DevnetPublicClient, sent: Hash | Promise<Hash>): Promise<TransactionReceipt> {
-  const hash = await sent;
-  // anvil mines at once, but a loaded machine can starve it and this poller for tens of seconds (a
-  // test:loaded run timed out at 30 s); a receipt missing after 120 s means the node is stuck: fail
-  // rather than hang.
-  const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 10, timeout: 120_000 });
+  const receipt = await waitForReceipt(publicClient, await sent);
   if (receipt.status !== 'success') throw new TransactionRevertedError(receipt);
   return receipt;
 }

@@ -13,6 +13,7 @@ import {
   type WalletClient,
 } from 'viem';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import { waitForReceipt } from '../../contracts/client/receipt.ts';
 import type { Intent } from '../../protocol/intent.ts';
 import { multicallAt } from './multicall.ts';
 
@@ -57,7 +58,7 @@ export async function ensureBond(
     chain: wallet.chain,
     account: wallet.account,
   });
-  const receipt = await client.waitForTransactionReceipt({ hash: tx });
+  const receipt = await waitForReceipt(client, tx);
   if (receipt.status !== 'success') throw new Error(`bond transaction ${tx} reverted`);
   return { bond, tx };
 }

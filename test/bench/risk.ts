@@ -19,7 +19,7 @@ import type { PositionIntent } from '../../protocol/intent.ts';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { testTokenAbi } from '../../contracts/artifacts/TestToken.ts';
-import type { confirm } from '../../contracts/deploy/clients.ts';
+import { confirm } from '../../contracts/deploy/clients.ts';
 import { devnetPriceFeedAbi } from '../../contracts/artifacts/DevnetPriceFeed.ts';
 import { startDevnet } from '../../contracts/deploy/devnet.ts';
 import { DEVNET_PERP_MARKETS, deployDevnetPerp, WAD } from '../../contracts/deploy/perp.ts';
@@ -61,17 +61,7 @@ const median = (xs: readonly bigint[]): bigint => [...xs].sort((a, b) => (a < b 
 async function send(pub: Parameters<typeof confirm>[0], sent: Promise<`0x${string}`>) {
   const hash = await sent;
   try {
-    // anvil automines: the receipt exists once the send returns; poll it directly (viem's
-    // waitForTransactionReceipt occasionally missed receipts here after evm_increaseTime).
-    for (let i = 0; i < 200; i++) {
-      const receipt = await pub.getTransactionReceipt({ hash }).catch(() => undefined);
-      if (receipt) {
-        if (receipt.status !== 'success') throw new Error(`transaction ${hash} reverted (gas used ${receipt.gasUsed})`);
-        return receipt;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`no receipt for ${hash}`);
+    return await confirm(pub, hash);
   } catch (e) {
     const tx = await pub.getTransaction({ hash }).catch((err: unknown) => String(err).slice(0, 300));
     console.error('tx', hash, tx);

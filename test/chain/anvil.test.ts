@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startAnvil } from '../../contracts/deploy/anvil.ts';
 import { createPublicClient, http } from 'viem';
-import { confirm, devnetClients } from '../../contracts/deploy/clients.ts';
+import { confirm, devnetClients, type DevnetPublicClient } from '../../contracts/deploy/clients.ts';
 
 /**
  * Whether `pid` is a running process. A killed process whose parent already exited stays a zombie
@@ -88,6 +88,42 @@ describe('devnetClients', () => {
       expect(await clients.publicClient.estimateGas(request)).toBe((raw * 3n) / 2n + 50_000n);
       const receipt = await confirm(clients.publicClient, clients.deployer.sendTransaction({ to: request.to, value: 1n }));
       expect(receipt.gasUsed).toBe(21_000n);
+    } finally {
+      await anvil.stop();
+    }
+  });
+
+  it('confirm finds a receipt whose block was mined while a block lookup was in flight, with no block after it', async () => {
+    // The interleaving that hung viem's waitForTransactionReceipt in a CI run: the transaction is
+    // pending when the wait starts, its block is mined while the waiter is fetching a block (viem
+    // does so to check for a replacement and ignores the block-number change meanwhile), and no
+    // other block follows. Mining is manual here; block lookups take a second.
+    const anvil = await startAnvil({ extraArgs: ['--no-mining'] });
+    try {
+      const clients = devnetClients(anvil.rpcUrl, anvil.chainId);
+      const rpc = (method: string) =>
+        fetch(anvil.rpcUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [] }),
+        });
+      const slowBlocks: typeof fetch = async (input, init) => {
+        if (typeof init?.body === 'string' && init.body.includes('"eth_getBlockByNumber"'))
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        return fetch(input, init);
+      };
+      const publicClient = createPublicClient({
+        chain: clients.chain,
+        transport: http(anvil.rpcUrl, { retryCount: 0, fetchFn: slowBlocks }),
+        pollingInterval: 10,
+      }) as DevnetPublicClient;
+      const hash = await clients.deployer.sendTransaction({ to: clients.accounts[1]!.address, value: 1n, gas: 21_000n });
+      const before = await publicClient.getBlockNumber({ cacheTime: 0 });
+      setTimeout(() => void rpc('evm_mine'), 300);
+      const receipt = await confirm(publicClient, hash);
+      expect(receipt.transactionHash).toBe(hash);
+      expect(receipt.blockNumber).toBe(before + 1n);
+      expect(await publicClient.getBlockNumber({ cacheTime: 0 })).toBe(before + 1n); // nothing else was mined
     } finally {
       await anvil.stop();
     }

@@ -18,6 +18,7 @@ import type {
   TokenListing,
   Trade,
 } from '../../../protocol/api.ts';
+import { waitForReceipt } from '../../../contracts/client/receipt.ts';
 import { cancelIntentTypes } from '../../../protocol/cancel.ts';
 import { NodeApi, NodeApiError } from '../../../protocol/client.ts';
 import { intentDomain, positionIntentTypes, swapIntentTypes } from '../../../protocol/eip712.ts';
@@ -186,7 +187,7 @@ async function send(
     account: c.account,
     chain: null,
   });
-  const receipt = await c.reader.waitForTransactionReceipt({ hash });
+  const receipt = await waitForReceipt(c.reader, hash, { maxDelayMs: 1_000 });
   if (receipt.status !== 'success') throw new Error(`transaction ${hash} reverted`);
   return hash;
 }
