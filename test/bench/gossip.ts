@@ -25,6 +25,7 @@ import { privateKeyToAddress } from '../../protocol/signature.ts';
 import { silentLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
 import { coalesceStats } from '../../node/gossip/coalesce.ts';
+import { FloorNode } from './gossip-floor.ts';
 import { tempDir, testConfig, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../helpers/node.ts';
 
 const NODES = Number(process.env.BENCH_NODES ?? 20);
@@ -35,6 +36,8 @@ const MESH_D = Number(process.env.BENCH_MESH_D ?? 6);
 const COALESCE = process.env.BENCH_COALESCE !== '0';
 /** BENCH_IDONTWANT=<bytes>: gossipsub's IDONTWANT threshold (default: the node's). */
 const IDONTWANT = process.env.BENCH_IDONTWANT === undefined ? undefined : Number(process.env.BENCH_IDONTWANT);
+/** BENCH_FLOOR=1: the transport and gossipsub alone, no validation or storage (gossip-floor.ts). */
+const FLOOR = process.env.BENCH_FLOOR === '1';
 /**
  * OS processes hosting the nodes (node i lives in process i mod PROCESSES). Default 4 (two per
  * core here): measured on this 2-core machine, 2 processes cap the nodes at the two event loops,
@@ -74,7 +77,7 @@ async function child(): Promise<void> {
     ecdsaSign(m: Uint8Array, k: Uint8Array): { signature: Uint8Array; recid: number };
   };
   const sep = domainSeparator(intentDomain(TEST_CHAIN_ID, TEST_SETTLEMENT));
-  const nodes = new Map<number, IntentNode>();
+  const nodes = new Map<number, IntentNode | FloorNode>();
   const dirs: { path: string; cleanup: () => void }[] = [];
   const arrivals = new Map<number, [Hex, number][]>();
   const flushArrivals = (index: number): void => {
@@ -146,31 +149,42 @@ async function child(): Promise<void> {
       const list: [Hex, number][] = [];
       const seen = new Set<string>();
       arrivals.set(m.index, list);
-      const node = new IntentNode(
-        testConfig(dir.path, {
-          bootstrap: m.bootstrap,
-          maxOpenPerOwner: 1_000_000,
-          validationQueuePerPeer: 4096,
-          validationQueueTotal: 65536,
-          meshDegree: MESH_D,
-          coalesceWrites: COALESCE,
-          ...(IDONTWANT === undefined ? {} : { idontwantMinBytes: IDONTWANT }),
-        }),
-        {
-          log: silentLogger(),
-          // Gossip alone: no auction clock closing auctions over thousands of live intents every
-          // interval (that cost belongs to bench:e2e), as the figures before the composition root had it.
-          auction: false,
-          onGossipVerdict: (_t, _p, o) => {
-            // Arrival = first verdict for the digest that is not a refusal: accept, or a duplicate
-            // of a copy that came in first through the pool-sync protocol.
-            if (o.digest && (o.verdict === 'accept' || o.code === 'duplicate') && !seen.has(o.digest)) {
-              seen.add(o.digest);
-              list.push([o.digest, now()]);
-            }
-          },
-        },
-      );
+      // Arrival = first verdict for the digest that is not a refusal: accept, or a duplicate of a
+      // copy that came in first through the pool-sync protocol (floor: the first copy received).
+      const arrive = (digest: Hex): void => {
+        if (seen.has(digest)) return;
+        seen.add(digest);
+        list.push([digest, now()]);
+      };
+      const node = FLOOR
+        ? new FloorNode({
+            chainId: TEST_CHAIN_ID,
+            bootstrap: m.bootstrap,
+            meshDegree: MESH_D,
+            coalesceWrites: COALESCE,
+            ...(IDONTWANT === undefined ? {} : { idontwantMinBytes: IDONTWANT }),
+            onArrival: arrive,
+          })
+        : new IntentNode(
+            testConfig(dir.path, {
+              bootstrap: m.bootstrap,
+              maxOpenPerOwner: 1_000_000,
+              validationQueuePerPeer: 4096,
+              validationQueueTotal: 65536,
+              meshDegree: MESH_D,
+              coalesceWrites: COALESCE,
+              ...(IDONTWANT === undefined ? {} : { idontwantMinBytes: IDONTWANT }),
+            }),
+            {
+              log: silentLogger(),
+              // Gossip alone: no auction clock closing auctions over thousands of live intents every
+              // interval (that cost belongs to bench:e2e), as the figures before the composition root had it.
+              auction: false,
+              onGossipVerdict: (_t, _p, o) => {
+                if (o.digest && (o.verdict === 'accept' || o.code === 'duplicate')) arrive(o.digest as Hex);
+              },
+            },
+          );
       await node.start();
       nodes.set(m.index, node);
       send({ kind: 'started', addr: node.multiaddrs[0]!, peerId: node.peerId });
@@ -205,7 +219,7 @@ async function child(): Promise<void> {
       send({ kind: 'published', step, sent });
     } else if (m.kind === 'flush') {
       const u = process.cpuUsage();
-      if (process.env.BENCH_DEBUG) {
+      if (process.env.BENCH_DEBUG && node instanceof IntentNode) {
         const metrics = await node!.metrics.registry.getMetricsAsJSON();
         const pick = (name: string) =>
           metrics.find((x) => x.name === name) as unknown as
