@@ -140,11 +140,15 @@ describe('margin maths', () => {
         );
         if (f < WAD) {
           const target = after.maintenanceRequirement + (after.initialRequirement - after.maintenanceRequirement) / 2n;
-          expect(after.equity + 2n >= target).toBe(true);
+          // Up to 1 wei short for each rounded quantity after the fill: realised and unrealised PnL,
+          // the penalty, both requirements and the halving (seen: 3 wei short of 45,778 with a 2-wei
+          // price, seed -708575499); the fraction itself rounds up and covers the rest.
+          expect(after.equity + 6n >= target).toBe(true);
           expect(isLiquidatable(after)).toBe(false);
         }
       }),
-      { numRuns: 300 },
+      // the counterexample that failed a 2-wei allowance, kept as a fixed case
+      { numRuns: 300, examples: [[-687349449501201485853113n, 2n, 2n, 3n]] },
     );
   });
 
