@@ -539,6 +539,9 @@ async function parent(): Promise<void> {
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
+    application: FLOOR
+      ? 'none (BENCH_FLOOR=1): the node libp2p host alone, messages accepted on arrival (gossip-floor.ts)'
+      : 'full: every intent decoded, signature recovered and fsync-written before relay',
     topology: {
       meshDegree: MESH_D,
       coalesceWrites: COALESCE,
