@@ -80,6 +80,8 @@ export type NodeConfig = {
   quoters: string[];
   /** How long the node waits for its quoters' answers (ms). */
   quoteTimeoutMs: number;
+  /** Quotes per second one client address may ask for (a burst of 4 times as many). */
+  quoteRatePerClient: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 };
 
@@ -113,6 +115,7 @@ export const defaultConfig: Omit<NodeConfig, 'chainId' | 'settlement' | 'dataDir
   peerIgnoreBudget: 200,
   quoters: [],
   quoteTimeoutMs: 500,
+  quoteRatePerClient: 5,
   logLevel: 'info',
 };
 
@@ -292,6 +295,13 @@ const fields: Field[] = [
     kind: int(10, 60_000, 'ms'),
     help: 'how long POST /v1/quote waits for the quoters; those that have not answered are listed as failed',
     default: d.quoteTimeoutMs,
+  },
+  {
+    key: 'quoteRatePerClient',
+    flag: 'quote-rate',
+    kind: int(1, 100_000, 'quotes/s'),
+    help: 'quotes per second one client address may ask for, with a burst of 4 times as many (a quote costs every quoter engine time); over it: 429 rate_limited',
+    default: d.quoteRatePerClient,
   },
   common.logLevel('pino log level (the ready line is printed at any level but silent)', d.logLevel),
   {

@@ -234,12 +234,15 @@ export type QuoteCode =
   // the node has no --quoter
   | 'quotes_disabled'
   // no quoter answered with a valid quote within the deadline (the message lists why)
-  | 'no_quote';
+  | 'no_quote'
+  // this client asked for more quotes than its share (Retry-After says when to ask again)
+  | 'rate_limited';
 
 export const QUOTE_STATUS: Readonly<Record<QuoteCode, number>> = {
   bad_quote_request: 400,
   quotes_disabled: 503,
   no_quote: 422,
+  rate_limited: 429,
 };
 
 /** A code with its verdict looked up in `table`. */

@@ -17,6 +17,7 @@ import { dashboardRoutes } from './api/dashboard.ts';
 import { tradeRoutes } from './api/trade.ts';
 import { listen, serve } from './api/http.ts';
 import { apiRoutes } from './api/routes.ts';
+import { ClientRate } from './api/client-rate.ts';
 import { quoteRoutes } from './api/quotes.ts';
 import { batchGasLimit } from '../protocol/batch-gas.ts';
 import { AuctionClock, type AuctionOptions } from './auction/clock.ts';
@@ -290,7 +291,12 @@ export class IntentNode {
         backlog: this.backlog.estimator,
         queueDepth: () => this.queue.depth,
       }),
-      ...quoteRoutes({ quoters: config.quoters, timeoutMs: config.quoteTimeoutMs, log }),
+      ...quoteRoutes({
+        quoters: config.quoters,
+        timeoutMs: config.quoteTimeoutMs,
+        perClient: new ClientRate({ perSecond: config.quoteRatePerClient, burst: 4 * config.quoteRatePerClient }),
+        log,
+      }),
       ...dashboardRoutes({
         chainId: config.chainId,
         settlement: config.settlement,

@@ -45,8 +45,8 @@ export class HttpError extends Error {
   static solution(code: SolutionCode, message: string): HttpError {
     return new HttpError(SOLUTION_RULES[code].status, code, message);
   }
-  static quote(code: QuoteCode, message: string): HttpError {
-    return new HttpError(QUOTE_STATUS[code], code, message);
+  static quote(code: QuoteCode, message: string, retryAfterSec?: number): HttpError {
+    return new HttpError(QUOTE_STATUS[code], code, message, retryAfterSec);
   }
 }
 

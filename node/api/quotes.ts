@@ -7,6 +7,7 @@
 import type { QuoteRequest, QuoteResponse, SolverQuote } from '../../protocol/api.ts';
 import { parseQuoteRequest, parseSolverQuote, rankQuotes } from '../../protocol/quote.ts';
 import type { Logger } from '../log.ts';
+import type { ClientRate } from './client-rate.ts';
 import { HttpError, json, readJson, type Route } from './http.ts';
 
 /** A quote is stale after this long: the pools move every block. */
@@ -19,6 +20,8 @@ export type QuoteDeps = {
   quoters: readonly string[];
   /** The deadline for all answers (ms). */
   timeoutMs: number;
+  /** Quotes per client address; a client over it gets 429 rate_limited with Retry-After. */
+  perClient?: ClientRate;
   log?: Logger;
   /** For tests. */
   fetch?: typeof fetch;
@@ -102,6 +105,11 @@ export function quoteRoutes(d: QuoteDeps): Route[] {
       name: 'quote',
       handle: async (req) => {
         if (!d.quoters.length) throw HttpError.quote('quotes_disabled', 'this node has no quoters (--quoter)');
+        // before any work: a quote costs every quoter engine time, so one client gets its share only
+        const client = req.socket.remoteAddress ?? 'unknown';
+        const wait = d.perClient?.take(client);
+        if (wait !== undefined)
+          throw HttpError.quote('rate_limited', `too many quote requests from ${client}; ask again in ${wait} s`, wait);
         const parsed = parseQuoteRequest(await readJson(req));
         if (!parsed.ok) throw HttpError.quote('bad_quote_request', parsed.reason);
         const t0 = Date.now();

@@ -493,10 +493,13 @@ describe('a running node answers as node/openapi.json says', () => {
       createServer(() => undefined),
     );
     for (const q of quoters) await new Promise<void>((r) => q.listen(0, '127.0.0.1', () => r()));
-    node = new IntentNode(testConfig(dir.path, { maxOpenPerOwner: 2, quoters: quoters.map(urlOf), quoteTimeoutMs: 300 }), {
-      log: silentLogger(),
-      auction: { intervalMs: interval, solveWindowMs: interval, retainAuctions: 1, now: () => now, manual: true },
-    });
+    node = new IntentNode(
+      testConfig(dir.path, { maxOpenPerOwner: 2, quoters: quoters.map(urlOf), quoteTimeoutMs: 300, quoteRatePerClient: 1 }),
+      {
+        log: silentLogger(),
+        auction: { intervalMs: interval, solveWindowMs: interval, retainAuctions: 1, now: () => now, manual: true },
+      },
+    );
     await node.start();
   });
   afterAll(async () => {
@@ -637,6 +640,22 @@ describe('a running node answers as node/openapi.json says', () => {
     const none = await call('POST', '/v1/quote', { ...req, amount: '2000' });
     expect(none.status).toBe(422);
     expect(none.body.error.code).toBe('no_quote');
+    // --quote-rate 1: a burst of 4, then one a second; bad requests count too (the limit comes
+    // before any work). Asking fast, this client is refused within a few more requests.
+    let limited: { status: number; body: any } | undefined;
+    for (let k = 0; k < 20 && !limited; k++) {
+      const x = await call('POST', '/v1/quote', { ...req, amount: '1e3' });
+      if (x.status === 429) limited = x;
+      else expect(x.body.error.code).toBe('bad_quote_request');
+    }
+    expect(limited?.body.error.code).toBe('rate_limited');
+    const res = await fetch(`${node.apiUrl}/v1/quote`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(req),
+    });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 
   it('every documented JSON status of the intent, auction and solution routes was exercised', () => {
@@ -655,6 +674,7 @@ describe('a running node answers as node/openapi.json says', () => {
       'POST /v1/quote 200',
       'POST /v1/quote 400',
       'POST /v1/quote 422',
+      'POST /v1/quote 429',
     ])
       expect(seen).toContain(s);
   });
