@@ -28,6 +28,9 @@ const STATIC: Record<string, string> = {
   'style.css': 'text/css; charset=utf-8',
 };
 
+/** How long one GET /v1/markets answer is reused (the page refreshes once a second). */
+const MARKETS_CACHE_MS = 1_000;
+
 const firstLine = (e: unknown): string => (e as Error).message.split('\n')[0] ?? 'error';
 
 /** Bundles node/api/trade/app.ts and what it imports into one browser ES module. */
@@ -91,6 +94,14 @@ export function tradeRoutes(d: TradeDeps): Route[] {
     }
   };
 
+  // Every open trade page asks once a second; one answer serves them all for a second.
+  let cached: { at: number; answer: Promise<MarketsResponse> } | undefined;
+  const currentMarkets = (): Promise<MarketsResponse> => {
+    const now = Date.now();
+    if (!cached || now - cached.at >= MARKETS_CACHE_MS) cached = { at: now, answer: markets() };
+    return cached.answer;
+  };
+
   const page = async (file: string) => raw(await readFile(new URL(file, dir)), STATIC[file]!, 'no-cache');
 
   return [
@@ -102,6 +113,6 @@ export function tradeRoutes(d: TradeDeps): Route[] {
       name: 'trade_app',
       handle: async () => raw(await appJs(), 'text/javascript; charset=utf-8', 'no-cache'),
     },
-    { method: 'GET', pattern: /^\/v1\/markets$/, name: 'markets', handle: async () => json<MarketsResponse>(await markets()) },
+    { method: 'GET', pattern: /^\/v1\/markets$/, name: 'markets', handle: async () => json<MarketsResponse>(await currentMarkets()) },
   ];
 }

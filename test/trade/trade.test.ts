@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settlementEventsIn } from '../../contracts/client/events.ts';
 import { signPositionIntent } from '../../contracts/client/positions.ts';
 import { fundUser, type RunningDevnet, startDevnet } from '../../contracts/deploy/devnet.ts';
-import { depositCollateral, deployDevnetPerp } from '../../contracts/deploy/perp.ts';
+import { depositCollateral, deployDevnetPerp, type PerpDeployment, setFeedPrice } from '../../contracts/deploy/perp.ts';
 import { bondSolver } from '../../contracts/deploy/settlement.ts';
 import { mint } from '../../contracts/deploy/tokens.ts';
 import type { QuoteResponse } from '../../protocol/api.ts';
@@ -45,6 +45,7 @@ let api: NodeApi;
 let trader: Address;
 let rejecter: Address;
 let bob: LocalAccount;
+let perp: PerpDeployment;
 /** Every JSON-RPC method the page's wallet forwarded to anvil, per account. */
 const forwarded: { from: Address; method: string }[] = [];
 
@@ -126,7 +127,7 @@ beforeAll(async () => {
   const started = Date.now();
   running = await startDevnet();
   const { clients, devnet } = running;
-  await deployDevnetPerp(clients, devnet);
+  perp = await deployDevnetPerp(clients, devnet);
   await bondSolver(clients, devnet.settlement.settlement, clients.walletFor(clients.accounts[2]!), parseEther('1'));
   // the wallet users: anvil dev accounts 7 and 8 (unlocked, with ether), tokens minted, nothing approved
   trader = clients.accounts[7]!.address.toLowerCase() as Address;
@@ -277,6 +278,16 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
 
     await page.locator('#positions tr[data-market="1"]').waitFor();
     expect(await page.locator('#positions tr[data-market="1"] td').nth(1).textContent()).toBe('1');
+    // The oracle moves 10%: the margin preview follows the new mark without a reload (its "before"
+    // column is the open long of 1 ETH: initial requirement 10% of its notional at the mark).
+    await setFeedPrice(running.clients, perp.feeds[1]!, 3_300n * 10n ** 8n);
+    const mark = async (): Promise<bigint> => {
+      const m = await api.markets();
+      return m.available ? BigInt(m.markets.find((x) => x.id === 1)!.mark) : 0n;
+    };
+    await expect.poll(mark).toBe(3_300n * 10n ** 18n);
+    const initialBefore = page.locator('#margin-preview tr[data-row="initial"] td').nth(1);
+    await expect.poll(async () => initialBefore.textContent(), { timeout: 15_000 }).toBe('330');
     // the wallet signed the three intents and the cancel with eth_signTypedData_v4 and sent the four transactions itself
     const mine = forwarded.filter((f) => f.from === trader).map((f) => f.method);
     expect(mine.filter((m) => m === 'eth_signTypedData_v4')).toHaveLength(4);

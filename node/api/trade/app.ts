@@ -588,6 +588,12 @@ async function renderActivity(c: Connection): Promise<void> {
     );
 }
 
+/** Takes the node's current market states (marks, funding); a transient failure keeps the last ones. */
+async function refreshMarkets(): Promise<void> {
+  const m = await api.markets().catch(() => undefined);
+  if (m?.available && markets?.available) markets = m;
+}
+
 let refreshing: Promise<void> | undefined;
 /** Re-reads the wallet's balances, the account's margin, intents and fills (one refresh at a time). */
 function refresh(): Promise<void> {
@@ -595,7 +601,8 @@ function refresh(): Promise<void> {
     const c = conn;
     if (!c || !(await checkChain())) return;
     try {
-      await Promise.all([renderBalances(c), renderMargin(c), renderActivity(c)]);
+      // marks and funding indices move: the margin preview must not price against the page-load ones
+      await Promise.all([refreshMarkets(), renderBalances(c), renderMargin(c), renderActivity(c)]);
       renderPreview();
     } catch (e) {
       $('node-status').className = 'pill down';
