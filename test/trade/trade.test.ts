@@ -285,7 +285,7 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
       const m = await api.markets();
       return m.available ? BigInt(m.markets.find((x) => x.id === 1)!.mark) : 0n;
     };
-    await expect.poll(mark).toBe(3_300n * 10n ** 18n);
+    await expect.poll(mark, { timeout: 15_000 }).toBe(3_300n * 10n ** 18n);
     const initialBefore = page.locator('#margin-preview tr[data-row="initial"] td').nth(1);
     await expect.poll(async () => initialBefore.textContent(), { timeout: 15_000 }).toBe('330');
     // the wallet signed the three intents and the cancel with eth_signTypedData_v4 and sent the four transactions itself
