@@ -52,11 +52,10 @@ describe('impliedVol', () => {
   it('is linear in k within a tenor, rounding down', () => {
     expect(impliedVol(grid, -WAD / 4n, 7n * DAY)).toBe((75n * WAD) / 100n);
     expect(impliedVol(grid, WAD / 8n, 90n * DAY)).toBe((525n * WAD) / 1000n);
-    const k = -WAD / 2n + WAD / 6n; // not a third exactly: the weighted mean has a remainder
-    const [w0, w1] = [-k, k + WAD / 2n];
-    const num = ((9n * WAD) / 10n) * w0 + ((6n * WAD) / 10n) * w1;
-    expect(num % (w0 + w1)).not.toBe(0n);
-    expect(impliedVol(grid, k, 7n * DAY)).toBe(num / (w0 + w1));
+    // 2 wei past -0.5 (0.9) toward 0 (0.6): exactly 899999999999999998.8, floored (nearest would be ...999)
+    expect(impliedVol(grid, -WAD / 2n + 2n, 7n * DAY)).toBe((9n * WAD) / 10n - 2n);
+    // 2 wei short of 0: 600000000000000001.2, floored
+    expect(impliedVol(grid, -2n, 7n * DAY)).toBe((6n * WAD) / 10n + 1n);
   });
 
   it('is linear in total variance across tenors', () => {

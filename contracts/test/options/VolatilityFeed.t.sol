@@ -107,14 +107,11 @@ contract VolatilityFeedTest is VolatilityFeedBase {
 
     function test_kInterpolation_roundsDown() public {
         _publishGrid();
-        // one third of the way from -0.5 (0.9) to 0 (0.6): 0.8 exactly would be 0.8e18; k is not a
-        // third exactly, so the weighted mean has a remainder and is floored
-        int256 k = -0.5e18 + int256(0.5e18) / 3; // -0.333...e18, weight of node 0: 333...334
-        uint256 w0 = uint256(-k); // k1 - k with k1 = 0
-        uint256 w1 = uint256(k + 0.5e18);
-        assertEq(_vol(k, 7 days), (0.9e18 * w0 + 0.6e18 * w1) / (w0 + w1));
-        assertLt((0.9e18 * w0 + 0.6e18 * w1) % (w0 + w1), w0 + w1); // a real floor, not a round
-        assertTrue((0.9e18 * w0 + 0.6e18 * w1) % (w0 + w1) != 0);
+        // 2 wei past the node at -0.5 (0.9) toward 0 (0.6): exactly 0.9e18 - 0.6e18 * 2 / 0.5e18 =
+        // 899999999999999998.8, floored (rounding to nearest would give ...999)
+        assertEq(_vol(-0.5e18 + 2, 7 days), 0.9e18 - 2);
+        // and 2 wei short of the node at 0: 0.6e18 + 0.3e18 * 2 / 0.5e18 = 600000000000000001.2, floored
+        assertEq(_vol(-2, 7 days), 0.6e18 + 1);
     }
 
     function test_timeInterpolation_isLinearInTotalVariance() public {
