@@ -213,36 +213,53 @@ contract VolatilityFeed is IOwnable2Step {
         if (vols.length != nt * nk) revert VolCountMismatch(vols.length, nt * nk);
 
         Surface storage s = _surfaces[market];
-        uint256 word;
-        for (uint256 i; i < nt; ++i) {
-            uint256 t = tenors[i];
-            if (t == 0 || t > MAX_TENOR) revert TenorOutOfRange(i, t);
-            if (i != 0 && t <= tenors[i - 1]) revert TenorsNotIncreasing(i);
-            word |= t << (32 * i);
+        // One block per axis keeps few locals live at once (the legacy pipeline's stack limit).
+        {
+            uint256 word;
+            uint256 prev;
+            for (uint256 i; i < nt; ++i) {
+                uint256 t = tenors[i];
+                if (t == 0 || t > MAX_TENOR) revert TenorOutOfRange(i, t);
+                if (t <= prev) revert TenorsNotIncreasing(i); // prev = 0 < t for i = 0
+                prev = t;
+                unchecked {
+                    word |= t << (32 * i);
+                }
+            }
+            s.tenors = word;
         }
-        s.tenors = word;
-
-        word = 0;
-        for (uint256 j; j < nk; ++j) {
-            int256 k = nodes[j];
-            if (k > MAX_ABS_K || k < -MAX_ABS_K) revert NodeOutOfRange(j, k);
-            if (j != 0 && k <= nodes[j - 1]) revert NodesNotIncreasing(j);
-            // forge-lint: disable-next-line(unsafe-typecast) -- |k| <= MAX_ABS_K < 2^63
-            word |= uint256(uint64(int64(k))) << (64 * (j & 3));
-            if (j & 3 == 3 || j == nk - 1) {
-                s.nodes[j >> 2] = word;
-                word = 0;
+        {
+            uint256 word;
+            int256 prev;
+            for (uint256 j; j < nk; ++j) {
+                int256 k = nodes[j];
+                if (k > MAX_ABS_K || k < -MAX_ABS_K) revert NodeOutOfRange(j, k);
+                if (j != 0 && k <= prev) revert NodesNotIncreasing(j);
+                prev = k;
+                unchecked {
+                    // forge-lint: disable-next-line(unsafe-typecast) -- |k| <= MAX_ABS_K < 2^63
+                    word |= uint256(uint64(int64(k))) << (64 * (j & 3));
+                    if (j & 3 == 3 || j == nk - 1) {
+                        s.nodes[j >> 2] = word;
+                        word = 0;
+                    }
+                }
             }
         }
-
-        uint256 n = vols.length;
-        for (uint256 v; v < n; ++v) {
-            uint256 vol = vols[v];
-            if (vol < b.minVol || vol > b.maxVol) revert VolOutOfBounds(v, vol);
-            word |= vol << (64 * (v & 3));
-            if (v & 3 == 3 || v == n - 1) {
-                s.vols[v >> 2] = word;
-                word = 0;
+        {
+            uint256 word;
+            uint256 n = vols.length;
+            (uint256 minVol, uint256 maxVol) = (b.minVol, b.maxVol);
+            for (uint256 v; v < n; ++v) {
+                uint256 vol = vols[v];
+                if (vol < minVol || vol > maxVol) revert VolOutOfBounds(v, vol);
+                unchecked {
+                    word |= vol << (64 * (v & 3));
+                    if (v & 3 == 3 || v == n - 1) {
+                        s.vols[v >> 2] = word;
+                        word = 0;
+                    }
+                }
             }
         }
 
