@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Test, console2} from "forge-std/Test.sol";
 import {VolatilityFeed} from "../../src/options/VolatilityFeed.sol";
+import {Timelock} from "../../src/governance/Timelock.sol";
 
 /// @dev Shared set-up: a feed with an owner, a feeder, a 1 hour max age and bounds 5%..500%, 8 x 16.
 abstract contract VolatilityFeedBase is Test {
@@ -355,6 +356,33 @@ contract VolatilityFeedTest is VolatilityFeedBase {
         vm.prank(next);
         feed.setMaxAge(2 hours);
         assertEq(feed.maxAge(), 2 hours);
+    }
+
+    /// @dev The feed is governed like the other contracts: the Timelock accepts it (its one undelayed
+    /// call) and from then on a new feeder takes effect only after the delay.
+    function test_timelock_ownsTheFeed_changesWaitForTheDelay() public {
+        address admin = makeAddr("admin");
+        Timelock timelock = new Timelock(admin, 2 days);
+        vm.prank(owner);
+        feed.transferOwnership(address(timelock));
+        vm.prank(admin);
+        timelock.acceptOwnership(address(feed));
+        assertEq(feed.owner(), address(timelock));
+
+        vm.expectRevert(abi.encodeWithSelector(VolatilityFeed.NotOwner.selector, owner));
+        vm.prank(owner);
+        feed.setFeeder(stranger);
+        bytes memory data = abi.encodeCall(VolatilityFeed.setFeeder, (stranger));
+        vm.prank(admin);
+        bytes32 id = timelock.schedule(address(feed), 0, data, bytes32(0));
+        uint256 eta = block.timestamp + 2 days;
+        vm.warp(eta - 1);
+        vm.expectRevert(abi.encodeWithSelector(Timelock.NotReady.selector, id, eta, eta - 1));
+        timelock.execute(address(feed), 0, data, bytes32(0));
+        assertEq(feed.feeder(), feeder, "not before the delay");
+        vm.warp(block.timestamp + 1);
+        timelock.execute(address(feed), 0, data, bytes32(0));
+        assertEq(feed.feeder(), stranger);
     }
 
     function test_constructor_emitsAndChecks() public {
