@@ -98,17 +98,21 @@ export function pdf(x: bigint): bigint {
   return (INV_SQRT_2PI * expNeg((x * x) / WAD / 2n)) / WAD;
 }
 
+/** round(1e18 / d): the contract's Horner coefficients, written there as literals. */
+const wadReciprocal = (d: bigint): bigint => (2n * WAD + d) / (2n * d);
+const factorial = (n: bigint): bigint => (n <= 1n ? 1n : n * factorial(n - 1n));
+/** 1/n! for n = 18 down to 0. */
+const EXP_COEFFICIENTS = Array.from({ length: 19 }, (_, i) => wadReciprocal(factorial(BigInt(18 - i))));
+/** 1/j for odd j = 23 down to 1. */
+const LN_COEFFICIENTS = Array.from({ length: 12 }, (_, i) => wadReciprocal(BigInt(23 - 2 * i)));
+
 /** e^-y for 0 <= y <= 40.5e18 (BlackScholes.expNeg). */
 export function expNeg(y: bigint): bigint {
   const k = y / LN2;
-  const r = y - k * LN2;
-  let term = WAD;
-  let sum = WAD;
-  for (let n = 1n; n <= 18n; n++) {
-    term = (-term * r) / WAD / n;
-    sum += term;
-  }
-  return sum >> k;
+  const q = k * LN2 - y;
+  let p = EXP_COEFFICIENTS[0]!;
+  for (let i = 1; i < EXP_COEFFICIENTS.length; i++) p = (p * q) / WAD + EXP_COEFFICIENTS[i]!;
+  return p >> k;
 }
 
 /** Natural log of a positive wad (BlackScholes.ln). */
@@ -126,13 +130,9 @@ export function ln(x: bigint): bigint {
   }
   const z = ((xs - scale) * WAD) / (xs + scale);
   const z2 = (z * z) / WAD;
-  let term = z;
-  let sum = z;
-  for (let j = 3n; j <= 23n; j += 2n) {
-    term = (term * z2) / WAD;
-    sum += term / j;
-  }
-  return k * LN2 + 2n * sum;
+  let p = LN_COEFFICIENTS[0]!;
+  for (let i = 1; i < LN_COEFFICIENTS.length; i++) p = (p * z2) / WAD + LN_COEFFICIENTS[i]!;
+  return k * LN2 + 2n * ((p * z) / WAD);
 }
 
 /** floor(sqrt(x)); unique, so any exact method matches the contract's Newton iteration. */

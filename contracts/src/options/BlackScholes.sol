@@ -21,6 +21,9 @@ import {NormalCdfTable} from "./NormalCdfTable.sol";
 /// Rounding: every division truncates toward zero (Solidity's sdiv/div, bigint's /). No result is
 /// rounded in a chosen direction; each is within a few wei (plus the approximation error) of the
 /// exact Black-Scholes value. Prices are clamped at 0, so 0 <= call <= spot and 0 <= put <= strike.
+// Every int256/uint256 cast below converts a value the domain check bounds far inside both types
+// (prices <= 1e36, probabilities in [0, 1e18], |d| <= 1.6e23), so none can truncate or change sign.
+// forge-lint: disable-start(unsafe-typecast)
 library BlackScholes {
     int256 internal constant WAD = 1e18;
     uint256 internal constant YEAR = 365 days;
@@ -166,20 +169,33 @@ library BlackScholes {
     }
 
     /// @notice e^-y for 0 <= y <= 40.5e18 (wad): y = k ln2 + r with 0 <= r < ln2, then e^-r from
-    /// 18 terms of its Taylor series (the first omitted term is below 1e-20) and a shift by k.
+    /// its Taylor series to r^18/18! (the first omitted term is below 1e-20) and a shift by k.
     function expNeg(int256 y) internal pure returns (int256) {
-        // Unchecked: |term| <= 1e18 and r < 0.7e18, so every product stays below 1e36.
+        // Unchecked: |p| <= 1.1e18 and |q| < 0.7e18, so every product stays below 1e36.
         unchecked {
             int256 k = y / LN2;
-            int256 r = y - k * LN2;
-            int256 term = WAD;
-            int256 sum = WAD;
-            for (int256 n = 1; n <= 18; ++n) {
-                term = -term * r / WAD / n;
-                sum += term;
-            }
-            // forge-lint: disable-next-line(unsafe-typecast) -- 0 <= k <= 58 for y in range
-            return sum >> uint256(k);
+            int256 q = k * LN2 - y; // -r, in (-ln2, 0]
+            // Horner on the Taylor series of e^q, coefficients 1/n! rounded to the nearest wad.
+            int256 p = 156; // 1/18!
+            p = p * q / WAD + 2811; // 1/17!
+            p = p * q / WAD + 47795; // 1/16!
+            p = p * q / WAD + 764716; // 1/15!
+            p = p * q / WAD + 11470746; // 1/14!
+            p = p * q / WAD + 160590438; // 1/13!
+            p = p * q / WAD + 2087675699; // 1/12!
+            p = p * q / WAD + 25052108385; // 1/11!
+            p = p * q / WAD + 275573192240; // 1/10!
+            p = p * q / WAD + 2755731922399; // 1/9!
+            p = p * q / WAD + 24801587301587; // 1/8!
+            p = p * q / WAD + 198412698412698; // 1/7!
+            p = p * q / WAD + 1388888888888889; // 1/6!
+            p = p * q / WAD + 8333333333333333; // 1/5!
+            p = p * q / WAD + 41666666666666667; // 1/4!
+            p = p * q / WAD + 166666666666666667; // 1/3!
+            p = p * q / WAD + 500000000000000000; // 1/2!
+            p = p * q / WAD + 1000000000000000000; // 1/1!
+            p = p * q / WAD + 1000000000000000000; // 1/0!
+            return p >> uint256(k); // 0 <= k <= 58 for y in range
         }
     }
 
@@ -190,32 +206,39 @@ library BlackScholes {
     function ln(int256 x) internal pure returns (int256) {
         // Unchecked: for x in (0, 2^128) the scale and xs stay below 2^130 and |z| <= 0.18e18.
         unchecked {
-        int256 k = 0;
-        int256 scale = WAD; // 2^k in wad when k >= 0
-        int256 xs = x; // x * 2^-k in wad when k < 0
-        while (xs >= scale * SQRT2 / WAD) {
-            scale *= 2;
-            ++k;
-        }
-        while (xs * WAD < SQRT1_2 * scale) {
-            xs *= 2;
-            --k;
-        }
-        int256 z = (xs - scale) * WAD / (xs + scale);
-        int256 z2 = z * z / WAD;
-        int256 term = z;
-        int256 sum = z;
-        for (int256 j = 3; j <= 23; j += 2) {
-            term = term * z2 / WAD;
-            sum += term / j;
-        }
-        return k * LN2 + 2 * sum;
+            int256 k = 0;
+            int256 scale = WAD; // 2^k in wad when k >= 0
+            int256 xs = x; // x * 2^-k in wad when k < 0
+            while (xs >= scale * SQRT2 / WAD) {
+                scale *= 2;
+                ++k;
+            }
+            while (xs * WAD < SQRT1_2 * scale) {
+                xs *= 2;
+                --k;
+            }
+            int256 z = (xs - scale) * WAD / (xs + scale);
+            int256 z2 = z * z / WAD;
+            // Horner in z^2 on sum_j z^j / j (j odd), coefficients 1/j rounded to the nearest wad.
+            int256 p = 43478260869565217; // 1/23
+            p = p * z2 / WAD + 47619047619047619; // 1/21
+            p = p * z2 / WAD + 52631578947368421; // 1/19
+            p = p * z2 / WAD + 58823529411764706; // 1/17
+            p = p * z2 / WAD + 66666666666666667; // 1/15
+            p = p * z2 / WAD + 76923076923076923; // 1/13
+            p = p * z2 / WAD + 90909090909090909; // 1/11
+            p = p * z2 / WAD + 111111111111111111; // 1/9
+            p = p * z2 / WAD + 142857142857142857; // 1/7
+            p = p * z2 / WAD + 200000000000000000; // 1/5
+            p = p * z2 / WAD + 333333333333333333; // 1/3
+            p = p * z2 / WAD + 1000000000000000000; // 1/1
+            return k * LN2 + 2 * (p * z / WAD);
         }
     }
 
-    /// @notice floor(sqrt(x)) for any uint256, by Newton's method from a power of two above it.
+    /// @notice floor(sqrt(x)) for any uint256, by Newton's method from a start at or above the root.
     function sqrt(uint256 x) internal pure returns (uint256 z) {
-        if (x == 0) return 0;
+        if (x < 4) return x == 0 ? 0 : 1;
         uint256 bits = 0;
         uint256 y = x;
         if (y >= 1 << 128) { y >>= 128; bits += 128; }
@@ -226,10 +249,13 @@ library BlackScholes {
         if (y >= 1 << 4) { y >>= 4; bits += 4; }
         if (y >= 1 << 2) { y >>= 2; bits += 2; }
         if (y >= 1 << 1) bits += 1;
-        // x < 2^(bits+1), so sqrt(x) < 2^((bits+2)/2) rounded up: a start at or above the root.
-        // Unchecked: z <= 2^128 and x / z < 2^(bits+1) / z <= 2^128, so z + x / z < 2^129.
+        // Start: with e = bits / 2 >= 1, x = 4^e m for m in [1, 4), and (1 + m) / 2 >= sqrt(m)
+        // (AM-GM), so (4^e + x) / 2^(e+1) = x / 2^(e+1) + 2^(e-1) is at or above the root and within
+        // 25% of it; its floor is still at or above floor(sqrt(x)). Five Newton steps reach the floor.
+        // Unchecked: each term is below 2^255 and x / z <= 2z <= 2^130, nothing overflows.
         unchecked {
-            z = 1 << ((bits + 2) / 2);
+            uint256 e = bits / 2;
+            z = (x >> (e + 1)) + (1 << (e - 1));
             y = (z + x / z) >> 1;
             while (y < z) {
                 z = y;
@@ -238,3 +264,4 @@ library BlackScholes {
         }
     }
 }
+// forge-lint: disable-end(unsafe-typecast)
