@@ -255,6 +255,7 @@ library BlackScholes {
         // Unchecked: each term is below 2^255 and x / z <= 2z <= 2^130, nothing overflows.
         unchecked {
             uint256 e = bits / 2;
+            // forge-lint: disable-next-line(incorrect-shift) -- 2^(e-1): the shift is meant this way round
             z = (x >> (e + 1)) + (1 << (e - 1));
             y = (z + x / z) >> 1;
             while (y < z) {
