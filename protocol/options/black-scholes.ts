@@ -44,14 +44,14 @@ export class BlackScholesDomain extends Error {
 }
 
 export function blackScholes(spot: bigint, strike: bigint, secondsToExpiry: bigint, volatility: bigint): BlackScholesResult {
-  const { d1, d2, sqrtYears } = d(spot, strike, secondsToExpiry, volatility);
+  const { d1, d2 } = d(spot, strike, secondsToExpiry, volatility);
   const nd1 = cdf(d1);
   const nd2 = cdf(d2);
   const { call, put } = prices(spot, strike, nd1, nd2);
-  return { call, put, callDelta: nd1, vega: (((spot * pdf(d1)) / WAD) * sqrtYears) / WAD };
+  return { call, put, callDelta: nd1, vega: (((spot * pdf(d1)) / WAD) * (d1 - d2)) / volatility };
 }
 
-function d(spot: bigint, strike: bigint, secondsToExpiry: bigint, volatility: bigint): { d1: bigint; d2: bigint; sqrtYears: bigint } {
+function d(spot: bigint, strike: bigint, secondsToExpiry: bigint, volatility: bigint): { d1: bigint; d2: bigint } {
   if (spot < BS_MIN_PRICE || spot > BS_MAX_PRICE || strike < BS_MIN_PRICE || strike > BS_MAX_PRICE) {
     throw new BlackScholesDomain('PriceOutOfRange');
   }
@@ -64,7 +64,7 @@ function d(spot: bigint, strike: bigint, secondsToExpiry: bigint, volatility: bi
   const sd = sqrt(variance36);
   const halfVariance = variance36 / (2n * WAD);
   const d1 = ((lnRatio + halfVariance) * WAD) / sd;
-  return { d1, d2: d1 - sd, sqrtYears: sqrt((secondsToExpiry * WAD * WAD) / YEAR) };
+  return { d1, d2: d1 - sd };
 }
 
 function prices(spot: bigint, strike: bigint, nd1: bigint, nd2: bigint): { call: bigint; put: bigint } {

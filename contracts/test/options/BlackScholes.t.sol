@@ -215,7 +215,7 @@ contract BlackScholesTest is Test {
             (uint256 callGas, uint256 evalGas) = h.evaluateGas(cases[i][0], cases[i][1], cases[i][2], cases[i][3]);
             console2.log("callPrice gas", callGas, "evaluate (call, put, delta, vega) gas", evalGas);
             assertLt(callGas, 6000);
-            assertLt(evalGas, 9000);
+            assertLt(evalGas, 7500);
         }
     }
 }
