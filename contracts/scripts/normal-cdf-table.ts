@@ -120,16 +120,21 @@ const ts =
   `export const CDF_SEGMENTS: readonly (readonly bigint[])[] = [\n${table.map((c) => `  [${c.map((v) => `${v}n`).join(', ')}],`).join('\n')}\n];\n`;
 writeFileSync(join(here, '..', '..', 'protocol', 'options', 'normal-cdf-table.ts'), ts);
 
+// Yul literals are unsigned: a negative coefficient is written sub(0, |c|).
+const yul = (v: bigint): string => (v < 0n ? `sub(0, ${-v})` : `${v}`);
 function leaf(i: number, indent: string): string {
   const c = table[i]!;
-  const lines = [`${indent}p = ${c[DEGREE]};`];
-  for (let k = DEGREE - 1; k >= 0; k--) lines.push(`${indent}p = p * t / 1e18 + ${c[k]};`);
+  const lines = [`${indent}p := ${yul(c[DEGREE]!)}`];
+  for (let k = DEGREE - 1; k >= 0; k--) lines.push(`${indent}p := add(sdiv(mul(p, t), 1000000000000000000), ${yul(c[k]!)})`);
   return lines.join('\n');
 }
 function tree(lo: number, hi: number, indent: string): string {
   if (hi - lo === 1) return leaf(lo, indent);
   const mid = (lo + hi) / 2;
-  return `${indent}if (i < ${mid}) {\n${tree(lo, mid, `${indent}    `)}\n${indent}} else {\n${tree(mid, hi, `${indent}    `)}\n${indent}}`;
+  return (
+    `${indent}switch lt(i, ${mid})\n${indent}case 1 {\n${tree(lo, mid, `${indent}    `)}\n${indent}}\n` +
+    `${indent}default {\n${tree(mid, hi, `${indent}    `)}\n${indent}}`
+  );
 }
 const sol = `// SPDX-License-Identifier: MIT
 ${header}
@@ -139,11 +144,12 @@ pragma solidity ^0.8.28;
 /// centres of 16 segments of width 1/2 covering [0, 8). The TypeScript mirror is
 /// protocol/options/normal-cdf-table.ts; the derivation and the measured error are in the generator.
 library NormalCdfTable {
-    /// @dev Segment i in [0, 16), t in [-0.25e18, 0.25e18]. Each step truncates toward zero (sdiv),
-    /// exactly as the TypeScript bigint division does. |p| < 2e18 and |t| <= 0.25e18 at every step,
-    /// so nothing can overflow and the arithmetic is unchecked.
+    /// @dev Segment i in [0, 16), t in [-0.25e18, 0.25e18]. Each step p = p * t / 1e18 + c
+    /// truncates toward zero (sdiv), exactly as the TypeScript bigint division does. |p| < 2e18 and
+    /// |t| <= 0.25e18 at every step, so the two's-complement mul cannot overflow. In assembly
+    /// because Solidity's version of the same steps cost about twice the gas.
     function horner(uint256 i, int256 t) internal pure returns (int256 p) {
-        unchecked {
+        assembly ("memory-safe") {
 ${tree(0, SEGMENTS, '            ')}
         }
     }

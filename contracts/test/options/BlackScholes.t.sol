@@ -219,8 +219,8 @@ contract BlackScholesTest is Test {
         for (uint256 i = 0; i < cases.length; i++) {
             (uint256 callGas, uint256 evalGas) = h.evaluateGas(cases[i][0], cases[i][1], cases[i][2], cases[i][3]);
             console2.log("callPrice gas", callGas, "evaluate (call, put, delta, vega) gas", evalGas);
-            assertLt(callGas, 5000);
-            assertLt(evalGas, 6500);
+            assertLt(callGas, 4500);
+            assertLt(evalGas, 6000);
         }
     }
 }
