@@ -28,6 +28,7 @@ import { perpVaultAbi } from '../../contracts/artifacts/PerpVault.ts';
 import { DEVNET_VAULT, DEVNET_VAULT_MARKETS, deployPerpVault } from '../../contracts/deploy/perp-vault.ts';
 import { vaultLiquidity } from '../../solver/infra/perp-state.ts';
 import { mint } from '../../contracts/deploy/tokens.ts';
+import { rng as mulberry32 } from '../../devnet/rng.ts';
 
 const SEED = Number(process.env.RISK_SEED ?? 20261121);
 const ACCOUNTS = 200;
@@ -39,14 +40,7 @@ const KEEPER_COLLATERAL = parseEther('50000000');
 const VAULT_TRADERS = 60;
 
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),

@@ -35,6 +35,7 @@ import {
   type PerpDeployment,
 } from '../../contracts/deploy/perp.ts';
 import { deployTestToken, mint } from '../../contracts/deploy/tokens.ts';
+import { rng as mulberry32 } from '../../devnet/rng.ts';
 
 const MARKETS = [
   { id: 1, description: 'ETH / USD', answer: 3000n * 10n ** 8n },
@@ -43,16 +44,9 @@ const MARKETS = [
 ] as const;
 const FEE = defaultMarketConfig.feeFraction;
 
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
+/** Seeded (devnet/rng.ts, mulberry32) so failures reproduce. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)) };
 }
 

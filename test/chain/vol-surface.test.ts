@@ -21,21 +21,15 @@ import {
   type VolBounds,
   type VolSurface,
 } from '../../protocol/options/vol-surface.ts';
+import { rng as mulberry32 } from '../../devnet/rng.ts';
 
 const DAY = 86_400n;
 const MAX_AGE = 3600n;
 const bounds: VolBounds = defaultVolBounds;
 
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
+/** Seeded (devnet/rng.ts, mulberry32) so failures reproduce. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
   /** A bigint in [lo, hi], from 96 random bits (bias is irrelevant here). */
   const big = (lo: bigint, hi: bigint): bigint => {

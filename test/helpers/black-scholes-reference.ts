@@ -8,17 +8,8 @@ export const YEAR_SECONDS = 365 * 24 * 3600;
 
 export type BsInput = { spot: bigint; strike: bigint; secondsToExpiry: bigint; volatility: bigint };
 
-/** mulberry32: small, fast, and the same sequence on every run for a given seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (devnet/rng.ts): the same sequence on every run for a given seed. */
+export { rng } from '../../devnet/rng.ts';
 
 /** A wad from a float, rounded to 1e-12 so the float64 reference sees the same number. */
 export function wad(x: number): bigint {
