@@ -87,11 +87,29 @@ export function devnetClients(rpcUrl: string, chainId: number, options: { mnemon
 
 export class TransactionRevertedError extends Error {
   readonly receipt: TransactionReceipt;
-  constructor(receipt: TransactionReceipt) {
-    super(`transaction ${receipt.transactionHash} reverted (gas used ${receipt.gasUsed})`);
+  constructor(receipt: TransactionReceipt, why?: string) {
+    super(`transaction ${receipt.transactionHash} reverted (gas used ${receipt.gasUsed}${why ? `; ${why}` : ''})`);
     this.name = 'TransactionRevertedError';
     this.receipt = receipt;
   }
+}
+
+/**
+ * Why a mined transaction reverted, for the error message: its gas limit (used = limit is out of
+ * gas) and the revert reason of the same call replayed on the parent block's state (anvil
+ * automines one transaction per block, so that is the state it ran on).
+ */
+async function whyReverted(publicClient: DevnetPublicClient, receipt: TransactionReceipt): Promise<string> {
+  const tx = await publicClient.getTransaction({ hash: receipt.transactionHash }).catch(() => undefined);
+  if (!tx?.to) return 'transaction not found for a replay';
+  const outOfGas = receipt.gasUsed >= tx.gas ? 'out of gas, ' : '';
+  const replay = await publicClient
+    .call({ account: tx.from, to: tx.to, data: tx.input, value: tx.value, gas: tx.gas, blockNumber: receipt.blockNumber - 1n })
+    .then(
+      () => 'the replay on the parent block succeeds',
+      (e: unknown) => `replayed on the parent block: ${(e as Error).message.split('\n').slice(0, 2).join(' ')}`,
+    );
+  return `${outOfGas}limit ${tx.gas}; ${replay}`;
 }
 
 /**
@@ -100,7 +118,7 @@ export class TransactionRevertedError extends Error {
  */
 export async function confirm(publicClient: DevnetPublicClient, sent: Hash | Promise<Hash>): Promise<TransactionReceipt> {
   const receipt = await waitForReceipt(publicClient, await sent);
-  if (receipt.status !== 'success') throw new TransactionRevertedError(receipt);
+  if (receipt.status !== 'success') throw new TransactionRevertedError(receipt, await whyReverted(publicClient, receipt));
   return receipt;
 }
 
