@@ -42,27 +42,36 @@ export type DevnetClients = {
 /** anvil's default block gas limit. */
 const ANVIL_BLOCK_GAS = 30_000_000n;
 
+/** An estimate plus 50% and 50,000, never above anvil's block gas limit (a transaction over it is
+ * refused) unless the estimate itself is (then it goes out unpadded and anvil says why). */
+function padGas(hex: string): string {
+  const estimate = BigInt(hex);
+  const padded = (estimate * 3n) / 2n + 50_000n;
+  return `0x${(padded > ANVIL_BLOCK_GAS ? (estimate > ANVIL_BLOCK_GAS ? estimate : ANVIL_BLOCK_GAS) : padded).toString(16)}`;
+}
+
 /**
- * fetch for the devnet transport that adds 50% and 50,000 to every eth_estimateGas answer (25%
- * was not enough: a settle routed through a Uniswap V3 pool reverted at exactly its 1.25x limit in
- * a clean-clone CI run on a loaded machine). anvil stamps
- * automined blocks with the wall clock, and several contracts do more work when a call lands in a
- * later second than the state it was estimated on (Uniswap V2/V3 price oracles, perpetual funding
- * accrual), so an exact estimate can run out of gas when the block is mined a second later. Seen
- * as rare out-of-gas reverts in tests on a loaded machine. Unused gas is refunded.
+ * fetch for the devnet transport that adds 50% and 50,000 to every gas estimate anvil gives: the
+ * answer to eth_estimateGas, and the gas of the transaction eth_fillTransaction fills (viem fills
+ * a wallet's transaction with eth_fillTransaction when the node has it, so padding eth_estimateGas
+ * alone left every transaction sent by the devnet wallets on anvil's exact estimate; a clean-clone
+ * CI run then saw a Uniswap V2 swap run out of gas at exactly its 67,825 limit, which the same call
+ * on the parent block's state did not need). anvil stamps automined blocks with the wall clock,
+ * and several contracts do more work when a call lands in a later second than the state it was
+ * estimated on (Uniswap V2/V3 price oracles, perpetual funding accrual), so an exact estimate runs
+ * out of gas when the block is mined a second later. 25% was not enough once (a settle through a
+ * Uniswap V3 pool). Unused gas is refunded.
  */
 async function withGasHeadroom(input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<Response> {
   const response = await fetch(input, init);
   const body = typeof init?.body === 'string' ? init.body : '';
-  if (!body.includes('"eth_estimateGas"')) return response;
-  const json = (await response.json()) as { result?: string };
-  if (typeof json.result === 'string') {
-    const estimate = BigInt(json.result);
-    const padded = (estimate * 3n) / 2n + 50_000n;
-    // never above anvil's block gas limit (a transaction over it is refused), unless the estimate
-    // itself is (then it goes out unpadded and anvil says why)
-    json.result = `0x${(padded > ANVIL_BLOCK_GAS ? (estimate > ANVIL_BLOCK_GAS ? estimate : ANVIL_BLOCK_GAS) : padded).toString(16)}`;
-  }
+  const estimate = body.includes('"eth_estimateGas"');
+  const fill = !estimate && body.includes('"eth_fillTransaction"');
+  if (!estimate && !fill) return response;
+  const json = (await response.json()) as { result?: unknown };
+  if (estimate && typeof json.result === 'string') json.result = padGas(json.result);
+  const tx = fill ? (json.result as { tx?: { gas?: unknown } } | undefined)?.tx : undefined;
+  if (tx && typeof tx.gas === 'string') tx.gas = padGas(tx.gas);
   const headers = new Headers(response.headers);
   headers.delete('content-length');
   return new Response(JSON.stringify(json), { status: response.status, headers });

@@ -88,6 +88,10 @@ describe('devnetClients', () => {
       expect(await clients.publicClient.estimateGas(request)).toBe((raw * 3n) / 2n + 50_000n);
       const receipt = await confirm(clients.publicClient, clients.deployer.sendTransaction({ to: request.to, value: 1n }));
       expect(receipt.gasUsed).toBe(21_000n);
+      // and what a devnet wallet sends carries the padded limit (viem fills it with
+      // eth_fillTransaction, not eth_estimateGas, when the node has it)
+      const sent = await clients.publicClient.getTransaction({ hash: receipt.transactionHash });
+      expect(sent.gas).toBe((raw * 3n) / 2n + 50_000n);
     } finally {
       await anvil.stop();
     }
