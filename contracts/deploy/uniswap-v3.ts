@@ -8,6 +8,7 @@ import { uniswapV3FactoryAbi, uniswapV3FactoryBytecode } from '../artifacts/Unis
 import { uniswapV3PoolAbi } from '../artifacts/UniswapV3Pool.ts';
 import { v3LiquidityHelperAbi, v3LiquidityHelperBytecode } from '../artifacts/V3LiquidityHelper.ts';
 import { confirm, deploy, type DevnetClients } from './clients.ts';
+import { isqrt } from '../../protocol/isqrt.ts';
 
 export type UniswapV3 = { factory: Address; swapRouter: Address; quoter: Address; liquidityHelper: Address };
 
@@ -23,20 +24,9 @@ export async function deployUniswapV3(clients: DevnetClients, weth: Address): Pr
 export const V3_TICK_SPACING: Record<number, number> = { 500: 10, 3000: 60, 10000: 200 };
 const MAX_TICK = 887272;
 
-function sqrt(value: bigint): bigint {
-  if (value < 2n) return value;
-  let x = value;
-  let y = (x + 1n) / 2n;
-  while (y < x) {
-    x = y;
-    y = (x + value / x) / 2n;
-  }
-  return x;
-}
-
 /** Liquidity L that, over the full range at the current price, holds about `amount0` and `amount1` (L = sqrt(x * y)). */
 export function fullRangeLiquidity(amount0: bigint, amount1: bigint): bigint {
-  return sqrt(amount0 * amount1);
+  return isqrt(amount0 * amount1);
 }
 
 /**
@@ -44,7 +34,7 @@ export function fullRangeLiquidity(amount0: bigint, amount1: bigint): bigint {
  * when `amount1` of token1 is worth `amount0` of token0.
  */
 export function encodeSqrtPriceX96(amount1: bigint, amount0: bigint): bigint {
-  return sqrt((amount1 << 192n) / amount0);
+  return isqrt((amount1 << 192n) / amount0);
 }
 
 /** Pool tokens are sorted by address; token0 is the lower one. */

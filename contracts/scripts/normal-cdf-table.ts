@@ -14,6 +14,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isqrt } from '../../protocol/isqrt.ts';
 
 const ONE = 10n ** 60n;
 const WAD = 10n ** 18n;
@@ -21,17 +22,6 @@ const SEGMENTS = 16;
 const DEGREE = 13;
 // pi to 62 decimals, truncated to 60.
 const PI = 3_14159265358979323846264338327950288419716939937510582097494459n / 100n;
-
-function isqrt(n: bigint): bigint {
-  // Newton from above: strictly decreasing until it reaches floor(sqrt(n)).
-  let x = n;
-  let y = (x + 1n) / 2n;
-  while (y < x) {
-    x = y;
-    y = (x + n / x) / 2n;
-  }
-  return x;
-}
 
 /** e^y at ONE scale for 0 <= y (ONE scale), by its Taylor series (all terms positive). */
 function expPos(y: bigint): bigint {

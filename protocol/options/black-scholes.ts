@@ -4,6 +4,7 @@
 // are cash-settled in a stablecoin that earns nothing). Read the Solidity library for the domain,
 // accuracy and rounding notes; this file only mirrors it. bigint `/` truncates toward zero like
 // the EVM's sdiv/div, which is what makes the mirror exact.
+import { isqrt } from '../isqrt.ts';
 import { CDF_DEGREE, CDF_SEGMENTS } from './normal-cdf-table.ts';
 
 const WAD = 10n ** 18n;
@@ -61,7 +62,7 @@ function d(spot: bigint, strike: bigint, secondsToExpiry: bigint, volatility: bi
 
   const lnRatio = ln((spot * WAD) / strike);
   const variance36 = (volatility * volatility * secondsToExpiry) / YEAR;
-  const sd = sqrt(variance36);
+  const sd = isqrt(variance36);
   const halfVariance = variance36 / (2n * WAD);
   const d1 = ((lnRatio + halfVariance) * WAD) / sd;
   return { d1, d2: d1 - sd };
@@ -133,16 +134,4 @@ export function ln(x: bigint): bigint {
   let p = LN_COEFFICIENTS[0]!;
   for (let i = 1; i < LN_COEFFICIENTS.length; i++) p = (p * z2) / WAD + LN_COEFFICIENTS[i]!;
   return k * LN2 + 2n * ((p * z) / WAD);
-}
-
-/** floor(sqrt(x)); unique, so any exact method matches the contract's Newton iteration. */
-export function sqrt(x: bigint): bigint {
-  if (x < 2n) return x;
-  let z = x;
-  let y = (z + 1n) / 2n;
-  while (y < z) {
-    z = y;
-    y = (z + x / z) / 2n;
-  }
-  return z;
 }

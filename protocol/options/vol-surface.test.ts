@@ -4,7 +4,6 @@ import {
   impliedVol,
   interpolateTime,
   isFresh,
-  isqrt,
   MAX_ABS_K,
   MAX_TENOR,
   MAX_VOL,
@@ -25,23 +24,6 @@ const grid: VolSurface = {
   nodes: [-WAD / 2n, 0n, WAD / 2n],
   vols: [90n, 60n, 80n, 80n, 55n, 70n, 70n, 50n, 60n].map((percent) => (percent * WAD) / 100n),
 };
-
-describe('isqrt', () => {
-  it('is the floor square root', () => {
-    expect([0n, 1n, 2n, 3n, 4n, 10n ** 36n, 10n ** 36n - 1n].map(isqrt)).toEqual([0n, 1n, 1n, 1n, 2n, 10n ** 18n, 10n ** 18n - 1n]);
-    expect(isqrt(2n ** 256n - 1n)).toBe(2n ** 128n - 1n);
-    fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }), (x) => {
-        const r = isqrt(x);
-        return r * r <= x && (r + 1n) * (r + 1n) > x;
-      }),
-    );
-  });
-
-  it('refuses a negative number', () => {
-    expect(() => isqrt(-1n)).toThrow(RangeError);
-  });
-});
 
 describe('impliedVol', () => {
   it('returns the node vols exactly at the nodes', () => {

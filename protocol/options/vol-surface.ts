@@ -11,6 +11,7 @@
 // w = vol^2 * t across tenors (so rising published total variances keep rising in between: no
 // calendar arbitrage), the first tenor's vol before it and the last tenor's vol after it. Every
 // step rounds down, as on chain.
+import { isqrt } from '../isqrt.ts';
 
 export const WAD = 10n ** 18n;
 /** Hard grid limits (a feed's bounds may only be tighter). */
@@ -99,20 +100,6 @@ export function validateSurface(s: VolSurface, b: VolBounds): SurfaceError | und
     if (vol < b.minVol || vol > b.maxVol) return { error: 'VolOutOfBounds', index: v, vol };
   }
   return undefined;
-}
-
-/** floor(sqrt(x)) for x >= 0, by Newton's iteration from a power of two at or above the root (as on chain). */
-export function isqrt(x: bigint): bigint {
-  if (x < 0n) throw new RangeError('isqrt of a negative number');
-  if (x === 0n) return 0n;
-  // b = floor(log2(x)); x < 2^(b+1), so 2^ceil((b+1)/2) is above the root.
-  const b = BigInt(x.toString(2).length - 1);
-  let r = 1n << ((b + 2n) >> 1n);
-  for (;;) {
-    const next = (r + x / r) >> 1n;
-    if (next >= r) return r;
-    r = next;
-  }
 }
 
 /** The log-moneyness nodes around k and their weights (w0 = k1 - k, w1 = k - k0); one node when w1 = 0. */
