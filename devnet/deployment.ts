@@ -1,6 +1,7 @@
 // The devnet's contracts as one JSON-able record: deploy everything on a chain (tokens, Uniswap V2
 // and V3 pools with liquidity, the StableSwap pool, Vault + Settlement, the clearing house with its
-// oracle feeds, the perp liquidity vault with its seed deposit, dust buffers) and hand its owner powers to the governance timelock, or load a
+// oracle feeds, the perp liquidity vault with its seed deposit, the volatility feed with a surface
+// per market, dust buffers) and hand its owner powers to the governance timelock, or load a
 // record written earlier to reuse an existing deployment.
 import { readFileSync } from 'node:fs';
 import { parseUnits, type Address, type LocalAccount } from 'viem';
@@ -8,8 +9,10 @@ import type { DevnetClients } from '../contracts/deploy/clients.ts';
 import { deployDevnet } from '../contracts/deploy/devnet.ts';
 import { DEVNET_PERP_MARKETS, deployDevnetPerp } from '../contracts/deploy/perp.ts';
 import { DEVNET_VAULT, DEVNET_VAULT_MARKETS, deployPerpVault } from '../contracts/deploy/perp-vault.ts';
+import { defaultVolBounds, deployVolatilityFeed, publishSurface } from '../contracts/deploy/options.ts';
 import { devnetPoolSpecs, seedSettlementBuffer } from '../contracts/deploy/solver-fixtures.ts';
 import { deployDevnetGovernance } from '../contracts/deploy/timelock.ts';
+import { devnetSurface, smileParams } from './vol-model.ts';
 
 export type PoolSpecJson = { kind: 'uniswapV2' | 'uniswapV3' | 'stableSwap'; address: Address };
 
@@ -30,8 +33,10 @@ export type Deployment = {
   pairs: { daiUsdc: Address; wbtcUsdc: Address };
   /** Numeraire (USD, 18 decimals) value of 1e18 base units of each token: the auctions' reference prices. */
   referencePrices: Record<string, string>;
-  /** Who publishes oracle rounds (the price feeder's account). */
+  /** Who publishes oracle rounds and volatility surfaces (the price feeder's account). */
   feeder: Address;
+  /** The options' implied-volatility surfaces, one per perp market (VolatilityFeed). Absent in older records. */
+  volatilityFeed?: Address;
   /**
    * Owns Settlement and ClearingHouse (so the CollateralVault too): every owner call is scheduled by
    * `governanceAdmin` and runs `timelockDelay` seconds later. Absent in records written before the timelock.
@@ -54,6 +59,9 @@ export function referencePricesFor(tokens: Deployment['tokens'], decimals: Deplo
   return out;
 }
 
+/** A published surface counts as fresh for an hour (the feeder republishes every few seconds). */
+export const VOL_MAX_AGE = 3600n;
+
 /** Deploys the whole devnet on the chain `clients` points at. `feeder` publishes oracle rounds. */
 export async function deployAll(clients: DevnetClients, feeder: LocalAccount): Promise<Deployment> {
   const devnet = await deployDevnet(clients);
@@ -64,6 +72,10 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     markets: DEVNET_VAULT_MARKETS,
     ...DEVNET_VAULT,
   });
+  // implied vols for the options: the feeder publishes every market's surface now and moves them later
+  const volatilityFeed = await deployVolatilityFeed(clients, { feeder: feeder.address, maxAge: VOL_MAX_AGE, bounds: defaultVolBounds });
+  for (const m of DEVNET_PERP_MARKETS)
+    await publishSurface(clients, volatilityFeed, BigInt(m.id), devnetSurface(smileParams(m.id)), clients.walletFor(feeder));
   // dust buffers: pure matches round in the users' favour, the Settlement pays the wei
   await seedSettlementBuffer(clients, devnet, { dai: parseUnits('1000', 18), usdc: parseUnits('1000', 6), wbtc: parseUnits('0.01', 8) });
   // Last: the deployer bootstrapped markets, collateral and the Settlement/ClearingHouse link as
@@ -72,6 +84,7 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     settlement: devnet.settlement.settlement,
     clearingHouse: perp.clearingHouse,
     perpVault,
+    volatilityFeed,
   });
   const decimals = { dai: 18, usdc: 6, wbtc: 8, weth: 18 };
   return {
@@ -88,6 +101,7 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     pairs: { daiUsdc: devnet.uniswapV2.pairs.daiUsdc, wbtcUsdc: devnet.uniswapV2.pairs.wbtcUsdc },
     referencePrices: referencePricesFor(devnet.tokens, decimals),
     feeder: feeder.address,
+    volatilityFeed,
     timelock: governance.timelock,
     governanceAdmin: governance.admin,
     timelockDelay: governance.delay.toString(),

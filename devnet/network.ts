@@ -8,10 +8,12 @@ import type { Logger } from 'pino';
 import type { Address } from 'viem';
 import { startAnvil, type Anvil } from '../contracts/deploy/anvil.ts';
 import { devnetClients, type DevnetClients } from '../contracts/deploy/clients.ts';
+import { publishSurface } from '../contracts/deploy/options.ts';
 import { setFeedPrice } from '../contracts/deploy/perp.ts';
 import { devnetPriceFeedAbi } from '../contracts/artifacts/DevnetPriceFeed.ts';
 import { deployAll, loadDeployment, type Deployment } from './deployment.ts';
 import { freePorts, spawnChild, type Child } from './processes.ts';
+import { DEVNET_BASE_VOL, devnetSurface, nextAtm, smileParams } from './vol-model.ts';
 import { ChainTracker } from './tracker.ts';
 
 export type NetworkOptions = {
@@ -108,6 +110,9 @@ export function solverArgs(o: {
   ];
 }
 
+/** The feeder publishes volatility surfaces every this many price ticks. */
+const VOL_EVERY = 5;
+
 export async function startNetwork(o: NetworkOptions): Promise<Network> {
   const step = o.onStep ?? (() => undefined);
   const logDir = join(o.dataDir, 'logs');
@@ -168,6 +173,7 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
           referencePrices: deployment.referencePrices,
           collateralToken: deployment.tokens.dai,
           ...(deployment.perpVault ? { perpVault: deployment.perpVault } : {}),
+          ...(deployment.volatilityFeed ? { volatilityFeed: deployment.volatilityFeed } : {}),
         },
         null,
         2,
@@ -256,10 +262,14 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
       step(`solver ${strategy} ${account.address} on node${node.index + 1}`);
     }
 
-    // Price feeder: a small random walk on every market, pulled back towards its start.
+    // Price feeder: a small random walk on every market, pulled back towards its start; every
+    // VOL_EVERY ticks it also publishes each market's volatility surface with its at-the-money vol
+    // moved by its own walk (a publish costs ~240k gas, so not every tick).
     if ((o.feederMs ?? 2000) > 0) {
       const wallet = clients.walletFor(feeder);
       const start = new Map<number, bigint>();
+      const atm = new Map<number, number>();
+      let ticks = 0;
       const tick = async (): Promise<void> => {
         for (const m of deployment.markets) {
           const feed = deployment.feeds[String(m.id)]!;
@@ -275,6 +285,14 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
           const next = BigInt(Math.max(1, Math.round(x * (1 + stepRel))));
           await setFeedPrice(clients, feed, next, wallet);
         }
+        if (deployment.volatilityFeed && ticks++ % VOL_EVERY === 0) {
+          for (const m of deployment.markets) {
+            const base = DEVNET_BASE_VOL[m.id] ?? 0.6;
+            const level = nextAtm(atm.get(m.id) ?? base, base, 0.03);
+            atm.set(m.id, level);
+            await publishSurface(clients, deployment.volatilityFeed, BigInt(m.id), devnetSurface(smileParams(m.id, level)), wallet);
+          }
+        }
       };
       const loop = (): void => {
         feederTimer = setTimeout(() => {
@@ -284,7 +302,7 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
         }, o.feederMs ?? 2000);
       };
       loop();
-      step(`price feeder ${feeder.address} every ${(o.feederMs ?? 2000) / 1000} s`);
+      step(`price feeder ${feeder.address} every ${(o.feederMs ?? 2000) / 1000} s (vol surfaces every ${VOL_EVERY} ticks)`);
     }
     return { rpcUrl, ...(anvil ? { anvil } : {}), clients, deployment, nodes, solvers, tracker, auctionIntervalMs: interval, logDir, stop };
   } catch (e) {

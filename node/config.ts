@@ -76,6 +76,8 @@ export type NodeConfig = {
   collateralToken?: Address;
   /** A perp liquidity vault for the dashboard to show. */
   perpVault?: Address;
+  /** The options' VolatilityFeed, whose surfaces GET /v1/volatility and the dashboard show. */
+  volatilityFeed?: Address;
   /** Solvers' quote endpoints (POST /v1/quote) the node asks for POST /v1/quote; empty = quotes off (503). */
   quoters: string[];
   /** How long the node waits for its quoters' answers (ms). */
@@ -329,6 +331,11 @@ const fields: Field[] = [
     key: 'perpVault',
     kind: fileOnly(address.schema, address.expected),
     help: 'a perp liquidity vault (PerpVault) the dashboard shows: NAV, share price, skew per market',
+  },
+  {
+    key: 'volatilityFeed',
+    kind: fileOnly(address.schema, address.expected),
+    help: "the options' volatility feed (VolatilityFeed) whose surfaces GET /v1/volatility and the dashboard show",
   },
 ];
 

@@ -14,6 +14,7 @@ import { nativeRecoverer } from '../protocol/recover-native.ts';
 import { nobleRecoverer, type Recoverer } from '../protocol/signature.ts';
 import { cancelsTopic, intentsTopic, solutionsTopic } from '../protocol/topics.ts';
 import { dashboardRoutes } from './api/dashboard.ts';
+import { optionsRoutes } from './api/options.ts';
 import { tradeRoutes } from './api/trade.ts';
 import { listen, serve } from './api/http.ts';
 import { apiRoutes } from './api/routes.ts';
@@ -309,6 +310,10 @@ export class IntentNode {
         ...(activity ? { chain: activity } : {}),
         ...(config.perpVault ? { perpVault: config.perpVault } : {}),
         log,
+      }),
+      ...optionsRoutes({
+        ...(activity ? { chain: activity } : {}),
+        ...(config.volatilityFeed ? { volatilityFeed: config.volatilityFeed } : {}),
       }),
       ...tradeRoutes({
         chainId: config.chainId,

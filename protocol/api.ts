@@ -363,6 +363,32 @@ export type VaultResponse =
     }
   | { available: false; reason: string };
 
+/** One tenor's row of a published volatility surface: the smile at that time to expiry. */
+export type VolatilitySmile = {
+  /** Seconds to expiry the row was published for. */
+  tenorSec: number;
+  /** The grid's nodes: log-moneyness k = ln(strike / forward) and the vol there, both 1e18 fixed point. */
+  points: { k: string; vol: string }[];
+};
+
+/** One market's surface as the VolatilityFeed holds it. */
+export type VolatilityMarket = {
+  market: number;
+  name: string;
+  /** The clearing house's oracle mark (the forward at a zero rate: strike = mark * e^k). */
+  mark: string;
+  /** Unix seconds of the publish (0: never published). */
+  publishedAt: number;
+  /** Whether the surface is within the feed's max age at the latest block. */
+  fresh: boolean;
+  smiles: VolatilitySmile[];
+};
+
+/** GET /v1/volatility: every listed market's implied-volatility surface (config `volatilityFeed`). */
+export type VolatilityResponse =
+  | { available: true; feed: Address; maxAge: number; markets: VolatilityMarket[] }
+  | { available: false; reason: string };
+
 /** GET /v1/dashboard/summary: everything the dashboard page shows, in one document. */
 export type DashboardSummary = {
   node: {

@@ -1,10 +1,10 @@
 // Governance on the devnet: the Timelock (contracts/src/governance/Timelock.sol) that owns
-// Settlement and the ClearingHouse (and through it the CollateralVault) once the deployment is
+// Settlement, the ClearingHouse (and through it the CollateralVault), the PerpVault and the
+// VolatilityFeed once the deployment is
 // bootstrapped, and the helpers to use it: schedule a call, move anvil's clock past the delay,
 // execute it. Every owner power then takes effect only `delay` seconds after it was announced.
-import { encodeAbiParameters, getContract, keccak256, zeroHash, type Address, type Hex, type TransactionReceipt } from 'viem';
+import { encodeAbiParameters, getContract, keccak256, parseAbi, zeroHash, type Address, type Hex, type TransactionReceipt } from 'viem';
 import { clearingHouseAbi } from '../artifacts/ClearingHouse.ts';
-import { perpVaultAbi } from '../artifacts/PerpVault.ts';
 import { settlementAbi } from '../artifacts/Settlement.ts';
 import { timelockAbi, timelockBytecode } from '../artifacts/Timelock.ts';
 import { confirm, deploy, type DevnetClients, type DevnetWalletClient } from './clients.ts';
@@ -118,12 +118,13 @@ export function assertSlashWindow(unbondingDelay: bigint, timelockDelay: bigint)
  * Hands the owner powers to `timelock`, from the deployer (the current owner):
  * Settlement in two steps (transferOwnership by the deployer, then the timelock's admin calls
  * `timelock.acceptOwnership`, which is not delayed), and the ClearingHouse with `setOwner` (one
- * step; the CollateralVault follows the clearing house's owner). Checks the owners afterwards.
+ * step; the CollateralVault follows the clearing house's owner), the two-step contracts (PerpVault,
+ * VolatilityFeed) as the Settlement. Checks the owners afterwards.
  */
 export async function handOverToTimelock(
   clients: DevnetClients,
   timelock: Address,
-  contracts: { settlement?: Address; clearingHouse?: Address; perpVault?: Address },
+  contracts: { settlement?: Address; clearingHouse?: Address; perpVault?: Address; volatilityFeed?: Address },
   admin: DevnetWalletClient = clients.deployer,
 ): Promise<void> {
   const { publicClient, deployer } = clients;
@@ -151,21 +152,37 @@ export async function handOverToTimelock(
     if (owner.toLowerCase() !== timelock.toLowerCase())
       throw new Error(`ClearingHouse ${clearingHouse} is owned by ${owner}, not the timelock ${timelock}`);
   }
-  if (contracts.perpVault !== undefined) {
-    // two-step, like the Settlement: the timelock's admin accepts on the timelock's behalf
-    const vault = contracts.perpVault;
-    await confirm(
-      publicClient,
-      deployer.writeContract({ address: vault, abi: perpVaultAbi, functionName: 'transferOwnership', args: [timelock] }),
-    );
-    await confirm(
-      publicClient,
-      admin.writeContract({ address: timelock, abi: timelockAbi, functionName: 'acceptOwnership', args: [vault] }),
-    );
-    const owner = await publicClient.readContract({ address: vault, abi: perpVaultAbi, functionName: 'owner' });
-    if (owner.toLowerCase() !== timelock.toLowerCase())
-      throw new Error(`PerpVault ${vault} is owned by ${owner}, not the timelock ${timelock}`);
+  // two-step, like the Settlement: the timelock's admin accepts on the timelock's behalf
+  for (const [name, target] of [
+    ['PerpVault', contracts.perpVault],
+    ['VolatilityFeed', contracts.volatilityFeed],
+  ] as const) {
+    if (target !== undefined) await handOverTwoStep(clients, timelock, name, target, admin);
   }
+}
+
+/** The owner surface every two-step contract here shares (PerpVault, VolatilityFeed, ...). */
+const ownable2StepAbi = parseAbi(['function transferOwnership(address newOwner)', 'function owner() view returns (address)']);
+
+async function handOverTwoStep(
+  clients: DevnetClients,
+  timelock: Address,
+  name: string,
+  target: Address,
+  admin: DevnetWalletClient,
+): Promise<void> {
+  const { publicClient, deployer } = clients;
+  await confirm(
+    publicClient,
+    deployer.writeContract({ address: target, abi: ownable2StepAbi, functionName: 'transferOwnership', args: [timelock] }),
+  );
+  await confirm(
+    publicClient,
+    admin.writeContract({ address: timelock, abi: timelockAbi, functionName: 'acceptOwnership', args: [target] }),
+  );
+  const owner = await publicClient.readContract({ address: target, abi: ownable2StepAbi, functionName: 'owner' });
+  if (owner.toLowerCase() !== timelock.toLowerCase())
+    throw new Error(`${name} ${target} is owned by ${owner}, not the timelock ${timelock}`);
 }
 
 export type DevnetGovernance = { timelock: Address; admin: Address; delay: bigint };
@@ -179,7 +196,7 @@ export type DevnetGovernance = { timelock: Address; admin: Address; delay: bigin
  */
 export async function deployDevnetGovernance(
   clients: DevnetClients,
-  contracts: { settlement: Address; clearingHouse: Address; perpVault?: Address },
+  contracts: { settlement: Address; clearingHouse: Address; perpVault?: Address; volatilityFeed?: Address },
   options: { delay?: bigint } = {},
 ): Promise<DevnetGovernance> {
   const delay = options.delay ?? DEVNET_TIMELOCK_DELAY;

@@ -34,7 +34,7 @@ import type { SolverRecord, SolverRepository } from '../db/solvers.ts';
 import type { NetworkStatus } from '../gossip/status.ts';
 import type { Logger } from '../log.ts';
 import type { IntentPool } from '../pool/pool.ts';
-import { HttpError, json, limitOf, raw, type Route } from './http.ts';
+import { cached, HttpError, json, limitOf, raw, type Route } from './http.ts';
 import { isSwapRow, openIntent } from './views.ts';
 
 export type DashboardDeps = {
@@ -58,23 +58,6 @@ const STATIC: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
 };
-
-/** Caches an async value for `ms`; concurrent callers share one computation. */
-function cached<T>(ms: number, f: () => Promise<T>): () => Promise<T> {
-  let at = 0;
-  let value: Promise<T> | undefined;
-  return () => {
-    const now = Date.now();
-    if (!value || now - at > ms) {
-      at = now;
-      value = f().catch((e: unknown) => {
-        at = 0;
-        throw e;
-      });
-    }
-    return value;
-  };
-}
 
 const firstLine = (e: unknown): string => (e as Error).message.split('\n')[0] ?? 'error';
 

@@ -168,3 +168,20 @@ export async function listen(server: Server, port: number, host: string): Promis
   const a = server.address() as AddressInfo;
   return `http://${a.address}:${a.port}`;
 }
+
+/** Caches an async value for `ms`; concurrent callers share one computation. */
+export function cached<T>(ms: number, f: () => Promise<T>): () => Promise<T> {
+  let at = 0;
+  let value: Promise<T> | undefined;
+  return () => {
+    const now = Date.now();
+    if (!value || now - at > ms) {
+      at = now;
+      value = f().catch((e: unknown) => {
+        at = 0;
+        throw e;
+      });
+    }
+    return value;
+  };
+}

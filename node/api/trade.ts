@@ -11,7 +11,7 @@ import type { Address } from 'viem';
 import type { MarketsResponse, TokenListing } from '../../protocol/api.ts';
 import type { ChainActivity } from '../chain/activity.ts';
 import type { Logger } from '../log.ts';
-import { json, raw, type Route } from './http.ts';
+import { cached, json, raw, type Route } from './http.ts';
 
 export type TradeDeps = {
   chainId: number;
@@ -95,12 +95,7 @@ export function tradeRoutes(d: TradeDeps): Route[] {
   };
 
   // Every open trade page asks once a second; one answer serves them all for a second.
-  let cached: { at: number; answer: Promise<MarketsResponse> } | undefined;
-  const currentMarkets = (): Promise<MarketsResponse> => {
-    const now = Date.now();
-    if (!cached || now - cached.at >= MARKETS_CACHE_MS) cached = { at: now, answer: markets() };
-    return cached.answer;
-  };
+  const currentMarkets = cached(MARKETS_CACHE_MS, markets);
 
   const page = async (file: string) => raw(await readFile(new URL(file, dir)), STATIC[file]!, 'no-cache');
 

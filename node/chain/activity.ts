@@ -20,7 +20,7 @@ const KEEP = 1000;
 export type TokenInfo = { symbol: string; decimals: number };
 
 export class ChainActivity {
-  private readonly client: PublicClient;
+  readonly client: PublicClient;
   private readonly settlement: Address;
   private clearingHouse?: Address;
   private clearingHouseCheckedAt = 0;

@@ -22,7 +22,10 @@ import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deplo
 import { depositCollateral, deployDevnetPerp, POSITION_TX_GAS, setFeedPrice, type PerpDeployment } from '../../contracts/deploy/perp.ts';
 import { encodePositionBatch, encodePositionTrade, signPositionIntent } from '../../contracts/client/positions.ts';
 import { bondSolver } from '../../contracts/deploy/settlement.ts';
+import { defaultVolBounds, deployVolatilityFeed, publishSurface } from '../../contracts/deploy/options.ts';
+import { devnetSurface, smileParams } from '../../devnet/vol-model.ts';
 import { signSwapIntent } from '../../contracts/client/settlement.ts';
+import type { VolatilityResponse } from '../../protocol/api.ts';
 import type { PositionIntent, SwapIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { launchBrowser, pngSize, sampledColours } from '../helpers/browser.ts';
@@ -43,6 +46,7 @@ let solving: SolvingNode;
 let browser: Browser | undefined;
 let api = '';
 let validTo = 0;
+let volatilityFeed: Address;
 const users: Record<string, LocalAccount> = {};
 const nonces = new Map<string, bigint>();
 
@@ -145,8 +149,16 @@ beforeAll(async () => {
   );
   await setFeedPrice(clients, perp.feeds[1]!, 2850n * 10n ** 8n);
 
+  // The options' volatility feed with the devnet's surfaces, published by the deployer as feeder.
+  volatilityFeed = await deployVolatilityFeed(clients, {
+    feeder: clients.deployer.account.address,
+    maxAge: 3600n,
+    bounds: defaultVolBounds,
+  });
+  for (const id of [1, 2, 3]) await publishSurface(clients, volatilityFeed, BigInt(id), devnetSurface(smileParams(id)));
+
   // The node, as node/cli.ts builds it, with fast auctions and two competing solvers.
-  solving = await startSolvingNode(running, { intervalMs: INTERVAL_MS, prefix: 'dashboard-test-' });
+  solving = await startSolvingNode(running, { intervalMs: INTERVAL_MS, prefix: 'dashboard-test-', volatilityFeed });
   api = solving.api;
   browser = await launchBrowser();
   console.log(`dashboard test setup: ${Date.now() - started} ms`);
@@ -211,10 +223,21 @@ describe('dashboard in headless Chromium', () => {
       '/v1/leaderboard',
       `/v1/auctions/${settled[0]!.id}`,
       '/v1/backlog',
+      '/v1/volatility',
     ]) {
       const res = await fetch(`${api}${path}`);
       expect(schemas.check(schemas.response('GET', path, res.status), await res.json(), path)).toEqual([]);
     }
+
+    // The volatility surfaces, as published: one smile per tenor, fresh.
+    const vol = await getJson<VolatilityResponse>('/v1/volatility');
+    if (!vol.available) throw new Error(`volatility unavailable: ${vol.reason}`);
+    expect(vol.markets.map((m) => m.market)).toEqual([1, 2, 3]);
+    const eth = devnetSurface(smileParams(1));
+    expect(vol.markets[0]!.fresh).toBe(true);
+    expect(vol.markets[0]!.smiles.map((s) => BigInt(s.tenorSec))).toEqual(eth.tenors);
+    expect(vol.markets[0]!.smiles.flatMap((s) => s.points.map((p) => BigInt(p.vol)))).toEqual(eth.vols);
+    expect(vol.markets[0]!.smiles[0]!.points.map((p) => BigInt(p.k))).toEqual(eth.nodes);
 
     // The page.
     const page = await browser!.newPage({ viewport: VIEWPORT });
@@ -240,6 +263,13 @@ describe('dashboard in headless Chromium', () => {
     // Charts: one bar per ranked auction, one bar per account with a position.
     expect(await page.locator('#surplus-chart rect.bar').count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#margin-chart rect.hbar').count()).toBe(3);
+    // the smile chart: one line per tenor of the first market; another market's tab redraws it
+    await page.locator('#vol-chart polyline.smile').first().waitFor();
+    expect(await page.locator('#vol-chart polyline.smile').count()).toBe(eth.tenors.length);
+    expect(await page.locator('#vol-note').textContent()).toContain('fresh');
+    await page.locator('#vol-markets button[data-market="2"]').click();
+    await page.locator('#vol-markets button.on[data-market="2"]').waitFor();
+    expect(await page.locator('#vol-chart polyline.smile').count()).toBe(devnetSurface(smileParams(2)).tenors.length);
 
     // Live: an intent submitted now (a WBTC sale far above the market: nobody fills it) appears.
     const open = await submitSwap(carol, { sellToken: t.wbtc, buyToken: t.usdc, sellAmount: WBTC('0.5'), buyAmount: USDC('5000000') });

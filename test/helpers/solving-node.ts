@@ -4,7 +4,7 @@
 // dashboard and trade page tests run their browsers against it. Account 2 must be bonded first
 // (bondSolver); account 1 is the devnet's bonded solver. Each solver also serves quotes (its
 // --quote-port server) and the node asks both (--quoter), so POST /v1/quote answers as on the devnet.
-import type { Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { toHex } from 'viem';
 import pino from 'pino';
@@ -31,7 +31,10 @@ export function devnetReferencePrices(t: { dai: string; usdc: string; wbtc: stri
 
 export type SolvingNode = { node: IntentNode; clock: AuctionClock; api: string; stop: () => Promise<void> };
 
-export async function startSolvingNode(running: RunningDevnet, opts: { intervalMs: number; prefix: string }): Promise<SolvingNode> {
+export async function startSolvingNode(
+  running: RunningDevnet,
+  opts: { intervalMs: number; prefix: string; volatilityFeed?: Address },
+): Promise<SolvingNode> {
   const { clients, devnet } = running;
   const t = devnet.tokens;
   const dir = tempDir(opts.prefix);
@@ -48,6 +51,7 @@ export async function startSolvingNode(running: RunningDevnet, opts: { intervalM
     settlement: devnet.settlement.settlement,
     rpcUrl: running.anvil.rpcUrl,
     auctionIntervalMs: opts.intervalMs,
+    ...(opts.volatilityFeed ? { volatilityFeed: opts.volatilityFeed } : {}),
   });
   // The node's auction clock checks bonds with Settlement.isSolver (it has a chain client).
   const node = new IntentNode(config, {

@@ -46,6 +46,9 @@ import type {
   SwapTrade,
   VaultMarket,
   VaultResponse,
+  VolatilityMarket,
+  VolatilityResponse,
+  VolatilitySmile,
   Trade,
   TradesResponse,
   BacklogResponse,
@@ -303,6 +306,22 @@ const marketsSamples = samplesOf<MarketsResponse>()([
   { available: false, reason: 'the node runs without --rpc-url', chainId: 31337, settlement: ADDR, vault: null, tokens: [] },
 ]);
 
+const smile = {
+  tenorSec: 86400,
+  points: [
+    { k: '-150000000000000000', vol: '640000000000000000' },
+    { k: '0', vol: '600000000000000000' },
+  ],
+} satisfies VolatilitySmile;
+const volMarket = {
+  market: 1,
+  name: 'ETH / USD',
+  mark: '3000000000000000000000',
+  publishedAt: 1_700_000_000,
+  fresh: true,
+  smiles: [smile],
+} satisfies VolatilityMarket;
+
 /** Per component schema of openapi.json, typed values of its protocol/api.ts type. */
 const swapQuote: SolverQuote = { type: 'swap', solver: ADDR, sellAmount: '1000000', buyAmount: '999000000000000000', gas: 550000 };
 const positionQuote: SolverQuote = { type: 'position', solver: ADDR, price: '3018150900000000000000', gas: 710000 };
@@ -418,6 +437,12 @@ const SAMPLES: Record<string, readonly unknown[]> = {
   AccountsResponse: accounts,
   VaultMarket: samplesOf<VaultMarket>()([vaultMarket]),
   VaultResponse: vaults,
+  VolatilitySmile: samplesOf<VolatilitySmile>()([smile]),
+  VolatilityMarket: samplesOf<VolatilityMarket>()([volMarket]),
+  VolatilityResponse: samplesOf<VolatilityResponse>()([
+    { available: true, feed: ADDR, maxAge: 3600, markets: [volMarket] },
+    { available: false, reason: 'no volatility feed configured (config volatilityFeed)' },
+  ]),
   DashboardSummary: samplesOf<DashboardSummary>()([
     {
       node: { peerId: '12D3KooW', peers: 1, chainId: 31337, settlement: ADDR, rpc: true, auctionIntervalMs: 5000, poolLive: 2, now: TIME },
@@ -626,6 +651,10 @@ describe('a running node answers as node/openapi.json says', () => {
     expect((await call('GET', '/v1/accounts')).body.available).toBe(false);
     expect((await call('GET', '/v1/vault')).body).toMatchObject({ available: false });
     expect((await call('GET', '/v1/markets')).body).toMatchObject({ available: false, vault: null, tokens: [] });
+    expect((await call('GET', '/v1/volatility')).body).toEqual({
+      available: false,
+      reason: 'no volatility feed configured (config volatilityFeed)',
+    });
     expect((await call('GET', `/v1/accounts/${ADDR}/margin`)).status).toBe(503);
   });
 

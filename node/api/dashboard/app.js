@@ -305,6 +305,103 @@ function render(s) {
   document.body.dataset.updated = String(Date.now());
 }
 
+const VOL_POLL_MS = 5000;
+const TENOR_COLOURS = ['#5b8def', '#38c793', '#f0b429', '#ef5b5b', '#b07cf0', '#4fc3d9', '#e58fb5', '#a3b35c'];
+let volMarket = null;
+
+function tenorLabel(sec) {
+  return sec < 86400
+    ? `${Math.round(sec / 3600)}h`
+    : sec < 365 * 86400
+      ? `${Math.round(sec / 86400)}d`
+      : `${+(sec / (365 * 86400)).toFixed(1)}y`;
+}
+
+/** One line per published tenor: implied vol against strike as a share of the forward (strike = forward * e^k). */
+function volChart(v) {
+  const box = $('#vol-chart');
+  const W = 1120,
+    H = 220,
+    L = 48,
+    R = 110,
+    T = 10,
+    B = 24;
+  const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'volatility smile' });
+  const tabs = $('#vol-markets');
+  if (!v.available || v.markets.length === 0) {
+    $('#vol-note').textContent = v.available ? 'no market listed' : v.reason;
+    tabs.replaceChildren();
+    svg.append(el('text', { class: 'empty', x: W / 2, y: H / 2, 'text-anchor': 'middle' }, 'no surface'));
+    box.replaceChildren(svg);
+    return;
+  }
+  if (!v.markets.some((m) => m.market === volMarket)) volMarket = v.markets[0].market;
+  tabs.replaceChildren(
+    ...v.markets.map((m) => {
+      const b = document.createElement('button');
+      b.textContent = m.name;
+      b.className = m.market === volMarket ? 'tab on' : 'tab';
+      b.dataset.market = String(m.market);
+      b.onclick = () => {
+        volMarket = m.market;
+        volChart(v);
+      };
+      return b;
+    }),
+  );
+  const m = v.markets.find((x) => x.market === volMarket);
+  const age = m.publishedAt ? Math.max(0, Math.round(Date.now() / 1000 - m.publishedAt)) : null;
+  $('#vol-note').textContent =
+    `feed ${short(v.feed)} · ${age === null ? 'never published' : `published ${duration(age)} ago`} · ` +
+    `${m.fresh ? 'fresh' : 'STALE'} (max age ${duration(v.maxAge)}) · forward ${compact(num(m.mark))}`;
+  const pts = m.smiles.flatMap((s) => s.points.map((p) => ({ x: 100 * Math.exp(num(p.k)), y: 100 * num(p.vol) })));
+  if (pts.length === 0) {
+    svg.append(el('text', { class: 'empty', x: W / 2, y: H / 2, 'text-anchor': 'middle' }, 'never published'));
+    box.replaceChildren(svg);
+    return;
+  }
+  const x0 = Math.min(...pts.map((p) => p.x)),
+    x1 = Math.max(...pts.map((p) => p.x));
+  const y0 = Math.min(...pts.map((p) => p.y)) * 0.95,
+    y1 = Math.max(...pts.map((p) => p.y)) * 1.05;
+  const sx = (x) => L + ((x - x0) / (x1 - x0 || 1)) * (W - L - R);
+  const sy = (y) => H - B - ((y - y0) / (y1 - y0 || 1)) * (H - B - T);
+  svg.append(
+    el('line', { class: 'axis', x1: L, y1: H - B, x2: W - R, y2: H - B }),
+    el('line', { class: 'axis', x1: L, y1: T, x2: L, y2: H - B }),
+    el('text', { x: L - 4, y: T + 8, 'text-anchor': 'end' }, `${y1.toFixed(0)}%`),
+    el('text', { x: L - 4, y: H - B, 'text-anchor': 'end' }, `${y0.toFixed(0)}%`),
+    el('line', { x1: sx(100), x2: sx(100), y1: T, y2: H - B, stroke: '#8592ad', 'stroke-dasharray': '3 2' }),
+    el('text', { x: sx(100), y: H - 6, 'text-anchor': 'middle' }, 'at the money'),
+    el('text', { x: L, y: H - 6 }, `${x0.toFixed(0)}% of forward`),
+    el('text', { x: W - R, y: H - 6, 'text-anchor': 'end' }, `${x1.toFixed(0)}%`),
+  );
+  m.smiles.forEach((s, i) => {
+    const colour = TENOR_COLOURS[i % TENOR_COLOURS.length];
+    const line = el('polyline', {
+      class: 'smile',
+      fill: 'none',
+      stroke: colour,
+      'stroke-width': 2,
+      points: s.points.map((p) => `${sx(100 * Math.exp(num(p.k)))},${sy(100 * num(p.vol))}`).join(' '),
+      'data-tenor': s.tenorSec,
+    });
+    line.append(el('title', {}, `${tenorLabel(s.tenorSec)}: ${s.points.map((p) => `${(100 * num(p.vol)).toFixed(1)}%`).join(' ')}`));
+    svg.append(line, el('text', { x: W - R + 8, y: T + 12 + i * 16, style: `fill: ${colour}` }, `${tenorLabel(s.tenorSec)} expiry`));
+  });
+  box.replaceChildren(svg);
+}
+
+async function pollVolatility() {
+  try {
+    const res = await fetch('/v1/volatility', { cache: 'no-store' });
+    if (res.ok) volChart(await res.json());
+  } catch {
+    // the summary poll reports an unreachable node
+  }
+  setTimeout(pollVolatility, VOL_POLL_MS);
+}
+
 async function poll() {
   try {
     const [res, b] = await Promise.all([
@@ -326,3 +423,4 @@ async function poll() {
   setTimeout(poll, failures ? Math.min(POLL_MS * 2 ** failures, 10_000) : POLL_MS);
 }
 poll();
+pollVolatility();
