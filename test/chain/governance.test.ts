@@ -9,6 +9,7 @@ import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { collateralVaultAbi } from '../../contracts/artifacts/CollateralVault.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { timelockAbi } from '../../contracts/artifacts/Timelock.ts';
+import { volatilityFeedAbi } from '../../contracts/artifacts/VolatilityFeed.ts';
 import { startAnvil, type Anvil } from '../../contracts/deploy/anvil.ts';
 import { devnetClients, type DevnetClients } from '../../contracts/deploy/clients.ts';
 import { defaultMarketConfig, deployPriceFeed } from '../../contracts/deploy/perp.ts';
@@ -159,6 +160,23 @@ describe('devnet governance', () => {
         }),
       ),
     ).toBe('NotOwner');
+    // the volatility feed: the timelock owns it; the deployer cannot re-point its feeder; the
+    // feeder (the price feeder's account) has published every market's surface
+    const feed = deployment.volatilityFeed!;
+    expect(await clients.publicClient.readContract({ address: feed, abi: volatilityFeedAbi, functionName: 'owner' })).toBe(timelock);
+    expect(await revertName(sim({ account, address: feed, abi: volatilityFeedAbi, functionName: 'setFeeder', args: [deployer] }))).toBe(
+      'NotOwner',
+    );
+    for (const m of deployment.markets) {
+      const [tenors, , , publishedAt] = await clients.publicClient.readContract({
+        address: feed,
+        abi: volatilityFeedAbi,
+        functionName: 'surface',
+        args: [BigInt(m.id)],
+      });
+      expect(tenors.length).toBeGreaterThan(0);
+      expect(publishedAt).toBeGreaterThan(0n);
+    }
     // nor change the timelock's admin without the delay
     expect(await revertName(sim({ account, address: timelock, abi: timelockAbi, functionName: 'setPendingAdmin', args: [deployer] }))).toBe(
       'NotSelf',
