@@ -52,7 +52,8 @@ export function blackScholes(spot: bigint, strike: bigint, secondsToExpiry: bigi
   return { call, put, callDelta: nd1, vega: (((spot * pdf(d1)) / WAD) * (d1 - d2)) / volatility };
 }
 
-function d(spot: bigint, strike: bigint, secondsToExpiry: bigint, volatility: bigint): { d1: bigint; d2: bigint } {
+/** d1 and d2 (wad) as BlackScholes._d computes them; throws BlackScholesDomain outside the domain. */
+export function d(spot: bigint, strike: bigint, secondsToExpiry: bigint, volatility: bigint): { d1: bigint; d2: bigint } {
   if (spot < BS_MIN_PRICE || spot > BS_MAX_PRICE || strike < BS_MIN_PRICE || strike > BS_MAX_PRICE) {
     throw new BlackScholesDomain('PriceOutOfRange');
   }
