@@ -76,9 +76,10 @@ function check(input: ClearPositionsInput, out: PositionClearing): { bad: string
   const filledAccounts = new Set<string>();
   const seen = new Set<string>();
   let surplus = 0n;
+  // a halted market (circuit breaker) allows no risk-increasing fill at any price
   const inBand = (market: number, p: bigint): boolean => {
     const m = input.markets.get(market)!;
-    return abs(p - m.mark) * WAD <= m.maxPriceDeviation * m.mark;
+    return !m.halted && abs(p - m.mark) * WAD <= m.maxPriceDeviation * m.mark;
   };
   for (const t of out.trades) {
     const entry = input.auction.intents.get(t.intentId);
@@ -159,7 +160,7 @@ function vaultRangesBf(m: PositionMarket, p: bigint): [bigint, bigint][] {
   const ranges: [bigint, bigint][] = [[0n, 0n]];
   const v = m.vault;
   if (!v || v.enabled === false) return ranges;
-  const band = abs(p - m.mark) * WAD <= m.maxPriceDeviation * m.mark;
+  const band = !m.halted && abs(p - m.mark) * WAD <= m.maxPriceDeviation * m.mark;
   // n > 0: traders net long n, the vault's delta is -n
   const ok = (n: bigint): boolean => {
     const d = -n;
@@ -396,6 +397,32 @@ describe('clearPositions', () => {
     expect(out.trades).toHaveLength(2);
   });
 
+  it('while the market is halted fills only pure reductions, the vault included, at any price', () => {
+    const halted = (vault?: PositionMarket['vault']): Map<number, PositionMarket> =>
+      new Map([[1, { mark: MARK, maxPriceDeviation: E(0.05), halted: true, vault }]]);
+    // a lone long against the vault at the mark: filled when trading, left open when halted
+    const long: Spec[] = [{ acct: 0, size: WAD, limit: 2100n * WAD }];
+    expect(run(long, market({ size: 0n, params: PARAMS })).trades).toHaveLength(1);
+    const none = run(long, halted({ size: 0n, params: PARAMS }));
+    expect(none.trades).toEqual([]);
+    expect(none.vaultTrades).toEqual([]);
+    // a long closing a short against a long vault: both reduce, so it fills during the halt
+    const out = run(
+      [{ acct: 0, size: WAD, limit: 2100n * WAD, reduceOnly: true }],
+      halted({ size: 3n * WAD, params: PARAMS }),
+      positionsOf([[0, 1, -2n * WAD]]),
+    );
+    expect(out.trades).toEqual([{ intentId: intentId(0), executed: WAD }]);
+    expect(out.vaultTrades.map((v) => v.sizeDelta)).toEqual([-WAD]);
+    // the same close against a flat vault would open the vault's position: not during a halt
+    const flat = run(
+      [{ acct: 0, size: WAD, limit: 2100n * WAD, reduceOnly: true }],
+      halted({ size: 0n, params: PARAMS }),
+      positionsOf([[0, 1, -2n * WAD]]),
+    );
+    expect(flat.trades).toEqual([]);
+  });
+
   it('uses own liquidity without counting it as surplus', () => {
     const input: ClearPositionsInput = {
       auction: auctionOf([{ acct: 0, size: 2n * WAD, limit: 2050n * WAD }]),
@@ -494,6 +521,7 @@ const wideInstance = fc.record({
   positions: fc.array(fc.bigInt(-10n * WAD, 10n * WAD), { minLength: 39, maxLength: 39 }),
   vaultSize: fc.bigInt(-50n * WAD, 50n * WAD),
   withVault: fc.boolean(),
+  halted: fc.integer({ min: 0, max: 3 }),
 });
 
 function wideInput(x: typeof wideInstance extends fc.Arbitrary<infer T> ? T : never): ClearPositionsInput {
@@ -515,6 +543,8 @@ function wideInput(x: typeof wideInstance extends fc.Arbitrary<infer T> ? T : ne
     markets.set(id, {
       mark,
       maxPriceDeviation: E(0.03),
+      // market `halted` (1-3; 0: none) has its circuit breaker tripped
+      halted: id === x.halted,
       vault: x.withVault ? { size: x.vaultSize, params: { ...PARAMS, maxPosition: 60n * WAD } } : undefined,
     });
   }

@@ -22,7 +22,8 @@
 // needs an opposite non-zero position and its applied delta is clamped to |position| (netting uses
 // the clamped size, the trade reports the requested one); one fill per (account, market); applied
 // deltas net to zero with the vault's; risk-increasing fills need the price within the deviation
-// band; intents valid for less than two more seconds are left out.
+// band (none at all while the market's circuit breaker is halted); intents valid for less than two
+// more seconds are left out.
 import type { Address, Hex } from 'viem';
 import { abs } from '../../protocol/margin.ts';
 import { type VaultMarketParams, vaultQuote } from '../../protocol/perp-vault.ts';
@@ -56,6 +57,12 @@ export type PositionMarket = {
   mark: bigint;
   /** Risk-increasing fills need |price - mark| * 1e18 <= maxPriceDeviation * mark. */
   maxPriceDeviation: bigint;
+  /**
+   * The market's circuit breaker has halted risk-increasing fills (CircuitBreaker.isHalted at the
+   * block solved on): only pure reductions clear, as outside the deviation band, so the others
+   * stay open for a later auction instead of reverting the batch.
+   */
+  halted?: boolean;
   vault?: PositionVault;
 };
 
@@ -197,7 +204,9 @@ class MarketClearing {
   constructor(m: PositionMarket, entries: Entry[]) {
     this.m = m;
     this.entries = entries;
-    const room = (m.maxPriceDeviation * m.mark) / WAD; // |p - mark| * 1e18 <= dev * mark  <=>  |p - mark| <= floor(dev * mark / 1e18)
+    // |p - mark| * 1e18 <= dev * mark  <=>  |p - mark| <= floor(dev * mark / 1e18); a halted market
+    // has an empty band (lo > hi), so every price is "outside" it and only reductions fill
+    const room = m.halted ? -1n : (m.maxPriceDeviation * m.mark) / WAD;
     this.bandLo = m.mark - room;
     this.bandHi = m.mark + room;
     this.vault = m.vault && m.vault.enabled !== false ? m.vault : undefined;
