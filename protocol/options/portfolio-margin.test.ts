@@ -96,11 +96,11 @@ describe('portfolio margin (mirror of PortfolioMargin.sol)', () => {
     const ok = leg({});
     expect(reason(() => portfolioMargin(SPOT, 0n, [ok, ok, ok, ok, ok]))).toBe('TooManyLegs');
     expect(reason(() => portfolioMargin(10n ** 10n - 1n, 0n, [ok]))).toBe('SpotOutOfRange');
-    expect(reason(() => portfolioMargin(SPOT, 10n ** 30n + 1n, [ok]))).toBe('PerpSizeOutOfRange');
+    expect(reason(() => portfolioMargin(SPOT, 10n ** 36n + 1n, [ok]))).toBe('PerpSizeOutOfRange');
     expect(reason(() => portfolioMargin(SPOT, 0n, [leg({ strike: 4n * 10n ** 9n - 1n })]))).toBe('StrikeOutOfRange');
     expect(reason(() => portfolioMargin(SPOT, 0n, [leg({ secondsToExpiry: 0n })]))).toBe('ExpiryOutOfRange');
     expect(reason(() => portfolioMargin(SPOT, 0n, [leg({ volatility: 5n * WAD + 1n })]))).toBe('VolatilityOutOfRange');
-    expect(reason(() => portfolioMargin(SPOT, 0n, [leg({ size: -(10n ** 30n) - 1n })]))).toBe('SizeOutOfRange');
+    expect(reason(() => portfolioMargin(SPOT, 0n, [leg({ size: -(10n ** 36n) - 1n })]))).toBe('SizeOutOfRange');
     expect(reason(() => portfolioMargin(SPOT, 0n, [ok], { ...DEFAULT_MARGIN_PARAMS, volShockDown: (99n * WAD) / 100n + 1n }))).toBe(
       'InvalidParams',
     );

@@ -14,7 +14,7 @@ export const PM_MAX_SPOT = 10n ** 35n;
 export const PM_MAX_PRICE_SHOCK = WAD / 2n;
 export const PM_MIN_STRIKE = 4n * 10n ** 9n;
 export const PM_MAX_STRIKE = 25n * 10n ** 34n;
-export const PM_MAX_SIZE = 10n ** 30n;
+export const PM_MAX_SIZE = 10n ** 36n;
 export const PM_MAX_VOL_SHOCK_UP = 10n * WAD;
 export const PM_MAX_VOL_SHOCK_DOWN = (99n * WAD) / 100n;
 

@@ -113,12 +113,12 @@ describe('portfolio margin: TypeScript mirror equals the contract to the wei', (
       [{ spot, perpSize: 0n, legs: [ok, ok, ok, ok, ok] }, DEFAULT_MARGIN_PARAMS, 'TooManyLegs'],
       [{ spot: 10n ** 10n - 1n, perpSize: 0n, legs: [ok] }, DEFAULT_MARGIN_PARAMS, 'SpotOutOfRange'],
       [{ spot: 10n ** 35n + 1n, perpSize: 0n, legs: [] }, DEFAULT_MARGIN_PARAMS, 'SpotOutOfRange'],
-      [{ spot, perpSize: -(10n ** 30n) - 1n, legs: [] }, DEFAULT_MARGIN_PARAMS, 'PerpSizeOutOfRange'],
+      [{ spot, perpSize: -(10n ** 36n) - 1n, legs: [] }, DEFAULT_MARGIN_PARAMS, 'PerpSizeOutOfRange'],
       [{ spot, perpSize: 0n, legs: [{ ...ok, strike: 25n * 10n ** 34n + 1n }] }, DEFAULT_MARGIN_PARAMS, 'StrikeOutOfRange'],
       [{ spot, perpSize: 0n, legs: [{ ...ok, secondsToExpiry: 0n }] }, DEFAULT_MARGIN_PARAMS, 'ExpiryOutOfRange'],
       [{ spot, perpSize: 0n, legs: [{ ...ok, secondsToExpiry: 2n * 365n * DAY + 1n }] }, DEFAULT_MARGIN_PARAMS, 'ExpiryOutOfRange'],
       [{ spot, perpSize: 0n, legs: [{ ...ok, volatility: WAD / 100n - 1n }] }, DEFAULT_MARGIN_PARAMS, 'VolatilityOutOfRange'],
-      [{ spot, perpSize: 0n, legs: [{ ...ok, size: 10n ** 30n + 1n }] }, DEFAULT_MARGIN_PARAMS, 'SizeOutOfRange'],
+      [{ spot, perpSize: 0n, legs: [{ ...ok, size: 10n ** 36n + 1n }] }, DEFAULT_MARGIN_PARAMS, 'SizeOutOfRange'],
       [{ spot, perpSize: 0n, legs: [ok] }, { ...DEFAULT_MARGIN_PARAMS, maintenanceFraction: WAD + 1n }, 'InvalidParams'],
       [
         { spot, perpSize: 0n, legs: [ok] },
@@ -130,16 +130,18 @@ describe('portfolio margin: TypeScript mirror equals the contract to the wei', (
       expect(tsRevert(book, p)).toBe(reason);
       expect(await chainRevert(book, p)).toBe(reason);
     }
-    // on the bounds both evaluate: a 1 s leg, a strike at each limit, the largest sizes
-    const edge: Book = {
-      spot: 10n ** 10n,
-      perpSize: 10n ** 30n,
-      legs: [
-        { ...ok, strike: 4n * 10n ** 9n, secondsToExpiry: 1n, size: -(10n ** 30n) },
-        { ...ok, strike: 25n * 10n ** 34n, isCall: false, volatility: 5n * WAD },
-      ],
-    };
-    expect(tsRevert(edge)).toBeUndefined();
-    expect(await onChain(edge)).toEqual(portfolioMargin(edge.spot, edge.perpSize, edge.legs));
+    // on the bounds both evaluate: a 1 s leg, a strike at each limit, the largest sizes, either spot limit
+    for (const edgeSpot of [10n ** 10n, 10n ** 35n]) {
+      const edge: Book = {
+        spot: edgeSpot,
+        perpSize: 10n ** 36n,
+        legs: [
+          { ...ok, strike: 4n * 10n ** 9n, secondsToExpiry: 1n, size: -(10n ** 36n) },
+          { ...ok, strike: 25n * 10n ** 34n, isCall: false, volatility: 5n * WAD, size: 10n ** 36n },
+        ],
+      };
+      expect(tsRevert(edge)).toBeUndefined();
+      expect(await onChain(edge)).toEqual(portfolioMargin(edge.spot, edge.perpSize, edge.legs));
+    }
   });
 });

@@ -49,8 +49,9 @@ library PortfolioMargin {
     /// @dev strike in [4e9, 2.5e35] keeps a spot clamped to [strike / 4, 4 strike] in [1e9, 1e36].
     uint256 internal constant MIN_STRIKE = 4e9;
     uint256 internal constant MAX_STRIKE = 2.5e35;
-    /// @dev |size| <= 1e30 (1e12 contracts or units): size * price < 2^256 / 2^50, so sums cannot overflow.
-    uint256 internal constant MAX_SIZE = 1e30;
+    /// @dev |size| <= 1e36, the clearing house's own bound on a position: size * price <= 1e36 * 2e36,
+    /// so the 1e36-scale sums of 5 terms stay below 2^255 (5.7e76).
+    uint256 internal constant MAX_SIZE = 1e36;
     uint256 internal constant MAX_VOL_SHOCK_UP = 10e18;
     uint256 internal constant MAX_VOL_SHOCK_DOWN = 0.99e18;
 
@@ -165,7 +166,7 @@ library PortfolioMargin {
         }
         for (uint256 s; s < NUM_SHOCKS; ++s) {
             (uint256 pDown, uint256 pUp) = _pricesAt(shocked[s], leg, c, !long);
-            // |size| <= 1e30 and prices < 2e36: every product and sum stays below 2^255.
+            // |size| <= 1e36 and prices < 2e36: every product and sum stays below 2^255.
             unchecked {
                 loss36[2 * s] += now36 - leg.size * int256(pDown);
                 loss36[2 * s + 1] += now36 - leg.size * int256(pUp);

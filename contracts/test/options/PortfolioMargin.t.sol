@@ -145,8 +145,8 @@ contract PortfolioMarginTest is Test {
         PortfolioMargin.OptionLeg[] memory l = _one(_leg(SPOT, DAY, true, 1e18, 0.5e18));
         vm.expectRevert(abi.encodeWithSelector(PortfolioMargin.SpotOutOfRange.selector, 1e10 - 1));
         h.margin(1e10 - 1, 0, l, p);
-        vm.expectRevert(abi.encodeWithSelector(PortfolioMargin.PerpSizeOutOfRange.selector, int256(1e30 + 1)));
-        h.margin(SPOT, 1e30 + 1, l, p);
+        vm.expectRevert(abi.encodeWithSelector(PortfolioMargin.PerpSizeOutOfRange.selector, int256(1e36 + 1)));
+        h.margin(SPOT, 1e36 + 1, l, p);
         l[0].strike = 4e9 - 1;
         vm.expectRevert(abi.encodeWithSelector(PortfolioMargin.StrikeOutOfRange.selector, 0, 4e9 - 1));
         h.margin(SPOT, 0, l, p);
@@ -156,8 +156,8 @@ contract PortfolioMarginTest is Test {
         l[0] = _leg(SPOT, DAY, true, 1e18, 5e18 + 1);
         vm.expectRevert(abi.encodeWithSelector(PortfolioMargin.VolatilityOutOfRange.selector, 0, 5e18 + 1));
         h.margin(SPOT, 0, l, p);
-        l[0] = _leg(SPOT, DAY, true, -1e30 - 1, 0.5e18);
-        vm.expectRevert(abi.encodeWithSelector(PortfolioMargin.SizeOutOfRange.selector, 0, -1e30 - 1));
+        l[0] = _leg(SPOT, DAY, true, -1e36 - 1, 0.5e18);
+        vm.expectRevert(abi.encodeWithSelector(PortfolioMargin.SizeOutOfRange.selector, 0, -1e36 - 1));
         h.margin(SPOT, 0, l, p);
         l[0] = _leg(SPOT, DAY, true, 1e18, 0.5e18);
         p.volShockDown = 0.99e18 + 1;
@@ -259,6 +259,31 @@ contract PortfolioMarginTest is Test {
             if (l > worst) worst = l;
         }
         assertEq(r.worstLoss, worst);
+    }
+
+    /// Anywhere in the accepted input range (any spot, any strike, largest sizes, 1 s .. 2 years,
+    /// vol 1-500%) a check never reverts, never overflows (scenarioLoss is checked arithmetic and
+    /// agrees), and the requirement is at least every scenario's loss.
+    function testFuzz_wholeInputRange(uint256 seed, uint256 spotSeed, bool bigPerp) public view {
+        uint256 spot = bound(spotSeed, 1e10, 1e35);
+        uint256 n = 1 + seed % 4;
+        PortfolioMargin.OptionLeg[] memory legs = new PortfolioMargin.OptionLeg[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            legs[i] = _leg(
+                4e9 + r % (2.5e35 - 4e9 + 1),
+                1 + (r >> 128) % (2 * 365 * DAY),
+                (r >> 200) & 1 == 1,
+                (r >> 201) & 1 == 1 ? int256(1e36) : -1e36,
+                0.01e18 + (r >> 64) % (5e18 - 0.01e18 + 1)
+            );
+        }
+        int256 perp = bigPerp ? int256(1e36) : -1e36;
+        PortfolioMargin.Result memory r = h.margin(spot, perp, legs, _params());
+        for (uint256 j; j < 18; ++j) {
+            assertLe(h.scenarioLoss(spot, perp, legs, _params(), j), r.worstLoss);
+        }
+        assertLe(r.maintenance, r.requirement);
     }
 
     /// A long call plus a short perp at its delta has a lower worst loss than the call alone's perp
