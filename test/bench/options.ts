@@ -144,7 +144,11 @@ async function portfolioMarginBench(clients: DevnetClients, next: () => number) 
     ],
   };
   let mismatches = 0;
-  const check = async (b: Book): Promise<{ requirement: bigint; maintenance: bigint; gas: number }> => {
+  const scenarioName = (j: bigint): string => {
+    const shock = Number(DEFAULT_MARGIN_PARAMS.priceShocks[Number(j / 2n)]!) / 1e16;
+    return `${shock > 0 ? '+' : ''}${shock}% vol ${j % 2n === 1n ? 'up' : 'down'}`;
+  };
+  const check = async (b: Book): Promise<{ requirement: bigint; maintenance: bigint; gas: number; worst: string }> => {
     const ts = portfolioMargin(b.spot, b.perpSize, b.legs);
     const [gas, chain] = await clients.publicClient.readContract({
       address: harness,
@@ -153,7 +157,7 @@ async function portfolioMarginBench(clients: DevnetClients, next: () => number) 
       args: [b.spot, b.perpSize, b.legs, params],
     });
     if (chain.requirement !== ts.requirement || chain.maintenance !== ts.maintenance || chain.worstLoss !== ts.worstLoss) mismatches++;
-    return { requirement: ts.requirement, maintenance: ts.maintenance, gas: Number(gas) };
+    return { requirement: ts.requirement, maintenance: ts.maintenance, gas: Number(gas), worst: scenarioName(ts.worstScenario) };
   };
 
   const books = [];
@@ -162,19 +166,22 @@ async function portfolioMarginBench(clients: DevnetClients, next: () => number) 
     let standalone = 0n;
     const parts: string[] = [];
     if (book.perpSize !== 0n) {
-      const perp = (await check({ ...book, legs: [] })).requirement;
-      standalone += perp;
-      parts.push(`perp ${units(perp).toFixed(2)}`);
+      const perp = await check({ ...book, legs: [] });
+      standalone += perp.requirement;
+      parts.push(`perp ${units(perp.requirement).toFixed(2)} at ${perp.worst}`);
     }
     for (const leg of book.legs) {
-      const alone = (await check({ spot: book.spot, perpSize: 0n, legs: [leg] })).requirement;
-      standalone += alone;
-      parts.push(`${leg.size > 0n ? 'long' : 'short'} ${leg.isCall ? 'call' : 'put'} ${units(alone).toFixed(2)}`);
+      const alone = await check({ spot: book.spot, perpSize: 0n, legs: [leg] });
+      standalone += alone.requirement;
+      parts.push(
+        `${leg.size > 0n ? 'long' : 'short'} ${leg.isCall ? 'call' : 'put'} ${units(alone.requirement).toFixed(2)} at ${alone.worst}`,
+      );
     }
     books.push({
       name,
       requirement: units(whole.requirement),
       maintenance: units(whole.maintenance),
+      worstScenario: whole.worst,
       standaloneSum: units(standalone),
       standaloneParts: parts.join(' + '),
       ratio: Number((whole.requirement * 10_000n) / standalone) / 10_000,
@@ -188,7 +195,17 @@ async function portfolioMarginBench(clients: DevnetClients, next: () => number) 
     for (let i = 0; i < GAS_BOOKS_PER_SIZE; i++) gas.push((await check(randomGasBook(next, n))).gas);
     gasByLegs[`${n} options + 1 perp`] = stats(gas);
   }
-  return { mismatches, books, gasByLegs, maxOptionLegs: PM_MAX_OPTION_LEGS, gasGoal: MARGIN_GAS_GOAL, booksPerSize: GAS_BOOKS_PER_SIZE };
+  const atm = blackScholes(3000n * 10n ** 18n, 3000n * 10n ** 18n, 30n * DAY, (6n * 10n ** 18n) / 10n);
+  const hedgedCall = { callPrice: units(atm.call), callDelta: units(atm.callDelta) };
+  return {
+    mismatches,
+    hedgedCall,
+    books,
+    gasByLegs,
+    maxOptionLegs: PM_MAX_OPTION_LEGS,
+    gasGoal: MARGIN_GAS_GOAL,
+    booksPerSize: GAS_BOOKS_PER_SIZE,
+  };
 }
 
 async function main(): Promise<void> {
@@ -263,9 +280,10 @@ async function main(): Promise<void> {
     ];
     lines.push(
       `  portfolio margin (shocks 0, +-5/10/15/20%, vol x1.3 / x0.7, floor 1% of spot per short contract, maintenance 60%); ${margin.mismatches} chain mismatches:`,
+      `    the ATM 30-day call at vol 60%: ${margin.hedgedCall.callPrice.toFixed(2)}, delta ${margin.hedgedCall.callDelta.toFixed(4)}`,
       ...margin.books.map(
         (b) =>
-          `    ${b.name}: ${b.requirement.toFixed(2)} (maintenance ${b.maintenance.toFixed(2)}) vs standalone ${b.standaloneSum.toFixed(2)} ` +
+          `    ${b.name}: ${b.requirement.toFixed(2)} at ${b.worstScenario} (maintenance ${b.maintenance.toFixed(2)}) vs standalone ${b.standaloneSum.toFixed(2)} ` +
           `(${b.standaloneParts}) = ${(b.ratio * 100).toFixed(1)}%`,
       ),
       ...Object.entries(margin.gasByLegs).map(
