@@ -34,7 +34,9 @@ contract PortfolioMarginTest is Test {
         pure
         returns (PortfolioMargin.OptionLeg memory)
     {
-        return PortfolioMargin.OptionLeg({strike: strike, secondsToExpiry: t, isCall: isCall, size: size, volatility: vol});
+        return PortfolioMargin.OptionLeg({
+            strike: strike, secondsToExpiry: t, isCall: isCall, size: size, volatility: vol
+        });
     }
 
     function _one(PortfolioMargin.OptionLeg memory a) internal pure returns (PortfolioMargin.OptionLeg[] memory l) {
@@ -139,7 +141,9 @@ contract PortfolioMarginTest is Test {
     function test_namedErrors() public {
         PortfolioMargin.Params memory p = _params();
         PortfolioMargin.OptionLeg[] memory five = new PortfolioMargin.OptionLeg[](5);
-        for (uint256 i; i < 5; ++i) five[i] = _leg(SPOT, DAY, true, 1e18, 0.5e18);
+        for (uint256 i; i < 5; ++i) {
+            five[i] = _leg(SPOT, DAY, true, 1e18, 0.5e18);
+        }
         vm.expectRevert(abi.encodeWithSelector(PortfolioMargin.TooManyLegs.selector, 5));
         h.margin(SPOT, 0, five, p);
         PortfolioMargin.OptionLeg[] memory l = _one(_leg(SPOT, DAY, true, 1e18, 0.5e18));
@@ -312,7 +316,9 @@ contract PortfolioMarginTest is Test {
         for (uint256 n = 1; n <= PortfolioMargin.MAX_OPTION_LEGS; ++n) {
             PortfolioMargin.OptionLeg[] memory legs = new PortfolioMargin.OptionLeg[](n);
             for (uint256 i; i < n; ++i) {
-                legs[i] = _leg(SPOT * (8 + i) / 10, (7 + 20 * i) * DAY, i % 2 == 0, i % 2 == 0 ? int256(1e18) : -2e18, 0.6e18);
+                legs[i] = _leg(
+                    SPOT * (8 + i) / 10, (7 + 20 * i) * DAY, i % 2 == 0, i % 2 == 0 ? int256(1e18) : -2e18, 0.6e18
+                );
             }
             (uint256 gasUsed,) = h.marginGas(SPOT, -1e18, legs, p);
             console2.log("options + 1 perp", n, "gas", gasUsed);
