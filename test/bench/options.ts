@@ -24,8 +24,15 @@ import { startAnvil } from '../../contracts/deploy/anvil.ts';
 import { type DevnetClients, deploy, devnetClients } from '../../contracts/deploy/clients.ts';
 import { portfolioMarginHarnessAbi, portfolioMarginHarnessBytecode } from '../../contracts/artifacts/PortfolioMarginHarness.ts';
 import { blackScholes } from '../../protocol/options/black-scholes.ts';
-import { DEFAULT_MARGIN_PARAMS, type OptionLeg, PM_MAX_OPTION_LEGS, portfolioMargin } from '../../protocol/options/portfolio-margin.ts';
-import { type Book, DAY, randomGasBook } from '../helpers/portfolio-books.ts';
+import {
+  DEFAULT_MARGIN_PARAMS,
+  legValue,
+  type OptionLeg,
+  PM_MAX_OPTION_LEGS,
+  portfolioMargin,
+  shockedSpot,
+} from '../../protocol/options/portfolio-margin.ts';
+import { type Book, DAY, randomBook, randomGasBook } from '../helpers/portfolio-books.ts';
 import {
   type BsInput,
   referencePrices,
@@ -126,6 +133,37 @@ function namedBooks(): NamedBook[] {
 }
 
 const units = (x: bigint): number => Number(x) / 1e18;
+const GRID_GAP_BOOKS = 2000;
+
+/**
+ * The grid prices vol up and vol down only. A book long vega in one leg and short in another can
+ * lose most at a vol in between; count the random books (test/helpers/portfolio-books.ts) where a
+ * scenario at the unchanged vol loses more than the grid's worst, and by how much of the requirement.
+ */
+function unchangedVolGap(next: () => number): { books: number; worse: number; worstShareOfRequirement: number } {
+  let worse = 0;
+  let worstShare = 0;
+  for (let i = 0; i < GRID_GAP_BOOKS; i++) {
+    const b = randomBook(next, 1 + (i % PM_MAX_OPTION_LEGS));
+    const m = portfolioMargin(b.spot, b.perpSize, b.legs);
+    let bookWorse = false;
+    for (const shock of DEFAULT_MARGIN_PARAMS.priceShocks) {
+      const x = shockedSpot(b.spot, shock);
+      let loss36 = b.perpSize * (b.spot - x);
+      for (const leg of b.legs) {
+        const long = leg.size > 0n;
+        loss36 += leg.size * (legValue(b.spot, leg, leg.volatility, long) - legValue(x, leg, leg.volatility, !long));
+      }
+      const loss = loss36 / 10n ** 18n;
+      if (loss > m.worstLoss) {
+        bookWorse = true;
+        worstShare = Math.max(worstShare, Number(loss - m.worstLoss) / Number(m.requirement));
+      }
+    }
+    if (bookWorse) worse++;
+  }
+  return { books: GRID_GAP_BOOKS, worse, worstShareOfRequirement: worstShare };
+}
 
 async function portfolioMarginBench(clients: DevnetClients, next: () => number) {
   const harness = await deploy(clients, portfolioMarginHarnessAbi, portfolioMarginHarnessBytecode, []);
@@ -200,6 +238,7 @@ async function portfolioMarginBench(clients: DevnetClients, next: () => number) 
   return {
     mismatches,
     hedgedCall,
+    gridGap: unchangedVolGap(rng(SEED + 1)),
     books,
     gasByLegs,
     maxOptionLegs: PM_MAX_OPTION_LEGS,
@@ -286,6 +325,8 @@ async function main(): Promise<void> {
           `    ${b.name}: ${b.requirement.toFixed(2)} at ${b.worstScenario} (maintenance ${b.maintenance.toFixed(2)}) vs standalone ${b.standaloneSum.toFixed(2)} ` +
           `(${b.standaloneParts}) = ${(b.ratio * 100).toFixed(1)}%`,
       ),
+      `    unchanged-vol scenarios worse than the grid's worst: ${margin.gridGap.worse} of ${margin.gridGap.books} random books, ` +
+        `by up to ${(margin.gridGap.worstShareOfRequirement * 100).toFixed(1)}% of the requirement`,
       ...Object.entries(margin.gasByLegs).map(
         ([k, g]) =>
           `    gas, ${k} (${margin.booksPerSize} random books): min ${g.min}, median ${g.median}, max ${g.max} (goal <= ${margin.gasGoal} at 4)`,
