@@ -8,14 +8,31 @@
 // gasleft() deltas around one callPrice and one evaluate (call, put, delta, vega) inside the EVM, so
 // the figures exclude the transaction, calldata and ABI costs; min/median/max. Each chain result
 // is checked equal to the TypeScript mirror on the way.
+// Portfolio margin (contracts/src/options/PortfolioMargin.sol, mirrored by
+// protocol/options/portfolio-margin.ts): for named books at spot 3000 and vol 60% (a hedged long
+// call, a covered call, a long straddle, a short straddle, a short put), the book's requirement
+// against the sum of each leg's standalone requirement (the perp alone under the same grid); and
+// the gas of one margin check (PortfolioMarginHarness.marginGas, gasleft() deltas) with 1-4
+// options + 1 perp over seeded random books inside the domain. Chain and TypeScript are checked
+// equal on every book.
 // Writes test/bench/results/options.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blackScholesHarnessAbi, blackScholesHarnessBytecode } from '../../contracts/artifacts/BlackScholesHarness.ts';
 import { startAnvil } from '../../contracts/deploy/anvil.ts';
-import { deploy, devnetClients } from '../../contracts/deploy/clients.ts';
+import { type DevnetClients, deploy, devnetClients } from '../../contracts/deploy/clients.ts';
+import { portfolioMarginHarnessAbi, portfolioMarginHarnessBytecode } from '../../contracts/artifacts/PortfolioMarginHarness.ts';
 import { blackScholes } from '../../protocol/options/black-scholes.ts';
+import {
+  DEFAULT_MARGIN_PARAMS,
+  legValue,
+  type OptionLeg,
+  PM_MAX_OPTION_LEGS,
+  portfolioMargin,
+  shockedSpot,
+} from '../../protocol/options/portfolio-margin.ts';
+import { type Book, DAY, randomBook, randomGasBook } from '../helpers/portfolio-books.ts';
 import {
   type BsInput,
   referencePrices,
@@ -84,6 +101,152 @@ const jsonInput = (p: BsInput | undefined) =>
         volatility: p.volatility.toString(),
       };
 
+const GAS_BOOKS_PER_SIZE = 25;
+const MARGIN_GAS_GOAL = 300_000;
+
+type NamedBook = { name: string; book: Book };
+
+/** The bench's named books: ETH-like spot 3000, vol 60%, 30-day options. */
+function namedBooks(): NamedBook[] {
+  const spot = 3000n * 10n ** 18n;
+  const vol = (6n * 10n ** 18n) / 10n;
+  const t = 30n * DAY;
+  const opt = (strike: bigint, isCall: boolean, size: bigint): OptionLeg => ({ strike, secondsToExpiry: t, isCall, size, volatility: vol });
+  const one = 10n ** 18n;
+  const delta = blackScholes(spot, spot, t, vol).callDelta;
+  return [
+    { name: 'hedged call: long 1 ATM call + short perp of its delta', book: { spot, perpSize: -delta, legs: [opt(spot, true, one)] } },
+    {
+      name: 'covered call: long 1 perp + short 1 call at 110%',
+      book: { spot, perpSize: one, legs: [opt((spot * 11n) / 10n, true, -one)] },
+    },
+    {
+      name: 'long straddle: long 1 ATM call + 1 ATM put',
+      book: { spot, perpSize: 0n, legs: [opt(spot, true, one), opt(spot, false, one)] },
+    },
+    {
+      name: 'short straddle: short 1 ATM call + 1 ATM put',
+      book: { spot, perpSize: 0n, legs: [opt(spot, true, -one), opt(spot, false, -one)] },
+    },
+    { name: 'short put at 90%', book: { spot, perpSize: 0n, legs: [opt((spot * 9n) / 10n, false, -one)] } },
+  ];
+}
+
+const units = (x: bigint): number => Number(x) / 1e18;
+const GRID_GAP_BOOKS = 2000;
+
+/**
+ * The grid prices vol up and vol down only. A book long vega in one leg and short in another can
+ * lose most at a vol in between; count the random books (test/helpers/portfolio-books.ts) where a
+ * scenario at the unchanged vol loses more than the grid's worst, and by how much of the requirement.
+ */
+function unchangedVolGap(next: () => number): { books: number; worse: number; worstShareOfRequirement: number } {
+  let worse = 0;
+  let worstShare = 0;
+  for (let i = 0; i < GRID_GAP_BOOKS; i++) {
+    const b = randomBook(next, 1 + (i % PM_MAX_OPTION_LEGS));
+    const m = portfolioMargin(b.spot, b.perpSize, b.legs);
+    let bookWorse = false;
+    for (const shock of DEFAULT_MARGIN_PARAMS.priceShocks) {
+      const x = shockedSpot(b.spot, shock);
+      let loss36 = b.perpSize * (b.spot - x);
+      for (const leg of b.legs) {
+        const long = leg.size > 0n;
+        loss36 += leg.size * (legValue(b.spot, leg, leg.volatility, long) - legValue(x, leg, leg.volatility, !long));
+      }
+      const loss = loss36 / 10n ** 18n;
+      if (loss > m.worstLoss) {
+        bookWorse = true;
+        worstShare = Math.max(worstShare, Number(loss - m.worstLoss) / Number(m.requirement));
+      }
+    }
+    if (bookWorse) worse++;
+  }
+  return { books: GRID_GAP_BOOKS, worse, worstShareOfRequirement: worstShare };
+}
+
+async function portfolioMarginBench(clients: DevnetClients, next: () => number) {
+  const harness = await deploy(clients, portfolioMarginHarnessAbi, portfolioMarginHarnessBytecode, []);
+  const params = {
+    ...DEFAULT_MARGIN_PARAMS,
+    priceShocks: DEFAULT_MARGIN_PARAMS.priceShocks as unknown as readonly [
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+    ],
+  };
+  let mismatches = 0;
+  const scenarioName = (j: bigint): string => {
+    const shock = Number(DEFAULT_MARGIN_PARAMS.priceShocks[Number(j / 2n)]!) / 1e16;
+    return `${shock > 0 ? '+' : ''}${shock}% vol ${j % 2n === 1n ? 'up' : 'down'}`;
+  };
+  const check = async (b: Book): Promise<{ requirement: bigint; maintenance: bigint; gas: number; worst: string }> => {
+    const ts = portfolioMargin(b.spot, b.perpSize, b.legs);
+    const [gas, chain] = await clients.publicClient.readContract({
+      address: harness,
+      abi: portfolioMarginHarnessAbi,
+      functionName: 'marginGas',
+      args: [b.spot, b.perpSize, b.legs, params],
+    });
+    if (chain.requirement !== ts.requirement || chain.maintenance !== ts.maintenance || chain.worstLoss !== ts.worstLoss) mismatches++;
+    return { requirement: ts.requirement, maintenance: ts.maintenance, gas: Number(gas), worst: scenarioName(ts.worstScenario) };
+  };
+
+  const books = [];
+  for (const { name, book } of namedBooks()) {
+    const whole = await check(book);
+    let standalone = 0n;
+    const parts: string[] = [];
+    if (book.perpSize !== 0n) {
+      const perp = await check({ ...book, legs: [] });
+      standalone += perp.requirement;
+      parts.push(`perp ${units(perp.requirement).toFixed(2)} at ${perp.worst}`);
+    }
+    for (const leg of book.legs) {
+      const alone = await check({ spot: book.spot, perpSize: 0n, legs: [leg] });
+      standalone += alone.requirement;
+      parts.push(
+        `${leg.size > 0n ? 'long' : 'short'} ${leg.isCall ? 'call' : 'put'} ${units(alone.requirement).toFixed(2)} at ${alone.worst}`,
+      );
+    }
+    books.push({
+      name,
+      requirement: units(whole.requirement),
+      maintenance: units(whole.maintenance),
+      worstScenario: whole.worst,
+      standaloneSum: units(standalone),
+      standaloneParts: parts.join(' + '),
+      ratio: Number((whole.requirement * 10_000n) / standalone) / 10_000,
+      gas: whole.gas,
+    });
+  }
+
+  const gasByLegs: Record<string, ReturnType<typeof stats>> = {};
+  for (let n = 1; n <= PM_MAX_OPTION_LEGS; n++) {
+    const gas: number[] = [];
+    for (let i = 0; i < GAS_BOOKS_PER_SIZE; i++) gas.push((await check(randomGasBook(next, n))).gas);
+    gasByLegs[`${n} options + 1 perp`] = stats(gas);
+  }
+  const atm = blackScholes(3000n * 10n ** 18n, 3000n * 10n ** 18n, 30n * DAY, (6n * 10n ** 18n) / 10n);
+  const hedgedCall = { callPrice: units(atm.call), callDelta: units(atm.callDelta) };
+  return {
+    mismatches,
+    hedgedCall,
+    gridGap: unchangedVolGap(rng(SEED + 1)),
+    books,
+    gasByLegs,
+    maxOptionLegs: PM_MAX_OPTION_LEGS,
+    gasGoal: MARGIN_GAS_GOAL,
+    booksPerSize: GAS_BOOKS_PER_SIZE,
+  };
+}
+
 async function main(): Promise<void> {
   const anvil = await startAnvil();
   try {
@@ -141,6 +304,7 @@ async function main(): Promise<void> {
     }
 
     const gas = { callPrice: stats(callGas), evaluate: stats(evaluateGas) };
+    const margin = await portfolioMarginBench(clients, next);
     const lines = [
       `bench:options (seed ${SEED}): ${accuracyPoints.length} points on moneyness 0.5-2, vol 10-200%, expiry 1 h-1 y; ${fullPoints.length} on the whole domain`,
       `  TypeScript mirror vs chain: ${mismatches} mismatches in ${accuracyPoints.length + fullPoints.length} evaluations`,
@@ -153,6 +317,21 @@ async function main(): Promise<void> {
       `  gas, evaluate (call + put + delta + vega): min ${gas.evaluate.min}, median ${gas.evaluate.median}, max ${gas.evaluate.max}`,
       `  published: Lyra/Derive v1 call ${PUBLIC.lyraDeriveV1.call}, Premia ${PUBLIC.premia.call}, DeFiMath ${PUBLIC.defimath.call} (${PUBLIC.source})`,
     ];
+    lines.push(
+      `  portfolio margin (shocks 0, +-5/10/15/20%, vol x1.3 / x0.7, floor 1% of spot per short contract, maintenance 60%); ${margin.mismatches} chain mismatches:`,
+      `    the ATM 30-day call at vol 60%: ${margin.hedgedCall.callPrice.toFixed(2)}, delta ${margin.hedgedCall.callDelta.toFixed(4)}`,
+      ...margin.books.map(
+        (b) =>
+          `    ${b.name}: ${b.requirement.toFixed(2)} at ${b.worstScenario} (maintenance ${b.maintenance.toFixed(2)}) vs standalone ${b.standaloneSum.toFixed(2)} ` +
+          `(${b.standaloneParts}) = ${(b.ratio * 100).toFixed(1)}%`,
+      ),
+      `    unchanged-vol scenarios worse than the grid's worst: ${margin.gridGap.worse} of ${margin.gridGap.books} random books, ` +
+        `by up to ${(margin.gridGap.worstShareOfRequirement * 100).toFixed(1)}% of the requirement`,
+      ...Object.entries(margin.gasByLegs).map(
+        ([k, g]) =>
+          `    gas, ${k} (${margin.booksPerSize} random books): min ${g.min}, median ${g.median}, max ${g.max} (goal <= ${margin.gasGoal} at 4)`,
+      ),
+    );
     process.stdout.write(`${lines.join('\n')}\n`);
 
     const out = {
@@ -167,11 +346,15 @@ async function main(): Promise<void> {
       worstVegaErrorOfSpot: worstVega,
       gas,
       publicComparison: PUBLIC,
+      portfolioMargin: margin,
     };
     const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'options.json'), `${JSON.stringify(out, null, 2)}\n`);
-    if (mismatches > 0 || worst.call.error > GOAL || worst.put.error > GOAL) process.exitCode = 1;
+    const marginGasMax = margin.gasByLegs[`${PM_MAX_OPTION_LEGS} options + 1 perp`]!.max;
+    if (mismatches > 0 || worst.call.error > GOAL || worst.put.error > GOAL || margin.mismatches > 0 || marginGasMax > MARGIN_GAS_GOAL) {
+      process.exitCode = 1;
+    }
   } finally {
     await anvil.stop();
   }
