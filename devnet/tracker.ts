@@ -144,6 +144,7 @@ export class ChainTracker {
   /** Whether the tracked intent is completely filled by its fills. */
   isFilled(t: Tracked): boolean {
     const s = t.made.signed;
+    if (s.type === 'option') return false; // never made: nodes do not accept option intents yet
     if (s.type === 'position') {
       // a reduce-only intent is done once filled at all (its fill is clamped to the position)
       if (s.intent.reduceOnly) return t.fills.length > 0;

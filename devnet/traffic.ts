@@ -99,6 +99,7 @@ export async function readPrices(clients: Pick<DevnetClients, 'publicClient'>, d
 export type Made = { signed: SignedIntent; id: Hex; json: SubmitIntentRequest; kind: 'swap' | 'position' };
 
 function finish(d: Deployment, signed: SignedIntent): Made {
+  if (signed.type === 'option') throw new Error('devnet traffic makes no option intents (nodes do not accept them yet)');
   const id = intentDigest(signed, intentDomain(d.chainId, d.settlement)).toLowerCase() as Hex;
   return { signed, id, json: signedIntentToJson(signed), kind: signed.type };
 }

@@ -56,7 +56,8 @@ export type ChainCheckCode =
   | 'unknown_market'
   | 'no_margin_account'
   | 'not_reducing'
-  | 'insufficient_margin';
+  | 'insufficient_margin'
+  | 'option_not_accepted';
 
 /** A replay of an intent the pool holds in a final state. */
 export type ReplayCode = `replay_${FinalState}`;
@@ -95,6 +96,9 @@ export const INTENT_RULES = {
   // Retry-After says when to come back.
   backlog: ignore(503),
   pool_full: ignore(503),
+  // Option intents (protocol/intent.ts OptionIntent) decode, but nothing settles them yet: refused
+  // without penalty, since a peer running a later version may legitimately relay them.
+  option_not_accepted: ignore(400),
   internal_error: ignore(500),
   // Chain state may differ between honest nodes by a block: not provable, so no penalty...
   nonce_used: ignore(409),

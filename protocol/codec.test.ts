@@ -7,10 +7,12 @@ import {
   encodeSignedIntent,
   MAX_EIP1271_SIGNATURE_BYTES,
   MAX_SIGNED_INTENT_BYTES,
+  OPTION_BODY_BYTES,
   POSITION_BODY_BYTES,
+  TAG_OPTION,
   SWAP_BODY_BYTES,
 } from './codec.ts';
-import type { SignedIntent } from './intent.ts';
+import { MAX_OPTION_SIZE, type SignedIntent } from './intent.ts';
 import { arbSignedIntent } from '../test/helpers/arbitraries.ts';
 
 const sample = (): SignedIntent =>
@@ -130,5 +132,49 @@ describe('signed intent codec', () => {
     expect(toHex(bytes.subarray(26, 58))).toBe(`0x${'ff'.repeat(32)}`);
     expect(decodeSignedIntent(bytes)).toEqual({ ok: true, value: signed });
     expect(fromHex(toHex(bytes))).toEqual(bytes);
+  });
+
+  it('lays out option intents at the documented offsets and refuses zero or oversized sizes, series 0 and reserved flags', () => {
+    const signed: SignedIntent = {
+      type: 'option',
+      intent: {
+        account: '0x00000000000000000000000000000000000000aa',
+        series: 0x0102030405060708n,
+        size: -1n,
+        premiumLimit: 5n,
+        reduceOnly: true,
+        partiallyFillable: true,
+        validTo: 9,
+        nonce: 1n,
+      },
+      signature: { scheme: 'eoa', data: toHex(new Uint8Array(65)) },
+    };
+    const bytes = encodeSignedIntent(signed);
+    expect(OPTION_BODY_BYTES).toBe(129);
+    expect(bytes.length).toBe(2 + OPTION_BODY_BYTES + 66);
+    expect(bytes[1]).toBe(TAG_OPTION);
+    expect(toHex(bytes.subarray(22, 30))).toBe('0x0102030405060708');
+    expect(toHex(bytes.subarray(30, 62))).toBe(`0x${'ff'.repeat(32)}`);
+    expect(bytes[93]).toBe(5);
+    expect(bytes[94]).toBe(3);
+    expect(bytes[98]).toBe(9);
+    expect(bytes[130]).toBe(1);
+    expect(decodeSignedIntent(bytes)).toEqual({ ok: true, value: signed });
+
+    const withSize = (size: bigint) => encodeSignedIntent({ ...signed, intent: { ...signed.intent, size } });
+    expect(decodeSignedIntent(withSize(0n))).toMatchObject({ ok: false, error: { code: 'zero_amount', field: 'intent.size' } });
+    expect(decodeSignedIntent(withSize(MAX_OPTION_SIZE))).toMatchObject({ ok: true });
+    expect(decodeSignedIntent(withSize(-MAX_OPTION_SIZE))).toMatchObject({ ok: true });
+    expect(decodeSignedIntent(withSize(MAX_OPTION_SIZE + 1n))).toMatchObject({
+      ok: false,
+      error: { code: 'out_of_range', field: 'intent.size' },
+    });
+    expect(decodeSignedIntent(withSize(-MAX_OPTION_SIZE - 1n))).toMatchObject({ ok: false, error: { field: 'intent.size' } });
+    const series0 = encodeSignedIntent({ ...signed, intent: { ...signed.intent, series: 0n } });
+    expect(decodeSignedIntent(series0)).toMatchObject({ ok: false, error: { code: 'out_of_range', field: 'intent.series' } });
+    const reserved = bytes.slice();
+    reserved[94] = 4;
+    expect(decodeSignedIntent(reserved)).toMatchObject({ ok: false, error: { code: 'out_of_range', field: 'intent.flags' } });
+    expect(decodeSignedIntent(bytes.subarray(0, 2 + OPTION_BODY_BYTES - 1))).toMatchObject({ ok: false, error: { code: 'truncated' } });
   });
 });

@@ -1,29 +1,41 @@
 // The canonical wire encoding of a signed intent: fixed-width fields in a fixed order, so every
 // intent has exactly one encoding and decoding is a bounds-checked walk with no allocation games.
 //
-//   version u8 (=1) ‖ tag u8 (1 swap, 2 position) ‖ body ‖ scheme u8 ‖ signature
+//   version u8 (=1) ‖ tag u8 (1 swap, 2 position, 3 option) ‖ body ‖ scheme u8 ‖ signature
 //   swap body     (213 B): owner 20 ‖ sellToken 20 ‖ buyToken 20 ‖ receiver 20 ‖ sellAmount 32 ‖
 //                          buyAmount 32 ‖ validTo u32 ‖ nonce 32 ‖ flags u8 ‖ appData 32
 //                          flags: bit 0 = BUY kind, bit 1 = partially fillable, others zero
 //   position body (125 B): account 20 ‖ market u32 ‖ sizeDelta 32 (two's complement) ‖
 //                          limitPrice 32 ‖ flags u8 ‖ validTo u32 ‖ nonce 32
 //                          flags: bit 0 = reduce only, bit 1 = partially fillable, others zero
+//   option body   (129 B): account 20 ‖ series u64 ‖ size 32 (two's complement) ‖
+//                          premiumLimit 32 ‖ flags u8 ‖ validTo u32 ‖ nonce 32
+//                          flags as for positions; series != 0, 0 < |size| <= MAX_OPTION_SIZE
 //   scheme 0 (eoa):      65 bytes r ‖ s ‖ v
 //   scheme 1 (eip1271):  length u16 ‖ bytes (at most MAX_EIP1271_SIGNATURE_BYTES)
 // Integers are big-endian. Decoding rejects unknown versions/tags/schemes, reserved flag bits,
 // truncated input and trailing bytes; it never throws.
 import type { Address, Hex } from 'viem';
 import { fromHex, int256ToWord, readUint256, readUint32, toHex, wordToInt256, writeHex, writeUint256, writeUint32 } from './bytes.ts';
-import type { IntentSignature, PositionIntent, SignedIntent, SwapIntent } from './intent.ts';
+import {
+  MAX_OPTION_SIZE,
+  type IntentSignature,
+  type OptionIntent,
+  type PositionIntent,
+  type SignedIntent,
+  type SwapIntent,
+} from './intent.ts';
 import { fail, ok, type Result } from './result.ts';
 
 export const CODEC_VERSION = 1;
 export const TAG_SWAP = 1;
 export const TAG_POSITION = 2;
+export const TAG_OPTION = 3;
 export const SCHEME_EOA = 0;
 export const SCHEME_EIP1271 = 1;
 export const SWAP_BODY_BYTES = 213;
 export const POSITION_BODY_BYTES = 125;
+export const OPTION_BODY_BYTES = 129;
 /** Bounds what a peer can make us hold or forward for one contract-wallet signature. */
 export const MAX_EIP1271_SIGNATURE_BYTES = 2048;
 /** The largest valid encoding: lets transports reject oversized messages before decoding. */
@@ -33,6 +45,31 @@ const SWAP_FLAG_BUY = 1;
 const SWAP_FLAG_PARTIAL = 2;
 const POSITION_FLAG_REDUCE_ONLY = 1;
 const POSITION_FLAG_PARTIAL = 2;
+const OPTION_FLAG_REDUCE_ONLY = 1;
+const OPTION_FLAG_PARTIAL = 2;
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+function writeUint64(out: Uint8Array, offset: number, value: bigint): void {
+  for (let k = 7; k >= 0; k--) out[offset + 7 - k] = Number((value >> BigInt(8 * k)) & 0xffn);
+}
+
+function readUint64(src: Uint8Array, offset: number): bigint {
+  let v = 0n;
+  for (let k = 0; k < 8; k++) v = (v << 8n) | BigInt(src[offset + k]!);
+  return v;
+}
+
+/** The field rules of an option intent that the encoding alone cannot express (codec and JSON share them). */
+export function checkOptionIntentBounds(i: Pick<OptionIntent, 'series' | 'size'>, prefix = 'intent'): Result<true> {
+  if (i.series === 0n || i.series > MAX_UINT64) return fail('out_of_range', `${prefix}.series`, 'series must be in [1, 2^64 - 1]');
+  if (i.size === 0n) return fail('zero_amount', `${prefix}.size`, 'size is zero');
+  if (i.size > MAX_OPTION_SIZE || i.size < -MAX_OPTION_SIZE) {
+    return fail('out_of_range', `${prefix}.size`, `|size| is above the maximum ${MAX_OPTION_SIZE}`);
+  }
+  return ok(true);
+}
+
+const BODY_BYTES = { swap: SWAP_BODY_BYTES, position: POSITION_BODY_BYTES, option: OPTION_BODY_BYTES } as const;
 
 function signatureBytes(sig: IntentSignature): Uint8Array {
   const data = fromHex(sig.data);
@@ -56,7 +93,7 @@ function signatureBytes(sig: IntentSignature): Uint8Array {
  */
 export function encodeSignedIntent(signed: SignedIntent): Uint8Array {
   const sig = signatureBytes(signed.signature);
-  const bodyLength = signed.type === 'swap' ? SWAP_BODY_BYTES : POSITION_BODY_BYTES;
+  const bodyLength = BODY_BYTES[signed.type];
   const out = new Uint8Array(2 + bodyLength + sig.length);
   out[0] = CODEC_VERSION;
   if (signed.type === 'swap') {
@@ -72,6 +109,16 @@ export function encodeSignedIntent(signed: SignedIntent): Uint8Array {
     writeUint256(out, 150, i.nonce);
     out[182] = (i.kind === 1 ? SWAP_FLAG_BUY : 0) | (i.partiallyFillable ? SWAP_FLAG_PARTIAL : 0);
     writeHex(out, 183, i.appData, 32);
+  } else if (signed.type === 'option') {
+    const i = signed.intent;
+    out[1] = TAG_OPTION;
+    writeHex(out, 2, i.account, 20);
+    writeUint64(out, 22, i.series);
+    writeUint256(out, 30, int256ToWord(i.size));
+    writeUint256(out, 62, i.premiumLimit);
+    out[94] = (i.reduceOnly ? OPTION_FLAG_REDUCE_ONLY : 0) | (i.partiallyFillable ? OPTION_FLAG_PARTIAL : 0);
+    writeUint32(out, 95, i.validTo);
+    writeUint256(out, 99, i.nonce);
   } else {
     const i = signed.intent;
     out[1] = TAG_POSITION;
@@ -126,6 +173,25 @@ function decodePosition(b: Uint8Array): Result<PositionIntent> {
   });
 }
 
+function decodeOption(b: Uint8Array): Result<OptionIntent> {
+  const flags = b[94]!;
+  if ((flags & ~(OPTION_FLAG_REDUCE_ONLY | OPTION_FLAG_PARTIAL)) !== 0) {
+    return fail('out_of_range', 'intent.flags', `reserved option flag bits set (0x${flags.toString(16)})`);
+  }
+  const intent: OptionIntent = {
+    account: address(b, 2),
+    series: readUint64(b, 22),
+    size: wordToInt256(readUint256(b, 30)),
+    premiumLimit: readUint256(b, 62),
+    reduceOnly: (flags & OPTION_FLAG_REDUCE_ONLY) !== 0,
+    partiallyFillable: (flags & OPTION_FLAG_PARTIAL) !== 0,
+    validTo: readUint32(b, 95),
+    nonce: readUint256(b, 99),
+  };
+  const bounds = checkOptionIntentBounds(intent);
+  return bounds.ok ? ok(intent) : bounds;
+}
+
 function decodeSignature(b: Uint8Array, at: number): Result<IntentSignature> {
   if (at >= b.length) return fail('truncated', 'signature.scheme', 'input ends before the signature');
   const scheme = b[at]!;
@@ -174,6 +240,14 @@ export function decodeSignedIntent(bytes: Uint8Array): Result<SignedIntent> {
     const signature = decodeSignature(bytes, 2 + POSITION_BODY_BYTES);
     if (!signature.ok) return signature;
     return ok({ type: 'position', intent: intent.value, signature: signature.value });
+  }
+  if (tag === TAG_OPTION) {
+    if (bytes.length < 2 + OPTION_BODY_BYTES) return fail('truncated', 'intent', 'input ends inside the option intent');
+    const intent = decodeOption(bytes);
+    if (!intent.ok) return intent;
+    const signature = decodeSignature(bytes, 2 + OPTION_BODY_BYTES);
+    if (!signature.ok) return signature;
+    return ok({ type: 'option', intent: intent.value, signature: signature.value });
   }
   return fail('unsupported_version', 'tag', `unknown intent tag ${tag}`);
 }

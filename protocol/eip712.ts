@@ -47,9 +47,24 @@ export const positionIntentTypes = {
   ],
 } as const;
 
+export const optionIntentTypes = {
+  OptionIntent: [
+    { name: 'account', type: 'address' },
+    { name: 'series', type: 'uint64' },
+    { name: 'size', type: 'int256' },
+    { name: 'premiumLimit', type: 'uint256' },
+    { name: 'reduceOnly', type: 'bool' },
+    { name: 'partiallyFillable', type: 'bool' },
+    { name: 'validTo', type: 'uint32' },
+    { name: 'nonce', type: 'uint256' },
+  ],
+} as const;
+
 /** The canonical type strings (EIP-712 `encodeType`), as the contract hard-codes them. */
 export const SWAP_INTENT_TYPE =
   'SwapIntent(address owner,address sellToken,address buyToken,address receiver,uint256 sellAmount,uint256 buyAmount,uint32 validTo,uint256 nonce,uint8 kind,bool partiallyFillable,bytes32 appData)';
 export const POSITION_INTENT_TYPE =
   'PositionIntent(address account,uint32 market,int256 sizeDelta,uint256 limitPrice,bool reduceOnly,bool partiallyFillable,uint32 validTo,uint256 nonce)';
+export const OPTION_INTENT_TYPE =
+  'OptionIntent(address account,uint64 series,int256 size,uint256 premiumLimit,bool reduceOnly,bool partiallyFillable,uint32 validTo,uint256 nonce)';
 export const DOMAIN_TYPE = 'EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)';

@@ -1,4 +1,4 @@
-// Intent types: what a user signs. Two kinds share one EIP-712 domain (see eip712.ts).
+// Intent types: what a user signs. Three kinds share one EIP-712 domain (see eip712.ts).
 import type { Address, Hex } from 'viem';
 
 /** Sell exactly `sellAmount` for at least `buyAmount` (SELL), or buy exactly `buyAmount` for at most `sellAmount` (BUY). */
@@ -48,7 +48,36 @@ export type PositionIntent = {
   nonce: bigint;
 };
 
-export type Intent = { type: 'swap'; intent: SwapIntent } | { type: 'position'; intent: PositionIntent };
+/** Largest |size| of an option intent, as the clearing house's MAX_SIZE bounds position sizes. */
+export const MAX_OPTION_SIZE = 10n ** 36n;
+
+/**
+ * Buy or sell contracts of a listed option series (contracts/src/options/OptionSeries.sol). Wire
+ * format only for now: nodes refuse option intents until option settlement exists.
+ */
+export type OptionIntent = {
+  account: Address;
+  /** Option series id in the OptionSeries registry (1, 2, ... in listing order; never 0). */
+  series: bigint;
+  /** Signed number of contracts, 18 decimals: positive buys, negative sells; never 0, |size| <= MAX_OPTION_SIZE. */
+  size: bigint;
+  /**
+   * Premium per contract in collateral units (per 1e18 contracts, as prices are per 1e18 of size):
+   * a buyer pays at most this, a seller receives at least this.
+   */
+  premiumLimit: bigint;
+  /** Only reduce the account's existing holding of the series, never flip or grow it. */
+  reduceOnly: boolean;
+  /** May fill in parts across batches; otherwise all of |size| in one batch. */
+  partiallyFillable: boolean;
+  validTo: number;
+  nonce: bigint;
+};
+
+export type Intent =
+  | { type: 'swap'; intent: SwapIntent }
+  | { type: 'position'; intent: PositionIntent }
+  | { type: 'option'; intent: OptionIntent };
 
 /**
  * How the owner authorised the intent. `eoa`: a 65-byte secp256k1 signature (r ‖ s ‖ v) over the

@@ -153,4 +153,32 @@ describe('JSON forms', () => {
       error: { field: 'intent.sizeDelta' },
     });
   });
+
+  it('parses option intents (series and amounts as decimal strings) and enforces their bounds', () => {
+    const j = {
+      type: 'option',
+      intent: {
+        account: '0x00000000000000000000000000000000000000aa',
+        series: '18446744073709551615',
+        size: '-2500000000000000000',
+        premiumLimit: '80000000000000000000',
+        reduceOnly: false,
+        partiallyFillable: true,
+        validTo: 10,
+        nonce: '3',
+      },
+      signature: { scheme: 'eoa', data: `0x${'11'.repeat(65)}` },
+    };
+    const r = parseSignedIntentJson(j);
+    expect(r).toMatchObject({ ok: true, value: { type: 'option', intent: { series: (1n << 64n) - 1n, size: -25n * 10n ** 17n } } });
+    if (r.ok) expect(signedIntentToJson(r.value)).toEqual(j);
+    const bad = (over: Record<string, unknown>) => parseSignedIntentJson({ ...j, intent: { ...j.intent, ...over } });
+    expect(bad({ size: '0' })).toMatchObject({ ok: false, error: { code: 'zero_amount', field: 'intent.size' } });
+    expect(bad({ size: `1${'0'.repeat(36)}1` })).toMatchObject({ ok: false, error: { code: 'out_of_range', field: 'intent.size' } });
+    expect(bad({ series: '0' })).toMatchObject({ ok: false, error: { code: 'out_of_range', field: 'intent.series' } });
+    expect(bad({ series: '18446744073709551616' })).toMatchObject({ ok: false, error: { code: 'out_of_range', field: 'intent.series' } });
+    expect(bad({ series: 1 })).toMatchObject({ ok: false, error: { code: 'malformed', field: 'intent.series' } });
+    expect(bad({ market: 1 })).toMatchObject({ ok: false, error: { code: 'malformed', field: 'intent.market' } });
+    expect(parseSignedIntentJson({ ...j, type: 'future' })).toMatchObject({ ok: false, error: { field: 'type' } });
+  });
 });

@@ -3,8 +3,8 @@
 // lose precision above 2^53). Parsing is strict and returns typed errors; it never throws.
 import { isAddress, type Address, type Hex } from 'viem';
 import { isHex, MAX_INT256, MAX_UINT256, MAX_UINT32, MIN_INT256 } from './bytes.ts';
-import type { IntentSignature, PositionIntent, SignedIntent, SwapIntent } from './intent.ts';
-import { MAX_EIP1271_SIGNATURE_BYTES } from './codec.ts';
+import type { IntentSignature, OptionIntent, PositionIntent, SignedIntent, SwapIntent } from './intent.ts';
+import { checkOptionIntentBounds, MAX_EIP1271_SIGNATURE_BYTES } from './codec.ts';
 import { fail, ok, type Result } from './result.ts';
 
 export type SwapIntentJson = {
@@ -32,9 +32,22 @@ export type PositionIntentJson = {
   nonce: string;
 };
 
+/** `series` is a decimal string like the uint256 fields: a uint64 does not fit a JSON number. */
+export type OptionIntentJson = {
+  account: string;
+  series: string;
+  size: string;
+  premiumLimit: string;
+  reduceOnly: boolean;
+  partiallyFillable: boolean;
+  validTo: number;
+  nonce: string;
+};
+
 export type SignedIntentJson =
   | { type: 'swap'; intent: SwapIntentJson; signature: IntentSignature }
-  | { type: 'position'; intent: PositionIntentJson; signature: IntentSignature };
+  | { type: 'position'; intent: PositionIntentJson; signature: IntentSignature }
+  | { type: 'option'; intent: OptionIntentJson; signature: IntentSignature };
 
 export function swapIntentToJson(i: SwapIntent): SwapIntentJson {
   return { ...i, sellAmount: i.sellAmount.toString(), buyAmount: i.buyAmount.toString(), nonce: i.nonce.toString() };
@@ -44,10 +57,25 @@ export function positionIntentToJson(i: PositionIntent): PositionIntentJson {
   return { ...i, sizeDelta: i.sizeDelta.toString(), limitPrice: i.limitPrice.toString(), nonce: i.nonce.toString() };
 }
 
+export function optionIntentToJson(i: OptionIntent): OptionIntentJson {
+  return {
+    ...i,
+    series: i.series.toString(),
+    size: i.size.toString(),
+    premiumLimit: i.premiumLimit.toString(),
+    nonce: i.nonce.toString(),
+  };
+}
+
 export function signedIntentToJson(s: SignedIntent): SignedIntentJson {
-  return s.type === 'swap'
-    ? { type: 'swap', intent: swapIntentToJson(s.intent), signature: s.signature }
-    : { type: 'position', intent: positionIntentToJson(s.intent), signature: s.signature };
+  switch (s.type) {
+    case 'swap':
+      return { type: 'swap', intent: swapIntentToJson(s.intent), signature: s.signature };
+    case 'position':
+      return { type: 'position', intent: positionIntentToJson(s.intent), signature: s.signature };
+    case 'option':
+      return { type: 'option', intent: optionIntentToJson(s.intent), signature: s.signature };
+  }
 }
 
 // ---- parsing ----
@@ -141,6 +169,24 @@ export function parsePositionIntentJson(v: unknown, prefix = 'intent'): Result<P
   });
 }
 
+/** Parses an option intent: the type's ranges plus series != 0 and 0 < |size| <= MAX_OPTION_SIZE. */
+export function parseOptionIntentJson(v: unknown, prefix = 'intent'): Result<OptionIntent> {
+  if (!isRecord(v)) return fail('malformed', prefix, 'expected an object');
+  const parsed = parseFields<OptionIntent>(v, prefix, {
+    account: parseAddress,
+    series: (x, f) => parseUint(x, f, (1n << 64n) - 1n),
+    size: parseInt256,
+    premiumLimit: (x, f) => parseUint(x, f, MAX_UINT256),
+    reduceOnly: parseBool,
+    partiallyFillable: parseBool,
+    validTo: parseUint32,
+    nonce: (x, f) => parseUint(x, f, MAX_UINT256),
+  });
+  if (!parsed.ok) return parsed;
+  const bounds = checkOptionIntentBounds(parsed.value, prefix);
+  return bounds.ok ? parsed : bounds;
+}
+
 export function parseIntentSignatureJson(v: unknown): Result<IntentSignature> {
   if (!isRecord(v)) return fail('malformed', 'signature', 'expected an object {scheme, data}');
   const { scheme, data } = v;
@@ -175,5 +221,11 @@ export function parseSignedIntentJson(v: unknown): Result<SignedIntent> {
     if (!signature.ok) return signature;
     return ok({ type: 'position', intent: intent.value, signature: signature.value });
   }
-  return fail('malformed', 'type', 'type must be "swap" or "position"');
+  if (v.type === 'option') {
+    const intent = parseOptionIntentJson(v.intent);
+    if (!intent.ok) return intent;
+    if (!signature.ok) return signature;
+    return ok({ type: 'option', intent: intent.value, signature: signature.value });
+  }
+  return fail('malformed', 'type', 'type must be "swap", "position" or "option"');
 }

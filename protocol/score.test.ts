@@ -235,3 +235,27 @@ describe('clearing maths', () => {
     );
   });
 });
+
+describe('scoreSolution and option intents', () => {
+  it('refuses a trade of an option intent: nothing settles options yet', () => {
+    const option = {
+      id: id(40),
+      intent: {
+        type: 'option' as const,
+        intent: {
+          account: A,
+          series: 1n,
+          size: 10n ** 18n,
+          premiumLimit: 5n,
+          reduceOnly: false,
+          partiallyFillable: false,
+          validTo: 1,
+          nonce: 0n,
+        },
+      },
+    };
+    const r = scoreSolution(solution({ trades: [{ intentId: id(40), executed: 10n ** 18n }] }), auction([option]));
+    expect(r).toMatchObject({ ok: false, error: { code: 'invalid_solution', field: 'trades[0]' } });
+    if (!r.ok) expect(r.error.reason).toMatch(/option intents cannot be settled yet/);
+  });
+});

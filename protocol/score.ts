@@ -89,6 +89,8 @@ export function scoreSolution(solution: Solution, auction: Auction): Result<Solu
       if (ref === undefined) return fail('invalid_solution', field, 'the auction has no reference price for the surplus token');
       surplus = s.amount;
       surplusValue = (s.amount * ref) / PRICE_SCALE;
+    } else if (entry.intent.type === 'option') {
+      return fail('invalid_solution', field, 'option intents cannot be settled yet');
     } else {
       const p = entry.intent.intent;
       const price = marketPrices.get(p.market);

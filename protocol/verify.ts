@@ -3,6 +3,7 @@
 // returned as needing a chain check: only the owner contract can say whether they are valid.
 import type { Address, Hex } from 'viem';
 import { fromHex, toHex, ZERO_ADDRESS } from './bytes.ts';
+import { checkOptionIntentBounds } from './codec.ts';
 import type { Intent, SignedIntent } from './intent.ts';
 import { intentDigestBytes } from './hash.ts';
 import { fail, ok, type Result } from './result.ts';
@@ -32,6 +33,11 @@ export function checkIntentFields(i: Intent, rules: IntentRules): Result<Intent>
     }
     if (s.sellAmount === 0n) return fail('zero_amount', 'intent.sellAmount', 'sell amount is zero');
     if (s.buyAmount === 0n) return fail('zero_amount', 'intent.buyAmount', 'buy amount is zero');
+  } else if (i.type === 'option') {
+    const o = i.intent;
+    if (o.account === ZERO_ADDRESS) return fail('out_of_range', 'intent.account', 'account is the zero address');
+    const bounds = checkOptionIntentBounds(o);
+    if (!bounds.ok) return bounds;
   } else {
     const p = i.intent;
     if (p.account === ZERO_ADDRESS) return fail('out_of_range', 'intent.account', 'account is the zero address');

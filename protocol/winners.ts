@@ -46,6 +46,7 @@ const lower = <T extends string>(x: T): T => x.toLowerCase() as T;
 export function marketKey(e: AuctionIntent): string {
   const i = e.intent;
   if (i.type === 'position') return `market:${i.intent.market}`;
+  if (i.type === 'option') return `series:${i.intent.series}`;
   const [a, b] = [lower(i.intent.sellToken), lower(i.intent.buyToken)].sort();
   return `pair:${a}:${b}`;
 }

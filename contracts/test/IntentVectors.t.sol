@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Test} from "forge-std/Test.sol";
 import {Settlement} from "../src/Settlement.sol";
-import {IntentHashing, SwapIntent, PositionIntent} from "../src/libraries/IntentHashing.sol";
+import {IntentHashing, SwapIntent, PositionIntent, OptionIntent} from "../src/libraries/IntentHashing.sol";
 
 /// @notice The EIP-712 hashing in Solidity must give exactly the digests `protocol/` gives, for the
 /// shared vectors in test/vectors/intents.json (written by protocol/'s generator).
@@ -74,6 +74,41 @@ contract IntentVectorsTest is Test {
             assertEq(settlement.hashPositionIntent(intent), digest, string.concat(p, " Settlement.hashPositionIntent"));
             _checkSigner(p, digest);
         }
+    }
+
+    /// @dev Option intents (hashing only; Settlement does not settle them yet): the library's
+    /// typehash is the protocol's type string, and struct hash, digest and signer match the vectors.
+    function test_optionVectors() public view {
+        assertEq(
+            IntentHashing.OPTION_INTENT_TYPEHASH,
+            keccak256(
+                "OptionIntent(address account,uint64 series,int256 size,uint256 premiumLimit,bool reduceOnly,bool partiallyFillable,uint32 validTo,uint256 nonce)"
+            )
+        );
+        uint256 count = _count(".option");
+        assertGt(count, 0, "no option vectors");
+        bytes32 separator = IntentHashing.domainSeparator(chainId, verifyingContract);
+        for (uint256 i; i < count; ++i) {
+            string memory p = string.concat(".option[", vm.toString(i), "]");
+            OptionIntent memory intent = _optionIntent(string.concat(p, ".intent"));
+            bytes32 structHash = IntentHashing.optionStructHash(intent);
+            assertEq(structHash, vm.parseJsonBytes32(json, string.concat(p, ".structHash")), string.concat(p, " structHash"));
+            bytes32 digest = IntentHashing.optionDigest(separator, intent);
+            assertEq(digest, vm.parseJsonBytes32(json, string.concat(p, ".digest")), string.concat(p, " digest"));
+            _checkSigner(p, digest);
+        }
+    }
+
+    function _optionIntent(string memory q) internal view returns (OptionIntent memory intent) {
+        intent.account = vm.parseJsonAddress(json, string.concat(q, ".account"));
+        // series, size and premiumLimit are decimal strings in the JSON
+        intent.series = uint64(vm.parseUint(vm.parseJsonString(json, string.concat(q, ".series"))));
+        intent.size = vm.parseInt(vm.parseJsonString(json, string.concat(q, ".size")));
+        intent.premiumLimit = vm.parseJsonUint(json, string.concat(q, ".premiumLimit"));
+        intent.reduceOnly = vm.parseJsonBool(json, string.concat(q, ".reduceOnly"));
+        intent.partiallyFillable = vm.parseJsonBool(json, string.concat(q, ".partiallyFillable"));
+        intent.validTo = uint32(vm.parseJsonUint(json, string.concat(q, ".validTo")));
+        intent.nonce = vm.parseJsonUint(json, string.concat(q, ".nonce"));
     }
 
     /// @dev The vector's signature recovers to its signer under the same rules settle applies

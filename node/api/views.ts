@@ -38,6 +38,8 @@ export function openIntent(rec: PoolRecord): OpenIntent {
     ...(rec.filled !== undefined ? { filled: rec.filled } : {}),
   };
   if (!d.ok) return base;
+  // The validator refuses option intents, so the pool holds none.
+  if (d.value.type === 'option') throw new Error('option intents are not accepted yet');
   if (d.value.type === 'swap') {
     const i = d.value.intent;
     return {

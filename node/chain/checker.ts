@@ -165,6 +165,8 @@ export class ViemChainChecker implements ChainChecker {
             code: 'insufficient_allowance',
             reason: `${owner} allows the vault ${allowance} of ${token}, needs ${need}`,
           });
+      } else if (signed.type === 'option') {
+        return this.done({ status: 'invalid', code: 'option_not_accepted', reason: 'option intents are not accepted yet' });
       } else {
         const verdict = await this.checkPosition(signed.intent, owner, block);
         if (verdict) return this.done(verdict);

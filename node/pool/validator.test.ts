@@ -2,7 +2,11 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeSignedIntent } from '../../protocol/codec.ts';
-import { malleate } from '../../protocol/signature.ts';
+import type { Address } from 'viem';
+import { intentDomain } from '../../protocol/eip712.ts';
+import { domainSeparator, intentDigestBytes } from '../../protocol/hash.ts';
+import type { OptionIntent, SignedIntent } from '../../protocol/intent.ts';
+import { malleate, privateKeyToAddress, signDigest } from '../../protocol/signature.ts';
 import { silentLogger } from '../log.ts';
 import { intentFactory, openPool, tempDir, testKey, TEST_CHAIN_ID, TEST_SETTLEMENT } from '../../test/helpers/node.ts';
 import { IntentValidator } from './validator.ts';
@@ -64,5 +68,31 @@ describe('validation pipeline', () => {
       'ignore:over_quota',
     ]);
     expect(threaded).toEqual(inline);
+  });
+
+  it('refuses option intents (not accepted yet) without penalising the relay', async () => {
+    const key = testKey(71);
+    const account = privateKeyToAddress(key).toLowerCase() as Address;
+    const intent: OptionIntent = {
+      account,
+      series: 1n,
+      size: 10n ** 18n,
+      premiumLimit: 100n * 10n ** 18n,
+      reduceOnly: false,
+      partiallyFillable: false,
+      validTo: Math.floor(Date.now() / 1000) + 3600,
+      nonce: 1n,
+    };
+    const unsigned = { type: 'option' as const, intent };
+    const digest = intentDigestBytes(unsigned, domainSeparator(intentDomain(TEST_CHAIN_ID, TEST_SETTLEMENT)));
+    const signed: SignedIntent = { ...unsigned, signature: { scheme: 'eoa', data: signDigest(digest, key) } };
+    const v = await validator();
+    for (const source of ['gossip', 'api'] as const) {
+      const out = await v.ingestBytes(encodeSignedIntent(signed), source);
+      expect(out).toMatchObject({ verdict: 'ignore', code: 'option_not_accepted' });
+      if (out.verdict !== 'accept') expect(out.reason).toMatch(/option intents are not accepted yet/);
+      const parsed = await v.ingest(signed, encodeSignedIntent(signed), source);
+      expect(parsed).toMatchObject({ verdict: 'ignore', code: 'option_not_accepted' });
+    }
   });
 });

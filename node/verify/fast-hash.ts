@@ -69,7 +69,7 @@ export function intentDigestFromBytes(bytes: Uint8Array, separator: Uint8Array):
     b[351] = (flags >> 1) & 1; // partiallyFillable
     b.set(bytes.subarray(183, 215), 352); // appData
     struct = keccak256Fast(b);
-  } else {
+  } else if (bytes[1] === 2) {
     const b = posBuf;
     b.fill(0);
     b.set(POSITION_INTENT_TYPEHASH, 0);
@@ -82,6 +82,9 @@ export function intentDigestFromBytes(bytes: Uint8Array, separator: Uint8Array):
     b.set(bytes.subarray(91, 95), 224 + 28); // validTo
     b.set(bytes.subarray(95, 127), 256); // nonce
     struct = keccak256Fast(b);
+  } else {
+    // Option intents (tag 3) are refused before hashing (node/pool/validator.ts); never guess a layout.
+    throw new Error(`intentDigestFromBytes: intent tag ${bytes[1]} is not accepted by this node`);
   }
   digestBuf.set(separator, 2);
   digestBuf.set(struct, 34);

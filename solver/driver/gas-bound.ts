@@ -139,6 +139,8 @@ export function preselect(
       value = s.sellAmount * ref(s.sellToken) - s.buyAmount * ref(s.buyToken);
       const full = s.kind === 0 ? s.sellAmount : s.buyAmount;
       if (e.filled && full > 0n) value = (value * (full - e.filled)) / full;
+    } else if (i.type === 'option') {
+      throw new Error('option intents are not accepted yet (the auction decoder leaves them out)');
     } else {
       const p = i.intent;
       const mark = marks.get(p.market);

@@ -286,7 +286,7 @@ async function main(): Promise<void> {
               : { id: m.id, kind: 'swap' },
         };
       }
-      if (s.intent.reduceOnly) return undefined;
+      if (s.type === 'option' || s.intent.reduceOnly) return undefined;
       const p = s.intent;
       return {
         req: { type: 'position', market: p.market, sizeDelta: p.sizeDelta.toString() },

@@ -2,7 +2,14 @@
 import fc from 'fast-check';
 import type { Address, Hex } from 'viem';
 import { toHex } from '../../protocol/bytes.ts';
-import type { IntentSignature, PositionIntent, SignedIntent, SwapIntent } from '../../protocol/intent.ts';
+import {
+  MAX_OPTION_SIZE,
+  type IntentSignature,
+  type OptionIntent,
+  type PositionIntent,
+  type SignedIntent,
+  type SwapIntent,
+} from '../../protocol/intent.ts';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => toHex(b));
 
@@ -39,6 +46,19 @@ export const arbPositionIntent = (): fc.Arbitrary<PositionIntent> =>
     nonce: arbUint256(),
   });
 
+/** Valid option intents only (series != 0, 0 < |size| <= MAX_OPTION_SIZE): the codec refuses others. */
+export const arbOptionIntent = (): fc.Arbitrary<OptionIntent> =>
+  fc.record({
+    account: arbAddress(),
+    series: fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }),
+    size: fc.oneof(fc.bigInt({ min: 1n, max: MAX_OPTION_SIZE }), fc.bigInt({ min: -MAX_OPTION_SIZE, max: -1n })),
+    premiumLimit: arbUint256(),
+    reduceOnly: fc.boolean(),
+    partiallyFillable: fc.boolean(),
+    validTo: arbUint32(),
+    nonce: arbUint256(),
+  });
+
 export const arbSignature = (): fc.Arbitrary<IntentSignature> =>
   fc.oneof(
     bytes(65).map((data) => ({ scheme: 'eoa' as const, data })),
@@ -49,4 +69,5 @@ export const arbSignedIntent = (): fc.Arbitrary<SignedIntent> =>
   fc.oneof(
     fc.record({ type: fc.constant('swap' as const), intent: arbSwapIntent(), signature: arbSignature() }),
     fc.record({ type: fc.constant('position' as const), intent: arbPositionIntent(), signature: arbSignature() }),
+    fc.record({ type: fc.constant('option' as const), intent: arbOptionIntent(), signature: arbSignature() }),
   );

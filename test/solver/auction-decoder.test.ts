@@ -72,4 +72,26 @@ describe('AuctionDecoder', () => {
     expect(again.stats.decoded).toBe(1);
     expect(again.decoded.auction.intents.has(all[0]!.id)).toBe(true);
   });
+
+  it('leaves option intents out (nothing settles them yet), even with a correct id', async () => {
+    const swap = await intent(9n);
+    const option: SignedIntent = {
+      type: 'option',
+      intent: {
+        account: owner.address.toLowerCase() as Address,
+        series: 1n,
+        size: 10n ** 18n,
+        premiumLimit: 5n,
+        reduceOnly: false,
+        partiallyFillable: false,
+        validTo: 2_000_000_000,
+        nonce: 1n,
+      },
+      signature: { scheme: 'eoa', data: `0x${'11'.repeat(65)}` },
+    };
+    const optionId = intentDigest(option, intentDomain(CHAIN, SETTLEMENT)).toLowerCase() as Hex;
+    const { auction: a, signed } = decodeAuction(auction(1, [swap, { id: optionId, signed: option }]), CHAIN, SETTLEMENT);
+    expect([...a.intents.keys()]).toEqual([swap.id]);
+    expect(signed.has(optionId)).toBe(false);
+  });
 });

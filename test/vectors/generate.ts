@@ -10,12 +10,14 @@ import {
   intentDigest,
   intentDomain,
   intentStructHash,
+  optionIntentToJson,
   positionIntentToJson,
   privateKeyToAddress,
   signDigest,
   swapIntentToJson,
   toHex,
   type Intent,
+  type OptionIntent,
   type PositionIntent,
   type SwapIntent,
 } from '../../protocol/index.ts';
@@ -73,10 +75,50 @@ function positions(account: `0x${string}`): PositionIntent[] {
   ];
 }
 
+function options(account: `0x${string}`): OptionIntent[] {
+  const base: OptionIntent = {
+    account,
+    series: 1n,
+    size: 10n ** 18n,
+    premiumLimit: 120n * 10n ** 18n,
+    reduceOnly: false,
+    partiallyFillable: false,
+    validTo: 1_900_000_000,
+    nonce: 9n,
+  };
+  return [
+    base,
+    { ...base, series: 2n, size: -(25n * 10n ** 17n), premiumLimit: 80n * 10n ** 18n, partiallyFillable: true, nonce: 10n },
+    { ...base, series: 3n, size: -(10n ** 17n), premiumLimit: 0n, reduceOnly: true, nonce: 11n },
+    {
+      ...base,
+      series: (1n << 64n) - 1n,
+      size: -(10n ** 36n),
+      premiumLimit: MAX256,
+      reduceOnly: true,
+      partiallyFillable: true,
+      validTo: 0xffffffff,
+      nonce: MAX256,
+    },
+    { ...base, series: 1n << 32n, size: 10n ** 36n, premiumLimit: 1n, nonce: 12n },
+  ];
+}
+
+function intentJson(intent: Intent) {
+  switch (intent.type) {
+    case 'swap':
+      return swapIntentToJson(intent.intent);
+    case 'position':
+      return positionIntentToJson(intent.intent);
+    case 'option':
+      return optionIntentToJson(intent.intent);
+  }
+}
+
 function vector(intent: Intent, key: `0x${string}`) {
   const digest = intentDigest(intent, domain);
   return {
-    intent: intent.type === 'swap' ? swapIntentToJson(intent.intent) : positionIntentToJson(intent.intent),
+    intent: intentJson(intent),
     structHash: toHex(intentStructHash(intent)),
     digest,
     signature: signDigest(digest, key),
@@ -91,6 +133,7 @@ export function buildVectors() {
     domainSeparator: toHex(domainSeparator(domain)),
     swap: KEYS.flatMap((key, k) => swaps(owners[k]!).map((intent) => vector({ type: 'swap', intent }, key))),
     position: KEYS.flatMap((key, k) => positions(owners[k]!).map((intent) => vector({ type: 'position', intent }, key))),
+    option: KEYS.flatMap((key, k) => options(owners[k]!).map((intent) => vector({ type: 'option', intent }, key))),
   };
 }
 

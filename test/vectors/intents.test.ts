@@ -6,6 +6,7 @@ import {
   domainSeparator,
   encodeSignedIntent,
   parseSignedIntentJson,
+  optionIntentTypes,
   positionIntentTypes,
   swapIntentTypes,
   toHex,
@@ -15,28 +16,26 @@ import { serializeVectors, VECTORS_PATH } from './generate.ts';
 
 type Vector = { intent: Record<string, unknown>; structHash: Hex; digest: Hex; signature: Hex; signer: Hex };
 const file = readFileSync(VECTORS_PATH, 'utf8');
-const vectors = JSON.parse(file) as { domain: any; domainSeparator: Hex; swap: Vector[]; position: Vector[] };
+const vectors = JSON.parse(file) as { domain: any; domainSeparator: Hex; swap: Vector[]; position: Vector[]; option: Vector[] };
+const TYPES = {
+  swap: { types: swapIntentTypes, primaryType: 'SwapIntent' },
+  position: { types: positionIntentTypes, primaryType: 'PositionIntent' },
+  option: { types: optionIntentTypes, primaryType: 'OptionIntent' },
+} as const;
 
 describe('shared intent test vectors', () => {
   it('are what protocol/ computes today (regenerate with node test/vectors/generate.ts)', () => {
     expect(file).toBe(serializeVectors());
   });
 
-  for (const type of ['swap', 'position'] as const) {
+  for (const type of ['swap', 'position', 'option'] as const) {
     it(`${type} vectors agree with viem's hashTypedData and recoverTypedDataAddress`, async () => {
       expect(vectors[type].length).toBeGreaterThan(2);
       for (const v of vectors[type]) {
         const parsed = parseSignedIntentJson({ type, intent: v.intent, signature: { scheme: 'eoa', data: v.signature } });
         if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
-        const typed =
-          type === 'swap'
-            ? ({ domain: vectors.domain, types: swapIntentTypes, primaryType: 'SwapIntent', message: parsed.value.intent } as const)
-            : ({
-                domain: vectors.domain,
-                types: positionIntentTypes,
-                primaryType: 'PositionIntent',
-                message: parsed.value.intent,
-              } as const);
+        expect(parsed.value.type).toBe(type);
+        const typed = { domain: vectors.domain, ...TYPES[type], message: parsed.value.intent };
         expect(hashTypedData(typed as Parameters<typeof hashTypedData>[0])).toBe(v.digest);
         const signer = await recoverTypedDataAddress({ ...(typed as Parameters<typeof hashTypedData>[0]), signature: v.signature });
         expect(signer.toLowerCase()).toBe(v.signer);

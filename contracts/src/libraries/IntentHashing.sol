@@ -35,8 +35,22 @@ struct PositionIntent {
     uint256 nonce;
 }
 
+/// @notice A signed option intent (`protocol/intent.ts` OptionIntent): buy (size > 0) or sell
+/// (size < 0) contracts of a series of `options/OptionSeries.sol`, paying at most / receiving at
+/// least `premiumLimit` collateral units per 1e18 contracts. Hashing only: nothing settles it yet.
+struct OptionIntent {
+    address account;
+    uint64 series;
+    int256 size;
+    uint256 premiumLimit;
+    bool reduceOnly;
+    bool partiallyFillable;
+    uint32 validTo;
+    uint256 nonce;
+}
+
 /// @title IntentHashing
-/// @notice EIP-712 hashing of the two intent types and of the domain. The type strings are the
+/// @notice EIP-712 hashing of the three intent types and of the domain. The type strings are the
 /// ones `protocol/eip712.ts` exports; `test/vectors/intents.json` pins the digests both sides give.
 library IntentHashing {
     bytes32 internal constant DOMAIN_TYPEHASH =
@@ -48,6 +62,10 @@ library IntentHashing {
     );
     bytes32 internal constant POSITION_INTENT_TYPEHASH = keccak256(
         "PositionIntent(address account,uint32 market,int256 sizeDelta,uint256 limitPrice,bool reduceOnly,bool partiallyFillable,uint32 validTo,uint256 nonce)"
+    );
+
+    bytes32 internal constant OPTION_INTENT_TYPEHASH = keccak256(
+        "OptionIntent(address account,uint64 series,int256 size,uint256 premiumLimit,bool reduceOnly,bool partiallyFillable,uint32 validTo,uint256 nonce)"
     );
 
     /// @notice The domain separator for a deployment at `verifyingContract` on chain `chainId`.
@@ -88,6 +106,27 @@ library IntentHashing {
                 i.nonce
             )
         );
+    }
+
+    function optionStructHash(OptionIntent memory i) internal pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                OPTION_INTENT_TYPEHASH,
+                i.account,
+                i.series,
+                i.size,
+                i.premiumLimit,
+                i.reduceOnly,
+                i.partiallyFillable,
+                i.validTo,
+                i.nonce
+            )
+        );
+    }
+
+    /// @notice The option intent's EIP-712 digest (its id) under `separator`.
+    function optionDigest(bytes32 separator, OptionIntent memory i) internal pure returns (bytes32) {
+        return digest(separator, optionStructHash(i));
     }
 
     /// @notice `keccak256("\x19\x01" ‖ domainSeparator ‖ structHash)`, without allocating memory.

@@ -449,6 +449,7 @@ async function cancel(id: Hex): Promise<string> {
 function describe(s: IntentStatusResponse): string {
   const si = s.signedIntent;
   if (!si) return '?';
+  if (si.type === 'option') return 'option intent (not accepted yet)';
   if (si.type === 'swap') {
     const sell = tokenOf(si.intent.sellToken);
     const buy = tokenOf(si.intent.buyToken);
@@ -462,7 +463,7 @@ function describe(s: IntentStatusResponse): string {
 /** Executed amounts against the limit, and the surplus, of a filled intent. */
 function execution(s: IntentStatusResponse, trades: Trade[]): string {
   const si = s.signedIntent;
-  if (!si || !s.settlement) return '';
+  if (!si || !s.settlement || si.type === 'option') return '';
   if (si.type === 'swap') {
     const t = trades.find((x): x is SwapTrade => x.kind === 'swap' && x.id === s.id);
     const sell = tokenOf(si.intent.sellToken);
