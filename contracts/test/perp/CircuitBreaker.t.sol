@@ -438,4 +438,25 @@ contract CircuitBreakerTest is PerpTestBase {
         assertLt(none, 40_000);
         assertLt(full, 150_000);
     }
+
+    /// What the hook adds to a settle (one market, two fills; the feed's latest round within the
+    /// window and the one before it walked): the same trade with and without the breaker set.
+    function test_gas_settleHook() public {
+        _deposit(alice, 100_000e18);
+        _deposit(bob, 100_000e18);
+        _trade(ETH, 3000e18, alice, bob, 1e18);
+        vm.warp(block.timestamp + 1 minutes);
+        _setPrice(ethFeed, 3000e8);
+        uint256 g = gasleft();
+        _trade(ETH, 3000e18, bob, alice, 0.5e18);
+        uint256 with_ = g - gasleft();
+        vm.prank(governance);
+        ch.setCircuitBreaker(ICircuitBreaker(address(0)));
+        g = gasleft();
+        _trade(ETH, 3000e18, bob, alice, 0.25e18);
+        uint256 without = g - gasleft();
+        emit log_named_uint("settle with the breaker", with_);
+        emit log_named_uint("settle without", without);
+        assertLt(with_ - without, 40_000);
+    }
 }
