@@ -25,7 +25,7 @@ interface IClearingHouseFeeds {
 ///   window started from). It walks at most `MAX_ROUNDS` rounds (bounded gas); when more rounds
 ///   than that fall in the window, the oldest walked round is the baseline, so only the newest
 ///   `MAX_ROUNDS` rounds count. The walk stops early (those rounds are all it has) when
-///   `getRoundData` reverts (missing round ids, e.g. the first round of a Chainlink proxy's phase)
+///   `getRoundData` reverts or returns too little data (missing round ids, e.g. the first round of a Chainlink proxy's phase)
 ///   or answers something unusable (non-positive, >= 2^128, `updatedAt` 0 or newer than the round
 ///   after it). A latest round that cannot be read never trips: staleness is the clearing
 ///   house's business (`OracleStale`).
@@ -195,17 +195,8 @@ contract CircuitBreaker is ICircuitBreaker, IOwnable2Step {
 
     function _trips(uint32 market, Config memory c) private view returns (bool trips, uint256 fromPrice, uint256 toPrice) {
         if (c.maxMove == 0) return (false, 0, 0);
-        AggregatorV3Interface feed = AggregatorV3Interface(_feed(market));
-        if (address(feed).code.length == 0) return (false, 0, 0);
-        uint80 roundId;
-        uint256 price;
-        uint256 updatedAt;
-        try feed.latestRoundData() returns (uint80 id, int256 answer, uint256, uint256 updated, uint80) {
-            (roundId, updatedAt) = (id, updated);
-            price = _usable(answer, updated);
-        } catch {
-            return (false, 0, 0);
-        }
+        address feed = _feed(market);
+        (uint80 roundId, uint256 price, uint256 updatedAt) = _round(feed, abi.encodeCall(AggregatorV3Interface.latestRoundData, ()));
         // Unusable latest round, or no round within the window: nothing moved in it.
         // forge-lint: disable-next-line(block-timestamp) -- the window is defined in block time
         if (price == 0 || updatedAt > block.timestamp || updatedAt + c.window < block.timestamp) return (false, 0, 0);
@@ -215,11 +206,7 @@ contract CircuitBreaker is ICircuitBreaker, IOwnable2Step {
         for (uint256 n = 1; n < MAX_ROUNDS && roundId != 0; ++n) {
             uint256 next = updatedAt;
             --roundId;
-            try feed.getRoundData(roundId) returns (uint80, int256 answer, uint256, uint256 updated, uint80) {
-                (price, updatedAt) = (_usable(answer, updated), updated);
-            } catch {
-                break;
-            }
+            (, price, updatedAt) = _round(feed, abi.encodeCall(AggregatorV3Interface.getRoundData, (roundId)));
             if (price == 0 || updatedAt > next) break;
             // Ties move an extreme to the older round: each extreme dates from when it was first seen.
             if (price >= hi) (hi, hiOlder) = (price, true);
@@ -232,11 +219,21 @@ contract CircuitBreaker is ICircuitBreaker, IOwnable2Step {
         (fromPrice, toPrice) = hiOlder ? (hi, lo) : (lo, hi);
     }
 
-    /// @dev The answer as a price, or 0 when it cannot be one.
-    function _usable(int256 answer, uint256 updatedAt) private pure returns (uint256) {
-        if (answer <= 0 || answer >= int256(uint256(type(uint128).max)) || updatedAt == 0) return 0;
-        // forge-lint: disable-next-line(unsafe-typecast) -- 0 < answer < 2^128
-        return uint256(answer);
+    /// @dev One round of the feed: its id, its answer as a price (0 when the call reverts, returns
+    /// fewer than the five words of a round or answers something unusable: <= 0, >= 2^128, or
+    /// `updatedAt` 0) and `updatedAt`. A low-level call rather than try/catch, because try/catch
+    /// does not catch a return value that fails to decode: no answer a feed gives can revert here.
+    function _round(address feed, bytes memory data) private view returns (uint80 roundId, uint256 price, uint256 updatedAt) {
+        (bool ok, bytes memory ret) = feed.staticcall(data);
+        if (!ok || ret.length < 160) return (0, 0, 0);
+        uint256 id;
+        int256 answer;
+        (id, answer,, updatedAt) = abi.decode(ret, (uint256, int256, uint256, uint256));
+        if (answer <= 0 || answer >= int256(uint256(type(uint128).max)) || updatedAt == 0 || id > type(uint80).max) {
+            return (0, 0, updatedAt);
+        }
+        // forge-lint: disable-next-line(unsafe-typecast) -- both checked just above
+        (roundId, price) = (uint80(id), uint256(answer));
     }
 
     function _feed(uint32 market) private view returns (address feed) {

@@ -49,6 +49,21 @@ contract ScriptedFeed is AggregatorV3Interface {
     }
 }
 
+/// @notice A broken feed: `decimals` answers, every other call returns a single word (too short
+/// for a round, so a try/catch around it would revert while decoding).
+contract ShortAnswerFeed {
+    function decimals() external pure returns (uint8) {
+        return 8;
+    }
+
+    fallback() external {
+        assembly {
+            mstore(0, 1)
+            return(0, 32)
+        }
+    }
+}
+
 /// @notice CircuitBreaker on its own and through `ClearingHouse.settlePositions` (this contract
 /// plays the Settlement): config bounds, governance, the trip rule, halts and resumes, the
 /// `isHalted` prediction, gas. The crash through the real Settlement is `CircuitBreakerCrash.t.sol`.
@@ -353,6 +368,18 @@ contract CircuitBreakerTest is PerpTestBase {
         assertFalse(breaker.observe(SCRIPTED));
         scripted.setRound(2, 50e8, block.timestamp + 1, false); // from the future
         assertFalse(breaker.observe(SCRIPTED));
+    }
+
+    /// A feed answering too little data for a round neither reverts observe (nor a settle) nor trips.
+    function test_shortAnswerFeed_neverReverts() public {
+        _useScripted(CircuitBreaker.Config(0.1e18, 1 hours, 30 minutes));
+        ClearingHouseBase.MarketConfig memory mc = _config(ethFeed);
+        mc.feed = AggregatorV3Interface(address(new ShortAnswerFeed()));
+        vm.prank(governance);
+        ch.configureMarket(SCRIPTED, mc);
+        assertFalse(breaker.observe(SCRIPTED));
+        (bool halted,) = breaker.isHalted(SCRIPTED);
+        assertFalse(halted);
     }
 
     /// More rounds in the window than MAX_ROUNDS: the oldest walked round is the baseline.
