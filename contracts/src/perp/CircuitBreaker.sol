@@ -24,10 +24,11 @@ interface IClearingHouseFeeds {
 ///   `[now - window, now]`, plus the last round before that window (the baseline: the price the
 ///   window started from). It walks at most `MAX_ROUNDS` rounds (bounded gas); when more rounds
 ///   than that fall in the window, the oldest walked round is the baseline, so only the newest
-///   `MAX_ROUNDS` rounds count. The walk stops early (those rounds are all it has) when
-///   `getRoundData` reverts or returns too little data (missing round ids, e.g. the first round of a Chainlink proxy's phase)
-///   or answers something unusable (non-positive, >= 2^128, `updatedAt` 0 or newer than the round
-///   after it). A latest round that cannot be read never trips: staleness is the clearing
+///   `MAX_ROUNDS` rounds count (so a feed publishing every few seconds is watched over its last
+///   `MAX_ROUNDS` rounds only; configure the window with the feed's pace in mind). The walk stops
+///   early (those rounds are all it has) when `getRoundData` reverts or returns too little data
+///   (missing round ids, e.g. the first round of a Chainlink proxy's phase) or answers something
+///   unusable (non-positive, >= 2^128, `updatedAt` 0 or newer than the round after it). A latest round that cannot be read never trips: staleness is the clearing
 ///   house's business (`OracleStale`).
 /// - **Trip**: the move over those rounds is `max / min - 1`, measured on the feed's raw answers;
 ///   it trips when `max > min * (1 + maxMove)`. Max over min catches a crash that recovered within

@@ -36,6 +36,8 @@ import {AutoDeleverageModule} from "./AutoDeleverageModule.sol";
 /// PnL into collateral. After all fills, each market's long open interest must be within its cap,
 /// each market that traded moves its premium toward the batch's (`_updateFunding`), and every
 /// touched account must meet its initial margin, or the whole batch reverts naming the account.
+/// Risk-increasing fills in a market its circuit breaker halts revert `MarketHalted` (the breaker,
+/// `CircuitBreaker`, is asked once per batch market; reductions and liquidations never ask it).
 ///
 /// Funding: a time- and volume-weighted premium of real fills (`_updateFunding`), within
 /// ±maxFundingRate, sets `fundingPerSecond = premium * oracle / fundingPeriod` (collateral per 1e18
