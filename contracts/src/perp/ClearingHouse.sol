@@ -8,6 +8,7 @@ import {TrustedCall} from "../libraries/TrustedCall.sol";
 import {ClearingHouseBase} from "./ClearingHouseBase.sol";
 import {Accounts} from "./Accounts.sol";
 import {Liquidation} from "./Liquidation.sol";
+import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {AutoDeleverageModule} from "./AutoDeleverageModule.sol";
 
@@ -35,6 +36,8 @@ import {AutoDeleverageModule} from "./AutoDeleverageModule.sol";
 /// PnL into collateral. After all fills, each market's long open interest must be within its cap,
 /// each market that traded moves its premium toward the batch's (`_updateFunding`), and every
 /// touched account must meet its initial margin, or the whole batch reverts naming the account.
+/// Risk-increasing fills in a market its circuit breaker halts revert `MarketHalted` (the breaker,
+/// `CircuitBreaker`, is asked once per batch market; reductions and liquidations never ask it).
 ///
 /// Funding: a time- and volume-weighted premium of real fills (`_updateFunding`), within
 /// ±maxFundingRate, sets `fundingPerSecond = premium * oracle / fundingPeriod` (collateral per 1e18
@@ -114,6 +117,13 @@ contract ClearingHouse is ClearingHouseBase {
     function setDeleverager(address deleverager_) external onlyOwner {
         deleverager = deleverager_;
         emit DeleveragerSet(deleverager_);
+    }
+
+    /// @notice Sets the circuit breaker asked once per batch market whether risk-increasing fills
+    /// are halted (zero: none). Reductions and liquidations never ask it.
+    function setCircuitBreaker(ICircuitBreaker breaker) external onlyOwner {
+        circuitBreaker = breaker;
+        emit CircuitBreakerSet(address(breaker));
     }
 
     /// @notice Lists market `id` with `config`; the feed's decimals fix the price normalisation.
@@ -227,6 +237,7 @@ contract ClearingHouse is ClearingHouseBase {
         uint256 m = ids.length;
         if (prices.length != m) revert PriceCountMismatch(m, prices.length);
         BatchMarket[] memory bms = new BatchMarket[](m);
+        ICircuitBreaker breaker = circuitBreaker;
         uint32 previous;
         for (uint256 i; i < m; ++i) {
             uint32 id = ids[i];
@@ -246,6 +257,7 @@ contract ClearingHouse is ClearingHouseBase {
             // forge-lint: disable-next-line(unsafe-typecast) -- the feed answer is positive and scaled by a power of ten; fresh requires <= MAX_PRICE
             b.mark = int256(mark);
             b.fresh = fresh && mark <= MAX_PRICE;
+            if (address(breaker) != address(0)) b.halted = breaker.observe(id);
         }
 
         int256 floatDelta;
@@ -315,6 +327,7 @@ contract ClearingHouse is ClearingHouseBase {
         bool reduces = size != 0 && (size > 0) != (delta > 0) && PerpMath.abs(delta) <= PerpMath.abs(size);
         if (!reduces) {
             if (!b.fresh) revert OracleStale(b.id);
+            if (b.halted) revert MarketHalted(b.id);
             int256 gap = PerpMath.abs(b.price - b.mark);
             if (gap * WAD > int256(uint256(b.market.config.maxPriceDeviation)) * b.mark) {
                 // forge-lint: disable-next-line(unsafe-typecast) -- both positive and bounded

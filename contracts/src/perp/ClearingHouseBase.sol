@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
+import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
 import {StoredPosition} from "./PerpMath.sol";
@@ -90,6 +91,8 @@ abstract contract ClearingHouseBase {
         int256 net;
         /// @dev Long size traded in this batch (half the gross fill size).
         int256 volume;
+        /// @dev The circuit breaker halts risk-increasing fills in this market (`MarketHalted`).
+        bool halted;
     }
 
     /// @notice The books: markets, positions, stablecoin balances and the system's own accounts.
@@ -156,6 +159,8 @@ abstract contract ClearingHouseBase {
     /// @notice Counterparties must be listed most profitable first (uPnL per notional), per market.
     error AdlNotRanked(uint32 market, address counterparty);
     error NotDeleverager(address caller);
+    /// @notice A risk-increasing fill while the market's circuit breaker halts it (see `CircuitBreaker`).
+    error MarketHalted(uint32 market);
 
     // ------------------------------------------------------------------ events
 
@@ -190,6 +195,7 @@ abstract contract ClearingHouseBase {
     event OwnerChanged(address indexed owner);
     event CollateralVaultSet(address indexed vault);
     event DeleveragerSet(address indexed deleverager);
+    event CircuitBreakerSet(address indexed breaker);
     /// @notice ADL: `counterparty` took over `size` of the bankrupt `account`'s position and paid `charge` of its loss.
     event Deleveraged(address indexed account, address indexed counterparty, uint32 indexed market, int256 size, int256 charge);
 
@@ -209,6 +215,8 @@ abstract contract ClearingHouseBase {
     uint32[] public marketIds;
     /// @notice The only caller of `autoDeleverage` (set by governance; zero: nobody).
     address public deleverager;
+    /// @notice Asked once per batch market whether risk-increasing fills are halted (zero: never).
+    ICircuitBreaker public circuitBreaker;
 
     constructor(
         address owner_,
