@@ -1,7 +1,7 @@
 // The devnet's contracts as one JSON-able record: deploy everything on a chain (tokens, Uniswap V2
 // and V3 pools with liquidity, the StableSwap pool, Vault + Settlement, the clearing house with its
-// oracle feeds, the perp liquidity vault with its seed deposit, the volatility feed with a surface
-// per market, dust buffers) and hand its owner powers to the governance timelock, or load a
+// oracle feeds and circuit breaker, the perp liquidity vault with its seed deposit, the volatility
+// feed with a surface per market, dust buffers) and hand its owner powers to the governance timelock, or load a
 // record written earlier to reuse an existing deployment.
 import { readFileSync } from 'node:fs';
 import { parseUnits, type Address, type LocalAccount } from 'viem';
@@ -9,6 +9,7 @@ import type { DevnetClients } from '../contracts/deploy/clients.ts';
 import { deployDevnet } from '../contracts/deploy/devnet.ts';
 import { DEVNET_PERP_MARKETS, deployDevnetPerp } from '../contracts/deploy/perp.ts';
 import { DEVNET_VAULT, DEVNET_VAULT_MARKETS, deployPerpVault } from '../contracts/deploy/perp-vault.ts';
+import { DEFAULT_BREAKER_CONFIG, deployCircuitBreaker } from '../contracts/deploy/circuit-breaker.ts';
 import { defaultVolBounds, deployVolatilityFeed, publishSurface } from '../contracts/deploy/options.ts';
 import { devnetPoolSpecs, seedSettlementBuffer } from '../contracts/deploy/solver-fixtures.ts';
 import { deployDevnetGovernance } from '../contracts/deploy/timelock.ts';
@@ -37,6 +38,8 @@ export type Deployment = {
   feeder: Address;
   /** The options' implied-volatility surfaces, one per perp market (VolatilityFeed). Absent in older records. */
   volatilityFeed?: Address;
+  /** Halts risk-increasing fills in a market whose oracle jumps (CircuitBreaker). Absent in older records. */
+  circuitBreaker?: Address;
   /**
    * Owns Settlement and ClearingHouse (so the CollateralVault too): every owner call is scheduled by
    * `governanceAdmin` and runs `timelockDelay` seconds later. Absent in records written before the timelock.
@@ -72,6 +75,11 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     markets: DEVNET_VAULT_MARKETS,
     ...DEVNET_VAULT,
   });
+  // every market halts risk-increasing fills for 5 minutes after a 10% oracle move within a minute
+  const circuitBreaker = await deployCircuitBreaker(clients, {
+    clearingHouse: perp.clearingHouse,
+    markets: Object.fromEntries(DEVNET_PERP_MARKETS.map((m) => [m.id, DEFAULT_BREAKER_CONFIG])),
+  });
   // implied vols for the options: the feeder publishes every market's surface now and moves them later
   const volatilityFeed = await deployVolatilityFeed(clients, { feeder: feeder.address, maxAge: VOL_MAX_AGE, bounds: defaultVolBounds });
   for (const m of DEVNET_PERP_MARKETS)
@@ -85,6 +93,7 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     clearingHouse: perp.clearingHouse,
     perpVault,
     volatilityFeed,
+    circuitBreaker,
   });
   const decimals = { dai: 18, usdc: 6, wbtc: 8, weth: 18 };
   return {
@@ -102,6 +111,7 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     referencePrices: referencePricesFor(devnet.tokens, decimals),
     feeder: feeder.address,
     volatilityFeed,
+    circuitBreaker,
     timelock: governance.timelock,
     governanceAdmin: governance.admin,
     timelockDelay: governance.delay.toString(),

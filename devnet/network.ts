@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Address } from 'viem';
 import { startAnvil, type Anvil } from '../contracts/deploy/anvil.ts';
-import { devnetClients, type DevnetClients } from '../contracts/deploy/clients.ts';
+import { confirm, devnetClients, type DevnetClients } from '../contracts/deploy/clients.ts';
 import { publishSurface } from '../contracts/deploy/options.ts';
 import { setFeedPrice } from '../contracts/deploy/perp.ts';
+import { circuitBreakerAbi } from '../contracts/artifacts/CircuitBreaker.ts';
 import { devnetPriceFeedAbi } from '../contracts/artifacts/DevnetPriceFeed.ts';
 import { deployAll, loadDeployment, type Deployment } from './deployment.ts';
 import { freePorts, spawnChild, type Child } from './processes.ts';
@@ -108,6 +109,29 @@ export function solverArgs(o: {
     '--bond',
     ...['--log-level', o.logLevel],
   ];
+}
+
+/**
+ * The devnet's breaker keeper (the feeder, after its price ticks): observes a market whose breaker
+ * would trip now while no halt is recorded, and one whose recorded halt has ended, so halts and
+ * resumes are on chain as events when they happen rather than at the market's next batch.
+ */
+export async function keepBreaker(
+  clients: DevnetClients,
+  breaker: Address,
+  markets: readonly { id: number }[],
+  wallet: ReturnType<DevnetClients['walletFor']>,
+): Promise<void> {
+  const read = { address: breaker, abi: circuitBreakerAbi } as const;
+  const now = (await clients.publicClient.getBlock()).timestamp;
+  for (const m of markets) {
+    const [[halted], stored] = await Promise.all([
+      clients.publicClient.readContract({ ...read, functionName: 'isHalted', args: [m.id] }),
+      clients.publicClient.readContract({ ...read, functionName: 'haltedUntil', args: [m.id] }),
+    ]);
+    if (stored > now || !(halted || stored !== 0n)) continue;
+    await confirm(clients.publicClient, wallet.writeContract({ ...read, functionName: 'observe', args: [m.id] }));
+  }
 }
 
 /** The feeder publishes volatility surfaces every this many price ticks. */
@@ -285,6 +309,7 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
           const next = BigInt(Math.max(1, Math.round(x * (1 + stepRel))));
           await setFeedPrice(clients, feed, next, wallet);
         }
+        if (deployment.circuitBreaker) await keepBreaker(clients, deployment.circuitBreaker, deployment.markets, wallet);
         if (deployment.volatilityFeed && ticks++ % VOL_EVERY === 0) {
           for (const m of deployment.markets) {
             const base = DEVNET_BASE_VOL[m.id] ?? 0.6;

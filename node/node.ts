@@ -14,6 +14,7 @@ import { nativeRecoverer } from '../protocol/recover-native.ts';
 import { nobleRecoverer, type Recoverer } from '../protocol/signature.ts';
 import { cancelsTopic, intentsTopic, solutionsTopic } from '../protocol/topics.ts';
 import { dashboardRoutes } from './api/dashboard.ts';
+import { circuitBreakerRoutes } from './api/circuit-breaker.ts';
 import { optionsRoutes } from './api/options.ts';
 import { tradeRoutes } from './api/trade.ts';
 import { listen, serve } from './api/http.ts';
@@ -311,6 +312,7 @@ export class IntentNode {
         ...(config.perpVault ? { perpVault: config.perpVault } : {}),
         log,
       }),
+      ...circuitBreakerRoutes(activity ? { chain: activity } : {}),
       ...optionsRoutes({
         ...(activity ? { chain: activity } : {}),
         ...(config.volatilityFeed ? { volatilityFeed: config.volatilityFeed } : {}),

@@ -436,7 +436,34 @@ export type MarketInfo = {
   feeFraction: string;
   /** Risk-increasing fills must clear within this fraction of the mark. */
   maxPriceDeviation: string;
+  /** The market's circuit breaker halts risk-increasing fills now (intents wait; reductions still fill). */
+  halted: boolean;
+  /** Unix seconds the halt lasts until at least (0: not halted). */
+  haltedUntil: number;
 };
+
+/** A circuit breaker halt (an oracle move beyond the market's limit) or the resume after its cool-down. */
+export type BreakerEvent = {
+  market: number;
+  name: string;
+  kind: 'halted' | 'resumed';
+  /** For a halt: the move's two oracle answers in time order (feed units) and the halt's end (unix seconds). */
+  fromPrice?: string;
+  toPrice?: string;
+  haltedUntil?: number;
+  txHash: Hex;
+  blockNumber: number;
+};
+
+/** GET /v1/circuit-breaker: the breaker the clearing house asks, each market's state, the latest halts and resumes. */
+export type CircuitBreakerResponse =
+  | {
+      available: true;
+      breaker: Address;
+      markets: { market: number; name: string; halted: boolean; haltedUntil: number }[];
+      events: BreakerEvent[];
+    }
+  | { available: false; reason: string };
 
 /**
  * GET /v1/markets: the clearing house (where margin collateral is deposited and withdrawn), its

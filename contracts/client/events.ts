@@ -1,9 +1,11 @@
 // The events that off-chain parts follow, decoded in one place: the Settlement's fills, nonce
-// invalidations and auction settlements, and the clearing house's deposits and position changes.
+// invalidations and auction settlements, the clearing house's deposits and position changes, and
+// the circuit breaker's halts and resumes.
 // The node's chain watcher, the node's dashboard and the devnet tracker all read them through
 // here. Types come from the generated `as const` ABIs, so a changed event signature in Solidity
 // breaks the typecheck of every reader instead of surfacing as `undefined` fields at run time.
 import { parseEventLogs, type Address, type Hex, type Log, type PublicClient } from 'viem';
+import { circuitBreakerAbi } from '../artifacts/CircuitBreaker.ts';
 import { clearingHouseAbi } from '../artifacts/ClearingHouse.ts';
 import { settlementAbi } from '../artifacts/Settlement.ts';
 
@@ -12,6 +14,9 @@ export const SETTLEMENT_EVENTS = ['TradeSettled', 'PositionTradeSettled', 'Settl
 
 /** The clearing house events that reveal accounts and position fills. */
 export const CLEARING_HOUSE_EVENTS = ['Deposited', 'PositionChanged'] as const;
+
+/** The circuit breaker's halts and resumes (the dashboard shows them). */
+export const CIRCUIT_BREAKER_EVENTS = ['CircuitBreakerTripped', 'CircuitBreakerResumed'] as const;
 
 /** Which logs to read: a block range, or one block by hash (reorg-safe: the hash pins the fork). */
 export type LogRange = { fromBlock: bigint; toBlock: bigint } | { blockHash: Hex };
@@ -40,4 +45,17 @@ export async function settlementEventsIn(client: PublicClient, settlement: Addre
 /** Reads and decodes the clearing house's events in `range`. */
 export async function clearingHouseEventsIn(client: PublicClient, clearingHouse: Address, range: LogRange): Promise<ClearingHouseEvent[]> {
   return decodeClearingHouseEvents(await client.getLogs({ address: clearingHouse, ...range }));
+}
+
+/** Decodes raw logs into circuit breaker halts and resumes (others dropped). */
+export function decodeCircuitBreakerEvents(logs: Log[]) {
+  return parseEventLogs({ abi: circuitBreakerAbi, logs, eventName: [...CIRCUIT_BREAKER_EVENTS], strict: true });
+}
+
+/** One decoded circuit breaker event. */
+export type CircuitBreakerEvent = ReturnType<typeof decodeCircuitBreakerEvents>[number];
+
+/** Reads and decodes the circuit breaker's halts and resumes in `range`. */
+export async function circuitBreakerEventsIn(client: PublicClient, breaker: Address, range: LogRange): Promise<CircuitBreakerEvent[]> {
+  return decodeCircuitBreakerEvents(await client.getLogs({ address: breaker, ...range }));
 }

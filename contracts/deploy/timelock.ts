@@ -1,8 +1,8 @@
 // Governance on the devnet: the Timelock (contracts/src/governance/Timelock.sol) that owns
-// Settlement, the ClearingHouse (and through it the CollateralVault), the PerpVault and the
-// VolatilityFeed once the deployment is
-// bootstrapped, and the helpers to use it: schedule a call, move anvil's clock past the delay,
-// execute it. Every owner power then takes effect only `delay` seconds after it was announced.
+// Settlement, the ClearingHouse (and through it the CollateralVault), the PerpVault, the
+// VolatilityFeed and the CircuitBreaker once the deployment is bootstrapped, and the helpers to
+// use it: schedule a call, move anvil's clock past the delay, execute it. Every owner power then
+// takes effect only `delay` seconds after it was announced.
 import { encodeAbiParameters, getContract, keccak256, parseAbi, zeroHash, type Address, type Hex, type TransactionReceipt } from 'viem';
 import { clearingHouseAbi } from '../artifacts/ClearingHouse.ts';
 import { settlementAbi } from '../artifacts/Settlement.ts';
@@ -119,12 +119,12 @@ export function assertSlashWindow(unbondingDelay: bigint, timelockDelay: bigint)
  * Settlement in two steps (transferOwnership by the deployer, then the timelock's admin calls
  * `timelock.acceptOwnership`, which is not delayed), and the ClearingHouse with `setOwner` (one
  * step; the CollateralVault follows the clearing house's owner), the two-step contracts (PerpVault,
- * VolatilityFeed) as the Settlement. Checks the owners afterwards.
+ * VolatilityFeed, CircuitBreaker) as the Settlement. Checks the owners afterwards.
  */
 export async function handOverToTimelock(
   clients: DevnetClients,
   timelock: Address,
-  contracts: { settlement?: Address; clearingHouse?: Address; perpVault?: Address; volatilityFeed?: Address },
+  contracts: { settlement?: Address; clearingHouse?: Address; perpVault?: Address; volatilityFeed?: Address; circuitBreaker?: Address },
   admin: DevnetWalletClient = clients.deployer,
 ): Promise<void> {
   const { publicClient, deployer } = clients;
@@ -156,6 +156,7 @@ export async function handOverToTimelock(
   for (const [name, target] of [
     ['PerpVault', contracts.perpVault],
     ['VolatilityFeed', contracts.volatilityFeed],
+    ['CircuitBreaker', contracts.circuitBreaker],
   ] as const) {
     if (target !== undefined) await handOverTwoStep(clients, timelock, name, target, admin);
   }
@@ -196,7 +197,7 @@ export type DevnetGovernance = { timelock: Address; admin: Address; delay: bigin
  */
 export async function deployDevnetGovernance(
   clients: DevnetClients,
-  contracts: { settlement: Address; clearingHouse: Address; perpVault?: Address; volatilityFeed?: Address },
+  contracts: { settlement: Address; clearingHouse: Address; perpVault?: Address; volatilityFeed?: Address; circuitBreaker?: Address },
   options: { delay?: bigint } = {},
 ): Promise<DevnetGovernance> {
   const delay = options.delay ?? DEVNET_TIMELOCK_DELAY;

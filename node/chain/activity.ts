@@ -1,15 +1,17 @@
 // What the dashboard shows from the chain: settled swaps (the Settlement's TradeSettled events),
 // position fills and the accounts seen (the clearing house's PositionChanged / Deposited events),
-// account margin (clearing house views), token metadata and market names. Events are read from
+// the circuit breaker's halts and resumes, account margin (clearing house views), token metadata
+// and market names. Events are read from
 // the first block on, so the page shows trades settled before this node started; the lists keep
 // the last 1,000 of each. Unlike the chain watcher this is display only: it does not follow
 // reorgs, and nothing it reads changes the pool.
 import { parseAbi, zeroAddress, type Address, type PublicClient } from 'viem';
-import { clearingHouseEventsIn, settlementEventsIn } from '../../contracts/client/events.ts';
+import { circuitBreakerEventsIn, clearingHouseEventsIn, settlementEventsIn } from '../../contracts/client/events.ts';
+import { circuitBreakerAbi } from '../../contracts/artifacts/CircuitBreaker.ts';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { perpVaultAbi } from '../../contracts/artifacts/PerpVault.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
-import type { AccountMargin, MarketInfo, PositionTrade, SwapTrade, VaultMarket, VaultResponse } from '../../protocol/api.ts';
+import type { AccountMargin, BreakerEvent, MarketInfo, PositionTrade, SwapTrade, VaultMarket, VaultResponse } from '../../protocol/api.ts';
 
 const erc20MetadataAbi = parseAbi(['function symbol() view returns (string)', 'function decimals() view returns (uint8)']);
 const feedAbi = parseAbi(['function description() view returns (string)']);
@@ -29,6 +31,9 @@ export class ChainActivity {
   private scanning?: Promise<void>;
   private readonly accounts = new Set<Address>();
   readonly positionFills: PositionTrade[] = [];
+  /** The circuit breaker's halts and resumes, oldest first (of the breaker the clearing house names now). */
+  readonly breakerEvents: BreakerEvent[] = [];
+  private breakerScanned?: { breaker: Address; to: bigint };
   readonly swaps: SwapTrade[] = [];
   private readonly tokens = new Map<string, Promise<TokenInfo | null>>();
   private readonly marketNames = new Map<number, Promise<string>>();
@@ -139,7 +144,56 @@ export class ChainActivity {
       }
       if (this.positionFills.length > KEEP) this.positionFills.splice(0, this.positionFills.length - KEEP);
       this.houseScannedTo = head;
+      await this.scanBreaker(house, head);
     }
+  }
+
+  /** The clearing house's circuit breaker (undefined: none). Read each time: governance may change it. */
+  async breaker(house: Address): Promise<Address | undefined> {
+    const b = await this.client.readContract({ address: house, abi: clearingHouseAbi, functionName: 'circuitBreaker' });
+    return b === zeroAddress ? undefined : (b.toLowerCase() as Address);
+  }
+
+  /** Halts and resumes of the current breaker up to `head` (a new breaker is read from its first block). */
+  private async scanBreaker(house: Address, head: bigint): Promise<void> {
+    const breaker = await this.breaker(house);
+    if (!breaker) return;
+    if (this.breakerScanned?.breaker !== breaker) {
+      this.breakerScanned = { breaker, to: -1n };
+      this.breakerEvents.length = 0;
+    }
+    if (head <= this.breakerScanned.to) return;
+    for (const ev of await circuitBreakerEventsIn(this.client, breaker, { fromBlock: this.breakerScanned.to + 1n, toBlock: head })) {
+      const market = ev.args.market;
+      const base = { market, name: await this.marketName(house, market), txHash: ev.transactionHash, blockNumber: Number(ev.blockNumber) };
+      if (ev.eventName === 'CircuitBreakerTripped') {
+        const a = ev.args;
+        this.breakerEvents.push({
+          ...base,
+          kind: 'halted',
+          fromPrice: a.fromPrice.toString(),
+          toPrice: a.toPrice.toString(),
+          haltedUntil: Number(a.haltedUntil),
+        });
+      } else this.breakerEvents.push({ ...base, kind: 'resumed' });
+    }
+    if (this.breakerEvents.length > KEEP) this.breakerEvents.splice(0, this.breakerEvents.length - KEEP);
+    this.breakerScanned.to = head;
+  }
+
+  /** Each of `ids`' halt now (CircuitBreaker.isHalted); all running when there is no breaker. */
+  async halts(house: Address, ids: readonly number[]): Promise<Map<number, { halted: boolean; haltedUntil: number }>> {
+    const breaker = await this.breaker(house);
+    const out = new Map<number, { halted: boolean; haltedUntil: number }>();
+    const answers = await Promise.all(
+      ids.map((id) =>
+        breaker
+          ? this.client.readContract({ address: breaker, abi: circuitBreakerAbi, functionName: 'isHalted', args: [id] })
+          : ([false, 0n] as const),
+      ),
+    );
+    for (const [k, id] of ids.entries()) out.set(id, { halted: answers[k]![0], haltedUntil: Number(answers[k]![1]) });
+    return out;
   }
 
   /** Accounts seen in Deposited or PositionChanged events. */
@@ -272,6 +326,7 @@ export class ChainActivity {
     const ids = await Promise.all(
       Array.from({ length: Number(count) }, (_, i) => this.client.readContract({ ...read, functionName: 'marketIds', args: [BigInt(i)] })),
     );
+    const halts = await this.halts(house, ids);
     const markets = await Promise.all(
       ids.map(async (id): Promise<MarketInfo> => {
         const [config, [mark, fresh], [fundingIndex], name] = await Promise.all([
@@ -290,6 +345,7 @@ export class ChainActivity {
           maintenanceMarginFraction: config.maintenanceMarginFraction.toString(),
           feeFraction: config.feeFraction.toString(),
           maxPriceDeviation: config.maxPriceDeviation.toString(),
+          ...halts.get(id)!,
         };
       }),
     );

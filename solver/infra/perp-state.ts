@@ -1,8 +1,9 @@
 // The chain's view of the perpetual markets an auction trades, as position clearing needs it
-// (solver/domain/positions.ts): each market's oracle mark and deviation band, the perp vault's
-// position, quote parameters and leverage room, and the positions of accounts whose reduce-only
-// intents are clamped to them. One multicall per kind of read, all at the block solved on.
-import { encodeAbiParameters, type Address, type Hex, type PublicClient } from 'viem';
+// (solver/domain/positions.ts): each market's oracle mark, deviation band and circuit-breaker
+// halt, the perp vault's position, quote parameters and leverage room, and the positions of
+// accounts whose reduce-only intents are clamped to them. One multicall per kind of read, all at the block solved on.
+import { encodeAbiParameters, zeroAddress, type Address, type Hex, type PublicClient } from 'viem';
+import { circuitBreakerAbi } from '../../contracts/artifacts/CircuitBreaker.ts';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { perpVaultAbi } from '../../contracts/artifacts/PerpVault.ts';
 import { abs, mulDivCeil, WAD } from '../../protocol/margin.ts';
@@ -37,7 +38,8 @@ export const VAULT_QUOTE_MARGIN = 5n * 10n ** 15n;
 
 /**
  * Reads what clearing the auction's position intents needs at `blockNumber`. Markets whose oracle
- * is stale are left out (nothing risk-increasing can fill there, and the vault would refuse).
+ * is stale are left out (nothing risk-increasing can fill there, and the vault would refuse);
+ * markets whose circuit breaker is halted are marked, and clear only reductions.
  * `vault`: the perp liquidity vault the solver may trade against (absent: no vault).
  * `quoteMargin`: added to the vault's spread, so its limit still holds after a small oracle move.
  */
@@ -54,14 +56,17 @@ export async function readPositionState(
   const positions = new Map<string, Map<number, bigint>>();
   if (!ids.length) return { markets, positions };
   const house = { address: clearingHouse, abi: clearingHouseAbi } as const;
-  const perMarket = (await multicallAt(
-    client,
-    ids.flatMap((m) => [
-      { ...house, functionName: 'markPrice', args: [m] },
-      { ...house, functionName: 'marketConfig', args: [m] },
-    ]),
-    blockNumber,
-  )) as unknown[];
+  const [perMarket, halted] = await Promise.all([
+    multicallAt(
+      client,
+      ids.flatMap((m) => [
+        { ...house, functionName: 'markPrice', args: [m] },
+        { ...house, functionName: 'marketConfig', args: [m] },
+      ]),
+      blockNumber,
+    ),
+    haltedMarkets(client, clearingHouse, ids, blockNumber),
+  ]);
   const reducerSizes = (await multicallAt(
     client,
     reducers.map((r) => ({ ...house, functionName: 'position', args: [r.account, r.market] })),
@@ -77,10 +82,26 @@ export async function readPositionState(
     const [mark, fresh] = perMarket[2 * k] as readonly [bigint, boolean];
     const config = perMarket[2 * k + 1] as { maxPriceDeviation: bigint };
     if (!fresh || mark <= 0n) continue;
-    markets.set(m, { mark, maxPriceDeviation: config.maxPriceDeviation });
+    markets.set(m, { mark, maxPriceDeviation: config.maxPriceDeviation, ...(halted.has(m) ? { halted: true } : {}) });
   }
   if (vault && markets.size) await addVault(client, clearingHouse, vault, markets, blockNumber, quoteMargin);
   return { markets, positions };
+}
+
+/**
+ * The markets among `ids` whose circuit breaker halts risk-increasing fills at `blockNumber`:
+ * `isHalted` says what the breaker's `observe` would decide in that block, which is what the
+ * batch's settlePositions asks it (none when the clearing house has no breaker).
+ */
+async function haltedMarkets(client: PublicClient, clearingHouse: Address, ids: number[], blockNumber: bigint): Promise<Set<number>> {
+  const breaker = await client.readContract({ address: clearingHouse, abi: clearingHouseAbi, functionName: 'circuitBreaker', blockNumber });
+  if (breaker === zeroAddress) return new Set();
+  const answers = (await multicallAt(
+    client,
+    ids.map((m) => ({ address: breaker, abi: circuitBreakerAbi, functionName: 'isHalted', args: [m] })),
+    blockNumber,
+  )) as (readonly [boolean, bigint])[];
+  return new Set(ids.filter((_, k) => answers[k]![0]));
 }
 
 /**

@@ -22,6 +22,8 @@ import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deplo
 import { depositCollateral, deployDevnetPerp, POSITION_TX_GAS, setFeedPrice, type PerpDeployment } from '../../contracts/deploy/perp.ts';
 import { encodePositionBatch, encodePositionTrade, signPositionIntent } from '../../contracts/client/positions.ts';
 import { bondSolver } from '../../contracts/deploy/settlement.ts';
+import { circuitBreakerAbi } from '../../contracts/artifacts/CircuitBreaker.ts';
+import { DEFAULT_BREAKER_CONFIG, deployCircuitBreaker } from '../../contracts/deploy/circuit-breaker.ts';
 import { defaultVolBounds, deployVolatilityFeed, publishSurface } from '../../contracts/deploy/options.ts';
 import { devnetSurface, smileParams } from '../../devnet/vol-model.ts';
 import { signSwapIntent } from '../../contracts/client/settlement.ts';
@@ -147,7 +149,16 @@ beforeAll(async () => {
       gas: POSITION_TX_GAS,
     }),
   );
+  // A circuit breaker halting on a 1% move within the hour: the drop to 2,850 trips it (an event)
+  const breaker = await deployCircuitBreaker(clients, {
+    clearingHouse: perp.clearingHouse,
+    markets: { 1: { maxMove: parseEther('0.01'), window: 3600, cooldown: 3600 }, 2: DEFAULT_BREAKER_CONFIG },
+  });
   await setFeedPrice(clients, perp.feeds[1]!, 2850n * 10n ** 8n);
+  await confirm(
+    clients.publicClient,
+    clients.deployer.writeContract({ address: breaker, abi: circuitBreakerAbi, functionName: 'observe', args: [1] }),
+  );
 
   // The options' volatility feed with the devnet's surfaces, published by the deployer as feeder.
   volatilityFeed = await deployVolatilityFeed(clients, {
@@ -224,6 +235,7 @@ describe('dashboard in headless Chromium', () => {
       `/v1/auctions/${settled[0]!.id}`,
       '/v1/backlog',
       '/v1/volatility',
+      '/v1/circuit-breaker',
     ]) {
       const res = await fetch(`${api}${path}`);
       expect(schemas.check(schemas.response('GET', path, res.status), await res.json(), path)).toEqual([]);
@@ -263,6 +275,12 @@ describe('dashboard in headless Chromium', () => {
     // Charts: one bar per ranked auction, one bar per account with a position.
     expect(await page.locator('#surplus-chart rect.bar').count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#margin-chart rect.hbar').count()).toBe(3);
+    // the circuit breakers: ETH halted (the card and the event), BTC trading
+    await page.locator('#breaker-markets .card[data-market="1"]').waitFor();
+    expect(await page.locator('#breaker-markets .card[data-market="1"] .breaker-state').textContent()).toBe('halted');
+    expect(await page.locator('#breaker-markets .card[data-market="2"] .breaker-state').textContent()).toBe('trading');
+    expect(await page.locator('#breaker-events tbody tr.halted').count()).toBe(1);
+    expect(await page.locator('#breaker-events tbody tr.halted').textContent()).toContain('-5.0%');
     // the smile chart: one line per tenor of the first market; another market's tab redraws it
     await page.locator('#vol-chart polyline.smile').first().waitFor();
     expect(await page.locator('#vol-chart polyline.smile').count()).toBe(eth.tenors.length);

@@ -46,6 +46,8 @@ import type {
   SwapTrade,
   VaultMarket,
   VaultResponse,
+  BreakerEvent,
+  CircuitBreakerResponse,
   VolatilityMarket,
   VolatilityResponse,
   VolatilitySmile,
@@ -291,7 +293,28 @@ const marketInfo = {
   maintenanceMarginFraction: '50000000000000000',
   feeFraction: '500000000000000',
   maxPriceDeviation: '50000000000000000',
+  halted: true,
+  haltedUntil: 1_700_000_300,
 } satisfies MarketInfo;
+const halt = {
+  market: 1,
+  name: 'ETH / USD',
+  kind: 'halted',
+  fromPrice: '300000000000',
+  toPrice: '210000000000',
+  haltedUntil: 1_700_000_300,
+  txHash: TX,
+  blockNumber: 12,
+} satisfies BreakerEvent;
+const breakerSamples = samplesOf<CircuitBreakerResponse>()([
+  {
+    available: true,
+    breaker: ADDR,
+    markets: [{ market: 1, name: 'ETH / USD', halted: true, haltedUntil: 1_700_000_300 }],
+    events: [{ market: 1, name: 'ETH / USD', kind: 'resumed', txHash: TX, blockNumber: 40 }, halt],
+  },
+  { available: false, reason: 'the clearing house has no circuit breaker' },
+]);
 const marketsSamples = samplesOf<MarketsResponse>()([
   {
     available: true,
@@ -438,6 +461,8 @@ const SAMPLES: Record<string, readonly unknown[]> = {
   VaultMarket: samplesOf<VaultMarket>()([vaultMarket]),
   VaultResponse: vaults,
   VolatilitySmile: samplesOf<VolatilitySmile>()([smile]),
+  BreakerEvent: samplesOf<BreakerEvent>()([halt]),
+  CircuitBreakerResponse: breakerSamples,
   VolatilityMarket: samplesOf<VolatilityMarket>()([volMarket]),
   VolatilityResponse: samplesOf<VolatilityResponse>()([
     { available: true, feed: ADDR, maxAge: 3600, markets: [volMarket] },
@@ -651,6 +676,7 @@ describe('a running node answers as node/openapi.json says', () => {
     expect((await call('GET', '/v1/accounts')).body.available).toBe(false);
     expect((await call('GET', '/v1/vault')).body).toMatchObject({ available: false });
     expect((await call('GET', '/v1/markets')).body).toMatchObject({ available: false, vault: null, tokens: [] });
+    expect((await call('GET', '/v1/circuit-breaker')).body).toEqual({ available: false, reason: 'the node runs without --rpc-url' });
     expect((await call('GET', '/v1/volatility')).body).toEqual({
       available: false,
       reason: 'no volatility feed configured (config volatilityFeed)',

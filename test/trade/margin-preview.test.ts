@@ -18,6 +18,8 @@ const eth: MarketInfo = {
   maintenanceMarginFraction: (WAD / 20n).toString(),
   feeFraction: (WAD / 2000n).toString(),
   maxPriceDeviation: (WAD / 20n).toString(),
+  halted: false,
+  haltedUntil: 0,
 };
 const markets = marketStates([eth]);
 

@@ -305,6 +305,59 @@ function render(s) {
   document.body.dataset.updated = String(Date.now());
 }
 
+const BREAKER_POLL_MS = 2000;
+
+const clock = (unix) => new Date(unix * 1000).toLocaleTimeString();
+
+/** Each market's state (running, or halted until a time) and the latest halts and resumes. */
+function breakers(b) {
+  const cards = $('#breaker-markets');
+  if (!b.available) {
+    $('#breaker-note').textContent = b.reason;
+    cards.replaceChildren();
+    rows($('#breaker-events tbody'), [], 6, esc(b.reason));
+    return;
+  }
+  $('#breaker-note').textContent =
+    `${short(b.breaker)} · a market halts risk-increasing fills when its oracle jumps; intents wait, reductions still fill`;
+  cards.innerHTML = b.markets
+    .map(
+      (m) =>
+        `<div class="card${m.halted ? ' warn' : ''}" data-market="${m.market}"><div class="label">${esc(m.name)}</div>` +
+        `<div class="value breaker-state">${m.halted ? 'halted' : 'trading'}</div>` +
+        `<div class="note">${m.halted ? `until ${clock(m.haltedUntil)} at least` : 'risk-increasing fills allowed'}</div></div>`,
+    )
+    .join('');
+  const moveOf = (e) => {
+    if (e.kind !== 'halted') return '–';
+    const from = Number(e.fromPrice);
+    const to = Number(e.toPrice);
+    // raw feed answers (the feed's own decimals): the relative move is what tripped the breaker
+    return `${to > from ? '+' : ''}${((to / from - 1) * 100).toFixed(1)}%`;
+  };
+  rows(
+    $('#breaker-events tbody'),
+    b.events.map(
+      (e) =>
+        `<tr class="${e.kind}"><td>${e.blockNumber}</td><td>${esc(e.name)}</td>` +
+        `<td><span class="tag ${e.kind === 'halted' ? 'bad' : 'good'}">${e.kind}</span></td><td>${moveOf(e)}</td>` +
+        `<td>${e.haltedUntil ? clock(e.haltedUntil) : '–'}</td><td>${txLink(e.txHash)}</td></tr>`,
+    ),
+    6,
+    'no halt yet',
+  );
+}
+
+async function pollBreakers() {
+  try {
+    const res = await fetch('/v1/circuit-breaker', { cache: 'no-store' });
+    if (res.ok) breakers(await res.json());
+  } catch {
+    // the summary poll reports an unreachable node
+  }
+  setTimeout(pollBreakers, BREAKER_POLL_MS);
+}
+
 const VOL_POLL_MS = 5000;
 const TENOR_COLOURS = ['#5b8def', '#38c793', '#f0b429', '#ef5b5b', '#b07cf0', '#4fc3d9', '#e58fb5', '#a3b35c'];
 let volMarket = null;
@@ -424,3 +477,4 @@ async function poll() {
 }
 poll();
 pollVolatility();
+pollBreakers();
