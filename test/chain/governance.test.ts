@@ -10,6 +10,8 @@ import { collateralVaultAbi } from '../../contracts/artifacts/CollateralVault.ts
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { timelockAbi } from '../../contracts/artifacts/Timelock.ts';
 import { volatilityFeedAbi } from '../../contracts/artifacts/VolatilityFeed.ts';
+import { circuitBreakerAbi } from '../../contracts/artifacts/CircuitBreaker.ts';
+import { DEFAULT_BREAKER_CONFIG } from '../../contracts/deploy/circuit-breaker.ts';
 import { startAnvil, type Anvil } from '../../contracts/deploy/anvil.ts';
 import { devnetClients, type DevnetClients } from '../../contracts/deploy/clients.ts';
 import { defaultMarketConfig, deployPriceFeed } from '../../contracts/deploy/perp.ts';
@@ -177,6 +179,32 @@ describe('devnet governance', () => {
       expect(tenors.length).toBeGreaterThan(0);
       expect(publishedAt).toBeGreaterThan(0n);
     }
+    // the circuit breaker: owned by the timelock, set on the clearing house, every market configured
+    const breaker = deployment.circuitBreaker!;
+    expect(await clients.publicClient.readContract({ address: breaker, abi: circuitBreakerAbi, functionName: 'owner' })).toBe(timelock);
+    expect(
+      await clients.publicClient.readContract({ address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'circuitBreaker' }),
+    ).toBe(breaker);
+    for (const m of deployment.markets)
+      expect(
+        await clients.publicClient.readContract({ address: breaker, abi: circuitBreakerAbi, functionName: 'config', args: [m.id] }),
+      ).toEqual(DEFAULT_BREAKER_CONFIG);
+    expect(
+      await revertName(
+        sim({
+          account,
+          address: breaker,
+          abi: circuitBreakerAbi,
+          functionName: 'setConfig',
+          args: [1, { maxMove: 0n, window: 0, cooldown: 0 }],
+        }),
+      ),
+    ).toBe('NotOwner');
+    expect(
+      await revertName(
+        sim({ account, address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'setCircuitBreaker', args: [zeroAddress] }),
+      ),
+    ).toBe('NotOwner');
     // nor change the timelock's admin without the delay
     expect(await revertName(sim({ account, address: timelock, abi: timelockAbi, functionName: 'setPendingAdmin', args: [deployer] }))).toBe(
       'NotSelf',
