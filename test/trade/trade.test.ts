@@ -22,6 +22,8 @@ import { signPositionIntent } from '../../contracts/client/positions.ts';
 import { fundUser, type RunningDevnet, startDevnet } from '../../contracts/deploy/devnet.ts';
 import { depositCollateral, deployDevnetPerp, type PerpDeployment, setFeedPrice } from '../../contracts/deploy/perp.ts';
 import { bondSolver } from '../../contracts/deploy/settlement.ts';
+import { devnetPriceFeedAbi } from '../../contracts/artifacts/DevnetPriceFeed.ts';
+import { deployCircuitBreaker } from '../../contracts/deploy/circuit-breaker.ts';
 import { mint } from '../../contracts/deploy/tokens.ts';
 import type { QuoteResponse } from '../../protocol/api.ts';
 import { NodeApi } from '../../protocol/client.ts';
@@ -330,6 +332,33 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
     expect(await page.locator('#message').textContent()).toBe('You rejected the request in your wallet: nothing was signed or submitted.');
     expect(await page.evaluate('window.__rejected')).toBe(1);
     expect((await api.ownerIntents(rejecter, 'all')).intents).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('says when the chosen market is halted by its circuit breaker, and what still fills', async () => {
+    // a breaker on SOL only (market 3), halting on a 1% move; the SOL oracle drops 5%
+    const { clients } = running;
+    await deployCircuitBreaker(clients, {
+      clearingHouse: perp.clearingHouse,
+      markets: { 3: { maxMove: parseEther('0.01'), window: 3600, cooldown: 3600 } },
+    });
+    const { page, errors } = await walletPage({ account: trader });
+    await connectWallet(page, trader);
+    await page.selectOption('#market', '3');
+    expect(await page.locator('#market-halt').isHidden()).toBe(true);
+    const [, answer] = await clients.publicClient.readContract({
+      address: perp.feeds[3]!,
+      abi: devnetPriceFeedAbi,
+      functionName: 'latestRoundData',
+    });
+    await setFeedPrice(clients, perp.feeds[3]!, (answer * 95n) / 100n);
+    // the page's next refresh reads the halt through GET /v1/markets
+    await page.locator('#market-halt:not([hidden])').waitFor();
+    expect(await page.locator('#market-halt').textContent()).toMatch(
+      /^SOL \/ USD is halted by its circuit breaker .* reduce-only closes still fill\.$/,
+    );
+    await page.selectOption('#market', '1');
+    await page.locator('#market-halt[hidden]').waitFor({ state: 'attached' });
     expect(errors).toEqual([]);
   }, 60_000);
 

@@ -374,8 +374,21 @@ function defaultLimit(): void {
   input.value = priceText($<HTMLSelectElement>('side').value === 'short' ? (mark * 98n) / 100n : (mark * 102n) / 100n);
 }
 
+/** Says when the chosen market's circuit breaker halts it: what still fills and what waits. */
+function renderHalt(): void {
+  const note = $('market-halt');
+  const m = markets?.available ? markets.markets.find((x) => x.id === Number($<HTMLSelectElement>('market').value)) : undefined;
+  note.hidden = !m?.halted;
+  if (m?.halted)
+    note.textContent =
+      `${m.name} is halted by its circuit breaker (the oracle moved too far too fast) until ` +
+      `${new Date(m.haltedUntil * 1000).toLocaleTimeString()} at least: a position that adds risk waits in the pool until then; ` +
+      'reduce-only closes still fill.';
+}
+
 function renderPreview(): void {
   const body = $('margin-preview').querySelector('tbody')!;
+  renderHalt();
   if (!markets?.available) return;
   const col = markets.collateral;
   let before: Preview;
