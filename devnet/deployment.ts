@@ -1,7 +1,8 @@
 // The devnet's contracts as one JSON-able record: deploy everything on a chain (tokens, Uniswap V2
 // and V3 pools with liquidity, the StableSwap pool, Vault + Settlement, the clearing house with its
 // oracle feeds and circuit breaker, the perp liquidity vault with its seed deposit, the volatility
-// feed with a surface per market, dust buffers) and hand its owner powers to the governance timelock, or load a
+// feed with a surface per market, the option series registry with a few series per market, dust
+// buffers) and hand its owner powers to the governance timelock, or load a
 // record written earlier to reuse an existing deployment.
 import { readFileSync } from 'node:fs';
 import { parseUnits, type Address, type LocalAccount } from 'viem';
@@ -11,6 +12,9 @@ import { DEVNET_PERP_MARKETS, deployDevnetPerp } from '../contracts/deploy/perp.
 import { DEVNET_VAULT, DEVNET_VAULT_MARKETS, deployPerpVault } from '../contracts/deploy/perp-vault.ts';
 import { DEFAULT_BREAKER_CONFIG, deployCircuitBreaker } from '../contracts/deploy/circuit-breaker.ts';
 import { defaultVolBounds, deployVolatilityFeed, publishSurface } from '../contracts/deploy/options.ts';
+import { deployOptionSeries, listSeries } from '../contracts/deploy/option-series.ts';
+import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
+import { devnetSeries } from './option-listing.ts';
 import { devnetPoolSpecs, seedSettlementBuffer } from '../contracts/deploy/solver-fixtures.ts';
 import { deployDevnetGovernance } from '../contracts/deploy/timelock.ts';
 import { devnetSurface, smileParams } from './vol-model.ts';
@@ -40,6 +44,8 @@ export type Deployment = {
   volatilityFeed?: Address;
   /** Halts risk-increasing fills in a market whose oracle jumps (CircuitBreaker). Absent in older records. */
   circuitBreaker?: Address;
+  /** The listed option series (OptionSeries; devnet/option-listing.ts). Absent in older records. */
+  optionSeries?: Address;
   /**
    * Owns Settlement and ClearingHouse (so the CollateralVault too): every owner call is scheduled by
    * `governanceAdmin` and runs `timelockDelay` seconds later. Absent in records written before the timelock.
@@ -84,6 +90,21 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
   const volatilityFeed = await deployVolatilityFeed(clients, { feeder: feeder.address, maxAge: VOL_MAX_AGE, bounds: defaultVolBounds });
   for (const m of DEVNET_PERP_MARKETS)
     await publishSurface(clients, volatilityFeed, BigInt(m.id), devnetSurface(smileParams(m.id)), clients.walletFor(feeder));
+  // option series: calls and puts around each market's price, 7 and 30 days out
+  const optionSeries = await deployOptionSeries(clients, { clearingHouse: perp.clearingHouse });
+  const marks = await Promise.all(
+    DEVNET_PERP_MARKETS.map(async (m) => {
+      const [price] = await clients.publicClient.readContract({
+        address: perp.clearingHouse,
+        abi: clearingHouseAbi,
+        functionName: 'markPrice',
+        args: [m.id],
+      });
+      return { id: m.id, price };
+    }),
+  );
+  const now = (await clients.publicClient.getBlock()).timestamp;
+  for (const terms of devnetSeries(marks, now)) await listSeries(clients, optionSeries, terms);
   // dust buffers: pure matches round in the users' favour, the Settlement pays the wei
   await seedSettlementBuffer(clients, devnet, { dai: parseUnits('1000', 18), usdc: parseUnits('1000', 6), wbtc: parseUnits('0.01', 8) });
   // Last: the deployer bootstrapped markets, collateral and the Settlement/ClearingHouse link as
@@ -94,6 +115,7 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     perpVault,
     volatilityFeed,
     circuitBreaker,
+    optionSeries,
   });
   const decimals = { dai: 18, usdc: 6, wbtc: 8, weth: 18 };
   return {
@@ -112,6 +134,7 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     feeder: feeder.address,
     volatilityFeed,
     circuitBreaker,
+    optionSeries,
     timelock: governance.timelock,
     governanceAdmin: governance.admin,
     timelockDelay: governance.delay.toString(),

@@ -198,6 +198,7 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
           collateralToken: deployment.tokens.dai,
           ...(deployment.perpVault ? { perpVault: deployment.perpVault } : {}),
           ...(deployment.volatilityFeed ? { volatilityFeed: deployment.volatilityFeed } : {}),
+          ...(deployment.optionSeries ? { optionSeries: deployment.optionSeries } : {}),
         },
         null,
         2,

@@ -78,6 +78,8 @@ export type NodeConfig = {
   perpVault?: Address;
   /** The options' VolatilityFeed, whose surfaces GET /v1/volatility and the dashboard show. */
   volatilityFeed?: Address;
+  /** The OptionSeries registry, whose live series GET /v1/options/series and the dashboard show. */
+  optionSeries?: Address;
   /** Solvers' quote endpoints (POST /v1/quote) the node asks for POST /v1/quote; empty = quotes off (503). */
   quoters: string[];
   /** How long the node waits for its quoters' answers (ms). */
@@ -336,6 +338,11 @@ const fields: Field[] = [
     key: 'volatilityFeed',
     kind: fileOnly(address.schema, address.expected),
     help: "the options' volatility feed (VolatilityFeed) whose surfaces GET /v1/volatility and the dashboard show",
+  },
+  {
+    key: 'optionSeries',
+    kind: fileOnly(address.schema, address.expected),
+    help: 'the option series registry (OptionSeries) whose live series, model prices and greeks GET /v1/options/series shows',
   },
 ];
 

@@ -316,6 +316,7 @@ export class IntentNode {
       ...optionsRoutes({
         ...(activity ? { chain: activity } : {}),
         ...(config.volatilityFeed ? { volatilityFeed: config.volatilityFeed } : {}),
+        ...(config.optionSeries ? { optionSeries: config.optionSeries } : {}),
       }),
       ...tradeRoutes({
         chainId: config.chainId,

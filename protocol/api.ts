@@ -389,6 +389,35 @@ export type VolatilityResponse =
   | { available: true; feed: Address; maxAge: number; markets: VolatilityMarket[] }
   | { available: false; reason: string };
 
+/**
+ * One listed option series with its model value now: Black-Scholes at the clearing house's mark and
+ * the volatility surface's vol at the series' strike and time to expiry, and the greeks (all per
+ * 1e18 contracts, 1e18 fixed point; protocol/options/greeks.ts has the units).
+ */
+export type OptionSeriesRow = {
+  id: string;
+  market: number;
+  name: string;
+  isCall: boolean;
+  /** Collateral units per 1e18 of the underlying. */
+  strike: string;
+  /** Unix seconds. */
+  expiry: number;
+  secondsToExpiry: number;
+  /** The implied vol used, or null with `unpriced` saying why. */
+  vol: string | null;
+  price: string | null;
+  delta: string | null;
+  gamma: string | null;
+  vega: string | null;
+  /** Per day. */
+  theta: string | null;
+  unpriced?: string;
+};
+
+/** GET /v1/options/series: the live (unexpired) series of every market (config `optionSeries`). */
+export type OptionSeriesResponse = { available: true; registry: Address; series: OptionSeriesRow[] } | { available: false; reason: string };
+
 /** GET /v1/dashboard/summary: everything the dashboard page shows, in one document. */
 export type DashboardSummary = {
   node: {

@@ -7,7 +7,6 @@ import { encodeFunctionData, getContract, parseEventLogs, type Address, type Hex
 import { aggregatorV3InterfaceAbi } from '../artifacts/AggregatorV3Interface.ts';
 import { clearingHouseAbi } from '../artifacts/ClearingHouse.ts';
 import { optionSeriesAbi, optionSeriesBytecode } from '../artifacts/OptionSeries.ts';
-import { timelockAbi } from '../artifacts/Timelock.ts';
 import { confirm, deploy, type DevnetClients, type DevnetWalletClient } from './clients.ts';
 
 /** The contract's listing bounds (OptionSeries constants). */
@@ -44,25 +43,6 @@ export async function deployOptionSeries(clients: DevnetClients, options: { clea
 
 export function optionSeriesContract(clients: DevnetClients, address: Address, wallet: DevnetWalletClient = clients.deployer) {
   return getContract({ address, abi: optionSeriesAbi, client: { public: clients.publicClient, wallet } });
-}
-
-/**
- * Hands the registry to `timelock` in two steps (transferOwnership by the current owner, then the
- * timelock's admin calls `timelock.acceptOwnership`, its one undelayed call); checks the owner after.
- */
-export async function handOverOptionSeries(
-  clients: DevnetClients,
-  registry: Address,
-  timelock: Address,
-  owner: DevnetWalletClient = clients.deployer,
-  admin: DevnetWalletClient = clients.deployer,
-): Promise<void> {
-  const pc = clients.publicClient;
-  await confirm(pc, owner.writeContract({ address: registry, abi: optionSeriesAbi, functionName: 'transferOwnership', args: [timelock] }));
-  await confirm(pc, admin.writeContract({ address: timelock, abi: timelockAbi, functionName: 'acceptOwnership', args: [registry] }));
-  const now = await pc.readContract({ address: registry, abi: optionSeriesAbi, functionName: 'owner' });
-  if (now.toLowerCase() !== timelock.toLowerCase())
-    throw new Error(`OptionSeries ${registry} is owned by ${now}, not the timelock ${timelock}`);
 }
 
 /**

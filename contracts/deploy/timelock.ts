@@ -119,12 +119,19 @@ export function assertSlashWindow(unbondingDelay: bigint, timelockDelay: bigint)
  * Settlement in two steps (transferOwnership by the deployer, then the timelock's admin calls
  * `timelock.acceptOwnership`, which is not delayed), and the ClearingHouse with `setOwner` (one
  * step; the CollateralVault follows the clearing house's owner), the two-step contracts (PerpVault,
- * VolatilityFeed, CircuitBreaker) as the Settlement. Checks the owners afterwards.
+ * VolatilityFeed, CircuitBreaker, OptionSeries) as the Settlement. Checks the owners afterwards.
  */
 export async function handOverToTimelock(
   clients: DevnetClients,
   timelock: Address,
-  contracts: { settlement?: Address; clearingHouse?: Address; perpVault?: Address; volatilityFeed?: Address; circuitBreaker?: Address },
+  contracts: {
+    settlement?: Address;
+    clearingHouse?: Address;
+    perpVault?: Address;
+    volatilityFeed?: Address;
+    circuitBreaker?: Address;
+    optionSeries?: Address;
+  },
   admin: DevnetWalletClient = clients.deployer,
 ): Promise<void> {
   const { publicClient, deployer } = clients;
@@ -157,6 +164,7 @@ export async function handOverToTimelock(
     ['PerpVault', contracts.perpVault],
     ['VolatilityFeed', contracts.volatilityFeed],
     ['CircuitBreaker', contracts.circuitBreaker],
+    ['OptionSeries', contracts.optionSeries],
   ] as const) {
     if (target !== undefined) await handOverTwoStep(clients, timelock, name, target, admin);
   }
@@ -197,7 +205,14 @@ export type DevnetGovernance = { timelock: Address; admin: Address; delay: bigin
  */
 export async function deployDevnetGovernance(
   clients: DevnetClients,
-  contracts: { settlement: Address; clearingHouse: Address; perpVault?: Address; volatilityFeed?: Address; circuitBreaker?: Address },
+  contracts: {
+    settlement: Address;
+    clearingHouse: Address;
+    perpVault?: Address;
+    volatilityFeed?: Address;
+    circuitBreaker?: Address;
+    optionSeries?: Address;
+  },
   options: { delay?: bigint } = {},
 ): Promise<DevnetGovernance> {
   const delay = options.delay ?? DEVNET_TIMELOCK_DELAY;

@@ -9,7 +9,6 @@ import { devnetClients, type DevnetClients } from '../../contracts/deploy/client
 import {
   deployOptionSeries,
   findSettlementRound,
-  handOverOptionSeries,
   listSeries,
   listSeriesCalldata,
   optionSeriesContract,
@@ -18,7 +17,7 @@ import {
   settleSeries,
 } from '../../contracts/deploy/option-series.ts';
 import { deployPerp, setFeedPrice, WAD } from '../../contracts/deploy/perp.ts';
-import { deployTimelock, executeCall, increaseTime, scheduleCall } from '../../contracts/deploy/timelock.ts';
+import { deployTimelock, executeCall, handOverToTimelock, increaseTime, scheduleCall } from '../../contracts/deploy/timelock.ts';
 
 const ETH = 1;
 const HOUR = 3600n;
@@ -93,7 +92,7 @@ describe('OptionSeries on anvil', () => {
 
   it('lists through the Timelock after its delay', async () => {
     const timelock = await deployTimelock(clients, { delay: DAY });
-    await handOverOptionSeries(clients, registry, timelock);
+    await handOverToTimelock(clients, timelock, { optionSeries: registry });
     expect((await optionSeriesContract(clients, registry).read.owner()).toLowerCase()).toBe(timelock.toLowerCase());
     const terms = { market: ETH, strike: 3000n * WAD, expiry: (await now()) + 7n * DAY, isCall: false };
     const call = { target: registry, data: listSeriesCalldata(terms) };

@@ -26,8 +26,14 @@ import { circuitBreakerAbi } from '../../contracts/artifacts/CircuitBreaker.ts';
 import { DEFAULT_BREAKER_CONFIG, deployCircuitBreaker } from '../../contracts/deploy/circuit-breaker.ts';
 import { defaultVolBounds, deployVolatilityFeed, publishSurface } from '../../contracts/deploy/options.ts';
 import { devnetSurface, smileParams } from '../../devnet/vol-model.ts';
+import { devnetSeries } from '../../devnet/option-listing.ts';
+import { deployOptionSeries, listSeries } from '../../contracts/deploy/option-series.ts';
+import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
+import { volatilityFeedAbi } from '../../contracts/artifacts/VolatilityFeed.ts';
+import { ln } from '../../protocol/options/black-scholes.ts';
+import { referencePrices } from '../helpers/black-scholes-reference.ts';
 import { signSwapIntent } from '../../contracts/client/settlement.ts';
-import type { VolatilityResponse } from '../../protocol/api.ts';
+import type { OptionSeriesResponse, VolatilityResponse } from '../../protocol/api.ts';
 import type { PositionIntent, SwapIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { launchBrowser, pngSize, sampledColours } from '../helpers/browser.ts';
@@ -49,6 +55,7 @@ let browser: Browser | undefined;
 let api = '';
 let validTo = 0;
 let volatilityFeed: Address;
+let optionSeries: Address;
 const users: Record<string, LocalAccount> = {};
 const nonces = new Map<string, bigint>();
 
@@ -168,8 +175,24 @@ beforeAll(async () => {
   });
   for (const id of [1, 2, 3]) await publishSurface(clients, volatilityFeed, BigInt(id), devnetSurface(smileParams(id)));
 
+  // Option series as npm start lists them (12 per market), around the marks now.
+  optionSeries = await deployOptionSeries(clients, { clearingHouse: perp.clearingHouse });
+  const marks = await Promise.all(
+    [1, 2, 3].map(async (id) => {
+      const [price] = await clients.publicClient.readContract({
+        address: perp.clearingHouse,
+        abi: clearingHouseAbi,
+        functionName: 'markPrice',
+        args: [id],
+      });
+      return { id, price };
+    }),
+  );
+  for (const terms of devnetSeries(marks, (await clients.publicClient.getBlock()).timestamp))
+    await listSeries(clients, optionSeries, terms);
+
   // The node, as node/cli.ts builds it, with fast auctions and two competing solvers.
-  solving = await startSolvingNode(running, { intervalMs: INTERVAL_MS, prefix: 'dashboard-test-', volatilityFeed });
+  solving = await startSolvingNode(running, { intervalMs: INTERVAL_MS, prefix: 'dashboard-test-', volatilityFeed, optionSeries });
   api = solving.api;
   browser = await launchBrowser();
   console.log(`dashboard test setup: ${Date.now() - started} ms`);
@@ -236,6 +259,7 @@ describe('dashboard in headless Chromium', () => {
       '/v1/backlog',
       '/v1/volatility',
       '/v1/circuit-breaker',
+      '/v1/options/series',
     ]) {
       const res = await fetch(`${api}${path}`);
       expect(schemas.check(schemas.response('GET', path, res.status), await res.json(), path)).toEqual([]);
@@ -250,6 +274,35 @@ describe('dashboard in headless Chromium', () => {
     expect(vol.markets[0]!.smiles.map((s) => BigInt(s.tenorSec))).toEqual(eth.tenors);
     expect(vol.markets[0]!.smiles.flatMap((s) => s.points.map((p) => BigInt(p.vol)))).toEqual(eth.vols);
     expect(vol.markets[0]!.smiles[0]!.points.map((p) => BigInt(p.k))).toEqual(eth.nodes);
+
+    // The option series: 12 per market, valued at the surface's vol, which is the contract's own
+    // impliedVol at the series' k and time left, and priced within 1e-9 of a float64 reference.
+    const series = await getJson<OptionSeriesResponse>('/v1/options/series');
+    if (!series.available) throw new Error(`series unavailable: ${series.reason}`);
+    expect(series.series).toHaveLength(36);
+    const { clients } = running;
+    const block = await clients.publicClient.getBlock();
+    const ethMark = BigInt(vol.markets[0]!.mark);
+    for (const x of series.series.filter((r) => r.market === 1)) {
+      expect(x.vol).not.toBeNull();
+      const [chainVol] = await clients.publicClient.readContract({
+        address: volatilityFeed,
+        abi: volatilityFeedAbi,
+        functionName: 'impliedVol',
+        args: [1n, ln((BigInt(x.strike) * 10n ** 18n) / ethMark), BigInt(x.expiry) - block.timestamp],
+      });
+      // the node read at its own (possibly earlier) block: its time left is at most a few seconds longer
+      expect(Number(BigInt(x.vol!) - chainVol) / Number(chainVol)).toBeLessThan(1e-6);
+      const ref = referencePrices({
+        spot: ethMark,
+        strike: BigInt(x.strike),
+        secondsToExpiry: BigInt(x.secondsToExpiry),
+        volatility: BigInt(x.vol!),
+      });
+      const want = x.isCall ? ref.call : ref.put;
+      expect(Math.abs(Number(x.price!) / 1e18 - want) / Number(ethMark / 10n ** 18n)).toBeLessThan(1e-9);
+      expect(Number(x.delta!) / 1e18).toBeCloseTo(x.isCall ? ref.callDelta : ref.callDelta - 1, 9);
+    }
 
     // The page.
     const page = await browser!.newPage({ viewport: VIEWPORT });
@@ -285,6 +338,9 @@ describe('dashboard in headless Chromium', () => {
     await page.locator('#vol-chart polyline.smile').first().waitFor();
     expect(await page.locator('#vol-chart polyline.smile').count()).toBe(eth.tenors.length);
     expect(await page.locator('#vol-note').textContent()).toContain('fresh');
+    await page.locator('#option-series tbody tr[data-series]').first().waitFor();
+    expect(await page.locator('#option-series tbody tr[data-series]').count()).toBe(12);
+    expect(await page.locator('#option-series tbody td.price').count()).toBe(12);
     await page.locator('#vol-markets button[data-market="2"]').click();
     await page.locator('#vol-markets button.on[data-market="2"]').waitFor();
     expect(await page.locator('#vol-chart polyline.smile').count()).toBe(devnetSurface(smileParams(2)).tenors.length);

@@ -33,7 +33,7 @@ export type SolvingNode = { node: IntentNode; clock: AuctionClock; api: string; 
 
 export async function startSolvingNode(
   running: RunningDevnet,
-  opts: { intervalMs: number; prefix: string; volatilityFeed?: Address },
+  opts: { intervalMs: number; prefix: string; volatilityFeed?: Address; optionSeries?: Address },
 ): Promise<SolvingNode> {
   const { clients, devnet } = running;
   const t = devnet.tokens;
@@ -52,6 +52,7 @@ export async function startSolvingNode(
     rpcUrl: running.anvil.rpcUrl,
     auctionIntervalMs: opts.intervalMs,
     ...(opts.volatilityFeed ? { volatilityFeed: opts.volatilityFeed } : {}),
+    ...(opts.optionSeries ? { optionSeries: opts.optionSeries } : {}),
   });
   // The node's auction clock checks bonds with Settlement.isSolver (it has a chain client).
   const node = new IntentNode(config, {

@@ -48,6 +48,8 @@ import type {
   VaultResponse,
   BreakerEvent,
   CircuitBreakerResponse,
+  OptionSeriesResponse,
+  OptionSeriesRow,
   VolatilityMarket,
   VolatilityResponse,
   VolatilitySmile,
@@ -345,6 +347,33 @@ const volMarket = {
   smiles: [smile],
 } satisfies VolatilityMarket;
 
+const priced = {
+  id: '1',
+  market: 1,
+  name: 'ETH / USD',
+  isCall: true,
+  strike: '3300000000000000000000',
+  expiry: 1_700_600_000,
+  secondsToExpiry: 600_000,
+  vol: '620000000000000000',
+  price: '52000000000000000000',
+  delta: '-310000000000000000',
+  gamma: '900000000000000',
+  vega: '300000000000000000000',
+  theta: '-4100000000000000000',
+} satisfies OptionSeriesRow;
+const unpriced = {
+  ...priced,
+  id: '2',
+  vol: null,
+  price: null,
+  delta: null,
+  gamma: null,
+  vega: null,
+  theta: null,
+  unpriced: 'the volatility surface is stale',
+} satisfies OptionSeriesRow;
+
 /** Per component schema of openapi.json, typed values of its protocol/api.ts type. */
 const swapQuote: SolverQuote = { type: 'swap', solver: ADDR, sellAmount: '1000000', buyAmount: '999000000000000000', gas: 550000 };
 const positionQuote: SolverQuote = { type: 'position', solver: ADDR, price: '3018150900000000000000', gas: 710000 };
@@ -462,6 +491,11 @@ const SAMPLES: Record<string, readonly unknown[]> = {
   VaultResponse: vaults,
   VolatilitySmile: samplesOf<VolatilitySmile>()([smile]),
   BreakerEvent: samplesOf<BreakerEvent>()([halt]),
+  OptionSeriesRow: samplesOf<OptionSeriesRow>()([priced, unpriced]),
+  OptionSeriesResponse: samplesOf<OptionSeriesResponse>()([
+    { available: true, registry: ADDR, series: [priced, unpriced] },
+    { available: false, reason: 'no option series registry configured (config optionSeries)' },
+  ]),
   CircuitBreakerResponse: breakerSamples,
   VolatilityMarket: samplesOf<VolatilityMarket>()([volMarket]),
   VolatilityResponse: samplesOf<VolatilityResponse>()([
@@ -676,6 +710,10 @@ describe('a running node answers as node/openapi.json says', () => {
     expect((await call('GET', '/v1/accounts')).body.available).toBe(false);
     expect((await call('GET', '/v1/vault')).body).toMatchObject({ available: false });
     expect((await call('GET', '/v1/markets')).body).toMatchObject({ available: false, vault: null, tokens: [] });
+    expect((await call('GET', '/v1/options/series')).body).toEqual({
+      available: false,
+      reason: 'no option series registry configured (config optionSeries)',
+    });
     expect((await call('GET', '/v1/circuit-breaker')).body).toEqual({ available: false, reason: 'the node runs without --rpc-url' });
     expect((await call('GET', '/v1/volatility')).body).toEqual({
       available: false,

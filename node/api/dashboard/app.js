@@ -398,6 +398,7 @@ function volChart(v) {
       b.onclick = () => {
         volMarket = m.market;
         volChart(v);
+        if (lastSeries) seriesTable(lastSeries);
       };
       return b;
     }),
@@ -445,10 +446,42 @@ function volChart(v) {
   box.replaceChildren(svg);
 }
 
+let lastVol = null;
+let lastSeries = null;
+
+/** The chosen market's live series: model price at the mark and the surface's vol, and the greeks. */
+function seriesTable(r) {
+  const body = $('#option-series tbody');
+  if (!r.available) return rows(body, [], 10, esc(r.reason));
+  const list = r.series.filter((x) => x.market === volMarket);
+  const f = (v, dp = 2) => (v === null ? '–' : units(v, 18, dp));
+  rows(
+    body,
+    list.map(
+      (x) =>
+        `<tr data-series="${x.id}"><td>#${x.id}</td><td>${x.isCall ? 'call' : 'put'}</td><td class="num">${units(x.strike, 18, 2)}</td>` +
+        `<td>${new Date(x.expiry * 1000).toISOString().slice(0, 16).replace('T', ' ')} (${duration(x.secondsToExpiry)})</td>` +
+        (x.vol === null
+          ? `<td colspan="6" class="hint">${esc(x.unpriced ?? 'unpriced')}</td>`
+          : `<td class="num">${(100 * num(x.vol)).toFixed(1)}%</td><td class="num price">${f(x.price)}</td><td class="num">${f(x.delta, 3)}</td>` +
+            `<td class="num">${num(x.gamma).toExponential(2)}</td><td class="num">${units(BigInt(x.vega) / 100n, 18, 2)}</td><td class="num">${f(x.theta)}</td>`) +
+        '</tr>',
+    ),
+    10,
+    'no live series on this market',
+  );
+}
+
 async function pollVolatility() {
   try {
-    const res = await fetch('/v1/volatility', { cache: 'no-store' });
-    if (res.ok) volChart(await res.json());
+    const [res, s] = await Promise.all([
+      fetch('/v1/volatility', { cache: 'no-store' }),
+      fetch('/v1/options/series', { cache: 'no-store' }).catch(() => null),
+    ]);
+    if (res.ok) lastVol = await res.json();
+    if (s?.ok) lastSeries = await s.json();
+    if (lastVol) volChart(lastVol);
+    if (lastSeries) seriesTable(lastSeries);
   } catch {
     // the summary poll reports an unreachable node
   }
