@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
-import {IOwnable2Step} from "../interfaces/IOwnable2Step.sol";
+import {Ownable2Step} from "../governance/Ownable2Step.sol";
 import {ClearingHouse} from "../perp/ClearingHouse.sol";
 
 /// @title OptionSeries
@@ -32,7 +32,7 @@ import {ClearingHouse} from "../perp/ClearingHouse.sol";
 /// `PhaseStartRound` (such a series waits for a governance fallback, not built yet). Round 1 of a
 /// feed without phases (id 1, phase 0) has no predecessor and is accepted. A settled series is
 /// final; expired series no longer count as live (they leave the per-market cap and, later, margin).
-contract OptionSeries is IOwnable2Step {
+contract OptionSeries is Ownable2Step {
     uint256 public constant MIN_TIME_TO_EXPIRY = 1 hours;
     uint256 public constant MAX_TIME_TO_EXPIRY = 365 days;
     /// @notice Strike bounds (collateral units per 1e18 of the underlying), BlackScholes' price range.
@@ -63,8 +63,6 @@ contract OptionSeries is IOwnable2Step {
         uint256 settlementPrice;
     }
 
-    error NotOwner(address caller);
-    error NotPendingOwner(address caller);
     error ZeroAddress();
     error MarketNotListed(uint32 market);
     /// @notice The market's oracle mark is stale or missing, so the strike bound cannot be checked.
@@ -93,12 +91,8 @@ contract OptionSeries is IOwnable2Step {
         uint64 indexed seriesId, uint32 indexed market, uint256 strike, uint64 expiry, bool isCall, address feed
     );
     event SeriesSettled(uint64 indexed seriesId, uint80 roundId, uint256 settlementPrice, uint256 roundUpdatedAt);
-    event OwnershipTransferStarted(address indexed owner, address indexed pendingOwner);
-    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
     ClearingHouse public immutable clearingHouse;
-    address public owner;
-    address public pendingOwner;
     /// @notice The number of series listed so far (and the id of the last one).
     uint64 public seriesCount;
 
@@ -108,32 +102,12 @@ contract OptionSeries is IOwnable2Step {
     /// @dev Ids of the market's series that were unexpired when last pruned (<= MAX_LIVE_SERIES).
     mapping(uint32 market => uint64[]) internal _live;
 
-    constructor(address owner_, ClearingHouse clearingHouse_) {
+    constructor(address owner_, ClearingHouse clearingHouse_) Ownable2Step(owner_) {
         if (owner_ == address(0) || address(clearingHouse_) == address(0)) revert ZeroAddress();
         clearingHouse = clearingHouse_;
-        owner = owner_;
-        emit OwnershipTransferred(address(0), owner_);
-    }
-
-    modifier onlyOwner() {
-        if (msg.sender != owner) revert NotOwner(msg.sender);
-        _;
     }
 
     // ------------------------------------------------------------------ governance
-
-    /// @notice Step one of an ownership transfer; `newOwner` must call `acceptOwnership`.
-    function transferOwnership(address newOwner) external onlyOwner {
-        pendingOwner = newOwner;
-        emit OwnershipTransferStarted(msg.sender, newOwner);
-    }
-
-    function acceptOwnership() external {
-        if (msg.sender != pendingOwner) revert NotPendingOwner(msg.sender);
-        emit OwnershipTransferred(owner, msg.sender);
-        owner = msg.sender;
-        delete pendingOwner;
-    }
 
     // ------------------------------------------------------------------ listing
 

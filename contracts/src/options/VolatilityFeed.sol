@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {IOwnable2Step} from "../interfaces/IOwnable2Step.sol";
+import {Ownable2Step} from "../governance/Ownable2Step.sol";
 
 /// @title VolatilityFeed
 /// @notice Implied-volatility surfaces for option pricing, one per perp market id, on a coarse grid
@@ -34,7 +34,7 @@ import {IOwnable2Step} from "../interfaces/IOwnable2Step.sol";
 /// @dev Storage is packed by hand so an 8 x 16 publish writes 38 slots: tenors as 8 x uint32 in
 /// one word, nodes as 16 x int64 in 4 words, vols as 128 x uint64 in 32 words (row-major by
 /// tenor: vol(i, j) is entry i * nodeCount + j).
-contract VolatilityFeed is IOwnable2Step {
+contract VolatilityFeed is Ownable2Step {
     uint256 internal constant WAD = 1e18;
     /// @notice Hard grid limits (the owner's bounds may only be tighter).
     uint256 public constant MAX_TENORS = 8;
@@ -81,8 +81,6 @@ contract VolatilityFeed is IOwnable2Step {
         uint256[32] vols;
     }
 
-    error NotOwner(address caller);
-    error NotPendingOwner(address caller);
     error NotFeeder(address caller);
     error ZeroAddress();
     error InvalidMaxAge(uint256 maxAge);
@@ -109,11 +107,7 @@ contract VolatilityFeed is IOwnable2Step {
     event FeederSet(address indexed feeder);
     event MaxAgeSet(uint256 maxAge);
     event BoundsSet(Bounds bounds);
-    event OwnershipTransferStarted(address indexed owner, address indexed pendingOwner);
-    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
-    address public owner;
-    address public pendingOwner;
     /// @notice The only address that may publish surfaces.
     address public feeder;
     /// @notice Seconds after its publish for which a surface counts as fresh.
@@ -122,34 +116,14 @@ contract VolatilityFeed is IOwnable2Step {
 
     mapping(uint256 market => Surface) internal _surfaces;
 
-    constructor(address owner_, address feeder_, uint256 maxAge_, Bounds memory bounds_) {
+    constructor(address owner_, address feeder_, uint256 maxAge_, Bounds memory bounds_) Ownable2Step(owner_) {
         if (owner_ == address(0)) revert ZeroAddress();
-        owner = owner_;
-        emit OwnershipTransferred(address(0), owner_);
         _setFeeder(feeder_);
         _setMaxAge(maxAge_);
         _setBounds(bounds_);
     }
 
-    modifier onlyOwner() {
-        if (msg.sender != owner) revert NotOwner(msg.sender);
-        _;
-    }
-
     // ------------------------------------------------------------------ governance
-
-    /// @notice Step one of an ownership transfer; `newOwner` must call `acceptOwnership`.
-    function transferOwnership(address newOwner) external onlyOwner {
-        pendingOwner = newOwner;
-        emit OwnershipTransferStarted(msg.sender, newOwner);
-    }
-
-    function acceptOwnership() external {
-        if (msg.sender != pendingOwner) revert NotPendingOwner(msg.sender);
-        emit OwnershipTransferred(owner, msg.sender);
-        owner = msg.sender;
-        delete pendingOwner;
-    }
 
     /// @notice Replaces the feeder (not the zero address: let surfaces go stale by not publishing).
     function setFeeder(address feeder_) external onlyOwner {

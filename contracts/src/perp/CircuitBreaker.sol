@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
-import {IOwnable2Step} from "../interfaces/IOwnable2Step.sol";
+import {Ownable2Step} from "../governance/Ownable2Step.sol";
 
 /// @notice The one clearing-house view the breaker needs: a market's feed is its first field.
 interface IClearingHouseFeeds {
@@ -49,7 +49,7 @@ interface IClearingHouseFeeds {
 /// Governance: two-step ownership (`transferOwnership` then `acceptOwnership`), meant to be held by
 /// the Timelock, so a new config takes effect only after its delay; the bounds below keep even
 /// the owner from configuring a breaker that halts on noise or never ends.
-contract CircuitBreaker is ICircuitBreaker, IOwnable2Step {
+contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     uint256 internal constant WAD = 1e18;
     /// @notice Most rounds one observation reads (the latest included): bounds its gas.
     uint256 public constant MAX_ROUNDS = 16;
@@ -70,8 +70,6 @@ contract CircuitBreaker is ICircuitBreaker, IOwnable2Step {
         uint32 cooldown;
     }
 
-    error NotOwner(address caller);
-    error NotPendingOwner(address caller);
     error ZeroAddress();
     error UnknownMarket(uint32 market);
     error InvalidConfig(uint32 market);
@@ -80,43 +78,19 @@ contract CircuitBreaker is ICircuitBreaker, IOwnable2Step {
     event CircuitBreakerTripped(uint32 indexed market, uint256 fromPrice, uint256 toPrice, uint64 haltedUntil);
     event CircuitBreakerResumed(uint32 indexed market);
     event ConfigSet(uint32 indexed market, Config config);
-    event OwnershipTransferStarted(address indexed owner, address indexed pendingOwner);
-    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
     /// @notice Whose market list (and feeds) the breaker watches.
     address public immutable clearingHouse;
-    address public owner;
-    address public pendingOwner;
     mapping(uint32 market => Config) internal _configs;
     /// @notice End of the market's halt as last stored (0: none; may lie in the past until observed).
     mapping(uint32 market => uint64) public haltedUntil;
 
-    constructor(address owner_, address clearingHouse_) {
+    constructor(address owner_, address clearingHouse_) Ownable2Step(owner_) {
         if (owner_ == address(0) || clearingHouse_ == address(0)) revert ZeroAddress();
-        owner = owner_;
         clearingHouse = clearingHouse_;
-        emit OwnershipTransferred(address(0), owner_);
-    }
-
-    modifier onlyOwner() {
-        if (msg.sender != owner) revert NotOwner(msg.sender);
-        _;
     }
 
     // ------------------------------------------------------------------ governance
-
-    /// @notice Step one of an ownership transfer; `newOwner` must call `acceptOwnership`.
-    function transferOwnership(address newOwner) external onlyOwner {
-        pendingOwner = newOwner;
-        emit OwnershipTransferStarted(msg.sender, newOwner);
-    }
-
-    function acceptOwnership() external {
-        if (msg.sender != pendingOwner) revert NotPendingOwner(msg.sender);
-        emit OwnershipTransferred(owner, msg.sender);
-        owner = msg.sender;
-        delete pendingOwner;
-    }
 
     /// @notice Sets the breaker of a listed market: every field within its bounds, or all zero to
     /// remove it (which also lifts a running halt: with no breaker there is nothing to wait for).

@@ -6,6 +6,7 @@ import {FixedPointMathLib as FPM} from "solady/utils/FixedPointMathLib.sol";
 import {SafeTransferLib} from "solady/utils/SafeTransferLib.sol";
 import {IPerpLiquiditySource} from "../interfaces/IPerpLiquiditySource.sol";
 import {PerpMath, Position} from "./PerpMath.sol";
+import {Ownable2Step} from "../governance/Ownable2Step.sol";
 
 /// @notice What the vault needs from the clearing house (a subset of `ClearingHouse`'s ABI).
 interface IPerpVaultClearingHouse {
@@ -107,7 +108,7 @@ interface IPerpVaultSettlement {
 /// aggregated request per controller (`requestId` 0); a request must also come from (an operator
 /// of) its controller, so nobody can restart another's delay; and the two-argument `deposit`/`mint`
 /// are the bootstrap path rather than claims (claims use the three-argument overloads).
-contract PerpVault is ERC4626, IPerpLiquiditySource {
+contract PerpVault is ERC4626, IPerpLiquiditySource, Ownable2Step {
     using SafeTransferLib for address;
 
     // ------------------------------------------------------------------ types
@@ -173,8 +174,6 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
     address internal immutable _asset;
     uint8 internal immutable _assetDecimals;
 
-    address public owner;
-    address public pendingOwner;
     /// @notice Gross notional / NAV bound (1e18 = 1x) on fills the vault authorises.
     uint256 public maxLeverage;
     /// @notice Seconds between a request and its claim.
@@ -194,8 +193,6 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
 
     // ------------------------------------------------------------------ errors and events
 
-    error NotOwner(address caller);
-    error NotPendingOwner(address caller);
     error ZeroAddress();
     error InvalidParams();
     error UnknownMarket(uint32 market);
@@ -236,10 +233,10 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
     event MaxLeverageSet(uint256 maxLeverage);
     event RequestDelaySet(uint256 requestDelay);
     event BackstopEnabledSet(bool enabled);
-    event OwnershipTransferStarted(address indexed owner, address indexed pendingOwner);
-    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
-    constructor(address clearingHouse_, address owner_, uint256 requestDelay_, uint256 maxLeverage_) {
+    constructor(address clearingHouse_, address owner_, uint256 requestDelay_, uint256 maxLeverage_)
+        Ownable2Step(owner_)
+    {
         if (clearingHouse_ == address(0) || owner_ == address(0)) revert ZeroAddress();
         if (requestDelay_ < MIN_REQUEST_DELAY || requestDelay_ > MAX_REQUEST_DELAY || maxLeverage_ > MAX_LEVERAGE) {
             revert InvalidParams();
@@ -248,18 +245,11 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
         settlement = IPerpVaultClearingHouse(clearingHouse_).settlement();
         _asset = IPerpVaultClearingHouse(clearingHouse_).collateralToken();
         _assetDecimals = IPerpVaultClearingHouse(clearingHouse_).collateralDecimals();
-        owner = owner_;
         requestDelay = requestDelay_;
         maxLeverage = maxLeverage_;
         _asset.safeApprove(clearingHouse_, type(uint256).max);
-        emit OwnershipTransferred(address(0), owner_);
         emit RequestDelaySet(requestDelay_);
         emit MaxLeverageSet(maxLeverage_);
-    }
-
-    modifier onlyOwner() {
-        if (msg.sender != owner) revert NotOwner(msg.sender);
-        _;
     }
 
     // ------------------------------------------------------------------ ERC-20 / ERC-4626 metadata
@@ -298,18 +288,6 @@ contract PerpVault is ERC4626, IPerpLiquiditySource {
     }
 
     // ------------------------------------------------------------------ governance
-
-    function transferOwnership(address newOwner) external onlyOwner {
-        pendingOwner = newOwner;
-        emit OwnershipTransferStarted(msg.sender, newOwner);
-    }
-
-    function acceptOwnership() external {
-        if (msg.sender != pendingOwner) revert NotPendingOwner(msg.sender);
-        emit OwnershipTransferred(owner, msg.sender);
-        owner = msg.sender;
-        delete pendingOwner;
-    }
 
     /// @notice Sets market `market`'s quote parameters. Bounds: the market is listed in the clearing
     /// house; fee <= 1%; an enabled market needs 1e18 <= skewScale <= 1e36 (so the premium of a

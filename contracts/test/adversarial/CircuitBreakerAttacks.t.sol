@@ -7,6 +7,7 @@ import {CircuitBreaker} from "../../src/perp/CircuitBreaker.sol";
 import {ICircuitBreaker} from "../../src/interfaces/ICircuitBreaker.sol";
 import {ClearingHouse} from "../../src/perp/ClearingHouse.sol";
 import {AdversarialBase} from "./AdversarialBase.sol";
+import {Ownable2Step} from "../../src/governance/Ownable2Step.sol";
 
 /// @notice A bonded solver's interactions run with Settlement as msg.sender and may call any
 /// contract. Settlement is neither the breaker's owner nor the clearing house's, so through settle a
@@ -44,8 +45,8 @@ contract CircuitBreakerAttacksTest is AdversarialBase {
         bytes[] memory calls = new bytes[](5);
         calls[0] = abi.encodeCall(CircuitBreaker.setConfig, (MARKET, CircuitBreaker.Config(0, 0, 0)));
         calls[1] = abi.encodeCall(CircuitBreaker.setConfig, (MARKET, CircuitBreaker.Config(0.5e18, 1 minutes, 1 minutes)));
-        calls[2] = abi.encodeCall(CircuitBreaker.transferOwnership, (s.attacker));
-        calls[3] = abi.encodeCall(CircuitBreaker.acceptOwnership, ());
+        calls[2] = abi.encodeCall(Ownable2Step.transferOwnership, (s.attacker));
+        calls[3] = abi.encodeCall(Ownable2Step.acceptOwnership, ());
         calls[4] = abi.encodeCall(ClearingHouse.setCircuitBreaker, (ICircuitBreaker(address(0))));
         for (uint256 i; i < calls.length; ++i) {
             address target = i == 4 ? address(s.ch) : address(breaker);

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {Settlement} from "../../src/Settlement.sol";
 import {VolatilityFeed} from "../../src/options/VolatilityFeed.sol";
 import {AdversarialBase} from "./AdversarialBase.sol";
+import {Ownable2Step} from "../../src/governance/Ownable2Step.sol";
 
 /// @notice A bonded solver's interactions run with Settlement as msg.sender and may call any
 /// contract. Settlement is neither the VolatilityFeed's feeder nor its owner, so through settle a
@@ -45,8 +46,8 @@ contract VolatilityFeedAttacksTest is AdversarialBase {
         calls[1] = abi.encodeCall(VolatilityFeed.setFeeder, (s.attacker));
         calls[2] = abi.encodeCall(VolatilityFeed.setMaxAge, (1 days));
         calls[3] = abi.encodeCall(VolatilityFeed.setBounds, (VolatilityFeed.Bounds(1, 10e18, 8, 16)));
-        calls[4] = abi.encodeCall(VolatilityFeed.transferOwnership, (s.attacker));
-        calls[5] = abi.encodeCall(VolatilityFeed.acceptOwnership, ());
+        calls[4] = abi.encodeCall(Ownable2Step.transferOwnership, (s.attacker));
+        calls[5] = abi.encodeCall(Ownable2Step.acceptOwnership, ());
         for (uint256 i; i < calls.length; ++i) {
             assertFalse(_settleAsAttacker(calls[i]), "a feed call through settle went through");
         }

@@ -7,6 +7,7 @@ import {Timelock} from "../../src/governance/Timelock.sol";
 import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {AggregatorV3Interface} from "../../src/interfaces/AggregatorV3Interface.sol";
+import {Ownable2Step} from "../../src/governance/Ownable2Step.sol";
 
 /// @dev A Chainlink-proxy-shaped feed whose rounds the test writes directly, ids phase-encoded
 /// ((phase << 64) | aggregatorRound) as a real proxy's are; unknown rounds revert like OCR's.
@@ -139,10 +140,10 @@ contract OptionSeriesTest is OptionSeriesBase {
     }
 
     function test_list_onlyOwner() public {
-        vm.expectRevert(abi.encodeWithSelector(OptionSeries.NotOwner.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, stranger));
         vm.prank(stranger);
         reg.list(ETH, MARK, t0 + 1 days, true);
-        vm.expectRevert(abi.encodeWithSelector(OptionSeries.NotOwner.selector, governance));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, governance));
         vm.prank(governance);
         reg.list(ETH, MARK, t0 + 1 days, true);
     }
@@ -421,24 +422,24 @@ contract OptionSeriesTest is OptionSeriesBase {
     function test_ownershipTransfer_isTwoStep() public {
         address next = makeAddr("next");
         vm.expectEmit(address(reg));
-        emit OptionSeries.OwnershipTransferStarted(owner, next);
+        emit Ownable2Step.OwnershipTransferStarted(owner, next);
         vm.prank(owner);
         reg.transferOwnership(next);
         assertEq(reg.owner(), owner);
         assertEq(reg.pendingOwner(), next);
-        vm.expectRevert(abi.encodeWithSelector(OptionSeries.NotPendingOwner.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotPendingOwner.selector, stranger));
         vm.prank(stranger);
         reg.acceptOwnership();
-        vm.expectRevert(abi.encodeWithSelector(OptionSeries.NotOwner.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, stranger));
         vm.prank(stranger);
         reg.transferOwnership(stranger);
         vm.expectEmit(address(reg));
-        emit OptionSeries.OwnershipTransferred(owner, next);
+        emit Ownable2Step.OwnershipTransferred(owner, next);
         vm.prank(next);
         reg.acceptOwnership();
         assertEq(reg.owner(), next);
         assertEq(reg.pendingOwner(), address(0));
-        vm.expectRevert(abi.encodeWithSelector(OptionSeries.NotOwner.selector, owner));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, owner));
         _list(ETH, MARK, t0 + 1 days, true);
     }
 
@@ -451,7 +452,7 @@ contract OptionSeriesTest is OptionSeriesBase {
         vm.prank(admin);
         timelock.acceptOwnership(address(reg));
         assertEq(reg.owner(), address(timelock));
-        vm.expectRevert(abi.encodeWithSelector(OptionSeries.NotOwner.selector, owner));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, owner));
         _list(ETH, MARK, t0 + 7 days, true);
 
         bytes memory data = abi.encodeCall(OptionSeries.list, (ETH, MARK, t0 + 7 days, true));
@@ -481,7 +482,7 @@ contract OptionSeriesTest is OptionSeriesBase {
 
     function test_constructor_checksAndEmits() public {
         vm.expectEmit();
-        emit OptionSeries.OwnershipTransferred(address(0), owner);
+        emit Ownable2Step.OwnershipTransferred(address(0), owner);
         OptionSeries r = new OptionSeries(owner, ch);
         assertEq(address(r.clearingHouse()), address(ch));
         vm.expectRevert(OptionSeries.ZeroAddress.selector);

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {Test, console2} from "forge-std/Test.sol";
 import {VolatilityFeed} from "../../src/options/VolatilityFeed.sol";
 import {Timelock} from "../../src/governance/Timelock.sol";
+import {Ownable2Step} from "../../src/governance/Ownable2Step.sol";
 
 /// @dev Shared set-up: a feed with an owner, a feeder, a 1 hour max age and bounds 5%..500%, 8 x 16.
 abstract contract VolatilityFeedBase is Test {
@@ -288,7 +289,7 @@ contract VolatilityFeedTest is VolatilityFeedBase {
     }
 
     function test_onlyOwnerConfigures() public {
-        bytes memory notOwner = abi.encodeWithSelector(VolatilityFeed.NotOwner.selector, feeder);
+        bytes memory notOwner = abi.encodeWithSelector(Ownable2Step.NotOwner.selector, feeder);
         vm.startPrank(feeder);
         vm.expectRevert(notOwner);
         feed.setFeeder(feeder);
@@ -298,7 +299,7 @@ contract VolatilityFeedTest is VolatilityFeedBase {
         feed.setBounds(_bounds(1, 10e18, 8, 16));
         vm.expectRevert(notOwner);
         feed.transferOwnership(feeder);
-        vm.expectRevert(abi.encodeWithSelector(VolatilityFeed.NotPendingOwner.selector, feeder));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotPendingOwner.selector, feeder));
         feed.acceptOwnership();
         vm.stopPrank();
     }
@@ -336,21 +337,21 @@ contract VolatilityFeedTest is VolatilityFeedBase {
     function test_ownershipTransfer_isTwoStep() public {
         address next = makeAddr("timelock");
         vm.expectEmit(address(feed));
-        emit VolatilityFeed.OwnershipTransferStarted(owner, next);
+        emit Ownable2Step.OwnershipTransferStarted(owner, next);
         vm.prank(owner);
         feed.transferOwnership(next);
         assertEq(feed.owner(), owner, "nothing changes before the accept");
         assertEq(feed.pendingOwner(), next);
-        vm.expectRevert(abi.encodeWithSelector(VolatilityFeed.NotPendingOwner.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotPendingOwner.selector, stranger));
         vm.prank(stranger);
         feed.acceptOwnership();
         vm.expectEmit(address(feed));
-        emit VolatilityFeed.OwnershipTransferred(owner, next);
+        emit Ownable2Step.OwnershipTransferred(owner, next);
         vm.prank(next);
         feed.acceptOwnership();
         assertEq(feed.owner(), next);
         assertEq(feed.pendingOwner(), address(0));
-        vm.expectRevert(abi.encodeWithSelector(VolatilityFeed.NotOwner.selector, owner));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, owner));
         vm.prank(owner);
         feed.setMaxAge(2 hours);
         vm.prank(next);
@@ -369,7 +370,7 @@ contract VolatilityFeedTest is VolatilityFeedBase {
         timelock.acceptOwnership(address(feed));
         assertEq(feed.owner(), address(timelock));
 
-        vm.expectRevert(abi.encodeWithSelector(VolatilityFeed.NotOwner.selector, owner));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, owner));
         vm.prank(owner);
         feed.setFeeder(stranger);
         bytes memory data = abi.encodeCall(VolatilityFeed.setFeeder, (stranger));
@@ -387,7 +388,7 @@ contract VolatilityFeedTest is VolatilityFeedBase {
 
     function test_constructor_emitsAndChecks() public {
         vm.expectEmit();
-        emit VolatilityFeed.OwnershipTransferred(address(0), owner);
+        emit Ownable2Step.OwnershipTransferred(address(0), owner);
         vm.expectEmit();
         emit VolatilityFeed.FeederSet(feeder);
         vm.expectEmit();
@@ -769,13 +770,13 @@ contract VolatilityFeedAdversarialTest is VolatilityFeedBase {
     function testFuzz_nonOwner_cannotConfigure(address attacker) public {
         vm.assume(attacker != owner);
         vm.startPrank(attacker);
-        vm.expectRevert(abi.encodeWithSelector(VolatilityFeed.NotOwner.selector, attacker));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, attacker));
         feed.setFeeder(attacker);
-        vm.expectRevert(abi.encodeWithSelector(VolatilityFeed.NotOwner.selector, attacker));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, attacker));
         feed.setBounds(_bounds(1, 10e18, 8, 16));
-        vm.expectRevert(abi.encodeWithSelector(VolatilityFeed.NotOwner.selector, attacker));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, attacker));
         feed.setMaxAge(1 days);
-        vm.expectRevert(abi.encodeWithSelector(VolatilityFeed.NotOwner.selector, attacker));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, attacker));
         feed.transferOwnership(attacker);
         vm.stopPrank();
         assertEq(feed.feeder(), feeder);
@@ -856,10 +857,10 @@ contract VolatilityFeedAdversarialTest is VolatilityFeedBase {
     }
 
     function test_feeder_cannotLoosenItsOwnBounds() public {
-        vm.expectRevert(abi.encodeWithSelector(VolatilityFeed.NotOwner.selector, feeder));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, feeder));
         vm.prank(feeder);
         feed.setBounds(_bounds(1, 10e18, 8, 16));
-        vm.expectRevert(abi.encodeWithSelector(VolatilityFeed.NotOwner.selector, feeder));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, feeder));
         vm.prank(feeder);
         feed.setMaxAge(1 days);
     }
@@ -867,13 +868,13 @@ contract VolatilityFeedAdversarialTest is VolatilityFeedBase {
     function test_pendingOwner_hasNoPowerBeforeAccepting() public {
         vm.prank(owner);
         feed.transferOwnership(stranger);
-        vm.expectRevert(abi.encodeWithSelector(VolatilityFeed.NotOwner.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, stranger));
         vm.prank(stranger);
         feed.setFeeder(stranger);
         // the owner can still re-point the transfer away from a wrong nominee
         vm.prank(owner);
         feed.transferOwnership(owner);
-        vm.expectRevert(abi.encodeWithSelector(VolatilityFeed.NotPendingOwner.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotPendingOwner.selector, stranger));
         vm.prank(stranger);
         feed.acceptOwnership();
     }

@@ -8,6 +8,7 @@ import {ICircuitBreaker} from "../../src/interfaces/ICircuitBreaker.sol";
 import {AggregatorV3Interface} from "../../src/interfaces/AggregatorV3Interface.sol";
 import {Timelock} from "../../src/governance/Timelock.sol";
 import {PerpTestBase} from "./PerpTestBase.sol";
+import {Ownable2Step} from "../../src/governance/Ownable2Step.sol";
 
 /// @notice A Chainlink-shaped feed whose rounds a test writes directly: any ids (gaps, as across a
 /// proxy's phases), any times, and rounds whose `getRoundData` reverts.
@@ -109,7 +110,7 @@ contract CircuitBreakerTest is PerpTestBase {
         vm.expectRevert(CircuitBreaker.ZeroAddress.selector);
         new CircuitBreaker(governance, address(0));
         vm.expectEmit();
-        emit CircuitBreaker.OwnershipTransferred(address(0), governance);
+        emit Ownable2Step.OwnershipTransferred(address(0), governance);
         CircuitBreaker b = new CircuitBreaker(governance, address(ch));
         assertEq(b.owner(), governance);
         assertEq(b.clearingHouse(), address(ch));
@@ -149,9 +150,9 @@ contract CircuitBreakerTest is PerpTestBase {
     function testFuzz_nonOwner_cannotConfigure(address caller) public {
         vm.assume(caller != governance);
         vm.startPrank(caller);
-        vm.expectRevert(abi.encodeWithSelector(CircuitBreaker.NotOwner.selector, caller));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, caller));
         breaker.setConfig(ETH, CircuitBreaker.Config(0, 0, 0));
-        vm.expectRevert(abi.encodeWithSelector(CircuitBreaker.NotOwner.selector, caller));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, caller));
         breaker.transferOwnership(caller);
         vm.expectRevert(abi.encodeWithSelector(ClearingHouseBase.NotOwner.selector, caller));
         ch.setCircuitBreaker(ICircuitBreaker(address(0)));
@@ -161,23 +162,23 @@ contract CircuitBreakerTest is PerpTestBase {
     function test_ownershipTransfer_isTwoStep() public {
         address next = makeAddr("next");
         vm.expectEmit(address(breaker));
-        emit CircuitBreaker.OwnershipTransferStarted(governance, next);
+        emit Ownable2Step.OwnershipTransferStarted(governance, next);
         vm.prank(governance);
         breaker.transferOwnership(next);
         assertEq(breaker.owner(), governance, "nothing changes before the accept");
-        vm.expectRevert(abi.encodeWithSelector(CircuitBreaker.NotOwner.selector, next));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, next));
         vm.prank(next);
         breaker.setConfig(ETH, CircuitBreaker.Config(0, 0, 0));
-        vm.expectRevert(abi.encodeWithSelector(CircuitBreaker.NotPendingOwner.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotPendingOwner.selector, stranger));
         vm.prank(stranger);
         breaker.acceptOwnership();
         vm.expectEmit(address(breaker));
-        emit CircuitBreaker.OwnershipTransferred(governance, next);
+        emit Ownable2Step.OwnershipTransferred(governance, next);
         vm.prank(next);
         breaker.acceptOwnership();
         assertEq(breaker.owner(), next);
         assertEq(breaker.pendingOwner(), address(0));
-        vm.expectRevert(abi.encodeWithSelector(CircuitBreaker.NotOwner.selector, governance));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, governance));
         vm.prank(governance);
         breaker.setConfig(ETH, CircuitBreaker.Config(0, 0, 0));
     }

@@ -5,6 +5,7 @@ import {PerpVaultTestBase} from "./PerpVaultTestBase.sol";
 import {ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
 import {PerpVault} from "../../src/perp/PerpVault.sol";
 import {IPerpLiquiditySource} from "../../src/interfaces/IPerpLiquiditySource.sol";
+import {Ownable2Step} from "../../src/governance/Ownable2Step.sol";
 
 /// @notice Timing attacks on deposits and redemptions (a known oracle move between request and
 /// claim), share accounting, the vault as the counterparty of a batch, its EIP-1271 authorisation
@@ -646,13 +647,13 @@ contract PerpVaultTest is PerpVaultTestBase {
         vault.transferOwnership(alice);
         vm.stopPrank();
         vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(PerpVault.NotPendingOwner.selector, bob));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotPendingOwner.selector, bob));
         vault.acceptOwnership();
         vm.prank(alice);
         vault.acceptOwnership();
         assertEq(vault.owner(), alice);
         vm.prank(governance);
-        vm.expectRevert(abi.encodeWithSelector(PerpVault.NotOwner.selector, governance));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, governance));
         vault.setMaxLeverage(1e18);
         (uint256 skewScale, uint64 fee, uint256 maxPosition, bool enabled) = vault.marketParams(ETH);
         assertEq(skewScale, 10_000e18);
