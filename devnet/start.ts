@@ -177,9 +177,12 @@ async function main(): Promise<void> {
   say(`  tokens DAI ${d.tokens.dai} USDC ${d.tokens.usdc} WBTC ${d.tokens.wbtc} WETH ${d.tokens.weth}`);
   say(`  pools ${d.pools.map((p) => `${p.kind} ${p.address}`).join(', ')}`);
   say(`  oracle feeds ${d.markets.map((m) => `${m.symbol}-PERP (market ${m.id}) ${d.feeds[String(m.id)]}`).join(', ')}`);
+  if (d.circuitBreaker) say(`  circuit breaker ${d.circuitBreaker}`);
+  if (d.volatilityFeed || d.optionSeries)
+    say(`  options: VolatilityFeed ${d.volatilityFeed ?? '-'}  OptionSeries ${d.optionSeries ?? '-'}`);
   if (d.timelock)
     say(
-      `  governance: Timelock ${d.timelock} owns Settlement and ClearingHouse; admin ${d.governanceAdmin}, delay ${Number(d.timelockDelay) / 3600} h`,
+      `  governance: Timelock ${d.timelock} owns Settlement, ClearingHouse, PerpVault, the breaker, the volatility feed and the series registry; admin ${d.governanceAdmin}, delay ${Number(d.timelockDelay) / 3600} h`,
     );
   for (const n of net.nodes) say(`node${n.index + 1}  ${n.api}  peer ${n.peerId}  ${n.listen.join(' ')}`);
   for (const s of net.solvers) say(`solver ${s.strategy.padEnd(8)} ${s.address} attached to node${s.node + 1}`);
