@@ -9,17 +9,29 @@
 // Reports bad debt (covered by the insurance fund / uncovered), ADL, the number and gas of
 // liquidations, the worst equity shortfall seen, the vault's PnL and drawdown, and the gas of a
 // 20-trade position settle.
-// Writes test/bench/results/risk.json.
+// Crash traders and the circuit breaker: at each crash update and the 2 after it, 20 fresh accounts
+// (10 pairs, a dip buyer against a momentum short, one settle per pair so each refusal is per
+// attempt) try to open positions at 8-8.8x leverage (initial margin 10%) in the falling markets at
+// a price within 0.8% of the mark. The whole simulation runs three times in one process with the
+// same seed (the crash traders draw from their own seeded stream, so the portfolios, the vault's
+// positions and the price path are the same in every run): without crash traders (the figures of
+// the bench before they were added), with them and no breaker, and with them and the devnet's
+// DEFAULT_BREAKER_CONFIG on all 3 markets (10% within 60 s halts risk-increasing fills for 5
+// minutes; the updates are 10 s apart, so the 16 rounds the breaker reads cover the window) and
+// the devnet's breaker keeper (keepBreaker: the feeder observes a due trip after its ticks).
+// Writes test/bench/results/risk.json (all three runs and a side-by-side of the last two).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { keccak256, maxUint256, parseEther, toHex, type Address, type LocalAccount } from 'viem';
+import { keccak256, maxUint256, parseEther, toFunctionSelector, toHex, type Address, type LocalAccount } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { PositionIntent } from '../../protocol/intent.ts';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { testTokenAbi } from '../../contracts/artifacts/TestToken.ts';
 import { confirm } from '../../contracts/deploy/clients.ts';
+import { circuitBreakerAbi } from '../../contracts/artifacts/CircuitBreaker.ts';
+import { type BreakerConfig, DEFAULT_BREAKER_CONFIG, deployCircuitBreaker } from '../../contracts/deploy/circuit-breaker.ts';
 import { devnetPriceFeedAbi } from '../../contracts/artifacts/DevnetPriceFeed.ts';
 import { startDevnet } from '../../contracts/deploy/devnet.ts';
 import { DEVNET_PERP_MARKETS, deployDevnetPerp, WAD } from '../../contracts/deploy/perp.ts';
@@ -28,6 +40,7 @@ import { perpVaultAbi } from '../../contracts/artifacts/PerpVault.ts';
 import { DEVNET_VAULT, DEVNET_VAULT_MARKETS, deployPerpVault } from '../../contracts/deploy/perp-vault.ts';
 import { vaultLiquidity } from '../../solver/infra/perp-state.ts';
 import { mint } from '../../contracts/deploy/tokens.ts';
+import { keepBreaker } from '../../devnet/network.ts';
 import { rng as mulberry32 } from '../../devnet/rng.ts';
 
 const SEED = Number(process.env.RISK_SEED ?? 20261121);
@@ -38,6 +51,10 @@ const CRASH_MOVES = [-0.06, -0.08, -0.05, -0.06, -0.05, -0.05]; // -30.3% over 6
 const INSURANCE = parseEther('100000');
 const KEEPER_COLLATERAL = parseEther('50000000');
 const VAULT_TRADERS = 60;
+// Crash traders: at crash updates 0-5 and the 2 after them, 10 pairs of fresh accounts per update.
+const CRASH_TRADER_STEPS = CRASH_MOVES.length + 2;
+const CRASH_PAIRS_PER_STEP = 10;
+const MARKET_HALTED = toFunctionSelector('MarketHalted(uint32)');
 
 function rng(seed: number) {
   const next = mulberry32(seed);
@@ -63,9 +80,35 @@ async function send(pub: Parameters<typeof confirm>[0], sent: Promise<`0x${strin
   }
 }
 
-async function main(): Promise<void> {
+type RunOptions = { crashTraders: boolean; breaker?: BreakerConfig };
+type CrashPair = {
+  long: LocalAccount; // the dip buyer
+  short: LocalAccount; // the momentum short
+  market: number;
+  collateral: bigint; // each of the two
+  leverageBps: number; // notional / collateral, in basis points
+  offsetBps: number; // clearing price vs the mark
+};
+type Attempt = { outcome: 'filled'; gas: bigint } | { outcome: 'halted' | 'other'; reason: string };
+
+/** Whether a thrown error carries the MarketHalted revert (by name or by its selector in the raw data). */
+function isMarketHalted(e: unknown, depth = 0): boolean {
+  if (e === null || e === undefined || depth > 6) return false;
+  if (typeof e === 'string') return e.includes('MarketHalted') || e.toLowerCase().includes(MARKET_HALTED);
+  if (typeof e !== 'object') return false;
+  const o = e as Record<string, unknown>;
+  for (const key of ['errorName', 'message', 'shortMessage', 'details', 'data', 'raw', 'signature']) {
+    if (isMarketHalted(o[key], depth + 1)) return true;
+  }
+  return isMarketHalted(o.cause, depth + 1);
+}
+
+async function simulate(o: RunOptions) {
   const started = Date.now();
   const r = rng(SEED);
+  // The crash traders draw from their own stream: the main one (portfolios, vault, prices) is the
+  // same with or without them.
+  const cr = rng((SEED ^ 0x5f3759df) >>> 0);
   const running = await startDevnet({ anvil: { accounts: 10 } });
   try {
     const { clients, devnet } = running;
@@ -93,6 +136,35 @@ async function main(): Promise<void> {
       const amount = parseEther(String(r.int(1_000, 50_000)));
       collateralOf.set(t.address, amount);
       await send(pub, deployer.writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'deposit', args: [t.address, amount] }));
+    }
+    // Crash traders: fresh accounts, each pair with the same collateral (2,000-20,000 DAI each).
+    const crashPairs: CrashPair[][] = [];
+    if (o.crashTraders) {
+      for (let k = 0; k < CRASH_TRADER_STEPS; k++) {
+        const pairs: CrashPair[] = [];
+        for (let p = 0; p < CRASH_PAIRS_PER_STEP; p++) {
+          const [long, short] = [0, 1].map((j) => privateKeyToAccount(keccak256(toHex(`risk-${SEED}-crash-${k}-${2 * p + j}`)))) as [
+            LocalAccount,
+            LocalAccount,
+          ];
+          const collateral = parseEther(String(cr.int(2_000, 20_000)));
+          pairs.push({
+            long,
+            short,
+            market: DEVNET_PERP_MARKETS[p % 3]!.id,
+            collateral,
+            leverageBps: cr.int(80_000, 88_000),
+            offsetBps: cr.int(-80, 80),
+          });
+          for (const acct of [long, short]) {
+            await send(
+              pub,
+              deployer.writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'deposit', args: [acct.address, collateral] }),
+            );
+          }
+        }
+        crashPairs.push(pairs);
+      }
     }
 
     // Oracle answers (8 decimals) and marks (18 decimals).
@@ -264,8 +336,96 @@ async function main(): Promise<void> {
     let worstEquity: bigint | undefined; // lowest equity of an account at liquidation time
     let bankruptAtLiquidation = 0;
     const liquidatedAccounts = new Set<Address>();
-    // the keeper watches the vault like any account
-    const active = [...traders.map((t) => t.address), vault];
+    // the keeper watches the vault (and the crash traders) like any account
+    const crashAccounts = crashPairs.flat().flatMap((p) => [p.long.address, p.short.address]);
+    const active = [...traders.map((t) => t.address), vault, ...crashAccounts];
+    const crashAccountSet = new Set<Address>(crashAccounts);
+
+    // ---------------------------------------------------------------- circuit breaker
+    let breaker: Address | undefined;
+    let breakerFromBlock = 0n;
+    if (o.breaker !== undefined) {
+      const config = o.breaker;
+      breaker = await deployCircuitBreaker(clients, { clearingHouse: ch, markets: Object.fromEntries(markets.map((id) => [id, config])) });
+      breakerFromBlock = await pub.getBlockNumber();
+    }
+    const haltedSteps: Record<number, number[]> = Object.fromEntries(markets.map((m) => [m, [] as number[]]));
+
+    // ---------------------------------------------------------------- crash traders
+    const crashSteps: {
+      step: number;
+      attempts: number;
+      filled: number;
+      refusedMarketHalted: number;
+      refusedOther: number;
+      notionalFilled: string;
+    }[] = [];
+    const crashGas: bigint[] = [];
+    const otherReasons = new Set<string>();
+    const attemptOpen = async (pair: CrashPair, auctionId: bigint): Promise<Attempt> => {
+      const m = pair.market;
+      const ids = [m];
+      const price = bps(mark(m), pair.offsetBps);
+      const size = (pair.collateral * BigInt(pair.leverageBps) * WAD) / 10_000n / mark(m);
+      const trades = [];
+      for (const [acct, delta] of [
+        [pair.long, size],
+        [pair.short, -size],
+      ] as const) {
+        const n = nonce.get(acct.address) ?? 0n;
+        nonce.set(acct.address, n + 1n);
+        const intent: PositionIntent = {
+          account: acct.address,
+          market: m,
+          sizeDelta: delta,
+          limitPrice: delta > 0n ? bps(price, 100) : bps(price, -100),
+          reduceOnly: false,
+          partiallyFillable: false,
+          validTo,
+          nonce: n,
+        };
+        trades.push(encodePositionTrade(ids, intent, await signPositionIntent(acct, devnet.chainId, settlementAddress, intent)));
+      }
+      const batch = {
+        auctionId,
+        tokens: [],
+        clearingPrices: [],
+        trades: [],
+        interactions: [],
+        positions: encodePositionBatch({ markets: ids, prices: [price], trades }),
+      };
+      const refused = (e: unknown): Attempt =>
+        isMarketHalted(e)
+          ? { outcome: 'halted', reason: 'MarketHalted' }
+          : { outcome: 'other', reason: String((e as { shortMessage?: string }).shortMessage ?? e).slice(0, 200) };
+      let estimate: bigint;
+      try {
+        estimate = await pub.estimateContractGas({
+          account: devnet.solver,
+          address: settlementAddress,
+          abi: settlementAbi,
+          functionName: 'settle',
+          args: [batch],
+        });
+      } catch (e) {
+        return refused(e);
+      }
+      try {
+        const receipt = await confirm(
+          pub,
+          solver.writeContract({
+            address: settlementAddress,
+            abi: settlementAbi,
+            functionName: 'settle',
+            args: [batch],
+            gas: (estimate * 5n) / 4n,
+          }),
+        );
+        return { outcome: 'filled', gas: receipt.gasUsed };
+      } catch (e) {
+        return refused(e);
+      }
+    };
     let navPeak = navStart;
     let navLow = navStart;
     let maxDrawdown = 0n;
@@ -291,6 +451,36 @@ async function main(): Promise<void> {
           }),
         );
         path[id]!.push(Number(answers.get(id)!) / 1e8);
+      }
+      // The devnet's breaker keeper (the feeder, after its price ticks): records a trip (and a resume)
+      // on chain when one is due. Without it nothing would store a halt: a refused settle reverts,
+      // its observation with it, so a halt would last only while the move is inside the window.
+      if (breaker !== undefined) await keepBreaker(clients, breaker, DEVNET_PERP_MARKETS, deployer);
+      // Crash traders try to open new risk in the falling markets, one settle per pair.
+      if (crashIndex >= 0 && crashIndex < crashPairs.length) {
+        const row = { step, attempts: 0, filled: 0, refusedMarketHalted: 0, refusedOther: 0, notionalFilled: '0' };
+        let notional = 0n;
+        for (const [p, pair] of crashPairs[crashIndex]!.entries()) {
+          const outcome = await attemptOpen(pair, 9000n + BigInt(crashIndex * CRASH_PAIRS_PER_STEP + p));
+          row.attempts += 2;
+          if (outcome.outcome === 'filled') {
+            row.filled += 2;
+            crashGas.push(outcome.gas);
+            notional += (2n * pair.collateral * BigInt(pair.leverageBps)) / 10_000n;
+          } else if (outcome.outcome === 'halted') row.refusedMarketHalted += 2;
+          else {
+            row.refusedOther += 2;
+            otherReasons.add(outcome.reason);
+          }
+        }
+        row.notionalFilled = fmt(notional);
+        crashSteps.push(row);
+      }
+      if (breaker !== undefined) {
+        const halts = await Promise.all(
+          markets.map((id) => pub.readContract({ address: breaker, abi: circuitBreakerAbi, functionName: 'isHalted', args: [id] })),
+        );
+        for (const [k, id] of markets.entries()) if (halts[k]![0]) haltedSteps[id]!.push(step);
       }
       const nav = await navOf();
       if (nav > navPeak) navPeak = nav;
@@ -340,18 +530,60 @@ async function main(): Promise<void> {
     const vaultEnd = await Promise.all(markets.map(async (id) => (await read<{ size: bigint }>('position', [vault, id])).size));
     const mean = (xs: readonly bigint[]): number => (xs.length === 0 ? 0 : Number(xs.reduce((s, x) => s + x, 0n) / BigInt(xs.length)));
 
+    // The breaker: how long each market was halted. Block time from the first trip to the last
+    // stored end (each observation that still saw the move pushed the end out), and the updates at
+    // which isHalted (what a solver sees) said halted.
+    let circuitBreaker: Record<string, unknown> | null = null;
+    if (breaker !== undefined) {
+      const trips = await pub.getContractEvents({
+        address: breaker,
+        abi: circuitBreakerAbi,
+        eventName: 'CircuitBreakerTripped',
+        fromBlock: breakerFromBlock,
+      });
+      const endTs = (await pub.getBlock()).timestamp;
+      const perMarket: Record<number, unknown> = {};
+      for (const id of markets) {
+        const mine = trips.filter((e) => e.args.market === id);
+        const steps = haltedSteps[id]!;
+        if (mine.length === 0) {
+          perMarket[id] = { tripped: false, haltedUpdates: steps.length };
+          continue;
+        }
+        const first = mine[0]!;
+        const firstTs = (await pub.getBlock({ blockNumber: first.blockNumber })).timestamp;
+        const until = mine.reduce((m, e) => (e.args.haltedUntil! > m ? e.args.haltedUntil! : m), 0n);
+        perMarket[id] = {
+          tripped: true,
+          tripEvents: mine.length,
+          firstTrip: { fromPrice: Number(first.args.fromPrice!) / 1e8, toPrice: Number(first.args.toPrice!) / 1e8 },
+          haltedSeconds: Number(until - firstTs),
+          haltEndedBeforeRunEnd: until <= endTs,
+          haltedUpdates: steps.length,
+          firstHaltedStep: steps[0] ?? null,
+          lastHaltedStep: steps.at(-1) ?? null,
+        };
+      }
+      circuitBreaker = {
+        config: {
+          maxMove: Number(o.breaker!.maxMove) / 1e18,
+          windowSeconds: o.breaker!.window,
+          cooldownSeconds: o.breaker!.cooldown,
+        },
+        markets: perMarket,
+      };
+    }
+    const crashTotals = {
+      attempts: crashSteps.reduce((t, x) => t + x.attempts, 0),
+      filled: crashSteps.reduce((t, x) => t + x.filled, 0),
+      refusedMarketHalted: crashSteps.reduce((t, x) => t + x.refusedMarketHalted, 0),
+      refusedOther: crashSteps.reduce((t, x) => t + x.refusedOther, 0),
+    };
+
     const result = {
-      seed: SEED,
-      accounts: ACCOUNTS,
-      markets: DEVNET_PERP_MARKETS.map((m) => m.description),
-      scenario: {
-        steps: STEPS,
-        secondsPerStep: 10,
-        crash: { startStep: CRASH_START, moves: CRASH_MOVES, total: CRASH_MOVES.reduce((p, m) => p * (1 + m), 1) - 1 },
-        jumps: '4% chance per step and market of a 2-4% jump; otherwise noise up to 0.8%',
-        finalPrices: Object.fromEntries(markets.map((id) => [id, Number(answers.get(id)!) / 1e8])),
-        marginFractions: { initial: 0.1, maintenance: 0.05, liquidationPenalty: 0.01, liquidatorShare: 0.5 },
-      },
+      crashTraders: o.crashTraders,
+      breaker: o.breaker !== undefined,
+      finalPrices: Object.fromEntries(markets.map((id) => [id, Number(answers.get(id)!) / 1e8])),
       portfolios: { legs: legs.length, settles: settleGas.length },
       badDebt: {
         coveredByInsuranceFund: fmt(badDebtCovered),
@@ -361,7 +593,9 @@ async function main(): Promise<void> {
         adlEvents: 0,
         socialisedByAdl: fmt(await read<bigint>('badDebtSocialised', [])),
         adlNote:
-          'the keeper liquidates; ClearingHouse.autoDeleverage is only for accounts bankrupt beyond the insurance fund, which this run never had',
+          badDebtUncovered === 0n
+            ? 'the keeper liquidates; ClearingHouse.autoDeleverage is only for accounts bankrupt beyond the insurance fund, which this run never had'
+            : 'bad debt went beyond the insurance fund; the bench does not run autoDeleverage',
       },
       liquidations: {
         count: liquidationGas.length,
@@ -369,6 +603,7 @@ async function main(): Promise<void> {
         partial,
         full,
         gasMean: mean(liquidationGas),
+        gasTotal: Number(liquidationGas.reduce((t, x) => t + x, 0n)),
         gasMedian: Number(median(liquidationGas)),
         gasMax: Number(liquidationGas.reduce((m, x) => (x > m ? x : m), 0n)),
         bankruptAtLiquidation,
@@ -396,36 +631,146 @@ async function main(): Promise<void> {
         positionSettle20Trades3Markets: { median: Number(median(settleGas3Markets)), samples: settleGas3Markets.map(Number) },
         perTrade: Math.round(Number(median(settleGas3Markets)) / 20),
       },
+      crashOpenings:
+        crashSteps.length === 0
+          ? null
+          : {
+              ...crashTotals,
+              settles: crashSteps.length * CRASH_PAIRS_PER_STEP,
+              settleGasMedian: Number(median(crashGas)),
+              accountsLiquidated: [...liquidatedAccounts].filter((a) => crashAccountSet.has(a)).length,
+              otherReasons: [...otherReasons],
+              perStep: crashSteps,
+            },
+      circuitBreaker,
       wallClockMs: Date.now() - started,
     };
-    const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'risk.json');
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-
-    console.log('\nbench:risk summary');
-    console.log(
-      `  ${ACCOUNTS} accounts, ${legs.length} legs on 3 markets; ${STEPS} price updates incl. a ${(result.scenario.crash.total * 100).toFixed(1)}% crash`,
-    );
-    console.log(
-      `  liquidations: ${liquidationGas.length} (${partial} partial, ${full} full) on ${liquidatedAccounts.size} accounts; gas mean ${result.liquidations.gasMean}, median ${result.liquidations.gasMedian}, max ${result.liquidations.gasMax}`,
-    );
-    console.log(
-      `  bad debt: covered by insurance ${result.badDebt.coveredByInsuranceFund}, beyond insurance ${result.badDebt.beyondInsuranceFund}; ADL 0; insurance fund ${result.badDebt.insuranceFundStart} -> ${result.badDebt.insuranceFundEnd}`,
-    );
-    console.log(
-      `  worst shortfall at liquidation (maintenance - equity): ${result.worstShortfall.maintenanceMinusEquity}; lowest equity ${result.worstShortfall.lowestEquityAtLiquidation}; bankrupt when liquidated: ${bankruptAtLiquidation}`,
-    );
-    console.log(`  still liquidatable at end: ${stillLiquidatable}`);
-    console.log(
-      `  vault: ${vaultFills.length} lone positions taken; NAV ${result.vault.navStart} -> ${result.vault.navEnd} (PnL ${result.vault.pnl}), max drawdown ${result.vault.maxDrawdown} (${result.vault.maxDrawdownPct}%), liquidated: ${result.vault.liquidated}`,
-    );
-    console.log(
-      `  settle with 20 position trades across 3 markets: ${result.gas.positionSettle20Trades3Markets.median} gas (${result.gas.perTrade}/trade)`,
-    );
-    console.log(`  wrote ${out} (${result.wallClockMs} ms)`);
+    return result;
   } finally {
     await running.stop();
   }
+}
+
+type RunResult = Awaited<ReturnType<typeof simulate>>;
+
+function summarise(label: string, run: RunResult): void {
+  console.log(`\n  [${label}]`);
+  const l = run.liquidations;
+  console.log(
+    `  liquidations: ${l.count} (${l.partial} partial, ${l.full} full) on ${l.accountsLiquidated} accounts; gas mean ${l.gasMean}, median ${l.gasMedian}, max ${l.gasMax}`,
+  );
+  const b = run.badDebt;
+  console.log(
+    `  bad debt: covered by insurance ${b.coveredByInsuranceFund}, beyond insurance ${b.beyondInsuranceFund}; ADL ${b.socialisedByAdl}; insurance fund ${b.insuranceFundStart} -> ${b.insuranceFundEnd}`,
+  );
+  console.log(
+    `  worst shortfall at liquidation (maintenance - equity): ${run.worstShortfall.maintenanceMinusEquity}; lowest equity ${run.worstShortfall.lowestEquityAtLiquidation}; bankrupt when liquidated: ${l.bankruptAtLiquidation}`,
+  );
+  console.log(`  still liquidatable at end: ${l.stillLiquidatableAtEnd}`);
+  const v = run.vault;
+  console.log(
+    `  vault: ${v.lonePositionsTaken} lone positions taken; NAV ${v.navStart} -> ${v.navEnd} (PnL ${v.pnl}), max drawdown ${v.maxDrawdown} (${v.maxDrawdownPct}%), liquidated: ${v.liquidated}`,
+  );
+  console.log(
+    `  settle with 20 position trades across 3 markets: ${run.gas.positionSettle20Trades3Markets.median} gas (${run.gas.perTrade}/trade)`,
+  );
+  if (run.crashOpenings !== null) {
+    const c = run.crashOpenings;
+    console.log(
+      `  crash openings: ${c.attempts} attempts in ${c.settles} settles: ${c.filled} filled, ${c.refusedMarketHalted} refused MarketHalted, ${c.refusedOther} refused otherwise; ${c.accountsLiquidated} crash-trader accounts liquidated`,
+    );
+    console.log(`  per update (step: filled/attempts): ${c.perStep.map((x) => `${x.step}: ${x.filled}/${x.attempts}`).join(', ')}`);
+    if (c.otherReasons.length > 0) console.log(`  other refusals: ${c.otherReasons.join(' | ')}`);
+  }
+  if (run.circuitBreaker !== null) console.log(`  breaker: ${JSON.stringify(run.circuitBreaker.markets)}`);
+  console.log(`  (${run.wallClockMs} ms)`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const withoutCrashTraders = await simulate({ crashTraders: false });
+  console.log(`run 1/3 (no crash traders, no breaker) done (${Date.now() - started} ms)`);
+  const noBreaker = await simulate({ crashTraders: true });
+  console.log(`run 2/3 (crash traders, no breaker) done (${Date.now() - started} ms)`);
+  const withBreaker = await simulate({ crashTraders: true, breaker: DEFAULT_BREAKER_CONFIG });
+  console.log(`run 3/3 (crash traders, DEFAULT_BREAKER_CONFIG) done (${Date.now() - started} ms)`);
+
+  const side = (f: (x: RunResult) => unknown) => ({ noBreaker: f(noBreaker), breaker: f(withBreaker) });
+  const comparison = {
+    openingAttempts: side((x) => x.crashOpenings?.attempts),
+    filled: side((x) => x.crashOpenings?.filled),
+    refusedMarketHalted: side((x) => x.crashOpenings?.refusedMarketHalted),
+    refusedOther: side((x) => x.crashOpenings?.refusedOther),
+    crashTraderAccountsLiquidated: side((x) => x.crashOpenings?.accountsLiquidated),
+    liquidations: side((x) => x.liquidations.count),
+    accountsLiquidated: side((x) => x.liquidations.accountsLiquidated),
+    liquidationGasMedian: side((x) => x.liquidations.gasMedian),
+    liquidationGasTotal: side((x) => x.liquidations.gasTotal),
+    bankruptAtLiquidation: side((x) => x.liquidations.bankruptAtLiquidation),
+    badDebtCoveredByInsuranceFund: side((x) => x.badDebt.coveredByInsuranceFund),
+    badDebtBeyondInsuranceFund: side((x) => x.badDebt.beyondInsuranceFund),
+    socialisedByAdl: side((x) => x.badDebt.socialisedByAdl),
+    insuranceFundEnd: side((x) => x.badDebt.insuranceFundEnd),
+    worstShortfall: side((x) => x.worstShortfall.maintenanceMinusEquity),
+    lowestEquityAtLiquidation: side((x) => x.worstShortfall.lowestEquityAtLiquidation),
+    vaultPnl: side((x) => x.vault.pnl),
+    vaultMaxDrawdown: side((x) => x.vault.maxDrawdown),
+    vaultMaxDrawdownPct: side((x) => x.vault.maxDrawdownPct),
+    stillLiquidatableAtEnd: side((x) => x.liquidations.stillLiquidatableAtEnd),
+    haltedSeconds: side((x) =>
+      x.circuitBreaker === null
+        ? null
+        : Object.fromEntries(
+            Object.entries(x.circuitBreaker.markets as Record<string, { haltedSeconds?: number }>).map(([id, m]) => [
+              id,
+              m.haltedSeconds ?? 0,
+            ]),
+          ),
+    ),
+  };
+  const result = {
+    seed: SEED,
+    accounts: ACCOUNTS,
+    markets: DEVNET_PERP_MARKETS.map((m) => m.description),
+    scenario: {
+      steps: STEPS,
+      secondsPerStep: 10,
+      crash: { startStep: CRASH_START, moves: CRASH_MOVES, total: CRASH_MOVES.reduce((p, m) => p * (1 + m), 1) - 1 },
+      jumps: '4% chance per step and market of a 2-4% jump; otherwise noise up to 0.8%',
+      marginFractions: { initial: 0.1, maintenance: 0.05, liquidationPenalty: 0.01, liquidatorShare: 0.5 },
+      crashTraders: {
+        steps: `updates ${CRASH_START}-${CRASH_START + CRASH_TRADER_STEPS - 1} (the 6 crash updates and the 2 after)`,
+        perStep: `${CRASH_PAIRS_PER_STEP} pairs of fresh accounts (dip buyer long, momentum short), one settle per pair, markets ETH, BTC, SOL in turn`,
+        collateral: '2,000-20,000 DAI each (the same for both of a pair)',
+        leverage: '8-8.8x notional / collateral (initial margin 10%, fee 0.05%)',
+        price: 'mark +/- up to 0.8% (deviation band 5%)',
+      },
+      breakerConfig: {
+        maxMove: Number(DEFAULT_BREAKER_CONFIG.maxMove) / 1e18,
+        windowSeconds: DEFAULT_BREAKER_CONFIG.window,
+        cooldownSeconds: DEFAULT_BREAKER_CONFIG.cooldown,
+        note: "the devnet's DEFAULT_BREAKER_CONFIG on all 3 markets; updates are 10 s apart, so the 16 rounds the breaker reads span 150 s and the 60 s window is what counts; the devnet's breaker keeper (keepBreaker) observes after every update, as the feeder does on the devnet, so a trip is stored and lasts the cooldown (refused settles revert, their observation with them)",
+      },
+    },
+    runs: { withoutCrashTraders, noBreaker, breaker: withBreaker },
+    comparison,
+    wallClockMs: Date.now() - started,
+  };
+  const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'risk.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+
+  console.log('\nbench:risk summary');
+  console.log(
+    `  ${ACCOUNTS} accounts, ${withoutCrashTraders.portfolios.legs} legs on 3 markets; ${STEPS} price updates incl. a ${(result.scenario.crash.total * 100).toFixed(1)}% crash`,
+  );
+  summarise('1: without crash traders, no breaker (the figures before crash traders were added)', withoutCrashTraders);
+  summarise('2: crash traders, no breaker', noBreaker);
+  summarise('3: crash traders, DEFAULT_BREAKER_CONFIG on all 3 markets', withBreaker);
+  console.log('\n  side by side (no breaker | breaker):');
+  for (const [k, v] of Object.entries(comparison))
+    console.log(`  ${k.padEnd(32)} ${JSON.stringify(v.noBreaker)} | ${JSON.stringify(v.breaker)}`);
+  console.log(`  wrote ${out} (${result.wallClockMs} ms)`);
 }
 
 await main();
