@@ -21,6 +21,11 @@ export const SETTLE_GAS_MODEL = {
   callDataByte: 20n,
   /** Per account and market touched by the batch's margin check. */
   marginAccount: 30_000n,
+  /**
+   * Per position market priced in the batch: its funding accrual and oracle read, and the circuit
+   * breaker's observe, which walks back over up to 16 oracle rounds (120k cold at the most).
+   */
+  positionMarket: 150_000n,
 } as const;
 
 /** The default share of a block's gas one batch may use (basis points). */
@@ -37,6 +42,7 @@ export function solutionGas(s: Solution, positionIntents: ReadonlySet<string>): 
   }
   const liquidity = BigInt(s.liquidity?.length ?? 0);
   gas += positions * (m.positionTrade + m.marginAccount) + liquidity * (m.liquidity + m.marginAccount);
+  gas += BigInt(s.marketPrices.length) * m.positionMarket;
   for (const x of s.interactions) gas += m.interaction + BigInt((x.callData.length - 2) / 2) * m.callDataByte;
   return gas;
 }

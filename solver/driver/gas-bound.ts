@@ -30,9 +30,12 @@ export function selectWithinGas(solution: Solution, auction: Auction, positions:
   const tradeValue = new Map<string, bigint>();
   if (scored.ok) for (const t of scored.value.trades) tradeValue.set(lower(t.intentId), t.value);
   const swaps = solution.trades.filter((t) => !positions.has(lower(t.intentId))).length;
-  const interactionGas = solutionGas({ ...solution, trades: [], liquidity: [] }, positions) - m.base;
+  const interactionGas = solutionGas({ ...solution, trades: [], liquidity: [], marketPrices: [] }, positions) - m.base;
   const shareOfInteractions = swaps ? interactionGas / BigInt(swaps) : 0n;
-  const fixed = m.base + BigInt(solution.liquidity?.length ?? 0) * (m.liquidity + m.marginAccount);
+  const fixed =
+    m.base +
+    BigInt(solution.liquidity?.length ?? 0) * (m.liquidity + m.marginAccount) +
+    BigInt(solution.marketPrices.length) * m.positionMarket;
   const rows = solution.trades.map((t) => {
     const id = lower(t.intentId) as Hex;
     const gas = positions.has(id) ? m.positionTrade + m.marginAccount : m.swapTrade + shareOfInteractions;

@@ -2,7 +2,8 @@
 // of several shapes (one swap through the pools, matched swaps with the excess routed, a wide
 // multi-token batch, matched positions, a position against the perp vault's liquidity, swaps and
 // positions together), each solved as the live solver does and settled on anvil with the real
-// contracts; for each, solutionGas >= the receipt's gasUsed. Then the solver's bounded batches
+// contracts, with the circuit breaker walking its longest history; for each, solutionGas >= the
+// receipt's gasUsed. Then the solver's bounded batches
 // (solver/driver/gas-bound.ts): a bound that fits only a few trades gives a solution within it,
 // made of the best trades by value per gas, that settles.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,9 @@ import { signPositionIntent } from '../../contracts/client/positions.ts';
 import { signSwapIntent } from '../../contracts/client/settlement.ts';
 import { confirm } from '../../contracts/deploy/clients.ts';
 import { fundUser, startDevnet, type RunningDevnet } from '../../contracts/deploy/devnet.ts';
-import { depositCollateral, deployDevnetPerp, POSITION_TX_GAS, type PerpDeployment } from '../../contracts/deploy/perp.ts';
+import { depositCollateral, deployDevnetPerp, POSITION_TX_GAS, setFeedPrice, type PerpDeployment } from '../../contracts/deploy/perp.ts';
+import { deployCircuitBreaker } from '../../contracts/deploy/circuit-breaker.ts';
+import { devnetPriceFeedAbi } from '../../contracts/artifacts/DevnetPriceFeed.ts';
 import { DEVNET_VAULT, DEVNET_VAULT_MARKETS, deployPerpVault } from '../../contracts/deploy/perp-vault.ts';
 import { addNarrowPositions, devnetPoolSpecs } from '../../contracts/deploy/solver-fixtures.ts';
 import { solutionGas } from '../../protocol/batch-gas.ts';
@@ -56,6 +59,17 @@ beforeAll(async () => {
     markets: DEVNET_VAULT_MARKETS,
     ...DEVNET_VAULT,
   });
+  // The circuit breaker at its most expensive: a window of an hour over feeds with more rounds in it
+  // than it walks (16), so every batch market's observe reads its full history (never trips: 50%).
+  await deployCircuitBreaker(clients, {
+    clearingHouse: perp.clearingHouse,
+    markets: Object.fromEntries([1, 2, 3].map((m) => [m, { maxMove: WAD / 2n, window: 3600, cooldown: 60 }])),
+  });
+  for (const m of [1, 2, 3]) {
+    const feed = perp.feeds[m]!;
+    const [, answer] = await clients.publicClient.readContract({ address: feed, abi: devnetPriceFeedAbi, functionName: 'latestRoundData' });
+    for (let r = 0; r < 17; r++) await setFeedPrice(clients, feed, answer + BigInt(r % 2));
+  }
   for (let k = 0; k < 10; k++) {
     const u = privateKeyToAccount(keccak256(toHex(`batch-gas-${k}`)));
     await fundUser(clients, devnet, u, { dai: DAI('600000'), usdc: USDC('500000'), wbtc: WBTC('10') });

@@ -162,6 +162,10 @@ describe('HTTP API', () => {
         // the trade page (node/api/trade.ts)
         '/trade',
         '/v1/markets',
+        // the circuit breaker and the options (node/api/circuit-breaker.ts, options.ts)
+        '/v1/circuit-breaker',
+        '/v1/volatility',
+        '/v1/options/series',
       ].sort(),
     );
   });
