@@ -161,6 +161,7 @@ async function main(): Promise<void> {
         clearingPrices: [],
         trades: [],
         interactions: [],
+        options: '0x' as const,
         positions: encodePositionBatch({ markets: ids, prices, trades }),
       };
       // eth_estimateGas on anvil comes out slightly short for these settles (the ClearingHouse call
@@ -243,6 +244,7 @@ async function main(): Promise<void> {
         clearingPrices: [],
         trades: [],
         interactions: [],
+        options: '0x' as const,
         positions: encodePositionBatch({ markets: ids, prices: [price], trades }),
       };
       await send(
