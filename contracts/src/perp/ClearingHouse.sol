@@ -467,9 +467,10 @@ contract ClearingHouse is ClearingHouseBase {
     /// must meet initial margin afterwards. Returns the fraction closed (1e18 = all).
     /// Runs `LiquidationModule` by delegatecall (EIP-170: no room here for `Liquidation`).
     function liquidate(address account) external returns (uint256 fraction) {
-        _delegate(liquidationModule);
-        // Unreachable (`_delegate` returns or reverts); silences the unused-variable warnings.
+        // The module decodes the calldata and `_delegate` returns its answer; this only silences
+        // the unused-variable warnings.
         (account, fraction);
+        _delegate(liquidationModule);
     }
 
     // ------------------------------------------------------------------ auto-deleveraging
@@ -478,9 +479,9 @@ contract ClearingHouse is ClearingHouseBase {
     /// appointed `deleverager` only (the rules: `Deleverage`). Runs `AutoDeleverageModule` by
     /// delegatecall with this call's calldata; reverts bubble up unchanged.
     function autoDeleverage(address account, address[] calldata counterparties) external {
-        _delegate(adlModule);
         // Silence the unused-parameter warnings: the module decodes the calldata itself.
         (account, counterparties);
+        _delegate(adlModule);
     }
 
     /// @dev Runs `module` by delegatecall with this call's calldata and ends the call with its
