@@ -159,6 +159,8 @@ abstract contract ClearingHouseBase {
     error UnpricedMarket(uint32 market);
     error CollateralVaultAlreadySet();
     error OptionBookAlreadySet();
+    /// @notice Auto-deleveraging an account that holds options (not supported).
+    error HoldsOptions(address account);
     /// @notice An option hook called by anyone but the option book.
     error NotOptionBook(address caller);
     /// @notice ADL only runs for a bankrupt account (equity < 0) whose loss exceeds the insurance fund.

@@ -459,4 +459,59 @@ contract OptionBookTest is OptionBookBase {
         assertEq(l, size);
         _assertBooks();
     }
+
+    /// A partially fillable option intent fills across settles up to |size| (Settlement.filledAmount),
+    /// never beyond; its nonce bit is never set by fills.
+    function test_partiallyFillableOptionIntent_acrossSettles() public {
+        (address carol, uint256 carolKey) = _user("carol");
+        _margin(carol, 10_000e18);
+        OptionSettlement.OptionTrade memory part = _otFlags(aliceKey, alice, CALL_3000, 0, 3e18, 280e18, 5, 4);
+        part.executedSize = 2e18;
+        _settleAs(_optionBatch(CALL_3000, 275e18, part, _ot(bobKey, bob, CALL_3000, 0, -2e18, 270e18, 5)));
+        assertEq(book.positionOf(alice, CALL_3000), 2e18);
+        assertFalse(settlement.isNonceUsed(alice, 5));
+        part.executedSize = 2e18; // only 1 left
+        Settlement.Batch memory b = _optionBatch(CALL_3000, 275e18, part, _ot(carolKey, carol, CALL_3000, 0, -2e18, 270e18, 5));
+        vm.prank(solver);
+        vm.expectPartialRevert(OptionSettlement.FillExceedsAmount.selector);
+        settlement.settle(b);
+        part.executedSize = 1e18;
+        _settleAs(_optionBatch(CALL_3000, 275e18, part, _ot(carolKey, carol, CALL_3000, 0, -1e18, 270e18, 6)));
+        assertEq(book.positionOf(alice, CALL_3000), 3e18);
+        _assertBooks();
+    }
+
+    /// Maintenance counts options: a naked short call written near the limit becomes liquidatable
+    /// when the underlying rallies (the book's value and the grid move with the mark).
+    function test_shortCall_becomesLiquidatable_onRally() public {
+        (address carol, uint256 carolKey) = _user("carol");
+        _margin(carol, 1_600e18); // 3 short calls need ~1,552 at 3,000
+        _settleAs(_optionBatch(CALL_3000, 275e18, _ot(aliceKey, alice, CALL_3000, 0, 3e18, 280e18, 1), _ot(carolKey, carol, CALL_3000, 0, -3e18, 270e18, 1)));
+        assertFalse(ch.isLiquidatable(carol));
+        _price(3900e8);
+        (int256 eq,, int256 mm) = ch.accountHealth(carol);
+        assertLt(eq, mm);
+        assertTrue(ch.isLiquidatable(carol));
+    }
+
+    /// An account with options is never treated as fully closed by a liquidation: no bad debt is
+    /// booked against the fund and its stablecoin is not written off while its options stay open.
+    function test_liquidation_neverWritesOffAnOptionHolder() public {
+        (address carol, uint256 carolKey) = _user("carol");
+        _margin(carol, 262e18);
+        // carol buys 1 call (275 + fee) with 262: her stablecoin goes negative, the call's value backs it
+        _settleAs(_optionBatch(CALL_3000, 275e18, _ot(carolKey, carol, CALL_3000, 0, 1e18, 280e18, 1), _ot(bobKey, bob, CALL_3000, 0, -1e18, 270e18, 1)));
+        int256 c = ch.collateral(carol);
+        assertLt(c, 0);
+        _price(2200e8);
+        assertTrue(ch.isLiquidatable(carol));
+        int256 fund = ch.insuranceFund();
+        vm.prank(alice);
+        ch.liquidate(carol);
+        assertEq(ch.collateral(carol), c, "collateral written off");
+        assertEq(ch.insuranceFund(), fund, "fund paid bad debt");
+        assertEq(ch.badDebtCovered(), 0);
+        assertEq(book.positionOf(carol, CALL_3000), 1e18);
+        _assertBooks();
+    }
 }
