@@ -9,6 +9,7 @@ import {OptionSettlement} from "../../src/options/OptionSettlement.sol";
 import {PortfolioMargin} from "../../src/options/PortfolioMargin.sol";
 import {SwapIntent} from "../../src/libraries/IntentHashing.sol";
 import {OptionBookBase} from "./OptionBookBase.sol";
+import {DevnetSmartWallet} from "../../src/devnet/SmartWallet.sol";
 import {console2} from "forge-std/console2.sol";
 
 contract OptionBookTest is OptionBookBase {
@@ -512,6 +513,29 @@ contract OptionBookTest is OptionBookBase {
         assertEq(ch.insuranceFund(), fund, "fund paid bad debt");
         assertEq(ch.badDebtCovered(), 0);
         assertEq(book.positionOf(carol, CALL_3000), 1e18);
+        _assertBooks();
+    }
+
+    /// An EIP-1271 wallet's option intent (flag bit 1) is verified through isValidSignature; a
+    /// signature by another key is refused.
+    function test_eip1271OptionIntent() public {
+        DevnetSmartWallet wallet = new DevnetSmartWallet(alice);
+        tokenA.mint(address(this), 10_000e18);
+        tokenA.approve(address(ch), 10_000e18);
+        ch.deposit(address(wallet), 10_000e18);
+        accounts.push(address(wallet));
+        Settlement.Batch memory b = _optionBatch(
+            CALL_3000, 275e18, _otFlags(bobKey, address(wallet), CALL_3000, 0, 1e18, 280e18, 1, 2), _ot(bobKey, bob, CALL_3000, 0, -1e18, 270e18, 1)
+        );
+        vm.prank(solver);
+        vm.expectRevert(abi.encodeWithSelector(bytes4(keccak256("InvalidEip1271Signature(address)")), address(wallet)));
+        settlement.settle(b);
+        _settleAs(
+            _optionBatch(
+                CALL_3000, 275e18, _otFlags(aliceKey, address(wallet), CALL_3000, 0, 1e18, 280e18, 1, 2), _ot(bobKey, bob, CALL_3000, 0, -1e18, 270e18, 1)
+            )
+        );
+        assertEq(book.positionOf(address(wallet), CALL_3000), 1e18);
         _assertBooks();
     }
 }
