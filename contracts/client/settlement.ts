@@ -67,7 +67,7 @@ export function encodeTrade(
   };
 }
 
-/** A batch with no position leg (the clearing-house extension uses `positions`). */
-export function spotBatch(fields: Omit<SettleBatch, 'positions'>): SettleBatch {
-  return { ...fields, positions: '0x' };
+/** A batch with no position or option leg (the clearing house uses `positions`, the option book `options`). */
+export function spotBatch(fields: Omit<SettleBatch, 'positions' | 'options'>): SettleBatch {
+  return { ...fields, positions: '0x', options: '0x' };
 }

@@ -10,6 +10,8 @@ import {TradeFlags} from "./libraries/TradeFlags.sol";
 import {InteractionGuard} from "./libraries/InteractionGuard.sol";
 import {ClearingHouse} from "./perp/ClearingHouse.sol";
 import {PositionSettlement} from "./perp/PositionSettlement.sol";
+import {OptionBook} from "./options/OptionBook.sol";
+import {OptionSettlement} from "./options/OptionSettlement.sol";
 import {IUniswapV3SwapCallback, IUniswapV3PoolTokens} from "./interfaces/IUniswapV3SwapCallback.sol";
 import {ITrustedCaller} from "./interfaces/ITrustedCaller.sol";
 
@@ -114,6 +116,10 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
     /// market, signed position trades; see `perp/PositionSettlement.sol`). Non-empty reverts
     /// `PositionsNotSupported` while no clearing house is set. An opaque field, so settle's selector
     /// and the spot layout do not depend on the position format.
+    /// @param options Option leg: empty, or `abi.encode(OptionSettlement.OptionBatch)` (series ids,
+    /// one uniform premium per series, signed option trades; see `options/OptionSettlement.sol`).
+    /// Non-empty reverts `OptionsNotSupported` while no option book is set. Applied before the
+    /// positions, and checked together with them (`OptionBook.checkMargins` after the positions).
     struct Batch {
         uint256 auctionId;
         address[] tokens;
@@ -121,6 +127,7 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         Trade[] trades;
         Interaction[] interactions;
         bytes positions;
+        bytes options;
     }
 
     // ------------------------------------------------------------------ errors
@@ -129,6 +136,9 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
     /// @notice The batch carries positions but no clearing house is set.
     error PositionsNotSupported();
     error ClearingHouseAlreadySet();
+    /// @notice The batch carries options but no option book is set.
+    error OptionsNotSupported();
+    error OptionBookAlreadySet();
     error PriceCountMismatch(uint256 tokens, uint256 prices);
     /// @notice tokens[index] is not strictly greater than tokens[index - 1] (unsorted or duplicated).
     error TokensNotSorted(uint256 index);
@@ -164,6 +174,8 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
     event Settled(address indexed solver, uint256 indexed auctionId);
     /// @notice The owner connected the cross-margin clearing house.
     event ClearingHouseSet(address clearingHouse);
+    /// @notice The owner connected the option book.
+    event OptionBookSet(address optionBook);
     /// @notice The owner set bits `mask` of nonce word `wordPos` (cancelling those nonces).
     event NoncesInvalidated(address indexed owner, uint256 wordPos, uint256 mask);
 
@@ -181,6 +193,8 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
     /// @notice The cross-margin clearing house that `Batch.positions` settles into; set once by the
     /// owner (the clearing house is deployed after Settlement, with Settlement as its only caller).
     ClearingHouse public clearingHouse;
+    /// @notice The option book that `Batch.options` settles into; set once by the owner.
+    OptionBook public optionBook;
 
     constructor(address owner_, uint256 minBond_, uint256 unbondingDelay_)
         SolverRegistry(owner_, minBond_, unbondingDelay_)
@@ -213,7 +227,13 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         if (address(this).balance < ethBefore) revert EthBalanceDecreased(ethBefore, address(this).balance);
         // Position leg (cross-margin clearing house): only when the batch carries one, so a spot
         // batch pays just this length check.
+        // Options, then positions, then one margin check over both: the clearing house's check of
+        // its touched accounts already counts their options, and the book's check covers the
+        // accounts only options touched.
+        bool options = batch.options.length != 0;
+        if (options) _settleOptions(batch.options);
         if (batch.positions.length != 0) _settlePositions(batch.positions);
+        if (options) _checkOptionMargins();
         emit Settled(msg.sender, batch.auctionId);
         _settling = false;
     }
@@ -529,6 +549,32 @@ contract Settlement is SolverRegistry, IUniswapV3SwapCallback, ITrustedCaller {
         // Until the clearing house call returns, Settlement makes only EIP-1271 staticcalls and that call.
         InteractionGuard.setTrustedCallee(address(ch));
         PositionSettlement.settle(positions, nonceBitmap, filledAmount, _domainSeparator(), ch);
+        InteractionGuard.setTrustedCallee(address(0));
+    }
+
+    /// @notice Connects the option book (owner, once).
+    function setOptionBook(OptionBook optionBook_) external onlyOwner {
+        if (address(optionBook) != address(0)) revert OptionBookAlreadySet();
+        optionBook = optionBook_;
+        emit OptionBookSet(address(optionBook_));
+    }
+
+    /// @dev Verifies the option intents (as position intents, premium limits at each series'
+    /// uniform premium) and applies them in one OptionBook call, which records the touched
+    /// accounts for `_checkOptionMargins`.
+    function _settleOptions(bytes calldata options) private {
+        OptionBook book = optionBook;
+        if (address(book) == address(0)) revert OptionsNotSupported();
+        InteractionGuard.setTrustedCallee(address(book));
+        OptionSettlement.settle(options, nonceBitmap, filledAmount, _domainSeparator(), book);
+        InteractionGuard.setTrustedCallee(address(0));
+    }
+
+    /// @dev The batch's one margin check for the accounts its options touched (after the positions).
+    function _checkOptionMargins() private {
+        OptionBook book = optionBook;
+        InteractionGuard.setTrustedCallee(address(book));
+        book.checkMargins();
         InteractionGuard.setTrustedCallee(address(0));
     }
 

@@ -656,6 +656,7 @@ async function benchPositions(env: Env): Promise<PositionRows> {
       clearingPrices: [],
       trades: [],
       interactions: [],
+      options: '0x' as const,
       positions: encodePositionBatch({ markets: ids, prices, trades }),
     };
     const receipt = await confirm(

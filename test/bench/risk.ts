@@ -233,6 +233,7 @@ async function simulate(o: RunOptions) {
         clearingPrices: [],
         trades: [],
         interactions: [],
+        options: '0x' as const,
         positions: encodePositionBatch({ markets: ids, prices, trades }),
       };
       // eth_estimateGas on anvil comes out slightly short for these settles (the ClearingHouse call
@@ -315,6 +316,7 @@ async function simulate(o: RunOptions) {
         clearingPrices: [],
         trades: [],
         interactions: [],
+        options: '0x' as const,
         positions: encodePositionBatch({ markets: ids, prices: [price], trades }),
       };
       await send(
@@ -393,6 +395,7 @@ async function simulate(o: RunOptions) {
         trades: [],
         interactions: [],
         positions: encodePositionBatch({ markets: ids, prices: [price], trades }),
+        options: '0x' as const,
       };
       const refused = (e: unknown): Attempt =>
         isMarketHalted(e)

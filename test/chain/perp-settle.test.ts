@@ -119,6 +119,7 @@ describe('settle: swaps and positions in one batch', () => {
         encodeTrade(tokens, swapB, await signSwapIntent(bob, devnet.chainId, settlementAddress, swapB)),
       ],
       interactions: [],
+      options: '0x' as const,
       positions: encodePositionBatch({
         markets,
         prices: [DAI('3000')],
@@ -180,6 +181,7 @@ describe('settle: swaps and positions in one batch', () => {
       clearingPrices: [],
       trades: [],
       interactions: [],
+      options: '0x' as const,
       positions: encodePositionBatch({
         markets,
         prices: [DAI('3000')],

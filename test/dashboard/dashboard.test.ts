@@ -150,6 +150,7 @@ beforeAll(async () => {
           clearingPrices: [],
           trades: [],
           interactions: [],
+          options: '0x' as const,
           positions: encodePositionBatch({ markets, prices: [DAI('3000')], trades }),
         },
       ],

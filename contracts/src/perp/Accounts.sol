@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {IOptionMargin} from "../interfaces/IOptionMargin.sol";
 import {OracleAdapter} from "./OracleAdapter.sol";
 import {PerpMath, Position, StoredPosition} from "./PerpMath.sol";
 import {ClearingHouseBase, ACCOUNT_MARKETS_LIMIT, PRICE_LIMIT} from "./ClearingHouseBase.sol";
@@ -160,7 +161,8 @@ library Accounts {
         equity += extraCollateral(self, account, strict);
     }
 
-    /// @dev The stablecoin balance plus the positions' part of `health` (no extra collateral).
+    /// @dev The stablecoin balance plus the positions' part of `health` (no extra collateral), with
+    /// the option book's adjustments when the account holds options (`IOptionMargin`).
     /// Markets found in `cache` (loose reads of this block: same marks, freshness, funding index
     /// and fractions as storage and the feeds give) are not read again; `strict` needs an empty cache.
     function positionsHealth(
@@ -174,6 +176,14 @@ library Accounts {
         for (uint256 w = self.accountMarkets[account]; w != 0; w >>= 32) {
             // forge-lint: disable-next-line(unsafe-typecast) -- one 32-bit lane
             _addPositionHealth(self, account, uint32(w), strict, cache, sums);
+        }
+        // Options: their model value joins equity, and on each underlying they are written on the
+        // portfolio requirement (perp and options stressed together) replaces the perp's own.
+        if (self.holdsOptions[account]) {
+            (int256 v, int256 i, int256 m) = IOptionMargin(self.optionBook).optionHealth(account, strict);
+            sums[0] += v;
+            sums[1] += i;
+            sums[2] += m;
         }
         return (sums[0], sums[1], sums[2], sums[3]);
     }

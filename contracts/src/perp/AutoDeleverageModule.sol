@@ -34,6 +34,9 @@ contract AutoDeleverageModule is ClearingHouseBase {
     function autoDeleverage(address account, address[] calldata counterparties) external {
         if (address(this) == _self) revert OnlyDelegateCall();
         if (msg.sender != deleverager) revert NotDeleverager(msg.sender);
+        // ADL zeroes the account's stablecoin after closing its perps; an option holder's options
+        // would survive it with their value, so holders are out of ADL's reach (not built).
+        if (_state.holdsOptions[account]) revert HoldsOptions(account);
         _state.autoDeleverage(account, counterparties, msg.sender);
     }
 }

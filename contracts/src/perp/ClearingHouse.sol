@@ -7,10 +7,10 @@ import {PerpMath, Position, StoredPosition} from "./PerpMath.sol";
 import {TrustedCall} from "../libraries/TrustedCall.sol";
 import {ClearingHouseBase} from "./ClearingHouseBase.sol";
 import {Accounts} from "./Accounts.sol";
-import {Liquidation} from "./Liquidation.sol";
 import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {AutoDeleverageModule} from "./AutoDeleverageModule.sol";
+import {LiquidationModule} from "./LiquidationModule.sol";
 
 /// @title ClearingHouse
 /// @notice Cross-margined perpetual futures cleared in the Settlement's batches.
@@ -71,7 +71,6 @@ import {AutoDeleverageModule} from "./AutoDeleverageModule.sol";
 contract ClearingHouse is ClearingHouseBase {
     using TokenTransfer for address;
     using Accounts for State;
-    using Liquidation for State;
 
     /// @dev Transient slot of the `settlePositions` call counter; the per-call scratch keys below
     /// include it, so nothing one call records is seen by another call in the same transaction.
@@ -79,6 +78,8 @@ contract ClearingHouse is ClearingHouseBase {
 
     /// @notice Where `autoDeleverage` runs (by delegatecall); deployed by this constructor.
     address public immutable adlModule;
+    /// @notice Where `liquidate` runs (by delegatecall); deployed by this constructor.
+    address public immutable liquidationModule;
 
     constructor(
         address owner_,
@@ -90,6 +91,9 @@ contract ClearingHouse is ClearingHouseBase {
     ) ClearingHouseBase(owner_, settlement_, collateralToken_, collateralDecimals_, liquidationPenalty_, liquidatorShare_) {
         adlModule = address(
             new AutoDeleverageModule(settlement_, collateralToken_, collateralDecimals_, liquidationPenalty_, liquidatorShare_)
+        );
+        liquidationModule = address(
+            new LiquidationModule(settlement_, collateralToken_, collateralDecimals_, liquidationPenalty_, liquidatorShare_)
         );
     }
 
@@ -111,6 +115,35 @@ contract ClearingHouse is ClearingHouseBase {
         if (address(_state.collateralVault) != address(0)) revert CollateralVaultAlreadySet();
         _state.collateralVault = vault;
         emit CollateralVaultSet(address(vault));
+    }
+
+    /// @notice Connects the option book (once: it holds the option positions whose value and
+    /// portfolio requirement every valuation of a holder asks it for).
+    function setOptionBook(address book) external onlyOwner {
+        if (_state.optionBook != address(0)) revert OptionBookAlreadySet();
+        _state.optionBook = book;
+        emit OptionBookSet(book);
+    }
+
+    /// @notice Option book only: moves `delta` of stablecoin between the PnL float and `account`'s
+    /// balance, or the insurance fund for `account` = 0 (premium dust and fees). Premiums net to
+    /// zero across a batch's calls and expiry payoffs are paid through the float like realised PnL,
+    /// so `token balance == sum(collateral) + insuranceFund + pnlFloat` stays exact.
+    function optionCash(address account, int256 delta) external {
+        _onlyOptionBook();
+        if (account == address(0)) _state.insuranceFund += delta;
+        else _state.collateral[account] += delta;
+        _state.pnlFloat -= delta;
+    }
+
+    /// @notice Option book only: flags whether `account` holds options (valuations then ask the book).
+    function setOptionHolder(address account, bool holds) external {
+        _onlyOptionBook();
+        _state.holdsOptions[account] = holds;
+    }
+
+    function _onlyOptionBook() private view {
+        if (msg.sender != _state.optionBook || msg.sender == address(0)) revert NotOptionBook(msg.sender);
     }
 
     /// @notice Appoints the only account that may call `autoDeleverage` (zero disables ADL).
@@ -416,7 +449,9 @@ contract ClearingHouse is ClearingHouseBase {
     /// unless `account` meets initial margin at strict reads. Nothing to price (no positions and a
     /// non-negative stablecoin balance) always passes, without reading a feed.
     function requireWithdrawable(address account) public view {
-        if (_state.accountMarkets[account] == 0 && _state.collateral[account] >= 0) return;
+        if (_state.accountMarkets[account] == 0 && _state.collateral[account] >= 0 && !_state.holdsOptions[account]) {
+            return;
+        }
         _state.requireInitialMargin(account, true);
     }
 
@@ -430,9 +465,12 @@ contract ClearingHouse is ClearingHouseBase {
     /// the account's favour, and positions in stale markets stay with the account, so one lagging
     /// feed (a market's, or an extra collateral token's) never blocks a liquidation. The caller
     /// must meet initial margin afterwards. Returns the fraction closed (1e18 = all).
+    /// Runs `LiquidationModule` by delegatecall (EIP-170: no room here for `Liquidation`).
     function liquidate(address account) external returns (uint256 fraction) {
-        if (msg.sender == account) revert SelfLiquidation();
-        return _state.liquidate(account, msg.sender, liquidationPenalty, liquidatorShare);
+        // The module decodes the calldata and `_delegate` returns its answer; this only silences
+        // the unused-variable warnings.
+        (account, fraction);
+        _delegate(liquidationModule);
     }
 
     // ------------------------------------------------------------------ auto-deleveraging
@@ -441,16 +479,21 @@ contract ClearingHouse is ClearingHouseBase {
     /// appointed `deleverager` only (the rules: `Deleverage`). Runs `AutoDeleverageModule` by
     /// delegatecall with this call's calldata; reverts bubble up unchanged.
     function autoDeleverage(address account, address[] calldata counterparties) external {
-        address module = adlModule;
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            calldatacopy(m, 0, calldatasize())
-            let ok := delegatecall(gas(), module, m, calldatasize(), 0, 0)
-            returndatacopy(m, 0, returndatasize())
-            if iszero(ok) { revert(m, returndatasize()) }
-        }
         // Silence the unused-parameter warnings: the module decodes the calldata itself.
         (account, counterparties);
+        _delegate(adlModule);
+    }
+
+    /// @dev Runs `module` by delegatecall with this call's calldata and ends the call with its
+    /// answer: returns what it returned, or reverts with its revert data unchanged.
+    function _delegate(address module) private {
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
 
     // ------------------------------------------------------------------ views

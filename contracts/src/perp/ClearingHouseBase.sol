@@ -116,6 +116,12 @@ abstract contract ClearingHouseBase {
         uint256 badDebtSocialised;
         /// @dev Holds extra collateral tokens with haircuts (zero: stablecoin only).
         ICollateralVault collateralVault;
+        /// @dev The option book (zero: no options): the only caller of the option hooks, asked for
+        /// the options' part of the health of accounts flagged in `holdsOptions`.
+        address optionBook;
+        /// @dev Set by the option book while the account has an open option position, so an
+        /// account without options costs one slot read, not an external call, in every valuation.
+        mapping(address account => bool) holdsOptions;
     }
 
     // ------------------------------------------------------------------ errors
@@ -152,6 +158,11 @@ abstract contract ClearingHouseBase {
     error SelfLiquidation();
     error UnpricedMarket(uint32 market);
     error CollateralVaultAlreadySet();
+    error OptionBookAlreadySet();
+    /// @notice Auto-deleveraging an account that holds options (not supported).
+    error HoldsOptions(address account);
+    /// @notice An option hook called by anyone but the option book.
+    error NotOptionBook(address caller);
     /// @notice ADL only runs for a bankrupt account (equity < 0) whose loss exceeds the insurance fund.
     error AdlNotNeeded(address account, int256 equity, int256 insuranceFund);
     /// @notice The counterparties given cannot take over the account's whole position in `market`.
@@ -194,6 +205,7 @@ abstract contract ClearingHouseBase {
     );
     event OwnerChanged(address indexed owner);
     event CollateralVaultSet(address indexed vault);
+    event OptionBookSet(address indexed optionBook);
     event DeleveragerSet(address indexed deleverager);
     event CircuitBreakerSet(address indexed breaker);
     /// @notice ADL: `counterparty` took over `size` of the bankrupt `account`'s position and paid `charge` of its loss.
@@ -273,5 +285,10 @@ abstract contract ClearingHouseBase {
     /// @notice Holds extra collateral tokens with haircuts (zero: stablecoin only).
     function collateralVault() external view returns (ICollateralVault) {
         return _state.collateralVault;
+    }
+
+    /// @notice The option book (zero: none), the only caller of `optionCash` and `setOptionHolder`.
+    function optionBook() external view returns (address) {
+        return _state.optionBook;
     }
 }

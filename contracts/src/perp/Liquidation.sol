@@ -107,7 +107,10 @@ library Liquidation {
         int256 liquidatorShare
     ) private returns (int256, int256 reward, int256 badDebt) {
         int256 remaining = self.collateral[account];
-        bool closedAll = self.accountMarkets[account] == 0;
+        // An account that still holds options is never "closed": its options may be worth what its
+        // stablecoin lacks, so no bad debt is booked and nothing is seized while they are open
+        // (option liquidation is not built; see options/README.md).
+        bool closedAll = self.accountMarkets[account] == 0 && !self.holdsOptions[account];
         int256 insuranceDelta;
         // A fully closed account whose stablecoin does not cover the penalty sells its extra
         // collateral to the insurance fund at the strict haircut price, as much as needed.

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {PortfolioMargin} from "./PortfolioMargin.sol";
+
+/// @title OptionMarginEngine
+/// @notice `PortfolioMargin` and the legs' model value behind one external pure call, deployed by
+/// the `OptionBook` constructor. A separate contract only for the EIP-170 size limit: Black-Scholes
+/// and the scenario grid do not fit in the book beside its trading code. Stateless and pure, so
+/// anyone may call it; it decides nothing by itself.
+contract OptionMarginEngine {
+    int256 private constant WAD = 1e18;
+
+    /// @notice One underlying's options: their value at `spot` (long legs floor(size * price), at
+    /// nothing when the mark is not `fresh`; short legs -ceil(|size| * price); outside
+    /// Black-Scholes' domain a long at a lower and a short at an upper bound, `PortfolioMargin.value`)
+    /// and the portfolio requirement and maintenance of the perp and the legs together.
+    function evaluate(
+        uint256 spot,
+        bool fresh,
+        int256 perpSize,
+        PortfolioMargin.OptionLeg[] memory legs,
+        PortfolioMargin.Params memory p
+    ) external pure returns (int256 value, uint256 requirement, uint256 maintenance) {
+        for (uint256 i; i < legs.length; ++i) {
+            PortfolioMargin.OptionLeg memory leg = legs[i];
+            int256 size = leg.size;
+            // forge-lint: disable-next-line(unsafe-typecast) -- a price < 2e36
+            int256 unit = int256(PortfolioMargin.value(spot, leg, leg.volatility, size < 0));
+            if (size > 0) {
+                if (fresh) value += size * unit / WAD;
+            } else if (size < 0) {
+                int256 owed = -size * unit;
+                value -= owed == 0 ? int256(0) : (owed - 1) / WAD + 1;
+            }
+        }
+        PortfolioMargin.Result memory r = PortfolioMargin.margin(spot, perpSize, legs, p);
+        return (value, r.requirement, r.maintenance);
+    }
+}
