@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {IOwnable2Step} from "../interfaces/IOwnable2Step.sol";
+import {Ownable2Step} from "../governance/Ownable2Step.sol";
 import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {IOptionMargin} from "../interfaces/IOptionMargin.sol";
 import {TrustedCall} from "../libraries/TrustedCall.sol";
@@ -46,7 +46,7 @@ import {VolatilityFeed} from "./VolatilityFeed.sol";
 /// house's PnL float (long receives floor, short pays ceil), the position and its open interest
 /// go. Until then an expired leg is valued at intrinsic value (settlement price once known, else
 /// the mark) and is left out of the scenario grid.
-contract OptionBook is IOptionMargin, IOwnable2Step {
+contract OptionBook is IOptionMargin, Ownable2Step {
     /// @notice Open option positions per account, over all underlyings: bounds the worst-case gas
     /// of a valuation (one portfolio grid of at most this many legs).
     uint256 public constant MAX_ACCOUNT_OPTIONS = PortfolioMargin.MAX_OPTION_LEGS;
@@ -107,8 +107,6 @@ contract OptionBook is IOptionMargin, IOwnable2Step {
         bool riskChecked;
     }
 
-    error NotOwner(address caller);
-    error NotPendingOwner(address caller);
     error ZeroAddress();
     error OnlySettlement(address caller);
     error InvalidParams();
@@ -143,8 +141,6 @@ contract OptionBook is IOptionMargin, IOwnable2Step {
     event OptionExpired(address indexed account, uint64 indexed series, int256 size, uint256 payoff, int256 amount);
     event ParamsSet(PortfolioMargin.Params params);
     event FeeFractionSet(uint256 feeFraction);
-    event OwnershipTransferStarted(address indexed owner, address indexed pendingOwner);
-    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
     ClearingHouse public immutable clearingHouse;
     address public immutable settlement;
@@ -153,8 +149,6 @@ contract OptionBook is IOptionMargin, IOwnable2Step {
     /// @notice Black-Scholes and the scenario grid (deployed by this constructor; EIP-170).
     OptionMarginEngine public immutable marginEngine;
 
-    address public owner;
-    address public pendingOwner;
     /// @notice Fee on premium cash, charged to both sides (wad, <= 1%).
     uint256 public feeFraction;
     StoredParams internal _params;
@@ -173,13 +167,11 @@ contract OptionBook is IOptionMargin, IOwnable2Step {
         VolatilityFeed volatilityFeed_,
         PortfolioMargin.Params memory params_,
         uint256 feeFraction_
-    ) {
+    ) Ownable2Step(owner_) {
         if (
             owner_ == address(0) || address(clearingHouse_) == address(0) || settlement_ == address(0)
                 || address(registry_) == address(0) || address(volatilityFeed_) == address(0)
         ) revert ZeroAddress();
-        owner = owner_;
-        emit OwnershipTransferred(address(0), owner_);
         clearingHouse = clearingHouse_;
         settlement = settlement_;
         registry = registry_;
@@ -189,25 +181,7 @@ contract OptionBook is IOptionMargin, IOwnable2Step {
         _setFeeFraction(feeFraction_);
     }
 
-    modifier onlyOwner() {
-        if (msg.sender != owner) revert NotOwner(msg.sender);
-        _;
-    }
-
     // ------------------------------------------------------------------ governance
-
-    /// @notice Step one of an ownership transfer; `newOwner` must call `acceptOwnership`.
-    function transferOwnership(address newOwner) external onlyOwner {
-        pendingOwner = newOwner;
-        emit OwnershipTransferStarted(msg.sender, newOwner);
-    }
-
-    function acceptOwnership() external {
-        if (msg.sender != pendingOwner) revert NotPendingOwner(msg.sender);
-        emit OwnershipTransferred(owner, msg.sender);
-        owner = msg.sender;
-        delete pendingOwner;
-    }
 
     /// @notice Sets the portfolio-margin parameters (bounds: `_setParams`).
     function setParams(PortfolioMargin.Params calldata p) external onlyOwner {

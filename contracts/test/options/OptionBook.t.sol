@@ -11,6 +11,7 @@ import {SwapIntent} from "../../src/libraries/IntentHashing.sol";
 import {OptionBookBase} from "./OptionBookBase.sol";
 import {DevnetSmartWallet} from "../../src/devnet/SmartWallet.sol";
 import {console2} from "forge-std/console2.sol";
+import {Ownable2Step} from "../../src/governance/Ownable2Step.sol";
 
 contract OptionBookTest is OptionBookBase {
     address internal alice;
@@ -409,7 +410,7 @@ contract OptionBookTest is OptionBookBase {
 
     function test_governance_boundsAndTwoStep() public {
         PortfolioMargin.Params memory p = _params();
-        vm.expectRevert(abi.encodeWithSelector(OptionBook.NotOwner.selector, address(this)));
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, address(this)));
         book.setParams(p);
         vm.startPrank(governance);
         p.maintenanceFraction = 0.05e18;
