@@ -1,8 +1,8 @@
 // The devnet's contracts as one JSON-able record: deploy everything on a chain (tokens, Uniswap V2
 // and V3 pools with liquidity, the StableSwap pool, Vault + Settlement, the clearing house with its
 // oracle feeds and circuit breaker, the perp liquidity vault with its seed deposit, the volatility
-// feed with a surface per market, the option series registry with a few series per market, dust
-// buffers) and hand its owner powers to the governance timelock, or load a
+// feed with a surface per market, the option series registry with a few series per market, the
+// option book, dust buffers) and hand its owner powers to the governance timelock, or load a
 // record written earlier to reuse an existing deployment.
 import { readFileSync } from 'node:fs';
 import { parseUnits, type Address, type LocalAccount } from 'viem';
@@ -13,6 +13,7 @@ import { DEVNET_VAULT, DEVNET_VAULT_MARKETS, deployPerpVault } from '../contract
 import { DEFAULT_BREAKER_CONFIG, deployCircuitBreaker } from '../contracts/deploy/circuit-breaker.ts';
 import { defaultVolBounds, deployVolatilityFeed, publishSurface } from '../contracts/deploy/options.ts';
 import { deployOptionSeries, listSeries } from '../contracts/deploy/option-series.ts';
+import { deployOptionBook } from '../contracts/deploy/option-book.ts';
 import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
 import { devnetSeries } from './option-listing.ts';
 import { devnetPoolSpecs, seedSettlementBuffer } from '../contracts/deploy/solver-fixtures.ts';
@@ -46,6 +47,8 @@ export type Deployment = {
   circuitBreaker?: Address;
   /** The listed option series (OptionSeries; devnet/option-listing.ts). Absent in older records. */
   optionSeries?: Address;
+  /** Option positions, margined with the perps (OptionBook; Batch.options). Absent in older records. */
+  optionBook?: Address;
   /**
    * Owns Settlement and ClearingHouse (so the CollateralVault too): every owner call is scheduled by
    * `governanceAdmin` and runs `timelockDelay` seconds later. Absent in records written before the timelock.
@@ -105,6 +108,13 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
   );
   const now = (await clients.publicClient.getBlock()).timestamp;
   for (const terms of devnetSeries(marks, now)) await listSeries(clients, optionSeries, terms);
+  // option positions settle in the same batches as swaps and perps, margined with the perps
+  const optionBook = await deployOptionBook(clients, {
+    clearingHouse: perp.clearingHouse,
+    settlement: devnet.settlement.settlement,
+    registry: optionSeries,
+    volatilityFeed,
+  });
   // dust buffers: pure matches round in the users' favour, the Settlement pays the wei
   await seedSettlementBuffer(clients, devnet, { dai: parseUnits('1000', 18), usdc: parseUnits('1000', 6), wbtc: parseUnits('0.01', 8) });
   // Last: the deployer bootstrapped markets, collateral and the Settlement/ClearingHouse link as
@@ -116,6 +126,7 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     volatilityFeed,
     circuitBreaker,
     optionSeries,
+    optionBook,
   });
   const decimals = { dai: 18, usdc: 6, wbtc: 8, weth: 18 };
   return {
@@ -135,6 +146,7 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     volatilityFeed,
     circuitBreaker,
     optionSeries,
+    optionBook,
     timelock: governance.timelock,
     governanceAdmin: governance.admin,
     timelockDelay: governance.delay.toString(),

@@ -182,7 +182,7 @@ async function main(): Promise<void> {
     say(`  options: VolatilityFeed ${d.volatilityFeed ?? '-'}  OptionSeries ${d.optionSeries ?? '-'}`);
   if (d.timelock)
     say(
-      `  governance: Timelock ${d.timelock} owns Settlement, ClearingHouse, PerpVault, the breaker, the volatility feed and the series registry; admin ${d.governanceAdmin}, delay ${Number(d.timelockDelay) / 3600} h`,
+      `  governance: Timelock ${d.timelock} owns Settlement, ClearingHouse, PerpVault, the breaker and the options contracts; admin ${d.governanceAdmin}, delay ${Number(d.timelockDelay) / 3600} h`,
     );
   for (const n of net.nodes) say(`node${n.index + 1}  ${n.api}  peer ${n.peerId}  ${n.listen.join(' ')}`);
   for (const s of net.solvers) say(`solver ${s.strategy.padEnd(8)} ${s.address} attached to node${s.node + 1}`);

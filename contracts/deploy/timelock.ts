@@ -119,7 +119,7 @@ export function assertSlashWindow(unbondingDelay: bigint, timelockDelay: bigint)
  * Settlement in two steps (transferOwnership by the deployer, then the timelock's admin calls
  * `timelock.acceptOwnership`, which is not delayed), and the ClearingHouse with `setOwner` (one
  * step; the CollateralVault follows the clearing house's owner), the two-step contracts (PerpVault,
- * VolatilityFeed, CircuitBreaker, OptionSeries) as the Settlement. Checks the owners afterwards.
+ * VolatilityFeed, CircuitBreaker, OptionSeries, OptionBook) as the Settlement. Checks the owners afterwards.
  */
 export async function handOverToTimelock(
   clients: DevnetClients,
@@ -131,6 +131,7 @@ export async function handOverToTimelock(
     volatilityFeed?: Address;
     circuitBreaker?: Address;
     optionSeries?: Address;
+    optionBook?: Address;
   },
   admin: DevnetWalletClient = clients.deployer,
 ): Promise<void> {
@@ -165,6 +166,7 @@ export async function handOverToTimelock(
     ['VolatilityFeed', contracts.volatilityFeed],
     ['CircuitBreaker', contracts.circuitBreaker],
     ['OptionSeries', contracts.optionSeries],
+    ['OptionBook', contracts.optionBook],
   ] as const) {
     if (target !== undefined) await handOverTwoStep(clients, timelock, name, target, admin);
   }
@@ -212,6 +214,7 @@ export async function deployDevnetGovernance(
     volatilityFeed?: Address;
     circuitBreaker?: Address;
     optionSeries?: Address;
+    optionBook?: Address;
   },
   options: { delay?: bigint } = {},
 ): Promise<DevnetGovernance> {

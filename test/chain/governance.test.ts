@@ -11,6 +11,7 @@ import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { timelockAbi } from '../../contracts/artifacts/Timelock.ts';
 import { volatilityFeedAbi } from '../../contracts/artifacts/VolatilityFeed.ts';
 import { circuitBreakerAbi } from '../../contracts/artifacts/CircuitBreaker.ts';
+import { optionBookAbi } from '../../contracts/artifacts/OptionBook.ts';
 import { DEFAULT_BREAKER_CONFIG } from '../../contracts/deploy/circuit-breaker.ts';
 import { startAnvil, type Anvil } from '../../contracts/deploy/anvil.ts';
 import { devnetClients, type DevnetClients } from '../../contracts/deploy/clients.ts';
@@ -205,6 +206,15 @@ describe('devnet governance', () => {
         sim({ account, address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'setCircuitBreaker', args: [zeroAddress] }),
       ),
     ).toBe('NotOwner');
+    // the option book: wired into the clearing house and the Settlement, owned by the timelock
+    const book = deployment.optionBook!;
+    expect(await clients.publicClient.readContract({ address: book, abi: optionBookAbi, functionName: 'owner' })).toBe(timelock);
+    expect(
+      await clients.publicClient.readContract({ address: deployment.clearingHouse, abi: clearingHouseAbi, functionName: 'optionBook' }),
+    ).toBe(book);
+    expect(
+      await clients.publicClient.readContract({ address: deployment.settlement, abi: settlementAbi, functionName: 'optionBook' }),
+    ).toBe(book);
     // nor change the timelock's admin without the delay
     expect(await revertName(sim({ account, address: timelock, abi: timelockAbi, functionName: 'setPendingAdmin', args: [deployer] }))).toBe(
       'NotSelf',
