@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IntentHashing, OptionIntent} from "../libraries/IntentHashing.sol";
 import {SignatureChecker} from "../libraries/SignatureChecker.sol";
+import {SizeFills} from "../libraries/SizeFills.sol";
 import {TradeFlags} from "../libraries/TradeFlags.sol";
 import {OptionBook} from "./OptionBook.sol";
 
@@ -47,11 +48,6 @@ library OptionSettlement {
     error OptionSeriesIndexOutOfRange(uint256 trade);
     /// @notice The series' premium is worse than the intent's limit.
     error PremiumLimitNotMet(uint256 trade, uint256 premium, uint256 premiumLimit);
-    /// @notice Same signature as Settlement's: the nonce is already used (filled or cancelled).
-    error NonceAlreadyUsed(address owner, uint256 nonce);
-    error InvalidExecutedSize(uint256 trade);
-    /// @notice Same signature as Settlement's.
-    error FillExceedsAmount(bytes32 digest, uint256 filled, uint256 executed, uint256 amount);
 
     /// @notice One per filled option intent.
     event OptionTradeSettled(address indexed account, bytes32 digest, uint64 series, int256 size, uint256 premium);
@@ -128,7 +124,7 @@ library OptionSettlement {
         emit OptionTradeSettled(fill.account, digest, batch.series[idx], fill.sizeDelta, premium);
     }
 
-    /// @dev Executed-size checks and the nonce / filled-amount bookkeeping (as `PositionSettlement`).
+    /// @dev Trade `i`'s executed size and nonce / filled-amount bookkeeping (`SizeFills`).
     function _fillSize(
         OptionTrade calldata t,
         uint256 i,
@@ -137,30 +133,10 @@ library OptionSettlement {
         mapping(uint256 => uint256) storage words,
         mapping(bytes32 => uint256) storage filledAmount
     ) private returns (int256) {
-        int256 signed = t.size;
-        uint256 executed = t.executedSize;
-        uint256 amount;
-        // forge-lint: disable-next-line(unsafe-typecast) -- the two's complement magnitude, exact
-        unchecked { amount = signed < 0 ? uint256(-(signed + 1)) + 1 : uint256(signed); }
-        // forge-lint: disable-next-line(unsafe-typecast) -- the constant is positive
-        if (executed == 0 || executed > uint256(type(int256).max)) revert InvalidExecutedSize(i);
-        uint256 nonce = t.nonce;
-        uint256 wordPos = nonce >> 8;
-        // forge-lint: disable-next-line(incorrect-shift) -- 1 << bit is the mask of nonce bit (nonce & 0xff)
-        uint256 bit = 1 << (nonce & 0xff);
-        uint256 word = words[wordPos];
-        if (word & bit != 0) revert NonceAlreadyUsed(t.account, nonce);
-        if (!TradeFlags.isPositionPartiallyFillable(flags)) {
-            if (executed != amount) revert InvalidExecutedSize(i);
-            words[wordPos] = word | bit;
-        } else {
-            uint256 filled = filledAmount[digest];
-            unchecked {
-                if (executed > amount - filled) revert FillExceedsAmount(digest, filled, executed, amount);
-                filledAmount[digest] = filled + executed;
-            }
-        }
-        // forge-lint: disable-next-line(unsafe-typecast) -- executed <= type(int256).max was checked
-        return signed < 0 ? -int256(executed) : int256(executed);
+        bool partiallyFillable = TradeFlags.isPositionPartiallyFillable(flags);
+        return
+            SizeFills.fill(
+                t.size, t.executedSize, i, t.account, t.nonce, digest, partiallyFillable, words, filledAmount
+            );
     }
 }

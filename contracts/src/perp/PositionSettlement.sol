@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IntentHashing} from "../libraries/IntentHashing.sol";
 import {SignatureChecker} from "../libraries/SignatureChecker.sol";
+import {SizeFills} from "../libraries/SizeFills.sol";
 import {TradeFlags} from "../libraries/TradeFlags.sol";
 import {ClearingHouse, ClearingHouseBase} from "./ClearingHouse.sol";
 
@@ -61,12 +62,6 @@ library PositionSettlement {
     error PositionMarketIndexOutOfRange(uint256 trade);
     /// @notice The market's clearing price is worse than the intent's limit.
     error PositionLimitNotMet(uint256 trade, uint256 price, uint256 limitPrice);
-    /// @notice Same signature as Settlement's: the nonce is already used (filled or cancelled).
-    error NonceAlreadyUsed(address owner, uint256 nonce);
-    /// @notice executedSize is zero, or differs from |sizeDelta| for a fill-or-kill intent.
-    error InvalidExecutedSize(uint256 trade);
-    /// @notice Same signature as Settlement's: the partially fillable intent would be filled beyond |sizeDelta|.
-    error FillExceedsAmount(bytes32 digest, uint256 filled, uint256 executed, uint256 amount);
 
     /// @notice One per filled position intent.
     event PositionTradeSettled(address indexed account, bytes32 digest, uint32 market, int256 sizeDelta, uint256 price);
@@ -140,34 +135,6 @@ library PositionSettlement {
         emit PositionTradeSettled(fill.account, digest, batch.markets[idx], fill.sizeDelta, price);
     }
 
-    /// @dev The executed size checks and the nonce / filled-amount bookkeeping of trade `i`;
-    /// returns the signed size this batch fills, sign(sizeDelta) * executedSize.
-    function _fillSize(
-        PositionTrade calldata t,
-        uint256 i,
-        bytes32 digest,
-        uint256 flags,
-        mapping(uint256 => uint256) storage words,
-        mapping(bytes32 => uint256) storage filledAmount
-    ) private returns (int256) {
-        int256 signed = t.sizeDelta;
-        uint256 executed = t.executedSize;
-        uint256 amount;
-        // |sizeDelta| without overflow (type(int256).min has no positive counterpart).
-        // forge-lint: disable-next-line(unsafe-typecast) -- the two's complement magnitude, exact
-        unchecked { amount = signed < 0 ? uint256(-(signed + 1)) + 1 : uint256(signed); }
-        // forge-lint: disable-next-line(unsafe-typecast) -- the constant is positive
-        if (executed == 0 || executed > uint256(type(int256).max)) revert InvalidExecutedSize(i);
-        if (!TradeFlags.isPositionPartiallyFillable(flags)) {
-            if (executed != amount) revert InvalidExecutedSize(i);
-            _consumeNonce(words, t.account, t.nonce);
-        } else {
-            _fillPartially(words, filledAmount, t.account, t.nonce, digest, executed, amount);
-        }
-        // forge-lint: disable-next-line(unsafe-typecast) -- executed <= type(int256).max was checked
-        return signed < 0 ? -int256(executed) : int256(executed);
-    }
-
     /// @dev EIP-712 digest of the PositionIntent the trade claims to fill.
     function _digest(PositionTrade calldata t, uint32 market, uint256 flags, bytes32 separator)
         private
@@ -192,33 +159,18 @@ library PositionSettlement {
         );
     }
 
-    function _consumeNonce(mapping(uint256 => uint256) storage words, address account, uint256 nonce) private {
-        uint256 wordPos = nonce >> 8;
-        uint256 word = words[wordPos];
-        // forge-lint: disable-next-line(incorrect-shift) -- 1 << bit is the intended mask for nonce bit (nonce & 0xff)
-        uint256 bit = 1 << (nonce & 0xff);
-        if (word & bit != 0) revert NonceAlreadyUsed(account, nonce);
-        words[wordPos] = word | bit;
-    }
-
-    /// @dev Partially fillable: the nonce bit must be clear (set = cancelled); accumulates the fill
-    /// in `filledAmount[digest]` up to `amount` = |sizeDelta|.
-    function _fillPartially(
-        mapping(uint256 => uint256) storage words,
-        mapping(bytes32 => uint256) storage filledAmount,
-        address account,
-        uint256 nonce,
+    /// @dev Trade `i`'s executed size and nonce / filled-amount bookkeeping (`SizeFills`).
+    function _fillSize(
+        PositionTrade calldata t,
+        uint256 i,
         bytes32 digest,
-        uint256 executed,
-        uint256 amount
-    ) private {
-        // forge-lint: disable-next-line(incorrect-shift) -- 1 << bit is the intended mask for nonce bit (nonce & 0xff)
-        if (words[nonce >> 8] & (1 << (nonce & 0xff)) != 0) revert NonceAlreadyUsed(account, nonce);
-        uint256 filled = filledAmount[digest];
-        // filled <= amount always holds (it is only ever written below), so no underflow.
-        unchecked {
-            if (executed > amount - filled) revert FillExceedsAmount(digest, filled, executed, amount);
-            filledAmount[digest] = filled + executed;
-        }
+        uint256 flags,
+        mapping(uint256 => uint256) storage words,
+        mapping(bytes32 => uint256) storage filledAmount
+    ) private returns (int256) {
+        bool partiallyFillable = TradeFlags.isPositionPartiallyFillable(flags);
+        return SizeFills.fill(
+            t.sizeDelta, t.executedSize, i, t.account, t.nonce, digest, partiallyFillable, words, filledAmount
+        );
     }
 }

@@ -7,6 +7,7 @@ import {OptionBook} from "../../src/options/OptionBook.sol";
 import {OptionSettlement} from "../../src/options/OptionSettlement.sol";
 import {SignatureChecker} from "../../src/libraries/SignatureChecker.sol";
 import {OptionBookBase} from "../options/OptionBookBase.sol";
+import {SizeFills} from "../../src/libraries/SizeFills.sol";
 
 /// @notice The bonded solver is the attacker: its interactions run with Settlement as msg.sender
 /// and may send any calldata to any contract, and it chooses which signed option intents a batch
@@ -92,7 +93,7 @@ contract OptionBookAttacksTest is OptionBookBase {
         );
         _settleAs(b);
         vm.prank(solver);
-        vm.expectRevert(abi.encodeWithSelector(OptionSettlement.NonceAlreadyUsed.selector, victim, 7));
+        vm.expectRevert(abi.encodeWithSelector(SizeFills.NonceAlreadyUsed.selector, victim, 7));
         settlement.settle(b);
         assertEq(book.positionOf(victim, CALL_3000), 1e18);
     }

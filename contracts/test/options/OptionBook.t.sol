@@ -12,6 +12,7 @@ import {OptionBookBase} from "./OptionBookBase.sol";
 import {DevnetSmartWallet} from "../../src/devnet/SmartWallet.sol";
 import {console2} from "forge-std/console2.sol";
 import {Ownable2Step} from "../../src/governance/Ownable2Step.sol";
+import {SizeFills} from "../../src/libraries/SizeFills.sol";
 
 contract OptionBookTest is OptionBookBase {
     address internal alice;
@@ -475,7 +476,7 @@ contract OptionBookTest is OptionBookBase {
         part.executedSize = 2e18; // only 1 left
         Settlement.Batch memory b = _optionBatch(CALL_3000, 275e18, part, _ot(carolKey, carol, CALL_3000, 0, -2e18, 270e18, 5));
         vm.prank(solver);
-        vm.expectPartialRevert(OptionSettlement.FillExceedsAmount.selector);
+        vm.expectPartialRevert(SizeFills.FillExceedsAmount.selector);
         settlement.settle(b);
         part.executedSize = 1e18;
         _settleAs(_optionBatch(CALL_3000, 275e18, part, _ot(carolKey, carol, CALL_3000, 0, -1e18, 270e18, 6)));

@@ -8,6 +8,7 @@ import {SignatureChecker} from "../../src/libraries/SignatureChecker.sol";
 import {PerpTestBase} from "./PerpTestBase.sol";
 import {PositionSettlementHarness} from "./PositionSettlementHarness.sol";
 import {SmartWallet} from "../utils/SmartWallet.sol";
+import {SizeFills} from "../../src/libraries/SizeFills.sol";
 
 contract PositionSettlementTest is PerpTestBase {
     PositionSettlementHarness internal harness;
@@ -124,7 +125,7 @@ contract PositionSettlementTest is PerpTestBase {
     function test_replay_reverts() public {
         bytes memory b = _pair(3000e18, 3010e18, 2990e18);
         harness.settlePositions(b);
-        vm.expectRevert(abi.encodeWithSelector(PositionSettlement.NonceAlreadyUsed.selector, alice, 1));
+        vm.expectRevert(abi.encodeWithSelector(SizeFills.NonceAlreadyUsed.selector, alice, 1));
         harness.settlePositions(b);
     }
 
@@ -132,7 +133,7 @@ contract PositionSettlementTest is PerpTestBase {
         vm.prank(bob);
         harness.invalidateNonces(0, 2);
         bytes memory encoded = _pair(3000e18, 3010e18, 2990e18);
-        vm.expectRevert(abi.encodeWithSelector(PositionSettlement.NonceAlreadyUsed.selector, bob, 1));
+        vm.expectRevert(abi.encodeWithSelector(SizeFills.NonceAlreadyUsed.selector, bob, 1));
         harness.settlePositions(encoded);
     }
 
@@ -256,14 +257,14 @@ contract PositionSettlementTest is PerpTestBase {
         assertEq(harness.nonceBitmap(alice, 0), 0, "fills do not set the nonce bit");
         bytes memory over = _partialBatch(i, 0.5e18 + 1, 2);
         vm.expectRevert(
-            abi.encodeWithSelector(PositionSettlement.FillExceedsAmount.selector, digest, 1.5e18, 0.5e18 + 1, 2e18)
+            abi.encodeWithSelector(SizeFills.FillExceedsAmount.selector, digest, 1.5e18, 0.5e18 + 1, 2e18)
         );
         harness.settlePositions(over);
         harness.settlePositions(_partialBatch(i, 0.5e18, 3));
         assertEq(harness.filledAmount(digest), 2e18);
         assertEq(_pos(alice, ETH).size, 2e18);
         bytes memory again = _partialBatch(i, 1, 4);
-        vm.expectRevert(abi.encodeWithSelector(PositionSettlement.FillExceedsAmount.selector, digest, 2e18, 1, 2e18));
+        vm.expectRevert(abi.encodeWithSelector(SizeFills.FillExceedsAmount.selector, digest, 2e18, 1, 2e18));
         harness.settlePositions(again);
     }
 
@@ -272,7 +273,7 @@ contract PositionSettlementTest is PerpTestBase {
         bytes memory b = _partialBatch(i, 1e18 + 1, 1);
         vm.expectRevert(
             abi.encodeWithSelector(
-                PositionSettlement.FillExceedsAmount.selector, harness.hashPositionIntent(i), 0, 1e18 + 1, 1e18
+                SizeFills.FillExceedsAmount.selector, harness.hashPositionIntent(i), 0, 1e18 + 1, 1e18
             )
         );
         harness.settlePositions(b);
@@ -284,7 +285,7 @@ contract PositionSettlementTest is PerpTestBase {
         vm.prank(alice);
         harness.invalidateNonces(0, 1 << 7);
         bytes memory b = _partialBatch(i, 0.5e18, 2);
-        vm.expectRevert(abi.encodeWithSelector(PositionSettlement.NonceAlreadyUsed.selector, alice, 7));
+        vm.expectRevert(abi.encodeWithSelector(SizeFills.NonceAlreadyUsed.selector, alice, 7));
         harness.settlePositions(b);
     }
 
@@ -292,7 +293,7 @@ contract PositionSettlementTest is PerpTestBase {
         vm.prank(alice);
         harness.invalidateNonces(0, 1 << 7);
         bytes memory b = _partialBatch(_partialLong(2e18), 1e18, 1);
-        vm.expectRevert(abi.encodeWithSelector(PositionSettlement.NonceAlreadyUsed.selector, alice, 7));
+        vm.expectRevert(abi.encodeWithSelector(SizeFills.NonceAlreadyUsed.selector, alice, 7));
         harness.settlePositions(b);
     }
 
@@ -301,7 +302,7 @@ contract PositionSettlementTest is PerpTestBase {
         bytes memory b = _batch(
             3000e18, _tradeExec(i, aliceKey, 0, 0), _trade(_intent(bob, ETH, -1e18, 0, 1), bobKey, 0)
         );
-        vm.expectRevert(abi.encodeWithSelector(PositionSettlement.InvalidExecutedSize.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(SizeFills.InvalidExecutedSize.selector, 0));
         harness.settlePositions(b);
     }
 
@@ -310,18 +311,18 @@ contract PositionSettlementTest is PerpTestBase {
         bytes memory less = _batch(
             3000e18, _tradeExec(i, aliceKey, 0, 0.5e18), _trade(_intent(bob, ETH, -0.5e18, 0, 1), bobKey, 0)
         );
-        vm.expectRevert(abi.encodeWithSelector(PositionSettlement.InvalidExecutedSize.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(SizeFills.InvalidExecutedSize.selector, 0));
         harness.settlePositions(less);
         bytes memory more = _batch(
             3000e18, _tradeExec(i, aliceKey, 0, 2e18), _trade(_intent(bob, ETH, -2e18, 0, 1), bobKey, 0)
         );
-        vm.expectRevert(abi.encodeWithSelector(PositionSettlement.InvalidExecutedSize.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(SizeFills.InvalidExecutedSize.selector, 0));
         harness.settlePositions(more);
         PositionIntent memory s = _intent(bob, ETH, -1e18, 0, 1);
         bytes memory short = _batch(
             3000e18, _trade(_intent(alice, ETH, 0.5e18, 3010e18, 1), aliceKey, 0), _tradeExec(s, bobKey, 0, 0.5e18)
         );
-        vm.expectRevert(abi.encodeWithSelector(PositionSettlement.InvalidExecutedSize.selector, 1));
+        vm.expectRevert(abi.encodeWithSelector(SizeFills.InvalidExecutedSize.selector, 1));
         harness.settlePositions(short);
     }
 
@@ -468,7 +469,7 @@ contract PositionSettlementTest is PerpTestBase {
         PositionIntent memory counter = _intent(bob, ETH, short ? int256(e) : -int256(e), short ? 3010e18 : 0, bobNonce);
         bytes memory b = _batch(3000e18, _tradeExec(i, aliceKey, 0, e), _trade(counter, bobKey, 0));
         if (filled + e > size) {
-            vm.expectRevert(abi.encodeWithSelector(PositionSettlement.FillExceedsAmount.selector, digest, filled, e, size));
+            vm.expectRevert(abi.encodeWithSelector(SizeFills.FillExceedsAmount.selector, digest, filled, e, size));
             harness.settlePositions(b);
         } else {
             harness.settlePositions(b);
