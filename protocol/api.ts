@@ -323,6 +323,31 @@ export type AccountMargin = {
   marginRatio: number | null;
   liquidatable: boolean;
   positions: { market: number; name: string; size: string; openNotional: string; mark: string; unrealisedPnl: string }[];
+  /**
+   * The account's option positions (the clearing house's option book), each valued now as
+   * GET /v1/options/series values its series, scaled by the signed size (1e18 = one contract);
+   * value and greeks are null, with `unpriced` saying why, when the series cannot be valued.
+   */
+  options: AccountOption[];
+  /** Per underlying market with options or a perp: the book's delta (perp size included), gamma, vega and theta per day. */
+  greeks: { market: number; name: string; delta: string; gamma: string; vega: string; theta: string }[];
+};
+
+/** One option position of an account; the greeks are the position's (per-contract greeks times its size). */
+export type AccountOption = {
+  series: string;
+  market: number;
+  name: string;
+  isCall: boolean;
+  strike: string;
+  expiry: number;
+  size: string;
+  value: string | null;
+  delta: string | null;
+  gamma: string | null;
+  vega: string | null;
+  theta: string | null;
+  unpriced?: string;
 };
 
 /** GET /v1/accounts: least healthy first; unavailable (with the reason) without a chain or a clearing house. */

@@ -11,7 +11,19 @@ import { circuitBreakerAbi } from '../../contracts/artifacts/CircuitBreaker.ts';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { perpVaultAbi } from '../../contracts/artifacts/PerpVault.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
-import type { AccountMargin, BreakerEvent, MarketInfo, PositionTrade, SwapTrade, VaultMarket, VaultResponse } from '../../protocol/api.ts';
+import type {
+  AccountMargin,
+  AccountOption,
+  BreakerEvent,
+  MarketInfo,
+  PositionTrade,
+  SwapTrade,
+  VaultMarket,
+  VaultResponse,
+} from '../../protocol/api.ts';
+import { optionBookAbi } from '../../contracts/artifacts/OptionBook.ts';
+import { optionSeriesAbi } from '../../contracts/artifacts/OptionSeries.ts';
+import { readMarketSurface, type Surface, valueSeries } from './option-series.ts';
 
 const erc20MetadataAbi = parseAbi(['function symbol() view returns (string)', 'function decimals() view returns (uint8)']);
 const feedAbi = parseAbi(['function description() view returns (string)']);
@@ -26,6 +38,7 @@ export class ChainActivity {
   private readonly settlement: Address;
   private clearingHouse?: Address;
   private clearingHouseCheckedAt = 0;
+  private houseRead?: Promise<Address | undefined>;
   private settlementScannedTo = -1n;
   private houseScannedTo = -1n;
   private scanning?: Promise<void>;
@@ -44,14 +57,26 @@ export class ChainActivity {
     this.settlement = settlement;
   }
 
-  /** The Settlement's clearing house (asked again at most every 5 s while it has none). */
-  async house(): Promise<Address | undefined> {
-    if (this.clearingHouse) return this.clearingHouse;
-    if (Date.now() - this.clearingHouseCheckedAt < 5000) return undefined;
+  /**
+   * The Settlement's clearing house (asked again at most every 5 s while it has none). Concurrent
+   * callers share the read in flight: before, a second caller during the first read was told
+   * there was none.
+   */
+  house(): Promise<Address | undefined> {
+    if (this.clearingHouse) return Promise.resolve(this.clearingHouse);
+    if (this.houseRead) return this.houseRead;
+    if (Date.now() - this.clearingHouseCheckedAt < 5000) return Promise.resolve(undefined);
     this.clearingHouseCheckedAt = Date.now();
-    const a = await this.client.readContract({ address: this.settlement, abi: settlementAbi, functionName: 'clearingHouse' });
-    if (a && a !== zeroAddress) this.clearingHouse = a.toLowerCase() as Address;
-    return this.clearingHouse;
+    this.houseRead = this.client
+      .readContract({ address: this.settlement, abi: settlementAbi, functionName: 'clearingHouse' })
+      .then((a) => {
+        if (a && a !== zeroAddress) this.clearingHouse = a.toLowerCase() as Address;
+        return this.clearingHouse;
+      })
+      .finally(() => {
+        this.houseRead = undefined;
+      });
+    return this.houseRead;
   }
 
   /** A token's symbol and decimals, or null when it does not answer them. */
@@ -288,6 +313,7 @@ export class ChainActivity {
       });
     }
     const ratio = (a: bigint, b: bigint): number | null => (b > 0n ? Number((a * 10_000n) / b) / 10_000 : null);
+    const options = await this.accountOptions(house, account);
     return {
       account: account.toLowerCase() as Address,
       collateral: collateral.toString(),
@@ -299,7 +325,64 @@ export class ChainActivity {
       marginRatio: ratio(equity, notional),
       liquidatable: maintenance > 0n && equity < maintenance,
       positions,
+      options,
+      greeks: bookGreeks(positions, options),
     };
+  }
+
+  /** The account's option positions valued now (none without an option book or options). */
+  private async accountOptions(house: Address, account: Address): Promise<AccountOption[]> {
+    const book = await this.client.readContract({ address: house, abi: clearingHouseAbi, functionName: 'optionBook' });
+    if (book === zeroAddress) return [];
+    const ids = await this.client.readContract({ address: book, abi: optionBookAbi, functionName: 'seriesOf', args: [account] });
+    if (!ids.length) return [];
+    const read = { address: book, abi: optionBookAbi } as const;
+    const [registry, feed, block] = await Promise.all([
+      this.client.readContract({ ...read, functionName: 'registry' }),
+      this.client.readContract({ ...read, functionName: 'volatilityFeed' }),
+      this.client.getBlock({ blockTag: 'latest' }),
+    ]);
+    const rows = await Promise.all(
+      ids.map(async (id) => {
+        const [size, terms] = await Promise.all([
+          this.client.readContract({ ...read, functionName: 'positionOf', args: [account, id] }),
+          this.client.readContract({ address: registry, abi: optionSeriesAbi, functionName: 'series', args: [id] }),
+        ]);
+        return { id, size, terms };
+      }),
+    );
+    const markets = [...new Set(rows.map((r) => r.terms.market))];
+    const info = new Map<number, { mark: bigint; fresh: boolean; name: string; surface: Surface }>();
+    await Promise.all(
+      markets.map(async (m) => {
+        const [[mark, fresh], name, surface] = await Promise.all([
+          this.client.readContract({ address: house, abi: clearingHouseAbi, functionName: 'markPrice', args: [m] }),
+          this.marketName(house, m),
+          readMarketSurface(this.client, feed, m, block.timestamp),
+        ]);
+        info.set(m, { mark, fresh, name, surface });
+      }),
+    );
+    return rows.map(({ id, size, terms }) => {
+      const m = info.get(terms.market)!;
+      const row = valueSeries(id, terms, { name: m.name, mark: m.mark.toString(), fresh: m.fresh }, m.surface, block.timestamp);
+      const scale = (x: string | null): string | null => (x === null ? null : ((BigInt(x) * size) / WAD).toString());
+      return {
+        series: row.id,
+        market: row.market,
+        name: row.name,
+        isCall: row.isCall,
+        strike: row.strike,
+        expiry: row.expiry,
+        size: size.toString(),
+        value: scale(row.price),
+        delta: scale(row.delta),
+        gamma: scale(row.gamma),
+        vega: scale(row.vega),
+        theta: scale(row.theta),
+        ...(row.unpriced ? { unpriced: row.unpriced } : {}),
+      };
+    });
   }
 
   /** The Settlement's token vault (swaps pull sold tokens through it). */
@@ -351,4 +434,37 @@ export class ChainActivity {
     );
     return { clearingHouse: house, collateral: collateral.toLowerCase() as Address, markets: markets.sort((a, b) => a.id - b.id) };
   }
+}
+
+const WAD = 10n ** 18n;
+
+/**
+ * Per underlying market: the perp's delta (its size) plus its options' delta, and the options'
+ * gamma, vega and theta (options that cannot be valued count zero).
+ */
+function bookGreeks(positions: AccountMargin['positions'], options: AccountOption[]): AccountMargin['greeks'] {
+  const by = new Map<number, { name: string; delta: bigint; gamma: bigint; vega: bigint; theta: bigint }>();
+  const at = (market: number, name: string) => {
+    const g = by.get(market) ?? { name, delta: 0n, gamma: 0n, vega: 0n, theta: 0n };
+    by.set(market, g);
+    return g;
+  };
+  for (const p of positions) at(p.market, p.name).delta += BigInt(p.size);
+  for (const o of options) {
+    const g = at(o.market, o.name);
+    g.delta += BigInt(o.delta ?? '0');
+    g.gamma += BigInt(o.gamma ?? '0');
+    g.vega += BigInt(o.vega ?? '0');
+    g.theta += BigInt(o.theta ?? '0');
+  }
+  return [...by.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([market, g]) => ({
+      market,
+      name: g.name,
+      delta: g.delta.toString(),
+      gamma: g.gamma.toString(),
+      vega: g.vega.toString(),
+      theta: g.theta.toString(),
+    }));
 }

@@ -13,7 +13,8 @@ import { impliedVol, isFresh, type VolSurface } from '../../protocol/options/vol
 
 const WAD = 10n ** 18n;
 
-type Surface = VolSurface & { fresh: boolean };
+/** A market's published surface and whether it is fresh at the block read. */
+export type Surface = VolSurface & { fresh: boolean };
 
 export async function readOptionSeries(
   client: PublicClient,
@@ -27,12 +28,12 @@ export async function readOptionSeries(
     markets.map(async (m) => {
       const [ids, surface] = await Promise.all([
         client.readContract({ address: registry, abi: optionSeriesAbi, functionName: 'liveSeries', args: [m.id] }),
-        volatilityFeed ? readSurface(client, volatilityFeed, m.id, now) : undefined,
+        volatilityFeed ? readMarketSurface(client, volatilityFeed, m.id, now) : undefined,
       ]);
       const series = await Promise.all(
         ids.map((id) => client.readContract({ address: registry, abi: optionSeriesAbi, functionName: 'series', args: [id] })),
       );
-      return series.map((s, k) => row(ids[k]!, s, m, surface, now));
+      return series.map((s, k) => valueSeries(ids[k]!, s, m, surface, now));
     }),
   );
   return perMarket.flat().sort((a, b) => a.market - b.market || a.expiry - b.expiry || cmp(BigInt(a.strike), BigInt(b.strike)));
@@ -40,7 +41,7 @@ export async function readOptionSeries(
 
 const cmp = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 
-async function readSurface(client: PublicClient, feed: Address, market: number, now: bigint): Promise<Surface> {
+export async function readMarketSurface(client: PublicClient, feed: Address, market: number, now: bigint): Promise<Surface> {
   const [[tenors, nodes, vols, publishedAt], maxAge] = await Promise.all([
     client.readContract({ address: feed, abi: volatilityFeedAbi, functionName: 'surface', args: [BigInt(market)] }),
     client.readContract({ address: feed, abi: volatilityFeedAbi, functionName: 'maxAge' }),
@@ -48,7 +49,8 @@ async function readSurface(client: PublicClient, feed: Address, market: number, 
   return { tenors, nodes, vols, fresh: isFresh(publishedAt, now, maxAge) };
 }
 
-function row(
+/** One series valued at `now` (per 1e18 contracts), or with the reason it cannot be. */
+export function valueSeries(
   id: bigint,
   s: { market: number; strike: bigint; expiry: bigint; isCall: boolean },
   m: Pick<MarketInfo, 'name' | 'mark' | 'fresh'>,

@@ -15,6 +15,8 @@ import { deployOptionBook, optionBookContract } from '../../contracts/deploy/opt
 import { deployOptionSeries, listSeries } from '../../contracts/deploy/option-series.ts';
 import { defaultVolBounds, deployVolatilityFeed, publishSurface } from '../../contracts/deploy/options.ts';
 import { clearingHouseContract, depositCollateral, deployDevnetPerp, type PerpDeployment } from '../../contracts/deploy/perp.ts';
+import { ChainActivity } from '../../node/chain/activity.ts';
+import { referencePrices } from '../helpers/black-scholes-reference.ts';
 
 const DAI = (n: string): bigint => parseUnits(n, 18);
 
@@ -103,5 +105,36 @@ describe('settle with an option leg', () => {
     expect(names.filter((n) => n === 'OptionFilled')).toHaveLength(2);
     expect(names).toContain('SeriesCleared');
     console.log(`settle with 2 option trades: ${receipt.gasUsed} gas`);
+  });
+
+  it("a node's account view values each option position and sums the book's greeks per underlying", async () => {
+    const { clients, devnet } = running;
+    const activity = new ChainActivity(clients.publicClient, devnet.settlement.settlement);
+    const [long, short] = await Promise.all([activity.margin(alice.address), activity.margin(bob.address)]);
+    const block = await clients.publicClient.getBlock();
+    const [mark] = await clearingHouseContract(clients, perp.clearingHouse).read.markPrice([1]);
+    const o = long!.options[0]!;
+    expect(long!.options).toHaveLength(1);
+    expect(o).toMatchObject({
+      series: series.toString(),
+      market: 1,
+      isCall: true,
+      strike: DAI('3000').toString(),
+      size: DAI('1').toString(),
+    });
+    // the surface is flat at 80%: priced within 1e-9 of the spot by a float64 reference at that vol
+    const ref = referencePrices({
+      spot: mark,
+      strike: DAI('3000'),
+      secondsToExpiry: BigInt(o.expiry) - block.timestamp,
+      volatility: DAI('0.8'),
+    });
+    expect(Math.abs(Number(o.value!) / 1e18 - ref.call) / (Number(mark) / 1e18)).toBeLessThan(1e-9);
+    expect(Number(o.delta!) / 1e18).toBeCloseTo(ref.callDelta, 9);
+    // the short is the long's mirror; per underlying the book's greeks are the option's (no perp)
+    const s = short!.options[0]!;
+    for (const k of ['delta', 'gamma', 'vega', 'theta'] as const) expect(BigInt(s[k]!)).toBe(-BigInt(o[k]!));
+    expect(long!.greeks).toEqual([{ market: 1, name: o.name, delta: o.delta, gamma: o.gamma, vega: o.vega, theta: o.theta }]);
+    expect(BigInt(o.theta!) < 0n && BigInt(o.gamma!) > 0n).toBe(true);
   });
 });

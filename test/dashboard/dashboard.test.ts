@@ -28,13 +28,16 @@ import { defaultVolBounds, deployVolatilityFeed, publishSurface } from '../../co
 import { devnetSurface, smileParams } from '../../devnet/vol-model.ts';
 import { devnetSeries } from '../../devnet/option-listing.ts';
 import { deployOptionSeries, listSeries } from '../../contracts/deploy/option-series.ts';
+import { deployOptionBook, optionBookContract } from '../../contracts/deploy/option-book.ts';
+import { encodeOptionBatch, encodeOptionTrade, signOptionIntent } from '../../contracts/client/options.ts';
+import { spotBatch } from '../../contracts/client/settlement.ts';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { volatilityFeedAbi } from '../../contracts/artifacts/VolatilityFeed.ts';
 import { ln } from '../../protocol/options/black-scholes.ts';
 import { referencePrices } from '../helpers/black-scholes-reference.ts';
 import { signSwapIntent } from '../../contracts/client/settlement.ts';
 import type { OptionSeriesResponse, VolatilityResponse } from '../../protocol/api.ts';
-import type { PositionIntent, SwapIntent } from '../../protocol/intent.ts';
+import type { OptionIntent, PositionIntent, SwapIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { launchBrowser, pngSize, sampledColours } from '../helpers/browser.ts';
 import { type SolvingNode, startSolvingNode } from '../helpers/solving-node.ts';
@@ -45,6 +48,8 @@ const SCREENSHOT = join(ROOT, 'test', 'dashboard', 'screenshot.png');
 const VIEWPORT = { width: 1280, height: 1100 };
 const INTERVAL_MS = 1500;
 const DAI = (n: string): bigint => parseUnits(n, 18);
+/** The dashboard's short form of an address. */
+const short = (a: string): string => `${a.slice(0, 6)}…${a.slice(-4)}`;
 const USDC = (n: string): bigint => parseUnits(n, 6);
 const WBTC = (n: string): bigint => parseUnits(n, 8);
 
@@ -189,8 +194,61 @@ beforeAll(async () => {
       return { id, price };
     }),
   );
-  for (const terms of devnetSeries(marks, (await clients.publicClient.getBlock()).timestamp))
-    await listSeries(clients, optionSeries, terms);
+  let btcCall = 0n;
+  for (const terms of devnetSeries(marks, (await clients.publicClient.getBlock()).timestamp)) {
+    const { seriesId } = await listSeries(clients, optionSeries, terms);
+    if (terms.market === 2 && terms.isCall && terms.strike === marks[1]!.price && !btcCall) btcCall = seriesId;
+  }
+
+  // Option positions: dave buys a 7-day at-the-money BTC call from erin in one settle (BTC: the ETH
+  // market is halted by the breaker above, and option fills follow it).
+  const book = await deployOptionBook(clients, {
+    clearingHouse: perp.clearingHouse,
+    settlement: devnet.settlement.settlement,
+    registry: optionSeries,
+    volatilityFeed,
+  });
+  for (const n of ['dave', 'erin']) {
+    users[n] = privateKeyToAccount(keccak256(toHex(`dashboard-${n}`)));
+    await fundUser(clients, devnet, users[n]!, { dai: DAI('60000') });
+    await depositCollateral(clients, perp.clearingHouse, devnet.tokens.dai, users[n]!, DAI('60000'));
+  }
+  const buy: OptionIntent = {
+    account: users.dave!.address,
+    series: btcCall,
+    size: DAI('1'),
+    premiumLimit: DAI('6000'),
+    reduceOnly: false,
+    partiallyFillable: false,
+    validTo,
+    nonce: 7n,
+  };
+  const sell: OptionIntent = { ...buy, account: users.erin!.address, size: -DAI('1'), premiumLimit: DAI('1000') };
+  const optionIds = [btcCall];
+  const settlementAddress = devnet.settlement.settlement;
+  await confirm(
+    clients.publicClient,
+    clients.walletFor(devnet.solver).writeContract({
+      address: settlementAddress,
+      abi: settlementAbi,
+      functionName: 'settle',
+      args: [
+        {
+          ...spotBatch({ auctionId: 2n, tokens: [], clearingPrices: [], trades: [], interactions: [] }),
+          options: encodeOptionBatch({
+            series: optionIds,
+            premiums: [DAI('3000')],
+            trades: [
+              encodeOptionTrade(optionIds, buy, await signOptionIntent(users.dave!, devnet.chainId, settlementAddress, buy)),
+              encodeOptionTrade(optionIds, sell, await signOptionIntent(users.erin!, devnet.chainId, settlementAddress, sell)),
+            ],
+          }),
+        },
+      ],
+      gas: POSITION_TX_GAS,
+    }),
+  );
+  expect(await optionBookContract(clients, book).read.positionOf([users.dave!.address, btcCall])).toBe(DAI('1'));
 
   // The node, as node/cli.ts builds it, with fast auctions and two competing solvers.
   solving = await startSolvingNode(running, { intervalMs: INTERVAL_MS, prefix: 'dashboard-test-', volatilityFeed, optionSeries });
@@ -328,7 +386,13 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.locator('#accounts tbody').textContent()).toContain('1.7');
     // Charts: one bar per ranked auction, one bar per account with a position.
     expect(await page.locator('#surplus-chart rect.bar').count()).toBeGreaterThanOrEqual(2);
-    expect(await page.locator('#margin-chart rect.hbar').count()).toBe(3);
+    // (alice, bob and carol's perps; dave's and erin's options)
+    expect(await page.locator('#margin-chart rect.hbar').count()).toBe(5);
+    // option positions in the accounts table: dave's long BTC call with its value, and the book's greeks
+    await page.locator('#accounts tbody td.wrap', { hasText: 'BTC / USD call' }).first().waitFor();
+    const daveRow = page.locator('#accounts tbody tr', { hasText: short(users.dave!.address.toLowerCase()) });
+    expect(await daveRow.textContent()).toMatch(/1\.000 BTC \/ USD call 100,000 \(value [\d,]+\.\d\d\)/);
+    expect(await daveRow.locator('.greeks').textContent()).toMatch(/^BTC \/ USD: Δ 0\.5\d\d Γ /);
     // the circuit breakers: ETH halted (the card and the event), BTC trading
     await page.locator('#breaker-markets .card[data-market="1"]').waitFor();
     expect(await page.locator('#breaker-markets .card[data-market="1"] .breaker-state').textContent()).toBe('halted');

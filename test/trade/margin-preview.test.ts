@@ -35,6 +35,8 @@ function account(equity: bigint, positions: AccountMargin['positions'] = []): Ac
     marginRatio: null,
     liquidatable: false,
     positions,
+    options: [],
+    greeks: [],
   };
 }
 

@@ -287,13 +287,29 @@ function render(s) {
     $('#accounts tbody'),
     m.accounts.slice(0, 12).map((a) => {
       const cls = a.liquidatable ? 'bad' : BigInt(a.equity) < BigInt(a.initialRequirement) ? 'warn' : 'ok';
-      const pos =
+      const positions =
         a.positions
           .map(
             (p) =>
               `<span class="${BigInt(p.size) > 0n ? 'long' : 'short'}">${units(p.size, 18, 3)}</span> ${esc(p.name)} @ ${units(p.mark, 18, 0)} (uPnL ${units(p.unrealisedPnl, 18, 2)})`,
           )
           .join('<br>') || '–';
+      // option positions and, per underlying, the book's greeks (delta counts the perp too)
+      const opts = (a.options || [])
+        .map(
+          (o) =>
+            `<span class="${BigInt(o.size) > 0n ? 'long' : 'short'}">${units(o.size, 18, 3)}</span> ${esc(o.name)} ${o.isCall ? 'call' : 'put'} ${units(o.strike, 18, 0)} ` +
+            (o.value === null ? `(${esc(o.unpriced || 'unpriced')})` : `(value ${units(o.value, 18, 2)})`),
+        )
+        .concat(
+          (a.options || []).length
+            ? (a.greeks || []).map(
+                (g) =>
+                  `<span class="hint greeks">${esc(g.name)}: Δ ${units(g.delta, 18, 3)} Γ ${num(g.gamma).toExponential(2)} vega ${units(BigInt(g.vega) / 100n, 18, 2)} θ ${units(g.theta, 18, 2)}/day</span>`,
+              )
+            : [],
+        );
+      const pos = opts.length ? [...(a.positions.length ? [positions] : []), ...opts].join('<br>') : positions;
       return `<tr><td class="mono">${short(a.account)}</td><td>${units(a.collateral)}</td><td>${units(a.equity)}</td><td>${units(a.initialRequirement)}</td><td>${units(a.maintenanceRequirement)}</td><td class="${cls}">${a.health === null ? '–' : `${a.health.toFixed(2)}×`}${a.liquidatable ? ' liquidatable' : ''}</td><td>${a.marginRatio === null ? '–' : `${(a.marginRatio * 100).toFixed(1)}%`}</td><td class="wrap">${pos}</td></tr>`;
     }),
     8,
