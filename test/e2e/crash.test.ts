@@ -5,67 +5,36 @@
 // side reduces too), and no transaction reverts on the way (the solver reads the halt before it
 // builds a batch). The node's GET /v1/circuit-breaker reports the halt and its event; once the
 // cool-down has passed the same long fills, and the resume is an event too.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { parseUnits, type Hex } from 'viem';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { circuitBreakerAbi } from '../../contracts/artifacts/CircuitBreaker.ts';
-import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { devnetPriceFeedAbi } from '../../contracts/artifacts/DevnetPriceFeed.ts';
 import { DEFAULT_BREAKER_CONFIG } from '../../contracts/deploy/circuit-breaker.ts';
 import { setFeedPrice } from '../../contracts/deploy/perp.ts';
 import { increaseTime } from '../../contracts/deploy/timelock.ts';
-import { keepBreaker, startNetwork, type Network } from '../../devnet/network.ts';
-import { fundWallets, makePosition, makeWallets, readPrices, submit, type Made, type Wallet } from '../../devnet/traffic.ts';
+import { keepBreaker } from '../../devnet/network.ts';
+import { makePosition, readPrices, submit, type Made } from '../../devnet/traffic.ts';
 import { readPositionState } from '../../solver/infra/perp-state.ts';
 import type { AuctionsResponse, CircuitBreakerResponse, IntentStatusResponse } from '../../protocol/api.ts';
+import { useLoneNetwork } from '../helpers/lone-network.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'crash-'));
 const INTERVAL = 2000;
 const ETH = 1;
-let net: Network;
-let wallet: Wallet;
+const lone = useLoneNetwork('crash', INTERVAL);
 
-beforeAll(async () => {
-  net = await startNetwork({
-    dataDir: dir,
-    log: pino({ level: 'silent' }),
-    nodes: 1,
-    solvers: ['optimal'],
-    auctionIntervalMs: INTERVAL,
-    feederMs: 0,
-  });
-  [wallet] = makeWallets(`crash-${Date.now()}`, 1) as [Wallet];
-  await fundWallets(net.clients, net.deployment, [wallet]);
-}, 180_000);
-
-afterAll(async () => {
-  await net?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const api = (): string => net.nodes[0]!.api;
+const api = (): string => lone.net.nodes[0]!.api;
 const getJson = async <T>(path: string): Promise<T> => (await fetch(`${api()}${path}`)).json() as Promise<T>;
 
 /** Submits through the node and tracks the intent's fills. */
 async function send(m: Made): Promise<void> {
   const r = await submit(api(), m);
   expect(r.status, `refused: ${r.code}`).toBe(201);
-  net.tracker.track(m, 0, Date.now(), true);
+  lone.net.tracker.track(m, 0, Date.now(), true);
 }
-const filled = (m: Made): Promise<void> => net.tracker.waitFor(() => net.tracker.isFilled(net.tracker.tracked.get(m.id)!), 90_000);
+const filled = (m: Made): Promise<void> =>
+  lone.net.tracker.waitFor(() => lone.net.tracker.isFilled(lone.net.tracker.tracked.get(m.id)!), 90_000);
 
-const held = async (): Promise<bigint> =>
-  (
-    await net.clients.publicClient.readContract({
-      address: net.deployment.clearingHouse,
-      abi: clearingHouseAbi,
-      functionName: 'position',
-      args: [wallet.account.address, ETH],
-    })
-  ).size;
+const held = (): Promise<bigint> => lone.held(ETH);
 
 async function waitUntil<T>(what: string, f: () => Promise<T | false | undefined>, ms = 90_000): Promise<T> {
   const end = Date.now() + ms;
@@ -79,14 +48,14 @@ async function waitUntil<T>(what: string, f: () => Promise<T | false | undefined
 
 describe('a 30% oracle crash trips the circuit breaker', () => {
   it('halts risk-increasing fills (intents wait, no revert), lets a reduction fill, and resumes after the cool-down', async () => {
-    const d = net.deployment;
-    const { clients } = net;
+    const d = lone.net.deployment;
+    const { clients } = lone.net;
     const breaker = d.circuitBreaker!;
     const now = async (): Promise<number> => Number((await clients.publicClient.getBlock()).timestamp);
 
     // 1. a long of 1 ETH against the vault, before the crash
     let prices = await readPrices(clients, d);
-    const open = await makePosition(d, wallet, prices, {
+    const open = await makePosition(d, lone.wallet, prices, {
       market: ETH,
       size: parseUnits('1', 18),
       slippage: 0.02,
@@ -125,7 +94,7 @@ describe('a 30% oracle crash trips the circuit breaker', () => {
     // 3. during the halt: a new long waits in the pool through several auctions
     prices = await readPrices(clients, d);
     const validTo = (await now()) + 3600;
-    const more = await makePosition(d, wallet, prices, { market: ETH, size: parseUnits('0.5', 18), slippage: 0.02, validTo });
+    const more = await makePosition(d, lone.wallet, prices, { market: ETH, size: parseUnits('0.5', 18), slippage: 0.02, validTo });
     // the solver's read of the chain marks the market halted (it then clears only reductions there)
     const seen = await readPositionState(
       clients.publicClient,
@@ -146,7 +115,7 @@ describe('a 30% oracle crash trips the circuit breaker', () => {
     expect(await held()).toBe(parseUnits('1', 18));
 
     // ... while a reduce-only close of 0.4 fills: the vault, short 1, buys back, reducing too
-    const close = await makePosition(d, wallet, prices, {
+    const close = await makePosition(d, lone.wallet, prices, {
       market: ETH,
       size: -parseUnits('0.4', 18),
       slippage: 0.03,
