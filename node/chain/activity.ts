@@ -39,6 +39,7 @@ export class ChainActivity {
   private clearingHouse?: Address;
   private clearingHouseCheckedAt = 0;
   private houseRead?: Promise<Address | undefined>;
+  private optionBookAddress?: Address;
   private settlementScannedTo = -1n;
   private houseScannedTo = -1n;
   private scanning?: Promise<void>;
@@ -332,8 +333,13 @@ export class ChainActivity {
 
   /** The account's option positions valued now (none without an option book or options). */
   private async accountOptions(house: Address, account: Address): Promise<AccountOption[]> {
-    const book = await this.client.readContract({ address: house, abi: clearingHouseAbi, functionName: 'optionBook' });
-    if (book === zeroAddress) return [];
+    // set once on chain (setOptionBook refuses a second book), so kept once known
+    this.optionBookAddress ??= await this.client.readContract({ address: house, abi: clearingHouseAbi, functionName: 'optionBook' });
+    const book = this.optionBookAddress;
+    if (book === zeroAddress) {
+      this.optionBookAddress = undefined;
+      return [];
+    }
     const ids = await this.client.readContract({ address: book, abi: optionBookAbi, functionName: 'seriesOf', args: [account] });
     if (!ids.length) return [];
     const read = { address: book, abi: optionBookAbi } as const;
