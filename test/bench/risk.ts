@@ -35,7 +35,8 @@ import { type BreakerConfig, DEFAULT_BREAKER_CONFIG, deployCircuitBreaker } from
 import { devnetPriceFeedAbi } from '../../contracts/artifacts/DevnetPriceFeed.ts';
 import { startDevnet } from '../../contracts/deploy/devnet.ts';
 import { DEVNET_PERP_MARKETS, deployDevnetPerp, WAD } from '../../contracts/deploy/perp.ts';
-import { encodePositionBatch, encodePositionTrade, signPositionIntent } from '../../contracts/client/positions.ts';
+import { encodePositionBatch, encodePositionTrade, type PositionTrade, signPositionIntent } from '../../contracts/client/positions.ts';
+import { spotBatch } from '../../contracts/client/settlement.ts';
 import { perpVaultAbi } from '../../contracts/artifacts/PerpVault.ts';
 import { DEVNET_VAULT, DEVNET_VAULT_MARKETS, deployPerpVault } from '../../contracts/deploy/perp-vault.ts';
 import { vaultLiquidity } from '../../solver/infra/perp-state.ts';
@@ -202,6 +203,27 @@ async function simulate(o: RunOptions) {
     const read = <T>(functionName: string, args: readonly unknown[]): Promise<T> =>
       pub.readContract({ address: ch, abi: clearingHouseAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
     const settleGas: bigint[] = [];
+    /** A fill-or-kill position intent of `acct` in `market`, limited 1% beyond `price`, signed and encoded for `ids`. */
+    const signLeg = async (ids: number[], acct: LocalAccount, market: number, sizeDelta: bigint, price: bigint) => {
+      const n = nonce.get(acct.address) ?? 0n;
+      nonce.set(acct.address, n + 1n);
+      const intent: PositionIntent = {
+        account: acct.address,
+        market,
+        sizeDelta,
+        limitPrice: sizeDelta > 0n ? bps(price, 100) : bps(price, -100),
+        reduceOnly: false,
+        partiallyFillable: false,
+        validTo,
+        nonce: n,
+      };
+      return encodePositionTrade(ids, intent, await signPositionIntent(acct, devnet.chainId, settlementAddress, intent));
+    };
+    /** A settle batch with only a position leg. */
+    const positionsBatch = (auctionId: bigint, ids: number[], prices: bigint[], trades: PositionTrade[]) => ({
+      ...spotBatch({ auctionId, tokens: [], clearingPrices: [], trades: [], interactions: [] }),
+      positions: encodePositionBatch({ markets: ids, prices, trades }),
+    });
     const settleLegs = async (chunk: readonly Leg[], auctionId: bigint): Promise<bigint> => {
       const ids = [...new Set(chunk.map((l) => l.market))].sort((x, y) => x - y);
       const prices = ids.map((id) => bps(mark(id), r.int(-30, 30)));
@@ -212,30 +234,10 @@ async function simulate(o: RunOptions) {
           [leg.a, leg.size],
           [leg.b, -leg.size],
         ] as const) {
-          const n = nonce.get(acct.address) ?? 0n;
-          nonce.set(acct.address, n + 1n);
-          const intent: PositionIntent = {
-            account: acct.address,
-            market: leg.market,
-            sizeDelta: size,
-            limitPrice: size > 0n ? bps(price, 100) : bps(price, -100),
-            reduceOnly: false,
-            partiallyFillable: false,
-            validTo,
-            nonce: n,
-          };
-          trades.push(encodePositionTrade(ids, intent, await signPositionIntent(acct, devnet.chainId, settlementAddress, intent)));
+          trades.push(await signLeg(ids, acct, leg.market, size, price));
         }
       }
-      const batch = {
-        auctionId,
-        tokens: [],
-        clearingPrices: [],
-        trades: [],
-        interactions: [],
-        options: '0x' as const,
-        positions: encodePositionBatch({ markets: ids, prices, trades }),
-      };
+      const batch = positionsBatch(auctionId, ids, prices, trades);
       // eth_estimateGas on anvil comes out slightly short for these settles (the ClearingHouse call
       // gets 63/64 of what is left and runs out), so the solver adds 25% headroom.
       const estimate = await pub.estimateContractGas({
@@ -374,29 +376,9 @@ async function simulate(o: RunOptions) {
         [pair.long, size],
         [pair.short, -size],
       ] as const) {
-        const n = nonce.get(acct.address) ?? 0n;
-        nonce.set(acct.address, n + 1n);
-        const intent: PositionIntent = {
-          account: acct.address,
-          market: m,
-          sizeDelta: delta,
-          limitPrice: delta > 0n ? bps(price, 100) : bps(price, -100),
-          reduceOnly: false,
-          partiallyFillable: false,
-          validTo,
-          nonce: n,
-        };
-        trades.push(encodePositionTrade(ids, intent, await signPositionIntent(acct, devnet.chainId, settlementAddress, intent)));
+        trades.push(await signLeg(ids, acct, m, delta, price));
       }
-      const batch = {
-        auctionId,
-        tokens: [],
-        clearingPrices: [],
-        trades: [],
-        interactions: [],
-        positions: encodePositionBatch({ markets: ids, prices: [price], trades }),
-        options: '0x' as const,
-      };
+      const batch = positionsBatch(auctionId, ids, [price], trades);
       const refused = (e: unknown): Attempt =>
         isMarketHalted(e)
           ? { outcome: 'halted', reason: 'MarketHalted' }
