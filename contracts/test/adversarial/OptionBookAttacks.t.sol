@@ -8,6 +8,8 @@ import {OptionSettlement} from "../../src/options/OptionSettlement.sol";
 import {SignatureChecker} from "../../src/libraries/SignatureChecker.sol";
 import {OptionBookBase} from "../options/OptionBookBase.sol";
 import {SizeFills} from "../../src/libraries/SizeFills.sol";
+import {Ownable2Step} from "../../src/governance/Ownable2Step.sol";
+import {PortfolioMargin} from "../../src/options/PortfolioMargin.sol";
 
 /// @notice The bonded solver is the attacker: its interactions run with Settlement as msg.sender
 /// and may send any calldata to any contract, and it chooses which signed option intents a batch
@@ -63,7 +65,9 @@ contract OptionBookAttacksTest is OptionBookBase {
         assertFalse(_viaInteraction(address(ch), abi.encodeCall(ClearingHouse.optionCash, (attacker, 10_000e18))));
         assertFalse(_viaInteraction(address(ch), abi.encodeCall(ClearingHouse.setOptionHolder, (victim, false))));
         assertFalse(_viaInteraction(address(ch), abi.encodeCall(ClearingHouse.setOptionBook, (attacker))));
-        assertFalse(_viaInteraction(address(settlement), abi.encodeCall(Settlement.setOptionBook, (OptionBook(attacker)))));
+        assertFalse(
+            _viaInteraction(address(settlement), abi.encodeCall(Settlement.setOptionBook, (OptionBook(attacker))))
+        );
         // and directly
         vm.startPrank(attacker);
         vm.expectRevert(abi.encodeWithSelector(bytes4(keccak256("NotOptionBook(address)")), attacker));
@@ -73,6 +77,27 @@ contract OptionBookAttacksTest is OptionBookBase {
         assertEq(ch.collateral(attacker), 10_000e18);
         assertEq(ch.optionBook(), address(book));
         assertEq(address(settlement.optionBook()), address(book));
+    }
+
+    /// The book's governance from interactions: a zero-floor, zero-fee margin or a new owner would
+    /// let the attacker sell naked options on no collateral. All refused; nothing changes.
+    function test_attack_bookGovernanceViaInteraction_refused() public {
+        uint256 floor = book.params().shortFloor;
+        uint256 maintenance = book.params().maintenanceFraction;
+        uint256 fee = book.feeFraction();
+        address owner = book.owner();
+        PortfolioMargin.Params memory loose = book.params();
+        loose.shortFloor = 0;
+        loose.maintenanceFraction = 0.1e18;
+        assertFalse(_viaInteraction(address(book), abi.encodeCall(OptionBook.setParams, (loose))));
+        assertFalse(_viaInteraction(address(book), abi.encodeCall(OptionBook.setFeeFraction, (0))));
+        assertFalse(_viaInteraction(address(book), abi.encodeCall(Ownable2Step.transferOwnership, (attacker))));
+        assertFalse(_viaInteraction(address(book), abi.encodeCall(Ownable2Step.acceptOwnership, ())));
+        assertEq(book.params().shortFloor, floor);
+        assertEq(book.params().maintenanceFraction, maintenance);
+        assertEq(book.feeFraction(), fee);
+        assertEq(book.owner(), owner);
+        assertEq(book.pendingOwner(), address(0));
     }
 
     /// The attacker signs the victim's side itself: the signature check refuses it.
@@ -89,7 +114,10 @@ contract OptionBookAttacksTest is OptionBookBase {
     /// A filled option intent cannot be replayed (shared nonce bitmap), nor a cancelled one used.
     function test_attack_replayedNonce_reverts() public {
         Settlement.Batch memory b = _optionBatch(
-            CALL_3000, 275e18, _ot(victimKey, victim, CALL_3000, 0, 1e18, 280e18, 7), _ot(mateKey, mate, CALL_3000, 0, -1e18, 270e18, 7)
+            CALL_3000,
+            275e18,
+            _ot(victimKey, victim, CALL_3000, 0, 1e18, 280e18, 7),
+            _ot(mateKey, mate, CALL_3000, 0, -1e18, 270e18, 7)
         );
         _settleAs(b);
         vm.prank(solver);
@@ -101,13 +129,19 @@ contract OptionBookAttacksTest is OptionBookBase {
     /// The solver picks a premium worse than the victim's limit: refused (buyer and seller side).
     function test_attack_premiumWorseThanLimit_reverts() public {
         Settlement.Batch memory b = _optionBatch(
-            CALL_3000, 900e18, _ot(victimKey, victim, CALL_3000, 0, 1e18, 280e18, 1), _ot(attackerKey, attacker, CALL_3000, 0, -1e18, 0, 1)
+            CALL_3000,
+            900e18,
+            _ot(victimKey, victim, CALL_3000, 0, 1e18, 280e18, 1),
+            _ot(attackerKey, attacker, CALL_3000, 0, -1e18, 0, 1)
         );
         vm.prank(solver);
         vm.expectRevert(abi.encodeWithSelector(OptionSettlement.PremiumLimitNotMet.selector, 0, 900e18, 280e18));
         settlement.settle(b);
         b = _optionBatch(
-            CALL_3000, 1e18, _ot(victimKey, victim, CALL_3000, 0, -1e18, 270e18, 1), _ot(attackerKey, attacker, CALL_3000, 0, 1e18, 900e18, 1)
+            CALL_3000,
+            1e18,
+            _ot(victimKey, victim, CALL_3000, 0, -1e18, 270e18, 1),
+            _ot(attackerKey, attacker, CALL_3000, 0, 1e18, 900e18, 1)
         );
         vm.prank(solver);
         vm.expectRevert(abi.encodeWithSelector(OptionSettlement.PremiumLimitNotMet.selector, 0, 1e18, 270e18));
@@ -118,7 +152,10 @@ contract OptionBookAttacksTest is OptionBookBase {
     /// An intent past its validTo, and a series past its expiry, are refused.
     function test_attack_expiredIntentOrSeries_reverts() public {
         Settlement.Batch memory b = _optionBatch(
-            CALL_3000, 275e18, _ot(victimKey, victim, CALL_3000, 0, 1e18, 280e18, 1), _ot(attackerKey, attacker, CALL_3000, 0, -1e18, 0, 1)
+            CALL_3000,
+            275e18,
+            _ot(victimKey, victim, CALL_3000, 0, 1e18, 280e18, 1),
+            _ot(attackerKey, attacker, CALL_3000, 0, -1e18, 0, 1)
         );
         uint256 validTo = block.timestamp + 1 hours;
         vm.warp(validTo + 1);
@@ -131,7 +168,10 @@ contract OptionBookAttacksTest is OptionBookBase {
         _price(3000e8);
         _publishVol(0.8e18);
         b = _optionBatch(
-            CALL_3000, 1e18, _ot(victimKey, victim, CALL_3000, 0, 1e18, 280e18, 2), _ot(attackerKey, attacker, CALL_3000, 0, -1e18, 0, 2)
+            CALL_3000,
+            1e18,
+            _ot(victimKey, victim, CALL_3000, 0, 1e18, 280e18, 2),
+            _ot(attackerKey, attacker, CALL_3000, 0, -1e18, 0, 2)
         );
         vm.prank(solver);
         vm.expectRevert(abi.encodeWithSelector(OptionBook.SeriesExpired.selector, CALL_3000, expiry));
@@ -143,7 +183,10 @@ contract OptionBookAttacksTest is OptionBookBase {
     function test_attack_earlyExpirySettlement_reverts() public {
         _settleAs(
             _optionBatch(
-                CALL_3000, 275e18, _ot(victimKey, victim, CALL_3000, 0, -1e18, 270e18, 1), _ot(mateKey, mate, CALL_3000, 0, 1e18, 280e18, 1)
+                CALL_3000,
+                275e18,
+                _ot(victimKey, victim, CALL_3000, 0, -1e18, 270e18, 1),
+                _ot(mateKey, mate, CALL_3000, 0, 1e18, 280e18, 1)
             )
         );
         int256 c = ch.collateral(victim);
