@@ -2,7 +2,7 @@ import type { Address, Hex } from 'viem';
 import { describe, expect, it } from 'vitest';
 import type { OptionIntent } from '../../protocol/intent.ts';
 import { type AuctionIntent, PRICE_SCALE, scoreSolution, type Auction } from '../../protocol/score.ts';
-import { clearOptions, holdingKey, optionSourceDemand, type ClearOptionsInput } from './option-clearing.ts';
+import { clearOptions, holdingKey, optionSourceDemand, wholeOptionSeries, type ClearOptionsInput } from './option-clearing.ts';
 
 const E = 10n ** 18n;
 const USD = '0x00000000000000000000000000000000000000cc' as Address;
@@ -132,5 +132,30 @@ describe('option clearing', () => {
     expect(c.sourceTrades).toEqual([{ series: 7n, sizeDelta: -2n * E, premiumLimit: 101n * E }]);
     // above the buyer's limit: no fill
     expect(clearOptions(input([lone], { quotes: new Map([[7n, { sizeDelta: -2n * E, premium: 121n * E }]]) })).trades).toEqual([]);
+  });
+
+  it('leaves a series out whole when a cut (a runner-up settling what is still open) breaks its net', () => {
+    const entries = [
+      option(1, E, 50n * E),
+      option(2, -E, 30n * E),
+      option(3, E, 90n * E, { series: 8n }),
+      option(4, -E, 80n * E, { series: 8n }),
+    ];
+    const c = clearOptions(input(entries));
+    const byId = new Map(entries.map((e) => [e.id, (e.intent as { intent: OptionIntent }).intent]));
+    const full = {
+      auctionId: 1n,
+      solver: USD,
+      prices: [],
+      marketPrices: [],
+      trades: c.trades,
+      optionPremiums: c.optionPremiums,
+      interactions: [],
+    };
+    expect(wholeOptionSeries(full, (i) => byId.get(i))).toBe(full);
+    const cut = wholeOptionSeries({ ...full, trades: c.trades.filter((t) => t.intentId !== id(2)) }, (i) => byId.get(i));
+    expect(cut.trades.map((t) => t.intentId).sort()).toEqual([id(3), id(4)]);
+    expect(cut.optionPremiums).toEqual([{ series: 8n, premium: 85n * E }]);
+    expect(scoreSolution(cut, auction(entries)).ok).toBe(true);
   });
 });

@@ -15,7 +15,8 @@
 import type { Hex } from 'viem';
 import { optionLimitHolds } from '../../protocol/clearing.ts';
 import type { Auction } from '../../protocol/score.ts';
-import type { OptionPremium, SolutionTrade } from '../../protocol/solution.ts';
+import type { OptionIntent } from '../../protocol/intent.ts';
+import type { OptionPremium, Solution, SolutionTrade } from '../../protocol/solution.ts';
 import { lower } from './address.ts';
 
 /** Intents this close to their validTo are left out: the bundle would land after it. */
@@ -105,6 +106,34 @@ export function optionSourceDemand(input: ClearOptionsInput): Map<bigint, bigint
     if (net !== 0n) demand.set(series, -net);
   }
   return demand;
+}
+
+/**
+ * `solution` with every option series whose kept fills (users' trades and own option liquidity) no
+ * longer net to zero left out whole: its trades, its liquidity and its premium. For a solution
+ * whose trades were cut without a re-solve (a runner-up settling what is still open): one missing
+ * side of a series would make the whole batch revert. `optionOf`: a trade's option intent, if it is one.
+ */
+export function wholeOptionSeries(solution: Solution, optionOf: (id: Hex) => OptionIntent | undefined): Solution {
+  if (!solution.optionPremiums?.length) return solution;
+  const net = new Map<bigint, bigint>();
+  const add = (o: OptionIntent, executed: bigint) => net.set(o.series, (net.get(o.series) ?? 0n) + (o.size > 0n ? executed : -executed));
+  for (const t of solution.trades) {
+    const o = optionOf(t.intentId);
+    if (o) add(o, t.executed);
+  }
+  for (const l of solution.optionLiquidity ?? []) add(l.intent, l.executed);
+  const broken = (series: bigint): boolean => (net.get(series) ?? 0n) !== 0n || !net.has(series);
+  if (!solution.optionPremiums.some((p) => broken(p.series))) return solution;
+  return {
+    ...solution,
+    trades: solution.trades.filter((t) => {
+      const o = optionOf(t.intentId);
+      return !o || !broken(o.series);
+    }),
+    optionPremiums: solution.optionPremiums.filter((p) => !broken(p.series)),
+    optionLiquidity: (solution.optionLiquidity ?? []).filter((l) => !broken(l.intent.series)),
+  };
 }
 
 /** The auction's option intents as orders per live series (one per account: its best limit). */
