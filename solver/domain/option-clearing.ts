@@ -12,12 +12,14 @@
 // larger fill, which would break the series' net): a fill-or-kill one larger than the holding is
 // left out. A series whose underlying's circuit breaker is halted clears only reduce-only intents,
 // without the source. One fill per account and series (the book's rule): an account's best order.
-import type { Hex } from 'viem';
 import { optionLimitHolds } from '../../protocol/clearing.ts';
 import type { Auction } from '../../protocol/score.ts';
 import type { OptionIntent } from '../../protocol/intent.ts';
 import type { OptionPremium, Solution, SolutionTrade } from '../../protocol/solution.ts';
 import { lower } from './address.ts';
+
+/** An intent id (the protocol's type, without importing viem here). */
+type Hex = SolutionTrade['intentId'];
 
 /** Intents this close to their validTo are left out: the bundle would land after it. */
 const MIN_VALIDITY_SEC = 2;
