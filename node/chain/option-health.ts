@@ -18,12 +18,16 @@ export type OptionHealthInputs = {
   params: MarginParams;
 };
 
-/** The option book's view of `account` at `blockNumber` (default latest). */
+/**
+ * The option book's view of `account` at `blockNumber` (default latest); `alsoMarkets` adds the
+ * state of underlyings the account holds no options on yet (to value a trade that would open one).
+ */
 export async function readOptionHealthInputs(
   client: PublicClient,
   book: Address,
   account: Address,
   blockNumber?: bigint,
+  alsoMarkets: readonly number[] = [],
 ): Promise<OptionHealthInputs> {
   const block = await client.getBlock(blockNumber === undefined ? { blockTag: 'latest' } : { blockNumber });
   const at = { blockNumber: block.number };
@@ -47,7 +51,7 @@ export async function readOptionHealthInputs(
   const maxAge = await client.readContract({ address: feed, abi: volatilityFeedAbi, functionName: 'maxAge', ...at });
   const underlyings = new Map<number, UnderlyingState>();
   await Promise.all(
-    [...new Set(held.map((o) => o.market))].map(async (m) => {
+    [...new Set([...held.map((o) => o.market), ...alsoMarkets])].map(async (m) => {
       const ch = { address: house, abi: clearingHouseAbi, ...at } as const;
       const [[mark, fresh], position, config, [tenors, nodes, vols, publishedAt]] = await Promise.all([
         client.readContract({ ...ch, functionName: 'markPrice', args: [m] }),

@@ -16,6 +16,8 @@ import { legValue, type MarginParams, type OptionLeg, portfolioMargin } from './
 import { impliedVol, type VolSurface } from './vol-surface.ts';
 
 const WAD = 10n ** 18n;
+/** OptionBook.MAX_ACCOUNT_OPTIONS: open series per account. */
+export const MAX_ACCOUNT_OPTIONS = 4;
 
 /** One of the account's option positions, with its series' terms. */
 export type HeldOption = {
@@ -114,4 +116,41 @@ export function optionHealth(
     out.maintenanceDelta += r.maintenance - ceilDiv(notional * u.maintenanceMarginFraction, WAD);
   }
   return out;
+}
+
+/** An account's health as the clearing house reports it (accountHealth), collateral units. */
+export type AccountTotals = { equity: bigint; initialRequirement: bigint; maintenanceRequirement: bigint };
+
+/**
+ * The account's health after an option fill of `sizeDelta` contracts of a series at `premium` per
+ * contract, from its health now: the option book's valuation with and without the fill (both
+ * from the same inputs) and the premium cash as the book moves it (a buyer pays ceil(premium x
+ * size), a seller receives floor, each pays `feeFraction` of it, rounded up). Throws
+ * `TooManyOptionPositions` as the book would refuse a fifth series.
+ */
+export function healthAfterOptionFill(
+  now: AccountTotals,
+  held: readonly HeldOption[],
+  fill: Omit<HeldOption, 'size' | 'settlementPrice'> & { sizeDelta: bigint; premium: bigint; feeFraction: bigint },
+  underlyings: ReadonlyMap<number, UnderlyingState>,
+  time: bigint,
+  p: MarginParams,
+): AccountTotals {
+  const same = (o: HeldOption): boolean =>
+    o.market === fill.market && o.strike === fill.strike && o.expiry === fill.expiry && o.isCall === fill.isCall;
+  const after = held.map((o) => (same(o) ? { ...o, size: o.size + fill.sizeDelta } : o));
+  if (!held.some(same)) after.push({ ...fill, size: fill.sizeDelta, settlementPrice: 0n });
+  const open = after.filter((o) => o.size !== 0n);
+  if (open.length > MAX_ACCOUNT_OPTIONS)
+    throw new Error(`TooManyOptionPositions: at most ${MAX_ACCOUNT_OPTIONS} option series per account`);
+  const before = optionHealth(held, underlyings, time, p);
+  const then = optionHealth(open, underlyings, time, p);
+  const gross = fill.sizeDelta > 0n ? ceilDiv(fill.premium * fill.sizeDelta, WAD) : (fill.premium * -fill.sizeDelta) / WAD;
+  const fee = ceilDiv(gross * fill.feeFraction, WAD);
+  const cash = (fill.sizeDelta > 0n ? -gross : gross) - fee;
+  return {
+    equity: now.equity + cash + then.value - before.value,
+    initialRequirement: now.initialRequirement + then.initialDelta - before.initialDelta,
+    maintenanceRequirement: now.maintenanceRequirement + then.maintenanceDelta - before.maintenanceDelta,
+  };
 }

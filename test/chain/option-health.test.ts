@@ -16,14 +16,20 @@ import { fundUser, type RunningDevnet, startDevnet } from '../../contracts/deplo
 import { deployOptionBook } from '../../contracts/deploy/option-book.ts';
 import { deployOptionSeries, listSeries, settleSeries } from '../../contracts/deploy/option-series.ts';
 import { defaultVolBounds, deployVolatilityFeed, publishSurface } from '../../contracts/deploy/options.ts';
-import { deployDevnetPerp, depositCollateral, type PerpDeployment, setFeedPrice } from '../../contracts/deploy/perp.ts';
+import {
+  clearingHouseContract,
+  deployDevnetPerp,
+  depositCollateral,
+  type PerpDeployment,
+  setFeedPrice,
+} from '../../contracts/deploy/perp.ts';
 import { devnetSeries } from '../../devnet/option-listing.ts';
 import { rng } from '../../devnet/rng.ts';
 import { devnetSurface, smileParams } from '../../devnet/vol-model.ts';
 import { readMarketSurface, valueSeries } from '../../node/chain/option-series.ts';
 import { readOptionHealthInputs } from '../../node/chain/option-health.ts';
 import type { OptionIntent, PositionIntent } from '../../protocol/intent.ts';
-import { OptionHealthRefused, optionHealth } from '../../protocol/options/option-health.ts';
+import { healthAfterOptionFill, OptionHealthRefused, optionHealth } from '../../protocol/options/option-health.ts';
 
 const DAI = (n: string): bigint => parseUnits(n, 18);
 const MARKETS = [1, 2] as const;
@@ -34,6 +40,8 @@ let perp: PerpDeployment;
 let book: Address;
 let registry: Address;
 let shortDated: bigint;
+let feed: Address;
+const listed: Listed[] = [];
 const accounts: LocalAccount[] = [];
 
 type Listed = { id: bigint; market: number; strike: bigint; expiry: bigint; isCall: boolean };
@@ -44,14 +52,13 @@ beforeAll(async () => {
   const pub = clients.publicClient;
   perp = await deployDevnetPerp(clients, devnet);
   registry = await deployOptionSeries(clients, { clearingHouse: perp.clearingHouse });
-  const feed = await deployVolatilityFeed(clients, { feeder: clients.deployer.account.address, maxAge: 3600n, bounds: defaultVolBounds });
+  feed = await deployVolatilityFeed(clients, { feeder: clients.deployer.account.address, maxAge: 3600n, bounds: defaultVolBounds });
   for (const m of MARKETS) await publishSurface(clients, feed, BigInt(m), devnetSurface(smileParams(m)));
   // marks off round numbers, so notional x margin fraction has something to round
   const answers = { 1: 3_012_34567891n, 2: 100_345_67891234n } as const;
   for (const m of MARKETS) await setFeedPrice(clients, perp.feeds[m]!, answers[m]);
   const now = (await pub.getBlock()).timestamp;
   const marks = MARKETS.map((id) => ({ id, price: answers[id] * 10n ** 10n }));
-  const listed: Listed[] = [];
   for (const t of devnetSeries(marks, now)) listed.push({ id: (await listSeries(clients, registry, t)).seriesId, ...t });
   // a 2-hour ETH call, to see a leg expire
   const short = { market: 1, strike: DAI('3000'), expiry: now + 7200n, isCall: true };
@@ -201,6 +208,91 @@ describe('option health: the TypeScript mirror against OptionBook.optionHealth',
       // the books are not trivial: some value and requirement on every account
       expect(rows.every(({ chain }) => !(chain instanceof Error) && chain[1] !== 0n)).toBe(true);
     }
+  });
+
+  it("predicts an account's health after an option fill to the wei (buyer and writer, the fee included)", async () => {
+    const { clients, devnet } = running;
+    const pub = clients.publicClient;
+    const [buyer, writer] = [0, 1].map((j) => privateKeyToAccount(keccak256(toHex(`option-health-preview-${j}`)))) as [
+      LocalAccount,
+      LocalAccount,
+    ];
+    for (const x of [buyer, writer]) {
+      await fundUser(clients, devnet, x, { dai: DAI('50000') });
+      await depositCollateral(clients, perp.clearingHouse, devnet.tokens.dai, x, DAI('50000'));
+    }
+    const s = listed.find((l) => l.market === 1 && !l.isCall && l.id !== shortDated)!;
+    const block = await pub.getBlock();
+    const time = block.timestamp + 5n;
+    const [mark] = await clearingHouseContract(clients, perp.clearingHouse).read.markPrice([1]);
+    const row = valueSeries(s.id, s, { name: '', mark: mark.toString(), fresh: true }, await readMarketSurface(pub, feed, 1, time), time);
+    const premium = BigInt(row.price!);
+    const size = 2_345_678_901_234_567_891n;
+    const feeFraction = await pub.readContract({ address: book, abi: optionBookAbi, functionName: 'feeFraction' });
+    const predicted = await Promise.all(
+      [
+        [buyer, size],
+        [writer, -size],
+      ].map(async ([who, sizeDelta]) => {
+        const i = await readOptionHealthInputs(pub, book, (who as LocalAccount).address, block.number, [1]);
+        const [equity, initialRequirement, maintenanceRequirement] = await clearingHouseContract(
+          clients,
+          perp.clearingHouse,
+        ).read.accountHealth([(who as LocalAccount).address]);
+        return healthAfterOptionFill(
+          { equity, initialRequirement, maintenanceRequirement },
+          i.held,
+          { ...s, sizeDelta: sizeDelta as bigint, premium, feeFraction },
+          i.underlyings,
+          time,
+          i.params,
+        );
+      }),
+    );
+    const settlement = devnet.settlement.settlement;
+    const validTo = Number(time) + 3600;
+    const trades = [];
+    for (const [who, sz] of [
+      [buyer, size],
+      [writer, -size],
+    ] as const) {
+      const intent: OptionIntent = {
+        account: who.address,
+        series: s.id,
+        size: sz,
+        premiumLimit: premium,
+        reduceOnly: false,
+        partiallyFillable: false,
+        validTo,
+        nonce: 1n,
+      };
+      trades.push(encodeOptionTrade([s.id], intent, await signOptionIntent(who, devnet.chainId, settlement, intent)));
+    }
+    const batch = {
+      ...spotBatch({ auctionId: 99n, tokens: [], clearingPrices: [], trades: [], interactions: [] }),
+      options: encodeOptionBatch({ series: [s.id], premiums: [premium], trades }),
+    };
+    await pub.request({ method: 'evm_setNextBlockTimestamp' as never, params: [Number(time)] as never });
+    const receipt = await confirm(
+      pub,
+      clients
+        .walletFor(devnet.solver)
+        .writeContract({ address: settlement, abi: settlementAbi, functionName: 'settle', args: [batch], gas: 4_000_000n }),
+    );
+    expect((await pub.getBlock({ blockNumber: receipt.blockNumber })).timestamp).toBe(time);
+    for (const [k, who] of [buyer, writer].entries()) {
+      const [equity, initialRequirement, maintenanceRequirement] = await pub.readContract({
+        address: perp.clearingHouse,
+        abi: clearingHouseContract(clients, perp.clearingHouse).abi,
+        functionName: 'accountHealth',
+        args: [who.address],
+        blockNumber: receipt.blockNumber,
+      });
+      expect({ equity, initialRequirement, maintenanceRequirement }).toEqual(predicted[k]);
+    }
+    // a long put needs at most what it can lose (its value); the writer more (its losses + the floor)
+    expect(predicted[0]!.initialRequirement > 0n).toBe(true);
+    expect(predicted[1]!.initialRequirement > predicted[0]!.initialRequirement).toBe(true);
   });
 
   it('after a leg expires with stale marks and surfaces: equal when loose, refused by both when strict; then at the settlement price', async () => {
