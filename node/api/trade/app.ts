@@ -31,9 +31,11 @@ import {
   defaultPremium,
   describeOption,
   type OptionPageContext,
+  refreshOptionHealth,
   refreshSeries,
   renderModel,
   renderOptionPositions,
+  renderOptionPreview,
   signOption,
 } from './options.ts';
 import { type Connection, connect, type Discovered, discoverWallets, isUserRejection, walletChoices } from './wallet.ts';
@@ -126,7 +128,7 @@ async function init(): Promise<void> {
   defaultLimit();
   await refreshSeries(optionContext());
   defaultPremium(optionContext());
-  renderModel(optionContext(), markets);
+  renderOptionOrder();
   document.body.dataset.ready = 'true';
 }
 
@@ -139,6 +141,7 @@ function optionContext(): OptionPageContext {
     settlement: health?.settlement ?? zeroAddress,
     collateralDecimals: col?.decimals ?? 18,
     collateralSymbol: col?.symbol ?? '',
+    ...(markets?.available ? { clearingHouse: markets.clearingHouse } : {}),
   };
 }
 
@@ -642,8 +645,9 @@ function refresh(): Promise<void> {
     try {
       // marks and funding indices move: the margin preview must not price against the page-load ones
       await Promise.all([refreshMarkets(), renderBalances(c), renderMargin(c), renderActivity(c), refreshSeries(optionContext())]);
+      await refreshOptionHealth(optionContext(), c);
       renderPreview();
-      renderModel(optionContext(), markets);
+      renderOptionOrder();
     } catch (e) {
       $('node-status').className = 'pill down';
       $('node-status').textContent = `refresh failed: ${explain(e)}`;
@@ -707,12 +711,16 @@ button('get-quote').onclick = () => void action(button('get-quote'), getQuote);
 button('sign-swap').onclick = () => void action(button('sign-swap'), signSwap);
 button('sign-position').onclick = () => void action(button('sign-position'), signPosition);
 button('sign-option').onclick = () => void action(button('sign-option'), () => signOption(optionContext(), ready()));
-for (const id of ['option-size', 'premium-limit', 'option-reduce-only'])
-  $(id).addEventListener('input', () => renderModel(optionContext(), markets));
+/** The option form's model line and margin preview. */
+function renderOptionOrder(): void {
+  renderModel(optionContext(), markets);
+  renderOptionPreview(optionContext(), margin);
+}
+for (const id of ['option-size', 'premium-limit', 'option-reduce-only']) $(id).addEventListener('input', renderOptionOrder);
 for (const id of ['option-series', 'option-side'])
   $(id).addEventListener('change', () => {
     defaultPremium(optionContext(), true);
-    renderModel(optionContext(), markets);
+    renderOptionOrder();
   });
 for (const id of ['sell-token', 'buy-token', 'sell-amount']) $(id).addEventListener('input', () => void staleQuote());
 $('min-buy').addEventListener('input', () => void checkChain());

@@ -3,8 +3,12 @@
 // premium limit per contract, signed as the OptionIntent EIP-712 type of protocol/eip712.ts), the
 // account's option positions with their greeks, and how an option intent reads in "My intents".
 // The series and their model values come from GET /v1/options/series (the node prices every live
-// series with the clearing house's mark and the volatility feed's surface); the page never prices
-// anything itself.
+// series with the clearing house's mark and the volatility feed's surface). The margin preview
+// values the account's options as the option book does (protocol/options/option-health.ts, equal
+// to the chain to the wei), from the book's state read through the wallet's provider, before and
+// after the intent fills at its limit.
+import { type Address, parseAbi, zeroAddress } from 'viem';
+import { type OptionHealthInputs, readOptionHealthInputs } from '../../chain/option-health.ts';
 import type { AccountMargin, MarketsResponse, OptionSeriesRow } from '../../../protocol/api.ts';
 import type { NodeApi } from '../../../protocol/client.ts';
 import { intentDomain, optionIntentTypes } from '../../../protocol/eip712.ts';
@@ -12,6 +16,7 @@ import type { OptionIntent } from '../../../protocol/intent.ts';
 import type { OptionIntentJson } from '../../../protocol/json.ts';
 import { signedIntentToJson } from '../../../protocol/json.ts';
 import { abs } from '../../../protocol/margin.ts';
+import { type AccountTotals, healthAfterOptionFill } from '../../../protocol/options/option-health.ts';
 import { $, amount, el, parseAmount, row, short } from './format.ts';
 import type { Connection } from './wallet.ts';
 
@@ -22,6 +27,8 @@ export type OptionPageContext = {
   settlement: `0x${string}`;
   collateralDecimals: number;
   collateralSymbol: string;
+  /** The clearing house (its option book is read from it); absent without one. */
+  clearingHouse?: Address;
 };
 
 let series: OptionSeriesRow[] = [];
@@ -185,4 +192,85 @@ export function renderOptionPositions(margin: AccountMargin, decimals: number): 
         ),
       ),
     );
+}
+
+// ---- margin preview --------------------------------------------------------------------------
+
+const bookAbi = parseAbi(['function optionBook() view returns (address)', 'function feeFraction() view returns (uint256)']);
+let book: { address: Address; feeFraction: bigint; inputs: OptionHealthInputs } | undefined;
+let bookError: string | undefined;
+
+/** Re-reads the option book's view of the account (through the wallet's provider), for the preview. */
+export async function refreshOptionHealth(ctx: OptionPageContext, c: Connection): Promise<void> {
+  if (!ctx.clearingHouse) return;
+  try {
+    const address = await c.reader.readContract({ address: ctx.clearingHouse, abi: bookAbi, functionName: 'optionBook' });
+    if (address === zeroAddress) {
+      book = undefined;
+      bookError = 'the clearing house has no option book';
+      return;
+    }
+    const [feeFraction, inputs] = await Promise.all([
+      c.reader.readContract({ address, abi: bookAbi, functionName: 'feeFraction' }),
+      readOptionHealthInputs(c.reader, address, c.account, undefined, [...new Set(series.map((s) => s.market))]),
+    ]);
+    book = { address, feeFraction, inputs };
+    bookError = undefined;
+  } catch (e) {
+    bookError = (e as Error).message.split('\n')[0];
+  }
+}
+
+/** Equity and requirements before and after the form's intent fills at its limit (fee included). */
+export function renderOptionPreview(ctx: OptionPageContext, margin: AccountMargin | undefined): void {
+  const body = $('option-preview').querySelector('tbody')!;
+  const d = ctx.collateralDecimals;
+  if (!margin || !book) {
+    body.replaceChildren(row([bookError ?? 'connect a wallet to see your margin', '', '']));
+    return;
+  }
+  const before: AccountTotals = {
+    equity: BigInt(margin.equity),
+    initialRequirement: BigInt(margin.initialRequirement),
+    maintenanceRequirement: BigInt(margin.maintenanceRequirement),
+  };
+  let after: AccountTotals;
+  try {
+    const { row: s, size, premiumLimit } = optionInputs(ctx);
+    const i = book.inputs;
+    after = healthAfterOptionFill(
+      before,
+      i.held,
+      {
+        market: s.market,
+        strike: BigInt(s.strike),
+        expiry: BigInt(s.expiry),
+        isCall: s.isCall,
+        sizeDelta: size,
+        premium: premiumLimit,
+        feeFraction: book.feeFraction,
+      },
+      i.underlyings,
+      i.now,
+      i.params,
+    );
+  } catch (e) {
+    body.replaceChildren(row([(e as Error).message, '', '']));
+    return;
+  }
+  const c = (v: bigint): string => signed(v, d, 2);
+  const N = [1, 2];
+  body.replaceChildren(
+    row(['Equity', c(before.equity), c(after.equity)], { 'data-row': 'equity' }, N),
+    row(['Initial requirement', c(before.initialRequirement), c(after.initialRequirement)], { 'data-row': 'initial' }, N),
+    row(['Maintenance requirement', c(before.maintenanceRequirement), c(after.maintenanceRequirement)], { 'data-row': 'maintenance' }, N),
+    row(
+      ['Free margin', c(before.equity - before.initialRequirement), c(after.equity - after.initialRequirement)],
+      {
+        'data-row': 'free',
+        class: after.equity < after.initialRequirement ? 'bad' : '',
+      },
+      N,
+    ),
+  );
 }
