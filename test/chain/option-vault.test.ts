@@ -23,6 +23,7 @@ import { intentDomain, optionIntentTypes } from '../../protocol/eip712.ts';
 import type { OptionIntent } from '../../protocol/intent.ts';
 import {
   optionVaultExposure,
+  optionVaultHedgeQuote,
   optionVaultQuote,
   type OptionVaultParams,
   type OptionVaultState,
@@ -119,8 +120,19 @@ async function expectMirrorEqualsChain(blockNumber: bigint): Promise<number> {
       expect(optionVaultQuote(params, state, series, size), `series ${series.id} size ${size}`).toBe(onChain);
       if (onChain !== undefined) compared++;
     }
-  const [netDelta, netVega] = await read(vault, optionVaultAbi, 'exposure', [ETH], blockNumber);
+  const [netDelta, netVega]: [bigint, bigint] = await read(vault, optionVaultAbi, 'exposure', [ETH], blockNumber);
   expect(optionVaultExposure(state)).toEqual({ netDelta, netVega });
+  // the hedge rule: which perp fills are hedges, and their limit bound
+  for (const size of [DAI('-1'), DAI('0.5'), -netDelta, -netDelta + params.hedgeTolerance + 1n]) {
+    if (size === 0n) continue;
+    let onChain: bigint | undefined;
+    try {
+      onChain = await read(vault, optionVaultAbi, 'hedgeQuote', [ETH, size], blockNumber);
+    } catch {
+      onChain = undefined;
+    }
+    expect(optionVaultHedgeQuote(params, state, size), `hedge ${size}`).toBe(onChain);
+  }
   return compared;
 }
 
@@ -204,9 +216,14 @@ describe('options vault on the devnet', () => {
         encodeVaultSignature(call.id, -size, quoteNow - 1n, validTo, 78n),
       ]),
     ).toBe('0xffffffff');
-    // with the vault short calls, the mirror still matches (exposure, skew and limits)
+    // with the vault short calls, the mirror still matches (exposure, skew, limits, hedges)
     const now = (await clients.publicClient.getBlock()).timestamp;
-    await expectMirrorEqualsChain(await mineAt(now + 1n));
+    const blockNumber = await mineAt(now + 1n);
+    await expectMirrorEqualsChain(blockNumber);
+    const { params: p, state: s } = await vaultState(blockNumber);
+    const { netDelta } = optionVaultExposure(s);
+    expect(netDelta).toBeLessThan(-p.hedgeTolerance);
+    expect(optionVaultHedgeQuote(p, s, -netDelta)).toBe((s.mark * (DAI('1') + p.hedgeBand)) / DAI('1'));
   });
 });
 
