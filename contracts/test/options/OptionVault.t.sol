@@ -10,7 +10,9 @@ import {SizeFills} from "../../src/libraries/SizeFills.sol";
 import {Ownable2Step} from "../../src/governance/Ownable2Step.sol";
 import {BlackScholes} from "../../src/options/BlackScholes.sol";
 import {BlackScholesHarness} from "../../src/options/BlackScholesHarness.sol";
+import {OptionBook} from "../../src/options/OptionBook.sol";
 import {OptionSettlement} from "../../src/options/OptionSettlement.sol";
+import {OptionVault} from "../../src/options/OptionVault.sol";
 import {OptionVaultQuoter, UnderlyingParams} from "../../src/options/OptionVaultQuoter.sol";
 import {OptionVaultBase} from "./OptionVaultBase.sol";
 
@@ -326,6 +328,31 @@ contract OptionVaultTest is OptionVaultBase {
         _settleAs(b);
         assertFalse(_acceptsHedge(0.5e18, 3030e18));
         assertFalse(_acceptsHedge(-0.5e18, 2970e18));
+    }
+
+    /// The vault is an ordinary margin account: a thinly funded vault whose quote allows the trade
+    /// (its own limits are absolute) still cannot write more than the portfolio margin accepts; the
+    /// book's check after the batch reverts it.
+    function test_thinVault_portfolioMarginRevertsTheBatch() public {
+        OptionVault thin = new OptionVault(book, governance, 1 hours);
+        vm.prank(governance);
+        thin.setUnderlyingParams(ETH, _defaultParams());
+        tokenA.mint(lp, 1_000e18);
+        vm.startPrank(lp);
+        tokenA.approve(address(thin), 1_000e18);
+        thin.deposit(1_000e18, lp);
+        vm.stopPrank();
+        _margin(alice, 100_000e18);
+        uint256 ask = thin.quote(CALL_3000, -20e18);
+        uint32 validTo = uint32(block.timestamp + 1 hours);
+        OptionSettlement.OptionTrade memory t = OptionSettlement.OptionTrade(
+            address(thin), -20e18, ask, 1, validTo, 0, 2, 20e18, abi.encode(CALL_3000, int256(-20e18), ask, validTo, uint256(1))
+        );
+        Settlement.Batch memory b = _optionBatch(CALL_3000, ask, _ot(aliceKey, alice, CALL_3000, 0, 20e18, ask, 1), t);
+        vm.prank(solver);
+        vm.expectPartialRevert(OptionBook.InsufficientMargin.selector);
+        settlement.settle(b);
+        assertEq(book.positionOf(address(thin), CALL_3000), 0);
     }
 
     // ------------------------------------------------------------------ LPs and governance
