@@ -7,6 +7,7 @@ import {CircuitBreaker} from "../../src/perp/CircuitBreaker.sol";
 import {ClearingHouseLpVault} from "../../src/perp/ClearingHouseLpVault.sol";
 import {SignatureChecker} from "../../src/libraries/SignatureChecker.sol";
 import {SizeFills} from "../../src/libraries/SizeFills.sol";
+import {SwapIntent} from "../../src/libraries/IntentHashing.sol";
 import {Ownable2Step} from "../../src/governance/Ownable2Step.sol";
 import {BlackScholes} from "../../src/options/BlackScholes.sol";
 import {BlackScholesHarness} from "../../src/options/BlackScholesHarness.sol";
@@ -305,6 +306,47 @@ contract OptionVaultTest is OptionVaultBase {
         assertLe(after_ < 0 ? -after_ : after_, 1e18, "hedged within the tolerance");
         (int256 eq, int256 im,) = ch.accountHealth(address(ovault));
         assertGe(eq, im);
+        _assertBooks();
+    }
+
+    /// The issue's batch: a spot swap pair, alice's call bought from the vault and the vault's perp
+    /// hedge, in one settle; a hedge past the tolerance makes the vault refuse it, and the whole
+    /// batch (swap and option too) reverts.
+    function test_spotOptionAndHedge_oneAtomicSettle() public {
+        _fund(tokenA, alice, 100e18);
+        _fund(tokenB, bob, 100e18);
+        SwapIntent memory ia = _intent(alice, address(tokenA), address(tokenB), 100e18, 100e18, SELL, false, 10);
+        SwapIntent memory ib = _intent(bob, address(tokenB), address(tokenA), 100e18, 100e18, SELL, false, 10);
+        address[] memory tokens = _pair();
+        uint256 ask = ovault.quote(CALL_3000, -10e18);
+        uint256 snap = vm.snapshotState();
+        _aliceTrades(CALL_3000, 10e18, 1);
+        (int256 d,) = ovault.exposure(ETH);
+        vm.revertToState(snap);
+        int256 hedge = (-d / 1e16) * 1e16;
+
+        Settlement.Batch memory b = _optionBatch(
+            CALL_3000, ask, _ot(aliceKey, alice, CALL_3000, 0, 10e18, ask, 1), _vaultOt(CALL_3000, 0, -10e18, ask, 1)
+        );
+        b.tokens = tokens;
+        b.clearingPrices = _prices(1, 1);
+        b.trades = _two(_trade(ia, tokens, _sign(aliceKey, ia), 0), _trade(ib, tokens, _sign(bobKey, ib), 0));
+        b.interactions = _noInteractions();
+        // past zero by more than the 1 ETH tolerance: refused, nothing of the batch happens
+        b.positions = _perpLeg(_vaultPt(hedge + 2e18, 3030e18, 2), _pt(bobKey, bob, -(hedge + 2e18), 2990e18, 2));
+        vm.prank(solver);
+        vm.expectRevert(abi.encodeWithSelector(SignatureChecker.InvalidEip1271Signature.selector, address(ovault)));
+        settlement.settle(b);
+        assertEq(tokenB.balanceOf(alice), 0);
+        assertEq(book.positionOf(alice, CALL_3000), 0);
+
+        b.positions = _perpLeg(_vaultPt(hedge, 3030e18, 2), _pt(bobKey, bob, -hedge, 2990e18, 2));
+        uint256 g = gasleft();
+        _settleAs(b);
+        console2.log("gas: settle swap pair + option fill against the vault + its perp hedge", g - gasleft());
+        assertEq(tokenB.balanceOf(alice), 100e18);
+        assertEq(book.positionOf(alice, CALL_3000), 10e18);
+        assertEq(ch.position(address(ovault), ETH).size, hedge);
         _assertBooks();
     }
 
