@@ -32,7 +32,9 @@ import {VolatilityFeed} from "./VolatilityFeed.sol";
 /// The skew terms are PerpVault's skew premium applied to the trade's delta-equivalent perp
 /// (average net delta over the trade, against `deltaScale`) and to its vega (the vault's implied
 /// vol moves by -(average net vega) / vegaScale): a trade that grows the vault's |delta| or |vega|
-/// pays more the larger they already are, a trade against its exposure gets a better price.
+/// pays more the larger they already are, a trade against its exposure gets a better price. The
+/// favourable skew is bounded only by the limits over the scales (at most maxDelta x m / deltaScale
+/// + maxVega / vegaScale x ν per contract): governance keeps the scales large against the limits.
 ///
 /// Limits, for trades that grow the exposure they name (a trade that does not is always quoted, so
 /// traders can close against a vault whose limits were lowered): |D1| <= maxDelta when |D1| > |D0|;
