@@ -243,6 +243,17 @@ contract OptionVaultTest is OptionVaultBase {
         assertFalse(_accepts(CALL_3000, -2e18, type(uint128).max), "stale surface");
     }
 
+    /// The vault signs exactly the limits on its side of its quote, for any size it quotes.
+    function testFuzz_signature_iffOnTheVaultsSideOfQuote(int256 size, uint256 offset, bool above) public view {
+        size = bound(size, -150e18, 150e18);
+        vm.assume(size != 0);
+        uint256 q = ovault.quote(CALL_3300, size);
+        offset = bound(offset, 0, q);
+        uint256 limit = above ? q + offset : q - offset;
+        bool expected = size < 0 ? limit >= q : limit <= q;
+        assertEq(_accepts(CALL_3300, size, limit), expected);
+    }
+
     /// A vault trade the Settlement already filled cannot be replayed (the fill-or-kill nonce bit).
     function test_replay_nonceConsumed() public {
         // a limit well above the ask, so the vault's signature stays valid after its first fill and
