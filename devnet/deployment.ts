@@ -2,8 +2,8 @@
 // and V3 pools with liquidity, the StableSwap pool, Vault + Settlement, the clearing house with its
 // oracle feeds and circuit breaker, the perp liquidity vault with its seed deposit, the volatility
 // feed with a surface per market, the option series registry with a few series per market, the
-// option book, dust buffers) and hand its owner powers to the governance timelock, or load a
-// record written earlier to reuse an existing deployment.
+// option book, the options vault with its seed deposit, dust buffers) and hand its owner powers
+// to the governance timelock, or load a record written earlier to reuse an existing deployment.
 import { readFileSync } from 'node:fs';
 import { parseUnits, type Address, type LocalAccount } from 'viem';
 import type { DevnetClients } from '../contracts/deploy/clients.ts';
@@ -14,6 +14,7 @@ import { DEFAULT_BREAKER_CONFIG, deployCircuitBreaker } from '../contracts/deplo
 import { defaultVolBounds, deployVolatilityFeed, publishSurface } from '../contracts/deploy/options.ts';
 import { deployOptionSeries, listSeries } from '../contracts/deploy/option-series.ts';
 import { deployOptionBook } from '../contracts/deploy/option-book.ts';
+import { DEVNET_OPTION_VAULT, DEVNET_OPTION_VAULT_UNDERLYINGS, deployOptionVault } from '../contracts/deploy/option-vault.ts';
 import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
 import { devnetSeries } from './option-listing.ts';
 import { devnetPoolSpecs, seedSettlementBuffer } from '../contracts/deploy/solver-fixtures.ts';
@@ -49,6 +50,8 @@ export type Deployment = {
   optionSeries?: Address;
   /** Option positions, margined with the perps (OptionBook; Batch.options). Absent in older records. */
   optionBook?: Address;
+  /** The options liquidity vault (OptionVault): writes and buys options at its quote, hedges on the perps. Absent in older records. */
+  optionVault?: Address;
   /**
    * Owns Settlement and ClearingHouse (so the CollateralVault too): every owner call is scheduled by
    * `governanceAdmin` and runs `timelockDelay` seconds later. Absent in records written before the timelock.
@@ -115,6 +118,13 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     registry: optionSeries,
     volatilityFeed,
   });
+  // the options vault: a funded counterparty for option intents from the first auction
+  const optionVault = await deployOptionVault(clients, {
+    book: optionBook,
+    collateral: devnet.tokens.dai,
+    underlyings: DEVNET_OPTION_VAULT_UNDERLYINGS,
+    ...DEVNET_OPTION_VAULT,
+  });
   // dust buffers: pure matches round in the users' favour, the Settlement pays the wei
   await seedSettlementBuffer(clients, devnet, { dai: parseUnits('1000', 18), usdc: parseUnits('1000', 6), wbtc: parseUnits('0.01', 8) });
   // Last: the deployer bootstrapped markets, collateral and the Settlement/ClearingHouse link as
@@ -127,6 +137,7 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     circuitBreaker,
     optionSeries,
     optionBook,
+    optionVault,
   });
   const decimals = { dai: 18, usdc: 6, wbtc: 8, weth: 18 };
   return {
@@ -147,6 +158,7 @@ export async function deployAll(clients: DevnetClients, feeder: LocalAccount): P
     circuitBreaker,
     optionSeries,
     optionBook,
+    optionVault,
     timelock: governance.timelock,
     governanceAdmin: governance.admin,
     timelockDelay: governance.delay.toString(),

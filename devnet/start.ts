@@ -180,6 +180,7 @@ async function main(): Promise<void> {
   if (d.circuitBreaker) say(`  circuit breaker ${d.circuitBreaker}`);
   if (d.volatilityFeed || d.optionSeries)
     say(`  options: VolatilityFeed ${d.volatilityFeed ?? '-'}  OptionSeries ${d.optionSeries ?? '-'}`);
+  if (d.optionVault) say(`  options vault ${d.optionVault} (OptionVault: quotes option intents, hedges on the perps)`);
   if (d.timelock)
     say(
       `  governance: Timelock ${d.timelock} owns Settlement, ClearingHouse, PerpVault, the breaker and the options contracts; admin ${d.governanceAdmin}, delay ${Number(d.timelockDelay) / 3600} h`,

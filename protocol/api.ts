@@ -438,6 +438,8 @@ export type OptionSeriesRow = {
   /** Per day. */
   theta: string | null;
   unpriced?: string;
+  /** Contracts open (1e18 = one; the long side, which equals the short side); absent without an option book. */
+  openInterest?: string;
 };
 
 /** GET /v1/options/series: the live (unexpired) series of every market (config `optionSeries`). */

@@ -30,6 +30,7 @@ import type {
   SubmitSolutionResponse,
   TradesResponse,
   VaultResponse,
+  OptionSeriesResponse,
 } from './api.ts';
 import type { SignedIntentJson } from './json.ts';
 
@@ -164,6 +165,11 @@ export class NodeApi {
   /** GET /v1/vault. */
   vault(): Promise<VaultResponse> {
     return this.request('GET', '/v1/vault');
+  }
+
+  /** GET /v1/options/series: the live option series, each valued now with its greeks. */
+  optionSeries(): Promise<OptionSeriesResponse> {
+    return this.request('GET', '/v1/options/series');
   }
 
   // The node -------------------------------------------------------------------------------------

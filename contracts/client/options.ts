@@ -94,3 +94,16 @@ export function encodeOptionTrade(
     signature,
   };
 }
+
+/**
+ * The EIP-1271 "signature" of an option liquidity source's own OptionTrade (IOptionLiquiditySource):
+ * abi.encode(uint64 series, int256 size, uint256 premiumLimit, uint32 validTo, uint256 nonce), the
+ * fields the source rebuilds the OptionIntent digest from (account = the source, not reduce-only,
+ * fill-or-kill). Pass it with `encodeOptionTrade(..., { eip1271: true })`.
+ */
+export function optionSourceSignature(intent: Pick<OptionIntent, 'series' | 'size' | 'premiumLimit' | 'validTo' | 'nonce'>): Hex {
+  return encodeAbiParameters(
+    [{ type: 'uint64' }, { type: 'int256' }, { type: 'uint256' }, { type: 'uint32' }, { type: 'uint256' }],
+    [intent.series, intent.size, intent.premiumLimit, intent.validTo, intent.nonce],
+  );
+}

@@ -131,7 +131,8 @@ export async function readSeries(clients: DevnetClients, registry: Address, seri
  * The first round of `feed` published at or after `expiry`, walking back from the latest round
  * within its phase (round ids (phase << 64) | n; a devnet feed has phase 0). Undefined when no
  * round is at or after expiry yet. Throws when the walk reaches the start of a phase without a
- * round before expiry: the registry cannot settle at a phase's first round (PhaseStartRound).
+ * round before expiry: \`settle\` cannot prove a phase's first round (PhaseStartRound); governance
+ * settles such a series with \`settleAtPhaseStart\` a day after expiry.
  */
 export async function findSettlementRound(clients: DevnetClients, feed: Address, expiry: bigint): Promise<bigint | undefined> {
   const pc = clients.publicClient;
@@ -150,7 +151,9 @@ export async function findSettlementRound(clients: DevnetClients, feed: Address,
     id -= 1n;
   }
   if (phaseStart === 0n && id === 1n) return id; // round 1 of a feed without phases
-  throw new Error(`the first round at or after ${expiry} opens phase ${latest >> 64n}: not provable on chain (PhaseStartRound)`);
+  throw new Error(
+    `the first round at or after ${expiry} opens phase ${latest >> 64n}: not provable on chain (PhaseStartRound): governance settles it with settleAtPhaseStart`,
+  );
 }
 
 /** Settles an expired series (anyone may) at `roundId`, or at the round `findSettlementRound` finds. */

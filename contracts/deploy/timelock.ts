@@ -119,7 +119,7 @@ export function assertSlashWindow(unbondingDelay: bigint, timelockDelay: bigint)
  * Settlement in two steps (transferOwnership by the deployer, then the timelock's admin calls
  * `timelock.acceptOwnership`, which is not delayed), and the ClearingHouse with `setOwner` (one
  * step; the CollateralVault follows the clearing house's owner), the two-step contracts (PerpVault,
- * VolatilityFeed, CircuitBreaker, OptionSeries, OptionBook) as the Settlement. Checks the owners afterwards.
+ * VolatilityFeed, CircuitBreaker, OptionSeries, OptionBook, OptionVault) as the Settlement. Checks the owners afterwards.
  */
 export async function handOverToTimelock(
   clients: DevnetClients,
@@ -132,6 +132,7 @@ export async function handOverToTimelock(
     circuitBreaker?: Address;
     optionSeries?: Address;
     optionBook?: Address;
+    optionVault?: Address;
   },
   admin: DevnetWalletClient = clients.deployer,
 ): Promise<void> {
@@ -167,6 +168,7 @@ export async function handOverToTimelock(
     ['CircuitBreaker', contracts.circuitBreaker],
     ['OptionSeries', contracts.optionSeries],
     ['OptionBook', contracts.optionBook],
+    ['OptionVault', contracts.optionVault],
   ] as const) {
     if (target !== undefined) await handOverTwoStep(clients, timelock, name, target, admin);
   }
@@ -215,6 +217,7 @@ export async function deployDevnetGovernance(
     circuitBreaker?: Address;
     optionSeries?: Address;
     optionBook?: Address;
+    optionVault?: Address;
   },
   options: { delay?: bigint } = {},
 ): Promise<DevnetGovernance> {

@@ -43,7 +43,8 @@ export function optionsRoutes(d: OptionsDeps): Route[] {
     try {
       const perp = await chain.markets();
       if (!perp) return { available: false, reason: 'the settlement has no clearing house' };
-      return { available: true, registry, series: await readOptionSeries(chain.client, registry, d.volatilityFeed, perp.markets) };
+      const book = await chain.optionBook();
+      return { available: true, registry, series: await readOptionSeries(chain.client, registry, d.volatilityFeed, perp.markets, book) };
     } catch (e) {
       return { available: false, reason: `RPC: ${firstLine(e)}` };
     }

@@ -331,15 +331,21 @@ export class ChainActivity {
     };
   }
 
-  /** The account's option positions valued now (none without an option book or options). */
-  private async accountOptions(house: Address, account: Address): Promise<AccountOption[]> {
+  /** The clearing house's option book, undefined while none is set. */
+  async optionBook(): Promise<Address | undefined> {
+    const house = await this.house();
+    if (!house) return undefined;
     // set once on chain (setOptionBook refuses a second book), so kept once known
     this.optionBookAddress ??= await this.client.readContract({ address: house, abi: clearingHouseAbi, functionName: 'optionBook' });
-    const book = this.optionBookAddress;
-    if (book === zeroAddress) {
-      this.optionBookAddress = undefined;
-      return [];
-    }
+    if (this.optionBookAddress !== zeroAddress) return this.optionBookAddress;
+    this.optionBookAddress = undefined;
+    return undefined;
+  }
+
+  /** The account's option positions valued now (none without an option book or options). */
+  private async accountOptions(house: Address, account: Address): Promise<AccountOption[]> {
+    const book = await this.optionBook();
+    if (!book) return [];
     const ids = await this.client.readContract({ address: book, abi: optionBookAbi, functionName: 'seriesOf', args: [account] });
     if (!ids.length) return [];
     const read = { address: book, abi: optionBookAbi } as const;

@@ -4,6 +4,7 @@
 // series the maths cannot value (stale or missing surface, a strike outside the pricing domain, too
 // little time left) is listed with the reason instead. Display only.
 import type { Address, PublicClient } from 'viem';
+import { optionBookAbi } from '../../contracts/artifacts/OptionBook.ts';
 import { optionSeriesAbi } from '../../contracts/artifacts/OptionSeries.ts';
 import { volatilityFeedAbi } from '../../contracts/artifacts/VolatilityFeed.ts';
 import type { MarketInfo, OptionSeriesRow } from '../../protocol/api.ts';
@@ -16,11 +17,16 @@ const WAD = 10n ** 18n;
 /** A market's published surface and whether it is fresh at the block read. */
 export type Surface = VolSurface & { fresh: boolean };
 
+/**
+ * Every market's live series valued now; with `book` (the clearing house's option book) each row
+ * carries the series' open interest (contracts held long, which equal those held short).
+ */
 export async function readOptionSeries(
   client: PublicClient,
   registry: Address,
   volatilityFeed: Address | undefined,
   markets: readonly Pick<MarketInfo, 'id' | 'name' | 'mark' | 'fresh'>[],
+  book?: Address,
 ): Promise<OptionSeriesRow[]> {
   const block = await client.getBlock({ blockTag: 'latest' });
   const now = block.timestamp;
@@ -30,10 +36,19 @@ export async function readOptionSeries(
         client.readContract({ address: registry, abi: optionSeriesAbi, functionName: 'liveSeries', args: [m.id] }),
         volatilityFeed ? readMarketSurface(client, volatilityFeed, m.id, now) : undefined,
       ]);
-      const series = await Promise.all(
-        ids.map((id) => client.readContract({ address: registry, abi: optionSeriesAbi, functionName: 'series', args: [id] })),
-      );
-      return series.map((s, k) => valueSeries(ids[k]!, s, m, surface, now));
+      const [series, interest] = await Promise.all([
+        Promise.all(ids.map((id) => client.readContract({ address: registry, abi: optionSeriesAbi, functionName: 'series', args: [id] }))),
+        Promise.all(
+          ids.map((id) =>
+            book ? client.readContract({ address: book, abi: optionBookAbi, functionName: 'openInterest', args: [id] }) : undefined,
+          ),
+        ),
+      ]);
+      return series.map((s, k) => {
+        const row = valueSeries(ids[k]!, s, m, surface, now);
+        const oi = interest[k];
+        return oi === undefined ? row : { ...row, openInterest: oi[0].toString() };
+      });
     }),
   );
   return perMarket.flat().sort((a, b) => a.market - b.market || a.expiry - b.expiry || cmp(BigInt(a.strike), BigInt(b.strike)));

@@ -19,6 +19,8 @@
 // DEFAULT_BREAKER_CONFIG on all 3 markets (10% within 60 s halts risk-increasing fills for 5
 // minutes; the updates are 10 s apart, so the 16 rounds the breaker reads cover the window) and
 // the devnet's breaker keeper (keepBreaker: the feeder observes a due trip after its ticks).
+// Option books (test/bench/risk-options.ts): 30 pairs write and buy options (a third delta-hedged
+// in perps in the same settle) before the crash, whose vol rise and price fall they carry.
 // Writes test/bench/results/risk.json (all three runs and a side-by-side of the last two).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -43,6 +45,7 @@ import { vaultLiquidity } from '../../solver/infra/perp-state.ts';
 import { mint } from '../../contracts/deploy/tokens.ts';
 import { keepBreaker } from '../../devnet/network.ts';
 import { rng as mulberry32 } from '../../devnet/rng.ts';
+import { CRASH_VOL_RISE, deployRiskOptions, OPTION_PAIRS, openOptionBooks, optionExposure, raiseVols } from './risk-options.ts';
 
 const SEED = Number(process.env.RISK_SEED ?? 20261121);
 const ACCOUNTS = 200;
@@ -110,6 +113,8 @@ async function simulate(o: RunOptions) {
   // The crash traders draw from their own stream: the main one (portfolios, vault, prices) is the
   // same with or without them.
   const cr = rng((SEED ^ 0x5f3759df) >>> 0);
+  // and so do the option books (test/bench/risk-options.ts)
+  const or = rng((SEED ^ 0x0b7105) >>> 0);
   const running = await startDevnet({ anvil: { accounts: 10 } });
   try {
     const { clients, devnet } = running;
@@ -328,6 +333,30 @@ async function simulate(o: RunOptions) {
       plannedNotional.set(t.address, (plannedNotional.get(t.address) ?? 0n) + notional);
       vaultFills.push({ market, size, price, mark: mark(market) });
     }
+    // ---------------------------------------------------------------- option books
+    const optionStack = await deployRiskOptions(
+      clients,
+      devnet,
+      ch,
+      markets.map((id) => ({ id, price: mark(id) })),
+    );
+    const optionBooks = await openOptionBooks({
+      clients,
+      devnet,
+      clearingHouse: ch,
+      options: optionStack,
+      mark,
+      rng: or,
+      seed: SEED,
+      validTo,
+      firstAuctionId: 7000n,
+    });
+    const optionAccounts = optionBooks.accounts.map((a) => a.account.address);
+    const optionExposureStart = await optionExposure(clients, optionStack, optionAccounts);
+    console.log(
+      `option books: ${optionBooks.settles} of ${OPTION_PAIRS} pairs opened (${optionBooks.hedgedSettles} with the perp hedge in the same settle), ${optionExposureStart.contractsHeld / WAD} contracts`,
+    );
+
     const navStart = await navOf();
     const vaultStart = await Promise.all(markets.map(async (id) => (await read<{ size: bigint }>('position', [vault, id])).size));
     console.log(`vault: ${vaultFills.length} lone positions taken (${vaultRefused} refused by its limits); NAV ${fmt(navStart)}`);
@@ -342,7 +371,10 @@ async function simulate(o: RunOptions) {
     const liquidatedAccounts = new Set<Address>();
     // the keeper watches the vault (and the crash traders) like any account
     const crashAccounts = crashPairs.flat().flatMap((p) => [p.long.address, p.short.address]);
-    const active = [...traders.map((t) => t.address), vault, ...crashAccounts];
+    const active = [...traders.map((t) => t.address), vault, ...crashAccounts, ...optionAccounts];
+    const optionAccountSet = new Set<Address>(optionAccounts);
+    /** Liquidations the clearing house refused (the keeper's estimate reverted), by reason. */
+    const liquidationRefusals = new Map<string, number>();
     const crashAccountSet = new Set<Address>(crashAccounts);
 
     // ---------------------------------------------------------------- circuit breaker
@@ -437,6 +469,9 @@ async function simulate(o: RunOptions) {
         );
         path[id]!.push(Number(answers.get(id)!) / 1e8);
       }
+      // A crash is a vol event: the surfaces' at-the-money vols climb to x(1 + CRASH_VOL_RISE) over it.
+      if (crashIndex >= 0 && crashIndex < CRASH_MOVES.length)
+        await raiseVols(clients, optionStack, markets, (CRASH_VOL_RISE * (crashIndex + 1)) / CRASH_MOVES.length);
       // The devnet's breaker keeper (the feeder, after its price ticks): records a trip (and a resume)
       // on chain when one is due. Without it nothing would store a halt: a refused settle reverts,
       // its observation with it, so a halt would last only while the move is inside the window.
@@ -480,13 +515,20 @@ async function simulate(o: RunOptions) {
         if (maintenance - equity > worstShortfall) worstShortfall = maintenance - equity;
         if (worstEquity === undefined || equity < worstEquity) worstEquity = equity;
         if (equity < 0n) bankruptAtLiquidation++;
-        const gas = await pub.estimateContractGas({
-          account: keeper,
-          address: ch,
-          abi: clearingHouseAbi,
-          functionName: 'liquidate',
-          args: [account],
-        });
+        let gas: bigint;
+        try {
+          gas = await pub.estimateContractGas({
+            account: keeper,
+            address: ch,
+            abi: clearingHouseAbi,
+            functionName: 'liquidate',
+            args: [account],
+          });
+        } catch (e) {
+          const reason = String((e as { shortMessage?: string }).shortMessage ?? e).slice(0, 160);
+          liquidationRefusals.set(reason, (liquidationRefusals.get(reason) ?? 0) + 1);
+          continue;
+        }
         const receipt = await send(
           pub,
           keeperWallet.writeContract({
@@ -512,6 +554,11 @@ async function simulate(o: RunOptions) {
     const insuranceFund = await read<bigint>('insuranceFund', []);
     const [keeperEquity, keeperInitial] = await read<readonly [bigint, bigint, bigint]>('accountHealth', [keeper.address]);
     const navEnd = await navOf();
+    const optionExposureEnd = await optionExposure(clients, optionStack, optionAccounts);
+    const optionLiquidated = [...liquidatedAccounts].filter((a) => optionAccountSet.has(a)).length;
+    const optionStillLiquidatable = (await Promise.all(optionAccounts.map((a) => read<boolean>('isLiquidatable', [a])))).filter(
+      Boolean,
+    ).length;
     const vaultEnd = await Promise.all(markets.map(async (id) => (await read<{ size: bigint }>('position', [vault, id])).size));
     const mean = (xs: readonly bigint[]): number => (xs.length === 0 ? 0 : Number(xs.reduce((s, x) => s + x, 0n) / BigInt(xs.length)));
 
@@ -627,6 +674,20 @@ async function simulate(o: RunOptions) {
               otherReasons: [...otherReasons],
               perStep: crashSteps,
             },
+      optionBooks: {
+        pairs: OPTION_PAIRS,
+        opened: optionBooks.settles,
+        withPerpHedgeInTheSameSettle: optionBooks.hedgedSettles,
+        refusedByMargin: optionBooks.refused,
+        premiumPaid: fmt(optionBooks.premiumPaid),
+        settleGasMedian: Number(median(optionBooks.gas)),
+        atStart: { accountsHolding: optionExposureStart.accountsHolding, contracts: fmt(optionExposureStart.contractsHeld) },
+        atEnd: { accountsHolding: optionExposureEnd.accountsHolding, contracts: fmt(optionExposureEnd.contractsHeld) },
+        accountsLiquidated: optionLiquidated,
+        stillLiquidatableAtEnd: optionStillLiquidatable,
+        crashVolRise: CRASH_VOL_RISE,
+      },
+      liquidationRefusals: Object.fromEntries(liquidationRefusals),
       circuitBreaker,
       wallClockMs: Date.now() - started,
     };
@@ -668,6 +729,13 @@ function summarise(label: string, run: RunResult): void {
     if (c.otherReasons.length > 0) console.log(`  other refusals: ${c.otherReasons.join(' | ')}`);
   }
   if (run.circuitBreaker !== null) console.log(`  breaker: ${JSON.stringify(run.circuitBreaker.markets)}`);
+  const o = run.optionBooks;
+  console.log(
+    `  option books: ${o.opened}/${o.pairs} pairs opened (${o.withPerpHedgeInTheSameSettle} with the perp hedge in the same settle, ${o.refusedByMargin} refused by margin), premium ${o.premiumPaid}, settle gas median ${o.settleGasMedian}; contracts ${o.atStart.contracts} -> ${o.atEnd.contracts} on ${o.atStart.accountsHolding} -> ${o.atEnd.accountsHolding} accounts; ${o.accountsLiquidated} option accounts liquidated, ${o.stillLiquidatableAtEnd} still liquidatable at end`,
+  );
+  const refusals = Object.entries(run.liquidationRefusals);
+  if (refusals.length > 0)
+    console.log(`  liquidations refused by the clearing house: ${refusals.map(([r, n]) => `${n}x ${r}`).join(' | ')}`);
   console.log(`  (${run.wallClockMs} ms)`);
 }
 
@@ -702,6 +770,8 @@ async function main(): Promise<void> {
     vaultMaxDrawdown: side((x) => x.vault.maxDrawdown),
     vaultMaxDrawdownPct: side((x) => x.vault.maxDrawdownPct),
     stillLiquidatableAtEnd: side((x) => x.liquidations.stillLiquidatableAtEnd),
+    optionAccountsLiquidated: side((x) => x.optionBooks.accountsLiquidated),
+    optionAccountsStillLiquidatable: side((x) => x.optionBooks.stillLiquidatableAtEnd),
     haltedSeconds: side((x) =>
       x.circuitBreaker === null
         ? null
@@ -730,6 +800,7 @@ async function main(): Promise<void> {
         leverage: '8-8.8x notional / collateral (initial margin 10%, fee 0.05%)',
         price: 'mark +/- up to 0.8% (deviation band 5%)',
       },
+      optionBooks: `${OPTION_PAIRS} writer/buyer pairs of fresh accounts (5,000-50,000 DAI each), one settle per pair, a random devnet series (90/100/110% strikes, 7/30 days, calls and puts) at the model premium; every third pair with the delta hedge in perps in the same settle; the surfaces' ATM vols rise to x${1 + CRASH_VOL_RISE} over the crash`,
       breakerConfig: {
         maxMove: Number(DEFAULT_BREAKER_CONFIG.maxMove) / 1e18,
         windowSeconds: DEFAULT_BREAKER_CONFIG.window,

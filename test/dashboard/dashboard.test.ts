@@ -61,6 +61,8 @@ let api = '';
 let validTo = 0;
 let volatilityFeed: Address;
 let optionSeries: Address;
+/** The 7-day at-the-money BTC call dave buys from erin. */
+let btcCall = 0n;
 const users: Record<string, LocalAccount> = {};
 const nonces = new Map<string, bigint>();
 
@@ -194,7 +196,6 @@ beforeAll(async () => {
       return { id, price };
     }),
   );
-  let btcCall = 0n;
   for (const terms of devnetSeries(marks, (await clients.publicClient.getBlock()).timestamp)) {
     const { seriesId } = await listSeries(clients, optionSeries, terms);
     if (terms.market === 2 && terms.isCall && terms.strike === marks[1]!.price && !btcCall) btcCall = seriesId;
@@ -409,6 +410,10 @@ describe('dashboard in headless Chromium', () => {
     await page.locator('#vol-markets button[data-market="2"]').click();
     await page.locator('#vol-markets button.on[data-market="2"]').waitFor();
     expect(await page.locator('#vol-chart polyline.smile').count()).toBe(devnetSurface(smileParams(2)).tenors.length);
+    // open interest from the option book: dave's BTC call holds the one contract open, the others none
+    await page.locator(`#option-series tbody tr[data-series="${btcCall}"]`).waitFor();
+    expect(await page.locator(`#option-series tbody tr[data-series="${btcCall}"] td.oi`).textContent()).toBe('1.00');
+    expect(await page.locator('#option-series tbody td.oi', { hasText: /^0\.00$/ }).count()).toBe(11);
 
     // Live: an intent submitted now (a WBTC sale far above the market: nobody fills it) appears.
     const open = await submitSwap(carol, { sellToken: t.wbtc, buyToken: t.usdc, sellAmount: WBTC('0.5'), buyAmount: USDC('5000000') });

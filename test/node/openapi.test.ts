@@ -409,6 +409,7 @@ const priced = {
   gamma: '900000000000000',
   vega: '300000000000000000000',
   theta: '-4100000000000000000',
+  openInterest: '12500000000000000000',
 } satisfies OptionSeriesRow;
 const unpriced = {
   ...priced,

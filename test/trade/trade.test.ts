@@ -20,11 +20,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settlementEventsIn } from '../../contracts/client/events.ts';
 import { signPositionIntent } from '../../contracts/client/positions.ts';
 import { fundUser, type RunningDevnet, startDevnet } from '../../contracts/deploy/devnet.ts';
-import { depositCollateral, deployDevnetPerp, type PerpDeployment, setFeedPrice } from '../../contracts/deploy/perp.ts';
+import {
+  DEVNET_PERP_MARKETS,
+  depositCollateral,
+  deployDevnetPerp,
+  type PerpDeployment,
+  setFeedPrice,
+} from '../../contracts/deploy/perp.ts';
 import { bondSolver } from '../../contracts/deploy/settlement.ts';
 import { devnetPriceFeedAbi } from '../../contracts/artifacts/DevnetPriceFeed.ts';
 import { deployCircuitBreaker } from '../../contracts/deploy/circuit-breaker.ts';
 import { mint } from '../../contracts/deploy/tokens.ts';
+import { deployOptionBook } from '../../contracts/deploy/option-book.ts';
+import { deployOptionSeries, listSeries } from '../../contracts/deploy/option-series.ts';
+import { defaultVolBounds, deployVolatilityFeed, publishSurface } from '../../contracts/deploy/options.ts';
+import { devnetSeries } from '../../devnet/option-listing.ts';
+import { devnetSurface, smileParams } from '../../devnet/vol-model.ts';
 import type { QuoteResponse } from '../../protocol/api.ts';
 import { NodeApi } from '../../protocol/client.ts';
 import type { PositionIntent } from '../../protocol/intent.ts';
@@ -48,6 +59,8 @@ let trader: Address;
 let rejecter: Address;
 let bob: LocalAccount;
 let perp: PerpDeployment;
+let optionSeries: Address;
+let volatilityFeed: Address;
 /** Every JSON-RPC method the page's wallet forwarded to anvil, per account. */
 const forwarded: { from: Address; method: string }[] = [];
 
@@ -140,7 +153,27 @@ beforeAll(async () => {
   bob = privateKeyToAccount(keccak256(toHex('trade-bob')));
   await fundUser(clients, devnet, bob, { dai: DAI('5000') });
   await depositCollateral(clients, (await deployedHouse())!, devnet.tokens.dai, bob, DAI('3000'));
-  solving = await startSolvingNode(running, { intervalMs: 1500, prefix: 'trade-test-' });
+  // the options: the devnet's surfaces, series (90/100/110% strikes, 7 and 30 days) and option book
+  optionSeries = await deployOptionSeries(clients, { clearingHouse: perp.clearingHouse });
+  volatilityFeed = await deployVolatilityFeed(clients, {
+    feeder: clients.deployer.account.address,
+    maxAge: 3600n,
+    bounds: defaultVolBounds,
+  });
+  for (const m of DEVNET_PERP_MARKETS) await publishSurface(clients, volatilityFeed, BigInt(m.id), devnetSurface(smileParams(m.id)));
+  const now = (await clients.publicClient.getBlock()).timestamp;
+  for (const terms of devnetSeries(
+    DEVNET_PERP_MARKETS.map((m) => ({ id: m.id, price: m.answer * 10n ** 10n })),
+    now,
+  ))
+    await listSeries(clients, optionSeries, terms);
+  await deployOptionBook(clients, {
+    clearingHouse: perp.clearingHouse,
+    settlement: devnet.settlement.settlement,
+    registry: optionSeries,
+    volatilityFeed,
+  });
+  solving = await startSolvingNode(running, { intervalMs: 1500, prefix: 'trade-test-', volatilityFeed, optionSeries });
   api = new NodeApi(solving.api);
   browser = await launchBrowser();
   console.log(`trade test setup: ${Date.now() - started} ms`);
@@ -304,6 +337,40 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
     expect(size.width).toBe(VIEWPORT.width);
     expect(await sampledColours(page, png)).toBeGreaterThan(50);
   }, 240_000);
+
+  it('the option form: live series with the model premium, and a margin preview of writing a put beside the perp', async () => {
+    const { page, errors } = await walletPage({ account: trader });
+    await connectWallet(page, trader);
+    const series = await api.optionSeries();
+    if (!series.available) throw new Error(series.reason);
+    // every live series is offered, ETH's first
+    await expect.poll(async () => page.locator('#option-series option').count()).toBe(series.series.length);
+    const put = series.series.find(
+      (x) => x.market === 1 && !x.isCall && BigInt(x.strike) === DAI('2700') && x.secondsToExpiry > 10 * 86_400,
+    )!;
+    await page.selectOption('#option-series', put.id);
+    await page.selectOption('#option-side', 'sell');
+    await page.fill('#option-size', '2');
+    await page.fill('#premium-limit', '40');
+    await page.locator(`#option-model[data-series="${put.id}"]`).filter({ hasText: 'you receive at least 80 DAI' }).waitFor();
+    expect(await page.locator('#option-model').textContent()).toMatch(/model premium [\d.]+ DAI per contract at vol [\d.]+%/);
+    // the preview: "before" is the account as the node reports it; writing 2 puts at 40 credits 80
+    // less the book's fee (0.1%, rounded up), and the 2 short puts count against equity at their
+    // model value; the put's portfolio requirement on ETH joins the requirement
+    const cell = (r: string, c: number) => page.locator(`#option-preview tr[data-row="${r}"] td`).nth(c);
+    await cell('equity', 2).waitFor();
+    const shown = async (r: string, c: number): Promise<bigint> => parseUnits((await cell(r, c).textContent())!.replace(/,/g, ''), 18);
+    // (both columns come from one read of the account; each is shown to the cent)
+    const change = DAI('80') - DAI('0.08') - 2n * BigInt(put.price!);
+    // (the series row and the page's read are a few seconds apart: theta moves the value by cents)
+    expect(Number((await shown('equity', 2)) - (await shown('equity', 1)) - change) / 1e18).toBeCloseTo(0, 1);
+    expect(await shown('initial', 2)).toBeGreaterThan(await shown('initial', 1));
+    expect(await page.locator('#option-preview tr[data-row="free"].bad').count()).toBe(0);
+    // writing 200 puts would leave the account below its initial requirement: flagged
+    await page.fill('#option-size', '200');
+    await page.locator('#option-preview tr[data-row="free"].bad').waitFor();
+    expect(errors).toEqual([]);
+  });
 
   it('a wallet on another chain gets a clear wrong-network message and cannot sign; with two wallets the user picks one', async () => {
     const { page, errors } = await walletPage({ account: trader, chainId: '0x1', second: true });

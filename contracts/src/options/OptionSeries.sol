@@ -29,9 +29,12 @@ import {ClearingHouse} from "../perp/ClearingHouse.sol";
 /// is above 1, and that round must exist with updatedAt < expiry. When R is the first round of a
 /// phase (aggregator round 1, phase >= 1), the round before it lives in the previous phase under an
 /// id the proxy does not let us derive, so R cannot be proven first and settle reverts
-/// `PhaseStartRound` (such a series waits for a governance fallback, not built yet). Round 1 of a
-/// feed without phases (id 1, phase 0) has no predecessor and is accepted. A settled series is
-/// final; expired series no longer count as live (they leave the per-market cap and, later, margin).
+/// `PhaseStartRound`. Such a series is settled by governance instead (`settleAtPhaseStart`: the
+/// owner, i.e. the Timelock, so the round it names is public for the Timelock's delay; no earlier
+/// than PHASE_START_FALLBACK_DELAY after expiry; only at a complete phase-start round at or after
+/// expiry), so positions never stay locked in an unsettleable series. Round 1 of a feed without
+/// phases (id 1, phase 0) has no predecessor and is accepted. A settled series is final; expired
+/// series no longer count as live (they leave the per-market cap and margin).
 contract OptionSeries is Ownable2Step {
     uint256 public constant MIN_TIME_TO_EXPIRY = 1 hours;
     uint256 public constant MAX_TIME_TO_EXPIRY = 365 days;
@@ -42,6 +45,9 @@ contract OptionSeries is Ownable2Step {
     uint256 public constant MAX_MONEYNESS = 4;
     /// @notice Most unexpired series per market.
     uint256 public constant MAX_LIVE_SERIES = 64;
+    /// @notice How long after expiry governance waits before it may settle at a phase-start round:
+    /// a day in which anyone can settle through `settle` if any round of the old phase is first.
+    uint256 public constant PHASE_START_FALLBACK_DELAY = 1 days;
 
     /// @dev Packed in four slots: (feed, market, expiry), (strike, multiplier, isCall),
     /// (divisor, settlementRound), settlementPrice.
@@ -85,6 +91,10 @@ contract OptionSeries is Ownable2Step {
     error PreviousRoundUnavailable(uint80 previousRoundId);
     /// @notice `roundId` opens a Chainlink phase: its predecessor cannot be derived (see the notice).
     error PhaseStartRound(uint80 roundId);
+    /// @notice `settleAtPhaseStart` names a round that does not open a phase (use `settle`).
+    error NotPhaseStartRound(uint80 roundId);
+    /// @notice `settleAtPhaseStart` before expiry + PHASE_START_FALLBACK_DELAY.
+    error FallbackTooEarly(uint64 seriesId, uint256 allowedAt);
     error NotSettled(uint64 seriesId);
 
     event SeriesListed(
@@ -137,8 +147,7 @@ contract OptionSeries is Ownable2Step {
         (uint256 mark, bool fresh) = clearingHouse.markPrice(market);
         if (!fresh || mark == 0) revert StaleMark(market);
         if (
-            strike < MIN_STRIKE || strike > MAX_STRIKE || strike * MAX_MONEYNESS < mark
-                || strike > mark * MAX_MONEYNESS
+            strike < MIN_STRIKE || strike > MAX_STRIKE || strike * MAX_MONEYNESS < mark || strike > mark * MAX_MONEYNESS
         ) revert StrikeOutOfRange(strike, mark);
     }
 
@@ -177,9 +186,8 @@ contract OptionSeries is Ownable2Step {
     function _scale(AggregatorV3Interface feed) private view returns (uint96 multiplier, uint96 divisor) {
         uint8 feedDecimals = feed.decimals();
         uint8 collateralDecimals = clearingHouse.collateralDecimals();
-        uint256 diff = collateralDecimals >= feedDecimals
-            ? collateralDecimals - feedDecimals
-            : feedDecimals - collateralDecimals;
+        uint256 diff =
+            collateralDecimals >= feedDecimals ? collateralDecimals - feedDecimals : feedDecimals - collateralDecimals;
         if (diff > 28) revert UnsupportedFeedDecimals(feedDecimals, collateralDecimals);
         // forge-lint: disable-next-line(unsafe-typecast) -- 10^28 < 2^96
         uint96 power = uint96(10 ** diff);
@@ -196,33 +204,62 @@ contract OptionSeries is Ownable2Step {
     /// of the series' feed at or after expiry (see the contract notice). Anyone may call.
     /// @return price The settlement price, in collateral units per 1e18 of the underlying.
     function settle(uint64 seriesId, uint80 roundId) external returns (uint256 price) {
-        Series storage s = _series[seriesId];
+        (Series storage s, int256 answer, uint256 updatedAt) = _settleable(seriesId, roundId);
+        if (uint64(roundId) > 1) {
+            uint80 previous = roundId - 1;
+            (bool prevOk,, uint256 prevUpdatedAt,) = _round(s.feed, previous);
+            if (!prevOk) revert PreviousRoundUnavailable(previous);
+            if (prevUpdatedAt >= s.expiry) revert NotFirstRound(roundId, prevUpdatedAt);
+        } else if (roundId >> 64 != 0) {
+            revert PhaseStartRound(roundId);
+        }
+        // Round 1 of a feed without phases: nothing came before it.
+        return _record(s, seriesId, roundId, answer, updatedAt);
+    }
+
+    /// @notice Governance's settlement of a series whose first round at or after expiry opens a
+    /// Chainlink phase (`settle` reverts `PhaseStartRound` for it): owner only (the Timelock), no
+    /// earlier than PHASE_START_FALLBACK_DELAY after expiry, and only at a phase's first round
+    /// (`roundId` = (phase << 64) | 1, phase >= 1) that is complete, positive, not in the future and
+    /// at or after expiry. The owner vouches that it is the first such round of the feed; every
+    /// other series settles without trusting anyone.
+    function settleAtPhaseStart(uint64 seriesId, uint80 roundId) external onlyOwner returns (uint256 price) {
+        (Series storage s, int256 answer, uint256 updatedAt) = _settleable(seriesId, roundId);
+        if (uint64(roundId) != 1 || roundId >> 64 == 0) revert NotPhaseStartRound(roundId);
+        uint256 allowedAt = uint256(s.expiry) + PHASE_START_FALLBACK_DELAY;
+        // forge-lint: disable-next-line(block-timestamp) -- the delay is defined against block time
+        if (block.timestamp < allowedAt) revert FallbackTooEarly(seriesId, allowedAt);
+        return _record(s, seriesId, roundId, answer, updatedAt);
+    }
+
+    /// @dev The checks both settlement paths share: a known, expired, unsettled series and a
+    /// complete round at or after expiry with a positive answer.
+    function _settleable(uint64 seriesId, uint80 roundId)
+        private
+        view
+        returns (Series storage s, int256 answer, uint256 updatedAt)
+    {
+        s = _series[seriesId];
         uint64 expiry = s.expiry;
         if (expiry == 0) revert UnknownSeries(seriesId);
         if (s.settlementRound != 0) revert AlreadySettled(seriesId);
         // forge-lint: disable-next-line(block-timestamp) -- expiry is defined against block time
         if (block.timestamp < expiry) revert NotExpired(seriesId, expiry);
-        AggregatorV3Interface feed = s.feed;
-
-        (bool ok, int256 answer, uint256 updatedAt, uint80 answeredIn) = _round(feed, roundId);
+        bool ok;
+        uint80 answeredIn;
+        (ok, answer, updatedAt, answeredIn) = _round(s.feed, roundId);
         // forge-lint: disable-next-line(block-timestamp) -- a round from the future is not a reading
-        if (!ok || answer <= 0 || answeredIn < roundId || updatedAt > block.timestamp) revert InvalidRound(roundId);
-        if (updatedAt < expiry) revert RoundBeforeExpiry(roundId, updatedAt);
-
-        uint64 aggregatorRound = uint64(roundId);
-        if (aggregatorRound > 1) {
-            uint80 previous = roundId - 1;
-            (bool prevOk,, uint256 prevUpdatedAt,) = _round(feed, previous);
-            if (!prevOk) revert PreviousRoundUnavailable(previous);
-            if (prevUpdatedAt >= expiry) revert NotFirstRound(roundId, prevUpdatedAt);
-        } else if (aggregatorRound == 0) {
+        if (!ok || answer <= 0 || answeredIn < roundId || updatedAt > block.timestamp || uint64(roundId) == 0) {
             revert InvalidRound(roundId);
-        } else if (roundId >> 64 != 0) {
-            revert PhaseStartRound(roundId);
         }
-        // Round 1 of a feed without phases: nothing came before it.
+        if (updatedAt < expiry) revert RoundBeforeExpiry(roundId, updatedAt);
+    }
 
-        // forge-lint: disable-next-line(unsafe-typecast) -- answer > 0 was just checked
+    function _record(Series storage s, uint64 seriesId, uint80 roundId, int256 answer, uint256 updatedAt)
+        private
+        returns (uint256 price)
+    {
+        // forge-lint: disable-next-line(unsafe-typecast) -- answer > 0 was checked by _settleable
         price = uint256(answer) * s.multiplier / s.divisor;
         if (price == 0) revert InvalidRound(roundId);
         s.settlementRound = roundId;

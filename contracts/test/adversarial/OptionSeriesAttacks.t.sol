@@ -8,7 +8,7 @@ import {Ownable2Step} from "../../src/governance/Ownable2Step.sol";
 
 /// @notice A bonded solver's interactions run with Settlement as msg.sender and may call any
 /// contract. Settlement is not the OptionSeries owner, so through settle a solver can neither list
-/// a series nor take ownership; and nobody, directly or through settle, can settle a series at any
+/// a series, use governance's phase-start settlement, nor take ownership; and nobody, directly or through settle, can settle a series at any
 /// price but the first feed round at or after its expiry.
 contract OptionSeriesAttacksTest is AdversarialBase {
     OptionSeries reg;
@@ -40,15 +40,19 @@ contract OptionSeriesAttacksTest is AdversarialBase {
     }
 
     function test_attack_throughSettlement_cannotListOrTakeOwnership() public {
-        bytes[] memory calls = new bytes[](4);
+        bytes[] memory calls = new bytes[](5);
         calls[0] = abi.encodeCall(OptionSeries.list, (MARKET, 3100e18, uint64(block.timestamp + 2 days), true));
         calls[1] = abi.encodeCall(OptionSeries.list, (MARKET, 3000e18, expiry, false));
         calls[2] = abi.encodeCall(Ownable2Step.transferOwnership, (s.attacker));
         calls[3] = abi.encodeCall(Ownable2Step.acceptOwnership, ());
+        // governance's phase-start fallback, once it would be allowed
+        calls[4] = abi.encodeCall(OptionSeries.settleAtPhaseStart, (series, (uint80(2) << 64) | 1));
+        vm.warp(uint256(expiry) + reg.PHASE_START_FALLBACK_DELAY());
         for (uint256 i; i < calls.length; ++i) {
             assertFalse(_settleAsAttacker(calls[i]), "an OptionSeries call through settle went through");
         }
         assertEq(reg.seriesCount(), 1);
+        assertEq(reg.series(series).settlementRound, 0);
         assertEq(reg.owner(), s.governance);
         assertEq(reg.pendingOwner(), address(0));
         // Directly, too.
@@ -70,7 +74,9 @@ contract OptionSeriesAttacksTest is AdversarialBase {
             vm.prank(s.attacker);
             vm.expectRevert();
             reg.settle(series, wrong[i]);
-            assertFalse(_settleAsAttacker(abi.encodeCall(OptionSeries.settle, (series, wrong[i]))), "wrong round via settle");
+            assertFalse(
+                _settleAsAttacker(abi.encodeCall(OptionSeries.settle, (series, wrong[i]))), "wrong round via settle"
+            );
         }
         // Round ids the feed never published, or ahead of it.
         vm.prank(s.attacker);

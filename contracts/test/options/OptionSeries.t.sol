@@ -379,6 +379,56 @@ contract OptionSeriesTest is OptionSeriesBase {
         reg.settle(id2, phase3);
     }
 
+    /// @dev The governance fallback for a series `settle` cannot prove: owner only, not before
+    /// expiry + PHASE_START_FALLBACK_DELAY, only at a phase-start round at or after expiry, final.
+    function test_settleAtPhaseStart_governanceFallback() public {
+        uint64 e = t0 + 1 days;
+        uint64 id = _list(PHASED, 2000e18, e, true);
+        uint80 phase3 = (uint80(3) << 64) | 1;
+        vm.warp(e + 10);
+        phased.set(phase3, 2500e8, e + 1);
+        vm.expectRevert(abi.encodeWithSelector(OptionSeries.PhaseStartRound.selector, phase3));
+        reg.settle(id, phase3);
+
+        // not the owner (a solver's interaction from Settlement's address is just another stranger)
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(Ownable2Step.NotOwner.selector, stranger));
+        reg.settleAtPhaseStart(id, phase3);
+
+        // too early: a day in which `settle` can still take a provable round
+        uint256 allowedAt = uint256(e) + reg.PHASE_START_FALLBACK_DELAY();
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(OptionSeries.FallbackTooEarly.selector, id, allowedAt));
+        reg.settleAtPhaseStart(id, phase3);
+
+        vm.warp(allowedAt);
+        // only phase-start rounds: a mid-phase round goes through `settle` and its proof
+        phased.set(PHASE2 | 2, 2400e8, e + 2);
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(OptionSeries.NotPhaseStartRound.selector, PHASE2 | 2));
+        reg.settleAtPhaseStart(id, PHASE2 | 2);
+        // phase 0's round 1 is provable (nothing precedes it): not the fallback's either
+        phased.set(1, 2450e8, e + 3);
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(OptionSeries.NotPhaseStartRound.selector, uint80(1)));
+        reg.settleAtPhaseStart(id, 1);
+        // a phase-start round before expiry is no settlement price
+        uint80 phase4 = (uint80(4) << 64) | 1;
+        phased.set(phase4, 2600e8, e - 1);
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(OptionSeries.RoundBeforeExpiry.selector, phase4, e - 1));
+        reg.settleAtPhaseStart(id, phase4);
+
+        vm.prank(owner);
+        assertEq(reg.settleAtPhaseStart(id, phase3), 2500e18);
+        assertEq(reg.payoff(id), 500e18);
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(OptionSeries.AlreadySettled.selector, id));
+        reg.settleAtPhaseStart(id, phase3);
+        vm.expectRevert(abi.encodeWithSelector(OptionSeries.AlreadySettled.selector, id));
+        reg.settle(id, phase3);
+    }
+
     function test_settle_missingPredecessorReverts() public {
         uint64 e = t0 + 1 days;
         uint64 id = _list(PHASED, 2000e18, e, true);

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {PerpVaultTestBase} from "./PerpVaultTestBase.sol";
 import {ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
 import {PerpVault} from "../../src/perp/PerpVault.sol";
+import {ClearingHouseLpVault} from "../../src/perp/ClearingHouseLpVault.sol";
 import {IPerpLiquiditySource} from "../../src/interfaces/IPerpLiquiditySource.sol";
 import {Ownable2Step} from "../../src/governance/Ownable2Step.sol";
 
@@ -128,7 +129,7 @@ contract PerpVaultTest is PerpVaultTestBase {
         (,, uint64 claimableAt) = _depositReq(alice);
         vm.warp(block.timestamp + DELAY - 1);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(PerpVault.RequestNotClaimable.selector, alice, claimableAt));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseLpVault.RequestNotClaimable.selector, alice, claimableAt));
         vault.deposit(1_000e18, alice, alice);
         assertEq(vault.pendingDepositRequest(0, alice), 1_000e18);
         assertEq(vault.claimableDepositRequest(0, alice), 0);
@@ -145,14 +146,14 @@ contract PerpVaultTest is PerpVaultTestBase {
         usd.mint(bob, 1e18);
         vm.startPrank(bob);
         usd.approve(address(vault), 1e18);
-        vm.expectRevert(abi.encodeWithSelector(PerpVault.NotAuthorized.selector, bob, alice));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseLpVault.NotAuthorized.selector, bob, alice));
         vault.requestDeposit(1e18, alice, bob);
         vm.stopPrank();
         uint256 s = vault.balanceOf(lp0);
         vm.prank(lp0);
         vault.approve(bob, s);
         vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(PerpVault.NotAuthorized.selector, bob, alice));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseLpVault.NotAuthorized.selector, bob, alice));
         vault.requestRedeem(1, alice, lp0);
         vm.prank(bob);
         vault.requestRedeem(1, bob, lp0); // an allowance lets bob redeem lp0's shares for himself
@@ -174,10 +175,10 @@ contract PerpVaultTest is PerpVaultTestBase {
         assertEq(vault.maxWithdraw(lp1), 0);
         assertEq(vault.maxDeposit(alice), 0);
         vm.prank(lp1);
-        vm.expectRevert(abi.encodeWithSelector(PerpVault.OracleStale.selector, ETH));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseLpVault.OracleStale.selector, ETH));
         vault.redeem(s1, lp1, lp1);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(PerpVault.OracleStale.selector, ETH));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseLpVault.OracleStale.selector, ETH));
         vault.deposit(1_000e18, alice, alice);
         _setPrice(ethFeed, 2700e8); // the feed catches up with the move; BTC (not held) may stay stale
         uint256 valueNow = vault.convertToAssets(s1);
@@ -219,7 +220,7 @@ contract PerpVaultTest is PerpVaultTestBase {
         uint256 sharesExpected = vault.convertToShares(assets);
         if (sharesExpected == 0) {
             vm.prank(alice);
-            vm.expectRevert(PerpVault.ZeroAmount.selector);
+            vm.expectRevert(ClearingHouseLpVault.ZeroAmount.selector);
             vault.deposit(assets, alice, alice);
             return;
         }
@@ -278,16 +279,16 @@ contract PerpVaultTest is PerpVaultTestBase {
         assertEq(vault.totalPendingDepositAssets(), 5_000e18);
         usd.mint(alice, 1e18);
         vm.startPrank(alice);
-        vm.expectRevert(PerpVault.AsyncFlow.selector);
+        vm.expectRevert(ClearingHouseLpVault.AsyncFlow.selector);
         vault.deposit(1e18, alice);
-        vm.expectRevert(PerpVault.AsyncFlow.selector);
+        vm.expectRevert(ClearingHouseLpVault.AsyncFlow.selector);
         vault.mint(1e18, alice);
         vm.stopPrank();
-        vm.expectRevert(PerpVault.AsyncFlow.selector);
+        vm.expectRevert(ClearingHouseLpVault.AsyncFlow.selector);
         vault.previewDeposit(1e18);
-        vm.expectRevert(PerpVault.AsyncFlow.selector);
+        vm.expectRevert(ClearingHouseLpVault.AsyncFlow.selector);
         vault.previewRedeem(1e18);
-        vm.expectRevert(PerpVault.AsyncFlow.selector);
+        vm.expectRevert(ClearingHouseLpVault.AsyncFlow.selector);
         vault.previewWithdraw(1e18);
         assertEq(vault.maxDeposit(alice), 0);
     }
@@ -302,7 +303,7 @@ contract PerpVaultTest is PerpVaultTestBase {
         uint256 s = vault.balanceOf(lp0) / 4;
         _requestRedeem(lp0, s);
         vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(PerpVault.NotAuthorized.selector, bob, lp0));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseLpVault.NotAuthorized.selector, bob, lp0));
         vault.cancelRedeemRequest(lp0, bob);
         vm.prank(lp0);
         vault.cancelRedeemRequest(lp0, lp0);
@@ -316,7 +317,7 @@ contract PerpVaultTest is PerpVaultTestBase {
         vm.prank(alice);
         usd.approve(address(vault), type(uint256).max);
         vm.prank(carol);
-        vm.expectRevert(abi.encodeWithSelector(PerpVault.NotAuthorized.selector, carol, alice));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseLpVault.NotAuthorized.selector, carol, alice));
         vault.requestDeposit(1_000e18, alice, alice);
         vm.prank(alice);
         vault.setOperator(carol, true);
@@ -517,7 +518,7 @@ contract PerpVaultTest is PerpVaultTestBase {
         uint256 ask = vault.quote(ETH, -10e18);
         vm.warp(block.timestamp + HEARTBEAT + 1);
         assertFalse(_accepts(ETH, -10e18, ask));
-        vm.expectRevert(abi.encodeWithSelector(PerpVault.OracleStale.selector, ETH));
+        vm.expectRevert(abi.encodeWithSelector(ClearingHouseLpVault.OracleStale.selector, ETH));
         vault.quote(ETH, -10e18);
     }
 
@@ -629,19 +630,19 @@ contract PerpVaultTest is PerpVaultTestBase {
 
     function test_governance_boundsAndOwnership() public {
         vm.startPrank(governance);
-        vm.expectRevert(PerpVault.InvalidParams.selector);
+        vm.expectRevert(ClearingHouseLpVault.InvalidParams.selector);
         vault.setMarketParams(ETH, PerpVault.MarketParams(10_000e18, 0.01e18 + 1, 100e18, true));
-        vm.expectRevert(PerpVault.InvalidParams.selector);
+        vm.expectRevert(ClearingHouseLpVault.InvalidParams.selector);
         vault.setMarketParams(ETH, PerpVault.MarketParams(1e18 - 1, 0.001e18, 100e18, true));
-        vm.expectRevert(PerpVault.InvalidParams.selector);
+        vm.expectRevert(ClearingHouseLpVault.InvalidParams.selector);
         vault.setMarketParams(ETH, PerpVault.MarketParams(10_000e18, 0.001e18, 1e36 + 1, true));
         vm.expectRevert(abi.encodeWithSelector(PerpVault.UnknownMarket.selector, uint32(9)));
         vault.setMarketParams(9, PerpVault.MarketParams(10_000e18, 0.001e18, 100e18, true));
-        vm.expectRevert(PerpVault.InvalidParams.selector);
+        vm.expectRevert(ClearingHouseLpVault.InvalidParams.selector);
         vault.setMaxLeverage(5e18 + 1);
-        vm.expectRevert(PerpVault.InvalidParams.selector);
+        vm.expectRevert(ClearingHouseLpVault.InvalidParams.selector);
         vault.setRequestDelay(7 days + 1);
-        vm.expectRevert(PerpVault.InvalidParams.selector);
+        vm.expectRevert(ClearingHouseLpVault.InvalidParams.selector);
         vault.setRequestDelay(59);
         vault.setRequestDelay(2 hours);
         vault.transferOwnership(alice);
@@ -732,7 +733,7 @@ contract PerpVaultTest is PerpVaultTestBase {
     // ============================================================ helpers
 
     function _depositReq(address c) internal view returns (uint256, uint256, uint64) {
-        PerpVault.DepositRequestState memory r = vault.depositRequest(c);
+        ClearingHouseLpVault.DepositRequestState memory r = vault.depositRequest(c);
         return (r.assets, r.shares, r.claimableAt);
     }
 

@@ -6,6 +6,7 @@ import {StdInvariant} from "forge-std/StdInvariant.sol";
 import {ClearingHouse, ClearingHouseBase} from "../../src/perp/ClearingHouse.sol";
 import {DevnetPriceFeed} from "../../src/perp/DevnetPriceFeed.sol";
 import {PerpVault} from "../../src/perp/PerpVault.sol";
+import {ClearingHouseLpVault} from "../../src/perp/ClearingHouseLpVault.sol";
 import {MintableERC20} from "../utils/Tokens.sol";
 
 /// @notice Random LP requests, claims and cancellations, trades against the vault at its quote (only
@@ -337,7 +338,7 @@ contract PerpVaultInvariantTest is StdInvariant, Test {
     function invariant_redeemPayoutsWithinNav() public view {
         uint256 sum;
         for (uint256 i; i < lps.length; ++i) {
-            PerpVault.RedeemRequestState memory r = vault.redeemRequest(lps[i]);
+            ClearingHouseLpVault.RedeemRequestState memory r = vault.redeemRequest(lps[i]);
             if (r.shares == 0) continue;
             uint256 atRequest = r.assets;
             uint256 now_ = vault.convertToAssets(r.shares);

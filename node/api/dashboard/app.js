@@ -465,10 +465,10 @@ function volChart(v) {
 let lastVol = null;
 let lastSeries = null;
 
-/** The chosen market's live series: model price at the mark and the surface's vol, and the greeks. */
+/** The chosen market's live series: model price at the mark and the surface's vol, the greeks, open interest. */
 function seriesTable(r) {
   const body = $('#option-series tbody');
-  if (!r.available) return rows(body, [], 10, esc(r.reason));
+  if (!r.available) return rows(body, [], 11, esc(r.reason));
   const list = r.series.filter((x) => x.market === volMarket);
   const f = (v, dp = 2) => (v === null ? '–' : units(v, 18, dp));
   rows(
@@ -481,9 +481,9 @@ function seriesTable(r) {
           ? `<td colspan="6" class="hint">${esc(x.unpriced ?? 'unpriced')}</td>`
           : `<td class="num">${(100 * num(x.vol)).toFixed(1)}%</td><td class="num price">${f(x.price)}</td><td class="num">${f(x.delta, 3)}</td>` +
             `<td class="num">${num(x.gamma).toExponential(2)}</td><td class="num">${units(BigInt(x.vega) / 100n, 18, 2)}</td><td class="num">${f(x.theta)}</td>`) +
-        '</tr>',
+        `<td class="num oi">${x.openInterest === undefined ? '–' : units(x.openInterest, 18, 2)}</td></tr>`,
     ),
-    10,
+    11,
     'no live series on this market',
   );
 }

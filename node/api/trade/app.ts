@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // The trade page (GET /trade): connect a wallet, approve and deposit margin collateral, quote and
-// sign swap and position intents, follow them to their settlement, cancel them. Every node call
+// sign swap, position and option intents (the option form is ./options.ts), follow them to their settlement, cancel them. Every node call
 // goes through NodeApi (protocol/client.ts); intents are the EIP-712 typed data of
 // protocol/eip712.ts, signed by the wallet with eth_signTypedData_v4; token and clearing house
 // transactions are sent by the wallet (eth_sendTransaction) through viem. Bundled for the browser
@@ -27,6 +27,17 @@ import { signedIntentToJson } from '../../../protocol/json.ts';
 import { abs, WAD } from '../../../protocol/margin.ts';
 import { $, allowance, amount, el, parseAmount, row, short, txCell } from './format.ts';
 import { accountState, liquidationPrice, marketStates, type Preview, previewPosition } from './margin-preview.ts';
+import {
+  defaultPremium,
+  describeOption,
+  type OptionPageContext,
+  refreshOptionHealth,
+  refreshSeries,
+  renderModel,
+  renderOptionPositions,
+  renderOptionPreview,
+  signOption,
+} from './options.ts';
 import { type Connection, connect, type Discovered, discoverWallets, isUserRejection, walletChoices } from './wallet.ts';
 
 const clearingHouseAbi = parseAbi(['function deposit(address account, uint256 amount)', 'function withdraw(uint256 amount, address to)']);
@@ -115,7 +126,23 @@ async function init(): Promise<void> {
     $('collateral-symbol').textContent = `unavailable: ${markets.reason}`;
   }
   defaultLimit();
+  await refreshSeries(optionContext());
+  defaultPremium(optionContext());
+  renderOptionOrder();
   document.body.dataset.ready = 'true';
+}
+
+/** The option form's view of the node: collateral decimals from the markets (18 without a clearing house). */
+function optionContext(): OptionPageContext {
+  const col = collateral();
+  return {
+    api,
+    chainId: health?.chainId ?? 0,
+    settlement: health?.settlement ?? zeroAddress,
+    collateralDecimals: col?.decimals ?? 18,
+    collateralSymbol: col?.symbol ?? '',
+    ...(markets?.available ? { clearingHouse: markets.clearingHouse } : {}),
+  };
 }
 
 // ---- the wallet ------------------------------------------------------------------------------
@@ -165,7 +192,7 @@ async function checkChain(): Promise<boolean> {
     banner.textContent = `Wrong network: your wallet is on chain ${conn.chainId}, but this node settles on chain ${health.chainId}. Switch your wallet to chain ${health.chainId} to trade.`;
     banner.hidden = false;
   } else banner.hidden = true;
-  for (const id of ['approve', 'deposit', 'withdraw', 'sign-swap', 'sign-position']) {
+  for (const id of ['approve', 'deposit', 'withdraw', 'sign-swap', 'sign-position', 'sign-option']) {
     const b = $<HTMLButtonElement>(id);
     b.disabled = busy.has(b) || !ok || (id === 'sign-swap' && !$<HTMLInputElement>('min-buy').value);
   }
@@ -264,6 +291,7 @@ async function renderMargin(c: Connection): Promise<void> {
         );
       }),
     );
+  renderOptionPositions(margin, d);
 }
 
 // ---- swap ------------------------------------------------------------------------------------
@@ -462,7 +490,7 @@ async function cancel(id: Hex): Promise<string> {
 function describe(s: IntentStatusResponse): string {
   const si = s.signedIntent;
   if (!si) return '?';
-  if (si.type === 'option') return 'option intent (not accepted yet)';
+  if (si.type === 'option') return describeOption(si.intent, collateral()?.decimals ?? 18);
   if (si.type === 'swap') {
     const sell = tokenOf(si.intent.sellToken);
     const buy = tokenOf(si.intent.buyToken);
@@ -616,8 +644,10 @@ function refresh(): Promise<void> {
     if (!c || !(await checkChain())) return;
     try {
       // marks and funding indices move: the margin preview must not price against the page-load ones
-      await Promise.all([refreshMarkets(), renderBalances(c), renderMargin(c), renderActivity(c)]);
+      await Promise.all([refreshMarkets(), renderBalances(c), renderMargin(c), renderActivity(c), refreshSeries(optionContext())]);
+      await refreshOptionHealth(optionContext(), c);
       renderPreview();
+      renderOptionOrder();
     } catch (e) {
       $('node-status').className = 'pill down';
       $('node-status').textContent = `refresh failed: ${explain(e)}`;
@@ -680,6 +710,18 @@ button('withdraw').onclick = () =>
 button('get-quote').onclick = () => void action(button('get-quote'), getQuote);
 button('sign-swap').onclick = () => void action(button('sign-swap'), signSwap);
 button('sign-position').onclick = () => void action(button('sign-position'), signPosition);
+button('sign-option').onclick = () => void action(button('sign-option'), () => signOption(optionContext(), ready()));
+/** The option form's model line and margin preview. */
+function renderOptionOrder(): void {
+  renderModel(optionContext(), markets);
+  renderOptionPreview(optionContext(), margin);
+}
+for (const id of ['option-size', 'premium-limit', 'option-reduce-only']) $(id).addEventListener('input', renderOptionOrder);
+for (const id of ['option-series', 'option-side'])
+  $(id).addEventListener('change', () => {
+    defaultPremium(optionContext(), true);
+    renderOptionOrder();
+  });
 for (const id of ['sell-token', 'buy-token', 'sell-amount']) $(id).addEventListener('input', () => void staleQuote());
 $('min-buy').addEventListener('input', () => void checkChain());
 for (const id of ['market', 'side', 'size', 'limit-price', 'reduce-only']) $(id).addEventListener('input', renderPreview);

@@ -1,0 +1,276 @@
+/// <reference lib="dom" />
+// The trade page's options: the option form (pick a live series, buy or sell contracts with a
+// premium limit per contract, signed as the OptionIntent EIP-712 type of protocol/eip712.ts), the
+// account's option positions with their greeks, and how an option intent reads in "My intents".
+// The series and their model values come from GET /v1/options/series (the node prices every live
+// series with the clearing house's mark and the volatility feed's surface). The margin preview
+// values the account's options as the option book does (protocol/options/option-health.ts, equal
+// to the chain to the wei), from the book's state read through the wallet's provider, before and
+// after the intent fills at its limit.
+import { type Address, parseAbi, zeroAddress } from 'viem';
+import { type OptionHealthInputs, readOptionHealthInputs } from '../../chain/option-health.ts';
+import type { AccountMargin, MarketsResponse, OptionSeriesRow } from '../../../protocol/api.ts';
+import type { NodeApi } from '../../../protocol/client.ts';
+import { intentDomain, optionIntentTypes } from '../../../protocol/eip712.ts';
+import type { OptionIntent } from '../../../protocol/intent.ts';
+import type { OptionIntentJson } from '../../../protocol/json.ts';
+import { signedIntentToJson } from '../../../protocol/json.ts';
+import { abs } from '../../../protocol/margin.ts';
+import { type AccountTotals, healthAfterOptionFill } from '../../../protocol/options/option-health.ts';
+import { $, amount, el, parseAmount, row, short } from './format.ts';
+import type { Connection } from './wallet.ts';
+
+/** What the option form needs from the page: the node, its chain, the collateral's decimals. */
+export type OptionPageContext = {
+  api: NodeApi;
+  chainId: number;
+  settlement: `0x${string}`;
+  collateralDecimals: number;
+  collateralSymbol: string;
+  /** The clearing house (its option book is read from it); absent without one. */
+  clearingHouse?: Address;
+};
+
+let series: OptionSeriesRow[] = [];
+let unavailable: string | undefined;
+
+/** A signed fixed-point value as a decimal ("–" when unpriced). */
+const signed = (v: string | bigint | null, dec: number, digits: number): string =>
+  v === null ? '–' : `${BigInt(v) < 0n ? '-' : ''}${amount(abs(BigInt(v)), dec, digits)}`;
+
+const days = (s: number): string => (s >= 86_400 ? `${(s / 86_400).toFixed(1)} d` : `${(s / 3_600).toFixed(1)} h`);
+
+/** "ETH-PERP call 3300 · 7.0 d" for a series row. */
+export function seriesName(s: Pick<OptionSeriesRow, 'name' | 'isCall' | 'strike' | 'expiry'>, decimals: number): string {
+  const left = Math.max(0, s.expiry - Math.floor(Date.now() / 1000));
+  return `${s.name} ${s.isCall ? 'call' : 'put'} ${amount(s.strike, decimals, 2)} · ${days(left)}`;
+}
+
+/** Re-reads the live series and refreshes the form's list (keeping the chosen one while it lives). */
+export async function refreshSeries(ctx: OptionPageContext): Promise<void> {
+  const r = await ctx.api.optionSeries().catch((e: unknown) => ({ available: false as const, reason: (e as Error).message }));
+  const select = $<HTMLSelectElement>('option-series');
+  if (!r.available) {
+    unavailable = r.reason;
+    series = [];
+    select.replaceChildren(el('option', `no options: ${r.reason}`, { value: '' }));
+    renderModel(ctx);
+    return;
+  }
+  unavailable = undefined;
+  const chosen = select.value;
+  series = r.series;
+  const ids = series.map((s) => s.id).join();
+  if (select.dataset.ids !== ids) {
+    select.dataset.ids = ids;
+    select.replaceChildren(...series.map((s) => el('option', seriesName(s, ctx.collateralDecimals), { value: s.id })));
+    if (series.some((s) => s.id === chosen)) select.value = chosen;
+  }
+  renderModel(ctx);
+}
+
+const chosenSeries = (): OptionSeriesRow | undefined => series.find((s) => s.id === $<HTMLSelectElement>('option-series').value);
+
+/** The form's values; throws a readable error for a bad field. */
+function optionInputs(ctx: OptionPageContext): { row: OptionSeriesRow; size: bigint; premiumLimit: bigint } {
+  const s = chosenSeries();
+  if (!s) throw new Error(unavailable ? `options are unavailable on this node: ${unavailable}` : 'choose an option series');
+  const contracts = parseAmount($<HTMLInputElement>('option-size').value, 18, 'contracts');
+  if (contracts === 0n) throw new Error('contracts: must be above zero');
+  const premiumLimit = parseAmount($<HTMLInputElement>('premium-limit').value, ctx.collateralDecimals, 'premium limit');
+  return { row: s, size: $<HTMLSelectElement>('option-side').value === 'sell' ? -contracts : contracts, premiumLimit };
+}
+
+/**
+ * A limit 5% through the model premium when the field is empty (a buyer pays at most it, a seller
+ * receives at least it): the options vault quotes the model price plus a spread, so a limit at the
+ * model price alone would rarely fill against it.
+ */
+export function defaultPremium(ctx: OptionPageContext, force = false): void {
+  const input = $<HTMLInputElement>('premium-limit');
+  const s = chosenSeries();
+  if (!s?.price || (input.value && !force)) return;
+  const p = BigInt(s.price);
+  const limit = $<HTMLSelectElement>('option-side').value === 'sell' ? (p * 95n) / 100n : (p * 105n) / 100n + 1n;
+  input.value = amount(limit, ctx.collateralDecimals, ctx.collateralDecimals);
+}
+
+/** The chosen series' model value and greeks, and what the intent pays or receives at its limit. */
+export function renderModel(ctx: OptionPageContext, markets?: MarketsResponse): void {
+  const box = $('option-model');
+  const s = chosenSeries();
+  if (!s) {
+    box.textContent = unavailable ? `Options unavailable: ${unavailable}` : 'no live series';
+    return;
+  }
+  const d = ctx.collateralDecimals;
+  const halted = markets?.available ? markets.markets.find((m) => m.id === s.market)?.halted : false;
+  const parts = [
+    s.price === null
+      ? `not priced now (${s.unpriced ?? 'unknown reason'}): risk-increasing option trades wait`
+      : `model premium ${amount(s.price, d, 4)} ${ctx.collateralSymbol} per contract at vol ${amount(s.vol ?? 0n, 16, 1)}%`,
+  ];
+  if (s.delta !== null)
+    parts.push(`delta ${signed(s.delta, 18, 3)} · vega ${signed(s.vega, d + 2, 3)} per vol point · theta ${signed(s.theta, d, 3)} per day`);
+  try {
+    const { size, premiumLimit } = optionInputs(ctx);
+    const cash = (premiumLimit * abs(size)) / 10n ** 18n;
+    parts.push(
+      size > 0n
+        ? `you pay at most ${amount(cash, d, 2)} ${ctx.collateralSymbol}`
+        : `you receive at least ${amount(cash, d, 2)} ${ctx.collateralSymbol}`,
+    );
+  } catch {
+    // an unfinished field: the model line alone
+  }
+  if (halted) parts.push(`${s.name} is halted by its circuit breaker: opening option trades wait, reduce-only ones still fill`);
+  box.textContent = parts.join(' · ');
+  box.dataset.series = s.id;
+}
+
+/** Signs the form's option intent with the wallet and submits it to the node. */
+export async function signOption(ctx: OptionPageContext, c: Connection): Promise<string> {
+  const { row: s, size, premiumLimit } = optionInputs(ctx);
+  const minutes = Number($<HTMLInputElement>('option-expiry').value);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 60 * 24 * 30) throw new Error('expiry: whole minutes, 1 to 43200');
+  const b = crypto.getRandomValues(new Uint32Array(2));
+  const intent: OptionIntent = {
+    account: c.account,
+    series: BigInt(s.id),
+    size,
+    premiumLimit,
+    reduceOnly: $<HTMLInputElement>('option-reduce-only').checked,
+    partiallyFillable: $<HTMLInputElement>('option-partial').checked,
+    validTo: Math.min(Math.floor(Date.now() / 1000) + minutes * 60, s.expiry),
+    // nonces are unordered bits on chain: a random 64-bit one never collides in practice
+    nonce: (BigInt(b[0]!) << 32n) | BigInt(b[1]!),
+  };
+  const data = await c.wallet.signTypedData({
+    account: c.account,
+    domain: intentDomain(ctx.chainId, ctx.settlement),
+    types: optionIntentTypes,
+    primaryType: 'OptionIntent',
+    message: intent,
+  });
+  const res = await ctx.api.submitIntent(signedIntentToJson({ type: 'option', intent, signature: { scheme: 'eoa', data } }));
+  const d = ctx.collateralDecimals;
+  return `Option intent ${short(res.id)} submitted (${res.state}): ${size > 0n ? 'buy' : 'sell'} ${amount(abs(size), 18)} ${seriesName(s, d)} at ${size > 0n ? 'most' : 'least'} ${amount(premiumLimit, d, 4)} ${ctx.collateralSymbol} per contract.`;
+}
+
+/** How an option intent reads in "My intents". */
+export function describeOption(i: OptionIntentJson, decimals: number): string {
+  const size = BigInt(i.size);
+  const s = series.find((x) => x.id === String(i.series));
+  const what = s ? seriesName(s, decimals) : `series #${i.series}`;
+  return `${size > 0n ? 'buy' : 'sell'} ${amount(abs(size), 18)} ${what} @ ${size > 0n ? '≤' : '≥'} ${amount(i.premiumLimit, decimals, 4)}${i.reduceOnly ? ' reduce-only' : ''}`;
+}
+
+/** The account's option positions (value and position greeks) and its greeks per underlying. */
+export function renderOptionPositions(margin: AccountMargin, decimals: number): void {
+  $('option-positions')
+    .querySelector('tbody')!
+    .replaceChildren(
+      ...margin.options.map((o) =>
+        row(
+          [
+            seriesName(o, decimals),
+            signed(o.size, 18, 4),
+            o.value === null ? (o.unpriced ?? '–') : signed(o.value, decimals, 2),
+            signed(o.delta, 18, 4),
+            signed(o.vega, decimals + 2, 3),
+            signed(o.theta, decimals, 3),
+          ],
+          { 'data-series': o.series },
+          [1, 2, 3, 4, 5],
+        ),
+      ),
+      ...margin.greeks.map((g) =>
+        row(
+          [`${g.name}: book`, '', '', signed(g.delta, 18, 4), signed(g.vega, decimals + 2, 3), signed(g.theta, decimals, 3)],
+          { 'data-greeks': String(g.market), class: 'total' },
+          [3, 4, 5],
+        ),
+      ),
+    );
+}
+
+// ---- margin preview --------------------------------------------------------------------------
+
+const bookAbi = parseAbi(['function optionBook() view returns (address)', 'function feeFraction() view returns (uint256)']);
+let book: { address: Address; feeFraction: bigint; inputs: OptionHealthInputs } | undefined;
+let bookError: string | undefined;
+
+/** Re-reads the option book's view of the account (through the wallet's provider), for the preview. */
+export async function refreshOptionHealth(ctx: OptionPageContext, c: Connection): Promise<void> {
+  if (!ctx.clearingHouse) return;
+  try {
+    const address = await c.reader.readContract({ address: ctx.clearingHouse, abi: bookAbi, functionName: 'optionBook' });
+    if (address === zeroAddress) {
+      book = undefined;
+      bookError = 'the clearing house has no option book';
+      return;
+    }
+    const [feeFraction, inputs] = await Promise.all([
+      c.reader.readContract({ address, abi: bookAbi, functionName: 'feeFraction' }),
+      readOptionHealthInputs(c.reader, address, c.account, undefined, [...new Set(series.map((s) => s.market))]),
+    ]);
+    book = { address, feeFraction, inputs };
+    bookError = undefined;
+  } catch (e) {
+    bookError = (e as Error).message.split('\n')[0];
+  }
+}
+
+/** Equity and requirements before and after the form's intent fills at its limit (fee included). */
+export function renderOptionPreview(ctx: OptionPageContext, margin: AccountMargin | undefined): void {
+  const body = $('option-preview').querySelector('tbody')!;
+  const d = ctx.collateralDecimals;
+  if (!margin || !book) {
+    body.replaceChildren(row([bookError ?? 'connect a wallet to see your margin', '', '']));
+    return;
+  }
+  const before: AccountTotals = {
+    equity: BigInt(margin.equity),
+    initialRequirement: BigInt(margin.initialRequirement),
+    maintenanceRequirement: BigInt(margin.maintenanceRequirement),
+  };
+  let after: AccountTotals;
+  try {
+    const { row: s, size, premiumLimit } = optionInputs(ctx);
+    const i = book.inputs;
+    after = healthAfterOptionFill(
+      before,
+      i.held,
+      {
+        market: s.market,
+        strike: BigInt(s.strike),
+        expiry: BigInt(s.expiry),
+        isCall: s.isCall,
+        sizeDelta: size,
+        premium: premiumLimit,
+        feeFraction: book.feeFraction,
+      },
+      i.underlyings,
+      i.now,
+      i.params,
+    );
+  } catch (e) {
+    body.replaceChildren(row([(e as Error).message, '', '']));
+    return;
+  }
+  const c = (v: bigint): string => signed(v, d, 2);
+  const N = [1, 2];
+  body.replaceChildren(
+    row(['Equity', c(before.equity), c(after.equity)], { 'data-row': 'equity' }, N),
+    row(['Initial requirement', c(before.initialRequirement), c(after.initialRequirement)], { 'data-row': 'initial' }, N),
+    row(['Maintenance requirement', c(before.maintenanceRequirement), c(after.maintenanceRequirement)], { 'data-row': 'maintenance' }, N),
+    row(
+      ['Free margin', c(before.equity - before.initialRequirement), c(after.equity - after.initialRequirement)],
+      {
+        'data-row': 'free',
+        class: after.equity < after.initialRequirement ? 'bad' : '',
+      },
+      N,
+    ),
+  );
+}
