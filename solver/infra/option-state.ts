@@ -4,10 +4,12 @@
 // accounts whose reduce-only intents are clamped to them, and the options vault's firm quotes for
 // what the peers leave unmatched. All reads at the block solved on; the vault's fill goes into the
 // solution as own option liquidity, authorised by EIP-1271.
-import { encodeAbiParameters, zeroAddress, type Address, type Hex, type PublicClient } from 'viem';
+import { zeroAddress, type Address, type PublicClient } from 'viem';
+import { ioptionLiquiditySourceAbi } from '../../contracts/artifacts/IOptionLiquiditySource.ts';
 import { optionBookAbi } from '../../contracts/artifacts/OptionBook.ts';
 import { optionSeriesAbi } from '../../contracts/artifacts/OptionSeries.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import { optionSourceSignature } from '../../contracts/client/options.ts';
 import { abs, WAD } from '../../protocol/margin.ts';
 import type { Auction } from '../../protocol/score.ts';
 import type { OptionLiquidityTrade } from '../../protocol/solution.ts';
@@ -26,20 +28,6 @@ import { haltedMarkets, VAULT_QUOTE_MARGIN, VAULT_VALIDITY_SEC } from './perp-st
 export type OptionState = Omit<ClearOptionsInput, 'auction' | 'now'>;
 
 export const NO_OPTIONS: OptionState = { series: new Map(), holdings: new Map() };
-
-/** The options vault's fixed interface (IOptionLiquiditySource). */
-export const optionLiquiditySourceAbi = [
-  {
-    type: 'function',
-    name: 'quote',
-    stateMutability: 'view',
-    inputs: [
-      { name: 'series', type: 'uint64' },
-      { name: 'sizeDelta', type: 'int256' },
-    ],
-    outputs: [{ name: 'premium', type: 'uint256' }],
-  },
-] as const;
 
 /** Where option reads go, found once per Settlement (its option book is set once). */
 export type OptionContracts = { book: Address; registry: Address; clearingHouse: Address };
@@ -110,7 +98,7 @@ export async function readOptionState(
     [...demand].map(async ([id, sizeDelta]) => {
       // reverts when the vault would not take the size: then peers only in this series
       const premium = await client
-        .readContract({ address: vault, abi: optionLiquiditySourceAbi, functionName: 'quote', args: [id, sizeDelta], blockNumber })
+        .readContract({ address: vault, abi: ioptionLiquiditySourceAbi, functionName: 'quote', args: [id, sizeDelta], blockNumber })
         .catch(() => undefined);
       if (premium === undefined || premium === 0n) return;
       // the vault sells (sizeDelta < 0): it asks at least this much; buys: pays at most this much
@@ -132,24 +120,15 @@ export function optionVaultLiquidity(
   trade: SourceTrade,
   o: { auctionId: bigint; index: number; now: number },
 ): OptionLiquidityTrade {
-  const validTo = o.now + VAULT_VALIDITY_SEC;
-  const nonce = o.auctionId * 256n + BigInt(o.index);
-  const data: Hex = encodeAbiParameters(
-    [{ type: 'uint64' }, { type: 'int256' }, { type: 'uint256' }, { type: 'uint32' }, { type: 'uint256' }],
-    [trade.series, trade.sizeDelta, trade.premiumLimit, validTo, nonce],
-  );
-  return {
-    intent: {
-      account: vault,
-      series: trade.series,
-      size: trade.sizeDelta,
-      premiumLimit: trade.premiumLimit,
-      reduceOnly: false,
-      partiallyFillable: false,
-      validTo,
-      nonce,
-    },
-    signature: { scheme: 'eip1271', data },
-    executed: abs(trade.sizeDelta),
+  const intent = {
+    account: vault,
+    series: trade.series,
+    size: trade.sizeDelta,
+    premiumLimit: trade.premiumLimit,
+    reduceOnly: false,
+    partiallyFillable: false,
+    validTo: o.now + VAULT_VALIDITY_SEC,
+    nonce: o.auctionId * 256n + BigInt(o.index),
   };
+  return { intent, signature: { scheme: 'eip1271', data: optionSourceSignature(intent) }, executed: abs(trade.sizeDelta) };
 }
