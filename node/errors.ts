@@ -57,7 +57,9 @@ export type ChainCheckCode =
   | 'no_margin_account'
   | 'not_reducing'
   | 'insufficient_margin'
-  | 'option_not_accepted';
+  | 'no_option_book'
+  | 'unknown_series'
+  | 'series_expired';
 
 /** A replay of an intent the pool holds in a final state. */
 export type ReplayCode = `replay_${FinalState}`;
@@ -96,9 +98,6 @@ export const INTENT_RULES = {
   // Retry-After says when to come back.
   backlog: ignore(503),
   pool_full: ignore(503),
-  // Option intents (protocol/intent.ts OptionIntent) decode, but nothing settles them yet: refused
-  // without penalty, since a peer running a later version may legitimately relay them.
-  option_not_accepted: ignore(400),
   internal_error: ignore(500),
   // Chain state may differ between honest nodes by a block: not provable, so no penalty...
   nonce_used: ignore(409),
@@ -109,6 +108,11 @@ export const INTENT_RULES = {
   no_margin_account: ignore(400),
   not_reducing: ignore(400),
   insufficient_margin: ignore(400),
+  // Option intents on a chain whose Settlement has no option book cannot settle here; a series
+  // unknown or expired at this node's block may be listed or live at another's.
+  no_option_book: ignore(400),
+  unknown_series: ignore(400),
+  series_expired: ignore(400),
   // ...except a contract wallet refusing the signature, which no block changes.
   bad_eip1271_signature: reject(400),
 } as const satisfies Record<IntentCode, Rule>;

@@ -211,7 +211,7 @@ export type PeersResponse = { peers: PeerInfo[]; banned: { peerId: string; until
 
 type OpenIntentBase = {
   id: Hex;
-  type: 'swap' | 'position';
+  type: 'swap' | 'position' | 'option';
   owner: Address;
   state: IntentState;
   source: 'api' | 'gossip';

@@ -26,20 +26,37 @@ export const SETTLE_GAS_MODEL = {
    * breaker's observe, which walks back over up to 16 oracle rounds (120k cold at the most).
    */
   positionMarket: 150_000n,
+  /**
+   * An option fill (users' or own liquidity): signature, nonce or filled amount, the book's
+   * position and open interest, and the account's portfolio margin check at the end of the batch
+   * (Black-Scholes over the 18-scenario grid for each series it holds, at most 4, plus its perps:
+   * about 343k for a full account in forge). Measured on anvil with the call's base
+   * (test/chain/option-solver.test.ts): a pair of fresh accounts 667k, a pair of accounts holding
+   * 4 series each 941k; a pair's bound is 1.14M.
+   */
+  optionTrade: 500_000n,
+  /** Per option series priced in the batch: the registry's series read, the mark and surface reads. */
+  optionSeries: 60_000n,
 } as const;
 
 /** The default share of a block's gas one batch may use (basis points). */
 export const DEFAULT_BATCH_GAS_SHARE_BPS = 5_000;
 
-/** `positionIntents` tells which trades are position fills (the solution alone does not say). */
-export function solutionGas(s: Solution, positionIntents: ReadonlySet<string>): bigint {
+/**
+ * `positionIntents` and `optionIntents` tell which trades are position and option fills (the
+ * solution alone does not say).
+ */
+export function solutionGas(s: Solution, positionIntents: ReadonlySet<string>, optionIntents: ReadonlySet<string> = new Set()): bigint {
   const m = SETTLE_GAS_MODEL;
   let gas = m.base;
   let positions = 0n;
   for (const t of s.trades) {
-    if (positionIntents.has(t.intentId.toLowerCase())) positions++;
+    const id = t.intentId.toLowerCase();
+    if (positionIntents.has(id)) positions++;
+    else if (optionIntents.has(id)) gas += m.optionTrade;
     else gas += m.swapTrade;
   }
+  gas += BigInt(s.optionLiquidity?.length ?? 0) * m.optionTrade + BigInt(s.optionPremiums?.length ?? 0) * m.optionSeries;
   const liquidity = BigInt(s.liquidity?.length ?? 0);
   gas += positions * (m.positionTrade + m.marginAccount) + liquidity * (m.liquidity + m.marginAccount);
   gas += BigInt(s.marketPrices.length) * m.positionMarket;

@@ -3,7 +3,7 @@
 //
 // Prices are a vector over the batch's tokens: amounts exchange as amountA * price[A] =
 // amountB * price[B]. Every rounding goes the user's way.
-import type { PositionIntent, SwapIntent } from './intent.ts';
+import type { OptionIntent, PositionIntent, SwapIntent } from './intent.ts';
 import { SwapKind } from './intent.ts';
 
 export const ceilDiv = (a: bigint, b: bigint): bigint => (a === 0n ? 0n : (a - 1n) / b + 1n);
@@ -31,6 +31,10 @@ export const limitHolds = (i: SwapIntent, sellPrice: bigint, buyPrice: bigint): 
 /** A position intent's limit at its market's uniform price: a ceiling for a long, a floor for a short (the contract's check). */
 export const positionLimitHolds = (p: Pick<PositionIntent, 'sizeDelta' | 'limitPrice'>, price: bigint): boolean =>
   p.sizeDelta > 0n ? price <= p.limitPrice : price >= p.limitPrice;
+
+/** An option intent's limit at a series' uniform premium: a buyer pays at most, a seller receives at least, its premiumLimit. */
+export const optionLimitHolds = (o: Pick<OptionIntent, 'size' | 'premiumLimit'>, premium: bigint): boolean =>
+  o.size > 0n ? premium <= o.premiumLimit : premium >= o.premiumLimit;
 
 export function tradeAmounts(i: SwapIntent, executed: bigint, sellPrice: bigint, buyPrice: bigint): { sell: bigint; buy: bigint } {
   return i.kind === SwapKind.SELL

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { Address, Hex } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { limitHolds, tradeAmounts, tradeSurplus } from './clearing.ts';
-import type { SwapIntent } from './intent.ts';
+import type { OptionIntent, SwapIntent } from './intent.ts';
 import { compareScored, PRICE_SCALE, scoreSolution, type Auction, type AuctionIntent } from './score.ts';
 import type { Solution } from './solution.ts';
 
@@ -237,25 +237,75 @@ describe('clearing maths', () => {
 });
 
 describe('scoreSolution and option intents', () => {
-  it('refuses a trade of an option intent: nothing settles options yet', () => {
-    const option = {
-      id: id(40),
-      intent: {
-        type: 'option' as const,
-        intent: {
-          account: A,
-          series: 1n,
-          size: 10n ** 18n,
-          premiumLimit: 5n,
-          reduceOnly: false,
-          partiallyFillable: false,
-          validTo: 1,
-          nonce: 0n,
-        },
-      },
-    };
-    const r = scoreSolution(solution({ trades: [{ intentId: id(40), executed: 10n ** 18n }] }), auction([option]));
-    expect(r).toMatchObject({ ok: false, error: { code: 'invalid_solution', field: 'trades[0]' } });
-    if (!r.ok) expect(r.error.reason).toMatch(/option intents cannot be settled yet/);
+  const E = 10n ** 18n;
+  const option = (n: number, account: Address, size: bigint, premiumLimit: bigint, over: Partial<OptionIntent> = {}): AuctionIntent => ({
+    id: id(n),
+    intent: {
+      type: 'option',
+      intent: { account, series: 3n, size, premiumLimit, reduceOnly: false, partiallyFillable: false, validTo: 1, nonce: 0n, ...over },
+    },
+  });
+  const buyer = option(40, A, 2n * E, 120n * E);
+  const seller = option(41, B, -2n * E, 90n * E);
+  const premiums = [{ series: 3n, premium: 100n * E }];
+
+  it('values a buyer at (limit - premium) x size and a seller at (premium - limit) x |size|, in collateral', () => {
+    const r = scoreSolution(
+      solution({
+        optionPremiums: premiums,
+        trades: [
+          { intentId: id(40), executed: 2n * E },
+          { intentId: id(41), executed: 2n * E },
+        ],
+      }),
+      auction([buyer, seller]),
+    );
+    expect(r).toMatchObject({ ok: true, value: { score: 60n * E } });
+    if (r.ok) expect(r.value.trades.map((t) => t.surplus)).toEqual([40n * E, 20n * E]);
+  });
+
+  it('refuses a premium beyond a limit, fills that do not net to zero, a missing premium and a fill-or-kill part', () => {
+    const both = (premium: bigint, a = 2n * E, b = 2n * E) =>
+      scoreSolution(
+        solution({
+          optionPremiums: [{ series: 3n, premium }],
+          trades: [
+            { intentId: id(40), executed: a },
+            { intentId: id(41), executed: b },
+          ],
+        }),
+        auction([buyer, seller]),
+      );
+    expect(both(121n * E)).toMatchObject({ ok: false, error: { field: 'trades[0]' } });
+    expect(both(89n * E)).toMatchObject({ ok: false, error: { field: 'trades[1]' } });
+    expect(both(100n * E, 2n * E, E)).toMatchObject({ ok: false, error: { field: 'trades[1]' } });
+    const noPremium = scoreSolution(solution({ trades: [{ intentId: id(40), executed: 2n * E }] }), auction([buyer]));
+    expect(noPremium).toMatchObject({ ok: false, error: { reason: expect.stringMatching(/no premium/) } });
+    const partial = option(42, B, -3n * E, 90n * E, { partiallyFillable: true });
+    const unbalanced = scoreSolution(
+      solution({
+        optionPremiums: premiums,
+        trades: [
+          { intentId: id(40), executed: 2n * E },
+          { intentId: id(42), executed: 3n * E },
+        ],
+      }),
+      auction([buyer, partial]),
+    );
+    expect(unbalanced).toMatchObject({ ok: false, error: { reason: expect.stringMatching(/net to/) } });
+  });
+
+  it('counts the solver own option liquidity in the net but not in the score', () => {
+    const r = scoreSolution(
+      solution({
+        optionPremiums: premiums,
+        trades: [{ intentId: id(40), executed: 2n * E }],
+        optionLiquidity: [
+          { intent: (seller.intent as { intent: OptionIntent }).intent, signature: { scheme: 'eip1271', data: '0x01' }, executed: 2n * E },
+        ],
+      }),
+      auction([buyer]),
+    );
+    expect(r).toMatchObject({ ok: true, value: { score: 40n * E } });
   });
 });

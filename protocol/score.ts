@@ -4,15 +4,19 @@
 // Position surplus is |fill| x the distance from the limit to the market's clearing price, in the
 // collateral token, valued like a swap's surplus in that token. The solver's own liquidity (signed
 // position intents outside the auction) must meet its limits too but adds nothing.
+// Option surplus is |fill| x the distance from the premium limit to the series' uniform premium
+// (a buyer: limit - premium; a seller: premium - limit), in the collateral token, valued like
+// position surplus. Option fills (users' and the solver's own liquidity) must net to zero per
+// series, each series traded must have one premium, and an account fills a series at most once.
 //
 // Surplus amounts come from the solution's own clearing prices (clearing.ts, the contract's
 // formulas). They are converted to the numeraire with the auction's reference prices, not the
 // solution's: clearing prices are only meaningful as ratios, and a solver could otherwise inflate
 // its score by scaling its whole price vector.
 import type { Address, Hex } from 'viem';
-import { fillableAmount, limitHolds, positionLimitHolds, tradeAmounts, tradeSurplus } from './clearing.ts';
+import { fillableAmount, limitHolds, optionLimitHolds, positionLimitHolds, tradeAmounts, tradeSurplus } from './clearing.ts';
 import { abs } from './margin.ts';
-import type { Intent } from './intent.ts';
+import type { Intent, OptionIntent } from './intent.ts';
 import { fail, ok, type Result } from './result.ts';
 import type { Solution } from './solution.ts';
 
@@ -53,6 +57,10 @@ export function scoreSolution(solution: Solution, auction: Auction): Result<Solu
   const marketPrices = new Map<number, bigint>();
   for (const m of solution.marketPrices) marketPrices.set(m.market, m.price);
 
+  const premiums = new Map<bigint, bigint>();
+  for (const p of solution.optionPremiums ?? []) premiums.set(p.series, p.premium);
+  const options = new OptionFills(premiums);
+
   const trades: TradeScore[] = [];
   const seen = new Set<Hex>();
   const fillsByMarket = new Set<string>();
@@ -90,7 +98,13 @@ export function scoreSolution(solution: Solution, auction: Auction): Result<Solu
       surplus = s.amount;
       surplusValue = (s.amount * ref) / PRICE_SCALE;
     } else if (entry.intent.type === 'option') {
-      return fail('invalid_solution', field, 'option intents cannot be settled yet');
+      const o = entry.intent.intent;
+      const fill = options.add(o, trade.executed, entry.filled ?? 0n, field);
+      if (!fill.ok) return fill;
+      const collateral = collateralReference(auction, field);
+      if (!collateral.ok) return collateral;
+      surplus = (trade.executed * (o.size > 0n ? o.premiumLimit - fill.value : fill.value - o.premiumLimit)) / PRICE_SCALE;
+      surplusValue = (surplus * collateral.value) / PRICE_SCALE;
     } else {
       const p = entry.intent.intent;
       const price = marketPrices.get(p.market);
@@ -110,13 +124,12 @@ export function scoreSolution(solution: Solution, auction: Auction): Result<Solu
       if (!positionLimitHolds(p, price)) {
         return fail('invalid_solution', field, `market price ${price} is beyond the limit ${p.limitPrice}`);
       }
-      const collateral = auction.collateralToken;
-      const ref = collateral === undefined ? undefined : referencePrice(auction, collateral);
-      if (ref === undefined) return fail('invalid_solution', field, 'the auction has no reference price for collateral');
+      const ref = collateralReference(auction, field);
+      if (!ref.ok) return ref;
       // A reduce-only fill is valued at the size requested: the chain clamps it to the position,
       // which the scoring rule cannot see (nodes score without reading accounts).
       surplus = (trade.executed * (isBuy ? p.limitPrice - price : price - p.limitPrice)) / PRICE_SCALE;
-      surplusValue = (surplus * ref) / PRICE_SCALE;
+      surplusValue = (surplus * ref.value) / PRICE_SCALE;
     }
     trades.push({ intentId: id, surplus, value: surplusValue });
     score += surplusValue;
@@ -136,7 +149,67 @@ export function scoreSolution(solution: Solution, auction: Auction): Result<Solu
     const once = positionFillOnce(fillsByMarket, p.account, p.market, field);
     if (!once.ok) return once;
   }
+  for (const [k, l] of (solution.optionLiquidity ?? []).entries()) {
+    const fill = options.add(l.intent, l.executed, 0n, `optionLiquidity[${k}]`);
+    if (!fill.ok) return fill;
+  }
+  const balanced = options.balanced();
+  if (!balanced.ok) return balanced;
   return ok({ score, trades });
+}
+
+function collateralReference(auction: Auction, field: string): Result<bigint> {
+  const collateral = auction.collateralToken;
+  const ref = collateral === undefined ? undefined : referencePrice(auction, collateral);
+  return ref === undefined ? fail('invalid_solution', field, 'the auction has no reference price for collateral') : ok(ref);
+}
+
+/**
+ * A solution's option fills, users' and the solver's own: each within its intent (fill-or-kill:
+ * all that is left, which is all of it; partial: at most what is left), within its premium limit
+ * at its series' premium, one per account and series, and netting to zero per series (the option
+ * book's rule: every contract bought is one sold). Every listed premium must be traded.
+ */
+class OptionFills {
+  private readonly net = new Map<bigint, bigint>();
+  private readonly accounts = new Set<string>();
+  private readonly premiums: ReadonlyMap<bigint, bigint>;
+  constructor(premiums: ReadonlyMap<bigint, bigint>) {
+    this.premiums = premiums;
+  }
+
+  /** Records one fill; returns the series' premium. */
+  add(o: OptionIntent, executed: bigint, filled: bigint, field: string): Result<bigint> {
+    const premium = this.premiums.get(o.series);
+    if (premium === undefined) return fail('invalid_solution', field, `no premium for option series ${o.series}`);
+    const size = abs(o.size);
+    const left = size - filled;
+    if (executed === 0n) return fail('invalid_solution', field, 'executed size is zero');
+    if (o.partiallyFillable ? executed > left : executed !== left || left !== size) {
+      return fail(
+        'invalid_solution',
+        field,
+        o.partiallyFillable ? `executes ${executed}, only ${left} left` : 'fill-or-kill option intent not filled exactly',
+      );
+    }
+    if (!optionLimitHolds(o, premium)) {
+      return fail('invalid_solution', field, `premium ${premium} of series ${o.series} is beyond the limit ${o.premiumLimit}`);
+    }
+    const key = `${o.account.toLowerCase()}:${o.series}`;
+    if (this.accounts.has(key)) return fail('invalid_solution', field, `account ${o.account} fills series ${o.series} twice`);
+    this.accounts.add(key);
+    this.net.set(o.series, (this.net.get(o.series) ?? 0n) + (o.size > 0n ? executed : -executed));
+    return ok(premium);
+  }
+
+  balanced(): Result<true> {
+    for (const series of this.premiums.keys()) {
+      const net = this.net.get(series);
+      if (net === undefined) return fail('invalid_solution', 'optionPremiums', `series ${series} has a premium but no fill`);
+      if (net !== 0n) return fail('invalid_solution', 'optionPremiums', `fills of series ${series} net to ${net}, not zero`);
+    }
+    return ok(true);
+  }
 }
 
 /**

@@ -10,7 +10,15 @@ import {
   type SignedSolution,
   type Solution,
 } from './solution.ts';
-import { arbAddress, arbBytes32, arbPositionIntent, arbSignature, arbUint256, arbUint32 } from '../test/helpers/arbitraries.ts';
+import {
+  arbAddress,
+  arbBytes32,
+  arbOptionIntent,
+  arbPositionIntent,
+  arbSignature,
+  arbUint256,
+  arbUint32,
+} from '../test/helpers/arbitraries.ts';
 
 const arbSolution = (): fc.Arbitrary<Solution> =>
   fc.record({
@@ -40,6 +48,42 @@ function sign(s: Solution): SignedSolution {
 }
 
 describe('solution codec', () => {
+  it('encodes a solution with options as version 3 and round-trips it; version 2 otherwise', () => {
+    const withOptions = arbSolution().chain((s) =>
+      fc
+        .record({
+          optionPremiums: fc
+            .uniqueArray(fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), { minLength: 1, maxLength: 3 })
+            .chain((ids) =>
+              fc.tuple(...ids.sort((a, b) => (a < b ? -1 : 1)).map((series) => arbUint256().map((premium) => ({ series, premium })))),
+            ),
+          optionLiquidity: fc.array(fc.record({ intent: arbOptionIntent(), signature: arbSignature(), executed: arbUint256() }), {
+            maxLength: 2,
+          }),
+        })
+        .map((o) => ({ ...s, ...o })),
+    );
+    fc.assert(
+      fc.property(withOptions, (s) => {
+        const signed = sign({ ...s, solver: privateKeyToAddress(KEY) });
+        const bytes = encodeSignedSolution(signed);
+        expect(bytes[0]).toBe(3);
+        const decoded = decodeSignedSolution(bytes);
+        if (!decoded.ok) throw new Error(JSON.stringify(decoded.error));
+        const { body: _, ...rest } = decoded.value;
+        expect(rest).toEqual(signed);
+      }),
+      { numRuns: 50 },
+    );
+    const plain = sign({ auctionId: 1n, solver: privateKeyToAddress(KEY), prices: [], marketPrices: [], trades: [], interactions: [] });
+    const v2 = encodeSignedSolution({ ...plain, optionPremiums: [], optionLiquidity: [] });
+    expect(v2[0]).toBe(2);
+    // a version 3 encoding without options is not canonical
+    const v3 = new Uint8Array([...v2.subarray(0, 35), 0, 0, ...v2.subarray(35, 39), 0, 0, ...v2.subarray(39)]);
+    v3[0] = 3;
+    expect(decodeSignedSolution(v3)).toMatchObject({ ok: false, error: { field: 'version' } });
+  });
+
   it('round-trips and the signature recovers the solver', () => {
     fc.assert(
       fc.property(arbSolution(), (s) => {

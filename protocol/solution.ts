@@ -1,19 +1,24 @@
 // Solutions: what a solver proposes for one auction, and their canonical binary encoding (the
 // bytes the solver signs and nodes gossip on the solutions topic).
 //
-//   version u8 (=2) ‖ auctionId u64 ‖ solver 20
+//   version u8 (=2, or 3 with options) ‖ auctionId u64 ‖ solver 20
 //   ‖ nPrices u16 ‖ (token 20 ‖ price 32)*          tokens strictly ascending
 //   ‖ nMarketPrices u16 ‖ (market u32 ‖ price 32)*  markets strictly ascending
+//   [v3] ‖ nOptionPremiums u16 ‖ (series u64 ‖ premium 32)*  series strictly ascending
 //   ‖ nTrades u16 ‖ (intentId 32 ‖ executed 32)*    each intent at most once
 //   ‖ nLiquidity u16 ‖ (length u16 ‖ signed position intent ‖ executed 32)*
+//   [v3] ‖ nOptionLiquidity u16 ‖ (length u16 ‖ signed option intent ‖ executed 32)*
 //   ‖ nInteractions u16 ‖ (target 20 ‖ value 32 ‖ length u32 ‖ callData)*
 //   ‖ signature 65 (r ‖ s ‖ v over solutionDigest)
+// A solution without options is encoded as version 2 (byte for byte what nodes without options
+// read); one with option premiums or option liquidity as version 3, and a version 3 encoding with
+// neither is not canonical.
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Address, Hex } from 'viem';
 import { fromHex, readUint256, readUint32, toHex, writeHex, writeUint256, writeUint32 } from './bytes.ts';
 import { decodeSignedIntent, encodeSignedIntent, MAX_SIGNED_INTENT_BYTES } from './codec.ts';
-import type { IntentSignature, PositionIntent } from './intent.ts';
+import type { IntentSignature, OptionIntent, PositionIntent } from './intent.ts';
 import { fail, ok, type Result } from './result.ts';
 
 export type ClearingPrice = { token: Address; price: bigint };
@@ -29,6 +34,15 @@ export type Interaction = { target: Address; value: bigint; callData: Hex };
  */
 export type LiquidityTrade = { intent: PositionIntent; signature: IntentSignature; executed: bigint };
 
+/** The uniform premium of one option series (collateral units per 1e18 contracts). */
+export type OptionPremium = { series: bigint; premium: bigint };
+/**
+ * Option liquidity the solver brings: an option intent signed by an account outside the auction
+ * (the options vault through EIP-1271, or a market maker). Verified and limit-checked like a
+ * user's intent, adds nothing to the score. `executed` is the |size| filled.
+ */
+export type OptionLiquidityTrade = { intent: OptionIntent; signature: IntentSignature; executed: bigint };
+
 export type Solution = {
   auctionId: bigint;
   solver: Address;
@@ -39,6 +53,10 @@ export type Solution = {
   trades: SolutionTrade[];
   /** Position intents of the solver's own liquidity (absent = none). */
   liquidity?: LiquidityTrade[];
+  /** One premium per option series the batch trades, series strictly ascending (absent = none). */
+  optionPremiums?: OptionPremium[];
+  /** Option intents of the solver's own liquidity (absent = none). */
+  optionLiquidity?: OptionLiquidityTrade[];
   /** Calls to liquidity sources, run by the settlement contract between pulls and payouts. */
   interactions: Interaction[];
 };
@@ -46,16 +64,35 @@ export type Solution = {
 export type SignedSolution = Solution & { signature: Hex };
 
 export const SOLUTION_CODEC_VERSION = 2;
+/** The version of a solution that trades options (premiums or option liquidity). */
+export const SOLUTION_CODEC_VERSION_OPTIONS = 3;
 export const MAX_SOLUTION_BYTES = 1 << 20;
-const LIMITS = { prices: 1024, marketPrices: 256, trades: 4096, liquidity: 256, interactions: 1024 } as const;
+const LIMITS = {
+  prices: 1024,
+  marketPrices: 256,
+  optionPremiums: 256,
+  trades: 4096,
+  liquidity: 256,
+  optionLiquidity: 256,
+  interactions: 1024,
+} as const;
 
 const encodeLiquidity = (l: LiquidityTrade): Uint8Array =>
   encodeSignedIntent({ type: 'position', intent: l.intent, signature: l.signature });
+const encodeOptionLiquidity = (l: OptionLiquidityTrade): Uint8Array =>
+  encodeSignedIntent({ type: 'option', intent: l.intent, signature: l.signature });
+
+/** Whether a solution trades options (and so is encoded as version 3). */
+export const hasOptions = (s: Solution): boolean => (s.optionPremiums?.length ?? 0) > 0 || (s.optionLiquidity?.length ?? 0) > 0;
 
 /** Sizes the encoding first so that encoding is one allocation. */
-function unsignedLength(s: Solution, liquidity: readonly Uint8Array[]): number {
+function unsignedLength(s: Solution, liquidity: readonly Uint8Array[], optionLiquidity: readonly Uint8Array[] | undefined): number {
   let n = 1 + 8 + 20 + 2 + s.prices.length * 52 + 2 + s.marketPrices.length * 36 + 2 + s.trades.length * 64 + 2 + 2;
   for (const l of liquidity) n += 2 + l.length + 32;
+  if (optionLiquidity) {
+    n += 2 + (s.optionPremiums?.length ?? 0) * 40 + 2;
+    for (const l of optionLiquidity) n += 2 + l.length + 32;
+  }
   for (const x of s.interactions) n += 20 + 32 + 4 + (x.callData.length - 2) / 2;
   return n;
 }
@@ -69,8 +106,10 @@ function writeCount(out: Uint8Array, at: number, n: number): number {
 /** The signed part of a solution: everything but the signature. */
 export function encodeSolutionBody(s: Solution): Uint8Array {
   const liquidity = (s.liquidity ?? []).map(encodeLiquidity);
-  const out = new Uint8Array(unsignedLength(s, liquidity));
-  out[0] = SOLUTION_CODEC_VERSION;
+  const options = hasOptions(s);
+  const optionLiquidity = options ? (s.optionLiquidity ?? []).map(encodeOptionLiquidity) : undefined;
+  const out = new Uint8Array(unsignedLength(s, liquidity, optionLiquidity));
+  out[0] = options ? SOLUTION_CODEC_VERSION_OPTIONS : SOLUTION_CODEC_VERSION;
   writeUint32(out, 1, Number(s.auctionId >> 32n));
   writeUint32(out, 5, Number(s.auctionId & 0xffffffffn));
   writeHex(out, 9, s.solver, 20);
@@ -86,6 +125,15 @@ export function encodeSolutionBody(s: Solution): Uint8Array {
     writeUint256(out, at + 4, m.price);
     at += 36;
   }
+  if (optionLiquidity) {
+    at = writeCount(out, at, s.optionPremiums?.length ?? 0);
+    for (const p of s.optionPremiums ?? []) {
+      writeUint32(out, at, Number(p.series >> 32n));
+      writeUint32(out, at + 4, Number(p.series & 0xffffffffn));
+      writeUint256(out, at + 8, p.premium);
+      at += 40;
+    }
+  }
   at = writeCount(out, at, s.trades.length);
   for (const t of s.trades) {
     writeHex(out, at, t.intentId, 32);
@@ -98,6 +146,15 @@ export function encodeSolutionBody(s: Solution): Uint8Array {
     out.set(bytes, at);
     writeUint256(out, at + bytes.length, s.liquidity![k]!.executed);
     at += bytes.length + 32;
+  }
+  if (optionLiquidity) {
+    at = writeCount(out, at, optionLiquidity.length);
+    for (const [k, bytes] of optionLiquidity.entries()) {
+      at = writeCount(out, at, bytes.length);
+      out.set(bytes, at);
+      writeUint256(out, at + bytes.length, s.optionLiquidity![k]!.executed);
+      at += bytes.length + 32;
+    }
   }
   at = writeCount(out, at, s.interactions.length);
   for (const x of s.interactions) {
@@ -159,6 +216,33 @@ function readCount(c: Cursor, field: keyof typeof LIMITS): Result<number> {
   return n > LIMITS[field] ? fail('out_of_range', `${field}.length`, `${n} is above the limit ${LIMITS[field]}`) : ok(n);
 }
 
+type IntentOfType<T extends 'position' | 'option'> = T extends 'position' ? PositionIntent : OptionIntent;
+
+/** A list of the solver's own signed intents of one type, each with its executed |size|. */
+function readLiquidity<T extends 'position' | 'option'>(
+  c: Cursor,
+  field: 'liquidity' | 'optionLiquidity',
+  type: T,
+  push: (intent: IntentOfType<T>, signature: IntentSignature, executed: bigint) => void,
+): Result<true> {
+  const count = readCount(c, field);
+  if (!count.ok) return count;
+  for (let k = 0; k < count.value; k++) {
+    const len = c.take(2);
+    if (!len) return fail('truncated', `${field}[${k}].length`, 'input ends inside a liquidity length');
+    const n = (len[0]! << 8) | len[1]!;
+    if (n > MAX_SIGNED_INTENT_BYTES) return fail('out_of_range', `${field}[${k}].length`, `${n} bytes is above the intent maximum`);
+    const raw = c.take(n);
+    const executed = c.take(32);
+    if (!raw || !executed) return fail('truncated', `${field}[${k}]`, 'input ends inside a liquidity trade');
+    const d = decodeSignedIntent(raw);
+    if (!d.ok) return fail(d.error.code, `${field}[${k}].${d.error.field}`, d.error.reason);
+    if (d.value.type !== type) return fail('malformed', `${field}[${k}]`, `own liquidity here must be a ${type} intent`);
+    push(d.value.intent as IntentOfType<T>, d.value.signature, readUint256(executed, 0));
+  }
+  return ok(true);
+}
+
 /** Strict decode of a signed solution (canonical order, no duplicates, no trailing bytes). */
 export function decodeSignedSolution(bytes: Uint8Array): Result<SignedSolution & { body: Uint8Array }> {
   if (!(bytes instanceof Uint8Array)) return fail('malformed', 'bytes', 'input is not a byte array');
@@ -166,7 +250,11 @@ export function decodeSignedSolution(bytes: Uint8Array): Result<SignedSolution &
   const c = cursor(bytes);
   const head = c.take(29);
   if (!head) return fail('truncated', 'header', 'input shorter than the 29-byte header');
-  if (head[0] !== SOLUTION_CODEC_VERSION) return fail('unsupported_version', 'version', `unknown solution version ${head[0]}`);
+  const version = head[0];
+  if (version !== SOLUTION_CODEC_VERSION && version !== SOLUTION_CODEC_VERSION_OPTIONS) {
+    return fail('unsupported_version', 'version', `unknown solution version ${version}`);
+  }
+  const withOptions = version === SOLUTION_CODEC_VERSION_OPTIONS;
   const auctionId = (BigInt(readUint32(head, 1)) << 32n) | BigInt(readUint32(head, 5));
   const solver = toHex(head.subarray(9, 29)) as Address;
 
@@ -192,6 +280,20 @@ export function decodeSignedSolution(bytes: Uint8Array): Result<SignedSolution &
     }
     marketPrices.push({ market, price: readUint256(raw, 4) });
   }
+  const optionPremiums: OptionPremium[] = [];
+  if (withOptions) {
+    const nPremiums = readCount(c, 'optionPremiums');
+    if (!nPremiums.ok) return nPremiums;
+    for (let k = 0; k < nPremiums.value; k++) {
+      const raw = c.take(40);
+      if (!raw) return fail('truncated', `optionPremiums[${k}]`, 'input ends inside an option premium');
+      const series = (BigInt(readUint32(raw, 0)) << 32n) | BigInt(readUint32(raw, 4));
+      if (k > 0 && series <= optionPremiums[k - 1]!.series) {
+        return fail('malformed', `optionPremiums[${k}].series`, 'series must be strictly ascending');
+      }
+      optionPremiums.push({ series, premium: readUint256(raw, 8) });
+    }
+  }
   const nTrades = readCount(c, 'trades');
   if (!nTrades.ok) return nTrades;
   const trades: SolutionTrade[] = [];
@@ -204,21 +306,20 @@ export function decodeSignedSolution(bytes: Uint8Array): Result<SignedSolution &
     seen.add(intentId);
     trades.push({ intentId, executed: readUint256(raw, 32) });
   }
-  const nLiquidity = readCount(c, 'liquidity');
-  if (!nLiquidity.ok) return nLiquidity;
   const liquidity: LiquidityTrade[] = [];
-  for (let k = 0; k < nLiquidity.value; k++) {
-    const len = c.take(2);
-    if (!len) return fail('truncated', `liquidity[${k}].length`, 'input ends inside a liquidity length');
-    const n = (len[0]! << 8) | len[1]!;
-    if (n > MAX_SIGNED_INTENT_BYTES) return fail('out_of_range', `liquidity[${k}].length`, `${n} bytes is above the intent maximum`);
-    const raw = c.take(n);
-    const executed = c.take(32);
-    if (!raw || !executed) return fail('truncated', `liquidity[${k}]`, 'input ends inside a liquidity trade');
-    const d = decodeSignedIntent(raw);
-    if (!d.ok) return fail(d.error.code, `liquidity[${k}].${d.error.field}`, d.error.reason);
-    if (d.value.type !== 'position') return fail('malformed', `liquidity[${k}]`, 'own liquidity must be a position intent');
-    liquidity.push({ intent: d.value.intent, signature: d.value.signature, executed: readUint256(executed, 0) });
+  const positionLiquidity = readLiquidity(c, 'liquidity', 'position', (intent, signature, executed) =>
+    liquidity.push({ intent, signature, executed }),
+  );
+  if (!positionLiquidity.ok) return positionLiquidity;
+  const optionLiquidity: OptionLiquidityTrade[] = [];
+  if (withOptions) {
+    const read = readLiquidity(c, 'optionLiquidity', 'option', (intent, signature, executed) =>
+      optionLiquidity.push({ intent, signature, executed }),
+    );
+    if (!read.ok) return read;
+    if (optionPremiums.length === 0 && optionLiquidity.length === 0) {
+      return fail('malformed', 'version', 'a version 3 solution must trade options (else it is encoded as version 2)');
+    }
   }
   const nInteractions = readCount(c, 'interactions');
   if (!nInteractions.ok) return nInteractions;
@@ -241,6 +342,7 @@ export function decodeSignedSolution(bytes: Uint8Array): Result<SignedSolution &
     marketPrices,
     trades,
     liquidity,
+    ...(withOptions ? { optionPremiums, optionLiquidity } : {}),
     interactions,
     signature: toHex(signature),
     body: bytes.subarray(0, bodyEnd),

@@ -65,6 +65,10 @@ export function candidateOf(s: Solution, hash: Hex, scored: SolutionScore, entri
     const k = `market:${l.intent.market}`;
     if (!byKey.has(k)) byKey.set(k, 0n);
   }
+  for (const l of s.optionLiquidity ?? []) {
+    const k = `series:${l.intent.series}`;
+    if (!byKey.has(k)) byKey.set(k, 0n);
+  }
   const tokens = new Set(s.prices.map((p) => lower(p.token)));
   const contracts = [...new Set(s.interactions.map((x) => lower(x.target)))].filter((t) => !tokens.has(t));
   return { hash, solver: lower(s.solver), score: scored.score, intents: scored.trades.map((t) => lower(t.intentId)), byKey, contracts };

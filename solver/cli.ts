@@ -82,6 +82,12 @@ const solverCli: CliSpec = {
       help: "a perp liquidity vault (PerpVault) to take the markets' net remainders against",
     },
     {
+      key: 'optionVault',
+      flag: 'option-vault',
+      kind: address,
+      help: "an options vault (IOptionLiquiditySource) to take the option series' unmatched remainders against",
+    },
+    {
       key: 'perpVaultMarginBps',
       flag: 'perp-vault-margin-bps',
       kind: int(0, 1000, 'bps'),
@@ -140,6 +146,7 @@ type SolverArgs = {
   maxSimulations: number;
   perpVault?: Address;
   perpVaultMarginBps: number;
+  optionVault?: Address;
   publishMarginMs: number;
   batchGasShareBps: number;
   quotePort: number;
@@ -192,6 +199,7 @@ async function main(): Promise<void> {
     publishMarginMs: a.publishMarginMs,
     batchGasShareBps: a.batchGasShareBps,
     ...(a.perpVault ? { perpVault: a.perpVault, perpVaultMargin: BigInt(a.perpVaultMarginBps) * 10n ** 14n } : {}),
+    ...(a.optionVault ? { optionVault: a.optionVault } : {}),
   });
   await solver.init();
   const quotes = a.quotePort > 0 ? await startQuoteServer(solver, { port: a.quotePort, host: a.quoteHost, log }) : undefined;

@@ -10,7 +10,7 @@ import { clearingHouseAbi } from '../artifacts/ClearingHouse.ts';
 import { settlementAbi } from '../artifacts/Settlement.ts';
 
 /** The Settlement events readers act on; the others (bonding, ownership) are ignored. */
-export const SETTLEMENT_EVENTS = ['TradeSettled', 'PositionTradeSettled', 'Settled', 'NoncesInvalidated'] as const;
+export const SETTLEMENT_EVENTS = ['TradeSettled', 'PositionTradeSettled', 'OptionTradeSettled', 'Settled', 'NoncesInvalidated'] as const;
 
 /** The clearing house events that reveal accounts and position fills. */
 export const CLEARING_HOUSE_EVENTS = ['Deposited', 'PositionChanged'] as const;

@@ -345,12 +345,14 @@ export class AuctionClock {
    * live when the auction closed. Returns why it fails, or undefined.
    */
   private checkLiquidity(s: SignedSolution, closedAtMs: number): string | undefined {
+    const rules = { now: Math.floor(closedAtMs / 1000), domainSeparator: this.separator };
     for (const [k, l] of (s.liquidity ?? []).entries()) {
-      const v = verifySignedIntent(
-        { type: 'position', intent: l.intent, signature: l.signature },
-        { now: Math.floor(closedAtMs / 1000), domainSeparator: this.separator },
-      );
+      const v = verifySignedIntent({ type: 'position', intent: l.intent, signature: l.signature }, rules);
       if (!v.ok) return `liquidity[${k}]: ${describeError(v.error)}`;
+    }
+    for (const [k, l] of (s.optionLiquidity ?? []).entries()) {
+      const v = verifySignedIntent({ type: 'option', intent: l.intent, signature: l.signature }, rules);
+      if (!v.ok) return `optionLiquidity[${k}]: ${describeError(v.error)}`;
     }
     return undefined;
   }
@@ -379,8 +381,8 @@ export class AuctionClock {
       return refuseSolution(scored.error.code, reason, hash);
     }
     if (this.o.maxBatchGas !== undefined) {
-      const positions = new Set([...entries.values()].filter((e) => e.intent.type === 'position').map((e) => e.id));
-      const gas = solutionGas(s, positions);
+      const ofType = (type: 'position' | 'option') => new Set([...entries.values()].filter((e) => e.intent.type === type).map((e) => e.id));
+      const gas = solutionGas(s, ofType('position'), ofType('option'));
       if (gas > this.o.maxBatchGas) {
         const reason = `the settle is estimated at ${gas} gas, above the batch bound ${this.o.maxBatchGas}`;
         await this.markInvalid(solver, { auctionId: a.id, hash, code: 'invalid_solution', reason });

@@ -2,11 +2,15 @@
 // without an RPC endpoint too. ViemChainChecker: balance and allowance to the vault, nonce bit,
 // EIP-1271 isValidSignature, and for position intents the clearing house's view of the account (a
 // listed market, a margin account, a reduce-only intent that reduces, plausible margin), cached
-// per block. When the endpoint fails or times out the checker says `unavailable` (validation
+// per block; for option intents the option book's view (Settlement wired to an option book, the
+// series listed in its OptionSeries registry and not expired, a reduce-only intent facing a holding,
+// a margin account). When the endpoint fails or times out the checker says `unavailable` (validation
 // degrades to off-chain checks), logs the transition once, sets node_chain_check_degraded, and
 // recovers on the next successful call. Also answers the auctions' bond check (isSolver).
 import { erc20Abi, type Address, type Hex, type PublicClient } from 'viem';
 import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
+import { optionBookAbi } from '../../contracts/artifacts/OptionBook.ts';
+import { optionSeriesAbi } from '../../contracts/artifacts/OptionSeries.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
 import { mulDivCeil, notional, WAD } from '../../protocol/margin.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
@@ -52,6 +56,8 @@ export class ViemChainChecker implements ChainChecker {
   private readonly o: ViemCheckerDeps;
   private vault?: Address;
   private clearingHouse?: Address;
+  /** Settlement's option book and its series registry, once known (setOptionBook is once-only). */
+  private options?: { book: Address; registry: Address };
   private block?: { number: bigint; at: number };
   private readonly cache = new Map<string, Promise<unknown>>();
   private degraded = false;
@@ -166,7 +172,8 @@ export class ViemChainChecker implements ChainChecker {
             reason: `${owner} allows the vault ${allowance} of ${token}, needs ${need}`,
           });
       } else if (signed.type === 'option') {
-        return this.done({ status: 'invalid', code: 'option_not_accepted', reason: 'option intents are not accepted yet' });
+        const verdict = await this.checkOption(signed.intent, owner, block);
+        if (verdict) return this.done(verdict);
       } else {
         const verdict = await this.checkPosition(signed.intent, owner, block);
         if (verdict) return this.done(verdict);
@@ -259,6 +266,78 @@ export class ViemChainChecker implements ChainChecker {
         `${account} has equity ${equity}; initial margin after this intent would be ${initial + added} (+ fee ${fee})`,
       );
     }
+    return undefined;
+  }
+
+  /**
+   * An option intent is plausible when Settlement has an option book, its series is listed and not
+   * expired at the latest block (the book refuses fills of expired series), a reduce-only intent
+   * faces a holding of the series on the other side (the book clamps the fill to it, as for
+   * positions), and the account has a margin account in the clearing house (premiums and margin
+   * are paid from it). The batch's margin check stays the rule.
+   */
+  private async checkOption(
+    o: Extract<SignedIntent, { type: 'option' }>['intent'],
+    account: Address,
+    block: bigint,
+  ): Promise<ChainCheck | undefined> {
+    const invalid = (code: ChainCheckCode, reason: string): ChainCheck => ({ status: 'invalid', code, reason });
+    if (!this.options) {
+      const book = await this.client.readContract({ address: this.o.settlement, abi: settlementAbi, functionName: 'optionBook' });
+      if (/^0x0{40}$/i.test(book)) {
+        return invalid('no_option_book', 'this settlement has no option book: option intents cannot settle on this chain');
+      }
+      const registry = await this.client.readContract({ address: book, abi: optionBookAbi, functionName: 'registry' });
+      this.options = { book, registry };
+    }
+    const { book, registry } = this.options;
+    const read = <T>(key: string, f: () => Promise<T>): Promise<T> => this.cached(`${block}:${key}`, f);
+    const [series, timestamp] = await Promise.all([
+      read(`series:${o.series}`, () =>
+        this.client.readContract({ address: registry, abi: optionSeriesAbi, functionName: 'series', args: [o.series], blockNumber: block }),
+      ),
+      read('timestamp', async () => (await this.client.getBlock({ blockNumber: block })).timestamp),
+    ]);
+    if (series.expiry === 0n) return invalid('unknown_series', `option series ${o.series} is not listed`);
+    if (series.expiry <= timestamp) {
+      return invalid('series_expired', `option series ${o.series} expired at ${series.expiry} (block time ${timestamp})`);
+    }
+    if (o.reduceOnly) {
+      const held = await read(`opt:${account}:${o.series}`, () =>
+        this.client.readContract({
+          address: book,
+          abi: optionBookAbi,
+          functionName: 'positionOf',
+          args: [account, o.series],
+          blockNumber: block,
+        }),
+      );
+      if (held === 0n || held > 0n === o.size > 0n) {
+        return invalid('not_reducing', `reduce-only intent would not reduce ${account}'s holding of ${held} in series ${o.series}`);
+      }
+      return undefined;
+    }
+    this.clearingHouse ??= await this.client.readContract({
+      address: this.o.settlement,
+      abi: settlementAbi,
+      functionName: 'clearingHouse',
+    });
+    const ch = this.clearingHouse;
+    const [collateral, [equity]] = await Promise.all([
+      read(`coll:${account}`, () =>
+        this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'collateral', args: [account], blockNumber: block }),
+      ),
+      read(`health:${account}`, () =>
+        this.client.readContract({
+          address: ch,
+          abi: clearingHouseAbi,
+          functionName: 'accountHealth',
+          args: [account],
+          blockNumber: block,
+        }),
+      ),
+    ]);
+    if (collateral === 0n && equity <= 0n) return invalid('no_margin_account', `${account} has no collateral in the clearing house`);
     return undefined;
   }
 

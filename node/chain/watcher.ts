@@ -132,33 +132,16 @@ export class ChainWatcher {
         log.info({ event: 'intent_filled', id: digest, filled: filled.toString(), tx: at.txHash, block: at.blockNumber });
         return;
       }
-      case 'PositionTradeSettled': {
-        // sizeDelta is this batch's executed size: the whole |sizeDelta| of a fill-or-kill intent,
-        // a part of a partially fillable one (filled adds up across batches, as for swaps).
-        const digest = ev.args.digest.toLowerCase() as Hex;
-        const rec = await pool.get(digest);
-        if (!rec) return;
-        const dec = decodeSignedIntent(fromHex(rec.bytes));
-        if (!dec.ok || dec.value.type !== 'position') return;
-        const size = dec.value.intent.sizeDelta < 0n ? -dec.value.intent.sizeDelta : dec.value.intent.sizeDelta;
-        const executed = ev.args.sizeDelta < 0n ? -ev.args.sizeDelta : ev.args.sizeDelta;
-        const filled = BigInt(rec.filled ?? '0') + executed;
-        const state = filled >= size ? 'filled' : 'partially_filled';
-        touch(rec);
-        await pool.update(digest, state, { filled: filled.toString(), ...at });
-        metrics.poolStates.inc({ state });
-        log.info({
-          event: 'intent_filled',
-          id: digest,
-          kind: 'position',
+      case 'PositionTradeSettled':
+        return this.sizeFill(ev.args.digest, 'position', ev.args.sizeDelta, at, touch, {
           market: ev.args.market,
-          filled: filled.toString(),
           price: ev.args.price.toString(),
-          tx: at.txHash,
-          block: at.blockNumber,
         });
-        return;
-      }
+      case 'OptionTradeSettled':
+        return this.sizeFill(ev.args.digest, 'option', ev.args.size, at, touch, {
+          series: ev.args.series.toString(),
+          premium: ev.args.premium.toString(),
+        });
       case 'Settled': {
         // Which solver settled which auction: the auction view shows it beside the ranking, so
         // anyone can tell whether the winner settled in its window or a runner-up stepped in.
@@ -182,6 +165,36 @@ export class ChainWatcher {
         return;
       }
     }
+  }
+
+  /**
+   * A position or option fill: `executed` is this batch's signed executed size, the whole |size| of
+   * a fill-or-kill intent or a part of a partially fillable one (filled adds up across batches, as
+   * for swaps).
+   */
+  private async sizeFill(
+    digestWord: Hex,
+    kind: 'position' | 'option',
+    executedSigned: bigint,
+    at: Seen,
+    touch: (rec: PoolRecord) => void,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    const { pool, metrics, log } = this.d;
+    const digest = digestWord.toLowerCase() as Hex;
+    const rec = await pool.get(digest);
+    if (!rec) return;
+    const dec = decodeSignedIntent(fromHex(rec.bytes));
+    if (!dec.ok || dec.value.type !== kind) return;
+    const signed = dec.value.type === 'position' ? dec.value.intent.sizeDelta : dec.value.type === 'option' ? dec.value.intent.size : 0n;
+    const size = signed < 0n ? -signed : signed;
+    const executed = executedSigned < 0n ? -executedSigned : executedSigned;
+    const filled = BigInt(rec.filled ?? '0') + executed;
+    const state = filled >= size ? 'filled' : 'partially_filled';
+    touch(rec);
+    await pool.update(digest, state, { filled: filled.toString(), ...at });
+    metrics.poolStates.inc({ state });
+    log.info({ event: 'intent_filled', id: digest, kind, ...detail, filled: filled.toString(), tx: at.txHash, block: at.blockNumber });
   }
 
   /** Undoes the block at the cursor and steps back one block. */

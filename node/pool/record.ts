@@ -16,7 +16,7 @@ export const isLive = (s: IntentState): boolean => s === 'open' || s === 'partia
 export type PoolRecord = {
   digest: Hex;
   owner: Address;
-  type: 'swap' | 'position';
+  type: 'swap' | 'position' | 'option';
   validTo: number;
   state: IntentState;
   /** The canonical encoding (protocol/codec.ts) of the signed intent. */

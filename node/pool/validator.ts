@@ -102,9 +102,6 @@ export class IntentValidator {
         if (!d.ok) return refuseIntent(d.error.code, describeError(d.error));
         signed = d.value;
       }
-      if (signed.type === 'option') {
-        return refuseIntent('option_not_accepted', 'option intents are not accepted yet (no option settlement exists)');
-      }
       // The digest is computed once and reused for the duplicate check and the signature
       // (protocol's verifySignedIntent would hash again: the same steps, inlined).
       // From the canonical bytes (valid: decoded above, or encoded from the parsed API form).

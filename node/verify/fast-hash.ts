@@ -6,7 +6,7 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { POSITION_INTENT_TYPEHASH, SWAP_INTENT_TYPEHASH } from '../../protocol/hash.ts';
+import { OPTION_INTENT_TYPEHASH, POSITION_INTENT_TYPEHASH, SWAP_INTENT_TYPEHASH } from '../../protocol/hash.ts';
 import { nativeRecoverer } from '../../protocol/recover-native.ts';
 import type { Recoverer } from '../../protocol/signature.ts';
 import type { Hex } from 'viem';
@@ -82,9 +82,21 @@ export function intentDigestFromBytes(bytes: Uint8Array, separator: Uint8Array):
     b.set(bytes.subarray(91, 95), 224 + 28); // validTo
     b.set(bytes.subarray(95, 127), 256); // nonce
     struct = keccak256Fast(b);
+  } else if (bytes[1] === 3) {
+    const b = posBuf; // 9 words, as a position's
+    b.fill(0);
+    b.set(OPTION_INTENT_TYPEHASH, 0);
+    b.set(bytes.subarray(2, 22), 32 + 12); // account
+    b.set(bytes.subarray(22, 30), 64 + 24); // series (u64)
+    b.set(bytes.subarray(30, 62), 96); // size (two's complement word)
+    b.set(bytes.subarray(62, 94), 128); // premiumLimit
+    b[191] = bytes[94]! & 1; // reduceOnly
+    b[223] = (bytes[94]! >> 1) & 1; // partiallyFillable
+    b.set(bytes.subarray(95, 99), 224 + 28); // validTo
+    b.set(bytes.subarray(99, 131), 256); // nonce
+    struct = keccak256Fast(b);
   } else {
-    // Option intents (tag 3) are refused before hashing (node/pool/validator.ts); never guess a layout.
-    throw new Error(`intentDigestFromBytes: intent tag ${bytes[1]} is not accepted by this node`);
+    throw new Error(`intentDigestFromBytes: unknown intent tag ${bytes[1]}`);
   }
   digestBuf.set(separator, 2);
   digestBuf.set(struct, 34);

@@ -1,8 +1,10 @@
-// The engine's whole answer for an auction: its swap intents solved by the strategy (solve.ts)
-// and its position intents cleared per market (positions.ts), in one solution.
+// The engine's whole answer for an auction: its swap intents solved by the strategy (solve.ts),
+// its position intents cleared per market (positions.ts) and its option intents per series
+// (option-clearing.ts), in one solution.
 import type { Auction } from '../../protocol/score.ts';
 import type { Solution } from '../../protocol/solution.ts';
 import type { LiquidityAdapter } from './liquidity/adapter.ts';
+import { type ClearOptionsInput, clearOptions, type SourceTrade } from './option-clearing.ts';
 import type { SolveOptions } from './options.ts';
 import { type ClearPositionsInput, clearPositions, type OwnTrade, type VaultTrade } from './positions.ts';
 import type { SolveStats } from './result.ts';
@@ -16,29 +18,43 @@ type AuctionSolution = {
   vaultTrades: VaultTrade[];
   /** Fills of the solver's own quotes. */
   ownTrades: OwnTrade[];
+  /** The option liquidity source's fills (EIP-1271 option trades the caller adds), one per series at most. */
+  optionSourceTrades: SourceTrade[];
 };
 
 /** What position clearing needs beyond the auction: the chain's view of markets, positions, the vault. */
 export type PositionState = Omit<ClearPositionsInput, 'auction' | 'now'>;
 
+/** What option clearing needs beyond the auction: the live series, reduce-only holdings, the source's quotes. */
+export type OptionClearingState = Omit<ClearOptionsInput, 'auction' | 'now'>;
+
 /**
  * `positionState`: the chain's view of the perp markets (marks, deviation bands, the vault, the
  * positions of reduce-only accounts; solver/infra/perp-state.ts). Without it no position intent
- * is cleared. The pool states are not mutated.
+ * is cleared. `optionState`: the chain's view of the option series (solver/infra/option-state.ts);
+ * without it no option intent is cleared. The pool states are not mutated.
  */
 export function solveAuction(
   auction: Auction,
   pools: LiquidityAdapter[],
   opts: SolveOptions,
   positionState: PositionState = { markets: new Map(), positions: new Map() },
+  optionState: OptionClearingState = { series: new Map(), holdings: new Map() },
 ): AuctionSolution {
   const { solution: spot, stats } = solve(auction, pools, opts);
   const pos = clearPositions({ ...positionState, auction, now: opts.now ?? 0 });
+  const opt = clearOptions({ ...optionState, auction, now: opts.now ?? 0 });
   return {
-    solution: { ...spot, marketPrices: pos.marketPrices, trades: [...spot.trades, ...pos.trades] },
+    solution: {
+      ...spot,
+      marketPrices: pos.marketPrices,
+      ...(opt.optionPremiums.length ? { optionPremiums: opt.optionPremiums } : {}),
+      trades: [...spot.trades, ...pos.trades, ...opt.trades],
+    },
     stats,
-    positionTrades: pos.trades.length,
+    positionTrades: pos.trades.length + opt.trades.length,
     vaultTrades: pos.vaultTrades,
     ownTrades: pos.ownTrades,
+    optionSourceTrades: opt.sourceTrades,
   };
 }

@@ -5,11 +5,12 @@
 // prices are the solution's, and a trade whose limit fails at those prices is refused here (the
 // contract would refuse it too) rather than "adjusted".
 import type { Hex } from 'viem';
+import { encodeOptionBatch, encodeOptionTrade } from '../../contracts/client/options.ts';
 import { encodePositionBatch, encodePositionTrade } from '../../contracts/client/positions.ts';
 import { encodeTrade, sortAddresses, spotBatch, type SettleBatch } from '../../contracts/client/settlement.ts';
-import { limitHolds, positionLimitHolds } from '../../protocol/clearing.ts';
+import { limitHolds, optionLimitHolds, positionLimitHolds } from '../../protocol/clearing.ts';
 import { abs } from '../../protocol/margin.ts';
-import type { IntentSignature, PositionIntent, SignedIntent, SwapIntent } from '../../protocol/intent.ts';
+import type { IntentSignature, OptionIntent, PositionIntent, SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import type { Solution } from '../../protocol/solution.ts';
 
 export type SignedSwap = { intent: SwapIntent; signature: IntentSignature };
@@ -20,13 +21,15 @@ export class BundleError extends Error {
 
 /** Builds settle's Batch for a solution. `intents` maps intent id (lower-case digest) -> signed intent. */
 export function buildBatch(solution: Solution, intents: ReadonlyMap<Hex, SignedSwap | SignedIntent>): SettleBatch {
-  // Position trades go to Batch.positions (one uniform price per market, markets ascending).
-  const isPosition = (t: { intentId: Hex }): boolean => {
+  // Position trades go to Batch.positions (one uniform price per market, markets ascending),
+  // option trades to Batch.options (one premium per series, series ascending).
+  const typeOf = (t: { intentId: Hex }): 'swap' | 'position' | 'option' | undefined => {
     const s = intents.get(t.intentId.toLowerCase() as Hex);
-    return !!s && 'type' in s && s.type === 'position';
+    return s && 'type' in s ? s.type : s ? 'swap' : undefined;
   };
-  const positionTrades = solution.trades.filter(isPosition);
-  const swapTrades = solution.trades.filter((t) => !isPosition(t));
+  const positionTrades = solution.trades.filter((t) => typeOf(t) === 'position');
+  const optionTrades = solution.trades.filter((t) => typeOf(t) === 'option');
+  const swapTrades = solution.trades.filter((t) => typeOf(t) !== 'position' && typeOf(t) !== 'option');
   const liquidity = solution.liquidity ?? [];
   let positions: Hex = '0x';
   if (positionTrades.length || liquidity.length) {
@@ -50,6 +53,7 @@ export function buildBatch(solution: Solution, intents: ReadonlyMap<Hex, SignedS
     ];
     positions = encodePositionBatch({ markets, prices: solution.marketPrices.map((m) => m.price), trades });
   } else if (solution.marketPrices.length) throw new BundleError('market prices without position trades');
+  const options = optionBatch(solution, optionTrades, intents);
   const tokens = sortAddresses(solution.prices.map((p) => p.token));
   if (tokens.length !== solution.prices.length) throw new BundleError('duplicate token in clearing prices');
   const priceOf = new Map(solution.prices.map((p) => [p.token.toLowerCase(), p.price]));
@@ -82,5 +86,38 @@ export function buildBatch(solution: Solution, intents: ReadonlyMap<Hex, SignedS
       interactions: solution.interactions.map((i) => ({ target: i.target, value: i.value, callData: i.callData })),
     }),
     positions,
+    options,
   };
+}
+
+/** `Batch.options` for the solution's option trades and its own option liquidity ('0x' when none). */
+function optionBatch(solution: Solution, trades: Solution['trades'], intents: ReadonlyMap<Hex, SignedSwap | SignedIntent>): Hex {
+  const liquidity = solution.optionLiquidity ?? [];
+  const premiums = solution.optionPremiums ?? [];
+  if (!trades.length && !liquidity.length) {
+    if (premiums.length) throw new BundleError('option premiums without option trades');
+    return '0x';
+  }
+  const series = premiums.map((p) => p.series);
+  if (series.some((s, k) => k > 0 && s <= series[k - 1]!)) throw new BundleError('option series must be strictly ascending');
+  const optionTrade = (what: string, o: OptionIntent, signature: IntentSignature, executed: bigint) => {
+    const premium = premiums.find((p) => p.series === o.series)?.premium;
+    if (premium === undefined) throw new BundleError(`${what}: no premium for series ${o.series}`);
+    if (!optionLimitHolds(o, premium)) throw new BundleError(`${what}: the series premium violates the signed limit`);
+    const size = abs(o.size);
+    if (executed <= 0n || executed > size || (!o.partiallyFillable && executed !== size))
+      throw new BundleError(`${what}: executed size ${executed} does not fit the intent (|size| ${size})`);
+    return encodeOptionTrade(series, o, signature.data, { eip1271: signature.scheme === 'eip1271', executedSize: executed });
+  };
+  return encodeOptionBatch({
+    series,
+    premiums: premiums.map((p) => p.premium),
+    trades: [
+      ...trades.map((t, k) => {
+        const signed = intents.get(t.intentId.toLowerCase() as Hex) as SignedIntent & { type: 'option' };
+        return optionTrade(`option trade ${k}`, signed.intent, signed.signature, t.executed);
+      }),
+      ...liquidity.map((l, k) => optionTrade(`option liquidity ${k}`, l.intent, l.signature, l.executed)),
+    ],
+  });
 }

@@ -12,10 +12,23 @@ const WAD = 10n ** 18n;
 
 /** The position intents of an auction (lower-case ids): solutionGas prices them apart from swaps. */
 export function positionIds(auction: Auction): Set<string> {
+  return idsOfType(auction, 'position');
+}
+
+/** The option intents of an auction (lower-case ids), priced apart as well. */
+export function optionIds(auction: Auction): Set<string> {
+  return idsOfType(auction, 'option');
+}
+
+function idsOfType(auction: Auction, type: 'position' | 'option'): Set<string> {
   const out = new Set<string>();
-  for (const [id, e] of auction.intents) if (e.intent.type === 'position') out.add(lower(id));
+  for (const [id, e] of auction.intents) if (e.intent.type === type) out.add(lower(id));
   return out;
 }
+
+/** The settle gas bound of a solution of `auction` (protocol/batch-gas.ts). */
+export const auctionSolutionGas = (solution: Solution, auction: Auction): bigint =>
+  solutionGas(solution, positionIds(auction), optionIds(auction));
 
 /**
  * The intents (lower-case ids) to keep so that a re-solve of them should fit `target` gas: the
@@ -30,15 +43,19 @@ export function selectWithinGas(solution: Solution, auction: Auction, positions:
   const tradeValue = new Map<string, bigint>();
   if (scored.ok) for (const t of scored.value.trades) tradeValue.set(lower(t.intentId), t.value);
   const swaps = solution.trades.filter((t) => !positions.has(lower(t.intentId))).length;
-  const interactionGas = solutionGas({ ...solution, trades: [], liquidity: [], marketPrices: [] }, positions) - m.base;
+  const interactionGas =
+    solutionGas({ ...solution, trades: [], liquidity: [], marketPrices: [], optionPremiums: [], optionLiquidity: [] }, positions) - m.base;
+  const options = optionIds(auction);
   const shareOfInteractions = swaps ? interactionGas / BigInt(swaps) : 0n;
   const fixed =
     m.base +
     BigInt(solution.liquidity?.length ?? 0) * (m.liquidity + m.marginAccount) +
-    BigInt(solution.marketPrices.length) * m.positionMarket;
+    BigInt(solution.marketPrices.length) * m.positionMarket +
+    BigInt(solution.optionLiquidity?.length ?? 0) * m.optionTrade +
+    BigInt(solution.optionPremiums?.length ?? 0) * m.optionSeries;
   const rows = solution.trades.map((t) => {
     const id = lower(t.intentId) as Hex;
-    const gas = positions.has(id) ? m.positionTrade + m.marginAccount : m.swapTrade + shareOfInteractions;
+    const gas = positions.has(id) ? m.positionTrade + m.marginAccount : options.has(id) ? m.optionTrade : m.swapTrade + shareOfInteractions;
     return { id, gas, value: tradeValue.get(id) ?? 0n };
   });
   // value per gas, best first (cross-multiplied: exact), then the cheaper one
@@ -73,11 +90,11 @@ export async function solveWithinGas(
 ): Promise<BoundedSolve> {
   const positions = positionIds(auction);
   let solution = await solve(undefined, 0);
-  let gas = solutionGas(solution, positions);
+  let gas = auctionSolutionGas(solution, auction);
   let restricted = 0;
   let rounds = 0;
   const none = (): BoundedSolve => ({
-    solution: { ...solution, trades: [], interactions: [], liquidity: [] },
+    solution: { ...solution, trades: [], interactions: [], liquidity: [], optionPremiums: [], optionLiquidity: [] },
     gas: 0n,
     rounds,
     restricted,
@@ -93,15 +110,15 @@ export async function solveWithinGas(
     restricted = solution.trades.length - keep.size;
     const next = await solve(keep, rounds);
     solution = next;
-    gas = solutionGas(next, positions);
+    gas = auctionSolutionGas(next, auction);
   }
   return { solution, gas, rounds, restricted };
 }
 
-/** The model's gas for filling one intent, before interactions: a swap fill, or a position fill and its margin check. */
+/** The model's gas for filling one intent, before interactions: a swap fill, a position fill and its margin check, or an option fill. */
 export function fillGas(e: AuctionIntent): bigint {
   const m = SETTLE_GAS_MODEL;
-  return e.intent.type === 'position' ? m.positionTrade + m.marginAccount : m.swapTrade;
+  return e.intent.type === 'position' ? m.positionTrade + m.marginAccount : e.intent.type === 'option' ? m.optionTrade : m.swapTrade;
 }
 
 /** The model's gas for filling every intent of `auction`, interactions not counted. */
@@ -143,7 +160,8 @@ export function preselect(
       const full = s.kind === 0 ? s.sellAmount : s.buyAmount;
       if (e.filled && full > 0n) value = (value * (full - e.filled)) / full;
     } else if (i.type === 'option') {
-      throw new Error('option intents are not accepted yet (the auction decoder leaves them out)');
+      // no reference premium to value a limit against: behind the valued intents of its expiry
+      value = 0n;
     } else {
       const p = i.intent;
       const mark = marks.get(p.market);

@@ -10,6 +10,7 @@ import type { RankedSolution } from '../../protocol/api.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
 import type { Solution } from '../../protocol/solution.ts';
 import type { NodeApi } from '../../protocol/client.ts';
+import { wholeOptionSeries } from '../domain/option-clearing.ts';
 import { usedNonces } from '../infra/settlement.ts';
 import { isolate, isolationLogFields, type IsolationResult } from './isolate.ts';
 import type { AuctionOutcome } from './outcome.ts';
@@ -91,11 +92,16 @@ export async function settleAsRunnerUp(
   // bad intent's flows do not carry the rest (e.g. a matched pair), and costs a bounded number of
   // simulations when they do.
   const open = trades;
+  const optionOf = (id: Hex) => {
+    const s = signed.get(id.toLowerCase() as Hex);
+    return s?.type === 'option' ? s.intent : undefined;
+  };
   let found: IsolationResult;
   try {
     found = await isolate({
       auctionId,
-      solve: (excluded) => ({ ...solution, trades: open.filter((t) => !excluded.has(t.intentId.toLowerCase() as Hex)) }),
+      solve: (excluded) =>
+        wholeOptionSeries({ ...solution, trades: open.filter((t) => !excluded.has(t.intentId.toLowerCase() as Hex)) }, optionOf),
       signed,
       simulate: (b) => c.submitter.simulate(b, { estimate: false }),
       log: c.log,

@@ -31,6 +31,7 @@ import { AuctionDecoder } from '../infra/auction-decoder.ts';
 import { ChainLiquidity } from '../infra/chain-liquidity.ts';
 import { postSolution } from '../infra/node-client.ts';
 import type { PoolSpec } from '../infra/pool-reader.ts';
+import { type OptionContracts, optionVaultLiquidity, readOptionContracts, readOptionState } from '../infra/option-state.ts';
 import { readPositionState, vaultLiquidity } from '../infra/perp-state.ts';
 import { FillTracker } from '../infra/fill-tracker.ts';
 import { balancesOf, clearingHouseOf, ensureBond } from '../infra/settlement.ts';
@@ -63,6 +64,8 @@ type SolverOptions = {
   perpVault?: Address;
   /** Added to the vault's spread (1e18 fraction) so its quote survives an oracle round before the batch lands. */
   perpVaultMargin?: bigint;
+  /** The options vault (IOptionLiquiditySource) to take series' unmatched remainders against (absent: peers only). */
+  optionVault?: Address;
   /** Publication must be done this long before the auction's solveDeadline (ms). Default 250. */
   publishMarginMs?: number;
   /** Share of the block gas limit one batch may use (bps): nodes refuse solutions above it. Default DEFAULT_BATCH_GAS_SHARE_BPS. */
@@ -130,6 +133,8 @@ export class SolverProcess {
   private lastAuction = -1;
   private stopped = false;
   private clearingHouse: Address = zeroAddress;
+  /** Settlement's option book and series registry (undefined: no option book, option intents wait). */
+  private optionContracts?: OptionContracts;
   private lock: Promise<void> = Promise.resolve();
   /** Solves whose joint solve had no candidate (logged as `joint_failed`), since the process started. */
   jointFailures = 0;
@@ -175,6 +180,8 @@ export class SolverProcess {
       if (bonded) this.o.log.info({ event: 'solver_bonded', solver: this.address, bond: bonded.bond.toString(), tx: bonded.tx });
     }
     this.clearingHouse = await clearingHouseOf(this.o.publicClient, this.settlement);
+    const options = await readOptionContracts(this.o.publicClient, this.settlement);
+    if (options) this.optionContracts = options;
     this.decoder = new AuctionDecoder(this.chainId, this.settlement);
     this.fills = new FillTracker(this.o.publicClient, this.settlement);
     this.chain = await ChainLiquidity.load(this.o.publicClient, this.o.pools);
@@ -339,12 +346,13 @@ export class SolverProcess {
     // block or two) would make the whole bundle revert: leave out every intent whose nonce bit is
     // set at this block, and take partial fills' amounts from the chain.
     const entries = [...intents.values()];
-    const [{ states, stats: fillStats }, gasPrice, positionState] = await Promise.all([
+    const [{ states, stats: fillStats }, gasPrice, positionState, optionState] = await Promise.all([
       this.fills!.states(entries, at),
       // Settle reverts TokenBalanceDecreased on any net outflow of a batch token, so the
       // Settlement's own balances cannot absorb a shortfall: solve with no buffers.
       this.o.publicClient.getGasPrice(),
       this.positionState(auction, at),
+      readOptionState(this.o.publicClient, this.optionContracts, this.o.optionVault, auction, at, Number(block.timestamp)),
     ]);
     const applyStates = (list: readonly AuctionIntent[], st: readonly { used: boolean; filled?: bigint }[]): Hex[] => {
       const gone: Hex[] = [];
@@ -386,6 +394,7 @@ export class SolverProcess {
         pools,
         { strategy, settlement: this.settlement, solver: this.address, now, gasPrice, budgetMs: Math.max(budgetMs, 1) },
         positionState,
+        optionState,
       );
       const ms = Date.now() - t0;
       if (strategy === 'optimal') this.overrunMs.add(Math.max(0, ms - budgetMs));
@@ -401,13 +410,29 @@ export class SolverProcess {
             }),
           )
         : [];
-      const solution: Solution = liquidity.length ? { ...result.solution, liquidity } : result.solution;
+      // the options vault's fills likewise, as own option liquidity
+      const optionVault = this.o.optionVault;
+      const optionLiquidity = optionVault
+        ? result.optionSourceTrades.map((t) =>
+            optionVaultLiquidity(optionVault, t, {
+              auctionId: BigInt(auctionId),
+              index: (result.solution.optionPremiums ?? []).findIndex((p) => p.series === t.series),
+              now,
+            }),
+          )
+        : [];
+      const solution: Solution = {
+        ...result.solution,
+        ...(liquidity.length ? { liquidity } : {}),
+        ...(optionLiquidity.length ? { optionLiquidity } : {}),
+      };
       if (!firstStats) {
         // engineMs: the swap engine (stats.ms); positionsMs: the rest of the solve (position clearing, the vault)
         firstStats = {
           ...stats,
           positionTrades,
           vaultTrades: liquidity.length,
+          optionVaultTrades: optionLiquidity.length,
           strategy,
           budgetMs: Math.round(budgetMs),
           positionsMs: Math.round(ms - stats.ms),
@@ -661,8 +686,8 @@ export class SolverProcess {
         if ((mine as { winner?: boolean }).winner ?? mine.rank === 0) {
           // the protocol's gas bound of this solution is an upper bound of what its settle uses
           // (test/chain/batch-gas.test.ts): no eth_estimateGas round trip between ranking and sending
-          const positions = new Set([...signed].filter(([, i]) => i.type === 'position').map(([id]) => lower(id)));
-          const result = await this.submitter!.submit(batch, { gasLimit: solutionGas(solution, positions) });
+          const ofType = (type: 'position' | 'option') => new Set([...signed].filter(([, i]) => i.type === type).map(([id]) => lower(id)));
+          const result = await this.submitter!.submit(batch, { gasLimit: solutionGas(solution, ofType('position'), ofType('option')) });
           return { auctionId, status: 'submitted', result };
         }
         const context = {

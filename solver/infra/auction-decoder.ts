@@ -58,9 +58,8 @@ export class AuctionDecoder {
       else {
         decoded++;
         const parsed = parseSignedIntentJson(e.signedIntent);
-        // never trust the id blindly: it must be the intent's digest under our domain; option
-        // intents are refused (left out): nothing settles them yet
-        const ok = parsed.ok && parsed.value.type !== 'option' && intentDigest(parsed.value, domain).toLowerCase() === id;
+        // never trust the id blindly: it must be the intent's digest under our domain
+        const ok = parsed.ok && intentDigest(parsed.value, domain).toLowerCase() === id;
         entry = { signature, signed: ok ? parsed.value : undefined, seen: now };
         this.cache.set(id, entry);
       }

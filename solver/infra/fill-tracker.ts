@@ -80,7 +80,7 @@ export class FillTracker {
         this.cache.set(lower(x.id) as Hex, {
           state: read[k]!,
           owner: lower(i.type === 'swap' ? i.intent.owner : i.intent.account),
-          position: i.type === 'position',
+          position: i.type !== 'swap',
           asked: call,
         });
       });

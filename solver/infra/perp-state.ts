@@ -93,7 +93,12 @@ export async function readPositionState(
  * `isHalted` says what the breaker's `observe` would decide in that block, which is what the
  * batch's settlePositions asks it (none when the clearing house has no breaker).
  */
-async function haltedMarkets(client: PublicClient, clearingHouse: Address, ids: number[], blockNumber: bigint): Promise<Set<number>> {
+export async function haltedMarkets(
+  client: PublicClient,
+  clearingHouse: Address,
+  ids: number[],
+  blockNumber: bigint,
+): Promise<Set<number>> {
   const breaker = await client.readContract({ address: clearingHouse, abi: clearingHouseAbi, functionName: 'circuitBreaker', blockNumber });
   if (breaker === zeroAddress) return new Set();
   const answers = (await multicallAt(
@@ -152,7 +157,7 @@ async function addVault(
 }
 
 /** How long the vault's authorisation in a bundle stays valid (seconds after the block solved on). */
-const VAULT_VALIDITY_SEC = 300;
+export const VAULT_VALIDITY_SEC = 300;
 
 /**
  * The vault's fill as own liquidity in the solution: a fill-or-kill PositionIntent of the vault,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Address, Hex } from 'viem';
 import { intentDomain } from '../../protocol/eip712.ts';
 import { domainSeparator, intentDigestBytes } from '../../protocol/hash.ts';
-import type { SignedIntent, SwapIntent } from '../../protocol/intent.ts';
+import type { OptionIntent, SignedIntent, SwapIntent } from '../../protocol/intent.ts';
 import { encodeSignedSolution, encodeSolutionBody, solutionDigest, type Solution } from '../../protocol/solution.ts';
 import { privateKeyToAddress, signDigest } from '../../protocol/signature.ts';
 import { resolveConfig, type NodeConfig } from '../../node/config.ts';
@@ -22,6 +22,8 @@ export const testKey = (i: number): Hex => `0x${(BigInt(i) + 0x1000n).toString(1
 export type IntentFactory = {
   owner: Address;
   swap(over?: Partial<SwapIntent>): SignedIntent;
+  /** Buys 1 contract of series 1 at most 100 (collateral units per contract) unless `over` says otherwise. */
+  option(over?: Partial<OptionIntent>): SignedIntent;
   digestOf(s: SignedIntent): Hex;
 };
 
@@ -49,6 +51,22 @@ export function intentFactory(key: Hex, chainId = TEST_CHAIN_ID, settlement: Add
         ...over,
       };
       const unsigned = { type: 'swap' as const, intent };
+      const data = signDigest(intentDigestBytes(unsigned, sep), key);
+      return { ...unsigned, signature: { scheme: 'eoa', data } };
+    },
+    option(over = {}) {
+      const intent: OptionIntent = {
+        account: owner,
+        series: 1n,
+        size: 10n ** 18n,
+        premiumLimit: 100n * 10n ** 18n,
+        reduceOnly: false,
+        partiallyFillable: false,
+        validTo: Math.floor(Date.now() / 1000) + 3600,
+        nonce: nonce++,
+        ...over,
+      };
+      const unsigned = { type: 'option' as const, intent };
       const data = signDigest(intentDigestBytes(unsigned, sep), key);
       return { ...unsigned, signature: { scheme: 'eoa', data } };
     },

@@ -37,7 +37,7 @@ async function meshed(a: IntentNode, b: IntentNode): Promise<void> {
 }
 
 describe('gossip between nodes', () => {
-  it('relays an API-submitted intent through a line of three nodes, stored at each', async () => {
+  it('relays API-submitted intents (a swap and an option) through a line of three nodes, stored at each', async () => {
     const a = await startNode();
     const b = await startNode({ bootstrap: [a.multiaddrs[0]!] });
     const c = await startNode({ bootstrap: [b.multiaddrs[0]!] });
@@ -46,13 +46,15 @@ describe('gossip between nodes', () => {
     await meshed(c, b);
     await meshed(b, c);
     const f = intentFactory(testKey(1));
-    const signed = f.swap();
-    const out = await a.submit(signed);
-    expect(out.verdict).toBe('accept');
-    const digest = f.digestOf(signed);
-    await waitFor(async () => (await c.pool.get(digest))?.state === 'open');
-    expect((await b.pool.get(digest))?.source).toBe('gossip');
-    expect((await c.pool.get(digest))?.bytes).toBe(`0x${Buffer.from(encodeSignedIntent(signed)).toString('hex')}`);
+    for (const signed of [f.swap(), f.option({ size: -(10n ** 18n) })]) {
+      const out = await a.submit(signed);
+      expect(out.verdict).toBe('accept');
+      const digest = f.digestOf(signed);
+      await waitFor(async () => (await c.pool.get(digest))?.state === 'open');
+      expect((await b.pool.get(digest))?.source).toBe('gossip');
+      expect((await c.pool.get(digest))?.type).toBe(signed.type);
+      expect((await c.pool.get(digest))?.bytes).toBe(`0x${Buffer.from(encodeSignedIntent(signed)).toString('hex')}`);
+    }
   });
 });
 

@@ -126,6 +126,21 @@ const positionJson = {
   signature: { scheme: 'eip1271', data: '0xdeadbeef' },
 } as const satisfies SubmitIntentRequest;
 
+const optionJson = {
+  type: 'option',
+  intent: {
+    account: ADDR,
+    series: '3',
+    size: '-2000000000000000000',
+    premiumLimit: '95000000000000000000',
+    reduceOnly: false,
+    partiallyFillable: true,
+    validTo: 1795300000,
+    nonce: '8',
+  },
+  signature: { scheme: 'eoa', data: SIG },
+} as const satisfies SubmitIntentRequest;
+
 const ranked = { rank: 0, solver: ADDR, hash: ID, score: '15', winner: true, settleFrom: TIME, settleUntil: TIME } satisfies RankedSolution;
 const entry = { id: ID, filled: '5', signedIntent: swapJson } satisfies AuctionIntentEntry;
 const settlement = { solver: ADDR, txHash: TX, blockNumber: 12 } satisfies AuctionSettlement;
@@ -417,7 +432,7 @@ const SAMPLES: Record<string, readonly unknown[]> = {
   TokenListing: [dai],
   MarketInfo: [marketInfo],
   MarketsResponse: marketsSamples,
-  SignedIntent: samplesOf<SubmitIntentRequest>()([swapJson, positionJson]),
+  SignedIntent: samplesOf<SubmitIntentRequest>()([swapJson, positionJson, optionJson]),
   SubmitIntentResponse: samplesOf<SubmitIntentResponse>()([
     { id: ID, state: 'open' },
     { id: ID, state: 'cancelled', duplicate: true },
@@ -571,7 +586,7 @@ describe('node/openapi.json and protocol/api.ts', () => {
   it('every component schema has typed samples, each conforms, and every declared property is carried by some sample', () => {
     const checker = new SchemaChecker();
     const withObjects = Object.entries(OPENAPI.components.schemas).filter(
-      ([name]) => !['IntentState', 'Signature', 'SwapIntent', 'PositionIntent'].includes(name),
+      ([name]) => !['IntentState', 'Signature', 'SwapIntent', 'PositionIntent', 'OptionIntent'].includes(name),
     );
     expect(Object.keys(SAMPLES).sort()).toEqual(withObjects.map(([name]) => name).sort());
     const errors: string[] = [];

@@ -73,7 +73,7 @@ describe('AuctionDecoder', () => {
     expect(again.decoded.auction.intents.has(all[0]!.id)).toBe(true);
   });
 
-  it('leaves option intents out (nothing settles them yet), even with a correct id', async () => {
+  it('decodes option intents with a correct id, and refuses one whose id is not its digest', async () => {
     const swap = await intent(9n);
     const option: SignedIntent = {
       type: 'option',
@@ -91,7 +91,9 @@ describe('AuctionDecoder', () => {
     };
     const optionId = intentDigest(option, intentDomain(CHAIN, SETTLEMENT)).toLowerCase() as Hex;
     const { auction: a, signed } = decodeAuction(auction(1, [swap, { id: optionId, signed: option }]), CHAIN, SETTLEMENT);
-    expect([...a.intents.keys()]).toEqual([swap.id]);
-    expect(signed.has(optionId)).toBe(false);
+    expect([...a.intents.keys()]).toEqual([swap.id, optionId]);
+    expect(signed.get(optionId)).toEqual(option);
+    const forged = decodeAuction(auction(2, [{ id: swap.id, signed: option }]), CHAIN, SETTLEMENT);
+    expect(forged.auction.intents.size).toBe(0);
   });
 });
