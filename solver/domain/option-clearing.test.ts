@@ -134,6 +134,37 @@ describe('option clearing', () => {
     expect(clearOptions(input([lone], { quotes: new Map([[7n, { sizeDelta: -2n * E, premium: 121n * E }]]) })).trades).toEqual([]);
   });
 
+  it("opens no more series for an account than the book's 4 allow, and an unfilled intent holds no slot", () => {
+    const series = new Map([7n, 8n, 9n].map((k) => [k, { market: 1 }]));
+    // account 1 holds 3 series (1, 2, 3): one free slot; it buys series 7 and 8 from two sellers
+    const held = new Map([[acct(1).toLowerCase(), new Set([1n, 2n, 3n])]]);
+    const buy7 = option(1, E, 50n * E, { series: 7n });
+    const buy8 = { ...option(1, E, 50n * E, { series: 8n, nonce: 1n }), id: id(11) };
+    const sell7 = option(2, -E, 40n * E, { series: 7n });
+    const sell8 = option(3, -E, 40n * E, { series: 8n });
+    const c = clearOptions(input([buy7, buy8, sell7, sell8], { series, openSeries: held }));
+    // one of the two fills (the earlier series), its seller with it; the other waits
+    expect(c.trades.map((t) => t.intentId).sort()).toEqual([id(1), id(2)].sort());
+    expect(c.optionPremiums.map((p) => p.series)).toEqual([7n]);
+    // without the bound both would fill (the book would revert the batch: a fifth series)
+    expect(clearOptions(input([buy7, buy8, sell7, sell8], { series })).trades).toHaveLength(4);
+    // series 7 has no seller: its intent does not keep series 8 from the free slot
+    expect(
+      clearOptions(input([buy7, buy8, sell8], { series, openSeries: held }))
+        .trades.map((t) => t.intentId)
+        .sort(),
+    ).toEqual([id(11), id(3)].sort());
+    // a series the account already holds needs no slot, even when full
+    const full = new Map([[acct(1).toLowerCase(), new Set([1n, 2n, 3n, 7n])]]);
+    expect(clearOptions(input([buy7, sell7], { series, openSeries: full })).trades).toHaveLength(2);
+    // the liquidity source counts too: holding 4, it quotes nothing new
+    const quotes = new Map([[9n, { sizeDelta: -E, premium: 45n * E }]]);
+    const lone = option(4, E, 50n * E, { series: 9n });
+    expect(clearOptions(input([lone], { series, quotes })).sourceTrades).toHaveLength(1);
+    const sourceFull = new Map([['source', new Set([1n, 2n, 3n, 4n])]]);
+    expect(clearOptions(input([lone], { series, quotes, openSeries: sourceFull })).sourceTrades).toEqual([]);
+  });
+
   it('leaves a series out whole when a cut (a runner-up settling what is still open) breaks its net', () => {
     const entries = [
       option(1, E, 50n * E),

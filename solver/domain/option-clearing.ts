@@ -12,7 +12,12 @@
 // larger fill, which would break the series' net): a fill-or-kill one larger than the holding is
 // left out. A series whose underlying's circuit breaker is halted clears only reduce-only intents,
 // without the source. One fill per account and series (the book's rule): an account's best order.
+// The book keeps at most MAX_ACCOUNT_OPTIONS open series per account and reverts the whole batch
+// past it: when the fills would open more new series for an account (the source included) than it
+// has free slots, its fills in the latest of those series are left out and the batch cleared again,
+// so an intent that does not fill never holds a slot another could use; the rest wait.
 import { optionLimitHolds } from '../../protocol/clearing.ts';
+import { MAX_ACCOUNT_OPTIONS } from '../../protocol/options/option-health.ts';
 import type { Auction } from '../../protocol/score.ts';
 import type { OptionIntent } from '../../protocol/intent.ts';
 import type { OptionPremium, Solution, SolutionTrade } from '../../protocol/solution.ts';
@@ -42,6 +47,11 @@ export type ClearOptionsInput = {
   holdings: ReadonlyMap<string, bigint>;
   /** One source quote per series (absent: peers only). */
   quotes?: ReadonlyMap<bigint, OptionSourceQuote>;
+  /**
+   * The series each account with an option intent holds now (lower-case address; `source` for the
+   * liquidity source): what the book's per-account bound counts. Absent: taken as none held.
+   */
+  openSeries?: ReadonlyMap<string, ReadonlySet<bigint>>;
   /** Unix seconds. */
   now: number;
 };
@@ -66,16 +76,59 @@ type Order = {
 
 type Match = { fills: Map<Order, bigint>; volume: bigint; surplus: bigint };
 
-const SOURCE = 'source';
+export const SOURCE = 'source';
 
-/** Every series' clearing, series ascending. */
+/** Series left out per account (`source` for the liquidity source) because of the book's bound. */
+type Excluded = Map<string, Set<bigint>>;
+
+/** Every series' clearing, series ascending, within the book's open-series bound per account. */
 export function clearOptions(input: ClearOptionsInput): OptionClearing {
+  const excluded: Excluded = new Map();
+  // each round leaves out at least one (account, series): bounded by the auction's intents
+  for (let round = 0; ; round++) {
+    const out = clearWithout(input, excluded);
+    const over = overBound(input, out, excluded);
+    if (!over || round > input.auction.intents.size) return out;
+  }
+}
+
+/**
+ * Adds to `excluded`, per account whose fills open more new series than it has free slots, the
+ * latest of those series (highest id); whether any account was over.
+ */
+function overBound(input: ClearOptionsInput, out: OptionClearing, excluded: Excluded): boolean {
+  const opened = new Map<string, Set<bigint>>();
+  const open = (account: string, series: bigint): void => {
+    if (input.openSeries?.get(account)?.has(series)) return;
+    opened.set(account, (opened.get(account) ?? new Set()).add(series));
+  };
+  const options = new Map<string, OptionIntent>();
+  for (const [id, e] of input.auction.intents) if (e.intent.type === 'option') options.set(lower(id), e.intent.intent);
+  for (const t of out.trades) {
+    const o = options.get(lower(t.intentId));
+    if (o) open(lower(o.account), o.series);
+  }
+  for (const t of out.sourceTrades) open(SOURCE, t.series);
+  let over = false;
+  for (const [account, series] of opened) {
+    const free = MAX_ACCOUNT_OPTIONS - (input.openSeries?.get(account)?.size ?? 0);
+    if (series.size <= free) continue;
+    over = true;
+    const latest = [...series].sort((a, b) => (a < b ? 1 : -1)).slice(0, series.size - free);
+    const set = excluded.get(account) ?? new Set<bigint>();
+    for (const id of latest) set.add(id);
+    excluded.set(account, set);
+  }
+  return over;
+}
+
+function clearWithout(input: ClearOptionsInput, excluded: Excluded): OptionClearing {
   const out: OptionClearing = { optionPremiums: [], trades: [], sourceTrades: [] };
-  const bySeries = ordersBySeries(input);
+  const bySeries = ordersBySeries(input, excluded);
   for (const series of [...bySeries.keys()].sort((a, b) => (a < b ? -1 : 1))) {
     const orders = bySeries.get(series)!;
     const quote = input.quotes?.get(series);
-    if (quote && !input.series.get(series)?.halted && quote.sizeDelta !== 0n) {
+    if (quote && !input.series.get(series)?.halted && quote.sizeDelta !== 0n && !excluded.get(SOURCE)?.has(series)) {
       const size = quote.sizeDelta < 0n ? -quote.sizeDelta : quote.sizeDelta;
       orders.push({ account: SOURCE, buy: quote.sizeDelta > 0n, limit: quote.premium, size, partial: false });
     }
@@ -139,7 +192,7 @@ export function wholeOptionSeries(solution: Solution, optionOf: (id: Hex) => Opt
 }
 
 /** The auction's option intents as orders per live series (one per account: its best limit). */
-function ordersBySeries(input: ClearOptionsInput): Map<bigint, Order[]> {
+function ordersBySeries(input: ClearOptionsInput, excluded: Excluded = new Map()): Map<bigint, Order[]> {
   const best = new Map<string, { series: bigint; order: Order }>();
   for (const [id, e] of input.auction.intents) {
     if (e.intent.type !== 'option') continue;
@@ -158,6 +211,7 @@ function ordersBySeries(input: ClearOptionsInput): Map<bigint, Order[]> {
         size = room;
       }
     } else if (state.halted) continue;
+    if (excluded.get(lower(o.account))?.has(o.series)) continue;
     const order: Order = {
       id: lower(id) as Hex,
       account: lower(o.account),

@@ -13,9 +13,11 @@ import { optionSourceSignature } from '../../contracts/client/options.ts';
 import { abs, WAD } from '../../protocol/margin.ts';
 import type { Auction } from '../../protocol/score.ts';
 import type { OptionLiquidityTrade } from '../../protocol/solution.ts';
+import { lower } from '../domain/address.ts';
 import {
   holdingKey,
   optionSourceDemand,
+  SOURCE,
   type ClearOptionsInput,
   type OptionSeriesState,
   type OptionSourceQuote,
@@ -60,10 +62,12 @@ export async function readOptionState(
 ): Promise<OptionState> {
   const ids = new Set<bigint>();
   const reducers = new Map<string, { account: Address; series: bigint }>();
+  const accounts = new Set<Address>();
   for (const { intent } of auction.intents.values()) {
     if (intent.type !== 'option') continue;
     const o = intent.intent;
     ids.add(o.series);
+    accounts.add(lower(o.account) as Address);
     if (o.reduceOnly) reducers.set(holdingKey(o.account, o.series), { account: o.account, series: o.series });
   }
   if (!contracts || !ids.size) return NO_OPTIONS;
@@ -76,21 +80,29 @@ export async function readOptionState(
   const live = list.filter((_, k) => terms[k]!.expiry > BigInt(now));
   const markets = [...new Set(live.map((id) => terms[list.indexOf(id)]!.market))];
   const reducing = [...reducers.values()].filter((r) => live.includes(r.series));
-  const [halted, held] = await Promise.all([
+  // the series every trading account (and the vault) holds: the book's per-account bound
+  const holders = [...accounts, ...(vault ? [vault] : [])];
+  const [halted, held, seriesOf] = await Promise.all([
     haltedMarkets(client, contracts.clearingHouse, markets, blockNumber),
     multicallAt(
       client,
       reducing.map((r) => ({ address: contracts.book, abi: optionBookAbi, functionName: 'positionOf', args: [r.account, r.series] })),
       blockNumber,
     ) as Promise<bigint[]>,
+    multicallAt(
+      client,
+      holders.map((a) => ({ address: contracts.book, abi: optionBookAbi, functionName: 'seriesOf', args: [a] })),
+      blockNumber,
+    ) as Promise<readonly bigint[][]>,
   ]);
+  const openSeries = new Map(holders.map((a, k) => [k < accounts.size ? lower(a) : SOURCE, new Set(seriesOf[k])]));
   const series = new Map<bigint, OptionSeriesState>();
   for (const id of live) {
     const market = terms[list.indexOf(id)]!.market;
     series.set(id, { market, ...(halted.has(market) ? { halted: true } : {}) });
   }
   const holdings = new Map(reducing.map((r, k) => [holdingKey(r.account, r.series), held[k]!]));
-  const state: OptionState = { series, holdings };
+  const state: OptionState = { series, holdings, openSeries };
   if (!vault) return state;
   const quotes = new Map<bigint, OptionSourceQuote>();
   const demand = optionSourceDemand({ ...state, auction, now });
