@@ -37,4 +37,10 @@ contract OptionMarginEngine {
         PortfolioMargin.Result memory r = PortfolioMargin.margin(spot, perpSize, legs, p);
         return (value, r.requirement, r.maintenance);
     }
+
+    /// @notice One leg's model price per 1e18 contracts at `spot`, as `evaluate` values it (a short
+    /// at the upper bound, a long at the lower one): what a liquidation transfers it at.
+    function unitValue(uint256 spot, PortfolioMargin.OptionLeg memory leg) external pure returns (uint256) {
+        return PortfolioMargin.value(spot, leg, leg.volatility, leg.size < 0);
+    }
 }
