@@ -650,11 +650,28 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
             leg.secondsToExpiry = uint256(t.expiry) - block.timestamp;
             leg.isCall = t.isCall;
             leg.size = size;
-            leg.volatility = _vol(market, t.strike, mark, leg.secondsToExpiry, strict);
+            leg.volatility = _sharedVol(legs, liveLegs - 1, leg.strike, leg.secondsToExpiry);
+            if (leg.volatility == 0) leg.volatility = _vol(market, t.strike, mark, leg.secondsToExpiry, strict);
         }
         assembly ("memory-safe") {
             mstore(legs, liveLegs)
         }
+    }
+
+    /// @dev The vol of an earlier leg among `legs[0..n)` with the same strike and expiry (a call and
+    /// a put at one strike, a straddle): the surface answers the same for the same (k, t), so it is
+    /// asked once (an external call and the interpolation, ~11k gas). 0 when there is none (a
+    /// surface vol is clamped to at least BlackScholes.MIN_VOL > 0). In a strict valuation the
+    /// first leg's call already checked freshness.
+    function _sharedVol(PortfolioMargin.OptionLeg[] memory legs, uint256 n, uint256 strike, uint256 secondsToExpiry)
+        private
+        pure
+        returns (uint256)
+    {
+        for (uint256 j; j < n; ++j) {
+            if (legs[j].strike == strike && legs[j].secondsToExpiry == secondsToExpiry) return legs[j].volatility;
+        }
+        return 0;
     }
 
     /// @dev An expired leg at intrinsic value: at the settlement price once fixed, else at the mark
