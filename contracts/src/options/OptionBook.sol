@@ -61,6 +61,7 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
     int256 public constant MIN_WIDEST_SHOCK = 0.05e18;
 
     int256 private constant WAD = 1e18;
+    uint256 private constant UWAD = 1e18;
     uint256 private constant LANE = 0xffffffffffffffff;
     uint256 private constant SEQ_SLOT = uint256(keccak256("OptionBook.batchSeq")) - 1;
     uint256 private constant TOUCHED_SLOT = uint256(keccak256("OptionBook.touched")) - 1;
@@ -457,7 +458,7 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
 
     /// @inheritdoc IOptionLiquidation
     function liquidationBase(address account) external view returns (int256 base) {
-        (LiquidationLeg[] memory legs, uint256 n) = _liquidationLegs(account, uint256(WAD));
+        (LiquidationLeg[] memory legs, uint256 n) = _liquidationLegs(account, UWAD);
         for (uint256 k; k < n; ++k) {
             base += legs[k].base;
         }
@@ -479,7 +480,7 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
         returns (int256 base, bool moved)
     {
         if (msg.sender != address(clearingHouse)) revert OnlyClearingHouse(msg.sender);
-        if (fraction == 0 || fraction > uint256(WAD) || liquidator == account || liquidator == address(0)) {
+        if (fraction == 0 || fraction > UWAD || liquidator == account || liquidator == address(0)) {
             revert InvalidLiquidation(account, liquidator, fraction);
         }
         (LiquidationLeg[] memory legs, uint256 n) = _liquidationLegs(account, fraction);
@@ -550,7 +551,7 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
         int256 unit = int256(marginEngine.unitValue(mark, leg));
         int256 absSize = _abs(size);
         // forge-lint: disable-next-line(unsafe-typecast) -- fraction <= 1e18
-        int256 absClose = fraction >= uint256(WAD) ? absSize : _ceilDiv(absSize * int256(fraction), WAD);
+        int256 absClose = fraction >= UWAD ? absSize : _ceilDiv(absSize * int256(fraction), WAD);
         if (absClose > absSize) absClose = absSize;
         // forge-lint: disable-next-line(unsafe-typecast) -- mark <= 1e36
         int256 notional = _ceilDiv(absClose * int256(mark), WAD);
