@@ -244,15 +244,33 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
     }
 
     /// @notice The portfolio-margin parameters in force.
+    /// @dev Reads `_params`' four slots once each (the shocks packed four int64 to a slot, then the
+    /// four uint64), where copying the struct to memory read a slot per field (every valuation
+    /// asks for them).
     function params() public view returns (PortfolioMargin.Params memory p) {
-        StoredParams memory s = _params;
-        for (uint256 i; i < PortfolioMargin.NUM_SHOCKS; ++i) {
-            p.priceShocks[i] = s.priceShocks[i];
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := _params.slot
         }
-        p.volShockUp = s.volShockUp;
-        p.volShockDown = s.volShockDown;
-        p.shortFloor = s.shortFloor;
-        p.maintenanceFraction = s.maintenanceFraction;
+        uint256 w;
+        for (uint256 i; i < PortfolioMargin.NUM_SHOCKS; ++i) {
+            if (i % 4 == 0) {
+                assembly ("memory-safe") {
+                    w := sload(add(slot, shr(2, i)))
+                }
+            }
+            // forge-lint: disable-next-line(unsafe-typecast) -- one int64 lane, sign-extended
+            p.priceShocks[i] = int64(uint64(w >> (64 * (i % 4))));
+        }
+        assembly ("memory-safe") {
+            w := sload(add(slot, 3))
+        }
+        // forge-lint: disable-start(unsafe-typecast) -- one uint64 lane each
+        p.volShockUp = uint64(w);
+        p.volShockDown = uint64(w >> 64);
+        p.shortFloor = uint64(w >> 128);
+        p.maintenanceFraction = uint64(w >> 192);
+        // forge-lint: disable-end(unsafe-typecast)
     }
 
     /// @dev Settlement's own calls only, exactly as `ClearingHouse._onlySettlementItself`: a

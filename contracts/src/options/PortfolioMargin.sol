@@ -170,9 +170,25 @@ library PortfolioMargin {
         Params memory p
     ) private pure returns (bool inDomain, uint256 unitNow) {
         bool long = leg.size > 0;
-        // _value's domain test: inside it the bound does not matter and unitNow is Black-Scholes'.
+        // _value's domain test: inside it the bound does not matter and unitNow is Black-Scholes',
+        // computed as BlackScholes._d and _prices do (same steps, same wei) without their range
+        // checks, which _validate has made for the whole book.
         inDomain = 4 * spot >= leg.strike && spot <= 4 * leg.strike && leg.secondsToExpiry >= BlackScholes.MIN_EXPIRY;
-        unitNow = _value(spot, leg, leg.volatility, long);
+        if (inDomain) {
+            unchecked {
+                uint256 variance36 = leg.volatility * leg.volatility * leg.secondsToExpiry / BlackScholes.YEAR;
+                unitNow = _price(
+                    spot,
+                    leg.strike,
+                    BlackScholes.ln(int256(spot * 1e18 / leg.strike)),
+                    BlackScholes.sqrt(variance36),
+                    variance36 / 2e18,
+                    leg.isCall
+                );
+            }
+        } else {
+            unitNow = _value(spot, leg, leg.volatility, long);
+        }
         int256 now36 = leg.size * int256(unitNow);
         // c = [vol down, vol up, sd down, half variance down, sd up, half variance up]
         uint256[6] memory c;
