@@ -189,6 +189,14 @@ contract OptionBookInvariantTest is OptionBookBase {
             _margin(us[i], 2_500e18); // tight, so price moves make option writers liquidatable
         }
         handler = new OptionBookHandler(settlement, book, reg, ethFeed, vol, solver, feeder, us, ks);
+        // us[0] writes 4 calls to us[1] close to its initial margin (about 2,070 of its 2,500), so
+        // the price jumps of the liquidate action make it liquidatable from the first calls on and
+        // every run exercises option liquidations, not only the rare accounts trading gets there.
+        _settleAs(
+            _optionBatch(
+                CALL_3000, 275e18, _ot(ks[1], us[1], CALL_3000, 0, 4e18, 280e18, 1), _ot(ks[0], us[0], CALL_3000, 0, -4e18, 270e18, 1)
+            )
+        );
         targetContract(address(handler));
     }
 
