@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {Ownable2Step} from "../governance/Ownable2Step.sol";
 import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {IOptionMargin} from "../interfaces/IOptionMargin.sol";
+import {IOptionLiquidation} from "./IOptionLiquidation.sol";
 import {TrustedCall} from "../libraries/TrustedCall.sol";
 import {ClearingHouse} from "../perp/ClearingHouse.sol";
 import {ClearingHouseBase} from "../perp/ClearingHouseBase.sol";
@@ -46,7 +47,7 @@ import {VolatilityFeed} from "./VolatilityFeed.sol";
 /// house's PnL float (long receives floor, short pays ceil), the position and its open interest
 /// go. Until then an expired leg is valued at intrinsic value (settlement price once known, else
 /// the mark) and is left out of the scenario grid.
-contract OptionBook is IOptionMargin, Ownable2Step {
+contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
     /// @notice Open option positions per account, over all underlyings: bounds the worst-case gas
     /// of a valuation (one portfolio grid of at most this many legs).
     uint256 public constant MAX_ACCOUNT_OPTIONS = PortfolioMargin.MAX_OPTION_LEGS;
@@ -60,6 +61,7 @@ contract OptionBook is IOptionMargin, Ownable2Step {
     int256 public constant MIN_WIDEST_SHOCK = 0.05e18;
 
     int256 private constant WAD = 1e18;
+    uint256 private constant UWAD = 1e18;
     uint256 private constant LANE = 0xffffffffffffffff;
     uint256 private constant SEQ_SLOT = uint256(keccak256("OptionBook.batchSeq")) - 1;
     uint256 private constant TOUCHED_SLOT = uint256(keccak256("OptionBook.touched")) - 1;
@@ -131,6 +133,9 @@ contract OptionBook is IOptionMargin, Ownable2Step {
     /// @notice A risk-increasing option fill while the underlying's circuit breaker halts it.
     error MarketHalted(uint32 market);
     error NoPosition(address account, uint64 series);
+    /// @notice `liquidateOptions` from anyone but the clearing house (its liquidation).
+    error OnlyClearingHouse(address caller);
+    error InvalidLiquidation(address account, address liquidator, uint256 fraction);
     /// @notice Same signature as the clearing house's: the account ends below initial margin.
     error InsufficientMargin(address account, int256 equity, int256 requirement);
 
@@ -139,6 +144,11 @@ contract OptionBook is IOptionMargin, Ownable2Step {
     );
     event SeriesCleared(uint64 indexed series, uint256 premium, uint256 openInterest);
     event OptionExpired(address indexed account, uint64 indexed series, int256 size, uint256 payoff, int256 amount);
+    /// @notice A liquidation moved `size` contracts of `series` from `account` to `liquidator`, who
+    /// paid `value` (the model value; negative for a short leg: the account paid the liquidator).
+    event OptionLiquidated(
+        address indexed account, address indexed liquidator, uint64 indexed series, int256 size, int256 value
+    );
     event ParamsSet(PortfolioMargin.Params params);
     event FeeFractionSet(uint256 feeFraction);
 
@@ -234,15 +244,33 @@ contract OptionBook is IOptionMargin, Ownable2Step {
     }
 
     /// @notice The portfolio-margin parameters in force.
+    /// @dev Reads `_params`' four slots once each (the shocks packed four int64 to a slot, then the
+    /// four uint64), where copying the struct to memory read a slot per field (every valuation
+    /// asks for them).
     function params() public view returns (PortfolioMargin.Params memory p) {
-        StoredParams memory s = _params;
-        for (uint256 i; i < PortfolioMargin.NUM_SHOCKS; ++i) {
-            p.priceShocks[i] = s.priceShocks[i];
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := _params.slot
         }
-        p.volShockUp = s.volShockUp;
-        p.volShockDown = s.volShockDown;
-        p.shortFloor = s.shortFloor;
-        p.maintenanceFraction = s.maintenanceFraction;
+        uint256 w;
+        for (uint256 i; i < PortfolioMargin.NUM_SHOCKS; ++i) {
+            if (i % 4 == 0) {
+                assembly ("memory-safe") {
+                    w := sload(add(slot, shr(2, i)))
+                }
+            }
+            // forge-lint: disable-next-line(unsafe-typecast) -- one int64 lane, sign-extended
+            p.priceShocks[i] = int64(uint64(w >> (64 * (i % 4))));
+        }
+        assembly ("memory-safe") {
+            w := sload(add(slot, 3))
+        }
+        // forge-lint: disable-start(unsafe-typecast) -- one uint64 lane each
+        p.volShockUp = uint64(w);
+        p.volShockDown = uint64(w >> 64);
+        p.shortFloor = uint64(w >> 128);
+        p.maintenanceFraction = uint64(w >> 192);
+        // forge-lint: disable-end(unsafe-typecast)
     }
 
     /// @dev Settlement's own calls only, exactly as `ClearingHouse._onlySettlementItself`: a
@@ -434,6 +462,131 @@ contract OptionBook is IOptionMargin, Ownable2Step {
         emit OptionExpired(account, id, size, payoff, amount);
     }
 
+    // ------------------------------------------------------------------ liquidation
+
+    /// @dev One leg a liquidation moves: `close` contracts (signed as the position) of `size`, at
+    /// `value` (what the liquidator pays the account; < 0 for a short leg) and its penalty `base`.
+    struct LiquidationLeg {
+        uint64 id;
+        int256 size;
+        int256 close;
+        int256 value;
+        int256 base;
+    }
+
+    /// @inheritdoc IOptionLiquidation
+    function liquidationBase(address account) external view returns (int256 base) {
+        (LiquidationLeg[] memory legs, uint256 n) = _liquidationLegs(account, UWAD);
+        for (uint256 k; k < n; ++k) {
+            base += legs[k].base;
+        }
+    }
+
+    /// @inheritdoc IOptionLiquidation
+    /// @dev Only the clearing house: `Liquidation` runs in its context (delegatecall from
+    /// `ClearingHouse.liquidate`) after it refused a healthy account and capped the fraction, so
+    /// nobody else, Settlement relaying a solver's interaction included, can move a position here.
+    /// Each leg moves at the model value `optionHealth` counts (long floor, short ceil), so the
+    /// transfer itself changes neither side's equity beyond a wei of rounding; the penalty is the
+    /// clearing house's, on `base`. The liquidator takes the legs into its own book: its
+    /// MAX_ACCOUNT_OPTIONS bound holds (`TooManyOptionPositions`), and the clearing house checks its
+    /// initial margin with the options counted afterwards. Expired legs never move (they settle at
+    /// their fixed price, `settleExpired`); legs whose mark or surface is stale stay too, as perps in
+    /// stale markets do, so a stale feed can neither block a liquidation nor misprice a transfer.
+    function liquidateOptions(address account, address liquidator, uint256 fraction)
+        external
+        returns (int256 base, bool moved)
+    {
+        if (msg.sender != address(clearingHouse)) revert OnlyClearingHouse(msg.sender);
+        if (fraction == 0 || fraction > UWAD || liquidator == account || liquidator == address(0)) {
+            revert InvalidLiquidation(account, liquidator, fraction);
+        }
+        (LiquidationLeg[] memory legs, uint256 n) = _liquidationLegs(account, fraction);
+        int256 cash;
+        for (uint256 k; k < n; ++k) {
+            LiquidationLeg memory l = legs[k];
+            _setPosition(account, l.id, l.size, l.size - l.close);
+            int256 q = _size[liquidator][l.id];
+            _setPosition(liquidator, l.id, q, q + l.close);
+            cash += l.value;
+            base += l.base;
+            emit OptionLiquidated(account, liquidator, l.id, l.close, l.value);
+        }
+        moved = n != 0;
+        // Through the PnL float like every option cash: +cash then -cash, so the float ends where it was.
+        if (cash != 0) {
+            clearingHouse.optionCash(account, cash);
+            clearingHouse.optionCash(liquidator, -cash);
+        }
+    }
+
+    /// @dev The legs of `account` a liquidation of `fraction` moves: live series with a fresh mark
+    /// and a fresh surface, ceil(|size| x fraction) of each (all at 1e18), valued as `optionHealth`
+    /// values them. Penalty base: a short leg's underlying notional ceil(|close| x mark), the risk
+    /// the liquidator takes on whatever the premium (a far out-of-the-money short is cheap but not
+    /// riskless); a long leg's min(value, notional), since buying an asset at a discount of its own
+    /// price is the reward, and a worthless long should cost its holder nothing to hand over.
+    /// Both are at most the underlying notional, as a perp's, so the penalty stays within
+    /// `liquidationPenalty` of the notional moved.
+    function _liquidationLegs(address account, uint256 fraction)
+        private
+        view
+        returns (LiquidationLeg[] memory legs, uint256 n)
+    {
+        uint256 w = _accountSeries[account];
+        legs = new LiquidationLeg[](MAX_ACCOUNT_OPTIONS);
+        for (uint256 i; i < MAX_ACCOUNT_OPTIONS; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- one 64-bit lane
+            uint64 id = uint64(w >> (64 * i));
+            if (id == 0) break;
+            (bool ok, LiquidationLeg memory l) = _liquidationLeg(account, id, fraction);
+            if (ok) legs[n++] = l;
+        }
+    }
+
+    /// @dev `_liquidationLegs`' leg `id` (`ok` false when it does not move).
+    function _liquidationLeg(address account, uint64 id, uint256 fraction)
+        private
+        view
+        returns (bool ok, LiquidationLeg memory l)
+    {
+        Terms memory t = _terms[id];
+        // forge-lint: disable-next-line(block-timestamp) -- expiry is defined against block time
+        if (t.expiry <= block.timestamp) return (false, l);
+        (uint256 mark, bool fresh) = clearingHouse.markPrice(t.market);
+        if (!fresh || mark == 0) return (false, l);
+        PortfolioMargin.OptionLeg memory leg;
+        leg.strike = t.strike;
+        leg.secondsToExpiry = uint256(t.expiry) - block.timestamp;
+        leg.isCall = t.isCall;
+        int256 size = _size[account][id];
+        leg.size = size;
+        (uint256 v, bool volFresh) =
+            volatilityFeed.impliedVol(t.market, _logMoneyness(t.strike, mark), leg.secondsToExpiry);
+        if (!volFresh) return (false, l);
+        leg.volatility = _clampVol(v);
+        // forge-lint: disable-next-line(unsafe-typecast) -- a price < 2e36
+        int256 unit = int256(marginEngine.unitValue(mark, leg));
+        int256 absSize = _abs(size);
+        // forge-lint: disable-next-line(unsafe-typecast) -- fraction <= 1e18
+        int256 absClose = fraction >= UWAD ? absSize : _ceilDiv(absSize * int256(fraction), WAD);
+        if (absClose > absSize) absClose = absSize;
+        // forge-lint: disable-next-line(unsafe-typecast) -- mark <= 1e36
+        int256 notional = _ceilDiv(absClose * int256(mark), WAD);
+        l.id = id;
+        l.size = size;
+        if (size > 0) {
+            l.close = absClose;
+            l.value = absClose * unit / WAD;
+            l.base = l.value < notional ? l.value : notional;
+        } else {
+            l.close = -absClose;
+            l.value = -_ceilDiv(absClose * unit, WAD);
+            l.base = notional;
+        }
+        ok = true;
+    }
+
     // ------------------------------------------------------------------ margin
 
     /// @inheritdoc IOptionMargin
@@ -516,11 +669,28 @@ contract OptionBook is IOptionMargin, Ownable2Step {
             leg.secondsToExpiry = uint256(t.expiry) - block.timestamp;
             leg.isCall = t.isCall;
             leg.size = size;
-            leg.volatility = _vol(market, t.strike, mark, leg.secondsToExpiry, strict);
+            leg.volatility = _sharedVol(legs, liveLegs - 1, leg.strike, leg.secondsToExpiry);
+            if (leg.volatility == 0) leg.volatility = _vol(market, t.strike, mark, leg.secondsToExpiry, strict);
         }
         assembly ("memory-safe") {
             mstore(legs, liveLegs)
         }
+    }
+
+    /// @dev The vol of an earlier leg among `legs[0..n)` with the same strike and expiry (a call and
+    /// a put at one strike, a straddle): the surface answers the same for the same (k, t), so it is
+    /// asked once (an external call and the interpolation, ~11k gas). 0 when there is none (a
+    /// surface vol is clamped to at least BlackScholes.MIN_VOL > 0). In a strict valuation the
+    /// first leg's call already checked freshness.
+    function _sharedVol(PortfolioMargin.OptionLeg[] memory legs, uint256 n, uint256 strike, uint256 secondsToExpiry)
+        private
+        pure
+        returns (uint256)
+    {
+        for (uint256 j; j < n; ++j) {
+            if (legs[j].strike == strike && legs[j].secondsToExpiry == secondsToExpiry) return legs[j].volatility;
+        }
+        return 0;
     }
 
     /// @dev An expired leg at intrinsic value: at the settlement price once fixed, else at the mark
@@ -545,8 +715,14 @@ contract OptionBook is IOptionMargin, Ownable2Step {
         bool fresh;
         (vol, fresh) = volatilityFeed.impliedVol(market, _logMoneyness(strike, mark), secondsToExpiry);
         if (strict && !fresh) revert StaleVolSurface(market);
-        if (vol < BlackScholes.MIN_VOL) vol = BlackScholes.MIN_VOL;
-        if (vol > BlackScholes.MAX_VOL) vol = BlackScholes.MAX_VOL;
+        vol = _clampVol(vol);
+    }
+
+    /// @dev A surface vol clamped into Black-Scholes' range.
+    function _clampVol(uint256 vol) private pure returns (uint256) {
+        if (vol < BlackScholes.MIN_VOL) return BlackScholes.MIN_VOL;
+        if (vol > BlackScholes.MAX_VOL) return BlackScholes.MAX_VOL;
+        return vol;
     }
 
     /// @dev k = ln(strike / forward), wad; the forward is the mark (zero rate). Clamped to the

@@ -22,11 +22,13 @@ contract OptionMarginEngine {
         PortfolioMargin.OptionLeg[] memory legs,
         PortfolioMargin.Params memory p
     ) external pure returns (int256 value, uint256 requirement, uint256 maintenance) {
+        // The legs' prices now come out of the grid's own evaluation (`marginAndUnits`): one
+        // Black-Scholes per leg fewer than pricing them apart, same numbers to the wei.
+        (PortfolioMargin.Result memory r, uint256[] memory units) = PortfolioMargin.marginAndUnits(spot, perpSize, legs, p);
         for (uint256 i; i < legs.length; ++i) {
-            PortfolioMargin.OptionLeg memory leg = legs[i];
-            int256 size = leg.size;
+            int256 size = legs[i].size;
             // forge-lint: disable-next-line(unsafe-typecast) -- a price < 2e36
-            int256 unit = int256(PortfolioMargin.value(spot, leg, leg.volatility, size < 0));
+            int256 unit = int256(units[i]);
             if (size > 0) {
                 if (fresh) value += size * unit / WAD;
             } else if (size < 0) {
@@ -34,7 +36,12 @@ contract OptionMarginEngine {
                 value -= owed == 0 ? int256(0) : (owed - 1) / WAD + 1;
             }
         }
-        PortfolioMargin.Result memory r = PortfolioMargin.margin(spot, perpSize, legs, p);
         return (value, r.requirement, r.maintenance);
+    }
+
+    /// @notice One leg's model price per 1e18 contracts at `spot`, as `evaluate` values it (a short
+    /// at the upper bound, a long at the lower one): what a liquidation transfers it at.
+    function unitValue(uint256 spot, PortfolioMargin.OptionLeg memory leg) external pure returns (uint256) {
+        return PortfolioMargin.value(spot, leg, leg.volatility, leg.size < 0);
     }
 }

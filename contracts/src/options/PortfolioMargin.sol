@@ -113,7 +113,20 @@ library PortfolioMargin {
         pure
         returns (Result memory r)
     {
+        (r,) = marginAndUnits(spot, perpSize, legs, p);
+    }
+
+    /// @notice `margin`, and per leg its value now for `value` (one contract at `spot` and the
+    /// leg's vol, a short at the upper and a long at the lower bound): inside Black-Scholes' domain
+    /// that is the price the grid starts from (the bound only matters outside it), so the grid's
+    /// Black-Scholes evaluation is reused instead of run a second time (`OptionMarginEngine`).
+    function marginAndUnits(uint256 spot, int256 perpSize, OptionLeg[] memory legs, Params memory p)
+        internal
+        pure
+        returns (Result memory r, uint256[] memory units)
+    {
         _validate(spot, perpSize, legs, p);
+        units = new uint256[](legs.length);
         // Scenario losses at 1e36 scale (exact sums), index shock * 2 + (1 when vol up).
         int256[18] memory loss36;
         uint256[9] memory shocked;
@@ -128,7 +141,8 @@ library PortfolioMargin {
             OptionLeg memory leg = legs[i];
             if (leg.size == 0) continue;
             if (leg.size < 0) shortContracts += uint256(-leg.size);
-            _addLeg(loss36, spot, shocked, leg, p);
+            (bool inDomain, uint256 unitNow) = _addLeg(loss36, spot, shocked, leg, p);
+            units[i] = inDomain ? unitNow : _value(spot, leg, leg.volatility, leg.size < 0);
         }
         int256 worst = loss36[0];
         for (uint256 j = 1; j < 2 * NUM_SHOCKS; ++j) {
@@ -154,9 +168,28 @@ library PortfolioMargin {
         uint256[9] memory shocked,
         OptionLeg memory leg,
         Params memory p
-    ) private pure {
+    ) private pure returns (bool inDomain, uint256 unitNow) {
         bool long = leg.size > 0;
-        int256 now36 = leg.size * int256(_value(spot, leg, leg.volatility, long));
+        // _value's domain test: inside it the bound does not matter and unitNow is Black-Scholes',
+        // computed as BlackScholes._d and _prices do (same steps, same wei) without their range
+        // checks, which _validate has made for the whole book.
+        inDomain = 4 * spot >= leg.strike && spot <= 4 * leg.strike && leg.secondsToExpiry >= BlackScholes.MIN_EXPIRY;
+        if (inDomain) {
+            unchecked {
+                uint256 variance36 = leg.volatility * leg.volatility * leg.secondsToExpiry / BlackScholes.YEAR;
+                unitNow = _price(
+                    spot,
+                    leg.strike,
+                    BlackScholes.ln(int256(spot * 1e18 / leg.strike)),
+                    BlackScholes.sqrt(variance36),
+                    variance36 / 2e18,
+                    leg.isCall
+                );
+            }
+        } else {
+            unitNow = _value(spot, leg, leg.volatility, long);
+        }
+        int256 now36 = leg.size * int256(unitNow);
         // c = [vol down, vol up, sd down, half variance down, sd up, half variance up]
         uint256[6] memory c;
         c[0] = shockedVol(leg.volatility, p, false);

@@ -307,6 +307,9 @@ contract VolatilityFeed is Ownable2Step {
         pure
         returns (uint256)
     {
+        // Equal vols: the numerator is v^2 t (t1 - t0) exactly, so the quotient is v^2 and its floor
+        // square root v; skipping the square root (~3k gas) changes no result.
+        if (v0 == v1) return v0;
         return sqrt((v0 * v0 * t0 * (t1 - t) + v1 * v1 * t1 * (t - t0)) / (t * (t1 - t0)));
     }
 
@@ -336,18 +339,29 @@ contract VolatilityFeed is Ownable2Step {
     /// @dev The nodes around `k` (see `Bracket`).
     function _bracketK(Surface storage s, uint256 nk, int256 k) private view returns (Bracket memory) {
         // Binary search for the first node >= k (storage reads are the cost, so touch few).
+        // The search's own reads are kept: node[hi] once hi moved, node[lo - 1] once lo moved.
         uint256 lo = 0;
         uint256 hi = nk;
+        int256 kHi;
+        int256 kLo;
+        bool hiRead;
+        bool loRead;
         while (lo < hi) {
             uint256 mid = (lo + hi) >> 1;
-            if (_nodeAt(s, mid) < k) lo = mid + 1;
-            else hi = mid;
+            int256 node = _nodeAt(s, mid);
+            if (node < k) {
+                lo = mid + 1;
+                (kLo, loRead) = (node, true);
+            } else {
+                hi = mid;
+                (kHi, hiRead) = (node, true);
+            }
         }
         if (lo == 0) return Bracket(0, 0, 1, 0);
         if (lo == nk) return Bracket(nk - 1, nk - 1, 1, 0);
-        int256 k1 = _nodeAt(s, lo);
+        int256 k1 = hiRead ? kHi : _nodeAt(s, lo);
         if (k1 == k) return Bracket(lo, lo, 1, 0);
-        int256 k0 = _nodeAt(s, lo - 1);
+        int256 k0 = loRead ? kLo : _nodeAt(s, lo - 1);
         // forge-lint: disable-next-line(unsafe-typecast) -- k0 < k < k1
         return Bracket(lo - 1, lo, uint256(k1 - k), uint256(k - k0));
     }
@@ -356,8 +370,12 @@ contract VolatilityFeed is Ownable2Step {
     /// of non-negative terms, so it lies between the two node vols whatever the rounding.
     function _rowVol(Surface storage s, uint256 i, Bracket memory b) private view returns (uint256) {
         uint256 base = i * s.nodeCount;
-        if (b.w1 == 0) return _volAt(s, base + b.j0);
-        return (_volAt(s, base + b.j0) * b.w0 + _volAt(s, base + b.j1) * b.w1) / (b.w0 + b.w1);
+        uint256 v0 = _volAt(s, base + b.j0);
+        if (b.w1 == 0) return v0;
+        uint256 v1 = _volAt(s, base + b.j1);
+        // Equal vols: the weighted mean is v0 exactly.
+        if (v0 == v1) return v0;
+        return (v0 * b.w0 + v1 * b.w1) / (b.w0 + b.w1);
     }
 
     function _tenorAt(Surface storage s, uint256 i) private view returns (uint256) {

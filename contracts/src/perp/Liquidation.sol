@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {PerpMath, StoredPosition} from "./PerpMath.sol";
 import {ClearingHouseBase} from "./ClearingHouseBase.sol";
 import {Accounts} from "./Accounts.sol";
+import {IOptionLiquidation} from "../options/IOptionLiquidation.sol";
 
 /// @title Liquidation
 /// @notice Liquidation of a margin account over the clearing house's books
@@ -23,6 +24,19 @@ import {Accounts} from "./Accounts.sol";
 /// insurance fund pays the difference (bad debt, booked covered up to what the fund held) and the
 /// liquidator's share of the unpaid penalty, as far as the fund reaches. The liquidator must meet
 /// initial margin afterwards.
+///
+/// Options: an account holding options is liquidated as one portfolio. The liquidator also takes
+/// the same fraction of each of its option legs (live series, fresh mark and surface: the option
+/// book's `liquidateOptions`), at the model value the account's health counts them at, so the
+/// transfer moves risk, not equity; the penalty is charged on the options' penalty base (a short
+/// leg's underlying notional, a long leg's value up to it) exactly as on a perp's notional, and that
+/// base joins the notional the fraction is solved with. This is sound because the portfolio
+/// requirement is homogeneous of degree one in the sizes (every scenario loss and the short floor
+/// are linear in them), so closing the fraction f of every perp and option leg scales initial and
+/// maintenance by (1 - f), as for perps alone. Once nothing is left (no perp, no option), the
+/// account is closed: extra collateral, penalty waiver and bad debt follow the perp rules. An
+/// account keeping a leg (expired, or on a stale feed) is not closed, so nothing is written off
+/// while an option that may be worth its shortfall stays with it.
 library Liquidation {
     int256 private constant WAD = 1e18;
 
@@ -93,6 +107,10 @@ library Liquidation {
         (int256 equity, int256 initial, int256 maintenance, int256 totalNotional) =
             Accounts.positionsHealth(self, account, false, marks);
         equity += Accounts.extraCollateral(self, account, false);
+        // The options' penalty base, so the fraction allows for the penalty on them too.
+        if (self.holdsOptions[account]) {
+            totalNotional += IOptionLiquidation(self.optionBook).liquidationBase(account);
+        }
         if (equity >= maintenance) revert ClearingHouseBase.NotLiquidatable(account, equity, maintenance);
         return PerpMath.liquidationFraction(equity, maintenance, initial, totalNotional, penaltyFraction);
     }
@@ -107,9 +125,9 @@ library Liquidation {
         int256 liquidatorShare
     ) private returns (int256, int256 reward, int256 badDebt) {
         int256 remaining = self.collateral[account];
-        // An account that still holds options is never "closed": its options may be worth what its
-        // stablecoin lacks, so no bad debt is booked and nothing is seized while they are open
-        // (option liquidation is not built; see options/README.md).
+        // An account that still holds options (a leg that could not move: expired, or on a stale
+        // feed) is never "closed": that option may be worth what its stablecoin lacks, so no bad
+        // debt is booked and nothing is seized while it is open.
         bool closedAll = self.accountMarkets[account] == 0 && !self.holdsOptions[account];
         int256 insuranceDelta;
         // A fully closed account whose stablecoin does not cover the penalty sells its extra
@@ -164,8 +182,19 @@ library Liquidation {
             floatDelta += fl;
             closedAny = closedAny || closed;
         }
-        if (!closedAny && marks.length != 0) revert ClearingHouseBase.OracleStale(marks[0].id);
         self.pnlFloat += floatDelta;
+        // The same fraction of the option legs, at model value (cash through `optionCash`, which
+        // moves the float by +v and -v: net zero); the penalty on their base like a notional.
+        bool holder = self.holdsOptions[account];
+        if (holder) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- 0 < f <= WAD
+            (int256 base, bool moved) = IOptionLiquidation(self.optionBook).liquidateOptions(account, liquidator, uint256(f));
+            penalty += PerpMath.mulDivCeil(base, penaltyFraction, WAD);
+            closedAny = closedAny || moved;
+        }
+        if (!closedAny && (marks.length != 0 || holder)) {
+            revert ClearingHouseBase.OracleStale(marks.length != 0 ? marks[0].id : 0);
+        }
     }
 
     /// @dev Books `badDebt` as covered up to what the insurance fund held (`available`), the rest uncovered.

@@ -13,6 +13,7 @@ import {PortfolioMargin} from "../../src/options/PortfolioMargin.sol";
 import {VolatilityFeed} from "../../src/options/VolatilityFeed.sol";
 import {BlackScholes} from "../../src/options/BlackScholes.sol";
 import {OptionBookBase} from "./OptionBookBase.sol";
+import {console2} from "forge-std/console2.sol";
 
 /// @dev Random option batches between three accounts through the real Settlement (any series,
 /// size, premium; most fail margin or limits and revert whole), price moves, expiry settlement.
@@ -28,6 +29,13 @@ contract OptionBookHandler is Test {
     uint256[3] internal keys;
     uint256 internal nonce = 100;
     uint256 public settled;
+    ClearingHouse internal ch;
+    uint256 public liquidations;
+    uint256 public liquidatable;
+    /// @dev Set when a partial liquidation left its account liquidatable, or the liquidator below
+    /// initial margin, or took more than the fraction (checked by an invariant: a handler's own
+    /// assertion would only revert the call, which `fail_on_revert = false` ignores).
+    string public broken;
 
     constructor(
         Settlement s,
@@ -40,6 +48,7 @@ contract OptionBookHandler is Test {
         address[3] memory users_,
         uint256[3] memory keys_
     ) {
+        ch = b.clearingHouse();
         settlement = s;
         book = b;
         reg = r;
@@ -52,6 +61,10 @@ contract OptionBookHandler is Test {
     }
 
     function trade(uint256 seed, uint256 seriesSeed, uint256 sizeSeed, uint256 premiumSeed, bool reduceOnly) external {
+        _tryTrade(seed, seriesSeed, sizeSeed, premiumSeed, reduceOnly);
+    }
+
+    function _tryTrade(uint256 seed, uint256 seriesSeed, uint256 sizeSeed, uint256 premiumSeed, bool reduceOnly) internal {
         uint256 i = seed % 3;
         uint256 j = (i + 1 + (seed >> 8) % 2) % 3;
         uint64 id = uint64(1 + seriesSeed % 5);
@@ -84,7 +97,54 @@ contract OptionBookHandler is Test {
         );
     }
 
+    /// A batch (as `trade`), a price and surface move (as `movePrice`), then a random user
+    /// liquidates another (most are healthy and revert `NotLiquidatable`). The batch first keeps
+    /// the share of calls that trade as it was before this action existed (each run must settle
+    /// something, `afterInvariant`), and positions opened near their limit are what a move makes
+    /// liquidatable.
+    function liquidate(uint256 seed, uint256 sizeSeed, uint256 premiumSeed, uint256 moveSeed) external {
+        _tryTrade(seed, seed >> 32, sizeSeed, premiumSeed, false);
+        _movePrice(moveSeed);
+        // and a jump of 10-30% either way, so writers near their limit fall below maintenance
+        (, int256 answer,,,) = feed.latestRoundData();
+        int256 jump = int256(bound(moveSeed >> 128, 0.1e18, 0.3e18));
+        answer = moveSeed & (1 << 127) != 0 ? answer * (1e18 + jump) / 1e18 : answer * (1e18 - jump) / 1e18;
+        if (answer < 1500e8) answer = 1500e8;
+        if (answer > 6000e8) answer = 6000e8;
+        vm.prank(feeder);
+        feed.submit(answer);
+        if (ch.isLiquidatable(users[seed % 3])) ++liquidatable;
+        uint256 i = seed % 3;
+        uint256 j = (i + 1 + (seed >> 8) % 2) % 3;
+        address victim = users[i];
+        address liquidator = users[j];
+        int256[5] memory before;
+        for (uint64 id = 1; id <= 5; ++id) {
+            before[id - 1] = book.positionOf(victim, id);
+        }
+        vm.prank(liquidator);
+        try ch.liquidate(victim) returns (uint256 f) {
+            ++liquidations;
+            for (uint64 id = 1; id <= 5; ++id) {
+                int256 b = before[id - 1];
+                int256 a = book.positionOf(victim, id);
+                uint256 absB = uint256(b < 0 ? -b : b);
+                uint256 cap = (absB * f + 1e18 - 1) / 1e18;
+                uint256 movedAbs = uint256(b - a < 0 ? a - b : b - a);
+                if (movedAbs > cap) broken = "took more than the fraction";
+                if (a != 0 && (a > 0) != (b > 0)) broken = "flipped the account's side";
+            }
+            if (f < 1e18 && ch.isLiquidatable(victim)) broken = "partial liquidation left it liquidatable";
+            (int256 eq, int256 im,) = ch.accountHealth(liquidator);
+            if (eq < im) broken = "liquidator below initial margin";
+        } catch {}
+    }
+
     function movePrice(uint256 seed) external {
+        _movePrice(seed);
+    }
+
+    function _movePrice(uint256 seed) internal {
         vm.warp(block.timestamp + bound(seed, 1, 2 days));
         (, int256 answer,,,) = feed.latestRoundData();
         int256 move = int256(bound(seed >> 16, 0, 0.2e18)) - 0.1e18;
@@ -126,9 +186,17 @@ contract OptionBookInvariantTest is OptionBookBase {
         string[3] memory names = ["inv0", "inv1", "inv2"];
         for (uint256 i; i < 3; ++i) {
             (us[i], ks[i]) = _user(names[i]);
-            _margin(us[i], 20_000e18);
+            _margin(us[i], 2_500e18); // tight, so price moves make option writers liquidatable
         }
         handler = new OptionBookHandler(settlement, book, reg, ethFeed, vol, solver, feeder, us, ks);
+        // us[0] writes 4 calls to us[1] close to its initial margin (about 2,070 of its 2,500), so
+        // the price jumps of the liquidate action make it liquidatable from the first calls on and
+        // every run exercises option liquidations, not only the rare accounts trading gets there.
+        _settleAs(
+            _optionBatch(
+                CALL_3000, 275e18, _ot(ks[1], us[1], CALL_3000, 0, 4e18, 280e18, 1), _ot(ks[0], us[0], CALL_3000, 0, -4e18, 270e18, 1)
+            )
+        );
         targetContract(address(handler));
     }
 
@@ -191,7 +259,15 @@ contract OptionBookInvariantTest is OptionBookBase {
         if (v > 5e18) v = 5e18;
     }
 
+    /// Liquidations of option portfolios: never more than the fraction, partial ones heal the
+    /// account, the liquidator meets initial margin.
+    function invariant_liquidationsSound() public view {
+        assertEq(bytes(handler.broken()).length, 0, handler.broken());
+    }
+
     function afterInvariant() external view {
         assertGt(handler.settled(), 0, "no batch ever settled");
+        console2.log("settled", handler.settled(), "liquidations", handler.liquidations());
+        console2.log("liquidatable", handler.liquidatable());
     }
 }
