@@ -95,12 +95,15 @@ export function solverArgs(o: {
   pools: string;
   logLevel: string;
   perpVault?: string;
+  /** The options vault, quoted for option intents peers leave unmatched (--option-vault). */
+  optionVault?: string;
   /** Serve quotes on this port (--quote-port). */
   quotePort?: number;
 }): string[] {
   return [
     ...(o.quotePort ? ['--quote-port', String(o.quotePort)] : []),
     ...(o.perpVault ? ['--perp-vault', o.perpVault] : []),
+    ...(o.optionVault ? ['--option-vault', o.optionVault] : []),
     ...['--strategy', o.strategy],
     ...['--node-url', o.nodeUrl],
     ...['--rpc-url', o.rpcUrl],
@@ -273,6 +276,7 @@ export async function startNetwork(o: NetworkOptions): Promise<Network> {
         pools: join(o.dataDir, 'pools.json'),
         logLevel: o.solverLogLevel ?? 'info',
         ...(deployment.perpVault ? { perpVault: deployment.perpVault } : {}),
+        ...(deployment.optionVault ? { optionVault: deployment.optionVault } : {}),
         quotePort: quotePorts[k]!,
       });
       const child = spawnChild(`solver-${strategy}`, 'solver/cli.ts', args, {

@@ -16,7 +16,8 @@ import { z } from 'zod';
 import { type CliSpec, common, exitOnCliError, parseCommandLine, readJsonFile } from '../node/cli/program.ts';
 import { address, bool, int, type LogLevel, oneOf, path, positive } from '../node/cli/values.ts';
 import { startNetwork, type Network } from './network.ts';
-import { fundWallets, makeMix, makeWallets, positionReader, readPrices, submit, type Prices } from './traffic.ts';
+import { NodeApi } from '../protocol/client.ts';
+import { fundWallets, makeMix, makeWallets, optionReader, positionReader, readPrices, submit, type Prices } from './traffic.ts';
 import { rng } from './rng.ts';
 
 // The devnet waits for each node's ready line, which 'silent' would hide.
@@ -84,6 +85,7 @@ function summary(net: Network, started: number, prices: Prices | undefined, auct
   let filled = 0,
     swaps = 0,
     positions = 0,
+    options = 0,
     open = 0,
     expired = 0,
     refused = 0,
@@ -97,7 +99,8 @@ function summary(net: Network, started: number, prices: Prices | undefined, auct
     if (t.isFilled(x)) {
       filled++;
       if (x.made.kind === 'swap') swaps++;
-      else positions++;
+      else if (x.made.kind === 'position') positions++;
+      else options++;
     } else if (x.made.signed.intent.validTo < now) expired++;
     else open++;
     surplus += t.surplusUsd(x);
@@ -107,7 +110,7 @@ function summary(net: Network, started: number, prices: Prices | undefined, auct
     ? net.deployment.markets.map((m) => `${m.symbol} ${fmt(Number(prices.marks.get(m.id) ?? 0n) / 1e18)}`).join(' ')
     : '';
   const el = Math.round((Date.now() - started) / 1000);
-  return `[${String(el).padStart(4)}s] auctions ${auctionsSeen}, batches settled ${t.settled.length} | intents ${t.tracked.size}: filled ${filled} (${swaps} swaps, ${positions} positions), open ${open}, expired ${expired}${refused ? `, refused ${refused}` : ''} | surplus $${fmt(surplus)} | wins: ${wins} | ${marks}`;
+  return `[${String(el).padStart(4)}s] auctions ${auctionsSeen}, batches settled ${t.settled.length} | intents ${t.tracked.size}: filled ${filled} (${swaps} swaps, ${positions} positions, ${options} options), open ${open}, expired ${expired}${refused ? `, refused ${refused}` : ''} | surplus $${fmt(surplus)} | wins: ${wins} | ${marks}`;
 }
 
 async function main(): Promise<void> {
@@ -195,9 +198,11 @@ async function main(): Promise<void> {
     const wallets = makeWallets(`devnet-${Date.now()}`, o.wallets);
     say(`funding ${o.wallets} wallets (ether, DAI, USDC, WBTC, Vault approvals, DAI margin)…`);
     await fundWallets(net.clients, d, wallets);
-    say(`traffic: ${o.rate} intents/s (swaps and positions) round-robin over ${net.nodes.length} nodes; Ctrl-C stops everything`);
+    say(`traffic: ${o.rate} intents/s (swaps, positions and options) round-robin over ${net.nodes.length} nodes; Ctrl-C stops everything`);
     const random = rng(Date.now() & 0xffffffff);
     const positionOf = positionReader(net.clients, d);
+    const optionOf = d.optionBook ? optionReader(net.clients, d.optionBook) : undefined;
+    const nodeApi = new NodeApi(net.nodes[0]!.api);
     let k = 0;
     const tickMs = 1000;
     const traffic = async (): Promise<void> => {
@@ -206,12 +211,15 @@ async function main(): Promise<void> {
         try {
           prices = await readPrices(net!.clients, d);
           const block = await net!.clients.publicClient.getBlock();
+          // the live series as the node prices them (model premium at the mark and the surface)
+          const series = await nodeApi.optionSeries().catch(() => undefined);
           const made = await makeMix(d, wallets, prices, {
             n: Math.max(1, Math.round((o.rate * tickMs) / 1000)),
             positionShare: 0.35,
             validTo: Number(block.timestamp) + o.lifetime,
             random,
             positionOf,
+            ...(series?.available && optionOf ? { optionShare: 0.1, series: series.series, optionOf } : {}),
           });
           await Promise.all(
             made.map(async (m) => {

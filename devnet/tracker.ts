@@ -1,4 +1,5 @@
-// Follows the Settlement's events on chain (TradeSettled, PositionTradeSettled, Settled) and joins
+// Follows the Settlement's events on chain (TradeSettled, PositionTradeSettled, OptionTradeSettled,
+// Settled) and joins
 // them with the intents this process submitted: fills, the surplus users got over their limits
 // (valued in USD at the auctions' reference prices), which solver won each settled batch, and
 // submission-to-settlement latency.
@@ -10,7 +11,8 @@ import type { Made } from './traffic.ts';
 
 export type Fill =
   | { kind: 'swap'; id: Hex; owner: Address; executedSell: bigint; executedBuy: bigint; tx: Hex; block: bigint; seenAt: number }
-  | { kind: 'position'; id: Hex; owner: Address; sizeDelta: bigint; price: bigint; market: number; tx: Hex; block: bigint; seenAt: number };
+  | { kind: 'position'; id: Hex; owner: Address; sizeDelta: bigint; price: bigint; market: number; tx: Hex; block: bigint; seenAt: number }
+  | { kind: 'option'; id: Hex; owner: Address; size: bigint; premium: bigint; series: bigint; tx: Hex; block: bigint; seenAt: number };
 
 export type Tracked = { made: Made; node: number; submittedAt: number; accepted: boolean; code?: string; fills: Fill[] };
 
@@ -100,6 +102,17 @@ export class ChainTracker {
             market: a.market,
             ...base,
           };
+        } else if (ev.eventName === 'OptionTradeSettled') {
+          const a = ev.args;
+          fill = {
+            kind: 'option',
+            id: a.digest.toLowerCase() as Hex,
+            owner: a.account,
+            size: a.size,
+            premium: a.premium,
+            series: a.series,
+            ...base,
+          };
         } else if (ev.eventName === 'Settled') {
           this.settled.push({ auctionId: ev.args.auctionId, solver: ev.args.solver.toLowerCase() as Address, ...base });
         }
@@ -136,6 +149,11 @@ export class ChainTracker {
         const size = f.sizeDelta < 0n ? -f.sizeDelta : f.sizeDelta;
         const diff = p.sizeDelta > 0n ? p.limitPrice - f.price : f.price - p.limitPrice;
         usd += Number((size * diff) / WAD) / 1e18; // collateral is DAI, 1 USD
+      } else if (signed.type === 'option' && f.kind === 'option') {
+        const o = signed.intent;
+        const size = f.size < 0n ? -f.size : f.size;
+        const diff = o.size > 0n ? o.premiumLimit - f.premium : f.premium - o.premiumLimit;
+        usd += Number((size * diff) / WAD) / 1e18;
       }
     }
     return usd;
@@ -144,12 +162,13 @@ export class ChainTracker {
   /** Whether the tracked intent is completely filled by its fills. */
   isFilled(t: Tracked): boolean {
     const s = t.made.signed;
-    if (s.type === 'option') return false; // never made: nodes do not accept option intents yet
-    if (s.type === 'position') {
+    if (s.type === 'position' || s.type === 'option') {
       // a reduce-only intent is done once filled at all (its fill is clamped to the position)
       if (s.intent.reduceOnly) return t.fills.length > 0;
-      const size = s.intent.sizeDelta < 0n ? -s.intent.sizeDelta : s.intent.sizeDelta;
-      return t.fills.reduce((a, f) => a + (f.kind === 'position' ? (f.sizeDelta < 0n ? -f.sizeDelta : f.sizeDelta) : 0n), 0n) >= size;
+      const signedSize = s.type === 'position' ? s.intent.sizeDelta : s.intent.size;
+      const size = signedSize < 0n ? -signedSize : signedSize;
+      const executed = (f: Fill): bigint => (f.kind === 'position' ? f.sizeDelta : f.kind === 'option' ? f.size : 0n);
+      return t.fills.reduce((a, f) => a + (executed(f) < 0n ? -executed(f) : executed(f)), 0n) >= size;
     }
     const full = s.intent.kind === 0 ? s.intent.sellAmount : s.intent.buyAmount;
     const done = t.fills.reduce((a, f) => a + (f.kind === 'swap' ? (s.intent.kind === 0 ? f.executedSell : f.executedBuy) : 0n), 0n);

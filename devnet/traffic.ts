@@ -1,19 +1,21 @@
 // Wallets and their intents: fresh keys funded from the devnet deployer (ether, DAI, USDC, WBTC,
-// one approval of the Vault per token, DAI margin deposited in the clearing house), and signed swap
-// and position intents with limits a little worse than the current price, submitted to a node's
-// HTTP API as wallets do (EIP-712 signature, JSON form).
+// one approval of the Vault per token, DAI margin deposited in the clearing house), and signed swap,
+// position and option intents with limits a little worse than the current price (the option's model
+// premium), submitted to a node's HTTP API as wallets do (EIP-712 signature, JSON form).
 import { keccak256, maxUint256, parseEther, parseUnits, toHex, zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { clearingHouseAbi } from '../contracts/artifacts/ClearingHouse.ts';
+import { optionBookAbi } from '../contracts/artifacts/OptionBook.ts';
 import { testTokenAbi } from '../contracts/artifacts/TestToken.ts';
 import { confirm, type DevnetClients } from '../contracts/deploy/clients.ts';
+import { signOptionIntent } from '../contracts/client/options.ts';
 import { signPositionIntent } from '../contracts/client/positions.ts';
 import { signSwapIntent } from '../contracts/client/settlement.ts';
 import { v2Reserves } from '../contracts/deploy/uniswap-v2.ts';
-import type { IntentState, SubmitIntentRequest } from '../protocol/api.ts';
+import type { IntentState, OptionSeriesRow, SubmitIntentRequest } from '../protocol/api.ts';
 import { NodeApi, NodeApiError } from '../protocol/client.ts';
 import { signedIntentToJson } from '../protocol/json.ts';
-import type { PositionIntent, SignedIntent, SwapIntent } from '../protocol/intent.ts';
+import type { OptionIntent, PositionIntent, SignedIntent, SwapIntent } from '../protocol/intent.ts';
 import { intentDigest } from '../protocol/hash.ts';
 import { intentDomain } from '../protocol/eip712.ts';
 import type { Deployment } from './deployment.ts';
@@ -96,10 +98,9 @@ export async function readPrices(clients: Pick<DevnetClients, 'publicClient'>, d
   return { daiUsdc: Number(rUsdc1) / Number(rDai), wbtcUsdc: Number(rUsdc2) / Number(rWbtc), marks };
 }
 
-export type Made = { signed: SignedIntent; id: Hex; json: SubmitIntentRequest; kind: 'swap' | 'position' };
+export type Made = { signed: SignedIntent; id: Hex; json: SubmitIntentRequest; kind: 'swap' | 'position' | 'option' };
 
 function finish(d: Deployment, signed: SignedIntent): Made {
-  if (signed.type === 'option') throw new Error('devnet traffic makes no option intents (nodes do not accept them yet)');
   const id = intentDigest(signed, intentDomain(d.chainId, d.settlement)).toLowerCase() as Hex;
   return { signed, id, json: signedIntentToJson(signed), kind: signed.type };
 }
@@ -174,6 +175,76 @@ export async function makePosition(
   return finish(d, { type: 'position', intent, signature: { scheme: 'eoa', data } });
 }
 
+/**
+ * Buying (`size` > 0) or writing option contracts of a priced series at a premium limit through its
+ * model premium by `slippage` of it, and at least 0.4% of the underlying's mark: the options vault
+ * quotes the model price plus a spread of a vol point of vega and a fraction of the mark, which
+ * for a cheap out-of-the-money option is a large share of its premium.
+ */
+export async function makeOption(
+  d: Deployment,
+  w: Wallet,
+  series: Priced,
+  prices: Prices,
+  o: { size: bigint; slippage: number; validTo: number; partial?: boolean; reduceOnly?: boolean },
+): Promise<Made> {
+  const model = BigInt(series.price);
+  const bps = BigInt(Math.round(o.slippage * 10_000));
+  const byShare = (model * bps) / 10_000n;
+  const byMark = ((prices.marks.get(series.market) ?? 0n) * 40n) / 10_000n;
+  const slack = byShare > byMark ? byShare : byMark;
+  const intent: OptionIntent = {
+    account: w.account.address,
+    series: BigInt(series.id),
+    size: o.size,
+    premiumLimit: o.size > 0n ? model + slack + 1n : model > slack ? model - slack : 0n,
+    reduceOnly: !!o.reduceOnly,
+    partiallyFillable: !!o.partial,
+    // never past the series' expiry (the node refuses an intent that outlives its series)
+    validTo: Math.min(o.validTo, series.expiry - 1),
+    nonce: w.nextNonce++,
+  };
+  const data = await signOptionIntent(w.account, d.chainId, d.settlement, intent);
+  return finish(d, { type: 'option', intent, signature: { scheme: 'eoa', data } });
+}
+
+/** Contracts per option intent, per underlying (1e18 units): one market's position sizes, a little smaller. */
+export function randomOptionSize(market: number, random: () => number): bigint {
+  const r = POSITION_SIZES[market] ?? { min: 0.1, max: 1 };
+  const units = r.min + random() * (r.max / 2 - r.min);
+  return parseUnits(units.toFixed(4), 18);
+}
+
+type Priced = OptionSeriesRow & { price: string };
+
+/**
+ * The series the traffic trades: on the first two markets, the longest expiry's call and put
+ * nearest the money (4 series). The options vault is one margin account under the book's bound of
+ * 4 open series, so it makes markets in 4 series at a time: traffic spread over all 36 would find
+ * it full after its first four and wait for peers.
+ */
+export function liquidSeries(priced: readonly Priced[], marks: ReadonlyMap<number, bigint>): Priced[] {
+  const out: Priced[] = [];
+  for (const market of [...new Set(priced.map((s) => s.market))].sort((a, b) => a - b).slice(0, 2)) {
+    const mark = marks.get(market) ?? 0n;
+    const mine = priced.filter((s) => s.market === market);
+    const expiry = Math.max(...mine.map((s) => s.expiry));
+    for (const isCall of [true, false]) {
+      const dist = (s: Priced): bigint => (BigInt(s.strike) > mark ? BigInt(s.strike) - mark : mark - BigInt(s.strike));
+      const pick = mine.filter((s) => s.expiry === expiry && s.isCall === isCall).sort((a, b) => (dist(a) < dist(b) ? -1 : 1))[0];
+      if (pick) out.push(pick);
+    }
+  }
+  return out;
+}
+
+/** The two series a wallet trades options in: a fixed pair per wallet (no wallet nears the book's 4). */
+export function walletSeries(w: Wallet, liquid: readonly Priced[]): Priced[] {
+  if (liquid.length === 0) return [];
+  const h = Number(BigInt(w.account.address) % 9973n);
+  return [liquid[h % liquid.length]!, liquid[(h * 7 + 3) % liquid.length]!];
+}
+
 /** Size ranges per market (1e18 units): a lone wallet's order, well within its margin and the vault's limits. */
 export const POSITION_SIZES: Record<number, { min: number; max: number }> = {
   1: { min: 0.05, max: 1.5 },
@@ -241,12 +312,33 @@ export async function makeMix(
      * the position on chain could find it already closed.
      */
     busy?: (account: Address, market: number) => boolean;
+    /** About this share are option intents on `series` (the live, priced ones); default none. */
+    optionShare?: number;
+    series?: readonly OptionSeriesRow[];
+    /** The wallet's option position in a series (for reduce-only closes). */
+    optionOf?: (account: Address, series: bigint) => Promise<bigint>;
   },
 ): Promise<Made[]> {
   const out: Made[] = [];
   const pick = (): Wallet => wallets[Math.floor(o.random() * wallets.length)]!;
+  const priced = liquidSeries(
+    (o.series ?? []).filter((s): s is Priced => s.price !== null && s.secondsToExpiry > 3600),
+    prices.marks,
+  );
   while (out.length < o.n) {
-    if (o.random() < o.positionShare) {
+    if (priced.length > 0 && o.random() < (o.optionShare ?? 0)) {
+      const w = pick();
+      const s = walletSeries(w, priced)[o.random() < 0.5 ? 0 : 1]!;
+      if (o.optionOf && o.random() < 0.25) {
+        const held = await o.optionOf(w.account.address, BigInt(s.id));
+        if (held !== 0n) {
+          out.push(await makeOption(d, w, s, prices, { size: -held, slippage: 0.25, validTo: o.validTo, reduceOnly: true }));
+          continue;
+        }
+      }
+      const size = randomOptionSize(s.market, o.random) * (o.random() < 0.6 ? 1n : -1n);
+      out.push(await makeOption(d, w, s, prices, { size, slippage: 0.15, validTo: o.validTo, partial: o.random() < 0.25 }));
+    } else if (o.random() < o.positionShare) {
       const market = d.markets[Math.floor(o.random() * d.markets.length)]!.id;
       let w = pick();
       for (let tries = 0; o.busy?.(w.account.address, market) && tries < 8; tries++) w = pick();
@@ -280,6 +372,12 @@ export async function makeMix(
     }
   }
   return out;
+}
+
+/** The wallet's option position in a series, read from the option book (for reduce-only closes). */
+export function optionReader(clients: Pick<DevnetClients, 'publicClient'>, book: Address) {
+  return (account: Address, series: bigint): Promise<bigint> =>
+    clients.publicClient.readContract({ address: book, abi: optionBookAbi, functionName: 'positionOf', args: [account, series] });
 }
 
 /** The wallet's position size in a market, read from the clearing house (for reduce-only closes). */

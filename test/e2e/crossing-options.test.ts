@@ -97,10 +97,14 @@ describe('two wallets trade an option through the network', () => {
     const key = (account as unknown as { getHdKey(): { privateKey: Uint8Array } }).getHdKey().privateKey;
     const pools = join(net.logDir, 'vault-solver-pools.json');
     writeFileSync(pools, JSON.stringify(d.pools));
-    const args = [
-      ...solverArgs({ strategy: 'optimal', nodeUrl: net.nodes[0]!.api, rpcUrl: net.rpcUrl, pools, logLevel: 'info' }),
-      ...['--option-vault', vault],
-    ];
+    const args = solverArgs({
+      strategy: 'optimal',
+      nodeUrl: net.nodes[0]!.api,
+      rpcUrl: net.rpcUrl,
+      pools,
+      logLevel: 'info',
+      optionVault: vault,
+    });
     const solver = spawnChild('solver-option-vault', 'solver/cli.ts', args, {
       logDir: net.logDir,
       env: { SOLVER_KEY: `0x${Buffer.from(key).toString('hex')}` },
