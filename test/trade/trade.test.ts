@@ -38,7 +38,8 @@ import { devnetSeries } from '../../devnet/option-listing.ts';
 import { devnetSurface, smileParams } from '../../devnet/vol-model.ts';
 import type { QuoteResponse } from '../../protocol/api.ts';
 import { NodeApi } from '../../protocol/client.ts';
-import type { PositionIntent } from '../../protocol/intent.ts';
+import type { OptionIntent, PositionIntent } from '../../protocol/intent.ts';
+import { signOptionIntent } from '../../contracts/client/options.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { launchBrowser, pngSize, sampledColours } from '../helpers/browser.ts';
 import { type SolvingNode, startSolvingNode } from '../helpers/solving-node.ts';
@@ -338,7 +339,7 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
     expect(await sampledColours(page, png)).toBeGreaterThan(50);
   }, 240_000);
 
-  it('the option form: live series with the model premium, and a margin preview of writing a put beside the perp', async () => {
+  it('the option form: live series with the model premium, a margin preview of writing a put beside the perp, the written puts filled and held', async () => {
     const { page, errors } = await walletPage({ account: trader });
     await connectWallet(page, trader);
     const series = await api.optionSeries();
@@ -369,8 +370,35 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
     // writing 200 puts would leave the account below its initial requirement: flagged
     await page.fill('#option-size', '200');
     await page.locator('#option-preview tr[data-row="free"].bad').waitFor();
+
+    // Sign the 2 puts at 40 or better; bob buys 2 at up to 45 (bob is the only other side here):
+    // the node accepts both, a solver crosses them at one premium, the page shows the fill and the
+    // short puts among the account's options.
+    await page.fill('#option-size', '2');
+    await page.click('#sign-option');
+    await page.locator('#message.info').filter({ hasText: 'Option intent' }).waitFor();
+    const optionId = (await api.ownerIntents(trader, 'all')).intents.find((i) => i.signedIntent?.type === 'option')!.id;
+    const bobBuy: OptionIntent = {
+      account: bob.address,
+      series: BigInt(put.id),
+      size: DAI('2'),
+      premiumLimit: DAI('45'),
+      reduceOnly: false,
+      partiallyFillable: false,
+      validTo: Math.floor(Date.now() / 1000) + 600,
+      nonce: 9n,
+    };
+    const bobData = await signOptionIntent(bob, running.devnet.chainId, running.devnet.settlement.settlement, bobBuy);
+    await api.submitIntent(signedIntentToJson({ type: 'option', intent: bobBuy, signature: { scheme: 'eoa', data: bobData } }));
+    const row = page.locator(`#intents tr[data-intent="${optionId}"][data-state="filled"]`);
+    await row.waitFor({ timeout: 90_000 });
+    expect(await row.locator('td').nth(1).textContent()).toMatch(/^sell 2 ETH \/ USD put 2700 · [\d.]+ d @ ≥ 40/);
+    const tx = (await row.getAttribute('data-tx')) as Hex;
+    expect((await running.clients.publicClient.getTransactionReceipt({ hash: tx })).status).toBe('success');
+    const held = page.locator(`#option-positions tr[data-series="${put.id}"] td`);
+    await expect.poll(async () => held.nth(1).textContent(), { timeout: 15_000 }).toBe('-2');
     expect(errors).toEqual([]);
-  });
+  }, 180_000);
 
   it('a wallet on another chain gets a clear wrong-network message and cannot sign; with two wallets the user picks one', async () => {
     const { page, errors } = await walletPage({ account: trader, chainId: '0x1', second: true });
