@@ -54,11 +54,13 @@ const CRASH_START = 40;
 const CRASH_MOVES = [-0.06, -0.08, -0.05, -0.06, -0.05, -0.05]; // -30.3% over 6 updates (one minute)
 const INSURANCE = parseEther('100000');
 const KEEPER_COLLATERAL = parseEther('50000000');
+const OPTION_KEEPER_COLLATERAL = parseEther('2000000');
 const VAULT_TRADERS = 60;
 // Crash traders: at crash updates 0-5 and the 2 after them, 10 pairs of fresh accounts per update.
 const CRASH_TRADER_STEPS = CRASH_MOVES.length + 2;
 const CRASH_PAIRS_PER_STEP = 10;
 const MARKET_HALTED = toFunctionSelector('MarketHalted(uint32)');
+const TOO_MANY_OPTION_POSITIONS = toFunctionSelector('TooManyOptionPositions(address)');
 
 function rng(seed: number) {
   const next = mulberry32(seed);
@@ -125,7 +127,9 @@ async function simulate(o: RunOptions) {
     const settlementAddress = devnet.settlement.settlement;
     const solver = clients.walletFor(devnet.solver);
     const keeper = clients.accounts[2]!;
-    const keeperWallet = clients.walletFor(keeper);
+    // liquidators of option holders (anvil's accounts 4-9, ether included), each up to 4 series
+    const optionKeepers = clients.accounts.slice(4, 10);
+    let optionKeeper = 0;
     const deployer = clients.deployer;
 
     // Collateral: the deployer mints and deposits for everyone (deposit credits any account).
@@ -136,6 +140,16 @@ async function simulate(o: RunOptions) {
       pub,
       deployer.writeContract({ address: ch, abi: clearingHouseAbi, functionName: 'deposit', args: [keeper.address, KEEPER_COLLATERAL] }),
     );
+    for (const k of optionKeepers)
+      await send(
+        pub,
+        deployer.writeContract({
+          address: ch,
+          abi: clearingHouseAbi,
+          functionName: 'deposit',
+          args: [k.address, OPTION_KEEPER_COLLATERAL],
+        }),
+      );
     const traders: LocalAccount[] = Array.from({ length: ACCOUNTS }, (_, i) => privateKeyToAccount(keccak256(toHex(`risk-${SEED}-${i}`))));
     const collateralOf = new Map<Address, bigint>();
     for (const t of traders) {
@@ -363,6 +377,8 @@ async function simulate(o: RunOptions) {
 
     // ---------------------------------------------------------------- price path and keepers
     const liquidationGas: bigint[] = [];
+    const optionLiquidationGas: bigint[] = [];
+    const plainLiquidationGas: bigint[] = [];
     let partial = 0;
     let full = 0;
     let worstShortfall = 0n; // maintenance - equity at liquidation time, max
@@ -515,23 +531,36 @@ async function simulate(o: RunOptions) {
         if (maintenance - equity > worstShortfall) worstShortfall = maintenance - equity;
         if (worstEquity === undefined || equity < worstEquity) worstEquity = equity;
         if (equity < 0n) bankruptAtLiquidation++;
-        let gas: bigint;
-        try {
-          gas = await pub.estimateContractGas({
-            account: keeper,
-            address: ch,
-            abi: clearingHouseAbi,
-            functionName: 'liquidate',
-            args: [account],
-          });
-        } catch (e) {
-          const reason = String((e as { shortMessage?: string }).shortMessage ?? e).slice(0, 160);
-          liquidationRefusals.set(reason, (liquidationRefusals.get(reason) ?? 0) + 1);
-          continue;
+        // An option holder's liquidator takes over option legs and may hold at most 4 series: those
+        // go to the option keepers, the next one once the current one is full (as a liquidator
+        // would open another margin account).
+        const holdsOptions = optionAccountSet.has(account);
+        let liquidator = holdsOptions ? optionKeepers[optionKeeper]! : keeper;
+        let gas: bigint | undefined;
+        for (;;) {
+          try {
+            gas = await pub.estimateContractGas({
+              account: liquidator,
+              address: ch,
+              abi: clearingHouseAbi,
+              functionName: 'liquidate',
+              args: [account],
+            });
+            break;
+          } catch (e) {
+            const reason = String((e as { shortMessage?: string }).shortMessage ?? e).slice(0, 160);
+            if (holdsOptions && reason.includes(TOO_MANY_OPTION_POSITIONS) && optionKeeper + 1 < optionKeepers.length) {
+              liquidator = optionKeepers[++optionKeeper]!;
+              continue;
+            }
+            liquidationRefusals.set(reason, (liquidationRefusals.get(reason) ?? 0) + 1);
+            break;
+          }
         }
+        if (gas === undefined) continue;
         const receipt = await send(
           pub,
-          keeperWallet.writeContract({
+          clients.walletFor(liquidator).writeContract({
             address: ch,
             abi: clearingHouseAbi,
             functionName: 'liquidate',
@@ -540,6 +569,7 @@ async function simulate(o: RunOptions) {
           }),
         );
         liquidationGas.push(receipt.gasUsed);
+        (holdsOptions ? optionLiquidationGas : plainLiquidationGas).push(receipt.gasUsed);
         liquidatedAccounts.add(account);
         const left = await read<readonly number[]>('accountMarkets', [account]);
         if (left.length === 0) full++;
@@ -638,6 +668,12 @@ async function simulate(o: RunOptions) {
         gasTotal: Number(liquidationGas.reduce((t, x) => t + x, 0n)),
         gasMedian: Number(median(liquidationGas)),
         gasMax: Number(liquidationGas.reduce((m, x) => (x > m ? x : m), 0n)),
+        withoutOptions: { count: plainLiquidationGas.length, gasMedian: Number(median(plainLiquidationGas)) },
+        optionHolders: {
+          count: optionLiquidationGas.length,
+          gasMedian: Number(median(optionLiquidationGas)),
+          keepersUsed: optionKeeper + 1,
+        },
         bankruptAtLiquidation,
         stillLiquidatableAtEnd: stillLiquidatable,
       },
@@ -703,7 +739,7 @@ function summarise(label: string, run: RunResult): void {
   console.log(`\n  [${label}]`);
   const l = run.liquidations;
   console.log(
-    `  liquidations: ${l.count} (${l.partial} partial, ${l.full} full) on ${l.accountsLiquidated} accounts; gas mean ${l.gasMean}, median ${l.gasMedian}, max ${l.gasMax}`,
+    `  liquidations: ${l.count} (${l.partial} partial, ${l.full} full) on ${l.accountsLiquidated} accounts; gas mean ${l.gasMean}, median ${l.gasMedian}, max ${l.gasMax}; without options ${l.withoutOptions.count} (median ${l.withoutOptions.gasMedian}), option holders ${l.optionHolders.count} (median ${l.optionHolders.gasMedian}, ${l.optionHolders.keepersUsed} liquidator accounts)`,
   );
   const b = run.badDebt;
   console.log(
