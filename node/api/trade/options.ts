@@ -92,7 +92,7 @@ export function defaultPremium(ctx: OptionPageContext, force = false): void {
   if (!s?.price || (input.value && !force)) return;
   const p = BigInt(s.price);
   const limit = $<HTMLSelectElement>('option-side').value === 'sell' ? (p * 95n) / 100n : (p * 105n) / 100n + 1n;
-  input.value = amount(limit, ctx.collateralDecimals, ctx.collateralDecimals);
+  input.value = amount(limit, ctx.collateralDecimals, 4);
 }
 
 /** The chosen series' model value and greeks, and what the intent pays or receives at its limit. */
