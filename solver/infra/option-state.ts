@@ -4,13 +4,14 @@
 // accounts whose reduce-only intents are clamped to them, and the options vault's firm quotes for
 // what the peers leave unmatched. All reads at the block solved on; the vault's fill goes into the
 // solution as own option liquidity, authorised by EIP-1271.
-import { zeroAddress, type Address, type PublicClient } from 'viem';
+import { zeroAddress, type Address, type LocalAccount, type PublicClient } from 'viem';
 import { ioptionLiquiditySourceAbi } from '../../contracts/artifacts/IOptionLiquiditySource.ts';
 import { optionBookAbi } from '../../contracts/artifacts/OptionBook.ts';
 import { optionSeriesAbi } from '../../contracts/artifacts/OptionSeries.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
-import { optionSourceSignature } from '../../contracts/client/options.ts';
+import { optionSourceSignature, signOptionIntent } from '../../contracts/client/options.ts';
 import { abs, WAD } from '../../protocol/margin.ts';
+import type { OptionIntent } from '../../protocol/intent.ts';
 import type { Auction } from '../../protocol/score.ts';
 import type { OptionLiquidityTrade } from '../../protocol/solution.ts';
 import { lower } from '../domain/address.ts';
@@ -143,4 +144,30 @@ export function optionVaultLiquidity(
     nonce: o.auctionId * 256n + BigInt(o.index),
   };
   return { intent, signature: { scheme: 'eip1271', data: optionSourceSignature(intent) }, executed: abs(trade.sizeDelta) };
+}
+
+/**
+ * A market maker's own option quote as own liquidity: the solver's margin account (`maker`, an EOA
+ * key the solver holds) signs a fill-or-kill OptionIntent for the source fill the clearing chose
+ * (its side, size and premium), as a user would. Nodes check its signature and limit like any
+ * intent's and score nothing for it; the clearing house checks the maker's margin with the batch.
+ * Pass the maker's quotes to the clearing as `quotes` (one per series, as the vault's).
+ */
+export async function ownOptionLiquidity(
+  maker: LocalAccount,
+  trade: SourceTrade,
+  o: { chainId: number; settlement: Address; validTo: number; nonce: bigint },
+): Promise<OptionLiquidityTrade> {
+  const intent: OptionIntent = {
+    account: maker.address,
+    series: trade.series,
+    size: trade.sizeDelta,
+    premiumLimit: trade.premiumLimit,
+    reduceOnly: false,
+    partiallyFillable: false,
+    validTo: o.validTo,
+    nonce: o.nonce,
+  };
+  const data = await signOptionIntent(maker, o.chainId, o.settlement, intent);
+  return { intent, signature: { scheme: 'eoa', data }, executed: abs(trade.sizeDelta) };
 }

@@ -19,12 +19,13 @@ import { ViemChainChecker } from '../../node/chain/checker.ts';
 import { silentLogger } from '../../node/log.ts';
 import { solutionGas } from '../../protocol/batch-gas.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
-import { intentDigest } from '../../protocol/hash.ts';
+import { domainSeparator, intentDigest } from '../../protocol/hash.ts';
+import { verifySignedIntent } from '../../protocol/verify.ts';
 import type { OptionIntent, SignedIntent } from '../../protocol/intent.ts';
 import { type Auction, PRICE_SCALE, scoreSolution } from '../../protocol/score.ts';
 import { solveAuction } from '../../solver/domain/solve-auction.ts';
 import { buildBatch } from '../../solver/driver/bundle.ts';
-import { readOptionContracts, readOptionState } from '../../solver/infra/option-state.ts';
+import { ownOptionLiquidity, readOptionContracts, readOptionState } from '../../solver/infra/option-state.ts';
 
 const DAI = (n: string): bigint => parseUnits(n, 18);
 
@@ -155,6 +156,71 @@ describe('option intents from node checks to a settled solver bundle', () => {
     expect(await b.read.positionOf([bob.address, series])).toBe(-DAI('2'));
     // replayed: the nonce is used
     expect(await freshCheck(buy)).toMatchObject({ code: 'nonce_used' });
+  });
+
+  it("a solver's own signed option quote takes a lone buyer: own liquidity, checked like an intent, scored nothing", async () => {
+    const { clients, devnet } = running;
+    const maker = privateKeyToAccount(keccak256(toHex('option-solver-maker')));
+    const carol = privateKeyToAccount(keccak256(toHex('option-solver-carol')));
+    for (const who of [maker, carol]) {
+      await fundUser(clients, devnet, who, { dai: DAI('20000') });
+      await depositCollateral(clients, perp.clearingHouse, devnet.tokens.dai, who, DAI('20000'));
+    }
+    const block = await clients.publicClient.getBlock();
+    const now = Number(block.timestamp);
+    const buy = await signed(carol, {
+      series,
+      size: DAI('1.5'),
+      premiumLimit: DAI('300'),
+      reduceOnly: false,
+      partiallyFillable: false,
+      validTo: now + 3600,
+      nonce: 31n,
+    });
+    const auction: Auction = {
+      id: 7n,
+      intents: new Map([[buy.id, { id: buy.id, intent: buy }]]),
+      referencePrices: new Map([[devnet.tokens.dai.toLowerCase() as Address, PRICE_SCALE]]),
+      collateralToken: devnet.tokens.dai.toLowerCase() as Address,
+    };
+    const contracts = await readOptionContracts(clients.publicClient, settlement);
+    const state = await readOptionState(clients.publicClient, contracts, undefined, auction, block.number, now);
+    // the maker quotes what the lone buyer asks (its side: sells 1.5) at 270 a contract
+    const quotes = new Map([[series, { sizeDelta: -DAI('1.5'), premium: DAI('270') }]]);
+    const solved = solveAuction(auction, [], { settlement, solver: devnet.solver.address, now, strategy: 'baseline' }, undefined, {
+      ...state,
+      quotes,
+    });
+    expect(solved.optionSourceTrades).toEqual([{ series, sizeDelta: -DAI('1.5'), premiumLimit: DAI('270') }]);
+    const own = await ownOptionLiquidity(maker, solved.optionSourceTrades[0]!, {
+      chainId: devnet.chainId,
+      settlement,
+      validTo: now + 300,
+      nonce: 1n,
+    });
+    const solution = { ...solved.solution, optionLiquidity: [own] };
+    // the buyer's surplus alone: (300 - 270) x 1.5; the maker's fill scores nothing
+    expect(solution.optionPremiums).toEqual([{ series, premium: DAI('270') }]);
+    expect(scoreSolution(solution, auction)).toMatchObject({ ok: true, value: { score: DAI('45') } });
+    // nodes verify own liquidity like an intent (node/auction/clock.ts): the maker's signature
+    // holds, and the quote with any field changed (a lower premium) no longer does
+    const rules = { now, domainSeparator: domainSeparator(intentDomain(devnet.chainId, settlement)) };
+    expect(verifySignedIntent({ type: 'option', ...own }, rules).ok).toBe(true);
+    const forged = { ...own.intent, premiumLimit: DAI('260') };
+    expect(verifySignedIntent({ type: 'option', intent: forged, signature: own.signature }, rules).ok).toBe(false);
+
+    const bound = solutionGas(solution, new Set(), new Set([buy.id]));
+    const batch = buildBatch(solution, new Map([[buy.id, buy]]));
+    const receipt = await confirm(
+      clients.publicClient,
+      clients
+        .walletFor(devnet.solver)
+        .writeContract({ address: settlement, abi: settlementAbi, functionName: 'settle', args: [batch], gas: bound }),
+    );
+    expect(receipt.status).toBe('success');
+    const b = optionBookContract(clients, book);
+    expect(await b.read.positionOf([carol.address, series])).toBe(DAI('1.5'));
+    expect(await b.read.positionOf([maker.address, series])).toBe(-DAI('1.5'));
   });
 
   it('settles fills of accounts holding the most series an account may (4) within the gas bound', async () => {
