@@ -4,10 +4,10 @@
 // Ownership goes to the timelock with the other contracts (handOverToTimelock).
 import { getContract, type Address } from 'viem';
 import { optionVaultAbi, optionVaultBytecode } from '../artifacts/OptionVault.ts';
-import { testTokenAbi } from '../artifacts/TestToken.ts';
 import type { OptionVaultParams } from '../../protocol/options/option-vault.ts';
 import { confirm, deploy, type DevnetClients, type DevnetWalletClient } from './clients.ts';
 import { WAD } from './perp.ts';
+import { seedLpVault } from './perp-vault.ts';
 
 export type OptionVaultOptions = {
   /** The OptionBook; the vault reads its clearing house, registry and vol feed from it. */
@@ -86,20 +86,7 @@ export async function deployOptionVault(clients: DevnetClients, o: OptionVaultOp
       deployer.writeContract({ address: vault, abi: optionVaultAbi, functionName: 'setUnderlyingParams', args: [Number(market), params] }),
     );
   }
-  if (o.seed > 0n) {
-    await confirm(
-      publicClient,
-      deployer.writeContract({ address: o.collateral, abi: testTokenAbi, functionName: 'mint', args: [me, o.seed] }),
-    );
-    await confirm(
-      publicClient,
-      deployer.writeContract({ address: o.collateral, abi: testTokenAbi, functionName: 'approve', args: [vault, o.seed] }),
-    );
-    await confirm(
-      publicClient,
-      deployer.writeContract({ address: vault, abi: optionVaultAbi, functionName: 'deposit', args: [o.seed, me] }),
-    );
-  }
+  await seedLpVault(clients, vault, o.collateral, o.seed);
   return vault;
 }
 

@@ -49,16 +49,23 @@ export async function deployPerpVault(clients: DevnetClients, o: PerpVaultOption
       deployer.writeContract({ address: vault, abi: perpVaultAbi, functionName: 'setMarketParams', args: [Number(market), params] }),
     );
   }
-  if (o.seed > 0n) {
-    await confirm(
-      publicClient,
-      deployer.writeContract({ address: o.collateral, abi: testTokenAbi, functionName: 'mint', args: [me, o.seed] }),
-    );
-    await confirm(
-      publicClient,
-      deployer.writeContract({ address: o.collateral, abi: testTokenAbi, functionName: 'approve', args: [vault, o.seed] }),
-    );
-    await confirm(publicClient, deployer.writeContract({ address: vault, abi: perpVaultAbi, functionName: 'deposit', args: [o.seed, me] }));
-  }
+  await seedLpVault(clients, vault, o.collateral, o.seed);
   return vault;
+}
+
+/**
+ * The seed deposit of an LP vault (ClearingHouseLpVault: the perp and the options vault) from the
+ * deployer: `seed` of the devnet collateral minted, approved and deposited for the deployer's shares.
+ */
+export async function seedLpVault(clients: DevnetClients, vault: Address, collateral: Address, seed: bigint): Promise<void> {
+  if (seed <= 0n) return;
+  const { publicClient, deployer } = clients;
+  const me = deployer.account.address;
+  await confirm(publicClient, deployer.writeContract({ address: collateral, abi: testTokenAbi, functionName: 'mint', args: [me, seed] }));
+  await confirm(
+    publicClient,
+    deployer.writeContract({ address: collateral, abi: testTokenAbi, functionName: 'approve', args: [vault, seed] }),
+  );
+  // deposit(assets, receiver) is the shared base's, the same in both vaults' ABIs
+  await confirm(publicClient, deployer.writeContract({ address: vault, abi: perpVaultAbi, functionName: 'deposit', args: [seed, me] }));
 }
