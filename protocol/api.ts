@@ -287,7 +287,27 @@ export type PositionTrade = {
   blockNumber: number;
 };
 
-export type Trade = SwapTrade | PositionTrade;
+/** One option fill (the Settlement's OptionTradeSettled): an account bought (size > 0) or wrote contracts of a series at the batch's premium. */
+export type OptionTrade = {
+  kind: 'option';
+  /** The option intent's id (its EIP-712 digest). */
+  id: Hex;
+  account: Address;
+  series: string;
+  /** The series' underlying market and its name ("ETH / USD"), call or put, strike; absent when the registry could not be read. */
+  market?: number;
+  name?: string;
+  isCall?: boolean;
+  strike?: string;
+  /** Contracts (1e18 = one), signed. */
+  size: string;
+  /** Collateral units per 1e18 contracts. */
+  premium: string;
+  txHash: Hex;
+  blockNumber: number;
+};
+
+export type Trade = SwapTrade | PositionTrade | OptionTrade;
 
 /** GET /v1/trades: newest block first. */
 export type TradesResponse = { trades: Trade[] };

@@ -142,7 +142,7 @@ export function dashboardRoutes(d: DashboardDeps): Route[] {
   const trades = async (limit: number): Promise<{ trades: Trade[]; total: number }> => {
     if (!chain) return { trades: [], total: 0 };
     await chain.scan().catch((e: unknown) => d.log.debug({ event: 'dashboard_scan_failed', err: firstLine(e) }));
-    const all: Trade[] = [...chain.swaps, ...chain.positionFills].sort((a, b) => b.blockNumber - a.blockNumber);
+    const all: Trade[] = [...chain.swaps, ...chain.positionFills, ...chain.optionFills].sort((a, b) => b.blockNumber - a.blockNumber);
     const page = await Promise.all(
       all.slice(0, limit).map(async (t): Promise<Trade> => {
         if (t.kind !== 'swap') return t;
@@ -205,7 +205,7 @@ export function dashboardRoutes(d: DashboardDeps): Route[] {
     const marketIds = new Set<number>();
     for (const i of [...open.intents, ...tradeList.trades]) {
       if ('sellToken' in i) addrs.push(i.sellToken, i.buyToken);
-      if ('market' in i) marketIds.add(i.market);
+      if ('market' in i && i.market !== undefined) marketIds.add(i.market);
     }
     const house = margin.available ? margin.clearingHouse : undefined;
     const markets: DashboardSummary['markets'] = {};

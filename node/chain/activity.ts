@@ -16,6 +16,7 @@ import type {
   AccountOption,
   BreakerEvent,
   MarketInfo,
+  OptionTrade,
   PositionTrade,
   SwapTrade,
   VaultMarket,
@@ -49,6 +50,9 @@ export class ChainActivity {
   readonly breakerEvents: BreakerEvent[] = [];
   private breakerScanned?: { breaker: Address; to: bigint };
   readonly swaps: SwapTrade[] = [];
+  /** Option fills (OptionTradeSettled), oldest first. */
+  readonly optionFills: OptionTrade[] = [];
+  private readonly seriesTerms = new Map<bigint, Promise<Pick<OptionTrade, 'market' | 'name' | 'isCall' | 'strike'>>>();
   private readonly tokens = new Map<string, Promise<TokenInfo | null>>();
   private readonly marketNames = new Map<number, Promise<string>>();
   private vaultAddress?: Promise<Address>;
@@ -117,6 +121,25 @@ export class ChainActivity {
     return p;
   }
 
+  /** A series' market, name, side and strike from the option book's registry (kept; empty when unreadable). */
+  private optionSeriesTerms(id: bigint): Promise<Pick<OptionTrade, 'market' | 'name' | 'isCall' | 'strike'>> {
+    let p = this.seriesTerms.get(id);
+    if (!p) {
+      p = (async () => {
+        const [book, house] = await Promise.all([this.optionBook(), this.house()]);
+        if (!book || !house) return {};
+        const registry = await this.client.readContract({ address: book, abi: optionBookAbi, functionName: 'registry' });
+        const s = await this.client.readContract({ address: registry, abi: optionSeriesAbi, functionName: 'series', args: [id] });
+        return { market: s.market, name: await this.marketName(house, s.market), isCall: s.isCall, strike: s.strike.toString() };
+      })().catch(() => {
+        this.seriesTerms.delete(id);
+        return {};
+      });
+      this.seriesTerms.set(id, p);
+    }
+    return p;
+  }
+
   /** Reads the events since the last scan (one scan at a time; concurrent callers share it). */
   scan(): Promise<void> {
     this.scanning ??= this.scanOnce().finally(() => {
@@ -132,6 +155,21 @@ export class ChainActivity {
         fromBlock: this.settlementScannedTo + 1n,
         toBlock: head,
       })) {
+        if (ev.eventName === 'OptionTradeSettled') {
+          const a = ev.args;
+          this.optionFills.push({
+            kind: 'option',
+            id: a.digest.toLowerCase() as OptionTrade['id'],
+            account: a.account.toLowerCase() as Address,
+            series: a.series.toString(),
+            ...(await this.optionSeriesTerms(a.series)),
+            size: a.size.toString(),
+            premium: a.premium.toString(),
+            txHash: ev.transactionHash,
+            blockNumber: Number(ev.blockNumber),
+          });
+          continue;
+        }
         if (ev.eventName !== 'TradeSettled') continue;
         const a = ev.args;
         this.swaps.push({
@@ -147,6 +185,7 @@ export class ChainActivity {
         });
       }
       if (this.swaps.length > KEEP) this.swaps.splice(0, this.swaps.length - KEEP);
+      if (this.optionFills.length > KEEP) this.optionFills.splice(0, this.optionFills.length - KEEP);
       this.settlementScannedTo = head;
     }
     const house = await this.house();

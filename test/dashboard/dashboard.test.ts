@@ -381,6 +381,9 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.locator('#stat-backlog').textContent()).toMatch(/^\d+ of \d+ · /);
     expect(await row.locator('.tx').getAttribute('title')).toBe(shown.settlement!.txHash);
     expect(await page.locator('#trades tbody').textContent()).toContain('DAI');
+    // dave's option fill and erin's, each with the series read from the registry
+    expect(await page.locator('#trades tbody').textContent()).toMatch(/bought 1\.000 BTC \/ USD call 100,000 @ [\d,]+\.\d\d/);
+    expect(await page.locator('#trades tbody').textContent()).toMatch(/wrote 1\.000 BTC \/ USD call 100,000/);
     expect(await page.locator('#trades tbody tr').count()).toBeGreaterThanOrEqual(4 + 3);
     expect(await page.locator('#leaderboard tbody tr').count()).toBe(2);
     expect(await page.locator('#accounts tbody tr').count()).toBeGreaterThanOrEqual(3);

@@ -35,6 +35,7 @@ import type {
   OwnerIntentsResponse,
   PeerInfo,
   PeersResponse,
+  OptionTrade,
   PositionTrade,
   RankedSettlement,
   RankedSolution,
@@ -244,6 +245,20 @@ const positionTrade = {
   txHash: TX,
   blockNumber: 9,
 } satisfies PositionTrade;
+const optionTrade = {
+  kind: 'option',
+  id: ID,
+  account: ADDR,
+  series: '4',
+  market: 1,
+  name: 'ETH / USD',
+  isCall: false,
+  strike: '2700000000000000000000',
+  size: '-2000000000000000000',
+  premium: '42500000000000000000',
+  txHash: TX,
+  blockNumber: 9,
+} satisfies OptionTrade;
 const row = {
   rank: 1,
   solver: ADDR,
@@ -530,8 +545,12 @@ const SAMPLES: Record<string, readonly unknown[]> = {
   AuctionsResponse: samplesOf<AuctionsResponse>()([{ auctions: [summary] }]),
   SwapTrade: samplesOf<SwapTrade>()([swapTrade]),
   PositionTrade: samplesOf<PositionTrade>()([positionTrade]),
-  Trade: samplesOf<Trade>()([swapTrade, positionTrade]),
-  TradesResponse: samplesOf<TradesResponse>()([{ trades: [swapTrade, positionTrade] }]),
+  OptionTrade: samplesOf<OptionTrade>()([
+    optionTrade,
+    { ...optionTrade, market: undefined, name: undefined, isCall: undefined, strike: undefined },
+  ]),
+  Trade: samplesOf<Trade>()([swapTrade, positionTrade, optionTrade]),
+  TradesResponse: samplesOf<TradesResponse>()([{ trades: [swapTrade, positionTrade, optionTrade] }]),
   LeaderboardRow: samplesOf<LeaderboardRow>()([row]),
   LeaderboardResponse: samplesOf<LeaderboardResponse>()([{ solvers: [row] }]),
   AccountMargin: samplesOf<AccountMargin>()([margin]),

@@ -402,6 +402,11 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
     expect(await row.locator('td').nth(1).textContent()).toMatch(/^sell 2 ETH \/ USD put 2700 · [\d.]+ d @ ≥ 40/);
     const tx = (await row.getAttribute('data-tx')) as Hex;
     expect((await running.clients.publicClient.getTransactionReceipt({ hash: tx })).status).toBe('success');
+    // the fill among the account's fills: 2 puts written at the batch's premium
+    const fill = page.locator(`#fills tr[data-intent="${optionId}"]`);
+    await fill.waitFor({ timeout: 15_000 });
+    expect(await fill.locator('td').nth(1).textContent()).toBe('ETH / USD put 2700 written');
+    expect(await fill.locator('td').nth(2).textContent()).toMatch(/^2 @ 4\d(\.\d+)?$/);
     const held = page.locator(`#option-positions tr[data-series="${put.id}"] td`);
     await expect.poll(async () => held.nth(1).textContent(), { timeout: 15_000 }).toBe('-2');
     expect(errors).toEqual([]);

@@ -273,6 +273,14 @@ function render(s) {
         const what = `${amount(t.sellToken, t.executedSellAmount)} → ${amount(t.buyToken, t.executedBuyAmount)}${limit}${t.state === 'partially_filled' ? ' (partial)' : ''}`;
         return `<tr><td>${t.blockNumber}</td><td>swap</td><td class="mono">${short(t.owner)}</td><td>${what}</td><td>${txLink(t.txHash)}</td></tr>`;
       }
+      if (t.kind === 'option') {
+        const buy = BigInt(t.size) > 0n;
+        const series =
+          t.isCall === undefined
+            ? `series #${esc(t.series)}`
+            : `${esc(t.name ?? '')} ${t.isCall ? 'call' : 'put'} ${units(t.strike, 18, 0)}`;
+        return `<tr><td>${t.blockNumber}</td><td>option</td><td class="mono">${short(t.account)}</td><td><span class="${buy ? 'long' : 'short'}">${buy ? 'bought' : 'wrote'} ${units(buy ? t.size : (-BigInt(t.size)).toString(), 18, 3)}</span> ${series} @ ${units(t.premium, 18, 2)}</td><td>${txLink(t.txHash)}</td></tr>`;
+      }
       const long = BigInt(t.sizeDelta) > 0n;
       const who = vaultAddr && t.account.toLowerCase() === vaultAddr ? '<span class="tag">vault</span>' : short(t.account);
       return `<tr><td>${t.blockNumber}</td><td>position</td><td class="mono">${who}</td><td><span class="${long ? 'long' : 'short'}">${long ? 'long +' : 'short '}${units(t.sizeDelta, 18, 3)}</span> ${esc(t.name)} @ ${units(t.price, 18, 2)}</td><td>${txLink(t.txHash)}</td></tr>`;

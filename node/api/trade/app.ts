@@ -620,11 +620,14 @@ async function renderActivity(c: Connection): Promise<void> {
           const buy = tokenOf(t.buyToken);
           what = `${sell?.symbol ?? '?'} → ${buy?.symbol ?? '?'}`;
           executed = `${amount(t.executedSellAmount, sell?.decimals ?? 18)} → ${amount(t.executedBuyAmount, buy?.decimals ?? 18)}`;
+        } else if (t.kind === 'option') {
+          what = `${t.name ?? 'series'} ${t.isCall === undefined ? `#${t.series}` : `${t.isCall ? 'call' : 'put'} ${priceText(t.strike ?? '0')}`} ${BigInt(t.size) > 0n ? 'bought' : 'written'}`;
+          executed = `${amount(abs(BigInt(t.size)), 18)} @ ${priceText(t.premium)}`;
         } else {
           what = `${t.name} ${BigInt(t.sizeDelta) > 0n ? 'long' : 'short'}`;
           executed = `${amount(abs(BigInt(t.sizeDelta)), 18)} @ ${priceText(t.price)}`;
         }
-        const attrs = { 'data-tx': t.txHash, ...(t.kind === 'swap' ? { 'data-intent': t.id } : {}) };
+        const attrs = { 'data-tx': t.txHash, ...(t.kind === 'swap' || t.kind === 'option' ? { 'data-intent': t.id } : {}) };
         return row([t.kind, what, executed, txCell(t.txHash), String(t.blockNumber)], attrs, [2, 4]);
       }),
     );
