@@ -200,12 +200,7 @@ export class ViemChainChecker implements ChainChecker {
     block: bigint,
   ): Promise<ChainCheck | undefined> {
     const invalid = (code: ChainCheckCode, reason: string): ChainCheck => ({ status: 'invalid', code, reason });
-    this.clearingHouse ??= await this.client.readContract({
-      address: this.o.settlement,
-      abi: settlementAbi,
-      functionName: 'clearingHouse',
-    });
-    const ch = this.clearingHouse;
+    const ch = await this.house();
     if (/^0x0{40}$/i.test(ch)) return invalid('no_clearing_house', 'this settlement has no clearing house: position intents cannot settle');
     const read = <T>(key: string, f: () => Promise<T>): Promise<T> => this.cached(`${block}:${key}`, f);
     // Listed first: an unlisted market has no oracle, and reading its mark would revert.
@@ -213,7 +208,7 @@ export class ViemChainChecker implements ChainChecker {
       this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'marketState', args: [p.market], blockNumber: block }),
     );
     if (!listed) return invalid('unknown_market', `market ${p.market} is not listed`);
-    const [config, [mark], [equity, initial], collateral, current] = await Promise.all([
+    const [config, [mark], { equity, initial, collateral }, current] = await Promise.all([
       read(`mconf:${p.market}`, () =>
         this.client.readContract({
           address: ch,
@@ -226,18 +221,7 @@ export class ViemChainChecker implements ChainChecker {
       read(`mark:${p.market}`, () =>
         this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'markPrice', args: [p.market], blockNumber: block }),
       ),
-      read(`health:${account}`, () =>
-        this.client.readContract({
-          address: ch,
-          abi: clearingHouseAbi,
-          functionName: 'accountHealth',
-          args: [account],
-          blockNumber: block,
-        }),
-      ),
-      read(`coll:${account}`, () =>
-        this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'collateral', args: [account], blockNumber: block }),
-      ),
+      this.marginAccount(ch, account, block),
       read(`pos:${account}:${p.market}`, () =>
         this.client.readContract({
           address: ch,
@@ -317,28 +301,33 @@ export class ViemChainChecker implements ChainChecker {
       }
       return undefined;
     }
+    const { collateral, equity } = await this.marginAccount(await this.house(), account, block);
+    if (collateral === 0n && equity <= 0n) return invalid('no_margin_account', `${account} has no collateral in the clearing house`);
+    return undefined;
+  }
+
+  /** The Settlement's clearing house (the zero address when it has none), read once. */
+  private async house(): Promise<Address> {
     this.clearingHouse ??= await this.client.readContract({
       address: this.o.settlement,
       abi: settlementAbi,
       functionName: 'clearingHouse',
     });
-    const ch = this.clearingHouse;
-    const [collateral, [equity]] = await Promise.all([
-      read(`coll:${account}`, () =>
-        this.client.readContract({ address: ch, abi: clearingHouseAbi, functionName: 'collateral', args: [account], blockNumber: block }),
-      ),
-      read(`health:${account}`, () =>
-        this.client.readContract({
-          address: ch,
-          abi: clearingHouseAbi,
-          functionName: 'accountHealth',
-          args: [account],
-          blockNumber: block,
-        }),
-      ),
+    return this.clearingHouse;
+  }
+
+  /** An account's stablecoin and health in the clearing house at `block` (both checks share the reads). */
+  private async marginAccount(
+    ch: Address,
+    account: Address,
+    block: bigint,
+  ): Promise<{ collateral: bigint; equity: bigint; initial: bigint }> {
+    const at = { address: ch, abi: clearingHouseAbi, blockNumber: block } as const;
+    const [[equity, initial], collateral] = await Promise.all([
+      this.cached(`${block}:health:${account}`, () => this.client.readContract({ ...at, functionName: 'accountHealth', args: [account] })),
+      this.cached(`${block}:coll:${account}`, () => this.client.readContract({ ...at, functionName: 'collateral', args: [account] })),
     ]);
-    if (collateral === 0n && equity <= 0n) return invalid('no_margin_account', `${account} has no collateral in the clearing house`);
-    return undefined;
+    return { collateral, equity, initial };
   }
 
   /** Whether `solver` is bonded (Settlement.isSolver) at the latest block; undefined when the RPC fails. */
