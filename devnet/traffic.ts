@@ -200,7 +200,7 @@ export async function makeOption(
     premiumLimit: o.size > 0n ? model + slack + 1n : model > slack ? model - slack : 0n,
     reduceOnly: !!o.reduceOnly,
     partiallyFillable: !!o.partial,
-    // never past the series' expiry (the node refuses an intent that outlives its series)
+    // never past the series' expiry: an expired series trades no more
     validTo: Math.min(o.validTo, series.expiry - 1),
     nonce: w.nextNonce++,
   };

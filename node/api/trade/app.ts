@@ -25,7 +25,7 @@ import { intentDomain, positionIntentTypes, swapIntentTypes } from '../../../pro
 import type { PositionIntent, SwapIntent } from '../../../protocol/intent.ts';
 import { signedIntentToJson } from '../../../protocol/json.ts';
 import { abs, WAD } from '../../../protocol/margin.ts';
-import { $, allowance, amount, el, parseAmount, row, short, txCell } from './format.ts';
+import { $, allowance, amount, el, expiry, parseAmount, randomNonce, row, short, txCell } from './format.ts';
 import { accountState, liquidationPrice, marketStates, type Preview, previewPosition } from './margin-preview.ts';
 import {
   defaultPremium,
@@ -367,18 +367,6 @@ async function signSwap(): Promise<string> {
   });
   const res = await api.submitIntent(signedIntentToJson({ type: 'swap', intent, signature: { scheme: 'eoa', data } }));
   return `Swap intent ${short(res.id)} submitted (${res.state}): sell ${amount(sellAmount, sell.decimals)} ${sell.symbol} for at least ${amount(buyAmount, buy.decimals)} ${buy.symbol}.`;
-}
-
-function expiry(id: string): number {
-  const minutes = Number($<HTMLInputElement>(id).value);
-  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 60 * 24 * 30) throw new Error('expiry: whole minutes, 1 to 43200');
-  return Math.floor(Date.now() / 1000) + minutes * 60;
-}
-
-/** Nonces are unordered bits on chain: a random 64-bit one never collides in practice. */
-function randomNonce(): bigint {
-  const b = crypto.getRandomValues(new Uint32Array(2));
-  return (BigInt(b[0]!) << 32n) | BigInt(b[1]!);
 }
 
 // ---- position --------------------------------------------------------------------------------

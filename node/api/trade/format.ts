@@ -49,4 +49,17 @@ export function row(cells: (string | HTMLElement)[], attrs: Record<string, strin
   return tr;
 }
 
+/** Unix seconds the input `id`'s whole minutes (1 to 30 days) from now. */
+export function expiry(id: string): number {
+  const minutes = Number($<HTMLInputElement>(id).value);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 60 * 24 * 30) throw new Error('expiry: whole minutes, 1 to 43200');
+  return Math.floor(Date.now() / 1000) + minutes * 60;
+}
+
+/** Nonces are unordered bits on chain: a random 64-bit one never collides in practice. */
+export function randomNonce(): bigint {
+  const b = crypto.getRandomValues(new Uint32Array(2));
+  return (BigInt(b[0]!) << 32n) | BigInt(b[1]!);
+}
+
 export const txCell = (hash: Hex): HTMLElement => el('span', short(hash), { class: 'tx', title: hash });

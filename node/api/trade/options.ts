@@ -17,7 +17,7 @@ import type { OptionIntentJson } from '../../../protocol/json.ts';
 import { signedIntentToJson } from '../../../protocol/json.ts';
 import { abs } from '../../../protocol/margin.ts';
 import { type AccountTotals, healthAfterOptionFill } from '../../../protocol/options/option-health.ts';
-import { $, amount, el, parseAmount, row, short } from './format.ts';
+import { $, amount, el, expiry, parseAmount, randomNonce, row, short } from './format.ts';
 import type { Connection } from './wallet.ts';
 
 /** What the option form needs from the page: the node, its chain, the collateral's decimals. */
@@ -131,9 +131,6 @@ export function renderModel(ctx: OptionPageContext, markets?: MarketsResponse): 
 /** Signs the form's option intent with the wallet and submits it to the node. */
 export async function signOption(ctx: OptionPageContext, c: Connection): Promise<string> {
   const { row: s, size, premiumLimit } = optionInputs(ctx);
-  const minutes = Number($<HTMLInputElement>('option-expiry').value);
-  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 60 * 24 * 30) throw new Error('expiry: whole minutes, 1 to 43200');
-  const b = crypto.getRandomValues(new Uint32Array(2));
   const intent: OptionIntent = {
     account: c.account,
     series: BigInt(s.id),
@@ -141,9 +138,9 @@ export async function signOption(ctx: OptionPageContext, c: Connection): Promise
     premiumLimit,
     reduceOnly: $<HTMLInputElement>('option-reduce-only').checked,
     partiallyFillable: $<HTMLInputElement>('option-partial').checked,
-    validTo: Math.min(Math.floor(Date.now() / 1000) + minutes * 60, s.expiry),
-    // nonces are unordered bits on chain: a random 64-bit one never collides in practice
-    nonce: (BigInt(b[0]!) << 32n) | BigInt(b[1]!),
+    // never past the series' expiry: an expired series trades no more
+    validTo: Math.min(expiry('option-expiry'), s.expiry),
+    nonce: randomNonce(),
   };
   const data = await c.wallet.signTypedData({
     account: c.account,
