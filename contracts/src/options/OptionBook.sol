@@ -84,6 +84,15 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
         bool isCall;
     }
 
+    /// @notice A position: contracts (wad, signed: + long, - short) and the average premium per 1e18
+    /// contracts it was opened at, weighted by contracts (a reduction keeps it, a flip restarts it
+    /// at the fill's premium; a liquidator's legs enter at the model value it paid). One slot.
+    /// The entry premium is what auto-deleveraging ranks and caps counterparties by.
+    struct OptionPosition {
+        int128 size;
+        uint128 entryPremium;
+    }
+
     /// @notice Contracts held long and short in a series (equal after every batch).
     struct OpenInterest {
         uint128 long;
@@ -136,6 +145,13 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
     /// @notice `liquidateOptions` from anyone but the clearing house (its liquidation).
     error OnlyClearingHouse(address caller);
     error InvalidLiquidation(address account, address liquidator, uint256 fraction);
+    /// @notice ADL met a leg it cannot close now: expired (settle it first) or on a stale mark or
+    /// vol surface.
+    error NotDeleverageable(address account, uint64 series);
+    /// @notice ADL: the counterparties given cannot take the account's whole leg in `series`.
+    error AdlInsufficientCounterparties(uint64 series);
+    /// @notice ADL: `counterparty` ranks above (is more profitable per notional than) the one before.
+    error AdlNotRanked(uint64 series, address counterparty);
     /// @notice Same signature as the clearing house's: the account ends below initial margin.
     error InsufficientMargin(address account, int256 equity, int256 requirement);
 
@@ -148,6 +164,12 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
     /// paid `value` (the model value; negative for a short leg: the account paid the liquidator).
     event OptionLiquidated(
         address indexed account, address indexed liquidator, uint64 indexed series, int256 size, int256 value
+    );
+    /// @notice Auto-deleveraging closed `size` contracts of `account`'s leg in `series` against
+    /// `counterparty` (its side: + it bought, - it sold), `value` the cash `account` received
+    /// (negative: it paid).
+    event OptionDeleveraged(
+        address indexed account, address indexed counterparty, uint64 indexed series, int256 size, int256 value
     );
     event ParamsSet(PortfolioMargin.Params params);
     event FeeFractionSet(uint256 feeFraction);
@@ -165,7 +187,7 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
 
     /// @dev Per account: up to MAX_ACCOUNT_OPTIONS series ids (ids start at 1), 64-bit lanes from the lowest.
     mapping(address account => uint256) internal _accountSeries;
-    mapping(address account => mapping(uint64 series => int256)) internal _size;
+    mapping(address account => mapping(uint64 series => OptionPosition)) internal _positions;
     mapping(uint64 series => Terms) internal _terms;
     mapping(uint64 series => OpenInterest) public openInterest;
 
@@ -341,7 +363,7 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
         // forge-lint: disable-next-line(unsafe-typecast) -- MAX_SIZE = 1e36
         if (delta > int256(MAX_SIZE) || delta < -int256(MAX_SIZE)) revert SizeOutOfRange(j);
         if (_markFill(account, idx, seq)) revert DuplicateFill(j, account, b.id);
-        int256 size = _size[account][b.id];
+        int256 size = _positions[account][b.id].size;
         if (f.reduceOnly) {
             if (size == 0 || (size > 0) == (delta > 0)) revert ReduceOnlyViolated(j, size, delta);
             if (_abs(delta) > _abs(size)) delta = -size;
@@ -352,8 +374,8 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
             b.riskChecked = true;
         }
         int256 newSize = size + delta;
-        // forge-lint: disable-next-line(unsafe-typecast) -- |newSize| <= 2 MAX_SIZE checked in _setPosition
-        _setPosition(account, b.id, size, newSize);
+        // forge-lint: disable-next-line(unsafe-typecast) -- premium <= MAX_PREMIUM
+        _setPosition(account, b.id, size, newSize, uint256(b.premium));
         b.net += delta;
 
         // Premium cash: the buyer pays ceil, the seller receives floor; both pay the fee.
@@ -381,10 +403,12 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
         if (address(breaker) != address(0) && breaker.observe(market)) revert MarketHalted(market);
     }
 
-    /// @dev Writes the position, keeps the account's series list, the holder flag in the clearing
-    /// house and the series' open interest current.
-    function _setPosition(address account, uint64 id, int256 size, int256 newSize) private {
-        _size[account][id] = newSize;
+    /// @dev Writes the position (`size` -> `newSize`, traded at `price` per 1e18 contracts, which
+    /// sets or averages into the entry premium when the position opens, grows or flips), keeps the
+    /// account's series list, the holder flag in the clearing house and the series' open interest
+    /// current.
+    function _setPosition(address account, uint64 id, int256 size, int256 newSize, uint256 price) private {
+        _writePosition(_positions[account][id], size, newSize, price);
         OpenInterest storage oi = openInterest[id];
         OpenInterest memory o = oi;
         uint256 longOi = uint256(o.long) + _pos(newSize) - _pos(size);
@@ -401,6 +425,24 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
         } else if (newSize == 0) {
             _removeSeries(account, id);
         }
+    }
+
+    /// @dev The position's new size and entry premium (see `OptionPosition`); cleared at zero.
+    function _writePosition(OptionPosition storage pos, int256 size, int256 newSize, uint256 price) private {
+        if (newSize == 0) {
+            (pos.size, pos.entryPremium) = (0, 0);
+            return;
+        }
+        uint256 entry = pos.entryPremium;
+        // forge-lint: disable-start(unsafe-typecast) -- |size|, |newSize| <= 2 MAX_SIZE = 2e36 < 2^127;
+        // entry and price < 2^121 (MAX_PREMIUM, or a model value below 2e36)
+        if (size == 0 || (size > 0) != (newSize > 0)) {
+            entry = price;
+        } else if (_abs(newSize) > _abs(size)) {
+            entry = (entry * uint256(_abs(size)) + price * uint256(_abs(newSize - size))) / uint256(_abs(newSize));
+        }
+        (pos.size, pos.entryPremium) = (int128(newSize), uint128(entry));
+        // forge-lint: disable-end(unsafe-typecast)
     }
 
     function _removeSeries(address account, uint64 id) private {
@@ -451,13 +493,13 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
         Terms memory t = _termsOf(id);
         // forge-lint: disable-next-line(block-timestamp) -- expiry is defined against block time
         if (t.expiry > block.timestamp) revert SeriesNotExpired(id, t.expiry);
-        int256 size = _size[account][id];
+        int256 size = _positions[account][id].size;
         if (size == 0) revert NoPosition(account, id);
         uint256 payoff = registry.payoff(id); // reverts NotSettled until the price is fixed
         // forge-lint: disable-next-line(unsafe-typecast) -- payoff <= settlement price, bounded by the feed scaling
         int256 perContract = int256(payoff);
         amount = size > 0 ? size * perContract / WAD : -_ceilDiv(-size * perContract, WAD);
-        _setPosition(account, id, size, 0);
+        _setPosition(account, id, size, 0, 0);
         if (amount != 0) clearingHouse.optionCash(account, amount);
         emit OptionExpired(account, id, size, payoff, amount);
     }
@@ -468,6 +510,7 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
     /// `value` (what the liquidator pays the account; < 0 for a short leg) and its penalty `base`.
     struct LiquidationLeg {
         uint64 id;
+        uint256 unit;
         int256 size;
         int256 close;
         int256 value;
@@ -505,9 +548,9 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
         int256 cash;
         for (uint256 k; k < n; ++k) {
             LiquidationLeg memory l = legs[k];
-            _setPosition(account, l.id, l.size, l.size - l.close);
-            int256 q = _size[liquidator][l.id];
-            _setPosition(liquidator, l.id, q, q + l.close);
+            _setPosition(account, l.id, l.size, l.size - l.close, l.unit);
+            int256 q = _positions[liquidator][l.id].size;
+            _setPosition(liquidator, l.id, q, q + l.close, l.unit);
             cash += l.value;
             base += l.base;
             emit OptionLiquidated(account, liquidator, l.id, l.close, l.value);
@@ -550,23 +593,12 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
         view
         returns (bool ok, LiquidationLeg memory l)
     {
-        Terms memory t = _terms[id];
-        // forge-lint: disable-next-line(block-timestamp) -- expiry is defined against block time
-        if (t.expiry <= block.timestamp) return (false, l);
-        (uint256 mark, bool fresh) = clearingHouse.markPrice(t.market);
-        if (!fresh || mark == 0) return (false, l);
-        PortfolioMargin.OptionLeg memory leg;
-        leg.strike = t.strike;
-        leg.secondsToExpiry = uint256(t.expiry) - block.timestamp;
-        leg.isCall = t.isCall;
-        int256 size = _size[account][id];
-        leg.size = size;
-        (uint256 v, bool volFresh) =
-            volatilityFeed.impliedVol(t.market, _logMoneyness(t.strike, mark), leg.secondsToExpiry);
-        if (!volFresh) return (false, l);
-        leg.volatility = _clampVol(v);
+        uint256 mark;
+        (ok, mark, l.unit) = _liveUnit(id);
+        if (!ok) return (false, l);
         // forge-lint: disable-next-line(unsafe-typecast) -- a price < 2e36
-        int256 unit = int256(marginEngine.unitValue(mark, leg));
+        int256 unit = int256(l.unit);
+        int256 size = _positions[account][id].size;
         int256 absSize = _abs(size);
         // forge-lint: disable-next-line(unsafe-typecast) -- fraction <= 1e18
         int256 absClose = fraction >= UWAD ? absSize : _ceilDiv(absSize * int256(fraction), WAD);
@@ -584,7 +616,133 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
             l.value = -_ceilDiv(absClose * unit, WAD);
             l.base = notional;
         }
+    }
+
+    /// @dev Series `id`'s model value per 1e18 contracts, as `optionHealth` prices a live leg, when
+    /// it can move at it: live (unexpired), with a fresh mark and a fresh vol surface (`ok` false
+    /// otherwise).
+    function _liveUnit(uint64 id) private view returns (bool ok, uint256 mark, uint256 unit) {
+        Terms memory t = _terms[id];
+        // forge-lint: disable-next-line(block-timestamp) -- expiry is defined against block time
+        if (t.expiry <= block.timestamp) return (false, 0, 0);
+        bool fresh;
+        (mark, fresh) = clearingHouse.markPrice(t.market);
+        if (!fresh || mark == 0) return (false, 0, 0);
+        PortfolioMargin.OptionLeg memory leg;
+        leg.strike = t.strike;
+        leg.secondsToExpiry = uint256(t.expiry) - block.timestamp;
+        leg.isCall = t.isCall;
+        (uint256 v, bool volFresh) =
+            volatilityFeed.impliedVol(t.market, _logMoneyness(t.strike, mark), leg.secondsToExpiry);
+        if (!volFresh) return (false, 0, 0);
+        leg.volatility = _clampVol(v);
+        unit = marginEngine.unitValue(mark, leg);
         ok = true;
+    }
+
+    // ------------------------------------------------------------------ auto-deleveraging
+
+    /// @dev One series of an auto-deleveraging: the account's leg and what the counterparties took.
+    struct AdlSeries {
+        uint64 id;
+        int256 mark;
+        int256 unit;
+        /// @dev What is left of the account's position (its sign), and what it was.
+        int256 size;
+        int256 size0;
+        /// @dev The previous taking counterparty's score, for the ranking check.
+        int256 lastScore;
+        /// @dev The account's cash: + for a long sold, - for a short bought back.
+        int256 cash;
+    }
+
+    /// @inheritdoc IOptionLiquidation
+    /// @dev Only the clearing house: `Deleverage` runs in its context (delegatecall from
+    /// `ClearingHouse.autoDeleverage`, the governance-appointed deleverager's call) after it found
+    /// the account bankrupt beyond the insurance fund, so nobody else, Settlement relaying a
+    /// solver's interaction included, can close anyone's position here.
+    function deleverageOptions(address account, address[] calldata counterparties)
+        external
+        returns (int256[] memory taken, int256[] memory profit)
+    {
+        if (msg.sender != address(clearingHouse)) revert OnlyClearingHouse(msg.sender);
+        taken = new int256[](counterparties.length);
+        profit = new int256[](counterparties.length);
+        // The lanes as they are now: closing a series compacts the stored list, not this copy.
+        uint256 w = _accountSeries[account];
+        for (uint256 i; i < MAX_ACCOUNT_OPTIONS; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- one 64-bit lane
+            uint64 id = uint64(w >> (64 * i));
+            if (id == 0) break;
+            _deleverageSeries(account, id, counterparties, taken, profit);
+        }
+    }
+
+    /// @dev Closes `account`'s whole position in series `id` against the counterparties holding
+    /// the opposite side at a profit, in the order given (each takes what it holds, up to what is
+    /// left), at the model value. Adds each one's underlying notional taken and realised profit
+    /// (>= 0) to `taken` / `profit`. Reverts `NotDeleverageable` for a leg that cannot be valued now
+    /// (expired: settle it first; stale mark or surface), `AdlNotRanked` when a taking
+    /// counterparty's score (unrealised PnL per unit of underlying notional: (model value - entry
+    /// premium) / mark for a long, the reverse for a short) exceeds the previous one's,
+    /// `AdlInsufficientCounterparties` when they cannot take the whole leg.
+    function _deleverageSeries(
+        address account,
+        uint64 id,
+        address[] calldata counterparties,
+        int256[] memory taken,
+        int256[] memory profit
+    ) private {
+        AdlSeries memory a;
+        {
+            (bool ok, uint256 mark, uint256 unit) = _liveUnit(id);
+            if (!ok) revert NotDeleverageable(account, id);
+            // forge-lint: disable-start(unsafe-typecast) -- a mark <= 1e36, a model value < 2e36
+            (a.id, a.mark, a.unit) = (id, int256(mark), int256(unit));
+            // forge-lint: disable-end(unsafe-typecast)
+        }
+        a.size = _positions[account][id].size;
+        a.size0 = a.size;
+        a.lastScore = type(int256).max;
+        for (uint256 j; j < counterparties.length && a.size != 0; ++j) {
+            (int256 notional, int256 realised) = _adlTake(account, counterparties[j], a);
+            taken[j] += notional;
+            if (realised > 0) profit[j] += realised;
+        }
+        if (a.size != 0) revert AdlInsufficientCounterparties(id);
+        _setPosition(account, id, a.size0, 0, 0);
+        clearingHouse.optionCash(account, a.cash);
+    }
+
+    /// @dev Counterparty `c` takes what it can of the account's leg `a` at the model value, if it
+    /// holds the opposite side at a profit, ranked no better than the previous taker. The account
+    /// sells a long at floor(take x value) and buys a short back at ceil, the counterparty the
+    /// reverse; its realised profit counts its entry cost rounded against it. Returns the
+    /// underlying notional taken (0 if skipped) and the counterparty's realised PnL.
+    function _adlTake(address account, address c, AdlSeries memory a)
+        private
+        returns (int256 notional, int256 realised)
+    {
+        OptionPosition memory q = _positions[c][a.id];
+        if (c == account || q.size == 0 || (q.size > 0) == (a.size > 0)) return (0, 0);
+        int256 entry = int256(uint256(q.entryPremium));
+        {
+            int256 gain = q.size > 0 ? a.unit - entry : entry - a.unit;
+            if (gain <= 0) return (0, 0);
+            int256 score = gain * WAD / a.mark;
+            if (score > a.lastScore) revert AdlNotRanked(a.id, c);
+            a.lastScore = score;
+        }
+        int256 take = _abs(q.size) < _abs(a.size) ? _abs(q.size) : _abs(a.size);
+        int256 value = a.size > 0 ? take * a.unit / WAD : -_ceilDiv(take * a.unit, WAD);
+        realised = q.size > 0 ? -value - _ceilDiv(take * entry, WAD) : take * entry / WAD - value;
+        notional = _ceilDiv(take * a.mark, WAD);
+        int256 delta = a.size > 0 ? take : -take; // what the counterparty buys (+) or sells (-)
+        _setPosition(c, a.id, q.size, q.size + delta, 0);
+        a.size -= delta;
+        a.cash += value;
+        clearingHouse.optionCash(c, -value);
+        emit OptionDeleveraged(account, c, a.id, delta, value);
     }
 
     // ------------------------------------------------------------------ margin
@@ -658,7 +816,7 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
             Terms memory t = _terms[id];
             if (t.market != market) continue;
             usedLanes |= 1 << i;
-            int256 size = _size[account][id];
+            int256 size = _positions[account][id].size;
             // forge-lint: disable-next-line(block-timestamp) -- expiry is defined against block time
             if (t.expiry <= block.timestamp) {
                 sums[0] += _expiredValue(id, t, size, mark);
@@ -736,7 +894,13 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
 
     /// @notice `account`'s size in series `id` (contracts, wad; + long, - short).
     function positionOf(address account, uint64 id) external view returns (int256) {
-        return _size[account][id];
+        return _positions[account][id].size;
+    }
+
+    /// @notice The average premium per 1e18 contracts `account`'s position in series `id` was
+    /// opened at (0 without a position).
+    function entryPremiumOf(address account, uint64 id) external view returns (uint256) {
+        return _positions[account][id].entryPremium;
     }
 
     /// @notice The series `account` holds positions in (at most MAX_ACCOUNT_OPTIONS).

@@ -34,11 +34,6 @@ contract AutoDeleverageModule is ClearingHouseBase {
     function autoDeleverage(address account, address[] calldata counterparties) external {
         if (address(this) == _self) revert OnlyDelegateCall();
         if (msg.sender != deleverager) revert NotDeleverager(msg.sender);
-        // ADL zeroes the account's stablecoin after closing its perps; an option holder's options
-        // would survive it with their value, so holders are out of ADL's reach. A bankrupt holder
-        // is liquidated first: a full liquidation with fresh feeds moves all its options to the
-        // liquidator (Liquidation), after which ADL applies to whatever perps are left.
-        if (_state.holdsOptions[account]) revert HoldsOptions(account);
         _state.autoDeleverage(account, counterparties, msg.sender);
     }
 }

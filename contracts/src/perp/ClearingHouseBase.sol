@@ -159,8 +159,6 @@ abstract contract ClearingHouseBase {
     error UnpricedMarket(uint32 market);
     error CollateralVaultAlreadySet();
     error OptionBookAlreadySet();
-    /// @notice Auto-deleveraging an account that holds options (not supported).
-    error HoldsOptions(address account);
     /// @notice An option hook called by anyone but the option book.
     error NotOptionBook(address caller);
     /// @notice ADL only runs for a bankrupt account (equity < 0) whose loss exceeds the insurance fund.
@@ -210,6 +208,9 @@ abstract contract ClearingHouseBase {
     event CircuitBreakerSet(address indexed breaker);
     /// @notice ADL: `counterparty` took over `size` of the bankrupt `account`'s position and paid `charge` of its loss.
     event Deleveraged(address indexed account, address indexed counterparty, uint32 indexed market, int256 size, int256 charge);
+    /// @notice ADL: `counterparty`, which took over option legs of the bankrupt `account` (the option
+    /// book's `OptionDeleveraged` events), paid `charge` of its loss.
+    event OptionsDeleveraged(address indexed account, address indexed counterparty, int256 charge);
 
     // ------------------------------------------------------------------ state
 

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {PerpMath, StoredPosition} from "./PerpMath.sol";
 import {ClearingHouseBase} from "./ClearingHouseBase.sol";
 import {Accounts} from "./Accounts.sol";
+import {IOptionLiquidation} from "../options/IOptionLiquidation.sol";
 
 /// @title Deleverage
 /// @notice Auto-deleveraging (ADL), the last resort after the insurance fund, over the clearing
@@ -17,6 +18,12 @@ import {Accounts} from "./Accounts.sol";
 /// collateral is sold to the insurance fund first, the fund then pays what it holds, and the rest of
 /// the loss is charged to the counterparties pro rata to the notional they took, each at most the
 /// profit it realised on that close (so none closes worse than its entry price).
+///
+/// Options: a bankrupt account's option legs close too, at the model value (fresh mark and vol
+/// surface), against counterparties holding the opposite side at a profit over their entry
+/// premium, ranked the same way per series (`OptionBook.deleverageOptions`); the underlying
+/// notional they took and the profit they realised join the perps' in the pro-rata charge. Every
+/// leg must close (an expired one is settled first), so the account ends with nothing.
 ///
 /// The rule is that counterparties are taken most profitable per unit of notional first over the
 /// whole market. The contract cannot check that without a list of every holder, so it checks the
@@ -50,13 +57,7 @@ library Deleverage {
         address caller
     ) internal {
         (uint32[] memory ids, int256 fund) = _precondition(self, account);
-        uint256 n = counterparties.length;
-        int256[] memory taken = new int256[](n * ids.length);
-        int256[] memory profit = new int256[](n * ids.length);
-        int256 totalTaken;
-        for (uint256 i; i < ids.length; ++i) {
-            totalTaken += _closeMarket(self, account, ids[i], counterparties, taken, profit, i * n);
-        }
+        (int256[] memory taken, int256[] memory profit, int256 totalTaken) = _closeAll(self, account, ids, counterparties);
         // The account is flat now; its collateral is what is left (negative: the loss to cover). Its
         // extra collateral is sold to the insurance fund first (strict haircut price), as in a liquidation.
         int256 loss = -self.collateral[account];
@@ -101,6 +102,30 @@ library Deleverage {
         }
     }
 
+    /// @dev Closes every position of the account (each market's, then its options when it holds
+    /// any) against the counterparties. Returns, in rows of one entry per counterparty (a row per
+    /// market in `ids` order, then one for the options), the notional each took and the profit it
+    /// realised, and the total notional taken.
+    function _closeAll(
+        ClearingHouseBase.State storage self,
+        address account,
+        uint32[] memory ids,
+        address[] calldata counterparties
+    ) private returns (int256[] memory taken, int256[] memory profit, int256 totalTaken) {
+        uint256 n = counterparties.length;
+        {
+            uint256 entries = n * (ids.length + (self.holdsOptions[account] ? 1 : 0));
+            taken = new int256[](entries);
+            profit = new int256[](entries);
+        }
+        for (uint256 i; i < ids.length; ++i) {
+            totalTaken += _closeMarket(self, account, ids[i], counterparties, taken, profit, i * n);
+        }
+        if (taken.length > ids.length * n) {
+            totalTaken += _closeOptions(self, account, counterparties, taken, profit, ids.length * n);
+        }
+    }
+
     /// @dev Charges `rest` to the counterparties pro rata to the notional they took, each capped at
     /// the profit it realised. Returns the amount charged (<= rest).
     function _chargeCounterparties(
@@ -123,7 +148,33 @@ library Deleverage {
             address c = counterparties[k % n];
             self.collateral[c] -= share;
             charged += share;
-            emit ClearingHouseBase.Deleveraged(account, c, ids[k / n], 0, share);
+            _emitCharge(account, c, ids, k / n, share);
+        }
+    }
+
+    /// @dev The event of a counterparty's charge in row `row` (a market's, or past them the options').
+    function _emitCharge(address account, address c, uint32[] memory ids, uint256 row, int256 share) private {
+        if (row < ids.length) emit ClearingHouseBase.Deleveraged(account, c, ids[row], 0, share);
+        else emit ClearingHouseBase.OptionsDeleveraged(account, c, share);
+    }
+
+    /// @dev Closes all the account's option legs against the counterparties (the option book's
+    /// `deleverageOptions`, cash through `optionCash`) and records, in the row at `base`, per
+    /// counterparty the notional taken and the profit realised; returns the notional taken.
+    function _closeOptions(
+        ClearingHouseBase.State storage self,
+        address account,
+        address[] calldata counterparties,
+        int256[] memory taken,
+        int256[] memory profit,
+        uint256 base
+    ) private returns (int256 notionalTaken) {
+        (int256[] memory t, int256[] memory p) =
+            IOptionLiquidation(self.optionBook).deleverageOptions(account, counterparties);
+        for (uint256 j; j < t.length; ++j) {
+            taken[base + j] = t[j];
+            profit[base + j] = p[j];
+            notionalTaken += t[j];
         }
     }
 

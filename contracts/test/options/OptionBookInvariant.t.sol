@@ -32,6 +32,7 @@ contract OptionBookHandler is Test {
     ClearingHouse internal ch;
     uint256 public liquidations;
     uint256 public liquidatable;
+    uint256 public deleveraged;
     /// @dev Set when a partial liquidation left its account liquidatable, or the liquidator below
     /// initial margin, or took more than the fraction (checked by an invariant: a handler's own
     /// assertion would only revert the call, which `fail_on_revert = false` ignores).
@@ -144,6 +145,29 @@ contract OptionBookHandler is Test {
         _movePrice(seed);
     }
 
+    /// The handler is the deleverager: after a gap of 1.5-2.5x up or to 0.3-0.6x (which leaves
+    /// writers or buyers on borrowed stablecoin bankrupt before anyone could liquidate them), a
+    /// random user against the other two in a random order (many calls revert: the account is not
+    /// bankrupt beyond the fund, or the order is not the ranking). A deleveraged account must end
+    /// flat, holding no options, at zero collateral.
+    function deleverage(uint256 seed) external {
+        (, int256 answer,,,) = feed.latestRoundData();
+        int256 gap = seed & (1 << 200) != 0
+            ? int256(bound(seed >> 100, 1.5e18, 2.5e18))
+            : int256(bound(seed >> 100, 0.3e18, 0.6e18));
+        vm.prank(feeder);
+        feed.submit(answer * gap / 1e18);
+        address victim = users[seed % 3];
+        address[] memory cs = new address[](2);
+        cs[0] = users[(seed % 3 + 1 + (seed >> 8) % 2) % 3];
+        cs[1] = users[(seed % 3 + 2 - (seed >> 8) % 2) % 3];
+        try ch.autoDeleverage(victim, cs) {
+            ++deleveraged;
+            if (book.seriesOf(victim).length != 0) broken = "ADL left an option leg";
+            if (ch.collateral(victim) != 0) broken = "ADL left collateral or debt";
+        } catch {}
+    }
+
     function _movePrice(uint256 seed) internal {
         vm.warp(block.timestamp + bound(seed, 1, 2 days));
         (, int256 answer,,,) = feed.latestRoundData();
@@ -189,6 +213,8 @@ contract OptionBookInvariantTest is OptionBookBase {
             _margin(us[i], 2_500e18); // tight, so price moves make option writers liquidatable
         }
         handler = new OptionBookHandler(settlement, book, reg, ethFeed, vol, solver, feeder, us, ks);
+        vm.prank(governance);
+        ch.setDeleverager(address(handler));
         // us[0] writes 4 calls to us[1] close to its initial margin (about 2,070 of its 2,500), so
         // the price jumps of the liquidate action make it liquidatable from the first calls on and
         // every run exercises option liquidations, not only the rare accounts trading gets there.
@@ -260,7 +286,7 @@ contract OptionBookInvariantTest is OptionBookBase {
     }
 
     /// Liquidations of option portfolios: never more than the fraction, partial ones heal the
-    /// account, the liquidator meets initial margin.
+    /// account, the liquidator meets initial margin; ADL leaves its account flat at zero.
     function invariant_liquidationsSound() public view {
         assertEq(bytes(handler.broken()).length, 0, handler.broken());
     }
@@ -268,6 +294,6 @@ contract OptionBookInvariantTest is OptionBookBase {
     function afterInvariant() external view {
         assertGt(handler.settled(), 0, "no batch ever settled");
         console2.log("settled", handler.settled(), "liquidations", handler.liquidations());
-        console2.log("liquidatable", handler.liquidatable());
+        console2.log("liquidatable", handler.liquidatable(), "deleveraged", handler.deleveraged());
     }
 }
