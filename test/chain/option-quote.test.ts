@@ -50,6 +50,7 @@ import { SolverProcess } from '../../solver/driver/solver-process.ts';
 import { readOptionContracts } from '../../solver/infra/option-state.ts';
 import { VAULT_QUOTE_MARGIN } from '../../solver/infra/perp-state.ts';
 import { devnetReferencePrices } from '../helpers/solving-node.ts';
+import { SchemaChecker } from '../node/openapi-schema.ts';
 import { spawnNode, waitExit, type Spawned } from '../node/spawn.ts';
 
 const DAI = (n: string): bigint => parseUnits(n, 18);
@@ -224,6 +225,9 @@ async function quoteAtOneBlock(size: bigint): Promise<{ quote: OptionSolverQuote
     const before = await pc.getBlockNumber();
     const r = await postQuote({ type: 'option', series: call.id.toString(), size: size.toString() });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
+    // as node/openapi.json documents it
+    const schemas = new SchemaChecker();
+    expect(schemas.check(schemas.response('POST', '/v1/quote', 200), r.body, '/v1/quote')).toEqual([]);
     if ((await pc.getBlockNumber()) !== before) continue;
     const q = r.body.quote;
     if (q.type !== 'option') throw new Error('not an option quote');
