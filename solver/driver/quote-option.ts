@@ -97,7 +97,9 @@ export async function solveOptionQuote(d: OptionQuoteDeps, req: OptionQuoteReque
       premium: premium.toString(),
       source: 'vault',
       gas: Number(gas),
-      validTo: now + OPTION_QUOTE_VALIDITY_SEC,
+      // from the later of the block's time and the clock: a quiet chain's latest block may be
+      // minutes old, and the quote is as fresh as the read, not as the block
+      validTo: Math.max(now, Math.floor(Date.now() / 1000)) + OPTION_QUOTE_VALIDITY_SEC,
     },
   };
 }

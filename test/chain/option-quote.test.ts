@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { keccak256, parseUnits, toHex, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
+import { keccak256, parseUnits, toHex, type Address, type Hex, type LocalAccount } from 'viem';
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { circuitBreakerAbi } from '../../contracts/artifacts/CircuitBreaker.ts';
@@ -132,7 +132,7 @@ beforeAll(async () => {
   await solver.init();
   const settlement = devnet.settlement.settlement;
   const options = new OptionQuoter({
-    publicClient: clients.publicClient as PublicClient,
+    publicClient: clients.publicClient,
     contracts: await readOptionContracts(clients.publicClient, settlement),
     vault,
     settlement,
@@ -246,6 +246,7 @@ describe('option quotes through POST /v1/quote', () => {
     expect(BigInt(buy.quote.premium)).toBe(expectBuy);
     expect(buy.quote.gas).toBeGreaterThan(1_000_000);
     expect(Date.parse(buy.body.expiresAt)).toBeLessThanOrEqual(buy.quote.validTo * 1000);
+    expect(buy.quote.validTo * 1000).toBeGreaterThan(Date.parse(buy.body.quotedAt));
     const write = await quoteAtOneBlock(-DAI('1'));
     expect(BigInt(write.quote.premium)).toBe(await expectedPremium(-DAI('1'), write.block));
     // the vault's bid is below its ask
