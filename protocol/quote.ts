@@ -1,9 +1,43 @@
-// Quotes (protocol/api.ts QuoteRequest, SolverQuote): the checks a node and a solver both apply to
-// a request and to a solver's answer, and which answer is best for the trader. One schema here so
-// the node's POST /v1/quote and the solvers' quote servers refuse exactly the same requests.
-import { isAddress } from 'viem';
+// Quotes (protocol/api.ts QuoteRequest, SolverQuote, and the option quote defined here): the checks
+// a node and a solver both apply to a request and to a solver's answer, and which answer is best
+// for the trader. One schema here so the node's POST /v1/quote and the solvers' quote servers
+// refuse exactly the same requests.
+import { type Address, isAddress } from 'viem';
 import { z } from 'zod';
-import type { QuoteRequest, SolverQuote } from './api.ts';
+import type { QuoteRequest as SpotQuoteRequest, QuoteResponse as SpotQuoteResponse, SolverQuote as SpotSolverQuote } from './api.ts';
+import { MAX_OPTION_SIZE } from './intent.ts';
+
+/**
+ * An option quote request: `series` the OptionSeries registry id (decimal string), `size` the signed
+ * number of contracts the trader would sign (1e18 = one contract; positive buys, negative writes),
+ * `account` the trader's margin account, optional.
+ */
+export type OptionQuoteRequest = { type: 'option'; series: string; size: string; account?: Address };
+
+/**
+ * A solver's option quote: the premium per contract (collateral units per 1e18 contracts) at which
+ * it expects a lone intent of `size` to clear, where that fill comes from (`vault`: the options
+ * vault takes the other side; `peers`: other traders' intents), the settle gas of that fill, and
+ * the last second (unix) the solver holds the quote good for. `series` and `size` repeat the
+ * request's, so an answer for another trade is recognised and dropped.
+ */
+export type OptionSolverQuote = {
+  type: 'option';
+  solver: Address;
+  series: string;
+  size: string;
+  premium: string;
+  source: 'vault' | 'peers';
+  gas: number;
+  validTo: number;
+};
+
+/** Every request POST /v1/quote takes. */
+export type QuoteRequest = SpotQuoteRequest | OptionQuoteRequest;
+/** Every answer a solver's quote server gives. */
+export type SolverQuote = SpotSolverQuote | OptionSolverQuote;
+/** POST /v1/quote's answer, for any request type. */
+export type QuoteResponse = Omit<SpotQuoteResponse, 'quote' | 'quotes'> & { quote: SolverQuote; quotes: SolverQuote[] };
 
 const UINT256_MAX = (1n << 256n) - 1n;
 const INT256_MAX = (1n << 255n) - 1n;
@@ -26,6 +60,18 @@ const signedNonZero = z
   .string()
   .regex(SIGNED, { error: 'expected a non-zero decimal integer string' })
   .refine((s) => !SIGNED.test(s) || (s.startsWith('-') ? -BigInt(s) : BigInt(s)) <= INT256_MAX, { error: 'outside int256' });
+/** An option series id: a positive decimal integer string that fits the registry's uint64. */
+const seriesId = z
+  .string()
+  .regex(/^[1-9]\d{0,19}$/, { error: 'expected a positive decimal integer string' })
+  .refine((s) => !/^[1-9]\d{0,19}$/.test(s) || BigInt(s) < 1n << 64n, { error: 'above 2^64 - 1' });
+/** An option size: non-zero, |size| <= MAX_OPTION_SIZE (what an option intent may carry). */
+const optionSize = z
+  .string()
+  .regex(SIGNED, { error: 'expected a non-zero decimal integer string' })
+  .refine((s) => !SIGNED.test(s) || (s.startsWith('-') ? -BigInt(s) : BigInt(s)) <= MAX_OPTION_SIZE, {
+    error: `|size| above ${MAX_OPTION_SIZE}`,
+  });
 
 export const quoteRequestSchema = z.discriminatedUnion(
   'type',
@@ -49,14 +95,25 @@ export const quoteRequestSchema = z.discriminatedUnion(
       sizeDelta: signedNonZero,
       owner: address.optional(),
     }),
+    z.strictObject({ type: z.literal('option'), series: seriesId, size: optionSize, account: address.optional() }),
   ],
-  { error: 'expected type "swap" or "position"' },
+  { error: 'expected type "swap", "position" or "option"' },
 );
 
 const gas = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const solverQuoteSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('swap'), solver: address, sellAmount: positive, buyAmount: positive, gas }),
   z.strictObject({ type: z.literal('position'), solver: address, price: positive, gas }),
+  z.strictObject({
+    type: z.literal('option'),
+    solver: address,
+    series: seriesId,
+    size: optionSize,
+    premium: positive,
+    source: z.enum(['vault', 'peers']),
+    gas,
+    validTo: z.number().int().positive().max(0xffffffff),
+  }),
 ]);
 
 /** The first problem of a zod error as `field: reason`. */
@@ -75,17 +132,24 @@ export function parseQuoteRequest(body: unknown): Checked<QuoteRequest> {
 }
 
 /**
- * A solver's answer to `req`, from untrusted JSON: the shape, the type the request asked for, and
- * for a swap the requested side equal to the requested amount (a solver may not quote another trade).
+ * A solver's answer to `req`, from untrusted JSON: the shape, the type the request asked for, for
+ * a swap the requested side equal to the requested amount, for an option the requested series and
+ * size (a solver may not quote another trade) and a validity not past `nowSec` (unix seconds).
  */
-export function parseSolverQuote(req: QuoteRequest, body: unknown): Checked<SolverQuote> {
+export function parseSolverQuote(req: QuoteRequest, body: unknown, nowSec?: number): Checked<SolverQuote> {
   const r = solverQuoteSchema.safeParse(body);
   if (!r.success) return { ok: false, reason: firstIssue(r.error) };
   const q = r.data as SolverQuote;
-  if (q.type !== req.type) return { ok: false, reason: `a ${q.type} quote for a ${req.type} request` };
+  const a = (t: string): string => (t === 'option' ? `an ${t}` : `a ${t}`);
+  if (q.type !== req.type) return { ok: false, reason: `${a(q.type)} quote for ${a(req.type)} request` };
   if (q.type === 'swap' && req.type === 'swap') {
     const side = req.kind === 'sell' ? q.sellAmount : q.buyAmount;
     if (BigInt(side) !== BigInt(req.amount)) return { ok: false, reason: `${req.kind}Amount ${side} is not the requested ${req.amount}` };
+  }
+  if (q.type === 'option' && req.type === 'option') {
+    if (BigInt(q.series) !== BigInt(req.series)) return { ok: false, reason: `series ${q.series} is not the requested ${req.series}` };
+    if (BigInt(q.size) !== BigInt(req.size)) return { ok: false, reason: `size ${q.size} is not the requested ${req.size}` };
+    if (nowSec !== undefined && q.validTo < nowSec) return { ok: false, reason: `expired at ${q.validTo}, now ${nowSec}` };
   }
   return { ok: true, value: q };
 }
@@ -93,7 +157,8 @@ export function parseSolverQuote(req: QuoteRequest, body: unknown): Checked<Solv
 /**
  * The better of two quotes for the trader who asked `req` (negative: `a` is better). A sell: the
  * higher buyAmount; a buy: the lower sellAmount; a position: the lower price for a long (sizeDelta
- * > 0), the higher for a short. Ties: the lower gas, then the lower solver address (deterministic).
+ * > 0), the higher for a short; an option: the lower premium for a buy (size > 0), the higher for a
+ * write. Ties: the lower gas, then the lower solver address (deterministic).
  */
 export function compareQuotes(req: QuoteRequest, a: SolverQuote, b: SolverQuote): number {
   const cmp = (x: bigint, y: bigint): number => (x < y ? -1 : x > y ? 1 : 0);
@@ -103,6 +168,9 @@ export function compareQuotes(req: QuoteRequest, a: SolverQuote, b: SolverQuote)
   } else if (a.type === 'position' && b.type === 'position' && req.type === 'position') {
     const long = BigInt(req.sizeDelta) > 0n;
     c = long ? cmp(BigInt(a.price), BigInt(b.price)) : cmp(BigInt(b.price), BigInt(a.price));
+  } else if (a.type === 'option' && b.type === 'option' && req.type === 'option') {
+    const buy = BigInt(req.size) > 0n;
+    c = buy ? cmp(BigInt(a.premium), BigInt(b.premium)) : cmp(BigInt(b.premium), BigInt(a.premium));
   }
   if (c !== 0) return c;
   if (a.gas !== b.gas) return a.gas - b.gas;

@@ -7,7 +7,8 @@
 // --publish-margin-ms: the whole pipeline (solve, simulate, isolate, sign, publish) ends this long
 // before the auction's solve deadline. --batch-gas-share-bps: share of the block gas limit a batch
 // may use (nodes refuse solutions above it; protocol/batch-gas.ts). --quote-port: serve POST
-// /v1/quote (driver/quote-server.ts) for nodes' --quoter; 0 (default) = no quote server.
+// /v1/quote (driver/quote-server.ts) for nodes' --quoter; 0 (default) = no quote server. Option
+// quotes (driver/quote-option.ts) are answered against the --option-vault, refused without one.
 // pools.json: [{ "kind": "uniswapV2" | "uniswapV3" | "stableSwap", "address": "0x…" }, …]
 // (or repeat --pool kind:0xaddress). The key must be a bonded solver of the node's Settlement.
 // `--help` lists every flag and its default; usage errors (bad flag, value, pools or config file) exit 2.
@@ -20,6 +21,9 @@ import { address, bool, fileOnly, httpUrl, int, type Kind, type LogLevel, oneOf,
 import type { PoolKind, PoolSpec } from './infra/pool-reader.ts';
 import { SolverProcess } from './driver/solver-process.ts';
 import { startQuoteServer } from './driver/quote-server.ts';
+import { OptionQuoter } from './driver/quote-option.ts';
+import { readOptionContracts } from './infra/option-state.ts';
+import { NodeApi } from '../protocol/client.ts';
 import type { Strategy } from './domain/options.ts';
 import { DEFAULT_BATCH_GAS_SHARE_BPS } from '../protocol/batch-gas.ts';
 
@@ -202,7 +206,20 @@ async function main(): Promise<void> {
     ...(a.optionVault ? { optionVault: a.optionVault } : {}),
   });
   await solver.init();
-  const quotes = a.quotePort > 0 ? await startQuoteServer(solver, { port: a.quotePort, host: a.quoteHost, log }) : undefined;
+  let quotes: Awaited<ReturnType<typeof startQuoteServer>> | undefined;
+  if (a.quotePort > 0) {
+    // the Settlement the solver attached to (init checked the node's health), and its option book
+    const { settlement } = await new NodeApi(a.nodeUrl.replace(/\/$/, '')).health();
+    const options = new OptionQuoter({
+      publicClient,
+      contracts: await readOptionContracts(publicClient, settlement),
+      vault: a.optionVault,
+      settlement,
+      solver: solver.address,
+    });
+    const quoter = { quote: solver.quote.bind(solver), quoteOption: options.quote.bind(options) };
+    quotes = await startQuoteServer(quoter, { port: a.quotePort, host: a.quoteHost, log });
+  }
   if (quotes) log.info({ event: 'quote_listening', url: quotes.url });
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.once(sig, () => {

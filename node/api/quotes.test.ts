@@ -1,7 +1,7 @@
 // The node's quote round (node/api/quotes.ts gatherQuotes): every quoter asked in parallel under one
 // deadline, only answers valid for the request kept, failures named.
 import { describe, expect, it } from 'vitest';
-import type { QuoteRequest } from '../../protocol/api.ts';
+import type { OptionQuoteRequest, QuoteRequest } from '../../protocol/quote.ts';
 import { gatherQuotes } from './quotes.ts';
 
 const req: QuoteRequest = {
@@ -68,5 +68,36 @@ describe('gatherQuotes', () => {
     const { quotes } = await gatherQuotes(['http://good/v1/quote'], req, 5000, f);
     expect(quotes).toHaveLength(1);
     expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('drops option answers for another series or size, or already expired, and keeps the rest', async () => {
+    const opt: OptionQuoteRequest = { type: 'option', series: '7', size: '-3000000000000000000' };
+    const good = {
+      type: 'option',
+      solver: S,
+      series: '7',
+      size: opt.size,
+      premium: '95000000000000000000',
+      source: 'vault',
+      gas: 1,
+      validTo: 1010,
+    };
+    const f = fakeFetch({
+      'http://good/v1/quote': { status: 200, body: good },
+      'http://other-series/v1/quote': { status: 200, body: { ...good, series: '8' } },
+      'http://other-side/v1/quote': { status: 200, body: { ...good, size: '3000000000000000000' } },
+      'http://stale/v1/quote': { status: 200, body: { ...good, validTo: 999 } },
+      'http://swap/v1/quote': { status: 200, body: { type: 'swap', solver: S, sellAmount: '1', buyAmount: '1', gas: 1 } },
+      'http://halted/v1/quote': { status: 422, body: { error: { code: 'market_halted', message: 'market 1 is halted' } } },
+    });
+    const urls = ['good', 'other-series', 'other-side', 'stale', 'swap', 'halted'].map((h) => `http://${h}/v1/quote`);
+    const { quotes, failed } = await gatherQuotes(urls, opt, 5000, f, () => 1_000_000);
+    expect(quotes).toEqual([good]);
+    const reasons = Object.fromEntries(failed.map((x) => [x.url.split('/')[2], x.reason]));
+    expect(reasons['other-series']).toContain('series 8 is not the requested 7');
+    expect(reasons['other-side']).toContain('size 3000000000000000000 is not the requested -3000000000000000000');
+    expect(reasons.stale).toContain('expired at 999');
+    expect(reasons.swap).toContain('a swap quote for an option request');
+    expect(reasons.halted).toBe('HTTP 422 market_halted: market 1 is halted');
   });
 });

@@ -1,11 +1,18 @@
 // POST /v1/quote: an indicative price before signing, as CoW's orderbook asks its solvers. The
 // node validates the request (protocol/quote.ts), asks every configured quoter (a solver's
 // --quote-port endpoint) in parallel under one deadline, keeps the answers that are valid for the
-// request (shape, type, the requested side equal to the requested amount), and answers the best
+// request (shape, type, the requested side equal to the requested amount, an option's series and
+// size equal to the requested ones and its validity not past), and answers the best
 // for the trader with every valid answer and the quoters that failed (timed out, refused, answered
 // something invalid). Quotes are not binding: the signed limit is what protects the user.
-import type { QuoteRequest, QuoteResponse, SolverQuote } from '../../protocol/api.ts';
-import { parseQuoteRequest, parseSolverQuote, rankQuotes } from '../../protocol/quote.ts';
+import {
+  parseQuoteRequest,
+  parseSolverQuote,
+  type QuoteRequest,
+  type QuoteResponse,
+  rankQuotes,
+  type SolverQuote,
+} from '../../protocol/quote.ts';
 import type { Logger } from '../log.ts';
 import type { ClientRate } from './client-rate.ts';
 import { HttpError, json, readJson, type Route } from './http.ts';
@@ -36,6 +43,7 @@ async function askOne(
   req: QuoteRequest,
   signal: AbortSignal,
   f: typeof fetch,
+  now: () => number,
 ): Promise<{ ok: true; quote: SolverQuote } | { ok: false; reason: string }> {
   let res: Response;
   try {
@@ -61,16 +69,20 @@ async function askOne(
     const what = typeof e?.code === 'string' ? `${e.code}${typeof e.message === 'string' ? `: ${e.message.slice(0, 200)}` : ''}` : 'error';
     return { ok: false, reason: `HTTP ${res.status} ${what}` };
   }
-  const q = parseSolverQuote(req, body);
+  const q = parseSolverQuote(req, body, Math.floor(now() / 1000));
   return q.ok ? { ok: true, quote: q.value } : { ok: false, reason: `invalid quote: ${q.reason}` };
 }
 
-/** Asks every quoter in parallel; the whole round ends by `timeoutMs` (late answers count as failed). */
+/**
+ * Asks every quoter in parallel; the whole round ends by `timeoutMs` (late answers count as
+ * failed). `now` (ms): the clock an option answer's validTo is checked against.
+ */
 export async function gatherQuotes(
   quoters: readonly string[],
   req: QuoteRequest,
   timeoutMs: number,
   f: typeof fetch = fetch,
+  now: () => number = Date.now,
 ): Promise<Gathered> {
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), timeoutMs);
@@ -81,7 +93,7 @@ export async function gatherQuotes(
         const deadline = new Promise<{ ok: false; reason: string }>((r) =>
           ctl.signal.addEventListener('abort', () => r({ ok: false, reason: 'timeout' }), { once: true }),
         );
-        return { url, answer: await Promise.race([askOne(url, req, ctl.signal, f), deadline]) };
+        return { url, answer: await Promise.race([askOne(url, req, ctl.signal, f, now), deadline]) };
       }),
     );
     const quotes: SolverQuote[] = [];
@@ -113,7 +125,7 @@ export function quoteRoutes(d: QuoteDeps): Route[] {
         const parsed = parseQuoteRequest(await readJson(req));
         if (!parsed.ok) throw HttpError.quote('bad_quote_request', parsed.reason);
         const t0 = Date.now();
-        const { quotes, failed } = await gatherQuotes(d.quoters, parsed.value, d.timeoutMs, d.fetch);
+        const { quotes, failed } = await gatherQuotes(d.quoters, parsed.value, d.timeoutMs, d.fetch, d.now);
         d.log?.debug({ event: 'quote', quotes: quotes.length, failed: failed.length, ms: Date.now() - t0 });
         const ranked = rankQuotes(parsed.value, quotes);
         const best = ranked[0];
@@ -123,12 +135,14 @@ export function quoteRoutes(d: QuoteDeps): Route[] {
             `no quoter could quote this: ${failed.map((x) => `${x.url}: ${x.reason}`).join('; ')}`.slice(0, 1000),
           );
         const now = d.now?.() ?? Date.now();
+        // an option quote is good until the solver's validTo at most
+        const until = best.type === 'option' ? Math.min(now + QUOTE_VALIDITY_MS, best.validTo * 1000) : now + QUOTE_VALIDITY_MS;
         return json<QuoteResponse>({
           quote: best,
           quotes: ranked,
           failed,
           quotedAt: new Date(now).toISOString(),
-          expiresAt: new Date(now + QUOTE_VALIDITY_MS).toISOString(),
+          expiresAt: new Date(until).toISOString(),
         });
       },
     },

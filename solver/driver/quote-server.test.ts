@@ -67,4 +67,31 @@ describe('the quote server', () => {
     expect(await post(JSON.stringify(req))).toMatchObject({ status: 503, body: { error: { code: 'not_ready' } } });
     ready = true;
   });
+
+  it('option requests: 422 no_options without an option quoter, its refusal code with one', async () => {
+    const opt = { type: 'option', series: '2', size: '1000000000000000000' };
+    const n = asked.length;
+    expect(await post(JSON.stringify(opt))).toMatchObject({ status: 422, body: { error: { code: 'no_options' } } });
+    expect(asked.length).toBe(n);
+    const withOptions = await startQuoteServer(
+      {
+        ...stub,
+        quoteOption: async (r) =>
+          r.series === '2' ? { ok: false, code: 'market_halted', message: 'halted' } : { ok: false, code: 'unknown_series', message: 'no' },
+      },
+      { port: 0 },
+    );
+    try {
+      expect(await post(JSON.stringify(opt), 'application/json', withOptions.url)).toMatchObject({
+        status: 422,
+        body: { error: { code: 'market_halted' } },
+      });
+      expect(await post(JSON.stringify({ ...opt, series: '9' }), 'application/json', withOptions.url)).toMatchObject({
+        status: 422,
+        body: { error: { code: 'unknown_series' } },
+      });
+    } finally {
+      await withOptions.close();
+    }
+  });
 });

@@ -4,17 +4,24 @@
 // `{ "error": { "code", "message" } }`: 400 bad_request (not JSON, not a valid request), 413
 // body_too_large, 415 unsupported_media_type, 422 no_route (the solver cannot fill it), 503
 // not_ready (before the pool view is loaded) or busy (at its quote share, QuoteGate), 404 / 405 for other paths and methods.
+// An option request goes to the quoter's quoteOption (quote-option.ts): 422 with its refusal's
+// code (unknown_series, market_halted, vault_refused, ...), or no_options when it has none.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { ApiErrorBody, QuoteRequest, SolverQuote } from '../../protocol/api.ts';
-import { parseQuoteRequest } from '../../protocol/quote.ts';
+import type { ApiErrorBody, QuoteRequest as SpotQuoteRequest } from '../../protocol/api.ts';
+import { type OptionQuoteRequest, parseQuoteRequest, type SolverQuote } from '../../protocol/quote.ts';
 import type { QuoteOutcome } from './quote.ts';
+import type { OptionQuoteOutcome } from './quote-option.ts';
 
 /** A quote request is a few hundred bytes. */
 export const MAX_QUOTE_BODY = 4096;
 
-export type Quoter = { quote(req: QuoteRequest): Promise<QuoteOutcome | undefined> };
+export type Quoter = {
+  quote(req: SpotQuoteRequest): Promise<QuoteOutcome | undefined>;
+  /** Option requests; absent: refused (422 no_options). */
+  quoteOption?(req: OptionQuoteRequest): Promise<OptionQuoteOutcome | undefined>;
+};
 
 export type QuoteServer = { url: string; server: Server; close(): Promise<void> };
 
@@ -62,7 +69,13 @@ export async function startQuoteServer(solver: Quoter, o: { port: number; host?:
     const parsed = parseQuoteRequest(await readBody(req));
     if (!parsed.ok) throw new Refusal(400, 'bad_request', parsed.reason);
     const t0 = Date.now();
-    const out = await solver.quote(parsed.value);
+    const r = parsed.value;
+    const out: QuoteOutcome | OptionQuoteOutcome | undefined =
+      r.type !== 'option'
+        ? await solver.quote(r)
+        : solver.quoteOption
+          ? await solver.quoteOption(r)
+          : { ok: false, code: 'no_options', message: 'this solver quotes no options' };
     if (!out) throw new Refusal(503, 'not_ready', 'the solver has not loaded its pools yet');
     o.log?.debug({ event: 'quote', request: parsed.value, ok: out.ok, ms: Date.now() - t0 });
     if (!out.ok) throw new Refusal(out.code === 'busy' ? 503 : 422, out.code, out.message);

@@ -4,6 +4,8 @@
 // dashboard and trade page tests run their browsers against it. Account 2 must be bonded first
 // (bondSolver); account 1 is the devnet's bonded solver. Each solver also serves quotes (its
 // --quote-port server) and the node asks both (--quoter), so POST /v1/quote answers as on the devnet.
+// With `optionVault`, the quote servers answer option quotes against that vault too
+// (solver/driver/quote-option.ts); the solvers' auctions still clear options between peers only.
 import type { Address, Hex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { toHex } from 'viem';
@@ -14,7 +16,9 @@ import { devnetPoolSpecs } from '../../contracts/deploy/solver-fixtures.ts';
 import type { AuctionClock } from '../../node/auction/clock.ts';
 import { createLogger } from '../../node/log.ts';
 import { IntentNode } from '../../node/node.ts';
+import { OptionQuoter } from '../../solver/driver/quote-option.ts';
 import { startQuoteServer } from '../../solver/driver/quote-server.ts';
+import { readOptionContracts } from '../../solver/infra/option-state.ts';
 import { SolverProcess } from '../../solver/driver/solver-process.ts';
 import { tempDir, testConfig } from './node.ts';
 
@@ -33,15 +37,31 @@ export type SolvingNode = { node: IntentNode; clock: AuctionClock; api: string; 
 
 export async function startSolvingNode(
   running: RunningDevnet,
-  opts: { intervalMs: number; prefix: string; volatilityFeed?: Address; optionSeries?: Address },
+  opts: { intervalMs: number; prefix: string; volatilityFeed?: Address; optionSeries?: Address; optionVault?: Address },
 ): Promise<SolvingNode> {
   const { clients, devnet } = running;
   const t = devnet.tokens;
   const dir = tempDir(opts.prefix);
   // The quote servers listen first (the node's config names them); they reach their solver once it exists.
   const solvers: SolverProcess[] = [];
+  const settlement = devnet.settlement.settlement;
+  const optionContracts = opts.optionVault ? await readOptionContracts(clients.publicClient, settlement) : undefined;
   const quoteServers = await Promise.all(
-    [0, 1].map((k) => startQuoteServer({ quote: async (req) => solvers[k]?.quote(req) }, { port: 0 })),
+    [1, 2].map((i, k) => {
+      const options = opts.optionVault
+        ? new OptionQuoter({
+            publicClient: clients.publicClient,
+            contracts: optionContracts,
+            vault: opts.optionVault,
+            settlement,
+            solver: clients.accounts[i]!.address,
+          })
+        : undefined;
+      return startQuoteServer(
+        { quote: async (req) => solvers[k]?.quote(req), ...(options ? { quoteOption: (req) => options.quote(req) } : {}) },
+        { port: 0 },
+      );
+    }),
   );
   const config = testConfig(dir.path, {
     quoters: quoteServers.map((q) => q.url),

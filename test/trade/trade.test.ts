@@ -33,6 +33,7 @@ import { deployCircuitBreaker } from '../../contracts/deploy/circuit-breaker.ts'
 import { mint } from '../../contracts/deploy/tokens.ts';
 import { deployOptionBook } from '../../contracts/deploy/option-book.ts';
 import { deployOptionSeries, listSeries } from '../../contracts/deploy/option-series.ts';
+import { DEVNET_OPTION_VAULT, DEVNET_OPTION_VAULT_UNDERLYINGS, deployOptionVault } from '../../contracts/deploy/option-vault.ts';
 import { defaultVolBounds, deployVolatilityFeed, publishSurface } from '../../contracts/deploy/options.ts';
 import { devnetSeries } from '../../devnet/option-listing.ts';
 import { devnetSurface, smileParams } from '../../devnet/vol-model.ts';
@@ -44,7 +45,7 @@ import { signedIntentToJson } from '../../protocol/json.ts';
 import { launchBrowser, pngSize, sampledColours } from '../helpers/browser.ts';
 import { type SolvingNode, startSolvingNode } from '../helpers/solving-node.ts';
 import { SchemaChecker } from '../node/openapi-schema.ts';
-import { parseEther } from 'viem';
+import { formatUnits, parseEther } from 'viem';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SCREENSHOT = join(ROOT, 'test', 'trade', 'screenshot.png');
@@ -168,13 +169,20 @@ beforeAll(async () => {
     now,
   ))
     await listSeries(clients, optionSeries, terms);
-  await deployOptionBook(clients, {
+  const book = await deployOptionBook(clients, {
     clearingHouse: perp.clearingHouse,
     settlement: devnet.settlement.settlement,
     registry: optionSeries,
     volatilityFeed,
   });
-  solving = await startSolvingNode(running, { intervalMs: 1500, prefix: 'trade-test-', volatilityFeed, optionSeries });
+  // the options vault the solvers' option quotes price against (their auctions clear peers only)
+  const optionVault = await deployOptionVault(clients, {
+    book,
+    collateral: devnet.tokens.dai,
+    underlyings: DEVNET_OPTION_VAULT_UNDERLYINGS,
+    ...DEVNET_OPTION_VAULT,
+  });
+  solving = await startSolvingNode(running, { intervalMs: 1500, prefix: 'trade-test-', volatilityFeed, optionSeries, optionVault });
   api = new NodeApi(solving.api);
   browser = await launchBrowser();
   console.log(`trade test setup: ${Date.now() - started} ms`);
@@ -352,6 +360,29 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
     await page.selectOption('#option-series', put.id);
     await page.selectOption('#option-side', 'sell');
     await page.fill('#option-size', '2');
+    // the firm quote for writing 2 puts: the solvers' premium (the options vault's bid less their
+    // margin) beside the model premium, and the premium limit set to it less the swap form's 0.5%
+    await page.click('#get-option-quote');
+    const quoteBox = page.locator(`#option-quote.ok[data-series="${put.id}"]`);
+    await quoteBox.waitFor({ timeout: 30_000 });
+    const quoted = BigInt((await quoteBox.getAttribute('data-premium'))!);
+    // the vault buys below the model value, by its spread (1 vol point of vega and 0.05% of the
+    // mark a contract: about 12% of this put's value) and the solvers' 0.5%; the node's series row
+    // is compared until it has been priced at the mark the vault quoted at (the first test moved it
+    // and the node caches the rows for 2 s)
+    const underModel = async (): Promise<boolean> => {
+      const now = await api.optionSeries();
+      const price = now.available ? now.series.find((x) => x.id === put.id)?.price : null;
+      if (!price) return false;
+      return quoted < BigInt(price) && quoted > (BigInt(price) * 75n) / 100n;
+    };
+    await expect.poll(underModel, { timeout: 15_000 }).toBe(true);
+    expect(await quoteBox.textContent()).toMatch(
+      /^Firm quote: [\d.]+ DAI per contract from the options vault, model [\d.]+ \(-\d+\.\d\d% under the model\); [12] solvers?, best 0x/,
+    );
+    const floor = (quoted * (10_000n - 50n)) / 10_000n;
+    expect(parseUnits(await page.inputValue('#premium-limit'), 18)).toBe(floor);
+    expect(await quoteBox.textContent()).toContain(`Premium limit at least ${formatUnits(floor, 18)} DAI with your slippage.`);
     await page.fill('#premium-limit', '40');
     await page.locator(`#option-model[data-series="${put.id}"]`).filter({ hasText: 'you receive at least 80 DAI' }).waitFor();
     expect(await page.locator('#option-model').textContent()).toMatch(/model premium [\d.]+ DAI per contract at vol [\d.]+%/);
@@ -377,6 +408,8 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
     // writing 200 puts would leave the account below its initial requirement: flagged
     await page.fill('#option-size', '200');
     await page.locator('#option-preview tr[data-row="free"].bad').waitFor();
+    // the quote was for 2 contracts: dropped
+    expect(await page.locator('#option-quote').textContent()).toBe('the trade changed: get a new quote');
 
     // Sign the 2 puts at 40 or better; bob buys 2 at up to 45 (bob is the only other side here):
     // the node accepts both, a solver crosses them at one premium, the page shows the fill and the

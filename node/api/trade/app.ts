@@ -30,6 +30,7 @@ import { accountState, liquidationPrice, marketStates, type Preview, previewPosi
 import {
   defaultPremium,
   describeOption,
+  getOptionQuote,
   type OptionPageContext,
   refreshOptionHealth,
   refreshSeries,
@@ -37,6 +38,7 @@ import {
   renderOptionPositions,
   renderOptionPreview,
   signOption,
+  staleOptionQuote,
 } from './options.ts';
 import { type Connection, connect, type Discovered, discoverWallets, isUserRejection, walletChoices } from './wallet.ts';
 
@@ -702,15 +704,23 @@ button('get-quote').onclick = () => void action(button('get-quote'), getQuote);
 button('sign-swap').onclick = () => void action(button('sign-swap'), signSwap);
 button('sign-position').onclick = () => void action(button('sign-position'), signPosition);
 button('sign-option').onclick = () => void action(button('sign-option'), () => signOption(optionContext(), ready()));
+button('get-option-quote').onclick = () =>
+  void action(button('get-option-quote'), async () => {
+    await getOptionQuote(optionContext(), slippageBps(), conn?.account, explain);
+    renderOptionOrder();
+    return undefined;
+  });
 /** The option form's model line and margin preview. */
 function renderOptionOrder(): void {
   renderModel(optionContext(), markets);
   renderOptionPreview(optionContext(), margin);
 }
 for (const id of ['option-size', 'premium-limit', 'option-reduce-only']) $(id).addEventListener('input', renderOptionOrder);
+$('option-size').addEventListener('input', staleOptionQuote);
 for (const id of ['option-series', 'option-side'])
   $(id).addEventListener('change', () => {
     defaultPremium(optionContext(), true);
+    staleOptionQuote();
     renderOptionOrder();
   });
 for (const id of ['sell-token', 'buy-token', 'sell-amount']) $(id).addEventListener('input', () => void staleQuote());

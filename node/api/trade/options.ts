@@ -3,7 +3,9 @@
 // premium limit per contract, signed as the OptionIntent EIP-712 type of protocol/eip712.ts), the
 // account's option positions with their greeks, and how an option intent reads in "My intents".
 // The series and their model values come from GET /v1/options/series (the node prices every live
-// series with the clearing house's mark and the volatility feed's surface). The margin preview
+// series with the clearing house's mark and the volatility feed's surface). The firm quote comes
+// from POST /v1/quote (the solvers' premium for the form's trade, e.g. the options vault's quote
+// with their margin): shown beside the model premium, it sets the premium limit less the slippage. The margin preview
 // values the account's options as the option book does (protocol/options/option-health.ts, equal
 // to the chain to the wei), from the book's state read through the wallet's provider, before and
 // after the intent fills at its limit.
@@ -14,6 +16,7 @@ import type { NodeApi } from '../../../protocol/client.ts';
 import { intentDomain, optionIntentTypes } from '../../../protocol/eip712.ts';
 import type { OptionIntent } from '../../../protocol/intent.ts';
 import type { OptionIntentJson } from '../../../protocol/json.ts';
+import type { OptionQuoteRequest, QuoteRequest, QuoteResponse } from '../../../protocol/quote.ts';
 import { signedIntentToJson } from '../../../protocol/json.ts';
 import { abs } from '../../../protocol/margin.ts';
 import { type AccountTotals, healthAfterOptionFill } from '../../../protocol/options/option-health.ts';
@@ -33,6 +36,8 @@ export type OptionPageContext = {
 
 let series: OptionSeriesRow[] = [];
 let unavailable: string | undefined;
+/** The firm quote shown, for the request it answered (dropped when the form's trade changes). */
+let quoted: OptionQuoteRequest | undefined;
 
 /** A signed fixed-point value as a decimal ("–" when unpriced). */
 const signed = (v: string | bigint | null, dec: number, digits: number): string =>
@@ -126,6 +131,83 @@ export function renderModel(ctx: OptionPageContext, markets?: MarketsResponse): 
   if (halted) parts.push(`${s.name} is halted by its circuit breaker: opening option trades wait, reduce-only ones still fill`);
   box.textContent = parts.join(' · ');
   box.dataset.series = s.id;
+}
+
+/** `premium` moved by `bps` (of 10,000) to the trader's worse side: a buyer's ceiling above it, a writer's floor below. */
+export function premiumWithSlippage(premium: bigint, size: bigint, bps: bigint): bigint {
+  return size > 0n ? (premium * (10_000n + bps) + 9_999n) / 10_000n : (premium * (10_000n - bps)) / 10_000n;
+}
+
+/**
+ * Asks the node for a firm quote of the form's trade (POST /v1/quote, type option), shows it beside
+ * the model premium and sets the premium limit to it with the swap form's slippage. `explain`
+ * words a refusal (the page's message style).
+ */
+export async function getOptionQuote(
+  ctx: OptionPageContext,
+  slippageBps: bigint,
+  account: Address | undefined,
+  explain: (e: unknown) => string,
+): Promise<void> {
+  const box = $('option-quote');
+  const s = chosenSeries();
+  if (!s) throw new Error(unavailable ? `options are unavailable on this node: ${unavailable}` : 'choose an option series');
+  const contracts = parseAmount($<HTMLInputElement>('option-size').value, 18, 'contracts');
+  if (contracts === 0n) throw new Error('contracts: must be above zero');
+  const size = $<HTMLSelectElement>('option-side').value === 'sell' ? -contracts : contracts;
+  const req: OptionQuoteRequest = { type: 'option', series: s.id, size: size.toString(), ...(account ? { account } : {}) };
+  box.className = 'quote';
+  box.textContent = 'asking the solvers…';
+  delete box.dataset.premium;
+  quoted = undefined;
+  try {
+    // NodeApi.quote is typed with protocol/api.ts's swap and position requests; the option request
+    // and its answer are protocol/quote.ts's, sent the same way
+    const ask = ctx.api.quote.bind(ctx.api) as unknown as (r: QuoteRequest) => Promise<QuoteResponse>;
+    const q = await ask(req);
+    if (q.quote.type !== 'option') throw new Error(`the node answered a ${q.quote.type} quote`);
+    const premium = BigInt(q.quote.premium);
+    const limit = premiumWithSlippage(premium, size, slippageBps);
+    const d = ctx.collateralDecimals;
+    const sym = ctx.collateralSymbol;
+    const model = s.price === null ? '' : `, model ${amount(s.price, d, 4)} (${vsModel(premium, BigInt(s.price))})`;
+    const n = q.quotes.length;
+    quoted = req;
+    box.className = 'quote ok';
+    box.dataset.series = s.id;
+    box.dataset.premium = q.quote.premium;
+    box.textContent = `Firm quote: ${amount(premium, d, 4)} ${sym} per contract from the ${q.quote.source === 'vault' ? 'options vault' : 'other traders'}${model}; ${n} solver${n === 1 ? '' : 's'}, best ${short(q.quote.solver)}; expires ${new Date(q.expiresAt).toLocaleTimeString()}. Premium limit ${size > 0n ? 'at most' : 'at least'} ${amount(limit, d, d)} ${sym} with your slippage.`;
+    $<HTMLInputElement>('premium-limit').value = amount(limit, d, d);
+  } catch (e) {
+    box.className = 'quote none';
+    box.textContent = `No firm quote: ${explain(e)}. The premium limit stays yours to set.`;
+  }
+}
+
+/** "+1.23% over the model" / "-0.50% under the model". */
+function vsModel(premium: bigint, model: bigint): string {
+  if (model === 0n) return 'no model value';
+  const bps = Number(((premium - model) * 10_000n) / model) / 100;
+  return `${bps >= 0 ? '+' : ''}${bps.toFixed(2)}% ${bps >= 0 ? 'over' : 'under'} the model`;
+}
+
+/** Drops the firm quote when the form's trade is no longer the one it answered. */
+export function staleOptionQuote(): void {
+  if (!quoted) return;
+  const s = chosenSeries();
+  const side = $<HTMLSelectElement>('option-side').value === 'sell' ? '-' : '';
+  let size: string | undefined;
+  try {
+    size = `${side}${parseAmount($<HTMLInputElement>('option-size').value, 18, 'contracts')}`;
+  } catch {
+    size = undefined;
+  }
+  if (s?.id === quoted.series && size === quoted.size) return;
+  quoted = undefined;
+  const box = $('option-quote');
+  box.className = 'quote';
+  delete box.dataset.premium;
+  box.textContent = 'the trade changed: get a new quote';
 }
 
 /** Signs the form's option intent with the wallet and submits it to the node. */
