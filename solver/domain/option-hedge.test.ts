@@ -170,6 +170,11 @@ describe("the options vault's delta hedge in a batch", () => {
     expect(tight.hedgeSkips[0]!.reason).toBe('price outside the hedge band');
     expect(tight.solution.marketPrices).toEqual([]);
     expect(tight.vaultTrades).toEqual([]);
+    // the perp vault's ask (about 0.6% over the mark) inside a 0.7% band, but not 0.2% inside it
+    const edge = solve({ view: { params: { ...params, hedgeBand: (7n * WAD) / 1000n } } });
+    expect(edge.hedgeSkips[0]!.reason).toBe('price outside the hedge band');
+    const ask1 = vaultQuote(perpVault.params, MARK, 0n, -2n * WAD)!;
+    expect(ask1 < (MARK * 1007n) / 1000n).toBe(true);
     expect(solve({ market: { vault: undefined } }).hedgeSkips[0]!.reason).toBe('no perp vault to take the hedge');
     expect(solve({ market: { halted: true } }).optionVaultHedges).toEqual([]);
   });

@@ -13,8 +13,9 @@
 // already trade, it fills at their price, the perp vault taking the new remainder at its quote
 // (or nobody, when the hedge nets the users' remainder out); in a market without users it trades
 // with the perp vault alone at the perp vault's quote. Its limit is that clearing price, the
-// tightest it can sign, so the band check holds for the largest move of the mark. Whatever does
-// not fit (no perp vault or too little of its capacity, a price outside the hedge band or the
+// tightest it can sign, so the band check holds for the largest move of the mark; and the price
+// must stay HEDGE_BAND_MARGIN inside the band, so an oracle step or two between the solve and the
+// settle does not turn the hedge, and with it the whole batch, into a revert. Whatever does not fit (no perp vault or too little of its capacity, a price outside the hedge band or the
 // deviation band, a halted market) leaves the hedge out and the batch as it was; the reason is
 // returned for the caller's log.
 import { abs, WAD } from '../../protocol/margin.ts';
@@ -31,6 +32,12 @@ import type { Solution, SolutionTrade } from '../../protocol/solution.ts';
 import { lower } from './address.ts';
 import type { SourceTrade } from './option-clearing.ts';
 import type { PositionClearing, PositionMarket, VaultTrade } from './positions.ts';
+
+/**
+ * How far (wad fraction of the mark) inside the vault's hedge band the hedge's price must be: the
+ * band is checked at the mark the batch lands on, and one devnet feeder step moves it 0.2% at most.
+ */
+export const HEDGE_BAND_MARGIN = 2n * 10n ** 15n;
 
 /** What the hedge of one underlying needs: the vault's parameters and state at the block solved on. */
 export type VaultHedgeView = {
@@ -66,6 +73,8 @@ export type AddHedgesInput = {
    * left out.
    */
   optionSeriesCount: number;
+  /** Default HEDGE_BAND_MARGIN. */
+  bandMargin?: bigint;
 };
 
 export type AddHedgesResult = { positions: PositionClearing; hedges: HedgeTrade[]; skipped: HedgeSkip[] };
@@ -124,7 +133,10 @@ export function addVaultHedges(input: AddHedgesInput): AddHedgesResult {
       continue;
     }
     const m = input.markets.get(market);
-    const fit = m ? hedgeInto(positions, market, m, planned.sizeDelta, planned.bound!) : 'no perp market state';
+    const margin = ((input.bandMargin ?? HEDGE_BAND_MARGIN) * view.state.mark + WAD - 1n) / WAD;
+    // the vault's worst limit moved inward by the margin
+    const bound = planned.sizeDelta > 0n ? planned.bound! - margin : planned.bound! + margin;
+    const fit = m ? hedgeInto(positions, market, m, planned.sizeDelta, bound) : 'no perp market state';
     if (typeof fit === 'string') {
       skipped.push({ market, reason: fit, netDelta: planned.netDelta });
       continue;
@@ -142,7 +154,7 @@ export function addVaultHedges(input: AddHedgesInput): AddHedgesResult {
 
 /**
  * `positions` with the hedge `d` filled in `market` (see the module comment), or why it does not
- * fit. `bound`: the vault's worst limit for d (buy: at most, sell: at least).
+ * fit. `bound`: the worst price for d (buy: at most, sell: at least).
  */
 function hedgeInto(
   positions: PositionClearing,
