@@ -428,12 +428,13 @@ export class SolverProcess {
         auctionId: BigInt(auctionId),
         now,
       });
-      if (result.hedgeSkips.length) this.o.log.debug({ event: 'hedge_skipped', auctionId, skips: jsonSkips(result.hedgeSkips) });
       const solution: Solution = {
         ...result.solution,
         ...(liquidity.length ? { liquidity } : {}),
         ...(optionLiquidity.length ? { optionLiquidity } : {}),
       };
+      if (!firstStats && result.hedgeSkips.length)
+        this.o.log.debug({ event: 'hedge_skipped', auctionId, skips: jsonSkips(result.hedgeSkips) });
       if (!firstStats) {
         // engineMs: the swap engine (stats.ms); positionsMs: the rest of the solve (position clearing, the vault)
         firstStats = {
@@ -441,6 +442,7 @@ export class SolverProcess {
           positionTrades,
           vaultTrades: liquidity.length,
           optionVaultTrades: optionLiquidity.length,
+          optionVaultHedges: result.optionVaultHedges.length,
           strategy,
           budgetMs: Math.round(budgetMs),
           positionsMs: Math.round(ms - stats.ms),
@@ -559,8 +561,9 @@ export class SolverProcess {
       let reason: string;
       try {
         const sim = await simulate(buildBatch(solution, signed));
-        if (sim.ok) return solution;
-        reason = 'simulation reverted';
+        // a lost race (intents filled meanwhile) is isolation's to handle, not the hedge's fault
+        if (sim.ok || sim.lostRace) return solution;
+        reason = `${sim.revert.errorName}: ${sim.revert.message}`;
       } catch (err) {
         reason = err instanceof Error ? err.message : String(err);
       }
