@@ -381,10 +381,11 @@ export class SolverProcess {
     // the options vault's hedges need their underlyings' perp markets, read at the same block
     const hedgeMarkets = [...(optionState.vaultHedge?.keys() ?? [])].filter((m) => !auctionPositions.markets.has(m));
     const positionState = hedgeMarkets.length
-      ? await this.positionState({ ...auction, intents: new Map() }, at, hedgeMarkets).then((extra) => ({
-          ...auctionPositions,
-          markets: new Map([...auctionPositions.markets, ...extra.markets]),
-        }))
+      ? await this.positionState({ ...auction, intents: new Map() }, at, hedgeMarkets).then(
+          (extra) => ({ ...auctionPositions, markets: new Map([...auctionPositions.markets, ...extra.markets]) }),
+          // a failed read costs the hedge only (no market state: it is left out)
+          () => auctionPositions,
+        )
       : auctionPositions;
     applyStates(entries, states);
     const unfunded = await this.dropUnfunded(intents, at);

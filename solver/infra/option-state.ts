@@ -127,8 +127,11 @@ export async function readOptionState(
     }),
   );
   const quoted = [...quotes.keys()].map((id) => ({ ...terms[list.indexOf(id)]!, id }));
+  // a failed read costs the hedge only, never the option fills
   const vaultHedge = quoted.length
-    ? await readHedgeViews(client, contracts, vault, quoted, seriesOf[holders.length - 1] ?? [], blockNumber, now)
+    ? await readHedgeViews(client, contracts, vault, quoted, seriesOf[holders.length - 1] ?? [], blockNumber, now).catch(
+        () => new Map<number, VaultHedgeView>(),
+      )
     : new Map<number, VaultHedgeView>();
   return { ...state, quotes, ...(vaultHedge.size ? { vaultHedge } : {}) };
 }
