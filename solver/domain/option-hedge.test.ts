@@ -5,6 +5,7 @@
 // test/chain/option-hedge.test.ts's.
 import type { Address, Hex } from 'viem';
 import { describe, expect, it } from 'vitest';
+import { optionHedgeFills, SETTLE_GAS_MODEL, solutionGas } from '../../protocol/batch-gas.ts';
 import type { OptionIntent, PositionIntent } from '../../protocol/intent.ts';
 import {
   optionVaultExposure,
@@ -233,5 +234,14 @@ describe('a cut solution (runner-up) keeps no hedge of an option fill it lost', 
     const withUser = withoutOrphanHedges(full, { ...cut, trades: [userTrade] }, (t, m) => t === id(5) && m === 1);
     expect(withUser.liquidity).toEqual([liquidity(perpVaultAddress, -2n * WAD)]);
     expect(withUser.marketPrices).toEqual(full.marketPrices);
+  });
+
+  it("the gas model charges the hedge's option pricing on top of a liquidity fill", () => {
+    expect(optionHedgeFills(full)).toBe(1);
+    const perpOnly = { ...full, optionLiquidity: [] };
+    expect(optionHedgeFills(perpOnly)).toBe(0);
+    expect(solutionGas(full, new Set()) - solutionGas(perpOnly, new Set())).toBe(
+      SETTLE_GAS_MODEL.optionTrade + SETTLE_GAS_MODEL.optionHedge,
+    );
   });
 });

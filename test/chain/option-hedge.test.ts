@@ -55,6 +55,8 @@ let clients: DevnetClients;
 let d: Deployment;
 let vault: Address;
 let call: bigint;
+/** Three other live ETH series: with `call`, the 4 the vault may hold. */
+let others: bigint[] = [];
 let tolerance: bigint;
 const wallets: LocalAccount[] = [];
 
@@ -78,6 +80,11 @@ beforeAll(async () => {
   const all = await Promise.all(ids.map(async (id) => ({ id, s: await read(d.optionSeries!, optionSeriesAbi, 'series', [id]) })));
   const atm = all.filter(({ s }) => s.strike === DAI('3000') && s.isCall);
   call = atm.reduce((a, b) => (b.s.expiry > a.s.expiry ? b : a)).id;
+  const latest = all.find(({ id }) => id === call)!.s.expiry;
+  others = all
+    .filter(({ id, s }) => id !== call && s.expiry === latest)
+    .map(({ id }) => id)
+    .slice(0, 3);
   tolerance = (await read(vault, optionVaultAbi, 'underlyingParams', [ETH])).hedgeTolerance;
 }, 300_000);
 
@@ -93,11 +100,11 @@ async function read(address: Address, abi: any, functionName: string, args: read
 const exposure = async (blockNumber?: bigint): Promise<bigint> => (await read(vault, optionVaultAbi, 'exposure', [ETH], blockNumber))[0];
 const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 
-async function optionIntent(w: LocalAccount, size: bigint, nonce: bigint): Promise<SignedIntent & { id: Hex }> {
+async function optionIntent(w: LocalAccount, size: bigint, nonce: bigint, series = call): Promise<SignedIntent & { id: Hex }> {
   const now = Number((await clients.publicClient.getBlock()).timestamp);
   const intent: OptionIntent = {
     account: w.address,
-    series: call,
+    series,
     size,
     premiumLimit: DAI('1000'),
     reduceOnly: false,
@@ -309,5 +316,26 @@ describe("the options vault's perp hedge in the solver's batch, on the devnet", 
     const receipt = await settle(await withCounterparty(hedge.sizeDelta, mark), signed, bound);
     expect(receipt.status).toBe('success');
     expect(abs(await exposure(receipt.blockNumber)) <= tolerance).toBe(true);
+  });
+
+  it('with the vault and the buyer holding 4 series each, an option fill and its hedge stay within the gas bound', async () => {
+    // alice buys three other series: the vault writes them (and hedges what they add up to); both
+    // then hold 4 series, the most an account may, each priced in the batch's margin checks
+    const buys = await Promise.all(others.map((series, k) => optionIntent(wallets[0]!, DAI('1'), 10n + BigInt(k), series)));
+    const first = await solve(23n, buys);
+    expect(first.solution.optionLiquidity).toHaveLength(3);
+    const r1 = await settle(first.solution, first.signed, first.bound);
+    expect(r1.status).toBe('success');
+    expect(await read(d.optionBook!, optionBookAbi, 'seriesOf', [vault])).toHaveLength(4);
+    expect(await read(d.optionBook!, optionBookAbi, 'seriesOf', [wallets[0]!.address])).toHaveLength(4);
+    // the vault's delta pushed beyond its tolerance once more: 6 calls sold, the hedge bought
+    const buy = await optionIntent(wallets[0]!, DAI('6'), 20n);
+    const { solution, bound, signed, result } = await solve(24n, [buy]);
+    expect(result.optionVaultHedges).toHaveLength(1);
+    const receipt = await settle(solution, signed, bound);
+    expect(receipt.status).toBe('success');
+    expect(receipt.gasUsed).toBeLessThanOrEqual(bound);
+    expect(abs(await exposure(receipt.blockNumber)) <= tolerance).toBe(true);
+    console.log(`option fill + vault hedge, vault and buyer holding 4 series each: ${receipt.gasUsed} gas used, bound ${bound}`);
   });
 });
