@@ -37,7 +37,26 @@ export const SETTLE_GAS_MODEL = {
   optionTrade: 500_000n,
   /** Per option series priced in the batch: the registry's series read, the mark and surface reads. */
   optionSeries: 60_000n,
+  /**
+   * On top of `liquidity`, per position liquidity fill whose signer also signs option liquidity in
+   * the batch (the options vault's delta hedge): its EIP-1271 check prices the signer's option legs
+   * (Black-Scholes and a surface read per series, up to 4) and its portfolio margin check gains a
+   * perp leg. Measured on anvil (test/chain/option-hedge.test.ts): a hedge adds 460k to a lone
+   * option fill against a fresh vault and 755k when the vault and the buyer hold 4 series each
+   * (1.66M in all, against the 1.65M the model gave it without this term).
+   */
+  optionHedge: 400_000n,
 } as const;
+
+/**
+ * The position liquidity fills whose signer also signs option liquidity in the solution: an
+ * options liquidity source's perp hedges (`SETTLE_GAS_MODEL.optionHedge`).
+ */
+export function optionHedgeFills(s: Solution): number {
+  const optionSigners = new Set((s.optionLiquidity ?? []).map((l) => l.intent.account.toLowerCase()));
+  if (!optionSigners.size) return 0;
+  return (s.liquidity ?? []).filter((l) => optionSigners.has(l.intent.account.toLowerCase())).length;
+}
 
 /** The default share of a block's gas one batch may use (basis points). */
 export const DEFAULT_BATCH_GAS_SHARE_BPS = 5_000;
@@ -59,6 +78,7 @@ export function solutionGas(s: Solution, positionIntents: ReadonlySet<string>, o
   gas += BigInt(s.optionLiquidity?.length ?? 0) * m.optionTrade + BigInt(s.optionPremiums?.length ?? 0) * m.optionSeries;
   const liquidity = BigInt(s.liquidity?.length ?? 0);
   gas += positions * (m.positionTrade + m.marginAccount) + liquidity * (m.liquidity + m.marginAccount);
+  gas += BigInt(optionHedgeFills(s)) * m.optionHedge;
   gas += BigInt(s.marketPrices.length) * m.positionMarket;
   for (const x of s.interactions) gas += m.interaction + BigInt((x.callData.length - 2) / 2) * m.callDataByte;
   return gas;

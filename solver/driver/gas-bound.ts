@@ -3,7 +3,7 @@
 // keep the trades with the best surplus value per gas, restrict the auction to their intents and
 // solve again (prices and routes follow the smaller batch), shrinking until the solution fits.
 import type { Hex } from 'viem';
-import { SETTLE_GAS_MODEL, solutionGas } from '../../protocol/batch-gas.ts';
+import { optionHedgeFills, SETTLE_GAS_MODEL, solutionGas } from '../../protocol/batch-gas.ts';
 import { type Auction, type AuctionIntent, scoreSolution } from '../../protocol/score.ts';
 import type { Solution } from '../../protocol/solution.ts';
 import { lower } from '../domain/address.ts';
@@ -50,6 +50,7 @@ export function selectWithinGas(solution: Solution, auction: Auction, positions:
   const fixed =
     m.base +
     BigInt(solution.liquidity?.length ?? 0) * (m.liquidity + m.marginAccount) +
+    BigInt(optionHedgeFills(solution)) * m.optionHedge +
     BigInt(solution.marketPrices.length) * m.positionMarket +
     BigInt(solution.optionLiquidity?.length ?? 0) * m.optionTrade +
     BigInt(solution.optionPremiums?.length ?? 0) * m.optionSeries;

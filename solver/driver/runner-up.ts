@@ -11,6 +11,7 @@ import type { SignedIntent } from '../../protocol/intent.ts';
 import type { Solution } from '../../protocol/solution.ts';
 import type { NodeApi } from '../../protocol/client.ts';
 import { wholeOptionSeries } from '../domain/option-clearing.ts';
+import { withoutOrphanHedges } from '../domain/option-hedge.ts';
 import { usedNonces } from '../infra/settlement.ts';
 import { isolate, isolationLogFields, type IsolationResult } from './isolate.ts';
 import type { AuctionOutcome } from './outcome.ts';
@@ -96,12 +97,20 @@ export async function settleAsRunnerUp(
     const s = signed.get(id.toLowerCase() as Hex);
     return s?.type === 'option' ? s.intent : undefined;
   };
+  const isPositionTrade = (id: Hex, market: number): boolean => {
+    const s = signed.get(id.toLowerCase() as Hex);
+    return s?.type === 'position' && s.intent.market === market;
+  };
   let found: IsolationResult;
   try {
     found = await isolate({
       auctionId,
       solve: (excluded) =>
-        wholeOptionSeries({ ...solution, trades: open.filter((t) => !excluded.has(t.intentId.toLowerCase() as Hex)) }, optionOf),
+        withoutOrphanHedges(
+          solution,
+          wholeOptionSeries({ ...solution, trades: open.filter((t) => !excluded.has(t.intentId.toLowerCase() as Hex)) }, optionOf),
+          isPositionTrade,
+        ),
       signed,
       simulate: (b) => c.submitter.simulate(b, { estimate: false }),
       log: c.log,

@@ -23,6 +23,7 @@ import type { Solution } from '../../protocol/solution.ts';
 import type { SettleBatch } from '../../contracts/client/settlement.ts';
 import type { Strategy } from '../domain/options.ts';
 import { loadMilp } from '../domain/milp/highs.ts';
+import type { HedgeSkip } from '../domain/option-hedge.ts';
 import { type PositionState, solveAuction } from '../domain/solve-auction.ts';
 import { batchGasLimit, DEFAULT_BATCH_GAS_SHARE_BPS, solutionGas } from '../../protocol/batch-gas.ts';
 import { lower } from '../domain/address.ts';
@@ -31,8 +32,9 @@ import { AuctionDecoder } from '../infra/auction-decoder.ts';
 import { ChainLiquidity } from '../infra/chain-liquidity.ts';
 import { postSolution } from '../infra/node-client.ts';
 import type { PoolSpec } from '../infra/pool-reader.ts';
-import { type OptionContracts, optionVaultLiquidity, readOptionContracts, readOptionState } from '../infra/option-state.ts';
-import { readPositionState, vaultLiquidity } from '../infra/perp-state.ts';
+import { type OptionContracts, readOptionContracts, readOptionState } from '../infra/option-state.ts';
+import { readPositionState } from '../infra/perp-state.ts';
+import { sourceLiquidity } from '../infra/source-liquidity.ts';
 import { FillTracker } from '../infra/fill-tracker.ts';
 import { balancesOf, clearingHouseOf, ensureBond } from '../infra/settlement.ts';
 import { buildBatch } from './bundle.ts';
@@ -205,9 +207,17 @@ export class SolverProcess {
   }
 
   /** The chain's view of the auction's perp markets: marks, bands, the vault, reduce-only accounts' positions. */
-  private async positionState(auction: Auction, blockNumber: bigint): Promise<PositionState> {
+  private async positionState(auction: Auction, blockNumber: bigint, extraMarkets: readonly number[] = []): Promise<PositionState> {
     if (this.clearingHouse === zeroAddress) return { markets: new Map(), positions: new Map() };
-    return readPositionState(this.o.publicClient, this.clearingHouse, this.o.perpVault, auction, blockNumber, this.o.perpVaultMargin);
+    return readPositionState(
+      this.o.publicClient,
+      this.clearingHouse,
+      this.o.perpVault,
+      auction,
+      blockNumber,
+      this.o.perpVaultMargin,
+      extraMarkets,
+    );
   }
 
   /**
@@ -346,7 +356,7 @@ export class SolverProcess {
     // block or two) would make the whole bundle revert: leave out every intent whose nonce bit is
     // set at this block, and take partial fills' amounts from the chain.
     const entries = [...intents.values()];
-    const [{ states, stats: fillStats }, gasPrice, positionState, optionState] = await Promise.all([
+    const [{ states, stats: fillStats }, gasPrice, auctionPositions, optionState] = await Promise.all([
       this.fills!.states(entries, at),
       // Settle reverts TokenBalanceDecreased on any net outflow of a batch token, so the
       // Settlement's own balances cannot absorb a shortfall: solve with no buffers.
@@ -368,6 +378,15 @@ export class SolverProcess {
       });
       return gone;
     };
+    // the options vault's hedges need their underlyings' perp markets, read at the same block
+    const hedgeMarkets = [...(optionState.vaultHedge?.keys() ?? [])].filter((m) => !auctionPositions.markets.has(m));
+    const positionState = hedgeMarkets.length
+      ? await this.positionState({ ...auction, intents: new Map() }, at, hedgeMarkets).then(
+          (extra) => ({ ...auctionPositions, markets: new Map([...auctionPositions.markets, ...extra.markets]) }),
+          // a failed read costs the hedge only (no market state: it is left out)
+          () => auctionPositions,
+        )
+      : auctionPositions;
     applyStates(entries, states);
     const unfunded = await this.dropUnfunded(intents, at);
     split.mark('reads');
@@ -380,6 +399,10 @@ export class SolverProcess {
     const deferred = keep ? intents.size - keep.size : 0;
     if (keep) for (const id of [...intents.keys()]) if (!keep.has(lower(id) as Hex)) intents.delete(id);
     let firstStats: Record<string, unknown> | undefined;
+    // Set once a candidate with the options vault's hedges fails to simulate: the rest of this
+    // auction is solved without them, so a hedge never costs a user's fill (see the isolate call).
+    let hedgesOff = false;
+    const { vaultHedge: _hedgeViews, ...unhedged } = optionState;
 
     /** The whole solve of `sub` on the freshest pool view, within `budgetMs` (the baseline only when asked: isolation's fallback). */
     const solveOnce = (sub: Auction, budgetMs: number, baseline = false): { solution: Solution; block: bigint } => {
@@ -394,38 +417,25 @@ export class SolverProcess {
         pools,
         { strategy, settlement: this.settlement, solver: this.address, now, gasPrice, budgetMs: Math.max(budgetMs, 1) },
         positionState,
-        optionState,
+        hedgesOff ? unhedged : optionState,
       );
       const ms = Date.now() - t0;
       if (strategy === 'optimal') this.overrunMs.add(Math.max(0, ms - budgetMs));
       const { stats, positionTrades } = result;
-      // the vault's fills go in as own liquidity, authorised by its EIP-1271 check on chain
-      const vault = this.o.perpVault;
-      const liquidity = vault
-        ? result.vaultTrades.map((t) =>
-            vaultLiquidity(vault, t, {
-              auctionId: BigInt(auctionId),
-              index: result.solution.marketPrices.findIndex((m) => m.market === t.market),
-              now,
-            }),
-          )
-        : [];
-      // the options vault's fills likewise, as own option liquidity
-      const optionVault = this.o.optionVault;
-      const optionLiquidity = optionVault
-        ? result.optionSourceTrades.map((t) =>
-            optionVaultLiquidity(optionVault, t, {
-              auctionId: BigInt(auctionId),
-              index: (result.solution.optionPremiums ?? []).findIndex((p) => p.series === t.series),
-              now,
-            }),
-          )
-        : [];
+      // the vaults' fills go in as own liquidity, authorised by their EIP-1271 checks on chain
+      const { liquidity, optionLiquidity } = sourceLiquidity(result, {
+        ...(this.o.perpVault ? { perpVault: this.o.perpVault } : {}),
+        ...(this.o.optionVault ? { optionVault: this.o.optionVault } : {}),
+        auctionId: BigInt(auctionId),
+        now,
+      });
       const solution: Solution = {
         ...result.solution,
         ...(liquidity.length ? { liquidity } : {}),
         ...(optionLiquidity.length ? { optionLiquidity } : {}),
       };
+      if (!firstStats && result.hedgeSkips.length)
+        this.o.log.debug({ event: 'hedge_skipped', auctionId, skips: jsonSkips(result.hedgeSkips) });
       if (!firstStats) {
         // engineMs: the swap engine (stats.ms); positionsMs: the rest of the solve (position clearing, the vault)
         firstStats = {
@@ -433,6 +443,7 @@ export class SolverProcess {
           positionTrades,
           vaultTrades: liquidity.length,
           optionVaultTrades: optionLiquidity.length,
+          optionVaultHedges: result.optionVaultHedges.length,
           strategy,
           budgetMs: Math.round(budgetMs),
           positionsMs: Math.round(ms - stats.ms),
@@ -540,9 +551,30 @@ export class SolverProcess {
       split.add('simulate', ms);
       return r;
     };
+    /**
+     * A candidate; one with the options vault's hedges is simulated first, and when it reverts the
+     * auction is solved again without hedges (isolation would otherwise blame a user's intent for
+     * a hedge the vault refuses at the batch's state).
+     */
+    const hedgedCandidate = async (excluded: ReadonlySet<Hex>): Promise<Solution> => {
+      const solution = await candidate(excluded);
+      if (hedgesOff || !hasHedge(solution, this.o.optionVault)) return solution;
+      let reason: string;
+      try {
+        const sim = await simulate(buildBatch(solution, signed));
+        // a lost race (intents filled meanwhile) is isolation's to handle, not the hedge's fault
+        if (sim.ok || sim.lostRace) return solution;
+        reason = `${sim.revert.errorName}: ${sim.revert.message}`;
+      } catch (err) {
+        reason = err instanceof Error ? err.message : String(err);
+      }
+      hedgesOff = true;
+      this.o.log.debug({ event: 'hedge_dropped', auctionId, reason });
+      return candidate(excluded);
+    };
     let found: IsolationResult = await isolate({
       auctionId,
-      solve: (excluded) => candidate(excluded),
+      solve: (excluded) => hedgedCandidate(excluded),
       signed,
       simulate,
       log: this.o.log,
@@ -756,4 +788,18 @@ export class SolverProcess {
     this.stopFollowing?.();
     this.stopFollowing = undefined;
   }
+}
+
+/** Whether the solution carries a perp fill of the options vault (its hedge). */
+function hasHedge(solution: Solution, optionVault: Address | undefined): boolean {
+  return !!optionVault && (solution.liquidity ?? []).some((l) => lower(l.intent.account) === lower(optionVault));
+}
+
+/** Hedge skips as log fields (bigints as strings). */
+function jsonSkips(skips: readonly HedgeSkip[]): { market: number; reason: string; netDelta?: string }[] {
+  return skips.map((k) => ({
+    market: k.market,
+    reason: k.reason,
+    ...(k.netDelta === undefined ? {} : { netDelta: k.netDelta.toString() }),
+  }));
 }

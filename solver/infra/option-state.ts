@@ -2,33 +2,40 @@
 // (solver/domain/option-clearing.ts): which series are listed and live in the option book's
 // OptionSeries registry, their underlying market and its circuit-breaker halt, the holdings of
 // accounts whose reduce-only intents are clamped to them, and the options vault's firm quotes for
-// what the peers leave unmatched. All reads at the block solved on; the vault's fill goes into the
-// solution as own option liquidity, authorised by EIP-1271.
+// what the peers leave unmatched, with what its delta hedge needs on each underlying it quotes (its
+// parameters, perp position, legs, the mark and the vol surface). All reads at the block solved
+// on; the vault's fill goes into the solution as own option liquidity, its hedge as own position
+// liquidity, both authorised by EIP-1271.
 import { zeroAddress, type Address, type LocalAccount, type PublicClient } from 'viem';
+import { clearingHouseAbi } from '../../contracts/artifacts/ClearingHouse.ts';
 import { ioptionLiquiditySourceAbi } from '../../contracts/artifacts/IOptionLiquiditySource.ts';
 import { optionBookAbi } from '../../contracts/artifacts/OptionBook.ts';
 import { optionSeriesAbi } from '../../contracts/artifacts/OptionSeries.ts';
+import { optionVaultAbi } from '../../contracts/artifacts/OptionVault.ts';
 import { settlementAbi } from '../../contracts/artifacts/Settlement.ts';
+import { volatilityFeedAbi } from '../../contracts/artifacts/VolatilityFeed.ts';
 import { optionSourceSignature, signOptionIntent } from '../../contracts/client/options.ts';
 import { abs, WAD } from '../../protocol/margin.ts';
 import type { OptionIntent } from '../../protocol/intent.ts';
 import type { Auction } from '../../protocol/score.ts';
-import type { OptionLiquidityTrade } from '../../protocol/solution.ts';
+import type { OptionVaultParams, SeriesTerms, VaultLeg } from '../../protocol/options/option-vault.ts';
+import type { LiquidityTrade, OptionLiquidityTrade } from '../../protocol/solution.ts';
 import { lower } from '../domain/address.ts';
 import {
   holdingKey,
   optionSourceDemand,
   SOURCE,
-  type ClearOptionsInput,
   type OptionSeriesState,
   type OptionSourceQuote,
   type SourceTrade,
 } from '../domain/option-clearing.ts';
+import type { HedgeTrade, VaultHedgeView } from '../domain/option-hedge.ts';
+import type { OptionClearingState } from '../domain/solve-auction.ts';
 import { multicallAt } from './multicall.ts';
-import { haltedMarkets, VAULT_QUOTE_MARGIN, VAULT_VALIDITY_SEC } from './perp-state.ts';
+import { haltedMarkets, sourcePositionLiquidity, VAULT_QUOTE_MARGIN, VAULT_VALIDITY_SEC } from './perp-state.ts';
 
-/** What option clearing needs beyond the auction and the time. */
-export type OptionState = Omit<ClearOptionsInput, 'auction' | 'now'>;
+/** What option clearing needs beyond the auction and the time (with the vault's hedge views). */
+export type OptionState = OptionClearingState;
 
 export const NO_OPTIONS: OptionState = { series: new Map(), holdings: new Map() };
 
@@ -77,7 +84,7 @@ export async function readOptionState(
     client,
     list.map((id) => ({ address: contracts.registry, abi: optionSeriesAbi, functionName: 'series', args: [id] })),
     blockNumber,
-  )) as { market: number; expiry: bigint }[];
+  )) as (SeriesTerms & { market: number })[];
   const live = list.filter((_, k) => terms[k]!.expiry > BigInt(now));
   const markets = [...new Set(live.map((id) => terms[list.indexOf(id)]!.market))];
   const reducing = [...reducers.values()].filter((r) => live.includes(r.series));
@@ -119,7 +126,97 @@ export async function readOptionState(
       quotes.set(id, { sizeDelta, premium: sizeDelta < 0n ? premium + margin : premium - margin });
     }),
   );
-  return { ...state, quotes };
+  const quoted = [...quotes.keys()].map((id) => ({ ...terms[list.indexOf(id)]!, id }));
+  // a failed read costs the hedge only, never the option fills
+  const vaultHedge = quoted.length
+    ? await readHedgeViews(client, contracts, vault, quoted, seriesOf[holders.length - 1] ?? [], blockNumber, now).catch(
+        () => new Map<number, VaultHedgeView>(),
+      )
+    : new Map<number, VaultHedgeView>();
+  return { ...state, quotes, ...(vaultHedge.size ? { vaultHedge } : {}) };
+}
+
+/**
+ * What the vault's hedge needs on each underlying of the `quoted` series: its parameters, perp
+ * position, legs there (`held`: every series it holds), the mark and the surface. An underlying
+ * whose reads fail or that the vault does not enable is left out (no hedge there).
+ */
+async function readHedgeViews(
+  client: PublicClient,
+  contracts: OptionContracts,
+  vault: Address,
+  quoted: readonly (SeriesTerms & { market: number })[],
+  held: readonly bigint[],
+  blockNumber: bigint,
+  now: number,
+): Promise<Map<number, VaultHedgeView>> {
+  const markets = [...new Set(quoted.map((s) => s.market))];
+  const house = { address: contracts.clearingHouse, abi: clearingHouseAbi } as const;
+  const feed = await client.readContract({ address: contracts.book, abi: optionBookAbi, functionName: 'volatilityFeed', blockNumber });
+  const [perMarket, heldTerms, heldSizes] = await Promise.all([
+    multicallAt(
+      client,
+      markets.flatMap((m) => [
+        { address: vault, abi: optionVaultAbi, functionName: 'underlyingParams', args: [m] },
+        { ...house, functionName: 'position', args: [vault, m] },
+        { ...house, functionName: 'markPrice', args: [m] },
+        { address: feed, abi: volatilityFeedAbi, functionName: 'surface', args: [BigInt(m)] },
+      ]),
+      blockNumber,
+    ),
+    multicallAt(
+      client,
+      held.map((id) => ({ address: contracts.registry, abi: optionSeriesAbi, functionName: 'series', args: [id] })),
+      blockNumber,
+    ) as Promise<(SeriesTerms & { market: number })[]>,
+    multicallAt(
+      client,
+      held.map((id) => ({ address: contracts.book, abi: optionBookAbi, functionName: 'positionOf', args: [vault, id] })),
+      blockNumber,
+    ) as Promise<bigint[]>,
+  ]);
+  const views = new Map<number, VaultHedgeView>();
+  for (const [k, market] of markets.entries()) {
+    const params = perMarket[4 * k] as OptionVaultParams;
+    const position = perMarket[4 * k + 1] as { size: bigint };
+    const [mark] = perMarket[4 * k + 2] as readonly [bigint, boolean];
+    const [tenors, nodes, vols] = perMarket[4 * k + 3] as readonly [readonly bigint[], readonly bigint[], readonly bigint[]];
+    if (!params.enabled || mark <= 0n) continue;
+    const legs: VaultLeg[] = held.flatMap((id, j) => {
+      const t = heldTerms[j]!;
+      return t.market === market ? [{ id, strike: t.strike, expiry: t.expiry, isCall: t.isCall, size: heldSizes[j]! }] : [];
+    });
+    const terms = new Map(
+      quoted.filter((s) => s.market === market).map((s) => [s.id, { id: s.id, strike: s.strike, expiry: s.expiry, isCall: s.isCall }]),
+    );
+    views.set(market, {
+      params,
+      state: {
+        now: BigInt(now),
+        mark,
+        perpSize: position.size,
+        legs,
+        heldSeries: held.length,
+        surface: { tenors: [...tenors], nodes: [...nodes], vols: [...vols] },
+      },
+      terms,
+    });
+  }
+  return views;
+}
+
+/**
+ * The vault's perp hedge as own position liquidity: a fill-or-kill PositionIntent of the options
+ * vault, authorised by EIP-1271 with PerpVault's five words (the vault tells it from an option
+ * fill by the digest). Nonce: auctionId x 256 + 255 - market index, in the word its option fills
+ * use (auctionId x 256 + series index; option-hedge.ts leaves out a hedge whose bit they take).
+ */
+export function optionVaultHedgeLiquidity(
+  vault: Address,
+  hedge: HedgeTrade,
+  o: { auctionId: bigint; index: number; now: number },
+): LiquidityTrade {
+  return sourcePositionLiquidity(vault, hedge, o.now + VAULT_VALIDITY_SEC, o.auctionId * 256n + 255n - BigInt(o.index));
 }
 
 /**

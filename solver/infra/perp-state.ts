@@ -42,6 +42,7 @@ export const VAULT_QUOTE_MARGIN = 5n * 10n ** 15n;
  * markets whose circuit breaker is halted are marked, and clear only reductions.
  * `vault`: the perp liquidity vault the solver may trade against (absent: no vault).
  * `quoteMargin`: added to the vault's spread, so its limit still holds after a small oracle move.
+ * `extraMarkets`: markets read even without a position intent (the options vault's hedges).
  */
 export async function readPositionState(
   client: PublicClient,
@@ -50,8 +51,11 @@ export async function readPositionState(
   auction: Auction,
   blockNumber: bigint,
   quoteMargin: bigint = VAULT_QUOTE_MARGIN,
+  extraMarkets: readonly number[] = [],
 ): Promise<PositionState> {
-  const { markets: ids, reducers } = positionNeeds(auction);
+  const needs = positionNeeds(auction);
+  const ids = [...new Set([...needs.markets, ...extraMarkets])].sort((a, b) => a - b);
+  const reducers = needs.reducers;
   const markets = new Map<number, PositionMarket>();
   const positions = new Map<string, Map<number, bigint>>();
   if (!ids.length) return { markets, positions };
@@ -171,15 +175,27 @@ export function vaultLiquidity(
   trade: { market: number; sizeDelta: bigint; limitPrice: bigint },
   o: { auctionId: bigint; index: number; now: number },
 ): LiquidityTrade {
-  const validTo = o.now + VAULT_VALIDITY_SEC;
-  const nonce = o.auctionId * 16n + BigInt(o.index);
+  return sourcePositionLiquidity(vault, trade, o.now + VAULT_VALIDITY_SEC, o.auctionId * 16n + BigInt(o.index));
+}
+
+/**
+ * A liquidity source contract's fill-or-kill PositionIntent with PerpVault's EIP-1271 signature
+ * format, `abi.encode(market, sizeDelta, limitPrice, validTo, nonce)` (the options vault's hedges
+ * use it too).
+ */
+export function sourcePositionLiquidity(
+  source: Address,
+  trade: { market: number; sizeDelta: bigint; limitPrice: bigint },
+  validTo: number,
+  nonce: bigint,
+): LiquidityTrade {
   const data: Hex = encodeAbiParameters(
     [{ type: 'uint32' }, { type: 'int256' }, { type: 'uint256' }, { type: 'uint32' }, { type: 'uint256' }],
     [trade.market, trade.sizeDelta, trade.limitPrice, validTo, nonce],
   );
   return {
     intent: {
-      account: vault,
+      account: source,
       market: trade.market,
       sizeDelta: trade.sizeDelta,
       limitPrice: trade.limitPrice,
