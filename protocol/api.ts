@@ -362,7 +362,11 @@ export type AccountOption = {
   strike: string;
   expiry: number;
   size: string;
+  /** Average premium per contract the position was opened at (collateral units per 1e18 contracts), as the option book keeps it. */
+  entryPremium: string;
   value: string | null;
+  /** Unrealised PnL against the entry premium: value - size x entryPremium (premium fees not counted); null when unpriced. */
+  pnl: string | null;
   delta: string | null;
   gamma: string | null;
   vega: string | null;

@@ -395,11 +395,12 @@ export class ChainActivity {
     ]);
     const rows = await Promise.all(
       ids.map(async (id) => {
-        const [size, terms] = await Promise.all([
+        const [size, entryPremium, terms] = await Promise.all([
           this.client.readContract({ ...read, functionName: 'positionOf', args: [account, id] }),
+          this.client.readContract({ ...read, functionName: 'entryPremiumOf', args: [account, id] }),
           this.client.readContract({ address: registry, abi: optionSeriesAbi, functionName: 'series', args: [id] }),
         ]);
-        return { id, size, terms };
+        return { id, size, entryPremium, terms };
       }),
     );
     const markets = [...new Set(rows.map((r) => r.terms.market))];
@@ -414,7 +415,7 @@ export class ChainActivity {
         info.set(m, { mark, fresh, name, surface });
       }),
     );
-    return rows.map(({ id, size, terms }) => {
+    return rows.map(({ id, size, entryPremium, terms }) => {
       const m = info.get(terms.market)!;
       const row = valueSeries(id, terms, { name: m.name, mark: m.mark.toString(), fresh: m.fresh }, m.surface, block.timestamp);
       const scale = (x: string | null): string | null => (x === null ? null : ((BigInt(x) * size) / WAD).toString());
@@ -426,7 +427,9 @@ export class ChainActivity {
         strike: row.strike,
         expiry: row.expiry,
         size: size.toString(),
+        entryPremium: entryPremium.toString(),
         value: scale(row.price),
+        pnl: row.price === null ? null : (BigInt(scale(row.price)!) - entryCost(size, entryPremium)).toString(),
         delta: scale(row.delta),
         gamma: scale(row.gamma),
         vega: scale(row.vega),
@@ -493,6 +496,11 @@ const WAD = 10n ** 18n;
  * Per underlying market: the perp's delta (its size) plus its options' delta, and the options'
  * gamma, vega and theta (options that cannot be valued count zero).
  */
+/** What opening `size` contracts at `premium` per contract cost (+) or brought in (-): ceil for a buyer, floor for a seller, as the book moves premium cash. */
+function entryCost(size: bigint, premium: bigint): bigint {
+  return size > 0n ? (size * premium + WAD - 1n) / WAD : -((-size * premium) / WAD);
+}
+
 function bookGreeks(positions: AccountMargin['positions'], options: AccountOption[]): AccountMargin['greeks'] {
   const by = new Map<number, { name: string; delta: bigint; gamma: bigint; vega: bigint; theta: bigint }>();
   const at = (market: number, name: string) => {

@@ -121,7 +121,10 @@ describe('settle with an option leg', () => {
       isCall: true,
       strike: DAI('3000').toString(),
       size: DAI('1').toString(),
+      entryPremium: DAI('275').toString(),
     });
+    // PnL against the entry: the value less the 275 paid (the seller's mirror: 275 received less the value)
+    expect(BigInt(o.pnl!)).toBe(BigInt(o.value!) - DAI('275'));
     // the surface is flat at 80%: priced within 1e-9 of the spot by a float64 reference at that vol
     const ref = referencePrices({
       spot: mark,
@@ -134,6 +137,8 @@ describe('settle with an option leg', () => {
     // the short is the long's mirror; per underlying the book's greeks are the option's (no perp)
     const s = short!.options[0]!;
     for (const k of ['delta', 'gamma', 'vega', 'theta'] as const) expect(BigInt(s[k]!)).toBe(-BigInt(o[k]!));
+    expect(s.entryPremium).toBe(DAI('275').toString());
+    expect(BigInt(s.pnl!)).toBe(BigInt(s.value!) + DAI('275'));
     expect(long!.greeks).toEqual([{ market: 1, name: o.name, delta: o.delta, gamma: o.gamma, vega: o.vega, theta: o.theta }]);
     expect(BigInt(o.theta!) < 0n && BigInt(o.gamma!) > 0n).toBe(true);
   });

@@ -66,6 +66,7 @@ import type {
   TokenListing,
 } from '../../protocol/api.ts';
 import { toHex } from '../../protocol/bytes.ts';
+import type { OptionQuoteRequest, OptionSolverQuote, QuoteResponse as AnyQuoteResponse } from '../../protocol/quote.ts';
 import { signCancel } from '../../protocol/cancel.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { privateKeyToAddress } from '../../protocol/signature.ts';
@@ -291,7 +292,9 @@ const margin = {
       strike: '3000',
       expiry: 1_700_600_000,
       size: '2000000000000000000',
+      entryPremium: '180000000000000000000',
       value: '410',
+      pnl: '50',
       delta: '1070000000000000000',
       gamma: '1800000000000000',
       vega: '600',
@@ -305,7 +308,9 @@ const margin = {
       strike: '3000',
       expiry: 1_700_600_000,
       size: '-1000000000000000000',
+      entryPremium: '150000000000000000000',
       value: null,
+      pnl: null,
       delta: null,
       gamma: null,
       vega: null,
@@ -441,6 +446,16 @@ const unpriced = {
 /** Per component schema of openapi.json, typed values of its protocol/api.ts type. */
 const swapQuote: SolverQuote = { type: 'swap', solver: ADDR, sellAmount: '1000000', buyAmount: '999000000000000000', gas: 550000 };
 const positionQuote: SolverQuote = { type: 'position', solver: ADDR, price: '3018150900000000000000', gas: 710000 };
+const optionQuote: OptionSolverQuote = {
+  type: 'option',
+  solver: ADDR,
+  series: '3',
+  size: '2000000000000000000',
+  premium: '195255800000000000000',
+  source: 'vault',
+  gas: 1_140_000,
+  validTo: 1_700_000_060,
+};
 
 const SAMPLES: Record<string, readonly unknown[]> = {
   Error: samplesOf<ApiErrorBody>()([{ error: { code: 'over_quota', message: 'owner has 64 open intents' } }]),
@@ -513,14 +528,20 @@ const SAMPLES: Record<string, readonly unknown[]> = {
   PositionQuoteRequest: samplesOf<Extract<QuoteRequest, { type: 'position' }>>()([
     { type: 'position', market: 1, sizeDelta: '-2000000000000000000', owner: ADDR },
   ]),
-  QuoteRequest: samplesOf<QuoteRequest>()([
+  OptionQuoteRequest: samplesOf<OptionQuoteRequest>()([
+    { type: 'option', series: '3', size: '2000000000000000000' },
+    { type: 'option', series: '4', size: '-1000000000000000000', account: ADDR },
+  ]),
+  QuoteRequest: samplesOf<QuoteRequest | OptionQuoteRequest>()([
     { type: 'swap', sellToken: TOKEN, buyToken: ADDR, kind: 'sell', amount: '1000000', owner: ADDR },
     { type: 'position', market: 1, sizeDelta: '3' },
+    { type: 'option', series: '3', size: '1', account: ADDR },
   ]),
   SwapQuote: samplesOf<Extract<SolverQuote, { type: 'swap' }>>()([swapQuote]),
   PositionQuote: samplesOf<Extract<SolverQuote, { type: 'position' }>>()([positionQuote]),
-  SolverQuote: samplesOf<SolverQuote>()([swapQuote, positionQuote]),
-  QuoteResponse: samplesOf<QuoteResponse>()([
+  OptionQuote: samplesOf<OptionSolverQuote>()([optionQuote]),
+  SolverQuote: samplesOf<SolverQuote | OptionSolverQuote>()([swapQuote, positionQuote, optionQuote]),
+  QuoteResponse: samplesOf<QuoteResponse | AnyQuoteResponse>()([
     {
       quote: swapQuote,
       quotes: [swapQuote],
@@ -528,6 +549,7 @@ const SAMPLES: Record<string, readonly unknown[]> = {
       quotedAt: TIME,
       expiresAt: TIME,
     },
+    { quote: optionQuote, quotes: [optionQuote], failed: [], quotedAt: TIME, expiresAt: TIME },
   ]),
   PeerInfo: samplesOf<PeerInfo>()([
     { peerId: '12D3KooW', remoteAddr: '/ip4/127.0.0.1/tcp/1', direction: 'inbound', score: -1.5, appScore: 0 },

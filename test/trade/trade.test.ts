@@ -442,6 +442,9 @@ describe('trade page in headless Chromium with an anvil-backed wallet', () => {
     expect(await fill.locator('td').nth(2).textContent()).toMatch(/^2 @ 4\d(\.\d+)?$/);
     const held = page.locator(`#option-positions tr[data-series="${put.id}"] td`);
     await expect.poll(async () => held.nth(1).textContent(), { timeout: 15_000 }).toBe('-2');
+    // opened at the batch's premium (the fill's), with its PnL against it
+    expect(await held.nth(3).textContent()).toMatch(/^4\d(\.\d+)?$/);
+    expect(await held.nth(4).textContent()).toMatch(/^-?\d+(\.\d+)?$/);
     expect(errors).toEqual([]);
   }, 180_000);
 

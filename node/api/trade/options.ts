@@ -244,7 +244,7 @@ export function describeOption(i: OptionIntentJson, decimals: number): string {
   return `${size > 0n ? 'buy' : 'sell'} ${amount(abs(size), 18)} ${what} @ ${size > 0n ? '≤' : '≥'} ${amount(i.premiumLimit, decimals, 4)}${i.reduceOnly ? ' reduce-only' : ''}`;
 }
 
-/** The account's option positions (value and position greeks) and its greeks per underlying. */
+/** The account's option positions (value, entry premium and PnL, position greeks) and its greeks per underlying. */
 export function renderOptionPositions(margin: AccountMargin, decimals: number): void {
   $('option-positions')
     .querySelector('tbody')!
@@ -255,19 +255,21 @@ export function renderOptionPositions(margin: AccountMargin, decimals: number): 
             seriesName(o, decimals),
             signed(o.size, 18, 4),
             o.value === null ? (o.unpriced ?? '–') : signed(o.value, decimals, 2),
+            amount(o.entryPremium, decimals, 2),
+            o.pnl === null ? '–' : signed(o.pnl, decimals, 2),
             signed(o.delta, 18, 4),
             signed(o.vega, decimals + 2, 3),
             signed(o.theta, decimals, 3),
           ],
           { 'data-series': o.series },
-          [1, 2, 3, 4, 5],
+          [1, 2, 3, 4, 5, 6, 7],
         ),
       ),
       ...margin.greeks.map((g) =>
         row(
-          [`${g.name}: book`, '', '', signed(g.delta, 18, 4), signed(g.vega, decimals + 2, 3), signed(g.theta, decimals, 3)],
+          [`${g.name}: book`, '', '', '', '', signed(g.delta, 18, 4), signed(g.vega, decimals + 2, 3), signed(g.theta, decimals, 3)],
           { 'data-greeks': String(g.market), class: 'total' },
-          [3, 4, 5],
+          [5, 6, 7],
         ),
       ),
     );
