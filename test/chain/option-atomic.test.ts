@@ -81,6 +81,8 @@ let hedger: LocalAccount;
 let perpLong: LocalAccount;
 let writer: LocalAccount;
 let validTo: number;
+/** Per account, the option book's optionHealth evaluations inside the combined settle (its trace). */
+let healthEvaluations: Map<Address, bigint[]> | undefined;
 
 type Legs = {
   swapA: SwapIntent;
@@ -213,7 +215,7 @@ async function revertOf(b: SettleBatch): Promise<{ name: string | undefined; arg
   return { name: reverted?.data?.errorName, args: reverted?.data?.args ?? [] };
 }
 
-type CallFrame = { to?: Address; input?: `0x${string}`; error?: string; calls?: CallFrame[] };
+type CallFrame = { to?: Address; input?: `0x${string}`; error?: string; gasUsed: `0x${string}`; calls?: CallFrame[] };
 
 /**
  * Which call frame a reverting settle reverted in (anvil's debug_traceCall callTracer): the deepest
@@ -356,7 +358,7 @@ describe('one settle: spot + perp + option legs under one margin check', () => {
     }
   });
 
-  it('the call alone and the perp sale alone each revert InsufficientMargin naming the hedger', async () => {
+  it('the call alone and the perp sale alone each revert InsufficientMargin naming the hedger (together: next test)', async () => {
     const m = await mirrorInputs();
     const callOnly = await revertOf(batch({ option: true }));
     // no position leg: the option book's checkMargins is the check that refuses it
@@ -438,5 +440,34 @@ describe('one settle: spot + perp + option legs under one margin check', () => {
     });
     expect(equity).toBeGreaterThanOrEqual(initial);
     console.log(`settle with 2 swaps + 2 position trades + 2 option trades: ${receipt.gasUsed} gas`);
+
+    // which margin evaluations the settle made: every call into the book's optionHealth, by account
+    const trace = (await clients.publicClient.request({
+      method: 'debug_traceTransaction' as 'eth_call',
+      params: [receipt.transactionHash, { tracer: 'callTracer' }] as never,
+    })) as unknown as CallFrame;
+    const selector = toFunctionSelector(getAbiItem({ abi: optionBookAbi, name: 'optionHealth' }));
+    healthEvaluations = new Map();
+    const visit = (f: CallFrame): void => {
+      if (f.to !== undefined && getAddress(f.to) === getAddress(book) && f.input?.startsWith(selector)) {
+        const who = getAddress(`0x${f.input.slice(34, 74)}`);
+        healthEvaluations!.set(who, [...(healthEvaluations!.get(who) ?? []), BigInt(f.gasUsed)]);
+      }
+      for (const c of f.calls ?? []) visit(c);
+    };
+    visit(trace);
+    // the option-only account (the writer) is valued once, by the book's checkMargins; the hedger at least once
+    expect(healthEvaluations.get(writer.address)).toHaveLength(1);
+    expect(healthEvaluations.get(hedger.address)?.length).toBeGreaterThanOrEqual(1);
+    expect(healthEvaluations.has(perpLong.address)).toBe(false);
+    console.log(`hedger optionHealth evaluations (gas each): ${healthEvaluations.get(hedger.address)!.join(', ')}`);
+  });
+
+  // KNOWN ISSUE (expected to fail until fixed): Settlement.settle's comment says the book's check
+  // "covers the accounts only options touched", but OptionBook.checkMargins re-checks every account
+  // the options touched, so an account in both the perp and the option leg (the hedger) is valued
+  // twice: once by ClearingHouse.settlePositions' margin check, once by checkMargins (~100k gas).
+  it.fails('KNOWN ISSUE: an account in both legs is margin-checked once (today: twice)', () => {
+    expect(healthEvaluations?.get(hedger.address)).toHaveLength(1);
   });
 });
