@@ -13,4 +13,10 @@ interface IOptionMargin {
         external
         view
         returns (int256 value, int256 initialDelta, int256 maintenanceDelta);
+
+    /// @notice Whether the book's `checkMargins` is still to value `account` in the running
+    /// `Settlement.settle`: an option fill of this batch touched it and the check has not run. The
+    /// clearing house's own batch check then leaves the account to it (one valuation, not two:
+    /// Settlement makes that check right after the positions whenever the batch has options).
+    function marginCheckPending(address account) external view returns (bool);
 }

@@ -483,6 +483,23 @@ contract OptionBook is IOptionMargin, IOptionLiquidation, Ownable2Step {
         }
     }
 
+    /// @inheritdoc IOptionMargin
+    /// @dev The touched list is non-empty only between a `settleOptions` that filled something and
+    /// the `checkMargins` Settlement makes after the positions of the same `settle` (it empties the
+    /// list; a reverted settle reverts the list too), and the account's fill bit of the latest
+    /// `settleOptions` call says whether it is on it.
+    function marginCheckPending(address account) external view returns (bool pending) {
+        uint256 touchedSlot = TOUCHED_SLOT;
+        uint256 seqSlot = SEQ_SLOT;
+        assembly ("memory-safe") {
+            if tload(touchedSlot) {
+                mstore(0x00, account)
+                mstore(0x20, tload(seqSlot))
+                pending := iszero(iszero(tload(keccak256(0x00, 0x40))))
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ expiry
 
     /// @notice Settles `account`'s position in an expired series whose price `OptionSeries.settle`

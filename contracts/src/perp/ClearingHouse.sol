@@ -9,6 +9,7 @@ import {ClearingHouseBase} from "./ClearingHouseBase.sol";
 import {Accounts} from "./Accounts.sol";
 import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {IOptionMargin} from "../interfaces/IOptionMargin.sol";
 import {AutoDeleverageModule} from "./AutoDeleverageModule.sol";
 import {LiquidationModule} from "./LiquidationModule.sol";
 
@@ -332,9 +333,13 @@ contract ClearingHouse is ClearingHouseBase {
         _state.insuranceFund += fees;
         _state.pnlFloat += floatDelta;
 
-        // Margin: the batch's markets are priced once (bms), not once per account.
+        // Margin: the batch's markets are priced once (bms), not once per account. An option holder
+        // this batch's option leg also touched is valued once, by the option book's check that
+        // Settlement makes right after this call on the same final state (`marginCheckPending`).
         for (uint256 k; k < touchedCount; ++k) {
-            _state.requireInitialMarginCached(touched[k], false, bms);
+            address account = touched[k];
+            if (_state.holdsOptions[account] && IOptionMargin(_state.optionBook).marginCheckPending(account)) continue;
+            _state.requireInitialMarginCached(account, false, bms);
         }
     }
 

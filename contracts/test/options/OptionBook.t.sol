@@ -129,6 +129,68 @@ contract OptionBookTest is OptionBookBase {
         console2.log("hedged requirement", im);
     }
 
+    /// The hedged pair of the test above in one settle, carol and dave in both legs.
+    function _bothLegsPair() internal returns (Settlement.Batch memory b, address carol, uint256 carolKey, address dave, uint256 daveKey) {
+        (carol, carolKey) = _user("carol");
+        (dave, daveKey) = _user("dave");
+        _margin(dave, 100_000e18);
+        _margin(carol, 120e18);
+        b = _optionBatch(
+            CALL_3000, 275e18, _ot(carolKey, carol, CALL_3000, 0, 1e18, 280e18, 1), _ot(daveKey, dave, CALL_3000, 0, -1e18, 270e18, 1)
+        );
+        b.positions = _perpLeg(_pt(carolKey, carol, -0.5e18, 2990e18, 2), _pt(daveKey, dave, 0.5e18, 3010e18, 2));
+    }
+
+    /// Each account in both legs is valued once in the settle, by the book's check (the clearing
+    /// house leaves it to it: `marginCheckPending`); nothing is pending afterwards.
+    function test_bothLegs_valuedOnce() public {
+        (Settlement.Batch memory b, address carol,, address dave,) = _bothLegsPair();
+        vm.expectCall(address(book), abi.encodeCall(OptionBook.optionHealth, (carol, false)), 1);
+        vm.expectCall(address(book), abi.encodeCall(OptionBook.optionHealth, (dave, false)), 1);
+        uint256 g = gasleft();
+        _settleAs(b);
+        console2.log("gas: settle of an option pair and a perp pair, both accounts in both legs", g - gasleft());
+        assertEq(book.positionOf(carol, CALL_3000), 1e18);
+        assertEq(ch.position(carol, ETH).size, -0.5e18);
+    }
+
+    /// The check the clearing house leaves to the book is still made: a second settle in the same
+    /// transaction (a forge test is one) with carol's perp alone beyond her margin is refused by
+    /// the clearing house (the pending flag ended with the first settle's check), and the pair
+    /// with too little collateral is refused whole by the book.
+    function test_bothLegs_stillEnforced() public {
+        (Settlement.Batch memory b, address carol, uint256 carolKey, address dave, uint256 daveKey) = _bothLegsPair();
+        uint256 snap = vm.snapshotState();
+        _settleAs(b);
+        assertFalse(book.marginCheckPending(carol), "nothing pending after the settle");
+        Settlement.Batch memory more;
+        more.positions = _perpLeg(_pt(carolKey, carol, -0.5e18, 2990e18, 3), _pt(daveKey, dave, 0.5e18, 3010e18, 3));
+        vm.prank(solver);
+        vm.expectPartialRevert(ClearingHouseBase.InsufficientMargin.selector);
+        settlement.settle(more);
+        vm.revertToState(snap);
+        vm.prank(carol);
+        ch.withdraw(60e18, carol);
+        vm.prank(solver);
+        vm.expectPartialRevert(OptionBook.InsufficientMargin.selector);
+        settlement.settle(b);
+        assertEq(book.positionOf(carol, CALL_3000), 0);
+        assertEq(ch.position(carol, ETH).size, 0);
+    }
+
+    /// `marginCheckPending` is true only inside a settle, between the option leg and the book's
+    /// check; a solver's interaction sees it false (the option leg runs after the interactions).
+    function test_marginCheckPending_onlyWithinTheSettle() public {
+        assertFalse(book.marginCheckPending(alice));
+        _settleAs(
+            _optionBatch(
+                CALL_3000, 275e18, _ot(aliceKey, alice, CALL_3000, 0, 1e18, 280e18, 1), _ot(bobKey, bob, CALL_3000, 0, -1e18, 270e18, 1)
+            )
+        );
+        assertFalse(book.marginCheckPending(alice));
+        assertFalse(book.marginCheckPending(bob));
+    }
+
     /// Spot swap + perp fill + option fill in one settle, atomically; any failing leg reverts it all.
     function test_spotPerpOption_oneBatch_atomic() public {
         _fund(tokenA, alice, 100e18);
