@@ -43,7 +43,7 @@ library PortfolioMargin {
     int256 internal constant IWAD = 1e18;
 
     /// @notice Option legs per account and underlying: bounds the worst-case gas of a check (4 legs
-    /// + a perp: at most 230,523 gas over bench:options' random books, against a 300k goal).
+    /// + a perp: at most 214,535 gas over bench:options' random books, against a 300k goal).
     uint256 internal constant MAX_OPTION_LEGS = 4;
     /// @notice Price shocks in the grid (each crossed with vol up and vol down).
     uint256 internal constant NUM_SHOCKS = 9;
