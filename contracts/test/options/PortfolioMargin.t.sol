@@ -263,9 +263,10 @@ contract PortfolioMarginTest is Test {
         assertLe(r.maintenance, r.requirement);
     }
 
-    /// The scenario pricing shares ln and sqrt across scenarios; scenarioLoss calls BlackScholes
-    /// itself for every price. They agree to the wei in every scenario, outside the domain too.
-    function testFuzz_sharedPricingEqualsBlackScholes(uint256 seed, uint256 spotSeed, int256 perpSeed) public view {
+    /// The grid shares ln(1 + shock), ln(spot / K) and the square roots across legs and scenarios;
+    /// scenarioLoss computes each of them again for its one scenario (and _value's bounds outside
+    /// the domain). They agree to the wei in every scenario, outside the domain too.
+    function testFuzz_sharedPricingEqualsScenarioLoss(uint256 seed, uint256 spotSeed, int256 perpSeed) public view {
         uint256 spot = bound(spotSeed, 1e12, 1e30);
         int256 perp = int256(bound(uint256(perpSeed >> 1), 0, 20e18)) - 10e18;
         PortfolioMargin.OptionLeg[] memory legs = _book(seed, spot);
