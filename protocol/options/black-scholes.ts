@@ -69,6 +69,24 @@ export function d(spot: bigint, strike: bigint, secondsToExpiry: bigint, volatil
   return { d1, d2: d1 - sd };
 }
 
+/**
+ * Call and put at `spot` from a given lnRatio = ln(spot / strike) (wad): BlackScholes._d's steps
+ * after its ln, then its prices, with no domain check (PortfolioMargin's scenario pricing, which
+ * passes ln(spot0 / strike) + ln(1 + shock) for a shocked spot).
+ */
+export function pricesFromLn(
+  spot: bigint,
+  strike: bigint,
+  lnRatio: bigint,
+  secondsToExpiry: bigint,
+  volatility: bigint,
+): { call: bigint; put: bigint } {
+  const variance36 = (volatility * volatility * secondsToExpiry) / YEAR;
+  const sd = isqrt(variance36);
+  const d1 = ((lnRatio + variance36 / (2n * WAD)) * WAD) / sd;
+  return prices(spot, strike, cdf(d1), cdf(d1 - sd));
+}
+
 function prices(spot: bigint, strike: bigint, nd1: bigint, nd2: bigint): { call: bigint; put: bigint } {
   const a = (spot * nd1) / WAD;
   const b = (strike * nd2) / WAD;

@@ -1,9 +1,10 @@
 // Portfolio margin of one account on one underlying in wad (1e18) bigint fixed point: the same
 // arithmetic as contracts/src/options/PortfolioMargin.sol, equal to the wei
 // (test/chain/portfolio-margin.test.ts). Read the Solidity library for the rules, bounds and
-// rounding; this file mirrors it. The contract shares ln and sqrt across scenarios for gas; its
-// prices equal BlackScholes.callPrice/putPrice to the wei, so this mirror calls blackScholes().
-import { BS_MAX_EXPIRY, BS_MAX_VOL, BS_MIN_EXPIRY, BS_MIN_VOL, blackScholes } from './black-scholes.ts';
+// rounding; this file mirrors it. Value now is BlackScholes.callPrice/putPrice to the wei
+// (blackScholes() here); a scenario's price inside the domain takes ln(x / strike) as
+// ln(spot / strike) + ln(1 + shock), as the contract does for gas (pricesFromLn).
+import { BS_MAX_EXPIRY, BS_MAX_VOL, BS_MIN_EXPIRY, BS_MIN_VOL, blackScholes, ln, pricesFromLn } from './black-scholes.ts';
 
 const WAD = 10n ** 18n;
 
@@ -122,6 +123,20 @@ export function legValue(spot: bigint, leg: OptionLeg, vol: bigint, upper: boole
   return bound;
 }
 
+/** ln(1 + shock), wad (PortfolioMargin._lnShock). */
+const lnShock = (shock: bigint): bigint => (shock === 0n ? 0n : ln(WAD + shock));
+
+/** ln(spot / strike), wad, for spot / strike within [1/16, 16], else 0 (PortfolioMargin._lnMoneyness: unused there). */
+const lnMoneyness = (spot: bigint, strike: bigint): bigint => (16n * spot < strike || spot > 16n * strike ? 0n : ln((spot * WAD) / strike));
+
+/** One contract's value in a scenario at shocked spot x (PortfolioMargin._scenarioValue): Black-Scholes from lnRatio inside the domain, else legValue's bound. */
+function scenarioValue(x: bigint, lnRatio: bigint, leg: OptionLeg, vol: bigint, upper: boolean): bigint {
+  const k = leg.strike;
+  if (leg.secondsToExpiry < BS_MIN_EXPIRY || 4n * x < k || x > 4n * k) return legValue(x, leg, vol, upper);
+  const r = pricesFromLn(x, k, lnRatio, leg.secondsToExpiry, vol);
+  return leg.isCall ? r.call : r.put;
+}
+
 function validate(spot: bigint, perpSize: bigint, legs: readonly OptionLeg[], p: MarginParams): void {
   if (legs.length > PM_MAX_OPTION_LEGS) throw new PortfolioMarginInvalid('TooManyLegs');
   if (spot < PM_MIN_SPOT || spot > PM_MAX_SPOT) throw new PortfolioMarginInvalid('SpotOutOfRange');
@@ -143,6 +158,7 @@ function validate(spot: bigint, perpSize: bigint, legs: readonly OptionLeg[], p:
 function scenarioLosses36(spot: bigint, perpSize: bigint, legs: readonly OptionLeg[], p: MarginParams): bigint[] {
   const loss36: bigint[] = [];
   const shocked = p.priceShocks.map((s) => shockedSpot(spot, s));
+  const lnShocks = p.priceShocks.map(lnShock);
   for (const x of shocked) {
     const perp = perpSize * (spot - x);
     loss36.push(perp, perp);
@@ -152,8 +168,10 @@ function scenarioLosses36(spot: bigint, perpSize: bigint, legs: readonly OptionL
     const long = leg.size > 0n;
     const now36 = leg.size * legValue(spot, leg, leg.volatility, long);
     const vols = [shockedVol(leg.volatility, p, false), shockedVol(leg.volatility, p, true)] as const;
+    const lnNow = lnMoneyness(spot, leg.strike);
     shocked.forEach((x, s) => {
-      for (const up of [0, 1]) loss36[2 * s + up]! += now36 - leg.size * legValue(x, leg, vols[up]!, !long);
+      const lnRatio = lnNow + lnShocks[s]!;
+      for (const up of [0, 1]) loss36[2 * s + up]! += now36 - leg.size * scenarioValue(x, lnRatio, leg, vols[up]!, !long);
     });
   }
   return loss36;

@@ -33,8 +33,9 @@ import {BlackScholes} from "./BlackScholes.sol";
 /// first; passing one reverts with ExpiryOutOfRange. Bounds that would let a shocked spot or a
 /// clamped spot leave Black-Scholes' price range revert with named errors (below).
 ///
-/// Gas: per leg one full Black-Scholes evaluation (value now), then 9 ln (one per shocked spot), 2
-/// square roots (one per vol) and 18 pairs of normal CDFs (one per scenario).
+/// Gas: per check 8 ln (ln(1 + shock) of each non-zero shock); per leg one full Black-Scholes
+/// evaluation (value now), 2 square roots (one per vol) and 18 pairs of normal CDFs (one per
+/// scenario): a shocked spot's ln(x / K) is ln(spot / K) + ln(1 + shock), no ln of its own.
 // The int256/uint256 casts below convert prices (< 2^121) and bounded sizes, so none can truncate.
 // forge-lint: disable-start(unsafe-typecast)
 library PortfolioMargin {
@@ -42,7 +43,7 @@ library PortfolioMargin {
     int256 internal constant IWAD = 1e18;
 
     /// @notice Option legs per account and underlying: bounds the worst-case gas of a check (4 legs
-    /// + a perp: at most 230,523 gas over bench:options' random books, against a 300k goal).
+    /// + a perp: at most 214,535 gas over bench:options' random books, against a 300k goal).
     uint256 internal constant MAX_OPTION_LEGS = 4;
     /// @notice Price shocks in the grid (each crossed with vol up and vol down).
     uint256 internal constant NUM_SHOCKS = 9;
@@ -83,6 +84,13 @@ library PortfolioMargin {
         uint256 shortFloor;
         /// @dev Maintenance as a wad fraction of the requirement (<= 1e18).
         uint256 maintenanceFraction;
+    }
+
+    /// @dev The grid's shocked spots and ln(1 + shock) of each shock (one per check: a leg's
+    /// ln(x / K) at a shocked spot x is ln(spot / K) plus it).
+    struct Shocks {
+        uint256[9] spot;
+        int256[9] ln;
     }
 
     struct Result {
@@ -129,10 +137,12 @@ library PortfolioMargin {
         units = new uint256[](legs.length);
         // Scenario losses at 1e36 scale (exact sums), index shock * 2 + (1 when vol up).
         int256[18] memory loss36;
-        uint256[9] memory shocked;
+        Shocks memory shocks;
         for (uint256 s; s < NUM_SHOCKS; ++s) {
-            shocked[s] = shockedSpot(spot, p.priceShocks[s]);
-            int256 perpLoss36 = perpSize * (int256(spot) - int256(shocked[s]));
+            uint256 x = shockedSpot(spot, p.priceShocks[s]);
+            shocks.spot[s] = x;
+            shocks.ln[s] = _lnShock(p.priceShocks[s]);
+            int256 perpLoss36 = perpSize * (int256(spot) - int256(x));
             loss36[2 * s] = perpLoss36;
             loss36[2 * s + 1] = perpLoss36;
         }
@@ -141,7 +151,7 @@ library PortfolioMargin {
             OptionLeg memory leg = legs[i];
             if (leg.size == 0) continue;
             if (leg.size < 0) shortContracts += uint256(-leg.size);
-            (bool inDomain, uint256 unitNow) = _addLeg(loss36, spot, shocked, leg, p);
+            (bool inDomain, uint256 unitNow) = _addLeg(loss36, spot, shocks, leg, p);
             units[i] = inDomain ? unitNow : _value(spot, leg, leg.volatility, leg.size < 0);
         }
         int256 worst = loss36[0];
@@ -157,19 +167,39 @@ library PortfolioMargin {
         r.maintenance = _ceilWad(r.requirement * p.maintenanceFraction);
     }
 
+    /// @dev ln(1 + shock), wad: 0 for a zero shock (ln(1e18) is exactly 0; the call is skipped).
+    function _lnShock(int256 shock) private pure returns (int256) {
+        // 1 + shock in [0.5e18, 1.5e18] (_validate): inside ln's domain.
+        return shock == 0 ? int256(0) : BlackScholes.ln(IWAD + shock);
+    }
+
+    /// @dev ln(spot / strike), wad, for a spot / strike in [1/16, 16]; else 0, unused: a shocked
+    /// spot within [strike / 4, 4 strike] needs spot / strike within [1/6, 8] (shocks <= 50%, and
+    /// truncating the shocked spot moves it by less than 1 wei), so only in-domain scenarios of
+    /// legs in that band read it, and ln never sees a ratio near 0 (where it would not end).
+    function _lnMoneyness(uint256 spot, uint256 strike) private pure returns (int256) {
+        // spot <= 1e35 and strike <= 2.5e35 (_validate): 16 x and 1e18 x stay far below 2^256.
+        if (16 * spot < strike || spot > 16 * strike) return 0;
+        return BlackScholes.ln(int256(spot * 1e18 / strike));
+    }
+
     /// @dev Adds one leg's loss (value now minus value in the scenario, at 1e36 scale) to every
-    /// scenario. Inside the domain it prices with Black-Scholes' own arithmetic but shares what the
-    /// scenarios have in common: ln(spot / strike) once per shocked spot, the variance and its
-    /// square root once per vol. The prices are those of BlackScholes.callPrice/putPrice to the wei
-    /// (scenarioLoss, which calls them, checks this in the tests). Outside it, the bounds of _value.
+    /// scenario. Inside the domain it prices with Black-Scholes' own steps (BlackScholes._d and
+    /// _prices) but shares what the scenarios have in common: ln(x / strike) as ln(spot / strike)
+    /// + ln(1 + shock) (the shock's ln once per check), the variance and its square root once per
+    /// vol. Mathematically the same d1; numerically within a few wei of ln(x * 1e18 / strike) (two
+    /// ln's rounding, and x's truncation), and a price moves with ln(x / K) only at second order
+    /// (S phi(d1) = K phi(d2)), so scenario prices stay within a few wei of
+    /// BlackScholes.callPrice/putPrice at x (the tests bound it). Outside it, the bounds of _value.
     function _addLeg(
         int256[18] memory loss36,
         uint256 spot,
-        uint256[9] memory shocked,
+        Shocks memory shocks,
         OptionLeg memory leg,
         Params memory p
     ) private pure returns (bool inDomain, uint256 unitNow) {
         bool long = leg.size > 0;
+        int256 lnNow = _lnMoneyness(spot, leg.strike);
         // _value's domain test: inside it the bound does not matter and unitNow is Black-Scholes',
         // computed as BlackScholes._d and _prices do (same steps, same wei) without their range
         // checks, which _validate has made for the whole book.
@@ -177,14 +207,8 @@ library PortfolioMargin {
         if (inDomain) {
             unchecked {
                 uint256 variance36 = leg.volatility * leg.volatility * leg.secondsToExpiry / BlackScholes.YEAR;
-                unitNow = _price(
-                    spot,
-                    leg.strike,
-                    BlackScholes.ln(int256(spot * 1e18 / leg.strike)),
-                    BlackScholes.sqrt(variance36),
-                    variance36 / 2e18,
-                    leg.isCall
-                );
+                unitNow =
+                    _price(spot, leg.strike, lnNow, BlackScholes.sqrt(variance36), variance36 / 2e18, leg.isCall);
             }
         } else {
             unitNow = _value(spot, leg, leg.volatility, long);
@@ -203,7 +227,7 @@ library PortfolioMargin {
             }
         }
         for (uint256 s; s < NUM_SHOCKS; ++s) {
-            (uint256 pDown, uint256 pUp) = _pricesAt(shocked[s], leg, c, !long);
+            (uint256 pDown, uint256 pUp) = _pricesAt(shocks.spot[s], lnNow + shocks.ln[s], leg, c, !long);
             // |size| <= 1e36 and prices < 2e36: every product and sum stays below 2^255.
             unchecked {
                 loss36[2 * s] += now36 - leg.size * int256(pDown);
@@ -212,15 +236,15 @@ library PortfolioMargin {
         }
     }
 
-    /// @dev One contract's value at a shocked spot with vol down and vol up (c as in _addLeg).
-    function _pricesAt(uint256 x, OptionLeg memory leg, uint256[6] memory c, bool upper)
+    /// @dev One contract's value at a shocked spot x with vol down and vol up (c as in _addLeg;
+    /// lnRatio = ln(spot / strike) + ln(1 + shock), read only inside the domain).
+    function _pricesAt(uint256 x, int256 lnRatio, OptionLeg memory leg, uint256[6] memory c, bool upper)
         private
         pure
         returns (uint256 pDown, uint256 pUp)
     {
         uint256 k = leg.strike;
         if (leg.secondsToExpiry >= BlackScholes.MIN_EXPIRY && 4 * x >= k && x <= 4 * k) {
-            int256 lnRatio = BlackScholes.ln(int256(x * 1e18 / k));
             pDown = _price(x, k, lnRatio, c[2], c[3], leg.isCall);
             pUp = _price(x, k, lnRatio, c[4], c[5], leg.isCall);
         } else {
@@ -260,14 +284,30 @@ library PortfolioMargin {
     {
         _validate(spot, perpSize, legs, p);
         uint256 shocked = shockedSpot(spot, p.priceShocks[scenario / 2]);
+        int256 lnS = _lnShock(p.priceShocks[scenario / 2]);
         int256 loss36 = perpSize * (int256(spot) - int256(shocked));
         for (uint256 i; i < legs.length; ++i) {
             OptionLeg memory leg = legs[i];
-            bool long = leg.size > 0;
-            loss36 += leg.size * int256(_value(spot, leg, leg.volatility, long));
-            loss36 -= leg.size * int256(_value(shocked, leg, shockedVol(leg.volatility, p, scenario % 2 == 1), !long));
+            uint256 vol = shockedVol(leg.volatility, p, scenario % 2 == 1);
+            loss36 += leg.size * int256(_value(spot, leg, leg.volatility, leg.size > 0));
+            loss36 -= leg.size
+                * int256(_scenarioValue(shocked, _lnMoneyness(spot, leg.strike) + lnS, leg, vol, leg.size <= 0));
         }
         return _ceilDivWad(loss36);
+    }
+
+    /// @dev One contract's value at the shocked spot x and shocked vol as the grid prices it, each
+    /// step apart: inside the domain Black-Scholes from lnRatio = ln(spot /
+    /// strike) + ln(1 + shock), the variance and its square root; outside it _value's bound.
+    function _scenarioValue(uint256 x, int256 lnRatio, OptionLeg memory leg, uint256 vol, bool upper)
+        private
+        pure
+        returns (uint256)
+    {
+        uint256 k = leg.strike;
+        if (leg.secondsToExpiry < BlackScholes.MIN_EXPIRY || 4 * x < k || x > 4 * k) return _value(x, leg, vol, upper);
+        uint256 variance36 = vol * vol * leg.secondsToExpiry / BlackScholes.YEAR;
+        return _price(x, k, lnRatio, BlackScholes.sqrt(variance36), variance36 / 2e18, leg.isCall);
     }
 
     /// @notice spot * (1 + shock), truncated.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Ownable2Step} from "../governance/Ownable2Step.sol";
+import {BlackScholes} from "./BlackScholes.sol";
 
 /// @title VolatilityFeed
 /// @notice Implied-volatility surfaces for option pricing, one per perp market id, on a coarse grid
@@ -59,11 +60,10 @@ contract VolatilityFeed is Ownable2Step {
         uint8 maxNodes;
     }
 
-    /// @dev The log-moneyness nodes around a query and their weights (w0 = k1 - k, w1 = k - k0);
-    /// one node (j0 == j1, w1 == 0) at a node or beyond the edges.
+    /// @dev The log-moneyness nodes around a query: k between nodes j0 and j0 + 1 with weights
+    /// w0 = k1 - k and w1 = k - k0; one node (w1 == 0) at a node or beyond the edges.
     struct Bracket {
         uint256 j0;
-        uint256 j1;
         uint256 w0;
         uint256 w1;
     }
@@ -279,61 +279,60 @@ contract VolatilityFeed is Ownable2Step {
         returns (uint256 vol, bool fresh)
     {
         Surface storage s = _surfaces[market];
-        uint256 publishedAt = s.publishedAt;
+        // publishedAt, tenorCount and nodeCount share the struct's first slot: one read for the three.
+        uint256 head;
+        assembly ("memory-safe") {
+            head := sload(s.slot)
+        }
+        uint256 publishedAt = head & type(uint64).max;
         if (publishedAt == 0) return (0, false);
         // forge-lint: disable-next-line(block-timestamp) -- staleness is defined against block time
         fresh = block.timestamp - publishedAt <= maxAge;
+        vol = _surfaceVol(s, (head >> 64) & 0xff, (head >> 72) & 0xff, k, secondsToExpiry);
+    }
 
-        // Column bracket: k between nodes j0 and j1 with weights (k1 - k) and (k - k0); j0 == j1
-        // at a node or outside the nodes (flat extrapolation).
-        Bracket memory kb = _bracketK(s, s.nodeCount, k);
-
-        uint256 nt = s.tenorCount;
+    /// @dev The interpolated vol of a published surface with nt tenors and nk nodes.
+    function _surfaceVol(Surface storage s, uint256 nt, uint256 nk, int256 k, uint256 secondsToExpiry)
+        private
+        view
+        returns (uint256)
+    {
+        // Column bracket: k between nodes j0 and j0 + 1 with weights w0 = k1 - k and w1 = k - k0;
+        // w1 == 0 at a node or outside the nodes (flat extrapolation: one node, j0).
+        Bracket memory kb = _bracketK(s, nk, k);
+        uint256 tenors = s.tenors;
         uint256 i = 0;
-        while (i < nt && _tenorAt(s, i) < secondsToExpiry) ++i;
-        if (i == 0) return (_rowVol(s, 0, kb), fresh);
-        if (i == nt) return (_rowVol(s, nt - 1, kb), fresh);
-        uint256 t1 = _tenorAt(s, i);
-        if (t1 == secondsToExpiry) return (_rowVol(s, i, kb), fresh);
-        vol = _interpolateTime(_rowVol(s, i - 1, kb), _tenorAt(s, i - 1), _rowVol(s, i, kb), t1, secondsToExpiry);
+        while (i < nt && _lane32(tenors, i) < secondsToExpiry) ++i;
+        if (i == 0) return _rowVol(s, kb.j0, kb);
+        if (i == nt) return _rowVol(s, (nt - 1) * nk + kb.j0, kb);
+        uint256 t1 = _lane32(tenors, i);
+        uint256 n1 = i * nk + kb.j0;
+        if (t1 == secondsToExpiry) return _rowVol(s, n1, kb);
+        return _interpolateTime(_rowVol(s, n1 - nk, kb), _lane32(tenors, i - 1), _rowVol(s, n1, kb), t1, secondsToExpiry);
     }
 
     /// @dev Vol at time t, t0 < t < t1, from vols v0 at t0 and v1 at t1, linear in total variance:
     /// w(t) = (w0 (t1 - t) + w1 (t - t0)) / (t1 - t0) with w = vol^2 t, and vol^2 = w(t) / t, in
-    /// one floor division, then the floor square root. Sizes: vol^2 <= 1e38 and t <= 1.6e8, so the
-    /// numerator stays below 1e55.
+    /// one floor division, then the floor square root.
     function _interpolateTime(uint256 v0, uint256 t0, uint256 v1, uint256 t1, uint256 t)
         private
         pure
         returns (uint256)
     {
         // Equal vols: the numerator is v^2 t (t1 - t0) exactly, so the quotient is v^2 and its floor
-        // square root v; skipping the square root (~3k gas) changes no result.
+        // square root v; skipping the square root changes no result.
         if (v0 == v1) return v0;
-        return sqrt((v0 * v0 * t0 * (t1 - t) + v1 * v1 * t1 * (t - t0)) / (t * (t1 - t0)));
+        // Unchecked: vols < 2^64 (vol^2 < 3.4e38), tenors and t below 2^32 with t0 < t < t1, so every
+        // difference is positive, each product stays below 3.4e38 * 2^64 < 2^192, the sum below
+        // 2^193, and the divisor is at least 1.
+        unchecked {
+            return BlackScholes.sqrt((v0 * v0 * t0 * (t1 - t) + v1 * v1 * t1 * (t - t0)) / (t * (t1 - t0)));
+        }
     }
 
-    /// @notice floor(sqrt(x)), by Newton's iteration from a power of two at or above the root.
-    function sqrt(uint256 x) public pure returns (uint256 r) {
-        if (x == 0) return 0;
-        // b = floor(log2(x)), found by halving the search width.
-        uint256 b = 0;
-        uint256 y = x;
-        for (uint256 shift = 128; shift != 0; shift >>= 1) {
-            if (y >> shift != 0) {
-                y >>= shift;
-                b += shift;
-            }
-        }
-        // x < 2^(b+1), so sqrt(x) < 2^ceil((b+1)/2): the start is above the root, and from above
-        // Newton's steps fall monotonically to floor(sqrt(x)), after which a step no longer falls.
-        // forge-lint: disable-next-line(incorrect-shift) -- 2^ceil((b+1)/2) is meant: 1 shifted left
-        r = 1 << ((b + 2) >> 1);
-        while (true) {
-            uint256 next = (r + x / r) >> 1;
-            if (next >= r) return r;
-            r = next;
-        }
+    /// @notice floor(sqrt(x)) (BlackScholes.sqrt, exposed for the tests and off-chain callers).
+    function sqrt(uint256 x) public pure returns (uint256) {
+        return BlackScholes.sqrt(x);
     }
 
     /// @dev The nodes around `k` (see `Bracket`).
@@ -357,25 +356,29 @@ contract VolatilityFeed is Ownable2Step {
                 (kHi, hiRead) = (node, true);
             }
         }
-        if (lo == 0) return Bracket(0, 0, 1, 0);
-        if (lo == nk) return Bracket(nk - 1, nk - 1, 1, 0);
+        if (lo == 0) return Bracket(0, 1, 0);
+        if (lo == nk) return Bracket(nk - 1, 1, 0);
         int256 k1 = hiRead ? kHi : _nodeAt(s, lo);
-        if (k1 == k) return Bracket(lo, lo, 1, 0);
+        if (k1 == k) return Bracket(lo, 1, 0);
         int256 k0 = loRead ? kLo : _nodeAt(s, lo - 1);
         // forge-lint: disable-next-line(unsafe-typecast) -- k0 < k < k1
-        return Bracket(lo - 1, lo, uint256(k1 - k), uint256(k - k0));
+        return Bracket(lo - 1, uint256(k1 - k), uint256(k - k0));
     }
 
-    /// @dev Vol of tenor row `i` at the bracket: floor((v0 w0 + v1 w1) / (w0 + w1)), a weighted mean
-    /// of non-negative terms, so it lies between the two node vols whatever the rounding.
-    function _rowVol(Surface storage s, uint256 i, Bracket memory b) private view returns (uint256) {
-        uint256 base = i * s.nodeCount;
-        uint256 v0 = _volAt(s, base + b.j0);
+    /// @dev Vol at entry n of a tenor row (n = row * nodeCount + b.j0): floor((v0 w0 + v1 w1) /
+    /// (w0 + w1)) with v1 the entry after n, a weighted mean of non-negative terms, so it lies
+    /// between the two node vols whatever the rounding.
+    function _rowVol(Surface storage s, uint256 n, Bracket memory b) private view returns (uint256) {
+        uint256 v0 = _volAt(s, n);
         if (b.w1 == 0) return v0;
-        uint256 v1 = _volAt(s, base + b.j1);
+        uint256 v1 = _volAt(s, n + 1);
         // Equal vols: the weighted mean is v0 exactly.
         if (v0 == v1) return v0;
         return (v0 * b.w0 + v1 * b.w1) / (b.w0 + b.w1);
+    }
+
+    function _lane32(uint256 word, uint256 i) private pure returns (uint256) {
+        return (word >> (32 * i)) & type(uint32).max;
     }
 
     function _tenorAt(Surface storage s, uint256 i) private view returns (uint256) {

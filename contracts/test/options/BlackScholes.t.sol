@@ -101,6 +101,29 @@ contract BlackScholesTest is Test {
         if (s < type(uint128).max) assertGt((s + 1) * (s + 1), x);
     }
 
+    /// Around every power of two and every perfect square near one, where a Newton step that
+    /// stopped early would land one above the floor.
+    function test_sqrt_aroundPowersAndSquares() public pure {
+        for (uint256 b = 2; b < 256; ++b) {
+            uint256 x = uint256(1) << b;
+            _assertFloorSqrt(x);
+            _assertFloorSqrt(x - 1);
+            _assertFloorSqrt(x + 1);
+            uint256 r = uint256(1) << (b / 2);
+            if (r < type(uint128).max) {
+                _assertFloorSqrt(r * r);
+                _assertFloorSqrt(r * r - 1);
+                _assertFloorSqrt((r + 1) * (r + 1) - 1);
+            }
+        }
+    }
+
+    function _assertFloorSqrt(uint256 x) internal pure {
+        uint256 s = BlackScholes.sqrt(x);
+        assertLe(s * s, x);
+        if (s < type(uint128).max) assertGt((s + 1) * (s + 1), x);
+    }
+
     function test_sqrt_smallAndLargest() public pure {
         for (uint256 x = 0; x < 100; x++) {
             uint256 s = BlackScholes.sqrt(x);

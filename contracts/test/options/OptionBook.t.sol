@@ -446,6 +446,62 @@ contract OptionBookTest is OptionBookBase {
         console2.log("gas: settle with one option pair (2 fills, fresh accounts)", g - gasleft());
     }
 
+    /// Gas: the same margin check on a surface with no flat stretch (every node's vol differs from
+    /// its neighbours', across log-moneyness and across tenors), so no leg takes the feed's
+    /// equal-vols shortcut: a call and a put at 3,000 (30 days: one surface read), a put at 2,700
+    /// and a call at 3,400 (60 days), each between two nodes and between two tenors.
+    function test_gas_marginCheck_fourOptionsOnePerp_smileSurface() public {
+        _publishSmile();
+        uint64 expiry2 = uint64(block.timestamp + 60 days);
+        vm.startPrank(governance);
+        uint64 put2700 = reg.list(ETH, 2700e18, expiry2, false);
+        uint64 call3400 = reg.list(ETH, 3400e18, expiry2, true);
+        vm.stopPrank();
+        uint64[4] memory ids4 = [CALL_3000, PUT_3000, put2700, call3400];
+        for (uint256 i; i < 4; ++i) {
+            _openPair(ids4[i], 0.5e18, 50e18, 10 + i);
+        }
+        Settlement.Batch memory perp;
+        perp.positions = _perpLeg(_pt(aliceKey, alice, 1e18, 3010e18, 30), _pt(bobKey, bob, -1e18, 2990e18, 30));
+        _settleAs(perp);
+        // The three distinct (strike, expiry) pairs read three different interpolated vols.
+        (uint256 v30,) = vol.impliedVol(ETH, 0, 30 days);
+        (uint256 vPut,) = vol.impliedVol(ETH, -0.105e18, 60 days);
+        (uint256 vCall,) = vol.impliedVol(ETH, 0.125e18, 60 days);
+        assertTrue(v30 != vPut && vPut != vCall && v30 != vCall, "smile");
+        uint256 g = gasleft();
+        ch.requireWithdrawable(bob);
+        g -= gasleft();
+        console2.log("gas: requireWithdrawable, 4 options + 1 perp, smile surface", g);
+        assertLe(g, 300_000);
+        g = gasleft();
+        (, int256 im,) = ch.accountHealth(bob);
+        console2.log("gas: accountHealth, 4 options + 1 perp, smile surface", g - gasleft());
+        assertGt(im, 0);
+    }
+
+    /// @dev ETH's surface with a skew, a smile and a falling term structure: vol(t, k) = atm(t) -
+    /// 0.25 k + 0.6 k^2 on 5 tenors x 8 nodes, no two neighbours equal.
+    function _publishSmile() internal {
+        uint256[] memory tenors = new uint256[](5);
+        (tenors[0], tenors[1], tenors[2], tenors[3], tenors[4]) = (7 days, 21 days, 45 days, 90 days, 180 days);
+        uint256[5] memory atm = [uint256(0.9e18), 0.82e18, 0.76e18, 0.7e18, 0.66e18];
+        int256[] memory nodes = new int256[](8);
+        int256[8] memory ks = [int256(-0.6e18), -0.3e18, -0.15e18, -0.05e18, 0.05e18, 0.15e18, 0.3e18, 0.6e18];
+        uint256[] memory vols = new uint256[](40);
+        for (uint256 j; j < 8; ++j) {
+            nodes[j] = ks[j];
+        }
+        for (uint256 i; i < 5; ++i) {
+            for (uint256 j; j < 8; ++j) {
+                int256 k = ks[j];
+                vols[i * 8 + j] = uint256(int256(atm[i]) - k / 4 + 0.6e18 * k / 1e18 * k / 1e18);
+            }
+        }
+        vm.prank(feeder);
+        vol.publish(ETH, tenors, nodes, vols);
+    }
+
     /// A short option blocks withdrawing the collateral that backs it (no perps needed).
     function test_withdraw_blockedByShortOption() public {
         _openPair(CALL_3000, 10e18, 275e18, 1);
