@@ -35,12 +35,6 @@ contract OptionBookAttacksTest is OptionBookBase {
         _margin(attacker, 10_000e18);
     }
 
-    function _viaInteraction(address target, bytes memory data) internal returns (bool ok) {
-        Settlement.Batch memory b;
-        b.interactions = _interaction(target, 0, data);
-        vm.prank(solver);
-        (ok,) = address(settlement).call(abi.encodeCall(Settlement.settle, (b)));
-    }
 
     function _victimUntouched() internal view {
         assertEq(ch.collateral(victim), 10_000e18, "victim collateral moved");

@@ -26,13 +26,6 @@ contract OptionVaultAttacksTest is OptionVaultBase {
         _margin(attacker, 100_000e18);
     }
 
-    function _viaInteraction(address target, bytes memory data) internal returns (bool ok) {
-        Settlement.Batch memory b;
-        b.interactions = _interaction(target, 0, data);
-        vm.prank(solver);
-        (ok,) = address(settlement).call(abi.encodeCall(Settlement.settle, (b)));
-    }
-
     /// The LP has a claimable redemption request; the solver's interactions try to cancel it to
     /// themselves, claim it, move its shares, and withdraw the vault's collateral. (Fails when
     /// `cancelRedeemRequest` loses its `_onlySelfOrOperator(controller)` check.)

@@ -367,11 +367,4 @@ contract OptionAdlTest is OptionBookBase {
         assertEq(_total(), total0);
         _assertBooks();
     }
-
-    function _viaInteraction(address target, bytes memory data) internal returns (bool ok) {
-        Settlement.Batch memory b;
-        b.interactions = _interaction(target, 0, data);
-        vm.prank(solver);
-        (ok,) = address(settlement).call(abi.encodeCall(Settlement.settle, (b)));
-    }
 }

@@ -191,6 +191,15 @@ abstract contract OptionBookBase is SettlementTestBase {
         assertEq(int256(tokenA.balanceOf(address(ch))), sum + ch.insuranceFund() + ch.pnlFloat(), "books");
     }
 
+    /// @dev Whether a settle whose only step is the solver's interaction calling `target` with
+    /// `data` succeeds (the interaction runs with Settlement as msg.sender).
+    function _viaInteraction(address target, bytes memory data) internal returns (bool ok) {
+        Settlement.Batch memory b;
+        b.interactions = _interaction(target, 0, data);
+        vm.prank(solver);
+        (ok,) = address(settlement).call(abi.encodeCall(Settlement.settle, (b)));
+    }
+
     function _settleAs(Settlement.Batch memory b) internal {
         vm.prank(solver);
         settlement.settle(b);

@@ -319,12 +319,6 @@ contract OptionLiquidationTest is OptionBookBase {
         assertLt(book.positionOf(dave, CALL_3000), 0);
     }
 
-    function _viaInteraction(address target, bytes memory data) internal returns (bool ok) {
-        Settlement.Batch memory b;
-        b.interactions = _interaction(target, 0, data);
-        vm.prank(solver);
-        (ok,) = address(settlement).call(abi.encodeCall(Settlement.settle, (b)));
-    }
 
     /// The (penalty, reward) of the last `Liquidated` event recorded.
     function _liquidatedEvent() internal returns (int256 penalty, int256 reward) {
