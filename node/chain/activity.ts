@@ -24,6 +24,7 @@ import type {
 } from '../../protocol/api.ts';
 import { optionBookAbi } from '../../contracts/artifacts/OptionBook.ts';
 import { optionSeriesAbi } from '../../contracts/artifacts/OptionSeries.ts';
+import { premiumCash } from '../../protocol/options/option-health.ts';
 import { readMarketSurface, type Surface, valueSeries } from './option-series.ts';
 
 const erc20MetadataAbi = parseAbi(['function symbol() view returns (string)', 'function decimals() view returns (uint8)']);
@@ -429,7 +430,7 @@ export class ChainActivity {
         size: size.toString(),
         entryPremium: entryPremium.toString(),
         value: scale(row.price),
-        pnl: row.price === null ? null : (BigInt(scale(row.price)!) - entryCost(size, entryPremium)).toString(),
+        pnl: row.price === null ? null : (BigInt(scale(row.price)!) - premiumCash(size, entryPremium)).toString(),
         delta: scale(row.delta),
         gamma: scale(row.gamma),
         vega: scale(row.vega),
@@ -496,11 +497,6 @@ const WAD = 10n ** 18n;
  * Per underlying market: the perp's delta (its size) plus its options' delta, and the options'
  * gamma, vega and theta (options that cannot be valued count zero).
  */
-/** What opening `size` contracts at `premium` per contract cost (+) or brought in (-): ceil for a buyer, floor for a seller, as the book moves premium cash. */
-function entryCost(size: bigint, premium: bigint): bigint {
-  return size > 0n ? (size * premium + WAD - 1n) / WAD : -((-size * premium) / WAD);
-}
-
 function bookGreeks(positions: AccountMargin['positions'], options: AccountOption[]): AccountMargin['greeks'] {
   const by = new Map<number, { name: string; delta: bigint; gamma: bigint; vega: bigint; theta: bigint }>();
   const at = (market: number, name: string) => {

@@ -118,6 +118,14 @@ export function optionHealth(
   return out;
 }
 
+/**
+ * The premium cash of `size` contracts at `premium` per contract as the option book moves it, before
+ * fees: what a buyer pays, ceil(premium x size), or (negative) what a seller receives, floor.
+ */
+export function premiumCash(size: bigint, premium: bigint): bigint {
+  return size > 0n ? ceilDiv(premium * size, WAD) : -((premium * -size) / WAD);
+}
+
 /** An account's health as the clearing house reports it (accountHealth), collateral units. */
 export type AccountTotals = { equity: bigint; initialRequirement: bigint; maintenanceRequirement: bigint };
 
@@ -145,9 +153,9 @@ export function healthAfterOptionFill(
     throw new Error(`TooManyOptionPositions: at most ${MAX_ACCOUNT_OPTIONS} option series per account`);
   const before = optionHealth(held, underlyings, time, p);
   const then = optionHealth(open, underlyings, time, p);
-  const gross = fill.sizeDelta > 0n ? ceilDiv(fill.premium * fill.sizeDelta, WAD) : (fill.premium * -fill.sizeDelta) / WAD;
-  const fee = ceilDiv(gross * fill.feeFraction, WAD);
-  const cash = (fill.sizeDelta > 0n ? -gross : gross) - fee;
+  const paid = premiumCash(fill.sizeDelta, fill.premium);
+  const fee = ceilDiv(abs(paid) * fill.feeFraction, WAD);
+  const cash = -paid - fee;
   return {
     equity: now.equity + cash + then.value - before.value,
     initialRequirement: now.initialRequirement + then.initialDelta - before.initialDelta,
