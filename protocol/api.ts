@@ -155,21 +155,48 @@ export type BacklogResponse = {
 /**
  * POST /v1/quote. A swap: `amount` is the sell amount for `kind: 'sell'`, the buy amount for
  * `kind: 'buy'`. A position: the signed size change (1e18 base units). `owner` lets a solver account
- * for the owner's balance or position; optional.
+ * for the owner's balance or position; optional. An option: `OptionQuoteRequest`.
  */
 export type QuoteRequest =
   | { type: 'swap'; sellToken: Address; buyToken: Address; kind: 'sell' | 'buy'; amount: string; owner?: Address }
-  | { type: 'position'; market: number; sizeDelta: string; owner?: Address };
+  | { type: 'position'; market: number; sizeDelta: string; owner?: Address }
+  | OptionQuoteRequest;
+
+/**
+ * An option quote request: `series` the OptionSeries registry id (decimal string), `size` the signed
+ * number of contracts the trader would sign (1e18 = one contract; positive buys, negative writes),
+ * `account` the trader's margin account, optional.
+ */
+export type OptionQuoteRequest = { type: 'option'; series: string; size: string; account?: Address };
 
 /**
  * One solver's answer to a quote request (what a solver's POST /v1/quote returns, and each entry
  * of QuoteResponse.quotes). A swap: both amounts of the trade the solver expects to execute (the
  * requested side equals the request's amount). A position: the average execution price (1e18
- * collateral per base unit).
+ * collateral per base unit). An option: `OptionSolverQuote`.
  */
 export type SolverQuote =
   | { type: 'swap'; solver: Address; sellAmount: string; buyAmount: string; gas: number }
-  | { type: 'position'; solver: Address; price: string; gas: number };
+  | { type: 'position'; solver: Address; price: string; gas: number }
+  | OptionSolverQuote;
+
+/**
+ * A solver's option quote: the premium per contract (collateral units per 1e18 contracts) at which
+ * it expects a lone intent of `size` to clear, where that fill comes from (`vault`: the options
+ * vault takes the other side; `peers`: other traders' intents), the settle gas of that fill, and
+ * the last second (unix) the solver holds the quote good for. `series` and `size` repeat the
+ * request's, so an answer for another trade is recognised and dropped.
+ */
+export type OptionSolverQuote = {
+  type: 'option';
+  solver: Address;
+  series: string;
+  size: string;
+  premium: string;
+  source: 'vault' | 'peers';
+  gas: number;
+  validTo: number;
+};
 
 /** POST /v1/quote: the best answer received within the node's quote deadline, and every answer. */
 export type QuoteResponse = {

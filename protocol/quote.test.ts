@@ -1,14 +1,7 @@
 // Quote request and answer checks, and the best-quote order (protocol/quote.ts).
 import { describe, expect, it } from 'vitest';
-import {
-  compareQuotes,
-  type OptionQuoteRequest,
-  parseQuoteRequest,
-  parseSolverQuote,
-  type QuoteRequest,
-  rankQuotes,
-  type SolverQuote,
-} from './quote.ts';
+import { compareQuotes, parseQuoteRequest, parseSolverQuote, rankQuotes } from './quote.ts';
+import type { OptionQuoteRequest, QuoteRequest, SolverQuote } from './api.ts';
 
 const A = '0x1111111111111111111111111111111111111111';
 const B = '0x2222222222222222222222222222222222222222';

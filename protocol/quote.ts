@@ -1,43 +1,10 @@
-// Quotes (protocol/api.ts QuoteRequest, SolverQuote, and the option quote defined here): the checks
-// a node and a solver both apply to a request and to a solver's answer, and which answer is best
-// for the trader. One schema here so the node's POST /v1/quote and the solvers' quote servers
-// refuse exactly the same requests.
-import { type Address, isAddress } from 'viem';
+// Quotes (protocol/api.ts QuoteRequest, SolverQuote): the checks a node and a solver both apply to
+// a request and to a solver's answer, and which answer is best for the trader. One schema here so
+// the node's POST /v1/quote and the solvers' quote servers refuse exactly the same requests.
+import { isAddress } from 'viem';
 import { z } from 'zod';
-import type { QuoteRequest as SpotQuoteRequest, QuoteResponse as SpotQuoteResponse, SolverQuote as SpotSolverQuote } from './api.ts';
+import type { QuoteRequest, SolverQuote } from './api.ts';
 import { MAX_OPTION_SIZE } from './intent.ts';
-
-/**
- * An option quote request: `series` the OptionSeries registry id (decimal string), `size` the signed
- * number of contracts the trader would sign (1e18 = one contract; positive buys, negative writes),
- * `account` the trader's margin account, optional.
- */
-export type OptionQuoteRequest = { type: 'option'; series: string; size: string; account?: Address };
-
-/**
- * A solver's option quote: the premium per contract (collateral units per 1e18 contracts) at which
- * it expects a lone intent of `size` to clear, where that fill comes from (`vault`: the options
- * vault takes the other side; `peers`: other traders' intents), the settle gas of that fill, and
- * the last second (unix) the solver holds the quote good for. `series` and `size` repeat the
- * request's, so an answer for another trade is recognised and dropped.
- */
-export type OptionSolverQuote = {
-  type: 'option';
-  solver: Address;
-  series: string;
-  size: string;
-  premium: string;
-  source: 'vault' | 'peers';
-  gas: number;
-  validTo: number;
-};
-
-/** Every request POST /v1/quote takes. */
-export type QuoteRequest = SpotQuoteRequest | OptionQuoteRequest;
-/** Every answer a solver's quote server gives. */
-export type SolverQuote = SpotSolverQuote | OptionSolverQuote;
-/** POST /v1/quote's answer, for any request type. */
-export type QuoteResponse = Omit<SpotQuoteResponse, 'quote' | 'quotes'> & { quote: SolverQuote; quotes: SolverQuote[] };
 
 const UINT256_MAX = (1n << 256n) - 1n;
 const INT256_MAX = (1n << 255n) - 1n;

@@ -1,7 +1,7 @@
 // The node's quote round (node/api/quotes.ts gatherQuotes): every quoter asked in parallel under one
 // deadline, only answers valid for the request kept, failures named.
 import { describe, expect, it } from 'vitest';
-import type { OptionQuoteRequest, QuoteRequest } from '../../protocol/quote.ts';
+import type { OptionQuoteRequest, QuoteRequest } from '../../protocol/api.ts';
 import { gatherQuotes } from './quotes.ts';
 
 const req: QuoteRequest = {

@@ -5,14 +5,8 @@
 // size equal to the requested ones and its validity not past), and answers the best
 // for the trader with every valid answer and the quoters that failed (timed out, refused, answered
 // something invalid). Quotes are not binding: the signed limit is what protects the user.
-import {
-  parseQuoteRequest,
-  parseSolverQuote,
-  type QuoteRequest,
-  type QuoteResponse,
-  rankQuotes,
-  type SolverQuote,
-} from '../../protocol/quote.ts';
+import type { QuoteRequest, QuoteResponse, SolverQuote } from '../../protocol/api.ts';
+import { parseQuoteRequest, parseSolverQuote, rankQuotes } from '../../protocol/quote.ts';
 import type { Logger } from '../log.ts';
 import type { ClientRate } from './client-rate.ts';
 import { HttpError, json, readJson, type Route } from './http.ts';

@@ -10,7 +10,7 @@ import type { Address, Hex, PublicClient } from 'viem';
 import { keccak256, toHex } from 'viem';
 import { solutionGas } from '../../protocol/batch-gas.ts';
 import type { OptionIntent } from '../../protocol/intent.ts';
-import type { OptionQuoteRequest, OptionSolverQuote } from '../../protocol/quote.ts';
+import type { OptionQuoteRequest, OptionSolverQuote } from '../../protocol/api.ts';
 import type { Auction } from '../../protocol/score.ts';
 import { lower } from '../domain/address.ts';
 import { solveAuction } from '../domain/solve-auction.ts';

@@ -9,16 +9,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { ApiErrorBody, QuoteRequest as SpotQuoteRequest } from '../../protocol/api.ts';
-import { type OptionQuoteRequest, parseQuoteRequest, type SolverQuote } from '../../protocol/quote.ts';
-import type { QuoteOutcome } from './quote.ts';
+import type { ApiErrorBody, OptionQuoteRequest, SolverQuote } from '../../protocol/api.ts';
+import { parseQuoteRequest } from '../../protocol/quote.ts';
+import type { EngineQuoteRequest, QuoteOutcome } from './quote.ts';
 import type { OptionQuoteOutcome } from './quote-option.ts';
 
 /** A quote request is a few hundred bytes. */
 export const MAX_QUOTE_BODY = 4096;
 
 export type Quoter = {
-  quote(req: SpotQuoteRequest): Promise<QuoteOutcome | undefined>;
+  quote(req: EngineQuoteRequest): Promise<QuoteOutcome | undefined>;
   /** Option requests; absent: refused (422 no_options). */
   quoteOption?(req: OptionQuoteRequest): Promise<OptionQuoteOutcome | undefined>;
 };

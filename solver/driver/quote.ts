@@ -8,7 +8,7 @@
 // alone would be allowed to use.
 import type { Address, Hex } from 'viem';
 import { keccak256, toHex } from 'viem';
-import type { QuoteRequest, SolverQuote } from '../../protocol/api.ts';
+import type { OptionQuoteRequest, QuoteRequest, SolverQuote } from '../../protocol/api.ts';
 import { SETTLE_GAS_MODEL, solutionGas } from '../../protocol/batch-gas.ts';
 import { tradeAmounts } from '../../protocol/clearing.ts';
 import type { PositionIntent, SwapIntent } from '../../protocol/intent.ts';
@@ -55,8 +55,11 @@ const auctionOf = (id: Hex, e: AuctionIntent['intent'], refs: ReadonlyMap<Addres
   referencePrices: refs,
 });
 
+/** The requests this engine quotes: swaps and positions (options: quote-option.ts). */
+export type EngineQuoteRequest = Exclude<QuoteRequest, OptionQuoteRequest>;
+
 /** Solves `req` as a lone intent on `ctx`; see the module comment. */
-export async function solveQuote(ctx: QuoteContext, req: QuoteRequest): Promise<QuoteOutcome> {
+export async function solveQuote(ctx: QuoteContext, req: EngineQuoteRequest): Promise<QuoteOutcome> {
   const id = keccak256(toHex(`quote:${JSON.stringify(req)}:${ctx.now}`)).toLowerCase() as Hex;
   const opts = { strategy: ctx.strategy, settlement: ctx.settlement, solver: ctx.solver, now: ctx.now, budgetMs: ctx.budgetMs };
   if (req.type === 'swap') {

@@ -15,7 +15,7 @@
 import type { Account, Address, Block, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem';
 import { zeroAddress } from 'viem';
 import type { Logger } from 'pino';
-import type { AuctionResponse, QuoteRequest } from '../../protocol/api.ts';
+import type { AuctionResponse } from '../../protocol/api.ts';
 import { NodeApi } from '../../protocol/client.ts';
 import type { SignedIntent } from '../../protocol/intent.ts';
 import type { Auction, AuctionIntent } from '../../protocol/score.ts';
@@ -45,7 +45,7 @@ import { settleAsRunnerUp } from './runner-up.ts';
 import { signSolution } from './sign.ts';
 import { BundleSubmitter } from './submitter.ts';
 import { QuoteGate } from './quote-gate.ts';
-import { type QuoteOutcome, solveQuote } from './quote.ts';
+import { type EngineQuoteRequest, type QuoteOutcome, solveQuote } from './quote.ts';
 
 type SolverOptions = {
   strategy: Strategy;
@@ -226,14 +226,14 @@ export class SolverProcess {
    * block. Not serialised with auctions: it reads a snapshot and never touches the solver's state.
    * `undefined` before init().
    */
-  async quote(req: QuoteRequest): Promise<QuoteOutcome | undefined> {
+  async quote(req: EngineQuoteRequest): Promise<QuoteOutcome | undefined> {
     const chain = this.chain;
     if (!chain) return undefined;
     if (!this.quoteGate.admits()) return { ok: false, code: 'busy', message: 'this solver is at its quote share; ask another' };
     return this.solveQuoteNow(req, chain);
   }
 
-  private async solveQuoteNow(req: QuoteRequest, chain: ChainLiquidity): Promise<QuoteOutcome> {
+  private async solveQuoteNow(req: EngineQuoteRequest, chain: ChainLiquidity): Promise<QuoteOutcome> {
     const block = chain.block;
     const needsGas = req.type === 'swap' && this.referencePrices !== undefined;
     // Chain reads once per block, shared by the quotes of that block: quotes must not add RPC load

@@ -36,14 +36,13 @@ import {
   setFeedPrice,
 } from '../../contracts/deploy/perp.ts';
 import { devnetSurface, smileParams } from '../../devnet/vol-model.ts';
-import type { ApiErrorBody } from '../../protocol/api.ts';
+import type { ApiErrorBody, OptionQuoteRequest, OptionSolverQuote, QuoteResponse } from '../../protocol/api.ts';
 import { intentDomain } from '../../protocol/eip712.ts';
 import { intentDigest } from '../../protocol/hash.ts';
 import type { OptionIntent, SignedIntent } from '../../protocol/intent.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { WAD } from '../../protocol/margin.ts';
 import { optionVaultQuote, type OptionVaultParams, type OptionVaultState, type SeriesTerms } from '../../protocol/options/option-vault.ts';
-import type { OptionQuoteRequest, OptionSolverQuote, QuoteResponse } from '../../protocol/quote.ts';
 import { OptionQuoter } from '../../solver/driver/quote-option.ts';
 import { startQuoteServer, type QuoteServer } from '../../solver/driver/quote-server.ts';
 import { SolverProcess } from '../../solver/driver/solver-process.ts';

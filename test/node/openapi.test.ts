@@ -63,10 +63,11 @@ import type {
   SolverQuote,
   MarketInfo,
   MarketsResponse,
+  OptionQuoteRequest,
+  OptionSolverQuote,
   TokenListing,
 } from '../../protocol/api.ts';
 import { toHex } from '../../protocol/bytes.ts';
-import type { OptionQuoteRequest, OptionSolverQuote, QuoteResponse as AnyQuoteResponse } from '../../protocol/quote.ts';
 import { signCancel } from '../../protocol/cancel.ts';
 import { signedIntentToJson } from '../../protocol/json.ts';
 import { privateKeyToAddress } from '../../protocol/signature.ts';
@@ -532,7 +533,7 @@ const SAMPLES: Record<string, readonly unknown[]> = {
     { type: 'option', series: '3', size: '2000000000000000000' },
     { type: 'option', series: '4', size: '-1000000000000000000', account: ADDR },
   ]),
-  QuoteRequest: samplesOf<QuoteRequest | OptionQuoteRequest>()([
+  QuoteRequest: samplesOf<QuoteRequest>()([
     { type: 'swap', sellToken: TOKEN, buyToken: ADDR, kind: 'sell', amount: '1000000', owner: ADDR },
     { type: 'position', market: 1, sizeDelta: '3' },
     { type: 'option', series: '3', size: '1', account: ADDR },
@@ -540,8 +541,8 @@ const SAMPLES: Record<string, readonly unknown[]> = {
   SwapQuote: samplesOf<Extract<SolverQuote, { type: 'swap' }>>()([swapQuote]),
   PositionQuote: samplesOf<Extract<SolverQuote, { type: 'position' }>>()([positionQuote]),
   OptionQuote: samplesOf<OptionSolverQuote>()([optionQuote]),
-  SolverQuote: samplesOf<SolverQuote | OptionSolverQuote>()([swapQuote, positionQuote, optionQuote]),
-  QuoteResponse: samplesOf<QuoteResponse | AnyQuoteResponse>()([
+  SolverQuote: samplesOf<SolverQuote>()([swapQuote, positionQuote, optionQuote]),
+  QuoteResponse: samplesOf<QuoteResponse>()([
     {
       quote: swapQuote,
       quotes: [swapQuote],

@@ -16,7 +16,7 @@ import type { NodeApi } from '../../../protocol/client.ts';
 import { intentDomain, optionIntentTypes } from '../../../protocol/eip712.ts';
 import type { OptionIntent } from '../../../protocol/intent.ts';
 import type { OptionIntentJson } from '../../../protocol/json.ts';
-import type { OptionQuoteRequest, QuoteRequest, QuoteResponse } from '../../../protocol/quote.ts';
+import type { OptionQuoteRequest } from '../../../protocol/api.ts';
 import { signedIntentToJson } from '../../../protocol/json.ts';
 import { abs } from '../../../protocol/margin.ts';
 import { type AccountTotals, healthAfterOptionFill } from '../../../protocol/options/option-health.ts';
@@ -161,10 +161,7 @@ export async function getOptionQuote(
   delete box.dataset.premium;
   quoted = undefined;
   try {
-    // NodeApi.quote is typed with protocol/api.ts's swap and position requests; the option request
-    // and its answer are protocol/quote.ts's, sent the same way
-    const ask = ctx.api.quote.bind(ctx.api) as unknown as (r: QuoteRequest) => Promise<QuoteResponse>;
-    const q = await ask(req);
+    const q = await ctx.api.quote(req);
     if (q.quote.type !== 'option') throw new Error(`the node answered a ${q.quote.type} quote`);
     const premium = BigInt(q.quote.premium);
     const limit = premiumWithSlippage(premium, size, slippageBps);
